@@ -1,0 +1,40 @@
+"""flask-smorest wiring: OpenAPI under /api/<service>/, offline docs, one error format."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+
+
+class Blueprint(SmorestBlueprint):
+    """The project-wide API blueprint (a hook for cross-cutting API behaviour)."""
+
+
+def init_api(app: Flask, *, service: str, title: str, version: str = "1.0.0") -> Api:
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=f"/api/{service}",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        # Served by the gateway from the swagger-ui-bundle package: the docs work offline.
+        OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",
+        API_SPEC_OPTIONS={
+            "info": {"description": f"Espace adhérent — {title}"},
+            "components": {"securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "portal_session"}}},
+            "security": [{"session": []}],
+        },
+    )
+    api = Api(app)
+    return api
+
+
+def error_body(code: int, status: str, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "status": status, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body

@@ -1,0 +1,135 @@
+"""Typed settings read from the environment and validated at start-up."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Mapping
+
+_MISSING: Any = object()
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Env:
+    """Declares one setting: the environment variable, how to parse it, its default."""
+
+    name: str
+    parse: Callable[[str], Any] = str
+    default: Any = _MISSING
+    secret: bool = False
+    help: str = ""
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def parse_key(raw: str) -> str:
+    if len(raw) < 32:
+        raise ValueError("must be at least 32 characters")
+    return raw
+
+
+def parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def parse_port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError("must be a TCP port")
+    return value
+
+
+class BaseSettings:
+    """Settings common to every service; a service subclass adds its own `Env` attributes.
+
+    The database URL is read from `<SERVICE>_DATABASE_URL` so that one shell can hold the URLs
+    of all services; without it each service uses its own SQLite file under the data directory.
+    """
+
+    service: ClassVar[str] = ""
+
+    environment = Env("PORTAL_ENV", default="development", help="development, test or production")
+    internal_key = Env("PORTAL_INTERNAL_KEY", parse=parse_key, secret=True,
+                       help="shared key signing gateway identities and CSRF tokens")
+    broker_url = Env("PORTAL_BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672/%2F")
+    exchange = Env("PORTAL_EXCHANGE", default="portal.events")
+    data_dir = Env("PORTAL_DATA_DIR", parse=Path, default=Path("var"))
+    public_url = Env("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8080")
+    secure_cookies = Env("PORTAL_SECURE_COOKIES", parse=parse_bool, default=False)
+    log_level = Env("PORTAL_LOG_LEVEL", default="INFO")
+    consumer_prefetch = Env("PORTAL_CONSUMER_PREFETCH", parse=parse_positive_int, default=20)
+    max_attempts = Env("PORTAL_MAX_ATTEMPTS", parse=parse_positive_int, default=5)
+    retry_delay_ms = Env("PORTAL_RETRY_DELAY_MS", parse=parse_positive_int, default=5000)
+    smtp_host = Env("PORTAL_SMTP_HOST", default="127.0.0.1")
+    smtp_port = Env("PORTAL_SMTP_PORT", parse=parse_port, default=1025)
+    mail_sender = Env("PORTAL_MAIL_SENDER", default="Espace adhérent <ne-pas-repondre@portail.local>")
+
+    def __init__(self, values: Mapping[str, Any]):
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+        self.database_url: str = values["database_url"]
+
+    @classmethod
+    def declared(cls) -> dict[str, Env]:
+        found: dict[str, Env] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                if isinstance(value, Env):
+                    found[attr] = value
+        return found
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "BaseSettings":
+        environ = os.environ if environ is None else environ
+        if not cls.service:
+            raise SettingsError("settings class has no service name")
+        values: dict[str, Any] = {}
+        for attr, env in cls.declared().items():
+            raw = environ.get(env.name)
+            if raw is None or (raw == "" and env.default is not _MISSING):
+                if env.default is _MISSING:
+                    raise SettingsError(f"{env.name} is required ({env.help or attr})")
+                values[attr] = env.default
+                continue
+            try:
+                values[attr] = env.parse(raw)
+            except ValueError as exc:
+                shown = "" if env.secret else f" {raw!r}"
+                raise SettingsError(f"{env.name} is invalid{shown}: {exc}") from None
+        url_var = f"{cls.service.upper()}_DATABASE_URL"
+        url = environ.get(url_var, "")
+        if url and not url.startswith(("sqlite", "postgresql")):
+            raise SettingsError(f"{url_var} is invalid: expected a sqlite:// or postgresql:// URL")
+        values["database_url"] = url or f"sqlite:///{Path(values['data_dir']).resolve() / (cls.service + '.db')}"
+        return cls(values)
+
+    @classmethod
+    def load_or_exit(cls, environ: Mapping[str, str] | None = None) -> "BaseSettings":
+        """Load the settings or stop the process with one line naming the variable."""
+        try:
+            return cls.from_env(environ)
+        except SettingsError as exc:
+            print(f"{cls.service}: configuration error: {exc}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"<{type(self).__name__} service={self.service} database={self.database_url.split('@')[-1]}>"

@@ -1,0 +1,144 @@
+"""Database engine, scoped session for reads, and the unit of work that is the only place that commits."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from .messaging.outbox import Outbox
+
+# Stable constraint names keep Alembic migrations reviewable across databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def declarative_base() -> type[DeclarativeBase]:
+    """A fresh declarative base per service, so services never share metadata in one process."""
+
+    class Base(DeclarativeBase):
+        metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    return Base
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use portal_common.clock.utcnow()")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def build_engine(url: str, *, pool_size: int = 5) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+class Database:
+    """Owns the engine of one service; built inside the app factory, never at import."""
+
+    def __init__(self, url: str, *, pool_size: int = 5):
+        self.url = url
+        self.engine = build_engine(url, pool_size=pool_size)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # Request-bound session for reads; writes go through a UnitOfWork.
+        self.session = scoped_session(self.session_factory)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def init_app(self, app: "Flask") -> None:
+        app.extensions["portal_db"] = self
+
+        @app.teardown_appcontext
+        def _remove_session(_exc: BaseException | None) -> None:
+            self.session.remove()
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.session.remove()
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    """One business transaction: changes and the events they cause commit together.
+
+    Usage::
+
+        with uow as tx:
+            tx.session.add(thing)
+            tx.record(EVENT_TYPE, subject=thing.id, member_id=..., data={...})
+            tx.commit()
+
+    Leaving the block without `commit()` rolls everything back, events included.
+    """
+
+    def __init__(self, db: Database, outbox: "Outbox"):
+        self._db = db
+        self._outbox = outbox
+        self.session: Session
+        self.recorded: list[Any] = []
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._db.session_factory()
+        self.recorded = []
+        return self
+
+    def record(self, event_type: str, *, subject: str, member_id: str | None, data: dict[str, Any]) -> Any:
+        envelope = self._outbox.record(self.session, event_type, subject=subject, member_id=member_id, data=data)
+        self.recorded.append(envelope)
+        return envelope
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()

@@ -1,0 +1,58 @@
+"""French display formats: 22/03/1970, 1 458,22 €, +33 1 23 45 67 89."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+NARROW_NBSP = "\u202f"  # thousands separator in French typography
+NBSP = "\u00a0"
+
+
+def date_fr(value: date | datetime | str | None) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS) if value.tzinfo else value
+    return value.strftime("%d/%m/%Y")
+
+
+def datetime_fr(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(PARIS) if value.tzinfo else value
+    return local.strftime("%d/%m/%Y à %H:%M")
+
+
+def time_fr(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(PARIS) if value.tzinfo else value
+    return local.strftime("%H:%M")
+
+
+def number_fr(value: Decimal | int | float | str, places: int = 2) -> str:
+    quantum = Decimal(1).scaleb(-places)
+    amount = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    whole, _, fraction = f"{abs(amount):f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    text = NARROW_NBSP.join(groups) or "0"
+    return f"{sign}{text},{fraction}" if places else f"{sign}{text}"
+
+
+def money_fr(value: Decimal | int | str | None) -> str:
+    if value is None:
+        return ""
+    return f"{number_fr(value)}{NBSP}€"
+
+
+def register_filters(env_filters: dict) -> None:
+    env_filters.update(date_fr=date_fr, datetime_fr=datetime_fr, time_fr=time_fr, money_fr=money_fr,
+                       number_fr=number_fr)

@@ -1,0 +1,32 @@
+"""The one way a service calls another synchronously: timeouts, bounded retries, ids propagated."""
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from . import context
+
+DEFAULT_TIMEOUT = (2.0, 5.0)  # connect, read
+
+
+class PortalSession(requests.Session):
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+        headers = kwargs.pop("headers", None) or {}
+        if context.request_id.get():
+            headers.setdefault("X-Request-Id", context.request_id.get())
+        headers.setdefault("X-Correlation-Id", context.current_correlation_id())
+        return super().request(method, url, headers=headers, **kwargs)
+
+
+def new_session() -> PortalSession:
+    session = PortalSession()
+    retry = Retry(total=2, backoff_factor=0.2, status_forcelist=(502, 503, 504),
+                  allowed_methods=frozenset({"GET", "HEAD"}))
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=10)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -1,0 +1,1 @@
+"""Events between services: envelope, catalogue, transactional outbox, relay and consumer."""

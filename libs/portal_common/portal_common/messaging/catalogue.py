@@ -1,0 +1,88 @@
+"""The JSON Schema catalogue of event types, checked by producers and consumers alike."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .envelope import Envelope
+
+# Field names that must never appear in an event payload (SECURITY.md MSG-03, DP-*).
+FORBIDDEN_FIELDS = frozenset({"nir", "ssn", "iban", "bic", "password", "password_hash", "token", "secret"})
+
+
+class CatalogueError(ValueError):
+    """An event does not match its declared schema, or its type is unknown."""
+
+
+@lru_cache(maxsize=None)
+def _schemas() -> dict[str, dict[str, Any]]:
+    folder = resources.files(__package__) / "catalogue"
+    found = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".json"):
+            found[entry.name.removesuffix(".json")] = json.loads(entry.read_text(encoding="utf-8"))
+    return found
+
+
+def envelope_schema() -> dict[str, Any]:
+    return _schemas()["envelope"]
+
+
+def event_types() -> list[str]:
+    return sorted(name for name in _schemas() if name != "envelope")
+
+
+def data_schema(event_type: str) -> dict[str, Any]:
+    try:
+        return _schemas()[event_type]
+    except KeyError:
+        raise CatalogueError(f"unknown event type {event_type!r}") from None
+
+
+def validate(envelope: Envelope | dict[str, Any]) -> None:
+    raw = envelope.to_dict() if isinstance(envelope, Envelope) else envelope
+    errors = sorted(Draft202012Validator(envelope_schema()).iter_errors(raw), key=str)
+    if errors:
+        raise CatalogueError(f"envelope: {errors[0].message}")
+    schema = data_schema(raw["type"])
+    errors = sorted(Draft202012Validator(schema).iter_errors(raw["data"]), key=str)
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "data"
+        raise CatalogueError(f"{raw['type']} {where}: {errors[0].message}")
+
+
+def property_names(schema: dict[str, Any]) -> set[str]:
+    """Every property name declared anywhere in a schema (for the forbidden-field check)."""
+    names: set[str] = set()
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            names.update(node.get("properties", {}).keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names
+
+
+def example(event_type: str) -> dict[str, Any]:
+    """The first example payload of an event type, for consumer tests."""
+    examples = data_schema(event_type).get("examples") or []
+    if not examples:
+        raise CatalogueError(f"{event_type} has no example in the catalogue")
+    return json.loads(json.dumps(examples[0]))
+
+
+def example_envelope(event_type: str, **data_overrides: Any) -> Envelope:
+    """A complete, valid envelope around the catalogue example (consumer tests feed it to handlers)."""
+    data = example(event_type)
+    data.update(data_overrides)
+    producer = event_type.split(".", 1)[0]
+    envelope = Envelope.new(event_type, producer=producer, subject=str(next(iter(data.values()))),
+                            member_id=data.get("member_id"), data=data)
+    validate(envelope)
+    return envelope

@@ -1,0 +1,88 @@
+"""Outbox and inbox tables, and recording an event in the business transaction."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, select, text
+from sqlalchemy.orm import Session
+
+from ..clock import utcnow
+from ..db import UTCDateTime
+from . import catalogue
+from .envelope import Envelope
+
+NOTIFY_CHANNEL = "portal_outbox"
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox", metadata,
+        Column("id", String(36), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("published_at", UTCDateTime(), nullable=True),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("next_attempt_at", UTCDateTime(), nullable=False),
+        Column("last_error", String(500), nullable=True),
+        # The relay only ever scans unpublished rows; keep that scan small.
+        Index("ix_outbox_pending", "next_attempt_at",
+              postgresql_where=text("published_at IS NULL"), sqlite_where=text("published_at IS NULL")),
+    )
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox", metadata,
+        Column("consumer", String(200), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("processed_at", UTCDateTime(), nullable=False),
+    )
+
+
+class Outbox:
+    """Writes events of one producer into its outbox table, inside the caller's transaction."""
+
+    def __init__(self, producer: str, metadata: MetaData):
+        self.producer = producer
+        existing = metadata.tables
+        self.table = existing["outbox"] if "outbox" in existing else outbox_table(metadata)
+        self.inbox = existing["inbox"] if "inbox" in existing else inbox_table(metadata)
+
+    def record(self, session: Session, event_type: str, *, subject: str, member_id: str | None,
+               data: dict[str, Any]) -> Envelope:
+        envelope = Envelope.new(event_type, producer=self.producer, subject=subject, member_id=member_id, data=data)
+        catalogue.validate(envelope)
+        now = utcnow()
+        session.execute(self.table.insert().values(
+            id=envelope.id, event_type=event_type, body=envelope.to_json(),
+            created_at=now, next_attempt_at=now, attempts=0,
+        ))
+        if session.get_bind().dialect.name == "postgresql":
+            # Delivered at commit only, so the relay wakes exactly when the row becomes visible.
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        return envelope
+
+    def backlog(self, session: Session) -> tuple[int, datetime | None]:
+        """Number of unsent events and the creation time of the oldest one."""
+        from sqlalchemy import func
+        row = session.execute(
+            select(func.count(), func.min(self.table.c.created_at)).where(self.table.c.published_at.is_(None))
+        ).one()
+        oldest = row[1]
+        if isinstance(oldest, str):  # aggregate over a TypeDecorator column on SQLite
+            oldest = UTCDateTime().process_result_value(datetime.fromisoformat(oldest), None)
+        elif oldest is not None and oldest.tzinfo is None:
+            oldest = UTCDateTime().process_result_value(oldest, None)
+        return int(row[0]), oldest
+
+    def pending(self, session: Session) -> list[Envelope]:
+        rows = session.execute(select(self.table.c.body).where(self.table.c.published_at.is_(None))
+                               .order_by(self.table.c.created_at)).scalars()
+        return [Envelope.from_json(body) for body in rows]
+
+    def all_events(self, session: Session) -> list[Envelope]:
+        rows = session.execute(select(self.table.c.body).order_by(self.table.c.created_at)).scalars()
+        return [Envelope.from_json(body) for body in rows]

@@ -1,0 +1,193 @@
+"""The outbox relay: publishes committed events with confirms, marks them only once confirmed.
+
+Run one per service (more are safe on PostgreSQL thanks to SKIP LOCKED)::
+
+    python -m portal_common.messaging.relay --service members
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pika
+import psycopg
+from pika.exceptions import AMQPChannelError, AMQPConnectionError, NackError, UnroutableError
+from sqlalchemy import MetaData, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import context
+from ..clock import utcnow
+from ..config import BaseSettings
+from ..db import Database
+from ..logging import configure_logging
+from . import broker
+from .outbox import NOTIFY_CHANNEL, outbox_table
+from .topology import declare_exchanges
+
+log = logging.getLogger("portal.relay")
+
+POLL_SECONDS = 0.1
+BATCH_SIZE = 100
+RETRY_UNROUTABLE = timedelta(seconds=2)
+
+
+class Relay:
+    def __init__(self, db: Database, broker_url: str, exchange: str, *, service: str,
+                 batch_size: int = BATCH_SIZE, poll_seconds: float = POLL_SECONDS):
+        self.db = db
+        self.table = outbox_table(MetaData())
+        self.broker_url = broker_url
+        self.exchange = exchange
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.stop_event = threading.Event()
+        self.published_count = 0
+        self._connection: pika.BlockingConnection | None = None
+        self._channel: Any = None
+        self._listener: psycopg.Connection | None = None
+
+    # --- broker -------------------------------------------------------------
+    def _open_channel(self) -> None:
+        self._connection = broker.connect(self.broker_url, name=f"{self.service}-relay")
+        channel = self._connection.channel()
+        declare_exchanges(channel, self.exchange)
+        channel.confirm_delivery()
+        self._channel = channel
+        log.info("relay connected to broker")
+
+    def _close_broker(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except Exception:  # already broken; nothing more to release
+                pass
+
+    # --- database wake-ups ----------------------------------------------------
+    def _open_listener(self) -> None:
+        if not self.db.is_postgres or self._listener is not None:
+            return
+        dsn = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._listener = psycopg.connect(dsn, autocommit=True)
+        self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+
+    def _wait_for_work(self) -> None:
+        """Wait at most one poll interval, waking early on NOTIFY; keeps AMQP heartbeats flowing."""
+        if self._connection is not None:
+            self._connection.process_data_events(time_limit=0)
+        if self._listener is not None:
+            try:
+                for _ in self._listener.notifies(timeout=self.poll_seconds, stop_after=1):
+                    pass
+                return
+            except psycopg.Error:
+                self._listener = None
+        self.stop_event.wait(self.poll_seconds)
+
+    # --- publishing -----------------------------------------------------------
+    def publish_batch(self) -> int:
+        """Publish one batch of due rows; returns how many were confirmed."""
+        t = self.table
+        confirmed = 0
+        with self.db.session_factory() as session:
+            rows = session.execute(
+                select(t.c.id, t.c.event_type, t.c.body, t.c.attempts)
+                .where(t.c.published_at.is_(None), t.c.next_attempt_at <= utcnow())
+                .order_by(t.c.created_at)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            try:
+                for row in rows:
+                    outcome = self._publish_one(row)
+                    now = utcnow()
+                    if outcome is None:
+                        session.execute(update(t).where(t.c.id == row.id).values(published_at=now, last_error=None))
+                        confirmed += 1
+                    else:
+                        delay = min(RETRY_UNROUTABLE * (2 ** min(row.attempts, 5)), timedelta(minutes=1))
+                        session.execute(update(t).where(t.c.id == row.id).values(
+                            attempts=row.attempts + 1, next_attempt_at=now + delay, last_error=outcome[:500]))
+            finally:
+                # Rows confirmed before a connection loss stay marked: fewer duplicates.
+                session.commit()
+        self.published_count += confirmed
+        return confirmed
+
+    def _publish_one(self, row: Any) -> str | None:
+        """Publish one row; None when confirmed, else why it was not (the row will be retried)."""
+        import json
+        envelope = json.loads(row.body)
+        properties = pika.BasicProperties(
+            message_id=row.id,
+            type=row.event_type,
+            content_type="application/json",
+            delivery_mode=pika.DeliveryMode.Persistent,
+            correlation_id=envelope.get("correlation_id"),
+            app_id=self.service,
+            headers={"x-portal-producer": self.service},
+        )
+        with context.bound(event_id=row.id, correlation_id=envelope.get("correlation_id")):
+            try:
+                self._channel.basic_publish(self.exchange, row.event_type, row.body.encode(), properties, mandatory=True)
+            except UnroutableError:
+                log.warning("event unroutable, no queue bound yet; will retry", extra={"event_type": row.event_type})
+                return "unroutable: no queue bound for this event type"
+            except NackError:
+                log.warning("event nacked by broker; will retry", extra={"event_type": row.event_type})
+                return "nacked by broker"
+        return None
+
+    # --- main loop ----------------------------------------------------------
+    def run_forever(self) -> None:
+        backoff = broker.Backoff()
+        while not self.stop_event.is_set():
+            try:
+                if self._channel is None:
+                    self._open_channel()
+                    backoff.reset()
+                self._open_listener()
+                while not self.stop_event.is_set():
+                    if self.publish_batch() < self.batch_size:
+                        self._wait_for_work()
+            except (AMQPConnectionError, AMQPChannelError, ConnectionError, OSError) as exc:
+                log.warning("broker unavailable, events wait in the outbox", extra={"error": type(exc).__name__})
+                self._close_broker()
+                backoff.sleep(self.stop_event)
+            except (SQLAlchemyError, psycopg.Error) as exc:
+                log.warning("database unavailable", extra={"error": type(exc).__name__})
+                self._listener = None
+                backoff.sleep(self.stop_event)
+        self._close_broker()
+        if self._listener is not None:
+            self._listener.close()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+def settings_for(service: str) -> type[BaseSettings]:
+    return type(f"{service.title()}RelaySettings", (BaseSettings,), {"service": service})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Publish a service's outbox to RabbitMQ")
+    parser.add_argument("--service", required=True)
+    args = parser.parse_args(argv)
+    settings = settings_for(args.service).load_or_exit()
+    configure_logging(f"{args.service}-relay", settings.log_level)
+    relay = Relay(Database(settings.database_url, pool_size=2), settings.broker_url, settings.exchange,
+                  service=args.service)
+    signal.signal(signal.SIGTERM, lambda *_: relay.stop())
+    signal.signal(signal.SIGINT, lambda *_: relay.stop())
+    log.info("relay started")
+    relay.run_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""The common app factory: every service's `create_app` is this plus its own routes."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from flask import Flask, g, request
+from flask_smorest import Api
+from sqlalchemy import MetaData
+
+from . import context
+from .access import init_access
+from .api import init_api
+from .config import BaseSettings
+from .db import Database, UnitOfWork
+from .health import init_health
+from .logging import configure_logging
+from .messaging.outbox import Outbox
+from .web import init_web
+
+
+@dataclass
+class Portal:
+    """What a service's code needs at run time, kept in `app.extensions["portal"]`."""
+
+    settings: BaseSettings
+    db: Database
+    outbox: Outbox
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db, self.outbox)
+
+
+def portal() -> Portal:
+    from flask import current_app
+    return current_app.extensions["portal"]
+
+
+def _init_request_context(app: Flask) -> None:
+    @app.before_request
+    def _bind_ids() -> None:
+        rid = request.headers.get("X-Request-Id") or context.new_id()
+        cid = request.headers.get("X-Correlation-Id") or rid
+        g.portal_context_tokens = [context.request_id.set(rid[:64]), context.correlation_id.set(cid[:64])]
+
+    @app.after_request
+    def _echo_id(response):  # type: ignore[no-untyped-def]
+        if context.request_id.get():
+            response.headers["X-Request-Id"] = context.request_id.get()
+        return response
+
+    @app.teardown_request
+    def _unbind(_exc: BaseException | None) -> None:
+        for token in reversed(g.pop("portal_context_tokens", [])):
+            token.var.reset(token)
+
+
+def create_service_app(
+    import_name: str,
+    settings_class: type[BaseSettings],
+    metadata: MetaData,
+    *,
+    title: str,
+    register: Callable[[Flask, Api], None],
+    environ: Mapping[str, str] | None = None,
+) -> Flask:
+    settings = settings_class.load_or_exit(environ)
+    configure_logging(settings.service, settings.log_level)
+    app = Flask(import_name)
+    app.config.update(MAX_CONTENT_LENGTH=12 * 1024 * 1024, JSON_SORT_KEYS=False)
+    db = Database(settings.database_url)
+    db.init_app(app)
+    app.extensions["portal"] = Portal(settings=settings, db=db, outbox=Outbox(settings.service, metadata))
+    _init_request_context(app)
+    init_access(app, settings.internal_key)
+    init_health(app)
+    api = init_api(app, service=settings.service, title=title)
+    init_web(app, internal_key=settings.internal_key, public_url=settings.public_url, api=api)
+    register(app, api)
+    logging.getLogger(__name__).debug("app created", extra={"service": settings.service})
+    return app

@@ -1,0 +1,4 @@
+"""Test support: real PostgreSQL databases and RabbitMQ vhosts per run, identities, captured events."""
+from .environment import PortalTestEnvironment, ServiceUnderTest, act_as_headers, make_principal
+
+__all__ = ["PortalTestEnvironment", "ServiceUnderTest", "act_as_headers", "make_principal"]

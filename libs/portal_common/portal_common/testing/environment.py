@@ -1,0 +1,182 @@
+"""Provision what integration tests run against: the local PostgreSQL and RabbitMQ.
+
+One database per service and one vhost per test run, dropped at the end. When no local
+service answers and Docker exists, testcontainers starts one instead (a laptop fallback).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote
+
+import psycopg
+from flask import Flask
+from sqlalchemy import text
+
+from .. import passport
+from ..messaging.envelope import Envelope
+from ..migrations import upgrade
+from ..passport import Principal
+
+TEST_INTERNAL_KEY = "test-internal-key-" + "x" * 32
+DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_AMQP_HOST = "127.0.0.1:5672"
+
+
+def make_principal(*, user_id: str | None = None, display_name: str = "Camille Martin",
+                   member_id: str | None = None, member_name: str | None = "Entreprise test",
+                   member_number: str | None = "1000001", roles: tuple[str, ...] = (),
+                   staff_roles: tuple[str, ...] = (), grants: tuple[str, ...] = (),
+                   member_count: int = 1, session_ref: str | None = None) -> Principal:
+    return Principal(user_id=user_id or str(uuid.uuid4()), display_name=display_name,
+                     session_ref=session_ref or secrets.token_hex(16), member_id=member_id,
+                     member_name=member_name if member_id else None,
+                     member_number=member_number if member_id else None,
+                     roles=frozenset(roles), staff_roles=frozenset(staff_roles), grants=frozenset(grants),
+                     member_count=member_count if member_id else 0)
+
+
+def act_as_headers(principal: Principal, key: str = TEST_INTERNAL_KEY) -> dict[str, str]:
+    """The headers the gateway would send for this principal."""
+    return {passport.HEADER: passport.sign(principal, key)}
+
+
+def _pg_reachable(admin_dsn: str) -> bool:
+    try:
+        with psycopg.connect(admin_dsn, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def _docker_available() -> bool:
+    return shutil.which("docker") is not None and subprocess.run(
+        ["docker", "info"], capture_output=True, timeout=10).returncode == 0
+
+
+@dataclass
+class ServiceUnderTest:
+    name: str
+    app: Flask
+    database_url: str
+
+    @property
+    def portal(self) -> Any:
+        return self.app.extensions["portal"]
+
+    def client(self) -> Any:
+        return self.app.test_client()
+
+    def headers(self, principal: Principal) -> dict[str, str]:
+        return act_as_headers(principal, self.portal.settings.internal_key)
+
+    def events(self) -> list[Envelope]:
+        """Every event this service recorded in its outbox, oldest first."""
+        with self.portal.db.session_factory() as session:
+            return self.portal.outbox.all_events(session)
+
+    def truncate(self) -> None:
+        """Empty every table (not the Alembic version), so each test starts clean."""
+        metadata = self.portal.outbox.table.metadata
+        names = [t.name for t in reversed(metadata.sorted_tables)]
+        with self.portal.db.engine.begin() as conn:
+            if self.portal.db.is_postgres:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
+            else:
+                for name in names:
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+@dataclass
+class PortalTestEnvironment:
+    run_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    pg_admin_dsn: str = field(default_factory=lambda: os.environ.get("PORTAL_TEST_PG_ADMIN", DEFAULT_PG_ADMIN))
+    internal_key: str = TEST_INTERNAL_KEY
+    _databases: list[str] = field(default_factory=list)
+    _vhost: str | None = None
+    _containers: list[Any] = field(default_factory=list)
+    _broker_url: str | None = None
+
+    # --- PostgreSQL -------------------------------------------------------------
+    def _ensure_postgres(self) -> None:
+        if _pg_reachable(self.pg_admin_dsn):
+            return
+        if not _docker_available():
+            raise RuntimeError(f"PostgreSQL is not reachable at {self.pg_admin_dsn} and Docker is not available")
+        from testcontainers.postgres import PostgresContainer  # laptop fallback only
+        container = PostgresContainer("postgres:15", driver=None).start()
+        self._containers.append(container)
+        self.pg_admin_dsn = container.get_connection_url()
+
+    def database_url(self, service: str) -> str:
+        """A fresh PostgreSQL database for this run and service (SQLAlchemy URL)."""
+        self._ensure_postgres()
+        name = f"portal_{self.run_id}_{service}"
+        with psycopg.connect(self.pg_admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self._databases.append(name)
+        base = self.pg_admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        return f"{base}/{name}"
+
+    # --- RabbitMQ ---------------------------------------------------------------
+    def broker_url(self) -> str:
+        if self._broker_url:
+            return self._broker_url
+        explicit = os.environ.get("PORTAL_TEST_BROKER_URL")
+        if explicit:
+            self._broker_url = explicit
+            return explicit
+        if shutil.which("rabbitmqctl"):
+            vhost = f"portal-test-{self.run_id}"
+            subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+            subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+                           check=True, capture_output=True, timeout=60)
+            self._vhost = vhost
+            self._broker_url = f"amqp://guest:guest@{DEFAULT_AMQP_HOST}/{quote(vhost, safe='')}"
+            return self._broker_url
+        if _docker_available():
+            from testcontainers.rabbitmq import RabbitMqContainer  # laptop fallback only
+            container = RabbitMqContainer("rabbitmq:3.13").start()
+            self._containers.append(container)
+            params = container.get_connection_params()
+            self._broker_url = f"amqp://guest:guest@{params.host}:{params.port}/%2F"
+            return self._broker_url
+        raise RuntimeError("RabbitMQ is not reachable: no rabbitmqctl and no Docker")
+
+    # --- services -----------------------------------------------------------------
+    def environ(self, service: str, database_url: str, **extra: str) -> dict[str, str]:
+        env = {
+            "PORTAL_ENV": "test",
+            "PORTAL_INTERNAL_KEY": self.internal_key,
+            f"{service.upper()}_DATABASE_URL": database_url,
+            "PORTAL_BROKER_URL": self.broker_url(),
+            "PORTAL_RETRY_DELAY_MS": "300",
+            "PORTAL_MAX_ATTEMPTS": "3",
+            "PORTAL_LOG_LEVEL": "WARNING",
+        }
+        env.update(extra)
+        return env
+
+    def service(self, name: str, create_app: Callable[..., Flask], service_dir: Path, **extra: str) -> ServiceUnderTest:
+        url = self.database_url(name)
+        upgrade(service_dir, url)
+        app = create_app(environ=self.environ(name, url, **extra))
+        app.config["TESTING"] = True
+        return ServiceUnderTest(name=name, app=app, database_url=url)
+
+    def close(self) -> None:
+        if self._vhost:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self._vhost], capture_output=True, timeout=60)
+        if self._databases and _pg_reachable(self.pg_admin_dsn):
+            with psycopg.connect(self.pg_admin_dsn, autocommit=True) as conn:
+                for name in self._databases:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for container in self._containers:
+            container.stop()

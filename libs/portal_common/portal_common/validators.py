@@ -1,0 +1,75 @@
+"""Shared identifier checks (DOMAIN.md §2.6): NIR, SIREN, SIRET, VAT number, IBAN, member number."""
+from __future__ import annotations
+
+import re
+
+_NIR_RE = re.compile(r"^[12378][0-9]{2}[0-9]{2}(?:[0-9]{2}|2A|2B)[0-9]{3}[0-9]{3}[0-9]{2}$")
+
+
+def compact(value: str) -> str:
+    return re.sub(r"[\s.\-]", "", value or "").upper()
+
+
+def nir_key(first13: str) -> int:
+    """97 − (N mod 97), with Corsica's 2A → 19 and 2B → 18 substituted first."""
+    digits = first13.upper().replace("2A", "19").replace("2B", "18")
+    return 97 - int(digits) % 97
+
+
+def is_valid_nir(value: str) -> bool:
+    nir = compact(value)
+    if not _NIR_RE.match(nir):
+        return False
+    return nir_key(nir[:13]) == int(nir[13:])
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        n = int(char)
+        if index % 2 == 1:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def is_valid_siren(value: str) -> bool:
+    siren = compact(value)
+    return len(siren) == 9 and siren.isdigit() and luhn_ok(siren)
+
+
+LA_POSTE_SIREN = "356000000"
+
+
+def is_valid_siret(value: str) -> bool:
+    """Luhn over 14 digits; La Poste's establishments use a digit sum multiple of 5 instead."""
+    siret = compact(value)
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    if luhn_ok(siret):
+        return True
+    return siret.startswith(LA_POSTE_SIREN) and sum(int(c) for c in siret) % 5 == 0
+
+
+def siren_of(siret: str) -> str:
+    return compact(siret)[:9]
+
+
+def vat_number_for(siren: str) -> str:
+    """The French intra-community VAT number derived from a SIREN (numeric key)."""
+    key = (12 + 3 * (int(siren) % 97)) % 97
+    return f"FR{key:02d}{siren}"
+
+
+def is_valid_iban(value: str) -> bool:
+    iban = compact(value)
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", iban):
+        return False
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def is_valid_member_number(value: str) -> bool:
+    return bool(re.fullmatch(r"[0-9]{7}", value or ""))

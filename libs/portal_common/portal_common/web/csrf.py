@@ -1,0 +1,84 @@
+"""CSRF tokens bound to the session (HMAC of the session reference), plus an Origin check.
+
+Before login there is no session, so the login form binds its token to a random pre-session
+cookie instead (signed double submit, OWASP CSRF cheat sheet).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, g, request
+
+from ..access import current_principal
+
+FIELD = "csrf_token"
+HEADER = "X-CSRF-Token"
+PRESESSION_COOKIE = "portal_presession"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _token(key: str, binding: str) -> str:
+    return hmac.new(key.encode(), f"csrf|{binding}".encode(), hashlib.sha256).hexdigest()
+
+
+def _binding() -> str | None:
+    principal = current_principal()
+    if principal is not None:
+        return f"session:{principal.session_ref}"
+    cookie = request.cookies.get(PRESESSION_COOKIE)
+    return f"presession:{cookie}" if cookie else None
+
+
+def csrf_token() -> str:
+    """The token for forms of the current page (creates the pre-session cookie when needed)."""
+    from flask import current_app
+    key = current_app.extensions["portal"].settings.internal_key
+    binding = _binding()
+    if binding is None:
+        g.new_presession = secrets.token_urlsafe(32)
+        binding = f"presession:{g.new_presession}"
+    return _token(key, binding)
+
+
+def _same_origin(public_url: str) -> bool:
+    """Fetch metadata first, Origin as the fallback; requests with neither still need the token."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in {"same-origin", "none"}
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    if origin == "null":
+        return False
+    return urlsplit(origin).netloc in {urlsplit(public_url).netloc, request.host}
+
+
+def init_csrf(app: Flask, key: str, public_url: str) -> None:
+    @app.before_request
+    def _check_csrf() -> None:
+        if request.method in SAFE_METHODS or request.endpoint is None or request.path.startswith("/internal/"):
+            return
+        if not _same_origin(public_url):
+            abort(403)
+        if request.path.startswith("/api/"):
+            # JSON only: a cross-site form cannot send application/json without a CORS preflight.
+            if request.content_length and request.mimetype != "application/json":
+                abort(415)
+            return
+        binding = _binding()
+        sent = request.form.get(FIELD) or request.headers.get(HEADER, "")
+        if binding is None or not hmac.compare_digest(sent, _token(key, binding)):
+            abort(403)
+
+    @app.after_request
+    def _set_presession(response):  # type: ignore[no-untyped-def]
+        value = g.pop("new_presession", None)
+        if value:
+            secure = app.extensions["portal"].settings.secure_cookies
+            response.set_cookie(PRESESSION_COOKIE, value, httponly=True, samesite="Lax", secure=secure, path="/")
+        return response
+
+    app.jinja_env.globals["csrf_token"] = csrf_token

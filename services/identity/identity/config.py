@@ -1,0 +1,10 @@
+"""Settings of the identity service."""
+from portal_common.config import BaseSettings, Env, parse_positive_int
+
+
+class Settings(BaseSettings):
+    service = "identity"
+
+    idle_minutes = Env("IDENTITY_IDLE_MINUTES", parse=parse_positive_int, default=30)
+    staff_idle_minutes = Env("IDENTITY_STAFF_IDLE_MINUTES", parse=parse_positive_int, default=15)
+    absolute_hours = Env("IDENTITY_ABSOLUTE_HOURS", parse=parse_positive_int, default=12)

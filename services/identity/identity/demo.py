@@ -1,0 +1,29 @@
+"""Demo accounts: idempotent, through the same functions as real account creation."""
+from __future__ import annotations
+
+from typing import Any
+
+from portal_common.service import Portal
+
+from . import accounts
+from .models import MemberDirectoryEntry, User
+
+
+def load(portal: Portal, dataset: dict[str, Any]) -> None:
+    with portal.uow() as tx:
+        # The directory normally comes from members' events; seeding it lets logins work at once.
+        for member in dataset.get("members", []):
+            if tx.session.get(MemberDirectoryEntry, member["id"]) is None:
+                tx.session.add(MemberDirectoryEntry(member_id=member["id"], member_number=member["member_number"],
+                                                    name=member["name"], status="active", version=1))
+        tx.commit()
+    for user in dataset.get("users", []):
+        with portal.db.session_factory() as db:
+            exists = db.get(User, user["id"]) is not None
+        if not exists:
+            accounts.create_user(portal, user_id=user["id"], email=user["email"], display_name=user["display_name"],
+                                 password=user["password"], login_member_number=user.get("login_member_number"),
+                                 staff_roles=tuple(user.get("staff_roles", ())))
+        for link in user.get("links", []):
+            accounts.link_member(portal, user_id=user["id"], member_id=link["member_id"], roles=tuple(link["roles"]),
+                                 kind=link.get("kind", "member"))

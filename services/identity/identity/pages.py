@@ -1,0 +1,119 @@
+"""Pages of the identity service: login, logout, company switcher, account; and the session check."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
+from sqlalchemy import select
+
+from portal_common import passport
+from portal_common.access import AUTHENTICATED, INTERNAL, PUBLIC, require_principal
+from portal_common.service import portal
+
+from . import accounts, sessions
+from .cookies import clear_session_cookie, read_token, set_session_cookie
+from .domain import safe_next
+from .models import MemberDirectoryEntry
+
+pages = Blueprint("identity_pages", __name__, template_folder="templates")
+
+LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
+
+
+@pages.route("/internal/session", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+@INTERNAL
+def session_check():
+    """nginx auth_request: 204 with the signed identity, or 401 (never anything else)."""
+    try:
+        principal = sessions.principal_for(portal(), read_token(request))
+    except Exception:  # a 500 here would become a 500 for every page; deny instead
+        logging.getLogger(__name__).exception("session check failed")
+        return "", 401
+    if principal is None:
+        return "", 401
+    response = make_response("", 204)
+    response.headers[passport.HEADER] = passport.sign(principal, portal().settings.internal_key)
+    return response
+
+
+@pages.get("/internal/login-redirect")
+@INTERNAL
+def login_redirect():
+    target = safe_next(request.headers.get("X-Original-URI"))
+    suffix = "" if target == "/" else f"?next={quote(target, safe='/')}"
+    return redirect(f"/connexion{suffix}", code=302)
+
+
+@pages.route("/connexion", methods=["GET", "POST"])
+@PUBLIC
+def login():
+    next_path = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("identity/login.html", next_path=next_path, identifier="", error=None,
+                               page_title="Connexion")
+    identifier = request.form.get("identifier", "").strip()[:254]
+    password = request.form.get("password", "")[:1024]
+    found = accounts.authenticate(portal(), identifier, password) if identifier and password else None
+    if found is None:
+        return render_template("identity/login.html", next_path=next_path, identifier=identifier,
+                               error=LOGIN_FAILED, page_title="Connexion"), 401
+    opened = sessions.open_session(portal(), found.user, member_id=found.member_id,
+                                   user_agent=request.user_agent.string, replaces=read_token(request))
+    if found.member_id is None and next_path == "/" and not found.user.staff_role_set:
+        next_path = "/changer-adherent"
+    response = redirect(next_path, code=303)
+    set_session_cookie(response, opened.token)
+    return response
+
+
+@pages.post("/deconnexion")
+@AUTHENTICATED
+def logout():
+    sessions.close_session(portal(), read_token(request))
+    flash("Vous êtes déconnecté. À bientôt !", "success")
+    response = redirect("/connexion", code=303)
+    clear_session_cookie(response)
+    return response
+
+
+@pages.route("/changer-adherent", methods=["GET", "POST"])
+@AUTHENTICATED
+def switch_member():
+    principal = require_principal()
+    user = accounts.get_user(portal(), principal.user_id)
+    if user is None:
+        abort(401)
+    if request.method == "POST":
+        member_id = request.form.get("member_id", "")
+        if not accounts.may_act_for(portal(), user, member_id):
+            abort(403)
+        # Roles change with the company: a privilege change gets a new session id.
+        opened = sessions.open_session(portal(), user, member_id=member_id, user_agent=request.user_agent.string,
+                                       replaces=read_token(request))
+        response = redirect("/", code=303)
+        set_session_cookie(response, opened.token)
+        return response
+    query = request.args.get("q", "").strip()[:100]
+    db = portal().db.session
+    if user.staff_role_set:
+        stmt = select(MemberDirectoryEntry).order_by(MemberDirectoryEntry.name).limit(200)
+        if query:
+            stmt = stmt.where(MemberDirectoryEntry.name.ilike(f"%{query}%")
+                              | MemberDirectoryEntry.member_number.like(f"%{query}%"))
+        choices = [(entry, None) for entry in db.scalars(stmt)]
+    else:
+        choices = [(entry, link) for link, entry in sessions.linked_members(db, user) if entry is not None]
+    return render_template("identity/switch.html", choices=choices, query=query, is_staff=bool(user.staff_role_set),
+                           page_title="Changer d'adhérent")
+
+
+@pages.get("/compte")
+@AUTHENTICATED
+def account():
+    principal = require_principal()
+    user = accounts.get_user(portal(), principal.user_id)
+    if user is None:
+        abort(401)
+    links = sessions.linked_members(portal().db.session, user)
+    return render_template("identity/account.html", user=user, links=links, page_title="Mon compte")

@@ -1,0 +1,112 @@
+"""Opening, checking, switching and closing server-side sessions."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session as DbSession
+
+from portal_common.clock import utcnow
+from portal_common.passport import Principal
+from portal_common.service import Portal
+
+from .domain import SessionPolicy, needs_touch
+from .models import MemberDirectoryEntry, MemberLink, Session, User
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def policy(portal: Portal) -> SessionPolicy:
+    s = portal.settings
+    return SessionPolicy(idle=timedelta(minutes=s.idle_minutes), staff_idle=timedelta(minutes=s.staff_idle_minutes),
+                         absolute=timedelta(hours=s.absolute_hours))
+
+
+@dataclass(frozen=True)
+class Opened:
+    token: str
+    session_id: str
+
+
+def open_session(portal: Portal, user: User, *, member_id: str | None, user_agent: str | None,
+                 replaces: str | None = None) -> Opened:
+    """A new session id at login and at every privilege change; the replaced one dies at once."""
+    token = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
+    now = utcnow()
+    with portal.uow() as tx:
+        if replaces:
+            tx.session.execute(update(Session).where(Session.token_hash == hash_token(replaces),
+                                                     Session.revoked_at.is_(None)).values(revoked_at=now))
+        row = Session(id=str(uuid.uuid4()), token_hash=hash_token(token), user_id=user.id,
+                      current_member_id=member_id, created_at=now, last_seen_at=now,
+                      expires_at=now + policy(portal).absolute, user_agent=(user_agent or "")[:200])
+        tx.session.add(row)
+        tx.commit()
+    return Opened(token=token, session_id=row.id)
+
+
+def close_session(portal: Portal, token: str | None) -> None:
+    if not token:
+        return
+    with portal.uow() as tx:
+        tx.session.execute(update(Session).where(Session.token_hash == hash_token(token),
+                                                 Session.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        tx.commit()
+
+
+def linked_members(db: DbSession, user: User) -> list[tuple[MemberLink, MemberDirectoryEntry | None]]:
+    rows = db.execute(
+        select(MemberLink, MemberDirectoryEntry)
+        .outerjoin(MemberDirectoryEntry, MemberDirectoryEntry.member_id == MemberLink.member_id)
+        .where(MemberLink.user_id == user.id)
+        .order_by(MemberDirectoryEntry.name)
+    ).all()
+    return [(link, entry) for link, entry in rows]
+
+
+def principal_for(portal: Portal, token: str | None) -> Principal | None:
+    """The identity behind a session cookie, or None when it is unknown, expired or revoked."""
+    if not token:
+        return None
+    now = utcnow()
+    with portal.uow() as tx:
+        db = tx.session
+        found = db.execute(select(Session, User).join(User, User.id == Session.user_id)
+                           .where(Session.token_hash == hash_token(token))).first()
+        if found is None:
+            return None
+        session, user = found
+        is_staff = bool(user.staff_role_set)
+        if not user.is_active or not policy(portal).is_alive(
+                now=now, last_seen_at=session.last_seen_at, expires_at=session.expires_at,
+                is_staff=is_staff, revoked=session.revoked_at is not None):
+            return None
+        roles: frozenset[str] = frozenset()
+        grants: set[str] = set()
+        member = None
+        if session.current_member_id:
+            link = db.get(MemberLink, (user.id, session.current_member_id))
+            if link is not None:
+                roles = link.role_set
+                if link.kind == "delegate":
+                    grants.add("delegate")
+            elif not is_staff:  # the link was revoked: the company is no longer reachable
+                session.current_member_id = None
+                tx.commit()
+            member = db.get(MemberDirectoryEntry, session.current_member_id) if session.current_member_id else None
+        count = (db.scalar(select(func.count()).select_from(MemberDirectoryEntry)) if is_staff else
+                 db.scalar(select(func.count()).select_from(MemberLink).where(MemberLink.user_id == user.id)))
+        if needs_touch(now, session.last_seen_at):
+            session.last_seen_at = now
+            tx.commit()
+        return Principal(
+            user_id=user.id, display_name=user.display_name, session_ref=session.id,
+            member_id=member.member_id if member else None, member_name=member.name if member else None,
+            member_number=member.member_number if member else None, roles=roles,
+            staff_roles=user.staff_role_set, grants=frozenset(grants), member_count=int(count or 0))

@@ -1,0 +1,50 @@
+"""Session lifetime and redirect rules, without any database."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from identity.domain import SessionPolicy, looks_like_member_number, needs_touch, safe_next
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+POLICY = SessionPolicy(idle=timedelta(minutes=30), staff_idle=timedelta(minutes=15), absolute=timedelta(hours=12))
+
+
+def alive(last_seen_minutes_ago, *, staff=False, expires_in=timedelta(hours=1), revoked=False):
+    return POLICY.is_alive(now=NOW, last_seen_at=NOW - timedelta(minutes=last_seen_minutes_ago),
+                           expires_at=NOW + expires_in, is_staff=staff, revoked=revoked)
+
+
+def test_a_member_session_survives_29_minutes_idle_but_not_30():
+    assert alive(29) and not alive(30)
+
+
+def test_a_staff_session_dies_after_15_minutes_idle():
+    assert alive(14, staff=True) and not alive(15, staff=True)
+
+
+def test_a_session_past_its_absolute_lifetime_is_dead_even_when_active():
+    assert not alive(0, expires_in=timedelta(0))
+
+
+def test_a_revoked_session_is_dead():
+    assert not alive(0, revoked=True)
+
+
+def test_last_seen_is_refreshed_at_most_once_a_minute():
+    assert not needs_touch(NOW, NOW - timedelta(seconds=59))
+    assert needs_touch(NOW, NOW - timedelta(seconds=60))
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil", "", None, "/connexion",
+                                    "/internal/session"])
+def test_redirects_after_login_never_leave_the_portal(target):
+    assert safe_next(target) == "/"
+
+
+def test_a_local_path_with_its_query_is_kept_after_login():
+    assert safe_next("/salaries?lettre=B") == "/salaries?lettre=B"
+
+
+def test_member_numbers_are_seven_digits():
+    assert looks_like_member_number("1000001") and not looks_like_member_number("100001")
+    assert not looks_like_member_number("a@b.fr")

@@ -1,0 +1,1 @@
+"""Members service: member companies (adhérents), their records and their registration."""
