@@ -1,0 +1,114 @@
+"""`python -m portal_stack {run,migrate,demo,procfile,gateway}` — the README's first command ends here."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from . import demo_data
+from .environment import data_dir, stack_environment
+from .services import ROOT, SERVICES
+
+sys.path.insert(0, str(ROOT))  # the gateway renderer lives in the repository, not in a package
+
+
+def _settings(service: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"{service}.config").Settings.from_env(env)
+
+
+def migrate(env: dict[str, str]) -> None:
+    from portal_common.migrations import upgrade
+
+    for service in SERVICES:
+        upgrade(service.directory, _settings(service.name, env).database_url)
+        print(f"  migrations à jour : {service.name}")
+
+
+def load_demo(env: dict[str, str]) -> None:
+    dataset = demo_data.build()
+    for name in ("members", "identity", "workforce", "scheduling", "billing"):
+        service = next(s for s in SERVICES if s.name == name)
+        app = service.create_app()(environ=env)
+        with app.app_context():
+            service.demo_loader()(app.extensions["portal"], dataset)
+        app.extensions["portal"].db.dispose()
+        print(f"  données de démonstration chargées : {name}")
+
+
+def render_gateway(env: dict[str, str], *, daemon: bool = False) -> Path:
+    from gateway import render
+
+    prefix = data_dir() / "nginx"
+    upstreams = {s.name: f"127.0.0.1:{s.port}" for s in SERVICES}
+    return render.write_config(prefix, listen_host=env["PORTAL_GATEWAY_HOST"],
+                               listen_port=int(env["PORTAL_GATEWAY_PORT"]), upstreams=upstreams, daemon=daemon)
+
+
+def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
+    python = sys.executable
+    gunicorn = str(Path(python).with_name("gunicorn"))
+    lines = []
+    for s in SERVICES:
+        lines.append(f"{s.name}-web: {gunicorn} --no-control-socket -k gthread -w 1 --threads 8 "
+                     f"--graceful-timeout 5 -b 127.0.0.1:{s.port} '{s.name}.app:create_app()'")
+        lines.append(f"{s.name}-relay: {python} -m portal_common.messaging.relay --service {s.name}")
+        if s.consumes:
+            lines.append(f"{s.name}-worker: {python} -m {s.name}.worker")
+    from gateway import render
+    lines.append("gateway: " + " ".join(render.nginx_command(nginx_conf.parent)))
+    path = data_dir() / "Procfile"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def banner(env: dict[str, str]) -> None:
+    url = env["PORTAL_PUBLIC_URL"]
+    print("\n  Espace adhérent prêt : " + url)
+    print("  Comptes de démonstration (identifiant / mot de passe) :")
+    for label, login, password in demo_data.LOGINS:
+        print(f"    - {label:<32} {login:<32} {password}")
+    print("  Ctrl-C arrête tout.\n", flush=True)
+
+
+def prepare(env: dict[str, str]) -> Path:
+    print("Préparation de l'espace adhérent…")
+    migrate(env)
+    load_demo(env)
+    nginx_conf = render_gateway(env)
+    return procfile(env, nginx_conf)
+
+
+def run(env: dict[str, str]) -> None:
+    path = prepare(env)
+    banner(env)
+    workers = env.get("PORTAL_BILLING_WORKERS", "2")
+    honcho = str(Path(sys.executable).with_name("honcho"))
+    os.execvpe(honcho, [honcho, "start", "-f", str(path), "-d", str(ROOT), "-c", f"billing-worker={workers}",
+                        "--no-colour"], env)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="portal_stack", description=__doc__)
+    parser.add_argument("command", choices=["run", "prepare", "migrate", "demo", "gateway"])
+    args = parser.parse_args(argv)
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists() and args.command in {"run", "prepare"}:
+        sys.exit("nginx est introuvable : lancez `make install` (apt-get install nginx) puis recommencez.")
+    env = stack_environment()
+    if args.command == "run":
+        run(env)
+    elif args.command == "prepare":
+        prepare(env)
+        banner(env)
+    elif args.command == "migrate":
+        migrate(env)
+    elif args.command == "demo":
+        load_demo(env)
+    else:
+        print(render_gateway(env))
+
+
+if __name__ == "__main__":
+    main()

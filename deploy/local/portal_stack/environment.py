@@ -1,0 +1,57 @@
+"""The settings of a local run: a generated internal key kept in var/, SQLite or PostgreSQL URLs."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import psycopg
+
+from .services import ROOT, SERVICES
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("PORTAL_DATA_DIR", ROOT / "var")).resolve()
+
+
+def _internal_key(directory: Path) -> str:
+    """Generated once per machine and reused, never a default shipped in the code."""
+    if os.environ.get("PORTAL_INTERNAL_KEY"):
+        return os.environ["PORTAL_INTERNAL_KEY"]
+    path = directory / "internal.key"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def ensure_postgres_databases(base_url: str, prefix: str) -> dict[str, str]:
+    """One database per service on the configured server, created when missing."""
+    admin = base_url.replace("postgresql+psycopg://", "postgresql://", 1).rstrip("/") + "/postgres"
+    urls = {}
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for service in SERVICES:
+            name = f"{prefix}_{service.name}"
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            urls[service.name] = f"{base_url.rstrip('/')}/{name}"
+    return urls
+
+
+def stack_environment(*, gateway_port: int | None = None) -> dict[str, str]:
+    """Environment shared by every process of the local run."""
+    directory = data_dir()
+    env = dict(os.environ)
+    env["PORTAL_DATA_DIR"] = str(directory)
+    env["PORTAL_INTERNAL_KEY"] = _internal_key(directory)
+    port = gateway_port or int(os.environ.get("PORTAL_GATEWAY_PORT", "8080"))
+    host = os.environ.get("PORTAL_GATEWAY_HOST", "127.0.0.1")
+    env.setdefault("PORTAL_PUBLIC_URL", f"http://{host}:{port}")
+    env["PORTAL_GATEWAY_PORT"] = str(port)
+    env["PORTAL_GATEWAY_HOST"] = host
+    postgres = os.environ.get("PORTAL_POSTGRES_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432
+    if postgres:
+        for service, url in ensure_postgres_databases(postgres, os.environ.get("PORTAL_DB_PREFIX", "portal")).items():
+            env.setdefault(f"{service.upper()}_DATABASE_URL", url)
+    return env

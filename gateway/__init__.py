@@ -1,0 +1,1 @@
+"""The nginx gateway: routing table, config template, renderer and nginx process helpers."""
