@@ -84,7 +84,7 @@ def rule_for(app: Flask, endpoint: str | None, method: str) -> Rule | None:
     view_class = getattr(view, "view_class", None)
     if view_class is not None:
         handler = getattr(view_class, method.lower(), None)
-        if handler is None and method == "HEAD":
+        if handler is None and method in {"HEAD", "OPTIONS"}:  # answered by Flask from the GET view
             handler = getattr(view_class, "get", None)
         found = getattr(handler, ACCESS_ATTRIBUTE, None) or getattr(view_class, ACCESS_ATTRIBUTE, None)
         return found

@@ -1,0 +1,1 @@
+"""Billing service: invoices and credit notes of member companies, numbered without gaps."""

@@ -1,0 +1,4 @@
+"""Event types the billing service publishes (schemas in the shared catalogue)."""
+
+INVOICE_ISSUED = "billing.invoice.issued.v1"
+PUBLISHED = (INVOICE_ISSUED,)

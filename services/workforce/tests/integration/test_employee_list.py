@@ -1,0 +1,159 @@
+"""The employee list (API and 'Mes salariés' page), the hiring form, the consumer and the demo loader."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, update
+
+from portal_common.messaging import catalogue
+from portal_common.messaging.consumer import Consumer
+from portal_common.testing import make_principal
+from workforce import demo
+from workforce.handlers import SUBSCRIPTIONS
+from workforce.models import Employee, MemberDirectoryEntry
+
+pytestmark = pytest.mark.integration
+
+COMPANY = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
+ADMIN = make_principal(member_id=COMPANY, roles=("admin",))
+READER = make_principal(member_id=COMPANY, roles=("read",))
+PEOPLE = [
+    {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Marie Claire", "sex": "F",
+     "birth_date": "1955-08-14", "nir": "255081416802538", "post": "Vendeuse", "multi_employer": True},
+    {"last_name": "Lefèvre", "first_names": "Élodie", "sex": "F", "birth_date": "1995-10-01",
+     "nir": "295109912611193", "post": "Boulangère"},
+    {"last_name": "Bernard", "first_names": "Luc", "sex": "M", "birth_date": "1986-02-10",
+     "nir": "186022A21532523", "post": "Livreur", "contract": "CDD", "monitoring_category": "SIR"},
+]
+COMMON = {"hire_date": "2024-03-01", "contract": "CDI", "monitoring_category": "SI"}
+
+
+@pytest.fixture
+def staffed(service):
+    ids = []
+    for person in PEOPLE:
+        response = service.client().post("/api/workforce/employees", json={**COMMON, **person},
+                                         headers=service.headers(ADMIN))
+        assert response.status_code == 201, response.json
+        ids.append(response.json["id"])
+    return ids
+
+
+def names(response) -> list[str]:
+    return [e["last_name"] for e in response.json]
+
+
+def test_the_list_filters_by_letter_status_and_accent_insensitive_search(service, staffed):
+    client, headers = service.client(), service.headers(READER)
+    assert names(client.get("/api/workforce/employees", headers=headers)) == ["BERNARD", "DUPONT", "LEFÈVRE"]
+    assert names(client.get("/api/workforce/employees?letter=l", headers=headers)) == ["LEFÈVRE"]
+    assert names(client.get("/api/workforce/employees?q=elodie", headers=headers)) == ["LEFÈVRE"]
+    assert names(client.get("/api/workforce/employees?q=LEFEVRE", headers=headers)) == ["LEFÈVRE"]
+    assert names(client.get("/api/workforce/employees?q=martin", headers=headers)) == ["DUPONT"]  # birth name
+    assert names(client.get("/api/workforce/employees?q=%25", headers=headers)) == []  # no LIKE wildcard
+    assert names(client.get("/api/workforce/employees?q=elo%00die", headers=headers)) == ["LEFÈVRE"]
+    assert client.get("/api/workforce/employees/not-an-id%00", headers=headers).status_code == 404
+    with service.portal.db.session_factory() as session:
+        session.execute(update(Employee).where(Employee.id == staffed[2]).values(exit_date=date(2024, 12, 31)))
+        session.commit()
+    assert names(client.get("/api/workforce/employees", headers=headers)) == ["DUPONT", "LEFÈVRE"]
+    left = client.get("/api/workforce/employees?status=left", headers=headers)
+    assert names(left) == ["BERNARD"] and left.json[0]["status"] == "left"
+    assert len(client.get("/api/workforce/employees?status=all", headers=headers).json) == 3
+    assert client.get("/api/workforce/employees?status=gone", headers=headers).status_code == 422
+
+
+def test_the_employee_page_renders_in_french_with_letters_present_and_a_count(service, staffed):
+    page = service.client().get("/salaries", headers=service.headers(READER))
+    assert page.status_code == 200
+    text = page.text
+    assert "<h1>Mes salariés</h1>" in text and "3 salariés" in text
+    assert "DUPONT née MARTIN" in text and "14/08/1955" in text and "01/03/2024" in text
+    assert 'scope="col">Né(e) le</th>' in text and "Catégorie de suivi" in text
+    assert ">D</a>" in text and ">L</a>" in text and ">B</a>" in text and ">A</a>" not in text
+    assert ">Tous</span>" in text
+    assert "2 55 08" not in text and "255081416802538" not in text
+    assert "Ajouter un salarié" not in text  # a read-only user cannot hire
+
+
+def test_the_employee_page_filters_by_letter_and_search(service, staffed):
+    client, headers = service.client(), service.headers(READER)
+    by_letter = client.get("/salaries?letter=D", headers=headers).text
+    assert "1 salarié<" in by_letter and "DUPONT" in by_letter and "BERNARD" not in by_letter
+    assert ">Tous</a>" in by_letter
+    searched = client.get("/salaries?q=elodie", headers=headers).text
+    assert "LEFÈVRE" in searched and "DUPONT" not in searched
+
+
+def test_the_hiring_form_creates_the_employee_and_confirms_in_french(service):
+    client, headers = service.client(), service.headers(ADMIN)
+    form_page = client.get("/salaries/nouveau", headers=headers)
+    assert form_page.status_code == 200 and "N° de sécurité sociale" in form_page.text
+    token = form_page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {**COMMON, **PEOPLE[1], "pcs_code": "512B", "multi_employer": "on", "csrf_token": token}
+    response = client.post("/salaries/nouveau", data=form, headers=headers, follow_redirects=True)
+    assert response.status_code == 200 and response.request.path == "/salaries"
+    assert "Salarié Élodie LEFÈVRE ajouté." in response.text
+    [event] = service.events()
+    catalogue.validate(event)
+    assert "295109912611193" not in event.to_json()
+
+
+def test_the_hiring_form_shows_french_errors_next_to_the_fields_and_keeps_the_values(service):
+    client, headers = service.client(), service.headers(ADMIN)
+    token = client.get("/salaries/nouveau", headers=headers).text.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {**COMMON, **PEOPLE[0], "nir": "255081416802539", "birth_date": "", "multi_employer": "on",
+            "csrf_token": token}
+    response = client.post("/salaries/nouveau", data=form, headers=headers)
+    assert response.status_code == 422
+    assert 'id="f-nir-error">La clé du numéro de sécurité sociale est incorrecte' in response.text
+    assert 'id="f-birth_date-error">La date de naissance est obligatoire (jj/mm/aaaa).' in response.text
+    assert 'value="Dupont"' in response.text and 'value="CDI" selected' in response.text
+    assert service.events() == []
+
+
+def test_a_page_form_without_a_valid_csrf_token_is_refused_without_effect(service):
+    client, headers = service.client(), service.headers(ADMIN)
+    form = {**COMMON, **PEOPLE[0]}
+    assert client.post("/salaries/nouveau", data=form, headers=headers).status_code == 403
+    assert client.post("/salaries/nouveau", data=dict(form, csrf_token="0" * 64), headers=headers).status_code == 403
+    assert service.events() == []
+
+
+def test_only_admin_and_declaration_users_open_the_hiring_form(service):
+    client = service.client()
+    assert client.get("/salaries/nouveau", headers=service.headers(READER)).status_code == 403
+    declarant = make_principal(member_id=COMPANY, roles=("declaration",))
+    assert client.get("/salaries/nouveau", headers=service.headers(declarant)).status_code == 200
+    staff_only = make_principal(staff_roles=("secretariat",))
+    assert client.get("/salaries", headers=service.headers(staff_only)).status_code == 403
+    assert client.get("/salaries").status_code == 302  # to the login page
+
+
+def test_the_member_directory_applies_a_registration_once_and_ignores_stale_versions(service):
+    consumer = Consumer(service="workforce", db=service.portal.db, outbox=service.portal.outbox,
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+    queue = "workforce.member-directory"
+    newer = catalogue.example_envelope("members.member.registered.v1", member_id=COMPANY, name="Nouveau nom", version=2)
+    older = catalogue.example_envelope("members.member.registered.v1", member_id=COMPANY, name="Ancien nom", version=1)
+    assert consumer.process(queue, newer) is True
+    assert consumer.process(queue, newer) is False
+    assert consumer.process(queue, older) is True  # a different event, delivered late
+    with service.portal.db.session_factory() as session:
+        [entry] = session.scalars(select(MemberDirectoryEntry)).all()
+    assert (entry.member_id, entry.name, entry.version, entry.member_number) == (COMPANY, "Nouveau nom", 2, "1000001")
+
+
+def test_the_demo_loader_hires_through_the_use_case_and_is_idempotent(service):
+    employee_id = "0b5e8f0a-3c1d-4a8e-b1f2-6d7c8e9f0a12"
+    dataset = {"employees": [{"id": employee_id, "member_id": COMPANY, "last_name": "DUPONT", "birth_name": "MARTIN",
+                              "first_names": "Marie", "sex": "F", "birth_date": "1955-08-14", "nir": "255081416802538",
+                              "hire_date": "2020-01-06", "post": "Vendeuse", "pcs_code": "552a", "contract": "CDI",
+                              "multi_employer": False, "monitoring_category": "SI"}],
+               "members": [{"ignored": True}]}
+    demo.load(service.portal, dataset)
+    demo.load(service.portal, dataset)
+    with service.portal.db.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Employee)) == 1
+        assert session.get(Employee, employee_id).nir_masked == "2 55 08 ** *** *** 38"
+    [event] = service.events()
+    assert event.subject == employee_id

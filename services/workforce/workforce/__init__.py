@@ -1,0 +1,1 @@
+"""Workforce service: the employees (salariés) of member companies, their hires and their list."""

@@ -1,0 +1,29 @@
+"""Demo data of the workforce service: employees hired through the real use case (events included)."""
+from __future__ import annotations
+
+from datetime import date
+
+from portal_common.service import Portal
+
+from . import services
+from .domain import HireCommand
+from .models import Employee
+
+
+def _command(item: dict) -> HireCommand:
+    return HireCommand(
+        last_name=item["last_name"], birth_name=item.get("birth_name"), first_names=item["first_names"],
+        sex=item["sex"], birth_date=date.fromisoformat(item["birth_date"]), nir=item["nir"],
+        hire_date=date.fromisoformat(item["hire_date"]), post=item["post"], pcs_code=item.get("pcs_code"),
+        contract=item["contract"], multi_employer=bool(item.get("multi_employer", False)),
+        monitoring_category=item["monitoring_category"],
+    )
+
+
+def load(portal: Portal, dataset: dict) -> None:
+    """Hires `dataset["employees"]`; idempotent: an id already present is skipped."""
+    for item in dataset.get("employees", []):
+        with portal.db.session_factory() as session:
+            if session.get(Employee, item["id"]) is not None:
+                continue
+        services.hire_employee(portal, item["member_id"], _command(item), employee_id=item["id"])
