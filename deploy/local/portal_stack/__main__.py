@@ -41,10 +41,11 @@ def load_demo(env: dict[str, str]) -> None:
 def render_gateway(env: dict[str, str], *, daemon: bool = False) -> Path:
     from gateway import render
 
-    prefix = data_dir() / "nginx"
-    upstreams = {s.name: f"127.0.0.1:{s.port}" for s in SERVICES}
+    prefix = data_dir(env) / "nginx"
+    upstreams = {s.name: f"127.0.0.1:{s.port(env)}" for s in SERVICES}
     return render.write_config(prefix, listen_host=env["PORTAL_GATEWAY_HOST"],
-                               listen_port=int(env["PORTAL_GATEWAY_PORT"]), upstreams=upstreams, daemon=daemon)
+                               listen_port=int(env["PORTAL_GATEWAY_PORT"]), upstreams=upstreams, daemon=daemon,
+                               login_rate=env.get("PORTAL_LOGIN_RATE", "10r/m"))
 
 
 def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
@@ -53,13 +54,13 @@ def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
     lines = []
     for s in SERVICES:
         lines.append(f"{s.name}-web: {gunicorn} --no-control-socket -k gthread -w 1 --threads 8 "
-                     f"--graceful-timeout 5 -b 127.0.0.1:{s.port} '{s.name}.app:create_app()'")
+                     f"--graceful-timeout 5 -b 127.0.0.1:{s.port(env)} '{s.name}.app:create_app()'")
         lines.append(f"{s.name}-relay: {python} -m portal_common.messaging.relay --service {s.name}")
         if s.consumes:
             lines.append(f"{s.name}-worker: {python} -m {s.name}.worker")
     from gateway import render
     lines.append("gateway: " + " ".join(render.nginx_command(nginx_conf.parent)))
-    path = data_dir() / "Procfile"
+    path = data_dir(env) / "Procfile"
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -81,13 +82,18 @@ def prepare(env: dict[str, str]) -> Path:
     return procfile(env, nginx_conf)
 
 
+def honcho_command(env: dict[str, str], procfile_path: Path) -> list[str]:
+    workers = env.get("PORTAL_BILLING_WORKERS", "2")
+    honcho = str(Path(sys.executable).with_name("honcho"))
+    return [honcho, "start", "-f", str(procfile_path), "-d", str(ROOT), "-c", f"billing-worker={workers}",
+            "--no-colour"]
+
+
 def run(env: dict[str, str]) -> None:
     path = prepare(env)
     banner(env)
-    workers = env.get("PORTAL_BILLING_WORKERS", "2")
-    honcho = str(Path(sys.executable).with_name("honcho"))
-    os.execvpe(honcho, [honcho, "start", "-f", str(path), "-d", str(ROOT), "-c", f"billing-worker={workers}",
-                        "--no-colour"], env)
+    command = honcho_command(env, path)
+    os.execvpe(command[0], command, env)
 
 
 def main(argv: list[str] | None = None) -> None:

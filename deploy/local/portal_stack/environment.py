@@ -4,20 +4,22 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Mapping
 
 import psycopg
 
 from .services import ROOT, SERVICES
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get("PORTAL_DATA_DIR", ROOT / "var")).resolve()
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("PORTAL_DATA_DIR", ROOT / "var")).resolve()
 
 
-def _internal_key(directory: Path) -> str:
+def _internal_key(directory: Path, environ: Mapping[str, str]) -> str:
     """Generated once per machine and reused, never a default shipped in the code."""
-    if os.environ.get("PORTAL_INTERNAL_KEY"):
-        return os.environ["PORTAL_INTERNAL_KEY"]
+    if environ.get("PORTAL_INTERNAL_KEY"):
+        return environ["PORTAL_INTERNAL_KEY"]
     path = directory / "internal.key"
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
@@ -39,19 +41,19 @@ def ensure_postgres_databases(base_url: str, prefix: str) -> dict[str, str]:
     return urls
 
 
-def stack_environment(*, gateway_port: int | None = None) -> dict[str, str]:
-    """Environment shared by every process of the local run."""
-    directory = data_dir()
-    env = dict(os.environ)
+def stack_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment shared by every process of the local run (from `environ`, default os.environ)."""
+    env = dict(os.environ if environ is None else environ)
+    directory = data_dir(env)
     env["PORTAL_DATA_DIR"] = str(directory)
-    env["PORTAL_INTERNAL_KEY"] = _internal_key(directory)
-    port = gateway_port or int(os.environ.get("PORTAL_GATEWAY_PORT", "8080"))
-    host = os.environ.get("PORTAL_GATEWAY_HOST", "127.0.0.1")
+    env["PORTAL_INTERNAL_KEY"] = _internal_key(directory, env)
+    port = int(env.get("PORTAL_GATEWAY_PORT", "8080"))
+    host = env.get("PORTAL_GATEWAY_HOST", "127.0.0.1")
     env.setdefault("PORTAL_PUBLIC_URL", f"http://{host}:{port}")
     env["PORTAL_GATEWAY_PORT"] = str(port)
     env["PORTAL_GATEWAY_HOST"] = host
-    postgres = os.environ.get("PORTAL_POSTGRES_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432
+    postgres = env.get("PORTAL_POSTGRES_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432
     if postgres:
-        for service, url in ensure_postgres_databases(postgres, os.environ.get("PORTAL_DB_PREFIX", "portal")).items():
+        for service, url in ensure_postgres_databases(postgres, env.get("PORTAL_DB_PREFIX", "portal")).items():
             env.setdefault(f"{service.upper()}_DATABASE_URL", url)
     return env

@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -11,8 +12,12 @@ ROOT = Path(__file__).resolve().parents[3]
 @dataclass(frozen=True)
 class ServiceInfo:
     name: str
-    port: int
+    offset: int
     consumes: bool = True
+
+    def port(self, env: Mapping[str, str]) -> int:
+        """Ports follow PORTAL_PORT_BASE (default 8100), so two stacks can run side by side."""
+        return int(env.get("PORTAL_PORT_BASE", "8100")) + self.offset
 
     @property
     def directory(self) -> Path:
@@ -26,9 +31,9 @@ class ServiceInfo:
 
 
 SERVICES = (
-    ServiceInfo("identity", 8101),
-    ServiceInfo("members", 8102),
-    ServiceInfo("workforce", 8103),
-    ServiceInfo("scheduling", 8104),
-    ServiceInfo("billing", 8105),
+    ServiceInfo("identity", 1),
+    ServiceInfo("members", 2),
+    ServiceInfo("workforce", 3),
+    ServiceInfo("scheduling", 4),
+    ServiceInfo("billing", 5),
 )

@@ -32,7 +32,7 @@ class Registration:
     email: str | None
     phone: str | None
     billing_email: str | None
-    adhesion_date: date
+    adhesion_date: date | None
 
 
 def check_registration(reg: Registration, *, siret_taken: bool) -> Registration:
@@ -54,6 +54,8 @@ def check_registration(reg: Registration, *, siret_taken: bool) -> Registration:
         errors["postal_code"] = "Le code postal doit comporter 5 chiffres."
     if not reg.city.strip():
         errors["city"] = "La commune est obligatoire."
+    if reg.adhesion_date is None:
+        errors["adhesion_date"] = "La date d'adhésion est obligatoire (jj/mm/aaaa)."
     if errors:
         raise RegistrationRejected(errors)
     return Registration(

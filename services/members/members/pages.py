@@ -53,17 +53,14 @@ def registry():
             adhesion = date.fromisoformat(values["adhesion_date"]) if values["adhesion_date"] else None
         except ValueError:
             adhesion = None
-        if adhesion is None:
-            errors["adhesion_date"] = "La date d'adhésion est obligatoire (jj/mm/aaaa)."
+        try:
+            created = services.register_member(portal(), Registration(
+                **{k: v for k, v in values.items() if k != "adhesion_date"}, adhesion_date=adhesion))
+        except RegistrationRejected as exc:
+            errors.update(exc.errors)
         else:
-            try:
-                created = services.register_member(portal(), Registration(
-                    **{k: v for k, v in values.items() if k != "adhesion_date"}, adhesion_date=adhesion))
-            except RegistrationRejected as exc:
-                errors.update(exc.errors)
-            else:
-                flash(f"Adhérent {created.name} enregistré sous le n° {created.member_number}.", "success")
-                return redirect("/gestion/adherents")
+            flash(f"Adhérent {created.name} enregistré sous le n° {created.member_number}.", "success")
+            return redirect("/gestion/adherents")
         if errors:
             flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
     query = request.args.get("q", "").strip()[:100]

@@ -42,7 +42,8 @@ def list_employees(member_id: str | None, filters: EmployeeFilter, today: date) 
     folded = fold(filters.query)
     if folded:
         stmt = stmt.where(Employee.search_text.contains(folded, autoescape=True))
-    stmt = stmt.order_by(Employee.last_name, Employee.first_names, Employee.id).limit(LIST_LIMIT)
+    # The initial and search text are accent-free, so ÉTIENNE sorts among the E.
+    stmt = stmt.order_by(Employee.initial, Employee.search_text, Employee.id).limit(LIST_LIMIT)
     return list(portal().db.session.scalars(stmt))
 
 

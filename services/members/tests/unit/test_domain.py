@@ -41,3 +41,9 @@ def test_a_siret_already_registered_is_refused():
 def test_member_numbers_have_seven_digits_and_follow_the_highest():
     assert next_member_number(None) == "1000001"
     assert next_member_number("1000041") == "1000042"
+
+
+def test_a_missing_adhesion_date_is_reported_with_the_other_errors():
+    with pytest.raises(RegistrationRejected) as caught:
+        check_registration(registration(adhesion_date=None, siret="1"), siret_taken=False)
+    assert {"adhesion_date", "siret"} <= set(caught.value.errors)
