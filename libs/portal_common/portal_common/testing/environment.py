@@ -102,6 +102,7 @@ class PortalTestEnvironment:
     _vhost: str | None = None
     _containers: list[Any] = field(default_factory=list)
     _broker_url: str | None = None
+    _services: dict[str, ServiceUnderTest] = field(default_factory=dict)
 
     # --- PostgreSQL -------------------------------------------------------------
     def _ensure_postgres(self) -> None:
@@ -165,13 +166,19 @@ class PortalTestEnvironment:
         return env
 
     def service(self, name: str, create_app: Callable[..., Flask], service_dir: Path, **extra: str) -> ServiceUnderTest:
+        """One migrated app per service and run, shared by every test that needs it."""
+        if name in self._services:
+            return self._services[name]
         url = self.database_url(name)
         upgrade(service_dir, url)
         app = create_app(environ=self.environ(name, url, **extra))
         app.config["TESTING"] = True
-        return ServiceUnderTest(name=name, app=app, database_url=url)
+        self._services[name] = ServiceUnderTest(name=name, app=app, database_url=url)
+        return self._services[name]
 
     def close(self) -> None:
+        for service in self._services.values():
+            service.portal.db.dispose()
         if self._vhost:
             subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self._vhost], capture_output=True, timeout=60)
         if self._databases and _pg_reachable(self.pg_admin_dsn):

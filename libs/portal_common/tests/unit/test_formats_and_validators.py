@@ -1,0 +1,55 @@
+"""French formats and the identifier checks, with DOMAIN.md's test vectors."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from portal_common.formats import date_fr, money_fr, time_fr
+from portal_common.validators import (is_valid_iban, is_valid_nir, is_valid_siren, is_valid_siret, nir_key,
+                                      vat_number_for)
+
+
+def test_dates_and_amounts_are_shown_the_french_way():
+    assert date_fr(date(1970, 3, 22)) == "22/03/1970"
+    assert money_fr("1458.22") == "1\u202f458,22\u00a0€"
+    assert money_fr("-833.76") == "-833,76\u00a0€"
+    assert money_fr("0") == "0,00\u00a0€"
+
+
+def test_times_are_shown_in_paris_time():
+    assert time_fr(datetime(2026, 1, 15, 8, 30, tzinfo=timezone.utc)) == "09:30"
+    assert time_fr(datetime(2026, 7, 15, 8, 30, tzinfo=timezone.utc)) == "10:30"
+
+
+@pytest.mark.parametrize("nir", ["255081416802538", "186022A21532523", "295109912611193", "2 55 08 14 168 025 38"])
+def test_valid_nirs_are_accepted_including_corsica(nir):
+    assert is_valid_nir(nir)
+
+
+@pytest.mark.parametrize("nir", ["255081416802539", "295109912611199", "25508141680253", "2550814168025AB"])
+def test_invalid_nirs_are_refused(nir):
+    assert not is_valid_nir(nir)
+
+
+def test_the_nir_key_substitutes_corsican_departments():
+    assert nir_key("186022A215325") == 23
+
+
+@pytest.mark.parametrize("siret", ["73282932000074", "35600000009075", "35600000000048", "35600000049837"])
+def test_valid_sirets_are_accepted_including_la_poste(siret):
+    assert is_valid_siret(siret)
+
+
+@pytest.mark.parametrize("siret", ["73282932000075", "35600000049838", "7328293200007", "7328293200007A"])
+def test_invalid_sirets_are_refused(siret):
+    assert not is_valid_siret(siret)
+
+
+def test_siren_and_vat_number():
+    assert is_valid_siren("732829320") and not is_valid_siren("732829321")
+    assert vat_number_for("732829320") == "FR44732829320"
+
+
+def test_iban_mod_97():
+    assert is_valid_iban("GB82 WEST 1234 5698 7654 32")
+    assert is_valid_iban("FR76 3000 6000 0112 3456 7890 189")
+    assert not is_valid_iban("FR76 3000 6000 0112 3456 7890 188")
