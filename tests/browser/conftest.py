@@ -21,7 +21,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def portal_url(portal_env) -> Iterator[str]:
     from portal_stack.background import BackgroundStack
     from portal_stack.environment import stack_environment
@@ -34,7 +34,7 @@ def portal_url(portal_env) -> Iterator[str]:
                    PORTAL_PORT_BASE=str(free_port() // 10 * 10 % 50000 + 10000), PORTAL_DB_PREFIX=prefix,
                    PORTAL_POSTGRES_URL=portal_env.pg_admin_dsn.rsplit("/", 1)[0].replace(
                        "postgresql://", "postgresql+psycopg://", 1),
-                   PORTAL_BROKER_URL=portal_env.broker_url(), PORTAL_INTERNAL_KEY=portal_env.internal_key,
+                   PORTAL_BROKER_URL=portal_env.new_vhost("browser"), PORTAL_INTERNAL_KEY=portal_env.internal_key,
                    PORTAL_LOGIN_RATE="600r/m", PORTAL_BILLING_WORKERS="1", PORTAL_LOG_LEVEL="WARNING")
     stack = BackgroundStack(stack_environment(environ), data_dir / "portal.log")
     try:

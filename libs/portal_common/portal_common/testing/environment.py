@@ -99,7 +99,7 @@ class PortalTestEnvironment:
     pg_admin_dsn: str = field(default_factory=lambda: os.environ.get("PORTAL_TEST_PG_ADMIN", DEFAULT_PG_ADMIN))
     internal_key: str = TEST_INTERNAL_KEY
     _databases: list[str] = field(default_factory=list)
-    _vhost: str | None = None
+    _vhosts: list[str] = field(default_factory=list)
     _containers: list[Any] = field(default_factory=list)
     _broker_url: str | None = None
     _services: dict[str, ServiceUnderTest] = field(default_factory=dict)
@@ -135,12 +135,7 @@ class PortalTestEnvironment:
             self._broker_url = explicit
             return explicit
         if shutil.which("rabbitmqctl"):
-            vhost = f"portal-test-{self.run_id}"
-            subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
-            subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-                           check=True, capture_output=True, timeout=60)
-            self._vhost = vhost
-            self._broker_url = f"amqp://guest:guest@{DEFAULT_AMQP_HOST}/{quote(vhost, safe='')}"
+            self._broker_url = self.new_vhost("main")
             return self._broker_url
         if _docker_available():
             from testcontainers.rabbitmq import RabbitMqContainer  # laptop fallback only
@@ -150,6 +145,15 @@ class PortalTestEnvironment:
             self._broker_url = f"amqp://guest:guest@{params.host}:{params.port}/%2F"
             return self._broker_url
         raise RuntimeError("RabbitMQ is not reachable: no rabbitmqctl and no Docker")
+
+    def new_vhost(self, purpose: str) -> str:
+        """An extra vhost of this run (e.g. for a whole stack started beside the in-process tests)."""
+        vhost = f"portal-test-{self.run_id}-{purpose}"
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+                       check=True, capture_output=True, timeout=60)
+        self._vhosts.append(vhost)
+        return f"amqp://guest:guest@{DEFAULT_AMQP_HOST}/{quote(vhost, safe='')}"
 
     # --- services -----------------------------------------------------------------
     def environ(self, service: str, database_url: str, **extra: str) -> dict[str, str]:
@@ -179,8 +183,8 @@ class PortalTestEnvironment:
     def close(self) -> None:
         for service in self._services.values():
             service.portal.db.dispose()
-        if self._vhost:
-            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self._vhost], capture_output=True, timeout=60)
+        for vhost in self._vhosts:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
         if self._databases and _pg_reachable(self.pg_admin_dsn):
             with psycopg.connect(self.pg_admin_dsn, autocommit=True) as conn:
                 for name in self._databases:
