@@ -107,3 +107,14 @@ def test_an_unknown_page_gets_the_french_404_page_and_logout_ends_the_session(pa
     page.wait_for_url("**/connexion")
     page.goto("/salaries")
     assert "/connexion?next=/salaries" in page.url
+
+
+@pytest.mark.parametrize("service", ["identity", "members", "workforce", "scheduling", "billing"])
+def test_the_interactive_api_docs_work_without_internet(page, service):
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(f"/api/{service}/docs")
+    title = page.locator(".swagger-ui .info .title")
+    title.wait_for(timeout=15000)
+    assert f"{service.title()} API" in title.inner_text()
+    assert failed == []
