@@ -30,7 +30,29 @@ def init_api(app: Flask, *, service: str, title: str, version: str = "1.0.0") ->
         },
     )
     api = Api(app)
+    api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
     return api
+
+
+def _decimal_bounds_as_numbers(self: Any, field: Any, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """Decimals: amounts sent as strings are documented as such, numeric bounds as numbers."""
+    from decimal import Decimal
+
+    from marshmallow import fields
+
+    if not isinstance(field, fields.Decimal):
+        return {}
+    if field.as_string:  # exact amounts travel as "1401.84", never as binary floats
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            ret.pop(key, None)
+        return {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+    fixed = {}
+    for key in ("minimum", "maximum", "default"):
+        value = ret.get(key)
+        if isinstance(value, (str, Decimal)):
+            number = Decimal(str(value))
+            fixed[key] = int(number) if number == number.to_integral_value() else float(number)
+    return fixed
 
 
 def error_body(code: int, status: str, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:

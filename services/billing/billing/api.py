@@ -37,6 +37,8 @@ class Invoices(MethodView):
         scope = member_scope(require_principal(), args["member_id"])
         filters = {"year": args["year"], "status": args["status"]}
         pagination_parameters.item_count = views.count_invoices(scope, **filters)
+        if pagination_parameters.first_item >= pagination_parameters.item_count:
+            return []  # past the last page; also keeps absurd page numbers away from the database
         found = views.list_invoices(scope, **filters, offset=pagination_parameters.first_item,
                                     limit=pagination_parameters.page_size)
         return [views.invoice_as_dict(invoice) for invoice in found]

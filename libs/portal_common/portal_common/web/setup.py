@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from .. import formats
 from ..access import current_principal
 from .csrf import init_csrf
+from .input_guard import init_input_guard
 from .navigation import navigation_for
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -51,6 +52,7 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
     formats.register_filters(app.jinja_env.filters)
     app.jinja_env.globals["navigation_for"] = navigation_for
     app.jinja_env.globals["current_principal"] = current_principal
+    init_input_guard(app)
     init_csrf(app, internal_key, public_url)
 
     @app.after_request

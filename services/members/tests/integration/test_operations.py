@@ -47,3 +47,12 @@ def test_an_unknown_page_gets_the_french_404_page_and_an_unknown_api_path_json(s
     assert page.status_code == 404 and "Page introuvable" in page.text and 'lang="fr"' in page.text
     api = client.get("/api/members/nulle-part")
     assert api.status_code == 404 and api.json["code"] == 404
+
+
+def test_a_nul_character_in_any_input_is_refused_before_reaching_the_database(service):
+    client = service.client()
+    headers = service.headers(SECRETARY)
+    assert client.get("/api/members/members?q=a%00b", headers=headers).status_code == 400
+    response = client.post("/api/members/members", json=dict(BODY, name="Garage\u0000"), headers=headers)
+    assert response.status_code == 400 and response.json["code"] == 400
+    assert service.events() == []
