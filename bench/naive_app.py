@@ -2,7 +2,8 @@
 
 `/auth` answers 204 when the cookie `s` holds a constant (nginx `auth_request` calls it), `/item`
 reads one row by primary key from PostgreSQL. Run under gunicorn as `naive_app:app` with
-NAIVE_DATABASE_URL set (a `postgresql+psycopg://` URL of an existing database).
+NAIVE_DATABASE_URL (a `postgresql+psycopg://` URL of an existing database) and NAIVE_SESSION (the
+constant) set; bench/run.py does both.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import Integer, String, create_engine, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SESSION_COOKIE = "s"
-SESSION_VALUE = "naive-bench-session"
+SESSION_VALUE = os.environ["NAIVE_SESSION"]
 
 
 class Base(DeclarativeBase):

@@ -62,7 +62,7 @@ def running() -> Iterator[Running]:
 def relay_for(service) -> Relay:  # type: ignore[no-untyped-def]
     settings = service.portal.settings
     return Relay(service.portal.db, settings.broker_url, settings.exchange, service=service.name,
-                 poll_seconds=0.05)
+                 poll_seconds=0.05, retry_delay_ms=settings.retry_delay_ms)
 
 
 def consumer_for(service, subscriptions=None) -> Consumer:  # type: ignore[no-untyped-def]

@@ -66,3 +66,12 @@ def test_an_event_with_an_unknown_field_or_a_missing_one_is_rejected():
     data.pop("siret")
     with pytest.raises(catalogue.CatalogueError):
         catalogue.validate(dict(event, data=data))
+
+
+def test_the_deployment_topology_matches_the_consumers_subscriptions():
+    declared = {queue: set(types) for queue, types in catalogue.topology().items()}
+    subscribed = {}
+    for name in SERVICE_NAMES:
+        for subscription in importlib.import_module(f"{name}.handlers").SUBSCRIPTIONS:
+            subscribed[subscription.queue] = set(subscription.handlers)
+    assert declared == subscribed

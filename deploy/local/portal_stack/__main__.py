@@ -53,7 +53,9 @@ def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
     gunicorn = str(Path(python).with_name("gunicorn"))
     lines = []
     for s in SERVICES:
-        lines.append(f"{s.name}-web: {gunicorn} --no-control-socket -k gthread -w 1 --threads 8 "
+        # Identity answers the gateway's session check on every request: it gets two processes.
+        workers = env.get("PORTAL_IDENTITY_WEB_WORKERS", "2") if s.name == "identity" else "1"
+        lines.append(f"{s.name}-web: {gunicorn} --no-control-socket -k gthread -w {workers} --threads 8 "
                      f"--graceful-timeout 5 -b 127.0.0.1:{s.port(env)} '{s.name}.app:create_app()'")
         lines.append(f"{s.name}-relay: {python} -m portal_common.messaging.relay --service {s.name}")
         if s.consumes:

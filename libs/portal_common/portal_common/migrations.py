@@ -1,14 +1,15 @@
-"""Alembic glue shared by the services' `migrations/env.py`, and a programmatic upgrade."""
+"""Alembic glue shared by the services' `migrations/env.py` and migrations, and a programmatic upgrade."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
-from alembic import command
+import sqlalchemy as sa
+from alembic import command, op
 from alembic.config import Config
 from sqlalchemy import MetaData, engine_from_config, pool
 
-from .db import build_engine
+from .db import UTCDateTime, build_engine
 
 
 def run_env(metadata: MetaData, default_url: Callable[[], str]) -> None:
@@ -47,3 +48,40 @@ def alembic_config(service_dir: Path, url: str) -> Config:
 
 def upgrade(service_dir: Path, url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(service_dir, url), revision)
+
+
+# The outbox and inbox as `messaging.outbox.outbox_table` / `inbox_table` define them at revision 0001 of
+# every service. A frozen copy on purpose: a migration must keep creating what it created, so a later change
+# of those tables goes into a new revision of each service, not here.
+def create_messaging_tables() -> None:
+    """In a service's initial migration: the `inbox` and `outbox` tables and the relay's partial index."""
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(length=200), nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("processed_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("published_at", UTCDateTime(), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+    )
+    op.create_index("ix_outbox_pending", "outbox", ["next_attempt_at"], unique=False,
+                    postgresql_where=sa.text("published_at IS NULL"), sqlite_where=sa.text("published_at IS NULL"))
+
+
+def drop_messaging_tables() -> None:
+    """In a service's initial migration, on downgrade: the reverse of `create_messaging_tables`."""
+    op.drop_index("ix_outbox_pending", table_name="outbox",
+                  postgresql_where=sa.text("published_at IS NULL"), sqlite_where=sa.text("published_at IS NULL"))
+    op.drop_table("outbox")
+    op.drop_table("inbox")

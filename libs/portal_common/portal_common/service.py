@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from flask import Flask, g, request
+from flask import Blueprint, Flask, g, request
 from flask_smorest import Api
 from sqlalchemy import MetaData
 
@@ -62,9 +62,13 @@ def create_service_app(
     metadata: MetaData,
     *,
     title: str,
-    register: Callable[[Flask, Api], None],
+    api_blueprints: Iterable[Blueprint] = (),
+    page_blueprints: Iterable[Blueprint] = (),
+    register: Callable[[Flask, Api], None] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Flask:
+    """`api_blueprints` (flask-smorest) go into the OpenAPI document, `page_blueprints` are plain Flask ones;
+    `register(app, api)` is an optional hook for anything else a service needs to attach."""
     settings = settings_class.load_or_exit(environ)
     configure_logging(settings.service, settings.log_level)
     app = Flask(import_name)
@@ -77,6 +81,11 @@ def create_service_app(
     init_health(app)
     api = init_api(app, service=settings.service, title=title)
     init_web(app, internal_key=settings.internal_key, public_url=settings.public_url, api=api)
-    register(app, api)
+    for blueprint in api_blueprints:
+        api.register_blueprint(blueprint)
+    for blueprint in page_blueprints:
+        app.register_blueprint(blueprint)
+    if register is not None:
+        register(app, api)
     logging.getLogger(__name__).debug("app created", extra={"service": settings.service})
     return app

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from portal_common.errors import FieldErrors
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # Numeric(12, 2) holds ten integer digits.
@@ -30,12 +32,8 @@ STATUS_LABELS = {
 PAID = "acquittee"
 
 
-class InvoiceRejected(Exception):
-    """Carries French messages per field, shown next to the fields or in a 422."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class InvoiceRejected(FieldErrors):
+    """An invoice the rules refuse: French messages per field, shown next to the fields or in a 422."""
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,12 @@ import pytest
 from billing import services
 from billing.app import create_app
 from billing.domain import CustomerSnapshot
+from portal_common.testing import service_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 MEMBER_A = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 MEMBER_B = "9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
-
-
-@pytest.fixture(scope="session")
-def billing_service(portal_env):
-    return portal_env.service("billing", create_app, SERVICE_DIR)
-
-
-@pytest.fixture
-def service(billing_service):
-    yield billing_service
-    billing_service.truncate()
+billing_service, service = service_fixtures("billing", create_app, SERVICE_DIR)
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session as DbSession
 
 from portal_common.clock import utcnow
@@ -71,42 +72,42 @@ def linked_members(db: DbSession, user: User) -> list[tuple[MemberLink, MemberDi
 
 
 def principal_for(portal: Portal, token: str | None) -> Principal | None:
-    """The identity behind a session cookie, or None when it is unknown, expired or revoked."""
+    """The identity behind a session cookie, or None when it is unknown, expired or revoked.
+
+    Runs on every request through nginx's auth_request, so it reads everything in one query.
+    """
     if not token:
         return None
     now = utcnow()
+    other_link = aliased(MemberLink)
+    link_count = (select(func.count()).select_from(other_link)
+                  .where(other_link.user_id == Session.user_id).scalar_subquery())
+    stmt = (select(Session, User, MemberLink, MemberDirectoryEntry, link_count)
+            .join(User, User.id == Session.user_id)
+            .outerjoin(MemberLink, and_(MemberLink.user_id == Session.user_id,
+                                        MemberLink.member_id == Session.current_member_id))
+            .outerjoin(MemberDirectoryEntry, MemberDirectoryEntry.member_id == Session.current_member_id)
+            .where(Session.token_hash == hash_token(token)))
     with portal.uow() as tx:
-        db = tx.session
-        found = db.execute(select(Session, User).join(User, User.id == Session.user_id)
-                           .where(Session.token_hash == hash_token(token))).first()
+        found = tx.session.execute(stmt).first()
         if found is None:
             return None
-        session, user = found
+        session, user, link, member, count = found
         is_staff = bool(user.staff_role_set)
         if not user.is_active or not policy(portal).is_alive(
                 now=now, last_seen_at=session.last_seen_at, expires_at=session.expires_at,
                 is_staff=is_staff, revoked=session.revoked_at is not None):
             return None
-        roles: frozenset[str] = frozenset()
-        grants: set[str] = set()
-        member = None
-        if session.current_member_id:
-            link = db.get(MemberLink, (user.id, session.current_member_id))
-            if link is not None:
-                roles = link.role_set
-                if link.kind == "delegate":
-                    grants.add("delegate")
-            elif not is_staff:  # the link was revoked: the company is no longer reachable
-                session.current_member_id = None
-                tx.commit()
-            member = db.get(MemberDirectoryEntry, session.current_member_id) if session.current_member_id else None
-        count = (db.scalar(select(func.count()).select_from(MemberDirectoryEntry)) if is_staff else
-                 db.scalar(select(func.count()).select_from(MemberLink).where(MemberLink.user_id == user.id)))
+        if session.current_member_id and link is None and not is_staff:
+            member = None  # the link was revoked: the company is no longer reachable
         if needs_touch(now, session.last_seen_at):
             session.last_seen_at = now
             tx.commit()
         return Principal(
             user_id=user.id, display_name=user.display_name, session_ref=session.id,
             member_id=member.member_id if member else None, member_name=member.name if member else None,
-            member_number=member.member_number if member else None, roles=roles,
-            staff_roles=user.staff_role_set, grants=frozenset(grants), member_count=int(count or 0))
+            member_number=member.member_number if member else None,
+            roles=link.role_set if link is not None and member is not None else frozenset(),
+            staff_roles=user.staff_role_set,
+            grants=frozenset({"delegate"}) if link is not None and link.kind == "delegate" else frozenset(),
+            member_count=int(count or 0))

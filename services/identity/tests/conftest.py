@@ -3,19 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from identity.app import create_app
+from portal_common.testing import service_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def identity_service(portal_env):
-    return portal_env.service("identity", create_app, SERVICE_DIR)
-
-
-@pytest.fixture
-def service(identity_service):
-    yield identity_service
-    identity_service.truncate()
+identity_service, service = service_fixtures("identity", create_app, SERVICE_DIR)

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from portal_common.errors import FieldErrors
 from portal_common.validators import compact, is_valid_siret
 
 FIRST_MEMBER_NUMBER = 1_000_001
@@ -12,12 +13,8 @@ NAF_RE = re.compile(r"^[0-9]{2}\.[0-9]{2}[A-Z]$")
 POSTAL_CODE_RE = re.compile(r"^(?:[0-9]{5})$")
 
 
-class RegistrationRejected(Exception):
-    """Carries French messages per field, shown next to the fields."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class RegistrationRejected(FieldErrors):
+    """A registration the rules refuse: French messages per field, shown next to the fields."""
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from members.app import create_app
+from portal_common.testing import service_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def members_service(portal_env):
-    return portal_env.service("members", create_app, SERVICE_DIR)
-
-
-@pytest.fixture
-def service(members_service):
-    yield members_service
-    members_service.truncate()
+members_service, service = service_fixtures("members", create_app, SERVICE_DIR)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+from portal_common.errors import FieldErrors
+
 # Code → French label, in the order the UI lists them.
 VISIT_TYPES: dict[str, str] = {
     "embauche": "Visite d'information et de prévention initiale",
@@ -44,12 +46,8 @@ WHEN_UPCOMING, WHEN_PAST, WHEN_ALL = "upcoming", "past", "all"
 WHEN_VALUES = (WHEN_UPCOMING, WHEN_PAST, WHEN_ALL)
 
 
-class AppointmentRejected(Exception):
-    """Carries French messages per field, shown next to the fields."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class AppointmentRejected(FieldErrors):
+    """An appointment the rules refuse: French messages per field, shown next to the fields."""
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,12 @@ import pytest
 
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
+from portal_common.testing import service_fixtures
 from scheduling.app import create_app
 from scheduling.handlers import DIRECTORY_QUEUE, SUBSCRIPTIONS
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def scheduling_service(portal_env):
-    return portal_env.service("scheduling", create_app, SERVICE_DIR)
-
-
-@pytest.fixture
-def service(scheduling_service):
-    yield scheduling_service
-    scheduling_service.truncate()
+scheduling_service, service = service_fixtures("scheduling", create_app, SERVICE_DIR)
 
 
 @pytest.fixture

@@ -3,19 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from workforce.app import create_app
+from portal_common.testing import service_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def workforce_service(portal_env):
-    return portal_env.service("workforce", create_app, SERVICE_DIR)
-
-
-@pytest.fixture
-def service(workforce_service):
-    yield workforce_service
-    workforce_service.truncate()
+workforce_service, service = service_fixtures("workforce", create_app, SERVICE_DIR)

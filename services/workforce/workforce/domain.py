@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from portal_common.errors import FieldErrors
 from portal_common.validators import compact, is_valid_nir, nir_key
 
 SEXES = ("F", "M")
@@ -26,12 +27,8 @@ NIR_SHAPE_RE = re.compile(r"^[0-9]{6}[0-9AB][0-9]{8}$")
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 
-class HireRejected(Exception):
-    """Carries French messages per field, shown next to the fields."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(", ".join(errors))  # field names only: the values may include a NIR
-        self.errors = errors
+class HireRejected(FieldErrors):
+    """A hire the rules refuse: French messages per field, shown next to the fields."""
 
 
 @dataclass(frozen=True)

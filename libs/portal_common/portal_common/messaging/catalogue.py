@@ -23,7 +23,7 @@ def _schemas() -> dict[str, dict[str, Any]]:
     folder = resources.files(__package__) / "catalogue"
     found = {}
     for entry in folder.iterdir():
-        if entry.name.endswith(".json"):
+        if entry.name.endswith(".json") and entry.name != "topology.json":
             found[entry.name.removesuffix(".json")] = json.loads(entry.read_text(encoding="utf-8"))
     return found
 
@@ -86,3 +86,14 @@ def example_envelope(event_type: str, **data_overrides: Any) -> Envelope:
                             member_id=data.get("member_id"), data=data)
     validate(envelope)
     return envelope
+
+
+@lru_cache(maxsize=None)
+def topology() -> dict[str, tuple[str, ...]]:
+    """Consumer queue → the event types bound to it (the deployment-wide routing table)."""
+    raw = json.loads((resources.files(__package__) / "catalogue" / "topology.json").read_text(encoding="utf-8"))
+    return {queue: tuple(types) for queue, types in raw["queues"].items()}
+
+
+def subscribed_types() -> frozenset[str]:
+    return frozenset(t for types in topology().values() for t in types)

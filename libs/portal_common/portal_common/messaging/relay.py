@@ -26,7 +26,8 @@ from ..db import Database
 from ..logging import configure_logging
 from . import broker
 from .outbox import NOTIFY_CHANNEL, outbox_table
-from .topology import declare_exchanges
+from . import catalogue
+from .topology import QueueSpec, declare_exchanges, declare_queue
 
 log = logging.getLogger("portal.relay")
 
@@ -37,7 +38,7 @@ RETRY_UNROUTABLE = timedelta(seconds=2)
 
 class Relay:
     def __init__(self, db: Database, broker_url: str, exchange: str, *, service: str,
-                 batch_size: int = BATCH_SIZE, poll_seconds: float = POLL_SECONDS):
+                 batch_size: int = BATCH_SIZE, poll_seconds: float = POLL_SECONDS, retry_delay_ms: int = 5000):
         self.db = db
         self.table = outbox_table(MetaData())
         self.broker_url = broker_url
@@ -45,6 +46,7 @@ class Relay:
         self.service = service
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.retry_delay_ms = retry_delay_ms
         self.stop_event = threading.Event()
         self.published_count = 0
         self._connection: pika.BlockingConnection | None = None
@@ -56,6 +58,9 @@ class Relay:
         self._connection = broker.connect(self.broker_url, name=f"{self.service}-relay")
         channel = self._connection.channel()
         declare_exchanges(channel, self.exchange)
+        # Every consumer queue exists before the first publish, even if its worker has never run.
+        for queue, event_types in catalogue.topology().items():
+            declare_queue(channel, self.exchange, QueueSpec(queue, event_types, retry_delay_ms=self.retry_delay_ms))
         channel.confirm_delivery()
         self._channel = channel
         log.info("relay connected to broker")
@@ -133,8 +138,12 @@ class Relay:
             headers={"x-portal-producer": self.service},
         )
         with context.bound(event_id=row.id, correlation_id=envelope.get("correlation_id")):
+            # An event type nobody subscribes to yet is published without `mandatory`: it has no queue
+            # to reach, and the outbox keeps it as history. Subscribed types must reach their queues.
+            mandatory = row.event_type in catalogue.subscribed_types()
             try:
-                self._channel.basic_publish(self.exchange, row.event_type, row.body.encode(), properties, mandatory=True)
+                self._channel.basic_publish(self.exchange, row.event_type, row.body.encode(), properties,
+                                            mandatory=mandatory)
             except UnroutableError:
                 log.warning("event unroutable, no queue bound yet; will retry", extra={"event_type": row.event_type})
                 return "unroutable: no queue bound for this event type"
@@ -182,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = settings_for(args.service).load_or_exit()
     configure_logging(f"{args.service}-relay", settings.log_level)
     relay = Relay(Database(settings.database_url, pool_size=2), settings.broker_url, settings.exchange,
-                  service=args.service)
+                  service=args.service, retry_delay_ms=settings.retry_delay_ms)
     signal.signal(signal.SIGTERM, lambda *_: relay.stop())
     signal.signal(signal.SIGINT, lambda *_: relay.stop())
     log.info("relay started")

@@ -27,6 +27,7 @@ from ..passport import Principal
 TEST_INTERNAL_KEY = "test-internal-key-" + "x" * 32
 DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_AMQP_HOST = "127.0.0.1:5672"
+TEST_RETRY_DELAY_MS = 300  # every process of a test run must declare the retry queues alike
 
 
 def make_principal(*, user_id: str | None = None, display_name: str = "Camille Martin",
@@ -162,7 +163,7 @@ class PortalTestEnvironment:
             "PORTAL_INTERNAL_KEY": self.internal_key,
             f"{service.upper()}_DATABASE_URL": database_url,
             "PORTAL_BROKER_URL": self.broker_url(),
-            "PORTAL_RETRY_DELAY_MS": "300",
+            "PORTAL_RETRY_DELAY_MS": str(TEST_RETRY_DELAY_MS),
             "PORTAL_MAX_ATTEMPTS": "3",
             "PORTAL_LOG_LEVEL": "WARNING",
         }

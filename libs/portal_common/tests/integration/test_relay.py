@@ -13,6 +13,7 @@ from portal_common.messaging import broker, catalogue
 from portal_common.messaging.outbox import Outbox
 from portal_common.messaging.relay import Relay
 from portal_common.messaging.topology import declare_exchanges
+from portal_common.testing.environment import TEST_RETRY_DELAY_MS
 
 pytestmark = pytest.mark.integration
 
@@ -29,11 +30,17 @@ def database(portal_env):
     db.dispose()
 
 
+@pytest.fixture(scope="module")
+def broker_url(portal_env):
+    """Its own vhost: relays declare every consumer queue, which must not fill the other tests' queues."""
+    return portal_env.new_vhost("relay")
+
+
 @pytest.fixture
-def queue(portal_env):
+def queue(broker_url):
     """A queue bound to the event type, so publishes are routable and can be counted."""
     name = f"test.relay-{uuid.uuid4().hex[:8]}"
-    connection = broker.connect(portal_env.broker_url())
+    connection = broker.connect(broker_url)
     channel = connection.channel()
     declare_exchanges(channel, "portal.events")
     channel.queue_declare(name, durable=True, arguments={"x-queue-type": "quorum"})
@@ -66,11 +73,12 @@ def drain(channel, name, expected, timeout=30.0):
     return received
 
 
-def test_two_relays_in_parallel_publish_every_event_exactly_once(database, queue, portal_env):
+def test_two_relays_in_parallel_publish_every_event_exactly_once(database, queue, broker_url):
     db, outbox = database
     channel, name = queue
     ids = record(db, outbox, 300)
-    relays = [Relay(db, portal_env.broker_url(), "portal.events", service="members", batch_size=20) for _ in range(2)]
+    relays = [Relay(db, broker_url, "portal.events", service="members", batch_size=20,
+                    retry_delay_ms=TEST_RETRY_DELAY_MS) for _ in range(2)]
     threads = [threading.Thread(target=r.run_forever, daemon=True) for r in relays]
     for thread in threads:
         thread.start()
@@ -85,22 +93,53 @@ def test_two_relays_in_parallel_publish_every_event_exactly_once(database, queue
         assert outbox.backlog(session)[0] == 0
 
 
-def test_an_unroutable_event_stays_in_the_outbox_and_is_retried_later(database, portal_env):
-    db, outbox = database
-    metadata_outbox = outbox.table
+def record_one(db, outbox, event_type):
     with db.session_factory() as session:
-        data = catalogue.example("workforce.employee.hired.v1")
-        event = outbox.record(session, "workforce.employee.hired.v1", subject=data["employee_id"],
+        data = catalogue.example(event_type)
+        event = outbox.record(session, event_type, subject=str(next(iter(data.values()))),
                               member_id=data["member_id"], data=data)
         session.commit()
-    relay = Relay(db, portal_env.broker_url(), "portal.events-unbound", service="members")
+    return event
+
+
+def publish_once(db, broker_url, exchange, before_publish=None):
+    relay = Relay(db, broker_url, exchange, service="members", retry_delay_ms=TEST_RETRY_DELAY_MS)
     relay._open_channel()
     try:
+        if before_publish:
+            before_publish(relay._channel)
         relay.publish_batch()
     finally:
         relay._close_broker()
+
+
+def take_row(db, outbox, event_id):
+    table = outbox.table
     with db.session_factory() as session:
-        row = session.execute(select(metadata_outbox).where(metadata_outbox.c.id == event.id)).one()
-        session.execute(metadata_outbox.delete().where(metadata_outbox.c.id == event.id))
+        row = session.execute(select(table).where(table.c.id == event_id)).one()
+        session.execute(table.delete().where(table.c.id == event_id))
         session.commit()
+    return row
+
+
+def test_a_subscribed_event_that_cannot_be_routed_stays_in_the_outbox_and_is_retried_later(database, broker_url):
+    db, outbox = database
+    event = record_one(db, outbox, "workforce.employee.hired.v1")
+    exchange = "portal.events-unroutable-test"
+
+    def unbind_every_queue(channel):
+        for queue, event_types in catalogue.topology().items():
+            if "workforce.employee.hired.v1" in event_types:
+                channel.queue_unbind(queue, exchange, routing_key="workforce.employee.hired.v1")
+
+    publish_once(db, broker_url, exchange, before_publish=unbind_every_queue)
+    row = take_row(db, outbox, event.id)
     assert row.published_at is None and row.attempts == 1 and "unroutable" in row.last_error
+
+
+def test_an_event_nobody_subscribes_to_yet_is_published_and_kept_as_history(database, broker_url):
+    db, outbox = database
+    event = record_one(db, outbox, "billing.invoice.issued.v1")
+    publish_once(db, broker_url, "portal.events")
+    row = take_row(db, outbox, event.id)
+    assert row.published_at is not None and row.attempts == 0
