@@ -163,7 +163,7 @@ def start_portal(stack: contextlib.ExitStack) -> dict[str, str]:
                    PORTAL_PORT_BASE=str(PORT_BASE), PORTAL_DB_PREFIX=DB_PREFIX,
                    PORTAL_POSTGRES_URL=PG_SERVER.replace("postgresql://", "postgresql+psycopg://"),
                    PORTAL_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
-                   PORTAL_LOGIN_RATE="600r/m")  # the bench logs in repeatedly while waiting for the stack
+                   PORTAL_LOGIN_RATE="600r/m", PORTAL_MAIL_CATCHER="0")  # the bench logs in repeatedly while waiting for the stack
     env = stack_environment(environ)
     procfile = prepare(env)
     log = DATA_DIR / "portal.log"

@@ -35,7 +35,8 @@ def portal_url(portal_env) -> Iterator[str]:
                    PORTAL_POSTGRES_URL=portal_env.pg_admin_dsn.rsplit("/", 1)[0].replace(
                        "postgresql://", "postgresql+psycopg://", 1),
                    PORTAL_BROKER_URL=portal_env.new_vhost("browser"), PORTAL_INTERNAL_KEY=portal_env.internal_key,
-                   PORTAL_LOGIN_RATE="600r/m", PORTAL_BILLING_WORKERS="1", PORTAL_LOG_LEVEL="WARNING")
+                   PORTAL_LOGIN_RATE="600r/m", PORTAL_MAIL_CATCHER="0", PORTAL_SMTP_HOST="127.0.0.1",
+                   PORTAL_SMTP_PORT=str(portal_env.smtp.port), PORTAL_BILLING_WORKERS="1", PORTAL_LOG_LEVEL="WARNING")
     stack = BackgroundStack(stack_environment(environ), data_dir / "portal.log")
     try:
         stack.start(timeout=90)

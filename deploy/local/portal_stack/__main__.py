@@ -62,6 +62,9 @@ def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
             lines.append(f"{s.name}-worker: {python} -m {s.name}.worker")
     from gateway import render
     lines.append("gateway: " + " ".join(render.nginx_command(nginx_conf.parent)))
+    if env.get("PORTAL_MAIL_CATCHER", "1") == "1":
+        lines.append(f"mail: {python} -m portal_stack.mailcatcher --folder {data_dir(env) / 'mail'} "
+                     f"--port {env.get('PORTAL_SMTP_PORT', '1025')}")
     path = data_dir(env) / "Procfile"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -73,6 +76,8 @@ def banner(env: dict[str, str]) -> None:
     print("  Comptes de démonstration (identifiant / mot de passe) :")
     for label, login, password in demo_data.LOGINS:
         print(f"    - {label:<32} {login:<32} {password}")
+    if env.get("PORTAL_MAIL_CATCHER", "1") == "1":
+        print(f"  Les courriels envoyés arrivent dans {data_dir(env) / 'mail'} (fichiers .eml).")
     print("  Ctrl-C arrête tout.\n", flush=True)
 
 

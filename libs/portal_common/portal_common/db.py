@@ -115,9 +115,10 @@ class UnitOfWork:
     Leaving the block without `commit()` rolls everything back, events included.
     """
 
-    def __init__(self, db: Database, outbox: "Outbox"):
+    def __init__(self, db: Database, outbox: "Outbox", mail_table: Any = None):
         self._db = db
         self._outbox = outbox
+        self._mail_table = mail_table
         self.session: Session
         self.recorded: list[Any] = []
 
@@ -130,6 +131,14 @@ class UnitOfWork:
         envelope = self._outbox.record(self.session, event_type, subject=subject, member_id=member_id, data=data)
         self.recorded.append(envelope)
         return envelope
+
+    def mail(self, mail: Any) -> bool:
+        """Queue an e-mail sent only if this transaction commits (see portal_common.mail)."""
+        from .mail import queue_mail
+
+        if self._mail_table is None:
+            raise RuntimeError("this service has no mail_outbox table (add mail_outbox_table to its models)")
+        return queue_mail(self.session, self._mail_table, mail)
 
     def commit(self) -> None:
         self.session.commit()

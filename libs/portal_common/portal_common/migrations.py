@@ -85,3 +85,30 @@ def drop_messaging_tables() -> None:
                   postgresql_where=sa.text("published_at IS NULL"), sqlite_where=sa.text("published_at IS NULL"))
     op.drop_table("outbox")
     op.drop_table("inbox")
+
+
+def create_mail_table() -> None:
+    """The `mail_outbox` of portal_common.mail, for services that send e-mails."""
+    op.create_table(
+        "mail_outbox",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("recipient", sa.String(length=254), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("sent_at", UTCDateTime(), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+        sa.Column("last_error", sa.String(length=300), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_outbox")),
+        sa.UniqueConstraint("key", name=op.f("uq_mail_outbox_key")),
+    )
+    op.create_index("ix_mail_outbox_pending", "mail_outbox", ["next_attempt_at"], unique=False,
+                    postgresql_where=sa.text("sent_at IS NULL"), sqlite_where=sa.text("sent_at IS NULL"))
+
+
+def drop_mail_table() -> None:
+    op.drop_index("ix_mail_outbox_pending", table_name="mail_outbox",
+                  postgresql_where=sa.text("sent_at IS NULL"), sqlite_where=sa.text("sent_at IS NULL"))
+    op.drop_table("mail_outbox")

@@ -29,7 +29,7 @@ class Portal:
     outbox: Outbox
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.db, self.outbox)
+        return UnitOfWork(self.db, self.outbox, self.outbox.table.metadata.tables.get("mail_outbox"))
 
 
 def portal() -> Portal:

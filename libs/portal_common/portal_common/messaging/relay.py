@@ -16,7 +16,7 @@ from typing import Any
 import pika
 import psycopg
 from pika.exceptions import AMQPChannelError, AMQPConnectionError, NackError, UnroutableError
-from sqlalchemy import MetaData, select, update
+from sqlalchemy import MetaData, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import context
@@ -24,6 +24,7 @@ from ..clock import utcnow
 from ..config import BaseSettings
 from ..db import Database
 from ..logging import configure_logging
+from ..mail import MailSender, mail_outbox_table
 from . import broker
 from .outbox import NOTIFY_CHANNEL, outbox_table
 from . import catalogue
@@ -49,6 +50,7 @@ class Relay:
         self.retry_delay_ms = retry_delay_ms
         self.stop_event = threading.Event()
         self.published_count = 0
+        self.mail_sender: MailSender | None = None
         self._connection: pika.BlockingConnection | None = None
         self._channel: Any = None
         self._listener: psycopg.Connection | None = None
@@ -162,7 +164,10 @@ class Relay:
                     backoff.reset()
                 self._open_listener()
                 while not self.stop_event.is_set():
-                    if self.publish_batch() < self.batch_size:
+                    published = self.publish_batch()
+                    if self.mail_sender is not None:
+                        self.mail_sender.send_batch()
+                    if published < self.batch_size:
                         self._wait_for_work()
             except (AMQPConnectionError, AMQPChannelError, ConnectionError, OSError) as exc:
                 log.warning("broker unavailable, events wait in the outbox", extra={"error": type(exc).__name__})
@@ -190,8 +195,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = settings_for(args.service).load_or_exit()
     configure_logging(f"{args.service}-relay", settings.log_level)
-    relay = Relay(Database(settings.database_url, pool_size=2), settings.broker_url, settings.exchange,
-                  service=args.service, retry_delay_ms=settings.retry_delay_ms)
+    db = Database(settings.database_url, pool_size=2)
+    relay = Relay(db, settings.broker_url, settings.exchange, service=args.service,
+                  retry_delay_ms=settings.retry_delay_ms)
+    if inspect(db.engine).has_table("mail_outbox"):  # this service sends e-mails: deliver them too
+        relay.mail_sender = MailSender(db, mail_outbox_table(MetaData()), host=settings.smtp_host,
+                                       port=settings.smtp_port, sender=settings.mail_sender)
     signal.signal(signal.SIGTERM, lambda *_: relay.stop())
     signal.signal(signal.SIGINT, lambda *_: relay.stop())
     log.info("relay started")

@@ -82,6 +82,16 @@ class ServiceUnderTest:
         with self.portal.db.session_factory() as session:
             return self.portal.outbox.all_events(session)
 
+    def deliver_mail(self) -> int:
+        """What the relay process does: send the queued e-mails now (to the run's SMTP server)."""
+        from ..mail import MailSender
+
+        settings = self.portal.settings
+        table = self.portal.outbox.table.metadata.tables["mail_outbox"]
+        sender = MailSender(self.portal.db, table, host=settings.smtp_host, port=settings.smtp_port,
+                            sender=settings.mail_sender)
+        return sender.send_batch()
+
     def truncate(self) -> None:
         """Empty every table (not the Alembic version), so each test starts clean."""
         metadata = self.portal.outbox.table.metadata
@@ -104,6 +114,15 @@ class PortalTestEnvironment:
     _containers: list[Any] = field(default_factory=list)
     _broker_url: str | None = None
     _services: dict[str, ServiceUnderTest] = field(default_factory=dict)
+    _smtp: Any = None
+
+    @property
+    def smtp(self) -> Any:
+        """The run's real SMTP server (aiosmtpd); every service of the run sends to it."""
+        if self._smtp is None:
+            from .smtp import SmtpServer
+            self._smtp = SmtpServer().start()
+        return self._smtp
 
     # --- PostgreSQL -------------------------------------------------------------
     def _ensure_postgres(self) -> None:
@@ -166,6 +185,8 @@ class PortalTestEnvironment:
             "PORTAL_RETRY_DELAY_MS": str(TEST_RETRY_DELAY_MS),
             "PORTAL_MAX_ATTEMPTS": "3",
             "PORTAL_LOG_LEVEL": "WARNING",
+            "PORTAL_SMTP_HOST": "127.0.0.1",
+            "PORTAL_SMTP_PORT": str(self.smtp.port),
         }
         env.update(extra)
         return env
@@ -182,6 +203,8 @@ class PortalTestEnvironment:
         return self._services[name]
 
     def close(self) -> None:
+        if self._smtp is not None:
+            self._smtp.stop()
         for service in self._services.values():
             service.portal.db.dispose()
         for vhost in self._vhosts:
