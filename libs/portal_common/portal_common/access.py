@@ -50,6 +50,19 @@ INTERNAL = Rule("internal", needs_identity=False)
 AUTHENTICATED = Rule("authenticated")
 
 
+class ServiceRule(Rule):
+    """Another service of the portal calling an `/internal/` route with a service passport."""
+
+    def check(self, principal: Principal | None) -> int | None:
+        if principal is None:
+            return 401
+        return None if principal.user_id.startswith("service:") else 403
+
+
+# Service-to-service calls (never routed by the gateway): the caller signs a service passport.
+SERVICE = ServiceRule("service")
+
+
 def member(*roles: str) -> Rule:
     """A user of the current member company holding one of `roles` (any role when none given)."""
     return Rule(f"member({','.join(roles)})", member_roles=frozenset(roles))

@@ -30,3 +30,12 @@ def new_session() -> PortalSession:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def service_headers(caller: str, internal_key: str) -> dict[str, str]:
+    """Headers identifying the calling service to another service's `/internal/` routes (rule SERVICE)."""
+    from . import passport
+    from .passport import Principal
+
+    principal = Principal(user_id=f"service:{caller}", display_name=caller, session_ref=f"service:{caller}")
+    return {passport.HEADER: passport.sign(principal, internal_key)}

@@ -38,3 +38,13 @@ def test_staff_rules_only_admit_the_named_staff_roles():
     assert staff("billing").check(secretary) == 403
     assert staff().check(make_principal(member_id="m-1", roles=("admin",))) == 403
     assert member_or_staff().check(secretary) is None
+
+
+def test_internal_service_routes_only_admit_service_passports():
+    from portal_common.access import SERVICE
+    from portal_common.http import service_headers
+
+    token = service_headers("billing", KEY)[passport.HEADER]
+    assert SERVICE.check(passport.verify(token, KEY)) is None
+    assert SERVICE.check(make_principal(staff_roles=("administration",))) == 403
+    assert SERVICE.check(None) == 401
