@@ -52,6 +52,8 @@ def stack_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     env.setdefault("PORTAL_PUBLIC_URL", f"http://{host}:{port}")
     env["PORTAL_GATEWAY_PORT"] = str(port)
     env["PORTAL_GATEWAY_HOST"] = host
+    for service in SERVICES:
+        env.setdefault(f"PORTAL_{service.name.upper()}_URL", f"http://127.0.0.1:{service.port(env)}")
     postgres = env.get("PORTAL_POSTGRES_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432
     if postgres:
         for service, url in ensure_postgres_databases(postgres, env.get("PORTAL_DB_PREFIX", "portal")).items():

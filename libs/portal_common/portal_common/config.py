@@ -9,6 +9,9 @@ from typing import Any, Callable, ClassVar, Mapping
 
 _MISSING: Any = object()
 
+# Also the order of their default ports: identity 8101, members 8102, … billing 8105.
+SERVICE_NAMES = ("identity", "members", "workforce", "scheduling", "billing")
+
 
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable."""
@@ -83,6 +86,8 @@ class BaseSettings:
         for key, value in values.items():
             object.__setattr__(self, key, value)
         self.database_url: str = values["database_url"]
+        # Base URLs of the other services, for the rare synchronous `/internal/` call (PORTAL_<SERVICE>_URL).
+        self.service_urls: dict[str, str] = values["service_urls"]
 
     @classmethod
     def declared(cls) -> dict[str, Env]:
@@ -116,6 +121,9 @@ class BaseSettings:
         if url and not url.startswith(("sqlite", "postgresql")):
             raise SettingsError(f"{url_var} is invalid: expected a sqlite:// or postgresql:// URL")
         values["database_url"] = url or f"sqlite:///{Path(values['data_dir']).resolve() / (cls.service + '.db')}"
+        values["service_urls"] = {
+            name: environ.get(f"PORTAL_{name.upper()}_URL", f"http://127.0.0.1:{8100 + offset}")
+            for offset, name in enumerate(SERVICE_NAMES, start=1)}
         return cls(values)
 
     @classmethod
