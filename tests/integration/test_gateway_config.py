@@ -7,6 +7,7 @@ import re
 import shutil
 import socket
 import tempfile
+import time
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -318,3 +319,18 @@ def test_swagger_ui_assets_are_served_offline(gateway: Gateway) -> None:
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         response = gateway.request("GET", f"/static/swagger-ui/{asset}")
         assert response.status == 200, asset
+
+
+def test_the_access_log_never_holds_a_query_string_or_a_token_in_the_path(gateway: Gateway) -> None:
+    token = "Zm9vYmFyLXNlY3JldC10b2tlbi0xMjM0NTY3ODkw"
+    gateway.request("GET", f"/connexion/activation/{token}")
+    gateway.request("GET", "/connexion?code=123456")
+    deadline = time.monotonic() + 5  # nginx writes the line once the response is sent
+    log = ""
+    while "123456" not in log and "connexion?" not in log and time.monotonic() < deadline:
+        log = (gateway.prefix / "access.log").read_text(encoding="utf-8")
+        if log.count("/connexion") >= 2:
+            break
+        time.sleep(0.05)
+    assert "/connexion/activation/[masqu" in log
+    assert token not in log and "123456" not in log
