@@ -11,12 +11,17 @@ from portal_common.service import portal
 
 from . import services, views
 from .domain import InvoiceRejected, IssueCommand, LineInput
-from .schemas import InvoiceCreateSchema, InvoiceListArgsSchema, InvoiceSchema, InvoiceSummarySchema
+from .payments import PaymentInput, PaymentRejected
+from .schemas import (InvoiceCreateSchema, InvoiceListArgsSchema, InvoiceSchema, InvoiceSummarySchema,
+                      PaymentCreateSchema, PaymentSchema, TariffInputSchema, TariffSchema)
+from .tariffs import Tariff, TariffRejected
 
 blp = Blueprint("billing_api", __name__, url_prefix="/api/billing", description="Invoices and credit notes")
 
 # Member users need the billing or read role (admin holds every role); any staff may read.
 READERS = member_or_staff(member_roles=("billing", "read"))
+# Billing or administration staff set tariffs and record payments; any staff may read.
+BILLING_STAFF = staff("billing", "administration")
 
 
 def member_scope(principal: Principal, requested: str | None) -> str | None:
@@ -43,7 +48,7 @@ class Invoices(MethodView):
                                     limit=pagination_parameters.page_size)
         return [views.invoice_as_dict(invoice) for invoice in found]
 
-    @staff("billing", "administration")
+    @BILLING_STAFF
     @blp.arguments(InvoiceCreateSchema)
     @blp.response(201, InvoiceSchema)
     def post(self, data):
@@ -61,10 +66,67 @@ class InvoiceById(MethodView):
     @READERS
     @blp.response(200, InvoiceSchema)
     def get(self, invoice_id):
-        """One invoice with its lines: staff, or a user of the invoiced company"""
-        principal = require_principal()
-        invoice = views.get_invoice(invoice_id)
-        # Another company's invoice answers 404, exactly like a missing one (no enumeration).
-        if invoice is None or (not principal.is_staff and invoice.member_id != principal.member_id):
+        """One invoice with its lines and schedule: staff, or a user of the invoiced company"""
+        return views.invoice_as_dict(readable_invoice(invoice_id), with_lines=True)
+
+
+def readable_invoice(invoice_id: str):
+    invoice = views.visible_invoice(require_principal(), invoice_id)
+    if invoice is None:
+        abort(404, message="Invoice not found.")
+    return invoice
+
+
+@blp.route("/invoices/<string:invoice_id>/payments")
+class InvoicePayments(MethodView):
+    @READERS
+    @blp.response(200, PaymentSchema(many=True))
+    def get(self, invoice_id):
+        """Payments received for an invoice: staff, or a user of the invoiced company"""
+        return [views.payment_as_dict(p) for p in views.payments_of(readable_invoice(invoice_id).id)]
+
+    @BILLING_STAFF
+    @blp.arguments(PaymentCreateSchema)
+    @blp.response(201, PaymentSchema)
+    def post(self, data, invoice_id):
+        """Record a transfer or a cheque (billing or administration staff); an overpayment is kept as credit"""
+        try:
+            payment = services.record_payment(portal(), invoice_id, PaymentInput(**data),
+                                              by=require_principal().user_id)
+        except services.InvoiceNotFound:
             abort(404, message="Invoice not found.")
-        return views.invoice_as_dict(invoice, with_lines=True)
+        except PaymentRejected as exc:
+            abort(422, message="Validation failed.", errors={"json": exc.errors})
+        return views.payment_as_dict(payment)
+
+
+@blp.route("/tariffs")
+class Tariffs(MethodView):
+    @staff()
+    @blp.response(200, TariffSchema(many=True))
+    def get(self):
+        """Every configured year's tariff, newest first (staff)"""
+        return [views.tariff_as_dict(row) for row in views.list_tariffs()]
+
+
+@blp.route("/tariffs/<int:year>")
+class TariffByYear(MethodView):
+    @staff()
+    @blp.response(200, TariffSchema)
+    def get(self, year):
+        """The tariff of one year (staff)"""
+        row = views.get_tariff(year)
+        if row is None:
+            abort(404, message="No tariff for this year.")
+        return views.tariff_as_dict(row)
+
+    @BILLING_STAFF
+    @blp.arguments(TariffInputSchema)
+    @blp.response(200, TariffSchema)
+    def put(self, data, year):
+        """Create or replace a year's tariff; a per-capita fee outside the legal band is refused (422)"""
+        try:
+            services.save_tariff(portal(), Tariff(year=year, **data), by=require_principal().user_id)
+        except TariffRejected as exc:
+            abort(422, message="Validation failed.", errors={"json": exc.errors})
+        return views.tariff_as_dict(views.get_tariff(year))

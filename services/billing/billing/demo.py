@@ -9,7 +9,14 @@ from portal_common.service import Portal
 
 from . import services
 from .domain import CustomerSnapshot, IssueCommand, LineInput
-from .models import Invoice
+from .models import Invoice, TariffRow
+from .tariffs import Tariff
+
+# Fees of the demo service, inside the legal bands (92,40–138,60 € in 2025, 92,80–139,20 € in 2026).
+DEMO_TARIFFS = tuple(
+    Tariff(year=year, per_capita_fee=Decimal(fee), national_average_cost=None, entry_fee=Decimal("30.00"),
+           minimum_fee=Decimal("80.00"), late_hire_fee=Decimal(fee), no_show_fee=Decimal("50.00"))
+    for year, fee in ((2025, "110.47"), (2026, "112.00")))
 
 
 def _date(value: date | str | None) -> date | None:
@@ -39,6 +46,12 @@ def _command(invoice: dict[str, Any]) -> IssueCommand:
 
 
 def load(portal: Portal, dataset: dict[str, Any]) -> None:
+    # Tariffs first, so declarations confirmed in the demo are invoiced; staff edits are never overwritten.
+    for tariff in DEMO_TARIFFS:
+        with portal.db.session_factory() as session:
+            configured = session.get(TariffRow, tariff.year) is not None
+        if not configured:
+            services.save_tariff(portal, tariff, by="demo")
     # The read model normally fills from members' events; seeding it lets invoices be issued at once.
     # A later event of the same version is then a no-op in the handler.
     for member in dataset.get("members", []):

@@ -90,6 +90,10 @@ class IssueCommand:
     due_on: date | None = None
     period: str | None = None
     amount_paid: Decimal = ZERO
+    # Set by automatic billing: the declaration billed, the fact that caused the invoice, the invoice corrected.
+    declaration_id: str | None = None
+    source_key: str | None = None
+    corrects_invoice_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Tables owned by the billing service: the customer read model, invoices and their numbering."""
+"""Tables owned by the billing service: customer read model, tariffs, invoices, instalments, payments, numbering."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -17,6 +17,7 @@ outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 
 Money = Numeric(12, 2, asdecimal=True)
+Rate = Numeric(5, 4, asdecimal=True)
 
 
 class BillingCustomer(Base):
@@ -34,6 +35,9 @@ class BillingCustomer(Base):
     city: Mapped[str] = mapped_column(String(100))
     billing_email: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(20))
+    # SEPA mandate as members announce it (never the IBAN, read from members at batch time).
+    mandate_reference: Mapped[str | None] = mapped_column(String(35))
+    mandate_status: Mapped[str | None] = mapped_column(String(10))
     # The members aggregate's version: older or repeated snapshots are ignored.
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -53,16 +57,25 @@ class Invoice(Base):
     due_on: Mapped[date] = mapped_column(Date)
     period: Mapped[str] = mapped_column(String(20))
     amount_excl_tax: Mapped[Decimal] = mapped_column(Money)
-    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4, asdecimal=True))
+    vat_rate: Mapped[Decimal] = mapped_column(Rate)
     vat_amount: Mapped[Decimal] = mapped_column(Money)
     amount_incl_tax: Mapped[Decimal] = mapped_column(Money)
     amount_paid: Mapped[Decimal] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer)
+    # The declaration an annual invoice bills (workforce's id), shown in its event.
+    declaration_id: Mapped[str | None] = mapped_column(String(36))
+    # What caused an automatic invoice ("declaration:<id>", "estimate:<member>:<year>"…): unique, so a
+    # fact delivered twice, or to two workers at once, never bills twice.
+    source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # The invoice a credit note corrects or cancels.
+    corrects_invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoice.id"))
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan")
+    instalments: Mapped[list[Instalment]] = relationship(
+        back_populates="invoice", order_by="Instalment.position", cascade="all, delete-orphan")
 
     @property
     def amount_due(self) -> Decimal:
@@ -92,3 +105,56 @@ class InvoiceSequence(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Instalment(Base):
+    """One due date of an invoice's schedule (an annual fee is paid in 1 to 4 instalments)."""
+
+    __tablename__ = "instalment"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="instalments")
+
+
+class Payment(Base):
+    """Money received for an invoice; what exceeds the amount due stays with the company as a credit."""
+
+    __tablename__ = "payment"
+    __table_args__ = (Index("ix_payment_member_received", "member_id", "received_on"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoice.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("billing_customer.member_id"))
+    method: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    # The part that settled the invoice; amount - applied is the credit kept for the company.
+    applied_amount: Mapped[Decimal] = mapped_column(Money)
+    received_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TariffRow(Base):
+    """The fees of one year, as staff configured them (see tariffs.Tariff)."""
+
+    __tablename__ = "tariff"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    per_capita_fee: Mapped[Decimal] = mapped_column(Money)
+    national_average_cost: Mapped[Decimal] = mapped_column(Money)
+    entry_fee: Mapped[Decimal] = mapped_column(Money)
+    minimum_fee: Mapped[Decimal] = mapped_column(Money)
+    late_hire_fee: Mapped[Decimal] = mapped_column(Money)
+    no_show_fee: Mapped[Decimal] = mapped_column(Money)
+    sepa_discount_rate: Mapped[Decimal] = mapped_column(Rate)
+    vat_rate: Mapped[Decimal] = mapped_column(Rate)
+    multi_employer_share: Mapped[Decimal] = mapped_column(Rate)
+    estimate_uplift_rate: Mapped[Decimal] = mapped_column(Rate)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(100))

@@ -6,6 +6,7 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from .domain import KIND_LABELS, MAX_LINES, STATUS_LABELS
+from .payments import METHOD_LABELS, STAFF_METHODS
 
 
 def money_field(**kwargs: object) -> fields.Decimal:
@@ -39,9 +40,21 @@ class InvoiceSummarySchema(Schema):
     version = fields.Integer(required=True)
 
 
+class InstalmentSchema(Schema):
+    due_on = fields.Date(required=True)
+    amount = money_field(required=True)
+
+
 class InvoiceSchema(InvoiceSummarySchema):
     created_at = fields.DateTime(required=True)
+    declaration_id = fields.String(required=True, allow_none=True,
+                                   metadata={"description": "The headcount declaration an annual invoice bills"})
+    corrects_invoice_id = fields.String(required=True, allow_none=True,
+                                        metadata={"description": "The invoice a credit note corrects"})
+    download_path = fields.String(required=True, metadata={"example": "/factures/3d2b9c1e-…/pdf"})
     lines = fields.List(fields.Nested(InvoiceLineSchema), required=True)
+    instalments = fields.List(fields.Nested(InstalmentSchema), required=True,
+                              metadata={"description": "The schedule: 1 to 4 due dates for an annual fee"})
 
 
 class InvoiceLineCreateSchema(Schema):
@@ -69,3 +82,62 @@ class InvoiceListArgsSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(list(STATUS_LABELS)))
     member_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36),
                               metadata={"description": "Staff only; member users always get their current company"})
+
+
+def rate_field(**kwargs: object) -> fields.Decimal:
+    return fields.Decimal(as_string=True, places=4, **kwargs)
+
+
+class TariffSchema(Schema):
+    """A year's fees: amounts HT in euros, rates as fractions (0.0150 = 1,5 %)."""
+
+    year = fields.Integer(required=True, metadata={"example": 2026})
+    per_capita_fee = money_field(required=True, metadata={"example": "110.00"})
+    national_average_cost = money_field(required=True, metadata={"example": "116.00"})
+    legal_band_min = money_field(required=True, metadata={"description": "80 % of the national average cost"})
+    legal_band_max = money_field(required=True, metadata={"description": "120 % of the national average cost"})
+    entry_fee = money_field(required=True)
+    minimum_fee = money_field(required=True)
+    late_hire_fee = money_field(required=True)
+    no_show_fee = money_field(required=True)
+    sepa_discount_rate = rate_field(required=True, metadata={"example": "0.0150"})
+    vat_rate = rate_field(required=True, metadata={"example": "0.2000"})
+    multi_employer_share = rate_field(required=True, metadata={"example": "0.5000"})
+    estimate_uplift_rate = rate_field(required=True, metadata={"example": "0.1000"})
+    updated_at = fields.DateTime(required=True)
+    updated_by = fields.String(required=True)
+
+
+class TariffInputSchema(Schema):
+    """What staff set for a year (the year is in the path; the national cost defaults to the published one)."""
+
+    per_capita_fee = fields.Decimal(required=True)
+    national_average_cost = fields.Decimal(load_default=None, allow_none=True)
+    entry_fee = fields.Decimal(required=True)
+    minimum_fee = fields.Decimal(required=True)
+    late_hire_fee = fields.Decimal(required=True)
+    no_show_fee = fields.Decimal(required=True)
+    sepa_discount_rate = fields.Decimal(load_default=Decimal("0.015"))
+    vat_rate = fields.Decimal(load_default=Decimal("0.20"))
+    multi_employer_share = fields.Decimal(load_default=Decimal("0.50"))
+    estimate_uplift_rate = fields.Decimal(load_default=Decimal("0.10"))
+
+
+class PaymentSchema(Schema):
+    id = fields.String(required=True)
+    invoice_id = fields.String(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(list(METHOD_LABELS)))
+    amount = money_field(required=True)
+    applied_amount = money_field(required=True, metadata={"description": "Part that settled the invoice"})
+    credit_amount = money_field(required=True, metadata={"description": "Overpayment kept as the company's credit"})
+    received_on = fields.Date(required=True)
+    reference = fields.String(required=True, allow_none=True)
+
+
+class PaymentCreateSchema(Schema):
+    """A transfer or a cheque received, recorded by staff."""
+
+    method = fields.String(required=True, validate=validate.OneOf(list(STAFF_METHODS)))
+    amount = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False, max=10**10))
+    received_on = fields.Date(required=True)
+    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))

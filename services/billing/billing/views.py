@@ -1,4 +1,4 @@
-"""Read side: how invoices are found and shown, from the request-bound session."""
+"""Read side: how invoices, tariffs, payments and the statement are found, from the request-bound session."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,10 +7,14 @@ from decimal import Decimal
 from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import selectinload
 
+from portal_common.passport import Principal
 from portal_common.service import portal
 
-from .domain import KIND_LABELS, PAID, STATUS_LABELS, ZERO
-from .models import Invoice
+from .domain import CREDIT_NOTE, KIND_LABELS, PAID, STATUS_LABELS, ZERO
+from .models import BillingCustomer, Invoice, Payment, TariffRow
+from .payments import LITIGATION, METHOD_LABELS
+from .statement import Entry
+from .tariffs import Tariff, legal_band
 
 
 def invoice_as_dict(invoice: Invoice, *, with_lines: bool = False) -> dict:
@@ -24,14 +28,33 @@ def invoice_as_dict(invoice: Invoice, *, with_lines: bool = False) -> dict:
     }
     if with_lines:
         shown["created_at"] = invoice.created_at
+        shown["declaration_id"] = invoice.declaration_id
+        shown["corrects_invoice_id"] = invoice.corrects_invoice_id
+        shown["download_path"] = f"/factures/{invoice.id}/pdf"
         shown["lines"] = [{"label": line.label, "quantity": line.quantity, "unit_price": line.unit_price,
                            "amount": line.amount} for line in invoice.lines]
+        shown["instalments"] = [{"due_on": due_on, "amount": amount} for due_on, amount in schedule_of(invoice)]
     return shown
+
+
+def schedule_of(invoice: Invoice) -> list[tuple[date, Decimal]]:
+    """Due dates and amounts; an invoice from before schedules were stored is due at once."""
+    return [(i.due_on, i.amount) for i in invoice.instalments] or [(invoice.due_on, invoice.amount_incl_tax)]
+
+
+def visible_invoice(principal: Principal, invoice_id: str) -> Invoice | None:
+    """The invoice if the caller may see it (staff, or a user of the invoiced company), else None:
+    another company's invoice looks exactly like a missing one (no enumeration)."""
+    invoice = get_invoice(invoice_id)
+    if invoice is None or (not principal.is_staff and invoice.member_id != principal.member_id):
+        return None
+    return invoice
 
 
 def get_invoice(invoice_id: str) -> Invoice | None:
     return portal().db.session.scalars(
-        select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.lines))).first()
+        select(Invoice).where(Invoice.id == invoice_id)
+        .options(selectinload(Invoice.lines), selectinload(Invoice.instalments))).first()
 
 
 def _filtered(stmt: Select, member_id: str | None, year: int | None, status: str | None) -> Select:
@@ -77,3 +100,73 @@ def split_by_settlement(invoices: list[Invoice]) -> tuple[list[Invoice], list[In
 
 def total_due(invoices: list[Invoice]) -> Decimal:
     return sum((invoice.amount_due for invoice in invoices), ZERO)
+
+
+def list_tariffs() -> list[TariffRow]:
+    return list(portal().db.session.scalars(select(TariffRow).order_by(TariffRow.year.desc())))
+
+
+def tariff_as_dict(row: TariffRow) -> dict:
+    low, high = legal_band(row.national_average_cost)
+    shown = {name: getattr(row, name) for name in Tariff.__dataclass_fields__}
+    return {**shown, "legal_band_min": low, "legal_band_max": high, "updated_at": row.updated_at,
+            "updated_by": row.updated_by}
+
+
+def get_tariff(year: int) -> TariffRow | None:
+    return portal().db.session.get(TariffRow, year)
+
+
+def get_customer(member_id: str) -> BillingCustomer | None:
+    return portal().db.session.get(BillingCustomer, member_id)
+
+
+def invoice_number_of(invoice_id: str | None) -> str | None:
+    if invoice_id is None:
+        return None
+    return portal().db.session.scalar(select(Invoice.number).where(Invoice.id == invoice_id))
+
+
+def statement_entries(member_id: str) -> list[Entry]:
+    """Instalments, credit notes and payments of the company, invoices in litigation left out."""
+    session = portal().db.session
+    invoices = list(session.scalars(select(Invoice).where(Invoice.member_id == member_id,
+                                                          Invoice.status != LITIGATION)
+                                    .options(selectinload(Invoice.instalments))))
+    entries: list[Entry] = []
+    for invoice in invoices:
+        label = KIND_LABELS[invoice.kind]
+        if invoice.kind == CREDIT_NOTE:
+            entries.append(Entry(invoice.number, invoice.issued_on, invoice.due_on, label, invoice.period,
+                                 credit=-invoice.amount_incl_tax))
+            continue
+        schedule = schedule_of(invoice)
+        for rank, (due_on, amount) in enumerate(schedule, start=1):
+            shown = label if len(schedule) == 1 else f"{label} (échéance {rank}/{len(schedule)})"
+            entries.append(Entry(invoice.number, invoice.issued_on, due_on, shown, invoice.period, debit=amount))
+    numbers = {invoice.id: invoice for invoice in invoices}
+    for payment in session.scalars(select(Payment).where(Payment.member_id == member_id)):
+        invoice = numbers.get(payment.invoice_id)
+        if invoice is not None:
+            entries.append(Entry(invoice.number, payment.received_on, payment.received_on,
+                                 f"Règlement ({METHOD_LABELS[payment.method].lower()})", invoice.period,
+                                 credit=payment.amount))
+    return entries
+
+
+def payments_of(invoice_id: str) -> list[Payment]:
+    return list(portal().db.session.scalars(
+        select(Payment).where(Payment.invoice_id == invoice_id).order_by(Payment.received_on, Payment.created_at)))
+
+
+def credit_of(member_id: str) -> Decimal:
+    """Overpayments kept for the company (what payments brought beyond the invoices they settled)."""
+    stmt = select(func.coalesce(func.sum(Payment.amount - Payment.applied_amount), 0)).where(
+        Payment.member_id == member_id)
+    return Decimal(portal().db.session.scalar(stmt) or 0).quantize(Decimal("0.01"))
+
+
+def payment_as_dict(payment: Payment) -> dict:
+    return {"id": payment.id, "invoice_id": payment.invoice_id, "method": payment.method, "amount": payment.amount,
+            "applied_amount": payment.applied_amount, "credit_amount": payment.amount - payment.applied_amount,
+            "received_on": payment.received_on, "reference": payment.reference}

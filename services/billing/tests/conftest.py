@@ -1,6 +1,7 @@
 """Fixtures of the billing service tests: a migrated PostgreSQL database and known customers."""
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
@@ -9,6 +10,7 @@ import pytest
 from billing import services
 from billing.app import create_app
 from billing.domain import CustomerSnapshot
+from billing.tariffs import Tariff
 from portal_common.testing import service_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -34,3 +36,14 @@ def customers(service, snapshot) -> tuple[str, str]:
     for member_id in (MEMBER_A, MEMBER_B):
         services.seed_customer(service.portal, snapshot(member_id))
     return MEMBER_A, MEMBER_B
+
+
+TARIFF_2026 = Tariff(year=2026, per_capita_fee=Decimal("97.35"), national_average_cost=None,
+                     entry_fee=Decimal("30.00"), minimum_fee=Decimal("150.00"), late_hire_fee=Decimal("97.35"),
+                     no_show_fee=Decimal("50.00"))
+
+
+@pytest.fixture
+def tariff_2026(service) -> Tariff:
+    """The 2026 fees: 97,35 € per employee, 30 € entry fee, 150 € minimum, 1,5 % SEPA discount, 20 % VAT."""
+    return services.save_tariff(service.portal, TARIFF_2026, by="test")

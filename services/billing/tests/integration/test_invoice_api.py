@@ -40,7 +40,8 @@ def test_billing_staff_issue_an_invoice_with_exact_totals_and_one_event_matching
     assert (event.subject, event.member_id) == (body["id"], member_a)
     assert event.data == {"invoice_id": body["id"], "member_id": member_a, "number": "F2026-000001",
                           "kind": "cotisation", "issued_on": "2026-02-15", "due_on": "2026-03-17",
-                          "amount_incl_tax": "1401.84", "status": "a_payer", "version": 1}
+                          "amount_incl_tax": "1401.84", "status": "a_payer", "version": 1,
+                          "declaration_id": None, "download_path": f"/factures/{body['id']}/pdf"}
 
 
 def test_a_credit_note_is_issued_with_negative_amounts_and_its_event_validates(service, customers):

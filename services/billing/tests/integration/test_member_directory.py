@@ -27,9 +27,9 @@ def stored_customer(service):
         return session.get(BillingCustomer, MEMBER)
 
 
-def test_the_member_directory_listens_on_the_queue_ops_scale_billing_workers_on():
+def test_members_and_declarations_arrive_on_their_own_queues_the_declarations_one_watched_by_the_autoscaler():
     assert MEMBER_DIRECTORY_QUEUE == "billing.member-directory"
-    assert [s.queue for s in SUBSCRIPTIONS] == ["billing.member-directory"]
+    assert [s.queue for s in SUBSCRIPTIONS] == ["billing.member-directory", "billing.headcount-declarations"]
 
 
 def test_a_registered_member_is_remembered_once_even_when_delivered_twice(service):

@@ -1,0 +1,116 @@
+"""The annual fee from a confirmed headcount declaration, and how an amount splits into instalments."""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+
+from .domain import CENT, ZERO, LineInput, line_amount, to_cents
+from .tariffs import Tariff
+
+CATEGORIES = ("SI", "SIA", "SIR")
+CATEGORY_LABELS = {"SI": "suivi individuel simple", "SIA": "suivi individuel adapté",
+                   "SIR": "suivi individuel renforcé"}
+# Amount TTC up to which an annual invoice is paid in that many instalments; above the last, four.
+INSTALMENT_THRESHOLDS = ((Decimal("1000.00"), 1), (Decimal("5000.00"), 2), (Decimal("20000.00"), 3))
+MAX_INSTALMENTS = 4
+MONTHS_BETWEEN_INSTALMENTS = 2
+MAX_HEADCOUNT = 1_000_000
+
+
+class DeclarationInvalid(ValueError):
+    """A declaration event billing cannot price (never retried with success)."""
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A confirmed annual headcount declaration as workforce describes it."""
+
+    declaration_id: str
+    member_id: str
+    year: int
+    headcount: dict[str, int]
+    multi_employer: dict[str, int]
+    version: int
+
+    @classmethod
+    def from_event(cls, data: dict) -> "Declaration":
+        def counts(raw: dict) -> dict[str, int]:
+            found = {category: raw.get(category, 0) for category in CATEGORIES}
+            if any(not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_HEADCOUNT
+                   for n in found.values()):
+                raise DeclarationInvalid("headcounts are whole numbers from 0")
+            return found
+
+        return cls(declaration_id=data["declaration_id"], member_id=data["member_id"], year=int(data["year"]),
+                   headcount=counts(data["headcount"]), multi_employer=counts(data.get("multi_employer") or {}),
+                   version=int(data["version"]))
+
+
+def annual_lines(tariff: Tariff, declaration: Declaration, *, new_member: bool,
+                 sepa_debit: bool) -> tuple[LineInput, ...]:
+    """Lines per category, the multi-employer share, the minimum fee, the entry fee, then the SEPA discount.
+
+    Every line is rounded to the cent on its own; the discount is computed on the sum of rounded lines.
+    """
+    year, fee = declaration.year, tariff.per_capita_fee
+    lines: list[LineInput] = []
+    for category in CATEGORIES:
+        count = declaration.headcount[category]
+        if count:
+            lines.append(LineInput(f"Cotisation {year} : salariés en {CATEGORY_LABELS[category]} ({category})",
+                                   Decimal(count), fee))
+    share_price = to_cents(fee * tariff.multi_employer_share)
+    for category in CATEGORIES:
+        count = declaration.multi_employer[category]
+        if count and share_price:
+            lines.append(LineInput(f"Cotisation {year} : quote-part multi-employeurs ({category})",
+                                   Decimal(count), share_price))
+    subtotal = _sum(lines)
+    if subtotal < tariff.minimum_fee:
+        lines.append(LineInput(f"Complément à la cotisation minimale {year}", Decimal(1),
+                               tariff.minimum_fee - subtotal))
+    if new_member and tariff.entry_fee:
+        lines.append(LineInput("Droit d'entrée (nouvel adhérent)", Decimal(1), tariff.entry_fee))
+    discount = to_cents(_sum(lines) * tariff.sepa_discount_rate) if sepa_debit else ZERO
+    if discount:
+        percent = f"{tariff.sepa_discount_rate * 100:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+        lines.append(LineInput(f"Remise prélèvement SEPA ({percent} %)", Decimal(1), -discount))
+    return tuple(lines)
+
+
+def _sum(lines: list[LineInput]) -> Decimal:
+    return sum((line_amount(line.quantity, line.unit_price) for line in lines), ZERO)
+
+
+def instalment_count(amount_incl_tax: Decimal) -> int:
+    for ceiling, count in INSTALMENT_THRESHOLDS:
+        if amount_incl_tax <= ceiling:
+            return count
+    return MAX_INSTALMENTS
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def instalments(amount_incl_tax: Decimal, first_due_on: date, count: int) -> tuple[tuple[date, Decimal], ...]:
+    """Equal instalments two months apart; the cent left over by the split goes on the first one."""
+    if count < 1:
+        raise ValueError("at least one instalment")
+    share = (amount_incl_tax / count).quantize(CENT, rounding=ROUND_DOWN)
+    first = amount_incl_tax - share * (count - 1)
+    return tuple((add_months(first_due_on, MONTHS_BETWEEN_INSTALMENTS * rank), first if rank == 0 else share)
+                 for rank in range(count))
+
+
+# Annual fees (real or estimated) are spread over the year; every other invoice is due at once.
+SCHEDULED_KINDS = ("cotisation", "facture_office")
+
+
+def schedule_for(kind: str, amount_incl_tax: Decimal, first_due_on: date) -> tuple[tuple[date, Decimal], ...]:
+    count = instalment_count(amount_incl_tax) if kind in SCHEDULED_KINDS and amount_incl_tax > 0 else 1
+    return instalments(amount_incl_tax, first_due_on, count)

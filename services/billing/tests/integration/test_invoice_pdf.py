@@ -1,0 +1,53 @@
+"""The invoice PDF: legal mentions, schedule, and served only to the invoiced company or staff."""
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+from portal_common.testing import make_principal
+
+from billing import services
+from billing.domain import IssueCommand, LineInput
+
+pytestmark = pytest.mark.integration
+
+
+def issue(service, member_id):
+    return services.issue_invoice(service.portal, IssueCommand(
+        member_id=member_id, kind="cotisation", issued_on=date(2026, 2, 15), due_on=date(2026, 3, 17),
+        period="2026", lines=(LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("12"),
+                                        Decimal("97.35")),)))
+
+
+def pdf_text(body: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(body)).pages)
+
+
+def test_the_invoice_pdf_carries_the_legal_mentions_totals_and_schedule(service, customers):
+    member_a, _ = customers
+    invoice = issue(service, member_a)
+    reader = make_principal(member_id=member_a, roles=("billing",))
+    response = service.client().get(f"/factures/{invoice.id}/pdf", headers=service.headers(reader))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'inline; filename="F2026-000001.pdf"'
+    text = pdf_text(response.data)
+    for mention in ("FACTURE N° F2026-000001", "SIRET 77501200000003", "Boulangerie Martin", "SIREN 732829320",
+                    "Date d'émission : 15/02/2026", "Date d'échéance : 17/03/2026", "Total HT", "1 168,20 €",
+                    "TVA 20,00 %", "233,64 €", "Total TTC", "1 401,84 €", "Échéancier", "17/05/2026", "700,92 €",
+                    "Virement : IBAN", "40,00 €", "L441-10", "prestation de services"):
+        assert mention in text, mention
+
+
+def test_another_companys_invoice_pdf_answers_404_and_needs_a_billing_reader(service, customers):
+    member_a, member_b = customers
+    foreign = issue(service, member_b)
+    client = service.client()
+    reader_a = service.headers(make_principal(member_id=member_a, roles=("read",)))
+    assert client.get(f"/factures/{foreign.id}/pdf", headers=reader_a).status_code == 404
+    assert client.get("/factures/unknown/pdf", headers=reader_a).status_code == 404
+    declarant = service.headers(make_principal(member_id=member_b, roles=("declaration",)))
+    assert client.get(f"/factures/{foreign.id}/pdf", headers=declarant).status_code == 403
+    staff = service.headers(make_principal(staff_roles=("secretariat",)))
+    assert client.get(f"/factures/{foreign.id}/pdf", headers=staff).status_code == 200
