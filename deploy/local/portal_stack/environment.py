@@ -1,6 +1,7 @@
 """The settings of a local run: a generated internal key kept in var/, SQLite or PostgreSQL URLs."""
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -28,6 +29,22 @@ def _internal_key(directory: Path, environ: Mapping[str, str]) -> str:
     return path.read_text().strip()
 
 
+def _generated_secret(directory: Path, environ: Mapping[str, str], name: str, filename: str, make) -> str:
+    """A secret from the environment, else generated once into var/ and reused (never shipped in the code)."""
+    if environ.get(name):
+        return environ[name]
+    path = directory / filename
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _aes_key_setting() -> str:
+    return "local1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
 def ensure_postgres_databases(base_url: str, prefix: str) -> dict[str, str]:
     """One database per service on the configured server, created when missing."""
     admin = base_url.replace("postgresql+psycopg://", "postgresql://", 1).rstrip("/") + "/postgres"
@@ -47,6 +64,10 @@ def stack_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     directory = data_dir(env)
     env["PORTAL_DATA_DIR"] = str(directory)
     env["PORTAL_INTERNAL_KEY"] = _internal_key(directory, env)
+    env["WORKFORCE_NIR_ENCRYPTION_KEY"] = _generated_secret(
+        directory, env, "WORKFORCE_NIR_ENCRYPTION_KEY", "workforce-nir-encryption.key", _aes_key_setting)
+    env["WORKFORCE_NIR_HASH_KEY"] = _generated_secret(
+        directory, env, "WORKFORCE_NIR_HASH_KEY", "workforce-nir-hash.key", lambda: secrets.token_urlsafe(48))
     port = int(env.get("PORTAL_GATEWAY_PORT", "8080"))
     host = env.get("PORTAL_GATEWAY_HOST", "127.0.0.1")
     env.setdefault("PORTAL_PUBLIC_URL", f"http://{host}:{port}")

@@ -97,8 +97,11 @@ def rule_for(app: Flask, endpoint: str | None, method: str) -> Rule | None:
     view_class = getattr(view, "view_class", None)
     if view_class is not None:
         handler = getattr(view_class, method.lower(), None)
-        if handler is None and method in {"HEAD", "OPTIONS"}:  # answered by Flask from the GET view
+        if handler is None and method == "HEAD":  # answered by Flask from the GET view
             handler = getattr(view_class, "get", None)
+        if handler is None and method == "OPTIONS":  # Flask's automatic answer: as guarded as the route
+            handler = next((getattr(view_class, m) for m in ("get", "post", "put", "patch", "delete")
+                            if hasattr(view_class, m)), None)
         found = getattr(handler, ACCESS_ATTRIBUTE, None) or getattr(view_class, ACCESS_ATTRIBUTE, None)
         return found
     return getattr(view, ACCESS_ATTRIBUTE, None)

@@ -187,6 +187,9 @@ class PortalTestEnvironment:
             "PORTAL_LOG_LEVEL": "WARNING",
             "PORTAL_SMTP_HOST": "127.0.0.1",
             "PORTAL_SMTP_PORT": str(self.smtp.port),
+            # Test-only keys of the workforce NIR vault (AES-256 key in base64url, and the blind-index key).
+            "WORKFORCE_NIR_ENCRYPTION_KEY": "test1:" + "dGVzdC1uaXIta2V5LW9mLTMyLWJ5dGVzLWZvci1hZXM",
+            "WORKFORCE_NIR_HASH_KEY": "test-nir-hash-key-" + "y" * 32,
         }
         env.update(extra)
         return env
