@@ -5,37 +5,47 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
 
-from portal_common.clock import utcnow
+from portal_common import clock
 from portal_common.service import Portal
 
+from . import credentials
+from .credentials import Check
 from .domain import looks_like_member_number
 from .models import MemberDirectoryEntry, MemberLink, User
-from .passwords import hash_password, verify_password
+from .passwords import hash_password
+from .security_log import Client
 
 
 @dataclass(frozen=True)
-class Authenticated:
-    user: User
-    member_id: str | None
+class LoginResult:
+    """`user` on success; otherwise `throttled` tells a refused-without-checking attempt from a wrong one."""
+
+    user: User | None = None
+    member_id: str | None = None
+    throttled: bool = False
 
 
-def authenticate(portal: Portal, identifier: str, password: str) -> Authenticated | None:
-    """Member number or e-mail + password; the same work and answer whatever fails."""
+def find_user(db: DbSession, identifier: str) -> User | None:
+    if looks_like_member_number(identifier):
+        return db.scalar(select(User).where(User.login_member_number == identifier))
+    return db.scalar(select(User).where(func.lower(User.email) == identifier.lower()))
+
+
+def authenticate(portal: Portal, identifier: str, password: str, client: Client) -> LoginResult:
+    """Member number or e-mail + password; the same work and answer whatever fails, per-account lockout."""
     identifier = identifier.strip()
-    with portal.db.session_factory() as db:
-        if looks_like_member_number(identifier):
-            user = db.scalar(select(User).where(User.login_member_number == identifier))
-        else:
-            user = db.scalar(select(User).where(func.lower(User.email) == identifier.lower()))
-        ok = verify_password(user.password_hash if user else None, password)
-        if not ok or user is None or not user.is_active:
-            return None
-        db.expunge(user)
-    return Authenticated(user=user, member_id=_initial_member(portal, user, identifier))
+    with portal.uow() as tx:
+        user = find_user(tx.session, identifier)
+        checked = credentials.check_password(tx, portal, user, identifier, password, client)
+        tx.commit()
+    if checked is not Check.OK:
+        return LoginResult(throttled=checked is Check.THROTTLED)
+    return LoginResult(user=user, member_id=initial_member(portal, user, identifier))
 
 
-def _initial_member(portal: Portal, user: User, identifier: str) -> str | None:
+def initial_member(portal: Portal, user: User, identifier: str) -> str | None:
     with portal.db.session_factory() as db:
         if looks_like_member_number(identifier):
             entry = db.scalar(select(MemberDirectoryEntry).where(MemberDirectoryEntry.member_number == identifier))
@@ -65,7 +75,7 @@ def create_user(portal: Portal, *, email: str, display_name: str, password: str,
     with portal.uow() as tx:
         user = User(id=user_id or str(uuid.uuid4()), email=email.strip().lower(), display_name=display_name,
                     login_member_number=login_member_number, password_hash=hash_password(password),
-                    staff_roles=",".join(sorted(staff_roles)), is_active=True, created_at=utcnow())
+                    staff_roles=",".join(sorted(staff_roles)), is_active=True, created_at=clock.utcnow())
         tx.session.add(user)
         tx.commit()
         return user
@@ -75,5 +85,5 @@ def link_member(portal: Portal, *, user_id: str, member_id: str, roles: tuple[st
     with portal.uow() as tx:
         if tx.session.get(MemberLink, (user_id, member_id)) is None:
             tx.session.add(MemberLink(user_id=user_id, member_id=member_id, roles=",".join(sorted(roles)),
-                                      kind=kind, created_at=utcnow()))
+                                      kind=kind, created_at=clock.utcnow()))
             tx.commit()

@@ -7,12 +7,16 @@ from flask import Flask
 
 from portal_common.service import create_service_app
 
+from .account_pages import account_pages
 from .api import blp
+from .code_pages import code_pages
 from .config import Settings
 from .models import Base
 from .pages import pages
+from .recovery_pages import recovery_pages
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     return create_service_app(__name__, Settings, Base.metadata, title="Identity API",
-                              api_blueprints=(blp,), page_blueprints=(pages,), environ=environ)
+                              api_blueprints=(blp,), page_blueprints=(pages, account_pages, code_pages, recovery_pages),
+                              environ=environ)

@@ -9,6 +9,9 @@ from portal_common.messaging.envelope import Envelope
 from .models import MemberDirectoryEntry
 
 MEMBER_REGISTERED = "members.member.registered.v1"
+MEMBER_UPDATED = "members.member.updated.v1"
+# Contacts that may receive a password-reset link for the company's accounts.
+RESET_CONTACTS = {"dirigeant": "manager_email", "responsable_rh": "hr_email"}
 
 
 def on_member_registered(session: Session, event: Envelope) -> None:
@@ -16,11 +19,17 @@ def on_member_registered(session: Session, event: Envelope) -> None:
     data = event.data
     entry = session.get(MemberDirectoryEntry, data["member_id"])
     if entry is None:
-        session.add(MemberDirectoryEntry(member_id=data["member_id"], member_number=data["member_number"],
-                                         name=data["name"], status=data["status"], version=data["version"]))
-    elif data["version"] > entry.version:  # events may arrive out of order
-        entry.member_number, entry.name = data["member_number"], data["name"]
-        entry.status, entry.version = data["status"], data["version"]
+        entry = MemberDirectoryEntry(member_id=data["member_id"], version=0)
+        session.add(entry)
+    elif data["version"] <= entry.version:  # events may arrive out of order or twice
+        return
+    entry.member_number, entry.name = data["member_number"], data["name"]
+    entry.status, entry.version = data["status"], data["version"]
+    if "contacts" in data:  # only updated.v1 carries them; absent means "unchanged"
+        emails = {c["kind"]: c.get("email") for c in data["contacts"] or []}
+        for kind, column in RESET_CONTACTS.items():
+            setattr(entry, column, emails.get(kind))
 
 
-SUBSCRIPTIONS = [Subscription("identity.member-directory", {MEMBER_REGISTERED: on_member_registered})]
+SUBSCRIPTIONS = [Subscription("identity.member-directory", {MEMBER_REGISTERED: on_member_registered,
+                                                            MEMBER_UPDATED: on_member_registered})]

@@ -7,11 +7,13 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
+from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
 Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
+mail_outbox = mail_outbox_table(Base.metadata)
 
 
 class User(Base):
@@ -74,3 +76,77 @@ class MemberDirectoryEntry(Base):
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)
+    # The n° télédéclarant proves, with the member number, the right to open a first account.
+    declarant_code: Mapped[str | None] = mapped_column(String(20))
+    # Where a password-reset link may also be sent (members.member.updated.v1 contacts).
+    manager_email: Mapped[str | None] = mapped_column(String(254))
+    hr_email: Mapped[str | None] = mapped_column(String(254))
+
+
+class LoginThrottle(Base):
+    """Failed-login counters of one account (or of one unknown identifier, so both behave alike)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256, never the identifier itself
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    window_failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SecurityEvent(Base):
+    """Security log: who, when, from where, what and the outcome; never a secret."""
+
+    __tablename__ = "security_event"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))  # success | failure | refused
+    user_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(36))
+    member_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class OneTimeLink(Base):
+    """Password-reset and activation links: only the sha256 of the token is stored, used once."""
+
+    __tablename__ = "one_time_link"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # reset | activation
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginCode(Base):
+    """A 6-digit sign-in code, bound to the browser that asked for it; stored as an HMAC only."""
+
+    __tablename__ = "login_code"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    presession_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # None when nobody has this e-mail: the flow runs the same, the code simply never matches.
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CaptchaChallenge(Base):
+    """The answer to the image shown to one pre-session browser, as an HMAC."""
+
+    __tablename__ = "captcha_challenge"
+
+    presession_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request
 from sqlalchemy import select
 
 from portal_common import passport
@@ -13,12 +13,16 @@ from portal_common.service import portal
 
 from . import accounts, sessions
 from .cookies import clear_session_cookie, read_token, set_session_cookie
-from .domain import safe_next
-from .models import MemberDirectoryEntry
+from .domain import looks_like_email, looks_like_member_number, safe_next
+from .models import MemberDirectoryEntry, User
+from .security_log import Client
 
 pages = Blueprint("identity_pages", __name__, template_folder="templates")
 
 LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
+BAD_IDENTIFIER = "Saisissez votre n° adhérent (7 chiffres) ou votre adresse e-mail (exemple : nom@entreprise.fr)."
+LOGIN_THROTTLED = ("Trop de tentatives de connexion pour cet identifiant : patientez quelques minutes, "
+                   "ou choisissez un nouveau mot de passe avec « Mot de passe oublié ».")
 
 
 @pages.route("/internal/session", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
@@ -54,13 +58,25 @@ def login():
                                page_title="Connexion")
     identifier = request.form.get("identifier", "").strip()[:254]
     password = request.form.get("password", "")[:1024]
-    found = accounts.authenticate(portal(), identifier, password) if identifier and password else None
-    if found is None:
+    if identifier and not (looks_like_member_number(identifier) or looks_like_email(identifier)):
+        return render_template("identity/login.html", next_path=next_path, identifier=identifier, error=None,
+                               errors={"identifier": BAD_IDENTIFIER}, page_title="Connexion"), 422
+    found = None
+    if identifier and password:
+        found = accounts.authenticate(portal(), identifier, password, Client.of(request))
+    if found is None or found.user is None:
+        throttled = found is not None and found.throttled
         return render_template("identity/login.html", next_path=next_path, identifier=identifier,
-                               error=LOGIN_FAILED, page_title="Connexion"), 401
-    opened = sessions.open_session(portal(), found.user, member_id=found.member_id,
-                                   user_agent=request.user_agent.string, replaces=read_token(request))
-    if found.member_id is None and next_path == "/" and not found.user.staff_role_set:
+                               error=LOGIN_THROTTLED if throttled else LOGIN_FAILED,
+                               page_title="Connexion"), 429 if throttled else 401
+    return signed_in(found.user, found.member_id, next_path)
+
+
+def signed_in(user: User, member_id: str | None, next_path: str = "/") -> Response:
+    """After any successful way in: a brand-new session id (the pre-login one dies), then on to the portal."""
+    opened = sessions.open_session(portal(), user, member_id=member_id, user_agent=request.user_agent.string,
+                                   replaces=read_token(request))
+    if member_id is None and next_path == "/" and not user.staff_role_set:
         next_path = "/changer-adherent"
     response = redirect(next_path, code=303)
     set_session_cookie(response, opened.token)
@@ -106,14 +122,3 @@ def switch_member():
         choices = [(entry, link) for link, entry in sessions.linked_members(db, user) if entry is not None]
     return render_template("identity/switch.html", choices=choices, query=query, is_staff=bool(user.staff_role_set),
                            page_title="Changer d'adhérent")
-
-
-@pages.get("/compte")
-@AUTHENTICATED
-def account():
-    principal = require_principal()
-    user = accounts.get_user(portal(), principal.user_id)
-    if user is None:
-        abort(401)
-    links = sessions.linked_members(portal().db.session, user)
-    return render_template("identity/account.html", user=user, links=links, page_title="Mon compte")

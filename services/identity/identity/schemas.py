@@ -12,3 +12,7 @@ class MeSchema(Schema):
     staff_roles = fields.List(fields.String(), required=True)
     grants = fields.List(fields.String(), required=True)
     member_count = fields.Integer(required=True)
+
+
+class EndedSessionsSchema(Schema):
+    ended = fields.Integer(required=True)

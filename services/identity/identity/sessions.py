@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session as DbSession
 
-from portal_common.clock import utcnow
+from portal_common import clock
 from portal_common.passport import Principal
 from portal_common.service import Portal
 
@@ -35,21 +35,28 @@ class Opened:
     session_id: str
 
 
+def start(db: DbSession, portal: Portal, user_id: str, *, member_id: str | None, user_agent: str | None,
+          replaces: str | None = None) -> Opened:
+    """A new session in the caller's transaction; the replaced one (if any) dies with the same commit."""
+    token = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
+    now = clock.utcnow()
+    if replaces:
+        db.execute(update(Session).where(Session.token_hash == hash_token(replaces),
+                                         Session.revoked_at.is_(None)).values(revoked_at=now))
+    row = Session(id=str(uuid.uuid4()), token_hash=hash_token(token), user_id=user_id,
+                  current_member_id=member_id, created_at=now, last_seen_at=now,
+                  expires_at=now + policy(portal).absolute, user_agent=(user_agent or "")[:200])
+    db.add(row)
+    return Opened(token=token, session_id=row.id)
+
+
 def open_session(portal: Portal, user: User, *, member_id: str | None, user_agent: str | None,
                  replaces: str | None = None) -> Opened:
     """A new session id at login and at every privilege change; the replaced one dies at once."""
-    token = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
-    now = utcnow()
     with portal.uow() as tx:
-        if replaces:
-            tx.session.execute(update(Session).where(Session.token_hash == hash_token(replaces),
-                                                     Session.revoked_at.is_(None)).values(revoked_at=now))
-        row = Session(id=str(uuid.uuid4()), token_hash=hash_token(token), user_id=user.id,
-                      current_member_id=member_id, created_at=now, last_seen_at=now,
-                      expires_at=now + policy(portal).absolute, user_agent=(user_agent or "")[:200])
-        tx.session.add(row)
+        opened = start(tx.session, portal, user.id, member_id=member_id, user_agent=user_agent, replaces=replaces)
         tx.commit()
-    return Opened(token=token, session_id=row.id)
+    return opened
 
 
 def close_session(portal: Portal, token: str | None) -> None:
@@ -57,8 +64,33 @@ def close_session(portal: Portal, token: str | None) -> None:
         return
     with portal.uow() as tx:
         tx.session.execute(update(Session).where(Session.token_hash == hash_token(token),
-                                                 Session.revoked_at.is_(None)).values(revoked_at=utcnow()))
+                                                 Session.revoked_at.is_(None)).values(revoked_at=clock.utcnow()))
         tx.commit()
+
+
+def end_sessions(db: DbSession, user_id: str, *, session_id: str | None = None, keep: str | None = None) -> int:
+    """End one session of the user (`session_id`) or all of them but `keep`; effective at the next request."""
+    stmt = update(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
+    if session_id is not None:
+        stmt = stmt.where(Session.id == session_id)
+    if keep is not None:
+        stmt = stmt.where(Session.id != keep)
+    return db.execute(stmt.values(revoked_at=clock.utcnow())).rowcount
+
+
+def live_sessions(portal: Portal, user_id: str) -> list[Session]:
+    """The user's sessions still usable now, newest first."""
+    now = clock.utcnow()
+    with portal.db.session_factory() as db:
+        user = db.get(User, user_id)
+        rows = db.scalars(select(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None),
+                                                Session.expires_at > now)
+                          .order_by(Session.last_seen_at.desc())).all()
+    if user is None:
+        return []
+    rule = policy(portal)
+    return [row for row in rows if rule.is_alive(now=now, last_seen_at=row.last_seen_at, expires_at=row.expires_at,
+                                                 is_staff=bool(user.staff_role_set), revoked=False)]
 
 
 def linked_members(db: DbSession, user: User) -> list[tuple[MemberLink, MemberDirectoryEntry | None]]:
@@ -78,7 +110,7 @@ def principal_for(portal: Portal, token: str | None) -> Principal | None:
     """
     if not token:
         return None
-    now = utcnow()
+    now = clock.utcnow()
     other_link = aliased(MemberLink)
     link_count = (select(func.count()).select_from(other_link)
                   .where(other_link.user_id == Session.user_id).scalar_subquery())

@@ -1,10 +1,112 @@
-"""Fixtures of the identity service tests: a migrated PostgreSQL database for this run."""
+"""Fixtures of the identity service tests: a migrated PostgreSQL database, a movable clock, page helpers."""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from identity import accounts
 from identity.app import create_app
+from identity.handlers import SUBSCRIPTIONS
+from portal_common import clock as portal_clock
+from portal_common import passport
+from portal_common.messaging import catalogue
+from portal_common.messaging.consumer import Consumer
 from portal_common.testing import service_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 identity_service, service = service_fixtures("identity", create_app, SERVICE_DIR)
+
+PASSWORD = "une phrase de passe assez longue"
+OWNER_MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
+
+
+class FrozenClock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    """Identity reads the time through `portal_common.clock.utcnow`: tests move it at will."""
+    frozen = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
+    monkeypatch.setattr(portal_clock, "utcnow", frozen)
+    return frozen
+
+
+@pytest.fixture
+def smtp(portal_env: Any) -> Any:
+    portal_env.smtp.clear()
+    return portal_env.smtp
+
+
+@dataclass
+class Pages:
+    """What a browser does through the gateway, for the identity pages."""
+
+    service: Any
+
+    @staticmethod
+    def csrf(html: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def login(self, client: Any, identifier: str, password: str = PASSWORD, next_path: str = "/") -> Any:
+        token = self.csrf(client.get("/connexion").text)
+        return client.post("/connexion", data={"identifier": identifier, "password": password, "csrf_token": token,
+                                               "next": next_path})
+
+    def check(self, client: Any) -> tuple[int, Any]:
+        """The gateway's session check: status and the identity it would pass on."""
+        response = client.get("/internal/session")
+        identity = passport.verify(response.headers.get(passport.HEADER), self.service.portal.settings.internal_key)
+        return response.status_code, identity
+
+    def signed_in(self, client: Any) -> dict[str, str]:
+        """The headers the gateway adds for the client's current session."""
+        status, identity = self.check(client)
+        assert status == 204
+        return self.service.headers(identity)
+
+    def post(self, client: Any, path: str, data: dict[str, Any], headers: dict[str, str] | None = None,
+             form_path: str | None = None) -> Any:
+        """Submit a form the way a browser does: read its page for the CSRF token first."""
+        token = self.csrf(client.get(form_path or path, headers=headers).text)
+        return client.post(path, data={**data, "csrf_token": token}, headers=headers)
+
+    def register_member(self, member_id: str, number: str, name: str, **extra: Any) -> bool:
+        consumer = Consumer(service="identity", db=self.service.portal.db, outbox=self.service.portal.outbox,
+                            broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+        event = catalogue.example_envelope("members.member.registered.v1", member_id=member_id,
+                                           member_number=number, name=name, **extra)
+        return consumer.process("identity.member-directory", event)
+
+
+@pytest.fixture
+def pages(service: Any) -> Pages:
+    return Pages(service)
+
+
+@pytest.fixture
+def member_id() -> str:
+    """The owner's company, Boulangerie Martin, n° 1000001."""
+    return OWNER_MEMBER
+
+
+@pytest.fixture
+def owner(service: Any, pages: Pages, member_id: str) -> Any:
+    """The company's main account: logs in with 1000001 or chef@boulangerie.fr, administrator of it."""
+    pages.register_member(member_id, "1000001", "Boulangerie Martin")
+    user = accounts.create_user(service.portal, email="chef@boulangerie.fr", display_name="Paul Martin",
+                                password=PASSWORD, login_member_number="1000001")
+    accounts.link_member(service.portal, user_id=user.id, member_id=member_id, roles=("admin",))
+    return user

@@ -6,7 +6,6 @@ import pytest
 from identity import accounts
 from identity.cookies import PLAIN_NAME
 from identity.handlers import SUBSCRIPTIONS
-from portal_common import passport
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 
@@ -17,61 +16,37 @@ MEMBER_A = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 MEMBER_B = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a02"
 
 
-def register(service, member_id, number, name):
-    consumer = Consumer(service="identity", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
-    event = catalogue.example_envelope("members.member.registered.v1", member_id=member_id, member_number=number,
-                                       name=name)
-    return consumer.process("identity.member-directory", event)
-
-
 @pytest.fixture
-def owner(service):
-    register(service, MEMBER_A, "1000001", "Boulangerie Martin")
-    register(service, MEMBER_B, "1000002", "Garage du Centre")
+def owner(service, pages):
+    pages.register_member(MEMBER_A, "1000001", "Boulangerie Martin")
+    pages.register_member(MEMBER_B, "1000002", "Garage du Centre")
     user = accounts.create_user(service.portal, email="Chef@Boulangerie.fr", display_name="Paul Martin",
                                 password=PASSWORD, login_member_number="1000001")
     accounts.link_member(service.portal, user_id=user.id, member_id=MEMBER_A, roles=("admin",))
     return user
 
 
-def csrf_from(html):
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def login(client, identifier, password=PASSWORD, next_path="/"):
-    token = csrf_from(client.get("/connexion").text)
-    return client.post("/connexion", data={"identifier": identifier, "password": password, "csrf_token": token,
-                                           "next": next_path})
-
-
-def check(service, client):
-    response = client.get("/internal/session")
-    identity = passport.verify(response.headers.get(passport.HEADER), service.portal.settings.internal_key)
-    return response.status_code, identity
-
-
-def test_login_by_member_number_opens_a_session_the_gateway_check_accepts(service, owner):
+def test_login_by_member_number_opens_a_session_the_gateway_check_accepts(service, owner, pages):
     client = service.client()
-    response = login(client, "1000001", next_path="/salaries")
+    response = pages.login(client, "1000001", next_path="/salaries")
     assert response.status_code == 303 and response.headers["Location"] == "/salaries"
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith(f"{PLAIN_NAME}=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    status, identity = check(service, client)
+    status, identity = pages.check(client)
     assert status == 204
     assert (identity.member_id, identity.member_name, identity.roles) == (MEMBER_A, "Boulangerie Martin",
                                                                           frozenset({"admin"}))
 
 
-def test_login_by_email_is_case_insensitive(service, owner):
+def test_login_by_email_is_case_insensitive(service, owner, pages):
     client = service.client()
-    assert login(client, "chef@boulangerie.FR").status_code == 303
-    assert check(service, client)[0] == 204
+    assert pages.login(client, "chef@boulangerie.FR").status_code == 303
+    assert pages.check(client)[0] == 204
 
 
-def test_a_wrong_password_and_an_unknown_account_get_the_same_answer(service, owner):
-    wrong = login(service.client(), "1000001", password="mauvais mot de passe")
-    unknown = login(service.client(), "9999999", password="mauvais mot de passe")
+def test_a_wrong_password_and_an_unknown_account_get_the_same_answer(service, owner, pages):
+    wrong = pages.login(service.client(), "1000001", password="mauvais mot de passe")
+    unknown = pages.login(service.client(), "9999999", password="mauvais mot de passe")
     assert wrong.status_code == unknown.status_code == 401
     assert "Identifiant ou mot de passe incorrect." in wrong.text
     assert re.sub(r'value="[^"]*"', "", wrong.text) == re.sub(r'value="[^"]*"', "", unknown.text)
@@ -90,52 +65,52 @@ def test_without_a_session_the_check_answers_401_and_never_an_error(service):
     assert client.post("/internal/session").status_code == 401
 
 
-def test_logout_ends_the_session_at_once(service, owner):
+def test_logout_ends_the_session_at_once(service, owner, pages):
     client = service.client()
-    login(client, "1000001")
-    status, identity = check(service, client)
+    pages.login(client, "1000001")
+    status, identity = pages.check(client)
     headers = service.headers(identity)
-    token = csrf_from(client.get("/compte", headers=headers).text)
+    token = pages.csrf(client.get("/compte", headers=headers).text)
     assert client.post("/deconnexion", data={"csrf_token": token}, headers=headers).status_code == 303
     assert client.get("/internal/session").status_code == 401
 
 
-def test_the_session_id_changes_at_login_and_the_old_one_dies(service, owner):
+def test_the_session_id_changes_at_login_and_the_old_one_dies(service, owner, pages):
     client = service.client()
-    first = login(client, "1000001").headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
-    second = login(client, "1000001").headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    first = pages.login(client, "1000001").headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    second = pages.login(client, "1000001").headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
     assert first != second and len(second) >= 43
     other = service.client()
     other.set_cookie(PLAIN_NAME, first)
     assert other.get("/internal/session").status_code == 401
 
 
-def test_switching_to_a_linked_company_changes_the_identity_and_rotates_the_session(service, owner):
+def test_switching_to_a_linked_company_changes_the_identity_and_rotates_the_session(service, owner, pages):
     accounts.link_member(service.portal, user_id=owner.id, member_id=MEMBER_B, roles=("read",), kind="delegate")
     client = service.client()
-    login(client, "chef@boulangerie.fr")
-    status, identity = check(service, client)
+    pages.login(client, "chef@boulangerie.fr")
+    status, identity = pages.check(client)
     assert identity.member_id is None and identity.member_count == 2
     headers = service.headers(identity)
     page = client.get("/changer-adherent", headers=headers)
     assert "Garage du Centre" in page.text and "Tiers déclarant" in page.text
-    response = client.post("/changer-adherent", data={"member_id": MEMBER_B, "csrf_token": csrf_from(page.text)},
+    response = client.post("/changer-adherent", data={"member_id": MEMBER_B, "csrf_token": pages.csrf(page.text)},
                            headers=headers)
     assert response.status_code == 303
-    status, identity = check(service, client)
+    status, identity = pages.check(client)
     assert (identity.member_id, identity.roles, identity.grants) == (MEMBER_B, frozenset({"read"}),
                                                                       frozenset({"delegate"}))
 
 
-def test_switching_to_a_company_without_a_link_is_refused(service, owner):
+def test_switching_to_a_company_without_a_link_is_refused(service, owner, pages):
     client = service.client()
-    login(client, "1000001")
-    identity = check(service, client)[1]
+    pages.login(client, "1000001")
+    identity = pages.check(client)[1]
     headers = service.headers(identity)
-    token = csrf_from(client.get("/changer-adherent", headers=headers).text)
+    token = pages.csrf(client.get("/changer-adherent", headers=headers).text)
     response = client.post("/changer-adherent", data={"member_id": MEMBER_B, "csrf_token": token}, headers=headers)
     assert response.status_code == 403
-    assert check(service, client)[1].member_id == MEMBER_A
+    assert pages.check(client)[1].member_id == MEMBER_A
 
 
 def test_the_login_redirect_keeps_only_local_return_paths(service):

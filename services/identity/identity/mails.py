@@ -1,0 +1,40 @@
+"""The e-mails identity sends, in French; never a password, links built from the configured public URL."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from portal_common.formats import datetime_fr
+from portal_common.mail import Mail
+
+SIGNATURE = "\n\n-- \nEspace adhérent — message automatique, merci de ne pas y répondre."
+
+
+def account_locked(email: str, *, public_url: str, until: datetime, key: str) -> Mail:
+    return Mail(to=email, key=key, subject="Votre compte est temporairement verrouillé", body=(
+        "Bonjour,\n\nPlusieurs tentatives de connexion avec un mot de passe erroné ont eu lieu sur votre compte. "
+        f"Par sécurité, il est verrouillé jusqu'au {datetime_fr(until)}.\n\n"
+        "S'il s'agit bien de vous, vous pouvez le débloquer dès maintenant en choisissant un nouveau mot de passe :\n"
+        f"{public_url}/connexion/mot-de-passe-oublie\n\n"
+        "Si vous n'êtes pas à l'origine de ces tentatives, nous vous conseillons de changer votre mot de passe."
+        + SIGNATURE))
+
+
+def password_changed(email: str, *, public_url: str, key: str) -> Mail:
+    return Mail(to=email, key=key, subject="Votre mot de passe a été modifié", body=(
+        "Bonjour,\n\nLe mot de passe de votre compte de l'espace adhérent vient d'être modifié.\n\n"
+        "Si vous n'êtes pas à l'origine de ce changement, réinitialisez-le immédiatement :\n"
+        f"{public_url}/connexion/mot-de-passe-oublie" + SIGNATURE))
+
+
+def login_code(email: str, *, code: str, key: str) -> Mail:
+    return Mail(to=email, key=key, subject=f"Votre code de connexion : {code}", body=(
+        f"Bonjour,\n\nVoici votre code de connexion à l'espace adhérent : {code}\n\n"
+        "Il est valable 10 minutes et ne peut servir qu'une fois. Si vous n'avez rien demandé, ignorez ce message : "
+        "personne ne peut se connecter sans ce code." + SIGNATURE))
+
+
+def reset_link(email: str, *, link: str, key: str) -> Mail:
+    return Mail(to=email, key=key, subject="Choisir un nouveau mot de passe", body=(
+        "Bonjour,\n\nUne demande de nouveau mot de passe a été faite pour un compte de l'espace adhérent. "
+        f"Pour choisir un nouveau mot de passe, ouvrez ce lien (valable 30 minutes, une seule fois) :\n{link}\n\n"
+        "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe actuel reste valable." + SIGNATURE))
