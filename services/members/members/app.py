@@ -9,10 +9,14 @@ from portal_common.service import create_service_app
 
 from .api import blp
 from .config import Settings
+from .entry_pages import entry_pages
+from .internal import internal
 from .models import Base
 from .pages import pages
+from .queue_pages import queue_pages
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     return create_service_app(__name__, Settings, Base.metadata, title="Members API",
-                              api_blueprints=(blp,), page_blueprints=(pages,), environ=environ)
+                              api_blueprints=(blp,), environ=environ,
+                              page_blueprints=(pages, entry_pages, queue_pages, internal))

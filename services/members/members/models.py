@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
@@ -22,15 +23,94 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(200))
     siret: Mapped[str] = mapped_column(String(14), unique=True)
     naf_code: Mapped[str | None] = mapped_column(String(6))
+    naf_version: Mapped[str | None] = mapped_column(String(10))
+    vat_number: Mapped[str | None] = mapped_column(String(13))
+    activity: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # The current main address, kept here for the events; every address (with dates) is in `address`.
     address_line1: Mapped[str] = mapped_column(String(200))
     address_line2: Mapped[str | None] = mapped_column(String(200))
     postal_code: Mapped[str] = mapped_column(String(5))
     city: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164, like mobile and fax
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    fax: Mapped[str | None] = mapped_column(String(20))
     billing_email: Mapped[str | None] = mapped_column(String(254))
     adhesion_date: Mapped[date] = mapped_column(Date)
+    situation: Mapped[str | None] = mapped_column(String(30))
+    situation_date: Mapped[date | None] = mapped_column(Date)
     employees_followed: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Address(Base):
+    __tablename__ = "address"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(5))
+    city: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    function: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChangeRequest(Base):
+    """One change to a company's data, pending or decided: also the company's audit trail."""
+
+    __tablename__ = "change_request"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # record, address, contact, situation, mandate
+    action: Mapped[str] = mapped_column(String(10))  # create, update, delete
+    target_id: Mapped[str | None] = mapped_column(String(36))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending, approved, rejected, applied
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_by_name: Mapped[str] = mapped_column(String(200))
+    requested_by_staff: Mapped[bool] = mapped_column(default=False)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class SepaMandate(Base):
+    __tablename__ = "sepa_mandate"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(35), unique=True)  # RUM
+    iban_encrypted: Mapped[str] = mapped_column(Text)  # "<key id>:<base64 nonce+ciphertext>", AES-GCM
+    iban_masked: Mapped[str] = mapped_column(String(40))  # country and last four characters only
+    bic: Mapped[str | None] = mapped_column(String(11))
+    holder: Mapped[str] = mapped_column(String(140))
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(10))  # pending, active, rejected, revoked
+    signed_on: Mapped[date] = mapped_column(Date)
+    signed_by: Mapped[str] = mapped_column(String(100))
+    revoked_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

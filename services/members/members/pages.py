@@ -1,17 +1,62 @@
-"""Pages of the members service: the company record and staff's member registry."""
+"""Pages of the company record: the record, its edit form, its history, and staff's member registry."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from portal_common.access import AUTHENTICATED, member, require_principal, staff
+from portal_common.clock import utcnow
+from portal_common.errors import FieldErrors
 from portal_common.service import portal
+from portal_common.validators import siren_of, vat_number_for
 
 from . import services, views
-from .domain import Registration, RegistrationRejected
+from .domain import MEMBER_FIELDS, RECORD_FIELDS, STAFF_ONLY_FIELDS, Registration, RegistrationRejected, phone_fr
+from .models import Member
+from .naf import naf_label
+from .services import Actor
 
 pages = Blueprint("members_pages", __name__, template_folder="templates")
+pages.add_app_template_filter(phone_fr, "phone_fr")
+pages.add_app_template_filter(naf_label, "naf_label")
+
+# Rejections stay on the record page for a month, so the member reads the reason.
+REJECTIONS_SHOWN_FOR = timedelta(days=31)
+
+
+def with_lines(requests: list) -> list[tuple[Any, list[dict[str, str]]]]:
+    return [(r, views.request_lines(r)) for r in requests]
+
+
+def current_member() -> Member:
+    principal = require_principal()
+    record = views.get_member(principal.member_id) if principal.member_id else None
+    if record is None:
+        abort(404)
+    return record
+
+
+def staff_member(member_id: str) -> Member:
+    record = views.get_member(member_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+def render_record(record: Member, *, staff_view: bool):
+    principal = require_principal()
+    requests = views.requests_of(record.id)
+    since = utcnow() - REJECTIONS_SHOWN_FOR
+    return render_template(
+        "members/record.html", member=record, labels=views.labels(), staff_view=staff_view,
+        addresses=views.addresses_of(record.id), contacts=views.contacts_of(record.id),
+        pending=with_lines([r for r in requests if r.status == "pending"]),
+        rejected=with_lines([r for r in requests if r.status == "rejected" and r.decided_at >= since]),
+        history=with_lines(requests) if staff_view else None, mandate=views.current_mandate(record.id),
+        can_edit=staff_view or principal.has_member_role("admin"),
+        page_title=record.name if staff_view else "Mon entreprise")
 
 
 @pages.get("/")
@@ -29,11 +74,75 @@ def home():
 @pages.get("/adherent")
 @member()
 def member_record():
-    principal = require_principal()
-    record = views.get_member(principal.member_id)
-    if record is None:
-        abort(404)
-    return render_template("members/record.html", member=record, page_title="Mon entreprise")
+    return render_record(current_member(), staff_view=False)
+
+
+def record_form_values(record: Member, fields: tuple[str, ...]) -> dict[str, str]:
+    """The form as first shown: phones French style, the VAT number proposed from the SIREN."""
+    values = {}
+    for name in fields:
+        value = getattr(record, name)
+        values[name] = phone_fr(value) if name in {"phone", "mobile", "fax"} else (value or "")
+    values["adhesion_date"] = record.adhesion_date.isoformat()
+    if not record.vat_number:
+        values["vat_number"] = vat_number_for(siren_of(record.siret))
+    return values
+
+
+def edit_record(record: Member, *, fields: tuple[str, ...], back: str, staff_view: bool):
+    errors: dict[str, str] = {}
+    values = record_form_values(record, fields)
+    if request.method == "POST":
+        values = {name: request.form.get(name, "").strip() for name in fields}
+        proposed: dict[str, Any] = dict(values)
+        if "adhesion_date" in proposed:
+            try:
+                proposed["adhesion_date"] = date.fromisoformat(values["adhesion_date"])
+            except ValueError:
+                proposed["adhesion_date"] = None
+        try:
+            created = services.change_record(portal(), record.id, proposed, Actor.of(require_principal()))
+        except FieldErrors as exc:
+            errors = exc.errors
+            flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
+        else:
+            if not created:
+                flash("Aucune modification n'a été faite.", "info")
+            for change in created:
+                flash("Modification enregistrée." if change.status == "applied" else
+                      "Votre demande de modification a été transmise au service : elle sera appliquée après "
+                      "validation.", "success" if change.status == "applied" else "info")
+            return redirect(back)
+    return render_template("members/edit.html", member=record, values=values, errors=errors, fields=fields,
+                           labels=views.labels(), staff_only=() if staff_view else STAFF_ONLY_FIELDS, back=back,
+                           staff_view=staff_view, page_title="Modifier la fiche adhérent"), 422 if errors else 200
+
+
+@pages.route("/adherent/modifier", methods=["GET", "POST"])
+@member("admin")
+def member_edit():
+    return edit_record(current_member(), fields=MEMBER_FIELDS, back="/adherent", staff_view=False)
+
+
+@pages.get("/adherent/historique")
+@member("admin")
+def member_history():
+    record = current_member()
+    return render_template("members/history.html", member=record, rows=with_lines(views.requests_of(record.id)),
+                           labels=views.labels(), page_title="Historique des modifications")
+
+
+@pages.get("/gestion/adherents/<string:member_id>")
+@staff()
+def staff_record(member_id: str):
+    return render_record(staff_member(member_id), staff_view=True)
+
+
+@pages.route("/gestion/adherents/<string:member_id>/modifier", methods=["GET", "POST"])
+@staff()
+def staff_edit(member_id: str):
+    return edit_record(staff_member(member_id), fields=RECORD_FIELDS, back=f"/gestion/adherents/{member_id}",
+                       staff_view=True)
 
 
 FORM_FIELDS = ("name", "siret", "naf_code", "address_line1", "address_line2", "postal_code", "city",
@@ -55,7 +164,8 @@ def registry():
             adhesion = None
         try:
             created = services.register_member(portal(), Registration(
-                **{k: v for k, v in values.items() if k != "adhesion_date"}, adhesion_date=adhesion))
+                **{k: v for k, v in values.items() if k != "adhesion_date"}, adhesion_date=adhesion),
+                actor=Actor.of(principal))
         except RegistrationRejected as exc:
             errors.update(exc.errors)
         else:
@@ -66,4 +176,5 @@ def registry():
     query = request.args.get("q", "").strip()[:100]
     status = 422 if errors else 200
     return render_template("members/registry.html", members=views.list_members(query or None), query=query,
-                           errors=errors, values=values, page_title="Gestion des adhérents"), status
+                           errors=errors, values=values, pending_count=len(views.pending_requests()),
+                           page_title="Gestion des adhérents"), status

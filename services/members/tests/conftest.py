@@ -1,10 +1,56 @@
-"""Fixtures of the members service tests: a migrated PostgreSQL database for this run."""
+"""Fixtures of the members service tests: a migrated PostgreSQL database for this run, companies, people."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import pytest
+
 from members.app import create_app
-from portal_common.testing import service_fixtures
+from portal_common.testing import make_principal, service_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 members_service, service = service_fixtures("members", create_app, SERVICE_DIR)
+
+COMPANY_A = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
+COMPANY_B = "0b7f4c1e-3a8d-4e2b-9c65-7d1f2e3a4b5c"
+
+
+@pytest.fixture
+def companies(service):
+    """Two registered companies, A (Boulangerie Martin) and B (Garage du Centre)."""
+    from members import services
+    from members.domain import Registration
+
+    for member_id, name, siret, number in ((COMPANY_A, "Boulangerie Martin", "73282932000074", "1000001"),
+                                           (COMPANY_B, "Garage du Centre", "40483304800022", "1000002")):
+        services.register_member(service.portal, Registration(
+            name=name, siret=siret, naf_code="10.71C", address_line1="12 rue de la Gare", address_line2=None,
+            postal_code="68100", city="Mulhouse", email="contact@example.fr", phone="03 89 12 34 56",
+            billing_email="compta@example.fr", adhesion_date=date(2015, 3, 1)), member_id=member_id,
+            member_number=number)
+    return COMPANY_A, COMPANY_B
+
+
+@pytest.fixture
+def people():
+    """An administrator and a read-only user of company A, and two staff members."""
+    return {
+        "admin": make_principal(member_id=COMPANY_A, roles=("admin",), display_name="Paul Martin"),
+        "reader": make_principal(member_id=COMPANY_A, roles=("read",)),
+        "admin_b": make_principal(member_id=COMPANY_B, roles=("admin",)),
+        "staff": make_principal(staff_roles=("secretariat",), display_name="Agnès Staff"),
+        "staff2": make_principal(staff_roles=("administration",), display_name="Bruno Second"),
+    }
+
+
+def form_token(client, path: str, headers: dict) -> str:
+    page = client.get(path, headers=headers)
+    assert page.status_code == 200, page.status_code
+    return page.text.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+@pytest.fixture
+def token():
+    """`token(client, path, headers)`: the CSRF token of a page's forms."""
+    return form_token

@@ -1,0 +1,105 @@
+"""Addresses, contacts and situation changes go through the same validation and publish their events."""
+import pytest
+
+from portal_common.messaging import catalogue
+
+pytestmark = pytest.mark.integration
+
+API = "/api/members"
+ADDRESS = {"kind": "principale", "line1": "5 avenue de Colmar", "postal_code": "68200", "city": "Mulhouse",
+           "valid_from": "2024-01-01"}
+
+
+def test_a_member_edits_an_address_on_the_page_staff_approve_it_and_the_member_sees_it_applied(service, companies,
+                                                                                               people, token):
+    company_a, _ = companies
+    client = service.client()
+    admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
+    [main] = client.get(f"{API}/members/{company_a}/addresses", headers=admin).json
+    edit_path = f"/adherent/adresses/{main['id']}"
+    csrf = token(client, edit_path, admin)
+    bad = client.post(edit_path, headers=admin, data=dict(ADDRESS, postal_code="2A000", csrf_token=csrf))
+    assert bad.status_code == 422 and "En Corse" in bad.text
+    sent = client.post(edit_path, headers=admin, data=dict(ADDRESS, csrf_token=csrf))
+    assert sent.status_code == 302
+    page = client.get("/adherent", headers=admin).text
+    assert "Modifications en attente de validation" in page and "12 rue de la Gare" in page
+
+    queue = client.get("/gestion/adherents/demandes", headers=staff).text
+    request_id = queue.split('action="/gestion/adherents/demandes/')[1].split('"')[0]
+    staff_csrf = token(client, "/gestion/adherents/demandes", staff)
+    assert client.post(f"/gestion/adherents/demandes/{request_id}", headers=staff,
+                       data={"csrf_token": staff_csrf, "decision": "approve"}).status_code == 302
+
+    page = client.get("/adherent", headers=admin).text
+    assert "5 avenue de Colmar" in page and "Modifications en attente" not in page
+    record = client.get(f"{API}/members/{company_a}", headers=admin).json
+    assert record["address"]["line1"] == "5 avenue de Colmar"
+    [event] = [e for e in service.events() if e.type == "members.member.updated.v1"]
+    catalogue.validate(event)
+    assert event.data["address"]["line1"] == "5 avenue de Colmar"
+
+
+def test_the_main_address_cannot_be_removed_and_addresses_are_dated_by_type(service, companies, people):
+    company_a, _ = companies
+    client = service.client()
+    admin = service.headers(people["admin"])
+    [main] = client.get(f"{API}/members/{company_a}/addresses", headers=admin).json
+    refused = client.delete(f"{API}/members/{company_a}/addresses/{main['id']}", headers=admin)
+    assert refused.status_code == 422 and "principale" in refused.json["errors"]["json"]["kind"]
+    bad = client.post(f"{API}/members/{company_a}/addresses", headers=admin,
+                      json=dict(ADDRESS, kind="facturation", valid_from="2026-02-01", valid_to="2026-01-01"))
+    assert bad.status_code == 422 and "valid_to" in bad.json["errors"]["json"]
+    created = client.post(f"{API}/members/{company_a}/addresses", headers=admin,
+                          json=dict(ADDRESS, kind="facturation", valid_to="2026-12-31"))
+    assert created.status_code == 201 and created.json["status"] == "pending"
+
+
+def test_contacts_are_typed_and_the_update_event_carries_them_with_the_convocation_email(service, companies,
+                                                                                         people):
+    company_a, _ = companies
+    client = service.client()
+    admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
+    bad = client.post(f"{API}/members/{company_a}/contacts", headers=admin,
+                      json={"kind": "contact_convocation", "name": "Sophie", "email": "sophie@", "phone": "01"})
+    assert bad.status_code == 422 and set(bad.json["errors"]["json"]) == {"email", "phone"}
+    request = client.post(f"{API}/members/{company_a}/contacts", headers=admin, json={
+        "kind": "contact_convocation", "name": "Sophie Martin", "function": "Assistante RH",
+        "email": "rh@boulangerie-martin.fr", "phone": "06 12 34 56 78"}).json
+    assert client.get(f"{API}/members/{company_a}/contacts", headers=admin).json == []
+    client.post(f"{API}/change-requests/{request['id']}/approve", json={}, headers=staff)
+    [contact] = client.get(f"{API}/members/{company_a}/contacts", headers=admin).json
+    assert contact["phone"] == "+33612345678"
+    [event] = [e for e in service.events() if e.type == "members.member.updated.v1"]
+    catalogue.validate(event)
+    assert event.data["contacts"] == [{"kind": "contact_convocation", "name": "Sophie Martin",
+                                       "email": "rh@boulangerie-martin.fr"}]
+    assert event.data["convocation_email"] == "rh@boulangerie-martin.fr"
+    page = client.get("/adherent/contacts", headers=admin).text
+    assert "Contact de convocation" in page and "06 12 34 56 78" in page
+
+    removal = client.delete(f"{API}/members/{company_a}/contacts/{contact['id']}", headers=admin).json
+    client.post(f"{API}/change-requests/{removal['id']}/approve", json={}, headers=staff)
+    assert client.get(f"{API}/members/{company_a}/contacts", headers=admin).json == []
+
+
+def test_a_situation_change_is_processed_by_staff_and_published_for_billing_and_workforce(service, companies,
+                                                                                          people, token):
+    company_a, _ = companies
+    client = service.client()
+    admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
+    csrf = token(client, "/adherent/situation", admin)
+    bad = client.post("/adherent/situation", headers=admin, data={"csrf_token": csrf, "kind": "faillite",
+                                                                  "effective_date": ""})
+    assert bad.status_code == 422 and "La date d&#39;effet est obligatoire" in bad.text
+    from members.domain import today
+    effective = today().isoformat()
+    assert client.post("/adherent/situation", headers=admin, data={
+        "csrf_token": csrf, "kind": "cessation_activite", "effective_date": effective}).status_code == 302
+    assert [e.type for e in service.events()].count("members.situation.changed.v1") == 0
+    [pending] = client.get(f"{API}/change-requests", headers=staff).json
+    client.post(f"{API}/change-requests/{pending['id']}/approve", json={}, headers=staff)
+    [event] = [e for e in service.events() if e.type == "members.situation.changed.v1"]
+    catalogue.validate(event)
+    assert (event.data["kind"], event.data["effective_date"]) == ("cessation_activite", effective)
+    assert "Cessation d&#39;activité depuis le" in client.get("/adherent", headers=admin).text

@@ -1,0 +1,100 @@
+"""The SEPA mandate: signed by the company, validated by staff, IBAN encrypted and never in an event."""
+import pytest
+from sqlalchemy import text
+
+from portal_common.http import service_headers
+from portal_common.messaging import catalogue
+
+pytestmark = pytest.mark.integration
+
+API = "/api/members"
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+MANDATE = {"iban": IBAN, "holder": "Boulangerie Martin", "email": "compta@example.fr", "consent": True}
+
+
+def sign_and_approve(service, company, people):
+    client = service.client()
+    signed = client.post(f"{API}/members/{company}/sepa-mandate", json=MANDATE,
+                         headers=service.headers(people["admin"]))
+    assert signed.status_code == 201, signed.json
+    [request] = client.get(f"{API}/change-requests", headers=service.headers(people["staff"])).json
+    assert client.post(f"{API}/change-requests/{request['id']}/approve", json={},
+                       headers=service.headers(people["staff"])).status_code == 200
+    return signed.json
+
+
+def test_a_signed_mandate_is_active_after_staff_validation_and_billing_reads_the_iban_internally(service, companies,
+                                                                                                 people):
+    company_a, _ = companies
+    mandate = sign_and_approve(service, company_a, people)
+    assert mandate["reference"] == "ADH1000001-" + mandate["signed_on"].replace("-", "") + "-01"
+    assert mandate["iban_masked"].endswith("0189") and mandate["bic"] == "AGRIFRPPXXX"
+    [event] = [e for e in service.events() if e.type == "members.mandate.signed.v1"]
+    catalogue.validate(event)
+    assert (event.data["status"], event.data["mandate_reference"]) == ("active", mandate["reference"])
+
+    client = service.client()
+    headers = service_headers("billing", service.portal.settings.internal_key)
+    answer = client.get(f"/internal/sepa-mandates/{company_a}", headers=headers)
+    assert answer.status_code == 200
+    assert answer.json["iban"] == "FR7630006000011234567890189" and answer.json["status"] == "active"
+    assert client.get(f"/internal/sepa-mandates/{company_a}").status_code == 401
+    assert client.get(f"/internal/sepa-mandates/{company_a}",
+                      headers=service.headers(people["staff"])).status_code == 403
+
+
+def test_the_iban_is_encrypted_at_rest_and_absent_from_events_requests_and_pages(service, companies, people):
+    company_a, _ = companies
+    sign_and_approve(service, company_a, people)
+    with service.portal.db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT iban_encrypted FROM sepa_mandate")).scalar_one()
+        trail = conn.execute(text("SELECT CAST(after AS TEXT) FROM change_request WHERE kind = 'mandate'")).scalar_one()
+    assert "30006" not in stored and stored.startswith("d1:")
+    assert "30006" not in trail
+    assert all("30006" not in str(e.data) for e in service.events())
+    page = service.client().get("/adherent/prelevement", headers=service.headers(people["admin"])).text
+    assert "30006" not in page and "ADH1000001-" in page and "FR12ZZZ123456" in page
+
+
+def test_a_bad_iban_gets_a_french_message_and_nothing_is_saved(service, companies, people, token):
+    company_a, _ = companies
+    client = service.client()
+    admin = service.headers(people["admin"])
+    response = client.post(f"{API}/members/{company_a}/sepa-mandate", headers=admin,
+                           json=dict(MANDATE, iban="FR0630006000011234567890188"))
+    assert response.status_code == 422 and "clé RIB" in response.json["errors"]["json"]["iban"]
+    csrf = token(client, "/adherent/prelevement", admin)
+    page = client.post("/adherent/prelevement", headers=admin, data={
+        "csrf_token": csrf, "iban": "FR7630006000011234567890188", "holder": "B", "email": "a@b.fr"})
+    assert page.status_code == 422 and "L&#39;IBAN n&#39;est pas valide" in page.text
+    assert "FR7630006000011234567890188" not in page.text and "Cochez la case" in page.text
+    assert client.get(f"{API}/members/{company_a}/sepa-mandate", headers=admin).status_code == 404
+    assert client.get(f"{API}/change-requests", headers=service.headers(people["staff"])).json == []
+
+
+def test_revoking_the_mandate_publishes_its_revocation_with_a_higher_version(service, companies, people, token):
+    company_a, _ = companies
+    sign_and_approve(service, company_a, people)
+    client = service.client()
+    admin = service.headers(people["admin"])
+    csrf = token(client, "/adherent/prelevement", admin)
+    assert client.post("/adherent/prelevement/revoquer", headers=admin, data={"csrf_token": csrf}).status_code == 302
+    signed, revoked = [e for e in service.events() if e.type == "members.mandate.signed.v1"]
+    catalogue.validate(revoked)
+    assert revoked.data["status"] == "revoked" and revoked.data["version"] > signed.data["version"]
+    headers = service_headers("billing", service.portal.settings.internal_key)
+    assert client.get(f"/internal/sepa-mandates/{company_a}", headers=headers).status_code == 404
+
+
+def test_staff_and_read_only_users_cannot_sign_and_step_up_is_required_when_configured(service, companies, people,
+                                                                                       monkeypatch):
+    company_a, _ = companies
+    client = service.client()
+    url = f"{API}/members/{company_a}/sepa-mandate"
+    assert client.post(url, json=MANDATE, headers=service.headers(people["staff"])).status_code == 403
+    assert client.post(url, json=MANDATE, headers=service.headers(people["reader"])).status_code == 403
+    monkeypatch.setattr(service.portal.settings, "sepa_step_up", True)
+    assert client.post(url, json=MANDATE, headers=service.headers(people["admin"])).status_code == 403
+    from portal_common.testing import make_principal
+    stepped_up = make_principal(member_id=company_a, roles=("billing",), grants=("step_up",))
+    assert client.post(url, json=MANDATE, headers=service.headers(stepped_up)).status_code == 201
