@@ -1,6 +1,7 @@
-"""Demo data of the scheduling service: directory entries (only when absent) and appointments.
+"""Demo data of the scheduling service: directory entries (only when absent), appointments, obligations.
 
-Dataset keys read: "members", "employees", "appointments" (see `load`). Running it twice adds nothing.
+Dataset keys read: "members", "employees" (hire_date, contract, post and exit_date optional), "appointments".
+Running it twice adds nothing; the employees' visit obligations are then computed from the same rules as live.
 """
 from __future__ import annotations
 
@@ -25,11 +26,19 @@ def _member(item: dict[str, Any]) -> dict[str, Any]:
             "status": item.get("status", "active"), "version": DEMO_VERSION}
 
 
+def _optional_date(value: Any) -> date | None:
+    return date.fromisoformat(str(value)) if value else None
+
+
 def _employee(item: dict[str, Any]) -> dict[str, Any]:
+    """Identity and what the obligation rules need; the demo's NIR and other fields are not kept here."""
+    hire_date = _optional_date(item.get("hire_date"))
     return {"employee_id": item["id"], "member_id": item["member_id"], "last_name": item["last_name"],
             "birth_name": item["birth_name"], "first_names": item["first_names"],
             "birth_date": date.fromisoformat(str(item["birth_date"])),
-            "monitoring_category": item["monitoring_category"], "version": DEMO_VERSION}
+            "monitoring_category": item["monitoring_category"], "version": DEMO_VERSION,
+            "hire_date": hire_date, "category_since": hire_date, "contract": item.get("contract"),
+            "post": item.get("post"), "exit_date": _optional_date(item.get("exit_date"))}
 
 
 def _place(value: dict[str, str] | str) -> Place:
@@ -58,3 +67,5 @@ def load(portal: Portal, dataset: dict) -> None:
     for item in wanted:
         if item["id"] not in existing:
             services.schedule_appointment(portal, _command(item), appointment_id=item["id"])
+    # Obligations are derived data: recomputing them is idempotent and follows the seeded visits.
+    services.refresh_all_obligations(portal, [e["id"] for e in dataset.get("employees", [])])

@@ -23,13 +23,45 @@ def member_values(data: dict[str, Any]) -> dict[str, Any]:
             "status": data["status"], "version": int(data["version"])}
 
 
+def member_contact_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Convocation e-mail and health centre from members.member.updated.v1 (absent means none)."""
+    email = data.get("convocation_email") or next(
+        (c.get("email") for c in data.get("contacts") or []
+         if c.get("kind") == "contact_convocation" and c.get("email")),
+        None)
+    centre = data.get("health_centre") or {}
+    return {"convocation_email": email, "centre_name": centre.get("name"), "centre_address": centre.get("address"),
+            "centre_phone": centre.get("phone")}
+
+
+def _date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
 def employee_values(data: dict[str, Any]) -> dict[str, Any]:
-    """Columns of an employee entry from workforce.employee.hired.v1 data."""
-    birth_date = data["birth_date"]
+    """Identity columns of an employee entry, from workforce.employee.hired.v1 or .updated.v1 data."""
     return {"employee_id": data["employee_id"], "member_id": data["member_id"], "last_name": data["last_name"],
             "birth_name": data["birth_name"], "first_names": data["first_names"],
-            "birth_date": birth_date if isinstance(birth_date, date) else date.fromisoformat(birth_date),
-            "monitoring_category": data["monitoring_category"], "version": int(data["version"])}
+            "birth_date": _date(data["birth_date"]), "monitoring_category": data["monitoring_category"],
+            "post": data.get("post"), "version": int(data["version"])}
+
+
+def hire_values(data: dict[str, Any]) -> dict[str, Any]:
+    """What only the hire tells: the start date and the contract (apprentices are seen within 2 months)."""
+    hire_date = _date(data["hire_date"])
+    return {"hire_date": hire_date, "category_since": hire_date, "contract": data.get("contract"),
+            "before_assignment": bool(data.get("before_assignment", False))}
+
+
+def fill_missing(session: Session, model: DirectoryModel, key: str, values: dict[str, Any]) -> None:
+    """Set columns still null on an entry already newer than the event that brings them (late hire event)."""
+    entry = session.get(model, key)
+    for name, value in values.items():
+        if getattr(entry, name) is None:
+            setattr(entry, name, value)
+    session.flush()
 
 
 def _key(model: DirectoryModel) -> Any:
@@ -44,6 +76,7 @@ def apply(session: Session, model: DirectoryModel, values: dict[str, Any]) -> bo
     changed = session.execute(update(model).where(key_column == key, model.version < values["version"])
                               .values(**values).execution_options(synchronize_session=False))
     if changed.rowcount:
+        session.expire_all()  # the ORM copies loaded before the UPDATE are stale
         return True
     if session.get(model, key) is not None:
         return False

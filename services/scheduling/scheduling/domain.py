@@ -113,3 +113,123 @@ def check_schedule(cmd: ScheduleCommand, *, employee_member_id: str | None, now:
         raise AppointmentRejected(errors)
     return replace(cmd, starts_at=starts_at, place=place)
 
+
+
+# Who may do which visit (L4624-1, R4624-24, -28, -31, L4624-2-2): the others are open to every professional.
+MEDECIN_ONLY_TYPES = frozenset({"aptitude", "reprise", "pre_reprise", "post_exposition"})
+MID_CAREER_PROFESSIONALS = frozenset({"medecin", "infirmier"})
+# Obligations whose visit the médecin must do even though the visit type is open to others (SIR renewal).
+MEDECIN_ONLY_RULES = frozenset({"examen_aptitude", "periodique_sir"})
+# Visits not yet held: they can be cancelled, moved or given an outcome.
+OPEN_STATUSES = frozenset({"planifiee", "convoquee"})
+
+# Documents the employer may receive (R4624-14, -25), never the medical file; none after a pré-reprise.
+DOCUMENT_KINDS: dict[str, str] = {
+    "attestation_suivi": "Attestation de suivi individuel de l'état de santé",
+    "avis_aptitude": "Avis d'aptitude",
+    "avis_inaptitude": "Avis d'inaptitude",
+    "convocation": "Convocation",
+}
+PUBLISHABLE_KINDS = ("attestation_suivi", "avis_aptitude", "avis_inaptitude")
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+
+class PlacementRejected(FieldErrors):
+    """A visit that cannot go into the chosen slot."""
+
+
+def may_perform(professional_kind: str, visit_type: str, rule: str | None = None) -> bool:
+    if visit_type in MEDECIN_ONLY_TYPES or rule in MEDECIN_ONLY_RULES:
+        return professional_kind == "medecin"
+    if visit_type == "mi_carriere":
+        return professional_kind in MID_CAREER_PROFESSIONALS
+    return professional_kind in PROFESSIONAL_KINDS
+
+
+def check_placement(*, visit_type: str, rule: str | None, professional_kind: str, slot_starts_at: datetime,
+                    booked: int, capacity: int, now: datetime) -> None:
+    """A visit goes into a slot to come, with room left, held by a professional allowed to do it."""
+    errors: dict[str, str] = {}
+    if slot_starts_at <= now:
+        errors["slot_id"] = "Ce créneau est passé."
+    elif booked >= capacity:
+        errors["slot_id"] = f"Ce créneau est complet ({capacity} rendez-vous au plus)."
+    elif not may_perform(professional_kind, visit_type, rule):
+        errors["slot_id"] = (f"Un {PROFESSIONAL_KINDS[professional_kind].lower()} ne peut pas faire cette visite : "
+                             "choisissez un créneau du médecin du travail.")
+    if errors:
+        raise PlacementRejected(errors)
+
+
+def check_outcome(*, status: str, new_status: str, starts_at: datetime, now: datetime) -> None:
+    """Staff record attendance of a held visit once its time has come."""
+    errors: dict[str, str] = {}
+    if new_status not in OUTCOME_STATUSES:
+        errors["status"] = "Choisissez réalisée, absent excusé ou absent non excusé."
+    elif status not in OPEN_STATUSES:
+        errors["status"] = f"Ce rendez-vous est déjà « {STATUSES[status].lower()} »."
+    elif starts_at > now:
+        errors["status"] = "La présence se note une fois l'heure du rendez-vous passée."
+    if errors:
+        raise AppointmentRejected(errors)
+
+
+def check_document(*, kind: str, visit_type: str, status: str, content: bytes) -> None:
+    errors: dict[str, str] = {}
+    if kind not in PUBLISHABLE_KINDS:
+        errors["kind"] = "Type de document inconnu."
+    elif visit_type == "pre_reprise":
+        errors["kind"] = "Aucun document n'est remis à l'employeur après une visite de pré-reprise."
+    elif kind == "avis_aptitude" and visit_type not in {"aptitude", "periodique"}:
+        errors["kind"] = "L'avis d'aptitude concerne l'examen d'aptitude ou le suivi renforcé."
+    if status != "realisee":
+        errors["appointment_id"] = "Le document se publie après une visite réalisée."
+    if not content.startswith(b"%PDF-"):
+        errors["file"] = "Le document doit être un fichier PDF."
+    elif len(content) > MAX_DOCUMENT_BYTES:
+        errors["file"] = "Le fichier dépasse 5 Mo."
+    if errors:
+        raise AppointmentRejected(errors)
+
+
+MAX_SLOT_CAPACITY = 20
+
+
+@dataclass(frozen=True)
+class SlotCommand:
+    centre: Place
+    professional_kind: str
+    professional_name: str
+    starts_at: datetime
+    duration_minutes: int
+    capacity: int = 1
+
+
+def check_slot(cmd: SlotCommand, *, now: datetime) -> SlotCommand:
+    """Normalise and validate a slot staff open; raises AppointmentRejected with every problem at once."""
+    errors: dict[str, str] = {}
+    starts_at = cmd.starts_at
+    if starts_at.tzinfo is None:
+        errors["starts_at"] = "La date et l'heure doivent préciser le fuseau horaire."
+    else:
+        starts_at = starts_at.astimezone(timezone.utc)
+        if starts_at <= now:
+            errors["starts_at"] = "Le créneau doit commencer dans le futur."
+    if not MIN_DURATION_MINUTES <= cmd.duration_minutes <= MAX_DURATION_MINUTES:
+        errors["duration_minutes"] = (f"La durée doit être comprise entre {MIN_DURATION_MINUTES} "
+                                      f"et {MAX_DURATION_MINUTES} minutes.")
+    if not 1 <= cmd.capacity <= MAX_SLOT_CAPACITY:
+        errors["capacity"] = f"La capacité va de 1 à {MAX_SLOT_CAPACITY} rendez-vous."
+    if cmd.professional_kind not in PROFESSIONAL_KINDS:
+        errors["professional_kind"] = "Professionnel de santé inconnu."
+    name = " ".join(cmd.professional_name.split())
+    if not name or len(name) > PLACE_NAME_MAX:
+        errors["professional_name"] = f"Le nom du professionnel est obligatoire ({PLACE_NAME_MAX} caractères au plus)."
+    centre = Place(name=cmd.centre.name.strip(), address=" ".join(cmd.centre.address.split()))
+    if not centre.name or len(centre.name) > PLACE_NAME_MAX:
+        errors["centre"] = f"Le nom du centre est obligatoire ({PLACE_NAME_MAX} caractères au plus)."
+    elif not centre.address or len(centre.address) > PLACE_ADDRESS_MAX:
+        errors["centre"] = f"L'adresse du centre est obligatoire ({PLACE_ADDRESS_MAX} caractères au plus)."
+    if errors:
+        raise AppointmentRejected(errors)
+    return replace(cmd, starts_at=starts_at, centre=centre, professional_name=name)

@@ -1,17 +1,33 @@
-"""Events the scheduling service consumes: they feed the member and employee directory."""
+"""Events the scheduling service consumes: the member and employee directory, and the obligations they drive."""
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from portal_common.messaging.consumer import Subscription
 from portal_common.messaging.envelope import Envelope
+from portal_common.service import portal
 
-from . import directory
+from . import directory, tracking
 from .models import EmployeeDirectoryEntry, MemberDirectoryEntry
 
 MEMBER_REGISTERED = "members.member.registered.v1"
+MEMBER_UPDATED = "members.member.updated.v1"
 EMPLOYEE_HIRED = "workforce.employee.hired.v1"
+EMPLOYEE_UPDATED = "workforce.employee.updated.v1"
+EMPLOYEE_EXITED = "workforce.employee.exited.v1"
+# One queue: an employee's hire, updates and exit are then applied in the order workforce made them.
 DIRECTORY_QUEUE = "scheduling.directory"
+
+
+class EmployeeNotYetKnown(Exception):
+    """An exit arrived before the hire: the consumer retries it later."""
+
+
+def _refresh(session: Session, employee_id: str) -> None:
+    # Handlers run inside the worker's app context, where the configured periods live.
+    tracking.refresh_obligations(session, employee_id, portal().settings.periods)
 
 
 def on_member_registered(session: Session, event: Envelope) -> None:
@@ -19,10 +35,45 @@ def on_member_registered(session: Session, event: Envelope) -> None:
     directory.apply(session, MemberDirectoryEntry, directory.member_values(event.data))
 
 
+def on_member_updated(session: Session, event: Envelope) -> None:
+    """Also keeps where convocations are e-mailed and the company's health centre."""
+    directory.apply(session, MemberDirectoryEntry,
+                    directory.member_values(event.data) | directory.member_contact_values(event.data))
+
+
 def on_employee_hired(session: Session, event: Envelope) -> None:
-    """Keeps the employee identity shown next to each appointment."""
-    directory.apply(session, EmployeeDirectoryEntry, directory.employee_values(event.data))
+    """Keeps the employee identity and computes the visits the hire makes due."""
+    values = directory.employee_values(event.data)
+    hire = directory.hire_values(event.data)
+    if not directory.apply(session, EmployeeDirectoryEntry, values | hire):
+        # An update overtook the hire: keep its newer identity, take the hire date it lacked.
+        directory.fill_missing(session, EmployeeDirectoryEntry, values["employee_id"], hire)
+    _refresh(session, values["employee_id"])
 
 
-SUBSCRIPTIONS = [Subscription(DIRECTORY_QUEUE, {MEMBER_REGISTERED: on_member_registered,
-                                                EMPLOYEE_HIRED: on_employee_hired})]
+def on_employee_updated(session: Session, event: Envelope) -> None:
+    """A new post or another category: the obligations are recomputed from the change's day."""
+    values = directory.employee_values(event.data)
+    entry = session.get(EmployeeDirectoryEntry, values["employee_id"])
+    if entry is not None and entry.version < values["version"]:
+        values["category_since"] = tracking.category_changed_on(entry, values["monitoring_category"],
+                                                                date.fromisoformat(event.occurred_at[:10]))
+    if directory.apply(session, EmployeeDirectoryEntry, values):
+        _refresh(session, values["employee_id"])
+
+
+def on_employee_exited(session: Session, event: Envelope) -> None:
+    """Only a post-exposure visit can remain due, for a worker who was in SIR."""
+    data = event.data
+    if session.get(EmployeeDirectoryEntry, data["employee_id"]) is None:
+        raise EmployeeNotYetKnown(data["employee_id"])
+    values = {"employee_id": data["employee_id"], "exit_date": date.fromisoformat(data["exit_date"]),
+              "was_reinforced": bool(data["was_reinforced"]), "version": int(data["version"])}
+    if directory.apply(session, EmployeeDirectoryEntry, values):
+        _refresh(session, data["employee_id"])
+
+
+SUBSCRIPTIONS = [Subscription(DIRECTORY_QUEUE, {
+    MEMBER_REGISTERED: on_member_registered, MEMBER_UPDATED: on_member_updated,
+    EMPLOYEE_HIRED: on_employee_hired, EMPLOYEE_UPDATED: on_employee_updated, EMPLOYEE_EXITED: on_employee_exited,
+})]

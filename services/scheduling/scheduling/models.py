@@ -1,17 +1,19 @@
-"""Tables owned by the scheduling service: appointments and the directory read models."""
+"""Tables owned by the scheduling service: obligations, requests, slots, appointments, documents, directories."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import Boolean, Date, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
+from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
 Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
+mail_outbox = mail_outbox_table(Base.metadata)
 
 
 class MemberDirectoryEntry(Base):
@@ -27,6 +29,11 @@ class MemberDirectoryEntry(Base):
     city: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)
+    # From members.member.updated.v1: where convocations are e-mailed, and the company's health centre.
+    convocation_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    centre_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    centre_address: Mapped[str | None] = mapped_column(String(300), default=None)
+    centre_phone: Mapped[str | None] = mapped_column(String(30), default=None)
 
 
 class EmployeeDirectoryEntry(Base):
@@ -42,6 +49,86 @@ class EmployeeDirectoryEntry(Base):
     birth_date: Mapped[date] = mapped_column(Date)
     monitoring_category: Mapped[str] = mapped_column(String(3))
     version: Mapped[int] = mapped_column(Integer)
+    # What the obligation rules need (workforce.employee.hired/updated/exited.v1); null for older entries.
+    hire_date: Mapped[date | None] = mapped_column(Date, default=None)
+    contract: Mapped[str | None] = mapped_column(String(30), default=None)
+    post: Mapped[str | None] = mapped_column(String(200), default=None)
+    category_since: Mapped[date | None] = mapped_column(Date, default=None)
+    # A visit is due before the post (night work…); the reason itself is not kept here.
+    before_assignment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    exit_date: Mapped[date | None] = mapped_column(Date, default=None)
+    was_reinforced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class VisitObligation(Base):
+    """A visit an employee is due (recomputed from the rules whenever the facts change)."""
+
+    __tablename__ = "visit_obligation"
+    # Staff's backlog is read by due date, the employer's by company.
+    __table_args__ = (Index("ix_visit_obligation_member_id_due_on", "member_id", "due_on"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(36), index=True)
+    member_id: Mapped[str] = mapped_column(String(36))
+    rule: Mapped[str] = mapped_column(String(40))
+    visit_type: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    before_post: Mapped[bool] = mapped_column(Boolean)
+
+
+class VisitRequest(Base):
+    """A visit the employer asked for; staff place it into a slot."""
+
+    __tablename__ = "visit_request"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    employee_id: Mapped[str] = mapped_column(String(36), index=True)
+    visit_type: Mapped[str] = mapped_column(String(20))
+    return_date: Mapped[date | None] = mapped_column(Date, default=None)
+    due_by: Mapped[date | None] = mapped_column(Date, default=None)
+    preferred_from: Mapped[date | None] = mapped_column(Date, default=None)
+    preferred_to: Mapped[date | None] = mapped_column(Date, default=None)
+    preferred_time: Mapped[str] = mapped_column(String(12))
+    constraints: Mapped[str] = mapped_column(String(500))
+    comment: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20))
+    appointment_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Slot(Base):
+    """Time a professional of a centre offers for visits; holds up to `capacity` appointments."""
+
+    __tablename__ = "slot"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    centre_name: Mapped[str] = mapped_column(String(200))
+    centre_address: Mapped[str] = mapped_column(String(300))
+    professional_kind: Mapped[str] = mapped_column(String(30))
+    professional_name: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Document(Base):
+    """A PDF the employer may see: convocation, attestation de suivi, avis d'aptitude or d'inaptitude."""
+
+    __tablename__ = "document"
+    __table_args__ = (Index("ix_document_member_id_issued_on", "member_id", "issued_on"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36))
+    employee_id: Mapped[str] = mapped_column(String(36))
+    appointment_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    issued_on: Mapped[date] = mapped_column(Date)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Appointment(Base):
@@ -61,3 +148,5 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
+    slot_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
+    request_id: Mapped[str | None] = mapped_column(String(36), default=None)

@@ -23,11 +23,20 @@ def consumer(service):
 
 
 @pytest.fixture
-def deliver(consumer):
+def process(service, consumer):
+    """Runs the handler as the worker does: inside the app context, where the configured periods live."""
+    def _process(envelope):
+        with service.app.app_context():
+            return consumer.process(DIRECTORY_QUEUE, envelope)
+    return _process
+
+
+@pytest.fixture
+def deliver(process):
     """Delivers one catalogue example event (data overridden) to the directory queue; returns the envelope."""
     def _deliver(event_type: str, **data):
         envelope = catalogue.example_envelope(event_type, **data)
-        consumer.process(DIRECTORY_QUEUE, envelope)
+        process(envelope)
         return envelope
     return _deliver
 

@@ -4,8 +4,7 @@ from sqlalchemy import func, select
 
 from portal_common.messaging import catalogue
 from scheduling import demo
-from scheduling.handlers import DIRECTORY_QUEUE
-from scheduling.models import Appointment, EmployeeDirectoryEntry, MemberDirectoryEntry
+from scheduling.models import Appointment, EmployeeDirectoryEntry, MemberDirectoryEntry, VisitObligation
 
 pytestmark = pytest.mark.integration
 
@@ -18,12 +17,12 @@ def rows(service, model):
         return list(session.scalars(select(model)))
 
 
-def test_the_directory_handlers_apply_each_event_once_even_when_delivered_twice(service, consumer):
+def test_the_directory_handlers_apply_each_event_once_even_when_delivered_twice(service, process):
     hired = catalogue.example_envelope("workforce.employee.hired.v1")
     registered = catalogue.example_envelope("members.member.registered.v1")
     for envelope in (hired, registered):
-        assert consumer.process(DIRECTORY_QUEUE, envelope) is True
-        assert consumer.process(DIRECTORY_QUEUE, envelope) is False
+        assert process(envelope) is True
+        assert process(envelope) is False
     [employee] = rows(service, EmployeeDirectoryEntry)
     assert (employee.employee_id, employee.member_id, employee.last_name, employee.birth_date.isoformat(),
             employee.monitoring_category) == (EMPLOYEE_ID, MEMBER_ID, "DUPONT", "1985-08-14", "SI")
@@ -49,7 +48,8 @@ DATASET = {
     "members": [{"id": MEMBER_ID, "member_number": "1000001", "name": "Boulangerie Martin (démo)",
                  "address_line1": "12 rue de la Gare", "postal_code": "68100", "city": "MULHOUSE"}],
     "employees": [{"id": EMPLOYEE_ID, "member_id": MEMBER_ID, "last_name": "DUPONT (démo)", "birth_name": "DUPONT",
-                   "first_names": "Marie Claire", "birth_date": "1985-08-14", "monitoring_category": "SI"}],
+                   "first_names": "Marie Claire", "birth_date": "1985-08-14", "monitoring_category": "SI",
+                   "hire_date": "2023-09-01", "contract": "CDI", "nir": "285087514812345"}],
     "appointments": [
         {"id": "3d2c1b0a-9f8e-4d7c-b6a5-0f1e2d3c4b5a", "member_id": MEMBER_ID, "employee_id": EMPLOYEE_ID,
          "starts_at": "2024-01-15T09:30:00+01:00", "duration_minutes": 20, "visit_type": "embauche",
@@ -71,6 +71,9 @@ def test_the_demo_loads_once_and_the_real_events_then_change_nothing(service, de
         future = session.get(Appointment, "4e3d2c1b-0a9f-4e8d-a7c6-1b2c3d4e5f60")
         assert (future.place_name, future.place_address) == ("Centre médical de Mulhouse",
                                                              "4 rue des Fabriques, 68100 Mulhouse")
+        # The realised initial visit of 15 January 2024 starts the 5-year SI renewal.
+        rules = {o.rule: o.due_on.isoformat() for o in session.scalars(select(VisitObligation))}
+        assert rules == {"periodique_si": "2029-01-15", "mi_carriere": "2030-12-31"}
     events = service.events()
     assert [e.type for e in events] == ["scheduling.appointment.scheduled.v1"] * 2
     for event in events:

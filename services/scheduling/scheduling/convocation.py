@@ -1,0 +1,78 @@
+"""The convocation sent to the company: an e-mail to its convocation contact and a PDF (fpdf2).
+
+Administrative content only: who, when, where, which visit, until when it can be cancelled.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from fpdf import FPDF
+
+from portal_common.formats import date_fr, time_fr
+from portal_common.mail import Mail
+
+from .domain import VISIT_TYPES
+
+
+@dataclass(frozen=True)
+class Convocation:
+    appointment_id: str
+    company_name: str
+    employee_name: str
+    birth_date: date
+    starts_at: datetime
+    duration_minutes: int
+    visit_type: str
+    place_name: str
+    place_address: str
+    professional: str
+    cancellation_limit: date
+    portal_url: str
+
+
+def mail(convocation: Convocation, to: str, version: int) -> Mail:
+    c = convocation
+    body = (
+        f"Bonjour,\n\n"
+        f"{c.employee_name} (né(e) le {date_fr(c.birth_date)}), salarié(e) de {c.company_name}, est convoqué(e) "
+        f"le {date_fr(c.starts_at)} à {time_fr(c.starts_at)} pour : {VISIT_TYPES[c.visit_type]}.\n\n"
+        f"Lieu : {c.place_name}, {c.place_address}\n"
+        f"Professionnel de santé : {c.professional}\n"
+        f"Durée prévue : {c.duration_minutes} minutes\n\n"
+        f"Merci de remettre cette convocation au salarié. Une annulation peut être demandée dans votre espace "
+        f"adhérent jusqu'au {date_fr(c.cancellation_limit)} inclus ; passé ce délai, une absence non excusée "
+        f"peut être facturée.\n\n"
+        f"Vos rendez-vous : {c.portal_url.rstrip('/')}/rendez-vous\n"
+    )
+    subject = f"Convocation du {date_fr(c.starts_at)} — {c.employee_name}"
+    return Mail(to=to, subject=subject, body=body, key=f"convocation:{c.appointment_id}:{version}")
+
+
+def _latin1(text: str) -> str:
+    # The PDF core fonts are Latin-1: typographic signs outside it are replaced, accents stay.
+    return text.replace("\u2019", "'").replace("\u2014", "-").encode("latin-1", "replace").decode("latin-1")
+
+
+def pdf(convocation: Convocation) -> bytes:
+    c = convocation
+    doc = FPDF(format="A4")
+    doc.set_title(_latin1(f"Convocation {c.employee_name}"))
+    doc.add_page()
+    doc.set_font("Helvetica", "B", 16)
+    doc.cell(0, 12, _latin1("Convocation à une visite de santé au travail"), new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("Helvetica", "", 11)
+    lines = [
+        f"Entreprise : {c.company_name}",
+        f"Salarié(e) : {c.employee_name}, né(e) le {date_fr(c.birth_date)}",
+        f"Visite : {VISIT_TYPES[c.visit_type]}",
+        f"Date : {date_fr(c.starts_at)} à {time_fr(c.starts_at)} ({c.duration_minutes} minutes)",
+        f"Lieu : {c.place_name}, {c.place_address}",
+        f"Professionnel de santé : {c.professional}",
+        "",
+        f"Annulation possible dans l'espace adhérent jusqu'au {date_fr(c.cancellation_limit)} inclus.",
+        "Une absence non excusée peut être facturée.",
+    ]
+    for line in lines:
+        doc.multi_cell(0, 7, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+    return bytes(doc.output())

@@ -1,0 +1,123 @@
+"""Rules of a visit request made by the employer (DOMAIN.md §2.2), free of Flask and SQLAlchemy."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from portal_common.errors import FieldErrors
+
+# What an employer may ask for; pré-reprise is the worker's or a physician's initiative, never the employer's.
+REQUESTABLE_TYPES = ("embauche", "reprise", "demande", "mi_carriere", "post_exposition")
+PREFERRED_TIMES: dict[str, str] = {"indifferent": "Indifférent", "matin": "Matin", "apres_midi": "Après-midi"}
+REQUEST_STATUSES: dict[str, str] = {"demandee": "Demandée", "planifiee": "Planifiée", "annulee": "Annulée"}
+OPEN_REQUEST_STATUSES = frozenset({"demandee"})
+CONSTRAINTS_MAX = 500
+COMMENT_MAX = 1000
+
+MEDICAL_WARNING = ("N'indiquez aucune information médicale (motif d'arrêt, pathologie, traitement, grossesse, "
+                   "handicap…) : le secret médical interdit de la transmettre par ce formulaire.")
+# Words that only a medical detail would use; the form refuses them (defence in depth beside the warning).
+_MEDICAL_WORDS = ("diagnostic", "maladie", "pathologie", "medicament", "grossesse", "enceinte",
+                  "handicap", "rqth", "invalidite", "cancer", "depression", "burn-out", "burnout", "ordonnance",
+                  "symptome", "chirurgie", "hospitalis", "fracture", "allergie", "diabete")
+
+
+class RequestRejected(FieldErrors):
+    """A request the rules refuse: French messages per field."""
+
+
+@dataclass(frozen=True)
+class RequestCommand:
+    member_id: str
+    employee_id: str
+    visit_type: str
+    return_date: date | None = None
+    preferred_from: date | None = None
+    preferred_to: date | None = None
+    preferred_time: str = "indifferent"
+    constraints: str = ""
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class EmployeeState:
+    """What the rules need to know about the employee, read from the directory and open visits."""
+
+    member_id: str
+    category: str
+    exited: bool
+    embauche_planned: bool
+
+
+def _plain(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def mentions_medical_detail(text: str) -> bool:
+    plain = _plain(text)
+    return any(re.search(rf"\b{re.escape(word)}", plain) for word in _MEDICAL_WORDS)
+
+
+def _free_text_errors(cmd: RequestCommand, errors: dict[str, str]) -> None:
+    for name, value, limit in (("constraints", cmd.constraints, CONSTRAINTS_MAX),
+                               ("comment", cmd.comment, COMMENT_MAX)):
+        if len(value) > limit:
+            errors[name] = f"{limit} caractères au plus."
+        elif mentions_medical_detail(value):
+            errors[name] = "Retirez toute information médicale de ce champ : le secret médical l'interdit ici."
+
+
+def _type_errors(cmd: RequestCommand, employee: EmployeeState, errors: dict[str, str]) -> None:
+    if cmd.visit_type == "pre_reprise":
+        errors["visit_type"] = ("La visite de pré-reprise est demandée par le salarié ou par un médecin, "
+                                "pas par l'employeur.")
+    elif cmd.visit_type not in REQUESTABLE_TYPES:
+        errors["visit_type"] = "Ce type de visite ne peut pas être demandé par l'employeur."
+    elif cmd.visit_type == "embauche" and employee.embauche_planned:
+        errors["visit_type"] = "Une visite d'embauche est déjà demandée ou planifiée pour ce salarié."
+    elif cmd.visit_type == "post_exposition" and employee.category != "SIR":
+        errors["visit_type"] = "La visite de fin d'exposition concerne les salariés en suivi individuel renforcé."
+
+
+def check_request(cmd: RequestCommand, employee: EmployeeState | None, *, today: date,
+                  reprise_days: int = 8) -> tuple[RequestCommand, date | None]:
+    """Normalise and validate; returns the command and the date the visit is due by (reprise only).
+
+    `employee` is None when unknown here; another company's employee is refused with the same message.
+    """
+    cmd = replace(cmd, constraints=cmd.constraints.strip(), comment=cmd.comment.strip())
+    errors: dict[str, str] = {}
+    due_by = None
+    if employee is None or employee.member_id != cmd.member_id:
+        errors["employee_id"] = "Salarié introuvable dans votre entreprise."
+    elif employee.exited:
+        errors["employee_id"] = ("Ce salarié a quitté l'entreprise : le service organise lui-même la visite "
+                                 "de fin d'exposition s'il y a lieu.")
+    else:
+        _type_errors(cmd, employee, errors)
+    if cmd.visit_type == "reprise":
+        if cmd.return_date is None:
+            errors["return_date"] = "Indiquez la date de reprise du travail."
+        else:
+            due_by = cmd.return_date + timedelta(days=reprise_days)
+            if due_by < today:
+                errors["return_date"] = (f"La visite de reprise devait avoir lieu dans les {reprise_days} jours "
+                                         "suivant la reprise : cette date est passée.")
+    elif cmd.return_date is not None:
+        errors["return_date"] = "La date de reprise ne concerne que la visite de reprise."
+    if cmd.preferred_from is not None and cmd.preferred_from < today:
+        errors["preferred_from"] = "La période souhaitée ne peut pas commencer dans le passé."
+    if cmd.preferred_to is not None:
+        if cmd.preferred_to < today:
+            errors["preferred_to"] = "La période souhaitée ne peut pas se terminer dans le passé."
+        elif cmd.preferred_from is not None and cmd.preferred_to < cmd.preferred_from:
+            errors["preferred_to"] = "La fin de la période doit suivre son début."
+    if cmd.preferred_time not in PREFERRED_TIMES:
+        errors["preferred_time"] = "Choisissez matin, après-midi ou indifférent."
+    _free_text_errors(cmd, errors)
+    if errors:
+        raise RequestRejected(errors)
+    return cmd, due_by
