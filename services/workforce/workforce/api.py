@@ -9,13 +9,20 @@ from portal_common.api import Blueprint
 from portal_common.service import portal
 
 from . import services, views
-from .domain import HireCommand, HireRejected
-from .schemas import EmployeeCreateSchema, EmployeeListArgsSchema, EmployeeSchema
+from .domain import ExitCommand, HireCommand, HireRejected, PostChange
+from .models import Employee
+from .schemas import (EmployeeCreateSchema, EmployeeListArgsSchema, EmployeeSchema, EmployeeWriteSchema,
+                      ExitSchema, HistorySchema, PostChangeSchema)
 
 blp = Blueprint("workforce_api", __name__, url_prefix="/api/workforce", description="Employees of member companies")
 
 HIRING_MEMBER_ROLES = ("admin", "declaration")
 HIRING_STAFF_ROLES = ("secretariat", "administration")
+editors = member_or_staff(member_roles=HIRING_MEMBER_ROLES, staff_roles=HIRING_STAFF_ROLES)
+
+
+def _rejected(errors: dict) -> None:
+    abort(422, message="Validation failed.", errors={"json": errors})
 
 
 def _hiring_company(requested: str | None) -> str:
@@ -24,41 +31,59 @@ def _hiring_company(requested: str | None) -> str:
     if not principal.is_staff:
         if requested is not None:
             # Members never choose the company: the field is not part of their body at all.
-            abort(422, message="Validation failed.", errors={"json": {"member_id": ["Unknown field."]}})
+            _rejected({"member_id": ["Unknown field."]})
         return principal.member_id
     member_id = requested or principal.member_id
     if member_id is None:
-        abort(422, message="Validation failed.",
-              errors={"json": {"member_id": ["Required for staff without a current member company."]}})
+        _rejected({"member_id": ["Required for staff without a current member company."]})
     if requested is not None and views.get_member_entry(requested) is None:
-        abort(422, message="Validation failed.", errors={"json": {"member_id": ["Unknown member company."]}})
+        _rejected({"member_id": ["Unknown member company."]})
     return member_id
+
+
+def _visible(employee_id: str) -> Employee:
+    employee = views.visible_employee(employee_id, require_principal())
+    if employee is None:  # another company's employee answers 404, exactly like a missing one
+        abort(404, message="Employee not found.")
+    return employee
+
+
+def _shown(saved: services.Saved) -> dict:
+    return dict(views.employee_as_dict(saved.employee, services.today()), warnings=saved.warnings)
 
 
 @blp.route("/employees")
 class Employees(MethodView):
     @member_or_staff()
     @blp.arguments(EmployeeListArgsSchema, location="query")
-    @blp.response(200, EmployeeSchema(many=True))
+    @blp.response(200, EmployeeSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
     def get(self, args):
         """List the employees of the current company (staff: of `member_id`, or of every company)"""
         principal = require_principal()
         member_id = (args["member_id"] or principal.member_id) if principal.is_staff else principal.member_id
         today = services.today()
-        filters = views.EmployeeFilter(status=args["status"], letter=args["letter"], query=args["q"])
-        return [views.employee_as_dict(e, today) for e in views.list_employees(member_id, filters, today)]
+        filters = views.EmployeeFilter(status=args["status"], letter=args["letter"], query=args["q"],
+                                       category=args["category"], contract=args["contract"], sort=args["sort"])
+        if args["page"] is None:
+            offset, limit = 0, views.LIST_LIMIT
+        else:
+            offset, limit = (args["page"] - 1) * args["page_size"], args["page_size"]
+        rows = views.list_employees(member_id, filters, today, offset=offset, limit=limit)
+        total = views.count_employees(member_id, filters, today)
+        return [views.employee_as_dict(e, today) for e in rows], 200, {"X-Total-Count": str(total)}
 
-    @member_or_staff(member_roles=HIRING_MEMBER_ROLES, staff_roles=HIRING_STAFF_ROLES)
+    @editors
     @blp.arguments(EmployeeCreateSchema)
     @blp.response(201, EmployeeSchema)
     def post(self, data):
         """Declare a hire in the current company; publishes workforce.employee.hired.v1"""
         member_id = _hiring_company(data.pop("member_id"))
         try:
-            employee = services.hire_employee(portal(), member_id, HireCommand(**data))
+            saved = services.hire_employee(portal(), member_id, HireCommand(**data),
+                                           actor=require_principal().user_id)
         except HireRejected as exc:
-            abort(422, message="Validation failed.", errors={"json": exc.errors})
-        return views.employee_as_dict(employee, services.today())
+            _rejected(exc.errors)
+        return _shown(saved)
 
 
 @blp.route("/employees/<string:employee_id>")
@@ -67,9 +92,59 @@ class EmployeeById(MethodView):
     @blp.response(200, EmployeeSchema)
     def get(self, employee_id):
         """One employee: staff, or a user of the employee's company"""
-        principal = require_principal()
-        employee = views.get_employee(employee_id)
-        # Another company's employee answers 404, exactly like a missing one (no enumeration).
-        if employee is None or (not principal.is_staff and principal.member_id != employee.member_id):
-            abort(404, message="Employee not found.")
-        return views.employee_as_dict(employee, services.today())
+        return views.employee_as_dict(_visible(employee_id), services.today())
+
+    @editors
+    @blp.arguments(EmployeeWriteSchema)
+    @blp.response(200, EmployeeSchema)
+    def put(self, data, employee_id):
+        """Correct the record (the whole of it, NIR included); publishes workforce.employee.updated.v1"""
+        employee = _visible(employee_id)
+        try:
+            saved = services.correct_employee(portal(), employee.id, HireCommand(**data),
+                                              actor=require_principal().user_id)
+        except HireRejected as exc:
+            _rejected(exc.errors)
+        return _shown(saved)
+
+
+@blp.route("/employees/<string:employee_id>/post-changes")
+@editors  # also the rule of the OPTIONS request Flask answers for this POST-only resource
+class PostChanges(MethodView):
+    @editors
+    @blp.arguments(PostChangeSchema)
+    @blp.response(201, EmployeeSchema)
+    def post(self, data, employee_id):
+        """A new post from a date, kept in the history; publishes workforce.employee.updated.v1"""
+        employee = _visible(employee_id)
+        try:
+            changed = services.change_post(portal(), employee.id, PostChange(**data), actor=require_principal().user_id)
+        except HireRejected as exc:
+            _rejected(exc.errors)
+        return views.employee_as_dict(changed, services.today())
+
+
+@blp.route("/employees/<string:employee_id>/exit")
+@editors  # also the rule of the OPTIONS request Flask answers for this POST-only resource
+class Exit(MethodView):
+    @editors
+    @blp.arguments(ExitSchema)
+    @blp.response(200, EmployeeSchema)
+    def post(self, data, employee_id):
+        """The employee leaves; publishes workforce.employee.exited.v1 (was_reinforced when under SIR)"""
+        employee = _visible(employee_id)
+        try:
+            exited = services.exit_employee(portal(), employee.id, ExitCommand(**data),
+                                            actor=require_principal().user_id)
+        except HireRejected as exc:
+            _rejected(exc.errors)
+        return views.employee_as_dict(exited, services.today())
+
+
+@blp.route("/employees/<string:employee_id>/history")
+class History(MethodView):
+    @member_or_staff()
+    @blp.response(200, HistorySchema(many=True))
+    def get(self, employee_id):
+        """Hire, corrections, posts and exit of one employee, oldest first"""
+        return [views.history_as_dict(item) for item in views.history_of(_visible(employee_id).id)]

@@ -1,6 +1,50 @@
 """Settings of the workforce service."""
-from portal_common.config import BaseSettings
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from portal_common.config import BaseSettings, Env, parse_key
+
+from .categories import CategoryPolicy
+from .nir_vault import NirVault, parse_encryption_keys
+
+LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
+
+
+def parse_authorisation_category(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in ("SI", "SIA"):
+        raise ValueError("expected SI or SIA")
+    return value
+
+
+def parse_label(raw: str) -> str | None:
+    value = raw.strip().upper()
+    if value and not LABEL_RE.match(value):
+        raise ValueError("expected up to 10 capital letters or digits, e.g. SIH")
+    return value or None
 
 
 class Settings(BaseSettings):
     service = "workforce"
+
+    # No default: a deployment sets its own keys (the local run generates them into var/).
+    nir_encryption_keys = Env("WORKFORCE_NIR_ENCRYPTION_KEY", parse=parse_encryption_keys, secret=True,
+                              help="key-id:base64 AES-256 key[,older keys…], encrypts the NIR at rest")
+    nir_hash_key = Env("WORKFORCE_NIR_HASH_KEY", parse=parse_key, secret=True,
+                       help="key of the NIR blind index used to find duplicates")
+    authorisation_category = Env("WORKFORCE_AUTHORISATION_CATEGORY", parse=parse_authorisation_category,
+                                 default="SIA", help="category of the 2025 determinants (conduite, habilitation)")
+    authorisation_label = Env("WORKFORCE_AUTHORISATION_LABEL", parse=parse_label, default=None,
+                              help="local label shown for them, e.g. SIH; empty for none")
+
+    @property
+    def category_policy(self) -> CategoryPolicy:
+        return CategoryPolicy(self.authorisation_category, self.authorisation_label)
+
+    @cached_property
+    def nir_vault(self) -> NirVault:
+        if self.nir_hash_key == self.internal_key:
+            raise ValueError("WORKFORCE_NIR_HASH_KEY must differ from PORTAL_INTERNAL_KEY")
+        return NirVault(self.nir_encryption_keys, self.nir_hash_key)

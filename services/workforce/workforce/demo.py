@@ -9,14 +9,20 @@ from . import services
 from .domain import HireCommand
 from .models import Employee
 
+# The demo dataset gives a category per post; the portal computes it from determinants instead.
+DETERMINANTS_FOR = {"SI": (), "SIA": ("travail_nuit",), "SIR": ("cmr",)}
+
 
 def _command(item: dict) -> HireCommand:
+    determinants = item.get("determinants")
+    if determinants is None:
+        determinants = DETERMINANTS_FOR.get(item.get("monitoring_category", "SI"), ())
     return HireCommand(
         last_name=item["last_name"], birth_name=item.get("birth_name"), first_names=item["first_names"],
         sex=item["sex"], birth_date=date.fromisoformat(item["birth_date"]), nir=item["nir"],
         hire_date=date.fromisoformat(item["hire_date"]), post=item["post"], pcs_code=item.get("pcs_code"),
         contract=item["contract"], multi_employer=bool(item.get("multi_employer", False)),
-        monitoring_category=item["monitoring_category"],
+        determinants=tuple(determinants),
     )
 
 
@@ -26,4 +32,4 @@ def load(portal: Portal, dataset: dict) -> None:
         with portal.db.session_factory() as session:
             if session.get(Employee, item["id"]) is not None:
                 continue
-        services.hire_employee(portal, item["member_id"], _command(item), employee_id=item["id"])
+        services.hire_employee(portal, item["member_id"], _command(item), employee_id=item["id"], actor="demo")

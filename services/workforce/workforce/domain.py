@@ -1,8 +1,6 @@
-"""Rules of hiring an employee and of showing and finding employees, free of Flask and SQLAlchemy."""
+"""Rules of hiring, correcting, moving and exiting an employee, and of showing and finding employees."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -11,17 +9,23 @@ from datetime import date
 from portal_common.errors import FieldErrors
 from portal_common.validators import compact, is_valid_nir, nir_key
 
+from .categories import CATEGORIES, SIR_BY_EMPLOYER, check_determinants, ordered
+
 SEXES = ("F", "M")
 CONTRACTS = ("CDI", "CDD", "apprentissage", "professionnalisation", "interim", "stage", "autre")
-MONITORING_CATEGORIES = ("SI", "SIA", "SIR")
+MONITORING_CATEGORIES = CATEGORIES
 STATUSES = ("present", "left", "all")
+EXIT_REASONS = ("fin_cdd", "demission", "licenciement", "rupture_conventionnelle", "retraite",
+                "fin_periode_essai", "fin_mission", "mutation", "autre")
 LETTER_RE = re.compile(r"^[A-Z#]$")
 ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # uuid4 as str() writes it
 ID_RE = re.compile(ID_PATTERN)
 MINIMUM_HIRING_AGE = 15
-NAME_MAX, FIRST_NAMES_MAX, POST_MAX = 100, 150, 200  # the column sizes
+NAME_MAX, FIRST_NAMES_MAX, POST_MAX, NOTE_MAX = 100, 150, 200, 500  # the column sizes
 PCS_CODE_RE = re.compile(r"^[0-9]{3}[a-z]$")
 NIR_SHAPE_RE = re.compile(r"^[0-9]{6}[0-9AB][0-9]{8}$")
+# The first digit of a NIR (1, 2) or of a NIA (7, 8) gives the sex; 3 (foreign-born, provisional) does not.
+NIR_SEX = {"1": "M", "2": "F", "7": "M", "8": "F"}
 
 # Ligatures that Unicode decomposition leaves alone but French names use.
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
@@ -33,7 +37,7 @@ class HireRejected(FieldErrors):
 
 @dataclass(frozen=True)
 class HireCommand:
-    """What the employer declares when an employee joins the company."""
+    """What the employer declares when an employee joins the company (also used to correct the record)."""
 
     last_name: str
     first_names: str
@@ -43,10 +47,32 @@ class HireCommand:
     hire_date: date | None
     post: str
     contract: str
-    monitoring_category: str
     birth_name: str | None = None
     pcs_code: str | None = None
     multi_employer: bool = False
+    determinants: tuple[str, ...] = ()
+    sir_justification: str | None = None
+    adapted_undisclosed: bool = False
+    convocation_constraints: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class PostChange:
+    """A new post from a date ("nouveau poste"), with the determinants of that post."""
+
+    post: str
+    from_date: date | None
+    pcs_code: str | None = None
+    determinants: tuple[str, ...] = ()
+    sir_justification: str | None = None
+    adapted_undisclosed: bool = False
+
+
+@dataclass(frozen=True)
+class ExitCommand:
+    exit_date: date | None
+    reason: str
 
 
 def _clean(value: str | None) -> str:
@@ -61,6 +87,20 @@ def add_years(day: date, years: int) -> date:
         return date(day.year + years, 3, 1)
 
 
+def _check_post(post: str, pcs_code: str | None, errors: dict[str, str]) -> None:
+    if not post:
+        errors["post"] = "Le poste de travail est obligatoire."
+    elif len(post) > POST_MAX:
+        errors["post"] = f"Le poste de travail ne doit pas dépasser {POST_MAX} caractères."
+    if pcs_code and not PCS_CODE_RE.match(pcs_code):
+        errors["pcs_code"] = "Le code PCS-ESE doit comporter 3 chiffres et une lettre, par exemple 552a."
+
+
+def _check_note(name: str, text: str, what: str, errors: dict[str, str]) -> None:
+    if len(text) > NOTE_MAX:
+        errors[name] = f"{what} ne doit pas dépasser {NOTE_MAX} caractères."
+
+
 def check_hire(command: HireCommand, *, today: date) -> HireCommand:
     """Normalise and validate a hire; raises HireRejected with every problem at once."""
     errors: dict[str, str] = {}
@@ -70,6 +110,9 @@ def check_hire(command: HireCommand, *, today: date) -> HireCommand:
     nir = compact(command.nir)
     pcs_code = _clean(command.pcs_code).lower() or None
     post = _clean(command.post)
+    determinants = ordered(command.determinants)
+    justification = _clean(command.sir_justification) if SIR_BY_EMPLOYER in determinants else ""
+    constraints, comment = _clean(command.convocation_constraints), _clean(command.comment)
     if not last_name:
         errors["last_name"] = "Le nom d'usage est obligatoire."
     elif len(last_name) > NAME_MAX:
@@ -86,41 +129,99 @@ def check_hire(command: HireCommand, *, today: date) -> HireCommand:
         errors["birth_date"] = "La date de naissance est obligatoire (jj/mm/aaaa)."
     elif command.birth_date > today:
         errors["birth_date"] = "La date de naissance ne peut pas être dans le futur."
-    if not NIR_SHAPE_RE.match(nir):
-        errors["nir"] = "Le numéro de sécurité sociale doit comporter 15 caractères, clé comprise."
-    elif nir_key(nir[:13]) != int(nir[13:]):
-        errors["nir"] = "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."
-    elif not is_valid_nir(nir):
-        errors["nir"] = "Le numéro de sécurité sociale n'est pas valide."
+    nir_error = check_nir(nir)
+    if nir_error:
+        errors["nir"] = nir_error
     if command.hire_date is None:
         errors["hire_date"] = "La date d'embauche est obligatoire (jj/mm/aaaa)."
     elif command.birth_date is not None and command.hire_date < add_years(command.birth_date, MINIMUM_HIRING_AGE):
         errors["hire_date"] = "Le salarié doit avoir au moins 15 ans à l'embauche."
-    if not post:
-        errors["post"] = "Le poste de travail est obligatoire."
-    elif len(post) > POST_MAX:
-        errors["post"] = f"Le poste de travail ne doit pas dépasser {POST_MAX} caractères."
-    if pcs_code and not PCS_CODE_RE.match(pcs_code):
-        errors["pcs_code"] = "Le code PCS-ESE doit comporter 3 chiffres et une lettre, par exemple 552a."
+    _check_post(post, pcs_code, errors)
     if command.contract not in CONTRACTS:
         errors["contract"] = "Type de contrat inconnu."
-    if command.monitoring_category not in MONITORING_CATEGORIES:
-        errors["monitoring_category"] = "La catégorie de suivi doit être SI, SIA ou SIR."
+    errors.update(check_determinants(determinants, justification))
+    _check_note("convocation_constraints", constraints, "Les contraintes de convocation", errors)
+    _check_note("comment", comment, "Le commentaire", errors)
     if errors:
         raise HireRejected(errors)
     return replace(command, last_name=last_name, birth_name=birth_name, first_names=first_names, nir=nir,
-                   pcs_code=pcs_code, post=post, multi_employer=bool(command.multi_employer))
+                   pcs_code=pcs_code, post=post, multi_employer=bool(command.multi_employer),
+                   determinants=determinants, sir_justification=justification or None,
+                   adapted_undisclosed=bool(command.adapted_undisclosed),
+                   convocation_constraints=constraints or None, comment=comment or None)
+
+
+def check_nir(nir: str) -> str | None:
+    """The French message for a NIR (or NIA) that cannot be right; None when its shape and key are good."""
+    if not NIR_SHAPE_RE.match(nir):
+        return "Le numéro de sécurité sociale doit comporter 15 caractères, clé comprise."
+    if nir_key(nir[:13]) != int(nir[13:]):
+        return "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."
+    if not is_valid_nir(nir):
+        return "Le numéro de sécurité sociale n'est pas valide."
+    return None
+
+
+def nir_warnings(nir: str, sex: str, birth_date: date | None) -> list[str]:
+    """Disagreements with the sex or birth year/month: shown, never refused (civil records have odd values)."""
+    value = compact(nir)
+    warnings = []
+    if NIR_SEX.get(value[:1], sex) != sex:
+        warnings.append("Le premier chiffre du numéro de sécurité sociale ne correspond pas au sexe déclaré.")
+    if birth_date is not None and len(value) >= 5:
+        if value[1:3] != f"{birth_date.year % 100:02d}":
+            warnings.append("L'année de naissance du numéro de sécurité sociale ne correspond pas à la date de "
+                            "naissance.")
+        # Months 20 and above (incomplete civil records) are legitimate: only a real month can disagree.
+        if value[3:5].isdigit() and 1 <= int(value[3:5]) <= 12 and int(value[3:5]) != birth_date.month:
+            warnings.append("Le mois de naissance du numéro de sécurité sociale ne correspond pas à la date de "
+                            "naissance.")
+    return warnings
+
+
+def check_post_change(change: PostChange, *, current_from: date, hire_date: date, exit_date: date | None,
+                      today: date) -> PostChange:
+    """A new post starts after the current one began, not in the future, and while still employed."""
+    errors: dict[str, str] = {}
+    post = _clean(change.post)
+    pcs_code = _clean(change.pcs_code).lower() or None
+    determinants = ordered(change.determinants)
+    justification = _clean(change.sir_justification) if SIR_BY_EMPLOYER in determinants else ""
+    _check_post(post, pcs_code, errors)
+    if change.from_date is None:
+        errors["from_date"] = "La date de début du nouveau poste est obligatoire (jj/mm/aaaa)."
+    elif change.from_date > today:
+        errors["from_date"] = "Le nouveau poste ne peut pas commencer dans le futur : déclarez-le à sa date."
+    elif change.from_date <= max(current_from, hire_date):
+        errors["from_date"] = "Le nouveau poste doit commencer après le début du poste actuel."
+    elif exit_date is not None and change.from_date > exit_date:
+        errors["from_date"] = "Le nouveau poste ne peut pas commencer après la sortie du salarié."
+    errors.update(check_determinants(determinants, justification))
+    if errors:
+        raise HireRejected(errors)
+    return replace(change, post=post, pcs_code=pcs_code, determinants=determinants,
+                   sir_justification=justification or None, adapted_undisclosed=bool(change.adapted_undisclosed))
+
+
+def check_exit(command: ExitCommand, *, hire_date: date, already_left: date | None) -> ExitCommand:
+    errors: dict[str, str] = {}
+    if already_left is not None:
+        errors["exit_date"] = "Ce salarié est déjà sorti."
+    elif command.exit_date is None:
+        errors["exit_date"] = "La date de sortie est obligatoire (jj/mm/aaaa)."
+    elif command.exit_date < hire_date:
+        errors["exit_date"] = "La date de sortie ne peut pas précéder la date d'embauche."
+    if command.reason not in EXIT_REASONS:
+        errors["reason"] = "Choisissez le motif de sortie."
+    if errors:
+        raise HireRejected(errors)
+    return command
 
 
 def mask_nir(nir: str) -> str:
     """Sex, birth year and month, and the key stay readable: '2 85 08 ** *** *** 38'."""
     value = compact(nir)
     return f"{value[0]} {value[1:3]} {value[3:5]} ** *** *** {value[13:15]}"
-
-
-def nir_hash(nir: str, key: str) -> str:
-    """A keyed hash: finds the same person twice without keeping the number (no dictionary attack)."""
-    return hmac.new(key.encode(), f"nir|{compact(nir)}".encode(), hashlib.sha256).hexdigest()
 
 
 def fold(text: str | None) -> str:

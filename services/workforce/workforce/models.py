@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Index, Integer, String
+from sqlalchemy import Boolean, Date, Index, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
@@ -15,7 +15,7 @@ inbox = inbox_table(Base.metadata)
 
 
 class Employee(Base):
-    """An employee of one member company. The NIR itself is never stored: only its mask and keyed hash."""
+    """An employee of one member company. The NIR is stored encrypted, with its mask and a keyed hash."""
 
     __tablename__ = "employee"
     __table_args__ = (
@@ -32,18 +32,58 @@ class Employee(Base):
     birth_date: Mapped[date] = mapped_column(Date)
     nir_masked: Mapped[str] = mapped_column(String(21))
     nir_hash: Mapped[str] = mapped_column(String(64))
+    # AES-GCM with its key id (nir_vault.py); NULL only for rows written before encryption existed.
+    nir_encrypted: Mapped[str | None] = mapped_column(String(120))
+    # False when the NIR disagrees with the sex or birth year/month (a warning, kept for the list check).
+    nir_consistent: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     hire_date: Mapped[date] = mapped_column(Date)
     post: Mapped[str] = mapped_column(String(200))
+    post_since: Mapped[date | None] = mapped_column(Date)
     pcs_code: Mapped[str | None] = mapped_column(String(4))
     contract: Mapped[str] = mapped_column(String(30))
     multi_employer: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Determinant codes (categories.py), comma-separated in list order: work conditions, never health data.
+    determinants: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    sir_justification: Mapped[str | None] = mapped_column(String(500))
+    adapted_undisclosed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The category without the age rule, so lists filter right as minors come of age.
+    base_category: Mapped[str] = mapped_column(String(3), default="SI", server_default="SI")
+    # The full category at the last write (what events carried).
     monitoring_category: Mapped[str] = mapped_column(String(3))
+    category_reviewed_on: Mapped[date | None] = mapped_column(Date)
+    convocation_constraints: Mapped[str | None] = mapped_column(String(500))
+    comment: Mapped[str | None] = mapped_column(String(500))
     exit_date: Mapped[date | None] = mapped_column(Date)
+    exit_reason: Mapped[str | None] = mapped_column(String(30))
     # Derived from the names by the domain, so filtering works the same on PostgreSQL and SQLite.
     initial: Mapped[str] = mapped_column(String(1))
     search_text: Mapped[str] = mapped_column(String(400))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def determinant_codes(self) -> tuple[str, ...]:
+        return tuple(code for code in self.determinants.split(",") if code)
+
+
+class EmployeeHistory(Base):
+    """What happened to an employee: hire, correction, new post, exit (never the NIR)."""
+
+    __tablename__ = "employee_history"
+    __table_args__ = (Index("ix_employee_history_employee", "employee_id", "recorded_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(36))
+    member_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))  # hired, corrected, post_changed, exited
+    effective_on: Mapped[date] = mapped_column(Date)
+    post: Mapped[str] = mapped_column(String(200))
+    pcs_code: Mapped[str | None] = mapped_column(String(4))
+    determinants: Mapped[str] = mapped_column(String(400))
+    monitoring_category: Mapped[str] = mapped_column(String(3))
+    exit_reason: Mapped[str | None] = mapped_column(String(30))
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class MemberDirectoryEntry(Base):

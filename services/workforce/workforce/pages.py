@@ -1,47 +1,72 @@
-"""Pages of the workforce service: the employee list of the current company and the hiring form."""
+"""Pages of the employee record: the list of the current company, the detail, hire, correction, post, exit."""
 from __future__ import annotations
 
+import logging
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
 
 from portal_common.access import member, require_principal
 from portal_common.service import portal
 
 from . import services, views
-from .domain import CONTRACTS, LETTER_RE, MONITORING_CATEGORIES, STATUSES, HireCommand, HireRejected
+from .categories import DETERMINANTS
+from .domain import CONTRACTS, EXIT_REASONS, LETTER_RE, STATUSES, ExitCommand, HireCommand, HireRejected, PostChange
+from .labels import (CATEGORY_LABELS, CONTRACT_LABELS, EXIT_REASON_LABELS, HISTORY_LABELS, SEX_LABELS, SORT_LABELS,
+                     STATUS_LABELS, category_title)
+from .models import Employee
+from .nir_vault import NirVaultError
+from .views import PAGE_SIZE, SORTS
 
 pages = Blueprint("workforce_pages", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
 
-CONTRACT_LABELS = {
-    "CDI": "CDI", "CDD": "CDD", "apprentissage": "Apprentissage", "professionnalisation": "Professionnalisation",
-    "interim": "Intérim", "stage": "Stage", "autre": "Autre",
-}
-CATEGORY_LABELS = {
-    "SI": "Suivi individuel", "SIA": "Suivi individuel adapté", "SIR": "Suivi individuel renforcé",
-}
-STATUS_LABELS = {"present": "Présents", "left": "Sortis", "all": "Tous"}
+EDITOR_ROLES = ("admin", "declaration")
 DATE_FIELDS = ("birth_date", "hire_date")
 TEXT_FIELDS = ("last_name", "birth_name", "first_names", "sex", "nir", "post", "pcs_code", "contract",
-               "monitoring_category")
+               "sir_justification", "convocation_constraints", "comment")
+
+
+@pages.app_context_processor
+def _labels() -> dict:
+    return {"contract_labels": CONTRACT_LABELS, "category_labels": CATEGORY_LABELS, "category_title": category_title,
+            "exit_reason_labels": EXIT_REASON_LABELS, "history_labels": HISTORY_LABELS, "sex_labels": SEX_LABELS}
+
+
+def list_filters(args) -> views.EmployeeFilter:
+    """The list's filters from the query string; anything unknown falls back to no filter."""
+    status = args.get("status", "present")
+    letter = args.get("letter", "").strip().upper()
+    category, contract, sort = args.get("category", ""), args.get("contract", ""), args.get("sort", "name")
+    return views.EmployeeFilter(
+        status=status if status in STATUSES else "present", letter=letter if LETTER_RE.match(letter) else None,
+        query=args.get("q", "").strip()[:100] or None, category=category if category in CATEGORY_LABELS else None,
+        contract=contract if contract in CONTRACTS else None, sort=sort if sort in SORTS else "name")
+
+
+def filter_params(filters: views.EmployeeFilter) -> dict:
+    """The query string that gives the same list (for paging, export and print links)."""
+    params = {"status": filters.status, "letter": filters.letter, "q": filters.query, "category": filters.category,
+              "contract": filters.contract, "sort": filters.sort}
+    return {key: value for key, value in params.items() if value and not (key, value) in {
+        ("status", "present"), ("sort", "name")}}
 
 
 @pages.get("/salaries")
 @member()
 def employee_list():
     principal = require_principal()
-    status = request.args.get("status", "present")
-    status = status if status in STATUSES else "present"
-    letter = request.args.get("letter", "").strip().upper()
-    letter = letter if LETTER_RE.match(letter) else None
-    query = request.args.get("q", "").strip()[:100]
+    filters = list_filters(request.args)
     today = services.today()
-    filters = views.EmployeeFilter(status=status, letter=letter, query=query or None)
-    employees = [views.employee_as_dict(e, today) for e in views.list_employees(principal.member_id, filters, today)]
+    total = views.count_employees(principal.member_id, filters, today)
+    pages_count = max(1, -(-total // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages_count)
+    rows = views.list_employees(principal.member_id, filters, today, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return render_template(
-        "workforce/list.html", employees=employees, letters=views.letters_present(principal.member_id, status, today),
-        letter=letter, query=query, status=status, can_hire=principal.has_member_role("admin", "declaration"),
-        contract_labels=CONTRACT_LABELS, category_labels=CATEGORY_LABELS, status_labels=STATUS_LABELS,
+        "workforce/list.html", employees=[views.employee_as_dict(e, today) for e in rows], total=total,
+        page=page, pages_count=pages_count, filters=filters, params=filter_params(filters),
+        letters=views.letters_present(principal.member_id, filters.status, today),
+        can_hire=principal.has_member_role(*EDITOR_ROLES), status_labels=STATUS_LABELS, sort_labels=SORT_LABELS,
         page_title="Mes salariés")
 
 
@@ -53,27 +78,171 @@ def _date_or_none(raw: str) -> date | None:
         return None
 
 
+def _determinant_values(form) -> dict:
+    return {"determinants": [code for code in form.getlist("determinants") if code],
+            "adapted_undisclosed": form.get("adapted_undisclosed") == "on",
+            "sir_justification": form.get("sir_justification", "").strip()}
+
+
+def _record_form(form) -> tuple[dict, HireCommand]:
+    values = {name: form.get(name, "").strip() for name in (*TEXT_FIELDS, *DATE_FIELDS)}
+    values.update(_determinant_values(form), multi_employer=form.get("multi_employer") == "on")
+    command = HireCommand(**{name: values[name] for name in TEXT_FIELDS},
+                          **{name: _date_or_none(values[name]) for name in DATE_FIELDS},
+                          multi_employer=values["multi_employer"], determinants=tuple(values["determinants"]),
+                          adapted_undisclosed=values["adapted_undisclosed"])
+    return values, command
+
+
+def _form_options() -> dict:
+    policy = portal().settings.category_policy
+    return {"contract_options": [(code, CONTRACT_LABELS[code]) for code in CONTRACTS],
+            "determinant_list": DETERMINANTS, "policy": policy}
+
+
+def _warn(warnings: list[str]) -> None:
+    for text in warnings:
+        flash(f"Attention : {text} Vérifiez le numéro de sécurité sociale.", "info")
+
+
+def _record_page(template_values: dict, errors: dict, **extra):
+    response = make_response(render_template("workforce/record_form.html", values=template_values, errors=errors,
+                                             **_form_options(), **extra), 422 if errors else 200)
+    # The correction form shows the NIR in clear: never kept by a browser or proxy cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @pages.route("/salaries/nouveau", methods=["GET", "POST"])
-@member("admin", "declaration")
+@member(*EDITOR_ROLES)
 def new_employee():
     principal = require_principal()
     errors: dict[str, str] = {}
-    values = {name: request.form.get(name, "").strip() for name in (*TEXT_FIELDS, *DATE_FIELDS)}
-    values["multi_employer"] = request.form.get("multi_employer") == "on"
+    values, command = _record_form(request.form)
     if request.method == "POST":
-        command = HireCommand(**{name: values[name] for name in TEXT_FIELDS},
-                              **{name: _date_or_none(values[name]) for name in DATE_FIELDS},
-                              multi_employer=values["multi_employer"])
         try:
-            hired = services.hire_employee(portal(), principal.member_id, command)
+            saved = services.hire_employee(portal(), principal.member_id, command, actor=principal.user_id)
         except HireRejected as exc:
             errors = exc.errors
             flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
         else:
-            flash(f"Salarié {hired.first_names} {hired.last_name} ajouté.", "success")
+            flash(f"Salarié {saved.employee.first_names} {saved.employee.last_name} ajouté.", "success")
+            _warn(saved.warnings)
             return redirect("/salaries")
-    return render_template(
-        "workforce/new.html", values=values, errors=errors, page_title="Ajouter un salarié",
-        contract_options=[(code, CONTRACT_LABELS[code]) for code in CONTRACTS],
-        category_options=[(code, f"{code} — {CATEGORY_LABELS[code]}") for code in MONITORING_CATEGORIES],
-    ), 422 if errors else 200
+    return _record_page(values, errors, page_title="Ajouter un salarié", action="/salaries/nouveau",
+                        submit="Ajouter le salarié", cancel="/salaries")
+
+
+def _member_employee(employee_id: str) -> Employee:
+    employee = views.visible_employee(employee_id, require_principal())
+    if employee is None:
+        abort(404)
+    return employee
+
+
+@pages.get("/salaries/<employee_id>")
+@member()
+def employee_detail(employee_id: str):
+    principal = require_principal()
+    employee = _member_employee(employee_id)
+    history = [views.history_as_dict(item) for item in views.history_of(employee.id)]
+    shown = views.employee_as_dict(employee, services.today())
+    return render_template("workforce/detail.html", e=shown, history=history,
+                           determinant_labels={d.code: d for d in DETERMINANTS},
+                           can_edit=principal.has_member_role(*EDITOR_ROLES),
+                           page_title=f"{shown['display_name']} {employee.first_names}")
+
+
+def _stored_values(employee: Employee) -> dict:
+    """The correction form's starting values, NIR in clear (the only place it is ever shown)."""
+    nir = ""
+    if employee.nir_encrypted:
+        try:
+            nir = portal().settings.nir_vault.decrypt(employee.nir_encrypted, employee.id)
+        except NirVaultError:
+            log.error("stored NIR does not decrypt", extra={"employee_id": employee.id})
+    log.info("NIR shown on the correction form",
+             extra={"employee_id": employee.id, "user_id": require_principal().user_id})
+    values = {name: getattr(employee, name) or "" for name in TEXT_FIELDS if name != "nir"}
+    values.update(nir=nir, birth_date=employee.birth_date.isoformat(), hire_date=employee.hire_date.isoformat(),
+                  multi_employer=employee.multi_employer, determinants=list(employee.determinant_codes),
+                  adapted_undisclosed=employee.adapted_undisclosed)
+    if values["birth_name"] == values["last_name"]:
+        values["birth_name"] = ""
+    return values
+
+
+@pages.route("/salaries/<employee_id>/modifier", methods=["GET", "POST"])
+@member(*EDITOR_ROLES)
+def edit_employee(employee_id: str):
+    principal = require_principal()
+    employee = _member_employee(employee_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values, command = _record_form(request.form)
+        try:
+            saved = services.correct_employee(portal(), employee.id, command, actor=principal.user_id)
+        except HireRejected as exc:
+            errors = exc.errors
+            flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
+        else:
+            flash("La fiche du salarié a été mise à jour.", "success")
+            _warn(saved.warnings)
+            return redirect(f"/salaries/{employee.id}")
+    else:
+        values = _stored_values(employee)
+    return _record_page(values, errors, page_title="Modifier la fiche du salarié",
+                        action=f"/salaries/{employee.id}/modifier", submit="Enregistrer les modifications",
+                        cancel=f"/salaries/{employee.id}")
+
+
+@pages.route("/salaries/<employee_id>/nouveau-poste", methods=["GET", "POST"])
+@member(*EDITOR_ROLES)
+def new_post(employee_id: str):
+    principal = require_principal()
+    employee = _member_employee(employee_id)
+    errors: dict[str, str] = {}
+    values = {"post": request.form.get("post", "").strip(), "pcs_code": request.form.get("pcs_code", "").strip(),
+              "from_date": request.form.get("from_date", "").strip(), **_determinant_values(request.form)}
+    if request.method == "POST":
+        change = PostChange(post=values["post"], pcs_code=values["pcs_code"],
+                            from_date=_date_or_none(values["from_date"]), determinants=tuple(values["determinants"]),
+                            sir_justification=values["sir_justification"],
+                            adapted_undisclosed=values["adapted_undisclosed"])
+        try:
+            services.change_post(portal(), employee.id, change, actor=principal.user_id)
+        except HireRejected as exc:
+            errors = exc.errors
+            flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
+        else:
+            flash("Le nouveau poste est enregistré.", "success")
+            return redirect(f"/salaries/{employee.id}")
+    else:
+        values.update(determinants=list(employee.determinant_codes), adapted_undisclosed=employee.adapted_undisclosed,
+                      sir_justification=employee.sir_justification or "")
+    return render_template("workforce/post_form.html", e=views.employee_as_dict(employee, services.today()),
+                           values=values, errors=errors, page_title="Nouveau poste", **_form_options()
+                           ), 422 if errors else 200
+
+
+@pages.route("/salaries/<employee_id>/sortie", methods=["GET", "POST"])
+@member(*EDITOR_ROLES)
+def exit_page(employee_id: str):
+    principal = require_principal()
+    employee = _member_employee(employee_id)
+    errors: dict[str, str] = {}
+    values = {"exit_date": request.form.get("exit_date", "").strip(), "reason": request.form.get("reason", "")}
+    if request.method == "POST":
+        try:
+            services.exit_employee(portal(), employee.id, ExitCommand(_date_or_none(values["exit_date"]),
+                                                                      values["reason"]), actor=principal.user_id)
+        except HireRejected as exc:
+            errors = exc.errors
+            flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
+        else:
+            flash(f"La sortie de {employee.first_names} {employee.last_name} est enregistrée.", "success")
+            return redirect(f"/salaries/{employee.id}")
+    return render_template("workforce/exit_form.html", e=views.employee_as_dict(employee, services.today()),
+                           values=values, errors=errors, page_title="Sortir un salarié",
+                           reason_options=[(code, EXIT_REASON_LABELS[code]) for code in EXIT_REASONS]
+                           ), 422 if errors else 200

@@ -3,11 +3,21 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .domain import CONTRACTS, ID_PATTERN, MONITORING_CATEGORIES, SEXES, STATUSES
+from .categories import BY_CODE, CATEGORIES
+from .domain import CONTRACTS, EXIT_REASONS, ID_PATTERN, SEXES, STATUSES
+from .views import PAGE_SIZE, SORTS
+
+DETERMINANT_CODES = tuple(BY_CODE)
+
+
+class CategoryReasonSchema(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    label = fields.String(required=True)
+    reference = fields.String(required=True, metadata={"example": "art. R4624-23 I"})
 
 
 class EmployeeSchema(Schema):
-    """An employee as the API shows it: the NIR only masked."""
+    """An employee as the API shows it: the NIR only masked; the category computed with its reasons."""
 
     id = fields.String(required=True)
     member_id = fields.String(required=True)
@@ -20,37 +30,83 @@ class EmployeeSchema(Schema):
     nir_masked = fields.String(required=True, metadata={"example": "2 55 08 ** *** *** 38"})
     hire_date = fields.Date(required=True)
     post = fields.String(required=True)
+    post_since = fields.Date(required=True)
     pcs_code = fields.String(allow_none=True)
     contract = fields.String(required=True, validate=validate.OneOf(CONTRACTS))
     multi_employer = fields.Boolean(required=True)
-    monitoring_category = fields.String(required=True, validate=validate.OneOf(MONITORING_CATEGORIES))
+    monitoring_category = fields.String(required=True, validate=validate.OneOf(CATEGORIES),
+                                        metadata={"description": "SI, SIA or SIR, computed for today"})
+    category_label = fields.String(required=True, metadata={"description": "Shown label, e.g. a local 'SIH'"})
+    category_reasons = fields.List(fields.Nested(CategoryReasonSchema), required=True)
+    determinants = fields.List(fields.String(validate=validate.OneOf(DETERMINANT_CODES)), required=True)
+    sir_justification = fields.String(allow_none=True)
+    adapted_undisclosed = fields.Boolean(required=True)
+    convocation_constraints = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
     exit_date = fields.Date(allow_none=True)
+    exit_reason = fields.String(allow_none=True, validate=validate.OneOf(EXIT_REASONS))
     status = fields.String(required=True, validate=validate.OneOf(("present", "left")))
     version = fields.Integer(required=True)
     created_at = fields.DateTime(required=True)
+    warnings = fields.List(fields.String(), metadata={"description": "NIR inconsistencies (not refusals)"})
 
 
-class EmployeeCreateSchema(Schema):
-    """What the employer declares for a hire (unknown fields are rejected).
+class EmployeeWriteSchema(Schema):
+    """The record as the employer declares or corrects it (unknown fields are rejected)."""
 
-    `member_id` is for staff only; a member user always hires for its current company.
-    """
-
-    member_id = fields.String(load_default=None, validate=validate.Regexp(ID_PATTERN))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     birth_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     first_names = fields.String(required=True, validate=validate.Length(min=1, max=150))
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
     birth_date = fields.Date(required=True)
     nir = fields.String(required=True, load_only=True, validate=validate.Length(max=30),
-                        metadata={"description": "N° de sécurité sociale, 15 caractères clé comprise; never returned"})
+                        metadata={"description": "N° de sécurité sociale or NIA, 15 characters with the key; "
+                                                 "never returned"})
     hire_date = fields.Date(required=True)
     post = fields.String(required=True, validate=validate.Length(min=1, max=200))
     pcs_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4),
                              metadata={"example": "552a"})
     contract = fields.String(required=True, validate=validate.OneOf(CONTRACTS))
     multi_employer = fields.Boolean(load_default=False)
-    monitoring_category = fields.String(required=True, validate=validate.OneOf(MONITORING_CATEGORIES))
+    determinants = fields.List(fields.String(validate=validate.OneOf(DETERMINANT_CODES)), load_default=list,
+                               metadata={"description": "Work conditions and exposures; the category is computed"})
+    sir_justification = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                                      metadata={"description": "Required with sir_employeur (R4624-23 III)"})
+    adapted_undisclosed = fields.Boolean(load_default=False,
+                                         metadata={"description": "Suivi adapté, motif non communiqué"})
+    convocation_constraints = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class EmployeeCreateSchema(EmployeeWriteSchema):
+    """A hire. `member_id` is for staff only; a member user always hires for its current company."""
+
+    member_id = fields.String(load_default=None, validate=validate.Regexp(ID_PATTERN))
+
+
+class PostChangeSchema(Schema):
+    post = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    pcs_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4))
+    from_date = fields.Date(required=True)
+    determinants = fields.List(fields.String(validate=validate.OneOf(DETERMINANT_CODES)), load_default=list)
+    sir_justification = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    adapted_undisclosed = fields.Boolean(load_default=False)
+
+
+class ExitSchema(Schema):
+    exit_date = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(EXIT_REASONS))
+
+
+class HistorySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("hired", "corrected", "post_changed", "exited")))
+    effective_on = fields.Date(required=True)
+    post = fields.String(required=True)
+    pcs_code = fields.String(allow_none=True)
+    determinants = fields.List(fields.String(), required=True)
+    monitoring_category = fields.String(required=True)
+    exit_reason = fields.String(allow_none=True)
+    recorded_at = fields.DateTime(required=True)
 
 
 class EmployeeListArgsSchema(Schema):
@@ -58,5 +114,11 @@ class EmployeeListArgsSchema(Schema):
     letter = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z#]$"),
                            metadata={"description": "Initial of the name in use, without accent"})
     q = fields.String(load_default=None, validate=validate.Length(max=100))
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    contract = fields.String(load_default=None, validate=validate.OneOf(CONTRACTS))
+    sort = fields.String(load_default="name", validate=validate.OneOf(tuple(SORTS)))
+    page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100000),
+                          metadata={"description": "1-based; without it, the first 2 000 rows"})
+    page_size = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1, max=500))
     member_id = fields.String(load_default=None, validate=validate.Regexp(ID_PATTERN),
                               metadata={"description": "Staff only; ignored for member users"})

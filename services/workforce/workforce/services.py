@@ -2,20 +2,35 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import date
+
+from sqlalchemy import or_, select
 
 from portal_common.clock import utcnow
 from portal_common.formats import PARIS
 from portal_common.service import Portal
 
 from . import events
-from .domain import HireCommand, check_hire, initial_of, mask_nir, nir_hash, search_text
-from .models import Employee
+from .categories import base_category, classify
+from .domain import (ExitCommand, HireCommand, HireRejected, PostChange, check_exit, check_hire, check_post_change,
+                     initial_of, mask_nir, nir_warnings, search_text)
+from .models import Employee, EmployeeHistory
+
+DUPLICATE_NIR = "Un salarié présent dans l'entreprise porte déjà ce numéro de sécurité sociale."
 
 
 def today() -> date:
     """The calendar day in France: ages and exits are counted in local days."""
     return utcnow().astimezone(PARIS).date()
+
+
+@dataclass
+class Saved:
+    """A written employee and the NIR warnings to show (never refusals)."""
+
+    employee: Employee
+    warnings: list[str] = field(default_factory=list)
 
 
 def hired_event(employee: Employee) -> dict:
@@ -29,26 +44,145 @@ def hired_event(employee: Employee) -> dict:
     }
 
 
+def updated_event(employee: Employee) -> dict:
+    return {
+        "employee_id": employee.id, "member_id": employee.member_id, "last_name": employee.last_name,
+        "birth_name": employee.birth_name, "first_names": employee.first_names,
+        "birth_date": employee.birth_date.isoformat(), "post": employee.post,
+        "monitoring_category": employee.monitoring_category, "version": employee.version,
+    }
+
+
+def exited_event(employee: Employee, was_reinforced: bool) -> dict:
+    return {
+        "employee_id": employee.id, "member_id": employee.member_id, "exit_date": employee.exit_date.isoformat(),
+        "reason": employee.exit_reason, "was_reinforced": was_reinforced, "version": employee.version,
+    }
+
+
+def _classify(portal: Portal, employee: Employee, on: date) -> None:
+    policy = portal.settings.category_policy
+    codes = employee.determinant_codes
+    employee.monitoring_category = classify(codes, birth_date=employee.birth_date, on=on,
+                                            adapted_undisclosed=employee.adapted_undisclosed,
+                                            policy=policy).category
+    employee.base_category = base_category(codes, adapted_undisclosed=employee.adapted_undisclosed, policy=policy)
+    employee.category_reviewed_on = on
+
+
+def _history(employee: Employee, kind: str, effective_on: date, actor: str) -> EmployeeHistory:
+    return EmployeeHistory(
+        id=str(uuid.uuid4()), employee_id=employee.id, member_id=employee.member_id, kind=kind,
+        effective_on=effective_on, post=employee.post, pcs_code=employee.pcs_code,
+        determinants=employee.determinants, monitoring_category=employee.monitoring_category,
+        exit_reason=employee.exit_reason, recorded_by=actor[:200], recorded_at=utcnow())
+
+
+def _refuse_duplicate(session, member_id: str, nir_hash: str, employee_id: str, day: date) -> None:
+    stmt = select(Employee.id).where(
+        Employee.member_id == member_id, Employee.nir_hash == nir_hash, Employee.id != employee_id,
+        or_(Employee.exit_date.is_(None), Employee.exit_date >= day)).limit(1)
+    if session.scalar(stmt) is not None:
+        raise HireRejected({"nir": DUPLICATE_NIR})
+
+
+def _apply(portal: Portal, employee: Employee, hire: HireCommand) -> list[str]:
+    """Writes the checked fields of a hire or a correction onto the row; answers the NIR warnings."""
+    vault = portal.settings.nir_vault
+    warnings = nir_warnings(hire.nir, hire.sex, hire.birth_date)
+    employee.last_name, employee.birth_name = hire.last_name, hire.birth_name or hire.last_name
+    employee.first_names, employee.sex, employee.birth_date = hire.first_names, hire.sex, hire.birth_date
+    employee.nir_masked, employee.nir_hash = mask_nir(hire.nir), vault.blind_index(hire.nir)
+    employee.nir_encrypted = vault.encrypt(hire.nir, employee.id)
+    employee.nir_consistent = not warnings
+    employee.hire_date, employee.post, employee.pcs_code = hire.hire_date, hire.post, hire.pcs_code
+    employee.contract, employee.multi_employer = hire.contract, hire.multi_employer
+    employee.determinants = ",".join(hire.determinants)
+    employee.sir_justification, employee.adapted_undisclosed = hire.sir_justification, hire.adapted_undisclosed
+    employee.convocation_constraints, employee.comment = hire.convocation_constraints, hire.comment
+    employee.initial = initial_of(hire.last_name)
+    employee.search_text = search_text(hire.last_name, hire.birth_name or "", hire.first_names)
+    return warnings
+
+
 def hire_employee(portal: Portal, member_id: str, command: HireCommand, *,
-                  employee_id: str | None = None) -> Employee:
+                  employee_id: str | None = None, actor: str = "system") -> Saved:
     """An employee joins a member company; scheduling and members learn it from the event.
 
     `employee_id` lets the demo loader and imports keep stable ids; a new uuid otherwise.
     """
-    hire = check_hire(command, today=today())
+    day = today()
+    hire = check_hire(command, today=day)
     with portal.uow() as tx:
-        employee = Employee(
-            id=employee_id or str(uuid.uuid4()), member_id=member_id, last_name=hire.last_name,
-            birth_name=hire.birth_name or hire.last_name, first_names=hire.first_names, sex=hire.sex,
-            birth_date=hire.birth_date, nir_masked=mask_nir(hire.nir),
-            nir_hash=nir_hash(hire.nir, portal.settings.internal_key), hire_date=hire.hire_date,
-            post=hire.post, pcs_code=hire.pcs_code, contract=hire.contract, multi_employer=hire.multi_employer,
-            monitoring_category=hire.monitoring_category, exit_date=None, initial=initial_of(hire.last_name),
-            search_text=search_text(hire.last_name, hire.birth_name or "", hire.first_names),
-            version=1, created_at=utcnow(),
-        )
+        employee = Employee(id=employee_id or str(uuid.uuid4()), member_id=member_id, exit_date=None,
+                            version=1, created_at=utcnow())
+        warnings = _apply(portal, employee, hire)
+        _refuse_duplicate(tx.session, member_id, employee.nir_hash, employee.id, day)
+        employee.post_since = hire.hire_date
+        _classify(portal, employee, day)
         tx.session.add(employee)
+        tx.session.add(_history(employee, "hired", hire.hire_date, actor))
         tx.session.flush()
         tx.record(events.EMPLOYEE_HIRED, subject=employee.id, member_id=member_id, data=hired_event(employee))
+        tx.commit()
+        return Saved(employee, warnings)
+
+
+def _locked(tx, employee_id: str) -> Employee:
+    employee = tx.session.get(Employee, employee_id, with_for_update=True)
+    if employee is None:
+        raise LookupError(employee_id)
+    return employee
+
+
+def correct_employee(portal: Portal, employee_id: str, command: HireCommand, *, actor: str) -> Saved:
+    """Corrects the record (civil status, NIR, contract, determinants); publishes the updated event."""
+    day = today()
+    hire = check_hire(command, today=day)
+    with portal.uow() as tx:
+        employee = _locked(tx, employee_id)
+        warnings = _apply(portal, employee, hire)
+        _refuse_duplicate(tx.session, employee.member_id, employee.nir_hash, employee.id, day)
+        if employee.post_since is None or employee.post_since < hire.hire_date:
+            employee.post_since = hire.hire_date
+        _classify(portal, employee, day)
+        employee.version += 1
+        tx.session.add(_history(employee, "corrected", day, actor))
+        tx.record(events.EMPLOYEE_UPDATED, subject=employee.id, member_id=employee.member_id,
+                  data=updated_event(employee))
+        tx.commit()
+        return Saved(employee, warnings)
+
+
+def change_post(portal: Portal, employee_id: str, change: PostChange, *, actor: str) -> Employee:
+    """A new post from a date, kept in the history with its determinants and category."""
+    day = today()
+    with portal.uow() as tx:
+        employee = _locked(tx, employee_id)
+        checked = check_post_change(change, current_from=employee.post_since or employee.hire_date,
+                                    hire_date=employee.hire_date, exit_date=employee.exit_date, today=day)
+        employee.post, employee.pcs_code, employee.post_since = checked.post, checked.pcs_code, checked.from_date
+        employee.determinants = ",".join(checked.determinants)
+        employee.sir_justification = checked.sir_justification
+        employee.adapted_undisclosed = checked.adapted_undisclosed
+        _classify(portal, employee, day)
+        employee.version += 1
+        tx.session.add(_history(employee, "post_changed", checked.from_date, actor))
+        tx.record(events.EMPLOYEE_UPDATED, subject=employee.id, member_id=employee.member_id,
+                  data=updated_event(employee))
+        tx.commit()
+        return employee
+
+
+def exit_employee(portal: Portal, employee_id: str, command: ExitCommand, *, actor: str) -> Employee:
+    """The employee leaves; `was_reinforced` tells scheduling a post-exposure visit is due (R4624-28-2)."""
+    with portal.uow() as tx:
+        employee = _locked(tx, employee_id)
+        check_exit(command, hire_date=employee.hire_date, already_left=employee.exit_date)
+        employee.exit_date, employee.exit_reason = command.exit_date, command.reason
+        employee.version += 1
+        tx.session.add(_history(employee, "exited", command.exit_date, actor))
+        tx.record(events.EMPLOYEE_EXITED, subject=employee.id, member_id=employee.member_id,
+                  data=exited_event(employee, was_reinforced=employee.monitoring_category == "SIR"))
         tx.commit()
         return employee

@@ -4,23 +4,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from portal_common.service import portal
 
-from .domain import ID_RE, display_name, fold, is_present
-from .models import Employee, MemberDirectoryEntry
+from .categories import ADULT_AGE, classify
+from .domain import ID_RE, add_years, display_name, fold, is_present
+from .models import Employee, EmployeeHistory, MemberDirectoryEntry
 
 LIST_LIMIT = 2000
+EXPORT_LIMIT = 50000  # a whole company, for the exports and the print view
+PAGE_SIZE = 50
+SORTS = {
+    "name": (Employee.initial, Employee.search_text, Employee.id),
+    "-name": (Employee.initial.desc(), Employee.search_text.desc(), Employee.id.desc()),
+    "birth_date": (Employee.birth_date, Employee.search_text, Employee.id),
+    "-birth_date": (Employee.birth_date.desc(), Employee.search_text, Employee.id),
+    "hire_date": (Employee.hire_date, Employee.search_text, Employee.id),
+    "-hire_date": (Employee.hire_date.desc(), Employee.search_text, Employee.id),
+}
 
 
 @dataclass(frozen=True)
 class EmployeeFilter:
-    """The list's filters: status (present, left, all), initial letter, free-text search."""
+    """The list's filters: status (present, left, all), initial letter, search, category, contract, sort."""
 
     status: str = "present"
     letter: str | None = None
     query: str | None = None
+    category: str | None = None
+    contract: str | None = None
+    sort: str = "name"
 
 
 def _scoped(member_id: str | None, status: str, today: date) -> Select:
@@ -34,16 +48,47 @@ def _scoped(member_id: str | None, status: str, today: date) -> Select:
     return stmt
 
 
-def list_employees(member_id: str | None, filters: EmployeeFilter, today: date) -> list[Employee]:
-    """Employees of one company (or of all, for staff when `member_id` is None), sorted by name."""
+def _category_clause(category: str, today: date):
+    """The category on `today`: the stored one without age, raised to SIA for those still under 18."""
+    born_minor_after = add_years(today, -ADULT_AGE)
+    minor = Employee.birth_date > born_minor_after
+    if category == "SIR":
+        return Employee.base_category == "SIR"
+    if category == "SIA":
+        return or_(Employee.base_category == "SIA", and_(Employee.base_category == "SI", minor))
+    return and_(Employee.base_category == "SI", Employee.birth_date <= born_minor_after)
+
+
+def _filtered(member_id: str | None, filters: EmployeeFilter, today: date) -> Select:
     stmt = _scoped(member_id, filters.status, today)
     if filters.letter:
         stmt = stmt.where(Employee.initial == filters.letter.upper())
     folded = fold(filters.query)
     if folded:
         stmt = stmt.where(Employee.search_text.contains(folded, autoescape=True))
+    if filters.category:
+        stmt = stmt.where(_category_clause(filters.category, today))
+    if filters.contract:
+        stmt = stmt.where(Employee.contract == filters.contract)
+    return stmt
+
+
+def list_employees(member_id: str | None, filters: EmployeeFilter, today: date, *,
+                   offset: int = 0, limit: int = LIST_LIMIT) -> list[Employee]:
+    """Employees of one company (or of all, for staff when `member_id` is None), in the chosen order."""
     # The initial and search text are accent-free, so ÉTIENNE sorts among the E.
-    stmt = stmt.order_by(Employee.initial, Employee.search_text, Employee.id).limit(LIST_LIMIT)
+    stmt = _filtered(member_id, filters, today).order_by(*SORTS.get(filters.sort, SORTS["name"]))
+    return list(portal().db.session.scalars(stmt.offset(offset).limit(limit)))
+
+
+def count_employees(member_id: str | None, filters: EmployeeFilter, today: date) -> int:
+    stmt = _filtered(member_id, filters, today).with_only_columns(func.count()).order_by(None)
+    return portal().db.session.scalar(stmt) or 0
+
+
+def all_employees(member_id: str) -> list[Employee]:
+    """Every employee of a company, present or not (list check, declaration prefill)."""
+    stmt = select(Employee).where(Employee.member_id == member_id).order_by(Employee.initial, Employee.search_text)
     return list(portal().db.session.scalars(stmt))
 
 
@@ -59,19 +104,51 @@ def get_employee(employee_id: str) -> Employee | None:
     return portal().db.session.get(Employee, employee_id)
 
 
+def visible_employee(employee_id: str, principal) -> Employee | None:
+    """The employee if the caller may see it: staff, or a user of its company; None otherwise (→ 404)."""
+    employee = get_employee(employee_id)
+    if employee is None or (not principal.is_staff and principal.member_id != employee.member_id):
+        return None
+    return employee
+
+
+def history_of(employee_id: str) -> list[EmployeeHistory]:
+    stmt = select(EmployeeHistory).where(EmployeeHistory.employee_id == employee_id).order_by(
+        EmployeeHistory.recorded_at, EmployeeHistory.id)
+    return list(portal().db.session.scalars(stmt))
+
+
 def get_member_entry(member_id: str) -> MemberDirectoryEntry | None:
     return portal().db.session.get(MemberDirectoryEntry, member_id)
 
 
 def employee_as_dict(employee: Employee, today: date) -> dict:
-    """What the API and the pages show: the masked NIR only."""
+    """What the API and the pages show: the masked NIR only, the category of today with its reasons."""
+    classification = classify(employee.determinant_codes, birth_date=employee.birth_date, on=today,
+                              adapted_undisclosed=employee.adapted_undisclosed,
+                              policy=portal().settings.category_policy)
     return {
         "id": employee.id, "member_id": employee.member_id, "last_name": employee.last_name,
         "birth_name": employee.birth_name, "first_names": employee.first_names, "sex": employee.sex,
         "display_name": display_name(employee.last_name, employee.birth_name, employee.sex),
         "birth_date": employee.birth_date, "nir_masked": employee.nir_masked, "hire_date": employee.hire_date,
-        "post": employee.post, "pcs_code": employee.pcs_code, "contract": employee.contract,
-        "multi_employer": employee.multi_employer, "monitoring_category": employee.monitoring_category,
-        "exit_date": employee.exit_date, "status": "present" if is_present(employee.exit_date, today) else "left",
+        "post": employee.post, "post_since": employee.post_since or employee.hire_date,
+        "pcs_code": employee.pcs_code, "contract": employee.contract,
+        "multi_employer": employee.multi_employer, "monitoring_category": classification.category,
+        "category_label": classification.label,
+        "category_reasons": [{"category": r.category, "label": r.label, "reference": r.reference}
+                             for r in classification.reasons],
+        "determinants": list(employee.determinant_codes), "sir_justification": employee.sir_justification,
+        "adapted_undisclosed": employee.adapted_undisclosed,
+        "convocation_constraints": employee.convocation_constraints, "comment": employee.comment,
+        "exit_date": employee.exit_date, "exit_reason": employee.exit_reason,
+        "status": "present" if is_present(employee.exit_date, today) else "left",
         "version": employee.version, "created_at": employee.created_at,
     }
+
+
+def history_as_dict(item: EmployeeHistory) -> dict:
+    return {"kind": item.kind, "effective_on": item.effective_on, "post": item.post, "pcs_code": item.pcs_code,
+            "determinants": [code for code in item.determinants.split(",") if code],
+            "monitoring_category": item.monitoring_category, "exit_reason": item.exit_reason,
+            "recorded_at": item.recorded_at}

@@ -22,9 +22,9 @@ PEOPLE = [
     {"last_name": "Lefèvre", "first_names": "Élodie", "sex": "F", "birth_date": "1995-10-01",
      "nir": "295109912611193", "post": "Boulangère"},
     {"last_name": "Bernard", "first_names": "Luc", "sex": "M", "birth_date": "1986-02-10",
-     "nir": "186022A21532523", "post": "Livreur", "contract": "CDD", "monitoring_category": "SIR"},
+     "nir": "186022A21532523", "post": "Livreur", "contract": "CDD", "determinants": ["amiante"]},
 ]
-COMMON = {"hire_date": "2024-03-01", "contract": "CDI", "monitoring_category": "SI"}
+COMMON = {"hire_date": "2024-03-01", "contract": "CDI"}
 
 
 @pytest.fixture
