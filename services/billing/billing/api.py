@@ -109,7 +109,7 @@ class Tariffs(MethodView):
         return [views.tariff_as_dict(row) for row in views.list_tariffs()]
 
 
-@blp.route("/tariffs/<int:year>")
+@blp.route("/tariffs/<int(min=2000, max=2100):year>")
 class TariffByYear(MethodView):
     @staff()
     @blp.response(200, TariffSchema)
