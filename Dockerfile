@@ -22,6 +22,11 @@ ENV PYTHONUNBUFFERED=1 \
     PORTAL_SERVICE=${SERVICE} \
     PORTAL_DATA_DIR=/app/var
 
+# DejaVu fonts: billing embeds them in its PDF/A-3 (Factur-X) invoices.
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin portal
 WORKDIR /app
 

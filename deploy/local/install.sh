@@ -10,6 +10,8 @@ WITH_TESTS=0
 
 missing=()
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+# Billing embeds DejaVu in its PDF/A-3 (Factur-X) invoices.
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 if (( WITH_TESTS )); then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 fi

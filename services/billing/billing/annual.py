@@ -49,10 +49,12 @@ class Declaration:
 
 
 def annual_lines(tariff: Tariff, declaration: Declaration, *, new_member: bool,
-                 sepa_debit: bool) -> tuple[LineInput, ...]:
-    """Lines per category, the multi-employer share, the minimum fee, the entry fee, then the SEPA discount.
+                 sepa_debit: bool, uplift_rate: Decimal = ZERO) -> tuple[LineInput, ...]:
+    """Lines per category, the multi-employer share, the minimum fee, the estimate's uplift (an estimated
+    invoice only), the entry fee, then the SEPA discount.
 
-    Every line is rounded to the cent on its own; the discount is computed on the sum of rounded lines.
+    Every line is rounded to the cent on its own; the uplift and the discount are computed on the sum of
+    the rounded lines before them.
     """
     year, fee = declaration.year, tariff.per_capita_fee
     lines: list[LineInput] = []
@@ -71,13 +73,22 @@ def annual_lines(tariff: Tariff, declaration: Declaration, *, new_member: bool,
     if subtotal < tariff.minimum_fee:
         lines.append(LineInput(f"Complément à la cotisation minimale {year}", Decimal(1),
                                tariff.minimum_fee - subtotal))
+    uplift = to_cents(_sum(lines) * uplift_rate)
+    if uplift:
+        lines.append(LineInput(f"Majoration de la facture d'office ({percent_text(uplift_rate)} %)", Decimal(1),
+                               uplift))
     if new_member and tariff.entry_fee:
         lines.append(LineInput("Droit d'entrée (nouvel adhérent)", Decimal(1), tariff.entry_fee))
     discount = to_cents(_sum(lines) * tariff.sepa_discount_rate) if sepa_debit else ZERO
     if discount:
-        percent = f"{tariff.sepa_discount_rate * 100:.2f}".rstrip("0").rstrip(".").replace(".", ",")
-        lines.append(LineInput(f"Remise prélèvement SEPA ({percent} %)", Decimal(1), -discount))
+        lines.append(LineInput(f"Remise prélèvement SEPA ({percent_text(tariff.sepa_discount_rate)} %)",
+                               Decimal(1), -discount))
     return tuple(lines)
+
+
+def percent_text(rate: Decimal) -> str:
+    """0.015 → "1,5" (a rate shown as a French percentage, without useless zeros)."""
+    return f"{rate * 100:.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def _sum(lines: list[LineInput]) -> Decimal:

@@ -10,9 +10,10 @@ from portal_common.passport import Principal
 from portal_common.service import portal
 
 from . import services, views
-from .domain import InvoiceRejected, IssueCommand, LineInput
+from .domain import CREDIT_NOTE, InvoiceRejected, IssueCommand, LineInput
 from .payments import PaymentInput, PaymentRejected
-from .schemas import (InvoiceCreateSchema, InvoiceListArgsSchema, InvoiceSchema, InvoiceSummarySchema,
+from .credit_notes import CreditNoteRejected
+from .schemas import (CampaignProgressSchema, CreditNoteCreateSchema, InvoiceCreateSchema, InvoiceListArgsSchema, InvoiceSchema, InvoiceSummarySchema,
                       PaymentCreateSchema, PaymentSchema, TariffInputSchema, TariffSchema)
 from .tariffs import Tariff, TariffRejected
 
@@ -54,6 +55,9 @@ class Invoices(MethodView):
     def post(self, data):
         """Issue an invoice or a credit note (staff); publishes billing.invoice.issued.v1"""
         lines = tuple(LineInput(**line) for line in data.pop("lines"))
+        if data["kind"] == CREDIT_NOTE:
+            abort(422, message="Validation failed.", errors={"json": {"kind": (
+                "Un avoir s'émet sur la facture qu'il corrige (POST /api/billing/invoices/<id>/credit-notes).")}})
         try:
             invoice = services.issue_invoice(portal(), IssueCommand(**data, lines=lines))
         except InvoiceRejected as exc:
@@ -130,3 +134,36 @@ class TariffByYear(MethodView):
         except TariffRejected as exc:
             abort(422, message="Validation failed.", errors={"json": exc.errors})
         return views.tariff_as_dict(views.get_tariff(year))
+
+
+@blp.route("/invoices/<string:invoice_id>/credit-notes")
+class InvoiceCreditNotes(MethodView):
+    @READERS
+    @blp.response(200, InvoiceSummarySchema(many=True))
+    def get(self, invoice_id):
+        """Credit notes correcting an invoice: staff, or a user of the invoiced company"""
+        return [views.invoice_as_dict(note) for note in views.credit_notes_of(readable_invoice(invoice_id).id)]
+
+    @BILLING_STAFF
+    @blp.arguments(CreditNoteCreateSchema)
+    @blp.response(201, InvoiceSchema)
+    def post(self, data, invoice_id):
+        """Correct an invoice with a credit note, set off against what is still due on it (billing or
+        administration staff); publishes billing.credit_note.issued.v1"""
+        try:
+            note = services.issue_credit_note(portal(), invoice_id, label=data["label"],
+                                              amount_excl_tax=data["amount_excl_tax"], cancel_all=data["cancel_all"])
+        except services.InvoiceNotFound:
+            abort(404, message="Invoice not found.")
+        except CreditNoteRejected as exc:
+            abort(422, message="Validation failed.", errors={"json": exc.errors})
+        return views.invoice_as_dict(views.get_invoice(note.id), with_lines=True)
+
+
+@blp.route("/campaigns/<int(min=2000, max=2100):year>/progress")
+class CampaignProgress(MethodView):
+    @staff()
+    @blp.response(200, CampaignProgressSchema)
+    def get(self, year):
+        """Live counts of a year's declaration campaign: received, invoiced, pending, estimated (staff)"""
+        return views.campaign_progress(year)

@@ -8,6 +8,10 @@ from flask import Flask
 from portal_common.service import create_service_app
 
 from .api import blp
+from .campaign_pages import campaign_pages
+from .card_pages import card_pages
+from .sepa_pages import sepa_pages
+from .statement_pdf import statement_print
 from .config import Settings
 from .models import Base
 from .pages import pages
@@ -15,4 +19,6 @@ from .pages import pages
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     return create_service_app(__name__, Settings, Base.metadata, title="Billing API",
-                              api_blueprints=(blp,), page_blueprints=(pages,), environ=environ)
+                              api_blueprints=(blp,), page_blueprints=(pages, card_pages, sepa_pages, campaign_pages,
+                                                                         statement_print),
+                              environ=environ)

@@ -1,14 +1,20 @@
-"""Events the billing service consumes: the member directory, and confirmed declarations to invoice."""
+"""Events the billing service consumes: the member directory, confirmed declarations to invoice, campaign
+closings (estimated invoices), missed appointments (no-show fees) and hires (late-hire fees)."""
 from __future__ import annotations
+
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from portal_common.formats import PARIS
 from portal_common.messaging.consumer import PermanentError, Subscription
 from portal_common.messaging.envelope import Envelope
 
-from . import services
+from . import automatic, member_events, services
 from .annual import Declaration, DeclarationInvalid
 from .domain import CustomerSnapshot
+from .estimates import CampaignClosed
+from .fees import FeeEventInvalid, Hire, MissedAppointment
 
 MEMBER_REGISTERED = "members.member.registered.v1"
 # Ops manifests scale billing workers on the depth of the billing.* queues.
@@ -16,6 +22,13 @@ MEMBER_DIRECTORY_QUEUE = "billing.member-directory"
 DECLARATION_CONFIRMED = "workforce.declaration.confirmed.v1"
 # The queue KEDA watches to scale billing workers during the January rush (deploy/k8s/billing-worker.yaml).
 DECLARATIONS_QUEUE = "billing.headcount-declarations"
+CAMPAIGN_CLOSED = "workforce.campaign.closed.v1"
+CAMPAIGNS_QUEUE = "billing.campaign-closings"
+APPOINTMENT_MISSED = "scheduling.appointment.missed.v1"
+NO_SHOWS_QUEUE = "billing.no-shows"
+EMPLOYEE_HIRED = "workforce.employee.hired.v1"
+LATE_HIRES_QUEUE = "billing.late-hires"
+UNUSABLE = (DeclarationInvalid, FeeEventInvalid, KeyError, TypeError, ValueError)
 
 
 def snapshot_from_member_event(data: dict) -> CustomerSnapshot:
@@ -39,10 +52,49 @@ def on_declaration_confirmed(session: Session, event: Envelope) -> None:
         declaration = Declaration.from_event(event.data)
     except (DeclarationInvalid, KeyError, TypeError, ValueError) as exc:
         raise PermanentError(f"unusable declaration: {type(exc).__name__}") from exc
-    services.invoice_declaration(session, declaration)
+    services.invoice_declaration(session, declaration, confirmed_on=confirmed_on(event))
+    automatic.bill_pending_hires(session, declaration.member_id, declaration.year)
+
+
+def confirmed_on(event: Envelope) -> date:
+    """The day (Paris time) the declaration was confirmed: its confirmed_at, else when the event occurred."""
+    moment = datetime.fromisoformat(str(event.data.get("confirmed_at") or event.occurred_at).replace("Z", "+00:00"))
+    return moment.astimezone(PARIS).date()
+
+
+def on_campaign_closed(session: Session, event: Envelope) -> None:
+    """Estimated invoices for the members who did not declare; a repeated closing estimates nobody twice."""
+    try:
+        closed = CampaignClosed.from_event(event.data)
+    except UNUSABLE as exc:
+        raise PermanentError(f"unusable campaign closing: {type(exc).__name__}") from exc
+    automatic.estimate_undeclared(session, closed)
+
+
+def on_appointment_missed(session: Session, event: Envelope) -> None:
+    """The no-show fee, once per appointment."""
+    try:
+        missed = MissedAppointment.from_event(event.data)
+    except UNUSABLE as exc:
+        raise PermanentError(f"unusable missed appointment: {type(exc).__name__}") from exc
+    automatic.invoice_no_show(session, missed)
+
+
+def on_employee_hired(session: Session, event: Envelope) -> None:
+    """The late-hire fee for a hire after 1 January of a year the company declared (kept until the
+    declaration arrives when the hire overtakes it)."""
+    try:
+        hire = Hire.from_event(event.data)
+    except UNUSABLE as exc:
+        raise PermanentError(f"unusable hire: {type(exc).__name__}") from exc
+    automatic.invoice_late_hire(session, hire)
 
 
 SUBSCRIPTIONS = [
-    Subscription(MEMBER_DIRECTORY_QUEUE, {MEMBER_REGISTERED: on_member_registered}),
+    # Member updates, SEPA mandates and situation changes ride the member directory's queue (member_events.py).
+    Subscription(MEMBER_DIRECTORY_QUEUE, {MEMBER_REGISTERED: on_member_registered, **member_events.HANDLERS}),
     Subscription(DECLARATIONS_QUEUE, {DECLARATION_CONFIRMED: on_declaration_confirmed}),
+    Subscription(CAMPAIGNS_QUEUE, {CAMPAIGN_CLOSED: on_campaign_closed}),
+    Subscription(NO_SHOWS_QUEUE, {APPOINTMENT_MISSED: on_appointment_missed}),
+    Subscription(LATE_HIRES_QUEUE, {EMPLOYEE_HIRED: on_employee_hired}),
 ]

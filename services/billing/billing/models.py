@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_common.db import UTCDateTime, declarative_base
+from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
 from .domain import amount_due
@@ -15,6 +16,8 @@ from .domain import amount_due
 Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
+# SEPA pre-notifications leave with the transaction that planned the debit (SECURITY.md MSG-07).
+mail_outbox = mail_outbox_table(Base.metadata)
 
 Money = Numeric(12, 2, asdecimal=True)
 Rate = Numeric(5, 4, asdecimal=True)
@@ -38,6 +41,13 @@ class BillingCustomer(Base):
     # SEPA mandate as members announce it (never the IBAN, read from members at batch time).
     mandate_reference: Mapped[str | None] = mapped_column(String(35))
     mandate_status: Mapped[str | None] = mapped_column(String(10))
+    mandate_signed_on: Mapped[date | None] = mapped_column(Date)
+    # Mandate events carry their own per-member version (signed and revoked share it).
+    mandate_version: Mapped[int | None] = mapped_column(Integer)
+    # The last situation change staff recorded at members (cessation, liquidation…).
+    situation_kind: Mapped[str | None] = mapped_column(String(30))
+    situation_effective_on: Mapped[date | None] = mapped_column(Date)
+    situation_version: Mapped[int | None] = mapped_column(Integer)
     # The members aggregate's version: older or repeated snapshots are ignored.
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -140,6 +150,52 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ReceivedDeclaration(Base):
+    """A confirmed headcount declaration as billing received it: the campaign dashboard counts these, and
+    a hire after `confirmed_on` is billed as a late hire."""
+
+    __tablename__ = "received_declaration"
+    __table_args__ = (Index("ix_received_declaration_member_year", "member_id", "year"),
+                      Index("ix_received_declaration_year", "year"))
+
+    declaration_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36))
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    # The day workforce confirmed it (Paris time), from the event's occurrence.
+    confirmed_on: Mapped[date] = mapped_column(Date)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The annual invoice issued for it; None when it owed nothing.
+    invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoice.id"))
+
+
+class PendingHire(Base):
+    """A hire of the current year at a company whose declaration of that year billing has not received yet:
+    billed as a late hire when the declaration arrives (a hire after 1 January is not in its headcount)."""
+
+    __tablename__ = "pending_hire"
+    __table_args__ = (Index("ix_pending_hire_member_year", "member_id", "year"),)
+
+    employee_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36))
+    year: Mapped[int] = mapped_column(Integer)
+    hire_date: Mapped[date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(3))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ClosedCampaign(Base):
+    """A declaration campaign workforce closed: when, and how many members were billed an estimate."""
+
+    __tablename__ = "closed_campaign"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    campaign_id: Mapped[str] = mapped_column(String(36))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    undeclared_count: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class TariffRow(Base):
     """The fees of one year, as staff configured them (see tariffs.Tariff)."""
 
@@ -158,3 +214,57 @@ class TariffRow(Base):
     estimate_uplift_rate: Mapped[Decimal] = mapped_column(Rate)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class CardPayment(Base):
+    """One card payment attempt: created when the portal sends the company to the provider, settled only by
+    the provider's signed notification (never by the browser's return)."""
+
+    __tablename__ = "card_payment"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # What the provider echoes back in its notification.
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoice.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("billing_customer.member_id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(20))  # en_attente, payee, refusee
+    requested_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    transaction_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payment.id"))
+
+
+class SepaBatch(Base):
+    """A pain.008 file handed to the bank: the debits it carries point to it (never the IBANs, read at export)."""
+
+    __tablename__ = "sepa_batch"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(35), unique=True)
+    collection_date: Mapped[date] = mapped_column(Date)
+    transaction_count: Mapped[int] = mapped_column(Integer)
+    control_sum: Mapped[Decimal] = mapped_column(Money)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SepaDebit(Base):
+    """One instalment to be debited under the company's mandate, pre-notified at least 14 days ahead."""
+
+    __tablename__ = "sepa_debit"
+    __table_args__ = (Index("ix_sepa_debit_status_collection", "status", "collection_date"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instalment_id: Mapped[str] = mapped_column(ForeignKey("instalment.id"), unique=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoice.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("billing_customer.member_id"))
+    mandate_reference: Mapped[str] = mapped_column(String(35))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    collection_date: Mapped[date] = mapped_column(Date)
+    sequence_type: Mapped[str | None] = mapped_column(String(4))  # FRST or RCUR, fixed when batched
+    status: Mapped[str] = mapped_column(String(20))  # prenotifie, transmis, annule
+    prenotified_on: Mapped[date] = mapped_column(Date)
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("sepa_batch.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -134,6 +134,8 @@ def _staff_invoice_page(invoice, values: dict[str, str], errors: dict[str, str],
                            customer=views.get_customer(invoice.member_id), schedule=views.schedule_of(invoice),
                            kinds=KIND_LABELS, statuses=STATUS_LABELS, badges=STATUS_BADGES, methods=METHOD_LABELS,
                            staff_methods=STAFF_METHODS, values=values, errors=errors,
+                           credit_notes=views.credit_notes_of(invoice.id), creditable=views.creditable_of(invoice),
+                           corrected_number=views.invoice_number_of(invoice.corrects_invoice_id),
                            page_title=f"Facture {invoice.number}"), status
 
 

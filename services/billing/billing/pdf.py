@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Iterable
 
 from fpdf import FPDF
@@ -51,11 +52,33 @@ def _text(value: str) -> str:
     return value.replace("\u202f", " ").replace("\u00a0", " ").replace("’", "'")
 
 
+# The PDF/A-3 (Factur-X) version embeds these TrueType fonts: PDF/A forbids the unembedded core fonts.
+PDFA_FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+
+
 class _Page(FPDF):
+    family = "helvetica"
+
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("helvetica", size=8)
+        self.set_font(self.family, size=8)
         self.cell(0, 5, _text(f"Page {self.page_no()}/{{nb}}"), align="C")
+
+
+def _new_page(title: str, author: str, pdfa_font_dir: Path | None) -> _Page:
+    """A4 document; with a font folder, a PDF/A-3B one (embedded fonts, sRGB output intent, XMP)."""
+    if pdfa_font_dir is None:
+        pdf = _Page(format="A4")
+        pdf.core_fonts_encoding = "windows-1252"
+    else:
+        pdf = _Page(format="A4", enforce_compliance="PDFA_3B")
+        for style, name in PDFA_FONTS.items():
+            pdf.add_font("dejavu", style, str(pdfa_font_dir / name))
+        pdf.family = "dejavu"
+        pdf.set_lang("fr-FR")
+    pdf.set_title(_text(title))
+    pdf.set_author(_text(author))
+    return pdf
 
 
 def payment_means(document: InvoiceDocument, issuer: Issuer) -> list[str]:
@@ -69,19 +92,17 @@ def payment_means(document: InvoiceDocument, issuer: Issuer) -> list[str]:
     return means
 
 
-def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer) -> bytes:
+def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer, *, pdfa_font_dir: Path | None = None) -> bytes:
+    """The invoice PDF; with `pdfa_font_dir`, built as PDF/A-3B, ready to carry its Factur-X XML."""
     invoice, customer = document.invoice, document.customer
-    pdf = _Page(format="A4")
-    pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_title(_text(f"{KIND_LABELS[invoice.kind]} {invoice.number}"))
-    pdf.set_author(_text(issuer.name))
+    pdf = _new_page(f"{KIND_LABELS[invoice.kind]} {invoice.number}", issuer.name, pdfa_font_dir)
     pdf.set_creation_date(invoice.created_at)  # same invoice, same bytes
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     width = pdf.epw
 
     def line(text: str, *, size: float = 10, style: str = "", height: float = 5) -> None:
-        pdf.set_font("helvetica", style=style, size=size)
+        pdf.set_font(pdf.family, style=style, size=size)
         pdf.multi_cell(width, height, _text(text), new_x="LMARGIN", new_y="NEXT")
 
     line(issuer.name, size=12, style="B")
@@ -94,6 +115,9 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer) -> bytes:
     line(f"Date d'émission : {date_fr(invoice.issued_on)} - Date d'échéance : {date_fr(invoice.due_on)}")
     if document.corrected_number:
         line(f"Avoir se rapportant à la facture n° {document.corrected_number}")
+    if invoice.kind == "facture_office":
+        line("Facture établie d'office, faute de déclaration des effectifs à la clôture de la campagne : "
+             "elle sera annulée par avoir dès réception de votre déclaration.", size=9)
     line("Catégorie de l'opération : prestation de services")
     pdf.ln(3)
     line("Adhérent", style="B")
@@ -110,7 +134,7 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer) -> bytes:
               ("Total TTC", invoice.amount_incl_tax), ("Déjà réglé", invoice.amount_paid),
               ("Reste à payer", invoice.amount_due)]
     for label, amount in totals:
-        pdf.set_font("helvetica", style="B" if label in ("Total TTC", "Reste à payer") else "", size=10)
+        pdf.set_font(pdf.family, style="B" if label in ("Total TTC", "Reste à payer") else "", size=10)
         pdf.cell(155, 6, _text(label), align="R")
         pdf.cell(35, 6, _text(money_fr(amount)), align="R", new_x="LMARGIN", new_y="NEXT")
     line(f"Statut : {STATUS_LABELS[invoice.status]}", size=9)
@@ -127,12 +151,12 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer) -> bytes:
     return bytes(pdf.output())
 
 
-def _table(pdf: FPDF, headers: tuple[str, ...], widths: tuple[int, ...], rows: Iterable[tuple[str, ...]]) -> None:
-    pdf.set_font("helvetica", style="B", size=9)
+def _table(pdf: _Page, headers: tuple[str, ...], widths: tuple[int, ...], rows: Iterable[tuple[str, ...]]) -> None:
+    pdf.set_font(pdf.family, style="B", size=9)
     for rank, (header, width) in enumerate(zip(headers, widths)):
         pdf.cell(width, 6, _text(header), border=1, align="L" if rank == 0 else "R")
     pdf.ln()
-    pdf.set_font("helvetica", size=9)
+    pdf.set_font(pdf.family, size=9)
     for row in rows:
         for rank, (value, width) in enumerate(zip(row, widths)):
             shown = _text(value)

@@ -141,3 +141,31 @@ class PaymentCreateSchema(Schema):
     amount = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False, max=10**10))
     received_on = fields.Date(required=True)
     reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class CreditNoteCreateSchema(Schema):
+    """A credit note correcting an invoice: an amount HT taken back, or everything still creditable."""
+
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"example": "Erreur sur l'effectif déclaré"})
+    amount_excl_tax = fields.Decimal(load_default=None, allow_none=True,
+                                     validate=validate.Range(min=0, min_inclusive=False, max=10**10),
+                                     metadata={"description": "Positive; omit with cancel_all", "example": "97.35"})
+    cancel_all = fields.Boolean(load_default=False,
+                                metadata={"description": "Cancel everything not yet credited on the invoice"})
+
+
+class CampaignProgressSchema(Schema):
+    """Live counts of one year's declaration campaign as billing sees it."""
+
+    year = fields.Integer(required=True)
+    received = fields.Integer(required=True, metadata={"description": "Confirmed declarations received"})
+    invoiced = fields.Integer(required=True, metadata={"description": "Received declarations invoiced"})
+    not_invoiced = fields.Integer(required=True, metadata={"description": "Received, nothing invoiced (yet)"})
+    pending = fields.Integer(required=True,
+                             metadata={"description": "Active members with neither a declaration nor an estimate"})
+    estimated = fields.Integer(required=True, metadata={"description": "Estimated invoices (factures d'office)"})
+    estimates_cancelled = fields.Integer(required=True,
+                                         metadata={"description": "Estimates cancelled by the real declaration"})
+    invoiced_amount_incl_tax = money_field(required=True)
+    closed_at = fields.DateTime(required=True, allow_none=True)

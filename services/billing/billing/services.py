@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,8 +17,12 @@ from portal_common.service import Portal
 
 from . import events
 from .annual import Declaration, annual_lines, schedule_for
-from .domain import CustomerSnapshot, IssueCommand, check_issue, invoice_number
-from .models import Base, BillingCustomer, Instalment, Invoice, InvoiceLine, InvoiceSequence, Payment, TariffRow
+from .credit_notes import CORRECTION, ESTIMATE_CANCELLED, OTHER, CorrectedInvoice, CreditNoteRejected, \
+    credit_note_lines, set_off
+from .domain import CREDIT_NOTE, CustomerSnapshot, IssueCommand, LineInput, PricedLine, check_issue, invoice_number
+from .estimates import cancellation_key, estimate_key
+from .models import Base, BillingCustomer, Instalment, Invoice, InvoiceLine, InvoiceSequence, Payment, \
+    ReceivedDeclaration, TariffRow
 from .payments import PaymentInput, check_payment, settle
 from .tariffs import Tariff, check_tariff
 
@@ -39,6 +44,21 @@ def issued_event(invoice: Invoice) -> dict:
         # A string keeps the exact cents; JSON numbers are floats for most consumers.
         "amount_incl_tax": f"{invoice.amount_incl_tax:.2f}", "status": invoice.status, "version": invoice.version,
         "declaration_id": invoice.declaration_id, "download_path": f"/factures/{invoice.id}/pdf",
+    }
+
+
+def credit_note_event(note: Invoice, corrected: Invoice | None) -> dict:
+    if note.source_key and note.source_key.startswith("cancel:"):
+        reason = ESTIMATE_CANCELLED
+    else:
+        reason = CORRECTION if corrected is not None else OTHER
+    return {
+        "credit_note_id": note.id, "member_id": note.member_id, "number": note.number,
+        "issued_on": note.issued_on.isoformat(), "amount_incl_tax": f"{note.amount_incl_tax:.2f}",
+        "corrects_invoice_id": corrected.id if corrected is not None else None,
+        "corrects_number": corrected.number if corrected is not None else None,
+        "reason": reason, "status": note.status, "version": note.version,
+        "download_path": f"/factures/{note.id}/pdf",
     }
 
 
@@ -80,8 +100,13 @@ def _issue(session: Session, command: IssueCommand, *, invoice_id: str | None = 
     )
     session.add(invoice)
     session.flush()
-    EVENTS.record(session, events.INVOICE_ISSUED, subject=invoice.id, member_id=invoice.member_id,
-                  data=issued_event(invoice))
+    if invoice.kind == CREDIT_NOTE:
+        corrected = session.get(Invoice, invoice.corrects_invoice_id) if invoice.corrects_invoice_id else None
+        EVENTS.record(session, events.CREDIT_NOTE_ISSUED, subject=invoice.id, member_id=invoice.member_id,
+                      data=credit_note_event(invoice, corrected))
+    else:
+        EVENTS.record(session, events.INVOICE_ISSUED, subject=invoice.id, member_id=invoice.member_id,
+                      data=issued_event(invoice))
     return invoice
 
 
@@ -154,32 +179,156 @@ def declaration_key(declaration_id: str) -> str:
 
 
 def _billed_before(session: Session, member_id: str) -> bool:
-    """Whether the company already received an annual fee (else it is a new member owing the entry fee)."""
+    """Whether the company already received an annual fee (else it is a new member owing the entry fee).
+
+    An estimated invoice cancelled by the real declaration does not count: the real invoice then carries
+    the entry fee the estimate carried.
+    """
+    cancelled = select(Invoice.corrects_invoice_id).where(
+        Invoice.member_id == member_id, Invoice.source_key.like("cancel:%"), Invoice.corrects_invoice_id.is_not(None))
     return session.scalar(select(Invoice.id).where(
-        Invoice.member_id == member_id, Invoice.kind.in_(("cotisation", "facture_office"))).limit(1)) is not None
+        Invoice.member_id == member_id, Invoice.kind.in_(("cotisation", "facture_office")),
+        Invoice.id.not_in(cancelled)).limit(1)) is not None
 
 
-def invoice_declaration(session: Session, declaration: Declaration) -> Invoice | None:
+# Estimates and declarations of one year are serialised against each other (never declarations among
+# themselves): a declaration either comes before the closing, which then bills no estimate, or after it,
+# and then cancels the estimate. PostgreSQL advisory locks; SQLite serialises writers anyway.
+ESTIMATES_LOCK = 7301
+
+
+def hold_campaign_year(session: Session, year: int, *, exclusive: bool) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {function}(:kind, :year)"), {"kind": ESTIMATES_LOCK, "year": year})
+
+
+# A company's declaration and its hires are serialised against each other, so a hire is never kept
+# waiting for a declaration that was just received (nor billed twice): see automatic.invoice_late_hire.
+MEMBER_HIRES_LOCK = 7302
+
+
+def hold_member_hires(session: Session, member_id: str) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:member))"),
+                    {"kind": MEMBER_HIRES_LOCK, "member": member_id})
+
+
+def hold_for_declaration(session: Session, member_id: str, year: int) -> None:
+    """Both locks a declaration takes, in one round trip: its company's hires, then its year (shared)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:hires, hashtext(:member)), "
+                         "pg_advisory_xact_lock_shared(:estimates, :year)"),
+                    {"hires": MEMBER_HIRES_LOCK, "member": member_id, "estimates": ESTIMATES_LOCK, "year": year})
+
+
+def confirmed_declaration(session: Session, member_id: str, year: int) -> ReceivedDeclaration | None:
+    """The member's first confirmed declaration of `year` that billing received."""
+    return session.scalars(select(ReceivedDeclaration).where(
+        ReceivedDeclaration.member_id == member_id, ReceivedDeclaration.year == year)
+        .order_by(ReceivedDeclaration.confirmed_on, ReceivedDeclaration.received_at).limit(1)).first()
+
+
+def invoice_declaration(session: Session, declaration: Declaration, *,
+                        confirmed_on: date | None = None) -> Invoice | None:
     """Issue the annual invoice of a confirmed declaration, once; runs in the consumer's transaction.
 
-    None when this declaration was already invoiced (the unique source key also stops two workers
-    racing on two deliveries of it) or when it owes nothing at all.
+    The declaration is kept as received (the campaign dashboard and late hires read it). An estimated
+    invoice of that year is first cancelled by a credit note. None when this declaration was already
+    received (two deliveries of it queue up on the company's lock; its key is unique besides) or owes nothing.
     """
-    key = declaration_key(declaration.declaration_id)
-    if session.scalar(select(Invoice.id).where(Invoice.source_key == key)) is not None:
+    # Lock order everywhere: the company's hires, then the campaign year, then the invoice sequence.
+    hold_for_declaration(session, declaration.member_id, declaration.year)
+    if session.get(ReceivedDeclaration, declaration.declaration_id) is not None:
         return None
     customer = session.get(BillingCustomer, declaration.member_id)
     tariff = tariff_for(session, declaration.year)
     if customer is None or tariff is None:
         raise CannotInvoiceYet("customer unknown" if customer is None else f"no tariff for {declaration.year}")
+    received = ReceivedDeclaration(declaration_id=declaration.declaration_id, member_id=declaration.member_id,
+                                   year=declaration.year, version=declaration.version,
+                                   confirmed_on=confirmed_on or today(), received_at=utcnow())
+    estimate = session.scalars(select(Invoice).where(
+        Invoice.source_key == estimate_key(declaration.member_id, declaration.year)).with_for_update()).first()
+    if estimate is not None:
+        cancel_estimate(session, estimate)
     lines = annual_lines(tariff, declaration, new_member=not _billed_before(session, declaration.member_id),
                          sepa_debit=customer.mandate_status == "active")
-    if not lines:
+    invoice = None
+    if lines:
+        invoice = _issue(session, IssueCommand(
+            member_id=declaration.member_id, kind="cotisation", lines=lines, vat_rate=tariff.vat_rate,
+            period=str(declaration.year), declaration_id=declaration.declaration_id,
+            source_key=declaration_key(declaration.declaration_id)))
+        received.invoice_id = invoice.id
+    else:
         log.info("declaration owes nothing, no invoice", extra={"declaration_id": declaration.declaration_id})
+    # Added once the invoice is stored, so one INSERT records both the receipt and its invoice.
+    session.add(received)
+    session.flush()
+    return invoice
+
+
+# --- credit notes -------------------------------------------------------------------------------------
+def credited_before(session: Session, invoice_id: str) -> Decimal:
+    """What earlier credit notes took back from an invoice, excluding tax (a positive amount)."""
+    total = session.scalar(select(func.coalesce(func.sum(Invoice.amount_excl_tax), 0)).where(
+        Invoice.corrects_invoice_id == invoice_id, Invoice.kind == CREDIT_NOTE))
+    return -Decimal(total or 0).quantize(Decimal("0.01"))
+
+
+def corrected_view(session: Session, invoice: Invoice) -> CorrectedInvoice:
+    return CorrectedInvoice(
+        number=invoice.number, kind=invoice.kind, amount_excl_tax=invoice.amount_excl_tax,
+        lines=tuple(PricedLine(line.label, line.quantity, line.unit_price, line.amount) for line in invoice.lines),
+        already_credited=credited_before(session, invoice.id))
+
+
+def _issue_credit_note(session: Session, corrected: Invoice, lines: tuple[LineInput, ...], *,
+                       source_key: str | None = None) -> Invoice:
+    """Issue a credit note against `corrected` (locked by the caller) and set it off against what is
+    still due on it; what cannot be set off stays owed back to the company."""
+    applied = set_off(lines, corrected.vat_rate, corrected.amount_due)
+    note = _issue(session, IssueCommand(
+        member_id=corrected.member_id, kind=CREDIT_NOTE, lines=lines, vat_rate=corrected.vat_rate,
+        period=corrected.period, amount_paid=-applied, source_key=source_key, corrects_invoice_id=corrected.id))
+    if applied:
+        effect = settle(corrected.amount_incl_tax, corrected.amount_paid, corrected.status, applied)
+        corrected.amount_paid, corrected.status = effect.amount_paid, effect.status
+        corrected.version += 1
+        session.flush()
+    return note
+
+
+def cancel_estimate(session: Session, estimate: Invoice) -> Invoice | None:
+    """The credit note cancelling an estimated invoice once the real declaration came (once only)."""
+    key = cancellation_key(estimate.id)
+    if session.scalar(select(Invoice.id).where(Invoice.source_key == key)) is not None:
         return None
-    return _issue(session, IssueCommand(
-        member_id=declaration.member_id, kind="cotisation", lines=lines, vat_rate=tariff.vat_rate,
-        period=str(declaration.year), declaration_id=declaration.declaration_id, source_key=key))
+    try:
+        lines = credit_note_lines(corrected_view(session, estimate), cancel_all=True, amount_excl_tax=None,
+                                  label=f"Annulation de la facture d'office {estimate.number}")
+    except CreditNoteRejected:  # staff already cancelled it by hand
+        return None
+    return _issue_credit_note(session, estimate, lines, source_key=key)
+
+
+def issue_credit_note(portal: Portal, invoice_id: str, *, label: str, amount_excl_tax: Decimal | None,
+                      cancel_all: bool) -> Invoice:
+    """Staff correct an invoice with a credit note (part of it, or all that is left); publishes
+    billing.credit_note.issued.v1. Raises InvoiceNotFound or CreditNoteRejected."""
+    with portal.uow() as tx:
+        corrected = tx.session.scalars(select(Invoice).where(Invoice.id == invoice_id).with_for_update()).first()
+        if corrected is None:
+            raise InvoiceNotFound(invoice_id)
+        lines = credit_note_lines(corrected_view(tx.session, corrected), label=label,
+                                  amount_excl_tax=amount_excl_tax, cancel_all=cancel_all)
+        note = _issue_credit_note(tx.session, corrected, lines)
+        tx.commit()
+        return note
 
 
 # --- payments -----------------------------------------------------------------------------------------
@@ -195,13 +344,34 @@ def record_payment(portal: Portal, invoice_id: str, payment: PaymentInput, *, by
         if invoice is None:
             raise InvoiceNotFound(invoice_id)
         checked = check_payment(payment, kind=invoice.kind, today=today())
-        effect = settle(invoice.amount_incl_tax, invoice.amount_paid, invoice.status, checked.amount)
-        recorded = Payment(id=str(uuid.uuid4()), invoice_id=invoice.id, member_id=invoice.member_id,
-                           method=checked.method, amount=checked.amount, applied_amount=effect.applied,
-                           received_on=checked.received_on, reference=checked.reference, recorded_by=by[:100],
-                           created_at=utcnow())
-        invoice.amount_paid, invoice.status = effect.amount_paid, effect.status
-        invoice.version += 1
-        tx.session.add(recorded)
+        recorded = apply_payment(tx.session, invoice, checked, by=by)
         tx.commit()
         return recorded
+
+
+def paid_event(invoice: Invoice, payment: Payment) -> dict:
+    return {
+        "invoice_id": invoice.id, "member_id": invoice.member_id, "number": invoice.number,
+        "payment_id": payment.id, "method": payment.method, "amount": f"{payment.amount:.2f}",
+        "applied_amount": f"{payment.applied_amount:.2f}",
+        "credit_amount": f"{payment.amount - payment.applied_amount:.2f}",
+        "amount_due": f"{invoice.amount_due:.2f}", "status": invoice.status,
+        "received_on": payment.received_on.isoformat(), "version": invoice.version,
+    }
+
+
+def apply_payment(session: Session, invoice: Invoice, payment: PaymentInput, *, by: str) -> Payment:
+    """Settle `invoice` (locked by the caller) with a checked payment, in the caller's transaction; what
+    exceeds the amount due stays as the company's credit. Publishes billing.invoice.paid.v1."""
+    effect = settle(invoice.amount_incl_tax, invoice.amount_paid, invoice.status, payment.amount)
+    recorded = Payment(id=str(uuid.uuid4()), invoice_id=invoice.id, member_id=invoice.member_id,
+                       method=payment.method, amount=payment.amount, applied_amount=effect.applied,
+                       received_on=payment.received_on, reference=payment.reference, recorded_by=by[:100],
+                       created_at=utcnow())
+    invoice.amount_paid, invoice.status = effect.amount_paid, effect.status
+    invoice.version += 1
+    session.add(recorded)
+    session.flush()
+    EVENTS.record(session, events.INVOICE_PAID, subject=invoice.id, member_id=invoice.member_id,
+                  data=paid_event(invoice, recorded))
+    return recorded

@@ -1,7 +1,8 @@
 """Read side: how invoices, tariffs, payments and the statement are found, from the request-bound session."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, extract, func, select
@@ -11,7 +12,7 @@ from portal_common.passport import Principal
 from portal_common.service import portal
 
 from .domain import CREDIT_NOTE, KIND_LABELS, PAID, STATUS_LABELS, ZERO
-from .models import BillingCustomer, Invoice, Payment, TariffRow
+from .models import BillingCustomer, ClosedCampaign, Invoice, Payment, ReceivedDeclaration, TariffRow
 from .payments import LITIGATION, METHOD_LABELS
 from .statement import Entry
 from .tariffs import Tariff, legal_band
@@ -170,3 +171,58 @@ def payment_as_dict(payment: Payment) -> dict:
     return {"id": payment.id, "invoice_id": payment.invoice_id, "method": payment.method, "amount": payment.amount,
             "applied_amount": payment.applied_amount, "credit_amount": payment.amount - payment.applied_amount,
             "received_on": payment.received_on, "reference": payment.reference}
+
+
+# --- credit notes and the campaign dashboard ----------------------------------------------------------
+def credit_notes_of(invoice_id: str) -> list[Invoice]:
+    """Credit notes correcting an invoice, oldest first."""
+    return list(portal().db.session.scalars(select(Invoice).where(
+        Invoice.corrects_invoice_id == invoice_id, Invoice.kind == CREDIT_NOTE).order_by(Invoice.number)))
+
+
+def creditable_of(invoice: Invoice) -> Decimal:
+    """What credit notes may still take back from an invoice, excluding tax."""
+    if invoice.kind == CREDIT_NOTE:
+        return ZERO
+    credited = sum((-note.amount_excl_tax for note in credit_notes_of(invoice.id)), ZERO)
+    return invoice.amount_excl_tax - credited
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    """Where billing stands on one year's declaration campaign (live: read at each request)."""
+
+    year: int
+    received: int  # confirmed declarations billing received
+    invoiced: int  # of which an annual invoice was issued
+    not_invoiced: int  # received but nothing owed (or not yet invoiced)
+    pending: int  # active member companies with neither a declaration nor an estimate yet
+    estimated: int  # estimated invoices issued at the campaign's closing
+    estimates_cancelled: int  # of which cancelled by a credit note once the real declaration came
+    invoiced_amount_incl_tax: Decimal  # annual invoices of the year, TTC
+    closed_at: datetime | None
+
+
+def campaign_progress(year: int) -> CampaignProgress:
+    session = portal().db.session
+    received = int(session.scalar(select(func.count()).select_from(ReceivedDeclaration)
+                                  .where(ReceivedDeclaration.year == year)) or 0)
+    invoiced = int(session.scalar(select(func.count()).select_from(ReceivedDeclaration).where(
+        ReceivedDeclaration.year == year, ReceivedDeclaration.invoice_id.is_not(None))) or 0)
+    period = str(year)
+    estimated = int(session.scalar(select(func.count()).select_from(Invoice).where(
+        Invoice.kind == "facture_office", Invoice.period == period)) or 0)
+    cancelled = int(session.scalar(select(func.count()).select_from(Invoice).where(
+        Invoice.kind == CREDIT_NOTE, Invoice.period == period, Invoice.source_key.like("cancel:%"))) or 0)
+    declared = select(ReceivedDeclaration.member_id).where(ReceivedDeclaration.year == year)
+    estimated_members = select(Invoice.member_id).where(Invoice.kind == "facture_office", Invoice.period == period)
+    pending = int(session.scalar(select(func.count()).select_from(BillingCustomer).where(
+        BillingCustomer.status == "active", BillingCustomer.member_id.not_in(declared),
+        BillingCustomer.member_id.not_in(estimated_members))) or 0)
+    amount = session.scalar(select(func.coalesce(func.sum(Invoice.amount_incl_tax), 0)).where(
+        Invoice.kind == "cotisation", Invoice.period == period, Invoice.declaration_id.is_not(None)))
+    closed = session.get(ClosedCampaign, year)
+    return CampaignProgress(year=year, received=received, invoiced=invoiced, not_invoiced=received - invoiced,
+                            pending=pending, estimated=estimated, estimates_cancelled=cancelled,
+                            invoiced_amount_incl_tax=Decimal(amount or 0).quantize(Decimal("0.01")),
+                            closed_at=closed.closed_at if closed else None)

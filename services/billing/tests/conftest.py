@@ -1,11 +1,14 @@
 """Fixtures of the billing service tests: a migrated PostgreSQL database and known customers."""
 from __future__ import annotations
 
+import socket
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
 import pytest
+from werkzeug.serving import make_server
 
 from billing import services
 from billing.app import create_app
@@ -16,7 +19,44 @@ from portal_common.testing import service_fixtures
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 MEMBER_A = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 MEMBER_B = "9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
-billing_service, service = service_fixtures("billing", create_app, SERVICE_DIR)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# Card payments: the local provider and the billing app are real HTTP servers on these ports, so the
+# provider's server-to-server notification travels over HTTP like in production.
+CARD_SIGNING_KEY = "test-card-signing-key-" + "z" * 32
+CARD_PROVIDER_PORT, BILLING_HTTP_PORT, MEMBERS_HTTP_PORT = free_port(), free_port(), free_port()
+billing_service, service = service_fixtures(
+    "billing", create_app, SERVICE_DIR, PORTAL_MEMBERS_URL=f"http://127.0.0.1:{MEMBERS_HTTP_PORT}",
+    BILLING_CARD_SIGNING_KEY=CARD_SIGNING_KEY,
+    BILLING_CARD_PROVIDER_URL=f"http://127.0.0.1:{CARD_PROVIDER_PORT}",
+    BILLING_CARD_NOTIFY_URL=f"http://127.0.0.1:{BILLING_HTTP_PORT}/paiement-carte/notification")
+
+
+@pytest.fixture(scope="session")
+def card_provider():
+    """The local test provider (portal_stack.payment_provider) as a real HTTP server."""
+    from portal_stack.payment_provider import PaymentProvider, RunningProvider
+
+    running = RunningProvider(PaymentProvider(CARD_SIGNING_KEY), port=CARD_PROVIDER_PORT).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def billing_http(billing_service):
+    """The billing app served over HTTP (threads), where the provider posts its notifications."""
+    server = make_server("127.0.0.1", BILLING_HTTP_PORT, billing_service.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="billing-http", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{BILLING_HTTP_PORT}"
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -47,3 +87,29 @@ TARIFF_2026 = Tariff(year=2026, per_capita_fee=Decimal("97.35"), national_averag
 def tariff_2026(service) -> Tariff:
     """The 2026 fees: 97,35 € per employee, 30 € entry fee, 150 € minimum, 1,5 % SEPA discount, 20 % VAT."""
     return services.save_tariff(service.portal, TARIFF_2026, by="test")
+
+
+def serve(app, port: int, name: str):
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.fixture(scope="session")
+def members_http(portal_env):
+    """The real members service (its own migrated database) over HTTP, where billing reads mandates' IBANs."""
+    from members.app import create_app as create_members_app
+
+    members = portal_env.service("members", create_members_app, SERVICE_DIR.parent / "members")
+    server, thread = serve(members.app, MEMBERS_HTTP_PORT, "members-http")
+    yield members
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def members(members_http):
+    """The members service, emptied after each test."""
+    yield members_http
+    members_http.truncate()

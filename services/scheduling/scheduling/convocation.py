@@ -29,12 +29,17 @@ class Convocation:
     professional: str
     cancellation_limit: date
     portal_url: str
+    # Where the convocation is addressed: the company's "adresse de convocation", else its main address.
+    company_address: tuple[str, ...] = ()
+    # The convocation contact's name when the mail goes to that contact.
+    contact_name: str | None = None
 
 
 def mail(convocation: Convocation, to: str, version: int) -> Mail:
     c = convocation
+    greeting = f"Bonjour {c.contact_name}," if c.contact_name else "Bonjour,"
     body = (
-        f"Bonjour,\n\n"
+        f"{greeting}\n\n"
         f"{c.employee_name} (né(e) le {date_fr(c.birth_date)}), salarié(e) de {c.company_name}, est convoqué(e) "
         f"le {date_fr(c.starts_at)} à {time_fr(c.starts_at)} pour : {VISIT_TYPES[c.visit_type]}.\n\n"
         f"Lieu : {c.place_name}, {c.place_address}\n"
@@ -62,6 +67,9 @@ def pdf(convocation: Convocation) -> bytes:
     doc.set_font("Helvetica", "B", 16)
     doc.cell(0, 12, _latin1("Convocation à une visite de santé au travail"), new_x="LMARGIN", new_y="NEXT")
     doc.set_font("Helvetica", "", 11)
+    for line in (c.company_name, *c.company_address):
+        doc.cell(0, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT", align="R")
+    doc.ln(4)
     lines = [
         f"Entreprise : {c.company_name}",
         f"Salarié(e) : {c.employee_name}, né(e) le {date_fr(c.birth_date)}",

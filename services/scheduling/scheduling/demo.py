@@ -23,7 +23,7 @@ DEMO_VERSION = 1
 def _member(item: dict[str, Any]) -> dict[str, Any]:
     return {"member_id": item["id"], "member_number": item["member_number"], "name": item["name"],
             "address_line1": item["address_line1"], "postal_code": item["postal_code"], "city": item["city"],
-            "status": item.get("status", "active"), "version": DEMO_VERSION}
+            "status": item.get("status", "active"), "version": DEMO_VERSION, "email": item.get("email")}
 
 
 def _optional_date(value: Any) -> date | None:

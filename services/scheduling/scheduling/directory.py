@@ -7,31 +7,71 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import inspect, update
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.orm import Session
 
-from .models import EmployeeDirectoryEntry, MemberDirectoryEntry
+from . import addressing
+from .models import ConvocationAddress, EmployeeDirectoryEntry, MemberDirectoryEntry
+from .obligations import needs_visit_before_assignment
 
-DirectoryModel = type[MemberDirectoryEntry] | type[EmployeeDirectoryEntry]
+DirectoryModel = type[MemberDirectoryEntry] | type[EmployeeDirectoryEntry] | type[ConvocationAddress]
 
 
 def member_values(data: dict[str, Any]) -> dict[str, Any]:
-    """Columns of a member entry from members.member.registered.v1 data."""
+    """Columns of a member entry from members.member.registered.v1 data (its e-mail only when the event has one)."""
     address = data["address"]
-    return {"member_id": data["member_id"], "member_number": data["member_number"], "name": data["name"],
-            "address_line1": address["line1"], "postal_code": address["postal_code"], "city": address["city"],
-            "status": data["status"], "version": int(data["version"])}
+    values = {"member_id": data["member_id"], "member_number": data["member_number"], "name": data["name"],
+              "address_line1": address["line1"], "postal_code": address["postal_code"], "city": address["city"],
+              "status": data["status"], "version": int(data["version"])}
+    if "email" in data:
+        values["email"] = data["email"]
+    return values
 
 
 def member_contact_values(data: dict[str, Any]) -> dict[str, Any]:
-    """Convocation e-mail and health centre from members.member.updated.v1 (absent means none)."""
-    email = data.get("convocation_email") or next(
-        (c.get("email") for c in data.get("contacts") or []
-         if c.get("kind") == "contact_convocation" and c.get("email")),
-        None)
+    """Convocation contact and health centre from members.member.updated.v1 (absent means none)."""
+    email, name = addressing.snapshot_contact(data)
     centre = data.get("health_centre") or {}
-    return {"convocation_email": email, "centre_name": centre.get("name"), "centre_address": centre.get("address"),
-            "centre_phone": centre.get("phone")}
+    return {"convocation_email": email, "convocation_contact": name, "centre_name": centre.get("name"),
+            "centre_address": centre.get("address"), "centre_phone": centre.get("phone")}
+
+
+def apply_contact_change(session: Session, data: dict[str, Any]) -> bool:
+    """members.contact.changed.v1: a convocation contact's e-mail, applied when newer than the member entry.
+
+    The entry's version is left as it is: members' snapshot of the same version (published with the change)
+    must still apply after it.
+    """
+    entry = session.get(MemberDirectoryEntry, data["member_id"], with_for_update=True)
+    if entry is None or entry.version >= int(data["version"]):
+        return False  # unknown yet (the snapshot will bring it) or already covered by a newer snapshot
+    change = addressing.contact_change(data, current_email=entry.convocation_email)
+    if change is None:
+        return False
+    entry.convocation_email, entry.convocation_contact = change
+    session.flush()
+    return True
+
+
+def apply_address_change(session: Session, data: dict[str, Any]) -> bool:
+    """members.address.changed.v1 of kind convocation: keep, replace or drop that address (newest version wins)."""
+    if data["kind"] != addressing.CONVOCATION_ADDRESS_KIND:
+        return False  # the main address comes with members' snapshot; billing addresses are not ours
+    version = int(data["version"])
+    if data["action"] == "removed":
+        removed = session.execute(delete(ConvocationAddress).where(
+            ConvocationAddress.address_id == data["address_id"], ConvocationAddress.version < version))
+        return bool(removed.rowcount)
+    return apply(session, ConvocationAddress, {
+        "address_id": data["address_id"], "member_id": data["member_id"], "line1": data["line1"],
+        "line2": data.get("line2"), "postal_code": data["postal_code"], "city": data["city"],
+        "valid_from": _date(data.get("valid_from")), "valid_to": _date(data.get("valid_to")), "version": version})
+
+
+def convocation_addresses(session: Session, member_id: str) -> list[addressing.PostalAddress]:
+    rows = session.scalars(select(ConvocationAddress).where(ConvocationAddress.member_id == member_id))
+    return [addressing.PostalAddress(line1=r.line1, line2=r.line2, postal_code=r.postal_code, city=r.city,
+                                     valid_from=r.valid_from, valid_to=r.valid_to) for r in rows]
 
 
 def _date(value: date | str | None) -> date | None:
@@ -51,8 +91,26 @@ def employee_values(data: dict[str, Any]) -> dict[str, Any]:
 def hire_values(data: dict[str, Any]) -> dict[str, Any]:
     """What only the hire tells: the start date and the contract (apprentices are seen within 2 months)."""
     hire_date = _date(data["hire_date"])
+    before = bool(data.get("before_assignment")) or needs_visit_before_assignment(data.get("determinants") or ())
     return {"hire_date": hire_date, "category_since": hire_date, "contract": data.get("contract"),
-            "before_assignment": bool(data.get("before_assignment", False))}
+            "before_assignment": before}
+
+
+def post_change_values(entry: EmployeeDirectoryEntry, data: dict[str, Any]) -> dict[str, Any]:
+    """What workforce.employee.post_changed.v1 tells beyond the updated event: from when, and the exposures."""
+    from_date = _date(data["from_date"])
+    category, previous = data["monitoring_category"], data["previous_category"]
+    values: dict[str, Any] = {"post": data["post"], "monitoring_category": category,
+                              "before_assignment": needs_visit_before_assignment(data["determinants"])}
+    if category != previous:
+        values["category_since"] = from_date
+    elif entry.category_since is None:
+        values["category_since"] = entry.hire_date
+    if previous == "SIR" and category != "SIR":
+        values["sir_ended_on"] = from_date
+    elif category == "SIR":
+        values["sir_ended_on"] = None  # exposed again: a later end starts a new post-exposure visit
+    return values
 
 
 def fill_missing(session: Session, model: DirectoryModel, key: str, values: dict[str, Any]) -> None:

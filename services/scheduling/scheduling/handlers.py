@@ -14,8 +14,11 @@ from .models import EmployeeDirectoryEntry, MemberDirectoryEntry
 
 MEMBER_REGISTERED = "members.member.registered.v1"
 MEMBER_UPDATED = "members.member.updated.v1"
+CONTACT_CHANGED = "members.contact.changed.v1"
+ADDRESS_CHANGED = "members.address.changed.v1"
 EMPLOYEE_HIRED = "workforce.employee.hired.v1"
 EMPLOYEE_UPDATED = "workforce.employee.updated.v1"
+EMPLOYEE_POST_CHANGED = "workforce.employee.post_changed.v1"
 EMPLOYEE_EXITED = "workforce.employee.exited.v1"
 # One queue: an employee's hire, updates and exit are then applied in the order workforce made them.
 DIRECTORY_QUEUE = "scheduling.directory"
@@ -41,6 +44,16 @@ def on_member_updated(session: Session, event: Envelope) -> None:
                     directory.member_values(event.data) | directory.member_contact_values(event.data))
 
 
+def on_contact_changed(session: Session, event: Envelope) -> None:
+    """A convocation contact added, changed or removed: where the next convocation e-mail goes."""
+    directory.apply_contact_change(session, event.data)
+
+
+def on_address_changed(session: Session, event: Envelope) -> None:
+    """The company's "adresse de convocation", printed on the convocation."""
+    directory.apply_address_change(session, event.data)
+
+
 def on_employee_hired(session: Session, event: Envelope) -> None:
     """Keeps the employee identity and computes the visits the hire makes due."""
     values = directory.employee_values(event.data)
@@ -62,6 +75,24 @@ def on_employee_updated(session: Session, event: Envelope) -> None:
         _refresh(session, values["employee_id"])
 
 
+def on_employee_post_changed(session: Session, event: Envelope) -> None:
+    """A new post from a date: the category's start, the exposures calling for a visit before the post, the end
+    of a SIR exposure (post-exposure visit). Workforce publishes it with the updated event of the same version,
+    which has already been applied: the same version is applied again, an older one is ignored.
+    """
+    data = event.data
+    entry = session.get(EmployeeDirectoryEntry, data["employee_id"], with_for_update=True)
+    if entry is None:
+        raise EmployeeNotYetKnown(data["employee_id"])
+    if entry.version > int(data["version"]):
+        return
+    for name, value in directory.post_change_values(entry, data).items():
+        setattr(entry, name, value)
+    entry.version = int(data["version"])
+    session.flush()
+    _refresh(session, data["employee_id"])
+
+
 def on_employee_exited(session: Session, event: Envelope) -> None:
     """Only a post-exposure visit can remain due, for a worker who was in SIR."""
     data = event.data
@@ -75,5 +106,7 @@ def on_employee_exited(session: Session, event: Envelope) -> None:
 
 SUBSCRIPTIONS = [Subscription(DIRECTORY_QUEUE, {
     MEMBER_REGISTERED: on_member_registered, MEMBER_UPDATED: on_member_updated,
-    EMPLOYEE_HIRED: on_employee_hired, EMPLOYEE_UPDATED: on_employee_updated, EMPLOYEE_EXITED: on_employee_exited,
+    CONTACT_CHANGED: on_contact_changed, ADDRESS_CHANGED: on_address_changed,
+    EMPLOYEE_HIRED: on_employee_hired, EMPLOYEE_UPDATED: on_employee_updated,
+    EMPLOYEE_POST_CHANGED: on_employee_post_changed, EMPLOYEE_EXITED: on_employee_exited,
 })]

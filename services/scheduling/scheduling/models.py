@@ -34,6 +34,27 @@ class MemberDirectoryEntry(Base):
     centre_name: Mapped[str | None] = mapped_column(String(200), default=None)
     centre_address: Mapped[str | None] = mapped_column(String(300), default=None)
     centre_phone: Mapped[str | None] = mapped_column(String(30), default=None)
+    # The company's general e-mail: convocations go there when no convocation contact has an e-mail.
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    # Name of the convocation contact whose e-mail is `convocation_email` (the mail's greeting).
+    convocation_contact: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class ConvocationAddress(Base):
+    """A company's "adresse de convocation" (members.address.changed.v1, kind convocation), within its validity."""
+
+    __tablename__ = "convocation_address"
+
+    address_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200), default=None)
+    postal_code: Mapped[str] = mapped_column(String(5))
+    city: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[date | None] = mapped_column(Date, default=None)
+    valid_to: Mapped[date | None] = mapped_column(Date, default=None)
+    # The member record's version the event carried: an older event never overwrites a newer one.
+    version: Mapped[int] = mapped_column(Integer)
 
 
 class EmployeeDirectoryEntry(Base):
@@ -58,6 +79,8 @@ class EmployeeDirectoryEntry(Base):
     before_assignment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     exit_date: Mapped[date | None] = mapped_column(Date, default=None)
     was_reinforced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # workforce.employee.post_changed.v1: the day a worker moved from a SIR post to one out of SIR.
+    sir_ended_on: Mapped[date | None] = mapped_column(Date, default=None)
 
 
 class VisitObligation(Base):

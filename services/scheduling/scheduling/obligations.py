@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
+from typing import Callable, Iterable
 
 # Visits that start or renew the periodic follow-up (R4624-16, -17, -28).
 FOLLOW_UP_VISITS = frozenset({"embauche", "aptitude", "periodique"})
@@ -21,6 +21,13 @@ POST_EXPOSURE_EARLIEST_DAYS = 31
 EXAM_ADVANCE_DAYS = 90
 # Days left before a due date from which the obligation is shown as "à planifier".
 SOON_DAYS = 90
+# Workforce's determinants (work conditions, never health data) that call for the VIP before the post:
+# night work (R4624-18), electromagnetic fields above the VLE (R4453-25), biological agents group 2 (OPPBTP).
+BEFORE_ASSIGNMENT_DETERMINANTS = frozenset({"travail_nuit", "champs_electromagnetiques", "biologique_2"})
+
+
+def needs_visit_before_assignment(determinants: Iterable[str]) -> bool:
+    return bool(BEFORE_ASSIGNMENT_DETERMINANTS & set(determinants))
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,8 @@ class EmployeeFacts:
     before_assignment: bool = False
     exit_date: date | None = None
     was_reinforced: bool = False
+    # The day a worker still employed moved from a SIR post to a post out of SIR (his exposure ended).
+    sir_ended_on: date | None = None
     history: VisitHistory = VisitHistory()
 
 
@@ -123,12 +132,22 @@ def _intermediate_pending(facts: EmployeeFacts) -> bool:
     return history.last_medical_on is not None and history.last_follow_up_on == history.last_medical_on
 
 
+def exposure_end(facts: EmployeeFacts) -> date | None:
+    """When a SIR worker's exposure ended: leaving the company in SIR, or moving to a post out of SIR."""
+    if facts.exit_date is not None and facts.was_reinforced:
+        return facts.exit_date
+    if facts.sir_ended_on is not None and facts.category != "SIR":
+        return facts.sir_ended_on
+    return None
+
+
 def _post_exposure_pending(facts: EmployeeFacts) -> bool:
-    """A SIR worker who left, without a post-exposure visit in the month before leaving or since."""
-    if facts.exit_date is None or not facts.was_reinforced:
+    """A SIR exposure that ended, without a post-exposure visit in the month before the end or since."""
+    end = exposure_end(facts)
+    if end is None:
         return False
     done = facts.history.post_exposure_done_on
-    return done is None or done < facts.exit_date - timedelta(days=POST_EXPOSURE_EARLIEST_DAYS)
+    return done is None or done < end - timedelta(days=POST_EXPOSURE_EARLIEST_DAYS)
 
 
 @dataclass(frozen=True)
@@ -173,9 +192,10 @@ RULES: tuple[Rule, ...] = (
          lambda f, p: _active(f) and f.history.mid_career_done_on is None
          and f.hire_date.year <= _mid_career_year(f, p),
          lambda f, p: date(_mid_career_year(f, p), 12, 31)),
-    Rule("post_exposition", "Visite de fin d'exposition (départ d'un salarié en SIR)", "post_exposition",
+    Rule("post_exposition", "Visite de fin d'exposition (départ ou changement de poste d'un salarié en SIR)",
+         "post_exposition",
          lambda f, p: _post_exposure_pending(f),
-         lambda f, p: f.exit_date + timedelta(days=p.post_exposure_days)),  # type: ignore[operator]
+         lambda f, p: exposure_end(f) + timedelta(days=p.post_exposure_days)),  # type: ignore[operator]
 )
 RULE_LABELS = {rule.code: rule.label for rule in RULES}
 

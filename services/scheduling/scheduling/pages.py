@@ -64,7 +64,7 @@ def appointments():
         limits=limits, documents=documents, today=today, horizon=horizon, can_request=can_request,
         employees=views.company_employees(member_id), selected=selected, visit_types=VISIT_TYPES,
         statuses=STATUSES, badges=views.STATUS_BADGES, urgency_badges=URGENCY_BADGES,
-        requestable=REQUESTABLE_TYPES, page_title="Mes rendez-vous")
+        requestable=REQUESTABLE_TYPES, company=views.get_member(member_id), page_title="Mes rendez-vous")
 
 
 REQUEST_FIELDS = ("employee_id", "visit_type", "return_date", "preferred_from", "preferred_to", "preferred_time",

@@ -13,7 +13,7 @@ from portal_common.errors import FieldErrors
 from portal_common.formats import PARIS, date_fr
 from portal_common.service import Portal
 
-from . import convocation, directory, events, tracking
+from . import addressing, convocation, directory, events, tracking
 from .business_days import cancellation_limit
 from .domain import (DOCUMENT_KINDS, OPEN_STATUSES, PROFESSIONAL_KINDS, PlacementRejected,
                      ScheduleCommand, SlotCommand, check_document, check_outcome, check_placement, check_schedule,
@@ -259,20 +259,36 @@ def place_in_slot(portal: Portal, slot_id: str, *, request_id: str | None = None
         return appointment, mailed
 
 
+def _company_address(session: Session, company: MemberDirectoryEntry | None, day: date) -> tuple[str, ...]:
+    """The company's convocation address in force on `day`, else its main address."""
+    if company is None:
+        return ()
+    found = addressing.current_address(directory.convocation_addresses(session, company.member_id), day)
+    if found is not None:
+        return tuple(found.lines())
+    return (company.address_line1, f"{company.postal_code} {company.city}")
+
+
 def _convoke(portal: Portal, tx: Any, appointment: Appointment, employee: EmployeeDirectoryEntry, slot: Slot) -> bool:
-    """Store the convocation PDF and queue the e-mail to the company's convocation contact, if known."""
+    """Store the convocation PDF and queue the e-mail to the convocation contact (else the company's e-mail)."""
     company = tx.session.get(MemberDirectoryEntry, appointment.member_id)
+    recipient = addressing.convocation_recipient(
+        convocation_email=company.convocation_email, convocation_contact=company.convocation_contact,
+        company_email=company.email) if company else None
+    today = utcnow().astimezone(PARIS).date()
     details = convocation.Convocation(
         appointment_id=appointment.id, company_name=company.name if company else "",
         employee_name=f"{employee.last_name} {employee.first_names}", birth_date=employee.birth_date,
         starts_at=appointment.starts_at, duration_minutes=appointment.duration_minutes,
         visit_type=appointment.visit_type, place_name=appointment.place_name, place_address=appointment.place_address,
         professional=f"{PROFESSIONAL_KINDS[slot.professional_kind]} — {slot.professional_name}",
-        cancellation_limit=visit_cancellation_limit(portal, appointment), portal_url=portal.settings.public_url)
-    _add_document(tx, appointment, "convocation", convocation.pdf(details), issued_on=utcnow().date())
-    if company is None or not company.convocation_email:
+        cancellation_limit=visit_cancellation_limit(portal, appointment), portal_url=portal.settings.public_url,
+        company_address=_company_address(tx.session, company, today),
+        contact_name=recipient.name if recipient else None)
+    _add_document(tx, appointment, "convocation", convocation.pdf(details), issued_on=today)
+    if recipient is None:
         return False
-    return tx.mail(convocation.mail(details, company.convocation_email, appointment.version))
+    return tx.mail(convocation.mail(details, recipient.email, appointment.version))
 
 
 # --- Documents ------------------------------------------------------------------------------------------------

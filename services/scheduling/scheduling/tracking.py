@@ -39,7 +39,7 @@ def employee_facts(session: Session, entry: EmployeeDirectoryEntry) -> EmployeeF
         birth_date=entry.birth_date, hire_date=entry.hire_date, category=entry.monitoring_category,
         category_since=entry.category_since or entry.hire_date,
         apprentice=(entry.contract or "") in APPRENTICE_CONTRACTS, before_assignment=entry.before_assignment,
-        exit_date=entry.exit_date, was_reinforced=entry.was_reinforced,
+        exit_date=entry.exit_date, was_reinforced=entry.was_reinforced, sir_ended_on=entry.sir_ended_on,
         history=visit_history(session, entry.employee_id))
 
 

@@ -11,7 +11,8 @@ from portal_common.service import portal
 
 from .domain import (DOCUMENT_KINDS, OPEN_STATUSES, PROFESSIONAL_KINDS, PUBLISHABLE_KINDS, STATUSES, VISIT_TYPES,
                      WHEN_PAST, WHEN_UPCOMING)
-from .models import Appointment, Document, EmployeeDirectoryEntry, Slot, VisitObligation, VisitRequest
+from .models import (Appointment, Document, EmployeeDirectoryEntry, MemberDirectoryEntry, Slot, VisitObligation,
+                     VisitRequest)
 from .obligations import RULE_LABELS, URGENCY_LABELS, urgency
 from .visit_requests import OPEN_REQUEST_STATUSES, REQUEST_STATUSES
 
@@ -70,6 +71,10 @@ def list_appointments(*, member_id: str | None, when: str, now: datetime, employ
     else:
         stmt = stmt.order_by(Appointment.starts_at.desc(), Appointment.id)
     return [(a, e) for a, e in portal().db.session.execute(stmt.limit(LIST_LIMIT))]
+
+
+def get_member(member_id: str) -> MemberDirectoryEntry | None:
+    return portal().db.session.get(MemberDirectoryEntry, member_id)
 
 
 def get_employee(employee_id: str) -> EmployeeDirectoryEntry | None:

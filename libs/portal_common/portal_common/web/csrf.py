@@ -18,6 +18,14 @@ FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 PRESESSION_COOKIE = "portal_presession"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+EXEMPT_ATTRIBUTE = "__portal_csrf_exempt__"
+
+
+def signed_elsewhere(view):  # type: ignore[no-untyped-def]
+    """For a PUBLIC route another server posts to (a payment provider's notification): no browser, so no
+    CSRF token; the view MUST check the request's own signature before acting on it."""
+    setattr(view, EXEMPT_ATTRIBUTE, True)
+    return view
 
 
 def _token(key: str, binding: str) -> str:
@@ -63,6 +71,8 @@ def init_csrf(app: Flask, key: str, public_url: str) -> None:
             return
         if not _same_origin(public_url):
             abort(403)
+        if getattr(app.view_functions.get(request.endpoint), EXEMPT_ATTRIBUTE, False):
+            return
         if request.path.startswith("/api/"):
             # JSON only: a cross-site form cannot send application/json without a CORS preflight.
             if request.content_length and request.mimetype != "application/json":

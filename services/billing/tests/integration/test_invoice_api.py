@@ -44,19 +44,14 @@ def test_billing_staff_issue_an_invoice_with_exact_totals_and_one_event_matching
                           "declaration_id": None, "download_path": f"/factures/{body['id']}/pdf"}
 
 
-def test_a_credit_note_is_issued_with_negative_amounts_and_its_event_validates(service, customers):
+def test_a_credit_note_is_not_issued_detached_from_the_invoice_it_corrects(service, customers):
     member_a, _ = customers
-    issue(service, cotisation(member_a, kind="facture_office",
-                              lines=[{"label": "Facture d'office 2026", "quantity": 1, "unit_price": 694.80}]))
     response = issue(service, cotisation(member_a, kind="avoir", amount_paid="-833.76",
                                          lines=[{"label": "Annulation de la facture d'office", "quantity": "1",
                                                  "unit_price": "-694.80"}]))
-    assert response.status_code == 201
-    assert (response.json["number"], response.json["amount_incl_tax"], response.json["status"]) == (
-        "F2026-000002", "-833.76", "acquittee")
-    first, second = service.events()
-    catalogue.validate(second)
-    assert (first.data["amount_incl_tax"], second.data["amount_incl_tax"]) == ("833.76", "-833.76")
+    assert response.status_code == 422
+    assert "credit-notes" in response.json["errors"]["json"]["kind"]
+    assert service.events() == []
 
 
 def test_an_invalid_body_gets_422_with_field_errors_and_writes_nothing(service, customers):
@@ -78,8 +73,10 @@ def test_business_rules_answer_422_in_french_and_consume_no_number(service, cust
     unknown = issue(service, cotisation("00000000-0000-4000-8000-000000000000"))
     assert unknown.status_code == 422
     assert unknown.json["errors"]["json"] == {"member_id": "Cet adhérent est inconnu du service facturation."}
-    positive_credit = issue(service, cotisation(member_a, kind="avoir"))
-    assert positive_credit.json["errors"]["json"] == {"lines": "Un avoir porte un montant négatif."}
+    negative_invoice = issue(service, cotisation(member_a, lines=[{"label": "Remise", "quantity": "1",
+                                                                   "unit_price": "-10.00"}]))
+    assert negative_invoice.json["errors"]["json"] == {
+        "lines": "Une facture porte un montant positif (un montant négatif est un avoir)."}
     assert service.events() == []
     assert issue(service, cotisation(member_a)).json["number"] == "F2026-000001"
 

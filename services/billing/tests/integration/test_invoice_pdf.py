@@ -51,3 +51,21 @@ def test_another_companys_invoice_pdf_answers_404_and_needs_a_billing_reader(ser
     assert client.get(f"/factures/{foreign.id}/pdf", headers=declarant).status_code == 403
     staff = service.headers(make_principal(staff_roles=("secretariat",)))
     assert client.get(f"/factures/{foreign.id}/pdf", headers=staff).status_code == 200
+
+
+def test_a_credit_note_pdf_names_the_invoice_it_corrects_and_an_estimate_says_why_it_was_issued(service, customers):
+    member_a, _ = customers
+    estimate = services.issue_invoice(service.portal, IssueCommand(
+        member_id=member_a, kind="facture_office", issued_on=date(2026, 2, 2), period="2026",
+        lines=(LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("3"),
+                         Decimal("97.35")),)))
+    note = services.issue_credit_note(service.portal, estimate.id, label="Annulation", amount_excl_tax=None,
+                                      cancel_all=True)
+    reader = service.headers(make_principal(member_id=member_a, roles=("billing",)))
+    estimate_text = pdf_text(service.client().get(f"/factures/{estimate.id}/pdf", headers=reader).data)
+    assert "FACTURE D'OFFICE N° F2026-000001" in estimate_text
+    assert "faute de déclaration des effectifs" in estimate_text
+    note_text = pdf_text(service.client().get(f"/factures/{note.id}/pdf", headers=reader).data)
+    for mention in ("AVOIR N° F2026-000002", "Avoir se rapportant à la facture n° F2026-000001", "-292,05 €",
+                    "-350,46 €", "SIREN 732829320", "40,00 €"):
+        assert mention in note_text, mention

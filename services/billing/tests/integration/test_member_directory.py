@@ -29,7 +29,8 @@ def stored_customer(service):
 
 def test_members_and_declarations_arrive_on_their_own_queues_the_declarations_one_watched_by_the_autoscaler():
     assert MEMBER_DIRECTORY_QUEUE == "billing.member-directory"
-    assert [s.queue for s in SUBSCRIPTIONS] == ["billing.member-directory", "billing.headcount-declarations"]
+    assert [s.queue for s in SUBSCRIPTIONS] == ["billing.member-directory", "billing.headcount-declarations",
+                                                "billing.campaign-closings", "billing.no-shows", "billing.late-hires"]
 
 
 def test_a_registered_member_is_remembered_once_even_when_delivered_twice(service):

@@ -88,3 +88,37 @@ def test_the_employer_page_and_the_staff_desk_show_what_is_due(service, director
     assert "KELLER" in desk.text and "MARTIN" in desk.text and "Ouvrir un créneau" in desk.text
     member_on_desk = service.client().get("/gestion/rendez-vous", headers=service.headers(user))
     assert member_on_desk.status_code == 403
+
+
+def post_changed(deliver, directory, **data):
+    values = dict(employee_id=directory.dupont, member_id=directory.member_a, post="Cariste", pcs_code="651a",
+                  previous_post="Vendeuse", determinants=[])
+    values.update(data)
+    return deliver("workforce.employee.post_changed.v1", **values)
+
+
+def test_a_post_change_dates_the_new_category_from_the_first_day_in_the_post(service, directory, deliver):
+    user = make_principal(member_id=directory.member_a, roles=("read",))
+    # Workforce publishes the updated event, then the post change of the same version.
+    deliver("workforce.employee.updated.v1", employee_id=directory.dupont, member_id=directory.member_a,
+            last_name="MARTIN", birth_name="DUPONT", first_names="Marie Claire", birth_date="1985-08-14",
+            post="Cariste", monitoring_category="SIR", version=2)
+    post_changed(deliver, directory, from_date="2027-01-04", determinants=["cmr"], monitoring_category="SIR",
+                 previous_category="SI", version=2)
+    rules = {o["rule"]: o for o in obligations(service, user, f"?employee_id={directory.dupont}")}
+    assert rules["examen_aptitude"]["due_on"] == "2027-01-04" and rules["examen_aptitude"]["before_post"] is True
+    # Out of SIR from 1 March 2027 (night work): the end of the exposure makes the post-exposure visit due.
+    post_changed(deliver, directory, post="Préparateur de nuit", previous_post="Cariste", from_date="2027-03-01",
+                 determinants=["travail_nuit"], monitoring_category="SIA", previous_category="SIR", version=3)
+    rules = {o["rule"]: o for o in obligations(service, user, f"?employee_id={directory.dupont}")}
+    assert rules["post_exposition"]["due_on"] == "2027-03-01" and "examen_aptitude" not in rules
+    # A post change older than what is known changes nothing.
+    post_changed(deliver, directory, from_date="2027-01-04", determinants=["cmr"], monitoring_category="SIR",
+                 previous_category="SI", version=2)
+    assert "post_exposition" in {o["rule"] for o in obligations(service, user, f"?employee_id={directory.dupont}")}
+
+
+def test_a_post_change_before_its_hire_is_retried_rather_lost(service, process):
+    envelope = catalogue.example_envelope("workforce.employee.post_changed.v1")
+    with pytest.raises(Exception, match=envelope.data["employee_id"]):
+        process(envelope)

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from scheduling.obligations import (RULES, EmployeeFacts, Obligation, Periods, VisitHistory, add_months,
-                                    compute_obligations, urgency)
+                                    compute_obligations, needs_visit_before_assignment, urgency)
 
 ADULT = date(1990, 6, 15)  # turns 45 in 2035
 
@@ -157,3 +157,54 @@ def test_add_months_clamps_to_the_end_of_the_month():
 ])
 def test_an_obligation_is_overdue_the_day_after_its_due_date(due_on, expected):
     assert urgency(due_on, today=date(2025, 6, 10)) == expected
+
+
+def test_a_sir_worker_moved_to_a_post_out_of_sir_is_due_a_post_exposure_visit():
+    seen = VisitHistory(last_follow_up_on=date(2024, 1, 8), last_medical_on=date(2024, 1, 8))
+    moved = facts(category="SIA", category_since=date(2026, 2, 2), sir_ended_on=date(2026, 2, 2), history=seen)
+    found = due(moved)
+    assert found["post_exposition"] == date(2026, 2, 2) and found["periodique_sia"] == date(2027, 1, 8)
+    # Done in the month before the move, or back in SIR: nothing more.
+    done = replace(moved, history=replace(seen, post_exposure_done_on=date(2026, 1, 5)))
+    assert "post_exposition" not in due(done)
+    assert "post_exposition" not in due(replace(moved, category="SIR"))
+    # Leaves later, no longer in SIR: the visit for the earlier exposure is still due.
+    assert due(replace(moved, exit_date=date(2026, 6, 30)))["post_exposition"] == date(2026, 2, 2)
+
+
+@pytest.mark.parametrize("determinants, before", [
+    (["travail_nuit"], True), (["champs_electromagnetiques"], True), (["biologique_2"], True),
+    (["autorisation_conduite"], False), ([], False),
+])
+def test_night_work_emf_and_biological_group_2_call_for_the_visit_before_the_post(determinants, before):
+    assert needs_visit_before_assignment(determinants) is before
+
+
+@pytest.mark.parametrize("seen_on, rule, expected", [
+    (date(2024, 2, 29), "periodique_sir", date(2028, 2, 29)),      # leap day + 4 years: a leap day again
+    (date(2024, 2, 29), "intermediaire_sir", date(2026, 2, 28)),   # + 2 years: 28 February
+    (date(2025, 1, 31), "periodique_sir", date(2029, 1, 31)),
+    (date(2023, 8, 31), "intermediaire_sir", date(2025, 8, 31)),
+])
+def test_the_sir_renewals_keep_the_day_or_clamp_a_leap_day(seen_on, rule, expected):
+    seen = VisitHistory(last_follow_up_on=seen_on, last_medical_on=seen_on)
+    assert due(facts(category="SIR", category_since=date(2023, 1, 2), history=seen))[rule] == expected
+
+
+@pytest.mark.parametrize("hired, category, rule, expected", [
+    (date(2024, 1, 31), "SI", "vip_initiale", date(2024, 4, 30)),      # leap year: still 30 April
+    (date(2024, 1, 31), "SIA", "vip_initiale", date(2024, 4, 30)),
+    (date(2025, 1, 31), "SIR", "examen_aptitude", date(2025, 1, 31)),  # SIR: before the post, the hire day
+    (date(2024, 12, 31), "SI", "vip_initiale", date(2025, 3, 31)),     # across the year, a 31-day month
+    (date(2025, 8, 31), "SI", "vip_initiale", date(2025, 11, 30)),     # into a 30-day month
+])
+def test_a_hire_on_a_month_end_gets_the_clamped_due_date(hired, category, rule, expected):
+    assert due(facts(hire_date=hired, category_since=hired, category=category))[rule] == expected
+
+
+def test_a_worker_born_on_29_february_is_due_the_mid_career_visit_in_the_year_of_his_45th_birthday():
+    # Born 29 February 1980: 45 in 2025 (a common year), visit by 31 December 2025.
+    assert due(facts(birth_date=date(1980, 2, 29)))["mi_carriere"] == date(2025, 12, 31)
+    # Hired after that year: none.
+    assert "mi_carriere" not in due(facts(birth_date=date(1980, 2, 29), hire_date=date(2026, 1, 1),
+                                         category_since=date(2026, 1, 1)))

@@ -1,0 +1,232 @@
+"""The January rush (not a test): `.venv/bin/python bench/billing_rush.py [--count N]` (default 100 000).
+
+N companies confirm their headcount declaration; each confirmation goes the way production sends it:
+a `workforce.declaration.confirmed.v1` row in a producer's outbox → the outbox relay process → RabbitMQ
+(vhost portal-bench-rush) → billing worker processes (`python -m billing.worker`) → one annual invoice each.
+It runs twice, with 1 then 2 workers (2026 then 2027 declarations, each year with its own numbering), prints
+declarations/s from the first confirmation to the last invoice issued and the 2-worker/1-worker ratio,
+then checks and prints that every declaration produced exactly one invoice and that numbers are gapless
+and unique. Databases portal_bench_rush_{billing,workforce} are recreated empty; everything it starts is
+stopped at the end. It measures, it never asserts on time.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import MetaData, create_engine, insert, text
+
+from portal_common.messaging.envelope import Envelope
+from portal_common.messaging.outbox import inbox_table, outbox_table
+from portal_common.migrations import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+PG_ADMIN = os.environ.get("PORTAL_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+VHOST = "portal-bench-rush"
+DATABASES = {"billing": "portal_bench_rush_billing", "workforce": "portal_bench_rush_workforce"}
+INSERT_BATCH = 2000
+TIMEOUT_S = 3600
+
+
+def sqlalchemy_url(name: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
+
+
+def recreate_databases() -> dict[str, str]:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for name in DATABASES.values():
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return {service: sqlalchemy_url(name) for service, name in DATABASES.items()}
+
+
+def recreate_vhost() -> str:
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, timeout=60)
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", VHOST], check=True, capture_output=True, timeout=60)
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"],
+                   check=True, capture_output=True, timeout=60)
+    return f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"
+
+
+def environment(urls: dict[str, str], broker_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and not k.endswith("_DATABASE_URL")}
+    env.update(PORTAL_ENV="development", PORTAL_INTERNAL_KEY="bench-rush-internal-key-" + "x" * 32,
+               PORTAL_BROKER_URL=broker_url, PORTAL_LOG_LEVEL="WARNING", PORTAL_DATA_DIR=str(ROOT / "var" / "bench"),
+               BILLING_DATABASE_URL=urls["billing"], WORKFORCE_DATABASE_URL=urls["workforce"])
+    return env
+
+
+def seed_billing(url: str, count: int) -> list[str]:
+    """N known customers and the 2026 and 2027 tariffs, written directly (setup, not measured)."""
+    from billing.models import BillingCustomer, TariffRow
+
+    members = [str(uuid.UUID(int=rank + 1)) for rank in range(count)]
+    engine = create_engine(url)
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        for start in range(0, count, 5000):
+            conn.execute(insert(BillingCustomer), [
+                {"member_id": member_id, "member_number": f"{1_000_000 + rank:07d}", "name": f"Entreprise {rank}",
+                 "siret": "73282932000074", "address_line1": "1 rue de la Gare", "address_line2": None,
+                 "postal_code": "68100", "city": "MULHOUSE", "billing_email": None, "status": "active",
+                 "mandate_reference": None, "mandate_status": None, "version": 1, "updated_at": now}
+                for rank, member_id in enumerate(members[start:start + 5000], start=start)])
+        for year in (2026, 2027):
+            conn.execute(insert(TariffRow).values(
+                year=year, per_capita_fee=Decimal("97.35"), national_average_cost=Decimal("116.00"),
+                entry_fee=Decimal("30.00"), minimum_fee=Decimal("150.00"), late_hire_fee=Decimal("97.35"),
+                no_show_fee=Decimal("50.00"), sepa_discount_rate=Decimal("0.015"), vat_rate=Decimal("0.20"),
+                multi_employer_share=Decimal("0.50"), estimate_uplift_rate=Decimal("0.10"), updated_at=now,
+                updated_by="bench"))
+    engine.dispose()
+    return members
+
+
+def create_producer_outbox(url: str) -> None:
+    metadata = MetaData()
+    outbox_table(metadata)
+    inbox_table(metadata)
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def confirm_declarations(url: str, members: list[str], year: int) -> float:
+    """Write the confirmations into the producer's outbox (what workforce's confirmation commits); returns
+    the time the first batch was committed."""
+    table = outbox_table(MetaData())
+    engine = create_engine(url)
+    first = 0.0
+    with engine.connect() as conn:
+        for start_at in range(0, len(members), INSERT_BATCH):
+            rows = []
+            now = datetime.now(timezone.utc)
+            for member_id in members[start_at:start_at + INSERT_BATCH]:
+                declaration_id = str(uuid.uuid4())
+                envelope = Envelope.new("workforce.declaration.confirmed.v1", producer="workforce",
+                                        subject=declaration_id, member_id=member_id, data={
+                                            "declaration_id": declaration_id, "member_id": member_id, "year": year,
+                                            "headcount": {"SI": 12, "SIA": 1, "SIR": 0},
+                                            "multi_employer": {"SI": 0, "SIA": 0, "SIR": 0}, "version": 1})
+                rows.append({"id": envelope.id, "event_type": envelope.type, "body": envelope.to_json(),
+                             "created_at": now, "next_attempt_at": now, "attempts": 0})
+            conn.execute(insert(table), rows)
+            conn.execute(text("SELECT pg_notify('portal_outbox', '')"))
+            conn.commit()
+            first = first or time.monotonic()
+    engine.dispose()
+    return first
+
+
+def invoices_of_year(conn: psycopg.Connection, year: int) -> int:
+    return conn.execute("SELECT count(*) FROM invoice WHERE period = %s AND kind = 'cotisation'",
+                        (str(year),)).fetchone()[0]
+
+
+def run_phase(urls: dict[str, str], env: dict[str, str], members: list[str], year: int, workers: int,
+              log: Path) -> float:
+    processes = [start([PYTHON, "-m", "billing.worker"], env, log) for _ in range(workers)]
+    processes.append(start([PYTHON, "-m", "portal_common.messaging.relay", "--service", "workforce"], env, log))
+    try:
+        time.sleep(3.0)  # workers declare their queues and connect
+        first = confirm_declarations(urls["workforce"], members, year)
+        billing = urls["billing"].replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(billing, autocommit=True) as conn:
+            deadline = time.monotonic() + TIMEOUT_S
+            done = 0
+            while done < len(members) and time.monotonic() < deadline:
+                time.sleep(0.2)
+                done = invoices_of_year(conn, year)
+                if any(p.poll() is not None for p in processes):
+                    sys.exit(f"a worker or the relay stopped: see {log}")
+            last = time.monotonic()
+        if done < len(members):
+            sys.exit(f"only {done} of {len(members)} invoices after {TIMEOUT_S} s: see {log}")
+        return len(members) / (last - first)
+    finally:
+        stop(processes)
+
+
+def check(urls: dict[str, str], count: int, years: tuple[int, ...]) -> bool:
+    """One invoice per declaration of each run; invoice numbers (numbered by issue year) gapless and unique."""
+    billing = urls["billing"].replace("postgresql+psycopg://", "postgresql://", 1)
+    ok = True
+    with psycopg.connect(billing) as conn:
+        for year in years:
+            invoices, declarations = conn.execute(
+                "SELECT count(*), count(DISTINCT declaration_id) FROM invoice WHERE period = %s AND kind = 'cotisation'",
+                (str(year),)).fetchone()
+            one_each = invoices == declarations == count
+            ok = ok and one_each
+            print(f"  declarations {year}: {invoices} invoices for {declarations} declarations (expected {count}): "
+                  f"{'exactly one invoice per declaration' if one_each else 'MISMATCH'}")
+        issue_years = [row[0] for row in conn.execute(
+            "SELECT DISTINCT EXTRACT(YEAR FROM issued_on)::int FROM invoice ORDER BY 1")]
+        for issue_year in issue_years:
+            numbers = [row[0] for row in conn.execute(
+                "SELECT number FROM invoice WHERE issued_on >= make_date(%s, 1, 1) AND issued_on < make_date(%s, 1, 1)"
+                " ORDER BY number", (issue_year, issue_year + 1))]
+            unique = len(numbers) == len(set(numbers))
+            gapless = numbers == [f"F{issue_year}-{rank:06d}" for rank in range(1, len(numbers) + 1)]
+            ok = ok and unique and gapless
+            print(f"  numbers issued in {issue_year}: {numbers[0]} … {numbers[-1]} ({len(numbers)}): "
+                  f"{'gapless' if gapless else 'GAPS'}, {'unique' if unique else 'DUPLICATES'}")
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100_000, help="declarations (and companies) per run")
+    args = parser.parse_args()
+    log = ROOT / "var" / "bench" / "billing_rush.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
+    load = os.getloadavg()[0]
+    print(f"January rush: {args.count} declarations per run, 1-minute load before: {load:.2f}")
+    urls = recreate_databases()
+    upgrade(ROOT / "services" / "billing", urls["billing"])
+    create_producer_outbox(urls["workforce"])
+    members = seed_billing(urls["billing"], args.count)
+    env = environment(urls, recreate_vhost())
+    rates = {}
+    for workers, year in ((1, 2026), (2, 2027)):
+        rates[workers] = run_phase(urls, env, members, year, workers, log)
+        print(f"  {workers} worker(s): {rates[workers]:,.0f} declarations/s (confirmation → invoice issued)")
+    print(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f}")
+    print("Checks:")
+    ok = check(urls, args.count, (2026, 2027))
+    print("All checks passed." if ok else "SOME CHECKS FAILED.")
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, timeout=60)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The employer's cancellation limit on PostgreSQL: 3 jours ouvrés, French public holidays and weekends skipped."""
+from datetime import date, datetime
+
+import pytest
+
+from scheduling import services
+from scheduling.domain import Place, ScheduleCommand
+from scheduling.models import Appointment
+
+pytestmark = pytest.mark.integration
+
+PLACE = Place("Centre médical de Mulhouse", "4 rue des Fabriques, 68100 Mulhouse")
+
+
+def visit_on(service, directory, starts_at: str) -> Appointment:
+    return services.schedule_appointment(service.portal, ScheduleCommand(
+        member_id=directory.member_a, employee_id=directory.dupont, starts_at=datetime.fromisoformat(starts_at),
+        duration_minutes=30, visit_type="periodique", place=PLACE, professional_kind="medecin", status="convoquee"))
+
+
+@pytest.mark.parametrize("starts_at, last_day, holiday", [
+    ("2030-05-06T09:00:00+02:00", date(2030, 4, 30), "1 May 2030, a Wednesday, and the weekend"),
+    ("2030-06-03T09:00:00+02:00", date(2030, 5, 28), "Ascension, Thursday 30 May 2030, and the weekend"),
+    ("2031-07-16T09:00:00+02:00", date(2031, 7, 10), "14 July 2031, a Monday, and the weekend"),
+    ("2030-12-27T09:00:00+01:00", date(2030, 12, 23), "25 December 2030, a Wednesday"),
+])
+def test_the_employer_cancels_until_the_limit_and_is_refused_the_next_day(service, directory, starts_at, last_day,
+                                                                           holiday):
+    visit = visit_on(service, directory, starts_at)
+    assert services.visit_cancellation_limit(service.portal, visit) == last_day, holiday
+    day_after = date.fromordinal(last_day.toordinal() + 1)
+    with pytest.raises(services.CancellationRefused) as refused:
+        services.cancel_appointment(service.portal, visit.id, member_id=directory.member_a, today=day_after)
+    assert f"jusqu'au {last_day.strftime('%d/%m/%Y')} inclus (3 jours ouvrés avant la visite)" in \
+        refused.value.errors["appointment_id"]
+    with service.portal.db.session_factory() as session:
+        assert session.get(Appointment, visit.id).status == "convoquee"  # refused: the visit stays
+    cancelled = services.cancel_appointment(service.portal, visit.id, member_id=directory.member_a, today=last_day)
+    assert cancelled.status == "annulee"
+
+
+def test_another_company_cannot_cancel_and_staff_may_after_the_limit(service, directory):
+    visit = visit_on(service, directory, "2030-06-03T09:00:00+02:00")
+    with pytest.raises(services.NotFound):
+        services.cancel_appointment(service.portal, visit.id, member_id=directory.member_b, today=date(2030, 5, 1))
+    late = date(2030, 6, 2)
+    assert services.cancel_appointment(service.portal, visit.id, member_id=None, today=late).status == "annulee"
+    assert service.events()[-1].data["cancelled_by"] == "staff"
