@@ -132,6 +132,12 @@ class UnitOfWork:
         self.recorded.append(envelope)
         return envelope
 
+    def record_many(self, event_type: str, items: Any) -> list[Any]:
+        """Many events of one type, `(subject, member_id, data)` each, batched (see Outbox.record_many)."""
+        envelopes = self._outbox.record_many(self.session, event_type, items)
+        self.recorded.extend(envelopes)
+        return envelopes
+
     def mail(self, mail: Any) -> bool:
         """Queue an e-mail sent only if this transaction commits (see portal_common.mail)."""
         from .mail import queue_mail

@@ -115,7 +115,7 @@ class PostChanges(MethodView):
     @blp.arguments(PostChangeSchema)
     @blp.response(201, EmployeeSchema)
     def post(self, data, employee_id):
-        """A new post from a date, kept in the history; publishes workforce.employee.updated.v1"""
+        """A new post from a date, kept in the history; publishes workforce.employee.updated.v1 and .post_changed"""
         employee = _visible(employee_id)
         try:
             changed = services.change_post(portal(), employee.id, PostChange(**data), actor=require_principal().user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from portal_common.config import BaseSettings, Env, parse_key
+from portal_common.config import BaseSettings, Env, parse_key, parse_positive_int
 
 from .categories import CategoryPolicy
 from .nir_vault import NirVault, parse_encryption_keys
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
                                  default="SIA", help="category of the 2025 determinants (conduite, habilitation)")
     authorisation_label = Env("WORKFORCE_AUTHORISATION_LABEL", parse=parse_label, default=None,
                               help="local label shown for them, e.g. SIH; empty for none")
+    import_inline_rows = Env("WORKFORCE_IMPORT_INLINE_ROWS", parse=parse_positive_int, default=1000,
+                             help="imports up to this many lines are done in the request; bigger ones by the worker")
 
     @property
     def category_policy(self) -> CategoryPolicy:

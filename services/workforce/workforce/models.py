@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, false, true
+from sqlalchemy import Boolean, Date, Index, Integer, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
+from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
 Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
+mail_outbox = mail_outbox_table(Base.metadata)
 
 
 class Employee(Base):
@@ -87,7 +89,8 @@ class EmployeeHistory(Base):
 
 
 class MemberDirectoryEntry(Base):
-    """What workforce knows of a member company, kept from members.member.registered.v1."""
+    """What workforce knows of a member company, kept from members.member.registered/updated.v1 and
+    members.situation.changed.v1 (who gets the campaign e-mail, whether the company ceased)."""
 
     __tablename__ = "member_directory"
 
@@ -96,3 +99,67 @@ class MemberDirectoryEntry(Base):
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)
+    # Where the declaration campaign e-mail goes (a contact of the company, else its billing address).
+    declaration_email: Mapped[str | None] = mapped_column(String(254))
+    # The last situation that ends the activity (cessation, no more employees…), and from when.
+    ceased_kind: Mapped[str | None] = mapped_column(String(30))
+    ceased_on: Mapped[date | None] = mapped_column(Date)
+    situation_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class DeclarationCampaign(Base):
+    """The annual headcount declaration of one year: its entry window and deadline, open then closed."""
+
+    __tablename__ = "declaration_campaign"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # open, closed
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class HeadcountDeclaration(Base):
+    """One company's declaration of a campaign: draft, confirmed, then invoiced by billing.
+
+    `version` is the optimistic lock (ETag / If-Match, the form's hidden field). Headcounts exclude the
+    multi-employer workers, counted apart; `expected_*` is the employee list as at 1 January at the last save.
+    """
+
+    __tablename__ = "headcount_declaration"
+    __table_args__ = (UniqueConstraint("campaign_id", "member_id"),
+                      Index("ix_headcount_declaration_member", "member_id", "year"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(36))
+    member_id: Mapped[str] = mapped_column(String(36))
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))  # draft, confirmed, invoiced
+    si: Mapped[int] = mapped_column(Integer)
+    sia: Mapped[int] = mapped_column(Integer)
+    sir: Mapped[int] = mapped_column(Integer)
+    multi_si: Mapped[int] = mapped_column(Integer)
+    multi_sia: Mapped[int] = mapped_column(Integer)
+    multi_sir: Mapped[int] = mapped_column(Integer)
+    expected_si: Mapped[int] = mapped_column(Integer)
+    expected_sia: Mapped[int] = mapped_column(Integer)
+    expected_sir: Mapped[int] = mapped_column(Integer)
+    expected_multi_si: Mapped[int] = mapped_column(Integer)
+    expected_multi_sia: Mapped[int] = mapped_column(Integer)
+    expected_multi_sir: Mapped[int] = mapped_column(Integer)
+    justification_si: Mapped[str | None] = mapped_column(String(500))
+    justification_sia: Mapped[str | None] = mapped_column(String(500))
+    justification_sir: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    invoice_id: Mapped[str | None] = mapped_column(String(36))
+    invoice_number: Mapped[str | None] = mapped_column(String(20))
+    invoiced_on: Mapped[date | None] = mapped_column(Date)

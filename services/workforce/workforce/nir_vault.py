@@ -80,6 +80,22 @@ class NirVault:
         except InvalidTag:
             raise NirVaultError("the stored NIR does not decrypt with its key") from None
 
+    def seal(self, data: bytes, context: str) -> bytes:
+        """Any bytes holding NIRs (a staged import file): `<key id>:` + nonce + ciphertext, bound to `context`."""
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = AESGCM(self._keys[self._current]).encrypt(nonce, data, f"sealed|{context}".encode())
+        return self._current.encode() + b":" + nonce + sealed
+
+    def unseal(self, stored: bytes, context: str) -> bytes:
+        key_id, _, raw = bytes(stored).partition(b":")
+        key = self._keys.get(key_id.decode("ascii", "replace"))
+        if key is None:
+            raise NirVaultError("unknown key id of a sealed value")
+        try:
+            return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], f"sealed|{context}".encode())
+        except InvalidTag:
+            raise NirVaultError("the sealed value does not decrypt with its key") from None
+
     def needs_rotation(self, stored: str) -> bool:
         return stored.partition(":")[0] != self._current
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import or_, select
 
+from portal_common import clock
 from portal_common.clock import utcnow
 from portal_common.formats import PARIS
 from portal_common.service import Portal
@@ -21,8 +22,8 @@ DUPLICATE_NIR = "Un salarié présent dans l'entreprise porte déjà ce numéro 
 
 
 def today() -> date:
-    """The calendar day in France: ages and exits are counted in local days."""
-    return utcnow().astimezone(PARIS).date()
+    """The calendar day in France: ages and exits are counted in local days (read through the movable clock)."""
+    return clock.utcnow().astimezone(PARIS).date()
 
 
 @dataclass
@@ -57,6 +58,16 @@ def exited_event(employee: Employee, was_reinforced: bool) -> dict:
     return {
         "employee_id": employee.id, "member_id": employee.member_id, "exit_date": employee.exit_date.isoformat(),
         "reason": employee.exit_reason, "was_reinforced": was_reinforced, "version": employee.version,
+    }
+
+
+def post_changed_event(employee: Employee, previous_post: str, previous_category: str) -> dict:
+    """The new post, its determinants (work conditions, never health data) and category; never the NIR."""
+    return {
+        "employee_id": employee.id, "member_id": employee.member_id, "post": employee.post,
+        "pcs_code": employee.pcs_code, "from_date": employee.post_since.isoformat(), "previous_post": previous_post,
+        "determinants": list(employee.determinant_codes), "monitoring_category": employee.monitoring_category,
+        "previous_category": previous_category, "version": employee.version,
     }
 
 
@@ -114,18 +125,31 @@ def hire_employee(portal: Portal, member_id: str, command: HireCommand, *,
     day = today()
     hire = check_hire(command, today=day)
     with portal.uow() as tx:
-        employee = Employee(id=employee_id or str(uuid.uuid4()), member_id=member_id, exit_date=None,
-                            version=1, created_at=utcnow())
-        warnings = _apply(portal, employee, hire)
+        saved = add_hire(tx, portal, member_id, hire, day, employee_id=employee_id, actor=actor)
+        tx.commit()
+        return saved
+
+
+def add_hire(tx, portal: Portal, member_id: str, hire: HireCommand, day: date, *, employee_id: str | None = None,
+             actor: str, batch: bool = False) -> Saved:
+    """Adds a hire already through `check_hire` to the transaction, with its history and hired event.
+
+    `batch` is for an import: it has checked duplicates for all its lines at once, and records the hired
+    events of all of them in one go (`hired_event` of each saved employee), so nothing is flushed here.
+    """
+    employee = Employee(id=employee_id or str(uuid.uuid4()), member_id=member_id, exit_date=None,
+                        version=1, created_at=utcnow())
+    warnings = _apply(portal, employee, hire)
+    if not batch:
         _refuse_duplicate(tx.session, member_id, employee.nir_hash, employee.id, day)
-        employee.post_since = hire.hire_date
-        _classify(portal, employee, day)
-        tx.session.add(employee)
-        tx.session.add(_history(employee, "hired", hire.hire_date, actor))
+    employee.post_since = hire.hire_date
+    _classify(portal, employee, day)
+    tx.session.add(employee)
+    tx.session.add(_history(employee, "hired", hire.hire_date, actor))
+    if not batch:
         tx.session.flush()
         tx.record(events.EMPLOYEE_HIRED, subject=employee.id, member_id=member_id, data=hired_event(employee))
-        tx.commit()
-        return Saved(employee, warnings)
+    return Saved(employee, warnings)
 
 
 def _locked(tx, employee_id: str) -> Employee:
@@ -161,6 +185,7 @@ def change_post(portal: Portal, employee_id: str, change: PostChange, *, actor: 
         employee = _locked(tx, employee_id)
         checked = check_post_change(change, current_from=employee.post_since or employee.hire_date,
                                     hire_date=employee.hire_date, exit_date=employee.exit_date, today=day)
+        previous_post, previous_category = employee.post, employee.monitoring_category
         employee.post, employee.pcs_code, employee.post_since = checked.post, checked.pcs_code, checked.from_date
         employee.determinants = ",".join(checked.determinants)
         employee.sir_justification = checked.sir_justification
@@ -170,6 +195,8 @@ def change_post(portal: Portal, employee_id: str, change: PostChange, *, actor: 
         tx.session.add(_history(employee, "post_changed", checked.from_date, actor))
         tx.record(events.EMPLOYEE_UPDATED, subject=employee.id, member_id=employee.member_id,
                   data=updated_event(employee))
+        tx.record(events.EMPLOYEE_POST_CHANGED, subject=employee.id, member_id=employee.member_id,
+                  data=post_changed_event(employee, previous_post, previous_category))
         tx.commit()
         return employee
 

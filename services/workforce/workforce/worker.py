@@ -1,8 +1,67 @@
-"""`python -m workforce.worker`: consumes the events the workforce service subscribes to."""
+"""`python -m workforce.worker`: consumes the events the workforce service subscribes to, and runs the
+employee imports too big to be done in a request (import_service.process_pending)."""
+import logging
+import threading
+import time
+
 from portal_common.messaging.consumer import run_worker
 
 from .app import create_app
 from .handlers import SUBSCRIPTIONS
 
+IMPORT_POLL_SECONDS = 1.0
+EXPIRY_EVERY_SECONDS = 3600.0
+CAMPAIGN_CHECK_SECONDS = 600.0  # a campaign closes within ten minutes after its deadline day
+log = logging.getLogger(__name__)
+
+
+def run_campaign_closing(app, stop: threading.Event) -> None:
+    """The periodic check: closes the declaration campaigns whose deadline has passed (close_due_campaigns)."""
+    from .campaigns import close_due_campaigns
+
+    portal = app.extensions["portal"]
+    with app.app_context():
+        while not stop.is_set():
+            try:
+                closed = close_due_campaigns(portal)
+                if closed:
+                    log.info("declaration campaigns closed at their deadline", extra={"years": closed})
+            except Exception as exc:  # the database away for a moment: try again at the next check
+                log.warning("campaign closing check failed, retrying", extra={"error": type(exc).__name__})
+            stop.wait(CAMPAIGN_CHECK_SECONDS)
+
+
+def run_imports(app, stop: threading.Event) -> None:
+    """Polls for queued imports; a job cut short by a stop is claimed again later (nothing half-written)."""
+    from .import_service import expire_abandoned, process_pending
+
+    portal = app.extensions["portal"]
+    next_expiry = 0.0
+    with app.app_context():
+        while not stop.is_set():
+            try:
+                if time.monotonic() >= next_expiry:
+                    expire_abandoned(portal)
+                    next_expiry = time.monotonic() + EXPIRY_EVERY_SECONDS
+                busy = process_pending(portal)
+            except Exception as exc:  # the database away for a moment: try again later
+                log.warning("import processing failed, retrying", extra={"error": type(exc).__name__})
+                busy = False
+            if not busy:
+                stop.wait(IMPORT_POLL_SECONDS)
+
+
+def main() -> None:
+    app = create_app()
+    stop = threading.Event()
+    # A daemon thread: SIGTERM stops the consumer, and the process exit ends a job's open transaction.
+    threading.Thread(target=run_imports, args=(app, stop), name="employee-imports", daemon=True).start()
+    threading.Thread(target=run_campaign_closing, args=(app, stop), name="campaign-closing", daemon=True).start()
+    try:
+        run_worker(app, SUBSCRIPTIONS)
+    finally:
+        stop.set()
+
+
 if __name__ == "__main__":
-    run_worker(create_app(), SUBSCRIPTIONS)
+    main()

@@ -110,7 +110,8 @@ def test_a_new_post_and_an_exit_through_the_pages(service):
                        data={"exit_date": "2025-06-30", "reason": "fin_cdd", "csrf_token": token_of(page)})
     assert "La sortie de Élodie DUPONT est enregistrée." in done.text and "Fin de CDD" in done.text
     assert [e.type for e in service.events()] == [
-        "workforce.employee.hired.v1", "workforce.employee.updated.v1", "workforce.employee.exited.v1"]
+        "workforce.employee.hired.v1", "workforce.employee.updated.v1", "workforce.employee.post_changed.v1",
+        "workforce.employee.exited.v1"]
     assert service.events()[-1].data["was_reinforced"] is False  # the new post left SIR
 
 

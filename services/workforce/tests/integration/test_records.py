@@ -94,14 +94,16 @@ def test_a_new_post_is_kept_in_the_history_and_published(service):
     history = client.get(f"/api/workforce/employees/{created['id']}/history", headers=headers).json
     assert [(h["kind"], h["post"], h["monitoring_category"]) for h in history] == [
         ("hired", "Cariste", "SIR"), ("post_changed", "Chef d'équipe", "SIA")]
-    updated = service.events()[-1]
+    updated, post_changed = service.events()[-2:]
     assert (updated.type, updated.data["post"], updated.data["monitoring_category"]) == (
         "workforce.employee.updated.v1", "Chef d'équipe", "SIA")
     catalogue.validate(updated)
+    assert (post_changed.type, post_changed.data["previous_post"], post_changed.data["from_date"]) == (
+        "workforce.employee.post_changed.v1", "Cariste", "2025-01-06")
     bad = client.post(f"/api/workforce/employees/{created['id']}/post-changes", headers=headers,
                       json={"post": "Autre", "from_date": "2025-01-06"})
     assert bad.status_code == 422 and "from_date" in bad.json["errors"]["json"]
-    assert len(service.events()) == 2
+    assert len(service.events()) == 3
 
 
 def test_the_exit_of_a_sir_worker_tells_scheduling_a_post_exposure_visit_is_due(service):

@@ -1,0 +1,94 @@
+"""Workforce journeys in Chromium through the real gateway: hire, list, export, and the headcount declaration."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from .test_journeys import assert_accessible, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def open_campaign_as_staff(page, year: int) -> None:  # type: ignore[no-untyped-def]
+    """Staff open a campaign whose entry window covers today (the stack runs on the real clock)."""
+    log_in(page, "secretariat@spsti-demo.fr")
+    page.wait_for_url("**/gestion/adherents")
+    page.get_by_role("link", name="Déclarations des effectifs").click()
+    page.wait_for_url("**/gestion/salaries/campagnes")
+    assert_accessible(page)
+    page.get_by_label("Année de la déclaration").fill(str(year))
+    page.get_by_label("Ouverture de la saisie").fill(f"{year}-01-01")
+    page.get_by_label("Fin de la saisie").fill(f"{year}-12-31")
+    page.get_by_label("Date limite").fill(f"{year}-12-31")
+    page.get_by_role("button", name="Ouvrir la campagne").click()
+    page.wait_for_url(f"**/gestion/salaries/campagnes/{year}")
+    assert f"Campagne {year} ouverte" in page.inner_text(".flash-success")
+    assert_accessible(page)
+    page.context.clear_cookies()
+
+
+def test_a_member_hires_checks_the_list_exports_it_and_confirms_its_headcount_declaration(page):
+    year = date.today().year
+    open_campaign_as_staff(page, year)
+
+    log_in(page, "1000001")
+    page.wait_for_url("**/adherent")
+    page.goto("/salaries")
+    page.get_by_role("link", name="Ajouter un salarié").click()
+    page.wait_for_url("**/salaries/nouveau")
+    assert_accessible(page)
+    page.get_by_label("Nom d'usage").fill("Quintal-Lefèvre")
+    page.get_by_label("Prénoms").fill("Amélie")
+    page.get_by_label("Sexe").select_option("F")
+    page.get_by_label("Date de naissance").fill("1985-08-14")
+    page.get_by_label("N° de sécurité sociale (NIR ou NIA)").fill("2 85 08 14 168 025 23")
+    page.get_by_label("Date d'embauche").fill(f"{year - 1}-09-01")
+    page.get_by_label("Poste de travail").fill("Vendeuse")
+    page.get_by_label("Contrat").select_option("CDI")
+    page.get_by_role("button", name="Ajouter le salarié").click()
+    page.wait_for_url("**/salaries")
+    assert "Salarié Amélie QUINTAL-LEFÈVRE ajouté." in page.inner_text(".flash-success")
+
+    page.get_by_label("Rechercher un salarié").fill("quintal-lefevre")
+    page.get_by_role("button", name="Rechercher").click()
+    row = page.get_by_role("row", name="QUINTAL-LEFÈVRE")
+    assert "14/08/1985" in row.inner_text() and "Vendeuse" in row.inner_text()
+    assert "2 85 08" not in page.inner_text("main")  # the NIR is not on the list
+    assert_accessible(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Exporter (CSV)").click()
+    exported = download_info.value
+    with open(exported.path(), encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(io.StringIO(handle.read()), delimiter=";"))
+    assert any("QUINTAL-LEFÈVRE" in cell for line in rows[1:] for cell in line)
+    assert any("14/08/1985" in line for line in rows[1:])
+
+    page.goto("/salaries")
+    page.get_by_role("link", name="Déclarer vos effectifs").click()
+    page.wait_for_url("**/salaries/declarations")
+    assert_accessible(page)
+    assert "À saisir" in page.get_by_role("row", name=str(year)).inner_text()
+    page.get_by_role("link", name=f"Saisir votre déclaration {year}").click()
+    page.wait_for_url(f"**/salaries/declarations/{year}")
+    assert_accessible(page)
+    prefilled = int(page.get_by_label("Salariés (hors multi-employeurs) en SI", exact=True).input_value())
+    assert prefilled >= 1  # Amélie, present on 1 January, is counted
+    page.get_by_label("Salariés (hors multi-employeurs) en SI", exact=True).fill(str(prefilled + 1))
+    page.get_by_role("button", name="Confirmer la déclaration").click()
+    assert "Justifiez l'écart" in page.inner_text("main")  # a difference needs its reason
+    assert_accessible(page)
+    page.get_by_label("Justification de l'écart en SI", exact=True).fill("Un saisonnier oublié dans la liste")
+    page.get_by_role("button", name="Confirmer la déclaration").click()
+    page.wait_for_url(f"**/salaries/declarations/{year}")
+    assert f"Votre déclaration des effectifs {year} est confirmée." in page.inner_text(".flash-success")
+    assert "Confirmée" in page.inner_text("main")
+    assert page.get_by_role("button", name="Confirmer la déclaration").count() == 0  # read-only now
+    assert_accessible(page)
+    page.get_by_role("link", name="Imprimer votre déclaration").click()
+    page.wait_for_url(f"**/salaries/declarations/{year}/impression")
+    assert str(prefilled + 1) in page.inner_text("main")
+    assert_accessible(page)
