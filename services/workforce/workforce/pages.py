@@ -22,6 +22,8 @@ pages = Blueprint("workforce_pages", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 
 EDITOR_ROLES = ("admin", "declaration")
+# Who may ask scheduling for a visit (its /rendez-vous/demande rule): the list links there.
+VISIT_REQUESTER_ROLES = ("admin", "convocation")
 DATE_FIELDS = ("birth_date", "hire_date")
 TEXT_FIELDS = ("last_name", "birth_name", "first_names", "sex", "nir", "post", "pcs_code", "contract",
                "sir_justification", "convocation_constraints", "comment")
@@ -67,7 +69,7 @@ def employee_list():
         page=page, pages_count=pages_count, filters=filters, params=filter_params(filters),
         letters=views.letters_present(principal.member_id, filters.status, today),
         can_hire=principal.has_member_role(*EDITOR_ROLES), status_labels=STATUS_LABELS, sort_labels=SORT_LABELS,
-        page_title="Mes salariés")
+        can_request_visit=principal.has_member_role(*VISIT_REQUESTER_ROLES), page_title="Mes salariés")
 
 
 def _date_or_none(raw: str) -> date | None:

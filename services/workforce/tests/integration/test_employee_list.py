@@ -158,3 +158,13 @@ def test_the_demo_loader_hires_through_the_use_case_and_is_idempotent(service):
         assert session.get(Employee, employee_id).nir_masked == "2 55 08 ** *** *** 38"
     [event] = service.events()
     assert event.subject == employee_id
+
+
+def test_the_list_links_each_present_employee_to_a_visit_request_for_users_who_may_ask(service, staffed):
+    client = service.client()
+    page = client.get("/salaries", headers=service.headers(ADMIN)).text
+    for employee_id in staffed:
+        assert f'href="/rendez-vous/demande?salarie={employee_id}"' in page
+    assert "Demander une visite" not in client.get("/salaries", headers=service.headers(READER)).text
+    convocation = make_principal(member_id=COMPANY, roles=("convocation",))
+    assert "Demander une visite" in client.get("/salaries", headers=service.headers(convocation)).text
