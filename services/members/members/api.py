@@ -9,12 +9,14 @@ from portal_common.api import Blueprint
 from portal_common.errors import FieldErrors
 from portal_common.service import portal
 
-from . import services, stepup, views
+from . import identity_links, services, stepup, views
+from .establishments import establishment_rows
 from .changes import DecisionRefused
 from .domain import Registration, RegistrationRejected
 from .models import Address, Contact, Member
 from .schemas import (AddressInSchema, AddressOutSchema, ChangeRequestSchema, ContactInSchema, ContactOutSchema,
-                      DecisionSchema, MandateInSchema, MandateSchema, MemberChangeSchema, MemberCreateSchema,
+                      CentreSchema, DecisionSchema, DocumentSchema, EstablishmentListSchema, HealthTeamSchema,
+                      MandateInSchema, MandateSchema, MemberChangeSchema, MemberCreateSchema,
                       MemberListArgsSchema, MemberSchema, SituationInSchema)
 from .services import Actor, NotFound
 
@@ -260,10 +262,58 @@ class MemberMandate(MethodView):
     @MANDATE_READERS
     @blp.response(200, MandateSchema)
     def delete(self, member_id):
-        """Revoke the active mandate; publishes members.mandate.signed.v1 with status revoked"""
+        """Revoke the active mandate; publishes members.sepa_mandate.revoked.v1"""
         visible_member(member_id)
         try:
             mandate = services.revoke_mandate(portal(), member_id, actor())
         except NotFound:
             abort(404, message="No active mandate.")
         return views.mandate_as_dict(mandate)
+
+
+@blp.route("/members/<string:member_id>/documents")
+class MemberDocuments(MethodView):
+    @member_or_staff()
+    @blp.response(200, DocumentSchema(many=True))
+    def get(self, member_id):
+        """The company's documents space: invoices, convocations, attestations (links to their owner) and
+        the files it deposited"""
+        visible_member(member_id)
+        staff_view = require_principal().is_staff
+        return [views.document_as_dict(d, staff_view=staff_view) for d in views.documents_of(member_id)]
+
+
+@blp.route("/members/<string:member_id>/health-team")
+class MemberHealthTeam(MethodView):
+    @member_or_staff()
+    @blp.response(200, HealthTeamSchema)
+    def get(self, member_id):
+        """The company's centre, médecin, secrétaire, préventeur, infirmier (IDEST) and the service's mailboxes"""
+        visible_member(member_id)
+        return views.health_team(member_id)
+
+
+@blp.route("/centres")
+class Centres(MethodView):
+    @staff()
+    @blp.response(200, CentreSchema(many=True))
+    def get(self):
+        """The service's centres (staff)"""
+        return [views.centre_as_dict(c) for c in views.centres()]
+
+
+@blp.route("/establishments")
+class Establishments(MethodView):
+    @member()
+    @blp.response(200, EstablishmentListSchema)
+    def get(self):
+        """The current company, its establishments (same SIREN) and the companies the user is linked to
+        (an accounting firm's clients), each saying whether the user can switch to it"""
+        principal = require_principal()
+        current = views.get_member(principal.member_id)
+        if current is None:
+            abort(404, message="No current member company.")
+        links = identity_links.member_links(portal(), principal.user_id)
+        linked = views.members_by_id([link["member_id"] for link in links or []])
+        rows = establishment_rows(current, views.same_siren(current), linked, links)
+        return {"complete": links is not None, "items": [vars(row) for row in rows]}

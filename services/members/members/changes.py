@@ -6,7 +6,8 @@ from typing import Any, Iterable
 from .domain import FOUR_EYES_FIELDS
 
 KINDS = {"record": "Fiche adhérent", "address": "Adresse", "contact": "Contact",
-         "situation": "Changement de situation", "mandate": "Mandat de prélèvement SEPA"}
+         "situation": "Changement de situation", "mandate": "Mandat de prélèvement SEPA",
+         "document": "Document déposé", "team": "Équipe santé"}
 ACTIONS = {"create": "Ajout", "update": "Modification", "delete": "Suppression"}
 STATUSES = {"pending": "En attente de validation", "approved": "Validée", "rejected": "Refusée",
             "applied": "Appliquée immédiatement"}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from portal_common.config import BaseSettings, Env, parse_bool
 
+from .team import parse_mailboxes
+
 
 def parse_field_list(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
@@ -21,3 +23,5 @@ class Settings(BaseSettings):
     sepa_creditor_name = Env("MEMBERS_SEPA_CREDITOR_NAME", default="Service de prévention et de santé au travail")
     sepa_step_up = Env("MEMBERS_SEPA_STEP_UP", parse=parse_bool, default=False,
                        help="require the identity's step-up grant before signing a SEPA mandate")
+    service_mailboxes = Env("MEMBERS_SERVICE_MAILBOXES", parse=parse_mailboxes, default=(),
+                            help="the service's mailboxes shown to members: 'Rendez-vous=rdv@…;Facturation=…'")

@@ -12,6 +12,7 @@ from portal_common.service import portal
 from . import services, stepup, views
 from .addressbook import ADDRESS_KINDS, CONTACT_KINDS
 from .applying import address_values, contact_values
+from .documents import MAX_UPLOAD_BYTES
 from .domain import phone_fr
 from .models import Address, Contact
 from .pages import current_member, with_lines
@@ -131,8 +132,11 @@ def situation():
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {name: request.form.get(name, "").strip() for name in ("kind", "effective_date", "comment")}
+        sent = request.files.get("document")
+        attachment = (sent.filename, sent.read(MAX_UPLOAD_BYTES + 1)) if sent and sent.filename else None
         try:
-            services.declare_situation(portal(), record.id, values, Actor.of(require_principal()))
+            services.declare_situation(portal(), record.id, values, Actor.of(require_principal()),
+                                       attachment=attachment)
         except FieldErrors as exc:
             errors = exc.errors
             flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")

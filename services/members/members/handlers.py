@@ -1,15 +1,22 @@
 """Events the members service consumes."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from portal_common.messaging.consumer import Subscription
 from portal_common.messaging.envelope import Envelope
 
+from .documents import invoice_title
 from .models import Member
+from .services import record_produced_document
 
 EMPLOYEE_HIRED = "workforce.employee.hired.v1"
+INVOICE_ISSUED = "billing.invoice.issued.v1"
+CREDIT_NOTE_ISSUED = "billing.credit_note.issued.v1"
+DOCUMENT_PUBLISHED = "scheduling.document.published.v1"
 
 
 def on_employee_hired(session: Session, event: Envelope) -> None:
@@ -18,4 +25,35 @@ def on_employee_hired(session: Session, event: Envelope) -> None:
                     .values(employees_followed=Member.employees_followed + 1))
 
 
-SUBSCRIPTIONS = [Subscription("members.headcount", {EMPLOYEE_HIRED: on_employee_hired})]
+def on_invoice_issued(session: Session, event: Envelope) -> None:
+    """An invoice or credit note in the company's documents space, its PDF served by billing."""
+    data = event.data
+    kind, title = invoice_title(data["number"], data["kind"])
+    record_produced_document(session, source="billing", source_id=data["invoice_id"], member_id=data["member_id"],
+                             kind=kind, title=title, issued_on=date.fromisoformat(data["issued_on"]),
+                             download_path=data.get("download_path") or f"/factures/{data['invoice_id']}/pdf")
+
+
+def on_credit_note_issued(session: Session, event: Envelope) -> None:
+    """A credit note (avoir), its PDF served by billing; listed once even if its invoice event came too."""
+    data = event.data
+    kind, title = invoice_title(data["number"], "avoir")
+    record_produced_document(session, source="billing", source_id=data["credit_note_id"],
+                             member_id=data["member_id"], kind=kind, title=title,
+                             issued_on=date.fromisoformat(data["issued_on"]),
+                             download_path=data.get("download_path") or f"/factures/{data['credit_note_id']}/pdf")
+
+
+def on_document_published(session: Session, event: Envelope) -> None:
+    """An attestation, an avis or a convocation scheduling published for the employer, served by scheduling."""
+    data = event.data
+    record_produced_document(session, source="scheduling", source_id=data["document_id"],
+                             member_id=data["member_id"], kind=data["kind"], title=data["title"],
+                             issued_on=date.fromisoformat(data["issued_on"]), download_path=data["download_path"])
+
+
+SUBSCRIPTIONS = [
+    Subscription("members.headcount", {EMPLOYEE_HIRED: on_employee_hired}),
+    Subscription("members.documents", {INVOICE_ISSUED: on_invoice_issued, CREDIT_NOTE_ISSUED: on_credit_note_issued,
+                                       DOCUMENT_PUBLISHED: on_document_published}),
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
@@ -43,6 +43,9 @@ class Member(Base):
     employees_followed: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The n° télédéclarant: encrypted (for the welcome letter) and as a keyed digest (published to identity).
+    declarant_code_encrypted: Mapped[str | None] = mapped_column(Text)
+    declarant_code_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class Address(Base):
@@ -113,4 +116,62 @@ class SepaMandate(Base):
     signed_by: Mapped[str] = mapped_column(String(100))
     revoked_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Centre(Base):
+    """A centre of the service, where the companies' employees are seen."""
+
+    __tablename__ = "centre"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(5))
+    city: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HealthTeam(Base):
+    """The centre and the people of the service assigned to a company (by staff)."""
+
+    __tablename__ = "health_team"
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    centre_id: Mapped[str | None] = mapped_column(ForeignKey("centre.id"), index=True)
+    doctor: Mapped[str | None] = mapped_column(String(200))
+    secretary: Mapped[str | None] = mapped_column(String(200))
+    secretary_phone: Mapped[str | None] = mapped_column(String(20))
+    secretary_email: Mapped[str | None] = mapped_column(String(254))
+    preventer: Mapped[str | None] = mapped_column(String(200))
+    preventer_email: Mapped[str | None] = mapped_column(String(254))
+    nurse: Mapped[str | None] = mapped_column(String(200))
+    updated_by_name: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Document(Base):
+    """One entry of a company's documents space: produced by another service (a link to its owner, learnt
+    from its event) or uploaded by the company (the file under the data directory, never the web root)."""
+
+    __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("source", "source_id", name="uq_document_source_source_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("member.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # billing, scheduling, upload
+    source_id: Mapped[str] = mapped_column(String(36))  # the owner's id (the document's own for uploads)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    issued_on: Mapped[date] = mapped_column(Date)
+    download_path: Mapped[str | None] = mapped_column(String(200))  # served by the owner
+    filename: Mapped[str | None] = mapped_column(String(200))  # uploads only
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    uploaded_by: Mapped[str | None] = mapped_column(String(100))
+    uploaded_by_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -12,9 +12,10 @@ from portal_common.errors import FieldErrors
 from portal_common.service import portal
 from portal_common.validators import siren_of, vat_number_for
 
-from . import services, views
+from . import identity_links, letters, services, views
 from .domain import MEMBER_FIELDS, RECORD_FIELDS, STAFF_ONLY_FIELDS, Registration, RegistrationRejected, phone_fr
 from .models import Member
+from .establishments import RELATION_LABELS, establishment_rows
 from .naf import naf_label
 from .services import Actor
 
@@ -55,7 +56,9 @@ def render_record(record: Member, *, staff_view: bool):
         pending=with_lines([r for r in requests if r.status == "pending"]),
         rejected=with_lines([r for r in requests if r.status == "rejected" and r.decided_at >= since]),
         history=with_lines(requests) if staff_view else None, mandate=views.current_mandate(record.id),
+        team=views.health_team(record.id), establishments=views.same_siren(record) if staff_view else None,
         can_edit=staff_view or principal.has_member_role("admin"),
+        can_manage_codes=bool(principal.staff_roles & {"secretariat", "administration"}),
         page_title=record.name if staff_view else "Mon entreprise")
 
 
@@ -169,8 +172,9 @@ def registry():
         except RegistrationRejected as exc:
             errors.update(exc.errors)
         else:
-            flash(f"Adhérent {created.name} enregistré sous le n° {created.member_number}.", "success")
-            return redirect("/gestion/adherents")
+            flash(f"Adhérent {created.name} enregistré sous le n° {created.member_number}. Imprimez sa lettre de "
+                  "bienvenue (code adhérent et n° télédéclarant) et envoyez-la-lui.", "success")
+            return redirect(f"/gestion/adherents/{created.id}")
         if errors:
             flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
     query = request.args.get("q", "").strip()[:100]
@@ -178,3 +182,91 @@ def registry():
     return render_template("members/registry.html", members=views.list_members(query or None), query=query,
                            errors=errors, values=values, pending_count=len(views.pending_requests()),
                            page_title="Gestion des adhérents"), status
+
+
+def _pdf(content: bytes, filename: str):
+    from flask import Response
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@pages.get("/gestion/adherents/<string:member_id>/lettre-bienvenue")
+@staff("secretariat", "administration")
+def welcome_letter(member_id: str):
+    """The welcome letter with the code adhérent and the n° télédéclarant (staff print it and post it)."""
+    record = staff_member(member_id)
+    code = services.declarant_code(portal(), record)
+    if code is None:
+        abort(404)
+    settings = portal().settings
+    content = letters.welcome_letter(letters.WelcomeLetter(
+        service_name=settings.sepa_creditor_name, company_name=record.name,
+        address_lines=tuple(x for x in (record.address_line1, record.address_line2,
+                                        f"{record.postal_code} {record.city}") if x),
+        member_number=record.member_number, declarant_code=code, adhesion_date=record.adhesion_date,
+        portal_url=settings.public_url))
+    return _pdf(content, f"lettre-bienvenue-{record.member_number}.pdf")
+
+
+@pages.post("/gestion/adherents/<string:member_id>/nouveau-code")
+@staff("secretariat", "administration")
+def renew_code(member_id: str):
+    """A new n° télédéclarant when the letter is lost: the old one stops working."""
+    staff_member(member_id)
+    services.renew_declarant_code(portal(), member_id, Actor.of(require_principal()))
+    flash("Un nouveau n° télédéclarant a été attribué : imprimez la nouvelle lettre de bienvenue et envoyez-la "
+          "à l'adhérent. L'ancien n'est plus valable.", "success")
+    return redirect(f"/gestion/adherents/{member_id}")
+
+
+def mandate_document(record: Member, mandate) -> bytes:
+    settings = portal().settings
+    status = {"active": "actif", "pending": "en attente de validation", "revoked": "révoqué",
+              "rejected": "refusé"}.get(mandate.status, mandate.status)
+    return letters.mandate_pdf(letters.MandateDocument(
+        creditor_name=settings.sepa_creditor_name, creditor_id=settings.sepa_creditor_id,
+        reference=mandate.reference, debtor_name=record.name,
+        debtor_address=tuple(x for x in (record.address_line1, record.address_line2,
+                                         f"{record.postal_code} {record.city}") if x),
+        holder=mandate.holder, iban_masked=mandate.iban_masked, bic=mandate.bic, signed_on=mandate.signed_on,
+        status_label=status, revoked_on=mandate.revoked_on))
+
+
+@pages.get("/adherent/prelevement/mandat.pdf")
+@member("admin", "billing")
+def mandate_pdf():
+    """The company's current mandate (active or pending) as a PDF, the IBAN masked."""
+    record = current_member()
+    mandate = views.current_mandate(record.id)
+    if mandate is None:
+        abort(404)
+    return _pdf(mandate_document(record, mandate), f"mandat-sepa-{mandate.reference}.pdf")
+
+
+@pages.get("/gestion/adherents/<string:member_id>/mandat.pdf")
+@staff()
+def staff_mandate_pdf(member_id: str):
+    record = staff_member(member_id)
+    mandate = views.current_mandate(record.id)
+    if mandate is None:
+        abort(404)
+    return _pdf(mandate_document(record, mandate), f"mandat-sepa-{mandate.reference}.pdf")
+
+
+def establishments_of(record: Member) -> tuple[list, bool]:
+    """(rows, whether identity answered) for the current user, from the current company."""
+    principal = require_principal()
+    links = identity_links.member_links(portal(), principal.user_id)
+    linked = views.members_by_id([link["member_id"] for link in links or []])
+    return establishment_rows(record, views.same_siren(record), linked, links), links is not None
+
+
+@pages.get("/adherent/etablissements")
+@member()
+def establishments():
+    """Head office: its establishments; accounting firm: its clients — one list, a switch button each."""
+    record = current_member()
+    rows, complete = establishments_of(record)
+    return render_template("members/establishments.html", member=record, rows=rows, complete=complete,
+                           relations=RELATION_LABELS, statuses=views.labels()["member_statuses"],
+                           page_title="Mes établissements et entreprises")

@@ -161,3 +161,58 @@ class MandateSchema(Schema):
     status = fields.String(required=True, metadata={"description": "pending, active, revoked"})
     signed_on = fields.Date(required=True)
     revoked_on = fields.Date(allow_none=True)
+
+
+class DocumentSchema(Schema):
+    id = fields.String(required=True)
+    source = fields.String(required=True, metadata={"description": "billing, scheduling or upload"})
+    kind = fields.String(required=True)
+    kind_label = fields.String(required=True)
+    title = fields.String(required=True)
+    issued_on = fields.Date(required=True)
+    url = fields.String(required=True, metadata={"description": "portal path, served by the document's owner"})
+    filename = fields.String(allow_none=True)
+    content_type = fields.String(allow_none=True)
+    size_bytes = fields.Integer(allow_none=True)
+    uploaded_by_name = fields.String(allow_none=True)
+
+
+class CentreSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    address = fields.Nested(AddressSchema, required=True)
+    phone = fields.String(allow_none=True, metadata={"description": "E.164"})
+    email = fields.String(allow_none=True)
+
+
+class MailboxSchema(Schema):
+    label = fields.String(required=True)
+    email = fields.String(required=True)
+
+
+class HealthTeamSchema(Schema):
+    centre = fields.Nested(CentreSchema, allow_none=True)
+    doctor = fields.String(allow_none=True)
+    secretary = fields.String(allow_none=True)
+    secretary_phone = fields.String(allow_none=True, metadata={"description": "E.164"})
+    secretary_email = fields.String(allow_none=True)
+    preventer = fields.String(allow_none=True)
+    preventer_email = fields.String(allow_none=True)
+    nurse = fields.String(allow_none=True, metadata={"description": "infirmier en santé au travail (IDEST)"})
+    mailboxes = fields.List(fields.Nested(MailboxSchema), required=True)
+
+
+class EstablishmentSchema(Schema):
+    member_id = fields.String(required=True)
+    member_number = fields.String(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True)
+    relations = fields.List(fields.String(), required=True,
+                            metadata={"description": "current, same_siren, member, delegate"})
+    can_switch = fields.Boolean(required=True)
+
+
+class EstablishmentListSchema(Schema):
+    complete = fields.Boolean(required=True, metadata={
+        "description": "false when identity did not answer: only the establishments of the same SIREN are listed"})
+    items = fields.List(fields.Nested(EstablishmentSchema), required=True)

@@ -1,11 +1,15 @@
 """Use cases of the members service: the only place that commits."""
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from portal_common.clock import utcnow
 from portal_common.errors import FieldErrors
@@ -14,15 +18,18 @@ from portal_common.service import Portal
 
 from . import events
 from .addressbook import EntryRejected, check_address, check_contact
-from .applying import (address_values, apply_change, contact_values, current_values, mandate_event,
-                       next_mandate_version, record_values, registered_event)
+from .applying import (address_values, apply_change, contact_values, centre_values, current_values,
+                       mandate_revoked_event, member_snapshot, next_mandate_version, record_values, registered_event)
 from .changes import DecisionRefused, check_decision, entry_needs_validation, is_stale, split_record_change
 from .crypto import FieldCipher, cipher_from_settings
+from .declarant import code_digest, generate_code, normalise_code
 from .domain import Registration, check_record_change, check_registration, next_member_number, today
-from .models import Address, ChangeRequest, Contact, Member, SepaMandate
+from .documents import Upload, check_upload
+from .models import Address, Centre, ChangeRequest, Contact, Document, HealthTeam, Member, SepaMandate
 from .naf import NAF_VERSION
 from .sepa import check_mandate, mandate_reference, masked_iban
 from .situations import check_situation
+from .team import TEAM_FIELDS, check_centre, check_team
 
 
 @dataclass(frozen=True)
@@ -61,8 +68,12 @@ def _record_all(tx: Any, member_id: str, found: list[tuple[str, dict]]) -> None:
 
 
 def register_member(portal: Portal, registration: Registration, *, member_id: str | None = None,
-                    member_number: str | None = None, actor: Actor = SYSTEM) -> Member:
-    """Staff register a member company; everyone else learns it from the event."""
+                    member_number: str | None = None, actor: Actor = SYSTEM,
+                    declarant_code: str | None = None) -> Member:
+    """Staff register a member company; everyone else learns it from the event.
+
+    A n° télédéclarant is generated (or given, for the demo data): kept encrypted for the welcome letter, and
+    published only as a keyed digest."""
     with portal.uow() as tx:
         taken = tx.session.scalar(select(Member.id).where(Member.siret == registration.siret.replace(" ", "")))
         reg = check_registration(registration, siret_taken=taken is not None)
@@ -76,6 +87,7 @@ def register_member(portal: Portal, registration: Registration, *, member_id: st
             city=reg.city, email=reg.email, phone=reg.phone, billing_email=reg.billing_email,
             adhesion_date=reg.adhesion_date, employees_followed=0, version=1, created_at=utcnow(),
         )
+        set_declarant_code(portal, member, declarant_code or generate_code())
         tx.session.add(member)
         tx.session.flush()  # the member row first: the address and the audit entry refer to it
         tx.session.add(Address(id=str(uuid.uuid4()), member_id=member.id, kind="principale",
@@ -84,6 +96,36 @@ def register_member(portal: Portal, registration: Registration, *, member_id: st
         tx.session.flush()
         tx.session.add(_new_request(member.id, "record", "create", {}, record_values(member), actor, pending=False))
         tx.record(events.MEMBER_REGISTERED, subject=member.id, member_id=member.id, data=registered_event(member))
+        tx.commit()
+        return member
+
+
+def set_declarant_code(portal: Portal, member: Member, code: str) -> None:
+    code = normalise_code(code)
+    member.declarant_code_encrypted = iban_cipher(portal).encrypt(code, context=f"declarant:{member.id}")
+    member.declarant_code_digest = code_digest(portal.settings.internal_key, code)
+
+
+def declarant_code(portal: Portal, member: Member) -> str | None:
+    """The clear code, for the welcome letter only (never a page, a log or an event)."""
+    if not member.declarant_code_encrypted:
+        return None
+    return iban_cipher(portal).decrypt(member.declarant_code_encrypted, context=f"declarant:{member.id}")
+
+
+def renew_declarant_code(portal: Portal, member_id: str, actor: Actor) -> Member:
+    """A new n° télédéclarant (the old letter was lost): audited, the new digest published."""
+    with portal.uow() as tx:
+        member = tx.session.get(Member, member_id, with_for_update=True)
+        if member is None:
+            raise NotFound(member_id)
+        set_declarant_code(portal, member, generate_code())
+        member.version += 1
+        tx.session.flush()
+        tx.session.add(_new_request(member_id, "record", "update", {"declarant_code": "ancien"},
+                                    {"declarant_code": "nouveau"}, actor, pending=False))
+        tx.record(events.MEMBER_UPDATED, subject=member_id, member_id=member_id,
+                  data=member_snapshot(tx.session, member))
         tx.commit()
         return member
 
@@ -155,21 +197,46 @@ def change_entry(portal: Portal, member_id: str, kind: str, action: str, actor: 
         return request
 
 
-def declare_situation(portal: Portal, member_id: str, data: dict[str, Any], actor: Actor) -> ChangeRequest:
-    """A change of situation, processed by staff; billing and workforce react to the event."""
+def declare_situation(portal: Portal, member_id: str, data: dict[str, Any], actor: Actor, *,
+                      attachment: tuple[str | None, bytes] | None = None) -> ChangeRequest:
+    """A change of situation, processed by staff; billing and workforce react to the event.
+
+    `attachment` (file name, content): the optional supporting document (a Kbis, a court decision), kept in the
+    company's documents space."""
+    errors: dict[str, str] = {}
+    try:
+        after = check_situation(data, today())
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    upload = None
+    if attachment is not None:
+        try:
+            upload = check_upload({"kind": "justificatif_situation"}, attachment[0], attachment[1], today())
+        except FieldErrors as exc:
+            errors["document"] = exc.errors.get("file", "Ce fichier n'est pas accepté.")
+    if errors:
+        raise FieldErrors(errors)
     with portal.uow() as tx:
         member = tx.session.get(Member, member_id, with_for_update=True)
         if member is None:
             raise NotFound(member_id)
-        after = check_situation(data, today())
+        path = None
+        if upload is not None:
+            assert attachment is not None
+            path = _add_upload(tx, portal, member_id, upload, attachment[1], actor)
+            after = {**after, "document": upload.filename}
         before = {"kind": member.situation,
                   "effective_date": member.situation_date.isoformat() if member.situation_date else None}
         pending = entry_needs_validation("situation", by_staff=actor.is_staff, immediate=())
-        request = _new_request(member_id, "situation", "create", before, after, actor, pending=pending)
+        request = _new_request(member_id, "situation", "create", before, after, actor, pending=pending,
+                               target_id=path.name if path is not None else None)
         tx.session.add(request)
         if not pending:
             _record_all(tx, member_id, apply_change(tx.session, request))
-        tx.commit()
+        if path is not None:
+            _commit_with_file(tx, path)
+        else:
+            tx.commit()
         return request
 
 
@@ -193,7 +260,8 @@ def decide(portal: Portal, request_id: str, actor: Actor, *, approve: bool, reas
         request.decided_by, request.decided_by_name, request.decided_at = actor.user_id, actor.name, utcnow()
         request.reason = reason
         if approve:
-            _record_all(tx, request.member_id, apply_change(tx.session, request))
+            _record_all(tx, request.member_id, apply_change(tx.session, request,
+                                                            creditor_id=portal.settings.sepa_creditor_id))
         elif request.kind == "mandate" and request.target_id:
             mandate = tx.session.get(SepaMandate, request.target_id)
             if mandate is not None and mandate.status == "pending":
@@ -251,6 +319,163 @@ def revoke_mandate(portal: Portal, member_id: str, actor: Actor) -> SepaMandate:
         mandate.version = next_mandate_version(tx.session, member_id)
         tx.session.add(_new_request(member_id, "mandate", "delete", {"reference": mandate.reference}, {}, actor,
                                     target_id=mandate.id, pending=False))
-        _record_all(tx, member_id, [mandate_event(mandate)])
+        _record_all(tx, member_id, [mandate_revoked_event(mandate)])
         tx.commit()
         return mandate
+
+
+# --- documents space --------------------------------------------------------------------------------------
+
+def upload_dir(portal: Portal) -> Path:
+    """Outside the web root: the service's data directory (PORTAL_DATA_DIR/members/uploads)."""
+    return Path(portal.settings.data_dir).resolve() / "members" / "uploads"
+
+
+def document_path(portal: Portal, document: Document) -> Path:
+    return upload_dir(portal) / document.member_id / document.id
+
+
+def _add_upload(tx: Any, portal: Portal, member_id: str, upload: Upload, content: bytes, actor: Actor) -> Path:
+    """The document row, its audit entry and its file (written now: the caller commits, or removes it)."""
+    document_id = str(uuid.uuid4())
+    document = Document(
+        id=document_id, member_id=member_id, source="upload", source_id=document_id, kind=upload.kind,
+        title=upload.title, issued_on=upload.issued_on, download_path=None, filename=upload.filename,
+        content_type=upload.file_type.content_type, size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), uploaded_by=actor.user_id, uploaded_by_name=actor.name,
+        created_at=utcnow())
+    tx.session.add(document)
+    tx.session.add(_new_request(member_id, "document", "create", {},
+                                {"title": upload.title, "filename": upload.filename}, actor,
+                                target_id=document_id, pending=False))
+    path = document_path(portal, document)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = path.with_suffix(".part")
+    try:
+        partial.write_bytes(content)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _commit_with_file(tx: Any, path: Path) -> None:
+    try:
+        tx.commit()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def upload_document(portal: Portal, member_id: str, data: dict[str, Any], filename: str | None,
+                    content: bytes | None, actor: Actor) -> Document:
+    """A file the company deposits (e.g. its DUERP): checked by content, stored outside the web root, audited."""
+    upload = check_upload(data, filename, content, today())
+    assert content is not None
+    with portal.uow() as tx:
+        if tx.session.get(Member, member_id) is None:
+            raise NotFound(member_id)
+        path = _add_upload(tx, portal, member_id, upload, content, actor)
+        _commit_with_file(tx, path)
+        return tx.session.get(Document, path.name)
+
+
+def delete_document(portal: Portal, member_id: str, document_id: str, actor: Actor) -> None:
+    """Only files the company deposited can be removed (the others belong to their service)."""
+    with portal.uow() as tx:
+        document = tx.session.get(Document, document_id, with_for_update=True)
+        if document is None or document.member_id != member_id or document.source != "upload":
+            raise NotFound(document_id)
+        path = document_path(portal, document)
+        tx.session.add(_new_request(member_id, "document", "delete",
+                                    {"title": document.title, "filename": document.filename}, {}, actor,
+                                    target_id=document_id, pending=False))
+        tx.session.delete(document)
+        tx.commit()
+    path.unlink(missing_ok=True)
+
+
+def record_produced_document(session: Session, *, source: str, source_id: str, member_id: str, kind: str,
+                             title: str, issued_on: date, download_path: str) -> None:
+    """A document another service produced for a company, learnt from its event (idempotent, no commit:
+    the consumer's transaction)."""
+    if session.get(Member, member_id) is None:
+        return  # a company this service does not know (yet): nothing to list
+    existing = session.scalar(select(Document).where(Document.source == source, Document.source_id == source_id))
+    if existing is None:
+        session.add(Document(id=str(uuid.uuid4()), member_id=member_id, source=source, source_id=source_id,
+                             kind=kind, title=title, issued_on=issued_on, download_path=download_path,
+                             created_at=utcnow()))
+    else:
+        existing.kind, existing.title, existing.issued_on = kind, title, issued_on
+        existing.download_path = download_path
+
+
+# --- health team and centres ------------------------------------------------------------------------------
+
+def _publish_snapshot(tx: Any, member: Member) -> None:
+    member.version += 1
+    tx.session.flush()
+    tx.record(events.MEMBER_UPDATED, subject=member.id, member_id=member.id,
+              data=member_snapshot(tx.session, member))
+
+
+def save_centre(portal: Portal, centre_id: str | None, data: dict[str, Any], *, new_id: str | None = None) -> Centre:
+    """Create (centre_id None) or change a centre; the companies it follows get a new snapshot (scheduling
+    prints it)."""
+    values = check_centre(data)
+    with portal.uow() as tx:
+        if centre_id is None:
+            centre = Centre(id=new_id or str(uuid.uuid4()), created_at=utcnow(), **values)
+            tx.session.add(centre)
+        else:
+            centre = tx.session.get(Centre, centre_id, with_for_update=True)
+            if centre is None:
+                raise NotFound(centre_id)
+            changed = centre_values(centre) != values
+            for name, value in values.items():
+                setattr(centre, name, value)
+            if changed:
+                tx.session.flush()
+                followed = tx.session.scalars(select(Member).join(HealthTeam, HealthTeam.member_id == Member.id)
+                                              .where(HealthTeam.centre_id == centre_id).with_for_update())
+                for member in followed:
+                    _publish_snapshot(tx, member)
+        tx.commit()
+        return centre
+
+
+def team_values(team: HealthTeam | None) -> dict[str, Any]:
+    return {name: getattr(team, name) if team is not None else None for name in TEAM_FIELDS}
+
+
+def assign_team(portal: Portal, member_id: str, data: dict[str, Any], actor: Actor) -> HealthTeam:
+    """Staff assign the centre and the people following a company: audited; a new centre is published."""
+    with portal.uow() as tx:
+        member = tx.session.get(Member, member_id, with_for_update=True)
+        if member is None:
+            raise NotFound(member_id)
+        centre_id = str(data.get("centre_id") or "").strip()
+        values = check_team(data, centre_exists=bool(centre_id) and tx.session.get(Centre, centre_id) is not None)
+        team = tx.session.get(HealthTeam, member_id)
+        before = team_values(team)
+        if team is None:
+            team = HealthTeam(member_id=member_id)
+            tx.session.add(team)
+        for name, value in values.items():
+            setattr(team, name, value)
+        team.updated_by_name, team.updated_at = actor.name, utcnow()
+        changed = {k: v for k, v in values.items() if before[k] != v}
+        if changed:
+            def shown(name: str, value: Any) -> tuple[str, Any]:  # the audit names the centre, not its id
+                if name != "centre_id":
+                    return name, value
+                centre = tx.session.get(Centre, value) if value else None
+                return "centre", centre.name if centre is not None else None
+            tx.session.add(_new_request(member_id, "team", "update", dict(shown(k, before[k]) for k in changed),
+                                        dict(shown(k, v) for k, v in changed.items()), actor, pending=False))
+        if "centre_id" in changed:
+            _publish_snapshot(tx, member)
+        tx.commit()
+        return team

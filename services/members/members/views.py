@@ -11,9 +11,11 @@ from portal_common.service import portal
 from .addressbook import ADDRESS_KINDS, CONTACT_KINDS
 from .changes import ACTIONS, KINDS, STATUSES
 from .domain import STATUSES as MEMBER_STATUSES, phone_fr
-from .models import Address, ChangeRequest, Contact, Member, SepaMandate
+from .documents import KIND_LABELS
+from .models import Address, Centre, ChangeRequest, Contact, Document, HealthTeam, Member, SepaMandate
 from .naf import VERSION_LABELS, naf_label
 from .situations import SITUATION_KINDS
+from .team import TEAM_LABELS, centre_address
 
 FIELD_LABELS = {
     "name": "Raison sociale", "siret": "SIRET", "member_number": "N° adhérent", "adhesion_date": "Date d'adhésion",
@@ -23,9 +25,10 @@ FIELD_LABELS = {
     "postal_code": "Code postal", "city": "Commune", "valid_from": "Valide à partir du",
     "valid_to": "Valide jusqu'au", "function": "Fonction", "effective_date": "Date d'effet",
     "comment": "Commentaire", "reference": "Référence unique du mandat (RUM)", "iban": "IBAN", "bic": "BIC",
-    "holder": "Titulaire du compte",
+    "holder": "Titulaire du compte", "declarant_code": "N° télédéclarant",
+    "title": "Titre", "filename": "Fichier", "document": "Justificatif joint", "centre": "Centre", **TEAM_LABELS,
 }
-PHONE_FIELDS = {"phone", "mobile", "fax"}
+PHONE_FIELDS = {"phone", "mobile", "fax", "secretary_phone"}
 
 
 def member_as_dict(member: Member) -> dict:
@@ -140,3 +143,67 @@ def mandate_as_dict(mandate: SepaMandate) -> dict:
     return {"reference": mandate.reference, "creditor_id": portal().settings.sepa_creditor_id,
             "iban_masked": mandate.iban_masked, "bic": mandate.bic, "holder": mandate.holder, "email": mandate.email,
             "status": mandate.status, "signed_on": mandate.signed_on, "revoked_on": mandate.revoked_on}
+
+
+def documents_of(member_id: str) -> list[Document]:
+    """The company's documents space, newest first: produced by the other services and deposited."""
+    return list(portal().db.session.scalars(select(Document).where(Document.member_id == member_id)
+                                            .order_by(Document.issued_on.desc(), Document.created_at.desc())
+                                            .limit(1000)))
+
+
+def document_of(member_id: str, document_id: str) -> Document | None:
+    """A document of this company only: another company's id is simply not found."""
+    document = portal().db.session.get(Document, document_id)
+    return document if document is not None and document.member_id == member_id else None
+
+
+def document_as_dict(document: Document, *, staff_view: bool = False) -> dict:
+    if document.source == "upload":
+        base = f"/gestion/adherents/{document.member_id}/documents" if staff_view else "/adherent/documents"
+        url = f"{base}/{document.id}/fichier"
+    else:
+        url = document.download_path
+    return {"id": document.id, "source": document.source, "kind": document.kind,
+            "kind_label": KIND_LABELS.get(document.kind, document.kind), "title": document.title,
+            "issued_on": document.issued_on, "url": url, "filename": document.filename,
+            "content_type": document.content_type, "size_bytes": document.size_bytes,
+            "uploaded_by_name": document.uploaded_by_name}
+
+
+def centres() -> list[Centre]:
+    return list(portal().db.session.scalars(select(Centre).order_by(Centre.name)))
+
+
+def centre_as_dict(centre: Centre) -> dict:
+    return {"id": centre.id, "name": centre.name,
+            "address": {"line1": centre.line1, "line2": centre.line2, "postal_code": centre.postal_code,
+                        "city": centre.city},
+            "address_line": centre_address({"line1": centre.line1, "line2": centre.line2,
+                                            "postal_code": centre.postal_code, "city": centre.city}),
+            "phone": centre.phone, "email": centre.email}
+
+
+def health_team(member_id: str) -> dict:
+    """The centre, the people following the company and the service's mailboxes, as shown to the member."""
+    session = portal().db.session
+    team = session.get(HealthTeam, member_id)
+    centre = session.get(Centre, team.centre_id) if team is not None and team.centre_id else None
+    people = {name: getattr(team, name) if team is not None else None
+              for name in ("doctor", "secretary", "secretary_phone", "secretary_email", "preventer",
+                           "preventer_email", "nurse")}
+    return {"centre": centre_as_dict(centre) if centre is not None else None, **people,
+            "mailboxes": [{"label": label, "email": email} for label, email in portal().settings.service_mailboxes]}
+
+
+def same_siren(member: Member) -> list[Member]:
+    """The other establishments of the same company (their SIRET starts with the same SIREN)."""
+    return list(portal().db.session.scalars(select(Member).where(
+        Member.siret.like(f"{member.siret[:9]}%"), Member.id != member.id).order_by(Member.member_number)
+        .limit(500)))
+
+
+def members_by_id(ids: list[str]) -> list[Member]:
+    if not ids:
+        return []
+    return list(portal().db.session.scalars(select(Member).where(Member.id.in_(ids[:500]))))

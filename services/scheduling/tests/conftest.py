@@ -49,7 +49,7 @@ def directory(deliver):
            "keller": "2d7a0b2c-5e3f-4cab-b3d4-8f9e0a1b2c34"}
     deliver("members.member.registered.v1", member_id=ids["member_a"])
     deliver("members.member.registered.v1", member_id=ids["member_b"], member_number="1000002", siret="35600000009075",
-            name="Garage Keller")
+            name="Garage Keller", email=None)
     deliver("workforce.employee.hired.v1", employee_id=ids["dupont"], member_id=ids["member_a"], last_name="MARTIN",
             birth_name="DUPONT", first_names="Marie Claire", birth_date="1985-08-14")
     deliver("workforce.employee.hired.v1", employee_id=ids["bernard"], member_id=ids["member_a"],

@@ -18,7 +18,13 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Mes salariés", "/salaries", "member"),
     NavItem("Mes rendez-vous", "/rendez-vous", "member"),
     NavItem("Mes factures", "/factures", "member"),
+    NavItem("Mes documents", "/adherent/documents", "member"),
     NavItem("Gestion des adhérents", "/gestion/adherents", "staff"),
+    NavItem("Déclarations des effectifs", "/gestion/salaries/campagnes", "staff"),
+    NavItem("Gestion des rendez-vous", "/gestion/rendez-vous", "staff"),
+    NavItem("Journal de sécurité", "/compte/journal-securite", "staff"),
+    NavItem("Facturation de la campagne", "/gestion/factures/campagne", "staff"),
+    NavItem("Prélèvements SEPA", "/gestion/factures/prelevements", "staff"),
 )
 
 

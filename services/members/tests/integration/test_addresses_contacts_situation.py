@@ -38,6 +38,11 @@ def test_a_member_edits_an_address_on_the_page_staff_approve_it_and_the_member_s
     [event] = [e for e in service.events() if e.type == "members.member.updated.v1"]
     catalogue.validate(event)
     assert event.data["address"]["line1"] == "5 avenue de Colmar"
+    [changed] = [e for e in service.events() if e.type == "members.address.changed.v1"]
+    catalogue.validate(changed)
+    assert (changed.data["address_id"], changed.data["action"], changed.data["kind"]) == (main["id"], "updated",
+                                                                                         "principale")
+    assert (changed.data["line1"], changed.data["valid_from"]) == ("5 avenue de Colmar", "2024-01-01")
 
 
 def test_the_main_address_cannot_be_removed_and_addresses_are_dated_by_type(service, companies, people):
@@ -81,6 +86,13 @@ def test_contacts_are_typed_and_the_update_event_carries_them_with_the_convocati
     removal = client.delete(f"{API}/members/{company_a}/contacts/{contact['id']}", headers=admin).json
     client.post(f"{API}/change-requests/{removal['id']}/approve", json={}, headers=staff)
     assert client.get(f"{API}/members/{company_a}/contacts", headers=admin).json == []
+    added, removed = [e for e in service.events() if e.type == "members.contact.changed.v1"]
+    for event in (added, removed):
+        catalogue.validate(event)
+        assert (event.data["contact_id"], event.data["kind"]) == (contact["id"], "contact_convocation")
+        assert (event.data["function"], event.data["phone"]) == ("Assistante RH", "+33612345678")
+    assert (added.data["action"], removed.data["action"]) == ("created", "removed")
+    assert removed.data["version"] > added.data["version"]
 
 
 def test_a_situation_change_is_processed_by_staff_and_published_for_billing_and_workforce(service, companies,
@@ -103,3 +115,35 @@ def test_a_situation_change_is_processed_by_staff_and_published_for_billing_and_
     catalogue.validate(event)
     assert (event.data["kind"], event.data["effective_date"]) == ("cessation_activite", effective)
     assert "Cessation d&#39;activité depuis le" in client.get("/adherent", headers=admin).text
+
+
+def test_a_situation_change_may_carry_a_supporting_document_checked_like_any_upload(service, companies, people,
+                                                                                    token, tmp_path,
+                                                                                    monkeypatch):
+    import io
+
+    from members.domain import today
+
+    company_a, _ = companies
+    monkeypatch.setattr(service.portal.settings, "data_dir", tmp_path)
+    client = service.client()
+    admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
+    csrf = token(client, "/adherent/situation", admin)
+    form = {"csrf_token": csrf, "kind": "liquidation_judiciaire", "effective_date": today().isoformat()}
+    refused = client.post("/adherent/situation", headers=admin, content_type="multipart/form-data",
+                          data=dict(form, document=(io.BytesIO(b"MZ\x90\x00"), "jugement.exe")))
+    assert refused.status_code == 422 and "n&#39;est pas accepté" in refused.text
+    assert client.get(f"{API}/change-requests", headers=staff).json == []
+    sent = client.post("/adherent/situation", headers=admin, content_type="multipart/form-data",
+                       data=dict(form, document=(io.BytesIO(b"%PDF-1.4 jugement"), "jugement.pdf")))
+    assert sent.status_code == 302
+    [pending] = client.get(f"{API}/change-requests", headers=staff).json
+    assert pending["after"]["document"] == "jugement.pdf"
+    assert "Justificatif joint" in client.get("/gestion/adherents/demandes", headers=staff).text
+    [document] = client.get(f"{API}/members/{company_a}/documents", headers=staff).json
+    assert document["kind_label"] == "Justificatif de changement de situation"
+    assert client.get(document["url"], headers=staff).data == b"%PDF-1.4 jugement"
+    client.post(f"{API}/change-requests/{pending['id']}/approve", json={}, headers=staff)
+    [event] = [e for e in service.events() if e.type == "members.situation.changed.v1"]
+    catalogue.validate(event)
+    assert event.data["kind"] == "liquidation_judiciaire"

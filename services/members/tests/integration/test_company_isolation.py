@@ -44,6 +44,8 @@ def test_company_a_gets_404_on_every_endpoint_with_company_b_ids_and_nothing_cha
         client.post(f"{API}/members/{company_b}/sepa-mandate", headers=a, json={
             "iban": "FR7630006000011234567890189", "holder": "x", "email": "a@b.fr", "consent": True}),
         client.delete(f"{API}/members/{company_b}/sepa-mandate", headers=a),
+        client.get(f"{API}/members/{company_b}/documents", headers=a),
+        client.get(f"{API}/members/{company_b}/health-team", headers=a),
     ]
     assert [r.status_code for r in attempts] == [404] * len(attempts)
     csrf = token(client, "/adherent/adresses", a)
@@ -57,6 +59,8 @@ def test_company_a_gets_404_on_every_endpoint_with_company_b_ids_and_nothing_cha
     # Deciding is for staff only: a company user is refused outright.
     assert client.post(f"{API}/change-requests/{b_request['id']}/approve", json={}, headers=a).status_code == 403
     assert client.get(f"/gestion/adherents/{company_b}", headers=a).status_code == 403
+    for staff_only in ("lettre-bienvenue", "mandat.pdf", "documents", "equipe"):
+        assert client.get(f"/gestion/adherents/{company_b}/{staff_only}", headers=a).status_code == 403
 
     assert len(service.events()) == events_before
     trail = client.get(f"{API}/members/{company_b}/change-requests", headers=staff).json

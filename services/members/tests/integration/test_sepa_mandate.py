@@ -29,9 +29,10 @@ def test_a_signed_mandate_is_active_after_staff_validation_and_billing_reads_the
     mandate = sign_and_approve(service, company_a, people)
     assert mandate["reference"] == "ADH1000001-" + mandate["signed_on"].replace("-", "") + "-01"
     assert mandate["iban_masked"].endswith("0189") and mandate["bic"] == "AGRIFRPPXXX"
-    [event] = [e for e in service.events() if e.type == "members.mandate.signed.v1"]
+    [event] = [e for e in service.events() if e.type == "members.sepa_mandate.signed.v1"]
     catalogue.validate(event)
-    assert (event.data["status"], event.data["mandate_reference"]) == ("active", mandate["reference"])
+    assert (event.data["mandate_reference"], event.data["creditor_id"]) == (mandate["reference"], "FR12ZZZ123456")
+    assert event.data["replaced_reference"] is None
 
     client = service.client()
     headers = service_headers("billing", service.portal.settings.internal_key)
@@ -79,9 +80,11 @@ def test_revoking_the_mandate_publishes_its_revocation_with_a_higher_version(ser
     admin = service.headers(people["admin"])
     csrf = token(client, "/adherent/prelevement", admin)
     assert client.post("/adherent/prelevement/revoquer", headers=admin, data={"csrf_token": csrf}).status_code == 302
-    signed, revoked = [e for e in service.events() if e.type == "members.mandate.signed.v1"]
+    [signed] = [e for e in service.events() if e.type == "members.sepa_mandate.signed.v1"]
+    [revoked] = [e for e in service.events() if e.type == "members.sepa_mandate.revoked.v1"]
     catalogue.validate(revoked)
-    assert revoked.data["status"] == "revoked" and revoked.data["version"] > signed.data["version"]
+    assert revoked.data["mandate_reference"] == signed.data["mandate_reference"]
+    assert revoked.data["version"] > signed.data["version"]
     headers = service_headers("billing", service.portal.settings.internal_key)
     assert client.get(f"/internal/sepa-mandates/{company_a}", headers=headers).status_code == 404
 
@@ -98,3 +101,34 @@ def test_staff_and_read_only_users_cannot_sign_and_step_up_is_required_when_conf
     from portal_common.testing import make_principal
     stepped_up = make_principal(member_id=company_a, roles=("billing",), grants=("step_up",))
     assert client.post(url, json=MANDATE, headers=service.headers(stepped_up)).status_code == 201
+
+
+def test_the_staff_member_who_requested_an_iban_change_can_never_approve_it_and_another_one_can(service, companies,
+                                                                                                people):
+    """A staff member acting for the company (switched into it) signs: a second person must validate."""
+    company_a, _ = companies
+    from portal_common.testing import make_principal
+    both = make_principal(member_id=company_a, roles=("admin",), staff_roles=("secretariat",))
+    client = service.client()
+    assert client.post(f"{API}/members/{company_a}/sepa-mandate", json=MANDATE,
+                       headers=service.headers(both)).status_code == 201
+    [request] = client.get(f"{API}/change-requests", headers=service.headers(people["staff"])).json
+    refused = client.post(f"{API}/change-requests/{request['id']}/approve", json={}, headers=service.headers(both))
+    assert refused.status_code == 403
+    assert client.get(f"{API}/members/{company_a}/sepa-mandate", headers=service.headers(both)).json[
+        "status"] == "pending"
+    assert [e.type for e in service.events() if e.type.startswith("members.sepa_mandate")] == []
+    assert client.post(f"{API}/change-requests/{request['id']}/approve", json={},
+                       headers=service.headers(people["staff2"])).status_code == 200
+    assert client.get(f"{API}/members/{company_a}/sepa-mandate", headers=service.headers(both)).json[
+        "status"] == "active"
+
+
+def test_a_new_mandate_replaces_the_active_one_and_names_it_in_its_event(service, companies, people):
+    company_a, _ = companies
+    first = sign_and_approve(service, company_a, people)
+    second = sign_and_approve(service, company_a, people)
+    events = [e for e in service.events() if e.type == "members.sepa_mandate.signed.v1"]
+    assert [e.data["mandate_reference"] for e in events] == [first["reference"], second["reference"]]
+    assert events[1].data["replaced_reference"] == first["reference"]
+    assert events[1].data["version"] > events[0].data["version"]

@@ -37,13 +37,6 @@ def member_entry(service, member_id):
         return session.get(MemberDirectoryEntry, member_id)
 
 
-def set_company_email(service, member_id, email):
-    """Members does not publish the company's general e-mail yet: the demo seed (or this) sets it."""
-    with service.portal.db.session_factory() as session:
-        session.get(MemberDirectoryEntry, member_id).email = email
-        session.commit()
-
-
 def contact_event(deliver, member_id, action, email, version, name="Sophie Martin"):
     return deliver("members.contact.changed.v1", member_id=member_id, contact_id=CONTACT_ID, action=action,
                    kind="contact_convocation", name=name, function=None, email=email, phone=None, mobile=None,
@@ -71,8 +64,8 @@ def test_a_convocation_contact_added_in_members_receives_the_convocation(service
 
 
 def test_without_a_convocation_contact_the_company_email_receives_it(service, directory, deliver, portal_env):
-    set_company_email(service, directory.member_a, "contact-fallback@boulangerie-martin.fr")
     deliver("members.member.updated.v1", member_id=directory.member_a, version=2,
+            email="contact-fallback@boulangerie-martin.fr",
             contacts=[{"kind": "contact_convocation", "name": "Sophie Martin", "email": "rh-gone@boulangerie-martin.fr"}],
             convocation_email="rh-gone@boulangerie-martin.fr")
     contact_event(deliver, directory.member_a, "removed", "rh-gone@boulangerie-martin.fr", version=3)
