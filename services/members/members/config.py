@@ -21,7 +21,7 @@ class Settings(BaseSettings):
                          "empty derives one from PORTAL_INTERNAL_KEY")
     sepa_creditor_id = Env("MEMBERS_SEPA_CREDITOR_ID", default="FR12ZZZ123456", help="ICS of the service")
     sepa_creditor_name = Env("MEMBERS_SEPA_CREDITOR_NAME", default="Service de prévention et de santé au travail")
-    sepa_step_up = Env("MEMBERS_SEPA_STEP_UP", parse=parse_bool, default=False,
+    sepa_step_up = Env("MEMBERS_SEPA_STEP_UP", parse=parse_bool, default=True,
                        help="require the identity's step-up grant before signing a SEPA mandate")
     service_mailboxes = Env("MEMBERS_SERVICE_MAILBOXES", parse=parse_mailboxes, default=(),
                             help="the service's mailboxes shown to members: 'Rendez-vous=rdv@…;Facturation=…'")

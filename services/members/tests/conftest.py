@@ -36,7 +36,8 @@ def companies(service):
 def people():
     """An administrator and a read-only user of company A, and two staff members."""
     return {
-        "admin": make_principal(member_id=COMPANY_A, roles=("admin",), display_name="Paul Martin"),
+        # Freshly re-authenticated (identity's step-up grant), as signing a SEPA mandate requires by default.
+        "admin": make_principal(member_id=COMPANY_A, roles=("admin",), display_name="Paul Martin", grants=("step_up",)),
         "reader": make_principal(member_id=COMPANY_A, roles=("read",)),
         "admin_b": make_principal(member_id=COMPANY_B, roles=("admin",)),
         "staff": make_principal(staff_roles=("secretariat",), display_name="Agnès Staff"),

@@ -89,16 +89,16 @@ def test_revoking_the_mandate_publishes_its_revocation_with_a_higher_version(ser
     assert client.get(f"/internal/sepa-mandates/{company_a}", headers=headers).status_code == 404
 
 
-def test_staff_and_read_only_users_cannot_sign_and_step_up_is_required_when_configured(service, companies, people,
-                                                                                       monkeypatch):
+def test_staff_and_read_only_users_cannot_sign_and_step_up_is_required_by_default(service, companies, people):
     company_a, _ = companies
     client = service.client()
     url = f"{API}/members/{company_a}/sepa-mandate"
     assert client.post(url, json=MANDATE, headers=service.headers(people["staff"])).status_code == 403
     assert client.post(url, json=MANDATE, headers=service.headers(people["reader"])).status_code == 403
-    monkeypatch.setattr(service.portal.settings, "sepa_step_up", True)
-    assert client.post(url, json=MANDATE, headers=service.headers(people["admin"])).status_code == 403
     from portal_common.testing import make_principal
+    assert service.portal.settings.sepa_step_up  # the default
+    not_stepped_up = make_principal(member_id=company_a, roles=("admin",))
+    assert client.post(url, json=MANDATE, headers=service.headers(not_stepped_up)).status_code == 403
     stepped_up = make_principal(member_id=company_a, roles=("billing",), grants=("step_up",))
     assert client.post(url, json=MANDATE, headers=service.headers(stepped_up)).status_code == 201
 
@@ -108,7 +108,7 @@ def test_the_staff_member_who_requested_an_iban_change_can_never_approve_it_and_
     """A staff member acting for the company (switched into it) signs: a second person must validate."""
     company_a, _ = companies
     from portal_common.testing import make_principal
-    both = make_principal(member_id=company_a, roles=("admin",), staff_roles=("secretariat",))
+    both = make_principal(member_id=company_a, roles=("admin",), staff_roles=("secretariat",), grants=("step_up",))
     client = service.client()
     assert client.post(f"{API}/members/{company_a}/sepa-mandate", json=MANDATE,
                        headers=service.headers(both)).status_code == 201
