@@ -27,6 +27,8 @@ K8S_CONFIGMAP = REPO_DIR / "deploy" / "k8s" / "gateway-configmap.yaml"
 # Bodies of the JSON errors nginx answers itself under /api/ (code -> status, French message).
 API_ERRORS: dict[int, tuple[str, str]] = {
     401: ("Unauthorized", "Authentification requise."),
+    # An API token used outside its scopes (identity's session check answers 403).
+    403: ("Forbidden", "Accès refusé : opération non autorisée pour ce jeton."),
     404: ("Not Found", "Ressource introuvable."),
     429: ("Too Many Requests", "Trop de requêtes, réessayez dans une minute."),
     500: ("Internal Server Error", "Service momentanément indisponible."),

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import demo_data
-from .environment import data_dir, stack_environment
+from .environment import card_provider_port, data_dir, stack_environment
 from .services import ROOT, SERVICES
 
 sys.path.insert(0, str(ROOT))  # the gateway renderer lives in the repository, not in a package
@@ -62,6 +62,8 @@ def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
             lines.append(f"{s.name}-worker: {python} -m {s.name}.worker")
     from gateway import render
     lines.append("gateway: " + " ".join(render.nginx_command(nginx_conf.parent)))
+    if env.get("PORTAL_CARD_PROVIDER", "1") == "1":  # the local card payment provider (billing's test double)
+        lines.append(f"payment: {python} -m portal_stack.payment_provider --port {card_provider_port(env)}")
     if env.get("PORTAL_MAIL_CATCHER", "1") == "1":
         lines.append(f"mail: {python} -m portal_stack.mailcatcher --folder {data_dir(env) / 'mail'} "
                      f"--port {env.get('PORTAL_SMTP_PORT', '1025')}")

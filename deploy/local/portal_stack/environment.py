@@ -58,6 +58,11 @@ def ensure_postgres_databases(base_url: str, prefix: str) -> dict[str, str]:
     return urls
 
 
+def card_provider_port(env: Mapping[str, str]) -> int:
+    """The local card payment provider listens beside the services (8190 with the default port base)."""
+    return int(env.get("PORTAL_CARD_PROVIDER_PORT") or int(env.get("PORTAL_PORT_BASE", "8100")) + 90)
+
+
 def stack_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment shared by every process of the local run (from `environ`, default os.environ)."""
     env = dict(os.environ if environ is None else environ)
@@ -68,6 +73,12 @@ def stack_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
         directory, env, "WORKFORCE_NIR_ENCRYPTION_KEY", "workforce-nir-encryption.key", _aes_key_setting)
     env["WORKFORCE_NIR_HASH_KEY"] = _generated_secret(
         directory, env, "WORKFORCE_NIR_HASH_KEY", "workforce-nir-hash.key", lambda: secrets.token_urlsafe(48))
+    # Shared by billing and the local card payment provider (portal_stack.payment_provider).
+    env["BILLING_CARD_SIGNING_KEY"] = _generated_secret(
+        directory, env, "BILLING_CARD_SIGNING_KEY", "billing-card-signing.key", lambda: secrets.token_urlsafe(48))
+    env.setdefault("BILLING_CARD_PROVIDER_URL", f"http://127.0.0.1:{card_provider_port(env)}")
+    # The demo accounts (staff, accounting firm) sign in without a second factor; production keeps it mandatory.
+    env.setdefault("IDENTITY_MFA_MANDATORY", "false")
     port = int(env.get("PORTAL_GATEWAY_PORT", "8080"))
     host = env.get("PORTAL_GATEWAY_HOST", "127.0.0.1")
     env.setdefault("PORTAL_PUBLIC_URL", f"http://{host}:{port}")

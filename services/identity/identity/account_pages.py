@@ -6,10 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 from portal_common.access import AUTHENTICATED, require_principal
 from portal_common.service import portal
 
-from . import accounts, credentials, sessions
+from . import accounts, credentials, sessions, step_up
+from .domain import safe_next
 from .cookies import clear_session_cookie, read_token, set_session_cookie
 from .models import User
 from .security_log import Client, record
+from .team_rules import role_labels
 
 account_pages = Blueprint("identity_account", __name__, template_folder="templates")
 
@@ -24,14 +26,19 @@ def _user() -> User:
 @account_pages.get("/compte")
 @AUTHENTICATED
 def account():
+    if "reauthentification" in request.args:  # another service asks for a step-up (members: the SEPA mandate)
+        return redirect(step_up.page_for(safe_next(request.args.get("reauthentification"))), code=303)
     user = _user()
     links = sessions.linked_members(portal().db.session, user)
-    return render_template("identity/account.html", user=user, links=links, page_title="Mon compte")
+    return render_template("identity/account.html", user=user, links=links, role_labels=role_labels,
+                           page_title="Mon compte")
 
 
 @account_pages.route("/compte/mot-de-passe", methods=["GET", "POST"])
 @AUTHENTICATED
 def change_password():
+    if (needed := step_up.missing()) is not None:
+        return needed
     user = _user()
     if request.method == "GET":
         return render_template("identity/password_change.html", errors={}, end_others=True,

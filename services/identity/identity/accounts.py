@@ -75,7 +75,8 @@ def create_user(portal: Portal, *, email: str, display_name: str, password: str,
     with portal.uow() as tx:
         user = User(id=user_id or str(uuid.uuid4()), email=email.strip().lower(), display_name=display_name,
                     login_member_number=login_member_number, password_hash=hash_password(password),
-                    staff_roles=",".join(sorted(staff_roles)), is_active=True, created_at=clock.utcnow())
+                    staff_roles=",".join(sorted(staff_roles)), is_active=True, created_at=clock.utcnow(),
+                    activated_at=clock.utcnow())
         tx.session.add(user)
         tx.commit()
         return user

@@ -5,6 +5,7 @@ import enum
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,9 @@ from .security_log import Client
 LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 5  # per account: no mail-bombing, at most 25 guesses an hour
+# A request for a real account writes the code, its e-mail and a log line; an unknown one writes less. The answer
+# is held to this floor so that its duration tells nothing (AUTH-22; tests/integration/test_enumeration_and_timing).
+ANSWER_FLOOR_S = 0.15
 
 
 def presession_hash(presession: str) -> str:
@@ -34,6 +38,7 @@ def _code_hash(key: str, code_id: str, code: str) -> str:
 
 def request_code(portal: Portal, email: str, presession: str, client: Client) -> None:
     """Always records a pending code for this browser; only a real, active account receives one."""
+    started = time.monotonic()
     now = clock.utcnow()
     with portal.uow() as tx:
         user = tx.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
@@ -58,6 +63,7 @@ def request_code(portal: Portal, email: str, presession: str, client: Client) ->
             security_log.record(tx.session, "code_request", "success", client, user_id=user.id)
             tx.mail(mails.login_code(user.email, code=code, key=f"code:{row.id}"))
         tx.commit()
+    time.sleep(max(0.0, ANSWER_FLOOR_S - (time.monotonic() - started)))
 
 
 class Outcome(enum.Enum):

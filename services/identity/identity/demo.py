@@ -14,8 +14,9 @@ def load(portal: Portal, dataset: dict[str, Any]) -> None:
         # The directory normally comes from members' events; seeding it lets logins work at once.
         for member in dataset.get("members", []):
             if tx.session.get(MemberDirectoryEntry, member["id"]) is None:
+                # Version 0: members' own registered.v1 still applies, bringing the n° télédéclarant's digest.
                 tx.session.add(MemberDirectoryEntry(member_id=member["id"], member_number=member["member_number"],
-                                                    name=member["name"], status="active", version=1))
+                                                    name=member["name"], status="active", version=0))
         tx.commit()
     for user in dataset.get("users", []):
         with portal.db.session_factory() as db:

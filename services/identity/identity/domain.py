@@ -81,7 +81,9 @@ class LockoutPolicy:
             return ThrottleState(consecutive, None, 0, now + self.lock_for), True
         blocked = None
         if consecutive >= self.delay_from:
-            blocked = now + min(timedelta(seconds=2 ** (consecutive - self.delay_from)), self.max_delay)
+            # The exponent is capped before the timedelta exists: 2 ** 47 seconds would overflow it.
+            exponent = min(consecutive - self.delay_from, 30)
+            blocked = now + min(timedelta(seconds=2 ** exponent), self.max_delay)
         return ThrottleState(consecutive, started, failures, blocked), False
 
 

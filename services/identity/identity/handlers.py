@@ -25,6 +25,8 @@ def on_member_registered(session: Session, event: Envelope) -> None:
         return
     entry.member_number, entry.name = data["member_number"], data["name"]
     entry.status, entry.version = data["status"], data["version"]
+    if "declarant_code_digest" in data:  # optional: absent means "unchanged"
+        entry.declarant_code_digest = data["declarant_code_digest"]
     if "contacts" in data:  # only updated.v1 carries them; absent means "unchanged"
         emails = {c["kind"]: c.get("email") for c in data["contacts"] or []}
         for kind, column in RESET_CONTACTS.items():

@@ -38,3 +38,42 @@ def reset_link(email: str, *, link: str, key: str) -> Mail:
         "Bonjour,\n\nUne demande de nouveau mot de passe a été faite pour un compte de l'espace adhérent. "
         f"Pour choisir un nouveau mot de passe, ouvrez ce lien (valable 30 minutes, une seule fois) :\n{link}\n\n"
         "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe actuel reste valable." + SIGNATURE))
+
+
+def account_activation(email: str, *, company: str, link: str, key: str) -> Mail:
+    return Mail(to=email, key=key, subject="Activez votre compte de l'espace adhérent", body=(
+        f"Bonjour,\n\nUn compte de l'espace adhérent a été demandé pour vous, avec un accès à {company}.\n\n"
+        f"Pour l'activer, choisissez votre mot de passe en ouvrant ce lien (valable 72 heures, une seule fois) :\n"
+        f"{link}\n\n"
+        "Si vous n'avez rien demandé, ignorez ce message : aucun compte ne sera ouvert." + SIGNATURE))
+
+
+def company_invitation(email: str, *, company: str, link: str, key: str) -> Mail:
+    return Mail(to=email, key=key, subject=f"Accès à {company} depuis votre compte", body=(
+        f"Bonjour,\n\nUn accès à {company} a été demandé pour votre compte de l'espace adhérent.\n\n"
+        f"Pour l'ajouter à votre compte, ouvrez ce lien (valable 72 heures, une seule fois) :\n{link}\n\n"
+        "Si vous n'avez rien demandé, ignorez ce message : votre compte reste inchangé." + SIGNATURE))
+
+
+def new_administrator(email: str, *, company: str, admin_name: str, public_url: str, key: str) -> Mail:
+    return Mail(to=email, key=key, subject=f"Nouvel administrateur pour {company}", body=(
+        f"Bonjour,\n\n{admin_name} est désormais administrateur de {company} dans l'espace adhérent : "
+        "il peut inviter des utilisateurs, changer leurs rôles et les retirer.\n\n"
+        f"Vous pouvez voir les utilisateurs de l'entreprise ici :\n{public_url}/compte/utilisateurs\n\n"
+        "Si ce changement vous surprend, prévenez l'administrateur de votre entreprise ou notre service."
+        + SIGNATURE))
+
+
+def mfa_changed(email: str, *, public_url: str, enabled: bool, key: str) -> Mail:
+    what = "activée (ou son application remplacée)" if enabled else "désactivée"
+    return Mail(to=email, key=key, subject="Double authentification modifiée sur votre compte", body=(
+        f"Bonjour,\n\nLa double authentification de votre compte de l'espace adhérent vient d'être {what}.\n\n"
+        "Si vous n'êtes pas à l'origine de ce changement, choisissez immédiatement un nouveau mot de passe :\n"
+        f"{public_url}/connexion/mot-de-passe-oublie" + SIGNATURE))
+
+
+def api_token_created(email: str, *, name: str, company: str, key: str) -> Mail:
+    return Mail(to=email, key=key, subject="Un jeton d'accès API a été créé", body=(
+        f"Bonjour,\n\nUn jeton d'accès API nommé « {name} » vient d'être créé pour {company} depuis votre compte.\n\n"
+        "Si vous n'êtes pas à l'origine de cette création, révoquez-le depuis « Mon compte > Jetons d'accès API » "
+        "et changez votre mot de passe." + SIGNATURE))

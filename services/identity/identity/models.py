@@ -26,8 +26,13 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     staff_roles: Mapped[str] = mapped_column(String(200), default="")
+    # Given at first account or invitation ("Fonction", "N° mobile"); the mobile is optional.
+    job_title: Mapped[str | None] = mapped_column(String(100))
+    mobile: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # None while an invited or first-account user has not yet chosen a password (is_active is then False).
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def staff_role_set(self) -> frozenset[str]:
@@ -64,6 +69,11 @@ class Session(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    # "full" once every factor is given; "mfa" waits for the TOTP, "enrol" for a mandatory enrolment:
+    # the gateway's session check refuses both, only the second-factor pages read them.
+    stage: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
+    # Last re-authentication (password or TOTP): sensitive changes need it recent (step-up, SESS-07).
+    step_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class MemberDirectoryEntry(Base):
@@ -76,8 +86,9 @@ class MemberDirectoryEntry(Base):
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)
-    # The n° télédéclarant proves, with the member number, the right to open a first account.
-    declarant_code: Mapped[str | None] = mapped_column(String(20))
+    # keyed_digest(internal key, "declarant-code", n° télédéclarant) from members' events: with the member number
+    # it proves the right to open a first account or to add the company to one (never the code itself).
+    declarant_code_digest: Mapped[str | None] = mapped_column(String(64))
     # Where a password-reset link may also be sent (members.member.updated.v1 contacts).
     manager_email: Mapped[str | None] = mapped_column(String(254))
     hr_email: Mapped[str | None] = mapped_column(String(254))
@@ -110,6 +121,8 @@ class SecurityEvent(Base):
     member_id: Mapped[str | None] = mapped_column(String(36), index=True)
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    # A label for the log reader (an API token's name, a changed role): never a secret.
+    detail: Mapped[str | None] = mapped_column(String(200))
 
 
 class OneTimeLink(Base):
@@ -124,6 +137,30 @@ class OneTimeLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Invitation(Base):
+    """Access to a member company waiting for its user to follow the e-mailed one-time link.
+
+    Made by a company administrator (`invited_by`) or by someone who typed the company's member number and
+    n° télédéclarant (first account, "Ajouter une entreprise": `invited_by` is None).
+    """
+
+    __tablename__ = "member_invitation"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    link_id: Mapped[str] = mapped_column(ForeignKey("one_time_link.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    roles: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # member | delegate
+    invited_by: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
 
 
 class LoginCode(Base):
@@ -150,3 +187,57 @@ class CaptchaChallenge(Base):
     presession_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     answer_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TotpFactor(Base):
+    """A user's authenticator app (TOTP, RFC 6238): the secret is sealed with a key derived from the internal key."""
+
+    __tablename__ = "mfa_totp"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The factor in use, None until a first code confirms an enrolment.
+    sealed_secret: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An enrolment (or a new phone) waiting for its first code; the factor in use keeps working meanwhile.
+    pending_secret: Mapped[str | None] = mapped_column(String(200))
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last time step accepted: a code is never accepted twice (replay).
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecoveryCode(Base):
+    """Single-use recovery codes, shown once at enrolment, stored as keyed hashes."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApiToken(Base):
+    """A payroll software's access to one member company's API, within scopes; only the SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters of the random part, so that a user recognises a token in the list.
+    hint: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_ip: Mapped[str | None] = mapped_column(String(45))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(36))
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(s for s in self.scopes.split(",") if s)

@@ -11,7 +11,7 @@ from portal_common import passport
 from portal_common.access import AUTHENTICATED, INTERNAL, PUBLIC, require_principal
 from portal_common.service import portal
 
-from . import accounts, sessions
+from . import accounts, api_tokens, mfa, second_factor, sessions, token_rules
 from .cookies import clear_session_cookie, read_token, set_session_cookie
 from .domain import looks_like_email, looks_like_member_number, safe_next
 from .models import MemberDirectoryEntry, User
@@ -28,9 +28,22 @@ LOGIN_THROTTLED = ("Trop de tentatives de connexion pour cet identifiant : patie
 @pages.route("/internal/session", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
 @INTERNAL
 def session_check():
-    """nginx auth_request: 204 with the signed identity, or 401 (never anything else)."""
+    """nginx auth_request: 204 with the signed identity, or 401 (403: an API token outside its scopes).
+
+    A bearer token (payroll software) opens only `/api/` paths, never with the rights of a cookie sent alongside.
+    """
     try:
-        principal = sessions.principal_for(portal(), read_token(request))
+        bearer = token_rules.bearer_token(request.headers.get("Authorization"))
+        if bearer is not None or request.headers.get("Authorization", "").lower().startswith("bearer"):
+            if bearer is None:
+                return "", 401
+            checked = api_tokens.check(portal(), bearer, method=request.headers.get("X-Original-Method", "GET"),
+                                       original_uri=request.headers.get("X-Original-URI"), client=Client.of(request))
+            if checked.principal is None:
+                return "", checked.outcome.value
+            principal = checked.principal
+        else:
+            principal = sessions.principal_for(portal(), read_token(request))
     except Exception:  # a 500 here would become a 500 for every page; deny instead
         logging.getLogger(__name__).exception("session check failed")
         return "", 401
@@ -73,20 +86,36 @@ def login():
 
 
 def signed_in(user: User, member_id: str | None, next_path: str = "/") -> Response:
-    """After any successful way in: a brand-new session id (the pre-login one dies), then on to the portal."""
+    """After any successful first factor: a brand-new session id (the pre-login one dies), then on to the portal,
+    or first to the second factor (TOTP, or its enrolment when mandatory) on a session that opens nothing else."""
+    stage = second_factor.stage_for(portal(), user)
     opened = sessions.open_session(portal(), user, member_id=member_id, user_agent=request.user_agent.string,
-                                   replaces=read_token(request))
-    if member_id is None and next_path == "/" and not user.staff_role_set:
-        next_path = "/changer-adherent"
-    response = redirect(next_path, code=303)
+                                   replaces=read_token(request), stage=stage)
+    if stage == mfa.FULL:
+        response = redirect(landing(user, member_id, next_path), code=303)
+    else:
+        target = SECOND_FACTOR_PAGE + ("/activation" if stage == mfa.WAITING_ENROLMENT else "")
+        suffix = "" if next_path == "/" else f"?next={quote(next_path, safe='/')}"
+        response = redirect(target + suffix, code=303)
     set_session_cookie(response, opened.token)
     return response
+
+
+SECOND_FACTOR_PAGE = "/connexion/double-authentification"
+
+
+def landing(user: User, member_id: str | None, next_path: str = "/") -> str:
+    """Where a completed login goes: the page asked for, or the company choice when none is current yet."""
+    if member_id is None and next_path == "/" and not user.staff_role_set:
+        return "/changer-adherent"
+    return next_path
 
 
 @pages.post("/deconnexion")
 @AUTHENTICATED
 def logout():
-    sessions.close_session(portal(), read_token(request))
+    sessions.close_session(portal(), read_token(request), client=Client.of(request),
+                           user_id=require_principal().user_id)
     flash("Vous êtes déconnecté. À bientôt !", "success")
     response = redirect("/connexion", code=303)
     clear_session_cookie(response)

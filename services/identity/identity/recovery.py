@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +24,9 @@ from .security_log import Client
 
 RESET_LIFETIME = timedelta(minutes=30)
 MAX_LINKS_PER_HOUR = 3  # per account: no mail-bombing
+# Sending a link writes the link, its e-mail and a log line; an unknown account writes nothing. The answer is held
+# to this floor so that its duration tells nothing (AUTH-30; tests/integration/test_enumeration_and_timing).
+ANSWER_FLOOR_S = 0.15
 STEP_LIFETIME = timedelta(minutes=10)  # between the captcha and the choice of address
 KINDS = {"account": "Adresse e-mail de votre compte", "manager": "Adresse du dirigeant",
          "hr": "Adresse du responsable RH"}
@@ -102,25 +106,29 @@ def issue_link(tx: UnitOfWork, user: User, purpose: str, lifetime: timedelta) ->
 
 def send_reset_link(portal: Portal, identifier: str, kind: str, client: Client) -> None:
     """Sends the link to the chosen address when the account exists; nothing visible otherwise."""
+    started = time.monotonic()
     now = clock.utcnow()
-    with portal.uow() as tx:
-        user = find_user(tx.session, identifier)
-        if user is None or not user.is_active:
+    try:
+        with portal.uow() as tx:
+            user = find_user(tx.session, identifier)
+            if user is None or not user.is_active:
+                tx.commit()
+                return
+            address = _addresses(tx.session, user, identifier).get(kind)
+            recent = tx.session.scalar(select(func.count()).select_from(OneTimeLink).where(
+                OneTimeLink.user_id == user.id, OneTimeLink.purpose == "reset",
+                OneTimeLink.created_at > now - timedelta(hours=1)))
+            if address is None or recent >= MAX_LINKS_PER_HOUR:
+                security_log.record(tx.session, "reset_request", "refused", client, user_id=user.id)
+                tx.commit()
+                return
+            token = issue_link(tx, user, "reset", RESET_LIFETIME)
+            security_log.record(tx.session, "reset_request", "success", client, user_id=user.id)
+            tx.mail(mails.reset_link(address, link=f"{portal.settings.public_url}/connexion/nouveau-mot-de-passe/"
+                                     f"{token}", key=f"reset:{token_hash(token)}"))
             tx.commit()
-            return
-        address = _addresses(tx.session, user, identifier).get(kind)
-        recent = tx.session.scalar(select(func.count()).select_from(OneTimeLink).where(
-            OneTimeLink.user_id == user.id, OneTimeLink.purpose == "reset",
-            OneTimeLink.created_at > now - timedelta(hours=1)))
-        if address is None or recent >= MAX_LINKS_PER_HOUR:
-            security_log.record(tx.session, "reset_request", "refused", client, user_id=user.id)
-            tx.commit()
-            return
-        token = issue_link(tx, user, "reset", RESET_LIFETIME)
-        security_log.record(tx.session, "reset_request", "success", client, user_id=user.id)
-        tx.mail(mails.reset_link(address, link=f"{portal.settings.public_url}/connexion/nouveau-mot-de-passe/{token}",
-                                 key=f"reset:{token_hash(token)}"))
-        tx.commit()
+    finally:
+        time.sleep(max(0.0, ANSWER_FLOOR_S - (time.monotonic() - started)))
 
 
 def valid_link(db: DbSession, token: str, purpose: str, *, lock: bool = False) -> OneTimeLink | None:

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import aliased
@@ -15,6 +15,7 @@ from portal_common import clock
 from portal_common.passport import Principal
 from portal_common.service import Portal
 
+from . import mfa, security_log
 from .domain import SessionPolicy, needs_touch
 from .models import MemberDirectoryEntry, MemberLink, Session, User
 
@@ -36,35 +37,46 @@ class Opened:
 
 
 def start(db: DbSession, portal: Portal, user_id: str, *, member_id: str | None, user_agent: str | None,
-          replaces: str | None = None) -> Opened:
-    """A new session in the caller's transaction; the replaced one (if any) dies with the same commit."""
+          replaces: str | None = None, stage: str = mfa.FULL, step_up: bool = False) -> Opened:
+    """A new session in the caller's transaction; the replaced one (if any) dies with the same commit.
+
+    A session still waiting for its second factor (`stage` "mfa" or "enrol") lives a few minutes and opens nothing
+    but the second-factor pages; `step_up` marks a re-authentication made just now.
+    """
     token = secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
     now = clock.utcnow()
+    lifetime = policy(portal).absolute if stage == mfa.FULL else mfa.PENDING_LIFETIME
     if replaces:
         db.execute(update(Session).where(Session.token_hash == hash_token(replaces),
                                          Session.revoked_at.is_(None)).values(revoked_at=now))
     row = Session(id=str(uuid.uuid4()), token_hash=hash_token(token), user_id=user_id,
                   current_member_id=member_id, created_at=now, last_seen_at=now,
-                  expires_at=now + policy(portal).absolute, user_agent=(user_agent or "")[:200])
+                  expires_at=now + lifetime, user_agent=(user_agent or "")[:200], stage=stage,
+                  step_up_at=now if step_up else None)
     db.add(row)
     return Opened(token=token, session_id=row.id)
 
 
 def open_session(portal: Portal, user: User, *, member_id: str | None, user_agent: str | None,
-                 replaces: str | None = None) -> Opened:
+                 replaces: str | None = None, stage: str = mfa.FULL, step_up: bool = False) -> Opened:
     """A new session id at login and at every privilege change; the replaced one dies at once."""
     with portal.uow() as tx:
-        opened = start(tx.session, portal, user.id, member_id=member_id, user_agent=user_agent, replaces=replaces)
+        opened = start(tx.session, portal, user.id, member_id=member_id, user_agent=user_agent, replaces=replaces,
+                       stage=stage, step_up=step_up)
         tx.commit()
     return opened
 
 
-def close_session(portal: Portal, token: str | None) -> None:
+def close_session(portal: Portal, token: str | None, *, client: security_log.Client | None = None,
+                  user_id: str | None = None) -> None:
+    """Logout: the session dies at once; with `client`, the security log says so in the same commit."""
     if not token:
         return
     with portal.uow() as tx:
         tx.session.execute(update(Session).where(Session.token_hash == hash_token(token),
                                                  Session.revoked_at.is_(None)).values(revoked_at=clock.utcnow()))
+        if client is not None:
+            security_log.record(tx.session, "logout", "success", client, user_id=user_id)
         tx.commit()
 
 
@@ -84,7 +96,7 @@ def live_sessions(portal: Portal, user_id: str) -> list[Session]:
     with portal.db.session_factory() as db:
         user = db.get(User, user_id)
         rows = db.scalars(select(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None),
-                                                Session.expires_at > now)
+                                                Session.expires_at > now, Session.stage == mfa.FULL)
                           .order_by(Session.last_seen_at.desc())).all()
     if user is None:
         return []
@@ -126,6 +138,8 @@ def principal_for(portal: Portal, token: str | None) -> Principal | None:
             return None
         session, user, link, member, count = found
         is_staff = bool(user.staff_role_set)
+        if session.stage != mfa.FULL:
+            return None  # the second factor (or a mandatory enrolment) is still due
         if not user.is_active or not policy(portal).is_alive(
                 now=now, last_seen_at=session.last_seen_at, expires_at=session.expires_at,
                 is_staff=is_staff, revoked=session.revoked_at is not None):
@@ -141,5 +155,36 @@ def principal_for(portal: Portal, token: str | None) -> Principal | None:
             member_number=member.member_number if member else None,
             roles=link.role_set if link is not None and member is not None else frozenset(),
             staff_roles=user.staff_role_set,
-            grants=frozenset({"delegate"}) if link is not None and link.kind == "delegate" else frozenset(),
+            grants=grants_of(session, link, now),
             member_count=int(count or 0))
+
+
+def grants_of(session: Session, link: MemberLink | None, now: datetime) -> frozenset[str]:
+    """`delegate` for an accounting firm's link; `step_up` while a re-authentication is fresh (5 minutes)."""
+    grants = set()
+    if link is not None and link.kind == "delegate":
+        grants.add("delegate")
+    if mfa.step_up_fresh(session.step_up_at, now):
+        grants.add(STEP_UP_GRANT)
+    return frozenset(grants)
+
+
+STEP_UP_GRANT = "step_up"
+
+
+def pending(portal: Portal, token: str | None) -> tuple[Session, User] | None:
+    """The login of this browser still waiting for its second factor (or its enrolment), if any."""
+    if not token:
+        return None
+    now = clock.utcnow()
+    with portal.db.session_factory() as db:
+        found = db.execute(select(Session, User).join(User, User.id == Session.user_id)
+                           .where(Session.token_hash == hash_token(token))).first()
+        if found is None:
+            return None
+        session, user = found
+        if session.stage == mfa.FULL or session.revoked_at is not None or now >= session.expires_at \
+                or not user.is_active:
+            return None
+        db.expunge_all()
+        return session, user

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from identity import accounts
+import pyotp
+
+from identity import accounts, mfa, second_factor, security_log
+from identity.models import TotpFactor
 from identity.app import create_app
 from identity.handlers import SUBSCRIPTIONS
 from portal_common import clock as portal_clock
@@ -82,6 +85,39 @@ class Pages:
         """Submit a form the way a browser does: read its page for the CSRF token first."""
         token = self.csrf(client.get(form_path or path, headers=headers).text)
         return client.post(path, data={**data, "csrf_token": token}, headers=headers)
+
+    def step_up(self, client: Any, password: str = PASSWORD, code: str | None = None) -> Any:
+        """Re-authenticate (password, or TOTP when the account has one): sensitive pages open for 5 minutes."""
+        data = {"code": code} if code is not None else {"password": password}
+        response = self.post(client, "/compte/verification", {**data, "next": "/compte"},
+                             headers=self.signed_in(client))
+        assert response.status_code == 303, response.text
+        return response
+
+    def enrol_totp(self, user_id: str) -> str:
+        """Give the account a confirmed TOTP factor, as its user would by scanning the QR code; returns the secret."""
+        user = accounts.get_user(self.service.portal, user_id)
+        enrolment = second_factor.begin_enrolment(self.service.portal, user)
+        assert second_factor.confirm_enrolment(self.service.portal, user, self.totp(user_id, enrolment.secret),
+                                               security_log.Client()) is not None
+        return enrolment.secret
+
+    def totp(self, user_id: str, secret: str) -> str:
+        """A code the app would show now, newer than the last one accepted (a code is never accepted twice)."""
+        with self.service.portal.db.session_factory() as db:
+            factor = db.get(TotpFactor, user_id)
+            last = factor.last_step if factor is not None and factor.confirmed_at is not None else 0
+        current = mfa.step_of(portal_clock.utcnow())
+        step = max(current - mfa.VALID_WINDOW, last + 1)
+        assert step <= current + mfa.VALID_WINDOW, "move the clock: every code of this minute has been used"
+        return pyotp.TOTP(secret).at(step * mfa.STEP_SECONDS)
+
+    def login_with_totp(self, client: Any, identifier: str, secret: str, user_id: str,
+                        password: str = PASSWORD) -> Any:
+        response = self.login(client, identifier, password)
+        assert response.headers["Location"].startswith("/connexion/double-authentification"), response.headers
+        return self.post(client, "/connexion/double-authentification", {"code": self.totp(user_id, secret)},
+                         form_path=response.headers["Location"])
 
     def register_member(self, member_id: str, number: str, name: str, **extra: Any) -> bool:
         consumer = Consumer(service="identity", db=self.service.portal.db, outbox=self.service.portal.outbox,

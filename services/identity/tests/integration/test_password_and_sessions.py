@@ -18,6 +18,7 @@ def signed_in(service, pages, identifier="1000001", password=PASSWORD, user_agen
     client = service.client()
     client.environ_base["HTTP_USER_AGENT"] = user_agent
     assert pages.login(client, identifier, password=password).status_code == 303
+    pages.step_up(client, password=password)  # changing the password needs a fresh re-authentication
     return client
 
 

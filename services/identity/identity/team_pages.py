@@ -1,0 +1,268 @@
+"""Pages of first accounts, "Ajouter une entreprise", activation and invitation links, and the company's users."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request
+
+from portal_common import clock
+from portal_common.access import AUTHENTICATED, PUBLIC, member, require_principal
+from portal_common.service import portal
+from portal_common.web.csrf import PRESESSION_COOKIE
+
+from . import sessions, step_up, team
+from .models import MemberDirectoryEntry, MemberLink
+from .security_log import Client, record
+from .team_rules import (ADMIN, DELEGATE_ROLES, ROLE_LABELS, company_codes_errors, normalise_declarant_code,
+                         parse_roles, person_errors, role_labels)
+
+team_pages = Blueprint("identity_team", __name__, template_folder="templates")
+
+FIRST = "Se connecter avec son code adhérent"
+ADD = "Ajouter une entreprise"
+TEAM = "Utilisateurs de l'entreprise"
+WRONG_CODES = "Code adhérent ou n° télédéclarant incorrect."
+THROTTLED = "Trop de tentatives pour ce code adhérent : patientez quelques minutes avant de réessayer."
+
+
+def _no_leak(response: Response) -> Response:
+    """The token is in the URL: never in a Referer header nor in a cache."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _codes_form() -> tuple[str, str]:
+    number = request.form.get("member_number", "").strip()[:20]
+    code = normalise_declarant_code(request.form.get("declarant_code", "")[:40])
+    return number, code
+
+
+def _check_codes(template: str, title: str, **context) -> tuple[team.CodesCheck | None, Response | None]:
+    """Format first, then the pair; a French message next to the fields, never a hint of what exists."""
+    number, code = _codes_form()
+    delegate = request.form.get("delegate") == "1"
+    errors = company_codes_errors(number, code)
+    if errors:
+        return None, make_response(render_template(template, member_number=number, delegate=delegate, errors=errors,
+                                                   page_title=title, **context), 422)
+    user_id = context.get("user_id")
+    checked = team.check_company_codes(portal(), number, code, Client.of(request), user_id=user_id)
+    if checked.outcome is not team.Codes.OK:
+        throttled = checked.outcome is team.Codes.THROTTLED
+        errors = {"declarant_code": THROTTLED if throttled else WRONG_CODES}
+        return None, make_response(render_template(template, member_number=number, delegate=delegate, errors=errors,
+                                                   page_title=title, **context), 429 if throttled else 401)
+    return checked, None
+
+
+# --- first account (public) --------------------------------------------------------------------------------
+
+@team_pages.route("/connexion/premier-compte", methods=["GET", "POST"])
+@PUBLIC
+def first_account():
+    if request.method == "GET":
+        return render_template("identity/first_account.html", member_number="", delegate=False, errors={},
+                               page_title=FIRST)
+    checked, refused = _check_codes("identity/first_account.html", FIRST)
+    if refused is not None:
+        return refused
+    issued = clock.utcnow().isoformat()
+    signature = team.step_signature(portal().settings.internal_key, request.cookies.get(PRESESSION_COOKIE, ""),
+                                    checked.member.member_id, issued)
+    return render_template("identity/first_account_details.html", member=checked.member, issued=issued,
+                           signature=signature, form={}, delegate=request.form.get("delegate") == "1", errors={},
+                           page_title=FIRST)
+
+
+@team_pages.post("/connexion/premier-compte/compte")
+@PUBLIC
+def first_account_details():
+    form = request.form
+    member_id, issued, signature = form.get("member_id", "")[:36], form.get("issued", ""), form.get("signature", "")
+    if not team.step_is_valid(portal().settings.internal_key, request.cookies.get(PRESESSION_COOKIE, ""), member_id,
+                              issued, signature):
+        flash("Votre demande a expiré : saisissez de nouveau votre code adhérent et votre n° télédéclarant.", "error")
+        return redirect("/connexion/premier-compte", code=303)
+    with portal().db.session_factory() as db:
+        entry = db.get(MemberDirectoryEntry, member_id)
+        if entry is None:
+            abort(404)
+        db.expunge(entry)
+    values = {name: form.get(name, "").strip()[:254] for name in
+              ("last_name", "first_name", "job_title", "email", "email_confirmation", "mobile")}
+    delegate = form.get("delegate") == "1"
+    errors = person_errors(values)
+    if errors:
+        return render_template("identity/first_account_details.html", member=entry, issued=issued,
+                               signature=signature, form=values, delegate=delegate, errors=errors,
+                               page_title=FIRST), 422
+    team.request_first_account(portal(), member_id, team.Person(
+        email=values["email"], first_name=values["first_name"], last_name=values["last_name"],
+        job_title=values["job_title"], mobile=values["mobile"]), delegate=delegate, client=Client.of(request))
+    return render_template("identity/first_account_sent.html", email=values["email"], page_title=FIRST)
+
+
+# --- the e-mailed links (public) ---------------------------------------------------------------------------
+
+@team_pages.route("/connexion/activation/<token>", methods=["GET", "POST"])
+@PUBLIC
+def activation(token: str):
+    token = token[:100]
+    found = team.invitation_of(portal(), token, "activation")
+    if found is None:
+        return _no_leak(make_response(render_template("identity/activation_expired.html",
+                                                      page_title="Lien expiré"), 400))
+    user, members = found
+    title = "Activer mon compte"
+    if request.method == "GET":
+        return _no_leak(make_response(render_template("identity/activation.html", token=token, user=user,
+                                                      members=members, errors={}, page_title=title)))
+    errors = team.activate(portal(), token, new=request.form.get("new_password", "")[:1024],
+                           confirmation=request.form.get("confirmation", "")[:1024], client=Client.of(request))
+    if errors and "link" in errors:
+        return _no_leak(make_response(render_template("identity/activation_expired.html",
+                                                      page_title="Lien expiré"), 400))
+    if errors:
+        return _no_leak(make_response(render_template("identity/activation.html", token=token, user=user,
+                                                      members=members, errors=errors, page_title=title), 422))
+    flash("Votre compte est activé : connectez-vous avec votre adresse e-mail et votre mot de passe.", "success")
+    return _no_leak(redirect("/connexion", code=303))
+
+
+@team_pages.route("/connexion/invitation/<token>", methods=["GET", "POST"])
+@PUBLIC
+def invitation(token: str):
+    token = token[:100]
+    found = team.invitation_of(portal(), token, "invitation")
+    if found is None:
+        return _no_leak(make_response(render_template("identity/activation_expired.html",
+                                                      page_title="Lien expiré"), 400))
+    user, members = found
+    if request.method == "GET":
+        return _no_leak(make_response(render_template("identity/invitation.html", token=token, user=user,
+                                                      members=members, page_title="Ajouter une entreprise")))
+    if not team.accept_invitation(portal(), token, Client.of(request)):
+        return _no_leak(make_response(render_template("identity/activation_expired.html",
+                                                      page_title="Lien expiré"), 400))
+    names = ", ".join(m.name for m in members)
+    flash(f"{names} : accès ajouté à votre compte. Choisissez l'entreprise avec « Changer d'adhérent ».", "success")
+    return _no_leak(redirect("/changer-adherent", code=303))
+
+
+# --- "Ajouter une entreprise" (signed in) ------------------------------------------------------------------
+
+@team_pages.route("/compte/entreprises/ajouter", methods=["GET", "POST"])
+@AUTHENTICATED
+def add_company():
+    # Adding a company (often a delegation to an accounting firm) is a sensitive change: re-authenticate first.
+    if (needed := step_up.missing()) is not None:
+        return needed
+    principal = require_principal()
+    if request.method == "GET":
+        return render_template("identity/add_company.html", member_number="", delegate=False, errors={},
+                               page_title=ADD)
+    checked, refused = _check_codes("identity/add_company.html", ADD, user_id=principal.user_id)
+    if refused is not None:
+        return refused
+    added = team.add_company(portal(), principal.user_id, checked.member, delegate=request.form.get("delegate") == "1",
+                             client=Client.of(request))
+    if added:
+        flash(f"{checked.member.name} (n° {checked.member.member_number}) a été ajoutée à votre compte.", "success")
+    else:
+        flash(f"{checked.member.name} était déjà accessible depuis votre compte.", "info")
+    return redirect("/changer-adherent", code=303)
+
+
+# --- the company's users (its administrator) ---------------------------------------------------------------
+
+def _team_page(errors: dict[str, str] | None = None, form: dict[str, str] | None = None, status: int = 200):
+    principal = require_principal()
+    return render_template("identity/team.html", team=team.team_of(portal(), principal.member_id),
+                           me=principal.user_id, role_labels=role_labels, labels=ROLE_LABELS,
+                           delegate_roles=DELEGATE_ROLES, errors=errors or {}, form=form or {},
+                           invite_roles=set((form or {}).get("roles", "").split(",")) if form else {"read"},
+                           page_title=TEAM), status
+
+
+@team_pages.get("/compte/utilisateurs")
+@member(ADMIN)
+def team_list():
+    return _team_page()
+
+
+@team_pages.post("/compte/utilisateurs/inviter")
+@member(ADMIN)
+def team_invite():
+    principal = require_principal()
+    values = {name: request.form.get(name, "").strip()[:254] for name in ("last_name", "first_name", "email")}
+    roles = parse_roles(request.form.getlist("roles"))
+    errors = person_errors(values, confirm_email=False, with_job=False)
+    if not roles:
+        errors["roles"] = "Cochez au moins un rôle."
+    if errors:
+        return _team_page(errors, values | {"roles": ",".join(roles)}, 422)
+    with portal().uow() as tx:
+        entry = tx.session.get(MemberDirectoryEntry, principal.member_id)
+        if entry is None:
+            abort(404)
+        outcome = team.invite(tx, portal(), entry, team.Person(email=values["email"], first_name=values["first_name"],
+                                                              last_name=values["last_name"]),
+                              roles=tuple(sorted(roles)), kind="member", client=Client.of(request),
+                              invited_by=principal.user_id)
+        tx.commit()
+    if outcome == "already":
+        return _team_page({"email": "Cette personne a déjà accès à l'entreprise : modifiez ses rôles ci-dessous."},
+                          values | {"roles": ",".join(roles)}, 422)
+    if outcome == "refused":
+        return _team_page({"email": "Impossible d'inviter cette adresse pour le moment : réessayez plus tard."},
+                          values | {"roles": ",".join(roles)}, 422)
+    flash(f"Invitation envoyée à {values['email']}.", "success")
+    return redirect("/compte/utilisateurs", code=303)
+
+
+@team_pages.post("/compte/utilisateurs/<user_id>/roles")
+@member(ADMIN)
+def team_roles(user_id: str):
+    principal = require_principal()
+    roles = parse_roles(request.form.getlist("roles"))
+    try:
+        problem = team.change_roles(portal(), principal.member_id, user_id[:36], roles, actor_id=principal.user_id,
+                                    client=Client.of(request))
+    except team.NotFound:
+        abort(404)
+    if problem is not None:
+        return _team_page({f"roles-{user_id[:36]}": problem}, status=422)
+    flash("Les rôles ont été enregistrés.", "success")
+    return redirect("/compte/utilisateurs", code=303)
+
+
+@team_pages.post("/compte/utilisateurs/<user_id>/retirer")
+@member(ADMIN)
+def team_remove(user_id: str):
+    principal = require_principal()
+    try:
+        problem = team.remove_link(portal(), principal.member_id, user_id[:36], actor_id=principal.user_id,
+                                   client=Client.of(request))
+    except team.NotFound:
+        abort(404)
+    if problem is not None:
+        return _team_page({f"roles-{user_id[:36]}": problem}, status=422)
+    flash("L'accès a été retiré.", "success")
+    return redirect("/compte/utilisateurs", code=303)
+
+
+@team_pages.post("/compte/utilisateurs/<user_id>/sessions/fin")
+@member(ADMIN)
+def team_end_sessions(user_id: str):
+    """An administrator ends every session of one of the company's users."""
+    principal = require_principal()
+    with portal().uow() as tx:
+        if tx.session.get(MemberLink, (user_id[:36], principal.member_id)) is None:
+            abort(404)
+        ended = sessions.end_sessions(tx.session, user_id[:36])
+        record(tx.session, "sessions_ended_by_admin", "success", Client.of(request), user_id=user_id[:36],
+               actor_id=principal.user_id, member_id=principal.member_id)
+        tx.commit()
+    flash(f"Sessions terminées : {ended}.", "success")
+    if user_id == principal.user_id:
+        return redirect("/connexion", code=303)
+    return redirect("/compte/utilisateurs", code=303)

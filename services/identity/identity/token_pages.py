@@ -1,0 +1,62 @@
+"""The company administrator's API tokens page: create (shown once), list with last use, revoke."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
+
+from portal_common.access import member, require_principal
+from portal_common.service import portal
+
+from . import api_tokens, step_up, token_rules
+from .security_log import Client
+
+token_pages = Blueprint("identity_tokens", __name__, template_folder="templates")
+
+PATH = "/compte/jetons-api"
+TITLE = "Jetons d'accès API"
+
+
+def _page(errors: dict[str, str] | None = None, name: str = "", chosen: tuple[str, ...] = (), status: int = 200):
+    principal = require_principal()
+    return render_template("identity/api_tokens.html", tokens=api_tokens.for_member(portal(), principal.member_id),
+                           scopes=token_rules.SCOPES, errors=errors or {}, name=name, chosen=chosen,
+                           page_title=TITLE), status
+
+
+@token_pages.get(PATH)
+@member("admin")
+def list_tokens():
+    return _page()
+
+
+@token_pages.post(PATH)
+@member("admin")
+def create_token():
+    if (needed := step_up.missing(PATH)) is not None:
+        return needed
+    principal = require_principal()
+    name = request.form.get("name", "").strip()[:200]
+    chosen = [s[:40] for s in request.form.getlist("scopes")][:20]
+    errors = {}
+    if (problem := token_rules.name_problem(name)) is not None:
+        errors["name"] = problem
+    if (problem := token_rules.scope_problem(chosen)) is not None:
+        errors["scopes"] = problem
+    if errors:
+        return _page(errors, name, tuple(chosen), 422)
+    created = api_tokens.create(portal(), member_id=principal.member_id, name=name, scopes=chosen,
+                                creator_id=principal.user_id, client=Client.of(request))
+    response = make_response(render_template("identity/api_token_created.html", token=created.token,
+                                             row=created.row, scopes=token_rules.SCOPES, page_title=TITLE))
+    response.headers["Cache-Control"] = "no-store"  # the token is in this page only
+    return response
+
+
+@token_pages.post(PATH + "/<token_id>/revocation")
+@member("admin")
+def revoke_token(token_id: str):
+    principal = require_principal()
+    if not api_tokens.revoke(portal(), member_id=principal.member_id, token_id=token_id[:36],
+                             actor_id=principal.user_id, client=Client.of(request)):
+        abort(404)  # another company's token, or none
+    flash("Le jeton est révoqué : il ne donne plus accès à l'API.", "success")
+    return redirect(PATH, code=303)

@@ -1,0 +1,243 @@
+"""The real nginx gateway in front of the real identity service: sessions as a browser sees them through the
+gateway (SECURITY.md SESS-02, SESS-03, SESS-05, AZ-06; issue 3 "Proof").
+
+The other services are an echo stub: what matters is whether nginx's session check (`auth_request` to identity)
+lets a request through, and which identity it passes on.
+"""
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from gateway import render
+from identity import accounts
+from identity.app import create_app
+from identity.models import MemberDirectoryEntry
+from portal_common import passport
+from portal_common.passport import Principal
+from tests.integration.test_gateway_config import StubServer, _free_port, _nginx_or_skip
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
+PASSWORD = "une phrase de passe assez longue"
+SESSION = "portal_session"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def set_cookies(self) -> list[str]:
+        return self.headers.get_all("Set-Cookie") or []
+
+
+@dataclass
+class Browser:
+    """A cookie jar and a source address (the login form is rate-limited per address at the gateway)."""
+
+    port: int
+    source: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    set_cookies: list[str] = field(default_factory=list)
+
+    def request(self, method: str, path: str, body: str | None = None,
+                headers: dict[str, str] | None = None) -> Answer:
+        sent = dict(headers or {})
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10,
+                                                source_address=(self.source, 0))
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            raw = connection.getresponse()
+            answer = Answer(raw.status, raw.headers, raw.read())
+        finally:
+            connection.close()
+        for header in answer.set_cookies():
+            self.set_cookies.append(header)
+            name, value = header.split(";", 1)[0].split("=", 1)
+            if value and "expires=thu, 01 jan 1970" not in header.lower() and "max-age=0" not in header.lower():
+                self.cookies[name] = value.strip('"')
+            else:
+                self.cookies.pop(name, None)
+        return answer
+
+    def csrf(self, path: str) -> str:
+        page = self.request("GET", path)
+        assert page.status == 200, (path, page.status)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+    def login(self, identifier: str = "1000001", password: str = PASSWORD) -> Answer:
+        token = self.csrf("/connexion")
+        return self.request("POST", "/connexion", body=f"identifier={identifier}&password={password.replace(' ', '+')}"
+                                                       f"&csrf_token={token}&next=/")
+
+    def logout(self) -> Answer:
+        token = self.csrf("/compte")
+        return self.request("POST", "/deconnexion", body=f"csrf_token={token}")
+
+
+@dataclass
+class Stack:
+    port: int
+    identity: object
+    upstream: StubServer
+    sources: Iterator[str]
+
+    def browser(self) -> Browser:
+        return Browser(self.port, next(self.sources))
+
+
+@pytest.fixture(scope="module")
+def stack(portal_env) -> Iterator[Stack]:
+    _nginx_or_skip()
+    identity = portal_env.service("identity", create_app, ROOT / "services" / "identity")
+    server = make_server("127.0.0.1", 0, identity.app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    upstream = StubServer("members")
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    upstreams = {name: f"127.0.0.1:{upstream.server_address[1]}" for name in render.load_routes()}
+    upstreams["identity"] = f"127.0.0.1:{server.server_port}"
+    prefix = Path(tempfile.mkdtemp(prefix="portal-gateway-sessions-"))
+    port = _free_port()
+    render.write_config(prefix, listen_port=port, upstreams=upstreams, daemon=True)
+    # One source address per browser: each test's logins stay within the per-address rate limit.
+    sources = iter(f"127.0.{third}.{fourth}" for third in range(20, 30) for fourth in range(1, 250))
+    try:
+        render.start(prefix)
+        yield Stack(port, identity, upstream, sources)
+    finally:
+        try:
+            render.stop(prefix)
+        finally:
+            server.shutdown()
+            upstream.shutdown()
+            upstream.server_close()
+            shutil.rmtree(prefix, ignore_errors=True)
+            identity.truncate()
+
+
+@pytest.fixture(scope="module")
+def owner(stack) -> str:
+    portal = stack.identity.portal
+    with portal.uow() as tx:
+        tx.session.add(MemberDirectoryEntry(member_id=MEMBER, member_number="1000001", name="Boulangerie Martin",
+                                            status="active", version=1))
+        tx.commit()
+    user = accounts.create_user(portal, email="chef@boulangerie.fr", display_name="Paul Martin",
+                                password=PASSWORD, login_member_number="1000001")
+    accounts.link_member(portal, user_id=user.id, member_id=MEMBER, roles=("admin",))
+    return user.id
+
+
+def passport_seen(stack: Stack, answer: Answer) -> Principal:
+    """The identity the echo upstream received from the gateway for this request."""
+    import json
+
+    headers = json.loads(answer.body)["headers"]
+    sent = [value for name, value in headers if name.lower() == passport.HEADER.lower()]
+    assert len(sent) == 1
+    return passport.verify(sent[0], stack.identity.portal.settings.internal_key)
+
+
+def test_a_login_through_the_gateway_opens_pages_and_apis_with_the_users_identity(stack, owner) -> None:
+    browser = stack.browser()
+    signed = browser.login()
+    assert signed.status == 303 and SESSION in browser.cookies
+    assert browser.request("GET", "/compte").status == 200
+    api = browser.request("GET", "/api/members/members/current")
+    assert api.status == 200
+    seen = passport_seen(stack, api)
+    assert (seen.user_id, seen.member_id, seen.roles) == (owner, MEMBER, frozenset({"admin"}))
+
+
+def test_a_cookie_replayed_one_second_after_logout_gets_401(stack, owner) -> None:
+    browser = stack.browser()
+    assert browser.login().status == 303
+    stolen = browser.cookies[SESSION]
+    assert browser.logout().status == 303
+    time.sleep(1)
+    thief = stack.browser()
+    thief.cookies[SESSION] = stolen
+    api = thief.request("GET", "/api/members/members/current")
+    assert api.status == 401 and api.headers["Content-Type"].startswith("application/json")
+    page = thief.request("GET", "/compte")
+    assert page.status == 302 and page.headers["Location"].startswith("/connexion")
+
+
+def test_a_session_id_held_before_login_is_rejected_after_it(stack, owner) -> None:
+    browser = stack.browser()
+    planted = "planted-by-an-attacker-" + "x" * 30
+    browser.cookies[SESSION] = planted
+    assert browser.request("GET", "/api/members/members/current").status == 401
+    assert browser.login().status == 303 and browser.cookies[SESSION] != planted
+    earlier = browser.cookies[SESSION]
+    assert browser.login().status == 303  # signing in again in the same browser: a new id too
+    assert browser.cookies[SESSION] != earlier
+    for old in (planted, earlier):
+        replay = stack.browser()
+        replay.cookies[SESSION] = old
+        assert replay.request("GET", "/api/members/members/current").status == 401
+    assert browser.request("GET", "/api/members/members/current").status == 200
+
+
+def test_every_set_cookie_through_the_gateway_is_httponly_samesite_lax_for_the_whole_site(stack, owner) -> None:
+    browser = stack.browser()
+    browser.login(password="mauvais mot de passe")
+    browser.login()
+    browser.request("GET", "/changer-adherent")
+    browser.logout()
+    browser.request("GET", "/connexion")
+    names = {header.split("=", 1)[0] for header in browser.set_cookies}
+    assert {SESSION, "portal_presession", "portal_flash"} <= names
+    for header in browser.set_cookies:
+        attributes = {part.strip().split("=", 1)[0].lower(): part.strip() for part in header.split(";")[1:]}
+        assert "httponly" in attributes, header
+        assert attributes.get("samesite") == "SameSite=Lax", header
+        assert attributes.get("path") == "Path=/", header
+        assert "domain" not in attributes, header
+
+
+def test_a_forged_identity_header_is_ignored_and_the_sessions_identity_passed_on(stack, owner) -> None:
+    forged = passport.sign(Principal(user_id="someone-else", display_name="Pirate", session_ref="x",
+                                     member_id="another-company", member_name="Autre", member_number="9999999",
+                                     roles=frozenset({"admin"}), staff_roles=frozenset({"administration"}),
+                                     grants=frozenset(), member_count=1), "not-the-internal-key-" + "z" * 30)
+    anonymous = stack.browser()
+    refused = anonymous.request("GET", "/api/members/members/current", headers={passport.HEADER: forged})
+    assert refused.status == 401
+    browser = stack.browser()
+    assert browser.login().status == 303
+    answer = browser.request("GET", "/api/members/members/current", headers={passport.HEADER: forged})
+    assert answer.status == 200
+    seen = passport_seen(stack, answer)
+    assert (seen.user_id, seen.member_id, seen.staff_roles) == (owner, MEMBER, frozenset())
+
+
+def test_ending_a_session_from_the_sessions_page_closes_it_at_the_gateway_at_once(stack, owner) -> None:
+    laptop, phone = stack.browser(), stack.browser()
+    assert laptop.login().status == 303 and phone.login().status == 303
+    token = laptop.csrf("/compte")
+    assert laptop.request("POST", "/compte/sessions/autres/fin", body=f"csrf_token={token}").status == 303
+    assert phone.request("GET", "/api/members/members/current").status == 401
+    assert laptop.request("GET", "/api/members/members/current").status == 200

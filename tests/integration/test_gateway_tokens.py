@@ -1,0 +1,169 @@
+"""The real nginx gateway in front of the real identity service: API tokens through the session check, and the
+per-address rate limit of the sign-in forms (issue 3 items 10 and 5)."""
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from gateway import render
+from identity import accounts, api_tokens
+from identity.app import create_app
+from identity.models import MemberDirectoryEntry
+from identity.security_log import Client
+from portal_common import passport
+from tests.integration.test_gateway_config import StubServer, _free_port, _nginx_or_skip
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class Stack:
+    port: int
+    identity: object
+    upstream: StubServer
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None,
+                source: str = "127.0.0.1") -> Answer:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10, source_address=(source, 0))
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            answer = connection.getresponse()
+            return Answer(answer.status, answer.headers, answer.read())
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="module")
+def stack(portal_env) -> Iterator[Stack]:
+    _nginx_or_skip()
+    identity = portal_env.service("identity", create_app, ROOT / "services" / "identity")
+    server = make_server("127.0.0.1", 0, identity.app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    upstream = StubServer("members")
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    upstreams = {name: f"127.0.0.1:{upstream.server_address[1]}" for name in render.load_routes()}
+    upstreams["identity"] = f"127.0.0.1:{server.server_port}"
+    prefix = Path(tempfile.mkdtemp(prefix="portal-gateway-tokens-"))
+    port = _free_port()
+    render.write_config(prefix, listen_port=port, upstreams=upstreams, daemon=True)
+    try:
+        render.start(prefix)
+        yield Stack(port, identity, upstream)
+    finally:
+        try:
+            render.stop(prefix)
+        finally:
+            server.shutdown()
+            upstream.shutdown()
+            upstream.server_close()
+            shutil.rmtree(prefix, ignore_errors=True)
+            identity.truncate()
+
+
+@pytest.fixture(scope="module")
+def company(stack) -> str:
+    portal = stack.identity.portal
+    with portal.uow() as tx:
+        tx.session.add(MemberDirectoryEntry(member_id=MEMBER, member_number="1000001", name="Boulangerie Martin",
+                                            status="active", version=1))
+        tx.commit()
+    user = accounts.create_user(portal, email="chef@boulangerie.fr", display_name="Paul Martin",
+                                password="une phrase de passe assez longue", login_member_number="1000001")
+    accounts.link_member(portal, user_id=user.id, member_id=MEMBER, roles=("admin",))
+    return user.id
+
+
+def new_token(stack: Stack, company: str, scopes: list[str]) -> api_tokens.Created:
+    return api_tokens.create(stack.identity.portal, member_id=MEMBER, name="Logiciel de paie", scopes=scopes,
+                             creator_id=company, client=Client())
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_payroll_software_reaches_the_api_with_its_token_and_the_service_gets_a_confined_passport(
+        stack, company) -> None:
+    created = new_token(stack, company, ["employees:read"])
+    answer = stack.request("GET", "/api/workforce/employees?page=1", headers=bearer(created.token))
+    assert answer.status == 200
+    echoed = answer.json()
+    assert echoed["path"] == "/api/workforce/employees?page=1"
+    sent = [value for name, value in echoed["headers"] if name.lower() == passport.HEADER.lower()]
+    identity = passport.verify(sent[0], stack.identity.portal.settings.internal_key)
+    assert identity.member_id == MEMBER and identity.roles == {"read"} and identity.grants == {"api_token"}
+    # The service gets the passport, never the token itself.
+    assert not [value for name, value in echoed["headers"] if name.lower() == "authorization"]
+    # The software may ask who it is, from identity itself behind the gateway.
+    me = stack.request("GET", "/api/identity/me", headers=bearer(created.token))
+    assert me.status == 200 and me.json()["member_id"] == MEMBER and me.json()["display_name"].startswith("Jeton API")
+
+
+def test_a_token_outside_its_scopes_gets_a_json_403(stack, company) -> None:
+    created = new_token(stack, company, ["employees:read"])
+    for method, path in (("POST", "/api/workforce/employees"), ("GET", "/api/billing/invoices")):
+        answer = stack.request(method, path, headers={**bearer(created.token), "Content-Type": "application/json"},
+                               body="{}" if method == "POST" else None)
+        assert answer.status == 403, path
+        assert answer.json()["code"] == 403 and answer.headers["Content-Type"].startswith("application/json")
+
+
+def test_a_token_never_opens_a_page(stack, company) -> None:
+    created = new_token(stack, company, ["employees:read", "invoices:read"])
+    answer = stack.request("GET", "/salaries", headers=bearer(created.token))
+    assert answer.status == 302 and answer.headers["Location"].startswith("/connexion")
+
+
+def test_a_revoked_or_unknown_token_gets_a_json_401(stack, company) -> None:
+    created = new_token(stack, company, ["invoices:read"])
+    assert stack.request("GET", "/api/billing/invoices", headers=bearer(created.token)).status == 200
+    assert api_tokens.revoke(stack.identity.portal, member_id=MEMBER, token_id=created.row.id, actor_id=company,
+                             client=Client())
+    answer = stack.request("GET", "/api/billing/invoices", headers=bearer(created.token))
+    assert answer.status == 401 and answer.json()["message"] == "Authentification requise."
+    assert stack.request("GET", "/api/billing/invoices", headers=bearer("spsti_pat_" + "x" * 43)).status == 401
+
+
+def test_the_token_use_is_dated_with_the_address_the_gateway_saw(stack, company) -> None:
+    created = new_token(stack, company, ["invoices:read"])
+    stack.request("GET", "/api/billing/invoices", headers=bearer(created.token), source="127.0.0.9")
+    row = next(t for t in api_tokens.for_member(stack.identity.portal, MEMBER) if t.id == created.row.id)
+    assert row.last_used_at is not None and row.last_used_ip == "127.0.0.9"
+
+
+@pytest.mark.parametrize("path, octet", [
+    ("/connexion", 2), ("/connexion/code", 3), ("/connexion/mot-de-passe-oublie", 4), ("/connexion/premier-compte", 5),
+    ("/connexion/double-authentification", 6)])
+def test_sign_in_form_posts_are_rate_limited_per_address_with_a_french_page(stack, path, octet) -> None:
+    source, other = f"127.0.0.{octet}", f"127.0.1.{octet}"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    statuses = [stack.request("POST", path, headers=form, body="a=b", source=source).status for _ in range(12)]
+    assert statuses[0] != 429 and statuses[-1] == 429
+    limited = stack.request("POST", path, headers=form, body="a=b", source=source)
+    assert limited.status == 429 and limited.headers["Retry-After"] == "60"
+    assert "Trop de tentatives" in limited.body.decode("utf-8") and 'lang="fr"' in limited.body.decode("utf-8")
+    # Another address is not held back, and reading the form never is.
+    assert stack.request("POST", path, headers=form, body="a=b", source=other).status != 429
+    assert stack.request("GET", "/connexion", source=source).status == 200
