@@ -19,3 +19,6 @@ test-fast:
 
 bench: install
 	@.venv/bin/python bench/run.py
+	@.venv/bin/python bench/workforce_list.py
+	@.venv/bin/python bench/scheduling_obligations.py
+	@.venv/bin/python bench/identity_sessions.py

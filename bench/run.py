@@ -7,6 +7,9 @@ gunicorn + one PostgreSQL row, on 18190), then prints:
   (b) the delay from a member registration (HTTP 201 from members) to its row in workforce's database.
 Everything it started is stopped at the end, also on Ctrl-C or failure. It measures, it never asserts
 on time: compare the ratios of one run, not absolute figures across runs or machines.
+
+Billing's January rush has its own script: `.venv/bin/python bench/billing_rush.py [--count N]` (README).
+The session check's cost at the gateway and logins under concurrency: `.venv/bin/python bench/identity_sessions.py`.
 """
 from __future__ import annotations
 
@@ -163,7 +166,8 @@ def start_portal(stack: contextlib.ExitStack) -> dict[str, str]:
                    PORTAL_PORT_BASE=str(PORT_BASE), PORTAL_DB_PREFIX=DB_PREFIX,
                    PORTAL_POSTGRES_URL=PG_SERVER.replace("postgresql://", "postgresql+psycopg://"),
                    PORTAL_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
-                   PORTAL_LOGIN_RATE="600r/m", PORTAL_MAIL_CATCHER="0")  # the bench logs in repeatedly while waiting for the stack
+                   PORTAL_LOGIN_RATE="600r/m", PORTAL_MAIL_CATCHER="0",
+                   PORTAL_CARD_PROVIDER="0")  # the bench logs in repeatedly while waiting for the stack
     env = stack_environment(environ)
     procfile = prepare(env)
     log = DATA_DIR / "portal.log"

@@ -5,7 +5,7 @@ from flask import Blueprint, redirect, render_template, request
 
 from portal_common.access import PUBLIC
 from portal_common.service import portal
-from portal_common.web.csrf import PRESESSION_COOKIE
+from portal_common.web.csrf import presession
 
 from . import accounts, codes
 from .domain import looks_like_email
@@ -26,7 +26,7 @@ def ask():
                                errors={"email": "Saisissez une adresse e-mail valide (exemple : nom@entreprise.fr)."}
                                ), 422
     # The CSRF check already required the pre-session cookie: the code is bound to this browser.
-    codes.request_code(portal(), email, request.cookies[PRESESSION_COOKIE], Client.of(request))
+    codes.request_code(portal(), email, presession(), Client.of(request))
     return redirect("/connexion/code/saisie", code=303)
 
 @code_pages.route("/connexion/code/saisie", methods=["GET", "POST"])
@@ -39,7 +39,7 @@ def enter():
     if len(code) != 6 or not code.isdigit():
         return render_template("identity/code_entry.html", errors={"code": "Le code comporte 6 chiffres."},
                                expired=False, page_title="Saisir le code reçu"), 422
-    verified = codes.verify_code(portal(), request.cookies.get(PRESESSION_COOKIE, ""), code, Client.of(request))
+    verified = codes.verify_code(portal(), presession(), code, Client.of(request))
     if verified.outcome is codes.Outcome.OK:
         user = verified.user
         return signed_in(user, accounts.initial_member(portal(), user, user.email))

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 from portal_common import clock
 from portal_common.access import PUBLIC
 from portal_common.service import portal
-from portal_common.web.csrf import PRESESSION_COOKIE
+from portal_common.web.csrf import presession
 
 from . import captcha, recovery
 from .domain import looks_like_email, looks_like_member_number
@@ -18,7 +18,7 @@ TITLE = "Mot de passe oublié"
 
 
 def _presession() -> str:
-    return request.cookies.get(PRESESSION_COOKIE, "")
+    return presession()
 
 
 def _no_leak(response: Response) -> Response:

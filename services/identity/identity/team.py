@@ -127,14 +127,16 @@ def invite(tx: UnitOfWork, portal: Portal, member: MemberDirectoryEntry, person:
     public pages show the same message whatever it is.
     """
     email = person.email.strip().lower()
+    # Hashed whether or not the address is known, so the answer takes as long either way (no enumeration).
+    # Nobody knows this random password: a new account cannot be used before its activation.
+    placeholder_hash = hash_password(secrets.token_urlsafe(32))
     user = tx.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
         now = clock.utcnow()
-        # Nobody knows this random password: the account cannot be used before its activation.
         user = User(id=str(uuid.uuid4()), email=email,
                     display_name=display_name(person.first_name, person.last_name),
                     job_title=(person.job_title or None), mobile=(normalise_mobile(person.mobile or "") or None),
-                    password_hash=hash_password(secrets.token_urlsafe(32)), staff_roles="", is_active=False,
+                    password_hash=placeholder_hash, staff_roles="", is_active=False,
                     created_at=now, activated_at=None)
         tx.session.add(user)
         tx.session.flush()

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 from portal_common import clock
 from portal_common.access import AUTHENTICATED, PUBLIC, member, require_principal
 from portal_common.service import portal
-from portal_common.web.csrf import PRESESSION_COOKIE
+from portal_common.web.csrf import presession
 
 from . import sessions, step_up, team
 from .models import MemberDirectoryEntry, MemberLink
@@ -66,7 +66,7 @@ def first_account():
     if refused is not None:
         return refused
     issued = clock.utcnow().isoformat()
-    signature = team.step_signature(portal().settings.internal_key, request.cookies.get(PRESESSION_COOKIE, ""),
+    signature = team.step_signature(portal().settings.internal_key, presession(),
                                     checked.member.member_id, issued)
     return render_template("identity/first_account_details.html", member=checked.member, issued=issued,
                            signature=signature, form={}, delegate=request.form.get("delegate") == "1", errors={},
@@ -78,7 +78,7 @@ def first_account():
 def first_account_details():
     form = request.form
     member_id, issued, signature = form.get("member_id", "")[:36], form.get("issued", ""), form.get("signature", "")
-    if not team.step_is_valid(portal().settings.internal_key, request.cookies.get(PRESESSION_COOKIE, ""), member_id,
+    if not team.step_is_valid(portal().settings.internal_key, presession(), member_id,
                               issued, signature):
         flash("Votre demande a expiré : saisissez de nouveau votre code adhérent et votre n° télédéclarant.", "error")
         return redirect("/connexion/premier-compte", code=303)

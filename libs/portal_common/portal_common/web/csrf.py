@@ -17,6 +17,8 @@ from ..access import current_principal
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 PRESESSION_COOKIE = "portal_presession"
+# Under TLS every cookie of the portal is host-only, Secure and path=/ (the `__Host-` prefix enforces it).
+SECURE_PRESESSION_COOKIE = "__Host-portal_presession"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXEMPT_ATTRIBUTE = "__portal_csrf_exempt__"
 
@@ -32,11 +34,23 @@ def _token(key: str, binding: str) -> str:
     return hmac.new(key.encode(), f"csrf|{binding}".encode(), hashlib.sha256).hexdigest()
 
 
+def presession_cookie_name() -> str:
+    from flask import current_app
+
+    portal = current_app.extensions.get("portal")
+    return SECURE_PRESESSION_COOKIE if portal is not None and portal.settings.secure_cookies else PRESESSION_COOKIE
+
+
+def presession() -> str:
+    """The anonymous browser's pre-session value ('' when it has none yet)."""
+    return request.cookies.get(presession_cookie_name(), "")
+
+
 def _binding() -> str | None:
     principal = current_principal()
     if principal is not None:
         return f"session:{principal.session_ref}"
-    cookie = request.cookies.get(PRESESSION_COOKIE)
+    cookie = presession()
     return f"presession:{cookie}" if cookie else None
 
 
@@ -88,7 +102,8 @@ def init_csrf(app: Flask, key: str, public_url: str) -> None:
         value = g.pop("new_presession", None)
         if value:
             secure = app.extensions["portal"].settings.secure_cookies
-            response.set_cookie(PRESESSION_COOKIE, value, httponly=True, samesite="Lax", secure=secure, path="/")
+            response.set_cookie(presession_cookie_name(), value, httponly=True, samesite="Lax", secure=secure,
+                                path="/")
         return response
 
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -46,9 +46,10 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
     app.register_blueprint(layout)
     # Flask's own signed cookie only carries flash messages between pages; sessions live in identity.
     app.secret_key = hashlib.sha256(f"flash|{internal_key}".encode()).hexdigest()
-    app.config.update(SESSION_COOKIE_NAME="portal_flash", SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=app.extensions["portal"].settings.secure_cookies)
+    secure = app.extensions["portal"].settings.secure_cookies
+    app.config.update(SESSION_COOKIE_NAME="__Host-portal_flash" if secure else "portal_flash",
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/",
+                      SESSION_COOKIE_DOMAIN=None, SESSION_COOKIE_SECURE=secure)
     formats.register_filters(app.jinja_env.filters)
     app.jinja_env.globals["navigation_for"] = navigation_for
     app.jinja_env.globals["current_principal"] = current_principal

@@ -179,10 +179,6 @@ def test_the_company_codes_answer_and_take_the_same_time_for_an_existing_and_an_
     assert_same_median(pairs, "first account, company codes")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "timing defect in identity.team.invite: an unknown e-mail creates a pending account whose placeholder "
-    "password is hashed with argon2id (tens of ms), an existing account is not hashed for, so the first-account "
-    "details step tells existing e-mail addresses by its duration"))
 def test_the_first_account_form_answers_and_takes_the_same_time_for_an_existing_and_an_unknown_address(
         service, pages, claimable, clock):
     client = service.client()

@@ -156,10 +156,6 @@ def test_under_tls_every_cookie_is_secure(tls_app, owner, pages):
         assert "secure" in attributes(header)[1], header
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect in portal_common (web/csrf.py PRESESSION_COOKIE, web/setup.py SESSION_COOKIE_NAME): under TLS the "
-    "pre-session cookie `portal_presession` (which binds the login form's CSRF token and the e-mailed login code) "
-    "and the flash cookie `portal_flash` keep their plain names instead of a `__Host-` prefix"))
 def test_under_tls_every_cookie_is_host_prefixed(tls_app, owner, pages):
     for header in tls_journey(tls_app, pages):
         assert attributes(header)[0].startswith("__Host-"), header
