@@ -22,6 +22,7 @@ MEMBER_DIRECTORY_QUEUE = "billing.member-directory"
 DECLARATION_CONFIRMED = "workforce.declaration.confirmed.v1"
 # The queue KEDA watches to scale billing workers during the January rush (deploy/k8s/billing-worker.yaml).
 DECLARATIONS_QUEUE = "billing.headcount-declarations"
+DECLARATIONS_BATCH = 100
 CAMPAIGN_CLOSED = "workforce.campaign.closed.v1"
 CAMPAIGNS_QUEUE = "billing.campaign-closings"
 APPOINTMENT_MISSED = "scheduling.appointment.missed.v1"
@@ -52,8 +53,21 @@ def on_declaration_confirmed(session: Session, event: Envelope) -> None:
         declaration = Declaration.from_event(event.data)
     except (DeclarationInvalid, KeyError, TypeError, ValueError) as exc:
         raise PermanentError(f"unusable declaration: {type(exc).__name__}") from exc
+    services.number_at_commit(session)  # the sequence is locked only for the commit (of a whole batch)
     services.invoice_declaration(session, declaration, confirmed_on=confirmed_on(event))
     automatic.bill_pending_hires(session, declaration.member_id, declaration.year)
+
+
+def on_declarations_confirmed(session: Session, events: list[Envelope]) -> None:
+    """A batch of declarations (the January rush): the same as on_declaration_confirmed for each, at once."""
+    received = []
+    for event in events:
+        try:
+            declaration = Declaration.from_event(event.data)
+        except (DeclarationInvalid, KeyError, TypeError, ValueError) as exc:
+            raise PermanentError(f"unusable declaration: {type(exc).__name__}") from exc
+        received.append((declaration, confirmed_on(event), event.id, event.correlation_id))
+    services.invoice_declarations(session, received)
 
 
 def confirmed_on(event: Envelope) -> date:
@@ -93,7 +107,9 @@ def on_employee_hired(session: Session, event: Envelope) -> None:
 SUBSCRIPTIONS = [
     # Member updates, SEPA mandates and situation changes ride the member directory's queue (member_events.py).
     Subscription(MEMBER_DIRECTORY_QUEUE, {MEMBER_REGISTERED: on_member_registered, **member_events.HANDLERS}),
-    Subscription(DECLARATIONS_QUEUE, {DECLARATION_CONFIRMED: on_declaration_confirmed}),
+    # The January rush: declarations are invoiced by batches, one transaction each (consumer.Subscription).
+    Subscription(DECLARATIONS_QUEUE, {DECLARATION_CONFIRMED: on_declaration_confirmed},
+                 batch_size=DECLARATIONS_BATCH, batch_handler=on_declarations_confirmed),
     Subscription(CAMPAIGNS_QUEUE, {CAMPAIGN_CLOSED: on_campaign_closed}),
     Subscription(NO_SHOWS_QUEUE, {APPOINTMENT_MISSED: on_appointment_missed}),
     Subscription(LATE_HIRES_QUEUE, {EMPLOYEE_HIRED: on_employee_hired}),

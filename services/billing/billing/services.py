@@ -4,14 +4,18 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date
+from types import SimpleNamespace
+from typing import Any
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, event as orm_event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from portal_common import context
 from portal_common.clock import utcnow
 from portal_common.formats import PARIS
+from portal_common.messaging.envelope import Envelope
 from portal_common.messaging.outbox import Outbox
 from portal_common.service import Portal
 
@@ -22,7 +26,7 @@ from .credit_notes import CORRECTION, ESTIMATE_CANCELLED, OTHER, CorrectedInvoic
 from .domain import CREDIT_NOTE, CustomerSnapshot, IssueCommand, LineInput, PricedLine, check_issue, invoice_number
 from .estimates import cancellation_key, estimate_key
 from .models import Base, BillingCustomer, Instalment, Invoice, InvoiceLine, InvoiceSequence, Payment, \
-    ReceivedDeclaration, TariffRow
+    PendingHire, ReceivedDeclaration, TariffRow
 from .payments import PaymentInput, check_payment, settle
 from .tariffs import Tariff, check_tariff
 
@@ -79,13 +83,139 @@ def next_invoice_number(session: Session, year: int) -> str:
     return invoice_number(year, sequence.last_number)
 
 
-def _issue(session: Session, command: IssueCommand, *, invoice_id: str | None = None) -> Invoice:
-    """Validate, number and store an invoice with its schedule, and record its event, in `session`."""
+# --- numbering at commit (a consumer's batch) ---------------------------------------------------------
+UNNUMBERED = "billing.unnumbered"
+INSERTED_AFTER = "billing.inserted_after_numbering"  # rows referring to invoices inserted at commit
+
+
+def number_at_commit(session: Session) -> None:
+    """From now on in this transaction, invoices are numbered (and their events recorded) just before it
+    commits, all at once: the sequence row is then locked only from there to the commit, so several
+    workers invoice declarations in parallel and queue up only for that last step. Until then an invoice
+    holds a unique placeholder number (never committed). Numbers stay gapless and follow commit order."""
+    if UNNUMBERED in session.info:
+        return
+    session.info[UNNUMBERED] = []
+    orm_event.listen(session, "before_commit", _number_pending)
+    orm_event.listen(session, "after_rollback", _forget_pending)
+
+
+def _forget_pending(session: Session) -> None:
+    session.info.pop(UNNUMBERED, None)
+    session.info.pop(INSERTED_AFTER, None)
+
+
+def placeholder_number(invoice_id: str) -> str:
+    return "~" + invoice_id.replace("-", "")[:11]
+
+
+def _number_pending(session: Session) -> None:
+    pending = session.info.pop(UNNUMBERED, None)
+    if not pending:
+        return
+    session.flush()
+    invoices = [invoice for invoice, _, _ in pending]
+    by_year: dict[int, list[Any]] = {}
+    for invoice in invoices:
+        by_year.setdefault(invoice.issued_on.year, []).append(invoice)
+    sequence = InvoiceSequence.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for year, items in sorted(by_year.items()):
+        # One statement takes the lock and the numbers of the whole batch (the row exists but once a year).
+        take = (sequence.update().where(sequence.c.year == year)
+                .values(last_number=sequence.c.last_number + len(items)).returning(sequence.c.last_number))
+        last = session.execute(take).scalar()
+        if last is None:
+            session.execute(dialect.insert(InvoiceSequence).values(year=year, last_number=0)
+                            .on_conflict_do_nothing(index_elements=["year"]))
+            last = session.execute(take).scalar_one()
+        now = utcnow()  # issued now, under the lock: creation times follow the numbers too
+        for rank, invoice in enumerate(items, start=last - len(items) + 1):
+            invoice.number, invoice.created_at = invoice_number(year, rank), now
+    stored = [invoice for invoice in invoices if isinstance(invoice, _Unsaved) and invoice.stored]
+    if stored:  # inserted earlier with a placeholder (a batch that took the one-declaration path)
+        table = Invoice.__table__
+        session.execute(table.update().where(table.c.id == bindparam("invoice_id"))
+                        .values(number=bindparam("new_number"), created_at=bindparam("new_created_at")),
+                        [{"invoice_id": i.id, "new_number": i.number, "new_created_at": i.created_at} for i in stored])
+    # The others are inserted now, already numbered: one statement per table (cheaper than renumbering).
+    _store_unsaved(session, invoices)
+    session.flush()
+    envelopes = []
+    for invoice, event_id, correlation_id in pending:
+        with context.bound(event_id=event_id, correlation_id=correlation_id):
+            envelopes.append(_issued_envelope(session, invoice))
+    EVENTS.record_envelopes(session, envelopes)
+
+
+class _Unsaved(SimpleNamespace):
+    """An invoice of a batch, as plain values until it is inserted (no ORM bookkeeping: thousands a
+    second in January); `lines` and `instalments` are rows too."""
+
+    def row(self) -> dict[str, Any]:
+        return {column.key: getattr(self, column.key) for column in Invoice.__table__.columns}
+
+
+def _store_unsaved(session: Session, invoices: list[Any]) -> None:
+    """Insert, one statement per table, the batch's invoices not stored yet, then the rows referring to them."""
+    unsaved = [invoice for invoice in invoices if isinstance(invoice, _Unsaved) and not invoice.stored]
+    if unsaved:
+        _insert_rows(session, Invoice, [invoice.row() for invoice in unsaved])
+        _insert_rows(session, InvoiceLine, [line for invoice in unsaved for line in invoice.lines])
+        _insert_rows(session, Instalment, [due for invoice in unsaved for due in invoice.instalments])
+        for invoice in unsaved:
+            invoice.stored = True
+    after = session.info.pop(INSERTED_AFTER, [])
+    if after:
+        _insert_rows(session, ReceivedDeclaration, after)
+
+
+def _insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Rows without ORM bookkeeping, in one executemany (pipelined by psycopg: one round trip)."""
+    session.execute(model.__table__.insert(), rows)
+
+
+def _issued_envelope(session: Session, invoice: Invoice) -> Envelope:
+    if invoice.kind == CREDIT_NOTE:
+        corrected = session.get(Invoice, invoice.corrects_invoice_id) if invoice.corrects_invoice_id else None
+        event_type, data = events.CREDIT_NOTE_ISSUED, credit_note_event(invoice, corrected)
+    else:
+        event_type, data = events.INVOICE_ISSUED, issued_event(invoice)
+    return Envelope.new(event_type, producer=events.PRODUCER, subject=invoice.id, member_id=invoice.member_id,
+                        data=data)
+
+
+def _issue(session: Session, command: IssueCommand, *, invoice_id: str | None = None,
+           insert_at_commit: bool = False) -> Invoice:
+    """Validate, number and store an invoice with its schedule, and record its event, in `session`.
+
+    `insert_at_commit` (numbering at commit only): the invoice is inserted at commit, with the other
+    invoices of the batch in one statement per table, instead of now (its number comes just after).
+    """
     known = session.get(BillingCustomer, command.member_id) is not None
     checked = check_issue(command, today=today(), customer_known=known)
+    invoice_id = invoice_id or str(uuid.uuid4())
+    unnumbered = session.info.get(UNNUMBERED)
+    if unnumbered is not None and insert_at_commit:  # numbered and inserted when the transaction commits
+        invoice = _Unsaved(
+            id=invoice_id, member_id=checked.member_id, number=placeholder_number(invoice_id), kind=checked.kind,
+            issued_on=checked.issued_on, due_on=checked.due_on, period=checked.period,
+            amount_excl_tax=checked.totals.excl_tax, vat_rate=checked.vat_rate, vat_amount=checked.totals.vat,
+            amount_incl_tax=checked.totals.incl_tax, amount_paid=checked.amount_paid, status=checked.status,
+            created_at=utcnow(), version=1, declaration_id=command.declaration_id, source_key=command.source_key,
+            corrects_invoice_id=command.corrects_invoice_id, stored=False,
+            lines=[{"id": str(uuid.uuid4()), "invoice_id": invoice_id, "position": rank, "label": line.label,
+                    "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount}
+                   for rank, line in enumerate(checked.lines, start=1)],
+            instalments=[{"id": str(uuid.uuid4()), "invoice_id": invoice_id, "position": rank, "due_on": due_on,
+                          "amount": amount} for rank, (due_on, amount) in enumerate(
+                              schedule_for(checked.kind, checked.totals.incl_tax, checked.due_on), start=1)])
+        unnumbered.append((invoice, context.event_id.get(), context.correlation_id.get()))
+        return invoice
     invoice = Invoice(
-        id=invoice_id or str(uuid.uuid4()), member_id=checked.member_id,
-        number=next_invoice_number(session, checked.issued_on.year), kind=checked.kind,
+        id=invoice_id, member_id=checked.member_id,
+        number=(placeholder_number(invoice_id) if unnumbered is not None
+                else next_invoice_number(session, checked.issued_on.year)), kind=checked.kind,
         issued_on=checked.issued_on, due_on=checked.due_on, period=checked.period,
         amount_excl_tax=checked.totals.excl_tax, vat_rate=checked.vat_rate, vat_amount=checked.totals.vat,
         amount_incl_tax=checked.totals.incl_tax, amount_paid=checked.amount_paid, status=checked.status,
@@ -98,15 +228,13 @@ def _issue(session: Session, command: IssueCommand, *, invoice_id: str | None = 
                      for rank, (due_on, amount) in enumerate(
                          schedule_for(checked.kind, checked.totals.incl_tax, checked.due_on), start=1)],
     )
+    if unnumbered is not None:  # numbered, and its event recorded, when the transaction commits
+        unnumbered.append((invoice, context.event_id.get(), context.correlation_id.get()))
     session.add(invoice)
     session.flush()
-    if invoice.kind == CREDIT_NOTE:
-        corrected = session.get(Invoice, invoice.corrects_invoice_id) if invoice.corrects_invoice_id else None
-        EVENTS.record(session, events.CREDIT_NOTE_ISSUED, subject=invoice.id, member_id=invoice.member_id,
-                      data=credit_note_event(invoice, corrected))
-    else:
-        EVENTS.record(session, events.INVOICE_ISSUED, subject=invoice.id, member_id=invoice.member_id,
-                      data=issued_event(invoice))
+    if unnumbered is not None:
+        return invoice
+    EVENTS.record_envelopes(session, [_issued_envelope(session, invoice)])
     return invoice
 
 
@@ -270,6 +398,87 @@ def invoice_declaration(session: Session, declaration: Declaration, *,
     session.add(received)
     session.flush()
     return invoice
+
+
+def invoice_declarations(session: Session, received: list[tuple[Declaration, date, str | None, str | None]]) -> None:
+    """The annual invoices of a batch of confirmed declarations `(declaration, confirmed_on, event_id,
+    correlation_id)`, in the consumer's transaction: what invoice_declaration does for each, with a few
+    set-based queries for the whole batch. The invoices are numbered and inserted at commit
+    (number_at_commit). A declaration with an estimate to cancel or hires waiting for it goes through
+    invoice_declaration itself."""
+    from .automatic import bill_pending_hires  # (automatic builds on this module)
+
+    number_at_commit(session)
+    if session.get_bind().dialect.name != "postgresql":
+        for declaration, confirmed, event_id, correlation_id in received:
+            with context.bound(event_id=event_id, correlation_id=correlation_id):
+                invoice_declaration(session, declaration, confirmed_on=confirmed)
+                bill_pending_hires(session, declaration.member_id, declaration.year)
+        return
+    members = sorted({declaration.member_id for declaration, *_ in received})
+    years = sorted({declaration.year for declaration, *_ in received})
+    # The same locks as invoice_declaration, every company's at once in one order (no deadlock between
+    # two batches), then each year's, shared.
+    session.execute(text(
+        "SELECT count(pg_advisory_xact_lock(:hires, key)) FROM "
+        "(SELECT DISTINCT hashtext(member) AS key FROM unnest(CAST(:members AS text[])) AS member ORDER BY 1) AS keys"),
+        {"hires": MEMBER_HIRES_LOCK, "members": members})
+    session.execute(text("SELECT count(pg_advisory_xact_lock_shared(:estimates, year)) FROM "
+                         "unnest(CAST(:years AS int[])) AS year"), {"estimates": ESTIMATES_LOCK, "years": years})
+    ids = [declaration.declaration_id for declaration, *_ in received]
+    seen = set(session.scalars(select(ReceivedDeclaration.declaration_id)
+                               .where(ReceivedDeclaration.declaration_id.in_(ids))))
+    customers = {c.member_id: c for c in session.scalars(select(BillingCustomer)
+                                                         .where(BillingCustomer.member_id.in_(members)))}
+    tariffs = {year: tariff_for(session, year) for year in years}
+    estimate_keys = {estimate_key(d.member_id, d.year): (d.member_id, d.year) for d, *_ in received}
+    slow = {estimate_keys[key] for key in session.scalars(select(Invoice.source_key)
+                                                          .where(Invoice.source_key.in_(list(estimate_keys))))}
+    slow |= set(tuple(row) for row in session.execute(select(PendingHire.member_id, PendingHire.year).where(
+        PendingHire.member_id.in_(members), PendingHire.year.in_(years)).distinct()).all())
+    billed = _billed_members(session, members)
+    later = session.info.setdefault(INSERTED_AFTER, [])
+    for declaration, confirmed, event_id, correlation_id in received:
+        if declaration.declaration_id in seen:  # delivered again under another event id
+            continue
+        seen.add(declaration.declaration_id)
+        member_id, year = declaration.member_id, declaration.year
+        customer, tariff = customers.get(member_id), tariffs[year]
+        if customer is None or tariff is None:
+            raise CannotInvoiceYet("customer unknown" if customer is None else f"no tariff for {year}")
+        with context.bound(event_id=event_id, correlation_id=correlation_id):
+            if (member_id, year) in slow:
+                # Rare: the one-declaration path, which must see what this batch already wrote.
+                _store_unsaved(session, [invoice for invoice, _, _ in session.info[UNNUMBERED]])
+                later = session.info.setdefault(INSERTED_AFTER, [])
+                invoice_declaration(session, declaration, confirmed_on=confirmed)
+                bill_pending_hires(session, member_id, year)
+                billed.add(member_id)
+                continue
+            row = {"declaration_id": declaration.declaration_id, "member_id": member_id, "year": year,
+                   "version": declaration.version, "confirmed_on": confirmed, "received_at": utcnow(),
+                   "invoice_id": None}
+            lines = annual_lines(tariff, declaration, new_member=member_id not in billed,
+                                 sepa_debit=customer.mandate_status == "active")
+            if lines:
+                invoice = _issue(session, IssueCommand(
+                    member_id=member_id, kind="cotisation", lines=lines, vat_rate=tariff.vat_rate,
+                    period=str(year), declaration_id=declaration.declaration_id,
+                    source_key=declaration_key(declaration.declaration_id)), insert_at_commit=True)
+                row["invoice_id"] = invoice.id
+                billed.add(member_id)
+            else:
+                log.info("declaration owes nothing, no invoice", extra={"declaration_id": declaration.declaration_id})
+            later.append(row)
+
+
+def _billed_members(session: Session, members: list[str]) -> set[str]:
+    """_billed_before for many companies in one query."""
+    cancelled = select(Invoice.corrects_invoice_id).where(
+        Invoice.member_id.in_(members), Invoice.source_key.like("cancel:%"), Invoice.corrects_invoice_id.is_not(None))
+    return set(session.scalars(select(Invoice.member_id).where(
+        Invoice.member_id.in_(members), Invoice.kind.in_(("cotisation", "facture_office")),
+        Invoice.id.not_in(cancelled)).distinct()))
 
 
 # --- credit notes -------------------------------------------------------------------------------------

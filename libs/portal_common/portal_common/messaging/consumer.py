@@ -30,10 +30,22 @@ Handler = Callable[[Session, Envelope], None]
 
 @dataclass(frozen=True)
 class Subscription:
-    """A queue of one consuming service and the handler of each event type it receives."""
+    """A queue of one consuming service and the handler of each event type it receives.
+
+    `batch_size` > 1 opts the queue in to batches: the deliveries waiting in the worker (up to that many)
+    are handled in ONE transaction (their inbox rows, every handler, one commit), then acknowledged
+    together (one multiple ack). Any failure of the batch rolls it all back and its messages are handled
+    one by one, so a poison message still follows the retry and dead-letter path alone; with the database
+    down, they are all requeued. The queue's prefetch is then twice the batch size (still bounded), so the
+    next batch is already in the worker while one commits. Other queues keep one transaction per message.
+    """
 
     queue: str
     handlers: dict[str, Handler]
+    batch_size: int = 1
+    # Optional, with batch_size > 1: applies all the new events of a batch at once (set-based queries),
+    # in place of calling the handler of each; a single message still goes to its handler.
+    batch_handler: Callable[[Session, list[Envelope]], None] | None = None
 
     def spec(self, retry_delay_ms: int) -> QueueSpec:
         return QueueSpec(self.queue, tuple(sorted(self.handlers)), retry_delay_ms=retry_delay_ms)
@@ -59,8 +71,9 @@ class Consumer:
         self.retry_delay_ms = retry_delay_ms
         self.stop_event = threading.Event()
         self.ready = threading.Event()
-        self.stats = {"processed": 0, "duplicates": 0, "retried": 0, "dead_lettered": 0}
+        self.stats = {"processed": 0, "duplicates": 0, "retried": 0, "dead_lettered": 0, "batches": 0}
         self._connection: pika.BlockingConnection | None = None
+        self._pending: dict[str, list[tuple[Any, pika.BasicProperties, bytes]]] = {}
 
     def specs(self) -> list[QueueSpec]:
         return [s.spec(self.retry_delay_ms) for s in self.subscriptions.values()]
@@ -98,6 +111,41 @@ class Consumer:
                     raise
         return True
 
+    def process_batch(self, queue: str, envelopes: list[Envelope]) -> list[bool]:
+        """Apply several events of one queue in one transaction; for each, False when it was a duplicate.
+
+        Raises whatever a handler or the commit raised, with nothing written: the caller then handles the
+        messages one by one.
+        """
+        subscription = self.subscriptions[queue]
+        for envelope in envelopes:
+            if envelope.type not in subscription.handlers:
+                raise PermanentError(f"no handler for {envelope.type} on {queue}")
+        inbox = self.inbox
+        with self.db.session_factory() as session:
+            seen = set(session.scalars(select(inbox.c.event_id).where(
+                inbox.c.consumer == queue, inbox.c.event_id.in_({e.id for e in envelopes}))))
+            applied = []
+            fresh: list[Envelope] = []
+            for envelope in envelopes:
+                applied.append(envelope.id not in seen)
+                if envelope.id not in seen:
+                    seen.add(envelope.id)  # the same event twice in one batch is applied once
+                    fresh.append(envelope)
+            if fresh:
+                now = utcnow()
+                # The inbox rows commit with the handlers' writes: all of them happen or none.
+                session.execute(inbox.insert(), [{"consumer": queue, "event_id": e.id, "event_type": e.type,
+                                                  "processed_at": now} for e in fresh])
+                if subscription.batch_handler is not None:
+                    subscription.batch_handler(session, fresh)
+                else:
+                    for envelope in fresh:
+                        with context.bound(event_id=envelope.id, correlation_id=envelope.correlation_id):
+                            subscription.handlers[envelope.type](session, envelope)
+                session.commit()
+        return applied
+
     def _on_message(self, channel: Any, method: Any, properties: pika.BasicProperties, body: bytes, queue: str) -> None:
         headers = dict(properties.headers or {})
         attempt = int(headers.get(ATTEMPT_HEADER, 1))
@@ -125,6 +173,66 @@ class Consumer:
                 self._dead_letter(channel, method, properties, body, queue, f"{type(exc).__name__} after {attempt} attempts")
             else:
                 self._retry(channel, method, properties, body, queue, attempt + 1)
+
+    # --- batches (subscriptions with batch_size > 1) -----------------------------
+    def _on_batched_message(self, channel: Any, method: Any, properties: pika.BasicProperties, body: bytes,
+                            queue: str) -> None:
+        pending = self._pending.setdefault(queue, [])
+        pending.append((method, properties, body))
+        if len(pending) >= self.subscriptions[queue].batch_size:
+            self._flush(channel, queue)
+
+    def _flush_all(self, channel: Any) -> None:
+        for queue in list(self._pending):
+            self._flush(channel, queue)
+
+    def _flush(self, channel: Any, queue: str) -> None:
+        """Handle the deliveries waiting for `queue` in one transaction, then acknowledge them."""
+        deliveries = self._pending.pop(queue, [])
+        if not deliveries:
+            return
+        batch, alone = [], []
+        for delivery in deliveries:
+            try:
+                envelope = Envelope.from_json(delivery[2])
+                catalogue.validate(envelope)
+                batch.append((delivery, envelope))
+            except (ValueError, TypeError, KeyError):
+                alone.append(delivery)  # dead-lettered by the one-by-one path, with its reason
+        if len(batch) > 1:
+            try:
+                applied = self.process_batch(queue, [envelope for _, envelope in batch])
+            except OperationalError as exc:
+                if not _transient(exc):  # the database is down: every message waits, no attempt spent
+                    log.warning("database unavailable, batch requeued", extra={"queue": queue})
+                    self.stop_event.wait(1.0)
+                    for (method, _, _), _ in batch:
+                        channel.basic_nack(method.delivery_tag, requeue=True)
+                    for delivery in alone:
+                        channel.basic_nack(delivery[0].delivery_tag, requeue=True)
+                    return
+                log.warning("batch conflicted, handled one by one", extra={"queue": queue, "size": len(batch)})
+            except Exception as exc:  # a handler failed or a competing worker applied one: one by one
+                log.warning("batch failed, handled one by one",
+                            extra={"queue": queue, "size": len(batch), "error": type(exc).__name__})
+            else:
+                self.stats["batches"] += 1
+                for flag in applied:
+                    self.stats["processed" if flag else "duplicates"] += 1
+                self._ack_all(channel, [method.delivery_tag for (method, _, _), _ in batch])
+                batch = []
+        for delivery in alone + [delivery for delivery, _ in batch]:
+            self._on_message(channel, *delivery, queue)
+
+    def _ack_all(self, channel: Any, tags: list[int]) -> None:
+        """One multiple ack when no other delivery of the channel is waiting below the last tag."""
+        last = max(tags)
+        waiting = [method.delivery_tag for deliveries in self._pending.values() for method, _, _ in deliveries]
+        if len(tags) == last - min(tags) + 1 and all(tag > last for tag in waiting):
+            channel.basic_ack(last, multiple=True)
+        else:
+            for tag in sorted(tags):
+                channel.basic_ack(tag)
 
     def _republish(self, channel: Any, exchange: str, routing_key: str, properties: pika.BasicProperties,
                    body: bytes, headers: dict[str, Any]) -> None:
@@ -157,15 +265,26 @@ class Consumer:
                 self._connection = broker.connect(self.broker_url, name=f"{self.service}-worker")
                 channel = self._connection.channel()
                 channel.confirm_delivery()
-                channel.basic_qos(prefetch_count=self.prefetch)
                 self.declare(channel)
-                for queue in self.subscriptions:
-                    channel.basic_consume(queue, lambda ch, m, p, b, q=queue: self._on_message(ch, m, p, b, q))
+                self._pending = {}  # deliveries of a lost channel come back to someone else
+                for queue, subscription in self.subscriptions.items():
+                    # Each consumer gets the prefetch set just before it (per-consumer QoS).
+                    if subscription.batch_size > 1:
+                        channel.basic_qos(prefetch_count=max(self.prefetch, 2 * subscription.batch_size))
+                        callback = self._on_batched_message
+                    else:
+                        channel.basic_qos(prefetch_count=self.prefetch)
+                        callback = self._on_message
+                    channel.basic_consume(queue, lambda ch, m, p, b, q=queue, c=callback: c(ch, m, p, b, q))
                 backoff.reset()
                 self.ready.set()
                 log.info("consumer ready", extra={"queues": list(self.subscriptions)})
                 while not self.stop_event.is_set():
                     self._connection.process_data_events(time_limit=0.2)
+                    if self._pending:
+                        # Whatever else already arrived joins the batch, then it is handled.
+                        self._connection.process_data_events(time_limit=0)
+                        self._flush_all(channel)
                 self._connection.close()
             except (AMQPConnectionError, AMQPChannelError, ConnectionError, OSError) as exc:
                 self.ready.clear()
@@ -175,6 +294,11 @@ class Consumer:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+
+def _transient(exc: OperationalError) -> bool:
+    """A deadlock or serialization failure: the transaction may succeed if tried again."""
+    return str(getattr(exc.orig, "sqlstate", None) or "").startswith("40")  # SQLSTATE class 40
 
 
 def run_worker(app: Any, subscriptions: Iterable[Subscription]) -> None:

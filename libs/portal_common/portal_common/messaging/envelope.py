@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,10 @@ class Envelope:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A fresh dict of the fields, `data` copied deeply (as dataclasses.asdict did, faster)."""
+        raw = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        raw["data"] = _copy(self.data)
+        return raw
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
@@ -53,3 +56,12 @@ class Envelope:
     @classmethod
     def from_json(cls, body: bytes | str) -> "Envelope":
         return cls.from_dict(json.loads(body))
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), much faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value

@@ -7,15 +7,17 @@ Run one per service (more are safe on PostgreSQL thanks to SKIP LOCKED)::
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pika
 import psycopg
-from pika.exceptions import AMQPChannelError, AMQPConnectionError, NackError, UnroutableError
+from pika.exceptions import AMQPChannelError, AMQPConnectionError
 from sqlalchemy import MetaData, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,6 +37,7 @@ log = logging.getLogger("portal.relay")
 POLL_SECONDS = 0.1
 BATCH_SIZE = 100
 RETRY_UNROUTABLE = timedelta(seconds=2)
+CONFIRM_TIMEOUT_SECONDS = 30.0
 
 
 class Relay:
@@ -63,9 +66,65 @@ class Relay:
         # Every consumer queue exists before the first publish, even if its worker has never run.
         for queue, event_types in catalogue.topology().items():
             declare_queue(channel, self.exchange, QueueSpec(queue, event_types, retry_delay_ms=self.retry_delay_ms))
-        channel.confirm_delivery()
         self._channel = channel
+        self._enable_confirms()
         log.info("relay connected to broker")
+
+    # --- publisher confirms, many in flight -------------------------------------
+    # pika's BlockingChannel waits for the broker's confirm of each message before sending the next: one
+    # round trip (and one quorum-queue commit) per event. The relay sends a whole batch on the underlying
+    # channel, then waits once for all of its confirms; a row is still marked only once confirmed.
+    # BlockingChannel has no public call for that: `_impl` is its underlying pika Channel (pika is pinned;
+    # tests/integration/test_relay.py covers confirms, returns and two relays at once).
+    def _enable_confirms(self) -> None:
+        self._unconfirmed: dict[int, str] = {}
+        self._outcomes: dict[str, str | None] = {}
+        self._returned: set[str] = set()
+        self._last_tag = 0
+        selected: list[bool] = []
+        self._channel._impl.confirm_delivery(ack_nack_callback=self._on_confirm,
+                                             callback=lambda _frame: self._wake(selected))
+        self._channel._impl.add_on_return_callback(self._on_return)
+        self._wait(lambda: bool(selected))
+
+    def _wake(self, flags: list[bool] | None = None) -> None:
+        """Called from pika's I/O: makes the pending process_data_events return."""
+        if flags is not None:
+            flags.append(True)
+        self._connection.add_callback_threadsafe(lambda: None)
+
+    def _wait(self, done: Any, timeout: float = CONFIRM_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AMQPConnectionError("the broker did not confirm in time")
+            self._connection.process_data_events(time_limit=min(left, 1.0))
+
+    def _on_return(self, _channel: Any, _method: Any, properties: Any, _body: bytes) -> None:
+        # A mandatory message no queue took: the broker returns it, then confirms it.
+        self._returned.add(properties.message_id)
+
+    def _on_confirm(self, frame: Any) -> None:
+        method = frame.method
+        if method.multiple:
+            tags = [tag for tag in self._unconfirmed if tag <= method.delivery_tag]
+        else:
+            tags = [method.delivery_tag]
+        nacked = isinstance(method, pika.spec.Basic.Nack)
+        for tag in tags:
+            row_id = self._unconfirmed.pop(tag, None)
+            if row_id is None:
+                continue
+            if nacked:
+                self._outcomes[row_id] = "nacked by broker"
+            elif row_id in self._returned:
+                self._outcomes[row_id] = "unroutable: no queue bound for this event type"
+            else:
+                self._outcomes[row_id] = None
+            self._returned.discard(row_id)
+        if not self._unconfirmed:
+            self._wake()
 
     def _close_broker(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
@@ -109,50 +168,56 @@ class Relay:
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
+            self._outcomes = {}
             try:
-                for row in rows:
-                    outcome = self._publish_one(row)
-                    now = utcnow()
-                    if outcome is None:
-                        session.execute(update(t).where(t.c.id == row.id).values(published_at=now, last_error=None))
-                        confirmed += 1
-                    else:
-                        delay = min(RETRY_UNROUTABLE * (2 ** min(row.attempts, 5)), timedelta(minutes=1))
-                        session.execute(update(t).where(t.c.id == row.id).values(
-                            attempts=row.attempts + 1, next_attempt_at=now + delay, last_error=outcome[:500]))
+                if rows:
+                    self._publish_all(rows)
             finally:
-                # Rows confirmed before a connection loss stay marked: fewer duplicates.
+                # Rows confirmed before a connection loss stay marked: fewer duplicates. Unconfirmed ones
+                # stay unpublished and are sent again (consumers skip what they already applied).
+                outcomes, self._outcomes = self._outcomes, {}
+                now = utcnow()
+                published = [row.id for row in rows if row.id in outcomes and outcomes[row.id] is None]
+                if published:
+                    session.execute(update(t).where(t.c.id.in_(published)).values(published_at=now, last_error=None))
+                    confirmed = len(published)
+                for row in rows:
+                    error = outcomes.get(row.id)
+                    if error is None:
+                        continue
+                    with context.bound(event_id=row.id):
+                        log.warning("event not confirmed; will retry",
+                                    extra={"event_type": row.event_type, "reason": error})
+                    delay = min(RETRY_UNROUTABLE * (2 ** min(row.attempts, 5)), timedelta(minutes=1))
+                    session.execute(update(t).where(t.c.id == row.id).values(
+                        attempts=row.attempts + 1, next_attempt_at=now + delay, last_error=error[:500]))
                 session.commit()
         self.published_count += confirmed
         return confirmed
 
-    def _publish_one(self, row: Any) -> str | None:
-        """Publish one row; None when confirmed, else why it was not (the row will be retried)."""
-        import json
-        envelope = json.loads(row.body)
-        properties = pika.BasicProperties(
-            message_id=row.id,
-            type=row.event_type,
-            content_type="application/json",
-            delivery_mode=pika.DeliveryMode.Persistent,
-            correlation_id=envelope.get("correlation_id"),
-            app_id=self.service,
-            headers={"x-portal-producer": self.service},
-        )
-        with context.bound(event_id=row.id, correlation_id=envelope.get("correlation_id")):
+    def _publish_all(self, rows: list[Any]) -> None:
+        """Send every row, then wait until the broker confirmed (or returned, or refused) each one."""
+        subscribed = catalogue.subscribed_types()
+        self._unconfirmed = {}
+        self._returned = set()
+        for row in rows:
+            correlation_id = json.loads(row.body).get("correlation_id")
+            properties = pika.BasicProperties(
+                message_id=row.id,
+                type=row.event_type,
+                content_type="application/json",
+                delivery_mode=pika.DeliveryMode.Persistent,
+                correlation_id=correlation_id,
+                app_id=self.service,
+                headers={"x-portal-producer": self.service},
+            )
             # An event type nobody subscribes to yet is published without `mandatory`: it has no queue
             # to reach, and the outbox keeps it as history. Subscribed types must reach their queues.
-            mandatory = row.event_type in catalogue.subscribed_types()
-            try:
-                self._channel.basic_publish(self.exchange, row.event_type, row.body.encode(), properties,
-                                            mandatory=mandatory)
-            except UnroutableError:
-                log.warning("event unroutable, no queue bound yet; will retry", extra={"event_type": row.event_type})
-                return "unroutable: no queue bound for this event type"
-            except NackError:
-                log.warning("event nacked by broker; will retry", extra={"event_type": row.event_type})
-                return "nacked by broker"
-        return None
+            self._channel._impl.basic_publish(self.exchange, row.event_type, row.body.encode(), properties,
+                                              mandatory=row.event_type in subscribed)
+            self._last_tag += 1
+            self._unconfirmed[self._last_tag] = row.id
+        self._wait(lambda: not self._unconfirmed)
 
     # --- main loop ----------------------------------------------------------
     def run_forever(self) -> None:

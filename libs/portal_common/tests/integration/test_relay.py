@@ -143,3 +143,22 @@ def test_an_event_nobody_subscribes_to_yet_is_published_and_kept_as_history(data
     publish_once(db, broker_url, "portal.events")
     row = take_row(db, outbox, event.id)
     assert row.published_at is not None and row.attempts == 0
+
+
+def test_in_one_batch_sent_before_any_confirm_only_the_unroutable_event_stays_and_the_others_are_marked(
+        database, broker_url):
+    db, outbox = database
+    routable = [record_one(db, outbox, "members.member.registered.v1") for _ in range(30)]
+    lost = record_one(db, outbox, "workforce.employee.hired.v1")
+    exchange = "portal.events-mixed-test"
+
+    def unbind_hires(channel):
+        for queue, event_types in catalogue.topology().items():
+            if "workforce.employee.hired.v1" in event_types:
+                channel.queue_unbind(queue, exchange, routing_key="workforce.employee.hired.v1")
+
+    publish_once(db, broker_url, exchange, before_publish=unbind_hires)
+    rows = [take_row(db, outbox, event.id) for event in routable]
+    assert all(row.published_at is not None and row.attempts == 0 for row in rows)
+    row = take_row(db, outbox, lost.id)
+    assert row.published_at is None and row.attempts == 1 and "unroutable" in row.last_error

@@ -44,7 +44,7 @@ def sign_mandate_at_members(members, member_id):
         phone="03 89 12 34 56", billing_email="compta@boulangerie-martin.fr", adhesion_date=date(2015, 3, 1)),
         member_id=member_id, member_number="1000001")
     client = members.client()
-    admin = members.headers(make_principal(member_id=member_id, roles=("admin",)))
+    admin = members.headers(make_principal(member_id=member_id, roles=("admin",), grants=("step_up",)))
     staff = members.headers(make_principal(staff_roles=("secretariat",)))
     signed = client.post(f"/api/members/members/{member_id}/sepa-mandate", headers=admin, json={
         "iban": IBAN, "holder": "Boulangerie Martin", "email": "compta@boulangerie-martin.fr", "consent": True})
