@@ -39,8 +39,16 @@ class Running:
         self.parts: list = []
         self.threads: list[threading.Thread] = []
 
-    def start(self, part) -> None:  # type: ignore[no-untyped-def]
-        thread = threading.Thread(target=part.run_forever, daemon=True)
+    def start(self, part, app=None) -> None:  # type: ignore[no-untyped-def]
+        """Run `part` in a thread; with `app`, inside its application context as the worker process does."""
+        def target() -> None:
+            if app is None:
+                part.run_forever()
+                return
+            with app.app_context():
+                part.run_forever()
+
+        thread = threading.Thread(target=target, daemon=True)
         thread.start()
         self.parts.append(part)
         self.threads.append(thread)

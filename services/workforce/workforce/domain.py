@@ -218,6 +218,14 @@ def check_exit(command: ExitCommand, *, hire_date: date, already_left: date | No
     return command
 
 
+def check_correction(hire: HireCommand, *, exit_date: date | None) -> HireCommand:
+    """A corrected record of someone who left keeps a hire date on or before the exit date."""
+    if exit_date is not None and hire.hire_date is not None and hire.hire_date > exit_date:
+        raise HireRejected({"hire_date": f"La date d'embauche ne peut pas suivre la date de sortie "
+                                         f"({exit_date:%d/%m/%Y})."})
+    return hire
+
+
 def mask_nir(nir: str) -> str:
     """Sex, birth year and month, and the key stay readable: '2 85 08 ** *** *** 38'."""
     value = compact(nir)

@@ -14,8 +14,8 @@ from portal_common.service import Portal
 
 from . import events
 from .categories import base_category, classify
-from .domain import (ExitCommand, HireCommand, HireRejected, PostChange, check_exit, check_hire, check_post_change,
-                     initial_of, mask_nir, nir_warnings, search_text)
+from .domain import (ExitCommand, HireCommand, HireRejected, PostChange, check_correction, check_exit, check_hire,
+                     check_post_change, initial_of, mask_nir, nir_warnings, search_text)
 from .models import Employee, EmployeeHistory
 
 DUPLICATE_NIR = "Un salarié présent dans l'entreprise porte déjà ce numéro de sécurité sociale."
@@ -40,7 +40,7 @@ def hired_event(employee: Employee) -> dict:
         "employee_id": employee.id, "member_id": employee.member_id, "last_name": employee.last_name,
         "birth_name": employee.birth_name, "first_names": employee.first_names,
         "birth_date": employee.birth_date.isoformat(), "hire_date": employee.hire_date.isoformat(),
-        "post": employee.post, "contract": employee.contract,
+        "post": employee.post, "contract": employee.contract, "determinants": list(employee.determinant_codes),
         "monitoring_category": employee.monitoring_category, "version": employee.version,
     }
 
@@ -50,6 +50,7 @@ def updated_event(employee: Employee) -> dict:
         "employee_id": employee.id, "member_id": employee.member_id, "last_name": employee.last_name,
         "birth_name": employee.birth_name, "first_names": employee.first_names,
         "birth_date": employee.birth_date.isoformat(), "post": employee.post,
+        "determinants": list(employee.determinant_codes),
         "monitoring_category": employee.monitoring_category, "version": employee.version,
     }
 
@@ -165,6 +166,7 @@ def correct_employee(portal: Portal, employee_id: str, command: HireCommand, *, 
     hire = check_hire(command, today=day)
     with portal.uow() as tx:
         employee = _locked(tx, employee_id)
+        check_correction(hire, exit_date=employee.exit_date)
         warnings = _apply(portal, employee, hire)
         _refuse_duplicate(tx.session, employee.member_id, employee.nir_hash, employee.id, day)
         if employee.post_since is None or employee.post_since < hire.hire_date:

@@ -1,4 +1,6 @@
 """The employee list (API and 'Mes salariés' page), the hiring form, the consumer and the demo loader."""
+import html
+import re
 from datetime import date
 
 import pytest
@@ -74,6 +76,20 @@ def test_the_employee_page_renders_in_french_with_letters_present_and_a_count(se
     assert ">Tous</span>" in text
     assert "2 55 08" not in text and "255081416802538" not in text
     assert "Ajouter un salarié" not in text  # a read-only user cannot hire
+
+
+def test_each_row_of_the_page_shows_the_names_birth_date_category_and_multi_employer_mark(service, staffed):
+    page = service.client().get("/salaries", headers=service.headers(READER)).text
+    rows = {}
+    for row in re.findall(r"<tr>\s*<td><a href=\"/salaries/[^\"]+\">(.*?)</tr>", page, re.S):
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+                 for cell in re.findall(r"<td>(.*?)</td>", "<td>" + row, re.S)]
+        rows[cells[0]] = (cells[2], cells[5], cells[6])
+    assert rows == {
+        "BERNARD": ("10/02/1986", "SIR", "Non"),
+        "DUPONT née MARTIN": ("14/08/1955", "SI", "✓Oui"),
+        "LEFÈVRE": ("01/10/1995", "SI", "Non"),
+    }
 
 
 def test_the_employee_page_filters_by_letter_and_search(service, staffed):

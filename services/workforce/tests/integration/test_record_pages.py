@@ -150,6 +150,13 @@ def test_the_exports_hold_the_filtered_list_in_french_formats_without_the_nir(se
     printed = client.get("/salaries/impression?q=dupont", headers=headers)
     assert printed.status_code == 200 and "DUPONT née MARTIN" in printed.text and "BERNARD" not in printed.text
     assert not NIR_RE.search(printed.text)
+    stranger = service.headers(make_principal(member_id=OTHER, roles=("admin",)))
+    their_csv = client.get("/salaries/export.csv", headers=stranger).data.decode("utf-8-sig").splitlines()
+    assert len(their_csv) == 1 and their_csv[0].startswith("Nom d'usage;")
+    their_sheet = load_workbook(io.BytesIO(client.get("/salaries/export.xlsx", headers=stranger).data)).active
+    assert list(their_sheet.iter_rows(min_row=2, values_only=True)) == []
+    their_print = client.get("/salaries/impression", headers=stranger).text
+    assert "DUPONT" not in their_print and "BERNARD" not in their_print
 
 
 def test_the_list_check_reports_anomalies_with_links_to_their_fix(service):

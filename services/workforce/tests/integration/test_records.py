@@ -132,6 +132,22 @@ def test_an_exit_outside_sir_is_not_reinforced(service):
     assert service.events()[-1].data["was_reinforced"] is False
 
 
+def test_a_leavers_hire_date_cannot_be_corrected_past_the_exit_and_nothing_is_saved(service):
+    created = hire(service)
+    client, headers = service.client(), service.headers(ADMIN_A)
+    path = f"/api/workforce/employees/{created['id']}"
+    assert client.post(f"{path}/exit", headers=headers,
+                       json={"exit_date": "2025-06-30", "reason": "retraite"}).status_code == 200
+    refused = client.put(path, headers=headers, json=dict(VALID, hire_date="2025-07-01", post="Magasinier"))
+    assert refused.status_code == 422
+    assert refused.json["errors"]["json"]["hire_date"] == (
+        "La date d'embauche ne peut pas suivre la date de sortie (30/06/2025).")
+    kept = client.get(path, headers=headers).json
+    assert (kept["hire_date"], kept["post"], kept["version"]) == ("2024-03-01", "Cariste", created["version"] + 1)
+    assert [e.type for e in service.events()] == ["workforce.employee.hired.v1", "workforce.employee.exited.v1"]
+    assert client.put(path, headers=headers, json=dict(VALID, hire_date="2025-06-30")).status_code == 200
+
+
 def test_another_companys_employee_is_404_on_every_endpoint_and_nothing_changes(service):
     created = hire(service)
     client, headers = service.client(), service.headers(ADMIN_B)
@@ -145,6 +161,25 @@ def test_another_companys_employee_is_404_on_every_endpoint_and_nothing_changes(
                        json={"exit_date": "2025-06-30", "reason": "retraite"}).status_code == 404
     for page in ("", "/modifier", "/nouveau-poste", "/sortie"):
         assert client.get(f"/salaries/{created['id']}{page}", headers=headers).status_code == 404
+    assert len(service.events()) == 1
+
+
+def test_another_companys_employee_cannot_be_changed_through_the_page_forms_either(service):
+    created = hire(service)
+    client, headers = service.client(), service.headers(ADMIN_B)
+    own_form = client.get("/salaries/nouveau", headers=headers)  # B's valid token: only the company check stops it
+    token = own_form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    forms = {
+        "modifier": dict(VALID, last_name="Pirate", nir="186022A21532523", sex="M", birth_date="1986-02-10",
+                         determinants=[], csrf_token=token),
+        "nouveau-poste": {"post": "Pirate", "from_date": "2025-01-06", "csrf_token": token},
+        "sortie": {"exit_date": "2025-06-30", "reason": "retraite", "csrf_token": token},
+    }
+    for page, form in forms.items():
+        assert client.post(f"/salaries/{created['id']}/{page}", data=form, headers=headers).status_code == 404
+    unchanged = service.client().get(f"/api/workforce/employees/{created['id']}", headers=service.headers(ADMIN_A))
+    assert (unchanged.json["last_name"], unchanged.json["post"], unchanged.json["status"]) == (
+        "DUPONT", "Cariste", "present")
     assert len(service.events()) == 1
 
 
@@ -192,3 +227,36 @@ def test_the_service_refuses_to_start_without_its_nir_keys(portal_env):
     same = dict(environ, WORKFORCE_NIR_HASH_KEY=environ["PORTAL_INTERNAL_KEY"])
     with pytest.raises(ValueError, match="must differ"):
         Settings.from_env(same).nir_vault
+
+
+@pytest.mark.parametrize(("category", "label", "expected"), [
+    ("SIA", "", ("SIA", "SIA")), ("SI", "", ("SI", "SI")), ("SIA", "SIH", ("SIA", "SIH")), ("SI", "SIH", ("SI", "SIH"))])
+def test_the_class_of_the_2025_determinants_is_the_services_configuration(service, portal_env, category, label,
+                                                                            expected):
+    from workforce.app import create_app
+    app = create_app(environ=portal_env.environ("workforce", service.database_url,
+                                                WORKFORCE_AUTHORISATION_CATEGORY=category,
+                                                WORKFORCE_AUTHORISATION_LABEL=label))
+    try:
+        client, headers = app.test_client(), service.headers(ADMIN_A)
+        for determinant in ("autorisation_conduite", "habilitation_electrique"):
+            response = client.post("/api/workforce/employees", headers=headers, json=dict(
+                VALID, determinants=[determinant], last_name=determinant.split("_")[0], nir=_nir(f"2550814168{'025' if determinant[0] == 'a' else '026'}")))
+            assert response.status_code == 201, response.json
+            body = response.json
+            assert (body["monitoring_category"], body["category_label"]) == expected
+            assert body["category_reasons"][0]["reference"] in ("art. R4323-56", "art. R4544-10")
+        # Whatever the configuration, another SIA or a SIR reason decides and the local label goes.
+        night = client.post("/api/workforce/employees", headers=headers, json=dict(
+            VALID, last_name="Nuit", nir="295109912611193", birth_date="1995-10-01",
+            determinants=["habilitation_electrique", "travail_nuit"])).json
+        assert (night["monitoring_category"], night["category_label"]) == ("SIA", "SIA")
+        listed = client.get(f"/api/workforce/employees?category={expected[0]}", headers=headers).json
+        assert {e["last_name"] for e in listed} >= {"AUTORISATION", "HABILITATION"}
+    finally:
+        app.extensions["portal"].db.dispose()
+
+
+def _nir(first13: str) -> str:
+    from portal_common.validators import nir_key
+    return f"{first13}{nir_key(first13):02d}"

@@ -32,9 +32,10 @@ def test_valid_nirs_are_accepted_including_corsica(nir):
     assert check_hire(command(nir=nir), today=TODAY).nir == nir.upper()
 
 
-def test_a_nir_with_a_wrong_key_is_refused_in_french():
+@pytest.mark.parametrize("nir", ["255081416802539", "295109912611199", "186022A21532524", "186022B21532523"])
+def test_a_nir_with_a_wrong_key_is_refused_in_french(nir):
     with pytest.raises(HireRejected) as caught:
-        check_hire(command(nir="255081416802539"), today=TODAY)
+        check_hire(command(nir=nir), today=TODAY)
     assert caught.value.errors == {"nir": "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."}
 
 

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from workforce.domain import (ExitCommand, HireCommand, HireRejected, PostChange, check_exit, check_hire,
-                              check_post_change, nir_warnings)
+from workforce.domain import (ExitCommand, HireCommand, HireRejected, PostChange, check_correction, check_exit,
+                              check_hire, check_post_change, nir_warnings)
 
 TODAY = date(2025, 6, 2)
 SEX_MSG = "Le premier chiffre du numéro de sécurité sociale ne correspond pas au sexe déclaré."
@@ -82,3 +82,13 @@ def test_an_exit_needs_a_date_after_hire_a_known_reason_and_only_once():
         check_exit(ExitCommand(date(2025, 5, 31), "retraite"), hire_date=date(2024, 3, 1),
                    already_left=date(2025, 1, 31))
     assert caught.value.errors == {"exit_date": "Ce salarié est déjà sorti."}
+
+
+def test_a_leaver_s_record_cannot_be_corrected_to_a_hire_after_the_exit():
+    hire = HireCommand(last_name="Dupont", first_names="Marie", sex="F", birth_date=date(1955, 8, 14),
+                       nir="255081416802538", hire_date=date(2025, 2, 1), post="Vendeuse", contract="CDI")
+    assert check_correction(hire, exit_date=None) is hire
+    assert check_correction(hire, exit_date=date(2025, 2, 1)) is hire  # a one-day contract
+    with pytest.raises(HireRejected) as caught:
+        check_correction(hire, exit_date=date(2025, 1, 31))
+    assert caught.value.errors == {"hire_date": "La date d'embauche ne peut pas suivre la date de sortie (31/01/2025)."}
