@@ -149,6 +149,10 @@ def situation():
                            page_title="Changement de situation"), 422 if errors else 200
 
 
+# Identity's re-authentication page, which brings the user back to the mandate form once done (issue 3).
+STEP_UP_URL = "/compte?reauthentification=/adherent/prelevement"
+
+
 @entry_pages.route("/adherent/prelevement", methods=["GET", "POST"])
 @member("admin", "billing")
 def mandate():
@@ -156,11 +160,11 @@ def mandate():
     principal = require_principal()
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
+    stepped_up = stepup.satisfied(portal().settings, principal)
     if request.method == "POST":
-        if not stepup.satisfied(portal().settings, principal):
-            # Identity's re-authentication page brings the user back here once done (issue 3).
+        if not stepped_up:
             flash("Pour signer le mandat, confirmez d'abord votre identité.", "info")
-            return redirect("/compte?reauthentification=/adherent/prelevement")
+            return redirect(STEP_UP_URL)
         # The IBAN is never sent back into the page, even when the form has errors.
         values = {name: request.form.get(name, "").strip() for name in ("bic", "holder", "email")}
         data = {**values, "iban": request.form.get("iban", ""), "consent": request.form.get("consent")}
@@ -174,7 +178,8 @@ def mandate():
             return redirect("/adherent/prelevement")
     return render_template("members/mandate.html", member=record, mandate=views.current_mandate(record.id),
                            values=values or {"holder": record.name, "email": record.billing_email or ""},
-                           errors=errors, settings=portal().settings, page_title="Prélèvement SEPA"), \
+                           errors=errors, settings=portal().settings, stepped_up=stepped_up,
+                           step_up_url=STEP_UP_URL, page_title="Prélèvement SEPA"), \
         422 if errors else 200
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from portal_common.clock import utcnow
@@ -47,6 +47,10 @@ class Actor:
 
 SYSTEM = Actor("system", "Reprise des données", True)
 
+# Registrations are serialised (a transaction-scoped PostgreSQL advisory lock): the next free member number and
+# the SIRET check are read and written by one registration at a time, never a duplicate-key error.
+REGISTRATION_LOCK = 0x6D656D62  # "memb"
+
 
 class NotFound(LookupError):
     """The object does not exist for this company (another company's id included)."""
@@ -75,10 +79,10 @@ def register_member(portal: Portal, registration: Registration, *, member_id: st
     A n° télédéclarant is generated (or given, for the demo data): kept encrypted for the welcome letter, and
     published only as a keyed digest."""
     with portal.uow() as tx:
+        tx.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRATION_LOCK})
         taken = tx.session.scalar(select(Member.id).where(Member.siret == registration.siret.replace(" ", "")))
         reg = check_registration(registration, siret_taken=taken is not None)
         if member_number is None:
-            # Serialised by the unique constraint: a concurrent registration retries.
             member_number = next_member_number(tx.session.scalar(select(func.max(Member.member_number))))
         member = Member(
             id=member_id or str(uuid.uuid4()), member_number=member_number, name=reg.name, siret=reg.siret,

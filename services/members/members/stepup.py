@@ -1,7 +1,7 @@
 """The hook for identity's step-up re-authentication before a SEPA mandate is signed (issue 3).
 
-Identity owns re-authentication. Until it marks a recent one in the passport, the check is off by default;
-with MEMBERS_SEPA_STEP_UP=true the passport must carry the `step_up` grant identity will add.
+Identity owns re-authentication and marks a recent one with the `step_up` grant of the passport. The check is
+on by default (MEMBERS_SEPA_STEP_UP=true); setting it to false turns it off (e.g. a deployment without identity).
 """
 from __future__ import annotations
 

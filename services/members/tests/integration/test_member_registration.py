@@ -90,3 +90,27 @@ def test_the_headcount_consumer_counts_hired_employees_once_even_when_delivered_
     user = make_principal(member_id=created["id"], roles=("read",))
     record = service.client().get("/api/members/members/current", headers=service.headers(user)).json
     assert record["employees_followed"] == 1
+
+
+def test_staff_registering_members_at_the_same_time_get_distinct_consecutive_numbers(service):
+    import threading
+
+    sirets = ["73282932000074", "40483304800022", "35600000009075", "35600000049837"]
+    start = threading.Barrier(len(sirets))
+    answers = []
+
+    def register(siret):
+        client = service.client()
+        start.wait()
+        response = client.post("/api/members/members", json=dict(VALID, siret=siret, name=f"Entreprise {siret}"),
+                               headers=service.headers(SECRETARY))
+        answers.append((response.status_code, (response.json or {}).get("member_number")))
+
+    threads = [threading.Thread(target=register, args=(siret,)) for siret in sirets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == [(201, f"{1000001 + i:07d}") for i in range(len(sirets))]
+    assert len(service.events()) == len(sirets)

@@ -183,3 +183,54 @@ def test_staff_edit_a_record_on_its_page_identity_waiting_for_a_second_person(se
     assert (record["name"], record["phone"]) == ("Boulangerie Martin", "+33389999999")
     pending = client.get(f"{API}/change-requests", headers=staff).json
     assert [r["after"] for r in pending] == [{"name": "Boulangerie Martin & Fils"}]
+
+
+def test_two_staff_members_approving_the_same_new_address_at_the_same_time_add_it_once(service, companies, people):
+    import threading
+
+    company_a, _ = companies
+    client = service.client()
+    admin = service.headers(people["admin"])
+    new_address = {"kind": "convocation", "line1": "3 rue du Stade", "postal_code": "68100", "city": "Mulhouse"}
+    created = client.post(f"{API}/members/{company_a}/addresses", json=new_address, headers=admin)
+    assert created.status_code == 201 and created.json["status"] == "pending"
+    deciders = [service.headers(people["staff"]), service.headers(people["staff2"])]
+    start = threading.Barrier(len(deciders))
+    answers: list[int] = []
+
+    def approve(headers):
+        own_client = service.client()
+        start.wait()
+        answers.append(own_client.post(f"{API}/change-requests/{created.json['id']}/approve", json={},
+                                       headers=headers).status_code)
+
+    threads = [threading.Thread(target=approve, args=(headers,)) for headers in deciders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == [200, 409]
+    addresses = client.get(f"{API}/members/{company_a}/addresses", headers=admin).json
+    assert [a["line1"] for a in addresses if a["kind"] == "convocation"] == ["3 rue du Stade"]
+    assert len([e for e in service.events() if e.type == "members.address.changed.v1"]) == 1
+    [request] = [r for r in client.get(f"{API}/members/{company_a}/change-requests", headers=admin).json
+                 if r["id"] == created.json["id"]]
+    assert request["status"] == "approved"
+
+
+def test_the_audit_trail_names_who_asked_and_who_validated_for_the_company_and_for_staff(service, companies,
+                                                                                          people):
+    company_a, _ = companies
+    client = service.client()
+    admin, staff2 = service.headers(people["admin"]), service.headers(people["staff2"])
+    [request] = client.patch(f"{API}/members/{company_a}", json={"activity": "Pains"}, headers=admin).json
+    assert client.post(f"{API}/change-requests/{request['id']}/approve", json={}, headers=staff2).status_code == 200
+    [entry] = [r for r in client.get(f"{API}/members/{company_a}/change-requests", headers=admin).json
+               if r["id"] == request["id"]]
+    assert (entry["requested_by_name"], entry["decided_by_name"], entry["status"]) == (
+        "Paul Martin", "Bruno Second", "approved")
+    for path, headers in (("/adherent/historique", admin),
+                          (f"/gestion/adherents/{company_a}", service.headers(people["staff"]))):
+        page = client.get(path, headers=headers).text
+        assert "Paul Martin" in page and "Bruno Second, le " in page and "Pains" in page

@@ -132,3 +132,24 @@ def test_a_new_mandate_replaces_the_active_one_and_names_it_in_its_event(service
     assert [e.data["mandate_reference"] for e in events] == [first["reference"], second["reference"]]
     assert events[1].data["replaced_reference"] == first["reference"]
     assert events[1].data["version"] > events[0].data["version"]
+
+
+def test_the_mandate_page_asks_to_confirm_one_s_identity_before_the_iban_is_typed(service, companies, people, token):
+    from portal_common.testing import make_principal
+
+    company_a, _ = companies
+    client = service.client()
+    not_stepped_up = service.headers(make_principal(member_id=company_a, roles=("admin",)))
+    page = client.get("/adherent/prelevement", headers=not_stepped_up)
+    assert page.status_code == 200
+    assert 'href="/compte?reauthentification=/adherent/prelevement"' in page.text
+    assert "Confirmer mon identité" in page.text and 'name="iban"' not in page.text
+    # A form posted anyway (an old tab) is sent to the confirmation, nothing signed.
+    csrf = token(client, "/adherent/contacts", not_stepped_up)
+    sent = client.post("/adherent/prelevement", headers=not_stepped_up,
+                       data=dict(MANDATE, consent="on", csrf_token=csrf))
+    assert sent.status_code == 302 and sent.headers["Location"] == "/compte?reauthentification=/adherent/prelevement"
+    assert client.get(f"{API}/change-requests", headers=service.headers(people["staff"])).json == []
+
+    stepped_up = client.get("/adherent/prelevement", headers=service.headers(people["admin"])).text
+    assert 'name="iban"' in stepped_up and "Confirmer mon identité" not in stepped_up
