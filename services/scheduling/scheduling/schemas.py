@@ -79,6 +79,8 @@ class ObligationSchema(Schema):
     urgency = fields.String(required=True, validate=validate.OneOf(URGENCY_LABELS))
     urgency_label = fields.String(required=True)
     planned = fields.String(required=True, allow_none=True, validate=validate.OneOf(["demandee", "planifiee"]))
+    # The employee has left: the service organises what remains due (the employer cannot request it).
+    employee_left = fields.Boolean(required=True)
 
 
 class ObligationListArgsSchema(Schema):

@@ -96,7 +96,8 @@ def _employee_state(session: Session, employee_id: str) -> EmployeeState | None:
         Appointment.employee_id == employee_id, Appointment.visit_type == "embauche",
         Appointment.status.in_(OPEN_STATUSES)))
     return EmployeeState(member_id=entry.member_id, category=entry.monitoring_category,
-                         exited=entry.exit_date is not None, embauche_planned=bool(open_request or open_appointment))
+                         exited=entry.exit_date is not None, embauche_planned=bool(open_request or open_appointment),
+                         sir_exposure_ended=entry.sir_ended_on is not None)
 
 
 def request_event(request: VisitRequest) -> dict[str, Any]:
@@ -224,6 +225,12 @@ def _what_to_place(session: Session, *, request_id: str | None, obligation_id: s
     return obligation.employee_id, obligation.visit_type, obligation.rule, None
 
 
+def _open_visit_exists(session: Session, employee_id: str, visit_type: str) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(Appointment).where(
+        Appointment.employee_id == employee_id, Appointment.visit_type == visit_type,
+        Appointment.status.in_(OPEN_STATUSES))))
+
+
 def place_in_slot(portal: Portal, slot_id: str, *, request_id: str | None = None,
                   obligation_id: str | None = None) -> tuple[Appointment, bool]:
     """Convoke the employee into the slot; returns the appointment and whether a convocation e-mail was queued."""
@@ -238,9 +245,14 @@ def place_in_slot(portal: Portal, slot_id: str, *, request_id: str | None = None
         check_placement(visit_type=visit_type, rule=rule, professional_kind=slot.professional_kind,
                         slot_starts_at=slot.starts_at, booked=booked(session, slot.id), capacity=slot.capacity,
                         now=utcnow())
-        employee = session.get(EmployeeDirectoryEntry, employee_id)
+        # Locking the employee serialises placements of his visits, so a due visit is convoked only once.
+        employee = session.get(EmployeeDirectoryEntry, employee_id, with_for_update=True)
         if employee is None or (employee.exit_date is not None and visit_type != "post_exposition"):
             raise PlacementRejected({"employee_id": "Ce salarié n'est plus dans l'entreprise."})
+        if request is None and _open_visit_exists(session, employee_id, visit_type):
+            raise PlacementRejected({"obligation_id": (
+                "Cette visite est déjà convoquée pour ce salarié : annulez le rendez-vous existant ou notez "
+                "sa présence avant d'en fixer un autre.")})
         appointment = Appointment(
             id=str(uuid.uuid4()), member_id=employee.member_id, employee_id=employee_id, starts_at=slot.starts_at,
             duration_minutes=slot.duration_minutes, visit_type=visit_type, place_name=slot.centre_name,

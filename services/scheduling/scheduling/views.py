@@ -134,7 +134,8 @@ def obligation_as_dict(obligation: VisitObligation, employee: EmployeeDirectoryE
             "visit_type": obligation.visit_type, "visit_type_label": VISIT_TYPES[obligation.visit_type],
             "due_on": obligation.due_on, "before_post": obligation.before_post,
             "urgency": state, "urgency_label": URGENCY_LABELS[state],
-            "planned": planned.get((obligation.employee_id, obligation.visit_type))}
+            "planned": planned.get((obligation.employee_id, obligation.visit_type)),
+            "employee_left": employee.exit_date is not None}
 
 
 RequestRow = tuple[VisitRequest, EmployeeDirectoryEntry | None]

@@ -49,6 +49,8 @@ class EmployeeState:
     category: str
     exited: bool
     embauche_planned: bool
+    # Moved from a SIR post to a post out of SIR: the post-exposure visit is due though the category is not SIR.
+    sir_exposure_ended: bool = False
 
 
 def _plain(text: str) -> str:
@@ -78,7 +80,7 @@ def _type_errors(cmd: RequestCommand, employee: EmployeeState, errors: dict[str,
         errors["visit_type"] = "Ce type de visite ne peut pas être demandé par l'employeur."
     elif cmd.visit_type == "embauche" and employee.embauche_planned:
         errors["visit_type"] = "Une visite d'embauche est déjà demandée ou planifiée pour ce salarié."
-    elif cmd.visit_type == "post_exposition" and employee.category != "SIR":
+    elif cmd.visit_type == "post_exposition" and employee.category != "SIR" and not employee.sir_exposure_ended:
         errors["visit_type"] = "La visite de fin d'exposition concerne les salariés en suivi individuel renforcé."
 
 

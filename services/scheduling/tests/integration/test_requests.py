@@ -108,3 +108,37 @@ def test_the_request_form_warns_against_medical_details_and_shows_errors_next_to
     assert accepted.status_code == 302
     page = client.get("/rendez-vous", headers=headers).text
     assert "Visite à la demande" in page.split('<h2 id="demandes">')[1].split('<h2 id="a-venir">')[0]
+
+
+def test_a_worker_moved_out_of_sir_gets_the_post_exposure_visit_the_page_offers(service, directory, employer, deliver):
+    for version, (new_post, category, previous, day, determinants) in enumerate([
+            ("Cariste", "SIR", "SI", "2027-01-04", ["cmr"]),
+            ("Vendeuse", "SI", "SIR", "2027-03-01", [])], start=2):
+        deliver("workforce.employee.updated.v1", employee_id=directory.dupont, member_id=directory.member_a,
+                last_name="MARTIN", birth_name="DUPONT", first_names="Marie Claire", birth_date="1985-08-14",
+                post=new_post, monitoring_category=category, version=version)
+        deliver("workforce.employee.post_changed.v1", employee_id=directory.dupont, member_id=directory.member_a,
+                post=new_post, pcs_code="651a", previous_post="Vendeuse", determinants=determinants, from_date=day,
+                monitoring_category=category, previous_category=previous, version=version)
+    page = service.client().get("/rendez-vous", headers=service.headers(employer)).text
+    assert f"/rendez-vous/demande?salarie={directory.dupont}&amp;type=post_exposition" in page
+    response = post(service, employer, employee_id=directory.dupont, visit_type="post_exposition")
+    assert response.status_code == 201, response.json
+    assert response.json["visit_type"] == "post_exposition"
+
+
+def test_a_departed_sir_workers_visit_is_shown_as_organised_by_the_service_not_offered_to_request(
+        service, directory, employer, deliver):
+    deliver("workforce.employee.updated.v1", employee_id=directory.bernard, member_id=directory.member_a,
+            last_name="BERNARD", birth_name="BERNARD", first_names="Louis", birth_date="1990-02-03",
+            monitoring_category="SIR", version=2)
+    deliver("workforce.employee.exited.v1", employee_id=directory.bernard, member_id=directory.member_a,
+            exit_date="2026-06-30", reason="demission", was_reinforced=True, version=3)
+    [due] = service.client().get(f"/api/scheduling/obligations?employee_id={directory.bernard}",
+                                 headers=service.headers(employer)).json
+    assert (due["rule"], due["employee_left"]) == ("post_exposition", True)
+    page = service.client().get("/rendez-vous", headers=service.headers(employer)).text
+    visible = page.split('<h2 id="obligations">')[1].split('<h2 id="demandes">')[0]
+    row = visible.split("BERNARD")[1].split("</tr>")[0]
+    assert "Organisée par le service (salarié parti)" in row and "/rendez-vous/demande" not in row
+    assert f"salarie={directory.bernard}&amp;type=post_exposition" not in page

@@ -212,3 +212,18 @@ def test_the_page_refuses_a_late_cancellation_with_the_limit_and_keeps_the_visit
     after = client.get("/rendez-vous", headers=headers).text
     assert "Annulation refusée : elle était possible jusqu&#39;au" in after
     assert client.get(f"/api/scheduling/appointments/{soon['id']}", headers=headers).json["status"] == "convoquee"
+
+
+def test_a_due_visit_already_convoked_is_not_convoked_a_second_time(service, directory):
+    due = obligation_of(service, directory.dupont)
+    first = place(service, open_slot(service, days=30, capacity=2)["id"], obligation_id=due["id"])
+    assert first.status_code == 201
+    again = place(service, open_slot(service, days=31, capacity=2)["id"], obligation_id=due["id"])
+    assert again.status_code == 422
+    assert "déjà convoquée pour ce salarié" in again.json["errors"]["json"]["obligation_id"]
+    with service.portal.db.session_factory() as session:
+        visits = session.scalars(select(Appointment).where(Appointment.employee_id == directory.dupont)).all()
+    assert [v.id for v in visits] == [first.json["id"]]
+    # Once the first is cancelled the visit can be convoked again.
+    services.cancel_appointment(service.portal, first.json["id"], member_id=None, today=utcnow().date())
+    assert place(service, open_slot(service, days=32)["id"], obligation_id=due["id"]).status_code == 201

@@ -107,3 +107,11 @@ def test_no_document_after_a_pre_reprise_and_only_pdf_files():
         check_document(kind="attestation_suivi", visit_type="pre_reprise", status="realisee", content=b"text")
     assert set(caught.value.errors) == {"kind", "file"}
     check_document(kind="avis_aptitude", visit_type="aptitude", status="realisee", content=b"%PDF-1.7")
+
+
+def test_a_worker_moved_out_of_sir_may_be_requested_his_post_exposure_visit_one_never_in_sir_may_not():
+    never = EmployeeState(member_id=MEMBER, category="SIA", exited=False, embauche_planned=False)
+    assert "suivi individuel renforcé" in errors_of(request(visit_type="post_exposition"), never)["visit_type"]
+    moved = EmployeeState(member_id=MEMBER, category="SIA", exited=False, embauche_planned=False,
+                          sir_exposure_ended=True)
+    assert check_request(request(visit_type="post_exposition"), moved, today=TODAY)[0].visit_type == "post_exposition"
