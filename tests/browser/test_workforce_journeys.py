@@ -92,3 +92,53 @@ def test_a_member_hires_checks_the_list_exports_it_and_confirms_its_headcount_de
     page.wait_for_url(f"**/salaries/declarations/{year}/impression")
     assert str(prefilled + 1) in page.inner_text("main")
     assert_accessible(page)
+
+
+def test_a_member_moves_an_employee_to_a_new_post_records_the_exit_and_checks_the_list(page):
+    from portal_common.validators import nir_key
+    first13 = "1840375056012"
+    log_in(page, "1000001")
+    page.wait_for_url("**/adherent")
+    page.goto("/salaries/nouveau")
+    page.get_by_label("Nom d'usage").fill("Ventadour")
+    page.get_by_label("Prénoms").fill("Gaspard")
+    page.get_by_label("Sexe").select_option("M")
+    page.get_by_label("Date de naissance").fill("1984-03-12")
+    page.get_by_label("N° de sécurité sociale (NIR ou NIA)").fill(f"{first13}{nir_key(first13):02d}")
+    page.get_by_label("Date d'embauche").fill("2024-09-02")
+    page.get_by_label("Poste de travail").fill("Cariste")
+    page.get_by_label("Contrat").select_option("CDI")
+    page.get_by_role("button", name="Ajouter le salarié").click()
+    page.wait_for_url("**/salaries")
+    page.get_by_role("link", name="VENTADOUR", exact=True).click()
+    page.wait_for_url("**/salaries/*")
+    assert "1 84 03 ** *** *** " in page.inner_text("main")  # masked on the detail
+
+    page.get_by_role("link", name="Nouveau poste").click()
+    page.wait_for_url("**/nouveau-poste")
+    assert_accessible(page)
+    page.get_by_label("Poste de travail").fill("Chef d'équipe logistique")
+    page.get_by_label("Occupé à partir du").fill("2025-02-03")
+    page.get_by_role("button", name="Enregistrer le nouveau poste").click()
+    assert "Le nouveau poste est enregistré." in page.inner_text(".flash-success")
+    assert "Chef d'équipe logistique" in page.inner_text("main") and "03/02/2025" in page.inner_text("main")
+
+    page.get_by_role("link", name="Sortir le salarié").click()
+    page.wait_for_url("**/sortie")
+    assert_accessible(page)
+    page.get_by_role("button", name="Enregistrer la sortie").click()  # nothing filled: refused on the fields
+    assert "La date de sortie est obligatoire (jj/mm/aaaa)." in page.inner_text("main")
+    page.get_by_label("Date de sortie").fill("2025-06-30")
+    page.get_by_label("Motif de sortie").select_option("demission")
+    page.get_by_role("button", name="Enregistrer la sortie").click()
+    assert "La sortie de Gaspard VENTADOUR est enregistrée." in page.inner_text(".flash-success")
+    assert "Démission" in page.inner_text("main")
+
+    page.goto("/salaries?status=left")
+    assert "Sorti le 30/06/2025" in page.get_by_role("row", name="VENTADOUR").inner_text()
+    page.goto("/salaries")
+    page.get_by_role("link", name="Contrôler la liste").click()
+    page.wait_for_url("**/salaries/controle")
+    assert "Contrôler la liste" in page.inner_text("h1")
+    assert "VENTADOUR" not in page.inner_text("main")  # a leaver with consistent dates is no anomaly
+    assert_accessible(page)
