@@ -1,12 +1,12 @@
 """The signed-in user's own pages: account, password change, sessions."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request
 
-from portal_common.access import AUTHENTICATED, require_principal
+from portal_common.access import AUTHENTICATED, PUBLIC, require_principal
 from portal_common.service import portal
 
-from . import accounts, credentials, sessions, step_up
+from . import accounts, credentials, email_change, sessions, step_up
 from .domain import safe_next
 from .cookies import clear_session_cookie, read_token, set_session_cookie
 from .models import User
@@ -55,6 +55,58 @@ def change_password():
     response = redirect("/compte", code=303)
     set_session_cookie(response, change.opened.token)
     return response
+
+
+EMAIL_TITLE = "Changer mon adresse e-mail"
+
+
+@account_pages.route("/compte/adresse-e-mail", methods=["GET", "POST"])
+@AUTHENTICATED
+def change_email():
+    """A sensitive change (step-up first): the new address confirms itself by a one-time link."""
+    if (needed := step_up.missing()) is not None:
+        return needed
+    user = _user()
+    if request.method == "GET":
+        return render_template("identity/email_change.html", user=user, form={}, errors={}, page_title=EMAIL_TITLE)
+    form = {name: request.form.get(name, "").strip()[:254] for name in ("new_email", "confirmation")}
+    errors = email_change.request_change(portal(), user.id, new=form["new_email"], confirmation=form["confirmation"],
+                                         client=Client.of(request))
+    if errors:
+        return render_template("identity/email_change.html", user=user, form=form, errors=errors,
+                               page_title=EMAIL_TITLE), 422
+    return render_template("identity/email_change_sent.html", email=form["new_email"].lower(),
+                           page_title=EMAIL_TITLE)
+
+
+def _no_leak(response: Response) -> Response:
+    """The token is in the URL: never in a Referer header nor in a cache."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@account_pages.route("/connexion/nouvelle-adresse-e-mail/<token>", methods=["GET", "POST"])
+@PUBLIC
+def confirm_email(token: str):
+    """The link e-mailed to the new address: public (often opened in another browser), the token is the right."""
+    token = token[:600]
+    title = "Confirmer ma nouvelle adresse e-mail"
+    expired = make_response(render_template("identity/email_change_expired.html", page_title="Lien expiré"), 400)
+    if request.method == "GET":
+        found = email_change.pending(portal(), token)
+        if found is None:
+            return _no_leak(expired)
+        return _no_leak(make_response(render_template("identity/email_change_confirm.html", token=token,
+                                                      new_email=found.new_email, page_title=title)))
+    outcome = email_change.confirm(portal(), token, Client.of(request))
+    if outcome == "expired":
+        return _no_leak(expired)
+    if outcome == "taken":
+        return _no_leak(make_response(render_template("identity/email_change_expired.html", taken=True,
+                                                      page_title="Adresse indisponible"), 409))
+    flash("Votre adresse e-mail est modifiée : connectez-vous avec la nouvelle adresse.", "success")
+    return _no_leak(redirect("/connexion", code=303))  # every session of the account has ended
 
 
 @account_pages.get("/compte/sessions")

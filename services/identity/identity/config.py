@@ -2,12 +2,25 @@
 from portal_common.config import BaseSettings, Env, parse_bool, parse_positive_int
 
 
+def parse_non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 class Settings(BaseSettings):
     service = "identity"
 
     idle_minutes = Env("IDENTITY_IDLE_MINUTES", parse=parse_positive_int, default=30)
     staff_idle_minutes = Env("IDENTITY_STAFF_IDLE_MINUTES", parse=parse_positive_int, default=15)
     absolute_hours = Env("IDENTITY_ABSOLUTE_HOURS", parse=parse_positive_int, default=12)
+    # SECURITY.md AUTH-08: each argon2 computation takes 64 MiB; beyond this many at once per worker process,
+    # a login waits up to the given time for a slot, then is answered 429.
+    max_concurrent_hashes = Env("IDENTITY_MAX_CONCURRENT_HASHES", parse=parse_positive_int, default=2,
+                                help="password verifications running at once per worker process")
+    hash_wait_ms = Env("IDENTITY_HASH_WAIT_MS", parse=parse_non_negative_int, default=5000,
+                       help="how long a login waits for a free verification slot before answering 429")
     # Staff and accounting-firm users must enrol a second factor (TOTP). Only the local demo stack turns it off.
     mfa_mandatory = Env("IDENTITY_MFA_MANDATORY", parse=parse_bool, default=True,
                         help="force staff and accounting-firm (delegate) users to enrol TOTP at their next login")

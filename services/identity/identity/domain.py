@@ -48,6 +48,20 @@ def looks_like_email(identifier: str) -> bool:
     return bool(at and local and "." in domain and " " not in identifier and len(identifier) <= 254)
 
 
+BAD_NEW_EMAIL = "Saisissez une adresse e-mail valide (exemple : nom@entreprise.fr)."
+
+
+def email_change_errors(current: str, new: str, confirmation: str) -> dict[str, str]:
+    """The field messages of the e-mail change form, in French; {} when the request may go on."""
+    if not looks_like_email(new):
+        return {"new_email": BAD_NEW_EMAIL}
+    if new.lower() != confirmation.strip().lower():
+        return {"confirmation": "Les deux saisies de la nouvelle adresse sont différentes."}
+    if new.lower() == current.lower():
+        return {"new_email": "C'est déjà l'adresse e-mail de votre compte."}
+    return {}
+
+
 # --- lockout (SECURITY.md AUTH-20) -----------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ KIND_LABELS: dict[str, str] = {
     "reset_request": "Demande de nouveau mot de passe",
     "password_reset": "Nouveau mot de passe (lien)",
     "password_change": "Changement de mot de passe",
+    "email_change_request": "Demande de changement d'adresse e-mail",
+    "email_change": "Changement d'adresse e-mail",
     "step_up": "Confirmation d'identité",
     "mfa_enrolment": "Activation de la double authentification",
     "mfa_disabled": "Désactivation de la double authentification",

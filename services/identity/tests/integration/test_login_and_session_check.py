@@ -103,6 +103,26 @@ def test_switching_to_a_linked_company_changes_the_identity_and_rotates_the_sess
                                                                       frozenset({"delegate"}))
 
 
+def test_staff_switch_to_any_registered_company_with_their_staff_roles_only(service, owner, pages):
+    staff = accounts.create_user(service.portal, email="secretariat@spsti.fr", display_name="Sophie Secrétariat",
+                                 password=PASSWORD, staff_roles=("secretariat",))
+    secret = pages.enrol_totp(staff.id)  # staff must have a second factor
+    client = service.client()
+    assert pages.login_with_totp(client, "secretariat@spsti.fr", secret, staff.id).status_code == 303
+    headers = service.headers(pages.check(client)[1])
+    listing = client.get("/changer-adherent?q=Garage", headers=headers)
+    assert "Garage du Centre" in listing.text and "Boulangerie Martin" not in listing.text
+    switched = client.post("/changer-adherent", data={"member_id": MEMBER_B, "csrf_token": pages.csrf(listing.text)},
+                           headers=headers)
+    assert switched.status_code == 303
+    identity = pages.check(client)[1]
+    assert (identity.member_id, identity.roles, identity.staff_roles) == (MEMBER_B, frozenset(),
+                                                                          frozenset({"secretariat"}))
+    unknown = pages.post(client, "/changer-adherent", {"member_id": "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a99"},
+                         headers=service.headers(identity))
+    assert unknown.status_code == 403 and pages.check(client)[1].member_id == MEMBER_B
+
+
 def test_switching_to_a_company_without_a_link_is_refused(service, owner, pages):
     client = service.client()
     pages.login(client, "1000001")

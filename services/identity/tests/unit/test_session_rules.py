@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from identity.domain import SessionPolicy, looks_like_member_number, needs_touch, safe_next
+from identity.domain import SessionPolicy, email_change_errors, looks_like_member_number, needs_touch, safe_next
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 POLICY = SessionPolicy(idle=timedelta(minutes=30), staff_idle=timedelta(minutes=15), absolute=timedelta(hours=12))
@@ -48,3 +48,12 @@ def test_a_local_path_with_its_query_is_kept_after_login():
 def test_member_numbers_are_seven_digits():
     assert looks_like_member_number("1000001") and not looks_like_member_number("100001")
     assert not looks_like_member_number("a@b.fr")
+
+
+def test_an_e_mail_change_wants_a_valid_new_address_typed_twice_and_different_from_the_current_one():
+    assert email_change_errors("chef@boulangerie.fr", "Paul@Nouvelle.fr", " paul@nouvelle.fr") == {}
+    assert "valide" in email_change_errors("chef@boulangerie.fr", "paul@", "paul@")["new_email"]
+    assert "différentes" in email_change_errors("chef@boulangerie.fr", "paul@nouvelle.fr", "paul@autre.fr")[
+        "confirmation"]
+    assert "déjà" in email_change_errors("chef@boulangerie.fr", "CHEF@boulangerie.fr", "chef@boulangerie.fr")[
+        "new_email"]

@@ -1,0 +1,28 @@
+"""SECURITY.md AUTH-10: no default or shared account ships in any image; demo accounts exist only in the local run."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SERVICE = Path(__file__).resolve().parents[2]
+REPO = SERVICE.parents[1]
+
+
+def test_no_migration_of_identity_creates_an_account_or_a_link():
+    for migration in sorted((SERVICE / "migrations" / "versions").glob("*.py")):
+        text = migration.read_text("utf-8")
+        assert not re.search(r"bulk_insert|insert\s+into|\.insert\(", text, re.IGNORECASE), migration.name
+
+
+def test_the_deployed_images_and_manifests_never_load_the_demo_accounts():
+    deployed = [REPO / "Dockerfile", REPO / "docker-compose.yml", *sorted((REPO / "deploy" / "k8s").glob("*.yaml"))]
+    assert len(deployed) > 3
+    for path in deployed:
+        text = path.read_text("utf-8").lower()
+        assert "demo" not in text and "portal_stack" not in text, path.name
+
+
+def test_no_account_named_admin_root_or_test_is_hard_coded_in_the_service():
+    for source in sorted((SERVICE / "identity").rglob("*.py")):
+        text = source.read_text("utf-8")
+        assert not re.search(r"""email\s*=\s*["'](admin|root|test)@""", text, re.IGNORECASE), source.name
