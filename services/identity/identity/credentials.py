@@ -12,7 +12,7 @@ from portal_common.db import UnitOfWork
 from portal_common.service import Portal
 
 from . import lockout, mails, security_log, sessions
-from .models import MemberDirectoryEntry, MemberLink, OneTimeLink, Session, User
+from .models import MemberDirectoryEntry, MemberLink, OneTimeLink, Session, TotpFactor, User
 from .passwords import hash_password, needs_rehash, password_problem_for, verify_password
 from .security_log import Client
 
@@ -55,8 +55,9 @@ def problem_for(db: DbSession, user: User, password: str, extra_member_ids: tupl
         extra_member_ids)
     entries = db.scalars(select(MemberDirectoryEntry).where(MemberDirectoryEntry.member_id.in_(member_ids))).all()
     numbers = [e.member_number for e in entries] + ([user.login_member_number] if user.login_member_number else [])
+    mfa = db.get(TotpFactor, user.id)
     return password_problem_for(password, member_numbers=numbers, company_names=[e.name for e in entries],
-                                emails=[user.email])
+                                emails=[user.email], with_mfa=mfa is not None and mfa.confirmed_at is not None)
 
 
 def set_password(tx: UnitOfWork, portal: Portal, user: User, password: str, client: Client, *, kind: str) -> None:

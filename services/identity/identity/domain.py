@@ -103,7 +103,9 @@ class LockoutPolicy:
 
 # --- passwords (SECURITY.md AUTH-01..04) -------------------------------------------------------------
 
-MIN_PASSWORD_LENGTH = 12
+# AUTH-01: 15 characters when the password is the account's only factor, 12 once a TOTP app is confirmed.
+MIN_PASSWORD_LENGTH = 15
+MIN_PASSWORD_LENGTH_WITH_MFA = 12
 MAX_PASSWORD_LENGTH = 128
 # Words anyone would try first against an occupational-health portal.
 GENERIC_CONTEXT_WORDS = ("spsti", "medecine", "travail", "sante", "adherent", "portail", "espace", "motdepasse",
@@ -136,10 +138,14 @@ def context_words(*, member_numbers: Iterable[str] = (), company_names: Iterable
     return sorted({w for w in words if len(w) >= 3}, key=len, reverse=True)
 
 
-def password_problem(password: str, *, common: Collection[str], context: Iterable[str] = ()) -> str | None:
+def password_problem(password: str, *, common: Collection[str], context: Iterable[str] = (),
+                     with_mfa: bool = False) -> str | None:
     """Why this password is refused, in French, or None. No composition rules (AUTH-03)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères."
+    if len(password) < (minimum := MIN_PASSWORD_LENGTH_WITH_MFA if with_mfa else MIN_PASSWORD_LENGTH):
+        if with_mfa:
+            return f"Le mot de passe doit contenir au moins {minimum} caractères."
+        return (f"Le mot de passe doit contenir au moins {minimum} caractères "
+                f"({MIN_PASSWORD_LENGTH_WITH_MFA} si la double authentification est activée).")
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Le mot de passe ne doit pas dépasser {MAX_PASSWORD_LENGTH} caractères."
     folded = fold(password)

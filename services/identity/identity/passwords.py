@@ -84,6 +84,6 @@ def common_passwords() -> frozenset[str]:
 
 
 def password_problem_for(password: str, *, member_numbers: Iterable[str] = (), company_names: Iterable[str] = (),
-                         emails: Iterable[str] = ()) -> str | None:
+                         emails: Iterable[str] = (), with_mfa: bool = False) -> str | None:
     words = context_words(member_numbers=member_numbers, company_names=company_names, emails=emails)
-    return password_problem(password, common=common_passwords(), context=words)
+    return password_problem(password, common=common_passwords(), context=words, with_mfa=with_mfa)

@@ -45,9 +45,9 @@ def test_changing_the_password_needs_the_current_one_and_changes_nothing_otherwi
 
 
 @pytest.mark.parametrize("new, confirmation, message", [
-    ("trop court", None, "au moins 12 caractères"),
+    ("trop court", None, "au moins 15 caractères"),
     ("BoulangerieMartin1000001", None, "n° adhérent"),
-    ("iloveyou1234", None, "trop courant"),
+    ("passwordstandard", None, "trop courant"),
     (NEW_PASSWORD, NEW_PASSWORD + "!", "différentes"),
 ])
 def test_a_weak_or_mistyped_new_password_is_refused_next_to_its_field(service, owner, pages, new, confirmation,

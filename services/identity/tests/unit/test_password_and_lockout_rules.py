@@ -68,9 +68,19 @@ def test_the_shipped_blocklist_holds_at_least_ten_thousand_passwords():
     ("chef.martin@boulangerie", "n° adhérent"),
 ])
 def test_weak_passwords_are_refused_with_a_reason_in_french(password, fragment):
+    # With a TOTP app the minimum is 12, so the other rules are reached from 12 characters.
     problem = password_problem_for(password, member_numbers=["1000001"], company_names=["Boulangerie Martin"],
-                                   emails=["chef.martin@boulangerie.fr"])
+                                   emails=["chef.martin@boulangerie.fr"], with_mfa=True)
     assert problem is not None and fragment in problem
+
+
+def test_a_password_alone_needs_fifteen_characters_and_twelve_are_enough_with_a_totp_app():
+    fourteen, fifteen, twelve = "vent du nord 1", "vent du nord 12", "vent du nord"
+    problem = password_problem_for(fourteen)
+    assert problem is not None and "au moins 15" in problem and "12 si la double authentification" in problem
+    assert password_problem_for(fifteen) is None
+    assert password_problem_for(twelve, with_mfa=True) is None
+    assert "au moins 12" in password_problem_for("vent du nor", with_mfa=True)
 
 
 @pytest.mark.parametrize("password", ["correct horse battery staple", "boulangerie des champs fleuris",
