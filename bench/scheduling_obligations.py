@@ -45,7 +45,8 @@ def random_hire(rng: random.Random, label: str) -> dict:
     first13 = f"{1 if sex == 'M' else 2}{year % 100:02d}{month:02d}68{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
     return {"last_name": f"BANC {label}", "first_names": "Camille", "sex": sex,
             "birth_date": date(year, month, rng.randint(1, 28)).isoformat(), "nir": f"{first13}{nir_key(first13):02d}",
-            "hire_date": date.today().isoformat(), "post": "Vendeur", "contract": "CDI"}
+            "hire_date": date.today().isoformat(), "post": "Vendeur", "contract": "CDI",
+            "birth_commune": first13[5:10]}  # the commune the NIR gives
 
 
 def hire(session: requests.Session, url: str, body: dict) -> requests.Response:

@@ -47,7 +47,7 @@ POSTS = (("Vendeuse", "552a", ""), ("Cariste", "652a", "autorisation_conduite"),
          ("Infirmière de nuit", "431f", "travail_nuit"), ("Comptable", "543a", ""), ("Couvreur", "621a", "amiante"))
 CONTRACTS = ("CDI", "CDI", "CDI", "CDD", "apprentissage", "interim")
 HEADER = ("Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"
-          "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Déterminants")
+          "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Déterminants;Code commune de naissance")
 
 
 def staff_file(count: int, rng: random.Random) -> bytes:
@@ -63,7 +63,7 @@ def staff_file(count: int, rng: random.Random) -> bytes:
         lines.append(";".join((last, birth_name, f"{FIRST_NAMES[index % 10]} {index}", sex, f"{birth:%d/%m/%Y}",
                                f"{first13}{nir_key(first13):02d}", f"{date(2015 + index % 10, 3, 1):%d/%m/%Y}", post,
                                pcs, CONTRACTS[index % len(CONTRACTS)], "oui" if index % 17 == 0 else "non",
-                               determinant)))
+                               determinant, f"75{commune:03d}")))  # the commune the NIR gives
     return "\n".join(lines).encode("utf-8")
 
 

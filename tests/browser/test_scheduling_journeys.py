@@ -61,6 +61,7 @@ def hire(page, today: date) -> None:  # type: ignore[no-untyped-def]
     page.get_by_label("Sexe").select_option("M")
     page.get_by_label("Date de naissance").fill("1990-05-17")
     first13 = "1900568224123"
+    page.get_by_label("Code INSEE de la commune de naissance").fill("68224")
     page.get_by_label("N° de sécurité sociale").fill(f"{first13}{nir_key(first13):02d}")
     page.get_by_label("Date d'embauche").fill(today.isoformat())
     page.get_by_label("Poste de travail").fill("Boulanger")

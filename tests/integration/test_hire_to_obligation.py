@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 SECRETARY = make_principal(staff_roles=("secretariat",))
 NIGHT_WORKER = {"last_name": "Nuit", "first_names": "Paul", "sex": "M", "birth_date": "1990-04-02",
                 "nir": "190047511800129", "hire_date": "2026-10-01", "contract": "CDI", "post": "Boulanger de nuit",
-                "determinants": ["travail_nuit"]}
+                "determinants": ["travail_nuit"], "birth_commune": "75118"}
 DAY_WORKER = dict(NIGHT_WORKER, last_name="Jour", first_names="Anne", sex="F", nir="290047511800176",
                   post="Vendeuse", determinants=[])
 

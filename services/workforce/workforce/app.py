@@ -17,6 +17,7 @@ from .import_pages import imports_pages
 from .list_tools import tools
 from .models import Base
 from .pages import pages
+from .pcs import pcs_label, pcs_reference
 from .reports import reports
 
 
@@ -29,4 +30,6 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     except ValueError as exc:
         print(f"workforce: configuration error: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
+    app.add_template_filter(pcs_label, "pcs_label")  # the PCS-ESE label of a code, next to it on the pages
+    app.add_template_global(pcs_reference, "pcs_reference")
     return app

@@ -27,6 +27,7 @@ class Checked:
     determinants: tuple[str, ...]
     stored_category: str
     reviewed: bool
+    birth_place_missing: bool = False  # neither commune nor country (employees listed before it was asked)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Anomaly:
 
 KIND_TITLES = {
     "nir_invalid": "N° de sécurité sociale incorrect",
-    "nir_inconsistent": "N° de sécurité sociale incohérent avec le sexe ou la date de naissance",
+    "nir_inconsistent": "N° de sécurité sociale incohérent avec le sexe, la date ou le lieu de naissance",
     "duplicate": "Doublon probable",
     "missing": "Information obligatoire manquante",
     "exit_before_hire": "Sortie avant l'embauche",
@@ -73,9 +74,13 @@ def check_list(employees: list[Checked], today: date) -> list[Anomaly]:
         elif e.nir_problem:
             found.append(_anomaly("nir_invalid", e, e.nir_problem))
         elif not e.nir_consistent:
-            found.append(_anomaly("nir_inconsistent", e, "Vérifiez le numéro, le sexe et la date de naissance."))
+            found.append(_anomaly("nir_inconsistent", e, "Vérifiez le numéro, le sexe, la date et le lieu de "
+                                                         "naissance."))
         if not e.post:
             found.append(_anomaly("missing", e, "Le poste de travail est à saisir."))
+        if e.birth_place_missing:
+            found.append(_anomaly("missing", e, "Lieu de naissance manquant : commune de naissance (code INSEE) ou "
+                                                "pays de naissance à saisir."))
         if sir_for_authorisations_only(e.determinants, e.stored_category):
             found.append(_anomaly("sir_2025", e, "Depuis le 1er octobre 2025, la conduite d'équipements et "
                                                  "l'habilitation électrique ne relèvent plus du SIR.",

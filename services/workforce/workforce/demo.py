@@ -13,16 +13,26 @@ from .models import Employee
 DETERMINANTS_FOR = {"SI": (), "SIA": ("travail_nuit",), "SIR": ("cmr",)}
 
 
+def _birth_place(item: dict) -> tuple[str | None, str | None]:
+    """The dataset's place of birth; else the one the NIR encodes (characters 6 to 10: the INSEE code of the
+    commune, or 99 and the country code for someone born abroad)."""
+    if item.get("birth_commune") or item.get("birth_country"):
+        return item.get("birth_commune"), item.get("birth_country")
+    code = item["nir"].replace(" ", "").upper()[5:10]
+    return (None, code) if code.startswith("99") else (code, None)
+
+
 def _command(item: dict) -> HireCommand:
     determinants = item.get("determinants")
     if determinants is None:
         determinants = DETERMINANTS_FOR.get(item.get("monitoring_category", "SI"), ())
+    birth_commune, birth_country = _birth_place(item)
     return HireCommand(
         last_name=item["last_name"], birth_name=item.get("birth_name"), first_names=item["first_names"],
         sex=item["sex"], birth_date=date.fromisoformat(item["birth_date"]), nir=item["nir"],
         hire_date=date.fromisoformat(item["hire_date"]), post=item["post"], pcs_code=item.get("pcs_code"),
         contract=item["contract"], multi_employer=bool(item.get("multi_employer", False)),
-        determinants=tuple(determinants),
+        determinants=tuple(determinants), birth_commune=birth_commune, birth_country=birth_country,
     )
 
 

@@ -26,6 +26,13 @@ PCS_CODE_RE = re.compile(r"^[0-9]{3}[a-z]$")
 NIR_SHAPE_RE = re.compile(r"^[0-9]{6}[0-9AB][0-9]{8}$")
 # The first digit of a NIR (1, 2) or of a NIA (7, 8) gives the sex; 3 (foreign-born, provisional) does not.
 NIR_SEX = {"1": "M", "2": "F", "7": "M", "8": "F"}
+# The INSEE code of the commune of birth: 5 characters, Corsica 2A/2B, overseas 97x/98x are digits.
+COMMUNE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+# The INSEE code of a foreign country (99xxx); 99100 is France itself.
+COUNTRY_CODE_RE = re.compile(r"^99\d{3}$")
+FRANCE_CODE = "99100"
+COUNTRY_MAX = 100
+ABROAD = "99"  # the department of birth of the NIR for someone born abroad
 
 # Ligatures that Unicode decomposition leaves alone but French names use.
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
@@ -55,6 +62,8 @@ class HireCommand:
     adapted_undisclosed: bool = False
     convocation_constraints: str | None = None
     comment: str | None = None
+    birth_commune: str | None = None  # INSEE code of the commune of birth in France ('14118', '2A004', '97411')
+    birth_country: str | None = None  # born abroad: the country's name or INSEE code (99xxx)
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,7 @@ def check_hire(command: HireCommand, *, today: date) -> HireCommand:
     nir_error = check_nir(nir)
     if nir_error:
         errors["nir"] = nir_error
+    birth_commune, birth_country = _check_birth_place(command.birth_commune, command.birth_country, errors)
     if command.hire_date is None:
         errors["hire_date"] = "La date d'embauche est obligatoire (jj/mm/aaaa)."
     elif command.birth_date is not None and command.hire_date < add_years(command.birth_date, MINIMUM_HIRING_AGE):
@@ -148,7 +158,66 @@ def check_hire(command: HireCommand, *, today: date) -> HireCommand:
                    pcs_code=pcs_code, post=post, multi_employer=bool(command.multi_employer),
                    determinants=determinants, sir_justification=justification or None,
                    adapted_undisclosed=bool(command.adapted_undisclosed),
-                   convocation_constraints=constraints or None, comment=comment or None)
+                   convocation_constraints=constraints or None, comment=comment or None,
+                   birth_commune=birth_commune, birth_country=birth_country)
+
+
+def _check_birth_place(commune: str | None, country: str | None,
+                       errors: dict[str, str]) -> tuple[str | None, str | None]:
+    """Exactly one of the commune of birth (INSEE code) and the country of birth (born abroad), normalised."""
+    commune_code = "".join((commune or "").split()).upper() or None
+    country_text = _clean(country) or None
+    if country_text and COUNTRY_CODE_RE.match(country_text.replace(" ", "")):
+        country_text = country_text.replace(" ", "")
+    if commune_code is None and country_text is None:
+        errors["birth_commune"] = ("Le lieu de naissance est obligatoire : indiquez le code INSEE de la commune "
+                                   "de naissance, ou le pays de naissance si le salarié est né à l'étranger.")
+    elif commune_code is not None and country_text is not None:
+        errors["birth_country"] = ("Indiquez soit la commune de naissance (né en France), soit le pays de "
+                                   "naissance (né à l'étranger), pas les deux.")
+    elif commune_code is not None and not COMMUNE_RE.match(commune_code):
+        errors["birth_commune"] = ("Le code INSEE de la commune de naissance comporte 5 caractères, par exemple "
+                                   "14118 (Caen) ou 2A004 (Ajaccio).")
+    elif country_text is not None:
+        if country_text == FRANCE_CODE or fold(country_text) == "france":
+            errors["birth_country"] = ("Pour un salarié né en France, indiquez le code INSEE de sa commune de "
+                                       "naissance plutôt que le pays.")
+        elif country_text[:1].isdigit() and not COUNTRY_CODE_RE.match(country_text):
+            errors["birth_country"] = ("Le code INSEE d'un pays comporte 5 chiffres commençant par 99, par "
+                                       "exemple 99350 (Maroc) ; vous pouvez aussi écrire le nom du pays.")
+        elif len(country_text) > COUNTRY_MAX:
+            errors["birth_country"] = f"Le pays de naissance ne doit pas dépasser {COUNTRY_MAX} caractères."
+    return commune_code, country_text
+
+
+def birth_department(commune: str) -> str:
+    """The department of a commune code: 2 characters ('14', '2A'), 3 digits overseas ('974')."""
+    return commune[:3] if commune[:2] in ("97", "98") else commune[:2]
+
+
+def birth_place_warnings(nir: str, birth_commune: str | None, birth_country: str | None) -> list[str]:
+    """Disagreements of the NIR's department of birth (characters 6-7, 6-8 overseas) with the place of birth.
+
+    Shown, never refused. 99 in the NIR means born abroad. People born in Corsica before 1976 kept '20'.
+    """
+    value = compact(nir)
+    if len(value) < 8:
+        return []
+    nir_department = value[5:7]
+    if birth_commune:
+        department = birth_department(birth_commune)
+        if nir_department == ABROAD:
+            return ["Le numéro de sécurité sociale indique une naissance à l'étranger, mais une commune de "
+                    "naissance en France est déclarée."]
+        corsica = department in ("2A", "2B") and nir_department == "20"
+        in_nir = value[5:5 + len(department)]
+        if in_nir != department and not corsica:
+            return [f"Le département de naissance du numéro de sécurité sociale ({in_nir}) ne correspond pas à la "
+                    f"commune de naissance ({birth_commune})."]
+    elif birth_country and nir_department != ABROAD:
+        return ["Le numéro de sécurité sociale indique une naissance en France, mais un pays de naissance "
+                "étranger est déclaré."]
+    return []
 
 
 def check_nir(nir: str) -> str | None:

@@ -9,9 +9,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from .labels import CONTRACT_LABELS, EXIT_REASON_LABELS
+from .pcs import pcs_label
 
 COLUMNS = ("Nom d'usage", "Nom de naissance", "Prénoms", "Sexe", "Date de naissance",
-           "N° de sécurité sociale (masqué)", "Date d'embauche", "Poste de travail", "Code PCS-ESE", "Contrat",
+           "Code commune de naissance", "Pays de naissance", "N° de sécurité sociale (masqué)", "Date d'embauche",
+           "Poste de travail", "Code PCS-ESE", "Libellé PCS-ESE", "Contrat",
            "Catégorie de suivi", "Salarié multi-employeurs", "Date de sortie", "Motif de sortie")
 # A cell starting with one of these is a formula for a spreadsheet: CSV injection.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -20,8 +22,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def row_of(employee: dict) -> list:
     """One line of the export, from `views.employee_as_dict` (masked NIR only); dates stay dates."""
     return [employee["last_name"], employee["birth_name"], employee["first_names"], employee["sex"],
-            employee["birth_date"], employee["nir_masked"], employee["hire_date"], employee["post"],
-            employee["pcs_code"] or "", CONTRACT_LABELS.get(employee["contract"], employee["contract"]),
+            employee["birth_date"], employee["birth_commune"] or "", employee["birth_country"] or "",
+            employee["nir_masked"], employee["hire_date"], employee["post"],
+            employee["pcs_code"] or "", pcs_label(employee["pcs_code"]) or "",
+            CONTRACT_LABELS.get(employee["contract"], employee["contract"]),
             employee["category_label"], "Oui" if employee["multi_employer"] else "Non", employee["exit_date"],
             EXIT_REASON_LABELS.get(employee["exit_reason"] or "", "")]
 

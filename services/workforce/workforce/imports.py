@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 from portal_common.errors import FieldErrors
 
 from .categories import BY_CODE
-from .domain import HireCommand, HireRejected, check_hire, fold, nir_warnings
+from .domain import HireCommand, HireRejected, birth_place_warnings, check_hire, fold, nir_warnings
 from .labels import CONTRACT_LABELS
 
 MAX_ROWS = 20000
@@ -33,6 +33,8 @@ FIELDS = {
     "first_names": "Prénoms",
     "sex": "Sexe",
     "birth_date": "Date de naissance",
+    "birth_commune": "Code commune de naissance",
+    "birth_country": "Pays de naissance",
     "nir": "N° de sécurité sociale",
     "hire_date": "Date d'embauche",
     "post": "Poste de travail",
@@ -46,6 +48,8 @@ FIELDS = {
     "comment": "Commentaire",
 }
 REQUIRED_FIELDS = ("last_name", "first_names", "sex", "birth_date", "nir", "hire_date", "post", "contract")
+# One of the two at least: the commune of birth, or the country for those born abroad.
+BIRTH_PLACE_FIELDS = ("birth_commune", "birth_country")
 DATE_FIELDS = ("birth_date", "hire_date")
 YES_NO_FIELDS = ("multi_employer", "adapted_undisclosed")
 
@@ -56,6 +60,10 @@ SYNONYMS = {
     "first_names": ("prenoms", "prenom", "prenom s"),
     "sex": ("sexe", "genre", "civilite"),
     "birth_date": ("date de naissance", "ne e le", "ne le", "nee le", "naissance", "date naissance"),
+    "birth_commune": ("code commune de naissance", "commune de naissance", "code insee commune de naissance",
+                      "code insee de la commune de naissance", "code insee de naissance", "code lieu de naissance",
+                      "lieu de naissance", "code commune naissance", "commune naissance", "code insee naissance"),
+    "birth_country": ("pays de naissance", "pays naissance", "pays de naissance si etranger", "pays"),
     "nir": ("n de securite sociale", "numero de securite sociale", "n securite sociale", "nir", "nia",
             "n ss", "numero ss", "no ss", "securite sociale", "n insee", "numero insee", "matricule securite sociale"),
     "hire_date": ("date d embauche", "embauche", "date d entree", "entree", "date embauche", "date entree"),
@@ -281,6 +289,9 @@ def check_mapping(mapping: dict[str, int], width: int) -> dict[str, str]:
             errors[name] = f"Cette colonne est déjà choisie pour « {FIELDS[used[column]]} »."
         else:
             used[column] = name
+    if not any(name in mapping for name in BIRTH_PLACE_FIELDS):
+        errors["birth_commune"] = ("Choisissez la colonne « Code commune de naissance » ou « Pays de naissance » : "
+                                   "le lieu de naissance est obligatoire.")
     return errors
 
 
@@ -345,6 +356,7 @@ def command_of(values: dict[str, str]) -> tuple[HireCommand, dict[str, str]]:
         last_name=values.get("last_name", ""), first_names=values.get("first_names", ""), sex=sex,
         birth_date=dates["birth_date"], nir=values.get("nir", ""), hire_date=dates["hire_date"],
         post=values.get("post", ""), contract=contract, birth_name=values.get("birth_name") or None,
+        birth_commune=values.get("birth_commune") or None, birth_country=values.get("birth_country") or None,
         pcs_code=values.get("pcs_code") or None, multi_employer=flags["multi_employer"],
         determinants=determinants, sir_justification=values.get("sir_justification") or None,
         adapted_undisclosed=flags["adapted_undisclosed"],
@@ -370,7 +382,8 @@ def check_row(line: int, row: list[str], mapping: dict[str, int], *, today: date
         errors = {**exc.errors, **errors}
     result = CheckedRow(line=line, values=shown, command=None if errors else checked, errors=errors)
     if checked is not None and not errors:
-        result.warnings = nir_warnings(checked.nir, checked.sex, checked.birth_date)
+        result.warnings = nir_warnings(checked.nir, checked.sex, checked.birth_date) + birth_place_warnings(
+            checked.nir, checked.birth_commune, checked.birth_country)
         result.nir_hash = blind_index(checked.nir)
     return result
 

@@ -68,7 +68,8 @@ def _checked(employee: Employee) -> checks.Checked:
         nir_consistent=employee.nir_consistent, nir_hash=employee.nir_hash, folded_name=fold(
             f"{employee.birth_name} {employee.first_names}"), post=employee.post,
         determinants=employee.determinant_codes, stored_category=employee.monitoring_category,
-        reviewed=employee.category_reviewed_on is not None)
+        reviewed=employee.category_reviewed_on is not None,
+        birth_place_missing=not (employee.birth_commune or employee.birth_country))
 
 
 @tools.get("/salaries/controle")

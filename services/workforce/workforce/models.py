@@ -32,11 +32,16 @@ class Employee(Base):
     first_names: Mapped[str] = mapped_column(String(150))
     sex: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[date] = mapped_column(Date)
+    # Place of birth: the INSEE commune code, or the country for someone born abroad (exactly one of the
+    # two for every hire since 0005; both NULL for employees listed before, until their record is corrected).
+    birth_commune: Mapped[str | None] = mapped_column(String(5))
+    birth_country: Mapped[str | None] = mapped_column(String(100))
     nir_masked: Mapped[str] = mapped_column(String(21))
     nir_hash: Mapped[str] = mapped_column(String(64))
     # AES-GCM with its key id (nir_vault.py); NULL only for rows written before encryption existed.
     nir_encrypted: Mapped[str | None] = mapped_column(String(120))
-    # False when the NIR disagrees with the sex or birth year/month (a warning, kept for the list check).
+    # False when the NIR disagrees with the sex, birth year/month or place of birth (a warning, kept for the
+    # list check).
     nir_consistent: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     hire_date: Mapped[date] = mapped_column(Date)
     post: Mapped[str] = mapped_column(String(200))

@@ -25,8 +25,8 @@ EDITOR_ROLES = ("admin", "declaration")
 # Who may ask scheduling for a visit (its /rendez-vous/demande rule): the list links there.
 VISIT_REQUESTER_ROLES = ("admin", "convocation")
 DATE_FIELDS = ("birth_date", "hire_date")
-TEXT_FIELDS = ("last_name", "birth_name", "first_names", "sex", "nir", "post", "pcs_code", "contract",
-               "sir_justification", "convocation_constraints", "comment")
+TEXT_FIELDS = ("last_name", "birth_name", "first_names", "sex", "birth_commune", "birth_country", "nir", "post",
+               "pcs_code", "contract", "sir_justification", "convocation_constraints", "comment")
 
 
 @pages.app_context_processor

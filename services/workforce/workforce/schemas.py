@@ -27,11 +27,17 @@ class EmployeeSchema(Schema):
     display_name = fields.String(required=True, metadata={"description": "'DUPONT née MARTIN'"})
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
     birth_date = fields.Date(required=True)
+    birth_commune = fields.String(allow_none=True, metadata={"description": "INSEE code of the commune of birth",
+                                                             "example": "14118"})
+    birth_country = fields.String(allow_none=True, metadata={"description": "Country of birth (born abroad)"})
     nir_masked = fields.String(required=True, metadata={"example": "2 55 08 ** *** *** 38"})
     hire_date = fields.Date(required=True)
     post = fields.String(required=True)
     post_since = fields.Date(required=True)
     pcs_code = fields.String(allow_none=True)
+    pcs_label = fields.String(allow_none=True, metadata={"description": "PCS-ESE 2017 label of the code, when in "
+                                                                        "the shipped list",
+                                                         "example": "Caissiers de magasin"})
     contract = fields.String(required=True, validate=validate.OneOf(CONTRACTS))
     multi_employer = fields.Boolean(required=True)
     monitoring_category = fields.String(required=True, validate=validate.OneOf(CATEGORIES),
@@ -59,6 +65,13 @@ class EmployeeWriteSchema(Schema):
     first_names = fields.String(required=True, validate=validate.Length(min=1, max=150))
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
     birth_date = fields.Date(required=True)
+    birth_commune = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10),
+                                  metadata={"description": "INSEE code of the commune of birth (born in France); "
+                                                           "exactly one of birth_commune and birth_country",
+                                            "example": "2A004"})
+    birth_country = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                                  metadata={"description": "Country of birth, name or INSEE code 99xxx (born abroad)",
+                                            "example": "99350"})
     nir = fields.String(required=True, load_only=True, validate=validate.Length(max=30),
                         metadata={"description": "N° de sécurité sociale or NIA, 15 characters with the key; "
                                                  "never returned"})

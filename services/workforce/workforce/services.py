@@ -15,7 +15,8 @@ from portal_common.service import Portal
 from . import events
 from .categories import base_category, classify
 from .domain import (ExitCommand, HireCommand, HireRejected, PostChange, check_correction, check_exit, check_hire,
-                     check_post_change, initial_of, mask_nir, nir_warnings, search_text)
+                     birth_place_warnings, check_post_change, initial_of, mask_nir, nir_warnings,
+                     search_text)
 from .models import Employee, EmployeeHistory
 
 DUPLICATE_NIR = "Un salarié présent dans l'entreprise porte déjà ce numéro de sécurité sociale."
@@ -101,7 +102,9 @@ def _refuse_duplicate(session, member_id: str, nir_hash: str, employee_id: str, 
 def _apply(portal: Portal, employee: Employee, hire: HireCommand) -> list[str]:
     """Writes the checked fields of a hire or a correction onto the row; answers the NIR warnings."""
     vault = portal.settings.nir_vault
-    warnings = nir_warnings(hire.nir, hire.sex, hire.birth_date)
+    warnings = nir_warnings(hire.nir, hire.sex, hire.birth_date) + birth_place_warnings(
+        hire.nir, hire.birth_commune, hire.birth_country)
+    employee.birth_commune, employee.birth_country = hire.birth_commune, hire.birth_country
     employee.last_name, employee.birth_name = hire.last_name, hire.birth_name or hire.last_name
     employee.first_names, employee.sex, employee.birth_date = hire.first_names, hire.sex, hire.birth_date
     employee.nir_masked, employee.nir_hash = mask_nir(hire.nir), vault.blind_index(hire.nir)

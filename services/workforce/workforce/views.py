@@ -11,6 +11,7 @@ from portal_common.service import portal
 from .categories import ADULT_AGE, classify
 from .domain import ID_RE, add_years, display_name, fold, is_present
 from .models import Employee, EmployeeHistory, MemberDirectoryEntry
+from .pcs import pcs_label
 
 LIST_LIMIT = 2000
 EXPORT_LIMIT = 50000  # a whole company, for the exports and the print view
@@ -131,9 +132,10 @@ def employee_as_dict(employee: Employee, today: date) -> dict:
         "id": employee.id, "member_id": employee.member_id, "last_name": employee.last_name,
         "birth_name": employee.birth_name, "first_names": employee.first_names, "sex": employee.sex,
         "display_name": display_name(employee.last_name, employee.birth_name, employee.sex),
-        "birth_date": employee.birth_date, "nir_masked": employee.nir_masked, "hire_date": employee.hire_date,
+        "birth_date": employee.birth_date, "birth_commune": employee.birth_commune,
+        "birth_country": employee.birth_country, "nir_masked": employee.nir_masked, "hire_date": employee.hire_date,
         "post": employee.post, "post_since": employee.post_since or employee.hire_date,
-        "pcs_code": employee.pcs_code, "contract": employee.contract,
+        "pcs_code": employee.pcs_code, "pcs_label": pcs_label(employee.pcs_code), "contract": employee.contract,
         "multi_employer": employee.multi_employer, "monitoring_category": classification.category,
         "category_label": classification.label,
         "category_reasons": [{"category": r.category, "label": r.label, "reference": r.reference}

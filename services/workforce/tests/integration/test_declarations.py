@@ -25,7 +25,8 @@ ADMIN_C = make_principal(member_id=COMPANY_C, roles=("admin",))
 STAFF = make_principal(staff_roles=("administration",))
 BILLING_STAFF = make_principal(staff_roles=("billing",))  # staff, but not of the campaigns
 EMPLOYEE = {"last_name": "Dupont", "first_names": "Marie", "sex": "F", "birth_date": "1985-08-14",
-            "nir": "285081416802523", "hire_date": "2024-03-01", "post": "Vendeuse", "contract": "CDI"}
+            "nir": "285081416802523", "hire_date": "2024-03-01", "post": "Vendeuse", "contract": "CDI",
+            "birth_country": "Maroc"}  # the NIRs given (NIRS) say born abroad
 NIRS = iter(f"1{n:02d}0{n % 9 + 1}99123456" for n in range(10, 99))
 
 

@@ -20,11 +20,13 @@ ADMIN = make_principal(member_id=COMPANY, roles=("admin",))
 READER = make_principal(member_id=COMPANY, roles=("read",))
 PEOPLE = [
     {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Marie Claire", "sex": "F",
-     "birth_date": "1955-08-14", "nir": "255081416802538", "post": "Vendeuse", "multi_employer": True},
+     "birth_date": "1955-08-14", "nir": "255081416802538", "post": "Vendeuse", "multi_employer": True,
+     "birth_commune": "14118"},
     {"last_name": "Lefèvre", "first_names": "Élodie", "sex": "F", "birth_date": "1995-10-01",
-     "nir": "295109912611193", "post": "Boulangère"},
+     "nir": "295109912611193", "post": "Boulangère", "birth_country": "Maroc"},
     {"last_name": "Bernard", "first_names": "Luc", "sex": "M", "birth_date": "1986-02-10",
-     "nir": "186022A21532523", "post": "Livreur", "contract": "CDD", "determinants": ["amiante"]},
+     "nir": "186022A21532523", "post": "Livreur", "contract": "CDD", "determinants": ["amiante"],
+     "birth_commune": "2A004"},
 ]
 COMMON = {"hire_date": "2024-03-01", "contract": "CDI"}
 
@@ -172,6 +174,8 @@ def test_the_demo_loader_hires_through_the_use_case_and_is_idempotent(service):
     with service.portal.db.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Employee)) == 1
         assert session.get(Employee, employee_id).nir_masked == "2 55 08 ** *** *** 38"
+        # No place of birth in the dataset: the one the NIR encodes (Calvados, commune 168).
+        assert session.get(Employee, employee_id).birth_commune == "14168"
     [event] = service.events()
     assert event.subject == employee_id
 

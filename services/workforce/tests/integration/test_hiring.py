@@ -13,7 +13,7 @@ COMPANY_B = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 CLEAR_NIR = "255081416802538"
 VALID = {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Marie Claire", "sex": "F",
          "birth_date": "1955-08-14", "nir": "2 55 08 14 168 025 38", "hire_date": "2024-03-01", "post": "Vendeuse",
-         "pcs_code": "552a", "contract": "CDI", "multi_employer": True}
+         "pcs_code": "552a", "contract": "CDI", "multi_employer": True, "birth_commune": "14118"}
 ADMIN_A = make_principal(member_id=COMPANY_A, roles=("admin",))
 READER_A = make_principal(member_id=COMPANY_A, roles=("read",))
 ADMIN_B = make_principal(member_id=COMPANY_B, roles=("admin",), member_name="Autre entreprise")

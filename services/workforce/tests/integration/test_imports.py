@@ -25,10 +25,10 @@ ADMIN = make_principal(member_id=COMPANY, roles=("admin",))
 READER = make_principal(member_id=COMPANY, roles=("read",))
 OTHER_ADMIN = make_principal(member_id=OTHER, roles=("admin",))
 HEADER = ("Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"
-          "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs")
-DUPONT = "Dupont;Martin;Marie Claire;F;14/08/1955;2 55 08 14 168 025 38;01/03/2024;Vendeuse;552a;CDI;oui"
-LEFEVRE = "Lefèvre;;Élodie;F;01/10/1995;295109912611193;01/03/2024;Boulangère;;CDD;non"
-BERNARD = "Bernard;;Luc;M;10/02/1986;186022A21532523;01/03/2024;Livreur;;Intérim;non"
+          "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Lieu de naissance")
+DUPONT = "Dupont;Martin;Marie Claire;F;14/08/1955;2 55 08 14 168 025 38;01/03/2024;Vendeuse;552a;CDI;oui;14118"
+LEFEVRE = "Lefèvre;;Élodie;F;01/10/1995;295109912611193;01/03/2024;Boulangère;;CDD;non;99350"
+BERNARD = "Bernard;;Luc;M;10/02/1986;186022A21532523;01/03/2024;Livreur;;Intérim;non;2A004"
 CLEAR_NIRS = ("255081416802538", "295109912611193", "186022A21532523")
 
 
@@ -87,7 +87,7 @@ def test_an_upload_shows_the_guessed_columns_and_a_preview_with_the_nir_masked(s
 
 
 def test_a_file_with_bad_rows_lists_each_rows_errors_and_writes_nothing(service):
-    bad = "Durand;;;F;31/02/1980;255081416802539;01/03/2024;Vendeuse;;CDI;non"
+    bad = "Durand;;;F;31/02/1980;255081416802539;01/03/2024;Vendeuse;;CDI;non;14118"
     import_id = import_id_of(upload_page(service, csv_file(DUPONT, bad, LEFEVRE)))
     assert choose_guessed_columns(service, import_id).status_code == 302
     page = service.client().get(f"/salaries/import/{import_id}", headers=service.headers(ADMIN))
@@ -141,8 +141,8 @@ def test_probable_duplicates_are_flagged_and_must_be_acknowledged(service):
     client.post("/api/workforce/employees", headers=headers, json={
         "last_name": "Dupont", "birth_name": "Martin", "first_names": "Marie Claire", "sex": "F",
         "birth_date": "1955-08-14", "nir": "255081416802538", "hire_date": "2020-01-06", "post": "Vendeuse",
-        "contract": "CDI"})
-    homonym = "Dupont;Martin;Marie Claire;F;14/08/1955;1 55 08 14 168 025 88;01/03/2024;Vendeuse;552a;CDI;oui"
+        "contract": "CDI", "birth_commune": "14118"})
+    homonym = "Dupont;Martin;Marie Claire;F;14/08/1955;1 55 08 14 168 025 88;01/03/2024;Vendeuse;552a;CDI;oui;14118"
     import_id = import_id_of(upload_page(service, csv_file(homonym, DUPONT)))
     choose_guessed_columns(service, import_id)
     preview = client.get(f"/salaries/import/{import_id}", headers=headers)
@@ -197,7 +197,8 @@ def test_an_import_changed_under_it_between_preview_and_confirmation_writes_noth
     # Meanwhile someone hires Élodie Lefèvre by hand: the import must not add her twice, nor Dupont alone.
     assert client.post("/api/workforce/employees", headers=headers, json={
         "last_name": "Lefèvre", "first_names": "Élodie", "sex": "F", "birth_date": "1995-10-01",
-        "nir": "295109912611193", "hire_date": "2024-03-01", "post": "Boulangère", "contract": "CDD"}
+        "nir": "295109912611193", "hire_date": "2024-03-01", "post": "Boulangère", "contract": "CDD",
+        "birth_country": "Maroc"}
     ).status_code == 201
     after = client.post(f"/salaries/import/{import_id}/confirmer", data={"csrf_token": token_of(preview)},
                         headers=headers, follow_redirects=True)
@@ -235,9 +236,12 @@ def api_upload(service, content: bytes, name: str, principal=ADMIN):
 def test_payroll_software_imports_an_xlsx_file_through_the_api(service):
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Nom", "Prénom", "Sexe", "Date de naissance", "NIR", "Date d'embauche", "Emploi", "Contrat"])
-    sheet.append(["Bernard", "Luc", "M", date(1986, 2, 10), "186022A21532523", date(2024, 3, 1), "Livreur", "CDI"])
-    sheet.append(["Petit", "Léa", "F", date(2015, 1, 1), "255081416802538", date(2024, 3, 1), "Vendeuse", "CDI"])
+    sheet.append(["Nom", "Prénom", "Sexe", "Date de naissance", "NIR", "Date d'embauche", "Emploi", "Contrat",
+                  "Commune de naissance"])
+    sheet.append(["Bernard", "Luc", "M", date(1986, 2, 10), "186022A21532523", date(2024, 3, 1), "Livreur", "CDI",
+                  "2A004"])
+    sheet.append(["Petit", "Léa", "F", date(2015, 1, 1), "255081416802538", date(2024, 3, 1), "Vendeuse", "CDI",
+                  14118])
     out = io.BytesIO()
     workbook.save(out)
     client, headers = service.client(), service.headers(ADMIN)
@@ -246,7 +250,7 @@ def test_payroll_software_imports_an_xlsx_file_through_the_api(service):
     body = created.json
     assert (body["status"], body["file_format"], body["total_rows"]) == ("mapping", "xlsx", 2)
     assert body["mapping"] == {"last_name": 0, "first_names": 1, "sex": 2, "birth_date": 3, "nir": 4, "hire_date": 5,
-                               "post": 6, "contract": 7}
+                               "post": 6, "contract": 7, "birth_commune": 8}
     checked = client.put(f"/api/workforce/imports/{body['id']}/mapping", json={"mapping": body["mapping"]},
                          headers=headers)
     assert checked.status_code == 200 and (checked.json["status"], checked.json["error_rows"]) == ("ready", 1)
@@ -296,7 +300,7 @@ def big_file(count: int) -> bytes:
     for index in range(count):
         nir, birth = valid_nir(index)
         sex = "M" if index % 2 == 0 else "F"
-        lines.append(f"Nom{index:05d};;Prénom;{sex};{birth:%d/%m/%Y};{nir};01/03/2024;Poste {index % 7};;CDI;non")
+        lines.append(f"Nom{index:05d};;Prénom;{sex};{birth:%d/%m/%Y};{nir};01/03/2024;Poste {index % 7};;CDI;non;75056")
     return "\n".join(lines).encode()
 
 

@@ -28,7 +28,7 @@ NIR_RE = re.compile(rf"(?<![0-9A-Za-z])[1-478]{SEP}[0-9]{{2}}{SEP}(?:0[1-9]|1[0-
 # Ids, hashes and CSRF tokens are hexadecimal: taken out first, so a run of their digits is no false alarm.
 HEX_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-fA-F]{24,}")
 HEADER = ("Nom d'usage;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;Poste de travail;"
-          "Contrat;Salarié multi-employeurs")
+          "Contrat;Salarié multi-employeurs;Code commune de naissance")
 
 
 def spaced(nir: str) -> str:
@@ -69,7 +69,7 @@ def token_of(page) -> str:
 def test_no_nir_in_logs_events_employer_pages_exports_or_api_answers(service, log_lines):
     client, headers = service.client(), service.headers(ADMIN)
     base = {"sex": "F", "birth_date": "1955-08-14", "hire_date": "2024-03-01", "post": "Vendeuse",
-            "contract": "CDI", "multi_employer": True}
+            "contract": "CDI", "multi_employer": True, "birth_commune": "14118"}
     first = client.post("/api/workforce/employees", headers=headers, json=dict(
         base, last_name="Dupont", birth_name="Martin", first_names="Marie", nir=spaced(NIRS[0]))).json
     refused = client.post("/api/workforce/employees", headers=headers, json=dict(
@@ -89,8 +89,8 @@ def test_no_nir_in_logs_events_employer_pages_exports_or_api_answers(service, lo
     client.post(f"/api/workforce/employees/{first['id']}/post-changes", headers=headers,
                 json={"post": "Responsable", "from_date": "2025-01-06"})
     # An import through the pages, one through the API (written by the worker's code), one with a bad key.
-    lines = [HEADER, f"Bernard;Luc;M;10/02/1986;{spaced(NIRS[2])};01/03/2024;Livreur;CDI;oui",
-             f"Martin;Paul;M;14/08/1955;{NIRS[3]};01/03/2024;Vendeur;CDD;non"]
+    lines = [HEADER, f"Bernard;Luc;M;10/02/1986;{spaced(NIRS[2])};01/03/2024;Livreur;CDI;oui;2A004",
+             f"Martin;Paul;M;14/08/1955;{NIRS[3]};01/03/2024;Vendeur;CDD;non;14118"]
     page_import = client.post("/salaries/import", headers=headers, content_type="multipart/form-data", data={
         "csrf_token": token_of(client.get("/salaries/import", headers=headers)),
         "file": (io.BytesIO("\n".join(lines).encode("cp1252")), f"salaries {NIRS[2]}.csv")})
@@ -102,13 +102,13 @@ def test_no_nir_in_logs_events_employer_pages_exports_or_api_answers(service, lo
         **{f"col-{k}": str(v) for k, v in mapping.items()}, "csrf_token": token_of(mapping_page)})
     preview = client.get(f"/salaries/import/{page_id}?lignes=toutes", headers=headers)
     client.post(f"/salaries/import/{page_id}/confirmer", headers=headers, data={"csrf_token": token_of(preview)})
-    nia = "\n".join([HEADER, f"Petit;Léa;F;14/08/1955;{NIRS[4]};01/03/2024;Vendeuse;CDI;non"]).encode()
+    nia = "\n".join([HEADER, f"Petit;Léa;F;14/08/1955;{NIRS[4]};01/03/2024;Vendeuse;CDI;non;14118"]).encode()
     api_import = client.post("/api/workforce/imports", headers=headers, json={
         "file_name": "paie.csv", "content_base64": base64.b64encode(nia).decode()}).json
     client.put(f"/api/workforce/imports/{api_import['id']}/mapping", headers=headers,
                json={"mapping": api_import["mapping"]})
     client.post(f"/api/workforce/imports/{api_import['id']}/confirm", headers=headers, json={})
-    bad = "\n".join([HEADER, f"Faux;Jean;M;14/08/1955;{NIRS[5]};01/03/2024;Vendeur;CDI;non"]).encode()
+    bad = "\n".join([HEADER, f"Faux;Jean;M;14/08/1955;{NIRS[5]};01/03/2024;Vendeur;CDI;non;14118"]).encode()
     bad_import = client.post("/api/workforce/imports", headers=headers, json={
         "file_name": "faux.csv", "content_base64": base64.b64encode(bad).decode()}).json
     client.put(f"/api/workforce/imports/{bad_import['id']}/mapping", headers=headers,

@@ -15,7 +15,7 @@ COMPANY_B = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 NIR = "255081416802538"
 VALID = {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Marie", "sex": "F",
          "birth_date": "1955-08-14", "nir": NIR, "hire_date": "2024-03-01", "post": "Cariste",
-         "contract": "CDI", "determinants": ["cmr"]}
+         "contract": "CDI", "determinants": ["cmr"], "birth_commune": "14118"}
 ADMIN_A = make_principal(member_id=COMPANY_A, roles=("admin",))
 READER_A = make_principal(member_id=COMPANY_A, roles=("read",))
 ADMIN_B = make_principal(member_id=COMPANY_B, roles=("admin",))

@@ -22,7 +22,8 @@ OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 ADMIN = make_principal(member_id=COMPANY, roles=("admin",))
 READER = make_principal(member_id=COMPANY, roles=("read",))
 OTHER_READER = make_principal(member_id=OTHER, roles=("read",))
-BASE = {"sex": "F", "birth_date": "1955-08-14", "hire_date": "2020-03-01", "post": "Vendeuse", "contract": "CDI"}
+BASE = {"sex": "F", "birth_date": "1955-08-14", "hire_date": "2020-03-01", "post": "Vendeuse", "contract": "CDI",
+        "birth_commune": "14118"}
 
 
 def hire(service, last_name: str, nir: str, **fields) -> str:
@@ -108,7 +109,10 @@ def test_the_multi_employer_list_holds_the_flagged_employees_of_31_january_and_e
     assert exported.headers["Content-Disposition"] == f'attachment; filename="multi-employeurs-{year}-01-31.csv"'
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Nom d'usage", "Nom de naissance", "Prénoms"]
-    assert [(r[0], r[8], r[11]) for r in rows[1:]] == [("DOUBLE", "552a", "Oui"), ("RESTE", "", "Oui")]
+    code, label, multi = (rows[0].index(name)
+                          for name in ("Code PCS-ESE", "Libellé PCS-ESE", "Salarié multi-employeurs"))
+    assert [(r[0], r[code], r[label], r[multi]) for r in rows[1:]] == [
+        ("DOUBLE", "552a", "Caissiers de magasin", "Oui"), ("RESTE", "", "", "Oui")]
     sheet = load_workbook(io.BytesIO(client.get("/salaries/multi-employeurs/export.xlsx", headers=headers).data)).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["DOUBLE", "RESTE"]
     earlier = html.unescape(client.get(f"/salaries/multi-employeurs?annee={year - 1}", headers=headers).text)

@@ -12,7 +12,7 @@ TODAY = date(2025, 6, 2)
 def command(**overrides):
     values = dict(last_name=" dupont ", birth_name="Martin", first_names=" Marie   Claire ", sex="F",
                   birth_date=date(1955, 8, 14), nir="2 55 08 14 168 025 38", hire_date=date(2024, 3, 1),
-                  post=" Vendeuse ", pcs_code="552A", contract="CDI", multi_employer=False)
+                  post=" Vendeuse ", pcs_code="552A", contract="CDI", multi_employer=False, birth_commune="14118")
     values.update(overrides)
     return HireCommand(**values)
 

@@ -13,9 +13,9 @@ from workforce.nir_vault import NirVault, NirVaultError, new_encryption_key, par
 
 TODAY = date(2026, 11, 30)
 HEADER = ("Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"
-          "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs")
-DUPONT = "Dupont;Martin;Marie Claire;F;14/08/1955;2 55 08 14 168 025 38;01/03/2024;Vendeuse;552a;CDI;oui"
-LEFEVRE = "Lefèvre;;Élodie;Femme;01/10/1995;295109912611193;01/03/2024;Boulangère;;cdd;non"
+          "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Commune de naissance;Pays de naissance")
+DUPONT = "Dupont;Martin;Marie Claire;F;14/08/1955;2 55 08 14 168 025 38;01/03/2024;Vendeuse;552a;CDI;oui;14118;"
+LEFEVRE = "Lefèvre;;Élodie;Femme;01/10/1995;295109912611193;01/03/2024;Boulangère;;cdd;non;;Maroc"
 
 
 def blind(nir: str) -> str:
@@ -37,7 +37,7 @@ def test_a_french_excel_csv_in_windows_1252_with_semicolons_is_read_and_its_colu
     assert table.line_numbers == [2, 4]  # the blank line is skipped, the numbers stay those of the file
     assert imports.guess_mapping(table.header) == {
         "last_name": 0, "birth_name": 1, "first_names": 2, "sex": 3, "birth_date": 4, "nir": 5, "hire_date": 6,
-        "post": 7, "pcs_code": 8, "contract": 9, "multi_employer": 10}
+        "post": 7, "pcs_code": 8, "contract": 9, "multi_employer": 10, "birth_commune": 11, "birth_country": 12}
 
 
 def test_a_utf8_csv_with_bom_and_commas_is_read_the_same():
@@ -51,7 +51,8 @@ def test_our_own_export_is_recognised_column_by_column():
     mapping = imports.guess_mapping(header)
     assert {name: header[column] for name, column in mapping.items()} == {
         "last_name": "Nom d'usage", "birth_name": "Nom de naissance", "first_names": "Prénoms", "sex": "Sexe",
-        "birth_date": "Date de naissance", "nir": "N° de sécurité sociale (masqué)", "hire_date": "Date d'embauche",
+        "birth_date": "Date de naissance", "birth_commune": "Code commune de naissance",
+        "birth_country": "Pays de naissance", "nir": "N° de sécurité sociale (masqué)", "hire_date": "Date d'embauche",
         "post": "Poste de travail", "pcs_code": "Code PCS-ESE", "contract": "Contrat",
         "multi_employer": "Salarié multi-employeurs"}
 
@@ -59,10 +60,12 @@ def test_our_own_export_is_recognised_column_by_column():
 def test_an_xlsx_workbook_with_date_and_number_cells_is_read():
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Nom", "Prénom", "Sexe", "Né(e) le", "NIR", "Date d'entrée", "Emploi", "Type de contrat"])
+    sheet.append(["Nom", "Prénom", "Sexe", "Né(e) le", "NIR", "Date d'entrée", "Emploi", "Type de contrat",
+                  "Code INSEE commune de naissance"])
     sheet.append(["Bernard", "Luc", "M", datetime(1986, 2, 10), "186022A21532523", datetime(2024, 3, 1), "Livreur",
-                  "Intérim"])
-    sheet.append(["Dupont", "Marie", "F", datetime(1955, 8, 14), 255081416802538, "01/03/2024", "Vendeuse", "CDI"])
+                  "Intérim", "2a004"])
+    sheet.append(["Dupont", "Marie", "F", datetime(1955, 8, 14), 255081416802538, "01/03/2024", "Vendeuse", "CDI",
+                  14118])
     out = io.BytesIO()
     workbook.save(out)
     kind, table = imports.read_table("salaries.xlsx", out.getvalue())
@@ -71,6 +74,8 @@ def test_an_xlsx_workbook_with_date_and_number_cells_is_read():
     assert [row.errors for row in rows] == [{}, {}]
     assert rows[0].command.contract == "interim" and rows[0].command.birth_date == date(1986, 2, 10)
     assert rows[1].command.nir == "255081416802538" and rows[1].command.last_name == "DUPONT"
+    assert (rows[0].command.birth_commune, rows[1].command.birth_commune) == ("2A004", "14118")
+    assert rows[0].warnings == rows[1].warnings == []
 
 
 @pytest.mark.parametrize("name, raw, message", [
@@ -94,8 +99,8 @@ def test_the_column_choice_needs_every_mandatory_field_and_each_column_once():
 
 
 def test_each_row_goes_through_the_hire_form_rules_with_its_errors_per_field():
-    bad = "Durand;;;X;31/02/1980;255081416802539;01/03/2024;;55a;CDX;peut-être"
-    young = "Petit;;Léa;F;01/01/2015;255081416802538;01/03/2024;Vendeuse;;CDI;non"
+    bad = "Durand;;;X;31/02/1980;255081416802539;01/03/2024;;55a;CDX;peut-être;1411;"
+    young = "Petit;;Léa;F;01/01/2015;255081416802538;01/03/2024;Vendeuse;;CDI;non;14118;"
     ok, wrong, minor = check("\n".join([HEADER, LEFEVRE, bad, young]))
     assert ok.errors == {} and ok.command.contract == "CDD" and ok.command.sex == "F"
     assert wrong.line == 3 and wrong.command is None
@@ -108,8 +113,28 @@ def test_each_row_goes_through_the_hire_form_rules_with_its_errors_per_field():
         "pcs_code": "Le code PCS-ESE doit comporter 3 chiffres et une lettre, par exemple 552a.",
         "contract": "Type de contrat inconnu.",
         "multi_employer": "Répondez « oui » ou « non ».",
+        "birth_commune": "Le code INSEE de la commune de naissance comporte 5 caractères, par exemple 14118 (Caen) "
+                         "ou 2A004 (Ajaccio).",
     }
     assert minor.errors == {"hire_date": "Le salarié doit avoir au moins 15 ans à l'embauche."}
+
+
+def test_the_column_choice_needs_a_column_for_the_commune_or_the_country_of_birth():
+    mapping = {"last_name": 0, "first_names": 1, "sex": 2, "birth_date": 3, "nir": 4, "hire_date": 5, "post": 6,
+               "contract": 7}
+    assert imports.check_mapping(mapping, width=9) == {
+        "birth_commune": "Choisissez la colonne « Code commune de naissance » ou « Pays de naissance » : le lieu de "
+                         "naissance est obligatoire."}
+    assert imports.check_mapping(dict(mapping, birth_country=8), width=9) == {}
+    assert imports.check_mapping(dict(mapping, birth_commune=8), width=9) == {}
+
+
+def test_a_row_without_a_place_of_birth_or_with_a_commune_the_nir_contradicts_is_reported():
+    missing, abroad = check("\n".join([HEADER, DUPONT.replace(";14118;", ";;"), LEFEVRE.replace(";;Maroc", ";14118;")]))
+    assert missing.command is None and list(missing.errors) == ["birth_commune"]
+    assert abroad.errors == {} and abroad.warnings == [
+        "Le numéro de sécurité sociale indique une naissance à l'étranger, mais une commune de naissance en France "
+        "est déclarée."]
 
 
 def test_a_nir_disagreeing_with_the_sex_is_a_warning_not_an_error():
@@ -131,7 +156,7 @@ def test_the_same_nir_twice_in_the_file_or_on_a_present_employee_is_an_error():
 
 
 def test_a_leaver_with_the_same_nir_or_someone_with_the_same_name_and_birth_date_is_a_probable_duplicate():
-    homonym = "Dupont;Martin;Marie Claire;F;14/08/1955;1 55 08 14 168 025 88;01/03/2024;Vendeuse;552a;CDI;oui"
+    homonym = "Dupont;Martin;Marie Claire;F;14/08/1955;1 55 08 14 168 025 88;01/03/2024;Vendeuse;552a;CDI;oui;14118;"
     leaver = Known("LEFÈVRE Élodie", blind("295109912611193"), "lefevre elodie", date(1995, 10, 1), present=False)
     first, twin, returning = check("\n".join([HEADER, DUPONT, homonym, LEFEVRE]), known=[leaver])
     assert first.duplicates == [] and twin.errors == {} and returning.errors == {}

@@ -31,7 +31,8 @@ def test_a_month_from_an_incomplete_civil_record_is_not_a_disagreement():
 
 def test_a_nia_with_a_good_key_is_accepted_and_a_disagreement_is_not_a_refusal():
     command = HireCommand(last_name="Ndiaye", first_names="Awa", sex="F", birth_date=date(1990, 1, 1),
-                          nir="785059912345695", hire_date=date(2024, 1, 2), post="Agent", contract="CDI")
+                          nir="785059912345695", hire_date=date(2024, 1, 2), post="Agent", contract="CDI",
+                          birth_country="Sénégal")
     assert check_hire(command, today=TODAY).nir == "785059912345695"
 
 
