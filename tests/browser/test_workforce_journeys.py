@@ -112,6 +112,8 @@ def test_a_member_moves_an_employee_to_a_new_post_records_the_exit_and_checks_th
     page.get_by_label("Contrat").select_option("CDI")
     page.get_by_role("button", name="Ajouter le salarié").click()
     page.wait_for_url("**/salaries")
+    # Other journeys of the run hire into the same company: find him by name rather than by page.
+    page.goto("/salaries?q=Ventadour")
     page.get_by_role("link", name="VENTADOUR", exact=True).click()
     page.wait_for_url("**/salaries/*")
     assert "1 84 03 ** *** *** " in page.inner_text("main")  # masked on the detail
