@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -92,6 +93,32 @@ def test_a_member_hires_checks_the_list_exports_it_and_confirms_its_headcount_de
     page.get_by_role("link", name="Imprimer votre déclaration").click()
     page.wait_for_url(f"**/salaries/declarations/{year}/impression")
     assert str(prefilled + 1) in page.inner_text("main")
+    assert_accessible(page)
+    follow_the_declaration_into_its_invoice(page, year)
+
+
+def follow_the_declaration_into_its_invoice(page, year: int) -> None:  # type: ignore[no-untyped-def]
+    """Billing's workers invoice the confirmed declaration; the member sees it, its schedule and its PDF."""
+    number = None
+    for _ in range(90):  # the event goes workforce → RabbitMQ → billing → RabbitMQ → workforce
+        page.goto(f"/salaries/declarations/{year}")
+        found = re.search(r"facture (\S+)\.", page.inner_text("main"))
+        if found:
+            number = found.group(1)
+            break
+        page.wait_for_timeout(1000)
+    assert number, "the declaration was never invoiced"
+    assert "Facturée" in page.inner_text("main")
+    page.goto(f"/factures?annee={year}")
+    row = page.get_by_role("row").filter(has_text=number)
+    assert "Cotisation annuelle" in row.inner_text()
+    assert_accessible(page)
+    pdf = page.request.get(row.get_by_role("link", name=f"PDF de la facture {number}").get_attribute("href"))
+    assert pdf.status == 200 and pdf.headers["content-type"].startswith("application/pdf")
+    assert pdf.body().startswith(b"%PDF")
+    page.get_by_role("link", name="Voir mon échéancier").click()
+    page.wait_for_url("**/factures/echeancier")
+    assert number in page.inner_text("main")
     assert_accessible(page)
 
 
