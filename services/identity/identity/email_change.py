@@ -8,17 +8,16 @@ account is never revealed: the answer is the same and that address receives no l
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import func, select, update
 
 from portal_common import clock
+from portal_common.sealing import derive_key
+from portal_common.sealing import seal as seal_bytes
+from portal_common.sealing import unseal as unseal_bytes
 from portal_common.service import Portal
 
 from . import mails, recovery, security_log, sessions
@@ -37,19 +36,18 @@ TOO_MANY = "Trop de demandes en une heure : réessayez plus tard."
 
 
 def _key(internal_key: str) -> bytes:
-    return hmac.new(internal_key.encode(), b"identity|email-change|v1", hashlib.sha256).digest()
+    return derive_key(internal_key, "identity|email-change|v1")
 
 
 def seal(internal_key: str, token: str, email: str) -> str:
-    nonce = secrets.token_bytes(12)
-    sealed = AESGCM(_key(internal_key)).encrypt(nonce, email.encode(), recovery.token_hash(token).encode())
-    return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+    sealed = seal_bytes(_key(internal_key), email.encode(), recovery.token_hash(token).encode())
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
 def unseal(internal_key: str, token: str, sealed: str) -> str | None:
     try:
         raw = base64.urlsafe_b64decode((sealed + "=" * (-len(sealed) % 4)).encode())
-        return AESGCM(_key(internal_key)).decrypt(raw[:12], raw[12:], recovery.token_hash(token).encode()).decode()
+        return unseal_bytes(_key(internal_key), raw, recovery.token_hash(token).encode()).decode()
     except (InvalidTag, ValueError, UnicodeDecodeError):
         return None
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from portal_common import clock
 from portal_common.db import UnitOfWork
+from portal_common.sealing import derive_key
+from portal_common.sealing import seal as seal_bytes
+from portal_common.sealing import unseal as unseal_bytes
 from portal_common.service import Portal
 
 from . import lockout, mails, mfa, security_log
@@ -28,20 +29,19 @@ ENROLMENT_LIFETIME = timedelta(minutes=15)
 
 
 def _sealing_key(internal_key: str) -> bytes:
-    return hmac.new(internal_key.encode(), b"identity|totp-secret|v1", hashlib.sha256).digest()
+    return derive_key(internal_key, "identity|totp-secret|v1")
 
 
 def seal(internal_key: str, user_id: str, secret: str) -> str:
     """AES-256-GCM, bound to the account: a sealed secret copied onto another row does not open."""
-    nonce = secrets.token_bytes(12)
-    sealed = AESGCM(_sealing_key(internal_key)).encrypt(nonce, secret.encode(), f"totp|{user_id}".encode())
-    return base64.urlsafe_b64encode(nonce + sealed).decode()
+    return base64.urlsafe_b64encode(seal_bytes(_sealing_key(internal_key), secret.encode(),
+                                               f"totp|{user_id}".encode())).decode()
 
 
 def unseal(internal_key: str, user_id: str, sealed: str) -> str | None:
     try:
         raw = base64.urlsafe_b64decode(sealed.encode())
-        return AESGCM(_sealing_key(internal_key)).decrypt(raw[:12], raw[12:], f"totp|{user_id}".encode()).decode()
+        return unseal_bytes(_sealing_key(internal_key), raw, f"totp|{user_id}".encode()).decode()
     except (InvalidTag, ValueError):
         return None
 

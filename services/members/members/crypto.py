@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import base64
-import os
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from portal_common.sealing import seal, unseal
 
 DERIVED_KEY_ID = "d1"
 
@@ -21,14 +21,12 @@ class FieldCipher:
         self._current = current
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
-        nonce = os.urandom(12)  # random 96-bit nonce per value
-        sealed = AESGCM(self._keys[self._current]).encrypt(nonce, plaintext.encode(), context.encode())
-        return f"{self._current}:{base64.b64encode(nonce + sealed).decode()}"
+        sealed = seal(self._keys[self._current], plaintext.encode(), context.encode())
+        return f"{self._current}:{base64.b64encode(sealed).decode()}"
 
     def decrypt(self, token: str, *, context: str) -> str:
         key_id, _, payload = token.partition(":")
-        raw = base64.b64decode(payload)
-        return AESGCM(self._keys[key_id]).decrypt(raw[:12], raw[12:], context.encode()).decode()
+        return unseal(self._keys[key_id], base64.b64decode(payload), context.encode()).decode()
 
 
 def cipher_from_settings(raw_keys: str, internal_key: str) -> FieldCipher:

@@ -13,8 +13,8 @@ import os
 import re
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from portal_common.sealing import seal, unseal
 from portal_common.validators import compact
 
 KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -65,9 +65,8 @@ class NirVault:
         self._hash_key = hash_key.encode()
 
     def encrypt(self, nir: str, employee_id: str) -> str:
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self._keys[self._current]).encrypt(nonce, compact(nir).encode(), employee_id.encode())
-        return f"{self._current}:{base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
+        sealed = seal(self._keys[self._current], compact(nir).encode(), employee_id.encode())
+        return f"{self._current}:{base64.urlsafe_b64encode(sealed).decode().rstrip('=')}"
 
     def decrypt(self, stored: str, employee_id: str) -> str:
         key_id, _, encoded = stored.partition(":")
@@ -76,15 +75,13 @@ class NirVault:
             raise NirVaultError(f"unknown NIR key id {key_id!r}")
         raw = _unb64(encoded)
         try:
-            return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], employee_id.encode()).decode()
+            return unseal(key, raw, employee_id.encode()).decode()
         except InvalidTag:
             raise NirVaultError("the stored NIR does not decrypt with its key") from None
 
     def seal(self, data: bytes, context: str) -> bytes:
         """Any bytes holding NIRs (a staged import file): `<key id>:` + nonce + ciphertext, bound to `context`."""
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self._keys[self._current]).encrypt(nonce, data, f"sealed|{context}".encode())
-        return self._current.encode() + b":" + nonce + sealed
+        return self._current.encode() + b":" + seal(self._keys[self._current], data, f"sealed|{context}".encode())
 
     def unseal(self, stored: bytes, context: str) -> bytes:
         key_id, _, raw = bytes(stored).partition(b":")
@@ -92,7 +89,7 @@ class NirVault:
         if key is None:
             raise NirVaultError("unknown key id of a sealed value")
         try:
-            return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], f"sealed|{context}".encode())
+            return unseal(key, raw, f"sealed|{context}".encode())
         except InvalidTag:
             raise NirVaultError("the sealed value does not decrypt with its key") from None
 
