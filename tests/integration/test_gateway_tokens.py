@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
-import tempfile
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
-from gateway import render
-from identity import accounts, api_tokens
-from identity.app import create_app
-from identity.models import MemberDirectoryEntry
+from identity import api_tokens
 from identity.security_log import Client
 from portal_common import passport
-from tests.integration.test_gateway_config import StubServer, _free_port, _nginx_or_skip
+from tests.integration.identity_gateway import company_administrator, identity_behind_gateway
+from tests.integration.test_gateway_config import StubServer
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 
 
@@ -57,42 +49,13 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(portal_env) -> Iterator[Stack]:
-    _nginx_or_skip()
-    identity = portal_env.service("identity", create_app, ROOT / "services" / "identity")
-    server = make_server("127.0.0.1", 0, identity.app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    upstream = StubServer("members")
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    upstreams = {name: f"127.0.0.1:{upstream.server_address[1]}" for name in render.load_routes()}
-    upstreams["identity"] = f"127.0.0.1:{server.server_port}"
-    prefix = Path(tempfile.mkdtemp(prefix="portal-gateway-tokens-"))
-    port = _free_port()
-    render.write_config(prefix, listen_port=port, upstreams=upstreams, daemon=True)
-    try:
-        render.start(prefix)
+    with identity_behind_gateway(portal_env, "gateway-tokens") as (port, identity, upstream):
         yield Stack(port, identity, upstream)
-    finally:
-        try:
-            render.stop(prefix)
-        finally:
-            server.shutdown()
-            upstream.shutdown()
-            upstream.server_close()
-            shutil.rmtree(prefix, ignore_errors=True)
-            identity.truncate()
 
 
 @pytest.fixture(scope="module")
 def company(stack) -> str:
-    portal = stack.identity.portal
-    with portal.uow() as tx:
-        tx.session.add(MemberDirectoryEntry(member_id=MEMBER, member_number="1000001", name="Boulangerie Martin",
-                                            status="active", version=1))
-        tx.commit()
-    user = accounts.create_user(portal, email="chef@boulangerie.fr", display_name="Paul Martin",
-                                password="une phrase de passe assez longue", login_member_number="1000001")
-    accounts.link_member(portal, user_id=user.id, member_id=MEMBER, roles=("admin",))
-    return user.id
+    return company_administrator(stack.identity.portal, MEMBER, "une phrase de passe assez longue")
 
 
 def new_token(stack: Stack, company: str, scopes: list[str]) -> api_tokens.Created:
