@@ -219,35 +219,34 @@ def team_invite():
     return redirect("/compte/utilisateurs", code=303)
 
 
-@team_pages.post("/compte/utilisateurs/<user_id>/roles")
-@member(ADMIN)
-def team_roles(user_id: str):
+def _team_change(user_id: str, change, done: str):  # type: ignore[no-untyped-def]
+    """Apply an administrator's change to one user of the company: 404 outside it, the refusal on the page."""
     principal = require_principal()
-    roles = parse_roles(request.form.getlist("roles"))
     try:
-        problem = team.change_roles(portal(), principal.member_id, user_id[:36], roles, actor_id=principal.user_id,
-                                    client=Client.of(request))
+        problem = change(principal, user_id[:36])
     except team.NotFound:
         abort(404)
     if problem is not None:
         return _team_page({f"roles-{user_id[:36]}": problem}, status=422)
-    flash("Les rôles ont été enregistrés.", "success")
+    flash(done, "success")
     return redirect("/compte/utilisateurs", code=303)
+
+
+@team_pages.post("/compte/utilisateurs/<user_id>/roles")
+@member(ADMIN)
+def team_roles(user_id: str):
+    roles = parse_roles(request.form.getlist("roles"))
+    return _team_change(user_id, lambda principal, target: team.change_roles(
+        portal(), principal.member_id, target, roles, actor_id=principal.user_id, client=Client.of(request)),
+        "Les rôles ont été enregistrés.")
 
 
 @team_pages.post("/compte/utilisateurs/<user_id>/retirer")
 @member(ADMIN)
 def team_remove(user_id: str):
-    principal = require_principal()
-    try:
-        problem = team.remove_link(portal(), principal.member_id, user_id[:36], actor_id=principal.user_id,
-                                   client=Client.of(request))
-    except team.NotFound:
-        abort(404)
-    if problem is not None:
-        return _team_page({f"roles-{user_id[:36]}": problem}, status=422)
-    flash("L'accès a été retiré.", "success")
-    return redirect("/compte/utilisateurs", code=303)
+    return _team_change(user_id, lambda principal, target: team.remove_link(
+        portal(), principal.member_id, target, actor_id=principal.user_id, client=Client.of(request)),
+        "L'accès a été retiré.")
 
 
 @team_pages.post("/compte/utilisateurs/<user_id>/sessions/fin")
