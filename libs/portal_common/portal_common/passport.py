@@ -19,6 +19,8 @@ LIFETIME_SECONDS = 60
 
 STAFF_ROLES = frozenset({"secretariat", "billing", "administration"})
 MEMBER_ROLES = frozenset({"admin", "billing", "declaration", "convocation", "read"})
+# Grant identity adds for a few minutes after a re-authentication; services require it before sensitive changes.
+STEP_UP_GRANT = "step_up"
 
 
 def _b64(raw: bytes) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session as DbSession
 
 from portal_common import clock
-from portal_common.passport import Principal
+from portal_common.passport import STEP_UP_GRANT, Principal
 from portal_common.service import Portal
 
 from . import mfa, security_log
@@ -167,9 +167,6 @@ def grants_of(session: Session, link: MemberLink | None, now: datetime) -> froze
     if mfa.step_up_fresh(session.step_up_at, now):
         grants.add(STEP_UP_GRANT)
     return frozenset(grants)
-
-
-STEP_UP_GRANT = "step_up"
 
 
 def pending(portal: Portal, token: str | None) -> tuple[Session, User] | None:

@@ -10,8 +10,7 @@ from urllib.parse import quote
 from flask import Response, redirect, request
 
 from portal_common.access import require_principal
-
-from .sessions import STEP_UP_GRANT
+from portal_common.passport import STEP_UP_GRANT
 
 PAGE = "/compte/verification"
 

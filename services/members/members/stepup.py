@@ -5,9 +5,7 @@ on by default (MEMBERS_SEPA_STEP_UP=true); setting it to false turns it off (e.g
 """
 from __future__ import annotations
 
-from portal_common.passport import Principal
-
-STEP_UP_GRANT = "step_up"
+from portal_common.passport import STEP_UP_GRANT, Principal
 
 
 def satisfied(settings, principal: Principal) -> bool:
