@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from .clock import utcnow
 from .db import Database, UTCDateTime
+from .messaging.outbox import wake_relay
 
 log = logging.getLogger("portal.mail")
 
@@ -68,6 +69,7 @@ def queue_mail(session: Session, table: Table, mail: Mail) -> bool:
                                                   next_attempt_at=now, attempts=0))
     except IntegrityError:  # a concurrent use case queued it first
         return False
+    wake_relay(session)  # the relay sends the service's mail too
     return True
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from portal_common.clock import utcnow
@@ -15,8 +15,8 @@ from .estimates import CampaignClosed, estimate_key, estimate_lines
 from .fees import Hire, MissedAppointment, declaration_reference_date, is_late_hire, late_hire_key, late_hire_lines, \
     no_show_key, no_show_lines
 from .models import BillingCustomer, ClosedCampaign, Invoice, PendingHire, ReceivedDeclaration
-from .services import CannotInvoiceYet, _billed_before, _issue, confirmed_declaration, hold_campaign_year, \
-    hold_member_hires, tariff_for, today
+from .services import CannotInvoiceYet, _billed_before, _issue, confirmed_declaration, confirmed_declarations, \
+    hold_campaign_year, hold_member_hires, hold_members_hires, tariff_for, today
 
 log = logging.getLogger(__name__)
 
@@ -91,22 +91,36 @@ def invoice_late_hire(session: Session, hire: Hire) -> Invoice | None:
     While the company's declaration of that year has not reached billing (the January rush), a hire of
     the current year is kept and billed when the declaration arrives (bill_pending_hires).
     """
-    key = late_hire_key(hire.employee_id)
-    if _already_issued(session, key):
-        return None
-    hold_member_hires(session, hire.member_id)
-    declaration = confirmed_declaration(session, hire.member_id, hire.hire_date.year)
-    if declaration is None:
-        current_year = today().year
-        if (hire.hire_date > declaration_reference_date(hire.hire_date.year)
-                and current_year - 1 <= hire.hire_date.year <= current_year
-                and session.get(PendingHire, hire.employee_id) is None):
-            session.add(PendingHire(employee_id=hire.employee_id, member_id=hire.member_id,
-                                    year=hire.hire_date.year, hire_date=hire.hire_date, category=hire.category,
-                                    received_at=utcnow()))
-            session.flush()
-        return None
-    return _late_hire_invoice(session, hire, declaration.year)
+    invoices = invoice_late_hires(session, [hire])
+    return invoices[0] if invoices else None
+
+
+def invoice_late_hires(session: Session, hires: list[Hire]) -> list[Invoice]:
+    """invoice_late_hire for many hires (a consumer's batch) with a few set-based reads whatever their number:
+    the companies' hires locks in one statement, then what was issued, declared and kept already."""
+    keys = {late_hire_key(hire.employee_id): hire for hire in hires}  # an employee hired twice counts once
+    issued = set(session.scalars(select(Invoice.source_key).where(Invoice.source_key.in_(keys))))
+    todo = [hire for key, hire in keys.items() if key not in issued]
+    if not todo:
+        return []
+    members = {hire.member_id for hire in todo}
+    hold_members_hires(session, members)
+    declared = confirmed_declarations(session, members, {hire.hire_date.year for hire in todo})
+    kept = set(session.scalars(select(PendingHire.employee_id)
+                               .where(PendingHire.employee_id.in_([hire.employee_id for hire in todo]))))
+    current_year, invoices, pending = today().year, [], []
+    for hire in todo:
+        declaration = declared.get((hire.member_id, hire.hire_date.year))
+        if declaration is not None:
+            invoices.append(_late_hire_invoice(session, hire, declaration.year))
+        elif (hire.hire_date > declaration_reference_date(hire.hire_date.year)
+              and current_year - 1 <= hire.hire_date.year <= current_year and hire.employee_id not in kept):
+            pending.append({"employee_id": hire.employee_id, "member_id": hire.member_id,
+                            "year": hire.hire_date.year, "hire_date": hire.hire_date, "category": hire.category,
+                            "received_at": utcnow()})
+    if pending:
+        session.execute(insert(PendingHire), pending)
+    return [invoice for invoice in invoices if invoice is not None]
 
 
 def _late_hire_invoice(session: Session, hire: Hire, declared_year: int) -> Invoice | None:

@@ -29,6 +29,8 @@ APPOINTMENT_MISSED = "scheduling.appointment.missed.v1"
 NO_SHOWS_QUEUE = "billing.no-shows"
 EMPLOYEE_HIRED = "workforce.employee.hired.v1"
 LATE_HIRES_QUEUE = "billing.late-hires"
+# Every hire reaches this queue; batches keep a steady hiring rate from costing one commit each.
+LATE_HIRES_BATCH = 100
 UNUSABLE = (DeclarationInvalid, FeeEventInvalid, KeyError, TypeError, ValueError)
 
 
@@ -104,6 +106,16 @@ def on_employee_hired(session: Session, event: Envelope) -> None:
     automatic.invoice_late_hire(session, hire)
 
 
+def on_employees_hired(session: Session, events: list[Envelope]) -> None:
+    """A batch of hires in one transaction and a few statements (an unusable one fails the batch, which the
+    consumer then handles one by one: that hire alone is dead-lettered)."""
+    try:
+        hires = [Hire.from_event(event.data) for event in events]
+    except UNUSABLE as exc:
+        raise PermanentError(f"unusable hire: {type(exc).__name__}") from exc
+    automatic.invoice_late_hires(session, hires)
+
+
 SUBSCRIPTIONS = [
     # Member updates, SEPA mandates and situation changes ride the member directory's queue (member_events.py).
     Subscription(MEMBER_DIRECTORY_QUEUE, {MEMBER_REGISTERED: on_member_registered, **member_events.HANDLERS}),
@@ -112,5 +124,6 @@ SUBSCRIPTIONS = [
                  batch_size=DECLARATIONS_BATCH, batch_handler=on_declarations_confirmed),
     Subscription(CAMPAIGNS_QUEUE, {CAMPAIGN_CLOSED: on_campaign_closed}),
     Subscription(NO_SHOWS_QUEUE, {APPOINTMENT_MISSED: on_appointment_missed}),
-    Subscription(LATE_HIRES_QUEUE, {EMPLOYEE_HIRED: on_employee_hired}),
+    Subscription(LATE_HIRES_QUEUE, {EMPLOYEE_HIRED: on_employee_hired},
+                 batch_size=LATE_HIRES_BATCH, batch_handler=on_employees_hired),
 ]

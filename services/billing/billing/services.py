@@ -5,7 +5,7 @@ import logging
 import uuid
 from datetime import date
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Collection, Iterable
 from decimal import Decimal
 
 from sqlalchemy import bindparam, event as orm_event, func, select, text
@@ -344,6 +344,16 @@ def hold_member_hires(session: Session, member_id: str) -> None:
                     {"kind": MEMBER_HIRES_LOCK, "member": member_id})
 
 
+def hold_members_hires(session: Session, member_ids: Iterable[str]) -> None:
+    """hold_member_hires for several companies in one statement, taken in a fixed order (no deadlock between
+    two workers holding batches of the same companies)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT count(pg_advisory_xact_lock(:kind, hashtext(member))) "
+                         "FROM (SELECT unnest(CAST(:members AS text[])) AS member ORDER BY 1) AS ordered"),
+                    {"kind": MEMBER_HIRES_LOCK, "members": sorted(set(member_ids))})
+
+
 def hold_for_declaration(session: Session, member_id: str, year: int) -> None:
     """Both locks a declaration takes, in one round trip: its company's hires, then its year (shared)."""
     if session.get_bind().dialect.name != "postgresql":
@@ -355,9 +365,18 @@ def hold_for_declaration(session: Session, member_id: str, year: int) -> None:
 
 def confirmed_declaration(session: Session, member_id: str, year: int) -> ReceivedDeclaration | None:
     """The member's first confirmed declaration of `year` that billing received."""
-    return session.scalars(select(ReceivedDeclaration).where(
-        ReceivedDeclaration.member_id == member_id, ReceivedDeclaration.year == year)
-        .order_by(ReceivedDeclaration.confirmed_on, ReceivedDeclaration.received_at).limit(1)).first()
+    return confirmed_declarations(session, [member_id], [year]).get((member_id, year))
+
+
+def confirmed_declarations(session: Session, member_ids: Collection[str],
+                           years: Collection[int]) -> dict[tuple[str, int], ReceivedDeclaration]:
+    """confirmed_declaration for several companies and years in one query, keyed by (member, year)."""
+    found: dict[tuple[str, int], ReceivedDeclaration] = {}
+    for declaration in session.scalars(select(ReceivedDeclaration).where(
+            ReceivedDeclaration.member_id.in_(member_ids), ReceivedDeclaration.year.in_(years))
+            .order_by(ReceivedDeclaration.confirmed_on, ReceivedDeclaration.received_at)):
+        found.setdefault((declaration.member_id, declaration.year), declaration)
+    return found
 
 
 def invoice_declaration(session: Session, declaration: Declaration, *,

@@ -42,6 +42,13 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+def wake_relay(session: Session) -> None:
+    """On PostgreSQL, wake the service's relay when the caller's transaction commits (NOTIFY is delivered at
+    commit only, so the relay wakes exactly when the new rows become visible); elsewhere the relay polls."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
 class Outbox:
     """Writes events of one producer into its outbox table, inside the caller's transaction."""
 
@@ -60,9 +67,7 @@ class Outbox:
             id=envelope.id, event_type=event_type, body=envelope.to_json(),
             created_at=now, next_attempt_at=now, attempts=0,
         ))
-        if session.get_bind().dialect.name == "postgresql":
-            # Delivered at commit only, so the relay wakes exactly when the row becomes visible.
-            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        wake_relay(session)
         return envelope
 
     def record_many(self, session: Session, event_type: str,
@@ -87,8 +92,7 @@ class Outbox:
                  "next_attempt_at": now, "attempts": 0} for e in envelopes]
         for start in range(0, len(rows), 1000):
             session.execute(self.table.insert(), rows[start:start + 1000])
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        wake_relay(session)
         return envelopes
 
     def backlog(self, session: Session) -> tuple[int, datetime | None]:

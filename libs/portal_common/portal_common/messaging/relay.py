@@ -35,6 +35,9 @@ from .topology import QueueSpec, declare_exchanges, declare_queue
 log = logging.getLogger("portal.relay")
 
 POLL_SECONDS = 0.1
+# With PostgreSQL, every commit that adds an event or a mail wakes the relay (NOTIFY): the poll then only
+# catches retries coming due, so it can be slow and leave the CPU to the services.
+LISTEN_POLL_SECONDS = 1.0
 BATCH_SIZE = 100
 RETRY_UNROUTABLE = timedelta(seconds=2)
 CONFIRM_TIMEOUT_SECONDS = 30.0
@@ -148,7 +151,7 @@ class Relay:
             self._connection.process_data_events(time_limit=0)
         if self._listener is not None:
             try:
-                for _ in self._listener.notifies(timeout=self.poll_seconds, stop_after=1):
+                for _ in self._listener.notifies(timeout=max(self.poll_seconds, LISTEN_POLL_SECONDS), stop_after=1):
                     pass
                 return
             except psycopg.Error:

@@ -135,3 +135,26 @@ def test_a_batch_with_a_company_unknown_to_billing_fails_whole_so_it_can_be_retr
     with pytest.raises(services.CannotInvoiceYet):
         consumer_of(service).process_batch(DECLARATIONS_QUEUE, [confirmed(member_a), confirmed(MEMBER_C)])
     assert all_invoices(service) == []
+
+
+def test_a_batch_of_hires_bills_the_late_ones_keeps_the_waiting_ones_and_ignores_the_rest_once_each(
+        service, customers, tariff_2026):
+    member_a, member_b = customers
+    consumer = consumer_of(service)
+    consumer.process(DECLARATIONS_QUEUE, confirmed(member_a))  # A declared 2026, B has not yet
+    late_a, on_reference_day_a = hired(member_a, "2026-03-02"), hired(member_a, "2026-01-01")
+    waiting_b, long_ago_b = hired(member_b, "2026-02-01"), hired(member_b, "2020-05-04")
+    resent_late_a = Envelope.new(late_a.type, producer="workforce", subject="e", member_id=member_a, data=late_a.data)
+
+    applied = consumer.process_batch(LATE_HIRES_QUEUE, [late_a, on_reference_day_a, waiting_b, long_ago_b,
+                                                        resent_late_a, late_a])
+
+    assert applied == [True, True, True, True, True, False]
+    fees = [(i.kind, i.member_id, i.source_key) for i in all_invoices(service) if i.kind == "embauche"]
+    assert fees == [("embauche", member_a, f"late_hire:{late_a.data['employee_id']}")]  # once, though sent twice
+    with service.portal.db.session_factory() as session:
+        assert [(p.employee_id, p.year) for p in session.scalars(select(PendingHire))] == [
+            (waiting_b.data["employee_id"], 2026)]
+    # B's declaration then bills the hire that waited for it, as one by one.
+    consumer.process(DECLARATIONS_QUEUE, confirmed(member_b))
+    assert sorted(i.member_id for i in all_invoices(service) if i.kind == "embauche") == sorted([member_a, member_b])

@@ -92,6 +92,26 @@ def test_the_headcount_consumer_counts_hired_employees_once_even_when_delivered_
     assert record["employees_followed"] == 1
 
 
+def test_a_batch_of_hires_adds_each_company_its_own_hires_once(service):
+    from portal_common.messaging.consumer import Consumer
+    from members.handlers import SUBSCRIPTIONS
+
+    first = service.client().post("/api/members/members", json=VALID, headers=service.headers(SECRETARY)).json
+    second = service.client().post("/api/members/members", json=dict(VALID, siret="40483304800022"),
+                                   headers=service.headers(SECRETARY)).json
+    consumer = Consumer(service="members", db=service.portal.db, outbox=service.portal.outbox,
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+    hires = [catalogue.example_envelope("workforce.employee.hired.v1", member_id=member["id"])
+             for member in (first, second, first, first)]
+    assert consumer.process_batch("members.headcount", hires + [hires[0]]) == [True] * 4 + [False]
+    followed = {}
+    for member in (first, second):
+        user = make_principal(member_id=member["id"], roles=("read",))
+        record = service.client().get("/api/members/members/current", headers=service.headers(user)).json
+        followed[member["id"]] = record["employees_followed"]
+    assert followed == {first["id"]: 3, second["id"]: 1}
+
+
 def test_staff_registering_members_at_the_same_time_get_distinct_consecutive_numbers(service):
     import threading
 
