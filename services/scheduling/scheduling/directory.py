@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import delete, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from . import addressing
@@ -142,6 +142,17 @@ def apply(session: Session, model: DirectoryModel, values: dict[str, Any]) -> bo
     session.add(model(**values))
     session.flush()
     return True
+
+
+def add_new_employees(session: Session, entries: list[dict[str, Any]]) -> list[str]:
+    """Insert, in one statement, the entries of employees not in the directory yet; answers their ids."""
+    known = set(session.scalars(select(EmployeeDirectoryEntry.employee_id).where(
+        EmployeeDirectoryEntry.employee_id.in_([entry["employee_id"] for entry in entries]))))
+    fresh = [entry for entry in entries if entry["employee_id"] not in known]
+    if fresh:
+        # A concurrent insert of one of them fails the batch, which the consumer then applies one by one.
+        session.execute(insert(EmployeeDirectoryEntry), fresh)
+    return [entry["employee_id"] for entry in fresh]
 
 
 def add_if_absent(session: Session, model: DirectoryModel, values: dict[str, Any]) -> bool:

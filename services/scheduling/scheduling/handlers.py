@@ -5,11 +5,12 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from portal_common import context
 from portal_common.messaging.consumer import Subscription
 from portal_common.messaging.envelope import Envelope
 from portal_common.service import portal
 
-from . import directory, tracking
+from . import directory, leavers, tracking
 from .models import EmployeeDirectoryEntry, MemberDirectoryEntry
 
 MEMBER_REGISTERED = "members.member.registered.v1"
@@ -22,6 +23,8 @@ EMPLOYEE_POST_CHANGED = "workforce.employee.post_changed.v1"
 EMPLOYEE_EXITED = "workforce.employee.exited.v1"
 # One queue: an employee's hire, updates and exit are then applied in the order workforce made them.
 DIRECTORY_QUEUE = "scheduling.directory"
+# Every hire reaches this queue: its events are applied by batches (in order, one transaction each).
+DIRECTORY_BATCH = 100
 
 
 class EmployeeNotYetKnown(Exception):
@@ -94,7 +97,7 @@ def on_employee_post_changed(session: Session, event: Envelope) -> None:
 
 
 def on_employee_exited(session: Session, event: Envelope) -> None:
-    """Only a post-exposure visit can remain due, for a worker who was in SIR."""
+    """Only a post-exposure visit can remain due, for a worker who was in SIR; his other requests are closed."""
     data = event.data
     if session.get(EmployeeDirectoryEntry, data["employee_id"]) is None:
         raise EmployeeNotYetKnown(data["employee_id"])
@@ -102,11 +105,42 @@ def on_employee_exited(session: Session, event: Envelope) -> None:
               "was_reinforced": bool(data["was_reinforced"]), "version": int(data["version"])}
     if directory.apply(session, EmployeeDirectoryEntry, values):
         _refresh(session, data["employee_id"])
+        leavers.close_open_requests(session, portal().outbox, data["employee_id"], values["exit_date"])
 
 
-SUBSCRIPTIONS = [Subscription(DIRECTORY_QUEUE, {
+def on_directory_batch(session: Session, events: list[Envelope]) -> None:
+    """A batch of the queue's events, applied in their order: each run of hires of employees not known yet is
+    inserted and given its obligations in a few set-based statements (a steady hiring rate, an import), every
+    other event goes to its handler."""
+    hires: dict[str, Envelope] = {}
+    for event in events:
+        if event.type == EMPLOYEE_HIRED and event.data["employee_id"] not in hires:
+            hires[event.data["employee_id"]] = event
+            continue
+        _apply_hires(session, list(hires.values()))
+        hires = {event.data["employee_id"]: event} if event.type == EMPLOYEE_HIRED else {}
+        if event.type != EMPLOYEE_HIRED:
+            with context.bound(event_id=event.id, correlation_id=event.correlation_id):
+                HANDLERS[event.type](session, event)
+    _apply_hires(session, list(hires.values()))
+
+
+def _apply_hires(session: Session, events: list[Envelope]) -> None:
+    if not events:
+        return
+    added = directory.add_new_employees(
+        session, [directory.employee_values(e.data) | directory.hire_values(e.data) for e in events])
+    for event in events:
+        if event.data["employee_id"] not in added:  # known already (an update overtook the hire): one by one
+            on_employee_hired(session, event)
+    tracking.refresh_many(session, added, portal().settings.periods)
+
+
+HANDLERS = {
     MEMBER_REGISTERED: on_member_registered, MEMBER_UPDATED: on_member_updated,
     CONTACT_CHANGED: on_contact_changed, ADDRESS_CHANGED: on_address_changed,
     EMPLOYEE_HIRED: on_employee_hired, EMPLOYEE_UPDATED: on_employee_updated,
     EMPLOYEE_POST_CHANGED: on_employee_post_changed, EMPLOYEE_EXITED: on_employee_exited,
-})]
+}
+SUBSCRIPTIONS = [Subscription(DIRECTORY_QUEUE, HANDLERS, batch_size=DIRECTORY_BATCH,
+                              batch_handler=on_directory_batch)]

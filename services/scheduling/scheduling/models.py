@@ -119,6 +119,8 @@ class VisitRequest(Base):
     appointment_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Why the service closed it (the employee left, the employer cancelled its visit); none for a withdrawal.
+    closed_reason: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class Slot(Base):

@@ -1,7 +1,7 @@
 """Pages of the scheduling service: the company's visits (employer) and the scheduling desk (staff)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request
 
@@ -11,9 +11,9 @@ from portal_common.formats import PARIS
 from portal_common.service import portal
 
 from . import ical, services, views
-from .domain import (DOCUMENT_KINDS, MAX_DOCUMENT_BYTES, OUTCOME_STATUSES, PROFESSIONAL_KINDS, PUBLISHABLE_KINDS,
-                     STATUSES, VISIT_TYPES, WHEN_PAST, WHEN_UPCOMING, AppointmentRejected, Place, PlacementRejected,
-                     SlotCommand)
+from .domain import (DOCUMENT_KINDS, MAX_DOCUMENT_BYTES, OUTCOME_STATUSES, PLACE_NAME_MAX, PROFESSIONAL_KINDS,
+                     PUBLISHABLE_KINDS, STATUSES, VISIT_TYPES, WHEN_PAST, WHEN_UPCOMING, AppointmentRejected, Place,
+                     PlacementRejected, SlotCommand)
 from .obligations import URGENCY_BADGES
 from .visit_requests import MEDICAL_WARNING, PREFERRED_TIMES, REQUESTABLE_TYPES, RequestCommand, RequestRejected
 
@@ -183,23 +183,55 @@ def document(document_id: str):
 
 
 # --- Staff ---------------------------------------------------------------------------------------------------
+#
+# The desk holds one form per row (placing, attendance, document) besides the slot form. A refused form
+# re-renders the desk with 422, its messages next to its fields and what was typed kept, as the request form
+# does; `failed_form` names which form: "slot", "o-<obligation>", "r-<request>", "presence-<appointment>" or
+# "document-<appointment>".
 
 
-def _desk(errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200):
+def _desk(*, failed_form: str | None = None, errors: dict[str, str] | None = None,
+          values: dict[str, str] | None = None, summary: str = "", status: int = 200):
     now, today = utcnow(), _today()
     backlog_rows = views.list_obligations(member_id=None, due_before=today + timedelta(days=BACKLOG_HORIZON_DAYS),
                                           limit=200)
     planned = views.planned_visits(o.employee_id for o, _ in backlog_rows)
-    backlog = [views.obligation_as_dict(o, e, today=today, planned=planned) for o, e in backlog_rows]
+    backlog = [views.obligation_as_dict(o, e, today=today, planned=planned) | {"exit_date": e.exit_date}
+               for o, e in backlog_rows]
+    backlog = [b for b in backlog if not b["planned"]]
+    requests = views.list_requests(member_id=None, open_only=True)
+    to_record, to_document = views.visits_to_record(now=now), views.realised_without_document()
+    errors = errors or {}
+    if failed_form is not None:
+        shown = ({"slot"} | {f"o-{b['id']}" for b in backlog} | {f"r-{r.id}" for r, _ in requests}
+                 | {f"presence-{a.id}" for a, _ in to_record} | {f"document-{a.id}" for a, _ in to_document})
+        if failed_form in shown:
+            flash(summary, "error")
+        else:
+            # The row has left the lists since the page was shown (placed, recomputed…): no field to stand by.
+            flash(" ".join(errors.values()), "error")
+            failed_form, errors = None, {}
     return render_template(
-        "scheduling/desk.html", backlog=[b for b in backlog if not b["planned"]],
-        requests=views.list_requests(member_id=None, open_only=True), slots=views.list_slots(now=now),
-        to_record=views.visits_to_record(now=now), to_document=views.realised_without_document(),
-        errors=errors or {}, values=values or {}, visit_types=VISIT_TYPES, professional_kinds=PROFESSIONAL_KINDS,
+        "scheduling/desk.html", backlog=backlog, requests=requests, slots=views.list_slots(now=now),
+        to_record=to_record, to_document=to_document, failed_form=failed_form, errors=errors,
+        values=values or {}, visit_types=VISIT_TYPES, professional_kinds=PROFESSIONAL_KINDS,
         outcome_statuses={code: STATUSES[code] for code in sorted(OUTCOME_STATUSES)},
         document_kinds={code: DOCUMENT_KINDS[code] for code in PUBLISHABLE_KINDS}, urgency_badges=URGENCY_BADGES,
         preferred_times=PREFERRED_TIMES,
         page_title="Gestion des rendez-vous"), status
+
+
+def _refused(failed_form: str, errors: dict[str, str], values: dict[str, str], summary: str):
+    return _desk(failed_form=failed_form, errors=errors, values=values, summary=summary, status=422)
+
+
+def _onto_fields(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """Messages about the row itself (its visit, its employee) are shown by the form's first field."""
+    mapped = {name: errors[name] for name in fields if name in errors}
+    others = [message for name, message in errors.items() if name not in fields]
+    if others:
+        mapped[fields[0]] = " ".join(filter(None, [mapped.get(fields[0]), *others]))
+    return mapped
 
 
 @pages.get("/gestion/rendez-vous")
@@ -213,81 +245,113 @@ SLOT_FIELDS = ("centre_name", "centre_address", "professional_kind", "profession
                "duration_minutes", "capacity")
 
 
+def _slot_start(values: dict[str, str], errors: dict[str, str]) -> datetime | None:
+    try:
+        day = date.fromisoformat(values["day"])
+    except ValueError:
+        errors["day"] = "Date invalide (jj/mm/aaaa)." if values["day"] else "Indiquez le jour du créneau."
+    try:
+        at = time.fromisoformat(values["time"])
+    except ValueError:
+        errors["time"] = "Heure invalide (hh:mm)." if values["time"] else "Indiquez l'heure du créneau."
+    if "day" in errors or "time" in errors:
+        return None
+    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=PARIS)
+
+
+def _slot_form_errors(errors: dict[str, str], values: dict[str, str]) -> dict[str, str]:
+    """The rules speak of the centre and of the start; the form has one field for each of their parts."""
+    mapped = dict(errors)
+    if "centre" in mapped:
+        # The rules check the centre's name before its address: a valid name means the address is at fault.
+        name = values["centre_name"]
+        mapped["centre_name" if not name or len(name) > PLACE_NAME_MAX else "centre_address"] = mapped.pop("centre")
+    if "starts_at" in mapped:
+        mapped["day"] = mapped.pop("starts_at")
+    return mapped
+
+
 @pages.post("/gestion/rendez-vous/creneaux")
 @SCHEDULERS
 def create_slot():
     values = {name: request.form.get(name, "").strip() for name in SLOT_FIELDS}
     errors: dict[str, str] = {}
-    try:
-        starts_at = datetime.fromisoformat(f"{values['day']}T{values['time']}").replace(tzinfo=PARIS)
-    except ValueError:
-        errors["starts_at"] = "Indiquez le jour et l'heure du créneau."
+    starts_at = _slot_start(values, errors)
     numbers = {}
     for name in ("duration_minutes", "capacity"):
         try:
             numbers[name] = int(values[name])
         except ValueError:
             errors[name] = "Nombre entier attendu."
-    if not errors:
+    if not errors and starts_at is not None:
         try:
             services.create_slot(portal(), SlotCommand(
                 centre=Place(values["centre_name"], values["centre_address"]),
                 professional_kind=values["professional_kind"], professional_name=values["professional_name"],
                 starts_at=starts_at, **numbers))
         except AppointmentRejected as exc:
-            errors.update(exc.errors)
+            errors.update(_slot_form_errors(exc.errors, values))
         else:
             flash("Créneau ouvert.", "success")
             return redirect("/gestion/rendez-vous")
-    flash("Le créneau n'a pas pu être ouvert : corrigez les champs signalés.", "error")
-    return _desk(errors, values, 422)
+    return _refused("slot", errors, values, "Le créneau n'a pas pu être ouvert : corrigez les champs signalés.")
+
+
+PLACEMENT_FIELDS = ("slot_id", "request_id", "obligation_id")
+PLACEMENT_REFUSED = "Le rendez-vous n'a pas pu être convoqué : voyez le message sous le créneau."
 
 
 @pages.post("/gestion/rendez-vous/placement")
 @SCHEDULERS
 def place():
-    slot_id = request.form.get("slot_id", "").strip()[:36]
-    request_id = request.form.get("request_id", "").strip()[:36] or None
-    obligation_id = request.form.get("obligation_id", "").strip()[:36] or None
+    values = {name: request.form.get(name, "").strip()[:36] for name in PLACEMENT_FIELDS}
+    failed_form = f"r-{values['request_id']}" if values["request_id"] else f"o-{values['obligation_id']}"
+    if not values["slot_id"]:
+        return _refused(failed_form, {"slot_id": "Choisissez un créneau."}, values, PLACEMENT_REFUSED)
     try:
-        _appointment, mailed = services.place_in_slot(portal(), slot_id, request_id=request_id,
-                                                      obligation_id=obligation_id)
+        _appointment, mailed = services.place_in_slot(portal(), values["slot_id"],
+                                                      request_id=values["request_id"] or None,
+                                                      obligation_id=values["obligation_id"] or None)
     except services.NotFound:
-        flash("Choisissez un créneau.", "error")
+        return _refused(failed_form, {"slot_id": "Ce créneau ou cette visite n'existe plus : rechargez la page."},
+                        values, PLACEMENT_REFUSED)
     except PlacementRejected as exc:
-        flash(" ".join(exc.errors.values()), "error")
-    else:
-        flash("Rendez-vous convoqué : la convocation est envoyée au contact de l'entreprise." if mailed else
-              "Rendez-vous convoqué. Aucun e-mail de convocation n'est connu pour cet adhérent : "
-              "transmettez la convocation (PDF) autrement.", "success" if mailed else "info")
+        # The slot is the form's only field: what concerns the visit or the employee is said there too.
+        return _refused(failed_form, _onto_fields(exc.errors, ("slot_id",)), values, PLACEMENT_REFUSED)
+    flash("Rendez-vous convoqué : la convocation est envoyée au contact de l'entreprise." if mailed else
+          "Rendez-vous convoqué. Aucun e-mail de convocation n'est connu pour cet adhérent : "
+          "transmettez la convocation (PDF) autrement.", "success" if mailed else "info")
     return redirect("/gestion/rendez-vous")
 
 
 @pages.post("/gestion/rendez-vous/<string:appointment_id>/presence")
 @SCHEDULERS
 def record_outcome(appointment_id: str):
+    values = {"status": request.form.get("status", "").strip()[:20]}
     try:
-        services.record_outcome(portal(), appointment_id, request.form.get("status", "").strip()[:20])
+        services.record_outcome(portal(), appointment_id, values["status"])
     except services.NotFound:
         abort(404)
     except AppointmentRejected as exc:
-        flash(" ".join(exc.errors.values()), "error")
-    else:
-        flash("Présence enregistrée.", "success")
+        return _refused(f"presence-{appointment_id}", _onto_fields(exc.errors, ("status",)), values,
+                        "La présence n'a pas pu être enregistrée : voyez le message à côté du choix.")
+    flash("Présence enregistrée.", "success")
     return redirect("/gestion/rendez-vous")
 
 
 @pages.post("/gestion/rendez-vous/<string:appointment_id>/document")
 @SCHEDULERS
 def publish_document(appointment_id: str):
+    values = {"kind": request.form.get("kind", "").strip()[:30]}
     upload = request.files.get("file")
     content = upload.read(MAX_DOCUMENT_BYTES + 1) if upload else b""
     try:
-        services.publish_document(portal(), appointment_id, request.form.get("kind", "").strip()[:30], content)
+        services.publish_document(portal(), appointment_id, values["kind"], content)
     except services.NotFound:
         abort(404)
     except AppointmentRejected as exc:
-        flash(" ".join(exc.errors.values()), "error")
-    else:
-        flash("Document publié : l'employeur le voit dans ses rendez-vous et son espace documentaire.", "success")
+        # A browser never sends a file back: the staff member picks it again, the type stays chosen.
+        return _refused(f"document-{appointment_id}", _onto_fields(exc.errors, ("kind", "file")), values,
+                        "Le document n'a pas pu être publié : corrigez les champs signalés.")
+    flash("Document publié : l'employeur le voit dans ses rendez-vous et son espace documentaire.", "success")
     return redirect("/gestion/rendez-vous")

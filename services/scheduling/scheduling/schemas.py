@@ -106,6 +106,8 @@ class RequestSchema(Schema):
     comment = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(REQUEST_STATUSES))
     status_label = fields.String(required=True)
+    # Why the service closed it: « salarié sorti des effectifs le 30/06/2026 »…; null otherwise.
+    closed_reason = fields.String(required=True, allow_none=True)
     appointment_id = fields.String(required=True, allow_none=True)
     created_at = fields.AwareDateTime(required=True)
     version = fields.Integer(required=True)

@@ -20,7 +20,7 @@ from .domain import (DOCUMENT_KINDS, OPEN_STATUSES, PROFESSIONAL_KINDS, Placemen
                      check_slot)
 from .models import (Appointment, Document, EmployeeDirectoryEntry, MemberDirectoryEntry, Slot, VisitObligation,
                      VisitRequest)
-from .visit_requests import OPEN_REQUEST_STATUSES, EmployeeState, RequestCommand, check_request
+from .visit_requests import OPEN_REQUEST_STATUSES, EmployeeState, RequestCommand, after_cancellation, check_request
 
 
 class NotFound(Exception):
@@ -29,6 +29,9 @@ class NotFound(Exception):
 
 class CancellationRefused(FieldErrors):
     """Too late to cancel: the message gives the limit."""
+
+
+REQUEST_NOT_OPEN = "Cette demande est déjà planifiée ou annulée."
 
 
 def _instant(value: datetime) -> str:
@@ -86,7 +89,8 @@ def seed_directory(portal: Portal, members: Iterable[dict[str, Any]], employees:
 
 
 def _employee_state(session: Session, employee_id: str) -> EmployeeState | None:
-    entry = session.get(EmployeeDirectoryEntry, employee_id)
+    # Locked: an exit being applied meanwhile either comes first (refused here) or closes the new request.
+    entry = session.get(EmployeeDirectoryEntry, employee_id, with_for_update=True)
     if entry is None:
         return None
     open_request = session.scalar(select(func.count()).select_from(VisitRequest).where(
@@ -131,7 +135,7 @@ def withdraw_request(portal: Portal, request_id: str, *, member_id: str | None) 
         if request is None or (member_id is not None and request.member_id != member_id):
             raise NotFound(request_id)
         if request.status not in OPEN_REQUEST_STATUSES:
-            raise CancellationRefused({"request_id": "Cette demande est déjà planifiée ou annulée."})
+            raise CancellationRefused({"request_id": REQUEST_NOT_OPEN})
         request.status, request.version = "annulee", request.version + 1
         tx.record(events.APPOINTMENT_REQUESTED, subject=request.id, member_id=request.member_id,
                   data=request_event(request))
@@ -162,11 +166,32 @@ def cancel_appointment(portal: Portal, appointment_id: str, *, member_id: str | 
                 f"Annulation refusée : elle était possible jusqu'au {date_fr(limit)} inclus "
                 f"({portal.settings.cancellation_business_days} jours ouvrés avant la visite). "
                 "Contactez le service de santé au travail.")})
+        cancelled_by = "staff" if member_id is None else "employer"
         appointment.status, appointment.version = "annulee", appointment.version + 1
         tx.record(events.APPOINTMENT_CANCELLED, subject=appointment.id, member_id=appointment.member_id,
-                  data=appointment_event(appointment) | {"cancelled_by": "staff" if member_id is None else "employer"})
+                  data=appointment_event(appointment) | {"cancelled_by": cancelled_by})
+        if appointment.request_id:
+            _request_follows(tx, appointment, cancelled_by)
         tx.commit()
         return appointment
+
+
+def _request_follows(tx: Any, appointment: Appointment, cancelled_by: str) -> None:
+    """The request the cancelled visit was placed from: given up by the employer, or to place again."""
+    session = tx.session
+    # Employee before request, the order of placements and of exits: an exit cannot slip in between.
+    employee = session.get(EmployeeDirectoryEntry, appointment.employee_id, with_for_update=True)
+    request = session.get(VisitRequest, appointment.request_id, with_for_update=True)
+    if request is None or request.status != "planifiee" or request.appointment_id != appointment.id:
+        return
+    request.status, request.closed_reason = after_cancellation(
+        cancelled_by=cancelled_by, visit_type=request.visit_type,
+        visit_day=appointment.starts_at.astimezone(PARIS).date(), exit_date=employee.exit_date if employee else None)
+    request.version += 1
+    if request.status in OPEN_REQUEST_STATUSES:
+        request.appointment_id = None  # back in staff's list, free to go into another slot
+    tx.record(events.APPOINTMENT_REQUESTED, subject=request.id, member_id=request.member_id,
+              data=request_event(request))
 
 
 def record_outcome(portal: Portal, appointment_id: str, status: str) -> Appointment:
@@ -213,11 +238,11 @@ def _what_to_place(session: Session, *, request_id: str | None, obligation_id: s
                    ) -> tuple[str, str, str | None, VisitRequest | None]:
     """(employee_id, visit_type, rule, request) of the request or obligation staff place."""
     if request_id:
-        request = session.get(VisitRequest, request_id, with_for_update=True)
+        request = session.get(VisitRequest, request_id)
         if request is None:
             raise NotFound(request_id)
         if request.status not in OPEN_REQUEST_STATUSES:
-            raise PlacementRejected({"request_id": "Cette demande est déjà planifiée ou annulée."})
+            raise PlacementRejected({"request_id": REQUEST_NOT_OPEN})
         return request.employee_id, request.visit_type, None, request
     obligation = session.get(VisitObligation, obligation_id) if obligation_id else None
     if obligation is None:
@@ -247,6 +272,11 @@ def place_in_slot(portal: Portal, slot_id: str, *, request_id: str | None = None
                         now=utcnow())
         # Locking the employee serialises placements of his visits, so a due visit is convoked only once.
         employee = session.get(EmployeeDirectoryEntry, employee_id, with_for_update=True)
+        if request is not None:
+            # Locked after the employee, as exits and cancellations do; read again now that it is locked.
+            request = session.get(VisitRequest, request.id, with_for_update=True, populate_existing=True)
+            if request is None or request.status not in OPEN_REQUEST_STATUSES:
+                raise PlacementRejected({"request_id": REQUEST_NOT_OPEN})
         if employee is None or (employee.exit_date is not None and visit_type != "post_exposition"):
             raise PlacementRejected({"employee_id": "Ce salarié n'est plus dans l'entreprise."})
         if request is None and _open_visit_exists(session, employee_id, visit_type):

@@ -161,7 +161,8 @@ def request_as_dict(request: VisitRequest, employee: EmployeeDirectoryEntry | No
             "return_date": request.return_date, "due_by": request.due_by, "preferred_from": request.preferred_from,
             "preferred_to": request.preferred_to, "preferred_time": request.preferred_time,
             "constraints": request.constraints, "comment": request.comment, "status": request.status,
-            "status_label": REQUEST_STATUSES[request.status], "appointment_id": request.appointment_id,
+            "status_label": REQUEST_STATUSES[request.status], "closed_reason": request.closed_reason,
+            "appointment_id": request.appointment_id,
             "created_at": request.created_at, "version": request.version}
 
 

@@ -13,6 +13,8 @@ REQUESTABLE_TYPES = ("embauche", "reprise", "demande", "mi_carriere", "post_expo
 PREFERRED_TIMES: dict[str, str] = {"indifferent": "Indifférent", "matin": "Matin", "apres_midi": "Après-midi"}
 REQUEST_STATUSES: dict[str, str] = {"demandee": "Demandée", "planifiee": "Planifiée", "annulee": "Annulée"}
 OPEN_REQUEST_STATUSES = frozenset({"demandee"})
+# A post-exposure / départ visit is due after the worker leaves (R4624-28-1): its request outlives the exit.
+OUTLIVES_EXIT = frozenset({"post_exposition"})
 CONSTRAINTS_MAX = 500
 COMMENT_MAX = 1000
 
@@ -123,3 +125,27 @@ def check_request(cmd: RequestCommand, employee: EmployeeState | None, *, today:
     if errors:
         raise RequestRejected(errors)
     return cmd, due_by
+
+
+def exit_reason(exit_date: date) -> str:
+    """Why a leaver's request was closed, as staff and the employer read it."""
+    return f"salarié sorti des effectifs le {exit_date:%d/%m/%Y}"
+
+
+def closed_by_exit(visit_type: str) -> bool:
+    """An open request of a leaver is closed at his exit, except the visit due because he leaves."""
+    return visit_type not in OUTLIVES_EXIT
+
+
+def after_cancellation(*, cancelled_by: str, visit_type: str, visit_day: date,
+                       exit_date: date | None) -> tuple[str, str | None]:
+    """(status, closing reason) of a placed request whose appointment is cancelled.
+
+    The employer cancelling gives the visit up; staff cancelling (professional unavailable…) put the request
+    back to be placed again, unless the employee has left meanwhile and the visit does not outlive the exit.
+    """
+    if cancelled_by == "employer":
+        return "annulee", f"rendez-vous du {visit_day:%d/%m/%Y} annulé par l'employeur"
+    if exit_date is not None and closed_by_exit(visit_type):
+        return "annulee", exit_reason(exit_date)
+    return "demandee", None

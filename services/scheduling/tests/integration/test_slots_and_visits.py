@@ -151,7 +151,8 @@ def test_staff_publish_the_attestation_and_only_that_company_sees_it(service, di
                           data={"csrf_token": token, "kind": "attestation_suivi",
                                 "file": (io.BytesIO(b"hello"), "a.txt")},
                           content_type="multipart/form-data")
-    assert not_pdf.status_code == 302 and service.events()[-1].type != "scheduling.document.published.v1"
+    assert not_pdf.status_code == 422 and service.events()[-1].type != "scheduling.document.published.v1"
+    assert f'id="file-{visit.id}-error">Le document doit être un fichier PDF.</p>' in not_pdf.text
     published = client.post(f"/gestion/rendez-vous/{visit.id}/document", headers=service.headers(SECRETARY),
                             data={"csrf_token": token, "kind": "attestation_suivi", "file": (io.BytesIO(PDF), "a.pdf")},
                             content_type="multipart/form-data")

@@ -1,0 +1,70 @@
+"""An exit applied while the employer requests or staff place a visit: one waits for the other, on PostgreSQL."""
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from portal_common.clock import utcnow
+from scheduling import directory as directory_models, leavers, services
+from scheduling.domain import Place, PlacementRejected, SlotCommand
+from scheduling.models import EmployeeDirectoryEntry, VisitRequest
+from scheduling.visit_requests import RequestCommand, RequestRejected
+
+pytestmark = pytest.mark.integration
+
+EXIT = date(2026, 6, 30)
+
+
+def wait_until_blocked(service, timeout=10.0):
+    """Until another transaction of this database waits for a row lock."""
+    deadline = time.monotonic() + timeout
+    with service.portal.db.session_factory() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                          "AND wait_event_type = 'Lock'"))
+            if waiting:
+                return
+            watcher.rollback()
+            time.sleep(0.02)
+    raise AssertionError("nothing waited for the exit's lock")
+
+
+def exit_started(session, employee_id):
+    """The exit handler's first step: the directory entry updated, so locked until its transaction ends."""
+    assert directory_models.apply(session, EmployeeDirectoryEntry, {
+        "employee_id": employee_id, "exit_date": EXIT, "was_reinforced": False, "version": 2})
+
+
+def test_a_request_made_while_an_exit_is_applied_waits_for_it_and_is_refused(service, directory):
+    command = RequestCommand(member_id=directory.member_a, employee_id=directory.dupont, visit_type="demande")
+    with service.portal.db.session_factory() as exiting, ThreadPoolExecutor(1) as pool:
+        exit_started(exiting, directory.dupont)
+        asked = pool.submit(services.request_visit, service.portal, command, today=utcnow().date())
+        wait_until_blocked(service)
+        exiting.commit()
+        with pytest.raises(RequestRejected) as refused:
+            asked.result(timeout=10)
+    assert "quitté l'entreprise" in refused.value.errors["employee_id"]
+
+
+def test_a_placement_waiting_for_an_exit_leaves_the_request_free_for_the_exit_to_close(service, directory):
+    request = services.request_visit(service.portal, RequestCommand(
+        member_id=directory.member_a, employee_id=directory.dupont, visit_type="demande"), today=utcnow().date())
+    slot = services.create_slot(service.portal, SlotCommand(
+        centre=Place("Centre médical de Mulhouse", "4 rue des Fabriques, 68100 Mulhouse"), professional_kind="medecin",
+        professional_name="Dr Claire Weber", starts_at=utcnow() + timedelta(days=30), duration_minutes=30))
+    with service.portal.db.session_factory() as exiting, ThreadPoolExecutor(1) as pool:
+        exit_started(exiting, directory.dupont)
+        placing = pool.submit(services.place_in_slot, service.portal, slot.id, request_id=request.id)
+        wait_until_blocked(service)
+        # Had the placement locked the request before the employee, this would deadlock.
+        [closed] = leavers.close_open_requests(exiting, service.portal.outbox, directory.dupont, EXIT)
+        exiting.commit()
+        with pytest.raises(PlacementRejected) as refused:
+            placing.result(timeout=10)
+    assert closed.id == request.id
+    assert refused.value.errors == {"request_id": services.REQUEST_NOT_OPEN}
+    with service.portal.db.session_factory() as session:
+        assert session.get(VisitRequest, request.id).status == "annulee"
