@@ -12,7 +12,7 @@ from portal_common.service import portal
 from . import identity_links, services, stepup, views
 from .establishments import establishment_rows
 from .changes import DecisionRefused
-from .domain import Registration, RegistrationRejected
+from .domain import RecordConflict, Registration, RegistrationRejected
 from .models import Address, Contact, Member
 from .schemas import (AddressInSchema, AddressOutSchema, ChangeRequestSchema, ContactInSchema, ContactOutSchema,
                       CentreSchema, DecisionSchema, DocumentSchema, EstablishmentListSchema, HealthTeamSchema,
@@ -125,6 +125,8 @@ def decide(request_id: str, *, approve: bool, reason: str | None):
         abort(404, message="Change request not found.")
     except DecisionRefused as exc:
         abort(exc.status, message=exc.message)
+    except RecordConflict as exc:  # the SIRET or member number went to another company meanwhile
+        abort(409, message="Conflict with another member company.", errors={"json": exc.errors})
     except FieldErrors as exc:
         invalid(exc)
     return views.request_as_dict(request)
@@ -136,6 +138,8 @@ class ApproveChangeRequest(MethodView):
     @staff()
     @blp.arguments(DecisionSchema)
     @blp.response(200, ChangeRequestSchema)
+    @blp.alt_response(409, description="Already decided, stale, or its SIRET / member number now belongs to another "
+                                       "member company (errors.json names the field)")
     def post(self, data, request_id):
         """Approve (another staff member than the requester): the change applies once and its event is published"""
         return decide(request_id, approve=True, reason=data.get("reason"))

@@ -31,6 +31,10 @@ STAFF_ONLY_FIELDS = ("name", "siret", "member_number", "adhesion_date", "status"
 FOUR_EYES_FIELDS = frozenset({"name", "siret", "member_number"})
 RECORD_FIELDS = MEMBER_FIELDS + STAFF_ONLY_FIELDS
 STAFF_ONLY_MESSAGE = "Ce champ ne peut être modifié que par le service : contactez-le."
+SIRET_TAKEN = "Un adhérent existe déjà avec ce SIRET."
+NUMBER_TAKEN = "Ce numéro d'adhérent est déjà attribué."
+# The record fields no two companies may share (a unique index each).
+UNIQUE_FIELDS = {"siret": SIRET_TAKEN, "member_number": NUMBER_TAKEN}
 
 
 class RegistrationRejected(FieldErrors):
@@ -39,6 +43,10 @@ class RegistrationRejected(FieldErrors):
 
 class RecordRejected(FieldErrors):
     """A record change the rules refuse, with French messages per field."""
+
+
+class RecordConflict(RecordRejected):
+    """A SIRET or member number another company holds by the time the change applies (HTTP 409)."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +165,7 @@ def check_registration(reg: Registration, *, siret_taken: bool) -> Registration:
     if not is_valid_siret(siret):
         errors["siret"] = "Le SIRET doit comporter 14 chiffres et être valide."
     elif siret_taken:
-        errors["siret"] = "Un adhérent existe déjà avec ce SIRET."
+        errors["siret"] = SIRET_TAKEN
     naf = check_naf(reg.naf_code, errors)
     if not reg.address_line1.strip():
         errors["address_line1"] = "L'adresse est obligatoire."
@@ -216,13 +224,13 @@ def check_record_change(current: dict[str, Any], proposed: dict[str, Any], *, by
             if not is_valid_siret(values[name]):
                 errors[name] = "Le SIRET doit comporter 14 chiffres et être valide."
             elif siret_taken and values[name] != current["siret"]:
-                errors[name] = "Un adhérent existe déjà avec ce SIRET."
+                errors[name] = SIRET_TAKEN
         elif name == "member_number":
             values[name] = clean(raw) or ""
             if not is_valid_member_number(values[name]):
                 errors[name] = "Le numéro d'adhérent comporte 7 chiffres."
             elif number_taken and values[name] != current["member_number"]:
-                errors[name] = "Ce numéro d'adhérent est déjà attribué."
+                errors[name] = NUMBER_TAKEN
         elif name == "adhesion_date":
             values[name] = raw if isinstance(raw, date) else None
             if values[name] is None:

@@ -13,7 +13,8 @@ from portal_common.service import portal
 from portal_common.validators import siren_of, vat_number_for
 
 from . import identity_links, letters, services, views
-from .domain import MEMBER_FIELDS, RECORD_FIELDS, STAFF_ONLY_FIELDS, Registration, RegistrationRejected, phone_fr
+from .domain import (MEMBER_FIELDS, RECORD_FIELDS, STAFF_ONLY_FIELDS, STAFF_ONLY_MESSAGE, RecordRejected,
+                     Registration, RegistrationRejected, phone_fr)
 from .models import Member
 from .establishments import RELATION_LABELS, establishment_rows
 from .naf import naf_label
@@ -104,6 +105,10 @@ def edit_record(record: Member, *, fields: tuple[str, ...], back: str, staff_vie
             except ValueError:
                 proposed["adhesion_date"] = None
         try:
+            # The member's form has no staff-only field: one posted is a crafted form, refused whole.
+            refused = {name: STAFF_ONLY_MESSAGE for name in STAFF_ONLY_FIELDS if name in request.form}
+            if refused and not staff_view:
+                raise RecordRejected(refused)
             created = services.change_record(portal(), record.id, proposed, Actor.of(require_principal()))
         except FieldErrors as exc:
             errors = exc.errors

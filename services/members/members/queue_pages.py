@@ -9,6 +9,7 @@ from portal_common.service import portal
 
 from . import services, views
 from .changes import DecisionRefused
+from .domain import RecordConflict
 from .services import Actor, NotFound
 
 queue_pages = Blueprint("members_queue_pages", __name__, template_folder="templates")
@@ -35,6 +36,11 @@ def decide(request_id: str):
         abort(404)
     except DecisionRefused as exc:
         flash(exc.message, "error")
+        return redirect("/gestion/adherents/demandes"), 303
+    except RecordConflict as exc:
+        for name, message in exc.errors.items():
+            flash(f"{views.FIELD_LABELS[name]} : {message} La demande reste en attente : refusez-la en indiquant "
+                  "le motif.", "error")
         return redirect("/gestion/adherents/demandes"), 303
     except FieldErrors as exc:
         for message in exc.errors.values():

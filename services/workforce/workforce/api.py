@@ -1,6 +1,8 @@
 """JSON API of the workforce service (/api/workforce/)."""
 from __future__ import annotations
 
+import logging
+
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -8,13 +10,17 @@ from portal_common.access import member_or_staff, require_principal
 from portal_common.api import Blueprint
 from portal_common.service import portal
 
+from portal_common.validators import compact
+
 from . import services, views
-from .domain import ExitCommand, HireCommand, HireRejected, PostChange
+from .domain import ExitCommand, HireCommand, HireRejected, PostChange, nir_to_find
 from .models import Employee
-from .schemas import (EmployeeCreateSchema, EmployeeListArgsSchema, EmployeeSchema, EmployeeWriteSchema,
-                      ExitSchema, HistorySchema, PostChangeSchema)
+from .schemas import (EmployeeCreateSchema, EmployeeListArgsSchema, EmployeeSchema, EmployeeSearchSchema,
+                      EmployeeWriteSchema, ExitSchema, HistorySchema, PostChangeSchema)
 
 blp = Blueprint("workforce_api", __name__, url_prefix="/api/workforce", description="Employees of member companies")
+
+log = logging.getLogger(__name__)
 
 HIRING_MEMBER_ROLES = ("admin", "declaration")
 HIRING_STAFF_ROLES = ("secretariat", "administration")
@@ -84,6 +90,26 @@ class Employees(MethodView):
         except HireRejected as exc:
             _rejected(exc.errors)
         return _shown(saved)
+
+
+@blp.route("/employees/search")
+@member_or_staff()  # also the rule of the OPTIONS request Flask answers for this POST-only resource
+class EmployeeSearch(MethodView):
+    @member_or_staff()
+    @blp.arguments(EmployeeSearchSchema)
+    @blp.response(200, EmployeeSchema(many=True))
+    def post(self, data):
+        """Find employees by NIR, present and left (a NIR goes in the body, never in a URL)"""
+        principal = require_principal()
+        member_id = (data["member_id"] or principal.member_id) if principal.is_staff else principal.member_id
+        nir, problem = nir_to_find(compact(data["nir"]))
+        if nir is None:
+            _rejected({"nir": [problem]})
+        found = views.employees_with_nir(member_id, portal().settings.nir_vault.blind_index(nir))
+        # An access by NIR: who and how many, never the number (SECURITY AZ-08).
+        log.info("employees searched by NIR", extra={"user_id": principal.user_id, "found": len(found)})
+        today = services.today()
+        return [views.employee_as_dict(e, today) for e in found]
 
 
 @blp.route("/employees/<string:employee_id>")

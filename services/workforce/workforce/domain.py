@@ -231,6 +231,33 @@ def check_nir(nir: str) -> str | None:
     return None
 
 
+# A NIR typed into a search box: digits (2A/2B for Corsica) with any spaces, dots or dashes between them.
+_NIR_TOKEN = r"(?:2[\s.\-]*[AB]|[0-9])"
+NIR_RUN_RE = re.compile(rf"{_NIR_TOKEN}(?:[\s.\-]*{_NIR_TOKEN}){{11,}}", re.IGNORECASE)
+NIR_RUN_MIN = 13  # the NIR without its key; longer runs count too (never put in a URL either)
+NIR_SEARCH_INCOMPLETE = ("Saisissez le numéro de sécurité sociale complet : ses 13 premiers caractères, ou les 15 "
+                         "avec la clé.")
+
+
+def nir_in(text: str | None) -> str | None:
+    """The NIR-like run of a search term (13 characters or more), compacted; None for a search by name."""
+    for found in NIR_RUN_RE.finditer(text or ""):
+        run = compact(found.group())
+        if len(run) >= NIR_RUN_MIN:
+            return run
+    return None
+
+
+def nir_to_find(run: str) -> tuple[str | None, str | None]:
+    """(the full NIR to look up, None) or (None, the French message); 13 characters get their key computed."""
+    if len(run) == NIR_RUN_MIN and NIR_SHAPE_RE.match(f"{run}00"):
+        run = f"{run}{nir_key(run):02d}"
+    if not NIR_SHAPE_RE.match(run):
+        return None, NIR_SEARCH_INCOMPLETE
+    problem = check_nir(run)
+    return (None, problem) if problem else (run, None)
+
+
 def nir_warnings(nir: str, sex: str, birth_date: date | None) -> list[str]:
     """Disagreements with the sex or birth year/month: shown, never refused (civil records have odd values)."""
     value = compact(nir)

@@ -21,7 +21,7 @@ EXIT_REASON_LABELS = {
     "autre": "Autre motif",
 }
 HISTORY_LABELS = {"hired": "Embauche", "corrected": "Correction de la fiche", "post_changed": "Nouveau poste",
-                  "exited": "Sortie"}
+                  "exited": "Sortie", "reclassified": "Catégorie recalculée (paramétrage du service)"}
 SEX_LABELS = {"F": "Femme", "M": "Homme"}
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
 from portal_common.access import member, require_principal
 from portal_common.service import portal
 
 from . import services, views
 from .categories import DETERMINANTS
-from .domain import CONTRACTS, EXIT_REASONS, LETTER_RE, STATUSES, ExitCommand, HireCommand, HireRejected, PostChange
+from .domain import (CONTRACTS, EXIT_REASONS, LETTER_RE, STATUSES, ExitCommand, HireCommand, HireRejected, PostChange,
+                     nir_in, nir_to_find)
 from .labels import (CATEGORY_LABELS, CONTRACT_LABELS, EXIT_REASON_LABELS, HISTORY_LABELS, SEX_LABELS, SORT_LABELS,
                      STATUS_LABELS, category_title)
 from .models import Employee
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 EDITOR_ROLES = ("admin", "declaration")
 # Who may ask scheduling for a visit (its /rendez-vous/demande rule): the list links there.
 VISIT_REQUESTER_ROLES = ("admin", "convocation")
+NIR_IN_URL = ("Pour rechercher un salarié par son numéro de sécurité sociale, saisissez-le dans ce champ puis "
+              "cliquez sur « Rechercher » : le numéro n'est jamais placé dans l'adresse de la page.")
 DATE_FIELDS = ("birth_date", "hire_date")
 TEXT_FIELDS = ("last_name", "birth_name", "first_names", "sex", "birth_commune", "birth_country", "nir", "post",
                "pcs_code", "contract", "sir_justification", "convocation_constraints", "comment")
@@ -35,14 +38,22 @@ def _labels() -> dict:
             "exit_reason_labels": EXIT_REASON_LABELS, "history_labels": HISTORY_LABELS, "sex_labels": SEX_LABELS}
 
 
+def search_term(args) -> str:
+    return args.get("q", "").strip()[:100]
+
+
 def list_filters(args) -> views.EmployeeFilter:
-    """The list's filters from the query string; anything unknown falls back to no filter."""
+    """The list's filters from the query string (or the search form); anything unknown falls back to no filter.
+
+    A NIR-looking search is dropped: a NIR never goes into a URL (SECURITY DP-02), so one found there came from
+    a crafted link, not from the search form (which posts it)."""
     status = args.get("status", "present")
     letter = args.get("letter", "").strip().upper()
     category, contract, sort = args.get("category", ""), args.get("contract", ""), args.get("sort", "name")
+    query = search_term(args)
     return views.EmployeeFilter(
         status=status if status in STATUSES else "present", letter=letter if LETTER_RE.match(letter) else None,
-        query=args.get("q", "").strip()[:100] or None, category=category if category in CATEGORY_LABELS else None,
+        query=None if nir_in(query) else query or None, category=category if category in CATEGORY_LABELS else None,
         contract=contract if contract in CONTRACTS else None, sort=sort if sort in SORTS else "name")
 
 
@@ -52,6 +63,19 @@ def filter_params(filters: views.EmployeeFilter) -> dict:
               "contract": filters.contract, "sort": filters.sort}
     return {key: value for key, value in params.items() if value and not (key, value) in {
         ("status", "present"), ("sort", "name")}}
+
+
+def _list_page(filters: views.EmployeeFilter, rows: list[Employee], *, total: int, page: int = 1,
+               pages_count: int = 1, search_error: str | None = None, nir_search: bool = False):
+    principal = require_principal()
+    today = services.today()
+    return render_template(
+        "workforce/list.html", employees=[views.employee_as_dict(e, today) for e in rows], total=total,
+        page=page, pages_count=pages_count, filters=filters, params=filter_params(filters),
+        letters=views.letters_present(principal.member_id, filters.status, today), search_error=search_error,
+        nir_search=nir_search, can_hire=principal.has_member_role(*EDITOR_ROLES), status_labels=STATUS_LABELS,
+        sort_labels=SORT_LABELS, can_request_visit=principal.has_member_role(*VISIT_REQUESTER_ROLES),
+        page_title="Mes salariés"), 422 if search_error else 200
 
 
 @pages.get("/salaries")
@@ -64,12 +88,31 @@ def employee_list():
     pages_count = max(1, -(-total // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages_count)
     rows = views.list_employees(principal.member_id, filters, today, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    return render_template(
-        "workforce/list.html", employees=[views.employee_as_dict(e, today) for e in rows], total=total,
-        page=page, pages_count=pages_count, filters=filters, params=filter_params(filters),
-        letters=views.letters_present(principal.member_id, filters.status, today),
-        can_hire=principal.has_member_role(*EDITOR_ROLES), status_labels=STATUS_LABELS, sort_labels=SORT_LABELS,
-        can_request_visit=principal.has_member_role(*VISIT_REQUESTER_ROLES), page_title="Mes salariés")
+    refused = NIR_IN_URL if nir_in(search_term(request.args)) else None
+    return _list_page(filters, rows, total=total, page=page, pages_count=pages_count, search_error=refused)
+
+
+@pages.post("/salaries/recherche")
+@member()
+def employee_search():
+    """The search form posts here, so that a NIR typed in it never reaches a URL (browser history, access logs).
+
+    A search by name becomes the list's bookmarkable address (303); a NIR is found by its blind index and
+    answered here: the employee's page when exactly one has it, else the list of those found."""
+    term = search_term(request.form)
+    run = nir_in(term)
+    if run is None:
+        return redirect(url_for("workforce_pages.employee_list", **filter_params(list_filters(request.form))), 303)
+    nir, problem = nir_to_find(run)
+    principal = require_principal()
+    found = views.employees_with_nir(principal.member_id, portal().settings.nir_vault.blind_index(nir)) if nir else []
+    # An access by NIR: who and how many, never the number (SECURITY AZ-08).
+    log.info("employees searched by NIR", extra={"user_id": principal.user_id, "found": len(found)})
+    if len(found) == 1:
+        return redirect(f"/salaries/{found[0].id}", 303)
+    # Present and left alike: a NIR names one person, whatever the list's filters were.
+    filters = views.EmployeeFilter(status="all")
+    return _list_page(filters, found, total=len(found), search_error=problem, nir_search=problem is None)
 
 
 def _date_or_none(raw: str) -> date | None:

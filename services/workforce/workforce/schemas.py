@@ -1,10 +1,10 @@
 """API schemas of the workforce service."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from .categories import BY_CODE, CATEGORIES
-from .domain import CONTRACTS, EXIT_REASONS, ID_PATTERN, SEXES, STATUSES
+from .domain import CONTRACTS, EXIT_REASONS, ID_PATTERN, SEXES, STATUSES, nir_in
 from .views import PAGE_SIZE, SORTS
 
 DETERMINANT_CODES = tuple(BY_CODE)
@@ -112,7 +112,8 @@ class ExitSchema(Schema):
 
 
 class HistorySchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(("hired", "corrected", "post_changed", "exited")))
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ("hired", "corrected", "post_changed", "exited", "reclassified")))
     effective_on = fields.Date(required=True)
     post = fields.String(required=True)
     pcs_code = fields.String(allow_none=True)
@@ -122,11 +123,18 @@ class HistorySchema(Schema):
     recorded_at = fields.DateTime(required=True)
 
 
+def no_nir(value: str) -> None:
+    """A query string ends up in access logs and browser history: a NIR never goes there (SECURITY DP-02)."""
+    if nir_in(value):
+        raise ValidationError("A NIR is never sent in a URL: search by NIR with POST /api/workforce/employees/search.")
+
+
 class EmployeeListArgsSchema(Schema):
     status = fields.String(load_default="present", validate=validate.OneOf(STATUSES))
     letter = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z#]$"),
                            metadata={"description": "Initial of the name in use, without accent"})
-    q = fields.String(load_default=None, validate=validate.Length(max=100))
+    q = fields.String(load_default=None, validate=[validate.Length(max=100), no_nir],
+                      metadata={"description": "Search in the names; a NIR is refused here (POST /employees/search)"})
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     contract = fields.String(load_default=None, validate=validate.OneOf(CONTRACTS))
     sort = fields.String(load_default="name", validate=validate.OneOf(tuple(SORTS)))
@@ -135,3 +143,14 @@ class EmployeeListArgsSchema(Schema):
     page_size = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1, max=500))
     member_id = fields.String(load_default=None, validate=validate.Regexp(ID_PATTERN),
                               metadata={"description": "Staff only; ignored for member users"})
+
+
+class EmployeeSearchSchema(Schema):
+    """A search by NIR, in the request body: a NIR never goes into a URL."""
+
+    nir = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=30),
+                        metadata={"description": "N° de sécurité sociale or NIA: its first 13 characters, or the 15 "
+                                                 "with the key; spaces allowed"})
+    member_id = fields.String(load_default=None, validate=validate.Regexp(ID_PATTERN),
+                              metadata={"description": "Staff only (every company when absent); ignored for member "
+                                                       "users"})

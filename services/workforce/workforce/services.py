@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from portal_common import clock
 from portal_common.clock import utcnow
@@ -73,13 +73,17 @@ def post_changed_event(employee: Employee, previous_post: str, previous_category
     }
 
 
-def _classify(portal: Portal, employee: Employee, on: date) -> None:
+def _categories(portal: Portal, employee: Employee, on: date) -> tuple[str, str]:
+    """(the full category on `on`, the base category without age), with the current settings."""
     policy = portal.settings.category_policy
     codes = employee.determinant_codes
-    employee.monitoring_category = classify(codes, birth_date=employee.birth_date, on=on,
-                                            adapted_undisclosed=employee.adapted_undisclosed,
-                                            policy=policy).category
-    employee.base_category = base_category(codes, adapted_undisclosed=employee.adapted_undisclosed, policy=policy)
+    return (classify(codes, birth_date=employee.birth_date, on=on, adapted_undisclosed=employee.adapted_undisclosed,
+                     policy=policy).category,
+            base_category(codes, adapted_undisclosed=employee.adapted_undisclosed, policy=policy))
+
+
+def _classify(portal: Portal, employee: Employee, on: date) -> None:
+    employee.monitoring_category, employee.base_category = _categories(portal, employee, on)
     employee.category_reviewed_on = on
 
 
@@ -218,3 +222,53 @@ def exit_employee(portal: Portal, employee_id: str, command: ExitCommand, *, act
                   data=exited_event(employee, was_reinforced=employee.monitoring_category == "SIR"))
         tx.commit()
         return employee
+
+
+RECLASSIFY_BATCH = 500
+RECLASSIFY_ACTOR = "system:reclassify"
+
+
+@dataclass(frozen=True)
+class Reclassified:
+    """What a reclassification run did: employees examined, changed, and left alone because their category was
+    typed in before determinants existed (never reviewed: recomputing it from no determinant would lower it)."""
+
+    examined: int
+    changed: int
+    never_reviewed: int
+
+
+def reclassify_employees(portal: Portal, *, batch_size: int = RECLASSIFY_BATCH,
+                         actor: str = RECLASSIFY_ACTOR) -> Reclassified:
+    """Every present employee's stored category recomputed with the current settings (after a change of
+    WORKFORCE_AUTHORISATION_CATEGORY), one transaction per batch. Each one that changes gets a history line and
+    the updated event an edit publishes, in its batch's transaction; a second run changes nothing."""
+    day = today()
+    present = or_(Employee.exit_date.is_(None), Employee.exit_date >= day)
+    examined = changed = 0
+    after = ""
+    while True:
+        with portal.uow() as tx:
+            # Keyset paging on the id, rows locked: an edit at the same moment waits for the batch, or goes first.
+            batch = list(tx.session.scalars(
+                select(Employee).where(Employee.id > after, Employee.category_reviewed_on.is_not(None), present)
+                .order_by(Employee.id).limit(batch_size).with_for_update()))
+            if not batch:
+                break
+            for employee in batch:
+                categories = _categories(portal, employee, day)
+                if categories == (employee.monitoring_category, employee.base_category):
+                    continue
+                employee.monitoring_category, employee.base_category = categories
+                employee.version += 1
+                tx.session.add(_history(employee, "reclassified", day, actor))
+                tx.record(events.EMPLOYEE_UPDATED, subject=employee.id, member_id=employee.member_id,
+                          data=updated_event(employee))
+                changed += 1
+            examined += len(batch)
+            after = batch[-1].id
+            tx.commit()
+    with portal.uow() as tx:
+        never_reviewed = tx.session.scalar(select(func.count()).select_from(Employee).where(
+            Employee.category_reviewed_on.is_(None), present)) or 0
+    return Reclassified(examined=examined, changed=changed, never_reviewed=never_reviewed)

@@ -87,6 +87,15 @@ def count_employees(member_id: str | None, filters: EmployeeFilter, today: date)
     return portal().db.session.scalar(stmt) or 0
 
 
+def employees_with_nir(member_id: str | None, nir_hash: str) -> list[Employee]:
+    """Everyone of a company (of all, for staff when `member_id` is None) with this NIR's blind index, present or
+    not: a search by NIR, which never goes through a URL."""
+    stmt = select(Employee).where(Employee.nir_hash == nir_hash)
+    if member_id is not None:
+        stmt = stmt.where(Employee.member_id == member_id)
+    return list(portal().db.session.scalars(stmt.order_by(*SORTS["name"]).limit(LIST_LIMIT)))
+
+
 def all_employees(member_id: str) -> list[Employee]:
     """Every employee of a company, present or not (list check, declaration prefill)."""
     stmt = select(Employee).where(Employee.member_id == member_id).order_by(Employee.initial, Employee.search_text)

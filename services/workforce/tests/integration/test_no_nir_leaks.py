@@ -126,6 +126,17 @@ def test_no_nir_in_logs_events_employer_pages_exports_or_api_answers(service, lo
         response = client.get(path, headers=reader)
         assert response.status_code == 200, path
         answers[path] = response.get_data(as_text=True)
+    # Searches by NIR: the page's form posts it, the API takes it in the body; a crafted list address is refused.
+    by_page = client.post("/salaries/recherche", headers=reader, data={
+        "q": spaced(NIRS[1]), "csrf_token": token_of(client.get("/salaries", headers=reader))})
+    assert by_page.status_code == 303
+    answers["POST /salaries/recherche"] = by_page.headers["Location"] + by_page.get_data(as_text=True)
+    by_api = client.post("/api/workforce/employees/search", headers=reader, json={"nir": NIRS[1]})
+    assert by_api.status_code == 200 and len(by_api.json) == 1
+    answers["POST /api/workforce/employees/search"] = by_api.get_data(as_text=True)
+    crafted = client.get(f"/salaries?q={NIRS[1]}", headers=reader)
+    assert crafted.status_code == 422
+    answers["/salaries?q=…"] = crafted.get_data(as_text=True)
     for path in (f"/salaries/import/{page_id}", "/salaries/import", f"/salaries/import/{bad_import['id']}",
                  f"/salaries/import/{bad_import['id']}?lignes=toutes", f"/api/workforce/imports/{page_id}",
                  f"/api/workforce/imports/{bad_import['id']}", f"/api/workforce/imports/{bad_import['id']}/rows"):
@@ -150,4 +161,5 @@ def test_no_nir_in_logs_events_employer_pages_exports_or_api_answers(service, lo
     assert [leaks(body) for body in bodies if leaks(body)] == []
     logged = log_lines.getvalue()
     assert "employee import written" in logged and "NIR shown on the correction form" in logged
+    assert logged.count("employees searched by NIR") == 2
     assert leaks(logged) == []
