@@ -29,7 +29,7 @@ class Item(Base):
 
 
 # Same pool settings as the portal's services (portal_common.db.build_engine), so only the code differs.
-engine = create_engine(os.environ["NAIVE_DATABASE_URL"], pool_size=5, max_overflow=10, pool_pre_ping=True)
+engine = create_engine(os.environ["NAIVE_DATABASE_URL"], pool_size=5, max_overflow=10)  # as portal_common.db: no ping per checkout
 Base.metadata.create_all(engine)
 with engine.begin() as conn:
     if conn.execute(select(Item.id).where(Item.id == 1)).first() is None:

@@ -349,9 +349,10 @@ def hold_members_hires(session: Session, member_ids: Iterable[str]) -> None:
     two workers holding batches of the same companies)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(text("SELECT count(pg_advisory_xact_lock(:kind, hashtext(member))) "
-                         "FROM (SELECT unnest(CAST(:members AS text[])) AS member ORDER BY 1) AS ordered"),
-                    {"kind": MEMBER_HIRES_LOCK, "members": sorted(set(member_ids))})
+    session.execute(text(
+        "SELECT count(pg_advisory_xact_lock(:hires, key)) FROM "
+        "(SELECT DISTINCT hashtext(member) AS key FROM unnest(CAST(:members AS text[])) AS member ORDER BY 1) AS keys"),
+        {"hires": MEMBER_HIRES_LOCK, "members": sorted(set(member_ids))})
 
 
 def hold_for_declaration(session: Session, member_id: str, year: int) -> None:
@@ -438,10 +439,7 @@ def invoice_declarations(session: Session, received: list[tuple[Declaration, dat
     years = sorted({declaration.year for declaration, *_ in received})
     # The same locks as invoice_declaration, every company's at once in one order (no deadlock between
     # two batches), then each year's, shared.
-    session.execute(text(
-        "SELECT count(pg_advisory_xact_lock(:hires, key)) FROM "
-        "(SELECT DISTINCT hashtext(member) AS key FROM unnest(CAST(:members AS text[])) AS member ORDER BY 1) AS keys"),
-        {"hires": MEMBER_HIRES_LOCK, "members": members})
+    hold_members_hires(session, members)
     session.execute(text("SELECT count(pg_advisory_xact_lock_shared(:estimates, year)) FROM "
                          "unnest(CAST(:years AS int[])) AS year"), {"estimates": ESTIMATES_LOCK, "years": years})
     ids = [declaration.declaration_id for declaration, *_ in received]

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal_common.clock import utcnow
@@ -23,7 +25,8 @@ from .applying import (address_values, apply_change, contact_values, centre_valu
 from .changes import DecisionRefused, check_decision, entry_needs_validation, is_stale, split_record_change
 from .crypto import FieldCipher, cipher_from_settings
 from .declarant import code_digest, generate_code, normalise_code
-from .domain import Registration, check_record_change, check_registration, next_member_number, today
+from .domain import (UNIQUE_FIELDS, RecordConflict, Registration, check_record_change, check_registration,
+                     next_member_number, today)
 from .documents import Upload, check_upload
 from .models import Address, Centre, ChangeRequest, Contact, Document, HealthTeam, Member, SepaMandate
 from .naf import NAF_VERSION
@@ -50,6 +53,12 @@ SYSTEM = Actor("system", "Reprise des données", True)
 # Registrations are serialised (a transaction-scoped PostgreSQL advisory lock): the next free member number and
 # the SIRET check are read and written by one registration at a time, never a duplicate-key error.
 REGISTRATION_LOCK = 0x6D656D62  # "memb"
+
+
+def _hold_registrations(session: Session) -> None:
+    # SQLite (the embedded default) has no advisory locks, but it runs one writing transaction at a time anyway.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRATION_LOCK})
 
 
 class NotFound(LookupError):
@@ -79,7 +88,7 @@ def register_member(portal: Portal, registration: Registration, *, member_id: st
     A n° télédéclarant is generated (or given, for the demo data): kept encrypted for the welcome letter, and
     published only as a keyed digest."""
     with portal.uow() as tx:
-        tx.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRATION_LOCK})
+        _hold_registrations(tx.session)
         taken = tx.session.scalar(select(Member.id).where(Member.siret == registration.siret.replace(" ", "")))
         reg = check_registration(registration, siret_taken=taken is not None)
         if member_number is None:
@@ -260,18 +269,59 @@ def decide(portal: Portal, request_id: str, actor: Actor, *, approve: bool, reas
         if approve and request.action != "create" and is_stale(request.before, current_values(tx.session, request)):
             raise DecisionRefused("Les données ont changé depuis cette demande : refusez-la, le demandeur pourra "
                                   "la refaire sur les données à jour.", 409)
-        request.status = "approved" if approve else "rejected"
-        request.decided_by, request.decided_by_name, request.decided_at = actor.user_id, actor.name, utcnow()
-        request.reason = reason
-        if approve:
-            _record_all(tx, request.member_id, apply_change(tx.session, request,
-                                                            creditor_id=portal.settings.sepa_creditor_id))
-        elif request.kind == "mandate" and request.target_id:
-            mandate = tx.session.get(SepaMandate, request.target_id)
-            if mandate is not None and mandate.status == "pending":
-                mandate.status = "rejected"
-        tx.commit()
+        if approve and request.kind == "record" and UNIQUE_FIELDS.keys() & request.after.keys():
+            _refuse_taken_identity(tx.session, request.member_id, request.after)
+        with _unique_identity(tx):
+            request.status = "approved" if approve else "rejected"
+            request.decided_by, request.decided_by_name, request.decided_at = actor.user_id, actor.name, utcnow()
+            request.reason = reason
+            if approve:
+                _record_all(tx, request.member_id, apply_change(tx.session, request,
+                                                                creditor_id=portal.settings.sepa_creditor_id))
+            elif request.kind == "mandate" and request.target_id:
+                mandate = tx.session.get(SepaMandate, request.target_id)
+                if mandate is not None and mandate.status == "pending":
+                    mandate.status = "rejected"
+            tx.commit()
         return request
+
+
+# The unique indexes of the member table and the record field each one guards.
+UNIQUE_INDEXES = {"uq_member_siret": "siret", "uq_member_member_number": "member_number"}
+
+
+def _refuse_taken_identity(session: Session, member_id: str, after: dict[str, Any]) -> None:
+    """A SIRET or member number another company took since the request was made: refused before applying.
+
+    Taken under the registration lock, so registrations and other approvals see this one's result."""
+    _hold_registrations(session)
+    taken = {name: message for name, message in UNIQUE_FIELDS.items() if name in after and session.scalar(
+        select(Member.id).where(getattr(Member, name) == after[name], Member.id != member_id)) is not None}
+    if taken:
+        raise RecordConflict(taken)
+
+
+def _duplicated_field(exc: IntegrityError) -> str | None:
+    """The record field whose unique index refused the write, None for any other integrity error."""
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)  # PostgreSQL (psycopg)
+    if constraint is not None:
+        return UNIQUE_INDEXES.get(constraint)
+    text_of = str(exc.orig)  # SQLite names the column instead
+    return next((name for name in UNIQUE_FIELDS if f"UNIQUE constraint failed: member.{name}" in text_of), None)
+
+
+@contextmanager
+def _unique_identity(tx: Any) -> Iterator[None]:
+    """A concurrent writer got the same SIRET or member number in first: the unique index refuses ours. Rolled
+    back whole and answered with the duplicate check's French message, never a server error."""
+    try:
+        yield
+    except IntegrityError as exc:
+        name = _duplicated_field(exc)
+        if name is None:
+            raise
+        tx.rollback()
+        raise RecordConflict({name: UNIQUE_FIELDS[name]}) from None
 
 
 def iban_cipher(portal: Portal) -> FieldCipher:
