@@ -10,7 +10,7 @@ Measured twice: idle, then while other hires are made at a steady 100 per second
 printed). Prints p50 and p95 of each, and the loaded/idle ratios of the same run. Everything it started is stopped
 at the end. It measures, it never asserts on time: compare the ratios, not absolute figures across machines.
 
-Options: --samples N (30), --rate R hires/s under load (100), --threads T of the load generator (16).
+Options: --samples N (30), --rate R hires/s under load (100), --threads T of the load generator (32).
 """
 from __future__ import annotations
 
@@ -178,7 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=32)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     load_before = os.getloadavg()[0]

@@ -11,6 +11,13 @@ from flask_smorest import Blueprint as SmorestBlueprint
 class Blueprint(SmorestBlueprint):
     """The project-wide API blueprint (a hook for cross-cutting API behaviour)."""
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        # Given a Schema class, webargs builds an instance on every request (deep-copying every field): one,
+        # built here, serves them all (loading keeps no state in the schema).
+        if isinstance(schema, type):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)
+
 
 def init_api(app: Flask, *, service: str, title: str, version: str = "1.0.0") -> Api:
     app.config.update(

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,6 +121,17 @@ class Database:
         @app.teardown_appcontext
         def _remove_session(_exc: BaseException | None) -> None:
             self.session.remove()
+
+    @contextmanager
+    def autocommit_session(self) -> Iterator[Session]:
+        """A session whose every statement commits on its own: no BEGIN nor ROLLBACK round trip around it.
+
+        Only for a hot path that reads, or writes single statements needing no transaction together (the
+        gateway's session check, on every request); business changes go through a UnitOfWork.
+        """
+        with self.engine.connect() as conn:
+            with Session(bind=conn.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False) as session:
+                yield session
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

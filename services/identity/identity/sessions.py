@@ -1,13 +1,14 @@
 """Opening, checking, switching and closing server-side sessions."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session as DbSession
 
@@ -115,6 +116,20 @@ def linked_members(db: DbSession, user: User) -> list[tuple[MemberLink, MemberDi
     return [(link, entry) for link, entry in rows]
 
 
+@functools.cache
+def _principal_query() -> Select:
+    """Built once: building it (an alias, joins) costs more than running it, on every request."""
+    other_link = aliased(MemberLink)
+    link_count = (select(func.count()).select_from(other_link)
+                  .where(other_link.user_id == Session.user_id).scalar_subquery())
+    return (select(Session, User, MemberLink, MemberDirectoryEntry, link_count)
+            .join(User, User.id == Session.user_id)
+            .outerjoin(MemberLink, and_(MemberLink.user_id == Session.user_id,
+                                        MemberLink.member_id == Session.current_member_id))
+            .outerjoin(MemberDirectoryEntry, MemberDirectoryEntry.member_id == Session.current_member_id)
+            .where(Session.token_hash == bindparam("token_hash")))
+
+
 def principal_for(portal: Portal, token: str | None) -> Principal | None:
     """The identity behind a session cookie, or None when it is unknown, expired or revoked.
 
@@ -123,17 +138,9 @@ def principal_for(portal: Portal, token: str | None) -> Principal | None:
     if not token:
         return None
     now = clock.utcnow()
-    other_link = aliased(MemberLink)
-    link_count = (select(func.count()).select_from(other_link)
-                  .where(other_link.user_id == Session.user_id).scalar_subquery())
-    stmt = (select(Session, User, MemberLink, MemberDirectoryEntry, link_count)
-            .join(User, User.id == Session.user_id)
-            .outerjoin(MemberLink, and_(MemberLink.user_id == Session.user_id,
-                                        MemberLink.member_id == Session.current_member_id))
-            .outerjoin(MemberDirectoryEntry, MemberDirectoryEntry.member_id == Session.current_member_id)
-            .where(Session.token_hash == hash_token(token)))
-    with portal.uow() as tx:
-        found = tx.session.execute(stmt).first()
+    # Autocommit: one round trip for the read (no BEGIN/ROLLBACK), and the touch below commits by itself.
+    with portal.db.autocommit_session() as db:
+        found = db.execute(_principal_query(), {"token_hash": hash_token(token)}).first()
         if found is None:
             return None
         session, user, link, member, count = found
@@ -148,7 +155,7 @@ def principal_for(portal: Portal, token: str | None) -> Principal | None:
             member = None  # the link was revoked: the company is no longer reachable
         if needs_touch(now, session.last_seen_at):
             session.last_seen_at = now
-            tx.commit()
+            db.flush()
         return Principal(
             user_id=user.id, display_name=user.display_name, session_ref=session.id,
             member_id=member.member_id if member else None, member_name=member.name if member else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -43,6 +44,10 @@ class Subscription:
     queue: str
     handlers: dict[str, Handler]
     batch_size: int = 1
+    # With batch_size > 1: how long the first waiting delivery may wait for others to join its batch. For a
+    # queue nobody waits on (a fee, a counter), a steady trickle of events then costs one transaction per
+    # batch instead of one per event; 0 handles whatever is there at once (latency first).
+    batch_wait_ms: int = 0
     # Optional, with batch_size > 1: applies all the new events of a batch at once (set-based queries),
     # in place of calling the handler of each; a single message still goes to its handler.
     batch_handler: Callable[[Session, list[Envelope]], None] | None = None
@@ -74,6 +79,7 @@ class Consumer:
         self.stats = {"processed": 0, "duplicates": 0, "retried": 0, "dead_lettered": 0, "batches": 0}
         self._connection: pika.BlockingConnection | None = None
         self._pending: dict[str, list[tuple[Any, pika.BasicProperties, bytes]]] = {}
+        self._pending_since: dict[str, float] = {}
 
     def specs(self) -> list[QueueSpec]:
         return [s.spec(self.retry_delay_ms) for s in self.subscriptions.values()]
@@ -178,17 +184,26 @@ class Consumer:
     def _on_batched_message(self, channel: Any, method: Any, properties: pika.BasicProperties, body: bytes,
                             queue: str) -> None:
         pending = self._pending.setdefault(queue, [])
+        if not pending:
+            self._pending_since[queue] = time.monotonic()
         pending.append((method, properties, body))
         if len(pending) >= self.subscriptions[queue].batch_size:
             self._flush(channel, queue)
 
-    def _flush_all(self, channel: Any) -> None:
+    def _due_in(self, queue: str) -> float:
+        """Seconds until the waiting deliveries of `queue` must be handled (0: now)."""
+        wait = self.subscriptions[queue].batch_wait_ms / 1000
+        return max(0.0, self._pending_since.get(queue, 0.0) + wait - time.monotonic())
+
+    def _flush_due(self, channel: Any) -> None:
         for queue in list(self._pending):
-            self._flush(channel, queue)
+            if self._due_in(queue) == 0.0:
+                self._flush(channel, queue)
 
     def _flush(self, channel: Any, queue: str) -> None:
         """Handle the deliveries waiting for `queue` in one transaction, then acknowledge them."""
         deliveries = self._pending.pop(queue, [])
+        self._pending_since.pop(queue, None)
         if not deliveries:
             return
         batch, alone = [], []
@@ -266,7 +281,7 @@ class Consumer:
                 channel = self._connection.channel()
                 channel.confirm_delivery()
                 self.declare(channel)
-                self._pending = {}  # deliveries of a lost channel come back to someone else
+                self._pending, self._pending_since = {}, {}  # a lost channel's deliveries come back to someone
                 for queue, subscription in self.subscriptions.items():
                     # Each consumer gets the prefetch set just before it (per-consumer QoS).
                     if subscription.batch_size > 1:
@@ -280,11 +295,13 @@ class Consumer:
                 self.ready.set()
                 log.info("consumer ready", extra={"queues": list(self.subscriptions)})
                 while not self.stop_event.is_set():
-                    self._connection.process_data_events(time_limit=0.2)
+                    # Returns as soon as deliveries arrive, or when a waiting batch is due.
+                    due = min((self._due_in(queue) for queue in self._pending), default=0.2)
+                    self._connection.process_data_events(time_limit=min(0.2, due))
                     if self._pending:
-                        # Whatever else already arrived joins the batch, then it is handled.
+                        # Whatever else already arrived joins the batches, then the due ones are handled.
                         self._connection.process_data_events(time_limit=0)
-                        self._flush_all(channel)
+                        self._flush_due(channel)
                 self._connection.close()
             except (AMQPConnectionError, AMQPChannelError, ConnectionError, OSError) as exc:
                 self.ready.clear()

@@ -116,3 +116,47 @@ def test_a_queue_not_opted_in_handles_each_message_in_its_own_transaction(parts)
     assert consumer.stats["batches"] == 0 and consumer.stats["processed"] == 11
     assert consumer.stats["dead_lettered"] == 1 and left == 0
     assert len(names(db, applied)) == 11
+
+
+def test_a_trickle_of_deliveries_waits_the_configured_time_and_is_applied_as_one_batch(parts):
+    db, outbox, applied, broker_url = parts
+    with db.session_factory() as session:
+        session.execute(applied.delete())
+        session.commit()
+    transactions = []
+
+    def handler(session, envelope):
+        session.execute(applied.insert().values(event_id=envelope.id, name=envelope.data["name"]))
+
+    def batch_handler(session, envelopes):
+        transactions.append(len(envelopes))
+        for envelope in envelopes:
+            handler(session, envelope)
+
+    consumer = Consumer(service="identity", db=db, outbox=outbox, broker_url=broker_url, exchange=EXCHANGE,
+                        subscriptions=[Subscription(QUEUE, {EVENT: handler}, batch_size=50, batch_wait_ms=1500,
+                                                    batch_handler=batch_handler)],
+                        prefetch=5, max_attempts=2, retry_delay_ms=TEST_RETRY_DELAY_MS)
+    connection = broker.connect(broker_url)
+    channel = connection.channel()
+    consumer.declare(channel)
+    channel.queue_purge(QUEUE)
+    channel.confirm_delivery()
+    thread = threading.Thread(target=consumer.run_forever, daemon=True)
+    thread.start()
+    assert consumer.ready.wait(10)
+    trickle = [e for e in events(10) if e.data["name"] != POISON]
+    for envelope in trickle:  # one every 50 ms, while the worker is already waiting
+        channel.basic_publish(EXCHANGE, EVENT, envelope.to_json().encode(),
+                              pika.BasicProperties(message_id=envelope.id, type=EVENT, delivery_mode=2),
+                              mandatory=True)
+        time.sleep(0.05)
+    deadline = time.monotonic() + 20
+    while consumer.stats["processed"] < len(trickle) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    consumer.stop()
+    thread.join(timeout=10)
+    left = channel.queue_declare(QUEUE, passive=True).method.message_count
+    connection.close()
+    assert transactions == [len(trickle)]  # 9 deliveries over ~0.45 s: one batch, one transaction
+    assert len(names(db, applied)) == len(trickle) and left == 0
