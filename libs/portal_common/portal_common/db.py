@@ -57,7 +57,7 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def build_engine(url: str, *, pool_size: int = 5) -> Engine:
+def build_engine(url: str, *, pool_size: int = 5, pg_options: str = "") -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -73,7 +73,12 @@ def build_engine(url: str, *, pool_size: int = 5) -> Engine:
             cursor.close()
 
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=10)
+    # psycopg prepares a statement run 5 times; PostgreSQL may then keep one generic plan for it, chosen when
+    # the table was small (a fresh database, the first minutes of the January rush) and kept until the next
+    # ANALYZE: a sequential scan of a table grown to 100,000 rows, on every batch. Custom plans follow the
+    # table as it grows (planning a short statement costs far less than one such scan).
+    engine = create_engine(url, pool_size=pool_size, max_overflow=10,
+                           connect_args={"options": f"-c plan_cache_mode=force_custom_plan {pg_options}".strip()})
     _ping_when_idle(engine)
     return engine
 
@@ -104,9 +109,10 @@ def _ping_when_idle(engine: Engine) -> None:
 class Database:
     """Owns the engine of one service; built inside the app factory, never at import."""
 
-    def __init__(self, url: str, *, pool_size: int = 5):
+    def __init__(self, url: str, *, pool_size: int = 5, pg_options: str = ""):
+        """`pg_options`: PostgreSQL settings for this process's connections (`-c name=value …`)."""
         self.url = url
-        self.engine = build_engine(url, pool_size=pool_size)
+        self.engine = build_engine(url, pool_size=pool_size, pg_options=pg_options)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         # Request-bound session for reads; writes go through a UnitOfWork.
         self.session = scoped_session(self.session_factory)

@@ -5,6 +5,8 @@ service answers and Docker exists, testcontainers starts one instead (a laptop f
 """
 from __future__ import annotations
 
+import hashlib
+
 import os
 import secrets
 import shutil
@@ -195,15 +197,22 @@ class PortalTestEnvironment:
         return env
 
     def service(self, name: str, create_app: Callable[..., Flask], service_dir: Path, **extra: str) -> ServiceUnderTest:
-        """One migrated app per service and run, shared by every test that needs it."""
-        if name in self._services:
-            return self._services[name]
-        url = self.database_url(name)
+        """One migrated app per service, settings and run, shared by every test that asks for the same.
+
+        A service's own tests may add settings (`extra`: billing's card provider…); cross-service tests build it
+        without them. Each configuration gets its own app and database, so whichever runs first, each test
+        gets the settings it asked for.
+        """
+        key = name + "".join(f"|{k}={v}" for k, v in sorted(extra.items()))
+        if key in self._services:
+            return self._services[key]
+        variant = f"{name}_{hashlib.sha256(key.encode()).hexdigest()[:8]}" if extra else name
+        url = self.database_url(variant)
         upgrade(service_dir, url)
         app = create_app(environ=self.environ(name, url, **extra))
         app.config["TESTING"] = True
-        self._services[name] = ServiceUnderTest(name=name, app=app, database_url=url)
-        return self._services[name]
+        self._services[key] = ServiceUnderTest(name=name, app=app, database_url=url)
+        return self._services[key]
 
     def close(self) -> None:
         if self._smtp is not None:
