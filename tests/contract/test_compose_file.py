@@ -79,6 +79,15 @@ def test_services_require_the_internal_key_from_the_environment(compose: dict[st
             assert spec["environment"]["PORTAL_INTERNAL_KEY"].startswith("${PORTAL_INTERNAL_KEY:?"), name
 
 
+def test_every_key_a_service_gets_comes_from_the_environment_and_is_required(compose: dict[str, Any]) -> None:
+    # Secrets (internal key, NIR keys, the card payment signing key) are never written in the file.
+    keys = {(name, variable): value for name, spec in compose["services"].items() if "build" in spec
+            for variable, value in spec.get("environment", {}).items() if variable.endswith("_KEY")}
+    assert ("billing-web", "BILLING_CARD_SIGNING_KEY") in keys, "card payment needs its signing key"
+    for (name, variable), value in keys.items():
+        assert str(value).startswith(f"${{{variable}:?"), f"{name}: {variable}"
+
+
 def test_compose_gateway_config_is_up_to_date_with_the_template() -> None:
     committed = (REPO / "deploy" / "compose" / "nginx.conf").read_text("utf-8")
     assert committed == render.render_compose(), "run: python gateway/render.py --deploy"

@@ -292,6 +292,46 @@ def test_rapid_login_posts_are_rate_limited_with_429(gateway: Gateway) -> None:
     assert gateway.request("GET", "/connexion").status == 200
 
 
+def _notification_location(config: str) -> str:
+    block = re.search(r"location = /paiement-carte/notification \{(?P<body>.*?)\n        \}", config, re.S)
+    assert block is not None, "no location for the card provider's notification"
+    return block["body"]
+
+
+def test_the_card_notification_location_has_its_own_rate_limit_zone_keyed_on_the_client_address() -> None:
+    for config in (render.render_compose(),
+                   render.render("127.0.0.1", 8080, "/tmp/p", render.default_upstreams())):
+        zone = re.search(r"limit_req_zone (\S+) zone=card_notification:\S+ rate=(\S+);", config)
+        assert zone is not None and zone.group(1) == "$binary_remote_addr"
+        body = _notification_location(config)
+        assert re.findall(r"limit_req zone=(\w+) burst=(\d+)", body) == [("card_notification", "50")]
+        assert "proxy_pass http://billing_upstream;" in body
+
+
+def test_card_notifications_pass_while_logins_from_the_same_address_are_limited(gateway: Gateway) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    logins = [gateway.request("POST", "/connexion", body="identifiant=a&mot_de_passe=b", headers=form).status
+              for _ in range(12)]
+    assert 429 in logins
+    # A provider retrying a backlog of notifications: well within the burst, none refused.
+    notified = [gateway.request("POST", "/paiement-carte/notification", body="reference=R1&signature=x",
+                                headers=form) for _ in range(30)]
+    assert [response.status for response in notified] == [200] * 30
+    assert notified[0].json()["path"] == "/paiement-carte/notification"
+    assert notified[0].upstream_headers("X-Portal-Identity") == []
+    # Past its own burst the provider gets a JSON 429 with Retry-After (it retries later), not a login page.
+    # (The zone refills at 10 r/s while the test sends, so keep sending until it is exhausted.)
+    for _ in range(300):
+        limited = gateway.request("POST", "/paiement-carte/notification", body="reference=R1", headers=form)
+        if limited.status != 200:
+            break
+    assert limited.status == 429
+    assert limited.json()["code"] == 429
+    assert limited.headers["Retry-After"] == "60"
+    # Logins are still limited: the notifications did not refill or share their zone.
+    assert gateway.request("POST", "/connexion", body="identifiant=a", headers=form).status == 429
+
+
 def test_static_responses_carry_security_headers(gateway: Gateway) -> None:
     response = gateway.request("GET", "/static/portal.css")
     assert response.status == 200

@@ -15,10 +15,16 @@ from .statement_pdf import statement_print
 from .config import Settings
 from .models import Base
 from .pages import pages
+from .sepa_adjustments import session_info
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
-    return create_service_app(__name__, Settings, Base.metadata, title="Billing API",
-                              api_blueprints=(blp,), page_blueprints=(pages, card_pages, sepa_pages, campaign_pages,
-                                                                         statement_print),
-                              environ=environ)
+    app = create_service_app(__name__, Settings, Base.metadata, title="Billing API",
+                             api_blueprints=(blp,), page_blueprints=(pages, card_pages, sepa_pages, campaign_pages,
+                                                                        statement_print),
+                             environ=environ)
+    portal = app.extensions["portal"]
+    # Every session (requests, units of work, the workers' consumers) can announce a lowered SEPA debit.
+    portal.db.session_factory.configure(info=session_info(portal.settings.issuer_name,
+                                                          portal.settings.creditor_identifier))
+    return app

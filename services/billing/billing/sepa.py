@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Sequence
 
 from portal_common.formats import date_fr, money_fr
 
-from .domain import CENT
+from .domain import CENT, ZERO
 
+# A debit's life: pre-notified (amount may still be lowered), sent in a pain.008 file, or cancelled.
+PRENOTIFIED, SENT, CANCELLED = "prenotifie", "transmis", "annule"
 MIN_PRENOTICE_DAYS = 14  # SEPA rulebook default when the mandate says nothing else (DOMAIN.md §2.8)
 FIRST, RECURRING = "FRST", "RCUR"
 PAIN_SCHEMA = "pain.008.001.02"
@@ -71,6 +74,66 @@ class Prenotification:
             f"Date du prélèvement : {date_fr(self.collection_date)}",
             "",
             "Merci de vous assurer que votre compte est approvisionné à cette date. Pour toute question, "
+            "répondez depuis votre espace adhérent, rubrique « Mes factures ».",
+        ])
+
+
+def lowered_amounts(amounts: Sequence[Decimal], ceiling: Decimal) -> list[Decimal]:
+    """The pending debits of an invoice (earliest first) lowered so they add up to at most `ceiling`, what is
+    still due: the latest instalments give way first, so the nearest debits keep the amount announced."""
+    excess = sum(amounts, ZERO) - max(ceiling, ZERO)
+    lowered = list(amounts)
+    for index in reversed(range(len(lowered))):
+        if excess <= ZERO:
+            break
+        cut = min(lowered[index], excess)
+        lowered[index] -= cut
+        excess -= cut
+    return lowered
+
+
+@dataclass(frozen=True)
+class CorrectedPrenotification:
+    """A pre-notified debit lowered after its notice left (a credit note, a payment): the new amount at the same
+    date, or its cancellation when nothing is left to debit."""
+
+    notice: Prenotification  # with the new amount
+    previous_amount: Decimal
+    reason: str  # "d'un avoir", "d'un règlement reçu"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.notice.amount <= ZERO
+
+    def subject(self) -> str:
+        change = "annulé" if self.cancelled else "modifié"
+        return (f"Prélèvement SEPA du {date_fr(self.notice.collection_date)} {change} : "
+                f"facture {self.notice.invoice_number}")
+
+    def body(self) -> str:
+        notice = self.notice
+        day = date_fr(notice.collection_date)
+        instalment = f"échéance {notice.instalment} de la facture {notice.invoice_number}"
+        if self.cancelled:
+            change = (f"À la suite {self.reason}, le prélèvement de {money_fr(self.previous_amount)} annoncé pour "
+                      f"le {day} ({instalment}) est annulé : rien ne sera prélevé sur votre compte à cette date.")
+            amount, when = f"{money_fr(ZERO)} (prélèvement annulé)", f"aucune (le {day} est annulé)"
+        else:
+            change = (f"À la suite {self.reason}, le prélèvement annoncé pour le {day} ({instalment}) est réduit : "
+                      f"{notice.creditor_name} prélèvera {money_fr(notice.amount)} au lieu de "
+                      f"{money_fr(self.previous_amount)} sur votre compte le {day}.")
+            amount, when = money_fr(notice.amount), day
+        return "\n".join([
+            "Bonjour,",
+            "",
+            change,
+            "",
+            f"Référence unique du mandat (RUM) : {notice.mandate_reference}",
+            f"Identifiant créancier SEPA (ICS) : {notice.creditor_identifier}",
+            f"Montant : {amount}",
+            f"Date du prélèvement : {when}",
+            "",
+            "Ce message remplace la pré-notification précédente de cette échéance. Pour toute question, "
             "répondez depuis votre espace adhérent, rubrique « Mes factures ».",
         ])
 

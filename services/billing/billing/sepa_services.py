@@ -22,14 +22,13 @@ from portal_common.service import Portal
 
 from .domain import CREDIT_NOTE, ZERO
 from .models import BillingCustomer, Instalment, Invoice, SepaBatch, SepaDebit
-from .sepa import (Creditor, DebitLine, Prenotification, SepaBatchError, collection_date, may_debit, pain008,
-                   sequence_type)
+from .sepa import (CANCELLED, PRENOTIFIED, SENT, Creditor, DebitLine, Prenotification, SepaBatchError,
+                   collection_date, may_debit, pain008, sequence_type)
 from .payments import PaymentInput
 from .services import apply_payment, today
 
 log = logging.getLogger(__name__)
 
-PRENOTIFIED, SENT, CANCELLED = "prenotifie", "transmis", "annule"
 DEBIT_STATUS_LABELS = {PRENOTIFIED: "Pré-notifié", SENT: "Transmis à la banque", CANCELLED: "Annulé"}
 OPEN_STATUSES = ("a_payer", "partiellement_payee")
 SEPA_PAYER = "prelevement-sepa"
@@ -91,7 +90,9 @@ def plan_debits(portal: Portal, *, on: date | None = None) -> list[SepaDebit]:
             .where(SepaDebit.id.is_(None), Invoice.kind != CREDIT_NOTE, Invoice.status.in_(OPEN_STATUSES),
                    BillingCustomer.mandate_status == "active")
             .order_by(Invoice.number, Instalment.position)
-            .with_for_update(of=Instalment)).all()
+            # The invoice too: a credit note or payment committing meanwhile is seen here (what remains due),
+            # or sees these debits and lowers them (sepa_adjustments), never neither.
+            .with_for_update(of=(Instalment, Invoice))).all()
         for instalment, invoice, customer in rows:
             if not may_debit(customer.mandate_status, customer.situation_kind) or not customer.billing_email:
                 continue

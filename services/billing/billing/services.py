@@ -28,6 +28,7 @@ from .estimates import cancellation_key, estimate_key
 from .models import Base, BillingCustomer, Instalment, Invoice, InvoiceLine, InvoiceSequence, Payment, \
     PendingHire, ReceivedDeclaration, TariffRow
 from .payments import PaymentInput, check_payment, settle
+from .sepa_adjustments import AFTER_CREDIT_NOTE, AFTER_PAYMENT, fit_pending_debits
 from .tariffs import Tariff, check_tariff
 
 log = logging.getLogger(__name__)
@@ -526,6 +527,8 @@ def _issue_credit_note(session: Session, corrected: Invoice, lines: tuple[LineIn
         corrected.amount_paid, corrected.status = effect.amount_paid, effect.status
         corrected.version += 1
         session.flush()
+        # The company now owes less: debits it was told about must not take more.
+        fit_pending_debits(session, corrected, reason=AFTER_CREDIT_NOTE)
     return note
 
 
@@ -598,6 +601,7 @@ def apply_payment(session: Session, invoice: Invoice, payment: PaymentInput, *, 
     invoice.version += 1
     session.add(recorded)
     session.flush()
+    fit_pending_debits(session, invoice, reason=AFTER_PAYMENT)
     EVENTS.record(session, events.INVOICE_PAID, subject=invoice.id, member_id=invoice.member_id,
                   data=paid_event(invoice, recorded))
     return recorded

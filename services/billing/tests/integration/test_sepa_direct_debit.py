@@ -18,8 +18,10 @@ from billing import services, sepa_services
 from billing.payments import PaymentInput
 from billing.annual import Declaration
 from billing.handlers import MEMBER_DIRECTORY_QUEUE, SUBSCRIPTIONS
-from billing.models import BillingCustomer, Invoice, Payment, SepaDebit
+from billing.domain import IssueCommand, LineInput
+from billing.models import BillingCustomer, Invoice, Payment, SepaDebit, mail_outbox
 from billing.sepa import SepaBatchError
+from billing.sepa_adjustments import CREDITOR_INFO
 
 pytestmark = pytest.mark.integration
 
@@ -227,3 +229,111 @@ def test_a_debit_whose_invoice_was_paid_meanwhile_is_cancelled_not_sent(service,
         sepa_services.create_batch(service.portal, until=max(d.collection_date for d in planned), by="test")
     assert {d.status for d in stored(service, SepaDebit)} == {"annule"}
     assert [p.method for p in stored(service, Payment)] == ["virement"]
+
+
+# --- a credit note or a payment lowers the debits already announced -------------------------------------------
+def annual_fee_with_three_debits(service, members, member_id):
+    """A 6 000,00 € annual fee (3 instalments of 2 000,00 €) under an active mandate, its debits pre-notified."""
+    assert consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, sign_mandate_at_members(members, member_id))
+    invoice = services.issue_invoice(service.portal, IssueCommand(
+        member_id=member_id, kind="cotisation", period="2026",
+        lines=(LineInput("Cotisation 2026", Decimal(1), Decimal("5000.00")),)))
+    planned = sepa_services.plan_debits(service.portal)
+    assert [d.amount for d in planned] == [Decimal("2000.00")] * 3
+    return invoice, planned
+
+
+def debits_of(service, invoice_id):
+    """(amount, status) of the invoice's debits, earliest first."""
+    with service.portal.db.session_factory() as session:
+        return [(d.amount, d.status) for d in session.scalars(select(SepaDebit).where(
+            SepaDebit.invoice_id == invoice_id).order_by(SepaDebit.collection_date))]
+
+
+def corrections(service):
+    """The corrected pre-notifications queued: key -> (recipient, subject, body)."""
+    with service.portal.db.engine.connect() as conn:
+        rows = conn.execute(select(mail_outbox.c.key, mail_outbox.c.recipient, mail_outbox.c.subject,
+                                   mail_outbox.c.body).where(mail_outbox.c.key.like("sepa-prenotification:%:%")))
+        return {row.key: (row.recipient, row.subject, row.body) for row in rows}
+
+
+def test_a_credit_note_lowers_the_latest_pending_debits_and_announces_each_change(service, customers, members):
+    member_a, _ = customers
+    invoice, planned = annual_fee_with_three_debits(service, members, member_a)
+    first, second, third = planned
+    # 2 500,00 € HT credited = 3 000,00 € TTC: 3 000,00 € left to pay, the third debit goes, the second halves.
+    services.issue_credit_note(service.portal, invoice.id, label="Effectif corrigé",
+                               amount_excl_tax=Decimal("2500.00"), cancel_all=False)
+    assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("3000.00")
+    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "prenotifie"), (Decimal("1000.00"), "prenotifie"),
+                                              (Decimal("0.00"), "annule")]
+    mails = corrections(service)
+    assert set(mails) == {f"sepa-prenotification:{second.id}:1000.00", f"sepa-prenotification:{third.id}:0.00"}
+    to, subject, body = mails[f"sepa-prenotification:{second.id}:1000.00"]
+    assert to == "compta@boulangerie-martin.fr"
+    assert subject == f"Prélèvement SEPA du {second.collection_date:%d/%m/%Y} modifié : facture {invoice.number}"
+    assert (f"prélèvera 1{NNBSP}000,00{NBSP}€ au lieu de 2{NNBSP}000,00{NBSP}€ sur votre compte le "
+            f"{second.collection_date:%d/%m/%Y}") in body
+    assert f"Montant : 1{NNBSP}000,00{NBSP}€" in body and "Identifiant créancier SEPA (ICS) : FR12ZZZ123456" in body
+    assert f"(échéance 2/3 de la facture {invoice.number})" in body
+    _, subject, body = mails[f"sepa-prenotification:{third.id}:0.00"]
+    assert subject == f"Prélèvement SEPA du {third.collection_date:%d/%m/%Y} annulé : facture {invoice.number}"
+    assert f"le prélèvement de 2{NNBSP}000,00{NBSP}€ annoncé pour le {third.collection_date:%d/%m/%Y}" in body
+
+    # A transfer of 500,00 € lowers the second debit again (one more notice), the first one never moves.
+    services.record_payment(service.portal, invoice.id,
+                            PaymentInput("virement", Decimal("500.00"), services.today(), "VIR 2"), by="staff")
+    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "prenotifie"), (Decimal("500.00"), "prenotifie"),
+                                              (Decimal("0.00"), "annule")]
+    assert f"sepa-prenotification:{second.id}:500.00" in corrections(service)
+    assert len(corrections(service)) == 3
+    assert "d'un règlement reçu" in corrections(service)[f"sepa-prenotification:{second.id}:500.00"][2]
+
+    # The next pain.008 file carries the lowered amounts, never the cancelled debit.
+    batch, document = sepa_services.create_batch(service.portal, until=third.collection_date, by="test")
+    xmlschema.XMLSchema(PAIN_XSD).validate(document.decode())
+    assert re.findall(rb'<InstdAmt Ccy="EUR">([0-9.]+)</InstdAmt>', document) == [b"2000.00", b"500.00"]
+    assert (batch.transaction_count, batch.control_sum) == (2, Decimal("2500.00"))
+    assert f"{third.id[:8]}".encode() not in document
+    assert len(corrections(service)) == 3  # exporting the debits announced nothing more
+    settled = stored(service, Invoice, id=invoice.id)[0]
+    assert (settled.status, settled.amount_due) == ("acquittee", Decimal("0.00"))
+    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "transmis"), (Decimal("500.00"), "transmis"),
+                                              (Decimal("0.00"), "annule")]
+
+
+def test_a_debit_already_in_a_file_is_left_alone_and_what_it_took_too_much_stays_the_company_credit(
+        service, customers, members):
+    member_a, _ = customers
+    invoice, (first, second, third) = annual_fee_with_three_debits(service, members, member_a)
+    sepa_services.create_batch(service.portal, until=first.collection_date, by="test")
+    assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("4000.00")
+    # Everything cancelled: the two announced debits go, the one sent stays sent, 2 000,00 € are owed back.
+    note = services.issue_credit_note(service.portal, invoice.id, label="Adhésion annulée",
+                                      amount_excl_tax=None, cancel_all=True)
+    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "transmis"), (Decimal("0.00"), "annule"),
+                                              (Decimal("0.00"), "annule")]
+    assert set(corrections(service)) == {f"sepa-prenotification:{second.id}:0.00",
+                                         f"sepa-prenotification:{third.id}:0.00"}
+    assert stored(service, Invoice, id=note.id)[0].amount_due == Decimal("-2000.00")
+    with pytest.raises(SepaBatchError):
+        sepa_services.create_batch(service.portal, until=third.collection_date, by="test")
+
+
+def test_a_credit_note_of_one_instalment_cancels_the_last_debit_only(service, customers, members):
+    member_a, _ = customers
+    invoice, (first, second, third) = annual_fee_with_three_debits(service, members, member_a)
+    services.issue_credit_note(service.portal, invoice.id, label="Effectif corrigé",
+                               amount_excl_tax=Decimal("1666.67"), cancel_all=False)  # 2 000,00 € TTC
+    assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("4000.00")
+    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "prenotifie"), (Decimal("2000.00"), "prenotifie"),
+                                              (Decimal("0.00"), "annule")]
+    assert set(corrections(service)) == {f"sepa-prenotification:{third.id}:0.00"}
+
+
+def test_every_billing_session_knows_the_creditor_its_corrected_notices_name(service):
+    with service.portal.db.session_factory() as session:
+        creditor = session.info[CREDITOR_INFO]
+    assert (creditor.identifier, creditor.name) == (service.portal.settings.creditor_identifier,
+                                                    service.portal.settings.issuer_name)

@@ -6,7 +6,8 @@ import pytest
 
 from billing.payment_provider import (NotificationRejected, PaymentRequest, read_notification, sign,
                                       signature_matches)
-from billing.sepa import FIRST, RECURRING, Prenotification, collection_date, may_debit, sequence_type
+from billing.sepa import (FIRST, RECURRING, CorrectedPrenotification, Prenotification, collection_date,
+                          lowered_amounts, may_debit, sequence_type)
 
 KEY = "k" * 40
 
@@ -80,3 +81,51 @@ def test_the_prenotification_states_the_rum_the_ics_the_amount_and_the_date_in_f
                      "Identifiant créancier SEPA (ICS) : FR12ZZZ123456", "Montant : 1\u202f458,22\u00a0€",
                      "Date du prélèvement : 15/05/2026", "échéance 1/3 de la facture F2026-000123"):
         assert expected in body
+
+
+def test_lowering_pending_debits_takes_from_the_latest_instalments_first():
+    three = [Decimal("2000.00")] * 3
+    assert lowered_amounts(three, Decimal("3000.00")) == [Decimal("2000.00"), Decimal("1000.00"), Decimal("0.00")]
+    assert lowered_amounts(three, Decimal("5999.99")) == [Decimal("2000.00"), Decimal("2000.00"), Decimal("1999.99")]
+    assert lowered_amounts([Decimal("333.34"), Decimal("333.33"), Decimal("333.33")], Decimal("500.00")) == [
+        Decimal("333.34"), Decimal("166.66"), Decimal("0.00")]
+
+
+def test_debits_within_what_is_due_are_kept_and_nothing_due_cancels_them_all():
+    three = [Decimal("2000.00")] * 3
+    assert lowered_amounts(three, Decimal("6000.00")) == three
+    assert lowered_amounts(three, Decimal("9000.00")) == three
+    assert lowered_amounts(three, Decimal("0.00")) == [Decimal("0.00")] * 3
+    assert lowered_amounts(three, Decimal("-150.00")) == [Decimal("0.00")] * 3  # a credit balance owes nothing
+    assert lowered_amounts([], Decimal("10.00")) == []
+
+
+def _notice(amount: str) -> Prenotification:
+    return Prenotification(invoice_number="F2026-000123", mandate_reference="ADH1000001-20260301-01",
+                           creditor_identifier="FR12ZZZ123456", creditor_name="SPSTI", amount=Decimal(amount),
+                           collection_date=date(2026, 7, 15), instalment="2/3")
+
+
+def test_a_lowered_debit_is_announced_again_with_its_new_amount_and_the_same_date_in_french():
+    mail = CorrectedPrenotification(notice=_notice("1000.00"), previous_amount=Decimal("2000.00"),
+                                    reason="d'un avoir émis sur cette facture")
+    assert mail.subject() == "Prélèvement SEPA du 15/07/2026 modifié : facture F2026-000123"
+    body = mail.body()
+    for expected in ("À la suite d'un avoir émis sur cette facture, le prélèvement annoncé pour le 15/07/2026 "
+                     "(échéance 2/3 de la facture F2026-000123) est réduit : SPSTI prélèvera 1\u202f000,00\u00a0€ "
+                     "au lieu de 2\u202f000,00\u00a0€ sur votre compte le 15/07/2026.",
+                     "Référence unique du mandat (RUM) : ADH1000001-20260301-01",
+                     "Identifiant créancier SEPA (ICS) : FR12ZZZ123456", "Montant : 1\u202f000,00\u00a0€",
+                     "Date du prélèvement : 15/07/2026", "remplace la pré-notification précédente"):
+        assert expected in body
+
+
+def test_a_debit_lowered_to_nothing_is_announced_as_cancelled():
+    mail = CorrectedPrenotification(notice=_notice("0.00"), previous_amount=Decimal("2000.00"),
+                                    reason="d'un règlement reçu pour cette facture")
+    assert mail.cancelled
+    assert mail.subject() == "Prélèvement SEPA du 15/07/2026 annulé : facture F2026-000123"
+    body = mail.body()
+    assert ("le prélèvement de 2\u202f000,00\u00a0€ annoncé pour le 15/07/2026 (échéance 2/3 de la facture "
+            "F2026-000123) est annulé : rien ne sera prélevé sur votre compte à cette date.") in body
+    assert "Date du prélèvement : aucune" in body and "prélèvera" not in body
