@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_plus
 
 _NIR_RE = re.compile(r"^[12378][0-9]{2}[0-9]{2}(?:[0-9]{2}|2A|2B)[0-9]{3}[0-9]{3}[0-9]{2}$")
 
@@ -73,3 +74,25 @@ def is_valid_iban(value: str) -> bool:
 
 def is_valid_member_number(value: str) -> bool:
     return bool(re.fullmatch(r"[0-9]{7}", value or ""))
+
+
+# A NIR as people type it (spaces, dots or dashes between characters, Corsica's 2A/2B): 13 characters or more.
+_NIR_TOKEN = r"(?:2[\s.\-]*[AB]|[0-9])"
+NIR_RUN_RE = re.compile(rf"{_NIR_TOKEN}(?:[\s.\-]*{_NIR_TOKEN}){{11,}}", re.IGNORECASE)
+NIR_RUN_MIN = 13  # the NIR without its key; longer runs count too (never put in a URL either)
+
+
+def nir_in(text: str | None) -> str | None:
+    """The NIR-like run of a text (13 characters or more), compacted; None when there is none."""
+    for found in NIR_RUN_RE.finditer(text or ""):
+        run = compact(found.group())
+        if len(run) >= NIR_RUN_MIN:
+            return run
+    return None
+
+
+def without_nir_query(path: str) -> str:
+    """`path` without its query string when that carries a NIR-like value: it must not travel further in a URL
+    (the `next` of a login redirect, then the address bar and the logs)."""
+    base, separator, query = path.partition("?")
+    return base if separator and nir_in(unquote_plus(query)) else path

@@ -1,19 +1,28 @@
-"""A self-hosted image captcha: distorted digits drawn with Pillow, the answer kept as an HMAC per browser."""
+"""A self-hosted image captcha: distorted digits drawn with Pillow.
+
+Showing an image writes nothing on the server (SECURITY.md CSRF-01: a GET changes nothing): the answer's HMAC,
+a nonce and the time travel in a signed cookie bound to the browser's pre-session. Only the form's POST writes:
+it spends the nonce, right answer or wrong, so each image is worth one try and a token never serves twice.
+"""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import io
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from portal_common import clock
 from portal_common.service import Portal
 
 from .codes import presession_hash
-from .models import CaptchaChallenge
+from .models import CaptchaSpent
 
 LENGTH = 5
 LIFETIME = timedelta(minutes=10)
@@ -24,8 +33,15 @@ def new_answer() -> str:
     return "".join(str(secrets.randbelow(10)) for _ in range(LENGTH))
 
 
-def _answer_hash(key: str, bound: str, answer: str) -> str:
-    return hmac.new(key.encode(), f"captcha|{bound}|{answer}".encode(), hashlib.sha256).hexdigest()
+COOKIE = "portal_captcha"
+# Under TLS every cookie of the portal is host-only, Secure and path=/ (the `__Host-` prefix enforces it).
+SECURE_COOKIE = "__Host-portal_captcha"
+# A token issued "in the future" by a process whose clock runs ahead is still accepted within this skew.
+CLOCK_SKEW = timedelta(seconds=30)
+
+
+def _mac(key: str, *parts: str) -> str:
+    return hmac.new(key.encode(), "|".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
 def render(answer: str) -> bytes:
@@ -52,30 +68,58 @@ def render(answer: str) -> bytes:
     return out.getvalue()
 
 
-def new_challenge(portal: Portal, presession: str) -> bytes:
-    """A fresh image for this browser; it replaces any earlier one (only the latest answer counts)."""
+def issue(key: str, presession: str, now: datetime) -> tuple[str, str]:
+    """A new answer and the token carrying its HMAC: `issued.nonce.answer_mac.signature`.
+
+    The signature covers everything but the answer, so a POST can tell a genuine token (whose nonce it then
+    records) from a forged one (refused without writing) before knowing whether the answer is right.
+    """
     answer = new_answer()
     bound = presession_hash(presession)
-    with portal.uow() as tx:
-        row = tx.session.get(CaptchaChallenge, bound, with_for_update=True)
-        if row is None:
-            row = CaptchaChallenge(presession_hash=bound)
-            tx.session.add(row)
-        row.answer_hash = _answer_hash(portal.settings.internal_key, bound, answer)
-        row.created_at = clock.utcnow()
-        tx.commit()
-    return render(answer)
+    issued, nonce = str(int(now.timestamp())), secrets.token_hex(16)
+    answer_mac = _mac(key, "captcha-answer", bound, nonce, answer)
+    return answer, ".".join((issued, nonce, answer_mac, _mac(key, "captcha-token", bound, issued, nonce, answer_mac)))
 
 
-def solve(portal: Portal, presession: str, answer: str) -> bool:
-    """Single use: right or wrong, the challenge is gone and the next try needs a new image."""
+def genuine(key: str, presession: str, token: str, now: datetime) -> tuple[str, str, datetime] | None:
+    """(nonce, answer_mac, expiry) of a token this server issued to this browser and still fresh, else None."""
+    parts = token.split(".")
+    if len(parts) != 4 or not parts[0].isdigit():
+        return None
+    issued, nonce, answer_mac, signature = parts
     bound = presession_hash(presession)
+    if not hmac.compare_digest(_mac(key, "captcha-token", bound, issued, nonce, answer_mac), signature):
+        return None
+    issued_at = datetime.fromtimestamp(int(issued), timezone.utc)
+    if not issued_at - CLOCK_SKEW <= now < issued_at + LIFETIME:
+        return None
+    return nonce, answer_mac, issued_at + LIFETIME
+
+
+def new_challenge(portal: Portal, presession: str) -> tuple[bytes, str]:
+    """A fresh image and its token for the cookie; nothing is stored (a new image replaces the earlier one)."""
+    answer, token = issue(portal.settings.internal_key, presession, clock.utcnow())
+    return render(answer), token
+
+
+def solve(portal: Portal, presession: str, token: str, answer: str) -> bool:
+    """Single use: right or wrong, a genuine token is spent and the next try needs a new image."""
+    key = portal.settings.internal_key
+    found = genuine(key, presession, token[:200], clock.utcnow())
+    if found is None:
+        return False  # forged, another browser's, or expired: nothing to record
+    nonce, answer_mac, expires_at = found
     with portal.uow() as tx:
-        row = tx.session.get(CaptchaChallenge, bound, with_for_update=True)
-        if row is None:
-            return False
-        tx.session.delete(row)
+        try:
+            with tx.session.begin_nested():
+                tx.session.add(CaptchaSpent(nonce=nonce, expires_at=expires_at))
+        except IntegrityError:
+            return False  # already submitted once: a replay
         tx.commit()
-        fresh = clock.utcnow() - row.created_at < LIFETIME
-        expected = _answer_hash(portal.settings.internal_key, bound, answer.strip())
-        return fresh and hmac.compare_digest(expected, row.answer_hash)
+    expected = _mac(key, "captcha-answer", presession_hash(presession), nonce, answer.strip())
+    return hmac.compare_digest(expected, answer_mac)
+
+
+def purge_spent(session: Session, now: datetime) -> int:
+    """Forget spent tokens once expired: an expired token is refused anyway."""
+    return session.execute(delete(CaptchaSpent).where(CaptchaSpent.expires_at < now)).rowcount or 0

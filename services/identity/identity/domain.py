@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Collection, Iterable
 
+from portal_common.validators import without_nir_query
+
 
 @dataclass(frozen=True)
 class SessionPolicy:
@@ -36,7 +38,7 @@ def safe_next(target: str | None) -> str:
         return "/"
     if target.startswith(("/connexion", "/deconnexion", "/internal/")):
         return "/"
-    return target
+    return without_nir_query(target)
 
 
 def looks_like_member_number(identifier: str) -> bool:
@@ -81,6 +83,15 @@ class LockoutPolicy:
     window: timedelta = timedelta(minutes=15)
     lock_for: timedelta = timedelta(minutes=15)
     max_delay: timedelta = timedelta(minutes=15)
+
+    # A counter untouched for longer than every window, lock and delay of the policy can no longer refuse or
+    # slow anyone: forgetting it gives the fresh state a new account has. The margin covers clock skew
+    # between processes and a purge running while the last failure commits.
+    forget_margin: timedelta = timedelta(hours=1)
+
+    def forget_before(self, now: datetime) -> datetime:
+        """Counters last updated, and blocked until, before this moment may be deleted."""
+        return now - max(self.window, self.lock_for, self.max_delay) - self.forget_margin
 
     def may_try(self, state: ThrottleState, now: datetime) -> bool:
         return state.blocked_until is None or now >= state.blocked_until

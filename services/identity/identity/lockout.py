@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,3 +45,12 @@ def store(row: LoginThrottle, state: ThrottleState, now: datetime) -> None:
 def clear(session: Session, user_id: str) -> None:
     """After a successful login or a password reset: the account starts afresh."""
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == throttle_key(user_id)))
+
+
+def purge(session: Session, now: datetime) -> int:
+    """Delete the counters whose windows, locks and delays are all over; returns how many went."""
+    cutoff = POLICY.forget_before(now)
+    result = session.execute(delete(LoginThrottle).where(
+        LoginThrottle.updated_at < cutoff,
+        or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < cutoff)))
+    return result.rowcount or 0

@@ -179,14 +179,14 @@ class LoginCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class CaptchaChallenge(Base):
-    """The answer to the image shown to one pre-session browser, as an HMAC."""
+class CaptchaSpent(Base):
+    """A captcha token already submitted, right or wrong: it is refused if it comes again. Written by the form's
+    POST only (the image GET writes nothing: its token travels in a cookie); deleted once expired."""
 
-    __tablename__ = "captcha_challenge"
+    __tablename__ = "captcha_spent"
 
-    presession_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    answer_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class TotpFactor(Base):

@@ -33,8 +33,12 @@ def _no_leak(response: Response) -> Response:
 def captcha_image():
     if not _presession():
         abort(404)  # the form page sets the pre-session cookie first
-    response = make_response(captcha.new_challenge(portal(), _presession()))
+    image, token = captcha.new_challenge(portal(), _presession())
+    response = make_response(image)
     response.headers["Content-Type"] = "image/png"
+    secure = portal().settings.secure_cookies
+    response.set_cookie(captcha.SECURE_COOKIE if secure else captcha.COOKIE, token, httponly=True, samesite="Lax",
+                        path="/", secure=secure, max_age=int(captcha.LIFETIME.total_seconds()))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -48,7 +52,8 @@ def forgotten():
     errors = {}
     if not (looks_like_member_number(identifier) or looks_like_email(identifier)):
         errors["identifier"] = "Saisissez votre n° adhérent (7 chiffres) ou votre adresse e-mail."
-    if not captcha.solve(portal(), _presession(), request.form.get("captcha", "")[:20]):
+    token = request.cookies.get(captcha.SECURE_COOKIE if portal().settings.secure_cookies else captcha.COOKIE, "")
+    if not captcha.solve(portal(), _presession(), token, request.form.get("captcha", "")[:20]):
         errors["captcha"] = "Les chiffres saisis ne correspondent pas à l'image : recopiez ceux de la nouvelle image."
     if errors:
         return render_template("identity/forgotten.html", identifier=identifier, errors=errors, page_title=TITLE), 422

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from portal_common.errors import FieldErrors
-from portal_common.validators import compact, is_valid_nir, nir_key
+from portal_common.validators import NIR_RUN_MIN, compact, is_valid_nir, nir_key
 
 from .categories import CATEGORIES, SIR_BY_EMPLOYER, check_determinants, ordered
 
@@ -232,20 +232,8 @@ def check_nir(nir: str) -> str | None:
 
 
 # A NIR typed into a search box: digits (2A/2B for Corsica) with any spaces, dots or dashes between them.
-_NIR_TOKEN = r"(?:2[\s.\-]*[AB]|[0-9])"
-NIR_RUN_RE = re.compile(rf"{_NIR_TOKEN}(?:[\s.\-]*{_NIR_TOKEN}){{11,}}", re.IGNORECASE)
-NIR_RUN_MIN = 13  # the NIR without its key; longer runs count too (never put in a URL either)
 NIR_SEARCH_INCOMPLETE = ("Saisissez le numéro de sécurité sociale complet : ses 13 premiers caractères, ou les 15 "
                          "avec la clé.")
-
-
-def nir_in(text: str | None) -> str | None:
-    """The NIR-like run of a search term (13 characters or more), compacted; None for a search by name."""
-    for found in NIR_RUN_RE.finditer(text or ""):
-        run = compact(found.group())
-        if len(run) >= NIR_RUN_MIN:
-            return run
-    return None
 
 
 def nir_to_find(run: str) -> tuple[str | None, str | None]:

@@ -8,11 +8,12 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 
 from portal_common.access import member, require_principal
 from portal_common.service import portal
+from portal_common.validators import nir_in
 
 from . import services, views
 from .categories import DETERMINANTS
 from .domain import (CONTRACTS, EXIT_REASONS, LETTER_RE, STATUSES, ExitCommand, HireCommand, HireRejected, PostChange,
-                     nir_in, nir_to_find)
+                     nir_to_find)
 from .labels import (CATEGORY_LABELS, CONTRACT_LABELS, EXIT_REASON_LABELS, HISTORY_LABELS, SEX_LABELS, SORT_LABELS,
                      STATUS_LABELS, category_title)
 from .models import Employee

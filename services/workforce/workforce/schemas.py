@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from portal_common.validators import nir_in
+
 from .categories import BY_CODE, CATEGORIES
-from .domain import CONTRACTS, EXIT_REASONS, ID_PATTERN, SEXES, STATUSES, nir_in
+from .domain import CONTRACTS, EXIT_REASONS, ID_PATTERN, SEXES, STATUSES
 from .views import PAGE_SIZE, SORTS
 
 DETERMINANT_CODES = tuple(BY_CODE)

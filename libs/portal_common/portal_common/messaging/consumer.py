@@ -268,7 +268,9 @@ class Consumer:
 
     def _dead_letter(self, channel: Any, method: Any, properties: Any, body: bytes, queue: str, reason: str) -> None:
         log.error("event dead-lettered", extra={"queue": queue, "reason": reason[:200]})
-        self._republish(channel, DEAD_LETTER_EXCHANGE, queue, properties, body, {"x-portal-error": reason[:200]})
+        self._republish(channel, DEAD_LETTER_EXCHANGE, queue, properties, body,
+                        {"x-portal-error": reason[:200],
+                         "x-portal-dead-lettered-at": utcnow().isoformat(timespec="seconds").replace("+00:00", "Z")})
         channel.basic_ack(method.delivery_tag)
         self.stats["dead_lettered"] += 1
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import formats
 from ..access import current_principal
+from ..validators import without_nir_query
 from .csrf import init_csrf
 from .input_guard import init_input_guard
 from .navigation import navigation_for
@@ -76,7 +77,7 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
                 return api.handle_http_exception(error)
             return jsonify(code=code, status=error.name, message=error.description), code
         if code == 401:
-            return redirect(f"/connexion?next={quote(request.full_path.rstrip('?'), safe='/')}")
+            return redirect(f"/connexion?next={quote(without_nir_query(request.full_path.rstrip('?')), safe='/')}")
         title, text = ERROR_TITLES.get(code, (error.name, error.description or ""))
         return render_template("portal/error.html", code=code, title=title, text=text), code
 

@@ -53,3 +53,15 @@ def test_iban_mod_97():
     assert is_valid_iban("GB82 WEST 1234 5698 7654 32")
     assert is_valid_iban("FR76 3000 6000 0112 3456 7890 189")
     assert not is_valid_iban("FR76 3000 6000 0112 3456 7890 188")
+
+
+@pytest.mark.parametrize(("path", "kept"), [
+    ("/salaries?q=1%2085%2008%2014%20168%20025%2088", "/salaries"),  # a NIR typed with spaces, URL-encoded
+    ("/salaries?q=185082A141680&page=2", "/salaries"),  # Corsica, 13 characters
+    ("/salaries?q=DUPONT&page=2", "/salaries?q=DUPONT&page=2"),
+    ("/factures?annee=2026", "/factures?annee=2026"),
+    ("/salaries/1850814168025", "/salaries/1850814168025"),  # only the query string is judged
+])
+def test_a_query_string_carrying_a_nir_is_dropped_from_a_path_kept_for_later(path, kept):
+    from portal_common.validators import without_nir_query
+    assert without_nir_query(path) == kept

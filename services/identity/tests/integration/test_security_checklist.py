@@ -426,10 +426,9 @@ def test_a_reset_does_not_bypass_the_second_factor(service, owner, pages, reset_
 
 # --- CSRF-01: GET never changes anything ------------------------------------------------------------------------
 
-# Ephemeral per-browser state a page must create to be shown: the captcha image's answer, a fresh TOTP secret for
-# the enrolment QR code. Nothing else may change.
-SHOWN_STATE = {"/connexion/captcha.png": {"captcha_challenge"},
-               "/compte/double-authentification/activation": {"mfa_totp"},
+# Ephemeral per-browser state a page must create to be shown: a fresh TOTP secret for the enrolment QR code.
+# Nothing else may change (the captcha image's answer travels in a signed cookie, nothing stored).
+SHOWN_STATE = {"/compte/double-authentification/activation": {"mfa_totp"},
                "/connexion/double-authentification/activation": {"mfa_totp"}}
 
 

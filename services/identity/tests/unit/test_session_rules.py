@@ -57,3 +57,8 @@ def test_an_e_mail_change_wants_a_valid_new_address_typed_twice_and_different_fr
         "confirmation"]
     assert "déjà" in email_change_errors("chef@boulangerie.fr", "CHEF@boulangerie.fr", "chef@boulangerie.fr")[
         "new_email"]
+
+
+def test_the_page_to_return_to_after_login_loses_a_query_string_carrying_a_nir():
+    assert safe_next("/salaries?q=1%2085%2008%2014%20168%20025") == "/salaries"
+    assert safe_next("/salaries?q=MARTIN") == "/salaries?q=MARTIN"

@@ -1,7 +1,8 @@
 """Telling a NIR typed into a search box from a name, and what to look up: pure rules, no database."""
 import pytest
 
-from workforce.domain import NIR_SEARCH_INCOMPLETE, nir_in, nir_to_find
+from portal_common.validators import nir_in
+from workforce.domain import NIR_SEARCH_INCOMPLETE, nir_to_find
 
 
 @pytest.mark.parametrize("typed, run", [

@@ -1,0 +1,95 @@
+"""`python -m identity.maintenance purge-throttle`: housekeeping the worker also runs on its own.
+
+purge-throttle deletes the failed-login counters whose windows, locks and delays are all over (the table
+otherwise keeps a row for every account or unknown identifier ever mistyped); purge-captcha deletes the spent
+captcha tokens once expired.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from typing import Callable
+
+from portal_common import clock
+from portal_common.service import Portal
+
+from . import captcha, lockout
+
+log = logging.getLogger("identity.maintenance")
+
+PURGE_EVERY_SECONDS = 600.0
+
+
+def purge_throttle(portal: Portal) -> int:
+    with portal.uow() as tx:
+        purged = lockout.purge(tx.session, clock.utcnow())
+        tx.commit()
+    return purged
+
+
+def purge_spent_captchas(portal: Portal) -> int:
+    with portal.uow() as tx:
+        purged = captcha.purge_spent(tx.session, clock.utcnow())
+        tx.commit()
+    return purged
+
+
+def housekeeping(portal: Portal) -> None:
+    """What the worker runs every 10 minutes."""
+    purge_throttle(portal)
+    purge_spent_captchas(portal)
+
+
+class Periodic:
+    """Runs `task` every `every` seconds in a daemon thread, beside the consumer; a failure waits for the next
+    round (the database may be down for a while) and never stops the worker."""
+
+    def __init__(self, task: Callable[[], object], every: float = PURGE_EVERY_SECONDS, name: str = "periodic"):
+        self.task, self.every = task, every
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
+
+    def _loop(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                self.task()
+            except Exception:  # logged, retried next round: housekeeping must not kill event consumption
+                log.exception("periodic task failed", extra={"task": self.thread.name})
+            self.stop_event.wait(self.every)
+
+    def start(self) -> "Periodic":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+def start_housekeeping(portal: Portal, every: float = PURGE_EVERY_SECONDS) -> Periodic:
+    return Periodic(lambda: housekeeping(portal), every=every, name="housekeeping").start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m identity.maintenance", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["purge-throttle", "purge-captcha"])
+    command = parser.parse_args(argv).command
+    from .app import create_app  # settings are read (and checked) here, not at import
+
+    app = create_app()
+    portal = app.extensions["portal"]
+    try:
+        if command == "purge-throttle":
+            line = f"{purge_throttle(portal)} compteur(s) d'échecs de connexion expiré(s) supprimé(s)."
+        else:
+            line = f"{purge_spent_captchas(portal)} jeton(s) de captcha expiré(s) supprimé(s)."
+    finally:
+        portal.db.dispose()
+    print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
