@@ -92,7 +92,7 @@ def test_the_headcount_consumer_counts_hired_employees_once_even_when_delivered_
     assert record["employees_followed"] == 1
 
 
-def test_a_batch_of_hires_adds_each_company_its_own_hires_once(service):
+def test_hires_and_exits_move_each_company_s_followed_count_once_never_below_zero(service):
     from portal_common.messaging.consumer import Consumer
     from members.handlers import SUBSCRIPTIONS
 
@@ -103,13 +103,18 @@ def test_a_batch_of_hires_adds_each_company_its_own_hires_once(service):
                         broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
     hires = [catalogue.example_envelope("workforce.employee.hired.v1", member_id=member["id"])
              for member in (first, second, first, first)]
+    exits = [catalogue.example_envelope("workforce.employee.exited.v1", member_id=member["id"])
+             for member in (first, second, second)]  # the second's extra exit cannot go below zero
     assert consumer.process_batch("members.headcount", hires + [hires[0]]) == [True] * 4 + [False]
+    assert consumer.process_batch("members.headcount", exits[:1]) == [True]
+    assert consumer.process("members.headcount", exits[1]) is True
+    assert consumer.process("members.headcount", exits[2]) is True
     followed = {}
     for member in (first, second):
         user = make_principal(member_id=member["id"], roles=("read",))
         record = service.client().get("/api/members/members/current", headers=service.headers(user)).json
         followed[member["id"]] = record["employees_followed"]
-    assert followed == {first["id"]: 3, second["id"]: 1}
+    assert followed == {first["id"]: 2, second["id"]: 0}
 
 
 def test_staff_registering_members_at_the_same_time_get_distinct_consecutive_numbers(service):
