@@ -339,10 +339,7 @@ MEMBER_HIRES_LOCK = 7302
 
 
 def hold_member_hires(session: Session, member_id: str) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:member))"),
-                    {"kind": MEMBER_HIRES_LOCK, "member": member_id})
+    hold_members_hires(session, [member_id])
 
 
 def hold_members_hires(session: Session, member_ids: Iterable[str]) -> None:

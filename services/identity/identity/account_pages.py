@@ -1,26 +1,20 @@
 """The signed-in user's own pages: account, password change, sessions."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
 
 from portal_common.access import AUTHENTICATED, PUBLIC, require_principal
 from portal_common.service import portal
+from portal_common.web.responses import token_in_url
 
-from . import accounts, credentials, email_change, sessions, step_up
-from .domain import safe_next
+from . import credentials, email_change, sessions, step_up
 from .cookies import clear_session_cookie, read_token, set_session_cookie
-from .models import User
+from .current import current_user
+from .domain import safe_next
 from .security_log import Client, record
 from .team_rules import role_labels
 
 account_pages = Blueprint("identity_account", __name__, template_folder="templates")
-
-
-def _user() -> User:
-    user = accounts.get_user(portal(), require_principal().user_id)
-    if user is None:
-        abort(401)
-    return user
 
 
 @account_pages.get("/compte")
@@ -28,7 +22,7 @@ def _user() -> User:
 def account():
     if "reauthentification" in request.args:  # another service asks for a step-up (members: the SEPA mandate)
         return redirect(step_up.page_for(safe_next(request.args.get("reauthentification"))), code=303)
-    user = _user()
+    user = current_user()
     links = sessions.linked_members(portal().db.session, user)
     return render_template("identity/account.html", user=user, links=links, role_labels=role_labels,
                            page_title="Mon compte")
@@ -39,7 +33,7 @@ def account():
 def change_password():
     if (needed := step_up.missing()) is not None:
         return needed
-    user = _user()
+    user = current_user()
     if request.method == "GET":
         return render_template("identity/password_change.html", errors={}, end_others=True,
                                page_title="Changer mon mot de passe")
@@ -66,7 +60,7 @@ def change_email():
     """A sensitive change (step-up first): the new address confirms itself by a one-time link."""
     if (needed := step_up.missing()) is not None:
         return needed
-    user = _user()
+    user = current_user()
     if request.method == "GET":
         return render_template("identity/email_change.html", user=user, form={}, errors={}, page_title=EMAIL_TITLE)
     form = {name: request.form.get(name, "").strip()[:254] for name in ("new_email", "confirmation")}
@@ -79,13 +73,6 @@ def change_email():
                            page_title=EMAIL_TITLE)
 
 
-def _no_leak(response: Response) -> Response:
-    """The token is in the URL: never in a Referer header nor in a cache."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @account_pages.route("/connexion/nouvelle-adresse-e-mail/<token>", methods=["GET", "POST"])
 @PUBLIC
 def confirm_email(token: str):
@@ -96,17 +83,17 @@ def confirm_email(token: str):
     if request.method == "GET":
         found = email_change.pending(portal(), token)
         if found is None:
-            return _no_leak(expired)
-        return _no_leak(make_response(render_template("identity/email_change_confirm.html", token=token,
+            return token_in_url(expired)
+        return token_in_url(make_response(render_template("identity/email_change_confirm.html", token=token,
                                                       new_email=found.new_email, page_title=title)))
     outcome = email_change.confirm(portal(), token, Client.of(request))
     if outcome == "expired":
-        return _no_leak(expired)
+        return token_in_url(expired)
     if outcome == "taken":
-        return _no_leak(make_response(render_template("identity/email_change_expired.html", taken=True,
+        return token_in_url(make_response(render_template("identity/email_change_expired.html", taken=True,
                                                       page_title="Adresse indisponible"), 409))
     flash("Votre adresse e-mail est modifiée : connectez-vous avec la nouvelle adresse.", "success")
-    return _no_leak(redirect("/connexion", code=303))  # every session of the account has ended
+    return token_in_url(redirect("/connexion", code=303))  # every session of the account has ended
 
 
 @account_pages.get("/compte/sessions")

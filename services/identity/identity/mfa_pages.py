@@ -5,10 +5,12 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 
 from portal_common.access import AUTHENTICATED, PUBLIC, require_principal
 from portal_common.service import portal
+from portal_common.web.responses import no_store
 
-from . import accounts, credentials, mfa, second_factor, sessions, step_up
+from . import credentials, mfa, second_factor, sessions, step_up
 from .cookies import read_token, set_session_cookie
 from .credentials import Check
+from .current import current_user
 from .domain import safe_next
 from .models import Session, User
 from .pages import SECOND_FACTOR_PAGE, landing
@@ -24,15 +26,15 @@ CHALLENGE_TITLE = "Double authentification"
 ENROL_TITLE = "Activer la double authentification"
 
 
-def _no_store(response: Response) -> Response:
-    """Secrets (manual key, recovery codes) are never kept by a cache or the browser history."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _pending(stage: str) -> tuple[Session, User] | None:
     found = sessions.pending(portal(), read_token(request))
     return found if found is not None and found[0].stage == stage else None
+
+
+def _recovery_codes_page(codes: list[str], continue_to: str) -> Response:
+    """The codes, shown once: never cached."""
+    return no_store(make_response(render_template("identity/mfa_recovery_codes.html", codes=codes,
+                                                  continue_to=continue_to, page_title="Vos codes de secours")))
 
 
 def _expired() -> Response:
@@ -89,36 +91,26 @@ def enrol_at_login():
     enrolment = second_factor.begin_enrolment(portal(), user)
     action = SECOND_FACTOR_PAGE + "/activation"
     if request.method == "GET":
-        return _no_store(make_response(render_template(
+        return no_store(make_response(render_template(
             "identity/mfa_enrol.html", enrolment=enrolment, errors={}, action=action, next_path=next_path,
             mandatory=True, page_title=ENROL_TITLE)))
     codes = second_factor.confirm_enrolment(portal(), user, request.form.get("code", "")[:40], Client.of(request))
     if codes is None:
-        return _no_store(make_response(render_template(
+        return no_store(make_response(render_template(
             "identity/mfa_enrol.html", enrolment=enrolment, errors={"code": ENROL_WRONG}, action=action,
             next_path=next_path, mandatory=True, page_title=ENROL_TITLE), 422))
     opened = _complete(session, user)
-    response = _no_store(make_response(render_template(
-        "identity/mfa_recovery_codes.html", codes=codes, continue_to=landing(user, session.current_member_id,
-                                                                          next_path),
-        page_title="Vos codes de secours")))
+    response = _recovery_codes_page(codes, landing(user, session.current_member_id, next_path))
     set_session_cookie(response, opened.token)
     return response
 
 
 # --- the account's page --------------------------------------------------------------------------------------
 
-def _user() -> User:
-    user = accounts.get_user(portal(), require_principal().user_id)
-    if user is None:
-        abort(401)
-    return user
-
-
 @mfa_pages.get("/compte/double-authentification")
 @AUTHENTICATED
 def account_mfa():
-    user = _user()
+    user = current_user()
     with portal().db.session_factory() as db:
         factor = second_factor.confirmed_factor(db, user.id)
         left = second_factor.recovery_codes_left(db, user.id)
@@ -132,21 +124,19 @@ def account_mfa():
 def account_enrol():
     if (needed := step_up.missing()) is not None:
         return needed
-    user = _user()
+    user = current_user()
     enrolment = second_factor.begin_enrolment(portal(), user)
     action = "/compte/double-authentification/activation"
     if request.method == "GET":
-        return _no_store(make_response(render_template(
+        return no_store(make_response(render_template(
             "identity/mfa_enrol.html", enrolment=enrolment, errors={}, action=action, next_path="/compte",
             mandatory=False, page_title=ENROL_TITLE)))
     codes = second_factor.confirm_enrolment(portal(), user, request.form.get("code", "")[:40], Client.of(request))
     if codes is None:
-        return _no_store(make_response(render_template(
+        return no_store(make_response(render_template(
             "identity/mfa_enrol.html", enrolment=enrolment, errors={"code": ENROL_WRONG}, action=action,
             next_path="/compte", mandatory=False, page_title=ENROL_TITLE), 422))
-    return _no_store(make_response(render_template("identity/mfa_recovery_codes.html", codes=codes,
-                                                   continue_to="/compte/double-authentification",
-                                                   page_title="Vos codes de secours")))
+    return _recovery_codes_page(codes, "/compte/double-authentification")
 
 
 @mfa_pages.post("/compte/double-authentification/codes")
@@ -154,12 +144,10 @@ def account_enrol():
 def account_new_codes():
     if (needed := step_up.missing("/compte/double-authentification")) is not None:
         return needed
-    codes = second_factor.regenerate_recovery_codes(portal(), _user(), Client.of(request))
+    codes = second_factor.regenerate_recovery_codes(portal(), current_user(), Client.of(request))
     if codes is None:
         abort(404)
-    return _no_store(make_response(render_template("identity/mfa_recovery_codes.html", codes=codes,
-                                                   continue_to="/compte/double-authentification",
-                                                   page_title="Vos codes de secours")))
+    return _recovery_codes_page(codes, "/compte/double-authentification")
 
 
 @mfa_pages.post("/compte/double-authentification/desactivation")
@@ -167,7 +155,7 @@ def account_new_codes():
 def account_disable():
     if (needed := step_up.missing("/compte/double-authentification")) is not None:
         return needed
-    if second_factor.disable(portal(), _user(), Client.of(request)):
+    if second_factor.disable(portal(), current_user(), Client.of(request)):
         flash("La double authentification est désactivée.", "success")
     else:
         flash("La double authentification est obligatoire pour votre compte : vous pouvez remplacer votre "
@@ -183,7 +171,7 @@ def verify():
     """Re-authentication before a sensitive change: the TOTP when the account has one, else the password."""
     principal = require_principal()
     next_path = safe_next(request.values.get("next"))
-    user = _user()
+    user = current_user()
     with portal().db.session_factory() as db:
         uses_code = second_factor.has_factor(db, user.id)
     field = "code" if uses_code else "password"

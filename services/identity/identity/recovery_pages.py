@@ -1,12 +1,13 @@
 """Pages of the forgotten-password flow: identifier and captcha, choice of address, the new password."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
 
 from portal_common import clock
 from portal_common.access import PUBLIC
 from portal_common.service import portal
 from portal_common.web.csrf import presession
+from portal_common.web.responses import token_in_url
 
 from . import captcha, recovery
 from .domain import looks_like_email, looks_like_member_number
@@ -19,13 +20,6 @@ TITLE = "Mot de passe oublié"
 
 def _presession() -> str:
     return presession()
-
-
-def _no_leak(response: Response) -> Response:
-    """The token is in the URL: never in a Referer header nor in a cache (AUTH-34)."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @recovery_pages.get("/connexion/captcha.png")
@@ -82,17 +76,17 @@ def send():
 def new_password(token: str):
     token = token[:100]
     if not recovery.link_is_valid(portal(), token, "reset"):
-        return _no_leak(make_response(render_template("identity/link_expired.html", page_title=TITLE), 400))
+        return token_in_url(make_response(render_template("identity/link_expired.html", page_title=TITLE), 400))
     if request.method == "GET":
-        return _no_leak(make_response(render_template("identity/password_reset.html", token=token, errors={},
+        return token_in_url(make_response(render_template("identity/password_reset.html", token=token, errors={},
                                                       page_title="Choisir un nouveau mot de passe")))
     errors = recovery.reset_password(portal(), token, new=request.form.get("new_password", "")[:1024],
                                      confirmation=request.form.get("confirmation", "")[:1024],
                                      client=Client.of(request))
     if errors and "link" in errors:
-        return _no_leak(make_response(render_template("identity/link_expired.html", page_title=TITLE), 400))
+        return token_in_url(make_response(render_template("identity/link_expired.html", page_title=TITLE), 400))
     if errors:
-        return _no_leak(make_response(render_template("identity/password_reset.html", token=token, errors=errors,
+        return token_in_url(make_response(render_template("identity/password_reset.html", token=token, errors=errors,
                                                       page_title="Choisir un nouveau mot de passe"), 422))
     flash("Votre mot de passe a été changé. Connectez-vous avec le nouveau.", "success")
-    return _no_leak(redirect("/connexion", code=303))
+    return token_in_url(redirect("/connexion", code=303))

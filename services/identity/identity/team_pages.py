@@ -7,6 +7,7 @@ from portal_common import clock
 from portal_common.access import AUTHENTICATED, PUBLIC, member, require_principal
 from portal_common.service import portal
 from portal_common.web.csrf import presession
+from portal_common.web.responses import token_in_url
 
 from . import sessions, step_up, team
 from .models import MemberDirectoryEntry, MemberLink
@@ -21,13 +22,6 @@ ADD = "Ajouter une entreprise"
 TEAM = "Utilisateurs de l'entreprise"
 WRONG_CODES = "Code adhérent ou n° télédéclarant incorrect."
 THROTTLED = "Trop de tentatives pour ce code adhérent : patientez quelques minutes avant de réessayer."
-
-
-def _no_leak(response: Response) -> Response:
-    """The token is in the URL: never in a Referer header nor in a cache."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _codes_form() -> tuple[str, str]:
@@ -103,29 +97,32 @@ def first_account_details():
 
 # --- the e-mailed links (public) ---------------------------------------------------------------------------
 
+def _expired_link() -> Response:
+    return token_in_url(make_response(render_template("identity/activation_expired.html", page_title="Lien expiré"),
+                                      400))
+
+
 @team_pages.route("/connexion/activation/<token>", methods=["GET", "POST"])
 @PUBLIC
 def activation(token: str):
     token = token[:100]
     found = team.invitation_of(portal(), token, "activation")
     if found is None:
-        return _no_leak(make_response(render_template("identity/activation_expired.html",
-                                                      page_title="Lien expiré"), 400))
+        return _expired_link()
     user, members = found
     title = "Activer mon compte"
     if request.method == "GET":
-        return _no_leak(make_response(render_template("identity/activation.html", token=token, user=user,
+        return token_in_url(make_response(render_template("identity/activation.html", token=token, user=user,
                                                       members=members, errors={}, page_title=title)))
     errors = team.activate(portal(), token, new=request.form.get("new_password", "")[:1024],
                            confirmation=request.form.get("confirmation", "")[:1024], client=Client.of(request))
     if errors and "link" in errors:
-        return _no_leak(make_response(render_template("identity/activation_expired.html",
-                                                      page_title="Lien expiré"), 400))
+        return _expired_link()
     if errors:
-        return _no_leak(make_response(render_template("identity/activation.html", token=token, user=user,
+        return token_in_url(make_response(render_template("identity/activation.html", token=token, user=user,
                                                       members=members, errors=errors, page_title=title), 422))
     flash("Votre compte est activé : connectez-vous avec votre adresse e-mail et votre mot de passe.", "success")
-    return _no_leak(redirect("/connexion", code=303))
+    return token_in_url(redirect("/connexion", code=303))
 
 
 @team_pages.route("/connexion/invitation/<token>", methods=["GET", "POST"])
@@ -134,18 +131,16 @@ def invitation(token: str):
     token = token[:100]
     found = team.invitation_of(portal(), token, "invitation")
     if found is None:
-        return _no_leak(make_response(render_template("identity/activation_expired.html",
-                                                      page_title="Lien expiré"), 400))
+        return _expired_link()
     user, members = found
     if request.method == "GET":
-        return _no_leak(make_response(render_template("identity/invitation.html", token=token, user=user,
+        return token_in_url(make_response(render_template("identity/invitation.html", token=token, user=user,
                                                       members=members, page_title="Ajouter une entreprise")))
     if not team.accept_invitation(portal(), token, Client.of(request)):
-        return _no_leak(make_response(render_template("identity/activation_expired.html",
-                                                      page_title="Lien expiré"), 400))
+        return _expired_link()
     names = ", ".join(m.name for m in members)
     flash(f"{names} : accès ajouté à votre compte. Choisissez l'entreprise avec « Changer d'adhérent ».", "success")
-    return _no_leak(redirect("/changer-adherent", code=303))
+    return token_in_url(redirect("/changer-adherent", code=303))
 
 
 # --- "Ajouter une entreprise" (signed in) ------------------------------------------------------------------

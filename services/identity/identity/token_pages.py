@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 
 from portal_common.access import member, require_principal
 from portal_common.service import portal
+from portal_common.web.responses import no_store
 
 from . import api_tokens, step_up, token_rules
 from .security_log import Client
@@ -45,10 +46,8 @@ def create_token():
         return _page(errors, name, tuple(chosen), 422)
     created = api_tokens.create(portal(), member_id=principal.member_id, name=name, scopes=chosen,
                                 creator_id=principal.user_id, client=Client.of(request))
-    response = make_response(render_template("identity/api_token_created.html", token=created.token,
-                                             row=created.row, scopes=token_rules.SCOPES, page_title=TITLE))
-    response.headers["Cache-Control"] = "no-store"  # the token is in this page only
-    return response
+    return no_store(make_response(render_template("identity/api_token_created.html", token=created.token,
+                                                  row=created.row, scopes=token_rules.SCOPES, page_title=TITLE)))
 
 
 @token_pages.post(PATH + "/<token_id>/revocation")

@@ -46,6 +46,16 @@ def events(count):
     return found
 
 
+def empty_queue_of(consumer, broker_url):
+    """A publishing channel (with confirms) on the consumer's queue, declared and emptied."""
+    connection = broker.connect(broker_url)
+    channel = connection.channel()
+    consumer.declare(channel)
+    channel.queue_purge(QUEUE)
+    channel.confirm_delivery()
+    return connection, channel
+
+
 def run(parts, batch_size, envelopes, *, redelivered=()):
     db, outbox, applied, broker_url = parts
     calls = []
@@ -59,11 +69,7 @@ def run(parts, batch_size, envelopes, *, redelivered=()):
     consumer = Consumer(service="identity", db=db, outbox=outbox, broker_url=broker_url, exchange=EXCHANGE,
                         subscriptions=[Subscription(QUEUE, {EVENT: handler}, batch_size=batch_size)],
                         prefetch=5, max_attempts=2, retry_delay_ms=TEST_RETRY_DELAY_MS)
-    connection = broker.connect(broker_url)
-    channel = connection.channel()
-    consumer.declare(channel)
-    channel.queue_purge(QUEUE)
-    channel.confirm_delivery()
+    connection, channel = empty_queue_of(consumer, broker_url)
     # Published before the worker starts, so its first deliveries already wait for it: real batches.
     for envelope in list(envelopes) + list(redelivered):
         channel.basic_publish(EXCHANGE, EVENT, envelope.to_json().encode(),
@@ -137,11 +143,7 @@ def test_a_trickle_of_deliveries_waits_the_configured_time_and_is_applied_as_one
                         subscriptions=[Subscription(QUEUE, {EVENT: handler}, batch_size=50, batch_wait_ms=1500,
                                                     batch_handler=batch_handler)],
                         prefetch=5, max_attempts=2, retry_delay_ms=TEST_RETRY_DELAY_MS)
-    connection = broker.connect(broker_url)
-    channel = connection.channel()
-    consumer.declare(channel)
-    channel.queue_purge(QUEUE)
-    channel.confirm_delivery()
+    connection, channel = empty_queue_of(consumer, broker_url)
     thread = threading.Thread(target=consumer.run_forever, daemon=True)
     thread.start()
     assert consumer.ready.wait(10)
