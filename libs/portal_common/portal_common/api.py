@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, jsonify
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+
+from .errors import FieldErrors
 
 
 class Blueprint(SmorestBlueprint):
@@ -38,7 +40,21 @@ def init_api(app: Flask, *, service: str, title: str, version: str = "1.0.0") ->
     )
     api = Api(app)
     api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
+    app.register_error_handler(FieldErrors, _field_errors_as_422)
     return api
+
+
+def _field_errors_as_422(exc: FieldErrors) -> tuple[Response, int]:
+    """A rule refused an API call: flask-smorest's error format, the French message under each field.
+
+    Pages catch their rules' refusals where the form is, to show them next to the fields: one that reaches
+    here from a page is a bug and stays a 500.
+    """
+    from .web.setup import is_api_request
+
+    if not is_api_request():
+        raise exc
+    return jsonify(error_body(422, "Unprocessable Entity", "Validation failed.", {exc.location: exc.errors})), 422
 
 
 def _decimal_bounds_as_numbers(self: Any, field: Any, ret: dict[str, Any], **_: Any) -> dict[str, Any]:

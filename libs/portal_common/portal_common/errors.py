@@ -8,6 +8,9 @@ class FieldErrors(Exception):
     `str()` names the fields only, never the messages: a message may quote what was typed (a NIR).
     """
 
+    # Where an API client finds the fields: the JSON body unless a query's arguments were refused.
+    location = "json"
+
     def __init__(self, errors: dict[str, str]):
         super().__init__(", ".join(errors))
         self.errors = errors

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from .clock import PARIS
+
 NARROW_NBSP = "\u202f"  # thousands separator in French typography
 NBSP = "\u00a0"
 

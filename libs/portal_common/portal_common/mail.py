@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -20,20 +19,12 @@ from sqlalchemy.orm import Session
 
 from .clock import utcnow
 from .db import Database, UTCDateTime
+from .mail_message import Mail
 from .messaging.outbox import wake_relay
 
 log = logging.getLogger("portal.mail")
 
 MAX_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class Mail:
-    to: str
-    subject: str
-    body: str
-    # Same key, same mail: a retried use case never sends twice.
-    key: str | None = None
 
 
 def mail_outbox_table(metadata: MetaData) -> Table:

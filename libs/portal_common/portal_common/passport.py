@@ -14,11 +14,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .roles import MEMBER_ROLES, STAFF_ROLES
+
 HEADER = "X-Portal-Identity"
 LIFETIME_SECONDS = 60
 
-STAFF_ROLES = frozenset({"secretariat", "billing", "administration"})
-MEMBER_ROLES = frozenset({"admin", "billing", "declaration", "convocation", "read"})
 # Grant identity adds for a few minutes after a re-authentication; services require it before sensitive changes.
 STEP_UP_GRANT = "step_up"
 
