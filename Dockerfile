@@ -47,4 +47,4 @@ USER portal
 # Alembic finds alembic.ini here: `alembic -c alembic.ini upgrade head`.
 WORKDIR /app/services/${SERVICE}
 EXPOSE 8000
-CMD ["sh", "-c", "exec gunicorn --bind 0.0.0.0:8000 --workers 2 --worker-class gthread --threads 4 --no-control-socket --access-logfile - \"${PORTAL_SERVICE}.app:create_app()\""]
+CMD ["sh", "-c", "exec gunicorn -c python:portal_common.gunicorn_conf \"${PORTAL_SERVICE}.app:create_app()\""]

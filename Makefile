@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` starts the portal with demo data, `make test` runs every test.
-.PHONY: install run prepare test test-fast bench
+.PHONY: install run prepare test test-fast lint bench
 
 install:
 	@bash deploy/local/install.sh
@@ -12,7 +12,14 @@ prepare: install
 
 test:
 	@bash deploy/local/install.sh --test
+	@$(MAKE) --no-print-directory lint
 	@.venv/bin/python -m pytest
+
+# ruff (lint and format) on the whole repository; mypy strict on the shared library and every pure-rule module.
+lint:
+	@.venv/bin/ruff check --quiet .
+	@.venv/bin/ruff format --check --quiet .
+	@.venv/bin/mypy libs/portal_common/portal_common $$(git ls-files 'services/*/rules.py')
 
 test-fast:
 	@.venv/bin/python -m pytest -m "not browser"

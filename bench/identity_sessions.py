@@ -110,9 +110,10 @@ def drop_database() -> None:
 
 def start_identity(env: dict[str, str], stack: contextlib.ExitStack) -> None:
     gunicorn = str(run.PYTHON_BIN / "gunicorn")
-    run.start_group([gunicorn, "--no-control-socket", "-k", "gthread", "-w", "2", "--threads", "8",
-                     "--graceful-timeout", "5", "-b", f"127.0.0.1:{IDENTITY_PORT}", "identity.app:create_app()"],
-                    env, DATA_DIR / "identity.log", stack)
+    web_env = dict(env, PORTAL_WEB_BIND=f"127.0.0.1:{IDENTITY_PORT}", PORTAL_WEB_WORKERS="2", PORTAL_WEB_THREADS="8",
+                   PORTAL_WEB_GRACEFUL_TIMEOUT="5", PORTAL_WEB_ACCESS_LOG="off")
+    run.start_group([gunicorn, "-c", "python:portal_common.gunicorn_conf", "identity.app:create_app()"],
+                    web_env, DATA_DIR / "identity.log", stack)
 
     def ready() -> bool:
         connection = http.client.HTTPConnection("127.0.0.1", IDENTITY_PORT, timeout=1)

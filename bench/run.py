@@ -252,9 +252,10 @@ def start_naive(stack: contextlib.ExitStack) -> str:
     env = dict(os.environ, NAIVE_SESSION=NAIVE_COOKIE.split("=", 1)[1],
                NAIVE_DATABASE_URL=f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{NAIVE_DB}")
     # The same worker model as the portal's services (portal_stack's Procfile).
-    start_group([str(PYTHON_BIN / "gunicorn"), "--no-control-socket", "-k", "gthread", "-w", "1", "--threads", "8",
-                 "--chdir", str(BENCH_DIR), "-b", f"127.0.0.1:{NAIVE_APP_PORT}", "naive_app:app"],
-                env, DATA_DIR / "naive-gunicorn.log", stack)
+    env.update(PORTAL_WEB_BIND=f"127.0.0.1:{NAIVE_APP_PORT}", PORTAL_WEB_WORKERS="1", PORTAL_WEB_THREADS="8",
+               PORTAL_WEB_ACCESS_LOG="off")
+    start_group([str(PYTHON_BIN / "gunicorn"), "-c", "python:portal_common.gunicorn_conf", "--chdir", str(BENCH_DIR),
+                 "naive_app:app"], env, DATA_DIR / "naive-gunicorn.log", stack)
 
     prefix = DATA_DIR / "naive-nginx"
     prefix.mkdir(parents=True, exist_ok=True)

@@ -55,8 +55,9 @@ def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
     for s in SERVICES:
         # Identity answers the gateway's session check on every request: it gets two processes.
         workers = env.get("PORTAL_IDENTITY_WEB_WORKERS", "2") if s.name == "identity" else "1"
-        lines.append(f"{s.name}-web: {gunicorn} --no-control-socket -k gthread -w {workers} --threads 8 "
-                     f"--graceful-timeout 5 -b 127.0.0.1:{s.port(env)} '{s.name}.app:create_app()'")
+        lines.append(f"{s.name}-web: env PORTAL_WEB_BIND=127.0.0.1:{s.port(env)} PORTAL_WEB_WORKERS={workers} "
+                     f"PORTAL_WEB_THREADS=8 PORTAL_WEB_GRACEFUL_TIMEOUT=5 PORTAL_WEB_ACCESS_LOG=off "
+                     f"{gunicorn} -c python:portal_common.gunicorn_conf '{s.name}.app:create_app()'")
         lines.append(f"{s.name}-relay: {python} -m portal_common.messaging.relay --service {s.name}")
         if s.consumes:
             lines.append(f"{s.name}-worker: {python} -m {s.name}.worker")

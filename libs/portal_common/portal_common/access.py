@@ -108,7 +108,8 @@ def rule_for(app: Flask, endpoint: str | None, method: str) -> Rule | None:
 
 
 def current_principal() -> Principal | None:
-    return g.get("principal")
+    principal: Principal | None = g.get("principal")
+    return principal
 
 
 def require_principal() -> Principal:

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from .errors import FieldErrors
 
 
-class Blueprint(SmorestBlueprint):
+class Blueprint(SmorestBlueprint):  # type: ignore[misc]  # flask-smorest ships no type hints
     """The project-wide API blueprint (a hook for cross-cutting API behaviour)."""
 
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:

@@ -5,7 +5,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, overload
 
 _MISSING: Any = object()
 
@@ -26,6 +26,17 @@ class Env:
     default: Any = _MISSING
     secret: bool = False
     help: str = ""
+
+    # Loaded settings live in the instance's own attributes, which win over this non-data descriptor; read on
+    # an instance, a declaration therefore types as its parsed value, read on the class as the declaration.
+    @overload
+    def __get__(self, instance: None, owner: type) -> Env: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> Any: ...
+    def __get__(self, instance: object | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        raise AttributeError(f"setting {self.name} was not loaded")
 
 
 def parse_bool(raw: str) -> bool:

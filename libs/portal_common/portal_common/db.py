@@ -38,7 +38,7 @@ def declarative_base() -> type[DeclarativeBase]:
     return Base
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every backend (SQLite has no time zones)."""
 
     impl = DateTime

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from .clock import PARIS
 
@@ -39,7 +40,7 @@ def number_fr(value: Decimal | int | float | str, places: int = 2) -> str:
     amount = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
     whole, _, fraction = f"{abs(amount):f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -53,6 +54,6 @@ def money_fr(value: Decimal | int | str | None) -> str:
     return f"{number_fr(value)}{NBSP}€"
 
 
-def register_filters(env_filters: dict) -> None:
+def register_filters(env_filters: dict[str, Any]) -> None:
     env_filters.update(date_fr=date_fr, datetime_fr=datetime_fr, time_fr=time_fr, money_fr=money_fr,
                        number_fr=number_fr)

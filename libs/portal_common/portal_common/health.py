@@ -55,7 +55,8 @@ def _broker_status(app: Flask) -> tuple[bool, str]:
     if time.monotonic() - cache["at"] > BROKER_CHECK_CACHE_SECONDS:
         cache["value"] = broker_reachable(app.extensions["portal"].settings.broker_url)
         cache["at"] = time.monotonic()
-    return cache["value"]
+    status: tuple[bool, str] = cache["value"]
+    return status
 
 
 @health.get("/healthz")

@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any, Sequence
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -117,7 +118,7 @@ class MailSender:
         self.sent_count += sent
         return sent
 
-    def _postpone(self, session: Session, rows: list, reason: str) -> None:
+    def _postpone(self, session: Session, rows: Sequence[Any], reason: str) -> None:
         log.warning("mail delivery postponed", extra={"reason": reason})
         for row in rows:
             delay = timedelta(seconds=min(2 ** row.attempts * 5, 3600))

@@ -34,7 +34,8 @@ class Portal:
 
 def portal() -> Portal:
     from flask import current_app
-    return current_app.extensions["portal"]
+    found: Portal = current_app.extensions["portal"]
+    return found
 
 
 def _init_request_context(app: Flask) -> None:

@@ -92,7 +92,8 @@ def example(event_type: str) -> dict[str, Any]:
     examples = data_schema(event_type).get("examples") or []
     if not examples:
         raise CatalogueError(f"{event_type} has no example in the catalogue")
-    return json.loads(json.dumps(examples[0]))
+    copy: dict[str, Any] = json.loads(json.dumps(examples[0]))  # a fresh copy the test may change
+    return copy
 
 
 def example_envelope(event_type: str, **data_overrides: Any) -> Envelope:

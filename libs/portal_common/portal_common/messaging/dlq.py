@@ -60,8 +60,8 @@ def _first_death(headers: Mapping[str, Any]) -> str:
     stamped = headers.get(DEAD_LETTERED_AT_HEADER)
     if stamped:
         return _text(stamped)
-    times = [entry.get("time") for entry in headers.get("x-death") or [] if isinstance(entry, dict)]
-    times = [t for t in times if isinstance(t, datetime)]
+    times: list[datetime] = [entry["time"] for entry in headers.get("x-death") or []
+                             if isinstance(entry, dict) and isinstance(entry.get("time"), datetime)]
     if times:
         return min(times).replace(tzinfo=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     return "inconnue"
@@ -99,7 +99,7 @@ class DeadLetterQueue:
     def take(self) -> list[tuple[DeadLetter, pika.BasicProperties, bytes]]:
         """Every message waiting now, held unacknowledged by this channel (others do not see them meanwhile)."""
         waiting = self.channel.queue_declare(queue=self.spec.dead_letter_queue, passive=True).method.message_count
-        taken = []
+        taken: list[Any] = []
         # Bounded by the count seen at the start: messages dead-lettered meanwhile wait for the next run.
         while len(taken) < waiting:
             method, properties, body = self.channel.basic_get(self.spec.dead_letter_queue, auto_ack=False)

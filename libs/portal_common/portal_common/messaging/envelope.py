@@ -49,7 +49,7 @@ class Envelope:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "Envelope":
-        known = {name: raw.get(name) for name in cls.__dataclass_fields__}
+        known: dict[str, Any] = {name: raw.get(name) for name in cls.__dataclass_fields__}
         known["data"] = known["data"] or {}
         return cls(**known)
 

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, Sequence
 
 import pika
 import psycopg
@@ -94,6 +94,7 @@ class Relay:
         """Called from pika's I/O: makes the pending process_data_events return."""
         if flags is not None:
             flags.append(True)
+        assert self._connection is not None  # _wake is called only while connected
         self._connection.add_callback_threadsafe(lambda: None)
 
     def _wait(self, done: Any, timeout: float = CONFIRM_TIMEOUT_SECONDS) -> None:
@@ -102,6 +103,7 @@ class Relay:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AMQPConnectionError("the broker did not confirm in time")
+            assert self._connection is not None
             self._connection.process_data_events(time_limit=min(left, 1.0))
 
     def _on_return(self, _channel: Any, _method: Any, properties: Any, _body: bytes) -> None:
@@ -201,7 +203,7 @@ class Relay:
         self.published_count += confirmed
         return confirmed
 
-    def _publish_all(self, rows: list[Any]) -> None:
+    def _publish_all(self, rows: Sequence[Any]) -> None:
         """Send every row, then wait until the broker confirmed (or returned, or refused) each one."""
         subscribed = catalogue.subscribed_types()
         self._unconfirmed = {}

@@ -53,4 +53,5 @@ def openapi_test(schema_fixture_name: str, max_examples: int = 15) -> Callable[.
     def test_every_operation_honours_the_openapi_contract(case: Any, request: pytest.FixtureRequest) -> None:
         case.call_and_validate(headers=request.node.portal_headers, checks=CHECKS)
 
-    return test_every_operation_honours_the_openapi_contract
+    test: Callable[..., Any] = test_every_operation_honours_the_openapi_contract
+    return test

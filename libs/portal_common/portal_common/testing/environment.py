@@ -82,7 +82,8 @@ class ServiceUnderTest:
     def events(self) -> list[Envelope]:
         """Every event this service recorded in its outbox, oldest first."""
         with self.portal.db.session_factory() as session:
-            return self.portal.outbox.all_events(session)
+            found: list[Envelope] = self.portal.outbox.all_events(session)
+            return found
 
     def deliver_mail(self) -> int:
         """What the relay process does: send the queued e-mails now (to the run's SMTP server)."""
