@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
+from ..input_rules import event_problem
 from .envelope import Envelope
 
 # Field names that must never appear in an event payload (SECURITY.md MSG-03, DP-*).
@@ -71,6 +72,10 @@ def validate(envelope: Envelope | dict[str, Any]) -> None:
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "data"
         raise CatalogueError(f"{raw['type']} {where}: {error.message}")
+    # The input boundary holds for events too: a consumer dead-letters what a page would have refused.
+    problem = event_problem(raw["data"])
+    if problem is not None:
+        raise CatalogueError(f"{raw['type']} {problem}")
 
 
 def property_names(schema: dict[str, Any]) -> set[str]:

@@ -1,0 +1,159 @@
+"""What any text entering the portal must be, whoever sends it: one rule for pages, the API and events.
+
+Refused, with a French message: lone UTF-16 surrogates (they cannot be encoded, and a stored one breaks every page
+showing it), NUL and other control characters (tab and newline only in multi-line fields), bidirectional
+overrides and isolates (they make a name read differently from what it is), and values past their length.
+Accepted after normalisation: text not in Unicode NFC (the same name typed on two keyboards is one name).
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+# U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates: never needed in a name or an address.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+MULTILINE_ALLOWED = frozenset("\t\n\r")
+MAX_JSON_DEPTH = 32
+# Integers beyond a signed 64-bit column, and any float past ±1e15 or with more digits than a double holds,
+# are refused: no field of the portal needs them and some libraries fail on them.
+MAX_INTEGER = 2**63 - 1
+MAX_NUMBER_TEXT = 40
+DEFAULT_MAX_LENGTH = 10_000
+
+SURROGATE = "contient un caractère invalide (codage Unicode incomplet)."
+CONTROL = "contient un caractère de contrôle non autorisé."
+LINE_BREAK = "ne peut pas contenir de retour à la ligne ni de tabulation."
+BIDI = "contient un caractère d'inversion du sens d'écriture non autorisé."
+TOO_LONG = "est trop long ({limit} caractères au plus)."
+
+
+class InputRefused(ValueError):
+    """`field` (a dotted path for JSON) holds a value no part of the portal accepts; `message` says why."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(field)
+        self.field = field
+        self.message = message
+
+    @property
+    def sentence(self) -> str:
+        """The message as a French sentence naming the field."""
+        return f"Le champ « {self.field} » {self.message}"
+
+
+def text_problem(value: str, *, multiline: bool = False, max_length: int | None = DEFAULT_MAX_LENGTH) -> str | None:
+    """Why `value` is refused, or None."""
+    if max_length is not None and len(value) > max_length:
+        return TOO_LONG.format(limit=max_length)
+    for char in value:
+        code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            return SURROGATE
+        if char in BIDI_CONTROLS:
+            return BIDI
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            if char in MULTILINE_ALLOWED:
+                if not multiline:
+                    return LINE_BREAK
+                continue
+            return CONTROL
+    return None
+
+
+def normalised(value: str) -> str:
+    return unicodedata.normalize("NFC", value) if not unicodedata.is_normalized("NFC", value) else value
+
+
+def check_text(field: str, value: str, *, multiline: bool = False,
+               max_length: int | None = DEFAULT_MAX_LENGTH) -> str:
+    """`value` in NFC, or InputRefused."""
+    problem = text_problem(value, multiline=multiline, max_length=max_length)
+    if problem:
+        raise InputRefused(field, problem)
+    return normalised(value)
+
+
+def json_depth_exceeds(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects nest deeper than `limit`, found by one scan (before any parser recurses)."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _number(text: str) -> int | float:
+    if len(text) > MAX_NUMBER_TEXT:
+        raise ValueError("number too long")
+    if any(c in text for c in ".eE"):
+        number = float(text)
+        if not abs(number) <= 1e15:
+            raise ValueError("number out of range")
+        return number
+    integer = int(text)
+    if abs(integer) > MAX_INTEGER:
+        raise ValueError("number out of range")
+    return integer
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(raw: bytes | str) -> Any:
+    """Parsed JSON with bounded depth and numbers; ValueError otherwise (the message names no value)."""
+    if json_depth_exceeds(raw):
+        raise ValueError("nested too deeply")
+    return json.loads(raw, parse_int=_number, parse_float=_number, parse_constant=_no_constant)
+
+
+def clean_json(value: Any, *, path: str = "", multiline: frozenset[str] = frozenset(),
+               unlimited: frozenset[str] = frozenset()) -> Any:
+    """`value` with every string (keys included) checked and in NFC; InputRefused names the first bad field."""
+    if isinstance(value, str):
+        name = path.rsplit(".", 1)[-1]
+        return check_text(path or "corps", value, multiline=name in multiline,
+                          max_length=None if name in unlimited else DEFAULT_MAX_LENGTH)
+    if isinstance(value, list):
+        return [clean_json(item, path=path, multiline=multiline, unlimited=unlimited) for item in value]
+    if isinstance(value, dict):
+        cleaned = {}
+        for key, item in value.items():
+            if isinstance(key, str):  # a refused key is named by its place, never echoed
+                key = check_text(f"{path or 'corps'} (nom de champ)", key, max_length=200)
+            child = f"{path}.{key}" if path else key
+            cleaned[key] = clean_json(item, path=child, multiline=multiline, unlimited=unlimited)
+        return cleaned
+    return value
+
+
+def event_problem(data: Any, path: str = "data") -> str | None:
+    """Why an event's payload is refused (its path and the rule), or None: events may carry multi-line text."""
+    if isinstance(data, str):
+        problem = text_problem(data, multiline=True, max_length=None)
+        return f"{path}: {problem}" if problem else None
+    if isinstance(data, list):
+        return next((p for i, item in enumerate(data) if (p := event_problem(item, f"{path}[{i}]"))), None)
+    if isinstance(data, dict):
+        for key, item in data.items():
+            problem = event_problem(key, path) if isinstance(key, str) else None
+            problem = problem or event_problem(item, f"{path}.{key}")
+            if problem:
+                return problem
+    return None
