@@ -84,7 +84,8 @@ class BaseSettings:
     exchange = Env("PORTAL_EXCHANGE", default="portal.events")
     data_dir = Env("PORTAL_DATA_DIR", parse=Path, default=Path("var"))
     public_url = Env("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8080")
-    secure_cookies = Env("PORTAL_SECURE_COOKIES", parse=parse_bool, default=False)
+    secure_cookies = Env("PORTAL_SECURE_COOKIES", parse=parse_bool, default=False,
+                         help="forced on when PORTAL_PUBLIC_URL is https")
     log_level = Env("PORTAL_LOG_LEVEL", default="INFO")
     consumer_prefetch = Env("PORTAL_CONSUMER_PREFETCH", parse=parse_positive_int, default=20)
     max_attempts = Env("PORTAL_MAX_ATTEMPTS", parse=parse_positive_int, default=5)
@@ -127,6 +128,9 @@ class BaseSettings:
             except ValueError as exc:
                 shown = "" if env.secret else f" {raw!r}"
                 raise SettingsError(f"{env.name} is invalid{shown}: {exc}") from None
+        # Cookies follow the public URL: a portal served over https never sets one without Secure and __Host-.
+        if str(values.get("public_url", "")).lower().startswith("https://"):
+            values["secure_cookies"] = True
         url_var = f"{cls.service.upper()}_DATABASE_URL"
         url = environ.get(url_var, "")
         if url and not url.startswith(("sqlite", "postgresql")):

@@ -49,3 +49,10 @@ def test_a_service_started_without_its_key_stops_with_one_line_naming_the_variab
     assert result.stderr.strip().splitlines() == [
         "members: configuration error: PORTAL_INTERNAL_KEY is required "
         "(shared key signing gateway identities and CSRF tokens)"]
+
+
+@pytest.mark.parametrize("url, secure", [("https://portail.spsti.fr", True), ("HTTPS://portail.spsti.fr", True),
+                                         ("http://127.0.0.1:8080", False)])
+def test_cookies_are_secure_whenever_the_public_url_is_https_without_a_separate_flag(url, secure):
+    settings = ExampleSettings.from_env({"PORTAL_INTERNAL_KEY": KEY, "PORTAL_PUBLIC_URL": url})
+    assert settings.secure_cookies is secure
