@@ -374,3 +374,15 @@ def test_the_access_log_never_holds_a_query_string_or_a_token_in_the_path(gatewa
         time.sleep(0.05)
     assert "/connexion/activation/[masqu" in log
     assert token not in log and "123456" not in log
+
+
+@pytest.mark.parametrize("method", ["TRACE", "TRACK", "CONNECT", "PROPFIND", "FOO"])
+def test_methods_the_portal_never_answers_get_405_with_the_allowed_list(gateway: Gateway, method: str) -> None:
+    for path in ("/adherent", "/api/members/members"):
+        response = gateway.request(method, path, headers=_logged_in({}))
+        assert response.status == 405, (method, path)
+        assert response.headers["Allow"] == "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert gateway.members.received == [] or all(entry[0] != method for entry in gateway.members.received)
+    assert gateway.request(method, "/api/members/members").json()["code"] == 405
+    assert "Action non autorisée" in gateway.request(method, "/adherent").body.decode("utf-8")
