@@ -7,7 +7,12 @@ from flask import Flask, Response, jsonify
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 
+from . import french_errors
 from .errors import FieldErrors
+
+
+# The message of a 422 whose details are under each field.
+REFUSED = "Certaines valeurs sont refusées : voir le message de chaque champ."
 
 
 class Blueprint(SmorestBlueprint):  # type: ignore[misc]  # flask-smorest ships no type hints
@@ -38,6 +43,7 @@ def init_api(app: Flask, *, service: str, title: str, version: str = "1.0.0") ->
             "security": [{"session": []}],
         },
     )
+    french_errors.apply()
     api = Api(app)
     api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
     app.register_error_handler(FieldErrors, _field_errors_as_422)
@@ -54,7 +60,7 @@ def _field_errors_as_422(exc: FieldErrors) -> tuple[Response, int]:
 
     if not is_api_request():
         raise exc
-    return jsonify(error_body(422, "Unprocessable Entity", "Validation failed.", {exc.location: exc.errors})), 422
+    return jsonify(error_body(422, "Unprocessable Entity", REFUSED, {exc.location: exc.errors})), 422
 
 
 def _decimal_bounds_as_numbers(self: Any, field: Any, ret: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """E-mails as a side effect of a business transaction: queued in the same commit, sent by the relay.
 
 A mail is written to the service's `mail_outbox` table inside the unit of work (so a rolled-back
-change never sends anything, SECURITY.md MSG-07), then the service's relay process delivers it over
+change never sends anything, docs/security.md MSG-07), then the service's relay process delivers it over
 SMTP with retries. An idempotency key makes re-queuing the same mail a no-op.
 """
 from __future__ import annotations

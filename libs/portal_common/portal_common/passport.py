@@ -1,4 +1,4 @@
-"""The signed identity the gateway forwards to services (the "passport" pattern, SECURITY.md AZ-06).
+"""The signed identity the gateway forwards to services (the "passport" pattern, docs/security.md AZ-06).
 
 Identity signs it in answer to nginx's auth_request; nginx forwards it in `X-Portal-Identity`
 after dropping whatever the client sent. Services verify the signature and the expiry: a header

@@ -1,4 +1,4 @@
-"""Shared identifier checks (DOMAIN.md §2.6): NIR, SIREN, SIRET, VAT number, IBAN, member number."""
+"""Shared identifier checks (docs/domain.md §7): NIR, SIREN, SIRET, VAT number, IBAN, member number."""
 from __future__ import annotations
 
 import re

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from ..input_rules import event_problem
 from .envelope import Envelope
 
-# Field names that must never appear in an event payload (SECURITY.md MSG-03, DP-*).
+# Field names that must never appear in an event payload (docs/security.md MSG-03, DP-02).
 FORBIDDEN_FIELDS = frozenset({"nir", "ssn", "iban", "bic", "password", "password_hash", "token", "secret"})
 
 

@@ -1,4 +1,4 @@
-"""French formats and the identifier checks, with DOMAIN.md's test vectors."""
+"""French formats and the identifier checks, with the test vectors of docs/domain.md §7."""
 from datetime import date, datetime, timezone
 
 import pytest
