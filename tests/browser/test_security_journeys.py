@@ -1,6 +1,7 @@
-"""Second factor, step-up, API tokens and the security log in Chromium through the real gateway (issue 3 items
-8, 10, 11). The demo stack leaves MFA optional (IDENTITY_MFA_MANDATORY=false): the user enrols by choice, then
-turns it off again so the demo account stays as the other journeys expect it."""
+"""Second factor, step-up, API tokens and the security log in Chromium through the real gateway
+(docs/security.md SESS-07, AUTH-23; docs/decisions/0007 and 0008). The demo stack leaves MFA optional
+(IDENTITY_MFA_MANDATORY=false): the user enrols by choice, then turns it off again so the demo account stays
+as the other journeys expect it."""
 from __future__ import annotations
 
 import re

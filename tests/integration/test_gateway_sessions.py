@@ -1,5 +1,5 @@
 """The real nginx gateway in front of the real identity service: sessions as a browser sees them through the
-gateway (SECURITY.md SESS-02, SESS-03, SESS-05, AZ-06; issue 3 "Proof").
+gateway (docs/security.md SESS-02, SESS-03, SESS-05, AZ-06).
 
 The other services are an echo stub: what matters is whether nginx's session check (`auth_request` to identity)
 lets a request through, and which identity it passes on.

@@ -1,5 +1,6 @@
 """The real nginx gateway in front of the real identity service: API tokens through the session check, and the
-per-address rate limit of the sign-in forms (issue 3 items 10 and 5)."""
+per-address rate limit of the sign-in forms (docs/decisions/0008-api-tokens-checked-by-the-gateway.md,
+docs/security.md AUTH-21)."""
 from __future__ import annotations
 
 import http.client
