@@ -20,7 +20,7 @@ OUTSIDE_REFERENCES = ("../" + _SHARED, _SHARED + "/design", _SHARED + "/seeds")
 # The design documents the project started from, which live outside the repository: cited by their file
 # name they point nowhere (docs/ holds their successors).
 DESIGN_DOCUMENT = re.compile(r"\b(SECURITY|DOMAIN|ARCHITECTURE|STYLE|ENVIRONMENT)\.md\b")
-# Issues of the tracker the work was planned in ("issue 3 item 8"): not part of the repository either.
+# Issues of the tracker the work was planned in ("issue <n> item <m>"): not part of the repository either.
 TRACKER_ISSUE = re.compile(r"\b[Ii]ssues? \d+\b")
 
 # `docs/<path>.md` not preceded by a path character (so `../docs/x.md` and `foo/docs/x.md` are not taken).
