@@ -22,7 +22,7 @@ def published_types() -> dict[str, str]:
 def consumed_types() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for name in SERVICE_NAMES:
-        for subscription in importlib.import_module(f"{name}.handlers").SUBSCRIPTIONS:
+        for subscription in importlib.import_module(f"{name}.worker").SUBSCRIPTIONS:
             for event_type in subscription.handlers:
                 found.setdefault(event_type, []).append(subscription.queue)
     return found
@@ -73,6 +73,6 @@ def test_the_deployment_topology_matches_the_consumers_subscriptions():
     declared = {queue: set(types) for queue, types in catalogue.topology().items()}
     subscribed = {}
     for name in SERVICE_NAMES:
-        for subscription in importlib.import_module(f"{name}.handlers").SUBSCRIPTIONS:
+        for subscription in importlib.import_module(f"{name}.worker").SUBSCRIPTIONS:
             subscribed[subscription.queue] = set(subscription.handlers)
     assert declared == subscribed

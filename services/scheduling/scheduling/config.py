@@ -1,7 +1,7 @@
 """Settings of the scheduling service: the legal periods are defaults an SPSTI may tighten."""
 from portal_common.config import BaseSettings, Env, parse_positive_int
 
-from .obligations import Periods
+from .obligations.rules import Periods
 
 _LEGAL = Periods()
 

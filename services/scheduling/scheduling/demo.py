@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from portal_common.service import Portal
 
-from . import services
-from .domain import Place, ScheduleCommand
+from .appointments.rules import Place, ScheduleCommand
+from .appointments.use_cases import schedule_appointment
+from .directory.use_cases import seed_directory
 from .models import Appointment
+from .obligations.use_cases import refresh_all_obligations
 
 # Demo entries stand for version 1 of the real events, which then arrive as no-ops.
 DEMO_VERSION = 1
@@ -59,13 +61,13 @@ def _command(item: dict[str, Any]) -> ScheduleCommand:
 
 
 def load(portal: Portal, dataset: dict) -> None:
-    services.seed_directory(portal, [_member(m) for m in dataset.get("members", [])],
+    seed_directory(portal, [_member(m) for m in dataset.get("members", [])],
                             [_employee(e) for e in dataset.get("employees", [])])
     wanted = dataset.get("appointments", [])
     with portal.db.session_factory() as session:
         existing = set(session.scalars(select(Appointment.id).where(Appointment.id.in_([a["id"] for a in wanted]))))
     for item in wanted:
         if item["id"] not in existing:
-            services.schedule_appointment(portal, _command(item), appointment_id=item["id"])
+            schedule_appointment(portal, _command(item), appointment_id=item["id"])
     # Obligations are derived data: recomputing them is idempotent and follows the seeded visits.
-    services.refresh_all_obligations(portal, [e["id"] for e in dataset.get("employees", [])])
+    refresh_all_obligations(portal, [e["id"] for e in dataset.get("employees", [])])

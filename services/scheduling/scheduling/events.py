@@ -1,10 +1,10 @@
-"""Event types the scheduling service publishes (schemas in the shared catalogue)."""
+"""What the scheduling service publishes and consumes (schemas in the shared catalogue)."""
+from portal_common.messaging.event_types import EventType
 
-APPOINTMENT_REQUESTED = "scheduling.appointment.requested.v1"
-APPOINTMENT_SCHEDULED = "scheduling.appointment.scheduled.v1"
-APPOINTMENT_CANCELLED = "scheduling.appointment.cancelled.v1"
-APPOINTMENT_ATTENDED = "scheduling.appointment.attended.v1"
-APPOINTMENT_MISSED = "scheduling.appointment.missed.v1"
-DOCUMENT_PUBLISHED = "scheduling.document.published.v1"
-PUBLISHED = (APPOINTMENT_REQUESTED, APPOINTMENT_SCHEDULED, APPOINTMENT_CANCELLED, APPOINTMENT_ATTENDED,
-             APPOINTMENT_MISSED, DOCUMENT_PUBLISHED)
+PUBLISHED = (EventType.SCHEDULING_APPOINTMENT_REQUESTED, EventType.SCHEDULING_APPOINTMENT_SCHEDULED,
+             EventType.SCHEDULING_APPOINTMENT_CANCELLED, EventType.SCHEDULING_APPOINTMENT_ATTENDED,
+             EventType.SCHEDULING_APPOINTMENT_MISSED, EventType.SCHEDULING_DOCUMENT_PUBLISHED)
+# The directory: companies from members, employees from workforce (one queue, applied in their order).
+CONSUMED = (EventType.MEMBERS_MEMBER_REGISTERED, EventType.MEMBERS_MEMBER_UPDATED, EventType.MEMBERS_CONTACT_CHANGED,
+            EventType.MEMBERS_ADDRESS_CHANGED, EventType.WORKFORCE_EMPLOYEE_HIRED, EventType.WORKFORCE_EMPLOYEE_UPDATED,
+            EventType.WORKFORCE_EMPLOYEE_POST_CHANGED, EventType.WORKFORCE_EMPLOYEE_EXITED)

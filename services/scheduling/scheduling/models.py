@@ -118,9 +118,12 @@ class VisitRequest(Base):
     status: Mapped[str] = mapped_column(String(20))
     appointment_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # SQLAlchemy's version counter: each flushed change adds one, and a stale write raises StaleDataError.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Why the service closed it (the employee left, the employer cancelled its visit); none for a withdrawal.
     closed_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Slot(Base):
@@ -172,6 +175,9 @@ class Appointment(Base):
     professional_kind: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # SQLAlchemy's version counter (see VisitRequest): the events, the iCalendar SEQUENCE and the mail key carry it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     slot_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     request_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+    __mapper_args__ = {"version_id_col": version}

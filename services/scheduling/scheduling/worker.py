@@ -1,8 +1,13 @@
 """`python -m scheduling.worker`: consumes the events the scheduling service subscribes to."""
-from portal_common.messaging.consumer import run_worker
+from portal_common.messaging.consumer import Subscription, run_worker
 
 from .app import create_app
-from .handlers import SUBSCRIPTIONS
+from .directory.handlers import DIRECTORY_BATCH, HANDLERS, on_directory_batch
+
+# One queue: an employee's hire, updates and exit are then applied in the order workforce made them.
+DIRECTORY_QUEUE = "scheduling.directory"
+SUBSCRIPTIONS = [Subscription(DIRECTORY_QUEUE, HANDLERS, batch_size=DIRECTORY_BATCH,
+                              batch_handler=on_directory_batch)]
 
 if __name__ == "__main__":
     run_worker(create_app(), SUBSCRIPTIONS)

@@ -9,7 +9,7 @@ from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import service_fixtures
 from scheduling.app import create_app
-from scheduling.handlers import DIRECTORY_QUEUE, SUBSCRIPTIONS
+from scheduling.worker import DIRECTORY_QUEUE, SUBSCRIPTIONS
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 scheduling_service, service = service_fixtures("scheduling", create_app, SERVICE_DIR)

@@ -5,8 +5,8 @@ import pytest
 
 from portal_common.clock import utcnow
 from portal_common.testing import make_principal
-from scheduling import services
-from scheduling.domain import Place, ScheduleCommand
+from scheduling.appointments import use_cases as services
+from scheduling.appointments.rules import Place, ScheduleCommand
 
 pytestmark = pytest.mark.integration
 

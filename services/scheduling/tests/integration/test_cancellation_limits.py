@@ -3,8 +3,8 @@ from datetime import date, datetime
 
 import pytest
 
-from scheduling import services
-from scheduling.domain import Place, ScheduleCommand
+from scheduling.appointments import use_cases as services
+from scheduling.appointments.rules import CancellationRefused, NotFound, Place, ScheduleCommand
 from scheduling.models import Appointment
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ def test_the_employer_cancels_until_the_limit_and_is_refused_the_next_day(servic
     visit = visit_on(service, directory, starts_at)
     assert services.visit_cancellation_limit(service.portal, visit) == last_day, holiday
     day_after = date.fromordinal(last_day.toordinal() + 1)
-    with pytest.raises(services.CancellationRefused) as refused:
+    with pytest.raises(CancellationRefused) as refused:
         services.cancel_appointment(service.portal, visit.id, member_id=directory.member_a, today=day_after)
     assert f"jusqu'au {last_day.strftime('%d/%m/%Y')} inclus (3 jours ouvrés avant la visite)" in \
         refused.value.errors["appointment_id"]
@@ -41,7 +41,7 @@ def test_the_employer_cancels_until_the_limit_and_is_refused_the_next_day(servic
 
 def test_another_company_cannot_cancel_and_staff_may_after_the_limit(service, directory):
     visit = visit_on(service, directory, "2030-06-03T09:00:00+02:00")
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         services.cancel_appointment(service.portal, visit.id, member_id=directory.member_b, today=date(2030, 5, 1))
     late = date(2030, 6, 2)
     assert services.cancel_appointment(service.portal, visit.id, member_id=None, today=late).status == "annulee"

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import event, select
 
 from portal_common.messaging import catalogue
-from scheduling.handlers import DIRECTORY_QUEUE
 from scheduling.models import EmployeeDirectoryEntry, VisitObligation
+from scheduling.worker import DIRECTORY_QUEUE
 
 pytestmark = pytest.mark.integration
 

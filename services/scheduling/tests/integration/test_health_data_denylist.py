@@ -7,13 +7,15 @@ import pytest
 from portal_common.clock import utcnow
 from portal_common.messaging import catalogue
 from portal_common.testing import make_principal
-from scheduling import events, services
-from scheduling.domain import Place, ScheduleCommand
+from scheduling import events
+from scheduling.appointments.rules import Place, ScheduleCommand
+from scheduling.appointments.use_cases import schedule_appointment
+from scheduling.documents.use_cases import publish_document
 from scheduling.models import Base
 
 pytestmark = pytest.mark.integration
 
-# SECURITY.md DP-11: diagnosis, aptitude reasons, restrictions, RQTH/handicap, pregnancy, exposure-based medical
+# docs/security.md DP-11: diagnosis, aptitude reasons, restrictions, RQTH/handicap, pregnancy, exposure-based medical
 # surveillance reasons, sick leave — in English and French, as fragments of a field name.
 DENYLIST = ("diagnos", "patholog", "aptitude_reason", "inaptitude_reason", "reason_medical", "medical_reason",
             "restriction", "rqth", "handicap", "disab", "pregnan", "grossesse", "maternit", "sick_leave",
@@ -66,11 +68,11 @@ def test_the_employers_responses_carry_no_health_field(service, directory):
     client.post("/api/scheduling/requests", headers=headers, json={
         "employee_id": directory.dupont, "visit_type": "reprise",
         "return_date": (utcnow() + timedelta(days=2)).date().isoformat(), "constraints": "Absent le mercredi"})
-    seen = services.schedule_appointment(service.portal, ScheduleCommand(
+    seen = schedule_appointment(service.portal, ScheduleCommand(
         member_id=directory.member_a, employee_id=directory.bernard, starts_at=utcnow() - timedelta(days=1),
         duration_minutes=30, visit_type="aptitude", place=Place("Centre", "1 rue A, 68100 Mulhouse"),
         professional_kind="medecin", status="realisee", allow_past=True))
-    services.publish_document(service.portal, seen.id, "avis_inaptitude", b"%PDF-1.4\n%%EOF\n")
+    publish_document(service.portal, seen.id, "avis_inaptitude", b"%PDF-1.4\n%%EOF\n")
     keys = set()
     for path in ("/api/scheduling/appointments?when=all", "/api/scheduling/obligations", "/api/scheduling/requests",
                  "/api/scheduling/documents"):

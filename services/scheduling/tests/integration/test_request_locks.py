@@ -7,10 +7,14 @@ import pytest
 from sqlalchemy import text
 
 from portal_common.clock import utcnow
-from scheduling import directory as directory_models, leavers, services
-from scheduling.domain import Place, PlacementRejected, SlotCommand
+from scheduling.appointments.rules import Place
+from scheduling.directory import use_cases as directory_models
 from scheduling.models import EmployeeDirectoryEntry, VisitRequest
-from scheduling.visit_requests import RequestCommand, RequestRejected
+from scheduling.slots.rules import PlacementRejected, SlotCommand
+from scheduling.slots.use_cases import create_slot, place_in_slot
+from scheduling.visit_requests import use_cases as leavers
+from scheduling.visit_requests.rules import REQUEST_NOT_OPEN, RequestCommand, RequestRejected
+from scheduling.visit_requests.use_cases import request_visit
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +45,7 @@ def test_a_request_made_while_an_exit_is_applied_waits_for_it_and_is_refused(ser
     command = RequestCommand(member_id=directory.member_a, employee_id=directory.dupont, visit_type="demande")
     with service.portal.db.session_factory() as exiting, ThreadPoolExecutor(1) as pool:
         exit_started(exiting, directory.dupont)
-        asked = pool.submit(services.request_visit, service.portal, command, today=utcnow().date())
+        asked = pool.submit(request_visit, service.portal, command, today=utcnow().date())
         wait_until_blocked(service)
         exiting.commit()
         with pytest.raises(RequestRejected) as refused:
@@ -50,14 +54,14 @@ def test_a_request_made_while_an_exit_is_applied_waits_for_it_and_is_refused(ser
 
 
 def test_a_placement_waiting_for_an_exit_leaves_the_request_free_for_the_exit_to_close(service, directory):
-    request = services.request_visit(service.portal, RequestCommand(
+    request = request_visit(service.portal, RequestCommand(
         member_id=directory.member_a, employee_id=directory.dupont, visit_type="demande"), today=utcnow().date())
-    slot = services.create_slot(service.portal, SlotCommand(
+    slot = create_slot(service.portal, SlotCommand(
         centre=Place("Centre médical de Mulhouse", "4 rue des Fabriques, 68100 Mulhouse"), professional_kind="medecin",
         professional_name="Dr Claire Weber", starts_at=utcnow() + timedelta(days=30), duration_minutes=30))
     with service.portal.db.session_factory() as exiting, ThreadPoolExecutor(1) as pool:
         exit_started(exiting, directory.dupont)
-        placing = pool.submit(services.place_in_slot, service.portal, slot.id, request_id=request.id)
+        placing = pool.submit(place_in_slot, service.portal, slot.id, request_id=request.id)
         wait_until_blocked(service)
         # Had the placement locked the request before the employee, this would deadlock.
         [closed] = leavers.close_open_requests(exiting, service.portal.outbox, directory.dupont, EXIT)
@@ -65,6 +69,6 @@ def test_a_placement_waiting_for_an_exit_leaves_the_request_free_for_the_exit_to
         with pytest.raises(PlacementRejected) as refused:
             placing.result(timeout=10)
     assert closed.id == request.id
-    assert refused.value.errors == {"request_id": services.REQUEST_NOT_OPEN}
+    assert refused.value.errors == {"request_id": REQUEST_NOT_OPEN}
     with service.portal.db.session_factory() as session:
         assert session.get(VisitRequest, request.id).status == "annulee"

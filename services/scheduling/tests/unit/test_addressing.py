@@ -1,8 +1,14 @@
 """Where convocations go: the convocation contact, the company's e-mail, the convocation address in force."""
 from datetime import date
 
-from scheduling.addressing import (PostalAddress, Recipient, contact_change, convocation_recipient, current_address,
-                                   snapshot_contact)
+from scheduling.directory.addressing import (
+    PostalAddress,
+    Recipient,
+    contact_change,
+    convocation_recipient,
+    current_address,
+    snapshot_contact,
+)
 
 
 def test_the_convocation_contact_is_preferred_and_the_company_email_is_the_fallback():

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from scheduling.business_days import cancellation_limit, is_business_day, may_cancel
+from scheduling.appointments.business_days import cancellation_limit, is_business_day, may_cancel
 
 
 @pytest.mark.parametrize("day, expected", [

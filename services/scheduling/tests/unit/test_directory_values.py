@@ -2,7 +2,7 @@
 from datetime import date
 from types import SimpleNamespace
 
-from scheduling.directory import hire_values, post_change_values
+from scheduling.directory.rules import hire_values, post_change_values
 
 HIRE = {"hire_date": "2026-03-02", "contract": "CDI"}
 

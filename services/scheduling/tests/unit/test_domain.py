@@ -4,7 +4,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scheduling.domain import STATUSES, VISIT_TYPES, AppointmentRejected, Place, ScheduleCommand, check_schedule
+from scheduling.appointments.rules import (
+    STATUSES,
+    VISIT_TYPES,
+    AppointmentRejected,
+    Place,
+    ScheduleCommand,
+    check_schedule,
+)
 
 NOW = datetime(2025, 1, 10, 12, 0, tzinfo=timezone.utc)
 MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"

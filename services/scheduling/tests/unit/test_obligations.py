@@ -4,8 +4,17 @@ from datetime import date
 
 import pytest
 
-from scheduling.obligations import (RULES, EmployeeFacts, Obligation, Periods, VisitHistory, add_months,
-                                    compute_obligations, needs_visit_before_assignment, urgency)
+from scheduling.obligations.rules import (
+    RULES,
+    EmployeeFacts,
+    Obligation,
+    Periods,
+    VisitHistory,
+    add_months,
+    compute_obligations,
+    needs_visit_before_assignment,
+    urgency,
+)
 
 ADULT = date(1990, 6, 15)  # turns 45 in 2035
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from scheduling.visit_requests import REQUESTABLE_TYPES, after_cancellation, closed_by_exit, exit_reason
+from scheduling.visit_requests.rules import REQUESTABLE_TYPES, after_cancellation, closed_by_exit, exit_reason
 
 VISIT_DAY = date(2026, 9, 14)
 EXIT = date(2026, 6, 30)

@@ -3,10 +3,16 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from scheduling.domain import (AppointmentRejected, PlacementRejected, check_document, check_outcome, check_placement,
-                               may_perform)
-from scheduling.visit_requests import (EmployeeState, RequestCommand, RequestRejected, check_request,
-                                       mentions_medical_detail)
+from scheduling.appointments.rules import AppointmentRejected, check_outcome
+from scheduling.documents.rules import check_document
+from scheduling.slots.rules import PlacementRejected, check_placement, may_perform
+from scheduling.visit_requests.rules import (
+    EmployeeState,
+    RequestCommand,
+    RequestRejected,
+    check_request,
+    mentions_medical_detail,
+)
 
 TODAY = date(2025, 6, 10)
 NOW = datetime(2025, 6, 10, 10, 0, tzinfo=timezone.utc)

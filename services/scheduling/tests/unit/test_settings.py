@@ -3,7 +3,7 @@ import pytest
 
 from portal_common.config import SettingsError
 from scheduling.config import Settings
-from scheduling.obligations import Periods
+from scheduling.obligations.rules import Periods
 
 KEY = {"PORTAL_INTERNAL_KEY": "k" * 32}
 

@@ -1,8 +1,8 @@
 """iCalendar (RFC 5545) export of upcoming visits, for the employer's calendar software."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Iterable
 
 PRODID = "-//Espace adherent SPSTI//Rendez-vous//FR"
 

@@ -5,12 +5,15 @@ members.contact.changed.v1) and its "adresse de convocation" (members.address.ch
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 CONVOCATION_CONTACT_KIND = "contact_convocation"
 CONVOCATION_ADDRESS_KIND = "convocation"
+# The `action` of members.contact.changed.v1 and members.address.changed.v1 that drops the contact or address.
+REMOVED_ACTION = "removed"
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def contact_change(data: dict[str, Any], *, current_email: str | None) -> tuple[
     if data["kind"] != CONVOCATION_CONTACT_KIND:
         return None
     email = data.get("email")
-    if data["action"] == "removed":
+    if data["action"] == REMOVED_ACTION:
         return (None, None) if current_email and email == current_email else None
     if not email:
         return None

@@ -1,29 +1,37 @@
-"""Keeps each employee's stored obligations in step with the facts, inside the caller's transaction.
+"""Keeps each employee's stored obligations in step with the facts.
 
-Called by the event handlers (employee hired, updated, exited) and by the use cases that change the visit
-history (an outcome recorded); nothing here commits.
+`refresh_obligations` and `refresh_many` run inside the caller's transaction and do not commit: the event
+handlers (employee hired, updated, exited) and the use cases that change the visit history (an outcome
+recorded) call them. Only the demo's `refresh_all_obligations` opens and commits its own unit of work.
 """
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Collection
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from .obligations import (FOLLOW_UP_VISITS, MEDICAL_VISITS, EmployeeFacts, Periods, VisitHistory,
-                          compute_obligations)
-from .models import Appointment, EmployeeDirectoryEntry, VisitObligation
+from portal_common.service import Portal
 
-APPRENTICE_CONTRACTS = frozenset({"apprentissage"})
+from ..appointments.rules import AppointmentStatus, ProfessionalKind, VisitType
+from ..models import Appointment, EmployeeDirectoryEntry, VisitObligation
+from .rules import (
+    APPRENTICE_CONTRACTS,
+    FOLLOW_UP_VISITS,
+    MEDICAL_VISITS,
+    EmployeeFacts,
+    Periods,
+    VisitHistory,
+    compute_obligations,
+)
 
 
 def visit_histories(session: Session, employee_ids: Collection[str]) -> dict[str, VisitHistory]:
     """Dates of the realised visits that matter to the rules, from this service's own appointments, per employee."""
     rows = session.execute(select(Appointment.employee_id, Appointment.starts_at, Appointment.visit_type,
                                   Appointment.professional_kind)
-                           .where(Appointment.employee_id.in_(employee_ids), Appointment.status == "realisee")).all()
+                           .where(Appointment.employee_id.in_(employee_ids), Appointment.status == AppointmentStatus.REALISEE)).all()
     visits: dict[str, list[tuple]] = {employee_id: [] for employee_id in employee_ids}
     for employee_id, starts_at, kind, who in rows:
         visits[employee_id].append((starts_at.date(), kind, who))
@@ -32,9 +40,9 @@ def visit_histories(session: Session, employee_ids: Collection[str]) -> dict[str
 
 def _history(visits: list[tuple]) -> VisitHistory:
     follow_up = [day for day, kind, _ in visits if kind in FOLLOW_UP_VISITS]
-    medical = [day for day, kind, who in visits if kind in MEDICAL_VISITS and who == "medecin"]
-    mid_career = [day for day, kind, _ in visits if kind == "mi_carriere"]
-    post_exposure = [day for day, kind, _ in visits if kind == "post_exposition"]
+    medical = [day for day, kind, who in visits if kind in MEDICAL_VISITS and who == ProfessionalKind.MEDECIN]
+    mid_career = [day for day, kind, _ in visits if kind == VisitType.MI_CARRIERE]
+    post_exposure = [day for day, kind, _ in visits if kind == VisitType.POST_EXPOSITION]
     return VisitHistory(last_follow_up_on=max(follow_up, default=None), last_medical_on=max(medical, default=None),
                         mid_career_done_on=max(mid_career, default=None),
                         post_exposure_done_on=max(post_exposure, default=None))
@@ -81,8 +89,9 @@ def refresh_many(session: Session, employee_ids: Collection[str], periods: Perio
     return len(rows)
 
 
-def category_changed_on(entry: EmployeeDirectoryEntry, new_category: str, day: date) -> date | None:
-    """The new `category_since` when workforce reports another category, else the current one."""
-    if entry.monitoring_category != new_category:
-        return day
-    return entry.category_since or entry.hire_date
+def refresh_all_obligations(portal: Portal, employee_ids: Iterable[str]) -> None:
+    """Demo only: compute the obligations of seeded employees (the real path is the event handlers)."""
+    with portal.uow() as tx:
+        for employee_id in employee_ids:
+            refresh_obligations(tx.session, employee_id, portal.settings.periods)
+        tx.commit()

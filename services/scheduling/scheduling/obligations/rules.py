@@ -1,4 +1,4 @@
-"""Visit obligations: which visits an employee is due and by when, from one table of rules (DOMAIN.md §2.2).
+"""Visit obligations: which visits an employee is due and by when, from one table of rules (docs/domain.md).
 
 Plain Python: the facts come from workforce's events and the realised appointments; the periods are
 configuration whose defaults are the legal maxima.
@@ -6,14 +6,34 @@ configuration whose defaults are the legal maxima.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable, Iterable
+from enum import StrEnum
+
+from ..appointments.rules import VisitType
+
+
+class MonitoringCategory(StrEnum):
+    """The employee's follow-up as workforce reports it: individuel, adapté or renforcé."""
+
+    SI = "SI"
+    SIA = "SIA"
+    SIR = "SIR"
+
+
+class Urgency(StrEnum):
+    EN_RETARD = "en_retard"
+    A_PLANIFIER = "a_planifier"
+    A_VENIR = "a_venir"
+
 
 # Visits that start or renew the periodic follow-up (R4624-16, -17, -28).
-FOLLOW_UP_VISITS = frozenset({"embauche", "aptitude", "periodique"})
+FOLLOW_UP_VISITS = frozenset({VisitType.EMBAUCHE, VisitType.APTITUDE, VisitType.PERIODIQUE})
 # For SIR, the renewal counts only when the médecin du travail did it (R4624-28).
-MEDICAL_VISITS = frozenset({"aptitude", "periodique"})
+MEDICAL_VISITS = frozenset({VisitType.APTITUDE, VisitType.PERIODIQUE})
+# Contracts whose initial visit comes within vip_apprentice_months.
+APPRENTICE_CONTRACTS = frozenset({"apprentissage"})
 
 # The worker may ask for the post-exposure visit from one month before leaving (R4624-28-2).
 POST_EXPOSURE_EARLIEST_DAYS = 31
@@ -61,7 +81,7 @@ class VisitHistory:
 class EmployeeFacts:
     birth_date: date
     hire_date: date
-    category: str  # SI, SIA or SIR
+    category: str  # a MonitoringCategory
     # Since when the current category applies (the hire date, or the day workforce reported the change).
     category_since: date
     apprentice: bool = False
@@ -136,7 +156,7 @@ def exposure_end(facts: EmployeeFacts) -> date | None:
     """When a SIR worker's exposure ended: leaving the company in SIR, or moving to a post out of SIR."""
     if facts.exit_date is not None and facts.was_reinforced:
         return facts.exit_date
-    if facts.sir_ended_on is not None and facts.category != "SIR":
+    if facts.sir_ended_on is not None and facts.category != MonitoringCategory.SIR:
         return facts.sir_ended_on
     return None
 
@@ -150,6 +170,13 @@ def _post_exposure_pending(facts: EmployeeFacts) -> bool:
     return done is None or done < end - timedelta(days=POST_EXPOSURE_EARLIEST_DAYS)
 
 
+def _post_exposure_due(facts: EmployeeFacts, periods: Periods) -> date:
+    end = exposure_end(facts)
+    if end is None:  # never: the rule applies only once the exposure has ended
+        raise ValueError("no exposure end")
+    return end + timedelta(days=periods.post_exposure_days)
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str
@@ -160,42 +187,44 @@ class Rule:
     before_post: bool = False
 
 
+SI, SIA, SIR = MonitoringCategory.SI, MonitoringCategory.SIA, MonitoringCategory.SIR
+
 # The table: each line says when an obligation exists and its due date. Order = display order.
 RULES: tuple[Rule, ...] = (
-    Rule("vip_avant_affectation", "VIP avant l'affectation au poste", "embauche",
-         lambda f, p: _active(f) and _in("SI", "SIA")(f) and _never_followed(f) and _before_assignment(f),
+    Rule("vip_avant_affectation", "VIP avant l'affectation au poste", VisitType.EMBAUCHE,
+         lambda f, p: _active(f) and _in(SI, SIA)(f) and _never_followed(f) and _before_assignment(f),
          lambda f, p: f.hire_date, before_post=True),
-    Rule("vip_apprenti", "VIP initiale (apprenti : 2 mois)", "embauche",
-         lambda f, p: _active(f) and _in("SI", "SIA")(f) and _never_followed(f) and not _before_assignment(f)
+    Rule("vip_apprenti", "VIP initiale (apprenti : 2 mois)", VisitType.EMBAUCHE,
+         lambda f, p: _active(f) and _in(SI, SIA)(f) and _never_followed(f) and not _before_assignment(f)
          and f.apprentice,
          lambda f, p: add_months(f.hire_date, p.vip_apprentice_months)),
-    Rule("vip_initiale", "VIP initiale (3 mois)", "embauche",
-         lambda f, p: _active(f) and _in("SI", "SIA")(f) and _never_followed(f) and not _before_assignment(f)
+    Rule("vip_initiale", "VIP initiale (3 mois)", VisitType.EMBAUCHE,
+         lambda f, p: _active(f) and _in(SI, SIA)(f) and _never_followed(f) and not _before_assignment(f)
          and not f.apprentice,
          lambda f, p: add_months(f.hire_date, p.vip_months)),
-    Rule("examen_aptitude", "Examen médical d'aptitude avant l'affectation (SIR)", "aptitude",
-         lambda f, p: _active(f) and _in("SIR")(f) and _sir_without_medical_exam(f),
+    Rule("examen_aptitude", "Examen médical d'aptitude avant l'affectation (SIR)", VisitType.APTITUDE,
+         lambda f, p: _active(f) and _in(SIR)(f) and _sir_without_medical_exam(f),
          lambda f, p: f.category_since, before_post=True),
-    Rule("periodique_si", "Renouvellement du suivi individuel", "periodique",
-         lambda f, p: _active(f) and _in("SI")(f) and not _never_followed(f),
+    Rule("periodique_si", "Renouvellement du suivi individuel", VisitType.PERIODIQUE,
+         lambda f, p: _active(f) and _in(SI)(f) and not _never_followed(f),
          _renewal(lambda p: p.si_renewal_years)),
-    Rule("periodique_sia", "Renouvellement du suivi individuel adapté", "periodique",
-         lambda f, p: _active(f) and _in("SIA")(f) and not _never_followed(f),
+    Rule("periodique_sia", "Renouvellement du suivi individuel adapté", VisitType.PERIODIQUE,
+         lambda f, p: _active(f) and _in(SIA)(f) and not _never_followed(f),
          _renewal(lambda p: p.sia_renewal_years)),
-    Rule("periodique_sir", "Renouvellement du suivi renforcé par le médecin du travail", "periodique",
-         lambda f, p: _active(f) and _in("SIR")(f) and not _sir_without_medical_exam(f),
+    Rule("periodique_sir", "Renouvellement du suivi renforcé par le médecin du travail", VisitType.PERIODIQUE,
+         lambda f, p: _active(f) and _in(SIR)(f) and not _sir_without_medical_exam(f),
          lambda f, p: add_years(f.history.last_medical_on, p.sir_renewal_years)),  # type: ignore[arg-type]
-    Rule("intermediaire_sir", "Visite intermédiaire du suivi renforcé", "periodique",
-         lambda f, p: _active(f) and _in("SIR")(f) and not _sir_without_medical_exam(f) and _intermediate_pending(f),
+    Rule("intermediaire_sir", "Visite intermédiaire du suivi renforcé", VisitType.PERIODIQUE,
+         lambda f, p: _active(f) and _in(SIR)(f) and not _sir_without_medical_exam(f) and _intermediate_pending(f),
          lambda f, p: add_years(f.history.last_medical_on, p.sir_intermediate_years)),  # type: ignore[arg-type]
-    Rule("mi_carriere", "Visite de mi-carrière (année des 45 ans)", "mi_carriere",
+    Rule("mi_carriere", "Visite de mi-carrière (année des 45 ans)", VisitType.MI_CARRIERE,
          lambda f, p: _active(f) and f.history.mid_career_done_on is None
          and f.hire_date.year <= _mid_career_year(f, p),
          lambda f, p: date(_mid_career_year(f, p), 12, 31)),
     Rule("post_exposition", "Visite de fin d'exposition (départ ou changement de poste d'un salarié en SIR)",
-         "post_exposition",
+         VisitType.POST_EXPOSITION,
          lambda f, p: _post_exposure_pending(f),
-         lambda f, p: exposure_end(f) + timedelta(days=p.post_exposure_days)),  # type: ignore[operator]
+         _post_exposure_due),
 )
 RULE_LABELS = {rule.code: rule.label for rule in RULES}
 
@@ -206,14 +235,15 @@ def compute_obligations(facts: EmployeeFacts, periods: Periods = Periods()) -> l
             for rule in RULES if rule.applies(facts, periods)]
 
 
-def urgency(due_on: date, today: date) -> str:
-    """"en_retard" past the due date, "a_planifier" within SOON_DAYS, otherwise "a_venir"."""
+def urgency(due_on: date, today: date) -> Urgency:
+    """En retard past the due date, à planifier within SOON_DAYS, otherwise à venir."""
     if due_on < today:
-        return "en_retard"
+        return Urgency.EN_RETARD
     if due_on <= today + timedelta(days=SOON_DAYS):
-        return "a_planifier"
-    return "a_venir"
+        return Urgency.A_PLANIFIER
+    return Urgency.A_VENIR
 
 
-URGENCY_LABELS = {"en_retard": "En retard", "a_planifier": "À planifier", "a_venir": "À venir"}
-URGENCY_BADGES = {"en_retard": "badge-danger", "a_planifier": "badge-warning", "a_venir": "badge-neutral"}
+URGENCY_LABELS = {Urgency.EN_RETARD: "En retard", Urgency.A_PLANIFIER: "À planifier", Urgency.A_VENIR: "À venir"}
+URGENCY_BADGES = {Urgency.EN_RETARD: "badge-danger", Urgency.A_PLANIFIER: "badge-warning",
+                  Urgency.A_VENIR: "badge-neutral"}

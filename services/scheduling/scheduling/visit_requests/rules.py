@@ -1,20 +1,44 @@
-"""Rules of a visit request made by the employer (DOMAIN.md §2.2), free of Flask and SQLAlchemy."""
+"""Rules of a visit request made by the employer (docs/domain.md), free of Flask and SQLAlchemy."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from enum import StrEnum
 
 from portal_common.errors import FieldErrors
 
+from ..appointments.rules import CancelledBy, VisitType
+from ..obligations.rules import MonitoringCategory
+
+
+class RequestStatus(StrEnum):
+    """A request's status (the stored value)."""
+
+    DEMANDEE = "demandee"
+    PLANIFIEE = "planifiee"
+    ANNULEE = "annulee"
+
+
+class PreferredTime(StrEnum):
+    INDIFFERENT = "indifferent"
+    MATIN = "matin"
+    APRES_MIDI = "apres_midi"
+
+
 # What an employer may ask for; pré-reprise is the worker's or a physician's initiative, never the employer's.
-REQUESTABLE_TYPES = ("embauche", "reprise", "demande", "mi_carriere", "post_exposition")
-PREFERRED_TIMES: dict[str, str] = {"indifferent": "Indifférent", "matin": "Matin", "apres_midi": "Après-midi"}
-REQUEST_STATUSES: dict[str, str] = {"demandee": "Demandée", "planifiee": "Planifiée", "annulee": "Annulée"}
-OPEN_REQUEST_STATUSES = frozenset({"demandee"})
+REQUESTABLE_TYPES = (VisitType.EMBAUCHE, VisitType.REPRISE, VisitType.DEMANDE, VisitType.MI_CARRIERE,
+                     VisitType.POST_EXPOSITION)
+PREFERRED_TIMES: dict[str, str] = {PreferredTime.INDIFFERENT: "Indifférent", PreferredTime.MATIN: "Matin",
+                                   PreferredTime.APRES_MIDI: "Après-midi"}
+REQUEST_STATUSES: dict[str, str] = {RequestStatus.DEMANDEE: "Demandée", RequestStatus.PLANIFIEE: "Planifiée",
+                                    RequestStatus.ANNULEE: "Annulée"}
+OPEN_REQUEST_STATUSES = frozenset({RequestStatus.DEMANDEE})
 # A post-exposure / départ visit is due after the worker leaves (R4624-28-1): its request outlives the exit.
-OUTLIVES_EXIT = frozenset({"post_exposition"})
+OUTLIVES_EXIT = frozenset({VisitType.POST_EXPOSITION})
+# Refused withdrawal or placement of a request already placed or closed.
+REQUEST_NOT_OPEN = "Cette demande est déjà planifiée ou annulée."
 CONSTRAINTS_MAX = 500
 COMMENT_MAX = 1000
 
@@ -38,7 +62,7 @@ class RequestCommand:
     return_date: date | None = None
     preferred_from: date | None = None
     preferred_to: date | None = None
-    preferred_time: str = "indifferent"
+    preferred_time: str = PreferredTime.INDIFFERENT
     constraints: str = ""
     comment: str = ""
 
@@ -75,14 +99,15 @@ def _free_text_errors(cmd: RequestCommand, errors: dict[str, str]) -> None:
 
 
 def _type_errors(cmd: RequestCommand, employee: EmployeeState, errors: dict[str, str]) -> None:
-    if cmd.visit_type == "pre_reprise":
+    if cmd.visit_type == VisitType.PRE_REPRISE:
         errors["visit_type"] = ("La visite de pré-reprise est demandée par le salarié ou par un médecin, "
                                 "pas par l'employeur.")
     elif cmd.visit_type not in REQUESTABLE_TYPES:
         errors["visit_type"] = "Ce type de visite ne peut pas être demandé par l'employeur."
-    elif cmd.visit_type == "embauche" and employee.embauche_planned:
+    elif cmd.visit_type == VisitType.EMBAUCHE and employee.embauche_planned:
         errors["visit_type"] = "Une visite d'embauche est déjà demandée ou planifiée pour ce salarié."
-    elif cmd.visit_type == "post_exposition" and employee.category != "SIR" and not employee.sir_exposure_ended:
+    elif (cmd.visit_type == VisitType.POST_EXPOSITION and employee.category != MonitoringCategory.SIR
+          and not employee.sir_exposure_ended):
         errors["visit_type"] = "La visite de fin d'exposition concerne les salariés en suivi individuel renforcé."
 
 
@@ -102,7 +127,7 @@ def check_request(cmd: RequestCommand, employee: EmployeeState | None, *, today:
                                  "de fin d'exposition s'il y a lieu.")
     else:
         _type_errors(cmd, employee, errors)
-    if cmd.visit_type == "reprise":
+    if cmd.visit_type == VisitType.REPRISE:
         if cmd.return_date is None:
             errors["return_date"] = "Indiquez la date de reprise du travail."
         else:
@@ -144,8 +169,8 @@ def after_cancellation(*, cancelled_by: str, visit_type: str, visit_day: date,
     The employer cancelling gives the visit up; staff cancelling (professional unavailable…) put the request
     back to be placed again, unless the employee has left meanwhile and the visit does not outlive the exit.
     """
-    if cancelled_by == "employer":
-        return "annulee", f"rendez-vous du {visit_day:%d/%m/%Y} annulé par l'employeur"
+    if cancelled_by == CancelledBy.EMPLOYER:
+        return RequestStatus.ANNULEE, f"rendez-vous du {visit_day:%d/%m/%Y} annulé par l'employeur"
     if exit_date is not None and closed_by_exit(visit_type):
-        return "annulee", exit_reason(exit_date)
-    return "demandee", None
+        return RequestStatus.ANNULEE, exit_reason(exit_date)
+    return RequestStatus.DEMANDEE, None

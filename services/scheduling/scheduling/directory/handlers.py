@@ -1,4 +1,7 @@
-"""Events the scheduling service consumes: the member and employee directory, and the obligations they drive."""
+"""Events the scheduling service consumes: the member and employee directory, and the obligations they drive.
+
+Every handler runs in the consumer's transaction, which the shared consumer commits once the handlers are done.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -6,24 +9,25 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from portal_common import context
-from portal_common.messaging.consumer import Subscription
 from portal_common.messaging.envelope import Envelope
+from portal_common.messaging.event_types import EventType
 from portal_common.service import portal
 
-from . import directory, leavers, tracking
-from .models import EmployeeDirectoryEntry, MemberDirectoryEntry
+from ..models import EmployeeDirectoryEntry, MemberDirectoryEntry
+from ..obligations.use_cases import refresh_many, refresh_obligations
+from ..visit_requests.use_cases import close_open_requests
+from . import use_cases as directory
+from .rules import (
+    category_changed_on,
+    employee_values,
+    exit_values,
+    hire_values,
+    member_contact_values,
+    member_values,
+    post_change_values,
+)
 
-MEMBER_REGISTERED = "members.member.registered.v1"
-MEMBER_UPDATED = "members.member.updated.v1"
-CONTACT_CHANGED = "members.contact.changed.v1"
-ADDRESS_CHANGED = "members.address.changed.v1"
-EMPLOYEE_HIRED = "workforce.employee.hired.v1"
-EMPLOYEE_UPDATED = "workforce.employee.updated.v1"
-EMPLOYEE_POST_CHANGED = "workforce.employee.post_changed.v1"
-EMPLOYEE_EXITED = "workforce.employee.exited.v1"
-# One queue: an employee's hire, updates and exit are then applied in the order workforce made them.
-DIRECTORY_QUEUE = "scheduling.directory"
-# Every hire reaches this queue: its events are applied by batches (in order, one transaction each).
+# Every hire reaches the directory queue: its events are applied by batches (in order, one transaction each).
 DIRECTORY_BATCH = 100
 
 
@@ -33,18 +37,17 @@ class EmployeeNotYetKnown(Exception):
 
 def _refresh(session: Session, employee_id: str) -> None:
     # Handlers run inside the worker's app context, where the configured periods live.
-    tracking.refresh_obligations(session, employee_id, portal().settings.periods)
+    refresh_obligations(session, employee_id, portal().settings.periods)
 
 
 def on_member_registered(session: Session, event: Envelope) -> None:
     """Keeps the company name and address used on convocations."""
-    directory.apply(session, MemberDirectoryEntry, directory.member_values(event.data))
+    directory.apply(session, MemberDirectoryEntry, member_values(event.data))
 
 
 def on_member_updated(session: Session, event: Envelope) -> None:
     """Also keeps where convocations are e-mailed and the company's health centre."""
-    directory.apply(session, MemberDirectoryEntry,
-                    directory.member_values(event.data) | directory.member_contact_values(event.data))
+    directory.apply(session, MemberDirectoryEntry, member_values(event.data) | member_contact_values(event.data))
 
 
 def on_contact_changed(session: Session, event: Envelope) -> None:
@@ -59,8 +62,8 @@ def on_address_changed(session: Session, event: Envelope) -> None:
 
 def on_employee_hired(session: Session, event: Envelope) -> None:
     """Keeps the employee identity and computes the visits the hire makes due."""
-    values = directory.employee_values(event.data)
-    hire = directory.hire_values(event.data)
+    values = employee_values(event.data)
+    hire = hire_values(event.data)
     if not directory.apply(session, EmployeeDirectoryEntry, values | hire):
         # An update overtook the hire: keep its newer identity, take the hire date it lacked.
         directory.fill_missing(session, EmployeeDirectoryEntry, values["employee_id"], hire)
@@ -69,11 +72,11 @@ def on_employee_hired(session: Session, event: Envelope) -> None:
 
 def on_employee_updated(session: Session, event: Envelope) -> None:
     """A new post or another category: the obligations are recomputed from the change's day."""
-    values = directory.employee_values(event.data)
+    values = employee_values(event.data)
     entry = session.get(EmployeeDirectoryEntry, values["employee_id"])
     if entry is not None and entry.version < values["version"]:
-        values["category_since"] = tracking.category_changed_on(entry, values["monitoring_category"],
-                                                                date.fromisoformat(event.occurred_at[:10]))
+        values["category_since"] = category_changed_on(entry, values["monitoring_category"],
+                                                       date.fromisoformat(event.occurred_at[:10]))
     if directory.apply(session, EmployeeDirectoryEntry, values):
         _refresh(session, values["employee_id"])
 
@@ -89,7 +92,7 @@ def on_employee_post_changed(session: Session, event: Envelope) -> None:
         raise EmployeeNotYetKnown(data["employee_id"])
     if entry.version > int(data["version"]):
         return
-    for name, value in directory.post_change_values(entry, data).items():
+    for name, value in post_change_values(entry, data).items():
         setattr(entry, name, value)
     entry.version = int(data["version"])
     session.flush()
@@ -101,11 +104,10 @@ def on_employee_exited(session: Session, event: Envelope) -> None:
     data = event.data
     if session.get(EmployeeDirectoryEntry, data["employee_id"]) is None:
         raise EmployeeNotYetKnown(data["employee_id"])
-    values = {"employee_id": data["employee_id"], "exit_date": date.fromisoformat(data["exit_date"]),
-              "was_reinforced": bool(data["was_reinforced"]), "version": int(data["version"])}
+    values = exit_values(data)
     if directory.apply(session, EmployeeDirectoryEntry, values):
         _refresh(session, data["employee_id"])
-        leavers.close_open_requests(session, portal().outbox, data["employee_id"], values["exit_date"])
+        close_open_requests(session, portal().outbox, data["employee_id"], values["exit_date"])
 
 
 def on_directory_batch(session: Session, events: list[Envelope]) -> None:
@@ -114,12 +116,12 @@ def on_directory_batch(session: Session, events: list[Envelope]) -> None:
     other event goes to its handler."""
     hires: dict[str, Envelope] = {}
     for event in events:
-        if event.type == EMPLOYEE_HIRED and event.data["employee_id"] not in hires:
+        if event.type == EventType.WORKFORCE_EMPLOYEE_HIRED and event.data["employee_id"] not in hires:
             hires[event.data["employee_id"]] = event
             continue
         _apply_hires(session, list(hires.values()))
-        hires = {event.data["employee_id"]: event} if event.type == EMPLOYEE_HIRED else {}
-        if event.type != EMPLOYEE_HIRED:
+        hires = {event.data["employee_id"]: event} if event.type == EventType.WORKFORCE_EMPLOYEE_HIRED else {}
+        if event.type != EventType.WORKFORCE_EMPLOYEE_HIRED:
             with context.bound(event_id=event.id, correlation_id=event.correlation_id):
                 HANDLERS[event.type](session, event)
     _apply_hires(session, list(hires.values()))
@@ -128,19 +130,20 @@ def on_directory_batch(session: Session, events: list[Envelope]) -> None:
 def _apply_hires(session: Session, events: list[Envelope]) -> None:
     if not events:
         return
-    added = directory.add_new_employees(
-        session, [directory.employee_values(e.data) | directory.hire_values(e.data) for e in events])
+    added = directory.add_new_employees(session, [employee_values(e.data) | hire_values(e.data) for e in events])
     for event in events:
         if event.data["employee_id"] not in added:  # known already (an update overtook the hire): one by one
             on_employee_hired(session, event)
-    tracking.refresh_many(session, added, portal().settings.periods)
+    refresh_many(session, added, portal().settings.periods)
 
 
 HANDLERS = {
-    MEMBER_REGISTERED: on_member_registered, MEMBER_UPDATED: on_member_updated,
-    CONTACT_CHANGED: on_contact_changed, ADDRESS_CHANGED: on_address_changed,
-    EMPLOYEE_HIRED: on_employee_hired, EMPLOYEE_UPDATED: on_employee_updated,
-    EMPLOYEE_POST_CHANGED: on_employee_post_changed, EMPLOYEE_EXITED: on_employee_exited,
+    EventType.MEMBERS_MEMBER_REGISTERED: on_member_registered,
+    EventType.MEMBERS_MEMBER_UPDATED: on_member_updated,
+    EventType.MEMBERS_CONTACT_CHANGED: on_contact_changed,
+    EventType.MEMBERS_ADDRESS_CHANGED: on_address_changed,
+    EventType.WORKFORCE_EMPLOYEE_HIRED: on_employee_hired,
+    EventType.WORKFORCE_EMPLOYEE_UPDATED: on_employee_updated,
+    EventType.WORKFORCE_EMPLOYEE_POST_CHANGED: on_employee_post_changed,
+    EventType.WORKFORCE_EMPLOYEE_EXITED: on_employee_exited,
 }
-SUBSCRIPTIONS = [Subscription(DIRECTORY_QUEUE, HANDLERS, batch_size=DIRECTORY_BATCH,
-                              batch_handler=on_directory_batch)]

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from fpdf import FPDF
 
 from portal_common.formats import date_fr, time_fr
-from portal_common.mail import Mail
+from portal_common.mail_message import Mail
 
-from .domain import VISIT_TYPES
+from ..appointments.rules import VISIT_TYPES
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""JSON API of the appointments (/api/scheduling/appointments)."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from portal_common.access import member_or_staff, require_principal
+from portal_common.api import Blueprint
+from portal_common.clock import today, utcnow
+from portal_common.service import portal
+
+from .. import web
+from ..directory.queries import get_employee
+from . import use_cases
+from .queries import appointment_as_dict, get_appointment, list_appointments
+from .rules import NotFound, Place, ScheduleCommand
+from .schemas import AppointmentCreateSchema, AppointmentListArgsSchema, AppointmentSchema, OutcomeSchema
+
+blp = Blueprint("scheduling_appointments_api", __name__, url_prefix="/api/scheduling", description="Appointments")
+
+
+@blp.route("/appointments")
+class Appointments(MethodView):
+    @member_or_staff()
+    @blp.arguments(AppointmentListArgsSchema, location="query")
+    @blp.response(200, AppointmentSchema(many=True))
+    def get(self, args):
+        """Appointments of the current company (staff: of `member_id`, or of every company)"""
+        principal = require_principal()
+        rows = list_appointments(member_id=web.scope(principal, args["member_id"]), when=args["when"], now=utcnow(),
+                                 employee_id=args["employee_id"])
+        return [appointment_as_dict(a, e) for a, e in rows]
+
+    @web.SCHEDULERS
+    @blp.arguments(AppointmentCreateSchema)
+    @blp.response(201, AppointmentSchema)
+    def post(self, data):
+        """Schedule a visit (staff); publishes scheduling.appointment.scheduled.v1"""
+        command = ScheduleCommand(**dict(data, place=Place(**data["place"])))
+        appointment = use_cases.schedule_appointment(portal(), command)
+        return appointment_as_dict(appointment, get_employee(appointment.employee_id))
+
+
+@blp.route("/appointments/<string:appointment_id>")
+class AppointmentById(MethodView):
+    @member_or_staff()
+    @blp.response(200, AppointmentSchema)
+    def get(self, appointment_id):
+        """One appointment: staff, or a user of its company"""
+        principal = require_principal()
+        row = get_appointment(appointment_id)
+        # Another company's appointment answers 404, exactly like a missing one (no enumeration).
+        if row is None or (not principal.is_staff and row[0].member_id != principal.member_id):
+            abort(404, message="Appointment not found.")
+        return appointment_as_dict(*row)
+
+
+@blp.route("/appointments/<string:appointment_id>/cancellation")
+class AppointmentCancellation(MethodView):
+    @web.REQUESTERS
+    @blp.response(200, AppointmentSchema)
+    def post(self, appointment_id):
+        """Cancel a visit: the employer up to N jours ouvrés before it (422 with the limit otherwise)"""
+        principal = require_principal()
+        try:
+            appointment = use_cases.cancel_appointment(
+                portal(), appointment_id, member_id=None if principal.is_staff else principal.member_id,
+                today=today())
+        except NotFound:
+            abort(404, message="Appointment not found.")
+        return appointment_as_dict(*get_appointment(appointment.id))
+
+
+@blp.route("/appointments/<string:appointment_id>/outcome")
+class AppointmentOutcome(MethodView):
+    @web.SCHEDULERS
+    @blp.arguments(OutcomeSchema)
+    @blp.response(200, AppointmentSchema)
+    def post(self, data, appointment_id):
+        """Record attendance; an unexcused absence publishes scheduling.appointment.missed.v1"""
+        try:
+            appointment = use_cases.record_outcome(portal(), appointment_id, data["status"])
+        except NotFound:
+            abort(404, message="Appointment not found.")
+        return appointment_as_dict(*get_appointment(appointment.id))

@@ -1,0 +1,109 @@
+"""What changes an appointment: staff schedule it or note attendance; the employer or staff cancel it."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from portal_common.clock import PARIS, utcnow
+from portal_common.formats import date_fr
+from portal_common.messaging.event_types import EventType
+from portal_common.service import Portal
+
+from ..models import Appointment, EmployeeDirectoryEntry
+from ..obligations.use_cases import refresh_obligations
+from ..visit_requests.use_cases import follow_cancellation
+from .business_days import cancellation_limit
+from .rules import (
+    AppointmentStatus,
+    CancelledBy,
+    NotFound,
+    ScheduleCommand,
+    cancellation_too_late,
+    check_cancellable,
+    check_outcome,
+    check_schedule,
+)
+
+
+def _instant(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def appointment_event(appointment: Appointment) -> dict[str, Any]:
+    """The fields every appointment event shares (attended, missed, cancelled); the version is the flushed one."""
+    return {"appointment_id": appointment.id, "member_id": appointment.member_id,
+            "employee_id": appointment.employee_id, "starts_at": _instant(appointment.starts_at),
+            "visit_type": appointment.visit_type, "version": appointment.version}
+
+
+def scheduled_event(appointment: Appointment) -> dict[str, Any]:
+    return appointment_event(appointment) | {
+        "place": {"name": appointment.place_name, "address": appointment.place_address},
+        "status": appointment.status}
+
+
+def schedule_appointment(portal: Portal, command: ScheduleCommand, *, appointment_id: str | None = None) -> Appointment:
+    """Staff schedule a visit for an employee the directory knows; raises AppointmentRejected."""
+    with portal.uow() as tx:
+        employee = tx.session.get(EmployeeDirectoryEntry, command.employee_id)
+        cmd = check_schedule(command, employee_member_id=employee.member_id if employee else None, now=utcnow())
+        appointment = Appointment(
+            id=appointment_id or str(uuid.uuid4()), member_id=cmd.member_id, employee_id=cmd.employee_id,
+            starts_at=cmd.starts_at, duration_minutes=cmd.duration_minutes, visit_type=cmd.visit_type,
+            place_name=cmd.place.name, place_address=cmd.place.address, professional_kind=cmd.professional_kind,
+            status=cmd.status, created_at=utcnow(),
+        )
+        tx.session.add(appointment)
+        tx.session.flush()
+        tx.record(EventType.SCHEDULING_APPOINTMENT_SCHEDULED, subject=appointment.id, member_id=appointment.member_id,
+                  data=scheduled_event(appointment))
+        tx.commit()
+        return appointment
+
+
+def visit_cancellation_limit(portal: Portal, appointment: Appointment) -> date:
+    settings = portal.settings
+    return cancellation_limit(appointment.starts_at.astimezone(PARIS).date(), settings.cancellation_business_days,
+                              settings.holiday_subdivision)
+
+
+def cancel_appointment(portal: Portal, appointment_id: str, *, member_id: str | None, today: date) -> Appointment:
+    """The employer cancels up to the limit in jours ouvrés; staff (member_id None) at any time before the visit."""
+    with portal.uow() as tx:
+        appointment = tx.session.get(Appointment, appointment_id, with_for_update=True)
+        if appointment is None or (member_id is not None and appointment.member_id != member_id):
+            raise NotFound(appointment_id)
+        check_cancellable(status=appointment.status, starts_at=appointment.starts_at, now=utcnow())
+        limit = visit_cancellation_limit(portal, appointment)
+        if member_id is not None and today > limit:
+            raise cancellation_too_late(date_fr(limit), portal.settings.cancellation_business_days)
+        cancelled_by = CancelledBy.STAFF if member_id is None else CancelledBy.EMPLOYER
+        appointment.status = AppointmentStatus.ANNULEE
+        tx.session.flush()  # the version counter moves on flush: the event carries the new version
+        tx.record(EventType.SCHEDULING_APPOINTMENT_CANCELLED, subject=appointment.id, member_id=appointment.member_id,
+                  data=appointment_event(appointment) | {"cancelled_by": cancelled_by})
+        if appointment.request_id:
+            follow_cancellation(tx, appointment, cancelled_by)
+        tx.commit()
+        return appointment
+
+
+def record_outcome(portal: Portal, appointment_id: str, status: str) -> Appointment:
+    """Staff note attendance: réalisée (recomputes the obligations), absent excusé, or absent non excusé."""
+    with portal.uow() as tx:
+        appointment = tx.session.get(Appointment, appointment_id, with_for_update=True)
+        if appointment is None:
+            raise NotFound(appointment_id)
+        check_outcome(status=appointment.status, new_status=status, starts_at=appointment.starts_at, now=utcnow())
+        appointment.status = status
+        tx.session.flush()
+        if status == AppointmentStatus.REALISEE:
+            refresh_obligations(tx.session, appointment.employee_id, portal.settings.periods)
+            tx.record(EventType.SCHEDULING_APPOINTMENT_ATTENDED, subject=appointment.id,
+                      member_id=appointment.member_id, data=appointment_event(appointment))
+        elif status == AppointmentStatus.ABSENT_NON_EXCUSE:
+            tx.record(EventType.SCHEDULING_APPOINTMENT_MISSED, subject=appointment.id,
+                      member_id=appointment.member_id, data=appointment_event(appointment))
+        tx.commit()
+        return appointment

@@ -1,0 +1,1 @@
+"""Documents the employer may see: convocations, attestations de suivi, avis d'aptitude or d'inaptitude."""

@@ -1,0 +1,53 @@
+"""JSON API of the slots (/api/scheduling/slots) and of the placements into them."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from portal_common.access import staff
+from portal_common.api import Blueprint
+from portal_common.clock import utcnow
+from portal_common.service import portal
+
+from .. import web
+from ..appointments.queries import appointment_as_dict, get_appointment
+from ..appointments.rules import NotFound, Place
+from ..appointments.schemas import AppointmentSchema
+from . import use_cases
+from .queries import list_slots, slot_as_dict
+from .rules import SlotCommand
+from .schemas import PlacementSchema, SlotCreateSchema, SlotSchema
+
+blp = Blueprint("scheduling_slots_api", __name__, url_prefix="/api/scheduling", description="Slots")
+
+
+@blp.route("/slots")
+class Slots(MethodView):
+    @staff()
+    @blp.response(200, SlotSchema(many=True))
+    def get(self):
+        """Slots to come, with how many visits they hold"""
+        return [slot_as_dict(slot, booked) for slot, booked in list_slots(now=utcnow())]
+
+    @web.SCHEDULERS
+    @blp.arguments(SlotCreateSchema)
+    @blp.response(201, SlotSchema)
+    def post(self, data):
+        """Open a slot for a professional of a centre"""
+        slot = use_cases.create_slot(portal(), SlotCommand(**dict(data, centre=Place(**data["centre"]))))
+        return slot_as_dict(slot, 0)
+
+
+@blp.route("/slots/<string:slot_id>/placements")
+class SlotPlacements(MethodView):
+    @web.SCHEDULERS
+    @blp.arguments(PlacementSchema)
+    @blp.response(201, AppointmentSchema)
+    def post(self, data, slot_id):
+        """Convoke a requested or due visit into the slot (PDF and e-mail to the convocation contact)"""
+        try:
+            appointment, _mailed = use_cases.place_in_slot(portal(), slot_id, request_id=data["request_id"],
+                                                           obligation_id=data["obligation_id"])
+        except NotFound:
+            abort(404, message="Slot, request or obligation not found.")
+        return appointment_as_dict(*get_appointment(appointment.id))
