@@ -8,23 +8,29 @@ from flask import Flask
 
 from portal_common.service import create_service_app
 
-from .api import blp
 from .config import Settings
-from .declaration_api import blp as declarations_blp
-from .declaration_pages import declaration_pages
-from .import_api import imports_blp
-from .import_pages import imports_pages
-from .list_tools import tools
+from .declarations.api import blp as declarations_blp
+from .declarations.pages import declaration_pages
+from .declarations.rules import DECLARED, CampaignStatus, ShownStatus
+from .employees.api import blp
+from .employees.pages import pages
+from .employees.pcs import pcs_label, pcs_reference
+from .employees.rules import ListStatus, MonitoringCategory
+from .imports.api import imports_blp
+from .imports.pages import imports_pages
+from .imports.rules import ImportStatus
 from .models import Base
-from .pages import pages
-from .pcs import pcs_label, pcs_reference
-from .reports import reports
+from .reports.pages import reports
+
+# The enumerations the templates compare with, so that they name no stored value themselves.
+TEMPLATE_ENUMS = {"MonitoringCategory": MonitoringCategory, "ListStatus": ListStatus, "ShownStatus": ShownStatus,
+                  "CampaignStatus": CampaignStatus, "ImportStatus": ImportStatus, "DECLARED": DECLARED}
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app = create_service_app(__name__, Settings, Base.metadata, title="Workforce API",
                              api_blueprints=(blp, imports_blp, declarations_blp),
-                             page_blueprints=(pages, tools, imports_pages, reports, declaration_pages), environ=environ)
+                             page_blueprints=(pages, reports, imports_pages, declaration_pages), environ=environ)
     try:
         app.extensions["portal"].settings.nir_vault  # fail at start-up, not on the first hire
     except ValueError as exc:
@@ -32,4 +38,5 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         raise SystemExit(2) from None
     app.add_template_filter(pcs_label, "pcs_label")  # the PCS-ESE label of a code, next to it on the pages
     app.add_template_global(pcs_reference, "pcs_reference")
+    app.jinja_env.globals.update(TEMPLATE_ENUMS)
     return app

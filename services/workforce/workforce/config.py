@@ -5,18 +5,20 @@ import re
 from functools import cached_property
 
 from portal_common.config import BaseSettings, Env, parse_key, parse_positive_int
+from portal_common.keyring import parse_key_ring
 
-from .categories import CategoryPolicy
-from .nir_vault import NirVault, parse_encryption_keys
+from .employees.nir_vault import NirVault
+from .employees.rules import CategoryPolicy, MonitoringCategory
+from .employees.rules.categories import AUTHORISATION_CATEGORIES
 
 LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
 
 
-def parse_authorisation_category(raw: str) -> str:
+def parse_authorisation_category(raw: str) -> MonitoringCategory:
     value = raw.strip().upper()
-    if value not in ("SI", "SIA"):
+    if value not in AUTHORISATION_CATEGORIES:
         raise ValueError("expected SI or SIA")
-    return value
+    return MonitoringCategory(value)
 
 
 def parse_label(raw: str) -> str | None:
@@ -30,12 +32,12 @@ class Settings(BaseSettings):
     service = "workforce"
 
     # No default: a deployment sets its own keys (the local run generates them into var/).
-    nir_encryption_keys = Env("WORKFORCE_NIR_ENCRYPTION_KEY", parse=parse_encryption_keys, secret=True,
+    nir_encryption_keys = Env("WORKFORCE_NIR_ENCRYPTION_KEY", parse=parse_key_ring, secret=True,
                               help="key-id:base64 AES-256 key[,older keys…], encrypts the NIR at rest")
     nir_hash_key = Env("WORKFORCE_NIR_HASH_KEY", parse=parse_key, secret=True,
                        help="key of the NIR blind index used to find duplicates")
     authorisation_category = Env("WORKFORCE_AUTHORISATION_CATEGORY", parse=parse_authorisation_category,
-                                 default="SIA", help="category of the 2025 determinants (conduite, habilitation)")
+                                 default=MonitoringCategory.SIA, help="category of the 2025 determinants (conduite, habilitation)")
     authorisation_label = Env("WORKFORCE_AUTHORISATION_LABEL", parse=parse_label, default=None,
                               help="local label shown for them, e.g. SIH; empty for none")
     import_inline_rows = Env("WORKFORCE_IMPORT_INLINE_ROWS", parse=parse_positive_int, default=1000,

@@ -5,12 +5,13 @@ from datetime import date
 
 from portal_common.service import Portal
 
-from . import services
-from .domain import HireCommand
+from .employees import use_cases
+from .employees.rules import HireCommand, MonitoringCategory
 from .models import Employee
 
 # The demo dataset gives a category per post; the portal computes it from determinants instead.
-DETERMINANTS_FOR = {"SI": (), "SIA": ("travail_nuit",), "SIR": ("cmr",)}
+DETERMINANTS_FOR = {MonitoringCategory.SI: (), MonitoringCategory.SIA: ("travail_nuit",),
+                    MonitoringCategory.SIR: ("cmr",)}
 
 
 def _birth_place(item: dict) -> tuple[str | None, str | None]:
@@ -25,7 +26,7 @@ def _birth_place(item: dict) -> tuple[str | None, str | None]:
 def _command(item: dict) -> HireCommand:
     determinants = item.get("determinants")
     if determinants is None:
-        determinants = DETERMINANTS_FOR.get(item.get("monitoring_category", "SI"), ())
+        determinants = DETERMINANTS_FOR.get(item.get("monitoring_category", MonitoringCategory.SI), ())
     birth_commune, birth_country = _birth_place(item)
     return HireCommand(
         last_name=item["last_name"], birth_name=item.get("birth_name"), first_names=item["first_names"],
@@ -42,4 +43,4 @@ def load(portal: Portal, dataset: dict) -> None:
         with portal.db.session_factory() as session:
             if session.get(Employee, item["id"]) is not None:
                 continue
-        services.hire_employee(portal, item["member_id"], _command(item), employee_id=item["id"], actor="demo")
+        use_cases.hire_employee(portal, item["member_id"], _command(item), employee_id=item["id"], actor="demo")

@@ -1,11 +1,13 @@
-"""Event types the workforce service publishes (schemas in the shared catalogue)."""
+"""What the workforce service publishes and consumes, named from the shared catalogue."""
+from __future__ import annotations
 
-EMPLOYEE_HIRED = "workforce.employee.hired.v1"
-EMPLOYEE_UPDATED = "workforce.employee.updated.v1"
-EMPLOYEE_POST_CHANGED = "workforce.employee.post_changed.v1"
-EMPLOYEE_EXITED = "workforce.employee.exited.v1"
-CAMPAIGN_OPENED = "workforce.campaign.opened.v1"
-CAMPAIGN_CLOSED = "workforce.campaign.closed.v1"
-DECLARATION_CONFIRMED = "workforce.declaration.confirmed.v1"
-PUBLISHED = (EMPLOYEE_HIRED, EMPLOYEE_UPDATED, EMPLOYEE_POST_CHANGED, EMPLOYEE_EXITED, CAMPAIGN_OPENED,
-             CAMPAIGN_CLOSED, DECLARATION_CONFIRMED)
+from portal_common.messaging.event_types import EventType
+
+PRODUCER = "workforce"
+
+PUBLISHED = (EventType.WORKFORCE_EMPLOYEE_HIRED, EventType.WORKFORCE_EMPLOYEE_UPDATED,
+             EventType.WORKFORCE_EMPLOYEE_POST_CHANGED, EventType.WORKFORCE_EMPLOYEE_EXITED,
+             EventType.WORKFORCE_CAMPAIGN_OPENED, EventType.WORKFORCE_CAMPAIGN_CLOSED,
+             EventType.WORKFORCE_DECLARATION_CONFIRMED)
+CONSUMED = (EventType.MEMBERS_MEMBER_REGISTERED, EventType.MEMBERS_MEMBER_UPDATED,
+            EventType.MEMBERS_SITUATION_CHANGED, EventType.BILLING_INVOICE_ISSUED)

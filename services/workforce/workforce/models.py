@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, UniqueConstraint, false, true
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, LargeBinary, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
@@ -38,7 +39,7 @@ class Employee(Base):
     birth_country: Mapped[str | None] = mapped_column(String(100))
     nir_masked: Mapped[str] = mapped_column(String(21))
     nir_hash: Mapped[str] = mapped_column(String(64))
-    # AES-GCM with its key id (nir_vault.py); NULL only for rows written before encryption existed.
+    # AES-GCM with its key id (employees/nir_vault.py); NULL only for rows written before encryption existed.
     nir_encrypted: Mapped[str | None] = mapped_column(String(120))
     # False when the NIR disagrees with the sex, birth year/month or place of birth (a warning, kept for the
     # list check).
@@ -49,7 +50,7 @@ class Employee(Base):
     pcs_code: Mapped[str | None] = mapped_column(String(4))
     contract: Mapped[str] = mapped_column(String(30))
     multi_employer: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Determinant codes (categories.py), comma-separated in list order: work conditions, never health data.
+    # Determinant codes (employees/rules/categories.py), comma-separated in list order: work conditions, never health data.
     determinants: Mapped[str] = mapped_column(String(400), default="", server_default="")
     sir_justification: Mapped[str | None] = mapped_column(String(500))
     adapted_undisclosed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -65,8 +66,11 @@ class Employee(Base):
     # Derived from the names by the domain, so filtering works the same on PostgreSQL and SQLite.
     initial: Mapped[str] = mapped_column(String(1))
     search_text: Mapped[str] = mapped_column(String(400))
+    # The optimistic lock: SQLAlchemy raises it at each write and refuses one based on a stale read.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def determinant_codes(self) -> tuple[str, ...]:
@@ -132,7 +136,7 @@ class DeclarationCampaign(Base):
 class HeadcountDeclaration(Base):
     """One company's declaration of a campaign: draft, confirmed, then invoiced by billing.
 
-    `version` is the optimistic lock (ETag / If-Match, the form's hidden field). Headcounts exclude the
+    `version` is the optimistic lock (ETag / If-Match, the form's hidden field), raised by SQLAlchemy at each write. Headcounts exclude the
     multi-employer workers, counted apart; `expected_*` is the employee list as at 1 January at the last save.
     """
 
@@ -168,3 +172,52 @@ class HeadcountDeclaration(Base):
     invoice_id: Mapped[str | None] = mapped_column(String(36))
     invoice_number: Mapped[str | None] = mapped_column(String(20))
     invoiced_on: Mapped[date | None] = mapped_column(Date)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+# --- staged employee imports ---------------------------------------------------------------------------
+# The uploaded file is kept only sealed (AES-GCM, NirVault.seal): it holds NIRs. The checked lines keep what the
+# preview shows, with the NIR column left out: its mask only, never the number.
+
+
+class EmployeeImport(Base):
+    __tablename__ = "employee_import"
+    __table_args__ = (Index("ix_employee_import_member", "member_id", "created_at"),
+                      Index("ix_employee_import_status", "status"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_format: Mapped[str] = mapped_column(String(4))
+    # JSON {header, rows, line_numbers} of the file's text cells, sealed with the NIR key (never in clear).
+    content_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    header: Mapped[list[str]] = mapped_column(JSON)  # the column names, NIR-shaped text masked
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)  # field → column index
+    total_rows: Mapped[int] = mapped_column(Integer)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    error_rows: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate_rows: Mapped[int] = mapped_column(Integer, default=0)
+    imported_rows: Mapped[int] = mapped_column(Integer, default=0)
+    failure: Mapped[str | None] = mapped_column(String(300))
+    created_by: Mapped[str] = mapped_column(String(200))
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EmployeeImportRow(Base):
+    """One checked line of a staged import, as the preview shows it (the NIR only masked)."""
+
+    __tablename__ = "employee_import_row"
+
+    import_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    nir_masked: Mapped[str | None] = mapped_column(String(21))
+    values: Mapped[dict[str, str]] = mapped_column(JSON)  # mapped cells without the NIR
+    errors: Mapped[dict[str, str]] = mapped_column(JSON)
+    warnings: Mapped[list[str]] = mapped_column(JSON)
+    duplicates: Mapped[list[str]] = mapped_column(JSON)
+    has_problem: Mapped[bool] = mapped_column(Boolean)  # an error, a probable duplicate or a NIR warning

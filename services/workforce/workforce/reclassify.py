@@ -1,12 +1,12 @@
 """`python -m workforce.reclassify`: after a change of WORKFORCE_AUTHORISATION_CATEGORY, writes every
 present employee's category again with the current settings, so the list filters and scheduling stop using the
-old one (services.reclassify_employees: history and updated event for each change; safe to run twice)."""
+old one (employees.use_cases.reclassify_employees: history and updated event for each change; safe to run twice)."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from .services import RECLASSIFY_BATCH, Reclassified, reclassify_employees
+from .employees.use_cases import RECLASSIFY_BATCH, Reclassified, reclassify_employees
 
 
 def summary(result: Reclassified) -> str:

@@ -1,23 +1,34 @@
 """`python -m workforce.worker`: consumes the events the workforce service subscribes to, and runs the
-employee imports too big to be done in a request (import_service.process_pending)."""
+employee imports too big to be done in a request (imports.use_cases.process_pending)."""
 import logging
 import threading
 import time
 
-from portal_common.messaging.consumer import run_worker
+from portal_common.messaging.consumer import Subscription, run_worker
+from portal_common.messaging.event_types import EventType
 
 from .app import create_app
-from .handlers import SUBSCRIPTIONS
+from .declarations.handlers import on_invoice_issued
+from .directory.handlers import on_member_registered, on_situation_changed
 
 IMPORT_POLL_SECONDS = 1.0
 EXPIRY_EVERY_SECONDS = 3600.0
 CAMPAIGN_CHECK_SECONDS = 600.0  # a campaign closes within ten minutes after its deadline day
 log = logging.getLogger(__name__)
 
+DIRECTORY_QUEUE = "workforce.member-directory"
+INVOICES_QUEUE = "workforce.declaration-invoices"
+SUBSCRIPTIONS = [
+    Subscription(DIRECTORY_QUEUE, {EventType.MEMBERS_MEMBER_REGISTERED: on_member_registered,
+                                   EventType.MEMBERS_MEMBER_UPDATED: on_member_registered,
+                                   EventType.MEMBERS_SITUATION_CHANGED: on_situation_changed}),
+    Subscription(INVOICES_QUEUE, {EventType.BILLING_INVOICE_ISSUED: on_invoice_issued}),
+]
+
 
 def run_campaign_closing(app, stop: threading.Event) -> None:
     """The periodic check: closes the declaration campaigns whose deadline has passed (close_due_campaigns)."""
-    from .campaigns import close_due_campaigns
+    from .declarations.use_cases import close_due_campaigns
 
     portal = app.extensions["portal"]
     with app.app_context():
@@ -33,7 +44,7 @@ def run_campaign_closing(app, stop: threading.Event) -> None:
 
 def run_imports(app, stop: threading.Event) -> None:
     """Polls for queued imports; a job cut short by a stop is claimed again later (nothing half-written)."""
-    from .import_service import expire_abandoned, process_pending
+    from .imports.use_cases import expire_abandoned, process_pending
 
     portal = app.extensions["portal"]
     next_expiry = 0.0

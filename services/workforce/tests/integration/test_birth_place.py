@@ -6,7 +6,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal_common.testing import make_principal
 from workforce.models import Employee
@@ -105,7 +105,7 @@ def test_the_hire_form_shows_the_french_error_next_to_the_field_and_saves_nothin
 def test_the_correction_form_is_prefilled_and_requires_the_place_of_birth_of_an_employee_listed_before(service):
     employee_id = api_hire(service, VALID).json["id"]
     with service.portal.db.session_factory() as session:  # as the migration leaves the employees listed before
-        session.get(Employee, employee_id).birth_commune = None
+        session.execute(update(Employee).where(Employee.id == employee_id).values(birth_commune=None))
         session.commit()
     client, headers = service.client(), service.headers(ADMIN_A)
     detail = html.unescape(client.get(f"/salaries/{employee_id}", headers=headers).text)

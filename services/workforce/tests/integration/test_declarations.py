@@ -8,8 +8,8 @@ from portal_common import clock as portal_clock
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import make_principal
-from workforce import campaigns
-from workforce.handlers import SUBSCRIPTIONS
+from workforce.declarations import use_cases as campaigns
+from workforce.worker import SUBSCRIPTIONS
 from workforce.models import MemberDirectoryEntry
 
 pytestmark = pytest.mark.integration

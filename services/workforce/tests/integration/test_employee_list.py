@@ -10,7 +10,7 @@ from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import make_principal
 from workforce import demo
-from workforce.handlers import SUBSCRIPTIONS
+from workforce.worker import SUBSCRIPTIONS
 from workforce.models import Employee, MemberDirectoryEntry
 
 pytestmark = pytest.mark.integration

@@ -117,7 +117,7 @@ def test_the_access_rules_of_the_api(service):
 
 
 def test_staff_hire_for_a_known_member_and_list_one_company(service):
-    from workforce.handlers import on_member_registered
+    from workforce.directory.handlers import on_member_registered
 
     with service.portal.db.session_factory() as session:
         on_member_registered(session, catalogue.example_envelope("members.member.registered.v1", member_id=COMPANY_B))

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from portal_common.messaging import catalogue
 from portal_common.testing import make_principal
 from portal_common.validators import nir_key
-from workforce import import_service, worker
-from workforce.import_models import EmployeeImport, EmployeeImportRow
-from workforce.models import Employee
+from workforce import worker
+from workforce.imports import use_cases as import_service
+from workforce.models import Employee, EmployeeImport, EmployeeImportRow
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal_common.logging import JsonFormatter
 from portal_common.testing import make_principal
-from workforce import import_service
+from workforce.imports import use_cases as import_service
 
 pytestmark = pytest.mark.integration
 

@@ -7,9 +7,10 @@ from sqlalchemy import select, update
 
 from portal_common.messaging import catalogue
 from portal_common.testing import make_principal
-from workforce import reclassify, services
+from workforce import reclassify
 from workforce.app import create_app
-from workforce.domain import add_years
+from workforce.employees.rules import add_years
+from workforce.employees.use_cases import reclassify as services
 from workforce.models import Employee, EmployeeHistory
 
 pytestmark = pytest.mark.integration

@@ -11,9 +11,9 @@ from sqlalchemy import update
 
 from portal_common.testing import make_principal
 from portal_common.validators import nir_key
-from workforce import services
+from portal_common import clock as services
 from workforce.models import Employee
-from workforce.reports import headcount_bars, reference_year
+from workforce.reports.rules import headcount_bars, reference_year
 
 pytestmark = pytest.mark.integration
 

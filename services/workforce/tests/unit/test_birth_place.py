@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from workforce.domain import HireCommand, HireRejected, birth_department, birth_place_warnings, check_hire
+from workforce.employees.rules import HireCommand, HireRejected, birth_department, birth_place_warnings, check_hire
 
 TODAY = date(2025, 6, 2)
 MISSING = ("Le lieu de naissance est obligatoire : indiquez le code INSEE de la commune de naissance, ou le pays "

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from workforce.categories import (DETERMINANTS, CategoryPolicy, base_category, check_determinants, classify,
-                                  sir_for_authorisations_only)
+from workforce.employees.rules.categories import (DETERMINANTS, CategoryPolicy, base_category,
+                                                  check_determinants, classify, sir_for_authorisations_only)
 
 ON = date(2026, 1, 15)
 ADULT = date(1980, 5, 4)

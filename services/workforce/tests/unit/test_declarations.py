@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from workforce.declarations import (CAMPAIGN_CLOSED, CAMPAIGN_OPEN, CONFIRMED, DRAFT, INVOICED, Campaign,
+from workforce.declarations.rules import (CAMPAIGN_CLOSED, CAMPAIGN_OPEN, CONFIRMED, DRAFT, INVOICED, Campaign,
                                     CampaignCommand, CampaignRejected, Counts, DeclarationEntry,
                                     DeclarationRejected, check_campaign, check_declaration, is_ceased,
                                     is_present_on, refusal, shown_status, tally)

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from workforce.domain import (HireCommand, HireRejected, add_years, check_hire, display_name, fold, initial_of,
+from workforce.employees.rules import (HireCommand, HireRejected, add_years, check_hire, display_name, fold, initial_of,
                               is_present, mask_nir, search_text)
 
 TODAY = date(2025, 6, 2)

@@ -5,8 +5,8 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from workforce.checks import Checked, check_list
-from workforce.exports import COLUMNS, row_of, to_csv, to_xlsx
+from workforce.reports.checks import Checked, check_list
+from workforce.reports.exports import COLUMNS, row_of, to_csv, to_xlsx
 
 EMPLOYEE = {"last_name": "DUPONT", "birth_name": "MARTIN", "first_names": "Élodie", "sex": "F",
             "birth_date": date(1985, 8, 14), "birth_commune": "2A004", "birth_country": None,

@@ -7,9 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from workforce import exports, imports
-from workforce.imports import ImportRejected, Known
-from workforce.nir_vault import NirVault, NirVaultError, new_encryption_key, parse_encryption_keys
+from portal_common.keyring import new_key_setting as new_encryption_key
+from portal_common.keyring import parse_key_ring as parse_encryption_keys
+from workforce.employees.nir_vault import NirVault, NirVaultError
+from workforce.imports import rules as imports
+from workforce.imports.rules import ImportRejected, Known
+from workforce.reports import exports
 
 TODAY = date(2026, 11, 30)
 HEADER = ("Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from workforce.domain import (ExitCommand, HireCommand, HireRejected, PostChange, check_correction, check_exit,
+from workforce.employees.rules import (ExitCommand, HireCommand, HireRejected, PostChange, check_correction, check_exit,
                               check_hire, check_post_change, nir_warnings)
 
 TODAY = date(2025, 6, 2)

@@ -2,7 +2,7 @@
 import pytest
 
 from portal_common.validators import nir_in
-from workforce.domain import NIR_SEARCH_INCOMPLETE, nir_to_find
+from workforce.employees.rules import NIR_SEARCH_INCOMPLETE, nir_to_find
 
 
 @pytest.mark.parametrize("typed, run", [

@@ -1,7 +1,9 @@
 """The NIR at rest: AES-GCM with key id, rotation, and the blind index."""
 import pytest
 
-from workforce.nir_vault import NirVault, NirVaultError, new_encryption_key, parse_encryption_keys
+from portal_common.keyring import new_key_setting as new_encryption_key
+from portal_common.keyring import parse_key_ring as parse_encryption_keys
+from workforce.employees.nir_vault import NirVault, NirVaultError
 
 EMPLOYEE = "3d0f5c52-8f0e-4a57-9a3c-1c2b3d4e5f60"
 OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"

@@ -2,8 +2,8 @@
 import re
 from importlib.resources import files
 
-from workforce.domain import PCS_CODE_RE
-from workforce.pcs import pcs_label, pcs_labels, pcs_reference
+from workforce.employees.pcs import pcs_label, pcs_labels, pcs_reference
+from workforce.employees.rules import PCS_CODE_RE
 
 
 def test_the_list_holds_the_four_hundred_or_so_professions_each_a_well_formed_code():

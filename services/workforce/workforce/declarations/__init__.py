@@ -1,0 +1,1 @@
+"""The annual headcount declaration of each member company and its yearly campaign."""

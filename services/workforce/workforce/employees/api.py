@@ -1,0 +1,160 @@
+"""JSON API of the workforce service (/api/workforce/)."""
+from __future__ import annotations
+
+import logging
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from portal_common.access import member_or_staff, require_principal
+from portal_common.api import Blueprint
+from portal_common.clock import today
+from portal_common.errors import FieldErrors
+from portal_common.roles import EMPLOYEE_KEEPERS, OFFICE_STAFF
+from portal_common.service import portal
+from portal_common.validators import compact
+
+from ..directory.queries import get_member_entry
+from ..models import Employee
+from . import queries
+from . import use_cases
+from .rules import ExitCommand, HireCommand, PostChange, nir_to_find
+from .schemas import (EmployeeCreateSchema, EmployeeListArgsSchema, EmployeeSchema, EmployeeSearchSchema,
+                      EmployeeWriteSchema, ExitSchema, HistorySchema, PostChangeSchema)
+
+blp = Blueprint("workforce_api", __name__, url_prefix="/api/workforce", description="Employees of member companies")
+
+log = logging.getLogger(__name__)
+
+editors = member_or_staff(member_roles=EMPLOYEE_KEEPERS, staff_roles=OFFICE_STAFF)
+
+
+def _hiring_company(requested: str | None) -> str:
+    """The company a hire is for: always the current one for member users; staff may name another."""
+    principal = require_principal()
+    if not principal.is_staff:
+        if requested is not None:
+            # Members never choose the company: the field is not part of their body at all.
+            raise FieldErrors({"member_id": ["Unknown field."]})
+        return principal.member_id
+    member_id = requested or principal.member_id
+    if member_id is None:
+        raise FieldErrors({"member_id": ["Required for staff without a current member company."]})
+    if requested is not None and get_member_entry(requested) is None:
+        raise FieldErrors({"member_id": ["Unknown member company."]})
+    return member_id
+
+
+def _visible(employee_id: str) -> Employee:
+    employee = queries.visible_employee(employee_id, require_principal())
+    if employee is None:  # another company's employee answers 404, exactly like a missing one
+        abort(404, message="Employee not found.")
+    return employee
+
+
+def _shown(saved: use_cases.Saved) -> dict:
+    return dict(queries.employee_as_dict(saved.employee, today()), warnings=saved.warnings)
+
+
+@blp.route("/employees")
+class Employees(MethodView):
+    @member_or_staff()
+    @blp.arguments(EmployeeListArgsSchema, location="query")
+    @blp.response(200, EmployeeSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
+    def get(self, args):
+        """List the employees of the current company (staff: of `member_id`, or of every company)"""
+        principal = require_principal()
+        member_id = (args["member_id"] or principal.member_id) if principal.is_staff else principal.member_id
+        day = today()
+        filters = queries.EmployeeFilter(status=args["status"], letter=args["letter"], query=args["q"],
+                                       category=args["category"], contract=args["contract"], sort=args["sort"])
+        if args["page"] is None:
+            offset, limit = 0, queries.LIST_LIMIT
+        else:
+            offset, limit = (args["page"] - 1) * args["page_size"], args["page_size"]
+        rows = queries.list_employees(member_id, filters, day, offset=offset, limit=limit)
+        total = queries.count_employees(member_id, filters, day)
+        return [queries.employee_as_dict(e, day) for e in rows], 200, {"X-Total-Count": str(total)}
+
+    @editors
+    @blp.arguments(EmployeeCreateSchema)
+    @blp.response(201, EmployeeSchema)
+    def post(self, data):
+        """Declare a hire in the current company; publishes workforce.employee.hired.v1"""
+        member_id = _hiring_company(data.pop("member_id"))
+        saved = use_cases.hire_employee(portal(), member_id, HireCommand(**data), actor=require_principal().user_id)
+        return _shown(saved)
+
+
+@blp.route("/employees/search")
+@member_or_staff()  # also the rule of the OPTIONS request Flask answers for this POST-only resource
+class EmployeeSearch(MethodView):
+    @member_or_staff()
+    @blp.arguments(EmployeeSearchSchema)
+    @blp.response(200, EmployeeSchema(many=True))
+    def post(self, data):
+        """Find employees by NIR, present and left (a NIR goes in the body, never in a URL)"""
+        principal = require_principal()
+        member_id = (data["member_id"] or principal.member_id) if principal.is_staff else principal.member_id
+        nir, problem = nir_to_find(compact(data["nir"]))
+        if nir is None:
+            raise FieldErrors({"nir": [problem]})
+        found = queries.employees_with_nir(member_id, portal().settings.nir_vault.blind_index(nir))
+        # An access by NIR: who and how many, never the number (docs/security.md AZ-08).
+        log.info("employees searched by NIR", extra={"user_id": principal.user_id, "found": len(found)})
+        day = today()
+        return [queries.employee_as_dict(e, day) for e in found]
+
+
+@blp.route("/employees/<string:employee_id>")
+class EmployeeById(MethodView):
+    @member_or_staff()
+    @blp.response(200, EmployeeSchema)
+    def get(self, employee_id):
+        """One employee: staff, or a user of the employee's company"""
+        return queries.employee_as_dict(_visible(employee_id), today())
+
+    @editors
+    @blp.arguments(EmployeeWriteSchema)
+    @blp.response(200, EmployeeSchema)
+    def put(self, data, employee_id):
+        """Correct the record (the whole of it, NIR included); publishes workforce.employee.updated.v1"""
+        employee = _visible(employee_id)
+        saved = use_cases.correct_employee(portal(), employee.id, HireCommand(**data),
+                                           actor=require_principal().user_id)
+        return _shown(saved)
+
+
+@blp.route("/employees/<string:employee_id>/post-changes")
+@editors  # also the rule of the OPTIONS request Flask answers for this POST-only resource
+class PostChanges(MethodView):
+    @editors
+    @blp.arguments(PostChangeSchema)
+    @blp.response(201, EmployeeSchema)
+    def post(self, data, employee_id):
+        """A new post from a date, kept in the history; publishes workforce.employee.updated.v1 and .post_changed"""
+        employee = _visible(employee_id)
+        changed = use_cases.change_post(portal(), employee.id, PostChange(**data), actor=require_principal().user_id)
+        return queries.employee_as_dict(changed, today())
+
+
+@blp.route("/employees/<string:employee_id>/exit")
+@editors  # also the rule of the OPTIONS request Flask answers for this POST-only resource
+class Exit(MethodView):
+    @editors
+    @blp.arguments(ExitSchema)
+    @blp.response(200, EmployeeSchema)
+    def post(self, data, employee_id):
+        """The employee leaves; publishes workforce.employee.exited.v1 (was_reinforced when under SIR)"""
+        employee = _visible(employee_id)
+        exited = use_cases.exit_employee(portal(), employee.id, ExitCommand(**data), actor=require_principal().user_id)
+        return queries.employee_as_dict(exited, today())
+
+
+@blp.route("/employees/<string:employee_id>/history")
+class History(MethodView):
+    @member_or_staff()
+    @blp.response(200, HistorySchema(many=True))
+    def get(self, employee_id):
+        """Hire, corrections, posts and exit of one employee, oldest first"""
+        return [queries.history_as_dict(item) for item in queries.history_of(_visible(employee_id).id)]

@@ -1,0 +1,94 @@
+"""The NIR (n° de sécurité sociale, or NIA) as the rules see it: shape and key, disagreements with the civil
+status shown as warnings, the mask that is shown, and the number typed into a search box."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from portal_common.validators import NIR_RUN_MIN, compact, is_valid_nir, nir_key
+
+from .codes import Sex
+
+NIR_SHAPE_RE = re.compile(r"^[0-9]{6}[0-9AB][0-9]{8}$")
+# The first digit of a NIR (1, 2) or of a NIA (7, 8) gives the sex; 3 (foreign-born, provisional) does not.
+NIR_SEX = {"1": Sex.M, "2": Sex.F, "7": Sex.M, "8": Sex.F}
+ABROAD = "99"  # the department of birth of the NIR for someone born abroad
+
+
+def birth_department(commune: str) -> str:
+    """The department of a commune code: 2 characters ('14', '2A'), 3 digits overseas ('974')."""
+    return commune[:3] if commune[:2] in ("97", "98") else commune[:2]
+
+
+def birth_place_warnings(nir: str, birth_commune: str | None, birth_country: str | None) -> list[str]:
+    """Disagreements of the NIR's department of birth (characters 6-7, 6-8 overseas) with the place of birth.
+
+    Shown, never refused. 99 in the NIR means born abroad. People born in Corsica before 1976 kept '20'.
+    """
+    value = compact(nir)
+    if len(value) < 8:
+        return []
+    nir_department = value[5:7]
+    if birth_commune:
+        department = birth_department(birth_commune)
+        if nir_department == ABROAD:
+            return ["Le numéro de sécurité sociale indique une naissance à l'étranger, mais une commune de "
+                    "naissance en France est déclarée."]
+        corsica = department in ("2A", "2B") and nir_department == "20"
+        in_nir = value[5:5 + len(department)]
+        if in_nir != department and not corsica:
+            return [f"Le département de naissance du numéro de sécurité sociale ({in_nir}) ne correspond pas à la "
+                    f"commune de naissance ({birth_commune})."]
+    elif birth_country and nir_department != ABROAD:
+        return ["Le numéro de sécurité sociale indique une naissance en France, mais un pays de naissance "
+                "étranger est déclaré."]
+    return []
+
+
+def check_nir(nir: str) -> str | None:
+    """The French message for a NIR (or NIA) that cannot be right; None when its shape and key are good."""
+    if not NIR_SHAPE_RE.match(nir):
+        return "Le numéro de sécurité sociale doit comporter 15 caractères, clé comprise."
+    if nir_key(nir[:13]) != int(nir[13:]):
+        return "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."
+    if not is_valid_nir(nir):
+        return "Le numéro de sécurité sociale n'est pas valide."
+    return None
+
+
+# A NIR typed into a search box: digits (2A/2B for Corsica) with any spaces, dots or dashes between them.
+NIR_SEARCH_INCOMPLETE = ("Saisissez le numéro de sécurité sociale complet : ses 13 premiers caractères, ou les 15 "
+                         "avec la clé.")
+
+
+def nir_to_find(run: str) -> tuple[str | None, str | None]:
+    """(the full NIR to look up, None) or (None, the French message); 13 characters get their key computed."""
+    if len(run) == NIR_RUN_MIN and NIR_SHAPE_RE.match(f"{run}00"):
+        run = f"{run}{nir_key(run):02d}"
+    if not NIR_SHAPE_RE.match(run):
+        return None, NIR_SEARCH_INCOMPLETE
+    problem = check_nir(run)
+    return (None, problem) if problem else (run, None)
+
+
+def nir_warnings(nir: str, sex: str, birth_date: date | None) -> list[str]:
+    """Disagreements with the sex or birth year/month: shown, never refused (civil records have odd values)."""
+    value = compact(nir)
+    warnings = []
+    if NIR_SEX.get(value[:1], sex) != sex:
+        warnings.append("Le premier chiffre du numéro de sécurité sociale ne correspond pas au sexe déclaré.")
+    if birth_date is not None and len(value) >= 5:
+        if value[1:3] != f"{birth_date.year % 100:02d}":
+            warnings.append("L'année de naissance du numéro de sécurité sociale ne correspond pas à la date de "
+                            "naissance.")
+        # Months 20 and above (incomplete civil records) are legitimate: only a real month can disagree.
+        if value[3:5].isdigit() and 1 <= int(value[3:5]) <= 12 and int(value[3:5]) != birth_date.month:
+            warnings.append("Le mois de naissance du numéro de sécurité sociale ne correspond pas à la date de "
+                            "naissance.")
+    return warnings
+
+
+def mask_nir(nir: str) -> str:
+    """Sex, birth year and month, and the key stay readable: '2 85 08 ** *** *** 38'."""
+    value = compact(nir)
+    return f"{value[0]} {value[1:3]} {value[3:5]} ** *** *** {value[13:15]}"
