@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from portal_common.config import BaseSettings, Env, parse_bool
 
-from .team import parse_mailboxes
+from .health_team.rules import parse_mailboxes
 
 
 def parse_field_list(raw: str) -> frozenset[str]:

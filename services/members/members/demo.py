@@ -11,9 +11,11 @@ from typing import Any
 
 from portal_common.service import Portal
 
-from . import services
-from .domain import Registration
+from .health_team.use_cases import assign_team, save_centre
 from .models import Centre, HealthTeam, Member
+from .record.rules import SYSTEM
+from .registration.rules import Registration
+from .registration.use_cases import register_member
 
 
 def demo_declarant_code(member_number: str) -> str:
@@ -33,12 +35,12 @@ def _health_teams(portal: Portal, member_ids: list[str]) -> None:
     with portal.db.session_factory() as db:
         has_centre = db.get(Centre, DEMO_CENTRE_ID) is not None
     if not has_centre:
-        services.save_centre(portal, None, DEMO_CENTRE, new_id=DEMO_CENTRE_ID)
+        save_centre(portal, None, DEMO_CENTRE, new_id=DEMO_CENTRE_ID)
     for member_id in member_ids:
         with portal.db.session_factory() as db:
             if db.get(HealthTeam, member_id) is not None:
                 continue
-        services.assign_team(portal, member_id, DEMO_TEAM, services.SYSTEM)
+        assign_team(portal, member_id, DEMO_TEAM, SYSTEM)
 
 
 def load(portal: Portal, dataset: dict[str, Any]) -> None:
@@ -51,7 +53,7 @@ def _load_members(portal: Portal, dataset: dict[str, Any]) -> None:
         with portal.db.session_factory() as db:
             if db.get(Member, member["id"]) is not None:
                 continue
-        services.register_member(portal, Registration(
+        register_member(portal, Registration(
             name=member["name"], siret=member["siret"], naf_code=member.get("naf_code"),
             address_line1=member["address_line1"], address_line2=member.get("address_line2"),
             postal_code=member["postal_code"], city=member["city"], email=member.get("email"),

@@ -1,11 +1,11 @@
-"""Event types the members service publishes (schemas in the shared catalogue)."""
+"""Event types the members service publishes and consumes (schemas in the shared catalogue)."""
+from portal_common.messaging.event_types import EventType
 
-MEMBER_REGISTERED = "members.member.registered.v1"
-MEMBER_UPDATED = "members.member.updated.v1"
-ADDRESS_CHANGED = "members.address.changed.v1"
-CONTACT_CHANGED = "members.contact.changed.v1"
-SITUATION_CHANGED = "members.situation.changed.v1"
-SEPA_MANDATE_SIGNED = "members.sepa_mandate.signed.v1"
-SEPA_MANDATE_REVOKED = "members.sepa_mandate.revoked.v1"
-PUBLISHED = (MEMBER_REGISTERED, MEMBER_UPDATED, ADDRESS_CHANGED, CONTACT_CHANGED, SITUATION_CHANGED,
-             SEPA_MANDATE_SIGNED, SEPA_MANDATE_REVOKED)
+PRODUCER = "members"
+PUBLISHED = (EventType.MEMBERS_MEMBER_REGISTERED, EventType.MEMBERS_MEMBER_UPDATED,
+             EventType.MEMBERS_ADDRESS_CHANGED, EventType.MEMBERS_CONTACT_CHANGED,
+             EventType.MEMBERS_SITUATION_CHANGED, EventType.MEMBERS_SEPA_MANDATE_SIGNED,
+             EventType.MEMBERS_SEPA_MANDATE_REVOKED)
+CONSUMED = (EventType.WORKFORCE_EMPLOYEE_HIRED, EventType.WORKFORCE_EMPLOYEE_EXITED,
+            EventType.BILLING_INVOICE_ISSUED, EventType.BILLING_CREDIT_NOTE_ISSUED,
+            EventType.SCHEDULING_DOCUMENT_PUBLISHED)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal_common.db import UTCDateTime, declarative_base
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
+from .record.rules import MemberStatus
+
 Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
@@ -26,7 +28,7 @@ class Member(Base):
     naf_version: Mapped[str | None] = mapped_column(String(10))
     vat_number: Mapped[str | None] = mapped_column(String(13))
     activity: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=MemberStatus.ACTIVE)
     # The current main address, kept here for the events; every address (with dates) is in `address`.
     address_line1: Mapped[str] = mapped_column(String(200))
     address_line2: Mapped[str | None] = mapped_column(String(200))
@@ -41,11 +43,15 @@ class Member(Base):
     situation: Mapped[str | None] = mapped_column(String(30))
     situation_date: Mapped[date | None] = mapped_column(Date)
     employees_followed: Mapped[int] = mapped_column(Integer, default=0)
+    # SQLAlchemy's version counter: 1 at registration, one more at each UPDATE of the row through the ORM (the
+    # events carry it; a stale write raises StaleDataError). The headcount's set-based update leaves it alone.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The n° télédéclarant: encrypted (for the welcome letter) and as a keyed digest (published to identity).
     declarant_code_encrypted: Mapped[str | None] = mapped_column(Text)
     declarant_code_digest: Mapped[str | None] = mapped_column(String(64))
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Address(Base):
@@ -115,6 +121,7 @@ class SepaMandate(Base):
     signed_on: Mapped[date] = mapped_column(Date)
     signed_by: Mapped[str] = mapped_column(String(100))
     revoked_on: Mapped[date | None] = mapped_column(Date)
+    # The sequence of the company's mandate events (billing keeps the latest), not a row version.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -19,8 +19,8 @@ COMPANY_B = "0b7f4c1e-3a8d-4e2b-9c65-7d1f2e3a4b5c"
 @pytest.fixture
 def companies(service):
     """Two registered companies, A (Boulangerie Martin) and B (Garage du Centre)."""
-    from members import services
-    from members.domain import Registration
+    from members.registration import use_cases as services
+    from members.registration.rules import Registration
 
     for member_id, name, siret, number in ((COMPANY_A, "Boulangerie Martin", "73282932000074", "1000001"),
                                            (COMPANY_B, "Garage du Centre", "40483304800022", "1000002")):

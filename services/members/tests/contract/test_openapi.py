@@ -1,8 +1,8 @@
 """The members API answers every generated request within its OpenAPI contract."""
 from datetime import date
 
-from members import services
-from members.domain import Registration
+from members.registration import use_cases as services
+from members.registration.rules import Registration
 from portal_common.testing import contract
 
 

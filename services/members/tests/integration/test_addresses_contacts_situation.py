@@ -104,7 +104,7 @@ def test_a_situation_change_is_processed_by_staff_and_published_for_billing_and_
     bad = client.post("/adherent/situation", headers=admin, data={"csrf_token": csrf, "kind": "faillite",
                                                                   "effective_date": ""})
     assert bad.status_code == 422 and "La date d&#39;effet est obligatoire" in bad.text
-    from members.domain import today
+    from portal_common.clock import today
     effective = today().isoformat()
     assert client.post("/adherent/situation", headers=admin, data={
         "csrf_token": csrf, "kind": "cessation_activite", "effective_date": effective}).status_code == 302
@@ -122,7 +122,7 @@ def test_a_situation_change_may_carry_a_supporting_document_checked_like_any_upl
                                                                                     monkeypatch):
     import io
 
-    from members.domain import today
+    from portal_common.clock import today
 
     company_a, _ = companies
     monkeypatch.setattr(service.portal.settings, "data_dir", tmp_path)

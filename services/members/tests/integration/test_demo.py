@@ -1,10 +1,10 @@
 """The demo data: known declarant codes for the first-account flow, a centre and a health team, idempotent."""
 import pytest
 
-from portal_common.digests import keyed_digest
-
-from members import demo, services
+from members import demo
 from members.models import HealthTeam, Member
+from members.registration import use_cases as services
+from portal_common.digests import keyed_digest
 
 pytestmark = pytest.mark.integration
 

@@ -3,11 +3,10 @@ import io
 
 import pytest
 
+from members.models import Document
+from members.worker import SUBSCRIPTIONS
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
-
-from members.handlers import SUBSCRIPTIONS
-from members.models import Document
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from members.registration import use_cases as services
+from members.registration.rules import Registration
 from portal_common.testing import make_principal
-
-from members import services
-from members.domain import Registration
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +48,7 @@ def register(service, member_id, name, siret, number):
 
 
 def user_with_links(identity, email, links):
-    from identity import accounts
+    from identity.accounts import use_cases as accounts
 
     user = accounts.create_user(identity.portal, email=email, display_name="Utilisateur test",
                                 password="une phrase de passe assez longue")

@@ -78,8 +78,8 @@ def test_a_page_form_without_a_valid_csrf_token_is_refused_without_effect(servic
 
 
 def test_the_headcount_consumer_counts_hired_employees_once_even_when_delivered_twice(service):
+    from members.worker import SUBSCRIPTIONS
     from portal_common.messaging.consumer import Consumer
-    from members.handlers import SUBSCRIPTIONS
 
     created = service.client().post("/api/members/members", json=VALID, headers=service.headers(SECRETARY)).json
     consumer = Consumer(service="members", db=service.portal.db, outbox=service.portal.outbox,
@@ -93,8 +93,8 @@ def test_the_headcount_consumer_counts_hired_employees_once_even_when_delivered_
 
 
 def test_hires_and_exits_move_each_company_s_followed_count_once_never_below_zero(service):
+    from members.worker import SUBSCRIPTIONS
     from portal_common.messaging.consumer import Consumer
-    from members.handlers import SUBSCRIPTIONS
 
     first = service.client().post("/api/members/members", json=VALID, headers=service.headers(SECRETARY)).json
     second = service.client().post("/api/members/members", json=dict(VALID, siret="40483304800022"),

@@ -234,3 +234,51 @@ def test_the_audit_trail_names_who_asked_and_who_validated_for_the_company_and_f
                           (f"/gestion/adherents/{company_a}", service.headers(people["staff"]))):
         page = client.get(path, headers=headers).text
         assert "Paul Martin" in page and "Bruno Second, le " in page and "Pains" in page
+
+
+def test_approvals_of_two_requests_of_one_company_at_the_same_time_both_apply_each_with_its_own_version(
+        service, companies, people):
+    import threading
+
+    company_a, _ = companies
+    client = service.client()
+    admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
+    [phone] = client.patch(f"{API}/members/{company_a}", json={"phone": "03 89 00 11 22"}, headers=admin).json
+    [activity] = client.patch(f"{API}/members/{company_a}", json={"activity": "Pains"}, headers=admin).json
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def approve(request_id):
+        own_client = service.client()
+        start.wait()
+        answers.append(own_client.post(f"{API}/change-requests/{request_id}/approve", json={},
+                                       headers=staff).status_code)
+
+    threads = [threading.Thread(target=approve, args=(r["id"],)) for r in (phone, activity)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert answers == [200, 200]
+    record = client.get(f"{API}/members/{company_a}", headers=admin).json
+    assert (record["phone"], record["activity"], record["version"]) == ("+33389001122", "Pains", 3)
+    assert sorted(e.data["version"] for e in updated_events(service)) == [2, 3]
+
+
+def test_a_member_row_changed_behind_the_session_s_back_is_refused_by_its_version_counter(service, companies):
+    from sqlalchemy import update
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from members.models import Member
+
+    company_a, _ = companies
+    with service.portal.db.session_factory() as session:
+        member = session.get(Member, company_a)
+        assert member.version == 1
+        with service.portal.db.session_factory() as other:
+            other.execute(update(Member).where(Member.id == company_a).values(version=Member.version + 1))
+            other.commit()
+        member.phone = "+33389001122"
+        with pytest.raises(StaleDataError):
+            session.flush()

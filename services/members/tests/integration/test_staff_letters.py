@@ -4,12 +4,11 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
+from members.models import Member
+from members.registration import use_cases as services
+from members.registration.declarant import ALPHABET
 from portal_common.digests import keyed_digest
 from portal_common.messaging import catalogue
-
-from members import services
-from members.declarant import ALPHABET
-from members.models import Member
 
 pytestmark = pytest.mark.integration
 

@@ -5,8 +5,8 @@ import html
 import pytest
 from sqlalchemy import select, update
 
-from members import services
 from members.models import ChangeRequest, Member
+from members.record.use_cases import changes as services
 
 pytestmark = pytest.mark.integration
 

@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
-from members.addressbook import EntryRejected, check_address, check_contact, is_current
-from members.changes import DecisionRefused, check_decision, entry_needs_validation, split_record_change
-from members.situations import SituationRejected, check_situation
+from members.addressbook.rules import EntryRejected, check_address, check_contact, is_current
+from members.record.rules import DecisionRefused, check_decision, entry_needs_validation, split_record_change
+from members.situations.rules import SituationRejected, check_situation
 
 ADDRESS = {"kind": "facturation", "line1": "1 rue A", "line2": "", "postal_code": "20000", "city": "Ajaccio",
            "valid_from": "2026-01-01", "valid_to": "31/12/2026"}

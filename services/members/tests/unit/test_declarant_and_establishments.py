@@ -1,10 +1,9 @@
 """The n° télédéclarant, and the one list of establishments and client companies."""
 from types import SimpleNamespace
 
+from members.establishments.rules import establishment_rows
+from members.registration.declarant import ALPHABET, code_digest, generate_code, grouped, normalise_code
 from portal_common.digests import digest_matches
-
-from members.declarant import ALPHABET, code_digest, generate_code, grouped, normalise_code
-from members.establishments import establishment_rows
 
 KEY = "k" * 40
 

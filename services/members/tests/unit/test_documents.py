@@ -5,8 +5,17 @@ from datetime import date
 
 import pytest
 
-from members.documents import (DOCX, JPEG, MAX_UPLOAD_BYTES, PDF, PNG, UploadRejected, check_upload, detect_type,
-                               safe_filename)
+from members.documents.rules import (
+    DOCX,
+    JPEG,
+    MAX_UPLOAD_BYTES,
+    PDF,
+    PNG,
+    UploadRejected,
+    check_upload,
+    detect_type,
+    safe_filename,
+)
 
 TODAY = date(2026, 3, 2)
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from members.domain import Registration, RegistrationRejected, check_registration, next_member_number
+from members.registration.rules import Registration, RegistrationRejected, check_registration, next_member_number
 
 
 def registration(**overrides):

@@ -3,8 +3,9 @@ from datetime import date
 
 import pytest
 
-from members.domain import RecordRejected, check_record_change, normalise_phone, phone_fr
-from members.naf import naf_label
+from members.record.fields import normalise_phone, phone_fr
+from members.record.naf import naf_label
+from members.record.rules import RecordRejected, check_record_change
 
 CURRENT = {"name": "Boulangerie Martin", "siret": "73282932000074", "member_number": "1000001",
            "adhesion_date": "2015-03-01", "status": "active", "naf_code": "10.71C", "vat_number": None,

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from members.crypto import FieldCipher, cipher_from_settings
-from members.sepa import MandateRejected, check_mandate, mandate_reference
+from members.sepa.cipher import FieldCipher, cipher_from_settings
+from members.sepa.rules import MandateRejected, check_mandate, mandate_reference
 
 VALID = {"iban": "FR76 3000 6000 0112 3456 7890 189", "holder": "Boulangerie Martin", "email": "compta@example.fr",
          "consent": True}

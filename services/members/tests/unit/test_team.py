@@ -1,7 +1,7 @@
 """Rules of the health team, the centres and the service's mailboxes."""
 import pytest
 
-from members.team import TeamRejected, centre_address, check_centre, check_team, parse_mailboxes
+from members.health_team.rules import TeamRejected, centre_address, check_centre, check_team, parse_mailboxes
 
 CENTRE = {"name": "Centre de Mulhouse", "line1": "5 avenue Kennedy", "line2": "", "postal_code": "68100",
           "city": "Mulhouse", "phone": "03 89 45 00 00", "email": "Mulhouse@SPSTI.fr"}

@@ -1,0 +1,1 @@
+"""A company's typed addresses and contacts."""

@@ -1,0 +1,1 @@
+"""A company's documents space: produced by the other services, or deposited by the company."""

@@ -1,0 +1,1 @@
+"""The service's centres and the health team assigned to each company."""

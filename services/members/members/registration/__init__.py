@@ -1,0 +1,1 @@
+"""Staff register member companies: the registry, the n° télédéclarant and the welcome letter."""

@@ -1,0 +1,1 @@
+"""The SEPA direct-debit mandate: signature, staff validation, revocation, the encrypted IBAN."""

@@ -1,0 +1,1 @@
+"""Changes of a company's situation (cessation, liquidation…), declared by the company, processed by staff."""
