@@ -187,6 +187,7 @@ class Rule:
     before_post: bool = False
 
 
+# Short names for the table below.
 SI, SIA, SIR = MonitoringCategory.SI, MonitoringCategory.SIA, MonitoringCategory.SIR
 
 # The table: each line says when an obligation exists and its due date. Order = display order.
