@@ -20,8 +20,6 @@ blp = Blueprint("members_api", __name__, url_prefix="/api/members", description=
 # Company administrators change the record; users who pay (admin, billing) also sign the SEPA mandate.
 EDITORS = member_or_staff(member_roles=(MemberRole.ADMIN,))
 MANDATE_READERS = member_or_staff(member_roles=INVOICE_PAYERS)
-# Staff who register companies, hand out their codes and assign their health teams.
-MANAGERS = OFFICE_STAFF
 FORM_ERRORS = "Le formulaire contient des erreurs : corrigez les champs signalés."
 
 
@@ -30,7 +28,8 @@ def actor() -> Actor:
 
 
 def is_manager() -> bool:
-    return bool(require_principal().staff_roles & set(MANAGERS))
+    """Office staff register companies, hand out their codes and assign their health teams."""
+    return bool(require_principal().staff_roles & set(OFFICE_STAFF))
 
 
 def visible_member(member_id: str) -> Member:

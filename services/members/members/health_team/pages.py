@@ -6,12 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from portal_common.access import staff
 from portal_common.errors import FieldErrors
+from portal_common.roles import OFFICE_STAFF
 from portal_common.service import portal
 
 from ..models import Centre
 from ..record.fields import phone_fr
 from ..record.rules import NotFound
-from ..web import FORM_ERRORS, MANAGERS, actor, staff_member
+from ..web import FORM_ERRORS, actor, staff_member
 from . import queries
 from .rules import CENTRE_FIELDS, TEAM_FIELDS, TEAM_LABELS
 from .use_cases import assign_team, save_centre
@@ -32,7 +33,7 @@ def centres():
 
 
 @pages.post("/gestion/adherents/centres")
-@staff(*MANAGERS)
+@staff(*OFFICE_STAFF)
 def centre_create():
     values = {name: request.form.get(name, "").strip() for name in CENTRE_FIELDS}
     try:
@@ -61,7 +62,7 @@ def centre_edit(centre_id: str):
 
 
 @pages.post("/gestion/adherents/centres/<string:centre_id>")
-@staff(*MANAGERS)
+@staff(*OFFICE_STAFF)
 def centre_update(centre_id: str):
     centre = found_centre(centre_id)
     values = {name: request.form.get(name, "").strip() for name in CENTRE_FIELDS}
@@ -95,7 +96,7 @@ def team(member_id: str):
 
 
 @pages.post("/gestion/adherents/<string:member_id>/equipe")
-@staff(*MANAGERS)
+@staff(*OFFICE_STAFF)
 def team_update(member_id: str):
     record = staff_member(member_id)
     values = {name: request.form.get(name, "").strip() for name in TEAM_FIELDS}

@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from portal_common.access import staff
+from portal_common.roles import OFFICE_STAFF
 from portal_common.service import portal
 
 from ..record import queries as record_queries
 from ..record.schemas import MemberSchema
-from ..web import MANAGERS, actor, blp
+from ..web import actor, blp
 from .rules import Registration
 from .schemas import MemberCreateSchema, MemberListArgsSchema
 from .use_cases import register_member
@@ -23,7 +24,7 @@ class Members(MethodView):
         """List member companies (staff)"""
         return [record_queries.member_as_dict(m) for m in record_queries.list_members(args.get("q"))]
 
-    @staff(*MANAGERS)
+    @staff(*OFFICE_STAFF)
     @blp.arguments(MemberCreateSchema)
     @blp.response(201, MemberSchema)
     def post(self, data):

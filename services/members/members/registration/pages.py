@@ -6,10 +6,11 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from portal_common.access import staff
+from portal_common.roles import OFFICE_STAFF
 from portal_common.service import portal
 
 from ..record import queries as record_queries
-from ..web import FORM_ERRORS, MANAGERS, actor, is_manager, pdf_response, staff_member
+from ..web import FORM_ERRORS, actor, is_manager, pdf_response, staff_member
 from . import letters
 from .rules import Registration, RegistrationRejected
 from .use_cases import declarant_code, register_member, renew_declarant_code
@@ -53,7 +54,7 @@ def registry():
 
 
 @pages.get("/gestion/adherents/<string:member_id>/lettre-bienvenue")
-@staff(*MANAGERS)
+@staff(*OFFICE_STAFF)
 def welcome_letter(member_id: str):
     """The welcome letter with the code adhérent and the n° télédéclarant (staff print it and post it)."""
     record = staff_member(member_id)
@@ -71,7 +72,7 @@ def welcome_letter(member_id: str):
 
 
 @pages.post("/gestion/adherents/<string:member_id>/nouveau-code")
-@staff(*MANAGERS)
+@staff(*OFFICE_STAFF)
 def renew_code(member_id: str):
     """A new n° télédéclarant when the letter is lost: the old one stops working."""
     staff_member(member_id)
