@@ -81,7 +81,7 @@ def drop_database() -> None:
 
 def build_app(url: str):
     from workforce.app import create_app
-    from workforce.nir_vault import new_encryption_key
+    from portal_common.keyring import new_key_setting as new_encryption_key
 
     return create_app(environ={
         "PORTAL_ENV": "test", "PORTAL_INTERNAL_KEY": INTERNAL_KEY, "WORKFORCE_DATABASE_URL": url,
@@ -92,7 +92,7 @@ def build_app(url: str):
 
 def fill(app, rng: random.Random) -> float:
     """The 10,000 employees through the real import; answers its duration in seconds."""
-    from workforce import import_service
+    from workforce.imports import use_cases as import_service
 
     portal = app.extensions["portal"]
     started = time.perf_counter()

@@ -54,7 +54,7 @@ class Employee(Base):
     determinants: Mapped[str] = mapped_column(String(400), default="", server_default="")
     sir_justification: Mapped[str | None] = mapped_column(String(500))
     adapted_undisclosed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # The category without the age rule, so lists filter right as minors come of age.
+    # The category without the age rule (a MonitoringCategory), so lists filter right as minors come of age.
     base_category: Mapped[str] = mapped_column(String(3), default="SI", server_default="SI")
     # The full category at the last write (what events carried).
     monitoring_category: Mapped[str] = mapped_column(String(3))
@@ -86,7 +86,7 @@ class EmployeeHistory(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     employee_id: Mapped[str] = mapped_column(String(36))
     member_id: Mapped[str] = mapped_column(String(36))
-    kind: Mapped[str] = mapped_column(String(20))  # hired, corrected, post_changed, exited
+    kind: Mapped[str] = mapped_column(String(20))  # HistoryKind (employees/rules/codes.py)
     effective_on: Mapped[date] = mapped_column(Date)
     post: Mapped[str] = mapped_column(String(200))
     pcs_code: Mapped[str | None] = mapped_column(String(4))
@@ -126,7 +126,7 @@ class DeclarationCampaign(Base):
     opens_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10))  # open, closed
+    status: Mapped[str] = mapped_column(String(10))  # CampaignStatus (declarations/rules.py)
     opened_by: Mapped[str] = mapped_column(String(200))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_by: Mapped[str | None] = mapped_column(String(200))
@@ -148,7 +148,7 @@ class HeadcountDeclaration(Base):
     campaign_id: Mapped[str] = mapped_column(String(36))
     member_id: Mapped[str] = mapped_column(String(36))
     year: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10))  # draft, confirmed, invoiced
+    status: Mapped[str] = mapped_column(String(10))  # DeclarationStatus (declarations/rules.py)
     si: Mapped[int] = mapped_column(Integer)
     sia: Mapped[int] = mapped_column(Integer)
     sir: Mapped[int] = mapped_column(Integer)
@@ -188,7 +188,7 @@ class EmployeeImport(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(36))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # ImportStatus (imports/rules.py)
     file_name: Mapped[str] = mapped_column(String(200))
     file_format: Mapped[str] = mapped_column(String(4))
     # JSON {header, rows, line_numbers} of the file's text cells, sealed with the NIR key (never in clear).

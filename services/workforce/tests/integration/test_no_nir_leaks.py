@@ -1,4 +1,4 @@
-"""SECURITY DP-02: after hiring, correcting, importing and exporting employees with known NIRs, a scan of the
+"""docs/security.md DP-02: after hiring, correcting, importing and exporting employees with known NIRs, a scan of the
 logs, the events and every employer page, export and API answer finds no NIR, formatted or not."""
 import base64
 import io

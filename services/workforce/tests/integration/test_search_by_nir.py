@@ -1,4 +1,4 @@
-"""The list's search: posted, so that a NIR typed in it never reaches a URL (SECURITY DP-02); a name search
+"""The list's search: posted, so that a NIR typed in it never reaches a URL (docs/security.md DP-02); a name search
 still comes back as a bookmarkable address; a NIR is found by its blind index, never through the query string."""
 import html
 import re

@@ -1,13 +1,15 @@
 """The e-mail of the declaration campaign (plain text, French)."""
 from __future__ import annotations
 
+from typing import Any
+
 from portal_common.formats import date_fr
 from portal_common.mail_message import Mail
 
 DECLARATION_PATH = "/salaries/declarations/{year}"
 
 
-def opening_mail(public_url: str, campaign, entry) -> Mail:
+def opening_mail(public_url: str, campaign: Any, entry: Any) -> Mail:
     """The e-mail telling a company's contact that its declaration can be entered (`campaign` and `entry` are the
     campaign and member directory rows)."""
     link = public_url.rstrip("/") + DECLARATION_PATH.format(year=campaign.year)

@@ -114,7 +114,7 @@ class Counts:
     def total(self) -> int:
         return sum(self.headcount.values()) + sum(self.multi_employer.values())
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, dict[str, int]]:
         return {"headcount": dict(self.headcount), "multi_employer": dict(self.multi_employer)}
 
 
@@ -233,7 +233,9 @@ def check_declaration(entry: DeclarationEntry, expected: Counts, *, confirming: 
     A draft may be saved before the justifications are written; confirming needs all of them.
     """
     errors: dict[str, str] = {}
-    headcount, multi, justifications = {}, {}, {}
+    headcount: dict[str, int] = {}
+    multi: dict[str, int] = {}
+    justifications: dict[str, str | None] = {}
     for category in CATEGORIES:
         headcount[category] = _count(entry.headcount.get(category), f"headcount_{category}",
                                      f"Salariés en {category}", errors)

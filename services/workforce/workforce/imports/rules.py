@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from portal_common.errors import FieldErrors
 
-from ..employees.rules import (BY_CODE, HireCommand, HireRejected, birth_place_warnings, check_hire, fold,
+from ..employees.rules import (BY_CODE, HireCommand, HireRejected, Sex, birth_place_warnings, check_hire, fold,
                                nir_warnings)
 from ..employees.rules.labels import CONTRACT_LABELS
 
@@ -108,8 +108,8 @@ SYNONYMS = {
 }
 YES = {"oui", "o", "x", "1", "vrai", "true", "yes", "y"}
 NO = {"non", "n", "0", "faux", "false", "no", ""}
-SEX_WORDS = {"f": "F", "femme": "F", "feminin": "F", "mme": "F", "madame": "F", "mlle": "F", "2": "F",
-             "m": "M", "h": "M", "homme": "M", "masculin": "M", "mr": "M", "monsieur": "M", "1": "M"}
+SEX_WORDS = {**dict.fromkeys(("f", "femme", "feminin", "mme", "madame", "mlle", "2"), Sex.F),
+             **dict.fromkeys(("m", "h", "homme", "masculin", "mr", "monsieur", "1"), Sex.M)}
 CONTRACT_WORDS = {fold(code): code for code in CONTRACT_LABELS} | {
     fold(label): code for code, label in CONTRACT_LABELS.items()} | {
     "contrat d apprentissage": "apprentissage", "contrat de professionnalisation": "professionnalisation",
@@ -171,7 +171,7 @@ class Known:
 
 # --- reading ------------------------------------------------------------------------------------------
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -271,7 +271,9 @@ def read_table(filename: str, raw: bytes) -> tuple[str, Table]:
     if len(data) > MAX_ROWS:
         raise ImportRejected({"file": f"Le fichier dépasse {MAX_ROWS:,} lignes : découpez-le en plusieurs "
                                       "fichiers.".replace(",", "\u202f")})
-    pad = lambda row: row + [""] * (width - len(row))  # noqa: E731
+    def pad(row: list[str]) -> list[str]:
+        return row + [""] * (width - len(row))
+
     return kind, Table(header=pad(header), rows=[pad(row) for _, row in data],
                        line_numbers=[number for number, _ in data])
 
@@ -346,7 +348,8 @@ def _yes_no(text: str) -> bool | None:
 
 
 def _determinants(text: str) -> tuple[tuple[str, ...], list[str]]:
-    codes, unknown = [], []
+    codes: list[str] = []
+    unknown: list[str] = []
     for part in DETERMINANT_SPLIT_RE.split(text):
         key = fold(part)
         if not key:
@@ -435,7 +438,7 @@ def find_duplicates(rows: list[CheckedRow], known: Iterable[Known]) -> None:
             by_hash[employee.nir_hash] = employee
         by_name.setdefault((employee.name_key, employee.birth_date), employee)
     seen_hash: dict[str, int] = {}
-    seen_name: dict[tuple[str, date], int] = {}
+    seen_name: dict[tuple[str, date | None], int] = {}
     for row in rows:
         if row.command is None or row.nir_hash is None:
             continue
@@ -476,7 +479,7 @@ def check_table(table: Table, mapping: dict[str, int], known: Iterable[Known], *
 
 def scrub_nir(text: str) -> str:
     """A cell as it may be shown: anything shaped like a NIR is masked ('2 55 08 ** *** *** 38')."""
-    def mask(match: re.Match) -> str:
+    def mask(match: re.Match[str]) -> str:
         value = re.sub(r"[\s.\-]", "", match[0])
         key = value[13:15] if len(value) == 15 else "**"
         return f"{value[0]} {value[1:3]} {value[3:5]} ** *** *** {key}"
@@ -485,11 +488,12 @@ def scrub_nir(text: str) -> str:
 
 def status_refusal(status: str) -> str:
     """Why an import in `status` cannot take the step asked for."""
-    return {ImportStatus.QUEUED: "Le fichier est en cours de vérification.",
-            ImportStatus.CHECKING: "Le fichier est en cours de vérification.",
-            ImportStatus.CONFIRMED: "L'import est déjà confirmé.", ImportStatus.IMPORTING: "L'import est en cours.",
-            ImportStatus.DONE: "Cet import est terminé.", ImportStatus.CANCELLED: "Cet import a été abandonné."}.get(
-        status, "Cet import ne peut plus être modifié.")
+    refusals: dict[str, str] = {
+        ImportStatus.QUEUED: "Le fichier est en cours de vérification.",
+        ImportStatus.CHECKING: "Le fichier est en cours de vérification.",
+        ImportStatus.CONFIRMED: "L'import est déjà confirmé.", ImportStatus.IMPORTING: "L'import est en cours.",
+        ImportStatus.DONE: "Cet import est terminé.", ImportStatus.CANCELLED: "Cet import a été abandonné."}
+    return refusals.get(status, "Cet import ne peut plus être modifié.")
 
 
 def safe_file_name(name: str) -> str:

@@ -141,7 +141,7 @@ def classify(determinants: list[str] | tuple[str, ...], *, birth_date: date | No
                               (Reason(MonitoringCategory.SI, *DEFAULT_REASON),))
     reasons.sort(key=lambda r: -CATEGORY_RANK[r.category])  # stable: the list order within a category
     category = reasons[0].category
-    label = category
+    label: str = category
     deciding = [r for r in reasons if r.category == category]
     if policy.authorisation_label and all(r.code in AUTHORISATIONS for r in deciding):
         label = policy.authorisation_label

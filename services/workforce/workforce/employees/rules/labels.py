@@ -8,7 +8,7 @@ CONTRACT_LABELS = {
     "CDI": "CDI", "CDD": "CDD", "apprentissage": "Apprentissage", "professionnalisation": "Professionnalisation",
     "interim": "Intérim", "stage": "Stage", "autre": "Autre",
 }
-CATEGORY_LABELS = {
+CATEGORY_LABELS: dict[str, str] = {
     MonitoringCategory.SI: "Suivi individuel", MonitoringCategory.SIA: "Suivi individuel adapté",
     MonitoringCategory.SIR: "Suivi individuel renforcé",
 }
