@@ -1,30 +1,33 @@
 """App factory of the billing service (gunicorn: `billing.app:create_app()`)."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from flask import Flask
 
 from portal_common.service import create_service_app
 
-from .api import blp
-from .campaign_pages import campaign_pages
-from .card_pages import card_pages
-from .sepa_pages import sepa_pages
-from .statement_pdf import statement_print
+from .campaign.api import blp as campaign_api
+from .campaign.pages import campaign_pages
 from .config import Settings
+from .credit_notes.api import blp as credit_notes_api
+from .credit_notes.pages import credit_note_pages
+from .invoices.api import blp as invoices_api
+from .invoices.pages import pages as invoice_pages
 from .models import Base
-from .pages import pages
-from .sepa_adjustments import session_info
+from .payments.api import blp as payments_api
+from .payments.pages import payment_pages
+from .sepa.pages import sepa_pages
+from .tariffs.api import blp as tariffs_api
+from .tariffs.pages import tariff_pages
+from .web import expose_enumerations
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app = create_service_app(__name__, Settings, Base.metadata, title="Billing API",
-                             api_blueprints=(blp,), page_blueprints=(pages, card_pages, sepa_pages, campaign_pages,
-                                                                        statement_print),
+                             api_blueprints=(invoices_api, payments_api, tariffs_api, credit_notes_api, campaign_api),
+                             page_blueprints=(invoice_pages, payment_pages, tariff_pages, credit_note_pages,
+                                              sepa_pages, campaign_pages),
                              environ=environ)
-    portal = app.extensions["portal"]
-    # Every session (requests, units of work, the workers' consumers) can announce a lowered SEPA debit.
-    portal.db.session_factory.configure(info=session_info(portal.settings.issuer_name,
-                                                          portal.settings.creditor_identifier))
+    expose_enumerations(app)
     return app

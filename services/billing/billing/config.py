@@ -19,7 +19,7 @@ class Settings(BaseSettings):
                         help="folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf, embedded in Factur-X (PDF/A-3) "
                              "invoices (Debian/Ubuntu package fonts-dejavu-core)")
 
-    # Card payments (billing/payment_provider.py): the provider's payment page and the key both sides sign with.
+    # Card payments (billing/payments/provider.py): the provider's payment page and the key both sides sign with.
     card_provider_url = Env("BILLING_CARD_PROVIDER_URL", default="http://127.0.0.1:8190",
                             help="payment page of the card payment provider (the local test provider by default)")
     card_merchant_id = Env("BILLING_CARD_MERCHANT_ID", default="spsti-demo",
@@ -29,6 +29,6 @@ class Settings(BaseSettings):
     card_notify_url = Env("BILLING_CARD_NOTIFY_URL", default="",
                           help="where the provider posts its notifications (default: public URL + "
                                "/paiement-carte/notification)")
-    # SEPA direct debit (billing/sepa.py).
+    # SEPA direct debit (billing/sepa/rules.py).
     sepa_prenotice_days = Env("BILLING_SEPA_PRENOTICE_DAYS", parse=parse_positive_int, default=14,
                               help="days between the pre-notification e-mail and the debit (at least 14)")

@@ -7,10 +7,13 @@ from typing import Any
 
 from portal_common.service import Portal
 
-from . import services
-from .domain import CustomerSnapshot, IssueCommand, LineInput
+from .customers.rules import ACTIVE_MEMBER, CustomerSnapshot
+from .customers.use_cases import seed_customer
+from .invoices.rules import IssueCommand, LineInput
+from .invoices.use_cases.issue import issue_invoice
 from .models import Invoice, TariffRow
-from .tariffs import Tariff
+from .tariffs.rules import Tariff
+from .tariffs.use_cases import save_tariff
 
 # Fees of the demo service, inside the legal bands (92,40–138,60 € in 2025, 92,80–139,20 € in 2026).
 DEMO_TARIFFS = tuple(
@@ -30,7 +33,7 @@ def _customer(member: dict[str, Any]) -> CustomerSnapshot:
         member_id=member["id"], member_number=member["member_number"], name=member["name"], siret=member["siret"],
         address_line1=member["address_line1"], address_line2=member.get("address_line2"),
         postal_code=member["postal_code"], city=member["city"], billing_email=member.get("billing_email"),
-        status=member.get("status", "active"), version=int(member.get("version", 1)),
+        status=member.get("status", ACTIVE_MEMBER), version=int(member.get("version", 1)),
     )
 
 
@@ -51,15 +54,15 @@ def load(portal: Portal, dataset: dict[str, Any]) -> None:
         with portal.db.session_factory() as session:
             configured = session.get(TariffRow, tariff.year) is not None
         if not configured:
-            services.save_tariff(portal, tariff, by="demo")
+            save_tariff(portal, tariff, by="demo")
     # The read model normally fills from members' events; seeding it lets invoices be issued at once.
     # A later event of the same version is then a no-op in the handler.
     for member in dataset.get("members", []):
-        services.seed_customer(portal, _customer(member))
+        seed_customer(portal, _customer(member))
     # Issued in date order so that numbers follow dates within each year.
     for invoice in sorted(dataset.get("invoices", []), key=lambda item: str(item.get("issued_on") or "")):
         with portal.db.session_factory() as session:
             exists = session.get(Invoice, invoice["id"]) is not None
         if not exists:
             # The number's year follows issued_on, so past years' demo invoices read naturally.
-            services.issue_invoice(portal, _command(invoice), invoice_id=invoice["id"])
+            issue_invoice(portal, _command(invoice), invoice_id=invoice["id"])

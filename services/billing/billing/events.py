@@ -1,7 +1,11 @@
-"""Event types the billing service publishes (schemas in the shared catalogue)."""
+"""What the billing service publishes and consumes, named from the shared catalogue (schemas there)."""
+from portal_common.messaging.event_types import EventType
 
 PRODUCER = "billing"
-INVOICE_ISSUED = "billing.invoice.issued.v1"
-INVOICE_PAID = "billing.invoice.paid.v1"
-CREDIT_NOTE_ISSUED = "billing.credit_note.issued.v1"
-PUBLISHED = (INVOICE_ISSUED, INVOICE_PAID, CREDIT_NOTE_ISSUED)
+PUBLISHED = (EventType.BILLING_INVOICE_ISSUED, EventType.BILLING_INVOICE_PAID, EventType.BILLING_CREDIT_NOTE_ISSUED)
+CONSUMED = (
+    EventType.MEMBERS_MEMBER_REGISTERED, EventType.MEMBERS_MEMBER_UPDATED, EventType.MEMBERS_SEPA_MANDATE_SIGNED,
+    EventType.MEMBERS_SEPA_MANDATE_REVOKED, EventType.MEMBERS_SITUATION_CHANGED,
+    EventType.WORKFORCE_DECLARATION_CONFIRMED, EventType.WORKFORCE_CAMPAIGN_CLOSED,
+    EventType.SCHEDULING_APPOINTMENT_MISSED, EventType.WORKFORCE_EMPLOYEE_HIRED,
+)

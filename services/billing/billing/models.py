@@ -11,12 +11,12 @@ from portal_common.db import UTCDateTime, declarative_base
 from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
-from .domain import amount_due
+from .invoices.rules import amount_due
 
 Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
-# SEPA pre-notifications leave with the transaction that planned the debit (SECURITY.md MSG-07).
+# SEPA pre-notifications leave with the transaction that planned the debit (docs/security.md MSG-07).
 mail_outbox = mail_outbox_table(Base.metadata)
 
 Money = Numeric(12, 2, asdecimal=True)
@@ -86,6 +86,9 @@ class Invoice(Base):
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan")
     instalments: Mapped[list[Instalment]] = relationship(
         back_populates="invoice", order_by="Instalment.position", cascade="all, delete-orphan")
+
+    # Optimistic locking: every ORM update checks and bumps the version (a stale write raises StaleDataError).
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def amount_due(self) -> Decimal:
@@ -197,7 +200,7 @@ class ClosedCampaign(Base):
 
 
 class TariffRow(Base):
-    """The fees of one year, as staff configured them (see tariffs.Tariff)."""
+    """The fees of one year, as staff configured them (see tariffs.rules.Tariff)."""
 
     __tablename__ = "tariff"
 

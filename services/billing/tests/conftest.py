@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from werkzeug.serving import make_server
 
-from billing import services
 from billing.app import create_app
-from billing.domain import CustomerSnapshot
-from billing.tariffs import Tariff
+from billing.customers.rules import CustomerSnapshot
+from billing.customers.use_cases import seed_customer
+from billing.tariffs.rules import Tariff
+from billing.tariffs.use_cases import save_tariff
 from portal_common.testing import service_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def snapshot() -> Callable[..., CustomerSnapshot]:
 def customers(service, snapshot) -> tuple[str, str]:
     """Two member companies billing knows of: A and B."""
     for member_id in (MEMBER_A, MEMBER_B):
-        services.seed_customer(service.portal, snapshot(member_id))
+        seed_customer(service.portal, snapshot(member_id))
     return MEMBER_A, MEMBER_B
 
 
@@ -86,7 +87,7 @@ TARIFF_2026 = Tariff(year=2026, per_capita_fee=Decimal("97.35"), national_averag
 @pytest.fixture
 def tariff_2026(service) -> Tariff:
     """The 2026 fees: 97,35 € per employee, 30 € entry fee, 150 € minimum, 1,5 % SEPA discount, 20 % VAT."""
-    return services.save_tariff(service.portal, TARIFF_2026, by="test")
+    return save_tariff(service.portal, TARIFF_2026, by="test")
 
 
 def serve(app, port: int, name: str):

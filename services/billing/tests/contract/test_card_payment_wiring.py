@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from billing.card_payments import card_enabled
 from billing.config import Settings
+from billing.payments.card import card_enabled
 
 REPO = Path(__file__).resolve().parents[4]
 K8S = REPO / "deploy" / "k8s"

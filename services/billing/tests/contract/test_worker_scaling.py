@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from billing.config import Settings
-from billing.handlers import DECLARATIONS_QUEUE
+from billing.worker import DECLARATIONS_QUEUE
 from portal_stack.__main__ import honcho_command
 
 REPO = Path(__file__).resolve().parents[4]

@@ -3,12 +3,11 @@ import uuid
 
 import pytest
 
+from billing.customers.use_cases import seed_customer
+from billing.worker import CAMPAIGNS_QUEUE, DECLARATIONS_QUEUE, subscriptions
 from portal_common.messaging.consumer import Consumer
 from portal_common.messaging.envelope import Envelope
 from portal_common.testing import make_principal
-
-from billing import services
-from billing.handlers import CAMPAIGNS_QUEUE, DECLARATIONS_QUEUE, SUBSCRIPTIONS
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +18,7 @@ ZERO = {"SI": 0, "SIA": 0, "SIR": 0}
 
 def consumer_of(service):
     return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
 
 
 def confirmed(member_id, headcount):
@@ -46,7 +45,7 @@ def test_the_counts_follow_declarations_estimates_and_late_declarations_as_they_
         service, customers, snapshot, tariff_2026):
     member_a, member_b = customers
     for member in (MEMBER_C, MEMBER_D):
-        services.seed_customer(service.portal, snapshot(member))
+        seed_customer(service.portal, snapshot(member))
     consumer = consumer_of(service)
     assert progress(service).json == {
         "year": 2026, "received": 0, "invoiced": 0, "not_invoiced": 0, "pending": 4, "estimated": 0,

@@ -10,12 +10,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from portal_common.testing import make_principal
-
-from billing import services
-from billing.domain import IssueCommand, LineInput
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases.issue import issue_invoice
 from billing.models import CardPayment, Invoice, Payment
-from billing.payment_provider import sign
+from billing.payments.provider import sign
+from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +23,7 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 
 def issue(service, member_id):
     """1 401,84 € TTC: 12 employees at 97,35 € HT, 20 % VAT."""
-    return services.issue_invoice(service.portal, IssueCommand(
+    return issue_invoice(service.portal, IssueCommand(
         member_id=member_id, kind="cotisation", issued_on=date(2026, 2, 15), due_on=date(2026, 3, 17),
         period="2026", lines=(LineInput("Cotisation annuelle 2026", Decimal("12"), Decimal("97.35")),)))
 

@@ -8,12 +8,11 @@ import pika
 import pytest
 from sqlalchemy import select
 
+from billing.customers.use_cases import seed_customer
+from billing.models import Invoice
+from billing.worker import subscriptions
 from portal_common.messaging import broker, catalogue
 from portal_common.messaging.consumer import Consumer
-
-from billing import services
-from billing.handlers import SUBSCRIPTIONS
-from billing.models import Invoice
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +26,7 @@ def start_workers(service, count):
     workers, threads = [], []
     for _ in range(count):
         consumer = Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                            broker_url=settings.broker_url, exchange=settings.exchange, subscriptions=SUBSCRIPTIONS,
+                            broker_url=settings.broker_url, exchange=settings.exchange, subscriptions=subscriptions(settings),
                             prefetch=4, max_attempts=settings.max_attempts, retry_delay_ms=settings.retry_delay_ms)
         thread = threading.Thread(target=consumer.run_forever, daemon=True)
         thread.start()
@@ -62,7 +61,7 @@ def test_three_workers_consuming_at_once_issue_one_invoice_per_declaration_with_
         service, snapshot, tariff_2026):
     members = [str(uuid.UUID(int=rank + 1)) for rank in range(DECLARATIONS)]
     for member_id in members:
-        services.seed_customer(service.portal, snapshot(member_id))
+        seed_customer(service.portal, snapshot(member_id))
     declarations = [catalogue.example_envelope(CONFIRMED, declaration_id=str(uuid.uuid4()), member_id=member_id,
                                                version=1) for member_id in members]
     # Each declaration also arrives a second time under another event id (a re-sent confirmation), and a

@@ -4,11 +4,10 @@ from decimal import Decimal
 
 import pytest
 
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases.issue import issue_invoice
 from portal_common.messaging import catalogue
 from portal_common.testing import make_principal
-
-from billing import services
-from billing.domain import IssueCommand, LineInput
 
 pytestmark = pytest.mark.integration
 
@@ -18,7 +17,7 @@ NBSP = "\u00a0"
 
 def issue(service, member_id):
     """12 × 97,35 € = 1 168,20 € HT, 1 401,84 € TTC, in two instalments of 700,92 €."""
-    return services.issue_invoice(service.portal, IssueCommand(
+    return issue_invoice(service.portal, IssueCommand(
         member_id=member_id, kind="cotisation", issued_on=date(2026, 2, 15), due_on=date(2026, 3, 17),
         period="2026", lines=(LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("12"),
                                         Decimal("97.35")),)))

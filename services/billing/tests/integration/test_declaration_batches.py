@@ -5,13 +5,13 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from billing.customers.use_cases import seed_customer
+from billing.invoices.rules import CannotInvoiceYet
+from billing.models import Invoice, InvoiceSequence, PendingHire, ReceivedDeclaration
+from billing.worker import CAMPAIGNS_QUEUE, DECLARATIONS_QUEUE, LATE_HIRES_QUEUE, subscriptions
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer, PermanentError
 from portal_common.messaging.envelope import Envelope
-
-from billing import services
-from billing.handlers import CAMPAIGNS_QUEUE, DECLARATIONS_QUEUE, LATE_HIRES_QUEUE, SUBSCRIPTIONS
-from billing.models import Invoice, InvoiceSequence, PendingHire, ReceivedDeclaration
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +22,7 @@ MEMBER_D = "4d4d4d4d-4d4d-4d4d-8d4d-4d4d4d4d4d4d"
 
 def consumer_of(service):
     return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
 
 
 def counts(si=0, sia=0, sir=0):
@@ -73,7 +73,7 @@ def test_a_batch_mixing_plain_declarations_an_estimate_to_cancel_a_waiting_hire_
         service, customers, snapshot, tariff_2026):
     member_a, member_b = customers
     for member_id in (MEMBER_C, MEMBER_D):
-        services.seed_customer(service.portal, snapshot(member_id))
+        seed_customer(service.portal, snapshot(member_id))
     consumer = consumer_of(service)
     consumer.process(CAMPAIGNS_QUEUE, closed(member_a))  # A has an estimate (F2026-000001)
     consumer.process(LATE_HIRES_QUEUE, hired(member_b, "2026-01-25"))  # B has a hire waiting for its declaration
@@ -132,7 +132,7 @@ def test_a_batch_that_fails_writes_nothing_and_gives_its_numbers_back(service, c
 def test_a_batch_with_a_company_unknown_to_billing_fails_whole_so_it_can_be_retried_alone(
         service, customers, tariff_2026):
     member_a, _ = customers
-    with pytest.raises(services.CannotInvoiceYet):
+    with pytest.raises(CannotInvoiceYet):
         consumer_of(service).process_batch(DECLARATIONS_QUEUE, [confirmed(member_a), confirmed(MEMBER_C)])
     assert all_invoices(service) == []
 

@@ -5,13 +5,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
+from billing.models import Invoice, InvoiceSequence
+from billing.worker import DECLARATIONS_QUEUE, subscriptions
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer, PermanentError
 from portal_common.messaging.envelope import Envelope
 from portal_common.testing import make_principal
-
-from billing.handlers import DECLARATIONS_QUEUE, SUBSCRIPTIONS
-from billing.models import Invoice, InvoiceSequence
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +19,7 @@ DECLARATION = "0b7e4c2a-9d1f-4e3b-8a6c-5d4e3f2a1b0c"
 
 def consumer_of(service):
     return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
 
 
 def confirmed(member_id, declaration_id=DECLARATION, headcount=None, multi=None, version=1):

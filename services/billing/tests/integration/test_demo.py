@@ -2,10 +2,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from portal_common.messaging import catalogue
-
 from billing import demo
 from billing.models import BillingCustomer, Invoice
+from portal_common.messaging import catalogue
 
 pytestmark = pytest.mark.integration
 

@@ -5,14 +5,13 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from billing.campaign.handlers import on_campaign_closed
+from billing.models import ClosedCampaign, Invoice
+from billing.worker import CAMPAIGNS_QUEUE, DECLARATIONS_QUEUE, subscriptions
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.messaging.envelope import Envelope
 from portal_common.testing import make_principal
-
-from billing import handlers
-from billing.handlers import CAMPAIGNS_QUEUE, DECLARATIONS_QUEUE, SUBSCRIPTIONS
-from billing.models import ClosedCampaign, Invoice
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +21,7 @@ UNKNOWN_MEMBER = "00000000-0000-4000-8000-0000000000aa"
 
 def consumer_of(service):
     return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
 
 
 def counts(si=0, sia=0, sir=0):
@@ -166,7 +165,7 @@ def test_a_declaration_handled_while_the_closing_is_being_billed_waits_and_then_
     member_a, _ = customers
     worker = threading.Thread(target=consumer_of(service).process, args=(DECLARATIONS_QUEUE, confirmed(member_a)))
     with service.portal.db.session_factory() as session:
-        handlers.on_campaign_closed(session, closed((member_a, counts(3), counts())))  # estimated, not committed
+        on_campaign_closed(session, closed((member_a, counts(3), counts())))  # estimated, not committed
         worker.start()
         worker.join(timeout=1.0)  # the other worker takes the declaration meanwhile
         session.commit()

@@ -7,16 +7,15 @@ import pytest
 from facturx import get_facturx_xml_from_pdf, xml_check_xsd
 from pypdf import PdfReader
 
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases.issue import issue_invoice
 from portal_common.testing import make_principal
-
-from billing import services
-from billing.domain import IssueCommand, LineInput
 
 pytestmark = pytest.mark.integration
 
 
 def issue(service, member_id):
-    return services.issue_invoice(service.portal, IssueCommand(
+    return issue_invoice(service.portal, IssueCommand(
         member_id=member_id, kind="cotisation", issued_on=date(2026, 2, 15), due_on=date(2026, 3, 17),
         period="2026", lines=(LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("12"),
                                         Decimal("97.35")),)))

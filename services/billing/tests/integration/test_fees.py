@@ -5,13 +5,12 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from billing.invoices.handlers import on_declaration_confirmed
+from billing.models import Invoice
+from billing.worker import DECLARATIONS_QUEUE, LATE_HIRES_QUEUE, NO_SHOWS_QUEUE, subscriptions
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer, PermanentError
 from portal_common.messaging.envelope import Envelope
-
-from billing import handlers
-from billing.handlers import DECLARATIONS_QUEUE, LATE_HIRES_QUEUE, NO_SHOWS_QUEUE, SUBSCRIPTIONS
-from billing.models import Invoice
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +19,7 @@ APPOINTMENT = "3d2c1b0a-9f8e-4d7c-b6a5-0f1e2d3c4b5a"
 
 def consumer_of(service):
     return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
 
 
 def missed(member_id, appointment_id=APPOINTMENT, starts_at="2026-03-12T13:00:00Z"):
@@ -141,7 +140,7 @@ def test_a_hire_handled_while_the_declaration_is_being_invoiced_waits_for_it_and
     hire = hired(member_a, "2026-01-25")
     worker = threading.Thread(target=consumer_of(service).process, args=(LATE_HIRES_QUEUE, hire))
     with service.portal.db.session_factory() as session:
-        handlers.on_declaration_confirmed(session, confirmed(member_a))  # invoiced, not yet committed
+        on_declaration_confirmed(session, confirmed(member_a))  # invoiced, not yet committed
         worker.start()
         worker.join(timeout=1.0)  # the other worker takes the hire meanwhile
         session.commit()

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from billing import services
-from billing.domain import IssueCommand, LineInput
+from billing.invoices import event_data
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases.issue import issue_invoice
 from billing.models import Invoice, InvoiceSequence
 
 pytestmark = pytest.mark.integration
@@ -33,7 +34,7 @@ def test_eight_concurrent_issuers_get_numbers_one_to_n_without_gap_or_duplicate(
 
     def worker(rank):
         start.wait()  # every thread races for the sequence row at the same moment
-        return [services.issue_invoice(service.portal, command(member_a if rank % 2 else member_b)).number
+        return [issue_invoice(service.portal, command(member_a if rank % 2 else member_b)).number
                 for _ in range(PER_WORKER)]
 
     with ThreadPoolExecutor(WORKERS) as pool:
@@ -50,7 +51,7 @@ def test_eight_concurrent_issuers_get_numbers_one_to_n_without_gap_or_duplicate(
 
 def test_each_year_has_its_own_sequence_following_the_issue_date(service, customers):
     member_a, _ = customers
-    issued = [services.issue_invoice(service.portal, command(member_a, day)).number
+    issued = [issue_invoice(service.portal, command(member_a, day)).number
               for day in (date(2025, 12, 31), date(2026, 1, 2), date(2025, 12, 31), date(2026, 1, 3))]
     assert issued == ["F2025-000001", "F2026-000001", "F2025-000002", "F2026-000002"]
 
@@ -62,8 +63,8 @@ def test_an_issue_that_fails_after_taking_a_number_gives_the_number_back(service
         raise RuntimeError("outbox unavailable")
 
     with monkeypatch.context() as patched:
-        patched.setattr(services, "issued_event", broken_event)
+        patched.setattr(event_data, "issued_event", broken_event)
         with pytest.raises(RuntimeError):
-            services.issue_invoice(service.portal, command(member_a))
+            issue_invoice(service.portal, command(member_a))
     assert stored_invoices(service) == []
-    assert services.issue_invoice(service.portal, command(member_a)).number == "F2026-000001"
+    assert issue_invoice(service.portal, command(member_a)).number == "F2026-000001"

@@ -6,16 +6,16 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
+from billing.credit_notes.use_cases import issue_credit_note
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases.issue import issue_invoice
 from portal_common.testing import make_principal
-
-from billing import services
-from billing.domain import IssueCommand, LineInput
 
 pytestmark = pytest.mark.integration
 
 
 def issue(service, member_id):
-    return services.issue_invoice(service.portal, IssueCommand(
+    return issue_invoice(service.portal, IssueCommand(
         member_id=member_id, kind="cotisation", issued_on=date(2026, 2, 15), due_on=date(2026, 3, 17),
         period="2026", lines=(LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("12"),
                                         Decimal("97.35")),)))
@@ -55,11 +55,11 @@ def test_another_companys_invoice_pdf_answers_404_and_needs_a_billing_reader(ser
 
 def test_a_credit_note_pdf_names_the_invoice_it_corrects_and_an_estimate_says_why_it_was_issued(service, customers):
     member_a, _ = customers
-    estimate = services.issue_invoice(service.portal, IssueCommand(
+    estimate = issue_invoice(service.portal, IssueCommand(
         member_id=member_a, kind="facture_office", issued_on=date(2026, 2, 2), period="2026",
         lines=(LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("3"),
                          Decimal("97.35")),)))
-    note = services.issue_credit_note(service.portal, estimate.id, label="Annulation", amount_excl_tax=None,
+    note = issue_credit_note(service.portal, estimate.id, label="Annulation", amount_excl_tax=None,
                                       cancel_all=True)
     reader = service.headers(make_principal(member_id=member_a, roles=("billing",)))
     estimate_text = pdf_text(service.client().get(f"/factures/{estimate.id}/pdf", headers=reader).data)

@@ -4,10 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases.issue import issue_invoice
 from portal_common.testing import make_principal
-
-from billing import services
-from billing.domain import IssueCommand, LineInput
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +15,7 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 
 def issue(service, member_id, *, issued_on=date(2026, 2, 15), paid="0.00", kind="cotisation",
           unit_price="97.35"):
-    return services.issue_invoice(service.portal, IssueCommand(
+    return issue_invoice(service.portal, IssueCommand(
         member_id=member_id, kind=kind, issued_on=issued_on, due_on=date(issued_on.year, 3, 17),
         lines=(LineInput("Cotisation annuelle", Decimal("12"), Decimal(unit_price)),), amount_paid=Decimal(paid)))
 

@@ -1,12 +1,11 @@
 """Billing's read model of member companies, fed by members.member.registered.v1."""
 import pytest
 
+from billing.customers.use_cases import seed_customer
+from billing.models import BillingCustomer
+from billing.worker import MEMBER_DIRECTORY_QUEUE, subscriptions
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
-
-from billing import services
-from billing.handlers import MEMBER_DIRECTORY_QUEUE, SUBSCRIPTIONS
-from billing.models import BillingCustomer
 
 pytestmark = pytest.mark.integration
 
@@ -15,7 +14,7 @@ MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 
 def consumer_of(service):
     return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
 
 
 def registered(**overrides):
@@ -27,9 +26,9 @@ def stored_customer(service):
         return session.get(BillingCustomer, MEMBER)
 
 
-def test_members_and_declarations_arrive_on_their_own_queues_the_declarations_one_watched_by_the_autoscaler():
+def test_members_and_declarations_arrive_on_their_own_queues_the_declarations_one_watched_by_the_autoscaler(service):
     assert MEMBER_DIRECTORY_QUEUE == "billing.member-directory"
-    assert [s.queue for s in SUBSCRIPTIONS] == ["billing.member-directory", "billing.headcount-declarations",
+    assert [s.queue for s in subscriptions(service.portal.settings)] == ["billing.member-directory", "billing.headcount-declarations",
                                                 "billing.campaign-closings", "billing.no-shows", "billing.late-hires"]
 
 
@@ -54,8 +53,8 @@ def test_an_older_version_arriving_late_does_not_overwrite_a_newer_one(service):
 
 
 def test_the_event_of_a_customer_seeded_by_the_demo_changes_nothing(service, snapshot):
-    services.seed_customer(service.portal, snapshot(MEMBER, name="Boulangerie (démo)"))
+    seed_customer(service.portal, snapshot(MEMBER, name="Boulangerie (démo)"))
     assert consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, registered()) is True
     assert stored_customer(service).name == "Boulangerie (démo)"
-    assert services.seed_customer(service.portal, snapshot(MEMBER, name="Autre", version=5)) is False
+    assert seed_customer(service.portal, snapshot(MEMBER, name="Autre", version=5)) is False
     assert stored_customer(service).name == "Boulangerie (démo)"

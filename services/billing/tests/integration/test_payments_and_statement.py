@@ -5,11 +5,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import update
 
-from portal_common.testing import make_principal
-
-from billing import services
-from billing.domain import IssueCommand, LineInput
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases.issue import issue_invoice
 from billing.models import Invoice
+from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration
 
@@ -18,7 +17,7 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 
 
 def issue(service, member_id, *, kind="cotisation", unit_price="97.35", issued_on=date(2026, 2, 15)):
-    return services.issue_invoice(service.portal, IssueCommand(
+    return issue_invoice(service.portal, IssueCommand(
         member_id=member_id, kind=kind, issued_on=issued_on, due_on=date(2026, 3, 17), period="2026",
         lines=(LineInput("Cotisation annuelle 2026", Decimal("12"), Decimal(unit_price)),)))
 

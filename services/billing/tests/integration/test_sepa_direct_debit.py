@@ -10,18 +10,22 @@ import sepaxml
 import xmlschema
 from sqlalchemy import select, text
 
+from billing.campaign.rules import estimate_key
+from billing.credit_notes.use_cases import issue_credit_note
+from billing.invoices.annual import Declaration
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases import declarations
+from billing.invoices.use_cases.issue import issue_invoice
+from billing.models import BillingCustomer, Invoice, Payment, SepaDebit, mail_outbox
+from billing.payments.rules import PaymentInput
+from billing.payments.use_cases import record_payment
+from billing.sepa.rules import SepaBatchError
+from billing.sepa.use_cases.debits import create_batch, plan_debits
+from billing.worker import DECLARATIONS_QUEUE, MEMBER_DIRECTORY_QUEUE, subscriptions
+from portal_common import clock
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import make_principal
-
-from billing import services, sepa_services
-from billing.payments import PaymentInput
-from billing.annual import Declaration
-from billing.handlers import MEMBER_DIRECTORY_QUEUE, SUBSCRIPTIONS
-from billing.domain import IssueCommand, LineInput
-from billing.models import BillingCustomer, Invoice, Payment, SepaDebit, mail_outbox
-from billing.sepa import SepaBatchError
-from billing.sepa_adjustments import CREDITOR_INFO
 
 pytestmark = pytest.mark.integration
 
@@ -32,13 +36,13 @@ PAIN_XSD = os.path.join(os.path.dirname(sepaxml.__file__), "schemas", "pain.008.
 
 def consumer_of(service):
     return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
 
 
 def sign_mandate_at_members(members, member_id):
     """The company registers and signs its mandate at members, staff validate it: members publishes the event."""
-    from members import services as member_services
-    from members.domain import Registration
+    from members.registration import use_cases as member_services
+    from members.registration.rules import Registration
 
     member_services.register_member(members.portal, Registration(
         name="Boulangerie Martin", siret="73282932000074", naf_code="10.71C", address_line1="12 rue de la Gare",
@@ -61,7 +65,7 @@ def sign_mandate_at_members(members, member_id):
 def invoice_declaration(service, member_id, declaration_id):
     """12 employees followed (SI) in 2026, invoiced as the declarations consumer does."""
     with service.portal.db.session_factory() as session:
-        invoice = services.invoice_declaration(session, Declaration(
+        invoice = declarations.invoice_declaration(session, Declaration(
             declaration_id=declaration_id, member_id=member_id, year=2026, headcount={"SI": 12, "SIA": 0, "SIR": 0},
             multi_employer={"SI": 0, "SIA": 0, "SIR": 0}, version=1))
         session.commit()
@@ -96,14 +100,14 @@ def test_a_signed_mandate_brings_the_discount_prenotifications_and_a_valid_pain0
     assert len(instalments) == 2
 
     portal_env.smtp.clear()
-    today = services.today()
-    planned = sepa_services.plan_debits(service.portal, on=today)
+    today = clock.today()
+    planned = plan_debits(service.portal, on=today)
     assert [d.invoice_id for d in planned] == [with_mandate, with_mandate]  # company B has no mandate
     assert sum(d.amount for d in planned) == total
     for debit, (due_on, amount) in zip(planned, instalments):
         assert debit.amount == amount and debit.collection_date >= max(due_on, today + timedelta(days=14))
         assert debit.collection_date.weekday() < 5
-    assert sepa_services.plan_debits(service.portal, on=today) == []  # nothing planned or mailed twice
+    assert plan_debits(service.portal, on=today) == []  # nothing planned or mailed twice
 
     assert service.deliver_mail() == 2
     first = planned[0]
@@ -117,12 +121,12 @@ def test_a_signed_mandate_brings_the_discount_prenotifications_and_a_valid_pain0
     assert f"Date du prélèvement : {first.collection_date:%d/%m/%Y}" in body
 
     schema = xmlschema.XMLSchema(PAIN_XSD)
-    batch, document = sepa_services.create_batch(service.portal, until=first.collection_date, by="test")
+    batch, document = create_batch(service.portal, until=first.collection_date, by="test")
     schema.validate(document.decode())
     assert sequence_types(document) == [b"FRST"] and batch.transaction_count == 1
     assert b"<IBAN>FR7630006000011234567890189</IBAN>" in document
     assert f"<MndtId>{first.mandate_reference}</MndtId>".encode() in document
-    second_batch, second = sepa_services.create_batch(service.portal, until=planned[1].collection_date, by="test")
+    second_batch, second = create_batch(service.portal, until=planned[1].collection_date, by="test")
     schema.validate(second.decode())
     assert sequence_types(second) == [b"RCUR"] and second_batch.message_id != batch.message_id
     assert {d.status for d in stored(service, SepaDebit)} == {"transmis"}
@@ -135,7 +139,7 @@ def test_a_signed_mandate_brings_the_discount_prenotifications_and_a_valid_pain0
     assert [e.data["method"] for e in service.events() if e.type == "billing.invoice.paid.v1"] == [
         "prelevement", "prelevement"]
     with pytest.raises(SepaBatchError):
-        sepa_services.create_batch(service.portal, until=date(2099, 1, 1), by="test")
+        create_batch(service.portal, until=date(2099, 1, 1), by="test")
 
     # The IBAN went into the files only: not into billing's tables, nor into any event billing recorded.
     with service.portal.db.engine.connect() as conn:
@@ -150,7 +154,7 @@ def test_a_revoked_mandate_or_collective_proceedings_stop_the_pending_debits(ser
     signed = catalogue.example_envelope("members.sepa_mandate.signed.v1", member_id=member_a, version=1)
     assert consumer.process(MEMBER_DIRECTORY_QUEUE, signed)
     invoice_declaration(service, member_a, "0b7e4c2a-9d1f-4e3b-8a6c-5d4e3f2a1b0c")
-    assert len(sepa_services.plan_debits(service.portal)) == 2
+    assert len(plan_debits(service.portal)) == 2
     revoked = catalogue.example_envelope("members.sepa_mandate.revoked.v1", member_id=member_a, version=2)
     assert consumer.process(MEMBER_DIRECTORY_QUEUE, revoked)
     # A late copy of the signature (older version) does not bring the mandate back.
@@ -158,7 +162,7 @@ def test_a_revoked_mandate_or_collective_proceedings_stop_the_pending_debits(ser
         "members.sepa_mandate.signed.v1", member_id=member_a, version=1))
     assert stored(service, BillingCustomer, member_id=member_a)[0].mandate_status == "revoked"
     assert {d.status for d in stored(service, SepaDebit)} == {"annule"}
-    assert sepa_services.plan_debits(service.portal) == []
+    assert plan_debits(service.portal) == []
 
     renewed = catalogue.example_envelope("members.sepa_mandate.signed.v1", member_id=member_a, version=3,
                                          mandate_reference="ADH1000001-20261001-02")
@@ -167,7 +171,7 @@ def test_a_revoked_mandate_or_collective_proceedings_stop_the_pending_debits(ser
     liquidation = catalogue.example_envelope("members.situation.changed.v1", member_id=member_a,
                                              kind="liquidation_judiciaire", version=4)
     assert consumer.process(MEMBER_DIRECTORY_QUEUE, liquidation)
-    assert sepa_services.plan_debits(service.portal) == []  # a company in liquidation is not debited
+    assert plan_debits(service.portal) == []  # a company in liquidation is not debited
     customer = stored(service, BillingCustomer, member_id=member_a)[0]
     assert (customer.situation_kind, customer.situation_effective_on) == ("liquidation_judiciaire", date(2026, 12, 31))
 
@@ -221,12 +225,12 @@ def test_a_debit_whose_invoice_was_paid_meanwhile_is_cancelled_not_sent(service,
     member_a, _ = customers
     assert consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, sign_mandate_at_members(members, member_a))
     invoice_id = invoice_declaration(service, member_a, "0b7e4c2a-9d1f-4e3b-8a6c-5d4e3f2a1b0c")
-    planned = sepa_services.plan_debits(service.portal)
+    planned = plan_debits(service.portal)
     total = stored(service, Invoice, id=invoice_id)[0].amount_incl_tax
-    services.record_payment(service.portal, invoice_id, PaymentInput("virement", total, services.today(), "VIR 1"),
+    record_payment(service.portal, invoice_id, PaymentInput("virement", total, clock.today(), "VIR 1"),
                             by="staff")
     with pytest.raises(SepaBatchError):
-        sepa_services.create_batch(service.portal, until=max(d.collection_date for d in planned), by="test")
+        create_batch(service.portal, until=max(d.collection_date for d in planned), by="test")
     assert {d.status for d in stored(service, SepaDebit)} == {"annule"}
     assert [p.method for p in stored(service, Payment)] == ["virement"]
 
@@ -235,10 +239,10 @@ def test_a_debit_whose_invoice_was_paid_meanwhile_is_cancelled_not_sent(service,
 def annual_fee_with_three_debits(service, members, member_id):
     """A 6 000,00 € annual fee (3 instalments of 2 000,00 €) under an active mandate, its debits pre-notified."""
     assert consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, sign_mandate_at_members(members, member_id))
-    invoice = services.issue_invoice(service.portal, IssueCommand(
+    invoice = issue_invoice(service.portal, IssueCommand(
         member_id=member_id, kind="cotisation", period="2026",
         lines=(LineInput("Cotisation 2026", Decimal(1), Decimal("5000.00")),)))
-    planned = sepa_services.plan_debits(service.portal)
+    planned = plan_debits(service.portal)
     assert [d.amount for d in planned] == [Decimal("2000.00")] * 3
     return invoice, planned
 
@@ -263,7 +267,7 @@ def test_a_credit_note_lowers_the_latest_pending_debits_and_announces_each_chang
     invoice, planned = annual_fee_with_three_debits(service, members, member_a)
     first, second, third = planned
     # 2 500,00 € HT credited = 3 000,00 € TTC: 3 000,00 € left to pay, the third debit goes, the second halves.
-    services.issue_credit_note(service.portal, invoice.id, label="Effectif corrigé",
+    issue_credit_note(service.portal, invoice.id, label="Effectif corrigé",
                                amount_excl_tax=Decimal("2500.00"), cancel_all=False)
     assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("3000.00")
     assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "prenotifie"), (Decimal("1000.00"), "prenotifie"),
@@ -282,8 +286,8 @@ def test_a_credit_note_lowers_the_latest_pending_debits_and_announces_each_chang
     assert f"le prélèvement de 2{NNBSP}000,00{NBSP}€ annoncé pour le {third.collection_date:%d/%m/%Y}" in body
 
     # A transfer of 500,00 € lowers the second debit again (one more notice), the first one never moves.
-    services.record_payment(service.portal, invoice.id,
-                            PaymentInput("virement", Decimal("500.00"), services.today(), "VIR 2"), by="staff")
+    record_payment(service.portal, invoice.id,
+                            PaymentInput("virement", Decimal("500.00"), clock.today(), "VIR 2"), by="staff")
     assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "prenotifie"), (Decimal("500.00"), "prenotifie"),
                                               (Decimal("0.00"), "annule")]
     assert f"sepa-prenotification:{second.id}:500.00" in corrections(service)
@@ -291,7 +295,7 @@ def test_a_credit_note_lowers_the_latest_pending_debits_and_announces_each_chang
     assert "d'un règlement reçu" in corrections(service)[f"sepa-prenotification:{second.id}:500.00"][2]
 
     # The next pain.008 file carries the lowered amounts, never the cancelled debit.
-    batch, document = sepa_services.create_batch(service.portal, until=third.collection_date, by="test")
+    batch, document = create_batch(service.portal, until=third.collection_date, by="test")
     xmlschema.XMLSchema(PAIN_XSD).validate(document.decode())
     assert re.findall(rb'<InstdAmt Ccy="EUR">([0-9.]+)</InstdAmt>', document) == [b"2000.00", b"500.00"]
     assert (batch.transaction_count, batch.control_sum) == (2, Decimal("2500.00"))
@@ -307,10 +311,10 @@ def test_a_debit_already_in_a_file_is_left_alone_and_what_it_took_too_much_stays
         service, customers, members):
     member_a, _ = customers
     invoice, (first, second, third) = annual_fee_with_three_debits(service, members, member_a)
-    sepa_services.create_batch(service.portal, until=first.collection_date, by="test")
+    create_batch(service.portal, until=first.collection_date, by="test")
     assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("4000.00")
     # Everything cancelled: the two announced debits go, the one sent stays sent, 2 000,00 € are owed back.
-    note = services.issue_credit_note(service.portal, invoice.id, label="Adhésion annulée",
+    note = issue_credit_note(service.portal, invoice.id, label="Adhésion annulée",
                                       amount_excl_tax=None, cancel_all=True)
     assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "transmis"), (Decimal("0.00"), "annule"),
                                               (Decimal("0.00"), "annule")]
@@ -318,13 +322,13 @@ def test_a_debit_already_in_a_file_is_left_alone_and_what_it_took_too_much_stays
                                          f"sepa-prenotification:{third.id}:0.00"}
     assert stored(service, Invoice, id=note.id)[0].amount_due == Decimal("-2000.00")
     with pytest.raises(SepaBatchError):
-        sepa_services.create_batch(service.portal, until=third.collection_date, by="test")
+        create_batch(service.portal, until=third.collection_date, by="test")
 
 
 def test_a_credit_note_of_one_instalment_cancels_the_last_debit_only(service, customers, members):
     member_a, _ = customers
     invoice, (first, second, third) = annual_fee_with_three_debits(service, members, member_a)
-    services.issue_credit_note(service.portal, invoice.id, label="Effectif corrigé",
+    issue_credit_note(service.portal, invoice.id, label="Effectif corrigé",
                                amount_excl_tax=Decimal("1666.67"), cancel_all=False)  # 2 000,00 € TTC
     assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("4000.00")
     assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "prenotifie"), (Decimal("2000.00"), "prenotifie"),
@@ -332,8 +336,20 @@ def test_a_credit_note_of_one_instalment_cancels_the_last_debit_only(service, cu
     assert set(corrections(service)) == {f"sepa-prenotification:{third.id}:0.00"}
 
 
-def test_every_billing_session_knows_the_creditor_its_corrected_notices_name(service):
-    with service.portal.db.session_factory() as session:
-        creditor = session.info[CREDITOR_INFO]
-    assert (creditor.identifier, creditor.name) == (service.portal.settings.creditor_identifier,
-                                                    service.portal.settings.issuer_name)
+def test_a_cancelled_estimate_announces_its_lowered_debits_in_the_name_of_the_settings_creditor(
+        service, customers, members, tariff_2026):
+    """The declarations consumer has no request: the creditor its corrected notices name comes from the
+    settings the worker's subscriptions were built with."""
+    member_a, _ = customers
+    assert consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, sign_mandate_at_members(members, member_a))
+    issue_invoice(service.portal, IssueCommand(
+        member_id=member_a, kind="facture_office", period="2026", source_key=estimate_key(member_a, 2026),
+        lines=(LineInput("Cotisation 2026 (facture d'office)", Decimal(1), Decimal("5000.00")),)))
+    assert len(plan_debits(service.portal)) == 3
+    declaration = catalogue.example_envelope("workforce.declaration.confirmed.v1", member_id=member_a, year=2026)
+    assert consumer_of(service).process(DECLARATIONS_QUEUE, declaration)
+    settings = service.portal.settings
+    notices = corrections(service)
+    assert len(notices) == 3
+    for _, _, body in notices.values():  # all three cancelled: each names the creditor's ICS
+        assert f"Identifiant créancier SEPA (ICS) : {settings.creditor_identifier}" in body

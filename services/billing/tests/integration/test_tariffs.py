@@ -2,9 +2,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from portal_common.testing import make_principal
-
 from billing.models import TariffRow
+from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration
 

@@ -13,12 +13,12 @@ import pika
 import pytest
 from sqlalchemy import func, select, text
 
+from billing.customers.use_cases import seed_customer
+from billing.invoices.use_cases.locks import MEMBER_HIRES_LOCK
+from billing.models import Invoice, ReceivedDeclaration
+from billing.worker import DECLARATIONS_QUEUE, subscriptions
 from portal_common.messaging import broker, catalogue
 from portal_common.messaging.topology import declare_exchanges, declare_queue
-
-from billing import services
-from billing.handlers import DECLARATIONS_QUEUE, SUBSCRIPTIONS
-from billing.models import Invoice, ReceivedDeclaration
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def test_a_worker_killed_mid_batch_leaves_one_invoice_per_declaration_and_gaples
         portal_env, service, snapshot, tariff_2026, tmp_path):
     members = [str(uuid.UUID(int=rank + 1)) for rank in range(DECLARATIONS)]
     for member_id in members:
-        services.seed_customer(service.portal, snapshot(member_id))
+        seed_customer(service.portal, snapshot(member_id))
     declarations = [catalogue.example_envelope(CONFIRMED, declaration_id=str(uuid.uuid4()), member_id=member_id,
                                                version=1) for member_id in members]
     resent = [catalogue.example_envelope(CONFIRMED, **envelope.data) for envelope in declarations[-RESENT:]]
@@ -72,12 +72,12 @@ def test_a_worker_killed_mid_batch_leaves_one_invoice_per_declaration_and_gaples
     channel = connection.channel()
     channel.confirm_delivery()
     declare_exchanges(channel, settings.exchange)
-    for subscription in SUBSCRIPTIONS:  # as the workers will (their queues exist before they start)
+    for subscription in subscriptions(settings):  # as the workers will (their queues exist before they start)
         declare_queue(channel, settings.exchange, subscription.spec(settings.retry_delay_ms))
     log = (tmp_path / "workers.log").open("wb")
     blocker = service.portal.db.engine.connect()
     blocker.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:member))"),
-                    {"kind": services.MEMBER_HIRES_LOCK, "member": members[DECLARATIONS // 2]})
+                    {"kind": MEMBER_HIRES_LOCK, "member": members[DECLARATIONS // 2]})
     doomed = start_worker(portal_env, service, log)
     survivor = None
     try:

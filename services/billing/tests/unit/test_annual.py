@@ -4,9 +4,16 @@ from decimal import Decimal
 
 import pytest
 
-from billing.annual import Declaration, DeclarationInvalid, annual_lines, instalment_count, instalments, schedule_for
-from billing.domain import IssueCommand, check_issue
-from billing.tariffs import Tariff, check_tariff
+from billing.invoices.annual import (
+    Declaration,
+    DeclarationInvalid,
+    annual_lines,
+    instalment_count,
+    instalments,
+    schedule_for,
+)
+from billing.invoices.rules import IssueCommand, check_issue
+from billing.tariffs.rules import Tariff, check_tariff
 
 TARIFF = check_tariff(Tariff(year=2026, per_capita_fee=Decimal("97.35"), national_average_cost=None,
                              entry_fee=Decimal("30.00"), minimum_fee=Decimal("150.00"),

@@ -4,10 +4,17 @@ from decimal import Decimal
 
 import pytest
 
-from billing.payment_provider import (NotificationRejected, PaymentRequest, read_notification, sign,
-                                      signature_matches)
-from billing.sepa import (FIRST, RECURRING, CorrectedPrenotification, Prenotification, collection_date,
-                          lowered_amounts, may_debit, sequence_type)
+from billing.payments.provider import NotificationRejected, PaymentRequest, read_notification, sign, signature_matches
+from billing.sepa.rules import (
+    FIRST,
+    RECURRING,
+    CorrectedPrenotification,
+    Prenotification,
+    collection_date,
+    lowered_amounts,
+    may_debit,
+    sequence_type,
+)
 
 KEY = "k" * 40
 

@@ -3,8 +3,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from billing.credit_notes import CorrectedInvoice, CreditNoteRejected, credit_note_lines, set_off
-from billing.domain import PricedLine
+from billing.credit_notes.rules import CorrectedInvoice, CreditNoteRejected, credit_note_lines, set_off
+from billing.invoices.rules import PricedLine
 
 LINES = (PricedLine("Cotisation 2026 : salariés en suivi individuel simple (SI)", D("12"), D("97.35"), D("1168.20")),
          PricedLine("Remise prélèvement SEPA (1,5 %)", D("1"), D("-17.52"), D("-17.52")))

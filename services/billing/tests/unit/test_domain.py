@@ -4,8 +4,18 @@ from decimal import Decimal as D
 
 import pytest
 
-from billing.domain import (InvoiceRejected, IssueCommand, LineInput, check_issue, invoice_number, line_amount,
-                            Totals, price_lines, settlement_status, totals)
+from billing.invoices.rules import (
+    InvoiceRejected,
+    IssueCommand,
+    LineInput,
+    Totals,
+    check_issue,
+    invoice_number,
+    line_amount,
+    price_lines,
+    settlement_status,
+    totals,
+)
 
 MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 from facturx import xml_check_xsd
 from lxml import etree
 
-from billing.einvoice import facturx_data, facturx_xml
-from billing.pdf import InvoiceDocument, Issuer
+from billing.invoices.einvoice import facturx_data, facturx_xml
+from billing.invoices.pdf import InvoiceDocument, Issuer
 
 ISSUER = Issuer("Service de prévention et de santé au travail", "1 rue de la Prévention, 68100 MULHOUSE",
                 "77501200000003", "FR41775012000", "FR76 3000 6000 0112 3456 7890 189", "AGRIFRPPXXX", "FR00ZZZ123456")

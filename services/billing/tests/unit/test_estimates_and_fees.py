@@ -4,11 +4,11 @@ from decimal import Decimal as D
 
 import pytest
 
-from billing.annual import DeclarationInvalid
-from billing.domain import price_lines, totals
-from billing.estimates import CampaignClosed, Undeclared, estimate_lines
-from billing.fees import Hire, MissedAppointment, is_late_hire, late_hire_lines, no_show_lines
-from billing.tariffs import Tariff, check_tariff
+from billing.campaign.rules import CampaignClosed, Undeclared, estimate_lines
+from billing.fees.rules import Hire, MissedAppointment, is_late_hire, late_hire_lines, no_show_lines
+from billing.invoices.annual import DeclarationInvalid
+from billing.invoices.rules import price_lines, totals
+from billing.tariffs.rules import Tariff, check_tariff
 
 TARIFF = check_tariff(Tariff(year=2026, per_capita_fee=D("97.35"), national_average_cost=None,
                              entry_fee=D("30.00"), minimum_fee=D("150.00"), late_hire_fee=D("110.00"),

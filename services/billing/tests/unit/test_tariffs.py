@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.tariffs import Tariff, TariffRejected, check_tariff, legal_band
+from billing.tariffs.rules import Tariff, TariffRejected, check_tariff, legal_band
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 

@@ -1,0 +1,23 @@
+"""The staff dashboard following a declaration campaign's billing (refreshed while open)."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from portal_common.access import staff
+from portal_common.clock import today
+
+from ..web import chosen_year
+from .queries import campaign_progress
+
+campaign_pages = Blueprint("billing_campaign_pages", __name__)
+
+DASHBOARD_PATH = "/gestion/factures/campagne"
+REFRESH_SECONDS = 15
+
+
+@campaign_pages.get(DASHBOARD_PATH)
+@staff()
+def campaign_dashboard():
+    year = chosen_year(request.args.get("annee"), today().year)
+    return render_template("billing/campaign.html", progress=campaign_progress(year), year=year,
+                           refresh_seconds=REFRESH_SECONDS, page_title=f"Campagne de déclaration {year} : facturation")

@@ -1,0 +1,1 @@
+"""Customers: billing's read model of the member companies, kept from members' events."""

@@ -1,0 +1,1 @@
+"""One-off fees: an unexcused missed appointment, a hire after the year's headcount declaration."""

@@ -1,0 +1,67 @@
+"""JSON API of invoices (/api/billing/invoices)."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from portal_common.access import member_or_staff, require_principal, staff
+from portal_common.api import Blueprint
+from portal_common.passport import Principal
+from portal_common.roles import BILLING_STAFF, INVOICE_READERS
+from portal_common.service import portal
+
+from ..web import readable_invoice
+from . import queries
+from .rules import InvoiceKind, InvoiceRejected, IssueCommand, LineInput
+from .schemas import InvoiceCreateSchema, InvoiceListArgsSchema, InvoiceSchema, InvoiceSummarySchema
+from .use_cases.issue import issue_invoice
+
+blp = Blueprint("billing_api", __name__, url_prefix="/api/billing", description="Invoices and credit notes")
+
+# Member users need the billing or read role (admin holds every role); any staff may read.
+READERS = member_or_staff(member_roles=INVOICE_READERS)
+
+
+def member_scope(principal: Principal, requested: str | None) -> str | None:
+    """Whose invoices a caller sees: member users only their current company, staff whomever they ask."""
+    if not principal.is_staff:
+        return principal.member_id
+    return requested or principal.member_id
+
+
+@blp.route("/invoices")
+class Invoices(MethodView):
+    @READERS
+    @blp.arguments(InvoiceListArgsSchema, location="query")
+    @blp.response(200, InvoiceSummarySchema(many=True))
+    @blp.paginate(page_size=100, max_page_size=500)
+    def get(self, args, pagination_parameters):
+        """Invoices of the current company, newest first (staff: of `member_id`, or all)"""
+        scope = member_scope(require_principal(), args["member_id"])
+        filters = {"year": args["year"], "status": args["status"]}
+        pagination_parameters.item_count = queries.count_invoices(scope, **filters)
+        if pagination_parameters.first_item >= pagination_parameters.item_count:
+            return []  # past the last page; also keeps absurd page numbers away from the database
+        found = queries.list_invoices(scope, **filters, offset=pagination_parameters.first_item,
+                                      limit=pagination_parameters.page_size)
+        return [queries.invoice_as_dict(invoice) for invoice in found]
+
+    @staff(*BILLING_STAFF)
+    @blp.arguments(InvoiceCreateSchema)
+    @blp.response(201, InvoiceSchema)
+    def post(self, data):
+        """Issue an invoice or a credit note (staff); publishes billing.invoice.issued.v1"""
+        lines = tuple(LineInput(**line) for line in data.pop("lines"))
+        if data["kind"] == InvoiceKind.CREDIT_NOTE:
+            raise InvoiceRejected({"kind": (
+                "Un avoir s'émet sur la facture qu'il corrige (POST /api/billing/invoices/<id>/credit-notes).")})
+        invoice = issue_invoice(portal(), IssueCommand(**data, lines=lines))
+        return queries.invoice_as_dict(invoice, with_lines=True)
+
+
+@blp.route("/invoices/<string:invoice_id>")
+class InvoiceById(MethodView):
+    @READERS
+    @blp.response(200, InvoiceSchema)
+    def get(self, invoice_id):
+        """One invoice with its lines and schedule: staff, or a user of the invoiced company"""
+        return queries.invoice_as_dict(readable_invoice(invoice_id), with_lines=True)

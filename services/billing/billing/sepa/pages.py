@@ -1,0 +1,62 @@
+"""Staff pages of SEPA direct debit: plan and pre-notify the debits, then download the pain.008 file."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request
+
+from portal_common.access import require_principal, staff
+from portal_common.roles import BILLING_STAFF
+from portal_common.service import portal
+
+from .clients import MembersUnavailable
+from .queries import latest_debits
+from .rules import DEBIT_STATUS_LABELS, SepaBatchError
+from .use_cases.debits import create_batch, plan_debits
+
+sepa_pages = Blueprint("billing_sepa_pages", __name__)
+
+SEPA_PATH = "/gestion/factures/prelevements"
+
+
+def _page(values: dict[str, str], errors: dict[str, str], status: int = 200):
+    return render_template("billing/sepa.html", debits=latest_debits(), labels=DEBIT_STATUS_LABELS, values=values,
+                           errors=errors, prenotice_days=portal().settings.sepa_prenotice_days,
+                           page_title="Prélèvements SEPA"), status
+
+
+@sepa_pages.get(SEPA_PATH)
+@staff()
+def debits():
+    return _page({}, {})
+
+
+@sepa_pages.post(f"{SEPA_PATH}/preparer")
+@staff(*BILLING_STAFF)  # billing or administration staff act; any staff may look
+def plan():
+    planned = plan_debits(portal())
+    flash(f"{len(planned)} prélèvement(s) planifié(s) et pré-notifié(s) par courriel." if planned
+          else "Aucune nouvelle échéance à prélever.", "success" if planned else "info")
+    return redirect(SEPA_PATH)
+
+
+@sepa_pages.post(f"{SEPA_PATH}/lots")
+@staff(*BILLING_STAFF)
+def batch():
+    values = {"until": request.form.get("until", "").strip()[:10]}
+    try:
+        until = date.fromisoformat(values["until"])
+    except ValueError:
+        flash("Le fichier n'a pas été généré : corrigez les champs signalés.", "error")
+        return _page(values, {"until": "Saisissez la date limite des prélèvements (JJ/MM/AAAA)."}, 422)
+    try:
+        created, document = create_batch(portal(), until=until, by=require_principal().user_id)
+    except SepaBatchError as exc:
+        flash(str(exc), "error")
+        return _page(values, {}, 422)
+    except MembersUnavailable:
+        flash("Le service des adhérents ne répond pas : réessayez dans quelques minutes (rien n'a été transmis).",
+              "error")
+        return _page(values, {}, 503)
+    return Response(document, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{created.message_id}.xml"', "Cache-Control": "no-store"})

@@ -1,0 +1,217 @@
+"""SEPA direct debit rules in plain Python: the debit date after the pre-notification, FRST/RCUR, the
+pre-notification e-mail and the pain.008 file (sepaxml, validated against the XSD it ships)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from portal_common.formats import date_fr, money_fr
+
+from ..customers.rules import MandateStatus
+from ..invoices.rules import CENT, ZERO
+
+
+class DebitStatus(StrEnum):
+    """A debit's life: pre-notified (amount may still be lowered), sent in a pain.008 file, or cancelled."""
+
+    PRENOTIFIED = "prenotifie"
+    SENT = "transmis"
+    CANCELLED = "annule"
+
+
+DEBIT_STATUS_LABELS = {DebitStatus.PRENOTIFIED: "Pré-notifié", DebitStatus.SENT: "Transmis à la banque",
+                       DebitStatus.CANCELLED: "Annulé"}
+MIN_PRENOTICE_DAYS = 14  # SEPA rulebook default when the mandate says nothing else (docs/domain.md)
+FIRST, RECURRING = "FRST", "RCUR"
+PAIN_SCHEMA = "pain.008.001.02"
+# Collective proceedings: the creditor declares its claim to the administrator, it does not debit.
+NO_DEBIT_SITUATIONS = frozenset({"liquidation_judiciaire", "redressement_judiciaire"})
+
+
+class SepaBatchError(Exception):
+    """A batch that cannot be built (nothing to debit, bad creditor settings); the message is French."""
+
+
+def next_business_day(day: date) -> date:
+    """TARGET2 is closed on weekends: a debit falling on Saturday or Sunday moves to Monday."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def collection_date(due_on: date, *, notified_on: date, prenotice_days: int = MIN_PRENOTICE_DAYS) -> date:
+    """The instalment's due date, or later when the pre-notification would leave less than the notice."""
+    if prenotice_days < MIN_PRENOTICE_DAYS:
+        raise ValueError("a SEPA pre-notification is sent at least 14 days before the debit")
+    return next_business_day(max(due_on, notified_on + timedelta(days=prenotice_days)))
+
+
+def sequence_type(debits_already_sent_on_mandate: int) -> str:
+    """The first debit under a mandate is FRST, the following ones RCUR."""
+    return FIRST if debits_already_sent_on_mandate == 0 else RECURRING
+
+
+def may_debit(mandate_status: str | None, situation_kind: str | None) -> bool:
+    return mandate_status == MandateStatus.ACTIVE and situation_kind not in NO_DEBIT_SITUATIONS
+
+
+@dataclass(frozen=True)
+class Prenotification:
+    invoice_number: str
+    mandate_reference: str
+    creditor_identifier: str
+    creditor_name: str
+    amount: Decimal
+    collection_date: date
+    instalment: str  # "1/2"
+
+    def subject(self) -> str:
+        return f"Prélèvement SEPA du {date_fr(self.collection_date)} : facture {self.invoice_number}"
+
+    def body(self) -> str:
+        return "\n".join([
+            "Bonjour,",
+            "",
+            f"Conformément à votre mandat de prélèvement SEPA, {self.creditor_name} prélèvera "
+            f"{money_fr(self.amount)} sur votre compte le {date_fr(self.collection_date)} "
+            f"(échéance {self.instalment} de la facture {self.invoice_number}).",
+            "",
+            f"Référence unique du mandat (RUM) : {self.mandate_reference}",
+            f"Identifiant créancier SEPA (ICS) : {self.creditor_identifier}",
+            f"Montant : {money_fr(self.amount)}",
+            f"Date du prélèvement : {date_fr(self.collection_date)}",
+            "",
+            "Merci de vous assurer que votre compte est approvisionné à cette date. Pour toute question, "
+            "répondez depuis votre espace adhérent, rubrique « Mes factures ».",
+        ])
+
+
+def lowered_amounts(amounts: Sequence[Decimal], ceiling: Decimal) -> list[Decimal]:
+    """The pending debits of an invoice (earliest first) lowered so they add up to at most `ceiling`, what is
+    still due: the latest instalments give way first, so the nearest debits keep the amount announced."""
+    excess = sum(amounts, ZERO) - max(ceiling, ZERO)
+    lowered = list(amounts)
+    for index in reversed(range(len(lowered))):
+        if excess <= ZERO:
+            break
+        cut = min(lowered[index], excess)
+        lowered[index] -= cut
+        excess -= cut
+    return lowered
+
+
+@dataclass(frozen=True)
+class CorrectedPrenotification:
+    """A pre-notified debit lowered after its notice left (a credit note, a payment): the new amount at the same
+    date, or its cancellation when nothing is left to debit."""
+
+    notice: Prenotification  # with the new amount
+    previous_amount: Decimal
+    reason: str  # "d'un avoir", "d'un règlement reçu"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.notice.amount <= ZERO
+
+    def subject(self) -> str:
+        change = "annulé" if self.cancelled else "modifié"
+        return (f"Prélèvement SEPA du {date_fr(self.notice.collection_date)} {change} : "
+                f"facture {self.notice.invoice_number}")
+
+    def body(self) -> str:
+        notice = self.notice
+        day = date_fr(notice.collection_date)
+        instalment = f"échéance {notice.instalment} de la facture {notice.invoice_number}"
+        if self.cancelled:
+            change = (f"À la suite {self.reason}, le prélèvement de {money_fr(self.previous_amount)} annoncé pour "
+                      f"le {day} ({instalment}) est annulé : rien ne sera prélevé sur votre compte à cette date.")
+            amount, when = f"{money_fr(ZERO)} (prélèvement annulé)", f"aucune (le {day} est annulé)"
+        else:
+            change = (f"À la suite {self.reason}, le prélèvement annoncé pour le {day} ({instalment}) est réduit : "
+                      f"{notice.creditor_name} prélèvera {money_fr(notice.amount)} au lieu de "
+                      f"{money_fr(self.previous_amount)} sur votre compte le {day}.")
+            amount, when = money_fr(notice.amount), day
+        return "\n".join([
+            "Bonjour,",
+            "",
+            change,
+            "",
+            f"Référence unique du mandat (RUM) : {notice.mandate_reference}",
+            f"Identifiant créancier SEPA (ICS) : {notice.creditor_identifier}",
+            f"Montant : {amount}",
+            f"Date du prélèvement : {when}",
+            "",
+            "Ce message remplace la pré-notification précédente de cette échéance. Pour toute question, "
+            "répondez depuis votre espace adhérent, rubrique « Mes factures ».",
+        ])
+
+
+@dataclass(frozen=True)
+class Creditor:
+    name: str
+    iban: str
+    bic: str
+    identifier: str  # ICS
+
+
+@dataclass(frozen=True)
+class NoticeCreditor:
+    """The creditor a pre-notification names: the service's legal name and its ICS (from the settings)."""
+
+    name: str
+    identifier: str  # ICS
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> NoticeCreditor:
+        return cls(name=settings.issuer_name, identifier=settings.creditor_identifier)
+
+
+# Why a pre-notified debit was lowered, as its corrected notice says it ("À la suite …").
+AFTER_CREDIT_NOTE, AFTER_PAYMENT = "d'un avoir émis sur cette facture", "d'un règlement reçu pour cette facture"
+
+
+@dataclass(frozen=True)
+class DebitLine:
+    """One transaction of the file: the debtor's bank details come from members at export time only."""
+
+    end_to_end_id: str
+    debtor_name: str
+    iban: str
+    bic: str | None
+    mandate_reference: str
+    mandate_signed_on: date
+    amount: Decimal
+    collection_date: date
+    sequence_type: str
+    description: str
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(amount.quantize(CENT) * 100)
+
+
+def pain008(creditor: Creditor, message_id: str, lines: list[DebitLine]) -> bytes:
+    """The pain.008.001.02 file of `lines` (grouped by sequence type and date), validated against the XSD."""
+    from sepaxml import SepaDD  # type: ignore[import-untyped]
+
+    if not lines:
+        raise SepaBatchError("Aucun prélèvement à transmettre.")
+    debit = SepaDD({"name": creditor.name, "IBAN": creditor.iban.replace(" ", ""), "BIC": creditor.bic,
+                    "batch": True, "creditor_id": creditor.identifier, "currency": "EUR"},
+                   schema=PAIN_SCHEMA, clean=True)
+    # sepaxml draws a random message id; ours is stored with the batch, so a file can be traced to it.
+    debit.msg_id = message_id
+    debit._xml.find("CstmrDrctDbtInitn/GrpHdr/MsgId").text = message_id
+    for line in lines:
+        payment = {"name": line.debtor_name, "IBAN": line.iban.replace(" ", ""), "amount": to_cents(line.amount),
+                   "type": line.sequence_type, "collection_date": line.collection_date,
+                   "mandate_id": line.mandate_reference, "mandate_date": line.mandate_signed_on,
+                   "description": line.description, "endtoend_id": line.end_to_end_id}
+        if line.bic:
+            payment["BIC"] = line.bic
+        debit.add_payment(payment)
+    return bytes(debit.export(validate=True))

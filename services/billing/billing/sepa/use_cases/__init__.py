@@ -1,0 +1,1 @@
+"""What changes SEPA debits: planning and batching them (debits), lowering them when less is owed (adjustments)."""

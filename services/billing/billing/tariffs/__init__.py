@@ -1,0 +1,1 @@
+"""Tariffs: the fees of each year, within the legal band."""
