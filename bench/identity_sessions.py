@@ -87,7 +87,7 @@ def prepare_database(env: dict[str, str]) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     upgrade(run.ROOT / "services" / "identity", env["IDENTITY_DATABASE_URL"])
-    from identity import accounts
+    from identity.accounts import use_cases as accounts
     from identity.app import create_app
     from identity.models import MemberDirectoryEntry
 
@@ -243,7 +243,7 @@ def measure_logins() -> tuple[list[float], list[float]]:
 
 
 def argon2_floor() -> float:
-    from identity.passwords import hash_password, verify_password
+    from identity.login.passwords import hash_password, verify_password
 
     stored = hash_password(PASSWORD)
     spent = []

@@ -11,7 +11,7 @@ from typing import Iterator
 from werkzeug.serving import make_server
 
 from gateway import render
-from identity import accounts
+from identity.accounts import use_cases as accounts
 from identity.app import create_app
 from identity.models import MemberDirectoryEntry
 from tests.integration.test_gateway_config import StubServer, _free_port, _nginx_or_skip

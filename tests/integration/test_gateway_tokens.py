@@ -10,8 +10,9 @@ from typing import Iterator
 
 import pytest
 
-from identity import api_tokens
-from identity.security_log import Client
+from identity.api_tokens import queries as api_token_queries
+from identity.api_tokens import use_cases as api_tokens
+from identity.security_log.rules import Client
 from portal_common import passport
 from tests.integration.identity_gateway import company_administrator, identity_behind_gateway
 from tests.integration.test_gateway_config import StubServer
@@ -113,7 +114,7 @@ def test_a_revoked_or_unknown_token_gets_a_json_401(stack, company) -> None:
 def test_the_token_use_is_dated_with_the_address_the_gateway_saw(stack, company) -> None:
     created = new_token(stack, company, ["invoices:read"])
     stack.request("GET", "/api/billing/invoices", headers=bearer(created.token), source="127.0.0.9")
-    row = next(t for t in api_tokens.for_member(stack.identity.portal, MEMBER) if t.id == created.row.id)
+    row = next(t for t in api_token_queries.for_member(stack.identity.portal, MEMBER) if t.id == created.row.id)
     assert row.last_used_at is not None and row.last_used_ip == "127.0.0.9"
 
 

@@ -5,32 +5,38 @@ from typing import Mapping
 
 from flask import Flask, render_template
 
+from portal_common.roles import MemberRole
 from portal_common.service import create_service_app
 
-from .account_pages import account_pages
-from .api import blp
-from .code_pages import code_pages
+from .accounts.pages import account_pages
+from .api_tokens.pages import token_pages
+from .codes.pages import code_pages
 from .config import Settings
-from .internal import internal
-from .mfa_pages import mfa_pages
+from .directory.internal import internal
+from .directory.rules import MEMBER_STATUS_LABELS
+from .email_change.pages import email_change_pages
+from .login.pages import pages
+from .login.passwords import VerificationsBusy, configure_limiter
+from .mfa.pages import mfa_pages
 from .models import Base
-from .pages import pages
-from .passwords import VerificationsBusy, configure_limiter
-from .recovery_pages import recovery_pages
-from .security_log_pages import security_log_pages
-from .team_pages import team_pages
-from .token_pages import token_pages
-
+from .recovery.pages import recovery_pages
+from .security_log.pages import security_log_pages
+from .sessions.api import blp
+from .sessions.pages import session_pages
+from .team.pages import team_pages
+from .team.rules import LinkKind
 
 BUSY_TITLE = "Trop de connexions en même temps"
 BUSY_TEXT = ("Le service de connexion reçoit trop de demandes en ce moment. "
              "Patientez quelques secondes puis réessayez.")
 
 
-def _limit_password_hashing(app: Flask, _api: object) -> None:
-    """SECURITY.md AUTH-08: a capped number of argon2 computations per worker; the excess is answered 429."""
+def _register(app: Flask, _api: object) -> None:
+    """docs/security.md AUTH-08: a capped number of argon2 computations per worker; the excess is answered 429.
+    The templates compare with the enumerations rather than re-declaring their values."""
     settings = app.extensions["portal"].settings
     configure_limiter(settings.max_concurrent_hashes, settings.hash_wait_ms)
+    app.jinja_env.globals.update(LinkKind=LinkKind, MemberRole=MemberRole, MEMBER_STATUS_LABELS=MEMBER_STATUS_LABELS)
 
     @app.errorhandler(VerificationsBusy)
     def _busy(_error: VerificationsBusy):  # type: ignore[no-untyped-def]
@@ -42,7 +48,8 @@ def _limit_password_hashing(app: Flask, _api: object) -> None:
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     return create_service_app(__name__, Settings, Base.metadata, title="Identity API",
-                              api_blueprints=(blp,), page_blueprints=(pages, account_pages, code_pages, recovery_pages,
-                                                               internal, team_pages, mfa_pages, token_pages,
-                                                               security_log_pages),
-                              register=_limit_password_hashing, environ=environ)
+                              api_blueprints=(blp,),
+                              page_blueprints=(session_pages, pages, account_pages, email_change_pages, code_pages,
+                                               recovery_pages, internal, team_pages, mfa_pages, token_pages,
+                                               security_log_pages),
+                              register=_register, environ=environ)

@@ -5,8 +5,10 @@ from typing import Any
 
 from portal_common.service import Portal
 
-from . import accounts
+from .accounts import use_cases as accounts
+from .directory.rules import MemberStatus
 from .models import MemberDirectoryEntry, User
+from .team.rules import LinkKind
 
 
 def load(portal: Portal, dataset: dict[str, Any]) -> None:
@@ -16,7 +18,7 @@ def load(portal: Portal, dataset: dict[str, Any]) -> None:
             if tx.session.get(MemberDirectoryEntry, member["id"]) is None:
                 # Version 0: members' own registered.v1 still applies, bringing the n° télédéclarant's digest.
                 tx.session.add(MemberDirectoryEntry(member_id=member["id"], member_number=member["member_number"],
-                                                    name=member["name"], status="active", version=0))
+                                                    name=member["name"], status=MemberStatus.ACTIVE, version=0))
         tx.commit()
     for user in dataset.get("users", []):
         with portal.db.session_factory() as db:
@@ -27,4 +29,4 @@ def load(portal: Portal, dataset: dict[str, Any]) -> None:
                                  staff_roles=tuple(user.get("staff_roles", ())))
         for link in user.get("links", []):
             accounts.link_member(portal, user_id=user["id"], member_id=link["member_id"], roles=tuple(link["roles"]),
-                                 kind=link.get("kind", "member"))
+                                 kind=LinkKind(link.get("kind", LinkKind.MEMBER)))

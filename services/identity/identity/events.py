@@ -1,3 +1,8 @@
-"""Event types the identity service publishes (none yet: accounts events come with the identity issue)."""
+"""What the identity service publishes (nothing yet) and consumes, named from the shared catalogue."""
+from portal_common.messaging.event_types import EventType
 
-PUBLISHED: tuple[str, ...] = ()
+PRODUCER = "identity"
+PUBLISHED: tuple[EventType, ...] = ()
+# Members' companies feed the member directory (login by member number, "Changer d'adhérent", reset contacts).
+CONSUMED: tuple[EventType, ...] = (EventType.MEMBERS_MEMBER_REGISTERED,
+                                   EventType.MEMBERS_MEMBER_UPDATED)

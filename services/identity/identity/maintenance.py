@@ -12,28 +12,14 @@ import sys
 import threading
 from typing import Callable
 
-from portal_common import clock
 from portal_common.service import Portal
 
-from . import captcha, lockout
+from .login.use_cases import purge_throttle
+from .recovery.use_cases import purge_spent_captchas
 
 log = logging.getLogger("identity.maintenance")
 
 PURGE_EVERY_SECONDS = 600.0
-
-
-def purge_throttle(portal: Portal) -> int:
-    with portal.uow() as tx:
-        purged = lockout.purge(tx.session, clock.utcnow())
-        tx.commit()
-    return purged
-
-
-def purge_spent_captchas(portal: Portal) -> int:
-    with portal.uow() as tx:
-        purged = captcha.purge_spent(tx.session, clock.utcnow())
-        tx.commit()
-    return purged
 
 
 def housekeeping(portal: Portal) -> None:

@@ -3,7 +3,7 @@ purges expired failed-login counters and spent captcha tokens every 10 minutes (
 from portal_common.messaging.consumer import run_worker
 
 from .app import create_app
-from .handlers import SUBSCRIPTIONS
+from .directory.handlers import SUBSCRIPTIONS
 from .maintenance import start_housekeeping
 
 

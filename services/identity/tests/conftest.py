@@ -11,10 +11,14 @@ import pytest
 
 import pyotp
 
-from identity import accounts, mfa, second_factor, security_log
-from identity.models import TotpFactor
+from identity.accounts import queries as account_queries
+from identity.accounts import use_cases as accounts
 from identity.app import create_app
-from identity.handlers import SUBSCRIPTIONS
+from identity.directory.handlers import SUBSCRIPTIONS
+from identity.mfa import rules as mfa
+from identity.mfa import use_cases as second_factor
+from identity.models import TotpFactor
+from identity.security_log import rules as security_log
 from portal_common import clock as portal_clock
 from portal_common import passport
 from portal_common.messaging import catalogue
@@ -96,7 +100,7 @@ class Pages:
 
     def enrol_totp(self, user_id: str) -> str:
         """Give the account a confirmed TOTP factor, as its user would by scanning the QR code; returns the secret."""
-        user = accounts.get_user(self.service.portal, user_id)
+        user = account_queries.get_user(self.service.portal, user_id)
         enrolment = second_factor.begin_enrolment(self.service.portal, user)
         assert second_factor.confirm_enrolment(self.service.portal, user, self.totp(user_id, enrolment.secret),
                                                security_log.Client()) is not None

@@ -1,11 +1,12 @@
-"""The company's users page: invitations, roles, the last administrator, delegations (issue 3 items 7 and 9)."""
+"""The company's users page: invitations, roles, the last administrator, delegations."""
 import html
 import re
 
 import pytest
 from sqlalchemy import select
 
-from identity import accounts, sessions
+from identity.accounts import use_cases as accounts
+from identity.sessions import use_cases as sessions
 from identity.models import MemberLink, SecurityEvent
 from portal_common.testing import make_principal
 

@@ -1,4 +1,4 @@
-"""SECURITY.md AZ-06: a call that does not come through the gateway is refused.
+"""docs/security.md AZ-06: a call that does not come through the gateway is refused.
 
 Two layers: the deployments publish no service port to the public network (only the gateway's), and a request
 that reaches a service directly with forged identity headers (plain `X-User-*`, `X-Tenant-*`, or a passport not

@@ -1,11 +1,12 @@
-"""Changing the account's e-mail address (issue 3 item 8): step-up first, a one-time link to the new address,
+"""Changing the account's e-mail address: step-up first, a one-time link to the new address,
 a notice to the old one, every session ended; no hint about addresses that belong to other accounts."""
 import re
 
 import pytest
 from sqlalchemy import select
 
-from identity import accounts
+from identity.accounts import queries as account_queries
+from identity.accounts import use_cases as accounts
 from identity.models import SecurityEvent, User
 
 pytestmark = pytest.mark.integration
@@ -53,7 +54,7 @@ def test_the_new_address_confirms_by_link_then_the_old_one_is_told_and_every_ses
     assert sent.status_code == 200 and "Vérifiez la messagerie de la nouvelle adresse" in sent.text
     path = mailed_link(service, smtp, NEW)
     assert NEW not in path and re.fullmatch(r"/connexion/nouvelle-adresse-e-mail/[A-Za-z0-9_-]{20,}", path)
-    assert accounts.get_user(service.portal, owner.id).email == "chef@boulangerie.fr"  # nothing before the link
+    assert account_queries.get_user(service.portal, owner.id).email == "chef@boulangerie.fr"  # nothing before the link
     other_browser = service.client()
     shown = other_browser.get(path)
     assert shown.status_code == 200 and NEW in shown.text and shown.headers["Referrer-Policy"] == "no-referrer"
@@ -81,7 +82,7 @@ def test_a_link_older_than_one_hour_gets_the_expired_page_and_changes_nothing(se
     clock.advance(minutes=61)
     page = service.client().get(path)
     assert page.status_code == 400 and "Demander un nouveau lien" in page.text
-    assert accounts.get_user(service.portal, owner.id).email == "chef@boulangerie.fr"
+    assert account_queries.get_user(service.portal, owner.id).email == "chef@boulangerie.fr"
 
 
 def test_a_link_whose_sealed_address_was_tampered_with_opens_nothing(service, owner, pages, smtp):
@@ -92,7 +93,7 @@ def test_a_link_whose_sealed_address_was_tampered_with_opens_nothing(service, ow
     assert service.client().get(tampered).status_code == 400
     response = confirm(pages, service.client(), tampered, form_path="/connexion")
     assert response.status_code == 400 and "Lien expiré ou déjà utilisé" in response.text
-    assert accounts.get_user(service.portal, owner.id).email == "chef@boulangerie.fr"
+    assert account_queries.get_user(service.portal, owner.id).email == "chef@boulangerie.fr"
 
 
 @pytest.mark.parametrize("new, confirmation, message", [
@@ -131,7 +132,7 @@ def test_a_link_is_refused_when_its_address_got_another_account_meanwhile(servic
     accounts.create_user(service.portal, email=NEW, display_name="Quelqu'un d'autre", password=PASSWORD)
     response = confirm(pages, service.client(), path)
     assert response.status_code == 409 and "Adresse indisponible" in response.text
-    assert accounts.get_user(service.portal, owner.id).email == "chef@boulangerie.fr"
+    assert account_queries.get_user(service.portal, owner.id).email == "chef@boulangerie.fr"
 
 
 def test_links_are_limited_to_five_an_hour_per_account(service, owner, pages, smtp):

@@ -1,4 +1,4 @@
-"""No user enumeration, by answer and by time (SECURITY.md AUTH-22, AUTH-30; issue 3 "Proof").
+"""No user enumeration, by answer and by time (docs/security.md AUTH-22, AUTH-30).
 
 For each public entry point, 200 attempts naming an existing account and 200 naming nobody, interleaved in the
 same run: every pair gets the same status and the same page (modulo hidden values and what was typed), and the
@@ -19,7 +19,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from identity import accounts, captcha, passwords
+from identity.accounts import queries as account_queries
+from identity.login import passwords
+from identity.recovery import captcha
 from identity.models import LoginCode, OneTimeLink, User
 from portal_common.digests import keyed_digest
 
@@ -200,5 +202,5 @@ def test_the_first_account_form_answers_and_takes_the_same_time_for_an_existing_
         assert known.status_code == unknown.status_code == 200
         assert known.text.replace("chef@boulangerie.fr", "@") == unknown.text.replace(f"nouveau{index}@cabinet.fr",
                                                                                       "@")
-    assert accounts.get_user(service.portal, claimable.id).is_active
+    assert account_queries.get_user(service.portal, claimable.id).is_active
     assert_same_median(pairs, "first account, details")

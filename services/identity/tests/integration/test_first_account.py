@@ -1,12 +1,12 @@
-"""First account with the company's codes, activation by e-mail, "Ajouter une entreprise" (issue 3 item 3)."""
+"""First account with the company's codes, activation by e-mail, "Ajouter une entreprise"."""
 import re
 
 import pytest
 from sqlalchemy import select
 
-from identity.cookies import PLAIN_NAME
-from identity.handlers import SUBSCRIPTIONS
+from identity.directory.handlers import SUBSCRIPTIONS
 from identity.models import Invitation, MemberLink, SecurityEvent, User
+from identity.web import PLAIN_NAME
 from portal_common.digests import keyed_digest
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer

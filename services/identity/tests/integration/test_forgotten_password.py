@@ -4,8 +4,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from identity import captcha
-from identity.handlers import SUBSCRIPTIONS
+from identity.directory.handlers import SUBSCRIPTIONS
+from identity.recovery import captcha
 from identity.models import MemberDirectoryEntry, OneTimeLink
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer

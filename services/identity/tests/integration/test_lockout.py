@@ -1,10 +1,11 @@
-"""Lockout per account: growing delay, temporary lock, an e-mail, no enumeration (SECURITY.md AUTH-20/22)."""
+"""Lockout per account: growing delay, temporary lock, an e-mail, no enumeration (docs/security.md AUTH-20/22)."""
 import re
 
 import pytest
 from sqlalchemy import select
 
-from identity import credentials, passwords
+from identity.login import passwords
+from identity.login import use_cases as credentials
 from identity.models import SecurityEvent
 
 pytestmark = pytest.mark.integration

@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from identity import accounts
-from identity.cookies import PLAIN_NAME
-from identity.handlers import SUBSCRIPTIONS
+from identity.accounts import use_cases as accounts
+from identity.directory.handlers import SUBSCRIPTIONS
+from identity.web import PLAIN_NAME
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 

@@ -1,7 +1,7 @@
 """The internal list of a user's member links, read by the members service (establishments, clients)."""
 import pytest
 
-from identity import accounts
+from identity.accounts import use_cases as accounts
 from portal_common.http import service_headers
 from portal_common.testing import make_principal
 

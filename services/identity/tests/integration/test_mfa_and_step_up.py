@@ -6,10 +6,13 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from identity import accounts, second_factor
-from identity.cookies import PLAIN_NAME
+from identity.accounts import queries as account_queries
+from identity.accounts import use_cases as accounts
+from identity.mfa import queries as mfa_queries
+from identity.mfa import use_cases as second_factor
 from identity.models import RecoveryCode, SecurityEvent, TotpFactor
-from identity.security_log import Client
+from identity.security_log.rules import Client
+from identity.web import PLAIN_NAME
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +58,7 @@ def test_staff_must_enrol_at_their_next_login_and_nothing_opens_before(service, 
     wrong = pages.post(client, "/connexion/double-authentification/activation", {"code": "000000"})
     assert wrong.status_code == 422 and "Code incorrect" in html.unescape(wrong.text)
     with service.portal.db.session_factory() as db:
-        assert second_factor.confirmed_factor(db, staff.id) is None
+        assert mfa_queries.confirmed_factor(db, staff.id) is None
         assert secret not in (db.get(TotpFactor, staff.id).pending_secret or "")  # sealed, never in clear
     done = pages.post(client, "/connexion/double-authentification/activation",
                       {"code": pyotp.TOTP(secret).now()})
@@ -108,7 +111,7 @@ def test_an_enrolled_user_gives_a_code_after_the_password_and_gets_a_new_session
 
 
 def test_a_recovery_code_replaces_the_app_once(service, pages, owner):
-    user = accounts.get_user(service.portal, owner.id)
+    user = account_queries.get_user(service.portal, owner.id)
     enrolment = second_factor.begin_enrolment(service.portal, user)
     codes = second_factor.confirm_enrolment(service.portal, user, pyotp.TOTP(enrolment.secret).now(), Client())
     client = service.client()
@@ -119,7 +122,7 @@ def test_a_recovery_code_replaces_the_app_once(service, pages, owner):
     pages.login(replay, "1000001")
     assert pages.post(replay, "/connexion/double-authentification", {"code": codes[0]}).status_code == 401
     with service.portal.db.session_factory() as db:
-        assert second_factor.recovery_codes_left(db, owner.id) == 9
+        assert mfa_queries.recovery_codes_left(db, owner.id) == 9
         kinds = set(db.scalars(select(SecurityEvent.kind).where(SecurityEvent.user_id == owner.id)))
     assert {"mfa_recovery_code_used", "mfa_login", "mfa_enrolment"} <= kinds
 
@@ -204,7 +207,7 @@ def test_a_member_enrols_from_the_account_page_and_may_disable_it_but_staff_may_
                      form_path="/compte/double-authentification")
     assert off.status_code == 303
     with service.portal.db.session_factory() as db:
-        assert not second_factor.has_factor(db, owner.id) and second_factor.recovery_codes_left(db, owner.id) == 0
+        assert not mfa_queries.has_factor(db, owner.id) and mfa_queries.recovery_codes_left(db, owner.id) == 0
     # Staff keep theirs.
     monkeypatch.setattr(service.portal.settings, "mfa_mandatory", True)
-    assert second_factor.disable(service.portal, accounts.get_user(service.portal, staff.id), Client()) is False
+    assert second_factor.disable(service.portal, account_queries.get_user(service.portal, staff.id), Client()) is False

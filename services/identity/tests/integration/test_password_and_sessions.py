@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from identity import accounts
-from identity.cookies import PLAIN_NAME
+from identity.accounts import use_cases as accounts
 from identity.models import SecurityEvent, User
+from identity.web import PLAIN_NAME
 from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration

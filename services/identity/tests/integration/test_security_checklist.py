@@ -1,4 +1,4 @@
-"""SECURITY.md §1 cases not proven elsewhere, through the identity app on PostgreSQL (issue 3 "Proof").
+"""docs/security.md section 1 cases not proven elsewhere, through the identity app on PostgreSQL.
 
 Sessions (SESS-01, 03, 04, 05, 08), cookies (SESS-02), CSRF-01/02, passwords as typed and up to 128 characters
 (AUTH-02, 05), the blocklist through the pages (AUTH-04), weaker hashes upgraded (AUTH-07), account-keyed
@@ -15,11 +15,13 @@ import pytest
 from argon2 import PasswordHasher, Type
 from sqlalchemy import select, update
 
-from identity import accounts, captcha, sessions
+from identity.accounts import use_cases as accounts
 from identity.app import create_app
-from identity.cookies import HOST_NAME, PLAIN_NAME
+from identity.login.passwords import common_passwords
 from identity.models import Base, OneTimeLink, SecurityEvent, User
-from identity.passwords import common_passwords
+from identity.recovery import captcha
+from identity.sessions import use_cases as sessions
+from identity.web import HOST_NAME, PLAIN_NAME
 from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from identity import accounts
+from identity.accounts import use_cases as accounts
 from identity.models import SecurityEvent
 from portal_common.testing import make_principal
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from identity import captcha, maintenance
+from identity import maintenance
+from identity.recovery import captcha
 from identity.models import Base, CaptchaSpent
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal_common import clock as portal_clock
-from identity import lockout, maintenance
+from identity import maintenance
+from identity.login import rules as lockout
 from identity.models import LoginThrottle
 
 pytestmark = pytest.mark.integration

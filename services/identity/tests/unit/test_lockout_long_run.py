@@ -1,7 +1,7 @@
-"""The lockout arithmetic stays defined however long an account is attacked (SECURITY.md AUTH-20)."""
+"""The lockout arithmetic stays defined however long an account is attacked (docs/security.md AUTH-20)."""
 from datetime import datetime, timedelta, timezone
 
-from identity.domain import LockoutPolicy, ThrottleState
+from identity.login.rules import LockoutPolicy, ThrottleState
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 

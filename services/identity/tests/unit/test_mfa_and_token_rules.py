@@ -4,8 +4,9 @@ from datetime import date, datetime, timedelta, timezone
 import pyotp
 import pytest
 
-from identity import mfa, token_rules
-from identity.security_log_rules import day_bounds, kind_label, parse_filters
+from identity.api_tokens import rules as token_rules
+from identity.mfa import rules as mfa
+from identity.security_log.rules import day_bounds, kind_label, parse_filters
 
 NOW = datetime(2026, 11, 30, 9, 0, 15, tzinfo=timezone.utc)
 
@@ -57,9 +58,9 @@ def test_staff_and_accounting_firms_must_enrol_unless_the_setting_turns_it_off(i
 
 
 def test_a_login_waits_for_the_code_or_for_a_mandatory_enrolment():
-    assert mfa.stage_after_password(has_factor=True, must_enrol=False) == mfa.WAITING_CODE
-    assert mfa.stage_after_password(has_factor=False, must_enrol=True) == mfa.WAITING_ENROLMENT
-    assert mfa.stage_after_password(has_factor=False, must_enrol=False) == mfa.FULL
+    assert mfa.stage_after_password(has_factor=True, must_enrol=False) == mfa.Stage.WAITING_CODE
+    assert mfa.stage_after_password(has_factor=False, must_enrol=True) == mfa.Stage.WAITING_ENROLMENT
+    assert mfa.stage_after_password(has_factor=False, must_enrol=False) == mfa.Stage.FULL
 
 
 def test_a_step_up_is_fresh_for_five_minutes_only():

@@ -3,8 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from identity.domain import LockoutPolicy, ThrottleState, context_words, mask_email, password_problem
-from identity.passwords import common_passwords, password_problem_for
+from identity.login.passwords import common_passwords, password_problem_for
+from identity.login.rules import LockoutPolicy, ThrottleState, context_words, password_problem
+from identity.recovery.rules import mask_email
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 POLICY = LockoutPolicy()

@@ -3,7 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from identity.domain import SessionPolicy, email_change_errors, looks_like_member_number, needs_touch, safe_next
+from identity.email_change.rules import email_change_errors
+from identity.login.rules import looks_like_member_number, safe_next
+from identity.sessions.rules import SessionPolicy, needs_touch
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 POLICY = SessionPolicy(idle=timedelta(minutes=30), staff_idle=timedelta(minutes=15), absolute=timedelta(hours=12))

@@ -1,7 +1,7 @@
 """Roles per link, the last administrator, the first-account forms: plain rules, no database."""
 import pytest
 
-from identity.team_rules import (DELEGATE_ADMIN, LAST_ADMIN, NO_ROLE, LinkView, becomes_admin, company_codes_errors,
+from identity.team.rules import (DELEGATE_ADMIN, LAST_ADMIN, NO_ROLE, LinkView, becomes_admin, company_codes_errors,
                                  normalise_declarant_code, parse_roles, person_errors, removal_problem,
                                  role_change_problem, role_labels)
 

@@ -1,0 +1,36 @@
+"""Members' events turned into the member directory, in the consumer's transaction."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from portal_common.messaging.consumer import Subscription
+from portal_common.messaging.envelope import Envelope
+from portal_common.messaging.event_types import EventType
+
+from ..models import MemberDirectoryEntry
+from .rules import RESET_CONTACTS
+
+QUEUE = "identity.member-directory"
+
+
+def on_member_registered(session: Session, event: Envelope) -> None:
+    """Member numbers and names for login by member number and for "Changer d'adhérent"."""
+    data = event.data
+    entry = session.get(MemberDirectoryEntry, data["member_id"])
+    if entry is None:
+        entry = MemberDirectoryEntry(member_id=data["member_id"], version=0)
+        session.add(entry)
+    elif data["version"] <= entry.version:  # events may arrive out of order or twice
+        return
+    entry.member_number, entry.name = data["member_number"], data["name"]
+    entry.status, entry.version = data["status"], data["version"]
+    if "declarant_code_digest" in data:  # optional: absent means "unchanged"
+        entry.declarant_code_digest = data["declarant_code_digest"]
+    if "contacts" in data:  # only updated.v1 carries them; absent means "unchanged"
+        emails = {c["kind"]: c.get("email") for c in data["contacts"] or []}
+        for kind, column in RESET_CONTACTS.items():
+            setattr(entry, column, emails.get(kind))
+
+
+SUBSCRIPTIONS = [Subscription(QUEUE, {EventType.MEMBERS_MEMBER_REGISTERED: on_member_registered,
+                                      EventType.MEMBERS_MEMBER_UPDATED: on_member_registered})]
