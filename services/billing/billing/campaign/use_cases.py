@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 from portal_common.clock import today, utcnow
 
 from ..customers.rules import MandateStatus
-from ..fees.use_cases import already_issued
 from ..invoices.rules import CannotInvoiceYet, InvoiceKind, IssueCommand
 from ..invoices.use_cases.declarations import billed_before
-from ..invoices.use_cases.issue import prepare_invoice
+from ..invoices.use_cases.issue import already_issued, prepare_invoice
 from ..invoices.use_cases.locks import hold_campaign_year
 from ..invoices.use_cases.numbering import Numbering
 from ..models import BillingCustomer, ClosedCampaign, Invoice, PendingHire, ReceivedDeclaration

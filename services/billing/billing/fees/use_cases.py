@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from portal_common.clock import today, utcnow
 
 from ..invoices.rules import CannotInvoiceYet, InvoiceKind, IssueCommand
-from ..invoices.use_cases.issue import prepare_invoice
+from ..invoices.use_cases.issue import already_issued, prepare_invoice
 from ..invoices.use_cases.locks import hold_member_hires, hold_members_hires
 from ..invoices.use_cases.numbering import Numbering
 from ..models import BillingCustomer, Invoice, PendingHire, ReceivedDeclaration
@@ -27,10 +27,6 @@ from .rules import (
     no_show_key,
     no_show_lines,
 )
-
-
-def already_issued(session: Session, key: str) -> bool:
-    return session.scalar(select(Invoice.id).where(Invoice.source_key == key)) is not None
 
 
 def _billable(session: Session, member_id: str, year: int) -> Tariff:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import cast
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal_common.clock import today, utcnow
@@ -13,6 +14,11 @@ from ...models import BillingCustomer, Instalment, Invoice, InvoiceLine
 from ..annual import schedule_for
 from ..rules import IssueCommand, check_issue
 from .numbering import Numbering, UnsavedInvoice, placeholder_number
+
+
+def already_issued(session: Session, source_key: str) -> bool:
+    """Whether the fact behind `source_key` was already billed (the key is unique: never billed twice)."""
+    return session.scalar(select(Invoice.id).where(Invoice.source_key == source_key)) is not None
 
 
 def prepare_invoice(session: Session, command: IssueCommand, numbering: Numbering, *,
