@@ -27,7 +27,7 @@ from .rules import (CampaignCommand, CampaignRejected, CampaignStatus, CheckedDe
 
 
 def confirmed_event(row: HeadcountDeclaration) -> dict:
-    """Exactly what billing prices (billing.annual.Declaration.from_event), plus the total and the time."""
+    """Exactly what billing prices for the annual invoice, plus the total and the time."""
     counts = stored_counts(row)
     return {"declaration_id": row.id, "member_id": row.member_id, "year": row.year, **counts.as_dict(),
             "total": counts.total, "confirmed_at": row.confirmed_at.isoformat().replace("+00:00", "Z"),
