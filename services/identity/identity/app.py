@@ -1,7 +1,7 @@
 """App factory of the identity service (gunicorn: `identity.app:create_app()`)."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from flask import Flask, render_template
 

@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from portal_common.service import Portal
 
@@ -45,7 +45,7 @@ class Periodic:
                 log.exception("periodic task failed", extra={"task": self.thread.name})
             self.stop_event.wait(self.every)
 
-    def start(self) -> "Periodic":
+    def start(self) -> Periodic:
         self.thread.start()
         return self
 

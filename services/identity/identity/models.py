@@ -47,7 +47,7 @@ class MemberLink(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     roles: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default="member")  # member | delegate (accounting firm)
+    kind: Mapped[str] = mapped_column(String(20), default="member")  # a team.rules.LinkKind
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property
@@ -69,8 +69,8 @@ class Session(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user_agent: Mapped[str | None] = mapped_column(String(200))
-    # "full" once every factor is given; "mfa" waits for the TOTP, "enrol" for a mandatory enrolment:
-    # the gateway's session check refuses both, only the second-factor pages read them.
+    # An mfa.rules.Stage: "full" once every factor is given; "mfa" waits for the TOTP, "enrol" for a mandatory
+    # enrolment: the gateway's session check refuses both, only the second-factor pages read them.
     stage: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
     # Last re-authentication (password or TOTP): sensitive changes need it recent (step-up, SESS-07).
     step_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -84,7 +84,7 @@ class MemberDirectoryEntry(Base):
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     member_number: Mapped[str] = mapped_column(String(7), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # a directory.rules.MemberStatus
     version: Mapped[int] = mapped_column(Integer)
     # keyed_digest(internal key, "declarant-code", n° télédéclarant) from members' events: with the member number
     # it proves the right to open a first account or to add the company to one (never the code itself).
@@ -114,8 +114,8 @@ class SecurityEvent(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    outcome: Mapped[str] = mapped_column(String(20))  # success | failure | refused
+    kind: Mapped[str] = mapped_column(String(40))  # a security_log.rules.LogKind
+    outcome: Mapped[str] = mapped_column(String(20))  # a security_log.rules.LogOutcome
     user_id: Mapped[str | None] = mapped_column(String(36), index=True)
     actor_id: Mapped[str | None] = mapped_column(String(36))
     member_id: Mapped[str | None] = mapped_column(String(36), index=True)
@@ -132,7 +132,7 @@ class OneTimeLink(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(20))  # reset | activation
+    purpose: Mapped[str] = mapped_column(String(20))  # a recovery.rules.LinkPurpose
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -153,7 +153,7 @@ class Invitation(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[str] = mapped_column(String(36), index=True)
     roles: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))  # member | delegate
+    kind: Mapped[str] = mapped_column(String(20))  # a team.rules.LinkKind
     invited_by: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import pyotp
+import pytest
 
 from identity.accounts import queries as account_queries
 from identity.accounts import use_cases as accounts

@@ -17,8 +17,16 @@ from ..models import LoginCode, User
 from ..security_log.rules import Client, LogKind, LogOutcome
 from ..security_log.use_cases import record
 from . import mails
-from .rules import (ANSWER_FLOOR_S, LIFETIME, MAX_ATTEMPTS, MAX_CODES_PER_HOUR, Outcome, code_hash, new_code,
-                    presession_hash)
+from .rules import (
+    ANSWER_FLOOR_S,
+    LIFETIME,
+    MAX_ATTEMPTS,
+    MAX_CODES_PER_HOUR,
+    Outcome,
+    code_hash,
+    new_code,
+    presession_hash,
+)
 
 
 def request_code(portal: Portal, email: str, presession: str, client: Client) -> None:

@@ -17,8 +17,17 @@ from ..security_log.rules import Client, LogKind, LogOutcome
 from ..security_log.use_cases import record
 from ..sessions.use_cases import end_sessions
 from . import mails
-from .rules import (BAD_NEW_EMAIL, LIFETIME, MAX_LINKS_PER_HOUR, PATH, TOO_MANY, ChangeOutcome, email_change_errors,
-                    seal, split_link)
+from .rules import (
+    BAD_NEW_EMAIL,
+    LIFETIME,
+    MAX_LINKS_PER_HOUR,
+    PATH,
+    TOO_MANY,
+    ChangeOutcome,
+    email_change_errors,
+    seal,
+    split_link,
+)
 
 
 def request_change(portal: Portal, user_id: str, *, new: str, confirmation: str,

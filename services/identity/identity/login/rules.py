@@ -6,9 +6,9 @@ import hashlib
 import re
 import string
 import unicodedata
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Collection, Iterable
 
 from portal_common.validators import without_nir_query
 

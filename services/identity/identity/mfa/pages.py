@@ -12,8 +12,15 @@ from ..models import Session, User
 from ..security_log.rules import Client
 from ..sessions.queries import pending
 from ..sessions.use_cases import Opened, open_session
-from ..web import (SECOND_FACTOR_PAGE, STEP_UP_PAGE, current_user, landing, read_token, set_session_cookie,
-                   step_up_missing)
+from ..web import (
+    SECOND_FACTOR_PAGE,
+    STEP_UP_PAGE,
+    current_user,
+    landing,
+    read_token,
+    set_session_cookie,
+    step_up_missing,
+)
 from . import use_cases as second_factor
 from .queries import confirmed_factor, has_factor, must_use, recovery_codes_left
 from .rules import Stage, looks_like_recovery_code, looks_like_totp, normalise_code

@@ -20,8 +20,18 @@ from ..security_log.use_cases import record
 from ..sessions import use_cases as sessions
 from . import mails
 from .queries import has_factor, must_use
-from .rules import (ENROLMENT_LIFETIME, accepted_step, grouped, looks_like_recovery_code, looks_like_totp,
-                    new_recovery_codes, new_secret, normalise_code, provisioning_uri, qr_svg)
+from .rules import (
+    ENROLMENT_LIFETIME,
+    accepted_step,
+    grouped,
+    looks_like_recovery_code,
+    looks_like_totp,
+    new_recovery_codes,
+    new_secret,
+    normalise_code,
+    provisioning_uri,
+    qr_svg,
+)
 from .sealing import recovery_hash, seal, unseal
 
 

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import io
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -82,7 +82,7 @@ def genuine(key: str, presession: str, token: str, now: datetime) -> tuple[str, 
     bound = presession_hash(presession)
     if not hmac.compare_digest(_mac(key, "captcha-token", bound, issued, nonce, answer_mac), signature):
         return None
-    issued_at = datetime.fromtimestamp(int(issued), timezone.utc)
+    issued_at = datetime.fromtimestamp(int(issued), UTC)
     if not issued_at - CLOCK_SKEW <= now < issued_at + LIFETIME:
         return None
     return nonce, answer_mac, issued_at + LIFETIME

@@ -2,10 +2,11 @@
 from, the French labels and the page's filters."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 from portal_common import clock
 
@@ -62,7 +63,7 @@ class Client:
     user_agent: str | None = None
 
     @classmethod
-    def of(cls, request: Any) -> "Client":
+    def of(cls, request: Any) -> Client:
         return cls(ip=request.headers.get("X-Real-IP") or request.remote_addr, user_agent=request.user_agent.string)
 
 
@@ -103,7 +104,11 @@ OUTCOME_LABELS: dict[LogOutcome, str] = {LogOutcome.SUCCESS: "Réussite", LogOut
 
 
 def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)
+    """The French label of a stored kind; an unknown one (from an older version) as it is."""
+    try:
+        return KIND_LABELS[LogKind(kind)]
+    except ValueError:
+        return kind
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,6 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
 def day_bounds(start: date | None, end: date | None, tz: timezone | None = None) -> tuple[datetime | None, datetime | None]:
     """UTC instants of the first day's start and the day after the last one (days are French civil days)."""
     zone = tz or clock.PARIS
-    low = datetime.combine(start, time.min, zone).astimezone(timezone.utc) if start else None
-    high = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc) if end else None
+    low = datetime.combine(start, time.min, zone).astimezone(UTC) if start else None
+    high = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC) if end else None
     return low, high

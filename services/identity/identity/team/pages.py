@@ -5,11 +5,10 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 
 from portal_common import clock
 from portal_common.access import AUTHENTICATED, PUBLIC, member, require_principal
+from portal_common.roles import MEMBER_ROLE_LABELS, MemberRole
 from portal_common.service import portal
 from portal_common.web.csrf import presession
 from portal_common.web.responses import token_in_url
-
-from portal_common.roles import MEMBER_ROLE_LABELS, MemberRole
 
 from ..directory.queries import entry_of
 from ..recovery.rules import LinkPurpose
@@ -18,8 +17,20 @@ from ..sessions.use_cases import end_user_sessions
 from ..web import step_up_missing
 from . import use_cases as team
 from .queries import invitation_of, team_of
-from .rules import (ADMIN, DELEGATE_ROLES, Codes, InviteOutcome, Person, company_codes_errors,
-                    normalise_declarant_code, parse_roles, person_errors, role_labels, step_is_valid, step_signature)
+from .rules import (
+    ADMIN,
+    DELEGATE_ROLES,
+    Codes,
+    InviteOutcome,
+    Person,
+    company_codes_errors,
+    normalise_declarant_code,
+    parse_roles,
+    person_errors,
+    role_labels,
+    step_is_valid,
+    step_signature,
+)
 
 team_pages = Blueprint("identity_team", __name__)
 

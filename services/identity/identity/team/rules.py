@@ -10,10 +10,10 @@ import enum
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Iterable, Mapping
 
 from portal_common import clock
 from portal_common.roles import MEMBER_ROLE_LABELS, MemberRole

@@ -33,9 +33,22 @@ from ..security_log.rules import Client, LogKind, LogOutcome
 from ..security_log.use_cases import record
 from . import mails
 from .queries import pending_invitations
-from .rules import (DIGEST_PURPOSE, LINK_LIFETIME, MAX_LINKS_PER_HOUR, Codes, InviteOutcome, LinkKind, LinkView,
-                    Person, becomes_admin, display_name, first_link, normalise_mobile, removal_problem,
-                    role_change_problem)
+from .rules import (
+    DIGEST_PURPOSE,
+    LINK_LIFETIME,
+    MAX_LINKS_PER_HOUR,
+    Codes,
+    InviteOutcome,
+    LinkKind,
+    LinkView,
+    Person,
+    becomes_admin,
+    display_name,
+    first_link,
+    normalise_mobile,
+    removal_problem,
+    role_change_problem,
+)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from identity.accounts import use_cases as accounts
-from identity.sessions import use_cases as sessions
 from identity.models import MemberLink, SecurityEvent
+from identity.sessions import use_cases as sessions
 from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from identity.accounts import queries as account_queries
 from identity.login import passwords
-from identity.recovery import captcha
 from identity.models import LoginCode, OneTimeLink, User
+from identity.recovery import captcha
 from portal_common.digests import keyed_digest
 
 pytestmark = pytest.mark.integration

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from identity.directory.handlers import SUBSCRIPTIONS
-from identity.recovery import captcha
 from identity.models import MemberDirectoryEntry, OneTimeLink
+from identity.recovery import captcha
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.web.csrf import PRESESSION_COOKIE

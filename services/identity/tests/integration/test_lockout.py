@@ -115,6 +115,7 @@ def test_every_refused_attempt_is_logged_without_any_secret(service, owner, page
 
 def test_a_weaker_stored_hash_is_upgraded_at_login(service, owner, pages):
     from argon2 import PasswordHasher
+
     from identity.models import User
 
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)

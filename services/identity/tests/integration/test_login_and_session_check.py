@@ -143,8 +143,8 @@ def test_the_login_redirect_keeps_only_local_return_paths(service):
 
 
 def test_the_member_directory_handler_applies_an_event_once_and_ignores_stale_versions(service):
-    from portal_common.messaging.envelope import Envelope
     from identity.models import MemberDirectoryEntry
+    from portal_common.messaging.envelope import Envelope
 
     newer = catalogue.example_envelope("members.member.registered.v1", name="Nouveau nom", version=2)
     older = catalogue.example_envelope("members.member.registered.v1", name="Ancien nom", version=1)

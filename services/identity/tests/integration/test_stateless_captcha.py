@@ -1,14 +1,13 @@
 """The forgotten-password captcha: showing an image writes nothing; the form's POST spends the image's token, so a
 right answer passes once, a replayed, expired, forged or wrong one is refused next to the field (CSRF-01)."""
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from identity import maintenance
-from identity.recovery import captcha
 from identity.models import Base, CaptchaSpent
+from identity.recovery import captcha
 
 pytestmark = pytest.mark.integration
 

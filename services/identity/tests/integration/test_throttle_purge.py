@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal_common import clock as portal_clock
 from identity import maintenance
 from identity.login import rules as lockout
 from identity.models import LoginThrottle
+from portal_common import clock as portal_clock
 
 pytestmark = pytest.mark.integration
 

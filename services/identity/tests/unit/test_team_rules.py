@@ -1,9 +1,20 @@
 """Roles per link, the last administrator, the first-account forms: plain rules, no database."""
 import pytest
 
-from identity.team.rules import (DELEGATE_ADMIN, LAST_ADMIN, NO_ROLE, LinkView, becomes_admin, company_codes_errors,
-                                 normalise_declarant_code, parse_roles, person_errors, removal_problem,
-                                 role_change_problem, role_labels)
+from identity.team.rules import (
+    DELEGATE_ADMIN,
+    LAST_ADMIN,
+    NO_ROLE,
+    LinkView,
+    becomes_admin,
+    company_codes_errors,
+    normalise_declarant_code,
+    parse_roles,
+    person_errors,
+    removal_problem,
+    role_change_problem,
+    role_labels,
+)
 
 ALICE = LinkView("alice", "member", frozenset({"admin"}))
 BOB = LinkView("bob", "member", frozenset({"billing", "read"}))
