@@ -76,7 +76,7 @@ def relay_for(service) -> Relay:  # type: ignore[no-untyped-def]
 def consumer_for(service, subscriptions=None) -> Consumer:  # type: ignore[no-untyped-def]
     settings = service.portal.settings
     if subscriptions is None:
-        subscriptions = importlib.import_module(f"{service.name}.worker").SUBSCRIPTIONS
+        subscriptions = importlib.import_module(f"{service.name}.worker").subscriptions(settings)
     return Consumer(service=service.name, db=service.portal.db, outbox=service.portal.outbox,
                     broker_url=settings.broker_url, exchange=settings.exchange, subscriptions=subscriptions,
                     prefetch=settings.consumer_prefetch, max_attempts=settings.max_attempts,

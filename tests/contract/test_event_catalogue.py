@@ -6,6 +6,7 @@ import importlib
 import pytest
 from jsonschema import Draft202012Validator
 
+from portal_common.keyring import new_key_setting
 from portal_common.messaging import catalogue
 
 SERVICE_NAMES = ("identity", "members", "workforce", "scheduling", "billing")
@@ -19,10 +20,18 @@ def published_types() -> dict[str, str]:
     return found
 
 
+def subscriptions_of(name: str) -> list:
+    """The service's worker subscriptions, built with its default settings (as `python -m <service>.worker`)."""
+    settings = importlib.import_module(f"{name}.config").Settings.from_env({
+        "PORTAL_INTERNAL_KEY": "k" * 40, "WORKFORCE_NIR_ENCRYPTION_KEY": new_key_setting(),
+        "WORKFORCE_NIR_HASH_KEY": "h" * 40})
+    return importlib.import_module(f"{name}.worker").subscriptions(settings)
+
+
 def consumed_types() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for name in SERVICE_NAMES:
-        for subscription in importlib.import_module(f"{name}.worker").SUBSCRIPTIONS:
+        for subscription in subscriptions_of(name):
             for event_type in subscription.handlers:
                 found.setdefault(event_type, []).append(subscription.queue)
     return found
@@ -73,6 +82,6 @@ def test_the_deployment_topology_matches_the_consumers_subscriptions():
     declared = {queue: set(types) for queue, types in catalogue.topology().items()}
     subscribed = {}
     for name in SERVICE_NAMES:
-        for subscription in importlib.import_module(f"{name}.worker").SUBSCRIPTIONS:
+        for subscription in subscriptions_of(name):
             subscribed[subscription.queue] = set(subscription.handlers)
     assert declared == subscribed

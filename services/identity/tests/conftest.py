@@ -13,7 +13,7 @@ import pytest
 from identity.accounts import queries as account_queries
 from identity.accounts import use_cases as accounts
 from identity.app import create_app
-from identity.directory.handlers import SUBSCRIPTIONS
+from identity.worker import subscriptions
 from identity.mfa import rules as mfa
 from identity.mfa import use_cases as second_factor
 from identity.models import TotpFactor
@@ -124,7 +124,7 @@ class Pages:
 
     def register_member(self, member_id: str, number: str, name: str, **extra: Any) -> bool:
         consumer = Consumer(service="identity", db=self.service.portal.db, outbox=self.service.portal.outbox,
-                            broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                            broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(self.service.portal.settings))
         event = catalogue.example_envelope("members.member.registered.v1", member_id=member_id,
                                            member_number=number, name=name, **extra)
         return consumer.process("identity.member-directory", event)

@@ -9,7 +9,7 @@ from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import service_fixtures
 from scheduling.app import create_app
-from scheduling.worker import DIRECTORY_QUEUE, SUBSCRIPTIONS
+from scheduling.worker import DIRECTORY_QUEUE, subscriptions
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 scheduling_service, service = service_fixtures("scheduling", create_app, SERVICE_DIR)
@@ -19,7 +19,7 @@ scheduling_service, service = service_fixtures("scheduling", create_app, SERVICE
 def consumer(service):
     """The directory consumer without a broker: `process` runs the handler and the inbox as the worker does."""
     return Consumer(service="scheduling", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """`python -m workforce.worker`: consumes the events the workforce service subscribes to, and runs the
 employee imports too big to be done in a request (imports.use_cases.process_pending)."""
 import logging
+from typing import Any
 import threading
 import time
 
@@ -18,12 +19,15 @@ log = logging.getLogger(__name__)
 
 DIRECTORY_QUEUE = "workforce.member-directory"
 INVOICES_QUEUE = "workforce.declaration-invoices"
-SUBSCRIPTIONS = [
-    Subscription(DIRECTORY_QUEUE, {EventType.MEMBERS_MEMBER_REGISTERED: on_member_registered,
-                                   EventType.MEMBERS_MEMBER_UPDATED: on_member_registered,
-                                   EventType.MEMBERS_SITUATION_CHANGED: on_situation_changed}),
-    Subscription(INVOICES_QUEUE, {EventType.BILLING_INVOICE_ISSUED: on_invoice_issued}),
-]
+
+def subscriptions(_settings: Any) -> list[Subscription]:
+    """Which queue feeds which handler (every worker module answers this, with its settings)."""
+    return [
+        Subscription(DIRECTORY_QUEUE, {EventType.MEMBERS_MEMBER_REGISTERED: on_member_registered,
+                                       EventType.MEMBERS_MEMBER_UPDATED: on_member_registered,
+                                       EventType.MEMBERS_SITUATION_CHANGED: on_situation_changed}),
+        Subscription(INVOICES_QUEUE, {EventType.BILLING_INVOICE_ISSUED: on_invoice_issued}),
+    ]
 
 
 def run_campaign_closing(app, stop: threading.Event) -> None:
@@ -69,7 +73,7 @@ def main() -> None:
     threading.Thread(target=run_imports, args=(app, stop), name="employee-imports", daemon=True).start()
     threading.Thread(target=run_campaign_closing, args=(app, stop), name="campaign-closing", daemon=True).start()
     try:
-        run_worker(app, SUBSCRIPTIONS)
+        run_worker(app, subscriptions(app.extensions["portal"].settings))
     finally:
         stop.set()
 

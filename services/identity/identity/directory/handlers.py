@@ -30,7 +30,3 @@ def on_member_registered(session: Session, event: Envelope) -> None:
         emails = {c["kind"]: c.get("email") for c in data["contacts"] or []}
         for kind, column in RESET_CONTACTS.items():
             setattr(entry, column, emails.get(kind))
-
-
-SUBSCRIPTIONS = [Subscription(QUEUE, {EventType.MEMBERS_MEMBER_REGISTERED: on_member_registered,
-                                      EventType.MEMBERS_MEMBER_UPDATED: on_member_registered})]

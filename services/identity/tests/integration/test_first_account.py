@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from identity.directory.handlers import SUBSCRIPTIONS
+from identity.worker import subscriptions
 from identity.models import Invitation, MemberLink, SecurityEvent, User
 from identity.web import PLAIN_NAME
 from portal_common.digests import keyed_digest
@@ -233,7 +233,7 @@ def test_a_member_update_without_the_digest_keeps_the_code_and_a_new_digest_repl
                                        name="Boulangerie Martin", version=3)
     event.data.pop("declarant_code_digest", None)
     consumer = Consumer(service="identity", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
     assert consumer.process("identity.member-directory", event)
     assert codes(pages, service.client()).status_code == 200
     new_digest = keyed_digest(service.portal.settings.internal_key, "declarant-code", "NEWCODE99")

@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from identity.directory.handlers import SUBSCRIPTIONS
+from identity.worker import subscriptions
 from identity.models import MemberDirectoryEntry, OneTimeLink
 from identity.recovery import captcha
 from portal_common.messaging import catalogue
@@ -19,7 +19,7 @@ NEW_PASSWORD = "le chat dort sur la commode bleue"
 
 def update_member(service, member_id, version=2, contacts=None):
     consumer = Consumer(service="identity", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
     contacts = contacts or [
         {"kind": "dirigeant", "name": "Paul Martin", "email": "paul.martin@martin-holding.fr"},
         {"kind": "responsable_rh", "name": "Anne Muller", "email": "rh@boulangerie.fr"},

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from identity.accounts import use_cases as accounts
-from identity.directory.handlers import SUBSCRIPTIONS
+from identity.worker import subscriptions
 from identity.web import PLAIN_NAME
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
@@ -149,7 +149,7 @@ def test_the_member_directory_handler_applies_an_event_once_and_ignores_stale_ve
     newer = catalogue.example_envelope("members.member.registered.v1", name="Nouveau nom", version=2)
     older = catalogue.example_envelope("members.member.registered.v1", name="Ancien nom", version=1)
     consumer = Consumer(service="identity", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
     assert consumer.process("identity.member-directory", newer) is True
     assert consumer.process("identity.member-directory", Envelope.from_dict(newer.to_dict())) is False
     assert consumer.process("identity.member-directory", older) is True

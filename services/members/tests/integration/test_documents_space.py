@@ -4,7 +4,7 @@ import io
 import pytest
 
 from members.models import Document
-from members.worker import SUBSCRIPTIONS
+from members.worker import subscriptions
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 
@@ -23,7 +23,7 @@ def uploads(service, tmp_path, monkeypatch):
 
 def consumer(service) -> Consumer:
     return Consumer(service="members", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
 
 
 def deposit(client, headers, token, *, name="DUERP 2026.pdf", content=PDF_BYTES, kind="duerp"):

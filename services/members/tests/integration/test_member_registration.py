@@ -78,12 +78,12 @@ def test_a_page_form_without_a_valid_csrf_token_is_refused_without_effect(servic
 
 
 def test_the_headcount_consumer_counts_hired_employees_once_even_when_delivered_twice(service):
-    from members.worker import SUBSCRIPTIONS
+    from members.worker import subscriptions
     from portal_common.messaging.consumer import Consumer
 
     created = service.client().post("/api/members/members", json=VALID, headers=service.headers(SECRETARY)).json
     consumer = Consumer(service="members", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
     event = catalogue.example_envelope("workforce.employee.hired.v1", member_id=created["id"])
     assert consumer.process("members.headcount", event) is True
     assert consumer.process("members.headcount", event) is False
@@ -93,14 +93,14 @@ def test_the_headcount_consumer_counts_hired_employees_once_even_when_delivered_
 
 
 def test_hires_and_exits_move_each_company_s_followed_count_once_never_below_zero(service):
-    from members.worker import SUBSCRIPTIONS
+    from members.worker import subscriptions
     from portal_common.messaging.consumer import Consumer
 
     first = service.client().post("/api/members/members", json=VALID, headers=service.headers(SECRETARY)).json
     second = service.client().post("/api/members/members", json=dict(VALID, siret="40483304800022"),
                                    headers=service.headers(SECRETARY)).json
     consumer = Consumer(service="members", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
     hires = [catalogue.example_envelope("workforce.employee.hired.v1", member_id=member["id"])
              for member in (first, second, first, first)]
     exits = [catalogue.example_envelope("workforce.employee.exited.v1", member_id=member["id"])

@@ -9,7 +9,7 @@ from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import make_principal
 from workforce.declarations import use_cases as campaigns
-from workforce.worker import SUBSCRIPTIONS
+from workforce.worker import subscriptions
 from workforce.models import MemberDirectoryEntry
 
 pytestmark = pytest.mark.integration
@@ -59,8 +59,8 @@ def smtp(portal_env):
 def deliver(service):
     """Delivers a catalogue example event (data overridden) to the queue consuming it, as the worker does."""
     consumer = Consumer(service="workforce", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
-    queues = {t: s.queue for s in SUBSCRIPTIONS for t in s.handlers}
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    queues = {t: s.queue for s in subscriptions(service.portal.settings) for t in s.handlers}
 
     def _deliver(event_type: str, **data):
         envelope = catalogue.example_envelope(event_type, **data)
@@ -465,7 +465,7 @@ def test_the_directory_keeps_the_newest_contact_and_waits_for_a_registration_bef
     with service.portal.db.session_factory() as session:
         assert session.get(MemberDirectoryEntry, COMPANY_A).declaration_email == "rh@boulangerie.fr"
     consumer = Consumer(service="workforce", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
     early = catalogue.example_envelope("members.situation.changed.v1", member_id=COMPANY_B)
     with pytest.raises(LookupError):  # the consumer retries it once the registration has arrived
         consumer.process("workforce.member-directory", early)

@@ -10,7 +10,7 @@ from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import make_principal
 from workforce import demo
-from workforce.worker import SUBSCRIPTIONS
+from workforce.worker import subscriptions
 from workforce.models import Employee, MemberDirectoryEntry
 
 pytestmark = pytest.mark.integration
@@ -150,7 +150,7 @@ def test_only_admin_and_declaration_users_open_the_hiring_form(service):
 
 def test_the_member_directory_applies_a_registration_once_and_ignores_stale_versions(service):
     consumer = Consumer(service="workforce", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=SUBSCRIPTIONS)
+                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
     queue = "workforce.member-directory"
     newer = catalogue.example_envelope("members.member.registered.v1", member_id=COMPANY, name="Nouveau nom", version=2)
     older = catalogue.example_envelope("members.member.registered.v1", member_id=COMPANY, name="Ancien nom", version=1)
