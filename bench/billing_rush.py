@@ -9,6 +9,7 @@ declarations/s from the first confirmation to the last invoice issued and the 2-
 after each run checks and prints that every declaration produced exactly one invoice and that the numbers
 are gapless and unique. Everything it starts is stopped at the end. It measures, it never asserts on time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,16 +55,26 @@ def recreate_databases() -> dict[str, str]:
 def recreate_vhost() -> str:
     subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, timeout=60)
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", VHOST], check=True, capture_output=True, timeout=60)
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"
 
 
 def environment(urls: dict[str, str], broker_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and not k.endswith("_DATABASE_URL")}
-    env.update(PORTAL_ENV="development", PORTAL_INTERNAL_KEY="bench-rush-internal-key-" + "x" * 32,
-               PORTAL_BROKER_URL=broker_url, PORTAL_LOG_LEVEL="WARNING", PORTAL_DATA_DIR=str(ROOT / "var" / "bench"),
-               BILLING_DATABASE_URL=urls["billing"], WORKFORCE_DATABASE_URL=urls["workforce"])
+    env.update(
+        PORTAL_ENV="development",
+        PORTAL_INTERNAL_KEY="bench-rush-internal-key-" + "x" * 32,
+        PORTAL_BROKER_URL=broker_url,
+        PORTAL_LOG_LEVEL="WARNING",
+        PORTAL_DATA_DIR=str(ROOT / "var" / "bench"),
+        BILLING_DATABASE_URL=urls["billing"],
+        WORKFORCE_DATABASE_URL=urls["workforce"],
+    )
     return env
 
 
@@ -73,22 +84,49 @@ def seed_billing(url: str, count: int) -> list[str]:
 
     members = [str(uuid.UUID(int=rank + 1)) for rank in range(count)]
     engine = create_engine(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         for start in range(0, count, 5000):
-            conn.execute(insert(BillingCustomer), [
-                {"member_id": member_id, "member_number": f"{1_000_000 + rank:07d}", "name": f"Entreprise {rank}",
-                 "siret": "73282932000074", "address_line1": "1 rue de la Gare", "address_line2": None,
-                 "postal_code": "68100", "city": "MULHOUSE", "billing_email": None, "status": "active",
-                 "mandate_reference": None, "mandate_status": None, "version": 1, "updated_at": now}
-                for rank, member_id in enumerate(members[start:start + 5000], start=start)])
+            conn.execute(
+                insert(BillingCustomer),
+                [
+                    {
+                        "member_id": member_id,
+                        "member_number": f"{1_000_000 + rank:07d}",
+                        "name": f"Entreprise {rank}",
+                        "siret": "73282932000074",
+                        "address_line1": "1 rue de la Gare",
+                        "address_line2": None,
+                        "postal_code": "68100",
+                        "city": "MULHOUSE",
+                        "billing_email": None,
+                        "status": "active",
+                        "mandate_reference": None,
+                        "mandate_status": None,
+                        "version": 1,
+                        "updated_at": now,
+                    }
+                    for rank, member_id in enumerate(members[start : start + 5000], start=start)
+                ],
+            )
         for year in (2026, 2027):
-            conn.execute(insert(TariffRow).values(
-                year=year, per_capita_fee=Decimal("97.35"), national_average_cost=Decimal("116.00"),
-                entry_fee=Decimal("30.00"), minimum_fee=Decimal("150.00"), late_hire_fee=Decimal("97.35"),
-                no_show_fee=Decimal("50.00"), sepa_discount_rate=Decimal("0.015"), vat_rate=Decimal("0.20"),
-                multi_employer_share=Decimal("0.50"), estimate_uplift_rate=Decimal("0.10"), updated_at=now,
-                updated_by="bench"))
+            conn.execute(
+                insert(TariffRow).values(
+                    year=year,
+                    per_capita_fee=Decimal("97.35"),
+                    national_average_cost=Decimal("116.00"),
+                    entry_fee=Decimal("30.00"),
+                    minimum_fee=Decimal("150.00"),
+                    late_hire_fee=Decimal("97.35"),
+                    no_show_fee=Decimal("50.00"),
+                    sepa_discount_rate=Decimal("0.015"),
+                    vat_rate=Decimal("0.20"),
+                    multi_employer_share=Decimal("0.50"),
+                    estimate_uplift_rate=Decimal("0.10"),
+                    updated_at=now,
+                    updated_by="bench",
+                )
+            )
     engine.dispose()
     return members
 
@@ -103,8 +141,9 @@ def create_producer_outbox(url: str) -> None:
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -129,18 +168,37 @@ def confirm_declarations(url: str, members: list[str], year: int) -> float:
     envelopes = []
     for member_id in members:
         declaration_id = str(uuid.uuid4())
-        envelopes.append(Envelope.new("workforce.declaration.confirmed.v1", producer="workforce",
-                                      subject=declaration_id, member_id=member_id, data={
-                                          "declaration_id": declaration_id, "member_id": member_id, "year": year,
-                                          "headcount": {"SI": 12, "SIA": 1, "SIR": 0},
-                                          "multi_employer": {"SI": 0, "SIA": 0, "SIR": 0}, "version": 1}))
+        envelopes.append(
+            Envelope.new(
+                "workforce.declaration.confirmed.v1",
+                producer="workforce",
+                subject=declaration_id,
+                member_id=member_id,
+                data={
+                    "declaration_id": declaration_id,
+                    "member_id": member_id,
+                    "year": year,
+                    "headcount": {"SI": 12, "SIA": 1, "SIR": 0},
+                    "multi_employer": {"SI": 0, "SIA": 0, "SIR": 0},
+                    "version": 1,
+                },
+            )
+        )
     bodies = [(envelope.id, envelope.type, envelope.to_json()) for envelope in envelopes]
     with engine.connect() as conn:
         for start_at in range(0, len(bodies), INSERT_BATCH):
-            now = datetime.now(timezone.utc)
-            rows = [{"id": event_id, "event_type": event_type, "body": body, "created_at": now,
-                     "next_attempt_at": now, "attempts": 0}
-                    for event_id, event_type, body in bodies[start_at:start_at + INSERT_BATCH]]
+            now = datetime.now(UTC)
+            rows = [
+                {
+                    "id": event_id,
+                    "event_type": event_type,
+                    "body": body,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                    "attempts": 0,
+                }
+                for event_id, event_type, body in bodies[start_at : start_at + INSERT_BATCH]
+            ]
             conn.execute(insert(table), rows)
             conn.execute(text("SELECT pg_notify('portal_outbox', '')"))
             conn.commit()
@@ -156,8 +214,9 @@ def numbers_given(conn: psycopg.Connection) -> int:
     return int(row[0])
 
 
-def run_phase(urls: dict[str, str], env: dict[str, str], members: list[str], year: int, workers: int,
-              log: Path) -> float:
+def run_phase(
+    urls: dict[str, str], env: dict[str, str], members: list[str], year: int, workers: int, log: Path
+) -> float:
     processes = [start([PYTHON, "-m", "billing.worker"], env, log) for _ in range(workers)]
     processes.append(start([PYTHON, "-m", "portal_common.messaging.relay", "--service", "workforce"], env, log))
     try:
@@ -187,22 +246,33 @@ def check(urls: dict[str, str], count: int, year: int) -> bool:
     with psycopg.connect(billing) as conn:
         invoices, declarations = conn.execute(
             "SELECT count(*), count(DISTINCT declaration_id) FROM invoice WHERE period = %s AND kind = 'cotisation'",
-            (str(year),)).fetchone()
+            (str(year),),
+        ).fetchone()
         one_each = invoices == declarations == count
         ok = ok and one_each
-        print(f"    declarations {year}: {invoices} invoices for {declarations} declarations (expected {count}): "
-              f"{'exactly one invoice per declaration' if one_each else 'MISMATCH'}")
-        issue_years = [row[0] for row in conn.execute(
-            "SELECT DISTINCT EXTRACT(YEAR FROM issued_on)::int FROM invoice ORDER BY 1")]
+        print(
+            f"    declarations {year}: {invoices} invoices for {declarations} declarations (expected {count}): "
+            f"{'exactly one invoice per declaration' if one_each else 'MISMATCH'}"
+        )
+        issue_years = [
+            row[0] for row in conn.execute("SELECT DISTINCT EXTRACT(YEAR FROM issued_on)::int FROM invoice ORDER BY 1")
+        ]
         for issue_year in issue_years:
-            numbers = [row[0] for row in conn.execute(
-                "SELECT number FROM invoice WHERE issued_on >= make_date(%s, 1, 1) AND issued_on < make_date(%s, 1, 1)"
-                " ORDER BY number", (issue_year, issue_year + 1))]
+            numbers = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT number FROM invoice WHERE issued_on >= make_date(%s, 1, 1) AND issued_on < make_date(%s, 1, 1)"
+                    " ORDER BY number",
+                    (issue_year, issue_year + 1),
+                )
+            ]
             unique = len(numbers) == len(set(numbers))
             gapless = numbers == [f"F{issue_year}-{rank:06d}" for rank in range(1, len(numbers) + 1)]
             ok = ok and unique and gapless
-            print(f"    numbers issued in {issue_year}: {numbers[0]} … {numbers[-1]} ({len(numbers)}): "
-                  f"{'gapless' if gapless else 'GAPS'}, {'unique' if unique else 'DUPLICATES'}")
+            print(
+                f"    numbers issued in {issue_year}: {numbers[0]} … {numbers[-1]} ({len(numbers)}): "
+                f"{'gapless' if gapless else 'GAPS'}, {'unique' if unique else 'DUPLICATES'}"
+            )
     return ok
 
 

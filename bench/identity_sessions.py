@@ -15,6 +15,7 @@ Then it prints, each beside its baseline measured in the same run:
       and one argon2id verification in this process, the floor of any login.
 It measures, it never asserts on time: compare the figures of one run, not runs or machines.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,10 +35,10 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run  # noqa: E402  (bench/run.py: process groups, waiting, the PostgreSQL server)
+import run
 
-from gateway import render  # noqa: E402
-from portal_common.migrations import upgrade  # noqa: E402
+from gateway import render
+from portal_common.migrations import upgrade
 
 GATEWAY_PORT, IDENTITY_PORT, UPSTREAM_PORT = 18120, 18121, 18122
 DB_NAME = "portal_bench_identity_sessions"
@@ -57,10 +58,10 @@ class Echo(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     body = b"<!doctype html><p>ok</p>"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(self.body)))
@@ -75,9 +76,14 @@ class EchoServer(ThreadingHTTPServer):
 def environment() -> dict[str, str]:
     url = f"{run.PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{DB_NAME}"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and not k.endswith("_DATABASE_URL")}
-    environ.update(PORTAL_ENV="development", PORTAL_INTERNAL_KEY=secrets.token_urlsafe(36),
-                   IDENTITY_DATABASE_URL=url, PORTAL_BROKER_URL="amqp://guest:guest@127.0.0.1:5672/%2F",
-                   PORTAL_LOG_LEVEL="WARNING", PORTAL_PUBLIC_URL=f"http://127.0.0.1:{GATEWAY_PORT}")
+    environ.update(
+        PORTAL_ENV="development",
+        PORTAL_INTERNAL_KEY=secrets.token_urlsafe(36),
+        IDENTITY_DATABASE_URL=url,
+        PORTAL_BROKER_URL="amqp://guest:guest@127.0.0.1:5672/%2F",
+        PORTAL_LOG_LEVEL="WARNING",
+        PORTAL_PUBLIC_URL=f"http://127.0.0.1:{GATEWAY_PORT}",
+    )
     return environ
 
 
@@ -93,12 +99,16 @@ def prepare_database(env: dict[str, str]) -> None:
 
     portal = create_app(environ=env).extensions["portal"]
     with portal.uow() as tx:
-        tx.session.add(MemberDirectoryEntry(member_id=MEMBER_ID, member_number="1000001", name="Boulangerie Banc",
-                                            status="active", version=1))
+        tx.session.add(
+            MemberDirectoryEntry(
+                member_id=MEMBER_ID, member_number="1000001", name="Boulangerie Banc", status="active", version=1
+            )
+        )
         tx.commit()
     for index in range(CONCURRENT + 1):
-        user = accounts.create_user(portal, email=f"banc{index:02d}@boulangerie-banc.fr", display_name=f"Banc {index}",
-                                    password=PASSWORD)
+        user = accounts.create_user(
+            portal, email=f"banc{index:02d}@boulangerie-banc.fr", display_name=f"Banc {index}", password=PASSWORD
+        )
         accounts.link_member(portal, user_id=user.id, member_id=MEMBER_ID, roles=("admin",))
     portal.db.dispose()
 
@@ -110,10 +120,20 @@ def drop_database() -> None:
 
 def start_identity(env: dict[str, str], stack: contextlib.ExitStack) -> None:
     gunicorn = str(run.PYTHON_BIN / "gunicorn")
-    web_env = dict(env, PORTAL_WEB_BIND=f"127.0.0.1:{IDENTITY_PORT}", PORTAL_WEB_WORKERS="2", PORTAL_WEB_THREADS="8",
-                   PORTAL_WEB_GRACEFUL_TIMEOUT="5", PORTAL_WEB_ACCESS_LOG="off")
-    run.start_group([gunicorn, "-c", "python:portal_common.gunicorn_conf", "identity.app:create_app()"],
-                    web_env, DATA_DIR / "identity.log", stack)
+    web_env = dict(
+        env,
+        PORTAL_WEB_BIND=f"127.0.0.1:{IDENTITY_PORT}",
+        PORTAL_WEB_WORKERS="2",
+        PORTAL_WEB_THREADS="8",
+        PORTAL_WEB_GRACEFUL_TIMEOUT="5",
+        PORTAL_WEB_ACCESS_LOG="off",
+    )
+    run.start_group(
+        [gunicorn, "-c", "python:portal_common.gunicorn_conf", "identity.app:create_app()"],
+        web_env,
+        DATA_DIR / "identity.log",
+        stack,
+    )
 
     def ready() -> bool:
         connection = http.client.HTTPConnection("127.0.0.1", IDENTITY_PORT, timeout=1)
@@ -133,17 +153,19 @@ def start_gateway(stack: contextlib.ExitStack) -> None:
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     stack.callback(upstream.server_close)
     stack.callback(upstream.shutdown)
-    upstreams = {name: f"127.0.0.1:{UPSTREAM_PORT}" for name in render.load_routes()}
+    upstreams = dict.fromkeys(render.load_routes(), f"127.0.0.1:{UPSTREAM_PORT}")
     upstreams["identity"] = f"127.0.0.1:{IDENTITY_PORT}"
     prefix = DATA_DIR / "nginx"
     shutil.rmtree(prefix, ignore_errors=True)
-    render.write_config(prefix, listen_port=GATEWAY_PORT, upstreams=upstreams, daemon=True,
-                        login_rate="1000r/s", login_burst=1000)
+    render.write_config(
+        prefix, listen_port=GATEWAY_PORT, upstreams=upstreams, daemon=True, login_rate="1000r/s", login_burst=1000
+    )
     render.start(prefix)
     stack.callback(render.stop, prefix)
 
 
 # --- a minimal browser over one keep-alive connection ----------------------------------------------------------
+
 
 class Browser:
     def __init__(self) -> None:
@@ -221,11 +243,11 @@ def measure_logins() -> tuple[list[float], list[float]]:
         failures: list[BaseException] = []
 
         def one(browser: Browser, body: str) -> None:
-            barrier.wait()
+            barrier.wait()  # noqa: B023 - one round, awaited before the next
             try:
                 spent = timed_login(browser, body)
             except BaseException as exc:  # reported after the round
-                failures.append(exc)
+                failures.append(exc)  # noqa: B023
                 return
             with lock:
                 concurrent.append(spent)
@@ -285,13 +307,17 @@ def main() -> None:
     print(f"\n{os.cpu_count()} cores, 1-min load average before the run: {load_before:.1f}")
     print("Session check at the gateway (one keep-alive connection, sequential)")
     print(f"  with    GET {CHECKED:<16} p50 {statistics.median(checked):6.2f} ms   p95 {p95(checked):6.2f} ms")
-    print(f"  without GET {UNCHECKED:<16} p50 {statistics.median(unchecked):6.2f} ms   p95 {p95(unchecked):6.2f} ms"
-          "   (baseline: same upstream, no auth_request)")
+    print(
+        f"  without GET {UNCHECKED:<16} p50 {statistics.median(unchecked):6.2f} ms   p95 {p95(unchecked):6.2f} ms"
+        "   (baseline: same upstream, no auth_request)"
+    )
     print(f"  added by the check: p50 {added:+.2f} ms")
     print(f"Login (POST /connexion through the gateway, {CONCURRENT} accounts)")
     print(f"  one at a time   p50 {statistics.median(sequential):7.1f} ms   p95 {p95(sequential):7.1f} ms   (baseline)")
-    print(f"  {CONCURRENT} at once     p50 {statistics.median(concurrent):7.1f} ms   p95 {p95(concurrent):7.1f} ms"
-          f"   ({len(concurrent)} logins)")
+    print(
+        f"  {CONCURRENT} at once     p50 {statistics.median(concurrent):7.1f} ms   p95 {p95(concurrent):7.1f} ms"
+        f"   ({len(concurrent)} logins)"
+    )
     print(f"  one argon2id verification in process: {floor:.1f} ms (floor of any login)")
 
 

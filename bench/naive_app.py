@@ -5,6 +5,7 @@ reads one row by primary key from PostgreSQL. Run under gunicorn as `naive_app:a
 NAIVE_DATABASE_URL (a `postgresql+psycopg://` URL of an existing database) and NAIVE_SESSION (the
 constant) set; bench/run.py does both.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,9 @@ class Item(Base):
 
 
 # Same pool settings as the portal's services (portal_common.db.build_engine), so only the code differs.
-engine = create_engine(os.environ["NAIVE_DATABASE_URL"], pool_size=5, max_overflow=10)  # as portal_common.db: no ping per checkout
+engine = create_engine(
+    os.environ["NAIVE_DATABASE_URL"], pool_size=5, max_overflow=10
+)  # as portal_common.db: no ping per checkout
 Base.metadata.create_all(engine)
 with engine.begin() as conn:
     if conn.execute(select(Item.id).where(Item.id == 1)).first() is None:

@@ -11,6 +11,7 @@ on time: compare the ratios of one run, not absolute figures across runs or mach
 Billing's January rush has its own script: `.venv/bin/python bench/billing_rush.py [--count N]` (README).
 The session check's cost at the gateway and logins under concurrency: `.venv/bin/python bench/identity_sessions.py`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+
 from portal_common.validators import is_valid_siret
 from portal_stack.__main__ import honcho_command, prepare
 from portal_stack.environment import stack_environment
@@ -59,6 +61,7 @@ WRK_SECONDS = 10
 
 
 # --- prerequisites ---------------------------------------------------------------------------------
+
 
 def ensure_wrk() -> str:
     if shutil.which("wrk") is None:
@@ -95,8 +98,11 @@ def reset_vhost() -> None:
     if VHOST in vhosts.stdout.split():
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", VHOST], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def wait_until(what: str, ready: Callable[[], bool], timeout: float, log: Path) -> None:
@@ -156,25 +162,38 @@ def start_group(command: list[str], env: dict[str, str], log: Path, stack: conte
 
 # --- the portal ------------------------------------------------------------------------------------
 
+
 def start_portal(stack: contextlib.ExitStack) -> dict[str, str]:
     reset_databases([f"{DB_PREFIX}_{s.name}" for s in SERVICES])
     reset_vhost()
     (DATA_DIR / "nginx" / "access.log").unlink(missing_ok=True)  # ~1 MB per run otherwise, forever
     # Only our settings: a PORTAL_* or *_DATABASE_URL of the caller's shell must not leak into the bench.
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and not k.endswith("_DATABASE_URL")}
-    environ.update(PORTAL_DATA_DIR=str(DATA_DIR), PORTAL_GATEWAY_PORT=str(GATEWAY_PORT),
-                   PORTAL_PORT_BASE=str(PORT_BASE), PORTAL_DB_PREFIX=DB_PREFIX,
-                   PORTAL_POSTGRES_URL=PG_SERVER.replace("postgresql://", "postgresql+psycopg://"),
-                   PORTAL_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
-                   PORTAL_LOGIN_RATE="600r/m", PORTAL_MAIL_CATCHER="0",
-                   PORTAL_CARD_PROVIDER="0")  # the bench logs in repeatedly while waiting for the stack
+    environ.update(
+        PORTAL_DATA_DIR=str(DATA_DIR),
+        PORTAL_GATEWAY_PORT=str(GATEWAY_PORT),
+        PORTAL_PORT_BASE=str(PORT_BASE),
+        PORTAL_DB_PREFIX=DB_PREFIX,
+        PORTAL_POSTGRES_URL=PG_SERVER.replace("postgresql://", "postgresql+psycopg://"),
+        PORTAL_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
+        PORTAL_LOGIN_RATE="600r/m",
+        PORTAL_MAIL_CATCHER="0",
+        PORTAL_CARD_PROVIDER="0",
+    )  # the bench logs in repeatedly while waiting for the stack
     env = stack_environment(environ)
     procfile = prepare(env)
     log = DATA_DIR / "portal.log"
     start_group(honcho_command(env, procfile), env, log, stack)
     url = env["PORTAL_PUBLIC_URL"]
-    wait_until("portal gateway", lambda: requests.get(f"{url}/healthz", timeout=1).ok and all(
-        requests.get(f"http://127.0.0.1:{s.port(env)}/healthz", timeout=1).ok for s in SERVICES), 90, log)
+    wait_until(
+        "portal gateway",
+        lambda: (
+            requests.get(f"{url}/healthz", timeout=1).ok
+            and all(requests.get(f"http://127.0.0.1:{s.port(env)}/healthz", timeout=1).ok for s in SERVICES)
+        ),
+        90,
+        log,
+    )
     wait_until("portal login", lambda: login(url, MEMBER) is not None, 30, log)
     wait_until("portal event backlog", lambda: events_settled(env), 60, log)
     return env
@@ -191,8 +210,9 @@ def events_settled(env: dict[str, str]) -> bool:
         with psycopg.connect(url) as conn:
             if conn.execute("SELECT 1 FROM outbox WHERE published_at IS NULL AND attempts = 0 LIMIT 1").fetchone():
                 return False
-    queues = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", VHOST, "messages"],
-                            capture_output=True, text=True, check=True).stdout.split()
+    queues = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "-p", VHOST, "messages"], capture_output=True, text=True, check=True
+    ).stdout.split()
     return all(depth == "0" for depth in queues if depth.isdigit())
 
 
@@ -202,8 +222,13 @@ def login(url: str, identifier: str) -> requests.Session:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     if match is None:
         raise RuntimeError("no csrf_token on /connexion")
-    answer = session.post(f"{url}/connexion", headers={"Origin": url}, allow_redirects=False, timeout=10,
-                          data={"identifier": identifier, "password": PASSWORD, "csrf_token": match[1], "next": "/"})
+    answer = session.post(
+        f"{url}/connexion",
+        headers={"Origin": url},
+        allow_redirects=False,
+        timeout=10,
+        data={"identifier": identifier, "password": PASSWORD, "csrf_token": match[1], "next": "/"},
+    )
     if answer.status_code != 303 or "portal_session" not in session.cookies:
         raise RuntimeError(f"login of {identifier} failed: HTTP {answer.status_code}")
     return session
@@ -249,13 +274,31 @@ def start_naive(stack: contextlib.ExitStack) -> str:
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (NAIVE_DB,)).fetchone() is None:
             conn.execute(f'CREATE DATABASE "{NAIVE_DB}"')
-    env = dict(os.environ, NAIVE_SESSION=NAIVE_COOKIE.split("=", 1)[1],
-               NAIVE_DATABASE_URL=f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{NAIVE_DB}")
+    env = dict(
+        os.environ,
+        NAIVE_SESSION=NAIVE_COOKIE.split("=", 1)[1],
+        NAIVE_DATABASE_URL=f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{NAIVE_DB}",
+    )
     # The same worker model as the portal's services (portal_stack's Procfile).
-    env.update(PORTAL_WEB_BIND=f"127.0.0.1:{NAIVE_APP_PORT}", PORTAL_WEB_WORKERS="1", PORTAL_WEB_THREADS="8",
-               PORTAL_WEB_ACCESS_LOG="off")
-    start_group([str(PYTHON_BIN / "gunicorn"), "-c", "python:portal_common.gunicorn_conf", "--chdir", str(BENCH_DIR),
-                 "naive_app:app"], env, DATA_DIR / "naive-gunicorn.log", stack)
+    env.update(
+        PORTAL_WEB_BIND=f"127.0.0.1:{NAIVE_APP_PORT}",
+        PORTAL_WEB_WORKERS="1",
+        PORTAL_WEB_THREADS="8",
+        PORTAL_WEB_ACCESS_LOG="off",
+    )
+    start_group(
+        [
+            str(PYTHON_BIN / "gunicorn"),
+            "-c",
+            "python:portal_common.gunicorn_conf",
+            "--chdir",
+            str(BENCH_DIR),
+            "naive_app:app",
+        ],
+        env,
+        DATA_DIR / "naive-gunicorn.log",
+        stack,
+    )
 
     prefix = DATA_DIR / "naive-nginx"
     prefix.mkdir(parents=True, exist_ok=True)
@@ -269,8 +312,12 @@ def start_naive(stack: contextlib.ExitStack) -> str:
     stack.callback(stop_nginx, nginx, prefix / "nginx.pid")
 
     url = f"http://127.0.0.1:{NAIVE_PORT}"
-    wait_until("naive stack", lambda: requests.get(f"{url}/item", headers={"Cookie": NAIVE_COOKIE}, timeout=1).ok,
-               30, DATA_DIR / "naive-gunicorn.log")
+    wait_until(
+        "naive stack",
+        lambda: requests.get(f"{url}/item", headers={"Cookie": NAIVE_COOKIE}, timeout=1).ok,
+        30,
+        DATA_DIR / "naive-gunicorn.log",
+    )
     return url
 
 
@@ -282,6 +329,7 @@ def stop_nginx(nginx: list[str], pid_file: Path) -> None:
 
 
 # --- measurements ----------------------------------------------------------------------------------
+
 
 @dataclass
 class WrkResult:
@@ -297,12 +345,17 @@ def _ms(text: str) -> float:
 
 
 def run_wrk(wrk: str, url: str, cookie: str, seconds: int) -> WrkResult:
-    output = subprocess.run([wrk, *WRK_ARGS, f"-d{seconds}s", "-H", f"Cookie: {cookie}", url],
-                            capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        [wrk, *WRK_ARGS, f"-d{seconds}s", "-H", f"Cookie: {cookie}", url], capture_output=True, text=True, check=True
+    ).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
     errors = re.findall(r"^\s*(Non-2xx or 3xx responses: \d+|Socket errors: .*)$", output, re.MULTILINE)
-    return WrkResult(float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),  # type: ignore[index]
-                     _ms(latency["50"]), _ms(latency["99"]), "; ".join(errors))
+    return WrkResult(
+        float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),  # type: ignore[index]
+        _ms(latency["50"]),
+        _ms(latency["99"]),
+        "; ".join(errors),
+    )
 
 
 def measure_read(wrk: str, url: str, cookie: str) -> WrkResult:
@@ -324,10 +377,19 @@ def measure_events(env: dict[str, str]) -> list[float]:
     workforce_db = env["WORKFORCE_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(workforce_db, autocommit=True) as conn:  # autocommit: each poll sees new commits
         for index in range(REGISTRATIONS):
-            answer = staff.post(f"{url}/api/members/members", headers={"Origin": url}, timeout=10, json={
-                "name": f"Entreprise banc {index + 1}", "siret": valid_siret(rng),
-                "address_line1": "1 rue du Banc", "postal_code": "68100", "city": "Mulhouse",
-                "adhesion_date": date.today().isoformat()})
+            answer = staff.post(
+                f"{url}/api/members/members",
+                headers={"Origin": url},
+                timeout=10,
+                json={
+                    "name": f"Entreprise banc {index + 1}",
+                    "siret": valid_siret(rng),
+                    "address_line1": "1 rue du Banc",
+                    "postal_code": "68100",
+                    "city": "Mulhouse",
+                    "adhesion_date": date.today().isoformat(),
+                },
+            )
             created = time.perf_counter()
             if answer.status_code != 201:
                 raise RuntimeError(f"registration answered HTTP {answer.status_code}: {answer.text[:300]}")
@@ -342,21 +404,28 @@ def measure_events(env: dict[str, str]) -> list[float]:
 
 # --- main ------------------------------------------------------------------------------------------
 
+
 def summary(portal: WrkResult, naive: WrkResult, delays: list[float]) -> str:
     def row(label: str, what: str, r: WrkResult) -> str:
-        return f"  {label:<7} {what:<38} {r.requests_per_s:7.0f} req/s   p50 {r.p50_ms:5.1f} ms   p99 {r.p99_ms:5.1f} ms"
+        return (
+            f"  {label:<7} {what:<38} {r.requests_per_s:7.0f} req/s   p50 {r.p50_ms:5.1f} ms   p99 {r.p99_ms:5.1f} ms"
+        )
 
-    lines = [f"Authenticated API read through the gateway (wrk {' '.join(WRK_ARGS[:2])} {WRK_SECONDS}s)",
-             row("portal", f"GET {PORTAL_READ}", portal),
-             row("naive", "nginx+auth_request+Flask+PG row", naive),
-             f"  {'ratio':<7} {'portal/naive':<38} {portal.requests_per_s / naive.requests_per_s:7.2f} × req/s"
-             f"   {portal.p99_ms / naive.p99_ms:.2f} × p99"]
+    lines = [
+        f"Authenticated API read through the gateway (wrk {' '.join(WRK_ARGS[:2])} {WRK_SECONDS}s)",
+        row("portal", f"GET {PORTAL_READ}", portal),
+        row("naive", "nginx+auth_request+Flask+PG row", naive),
+        f"  {'ratio':<7} {'portal/naive':<38} {portal.requests_per_s / naive.requests_per_s:7.2f} × req/s"
+        f"   {portal.p99_ms / naive.p99_ms:.2f} × p99",
+    ]
     for label, result in (("portal", portal), ("naive", naive)):
         if result.errors:
             lines.append(f"  WARNING {label}: {result.errors} (the figures above include failed requests)")
     p95 = statistics.quantiles(delays, n=20, method="inclusive")[18]
-    lines += [f"Write → effect in another service ({len(delays)} member registrations, members → workforce)",
-              f"  p50 {statistics.median(delays):.0f} ms   p95 {p95:.0f} ms   max {max(delays):.0f} ms"]
+    lines += [
+        f"Write → effect in another service ({len(delays)} member registrations, members → workforce)",
+        f"  p50 {statistics.median(delays):.0f} ms   p95 {p95:.0f} ms   max {max(delays):.0f} ms",
+    ]
     return "\n".join(lines)
 
 

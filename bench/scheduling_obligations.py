@@ -12,6 +12,7 @@ at the end. It measures, it never asserts on time: compare the ratios, not absol
 
 Options: --samples N (30), --rate R hires/s under load (100), --threads T of the load generator (32).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,9 +33,9 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run  # noqa: E402  (bench/run.py: the same portal start-up, ports and clean-up)
+import run
 
-from portal_common.validators import nir_key  # noqa: E402
+from portal_common.validators import nir_key
 
 MEMBER = run.MEMBER
 POLL_S = 0.005
@@ -46,10 +47,17 @@ def random_hire(rng: random.Random, label: str) -> dict:
     sex = rng.choice("FM")
     year, month = rng.randint(1965, 2004), rng.randint(1, 12)
     first13 = f"{1 if sex == 'M' else 2}{year % 100:02d}{month:02d}68{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
-    return {"last_name": f"BANC {label}", "first_names": "Camille", "sex": sex,
-            "birth_date": date(year, month, rng.randint(1, 28)).isoformat(), "nir": f"{first13}{nir_key(first13):02d}",
-            "hire_date": date.today().isoformat(), "post": "Vendeur", "contract": "CDI",
-            "birth_commune": first13[5:10]}  # the commune the NIR gives
+    return {
+        "last_name": f"BANC {label}",
+        "first_names": "Camille",
+        "sex": sex,
+        "birth_date": date(year, month, rng.randint(1, 28)).isoformat(),
+        "nir": f"{first13}{nir_key(first13):02d}",
+        "hire_date": date.today().isoformat(),
+        "post": "Vendeur",
+        "contract": "CDI",
+        "birth_commune": first13[5:10],
+    }  # the commune the NIR gives
 
 
 def hire(session: requests.Session, url: str, body: dict) -> requests.Response:
@@ -155,23 +163,27 @@ def percentiles(delays: list[float]) -> tuple[float, float]:
 def summary(idle: list[float], loaded: list[float], load: Load) -> str:
     idle_p50, idle_p95 = percentiles(idle)
     if any(math.isinf(d) for d in loaded):
-        return "\n".join([
-            f"Hire (workforce API) → initial visit due, visible to the employer (scheduling API)",
-            f"  idle              p50 {idle_p50:6.0f} ms   p95 {idle_p95:6.0f} ms   ({len(idle)} samples)",
-            f"  under load        did not keep up: hire {len(loaded)} was still not visible after "
-            f"{SAMPLE_TIMEOUT_S} s (the backlog grows at this rate)",
-            f"  load: {load.rate:.0f} hires/s asked, {load.reached_rate:.0f} hires/s reached "
-            f"({load.done} hires, {load.failed} failed, {load.threads} threads); try a lower --rate",
-        ])
+        return "\n".join(
+            [
+                "Hire (workforce API) → initial visit due, visible to the employer (scheduling API)",
+                f"  idle              p50 {idle_p50:6.0f} ms   p95 {idle_p95:6.0f} ms   ({len(idle)} samples)",
+                f"  under load        did not keep up: hire {len(loaded)} was still not visible after "
+                f"{SAMPLE_TIMEOUT_S} s (the backlog grows at this rate)",
+                f"  load: {load.rate:.0f} hires/s asked, {load.reached_rate:.0f} hires/s reached "
+                f"({load.done} hires, {load.failed} failed, {load.threads} threads); try a lower --rate",
+            ]
+        )
     load_p50, load_p95 = percentiles(loaded)
-    return "\n".join([
-        f"Hire (workforce API) → initial visit due, visible to the employer (scheduling API), {len(idle)} samples each",
-        f"  idle              p50 {idle_p50:6.0f} ms   p95 {idle_p95:6.0f} ms   (baseline = 1.00)",
-        f"  under load        p50 {load_p50:6.0f} ms   p95 {load_p95:6.0f} ms",
-        f"  ratio load/idle   p50 {load_p50 / idle_p50:6.2f} ×    p95 {load_p95 / idle_p95:6.2f} ×",
-        f"  load: {load.rate:.0f} hires/s asked, {load.reached_rate:.0f} hires/s reached "
-        f"({load.done} hires, {load.failed} failed, {load.threads} threads)",
-    ])
+    return "\n".join(
+        [
+            f"Hire (workforce API) → initial visit due, visible to the employer (scheduling API), {len(idle)} samples each",
+            f"  idle              p50 {idle_p50:6.0f} ms   p95 {idle_p95:6.0f} ms   (baseline = 1.00)",
+            f"  under load        p50 {load_p50:6.0f} ms   p95 {load_p95:6.0f} ms",
+            f"  ratio load/idle   p50 {load_p50 / idle_p50:6.2f} ×    p95 {load_p95 / idle_p95:6.2f} ×",
+            f"  load: {load.rate:.0f} hires/s asked, {load.reached_rate:.0f} hires/s reached "
+            f"({load.done} hires, {load.failed} failed, {load.threads} threads)",
+        ]
+    )
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ writes them with no framework:
   (b) the CSV export of the whole list; (c) the XLSX export of the whole list.
 It measures, it never asserts on time: compare the ratios of one run, not figures across runs or machines.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,17 +38,72 @@ PAGE_REQUESTS = 100
 EXPORT_RUNS = 5
 MEMBER_ID = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 INTERNAL_KEY = "bench-internal-key-" + "b" * 32
-NAMES = ("Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent",
-         "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard", "Bonnet",
-         "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Faure", "André", "Mercier", "Blanc",
-         "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "Garcia", "Perrin", "Élie",
-         "Œuvrard", "Yildiz", "Zimmermann", "Kervella", "Hoarau", "Ioannou", "Jacquet", "Nguyen", "Quéré")
+NAMES = (
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefèvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Garcia",
+    "Perrin",
+    "Élie",
+    "Œuvrard",
+    "Yildiz",
+    "Zimmermann",
+    "Kervella",
+    "Hoarau",
+    "Ioannou",
+    "Jacquet",
+    "Nguyen",
+    "Quéré",
+)
 FIRST_NAMES = ("Marie", "Jean", "Élodie", "Luc", "Camille", "Paul", "Chloé", "Hugo", "Léa", "Nicolas")
-POSTS = (("Vendeuse", "552a", ""), ("Cariste", "652a", "autorisation_conduite"), ("Soudeur", "623a", "cmr"),
-         ("Infirmière de nuit", "431f", "travail_nuit"), ("Comptable", "543a", ""), ("Couvreur", "621a", "amiante"))
+POSTS = (
+    ("Vendeuse", "552a", ""),
+    ("Cariste", "652a", "autorisation_conduite"),
+    ("Soudeur", "623a", "cmr"),
+    ("Infirmière de nuit", "431f", "travail_nuit"),
+    ("Comptable", "543a", ""),
+    ("Couvreur", "621a", "amiante"),
+)
 CONTRACTS = ("CDI", "CDI", "CDI", "CDD", "apprentissage", "interim")
-HEADER = ("Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"
-          "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Déterminants;Code commune de naissance")
+HEADER = (
+    "Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"
+    "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Déterminants;Code commune de naissance"
+)
 
 
 def staff_file(count: int, rng: random.Random) -> bytes:
@@ -60,10 +116,25 @@ def staff_file(count: int, rng: random.Random) -> bytes:
         post, pcs, determinant = POSTS[index % len(POSTS)]
         last = NAMES[rng.randrange(len(NAMES))]
         birth_name = NAMES[rng.randrange(len(NAMES))] if sex == "F" and index % 3 == 0 else ""
-        lines.append(";".join((last, birth_name, f"{FIRST_NAMES[index % 10]} {index}", sex, f"{birth:%d/%m/%Y}",
-                               f"{first13}{nir_key(first13):02d}", f"{date(2015 + index % 10, 3, 1):%d/%m/%Y}", post,
-                               pcs, CONTRACTS[index % len(CONTRACTS)], "oui" if index % 17 == 0 else "non",
-                               determinant, f"75{commune:03d}")))  # the commune the NIR gives
+        lines.append(
+            ";".join(
+                (
+                    last,
+                    birth_name,
+                    f"{FIRST_NAMES[index % 10]} {index}",
+                    sex,
+                    f"{birth:%d/%m/%Y}",
+                    f"{first13}{nir_key(first13):02d}",
+                    f"{date(2015 + index % 10, 3, 1):%d/%m/%Y}",
+                    post,
+                    pcs,
+                    CONTRACTS[index % len(CONTRACTS)],
+                    "oui" if index % 17 == 0 else "non",
+                    determinant,
+                    f"75{commune:03d}",
+                )
+            )
+        )  # the commune the NIR gives
     return "\n".join(lines).encode("utf-8")
 
 
@@ -80,14 +151,20 @@ def drop_database() -> None:
 
 
 def build_app(url: str):
-    from workforce.app import create_app
     from portal_common.keyring import new_key_setting as new_encryption_key
+    from workforce.app import create_app
 
-    return create_app(environ={
-        "PORTAL_ENV": "test", "PORTAL_INTERNAL_KEY": INTERNAL_KEY, "WORKFORCE_DATABASE_URL": url,
-        "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_DATA_DIR": str(ROOT / "var" / "bench"),
-        "WORKFORCE_NIR_ENCRYPTION_KEY": new_encryption_key("bench"),
-        "WORKFORCE_NIR_HASH_KEY": "bench-nir-hash-key-" + "h" * 32})
+    return create_app(
+        environ={
+            "PORTAL_ENV": "test",
+            "PORTAL_INTERNAL_KEY": INTERNAL_KEY,
+            "WORKFORCE_DATABASE_URL": url,
+            "PORTAL_LOG_LEVEL": "WARNING",
+            "PORTAL_DATA_DIR": str(ROOT / "var" / "bench"),
+            "WORKFORCE_NIR_ENCRYPTION_KEY": new_encryption_key("bench"),
+            "WORKFORCE_NIR_HASH_KEY": "bench-nir-hash-key-" + "h" * 32,
+        }
+    )
 
 
 def fill(app, rng: random.Random) -> float:
@@ -124,18 +201,23 @@ def p95(values: list[float]) -> float:
 
 # --- the baselines: one bare query of the same rows, written without the framework ---------------------
 
-LIST_SQL = ("SELECT id, last_name, birth_name, first_names, birth_date, post, pcs_code, contract, "
-            "base_category, multi_employer, hire_date, exit_date FROM employee WHERE member_id = %s "
-            "AND (exit_date IS NULL OR exit_date >= %s) ORDER BY initial, search_text, id")
+LIST_SQL = (
+    "SELECT id, last_name, birth_name, first_names, birth_date, post, pcs_code, contract, "
+    "base_category, multi_employer, hire_date, exit_date FROM employee WHERE member_id = %s "
+    "AND (exit_date IS NULL OR exit_date >= %s) ORDER BY initial, search_text, id"
+)
 
 
 def bare_page(conn, page: int) -> str:
     today = date.today()
-    total = conn.execute("SELECT count(*) FROM employee WHERE member_id = %s AND (exit_date IS NULL OR "
-                         "exit_date >= %s)", (MEMBER_ID, today)).fetchone()[0]
+    total = conn.execute(
+        "SELECT count(*) FROM employee WHERE member_id = %s AND (exit_date IS NULL OR exit_date >= %s)",
+        (MEMBER_ID, today),
+    ).fetchone()[0]
     rows = conn.execute(LIST_SQL + " OFFSET %s LIMIT 50", (MEMBER_ID, today, (page - 1) * 50)).fetchall()
-    cells = "".join(f"<tr><td>{r[1]}</td><td>{r[3]}</td><td>{r[4]:%d/%m/%Y}</td><td>{r[5]}</td><td>{r[8]}</td></tr>"
-                    for r in rows)
+    cells = "".join(
+        f"<tr><td>{r[1]}</td><td>{r[3]}</td><td>{r[4]:%d/%m/%Y}</td><td>{r[5]}</td><td>{r[8]}</td></tr>" for r in rows
+    )
     return f"<p>{total} salariés</p><table>{cells}</table>"
 
 
@@ -183,10 +265,12 @@ def main() -> None:
                 get(f"/salaries?page={rng.randrange(1, pages_count + 1)}")
                 bare_page(conn, rng.randrange(1, pages_count + 1))
             print(f"List page: {PAGE_REQUESTS} requests each…", flush=True)
-            page_ms = [timed(lambda: get(f"/salaries?page={rng.randrange(1, pages_count + 1)}"))
-                       for _ in range(PAGE_REQUESTS)]
-            bare_page_ms = [timed(lambda: bare_page(conn, rng.randrange(1, pages_count + 1)))
-                            for _ in range(PAGE_REQUESTS)]
+            page_ms = [
+                timed(lambda: get(f"/salaries?page={rng.randrange(1, pages_count + 1)}")) for _ in range(PAGE_REQUESTS)
+            ]
+            bare_page_ms = [
+                timed(lambda: bare_page(conn, rng.randrange(1, pages_count + 1))) for _ in range(PAGE_REQUESTS)
+            ]
             print(f"Exports: {EXPORT_RUNS} runs each…", flush=True)
             csv_ms = [timed(lambda: get("/salaries/export.csv")) for _ in range(EXPORT_RUNS)]
             bare_csv_ms = [timed(lambda: bare_csv(conn)) for _ in range(EXPORT_RUNS)]
@@ -199,9 +283,11 @@ def main() -> None:
     def row(what: str, portal: list[float], bare: list[float], tail: str) -> str:
         portal_tail = p95(portal) if tail == "p95" else max(portal)
         bare_tail = p95(bare) if tail == "p95" else max(bare)
-        return (f"  {what:<34} portal p50 {statistics.median(portal):7.1f} ms {tail} {portal_tail:7.1f} ms   "
-                f"baseline p50 {statistics.median(bare):7.1f} ms {tail} {bare_tail:7.1f} ms   "
-                f"ratio {statistics.median(portal) / statistics.median(bare):5.1f} × p50")
+        return (
+            f"  {what:<34} portal p50 {statistics.median(portal):7.1f} ms {tail} {portal_tail:7.1f} ms   "
+            f"baseline p50 {statistics.median(bare):7.1f} ms {tail} {bare_tail:7.1f} ms   "
+            f"ratio {statistics.median(portal) / statistics.median(bare):5.1f} × p50"
+        )
 
     print(f"\n{os.cpu_count()} cores, 1-min load average before the run: {load_before:.1f}")
     print(f"Employee list of one company of {thousands(EMPLOYEES)} employees (in process, no gateway)")

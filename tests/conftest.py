@@ -1,10 +1,11 @@
 """Fixtures for cross-service tests: every service on its own PostgreSQL database, one vhost."""
+
 from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -41,6 +42,7 @@ class Running:
 
     def start(self, part, app=None) -> None:  # type: ignore[no-untyped-def]
         """Run `part` in a thread; with `app`, inside its application context as the worker process does."""
+
         def target() -> None:
             if app is None:
                 part.run_forever()
@@ -69,15 +71,28 @@ def running() -> Iterator[Running]:
 
 def relay_for(service) -> Relay:  # type: ignore[no-untyped-def]
     settings = service.portal.settings
-    return Relay(service.portal.db, settings.broker_url, settings.exchange, service=service.name,
-                 poll_seconds=0.05, retry_delay_ms=settings.retry_delay_ms)
+    return Relay(
+        service.portal.db,
+        settings.broker_url,
+        settings.exchange,
+        service=service.name,
+        poll_seconds=0.05,
+        retry_delay_ms=settings.retry_delay_ms,
+    )
 
 
 def consumer_for(service, subscriptions=None) -> Consumer:  # type: ignore[no-untyped-def]
     settings = service.portal.settings
     if subscriptions is None:
         subscriptions = importlib.import_module(f"{service.name}.worker").subscriptions(settings)
-    return Consumer(service=service.name, db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url=settings.broker_url, exchange=settings.exchange, subscriptions=subscriptions,
-                    prefetch=settings.consumer_prefetch, max_attempts=settings.max_attempts,
-                    retry_delay_ms=settings.retry_delay_ms)
+    return Consumer(
+        service=service.name,
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url=settings.broker_url,
+        exchange=settings.exchange,
+        subscriptions=subscriptions,
+        prefetch=settings.consumer_prefetch,
+        max_attempts=settings.max_attempts,
+        retry_delay_ms=settings.retry_delay_ms,
+    )

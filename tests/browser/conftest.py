@@ -1,17 +1,26 @@
 """The whole portal started for real (every service, relays, workers, nginx) and Chromium to drive it."""
+
 from __future__ import annotations
 
 import os
 import socket
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 import pytest
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -30,13 +39,24 @@ def portal_url(portal_env) -> Iterator[str]:
     data_dir.chmod(0o755)  # nginx workers run as nobody and must traverse it
     port = free_port()
     prefix = f"portal_{portal_env.run_id}_e2e"
-    environ = dict(os.environ, PORTAL_DATA_DIR=str(data_dir), PORTAL_GATEWAY_PORT=str(port),
-                   PORTAL_PORT_BASE=str(free_port() // 10 * 10 % 50000 + 10000), PORTAL_DB_PREFIX=prefix,
-                   PORTAL_POSTGRES_URL=portal_env.pg_admin_dsn.rsplit("/", 1)[0].replace(
-                       "postgresql://", "postgresql+psycopg://", 1),
-                   PORTAL_BROKER_URL=portal_env.new_vhost("browser"), PORTAL_INTERNAL_KEY=portal_env.internal_key,
-                   PORTAL_LOGIN_RATE="600r/m", PORTAL_MAIL_CATCHER="0", PORTAL_SMTP_HOST="127.0.0.1",
-                   PORTAL_SMTP_PORT=str(portal_env.smtp.port), PORTAL_BILLING_WORKERS="1", PORTAL_LOG_LEVEL="WARNING")
+    environ = dict(
+        os.environ,
+        PORTAL_DATA_DIR=str(data_dir),
+        PORTAL_GATEWAY_PORT=str(port),
+        PORTAL_PORT_BASE=str(free_port() // 10 * 10 % 50000 + 10000),
+        PORTAL_DB_PREFIX=prefix,
+        PORTAL_POSTGRES_URL=portal_env.pg_admin_dsn.rsplit("/", 1)[0].replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        ),
+        PORTAL_BROKER_URL=portal_env.new_vhost("browser"),
+        PORTAL_INTERNAL_KEY=portal_env.internal_key,
+        PORTAL_LOGIN_RATE="600r/m",
+        PORTAL_MAIL_CATCHER="0",
+        PORTAL_SMTP_HOST="127.0.0.1",
+        PORTAL_SMTP_PORT=str(portal_env.smtp.port),
+        PORTAL_BILLING_WORKERS="1",
+        PORTAL_LOG_LEVEL="WARNING",
+    )
     stack = BackgroundStack(stack_environment(environ), data_dir / "portal.log")
     try:
         stack.start(timeout=90)

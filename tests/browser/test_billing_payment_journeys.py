@@ -1,5 +1,6 @@
 """A member pays an invoice by card: the portal's page, the local provider's page, back to the portal, where
 only the provider's signed notification (through the gateway's public route) has settled the invoice."""
+
 from __future__ import annotations
 
 import re

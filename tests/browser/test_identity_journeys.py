@@ -1,4 +1,5 @@
 """Identity in Chromium through the real gateway: an accounting firm's first account, a second company, switching."""
+
 from __future__ import annotations
 
 import re
@@ -138,5 +139,8 @@ def test_a_company_administrator_sees_the_firms_delegation_invites_a_user_and_ke
     row.get_by_label("Administrateur").uncheck()
     row.get_by_label("Lecture").check()
     row.get_by_role("button", name=re.compile("Enregistrer les rôles")).click()
-    assert "garder au moins un administrateur" in page.locator("tr", has_text="(vous)").locator(".field-error").inner_text()
+    assert (
+        "garder au moins un administrateur"
+        in page.locator("tr", has_text="(vous)").locator(".field-error").inner_text()
+    )
     assert_accessible(page)

@@ -1,4 +1,5 @@
 """User journeys in Chromium through the real gateway, each page checked with axe-core."""
+
 from __future__ import annotations
 
 import pytest

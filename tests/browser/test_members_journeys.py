@@ -1,4 +1,5 @@
 """Members in Chromium through the real gateway: an address change requested, approved by staff, then applied."""
+
 from __future__ import annotations
 
 import re

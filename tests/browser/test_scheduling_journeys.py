@@ -1,4 +1,5 @@
 """Scheduling in Chromium through the real gateway: from a hire to a convocation e-mail and a refused cancellation."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

@@ -2,6 +2,7 @@
 (docs/security.md SESS-07, AUTH-23; docs/decisions/0007 and 0008). The demo stack leaves MFA optional
 (IDENTITY_MFA_MANDATORY=false): the user enrols by choice, then turns it off again so the demo account stays
 as the other journeys expect it."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """Workforce journeys in Chromium through the real gateway: importing employees (a small file done in the request,
 a big one by the workforce worker), the headcount chart, and the multi-employer list with its export."""
+
 from __future__ import annotations
 
 import csv
@@ -14,8 +15,10 @@ from .test_journeys import assert_accessible, log_in
 pytestmark = pytest.mark.browser
 
 NARROW_NBSP = "\u202f"  # the thousands separator of the pages
-HEADER = ("Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"
-          "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Code commune de naissance")
+HEADER = (
+    "Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"
+    "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Code commune de naissance"
+)
 
 
 def nir(sex: int, year: int, month: int, commune: int, order: int) -> str:
@@ -29,15 +32,18 @@ def upload(page, name: str, content: bytes) -> None:  # type: ignore[no-untyped-
     page.wait_for_url("**/salaries/import")
     assert_accessible(page)
     page.get_by_label("Fichier (.csv ou .xlsx").set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+    )
     page.get_by_role("button", name="Lire le fichier").click()
     page.wait_for_url("**/salaries/import/*")
 
 
 def test_a_member_imports_a_file_checks_the_preview_and_finds_the_employees_in_the_list(page):
-    lines = [HEADER,
-             f"Xénakis;Vidal;Ophélie;F;03/04/1979;{nir(2, 1979, 4, 931, 901)};01/03/2024;Caissière;552a;CDI;oui;75931",
-             f"Yamani;;Noé;M;12/12/1990;{nir(1, 1990, 12, 931, 902)};02/09/2024;Magasinier;;CDD;non;75931"]
+    lines = [
+        HEADER,
+        f"Xénakis;Vidal;Ophélie;F;03/04/1979;{nir(2, 1979, 4, 931, 901)};01/03/2024;Caissière;552a;CDI;oui;75931",
+        f"Yamani;;Noé;M;12/12/1990;{nir(1, 1990, 12, 931, 902)};02/09/2024;Magasinier;;CDD;non;75931",
+    ]
     log_in(page, "1000001")
     page.wait_for_url("**/adherent")
     upload(page, "nouveaux.csv", "\r\n".join(lines).encode("cp1252"))
@@ -87,8 +93,10 @@ def test_a_big_file_is_checked_and_written_by_the_worker_while_the_page_shows_it
     lines = [HEADER]
     for index in range(count):
         number = nir(1 + index % 2, 1975, 8, 940 + index // 999, index % 999 + 1)
-        lines.append(f"Lot{index:04d};;Prénom;{'MF'[index % 2]};14/08/1975;{number};01/03/2024;Préparateur;;CDI;non;"
-                     f"75{940 + index // 999:03d}")
+        lines.append(
+            f"Lot{index:04d};;Prénom;{'MF'[index % 2]};14/08/1975;{number};01/03/2024;Préparateur;;CDI;non;"
+            f"75{940 + index // 999:03d}"
+        )
     confirm = f"Confirmer l'ajout de 1{NARROW_NBSP}500 salariés"
     log_in(page, "1000001")
     page.wait_for_url("**/adherent")

@@ -1,4 +1,5 @@
 """Workforce journeys in Chromium through the real gateway: hire, list, export, and the headcount declaration."""
+
 from __future__ import annotations
 
 import csv
@@ -124,6 +125,7 @@ def follow_the_declaration_into_its_invoice(page, year: int) -> None:  # type: i
 
 def test_a_member_moves_an_employee_to_a_new_post_records_the_exit_and_checks_the_list(page):
     from portal_common.validators import nir_key
+
     first13 = "1840375056012"
     log_in(page, "1000001")
     page.wait_for_url("**/adherent")

@@ -1,4 +1,5 @@
 """Deny by default: every route of every service declares who may call it."""
+
 from __future__ import annotations
 
 import importlib

@@ -5,6 +5,7 @@ docker-compose==1.29.2 (file `compose/config/compose_spec.json`, Apache-2.0): te
 That schema predates a few newer keys (top-level `name`, `depends_on.*.restart`), so the compose
 file keeps to the keys it knows, which every current Docker Compose also accepts.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,7 @@ def test_the_schema_rejects_an_unknown_service_key(compose: dict[str, Any]) -> N
 
 
 def test_every_service_role_belongs_to_a_service_folder(compose: dict[str, Any]) -> None:
-    roles = {name: match["service"] for name in compose["services"]
-             if (match := ROLE_SUFFIX.match(name))}
+    roles = {name: match["service"] for name in compose["services"] if (match := ROLE_SUFFIX.match(name))}
     assert roles, "no <service>-web/-relay/-worker entries found"
     missing = {name: service for name, service in roles.items() if not (REPO / "services" / service).is_dir()}
     assert missing == {}
@@ -81,8 +81,13 @@ def test_services_require_the_internal_key_from_the_environment(compose: dict[st
 
 def test_every_key_a_service_gets_comes_from_the_environment_and_is_required(compose: dict[str, Any]) -> None:
     # Secrets (internal key, NIR keys, the card payment signing key) are never written in the file.
-    keys = {(name, variable): value for name, spec in compose["services"].items() if "build" in spec
-            for variable, value in spec.get("environment", {}).items() if variable.endswith("_KEY")}
+    keys = {
+        (name, variable): value
+        for name, spec in compose["services"].items()
+        if "build" in spec
+        for variable, value in spec.get("environment", {}).items()
+        if variable.endswith("_KEY")
+    }
     assert ("billing-web", "BILLING_CARD_SIGNING_KEY") in keys, "card payment needs its signing key"
     for (name, variable), value in keys.items():
         assert str(value).startswith(f"${{{variable}:?"), f"{name}: {variable}"

@@ -1,4 +1,5 @@
 """The event catalogue: every schema is valid, safe and used by a producer and its consumers."""
+
 from __future__ import annotations
 
 import importlib
@@ -22,9 +23,13 @@ def published_types() -> dict[str, str]:
 
 def subscriptions_of(name: str) -> list:
     """The service's worker subscriptions, built with its default settings (as `python -m <service>.worker`)."""
-    settings = importlib.import_module(f"{name}.config").Settings.from_env({
-        "PORTAL_INTERNAL_KEY": "k" * 40, "WORKFORCE_NIR_ENCRYPTION_KEY": new_key_setting(),
-        "WORKFORCE_NIR_HASH_KEY": "h" * 40})
+    settings = importlib.import_module(f"{name}.config").Settings.from_env(
+        {
+            "PORTAL_INTERNAL_KEY": "k" * 40,
+            "WORKFORCE_NIR_ENCRYPTION_KEY": new_key_setting(),
+            "WORKFORCE_NIR_HASH_KEY": "h" * 40,
+        }
+    )
     return importlib.import_module(f"{name}.worker").subscriptions(settings)
 
 

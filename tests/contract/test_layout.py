@@ -1,8 +1,9 @@
 """The layout of docs/layout.md, checked on the five services' source: who may commit, what stays pure."""
+
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,18 @@ COMMANDS = {
 IO_NAMES = {"use_cases", "queries", "api", "pages", "schemas", "handlers", "internal", "clients"}
 COMMITTERS = {"use_cases"}
 # Third-party packages a pure module never imports.
-IMPURE_PACKAGES = {"flask", "werkzeug", "sqlalchemy", "flask_smorest", "pika", "requests", "psycopg", "alembic",
-                   "webargs", "gunicorn"}
+IMPURE_PACKAGES = {
+    "flask",
+    "werkzeug",
+    "sqlalchemy",
+    "flask_smorest",
+    "pika",
+    "requests",
+    "psycopg",
+    "alembic",
+    "webargs",
+    "gunicorn",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -56,21 +67,21 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _impure_shared_modules() -> frozenset[str]:
     """portal_common modules that import an impure package, directly or through another shared module."""
     direct: dict[str, set[str]] = {}
     for path in SHARED.rglob("*.py"):
         name = _module_name(path).removesuffix(".__init__")
         direct[name] = _imports(path)
-    impure = {name for name, imported in direct.items()
-              if any(m.split(".")[0] in IMPURE_PACKAGES for m in imported)}
+    impure = {name for name, imported in direct.items() if any(m.split(".")[0] in IMPURE_PACKAGES for m in imported)}
     changed = True
     while changed:
         changed = False
         for name, imported in direct.items():
-            if name not in impure and any(m in impure or m.rsplit(".", 1)[0] in impure for m in imported
-                                          if m.startswith("portal_common")):
+            if name not in impure and any(
+                m in impure or m.rsplit(".", 1)[0] in impure for m in imported if m.startswith("portal_common")
+            ):
                 impure.add(name)
                 changed = True
     return frozenset(impure)
@@ -105,8 +116,10 @@ def _role(path: Path, service: str) -> str:
 
 def _commits(path: Path) -> bool:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
-               for node in ast.walk(tree))
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
+        for node in ast.walk(tree)
+    )
 
 
 @pytest.mark.contract
@@ -120,8 +133,11 @@ def test_a_service_root_holds_only_its_wiring(service):
 @pytest.mark.contract
 @pytest.mark.parametrize("service", SERVICES)
 def test_only_use_cases_commit(service):
-    offenders = [str(p.relative_to(ROOT)) for p in _service_modules(service)
-                 if _commits(p) and _role(p, service) not in COMMITTERS and p.name != "demo.py"]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in _service_modules(service)
+        if _commits(p) and _role(p, service) not in COMMITTERS and p.name != "demo.py"
+    ]
     assert not offenders, f"modules that commit outside a use case: {offenders}"
 
 

@@ -1,4 +1,5 @@
 """Each concept of docs/layout.md is defined once: these patterns would be a second definition in a service."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,13 @@ ROLE_CODES = "admin|billing|declaration|convocation|read|secretariat|administrat
 SECOND_DEFINITIONS = {
     "a local today()": re.compile(r"^\s*def _?today\("),
     "a time zone other than portal_common.clock.PARIS": re.compile(r"ZoneInfo\(\"Europe/Paris\"\)"),
-    "an event type written as a string": re.compile(r"\"(identity|members|workforce|scheduling|billing)\.[a-z_]+\.[a-z_]+\.v\d+\""),
-    "role codes written as strings": re.compile(rf"member\(\s*\"({ROLE_CODES})\"|staff\(\s*\"({ROLE_CODES})\"|"
-                                                rf"roles\s*=\s*\(\s*\"({ROLE_CODES})\""),
+    "an event type written as a string": re.compile(
+        r"\"(identity|members|workforce|scheduling|billing)\.[a-z_]+\.[a-z_]+\.v\d+\""
+    ),
+    "role codes written as strings": re.compile(
+        rf"member\(\s*\"({ROLE_CODES})\"|staff\(\s*\"({ROLE_CODES})\"|"
+        rf"roles\s*=\s*\(\s*\"({ROLE_CODES})\""
+    ),
     "a key ring parsed by hand": re.compile(r"def parse_encryption_keys|b64decode\(encoded\)"),
     "a FieldErrors turned into a 422 by hand": re.compile(r"abort\(422.*errors=\{\"json\": exc\.errors\}"),
     "a version counter bumped by hand": re.compile(r"\.version\s*\+=\s*1"),
@@ -32,15 +37,24 @@ def _tracked(*patterns: str) -> list[Path]:
 @pytest.mark.parametrize("concept", sorted(SECOND_DEFINITIONS))
 def test_no_service_defines_a_shared_concept_again(concept):
     pattern = SECOND_DEFINITIONS[concept]
-    found = [f"{path.relative_to(ROOT)}:{number}"
-             for service in SERVICES for path in _tracked(f"services/{service}/{service}/*.py")
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for service in SERVICES
+        for path in _tracked(f"services/{service}/{service}/*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
     assert not found, f"{concept}: {found}"
 
 
 @pytest.mark.contract
 def test_gunicorn_is_configured_in_one_file():
-    flags = re.compile(r"\"--no-control-socket\"|\"--worker-class\"|\"-k\", \"gthread\"|--threads \d|\"--threads\", \"\d")
-    found = [str(path.relative_to(ROOT)) for path in _tracked("Dockerfile", "docker-compose.yml", "deploy/*", "bench/*.py")
-             if path.is_file() and flags.search(path.read_text(encoding="utf-8", errors="replace"))]
+    flags = re.compile(
+        r"\"--no-control-socket\"|\"--worker-class\"|\"-k\", \"gthread\"|--threads \d|\"--threads\", \"\d"
+    )
+    found = [
+        str(path.relative_to(ROOT))
+        for path in _tracked("Dockerfile", "docker-compose.yml", "deploy/*", "bench/*.py")
+        if path.is_file() and flags.search(path.read_text(encoding="utf-8", errors="replace"))
+    ]
     assert not found, f"gunicorn flags outside portal_common/gunicorn_conf.py: {found}"

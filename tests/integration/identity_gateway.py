@@ -1,12 +1,13 @@
 """The real nginx gateway in front of the real identity app, every other service an echo upstream."""
+
 from __future__ import annotations
 
 import contextlib
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from werkzeug.serving import make_server
 
@@ -28,7 +29,7 @@ def identity_behind_gateway(portal_env, name: str) -> Iterator[tuple[int, object
     threading.Thread(target=server.serve_forever, daemon=True).start()
     upstream = StubServer("members")
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    upstreams = {service: f"127.0.0.1:{upstream.server_address[1]}" for service in render.load_routes()}
+    upstreams = dict.fromkeys(render.load_routes(), f"127.0.0.1:{upstream.server_address[1]}")
     upstreams["identity"] = f"127.0.0.1:{server.server_port}"
     prefix = Path(tempfile.mkdtemp(prefix=f"portal-{name}-"))
     port = _free_port()
@@ -50,10 +51,18 @@ def identity_behind_gateway(portal_env, name: str) -> Iterator[tuple[int, object
 def company_administrator(portal, member_id: str, password: str) -> str:
     """Boulangerie Martin (1000001) in identity's directory and its administrator; returns the user id."""
     with portal.uow() as tx:
-        tx.session.add(MemberDirectoryEntry(member_id=member_id, member_number="1000001", name="Boulangerie Martin",
-                                            status="active", version=1))
+        tx.session.add(
+            MemberDirectoryEntry(
+                member_id=member_id, member_number="1000001", name="Boulangerie Martin", status="active", version=1
+            )
+        )
         tx.commit()
-    user = accounts.create_user(portal, email="chef@boulangerie.fr", display_name="Paul Martin",
-                                password=password, login_member_number="1000001")
+    user = accounts.create_user(
+        portal,
+        email="chef@boulangerie.fr",
+        display_name="Paul Martin",
+        password=password,
+        login_member_number="1000001",
+    )
     accounts.link_member(portal, user_id=user.id, member_id=member_id, roles=("admin",))
     return user.id

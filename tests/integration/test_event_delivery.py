@@ -3,6 +3,7 @@
 Members registers a company; identity, workforce, scheduling and billing consume it into their
 own read models. The relay and consumers run in threads with their own connections.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,18 @@ SIRETS = ["73282932000074", "40483304800022", "55208131766522", "35600000009075"
 
 
 def register(members, siret: str, name: str = "Entreprise") -> dict:
-    response = members.client().post("/api/members/members", headers=members.headers(SECRETARY), json={
-        "name": name, "siret": siret, "address_line1": "1 rue de la Paix", "postal_code": "68100",
-        "city": "Mulhouse", "adhesion_date": "2024-01-01"})
+    response = members.client().post(
+        "/api/members/members",
+        headers=members.headers(SECRETARY),
+        json={
+            "name": name,
+            "siret": siret,
+            "address_line1": "1 rue de la Paix",
+            "postal_code": "68100",
+            "city": "Mulhouse",
+            "adhesion_date": "2024-01-01",
+        },
+    )
     assert response.status_code == 201, response.json
     return response.json
 
@@ -71,6 +81,7 @@ def test_a_registered_member_reaches_every_consuming_service_once(clean_services
     wait_until(lambda: all(processed(services[name], event.id) == 1 for name in CONSUMERS))
     directory = services["identity"].portal.db.session_factory()
     from identity.models import MemberDirectoryEntry
+
     with directory as db:
         assert db.get(MemberDirectoryEntry, member["id"]).name == "Boulangerie Martin"
 
@@ -85,9 +96,13 @@ def test_the_same_event_delivered_twice_has_one_effect(clean_services, running):
     connection = broker.connect(services["members"].portal.settings.broker_url)
     channel = connection.channel()
     channel.confirm_delivery()
-    channel.basic_publish("portal.events", REGISTERED, event.to_json().encode(),
-                          pika.BasicProperties(message_id=event.id, type=REGISTERED, delivery_mode=2),
-                          mandatory=True)
+    channel.basic_publish(
+        "portal.events",
+        REGISTERED,
+        event.to_json().encode(),
+        pika.BasicProperties(message_id=event.id, type=REGISTERED, delivery_mode=2),
+        mandatory=True,
+    )
     connection.close()
     wait_until(lambda: all(c.stats["duplicates"] >= 1 for c in consumers.values()), timeout=30)
     assert all(processed(services[name], event.id) == 1 for name in CONSUMERS)

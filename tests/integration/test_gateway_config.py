@@ -1,4 +1,5 @@
 """The real nginx gateway, rendered from gateway/nginx.conf.template, in front of stub upstreams."""
+
 from __future__ import annotations
 
 import http.client
@@ -7,12 +8,12 @@ import re
 import shutil
 import socket
 import tempfile
-import time
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -39,9 +40,9 @@ class StubHandler(BaseHTTPRequestHandler):
     """Test double of a service at the network edge: identity's internal endpoints, else an echo."""
 
     protocol_version = "HTTP/1.1"  # lets nginx keep upstream connections alive, as in production
-    server: "StubServer"
+    server: StubServer
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - keep test output quiet
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _send(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
@@ -61,8 +62,9 @@ class StubHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if self.server.name == "identity" and self.path == "/internal/session":
-            cookies = dict(part.strip().split("=", 1) for part in
-                           (self.headers.get("Cookie") or "").split(";") if "=" in part)
+            cookies = dict(
+                part.strip().split("=", 1) for part in (self.headers.get("Cookie") or "").split(";") if "=" in part
+            )
             if SESSION_COOKIE in cookies:
                 self._send(204, {"X-Portal-Identity": f"passport-for-{cookies[SESSION_COOKIE]}"})
             else:
@@ -72,8 +74,13 @@ class StubHandler(BaseHTTPRequestHandler):
             original = self.headers.get("X-Original-URI", "/")
             self._send(302, {"Location": f"/connexion?next={quote(original, safe='')}"})
             return
-        echo = {"service": self.server.name, "method": self.command, "path": self.path,
-                "body": body.decode("utf-8", "replace"), "headers": list(self.headers.items())}
+        echo = {
+            "service": self.server.name,
+            "method": self.command,
+            "path": self.path,
+            "body": body.decode("utf-8", "replace"),
+            "headers": list(self.headers.items()),
+        }
         self._send(200, {"Content-Type": "application/json"}, json.dumps(echo).encode())
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
@@ -109,8 +116,9 @@ class Gateway:
     identity: StubServer
     members: StubServer
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
-                body: str | None = None) -> Response:
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None
+    ) -> Response:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             connection.request(method, path, body=body, headers=headers or {})
@@ -130,7 +138,7 @@ def gateway() -> Iterator[Gateway]:
     identity, members = StubServer("identity"), StubServer("members")
     for stub in (identity, members):
         threading.Thread(target=stub.serve_forever, daemon=True).start()
-    upstreams = {name: f"127.0.0.1:{members.server_address[1]}" for name in render.load_routes()}
+    upstreams = dict.fromkeys(render.load_routes(), f"127.0.0.1:{members.server_address[1]}")
     upstreams["identity"] = f"127.0.0.1:{identity.server_address[1]}"
     # Not pytest's tmp_path: its 0700 parents would keep nginx's workers (user nobody) out.
     prefix = Path(tempfile.mkdtemp(prefix="portal-gateway-"))
@@ -155,11 +163,16 @@ def test_rendered_config_passes_nginx_syntax_check(tmp_path: Path) -> None:
     assert "test is successful" in render.test_config(tmp_path / "nginx")
 
 
-def test_authenticated_page_request_reaches_upstream_with_the_gateway_identity_only(
-        gateway: Gateway) -> None:
-    forged = {"X-Portal-Identity": "forged", "X-Portal-User": "forged", "X-Portal-Roles": "admin",
-              "X-User-Id": "1", "X-Tenant-Id": "1", "X-Forwarded-For": "6.6.6.6",
-              "X-Forwarded-Host": "evil.example"}
+def test_authenticated_page_request_reaches_upstream_with_the_gateway_identity_only(gateway: Gateway) -> None:
+    forged = {
+        "X-Portal-Identity": "forged",
+        "X-Portal-User": "forged",
+        "X-Portal-Roles": "admin",
+        "X-User-Id": "1",
+        "X-Tenant-Id": "1",
+        "X-Forwarded-For": "6.6.6.6",
+        "X-Forwarded-Host": "evil.example",
+    }
     response = gateway.request("GET", "/salaries/42?tri=nom", headers=_logged_in(forged))
     assert response.status == 200
     assert response.json()["path"] == "/salaries/42?tri=nom"
@@ -186,16 +199,16 @@ def test_members_root_is_routed_to_members_exactly(gateway: Gateway) -> None:
     assert response.json()["path"] == "/"
 
 
-def test_page_request_without_session_is_redirected_to_login_with_return_path(
-        gateway: Gateway) -> None:
+def test_page_request_without_session_is_redirected_to_login_with_return_path(gateway: Gateway) -> None:
     response = gateway.request("GET", "/factures/12?annee=2026")
     assert response.status == 302
     assert response.headers["Location"] == f"/connexion?next={quote('/factures/12?annee=2026', safe='')}"
 
 
 def test_form_post_without_session_is_redirected_to_login_too(gateway: Gateway) -> None:
-    response = gateway.request("POST", "/compte", body="x=1",
-                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = gateway.request(
+        "POST", "/compte", body="x=1", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status == 302
     assert response.headers["Location"].startswith("/connexion?next=")
 
@@ -204,12 +217,10 @@ def test_api_request_without_session_gets_json_401(gateway: Gateway) -> None:
     response = gateway.request("GET", "/api/members/x")
     assert response.status == 401
     assert response.headers["Content-Type"].startswith("application/json")
-    assert response.json() == {"code": 401, "status": "Unauthorized",
-                               "message": "Authentification requise."}
+    assert response.json() == {"code": 401, "status": "Unauthorized", "message": "Authentification requise."}
 
 
-def test_authenticated_api_request_reaches_the_service_with_its_path_unchanged(
-        gateway: Gateway) -> None:
+def test_authenticated_api_request_reaches_the_service_with_its_path_unchanged(gateway: Gateway) -> None:
     response = gateway.request("GET", "/api/workforce/employees?page=2", headers=_logged_in())
     assert response.status == 200
     assert response.json()["path"] == "/api/workforce/employees?page=2"
@@ -234,8 +245,7 @@ def test_internal_session_endpoint_is_not_reachable_from_outside(gateway: Gatewa
     for path in ("/internal/session", "/internal/login-redirect", "/_auth", "/_login_redirect"):
         response = gateway.request("GET", path, headers=_logged_in())
         assert response.status == 404, path
-    assert not any(path.startswith("/internal/") and method != "GET"
-                   for method, path, _ in gateway.identity.received)
+    assert not any(path.startswith("/internal/") and method != "GET" for method, path, _ in gateway.identity.received)
 
 
 def test_unknown_page_gets_the_french_404_page(gateway: Gateway) -> None:
@@ -249,8 +259,7 @@ def test_unknown_page_gets_the_french_404_page(gateway: Gateway) -> None:
 def test_unknown_api_service_gets_json_404(gateway: Gateway) -> None:
     response = gateway.request("GET", "/api/inconnu/x", headers=_logged_in())
     assert response.status == 404
-    assert response.json() == {"code": 404, "status": "Not Found",
-                               "message": "Ressource introuvable."}
+    assert response.json() == {"code": 404, "status": "Not Found", "message": "Ressource introuvable."}
 
 
 def test_service_failure_gets_the_french_unavailable_page_or_json(gateway: Gateway) -> None:
@@ -278,8 +287,12 @@ def test_responses_carry_the_request_id_the_upstream_received(gateway: Gateway) 
 def test_rapid_login_posts_are_rate_limited_with_429(gateway: Gateway) -> None:
     statuses = []
     for _ in range(12):
-        response = gateway.request("POST", "/connexion", body="identifiant=a&mot_de_passe=b",
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = gateway.request(
+            "POST",
+            "/connexion",
+            body="identifiant=a&mot_de_passe=b",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         statuses.append(response.status)
         if response.status == 429:
             limited = response
@@ -299,8 +312,7 @@ def _notification_location(config: str) -> str:
 
 
 def test_the_card_notification_location_has_its_own_rate_limit_zone_keyed_on_the_client_address() -> None:
-    for config in (render.render_compose(),
-                   render.render("127.0.0.1", 8080, "/tmp/p", render.default_upstreams())):
+    for config in (render.render_compose(), render.render("127.0.0.1", 8080, "/tmp/p", render.default_upstreams())):
         zone = re.search(r"limit_req_zone (\S+) zone=card_notification:\S+ rate=(\S+);", config)
         assert zone is not None and zone.group(1) == "$binary_remote_addr"
         body = _notification_location(config)
@@ -310,12 +322,16 @@ def test_the_card_notification_location_has_its_own_rate_limit_zone_keyed_on_the
 
 def test_card_notifications_pass_while_logins_from_the_same_address_are_limited(gateway: Gateway) -> None:
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    logins = [gateway.request("POST", "/connexion", body="identifiant=a&mot_de_passe=b", headers=form).status
-              for _ in range(12)]
+    logins = [
+        gateway.request("POST", "/connexion", body="identifiant=a&mot_de_passe=b", headers=form).status
+        for _ in range(12)
+    ]
     assert 429 in logins
     # A provider retrying a backlog of notifications: well within the burst, none refused.
-    notified = [gateway.request("POST", "/paiement-carte/notification", body="reference=R1&signature=x",
-                                headers=form) for _ in range(30)]
+    notified = [
+        gateway.request("POST", "/paiement-carte/notification", body="reference=R1&signature=x", headers=form)
+        for _ in range(30)
+    ]
     assert [response.status for response in notified] == [200] * 30
     assert notified[0].json()["path"] == "/paiement-carte/notification"
     assert notified[0].upstream_headers("X-Portal-Identity") == []

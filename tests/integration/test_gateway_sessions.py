@@ -4,13 +4,14 @@ gateway (docs/security.md SESS-02, SESS-03, SESS-05, AZ-06).
 The other services are an echo stub: what matters is whether nginx's session check (`auth_request` to identity)
 lets a request through, and which identity it passes on.
 """
+
 from __future__ import annotations
 
 import http.client
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import pytest
 
@@ -49,15 +50,13 @@ class Browser:
     cookies: dict[str, str] = field(default_factory=dict)
     set_cookies: list[str] = field(default_factory=list)
 
-    def request(self, method: str, path: str, body: str | None = None,
-                headers: dict[str, str] | None = None) -> Answer:
+    def request(self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None) -> Answer:
         sent = dict(headers or {})
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10,
-                                                source_address=(self.source, 0))
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10, source_address=(self.source, 0))
         try:
             connection.request(method, path, body=body, headers=sent)
             raw = connection.getresponse()
@@ -80,8 +79,11 @@ class Browser:
 
     def login(self, identifier: str = "1000001", password: str = PASSWORD) -> Answer:
         token = self.csrf("/connexion")
-        return self.request("POST", "/connexion", body=f"identifier={identifier}&password={password.replace(' ', '+')}"
-                                                       f"&csrf_token={token}&next=/")
+        return self.request(
+            "POST",
+            "/connexion",
+            body=f"identifier={identifier}&password={password.replace(' ', '+')}&csrf_token={token}&next=/",
+        )
 
     def logout(self) -> Answer:
         token = self.csrf("/compte")
@@ -181,10 +183,21 @@ def test_every_set_cookie_through_the_gateway_is_httponly_samesite_lax_for_the_w
 
 
 def test_a_forged_identity_header_is_ignored_and_the_sessions_identity_passed_on(stack, owner) -> None:
-    forged = passport.sign(Principal(user_id="someone-else", display_name="Pirate", session_ref="x",
-                                     member_id="another-company", member_name="Autre", member_number="9999999",
-                                     roles=frozenset({"admin"}), staff_roles=frozenset({"administration"}),
-                                     grants=frozenset(), member_count=1), "not-the-internal-key-" + "z" * 30)
+    forged = passport.sign(
+        Principal(
+            user_id="someone-else",
+            display_name="Pirate",
+            session_ref="x",
+            member_id="another-company",
+            member_name="Autre",
+            member_number="9999999",
+            roles=frozenset({"admin"}),
+            staff_roles=frozenset({"administration"}),
+            grants=frozenset(),
+            member_count=1,
+        ),
+        "not-the-internal-key-" + "z" * 30,
+    )
     anonymous = stack.browser()
     refused = anonymous.request("GET", "/api/members/members/current", headers={passport.HEADER: forged})
     assert refused.status == 401

@@ -1,12 +1,13 @@
 """The real nginx gateway in front of the real identity service: API tokens through the session check, and the
 per-address rate limit of the sign-in forms (docs/decisions/0008-api-tokens-checked-by-the-gateway.md,
 docs/security.md AUTH-21)."""
+
 from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import pytest
 
@@ -38,8 +39,14 @@ class Stack:
     identity: object
     upstream: StubServer
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None,
-                source: str = "127.0.0.1") -> Answer:
+    def request(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        body: str | None = None,
+        source: str = "127.0.0.1",
+    ) -> Answer:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10, source_address=(source, 0))
         try:
             connection.request(method, path, body=body, headers=headers or {})
@@ -61,8 +68,14 @@ def company(stack) -> str:
 
 
 def new_token(stack: Stack, company: str, scopes: list[str]) -> api_tokens.Created:
-    return api_tokens.create(stack.identity.portal, member_id=MEMBER, name="Logiciel de paie", scopes=scopes,
-                             creator_id=company, client=Client())
+    return api_tokens.create(
+        stack.identity.portal,
+        member_id=MEMBER,
+        name="Logiciel de paie",
+        scopes=scopes,
+        creator_id=company,
+        client=Client(),
+    )
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -70,7 +83,8 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def test_a_payroll_software_reaches_the_api_with_its_token_and_the_service_gets_a_confined_passport(
-        stack, company) -> None:
+    stack, company
+) -> None:
     created = new_token(stack, company, ["employees:read"])
     answer = stack.request("GET", "/api/workforce/employees?page=1", headers=bearer(created.token))
     assert answer.status == 200
@@ -89,8 +103,12 @@ def test_a_payroll_software_reaches_the_api_with_its_token_and_the_service_gets_
 def test_a_token_outside_its_scopes_gets_a_json_403(stack, company) -> None:
     created = new_token(stack, company, ["employees:read"])
     for method, path in (("POST", "/api/workforce/employees"), ("GET", "/api/billing/invoices")):
-        answer = stack.request(method, path, headers={**bearer(created.token), "Content-Type": "application/json"},
-                               body="{}" if method == "POST" else None)
+        answer = stack.request(
+            method,
+            path,
+            headers={**bearer(created.token), "Content-Type": "application/json"},
+            body="{}" if method == "POST" else None,
+        )
         assert answer.status == 403, path
         assert answer.json()["code"] == 403 and answer.headers["Content-Type"].startswith("application/json")
 
@@ -104,8 +122,9 @@ def test_a_token_never_opens_a_page(stack, company) -> None:
 def test_a_revoked_or_unknown_token_gets_a_json_401(stack, company) -> None:
     created = new_token(stack, company, ["invoices:read"])
     assert stack.request("GET", "/api/billing/invoices", headers=bearer(created.token)).status == 200
-    assert api_tokens.revoke(stack.identity.portal, member_id=MEMBER, token_id=created.row.id, actor_id=company,
-                             client=Client())
+    assert api_tokens.revoke(
+        stack.identity.portal, member_id=MEMBER, token_id=created.row.id, actor_id=company, client=Client()
+    )
     answer = stack.request("GET", "/api/billing/invoices", headers=bearer(created.token))
     assert answer.status == 401 and answer.json()["message"] == "Authentification requise."
     assert stack.request("GET", "/api/billing/invoices", headers=bearer("spsti_pat_" + "x" * 43)).status == 401
@@ -118,9 +137,16 @@ def test_the_token_use_is_dated_with_the_address_the_gateway_saw(stack, company)
     assert row.last_used_at is not None and row.last_used_ip == "127.0.0.9"
 
 
-@pytest.mark.parametrize("path, octet", [
-    ("/connexion", 2), ("/connexion/code", 3), ("/connexion/mot-de-passe-oublie", 4), ("/connexion/premier-compte", 5),
-    ("/connexion/double-authentification", 6)])
+@pytest.mark.parametrize(
+    "path, octet",
+    [
+        ("/connexion", 2),
+        ("/connexion/code", 3),
+        ("/connexion/mot-de-passe-oublie", 4),
+        ("/connexion/premier-compte", 5),
+        ("/connexion/double-authentification", 6),
+    ],
+)
 def test_sign_in_form_posts_are_rate_limited_per_address_with_a_french_page(stack, path, octet) -> None:
     source, other = f"127.0.0.{octet}", f"127.0.1.{octet}"
     form = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -1,4 +1,5 @@
 """A hire made in workforce becomes the right visit obligation in scheduling, through the real broker."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,16 +12,27 @@ from .test_event_delivery import register, wait_until
 pytestmark = pytest.mark.integration
 
 SECRETARY = make_principal(staff_roles=("secretariat",))
-NIGHT_WORKER = {"last_name": "Nuit", "first_names": "Paul", "sex": "M", "birth_date": "1990-04-02",
-                "nir": "190047511800129", "hire_date": "2026-10-01", "contract": "CDI", "post": "Boulanger de nuit",
-                "determinants": ["travail_nuit"], "birth_commune": "75118"}
-DAY_WORKER = dict(NIGHT_WORKER, last_name="Jour", first_names="Anne", sex="F", nir="290047511800176",
-                  post="Vendeuse", determinants=[])
+NIGHT_WORKER = {
+    "last_name": "Nuit",
+    "first_names": "Paul",
+    "sex": "M",
+    "birth_date": "1990-04-02",
+    "nir": "190047511800129",
+    "hire_date": "2026-10-01",
+    "contract": "CDI",
+    "post": "Boulanger de nuit",
+    "determinants": ["travail_nuit"],
+    "birth_commune": "75118",
+}
+DAY_WORKER = dict(
+    NIGHT_WORKER, last_name="Jour", first_names="Anne", sex="F", nir="290047511800176", post="Vendeuse", determinants=[]
+)
 
 
 def obligations(scheduling, employee_id: str) -> list[dict]:
-    response = scheduling.client().get(f"/api/scheduling/obligations?employee_id={employee_id}",
-                                       headers=scheduling.headers(SECRETARY))
+    response = scheduling.client().get(
+        f"/api/scheduling/obligations?employee_id={employee_id}", headers=scheduling.headers(SECRETARY)
+    )
     assert response.status_code == 200, response.json
     return response.json
 

@@ -1,4 +1,5 @@
 """`python -m portal_stack {run,migrate,demo,procfile,gateway}` — the README's first command ends here."""
+
 from __future__ import annotations
 
 import argparse
@@ -43,9 +44,14 @@ def render_gateway(env: dict[str, str], *, daemon: bool = False) -> Path:
 
     prefix = data_dir(env) / "nginx"
     upstreams = {s.name: f"127.0.0.1:{s.port(env)}" for s in SERVICES}
-    return render.write_config(prefix, listen_host=env["PORTAL_GATEWAY_HOST"],
-                               listen_port=int(env["PORTAL_GATEWAY_PORT"]), upstreams=upstreams, daemon=daemon,
-                               login_rate=env.get("PORTAL_LOGIN_RATE", "10r/m"))
+    return render.write_config(
+        prefix,
+        listen_host=env["PORTAL_GATEWAY_HOST"],
+        listen_port=int(env["PORTAL_GATEWAY_PORT"]),
+        upstreams=upstreams,
+        daemon=daemon,
+        login_rate=env.get("PORTAL_LOGIN_RATE", "10r/m"),
+    )
 
 
 def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
@@ -55,19 +61,24 @@ def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
     for s in SERVICES:
         # Identity answers the gateway's session check on every request: it gets two processes.
         workers = env.get("PORTAL_IDENTITY_WEB_WORKERS", "2") if s.name == "identity" else "1"
-        lines.append(f"{s.name}-web: env PORTAL_WEB_BIND=127.0.0.1:{s.port(env)} PORTAL_WEB_WORKERS={workers} "
-                     f"PORTAL_WEB_THREADS=8 PORTAL_WEB_GRACEFUL_TIMEOUT=5 PORTAL_WEB_ACCESS_LOG=off "
-                     f"{gunicorn} -c python:portal_common.gunicorn_conf '{s.name}.app:create_app()'")
+        lines.append(
+            f"{s.name}-web: env PORTAL_WEB_BIND=127.0.0.1:{s.port(env)} PORTAL_WEB_WORKERS={workers} "
+            f"PORTAL_WEB_THREADS=8 PORTAL_WEB_GRACEFUL_TIMEOUT=5 PORTAL_WEB_ACCESS_LOG=off "
+            f"{gunicorn} -c python:portal_common.gunicorn_conf '{s.name}.app:create_app()'"
+        )
         lines.append(f"{s.name}-relay: {python} -m portal_common.messaging.relay --service {s.name}")
         if s.consumes:
             lines.append(f"{s.name}-worker: {python} -m {s.name}.worker")
     from gateway import render
+
     lines.append("gateway: " + " ".join(render.nginx_command(nginx_conf.parent)))
     if env.get("PORTAL_CARD_PROVIDER", "1") == "1":  # the local card payment provider (billing's test double)
         lines.append(f"payment: {python} -m portal_stack.payment_provider --port {card_provider_port(env)}")
     if env.get("PORTAL_MAIL_CATCHER", "1") == "1":
-        lines.append(f"mail: {python} -m portal_stack.mailcatcher --folder {data_dir(env) / 'mail'} "
-                     f"--port {env.get('PORTAL_SMTP_PORT', '1025')}")
+        lines.append(
+            f"mail: {python} -m portal_stack.mailcatcher --folder {data_dir(env) / 'mail'} "
+            f"--port {env.get('PORTAL_SMTP_PORT', '1025')}"
+        )
     path = data_dir(env) / "Procfile"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -95,8 +106,17 @@ def prepare(env: dict[str, str]) -> Path:
 def honcho_command(env: dict[str, str], procfile_path: Path) -> list[str]:
     workers = env.get("PORTAL_BILLING_WORKERS", "2")
     honcho = str(Path(sys.executable).with_name("honcho"))
-    return [honcho, "start", "-f", str(procfile_path), "-d", str(ROOT), "-c", f"billing-worker={workers}",
-            "--no-colour"]
+    return [
+        honcho,
+        "start",
+        "-f",
+        str(procfile_path),
+        "-d",
+        str(ROOT),
+        "-c",
+        f"billing-worker={workers}",
+        "--no-colour",
+    ]
 
 
 def run(env: dict[str, str]) -> None:

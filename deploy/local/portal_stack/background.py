@@ -1,4 +1,5 @@
 """The whole portal started in the background, for browser tests and benchmarks."""
+
 from __future__ import annotations
 
 import os
@@ -22,12 +23,17 @@ class BackgroundStack:
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
-    def start(self, timeout: float = 60.0) -> "BackgroundStack":
+    def start(self, timeout: float = 60.0) -> BackgroundStack:
         procfile = prepare(self.env)
         self._log = self.log_path.open("wb")
         # Own process group: stopping it stops honcho and every process it started, nothing else.
-        self.process = subprocess.Popen(honcho_command(self.env, procfile), env=self.env, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            honcho_command(self.env, procfile),
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self._wait_ready(timeout)
         return self
 
@@ -39,7 +45,8 @@ class BackgroundStack:
                 raise RuntimeError(f"the portal stopped during start-up, see {self.log_path}")
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).ok and all(
-                        requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok for port in ports):
+                    requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok for port in ports
+                ):
                     return
             except requests.RequestException:
                 pass

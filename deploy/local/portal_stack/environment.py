@@ -1,11 +1,12 @@
 """The settings of a local run: a generated internal key kept in var/, SQLite or PostgreSQL URLs."""
+
 from __future__ import annotations
 
 import base64
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import psycopg
 
@@ -70,12 +71,15 @@ def stack_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     env["PORTAL_DATA_DIR"] = str(directory)
     env["PORTAL_INTERNAL_KEY"] = _internal_key(directory, env)
     env["WORKFORCE_NIR_ENCRYPTION_KEY"] = _generated_secret(
-        directory, env, "WORKFORCE_NIR_ENCRYPTION_KEY", "workforce-nir-encryption.key", _aes_key_setting)
+        directory, env, "WORKFORCE_NIR_ENCRYPTION_KEY", "workforce-nir-encryption.key", _aes_key_setting
+    )
     env["WORKFORCE_NIR_HASH_KEY"] = _generated_secret(
-        directory, env, "WORKFORCE_NIR_HASH_KEY", "workforce-nir-hash.key", lambda: secrets.token_urlsafe(48))
+        directory, env, "WORKFORCE_NIR_HASH_KEY", "workforce-nir-hash.key", lambda: secrets.token_urlsafe(48)
+    )
     # Shared by billing and the local card payment provider (portal_stack.payment_provider).
     env["BILLING_CARD_SIGNING_KEY"] = _generated_secret(
-        directory, env, "BILLING_CARD_SIGNING_KEY", "billing-card-signing.key", lambda: secrets.token_urlsafe(48))
+        directory, env, "BILLING_CARD_SIGNING_KEY", "billing-card-signing.key", lambda: secrets.token_urlsafe(48)
+    )
     env.setdefault("BILLING_CARD_PROVIDER_URL", f"http://127.0.0.1:{card_provider_port(env)}")
     # The demo accounts (staff, accounting firm) sign in without a second factor; production keeps it mandatory.
     env.setdefault("IDENTITY_MFA_MANDATORY", "false")

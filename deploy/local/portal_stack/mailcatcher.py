@@ -2,6 +2,7 @@
 
 `make run` starts it; open the files with any mail client or read them as text.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,7 @@ class SaveToFolder:
         self.folder = folder
         self.count = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.count += 1
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.folder / f"{stamp}-{self.count:04d}.eml"

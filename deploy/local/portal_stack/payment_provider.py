@@ -7,6 +7,7 @@ No card number is ever asked: it is a test double of the provider, not of a bank
 
 It signs with its own few lines of HMAC (not billing's code), so the tests check both sides of the protocol.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,12 +17,14 @@ import html
 import os
 import secrets
 import threading
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
-from urllib.request import Request as UrlRequest, urlopen
+from urllib.request import Request as UrlRequest
+from urllib.request import urlopen
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -82,13 +85,17 @@ class PaymentProvider:
         fields = self.signed_request(request.args)
         if fields is None:
             return self.page("Demande de paiement invalide", "<p>La signature de la demande est invalide.</p>", 400)
-        hidden = "".join(f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
-                         for name, value in {**fields, "signature": request.args["signature"]}.items())
-        body = (f"<p>Paiement de <strong>{euros(fields['amount'])}</strong> à {html.escape(fields['merchant_id'])}, "
-                f"référence {html.escape(fields['reference'])}.</p>"
-                f'<form method="post" action="/payer/decision">{hidden}'
-                '<button type="submit" name="decision" value="paid">Payer</button> '
-                '<button type="submit" name="decision" value="refused">Refuser</button></form>')
+        hidden = "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
+            for name, value in {**fields, "signature": request.args["signature"]}.items()
+        )
+        body = (
+            f"<p>Paiement de <strong>{euros(fields['amount'])}</strong> à {html.escape(fields['merchant_id'])}, "
+            f"référence {html.escape(fields['reference'])}.</p>"
+            f'<form method="post" action="/payer/decision">{hidden}'
+            '<button type="submit" name="decision" value="paid">Payer</button> '
+            '<button type="submit" name="decision" value="refused">Refuser</button></form>'
+        )
         return self.page("Paiement sécurisé (prestataire de test)", body)
 
     def decide(self, request: Request) -> Response:
@@ -96,25 +103,32 @@ class PaymentProvider:
         decision = request.form.get("decision")
         if fields is None or decision not in ("paid", "refused"):
             return self.page("Demande de paiement invalide", "<p>La signature de la demande est invalide.</p>", 400)
-        notice = {"merchant_id": fields["merchant_id"], "reference": fields["reference"],
-                  "transaction_id": "T" + secrets.token_hex(12), "status": decision,
-                  "amount": self.amount_override or fields["amount"], "currency": fields["currency"],
-                  "paid_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        notice = {
+            "merchant_id": fields["merchant_id"],
+            "reference": fields["reference"],
+            "transaction_id": "T" + secrets.token_hex(12),
+            "status": decision,
+            "amount": self.amount_override or fields["amount"],
+            "currency": fields["currency"],
+            "paid_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         notice["signature"] = signature(notice, self.key)
         status = self.notify(fields["notify_url"], notice)
         self.notifications.append({**notice, "http_status": status})
         if status != 200:
-            return self.page("Notification refusée",
-                             f"<p>Le portail a refusé la notification (HTTP {status}).</p>", 502)
+            return self.page(
+                "Notification refusée", f"<p>Le portail a refusé la notification (HTTP {status}).</p>", 502
+            )
         return Response("", 303, headers={"Location": fields["return_url"]})
 
     def notify(self, url: str, notice: dict[str, str]) -> int:
         """POST the signed notification to the portal; its HTTP status (0 when unreachable)."""
         data = urlencode(notice).encode()
-        posted = UrlRequest(url, data=data, method="POST",
-                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        posted = UrlRequest(
+            url, data=data, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
         try:
-            with urlopen(posted, timeout=self.timeout) as answer:  # noqa: S310 (URL given by the signed request)
+            with urlopen(posted, timeout=self.timeout) as answer:
                 return int(answer.status)
         except HTTPError as exc:
             return int(exc.code)
@@ -131,7 +145,7 @@ class RunningProvider:
         self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="payment-provider", daemon=True)
 
-    def start(self) -> "RunningProvider":
+    def start(self) -> RunningProvider:
         self.thread.start()
         return self
 

@@ -1,10 +1,11 @@
 """The five services, where their code lives and how each process of theirs is started."""
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -1,8 +1,10 @@
 """Deny by default: every route declares who may call it, checked before the view runs."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, abort, g, request
 
@@ -30,8 +32,11 @@ class Rule:
             return 401
         if self.member_roles is None and self.staff_roles is None:
             return None
-        if self.staff_roles is not None and principal.staff_roles and (
-                not self.staff_roles or principal.staff_roles & self.staff_roles):
+        if (
+            self.staff_roles is not None
+            and principal.staff_roles
+            and (not self.staff_roles or principal.staff_roles & self.staff_roles)
+        ):
             return None
         if self.member_roles is not None and principal.has_member_role(*self.member_roles):
             return None
@@ -74,8 +79,11 @@ def staff(*roles: str) -> Rule:
 
 
 def member_or_staff(member_roles: tuple[str, ...] = (), staff_roles: tuple[str, ...] = ()) -> Rule:
-    return Rule(f"member({','.join(member_roles)})|staff({','.join(staff_roles)})",
-                member_roles=frozenset(member_roles), staff_roles=frozenset(staff_roles))
+    return Rule(
+        f"member({','.join(member_roles)})|staff({','.join(staff_roles)})",
+        member_roles=frozenset(member_roles),
+        staff_roles=frozenset(staff_roles),
+    )
 
 
 # Routes added by frameworks rather than by us, with their rule.
@@ -100,8 +108,10 @@ def rule_for(app: Flask, endpoint: str | None, method: str) -> Rule | None:
         if handler is None and method == "HEAD":  # answered by Flask from the GET view
             handler = getattr(view_class, "get", None)
         if handler is None and method == "OPTIONS":  # Flask's automatic answer: as guarded as the route
-            handler = next((getattr(view_class, m) for m in ("get", "post", "put", "patch", "delete")
-                            if hasattr(view_class, m)), None)
+            handler = next(
+                (getattr(view_class, m) for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)),
+                None,
+            )
         found = getattr(handler, ACCESS_ATTRIBUTE, None) or getattr(view_class, ACCESS_ATTRIBUTE, None)
         return found
     return getattr(view, ACCESS_ATTRIBUTE, None)
@@ -131,6 +141,7 @@ def init_access(app: Flask, internal_key: str) -> None:
             abort(403)
         outcome = rule.check(g.principal)
         if outcome is not None:
-            app.logger.info("access refused", extra={"endpoint": request.endpoint, "status": outcome,
-                                                     "rule": rule.name})
+            app.logger.info(
+                "access refused", extra={"endpoint": request.endpoint, "status": outcome, "rule": rule.name}
+            )
             abort(outcome)

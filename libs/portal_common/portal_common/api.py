@@ -1,4 +1,5 @@
 """flask-smorest wiring: OpenAPI under /api/<service>/, offline docs, one error format."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +10,6 @@ from flask_smorest import Blueprint as SmorestBlueprint
 
 from . import french_errors
 from .errors import FieldErrors
-
 
 # The message of a 422 whose details are under each field.
 REFUSED = "Certaines valeurs sont refusées : voir le message de chaque champ."
@@ -38,8 +38,9 @@ def init_api(app: Flask, *, service: str, title: str, version: str = "1.0.0") ->
         OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",
         API_SPEC_OPTIONS={
             "info": {"description": f"Espace adhérent — {title}"},
-            "components": {"securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "portal_session"}}},
+            "components": {
+                "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "portal_session"}}
+            },
             "security": [{"session": []}],
         },
     )

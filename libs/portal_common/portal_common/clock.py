@@ -1,7 +1,8 @@
 """One place to read the time, so tests can move it."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 # The service's calendar: due dates, invoice dates, ages and exits are French calendar days.
@@ -9,7 +10,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today() -> date:

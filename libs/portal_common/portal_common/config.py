@@ -1,11 +1,13 @@
 """Typed settings read from the environment and validated at start-up."""
+
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Mapping, overload
+from typing import Any, ClassVar, overload
 
 _MISSING: Any = object()
 
@@ -78,14 +80,19 @@ class BaseSettings:
     service: ClassVar[str] = ""
 
     environment = Env("PORTAL_ENV", default="development", help="development, test or production")
-    internal_key = Env("PORTAL_INTERNAL_KEY", parse=parse_key, secret=True,
-                       help="shared key signing gateway identities and CSRF tokens")
+    internal_key = Env(
+        "PORTAL_INTERNAL_KEY",
+        parse=parse_key,
+        secret=True,
+        help="shared key signing gateway identities and CSRF tokens",
+    )
     broker_url = Env("PORTAL_BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672/%2F")
     exchange = Env("PORTAL_EXCHANGE", default="portal.events")
     data_dir = Env("PORTAL_DATA_DIR", parse=Path, default=Path("var"))
     public_url = Env("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8080")
-    secure_cookies = Env("PORTAL_SECURE_COOKIES", parse=parse_bool, default=False,
-                         help="forced on when PORTAL_PUBLIC_URL is https")
+    secure_cookies = Env(
+        "PORTAL_SECURE_COOKIES", parse=parse_bool, default=False, help="forced on when PORTAL_PUBLIC_URL is https"
+    )
     log_level = Env("PORTAL_LOG_LEVEL", default="INFO")
     consumer_prefetch = Env("PORTAL_CONSUMER_PREFETCH", parse=parse_positive_int, default=20)
     max_attempts = Env("PORTAL_MAX_ATTEMPTS", parse=parse_positive_int, default=5)
@@ -111,7 +118,7 @@ class BaseSettings:
         return found
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "BaseSettings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> BaseSettings:
         environ = os.environ if environ is None else environ
         if not cls.service:
             raise SettingsError("settings class has no service name")
@@ -138,11 +145,12 @@ class BaseSettings:
         values["database_url"] = url or f"sqlite:///{Path(values['data_dir']).resolve() / (cls.service + '.db')}"
         values["service_urls"] = {
             name: environ.get(f"PORTAL_{name.upper()}_URL", f"http://127.0.0.1:{8100 + offset}")
-            for offset, name in enumerate(SERVICE_NAMES, start=1)}
+            for offset, name in enumerate(SERVICE_NAMES, start=1)
+        }
         return cls(values)
 
     @classmethod
-    def load_or_exit(cls, environ: Mapping[str, str] | None = None) -> "BaseSettings":
+    def load_or_exit(cls, environ: Mapping[str, str] | None = None) -> BaseSettings:
         """Load the settings or stop the process with one line naming the variable."""
         try:
             return cls.from_env(environ)

@@ -1,10 +1,11 @@
 """Ids that follow one piece of work through HTTP calls, events and logs."""
+
 from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Iterator
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -23,8 +24,12 @@ def current_correlation_id() -> str:
 @contextlib.contextmanager
 def bound(**values: str | None) -> Iterator[None]:
     """Bind context ids for the duration of a block (a request, an event being handled)."""
-    variables = {"request_id": request_id, "correlation_id": correlation_id,
-                 "causation_id": causation_id, "event_id": event_id}
+    variables = {
+        "request_id": request_id,
+        "correlation_id": correlation_id,
+        "causation_id": causation_id,
+        "event_id": event_id,
+    }
     tokens = [(variables[name], variables[name].set(value)) for name, value in values.items()]
     try:
         yield

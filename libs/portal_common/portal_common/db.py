@@ -1,10 +1,11 @@
 """Database engine, scoped session for reads, and the unit of work that is the only place that commits."""
+
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,12 +50,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime stored; use portal_common.clock.utcnow()")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def build_engine(url: str, *, pool_size: int = 5, pg_options: str = "") -> Engine:
@@ -77,8 +78,12 @@ def build_engine(url: str, *, pool_size: int = 5, pg_options: str = "") -> Engin
     # the table was small (a fresh database, the first minutes of the January rush) and kept until the next
     # ANALYZE: a sequential scan of a table grown to 100,000 rows, on every batch. Custom plans follow the
     # table as it grows (planning a short statement costs far less than one such scan).
-    engine = create_engine(url, pool_size=pool_size, max_overflow=10,
-                           connect_args={"options": f"-c plan_cache_mode=force_custom_plan {pg_options}".strip()})
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=10,
+        connect_args={"options": f"-c plan_cache_mode=force_custom_plan {pg_options}".strip()},
+    )
     _ping_when_idle(engine)
     return engine
 
@@ -121,7 +126,7 @@ class Database:
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
-    def init_app(self, app: "Flask") -> None:
+    def init_app(self, app: Flask) -> None:
         app.extensions["portal_db"] = self
 
         @app.teardown_appcontext
@@ -161,14 +166,14 @@ class UnitOfWork:
     Leaving the block without `commit()` rolls everything back, events included.
     """
 
-    def __init__(self, db: Database, outbox: "Outbox", mail_table: Any = None):
+    def __init__(self, db: Database, outbox: Outbox, mail_table: Any = None):
         self._db = db
         self._outbox = outbox
         self._mail_table = mail_table
         self.session: Session
         self.recorded: list[Any] = []
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self.session = self._db.session_factory()
         self.recorded = []
         return self

@@ -4,6 +4,7 @@ Example: members gives each company a n° télédéclarant; identity checks the 
 typed at first login against a digest members published, keyed with the portal's internal key so that
 reading the event stream is not enough to test guesses offline.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Errors of the services' domain rules, free of Flask and SQLAlchemy."""
+
 from __future__ import annotations
 
 

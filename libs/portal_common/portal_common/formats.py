@@ -1,4 +1,5 @@
 """French display formats: 22/03/1970, 1 458,22 €, +33 1 23 45 67 89."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -55,5 +56,6 @@ def money_fr(value: Decimal | int | str | None) -> str:
 
 
 def register_filters(env_filters: dict[str, Any]) -> None:
-    env_filters.update(date_fr=date_fr, datetime_fr=datetime_fr, time_fr=time_fr, money_fr=money_fr,
-                       number_fr=number_fr)
+    env_filters.update(
+        date_fr=date_fr, datetime_fr=datetime_fr, time_fr=time_fr, money_fr=money_fr, number_fr=number_fr
+    )

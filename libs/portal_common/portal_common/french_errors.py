@@ -3,6 +3,7 @@
 Applied once, when the API is set up (`portal_common.api.init_api`): the default messages of the fields, the
 validators and the schema are replaced in place, so schemas written anywhere get them without a base class.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,8 +11,11 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 FIELD_MESSAGES: dict[type[fields.Field[Any]], dict[str, str]] = {
-    fields.Field: {"required": "Champ obligatoire.", "null": "Ce champ ne peut pas être vide.",
-                   "validator_failed": "Valeur refusée."},
+    fields.Field: {
+        "required": "Champ obligatoire.",
+        "null": "Ce champ ne peut pas être vide.",
+        "validator_failed": "Valeur refusée.",
+    },
     fields.String: {"invalid": "Texte attendu.", "invalid_utf8": "Texte mal encodé (UTF-8 attendu)."},
     fields.Number: {"invalid": "Nombre attendu.", "too_large": "Nombre trop grand."},
     fields.Integer: {"invalid": "Nombre entier attendu."},
@@ -19,9 +23,11 @@ FIELD_MESSAGES: dict[type[fields.Field[Any]], dict[str, str]] = {
     fields.Float: {"special": "Les valeurs spéciales (NaN, infini) ne sont pas acceptées."},
     fields.Boolean: {"invalid": "Valeur vrai/faux attendue."},
     fields.Date: {"invalid": "Date attendue (AAAA-MM-JJ).", "format": "Date impossible à écrire."},
-    fields.DateTime: {"invalid": "Date et heure attendues (ISO 8601).",
-                      "invalid_awareness": "Date et heure avec fuseau horaire attendues.",
-                      "format": "Date et heure impossibles à écrire."},
+    fields.DateTime: {
+        "invalid": "Date et heure attendues (ISO 8601).",
+        "invalid_awareness": "Date et heure avec fuseau horaire attendues.",
+        "format": "Date et heure impossibles à écrire.",
+    },
     fields.Time: {"invalid": "Heure attendue (HH:MM).", "format": "Heure impossible à écrire."},
     fields.Email: {"invalid": "Adresse e-mail invalide."},
     fields.URL: {"invalid": "Adresse web invalide."},

@@ -3,6 +3,7 @@
 Threads rather than processes: a request mostly waits on PostgreSQL or identity, and each process keeps its own
 connection pool. What differs between the local stack, Compose and Kubernetes comes from the environment.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,8 +1,10 @@
 """`/healthz` (alive), `/readyz` (database, broker, outbox) and Prometheus `/metrics` per service."""
+
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -26,10 +28,10 @@ class OutboxCollector(Collector):
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         portal = self.app.extensions["portal"]
-        backlog = GaugeMetricFamily("portal_outbox_backlog", "Events written but not yet published",
-                                    labels=["service"])
-        age = GaugeMetricFamily("portal_outbox_oldest_age_seconds", "Age of the oldest unpublished event",
-                                labels=["service"])
+        backlog = GaugeMetricFamily("portal_outbox_backlog", "Events written but not yet published", labels=["service"])
+        age = GaugeMetricFamily(
+            "portal_outbox_oldest_age_seconds", "Age of the oldest unpublished event", labels=["service"]
+        )
         try:
             with portal.db.session_factory() as session:
                 count, oldest = portal.outbox.backlog(session)
@@ -43,10 +45,12 @@ class OutboxCollector(Collector):
 class Metrics:
     def __init__(self, app: Flask):
         self.registry = CollectorRegistry()
-        self.requests = Counter("portal_http_requests_total", "HTTP requests", ["service", "endpoint", "status"],
-                                registry=self.registry)
-        self.latency = Histogram("portal_http_request_seconds", "HTTP request duration", ["service", "endpoint"],
-                                 registry=self.registry)
+        self.requests = Counter(
+            "portal_http_requests_total", "HTTP requests", ["service", "endpoint", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "portal_http_request_seconds", "HTTP request duration", ["service", "endpoint"], registry=self.registry
+        )
         self.registry.register(OutboxCollector(app))
 
 
@@ -84,8 +88,10 @@ def readyz() -> Any:
     try:
         with portal.db.session_factory() as session:
             count, oldest = portal.outbox.backlog(session)
-        checks["outbox"] = {"backlog": count,
-                            "oldest_age_seconds": round((utcnow() - oldest).total_seconds(), 1) if oldest else 0}
+        checks["outbox"] = {
+            "backlog": count,
+            "oldest_age_seconds": round((utcnow() - oldest).total_seconds(), 1) if oldest else 0,
+        }
     except Exception:
         checks["outbox"] = "unknown"
     status = "ready" if ready and ok else ("degraded" if ready else "unready")

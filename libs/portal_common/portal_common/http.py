@@ -1,4 +1,5 @@
 """The one way a service calls another synchronously: timeouts, bounded retries, ids propagated."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,8 +25,9 @@ class PortalSession(requests.Session):
 
 def new_session() -> PortalSession:
     session = PortalSession()
-    retry = Retry(total=2, backoff_factor=0.2, status_forcelist=(502, 503, 504),
-                  allowed_methods=frozenset({"GET", "HEAD"}))
+    retry = Retry(
+        total=2, backoff_factor=0.2, status_forcelist=(502, 503, 504), allowed_methods=frozenset({"GET", "HEAD"})
+    )
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=10)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -5,6 +5,7 @@ showing it), NUL and other control characters (tab and newline only in multi-lin
 overrides and isolates (they make a name read differently from what it is), and values past their length.
 Accepted after normalisation: text not in Unicode NFC (the same name typed on two keyboards is one name).
 """
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,7 @@ def normalised(value: str) -> str:
     return unicodedata.normalize("NFC", value) if not unicodedata.is_normalized("NFC", value) else value
 
 
-def check_text(field: str, value: str, *, multiline: bool = False,
-               max_length: int | None = DEFAULT_MAX_LENGTH) -> str:
+def check_text(field: str, value: str, *, multiline: bool = False, max_length: int | None = DEFAULT_MAX_LENGTH) -> str:
     """`value` in NFC, or InputRefused."""
     problem = text_problem(value, multiline=multiline, max_length=max_length)
     if problem:
@@ -123,13 +123,18 @@ def load_json(raw: bytes | str) -> Any:
     return json.loads(raw, parse_int=_number, parse_float=_number, parse_constant=_no_constant)
 
 
-def clean_json(value: Any, *, path: str = "", multiline: frozenset[str] = frozenset(),
-               unlimited: frozenset[str] = frozenset()) -> Any:
+def clean_json(
+    value: Any, *, path: str = "", multiline: frozenset[str] = frozenset(), unlimited: frozenset[str] = frozenset()
+) -> Any:
     """`value` with every string (keys included) checked and in NFC; InputRefused names the first bad field."""
     if isinstance(value, str):
         name = path.rsplit(".", 1)[-1]
-        return check_text(path or "corps", value, multiline=name in multiline,
-                          max_length=None if name in unlimited else DEFAULT_MAX_LENGTH)
+        return check_text(
+            path or "corps",
+            value,
+            multiline=name in multiline,
+            max_length=None if name in unlimited else DEFAULT_MAX_LENGTH,
+        )
     if isinstance(value, list):
         return [clean_json(item, path=path, multiline=multiline, unlimited=unlimited) for item in value]
     if isinstance(value, dict):

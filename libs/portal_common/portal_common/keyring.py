@@ -4,6 +4,7 @@ The first key seals new values; every key of the ring opens values that name its
 putting a new one first and keeping the old one until nothing is sealed with it. Keys are read in standard or
 URL-safe base64, padded or not: settings written for either earlier parser keep working.
 """
+
 from __future__ import annotations
 
 import base64

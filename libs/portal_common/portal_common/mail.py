@@ -4,15 +4,17 @@ A mail is written to the service's `mail_outbox` table inside the unit of work (
 change never sends anything, docs/security.md MSG-07), then the service's relay process delivers it over
 SMTP with retries. An idempotency key makes re-queuing the same mail a no-op.
 """
+
 from __future__ import annotations
 
 import logging
 import smtplib
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +34,8 @@ def mail_outbox_table(metadata: MetaData) -> Table:
     if "mail_outbox" in metadata.tables:
         return metadata.tables["mail_outbox"]
     return Table(
-        "mail_outbox", metadata,
+        "mail_outbox",
+        metadata,
         Column("id", String(36), primary_key=True),
         Column("key", String(200), nullable=False, unique=True),
         Column("recipient", String(254), nullable=False),
@@ -43,8 +46,12 @@ def mail_outbox_table(metadata: MetaData) -> Table:
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("next_attempt_at", UTCDateTime(), nullable=False),
         Column("last_error", String(300), nullable=True),
-        Index("ix_mail_outbox_pending", "next_attempt_at",
-              postgresql_where=text("sent_at IS NULL"), sqlite_where=text("sent_at IS NULL")),
+        Index(
+            "ix_mail_outbox_pending",
+            "next_attempt_at",
+            postgresql_where=text("sent_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL"),
+        ),
     )
 
 
@@ -56,9 +63,18 @@ def queue_mail(session: Session, table: Table, mail: Mail) -> bool:
     now = utcnow()
     try:
         with session.begin_nested():
-            session.execute(table.insert().values(id=str(uuid.uuid4()), key=key, recipient=mail.to,
-                                                  subject=mail.subject, body=mail.body, created_at=now,
-                                                  next_attempt_at=now, attempts=0))
+            session.execute(
+                table.insert().values(
+                    id=str(uuid.uuid4()),
+                    key=key,
+                    recipient=mail.to,
+                    subject=mail.subject,
+                    body=mail.body,
+                    created_at=now,
+                    next_attempt_at=now,
+                    attempts=0,
+                )
+            )
     except IntegrityError:  # a concurrent use case queued it first
         return False
     wake_relay(session)  # the relay sends the service's mail too
@@ -95,7 +111,9 @@ class MailSender:
             rows = session.execute(
                 select(t.c.id, t.c.recipient, t.c.subject, t.c.body, t.c.attempts)
                 .where(t.c.sent_at.is_(None), t.c.next_attempt_at <= utcnow(), t.c.attempts < MAX_ATTEMPTS)
-                .order_by(t.c.created_at).limit(limit).with_for_update(skip_locked=True)
+                .order_by(t.c.created_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
             ).all()
             if not rows:
                 return 0
@@ -121,6 +139,9 @@ class MailSender:
     def _postpone(self, session: Session, rows: Sequence[Any], reason: str) -> None:
         log.warning("mail delivery postponed", extra={"reason": reason})
         for row in rows:
-            delay = timedelta(seconds=min(2 ** row.attempts * 5, 3600))
-            session.execute(update(self.table).where(self.table.c.id == row.id).values(
-                attempts=row.attempts + 1, next_attempt_at=utcnow() + delay, last_error=reason[:300]))
+            delay = timedelta(seconds=min(2**row.attempts * 5, 3600))
+            session.execute(
+                update(self.table)
+                .where(self.table.c.id == row.id)
+                .values(attempts=row.attempts + 1, next_attempt_at=utcnow() + delay, last_error=reason[:300])
+            )

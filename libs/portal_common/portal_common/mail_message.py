@@ -1,4 +1,5 @@
 """An e-mail to send, as the pure rules write it (the mail outbox in `mail.py` stores and sends it)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,8 +1,9 @@
 """Alembic glue shared by the services' `migrations/env.py` and migrations, and a programmatic upgrade."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import sqlalchemy as sa
 from alembic import command, op
@@ -26,8 +27,13 @@ def run_env(metadata: MetaData, default_url: Callable[[], str]) -> None:
         return
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = build_engine(url) if url else engine_from_config(config.get_section(config.config_ini_section, {}),
-                                                                  prefix="sqlalchemy.", poolclass=pool.NullPool)
+        engine = (
+            build_engine(url)
+            if url
+            else engine_from_config(
+                config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+            )
+        )
         with engine.connect() as connection:
             context.configure(connection=connection, target_metadata=metadata, render_as_batch=batch)
             with context.begin_transaction():
@@ -75,14 +81,24 @@ def create_messaging_tables() -> None:
         sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
-    op.create_index("ix_outbox_pending", "outbox", ["next_attempt_at"], unique=False,
-                    postgresql_where=sa.text("published_at IS NULL"), sqlite_where=sa.text("published_at IS NULL"))
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["next_attempt_at"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
 
 
 def drop_messaging_tables() -> None:
     """In a service's initial migration, on downgrade: the reverse of `create_messaging_tables`."""
-    op.drop_index("ix_outbox_pending", table_name="outbox",
-                  postgresql_where=sa.text("published_at IS NULL"), sqlite_where=sa.text("published_at IS NULL"))
+    op.drop_index(
+        "ix_outbox_pending",
+        table_name="outbox",
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
     op.drop_table("outbox")
     op.drop_table("inbox")
 
@@ -104,11 +120,21 @@ def create_mail_table() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_outbox")),
         sa.UniqueConstraint("key", name=op.f("uq_mail_outbox_key")),
     )
-    op.create_index("ix_mail_outbox_pending", "mail_outbox", ["next_attempt_at"], unique=False,
-                    postgresql_where=sa.text("sent_at IS NULL"), sqlite_where=sa.text("sent_at IS NULL"))
+    op.create_index(
+        "ix_mail_outbox_pending",
+        "mail_outbox",
+        ["next_attempt_at"],
+        unique=False,
+        postgresql_where=sa.text("sent_at IS NULL"),
+        sqlite_where=sa.text("sent_at IS NULL"),
+    )
 
 
 def drop_mail_table() -> None:
-    op.drop_index("ix_mail_outbox_pending", table_name="mail_outbox",
-                  postgresql_where=sa.text("sent_at IS NULL"), sqlite_where=sa.text("sent_at IS NULL"))
+    op.drop_index(
+        "ix_mail_outbox_pending",
+        table_name="mail_outbox",
+        postgresql_where=sa.text("sent_at IS NULL"),
+        sqlite_where=sa.text("sent_at IS NULL"),
+    )
     op.drop_table("mail_outbox")

@@ -4,6 +4,7 @@ Identity signs it in answer to nginx's auth_request; nginx forwards it in `X-Por
 after dropping whatever the client sent. Services verify the signature and the expiry: a header
 forged by a client, or replayed a minute later, is worth nothing.
 """
+
 from __future__ import annotations
 
 import base64
@@ -67,7 +68,7 @@ class Principal:
         return claims
 
     @classmethod
-    def from_claims(cls, claims: dict[str, Any]) -> "Principal":
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
         return cls(
             user_id=str(claims["user_id"]),
             display_name=str(claims.get("display_name", "")),

@@ -5,6 +5,7 @@ tabs and newlines anywhere, read a backslash as a slash, and take `//host` or `/
 target is refused outright when it holds any control or whitespace character, a backslash, or an encoded one of
 those or of a slash, rather than cleaned: whatever is left after a browser's clean-up must be what we checked.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ A member role applies to the session's current member company; a staff role to t
 What each role lets a user do is decided beside each route (`portal_common.access`); the groups below name
 the combinations that several services check, so a route says *what* it needs rather than a list of codes.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

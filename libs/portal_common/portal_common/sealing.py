@@ -4,6 +4,7 @@ One random 96-bit nonce per value, stored in front of the ciphertext; the caller
 data, so a sealed value copied onto another row or purpose does not open. Callers keep their own text encoding
 and key ids (their stored formats predate this module).
 """
+
 from __future__ import annotations
 
 import hashlib

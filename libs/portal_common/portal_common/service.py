@@ -1,9 +1,10 @@
 """The common app factory: every service's `create_app` is this plus its own routes."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
 
 from flask import Blueprint, Flask, g, request
 from flask_smorest import Api
@@ -34,6 +35,7 @@ class Portal:
 
 def portal() -> Portal:
     from flask import current_app
+
     found: Portal = current_app.extensions["portal"]
     return found
 

@@ -1,4 +1,5 @@
 """Shared identifier checks (docs/domain.md §7): NIR, SIREN, SIRET, VAT number, IBAN, member number."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """App factory of the billing service (gunicorn: `billing.app:create_app()`)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -24,10 +25,14 @@ from .web import expose_enumerations
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
-    app = create_service_app(__name__, Settings, Base.metadata, title="Billing API",
-                             api_blueprints=(invoices_api, payments_api, tariffs_api, credit_notes_api, campaign_api),
-                             page_blueprints=(invoice_pages, payment_pages, tariff_pages, credit_note_pages,
-                                              sepa_pages, campaign_pages),
-                             environ=environ)
+    app = create_service_app(
+        __name__,
+        Settings,
+        Base.metadata,
+        title="Billing API",
+        api_blueprints=(invoices_api, payments_api, tariffs_api, credit_notes_api, campaign_api),
+        page_blueprints=(invoice_pages, payment_pages, tariff_pages, credit_note_pages, sepa_pages, campaign_pages),
+        environ=environ,
+    )
     expose_enumerations(app)
     return app

@@ -1,4 +1,5 @@
 """Demo customers and invoices: idempotent, through the same use cases as real billing."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,9 +18,17 @@ from .tariffs.use_cases import save_tariff
 
 # Fees of the demo service, inside the legal bands (92,40–138,60 € in 2025, 92,80–139,20 € in 2026).
 DEMO_TARIFFS = tuple(
-    Tariff(year=year, per_capita_fee=Decimal(fee), national_average_cost=None, entry_fee=Decimal("30.00"),
-           minimum_fee=Decimal("80.00"), late_hire_fee=Decimal(fee), no_show_fee=Decimal("50.00"))
-    for year, fee in ((2025, "110.47"), (2026, "112.00")))
+    Tariff(
+        year=year,
+        per_capita_fee=Decimal(fee),
+        national_average_cost=None,
+        entry_fee=Decimal("30.00"),
+        minimum_fee=Decimal("80.00"),
+        late_hire_fee=Decimal(fee),
+        no_show_fee=Decimal("50.00"),
+    )
+    for year, fee in ((2025, "110.47"), (2026, "112.00"))
+)
 
 
 def _date(value: date | str | None) -> date | None:
@@ -30,19 +39,35 @@ def _date(value: date | str | None) -> date | None:
 
 def _customer(member: dict[str, Any]) -> CustomerSnapshot:
     return CustomerSnapshot(
-        member_id=member["id"], member_number=member["member_number"], name=member["name"], siret=member["siret"],
-        address_line1=member["address_line1"], address_line2=member.get("address_line2"),
-        postal_code=member["postal_code"], city=member["city"], billing_email=member.get("billing_email"),
-        status=member.get("status", ACTIVE_MEMBER), version=int(member.get("version", 1)),
+        member_id=member["id"],
+        member_number=member["member_number"],
+        name=member["name"],
+        siret=member["siret"],
+        address_line1=member["address_line1"],
+        address_line2=member.get("address_line2"),
+        postal_code=member["postal_code"],
+        city=member["city"],
+        billing_email=member.get("billing_email"),
+        status=member.get("status", ACTIVE_MEMBER),
+        version=int(member.get("version", 1)),
     )
 
 
 def _command(invoice: dict[str, Any]) -> IssueCommand:
     return IssueCommand(
-        member_id=invoice["member_id"], kind=invoice["kind"], issued_on=_date(invoice.get("issued_on")),
-        due_on=_date(invoice.get("due_on")), period=invoice.get("period"),
-        lines=tuple(LineInput(label=line["label"], quantity=Decimal(str(line["quantity"])),
-                              unit_price=Decimal(str(line["unit_price"]))) for line in invoice["lines"]),
+        member_id=invoice["member_id"],
+        kind=invoice["kind"],
+        issued_on=_date(invoice.get("issued_on")),
+        due_on=_date(invoice.get("due_on")),
+        period=invoice.get("period"),
+        lines=tuple(
+            LineInput(
+                label=line["label"],
+                quantity=Decimal(str(line["quantity"])),
+                unit_price=Decimal(str(line["unit_price"])),
+            )
+            for line in invoice["lines"]
+        ),
         vat_rate=Decimal(str(invoice.get("vat_rate", "0.20"))),
         amount_paid=Decimal(str(invoice.get("amount_paid", "0.00"))),
     )

@@ -1,4 +1,5 @@
 """Tables owned by the billing service: customer read model, tariffs, invoices, instalments, payments, numbering."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -83,9 +84,11 @@ class Invoice(Base):
     corrects_invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoice.id"))
 
     lines: Mapped[list[InvoiceLine]] = relationship(
-        back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan")
+        back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
+    )
     instalments: Mapped[list[Instalment]] = relationship(
-        back_populates="invoice", order_by="Instalment.position", cascade="all, delete-orphan")
+        back_populates="invoice", order_by="Instalment.position", cascade="all, delete-orphan"
+    )
 
     # Optimistic locking: every ORM update checks and bumps the version (a stale write raises StaleDataError).
     __mapper_args__ = {"version_id_col": version}
@@ -158,8 +161,10 @@ class ReceivedDeclaration(Base):
     a hire after `confirmed_on` is billed as a late hire."""
 
     __tablename__ = "received_declaration"
-    __table_args__ = (Index("ix_received_declaration_member_year", "member_id", "year"),
-                      Index("ix_received_declaration_year", "year"))
+    __table_args__ = (
+        Index("ix_received_declaration_member_year", "member_id", "year"),
+        Index("ix_received_declaration_year", "year"),
+    )
 
     declaration_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(36))

@@ -1,6 +1,7 @@
 """Page helpers shared by billing's capabilities: French number input ("1 234,56" euros, "1,5" per cent),
 the year asked for, an invoice the caller may see, the staff invoice page, and the enumerations templates
 compare with."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -16,8 +17,12 @@ from .invoices.rules import KIND_LABELS, STATUS_LABELS, InvoiceKind, InvoiceStat
 from .payments import queries as payments
 from .payments.rules import METHOD_LABELS, STAFF_METHODS, CardPaymentStatus
 
-STATUS_BADGES = {InvoiceStatus.TO_PAY: "badge-warning", InvoiceStatus.PARTLY_PAID: "badge-info",
-                 InvoiceStatus.PAID: "badge-success", InvoiceStatus.LITIGATION: "badge-danger"}
+STATUS_BADGES = {
+    InvoiceStatus.TO_PAY: "badge-warning",
+    InvoiceStatus.PARTLY_PAID: "badge-info",
+    InvoiceStatus.PAID: "badge-success",
+    InvoiceStatus.LITIGATION: "badge-danger",
+}
 
 HUNDRED = Decimal(100)
 
@@ -77,17 +82,28 @@ def readable_invoice(invoice_id: str) -> Any:
 def staff_invoice_page(invoice: Any, values: dict[str, str], errors: dict[str, str], status: int = 200) -> Any:
     """The staff page of one invoice, with its payment and credit note forms (each capability's post
     answers with it when its form is refused)."""
-    return render_template("billing/invoice_admin.html", invoice=invoice, payments=payments.payments_of(invoice.id),
-                           customer=invoices.get_customer(invoice.member_id), schedule=invoices.schedule_of(invoice),
-                           kinds=KIND_LABELS, statuses=STATUS_LABELS, badges=STATUS_BADGES, methods=METHOD_LABELS,
-                           staff_methods=STAFF_METHODS, values=values, errors=errors,
-                           credit_notes=invoices.credit_notes_of(invoice.id),
-                           creditable=invoices.creditable_of(invoice),
-                           corrected_number=invoices.invoice_number_of(invoice.corrects_invoice_id),
-                           page_title=f"Facture {invoice.number}"), status
+    return render_template(
+        "billing/invoice_admin.html",
+        invoice=invoice,
+        payments=payments.payments_of(invoice.id),
+        customer=invoices.get_customer(invoice.member_id),
+        schedule=invoices.schedule_of(invoice),
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+        badges=STATUS_BADGES,
+        methods=METHOD_LABELS,
+        staff_methods=STAFF_METHODS,
+        values=values,
+        errors=errors,
+        credit_notes=invoices.credit_notes_of(invoice.id),
+        creditable=invoices.creditable_of(invoice),
+        corrected_number=invoices.invoice_number_of(invoice.corrects_invoice_id),
+        page_title=f"Facture {invoice.number}",
+    ), status
 
 
 def expose_enumerations(app: Flask) -> None:
     """Templates compare with the enumerations, never with their stored values."""
-    app.jinja_env.globals.update(InvoiceKind=InvoiceKind, InvoiceStatus=InvoiceStatus,
-                                 CardPaymentStatus=CardPaymentStatus)
+    app.jinja_env.globals.update(
+        InvoiceKind=InvoiceKind, InvoiceStatus=InvoiceStatus, CardPaymentStatus=CardPaymentStatus
+    )

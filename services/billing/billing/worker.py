@@ -1,4 +1,5 @@
 """`python -m billing.worker`: consumes the events billing subscribes to (scaled out in January)."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -33,23 +34,32 @@ def subscriptions(settings: Any) -> list[Subscription]:
     creditor = NoticeCreditor.from_settings(settings)
     return [
         # Member updates, SEPA mandates and situation changes ride the member directory's queue.
-        Subscription(MEMBER_DIRECTORY_QUEUE, {
-            EventType.MEMBERS_MEMBER_REGISTERED: customers.on_member_registered,
-            EventType.MEMBERS_MEMBER_UPDATED: customers.on_member_updated,
-            EventType.MEMBERS_SEPA_MANDATE_SIGNED: customers.on_mandate_signed,
-            EventType.MEMBERS_SEPA_MANDATE_REVOKED: customers.on_mandate_revoked,
-            EventType.MEMBERS_SITUATION_CHANGED: customers.on_situation_changed,
-        }),
+        Subscription(
+            MEMBER_DIRECTORY_QUEUE,
+            {
+                EventType.MEMBERS_MEMBER_REGISTERED: customers.on_member_registered,
+                EventType.MEMBERS_MEMBER_UPDATED: customers.on_member_updated,
+                EventType.MEMBERS_SEPA_MANDATE_SIGNED: customers.on_mandate_signed,
+                EventType.MEMBERS_SEPA_MANDATE_REVOKED: customers.on_mandate_revoked,
+                EventType.MEMBERS_SITUATION_CHANGED: customers.on_situation_changed,
+            },
+        ),
         # The January rush: declarations are invoiced by batches, one transaction each (consumer.Subscription).
-        Subscription(DECLARATIONS_QUEUE, {EventType.WORKFORCE_DECLARATION_CONFIRMED:
-                                          partial(on_declaration_confirmed, creditor=creditor)},
-                     batch_size=DECLARATIONS_BATCH,
-                     batch_handler=partial(on_declarations_confirmed, creditor=creditor)),
+        Subscription(
+            DECLARATIONS_QUEUE,
+            {EventType.WORKFORCE_DECLARATION_CONFIRMED: partial(on_declaration_confirmed, creditor=creditor)},
+            batch_size=DECLARATIONS_BATCH,
+            batch_handler=partial(on_declarations_confirmed, creditor=creditor),
+        ),
         Subscription(CAMPAIGNS_QUEUE, {EventType.WORKFORCE_CAMPAIGN_CLOSED: on_campaign_closed}),
         Subscription(NO_SHOWS_QUEUE, {EventType.SCHEDULING_APPOINTMENT_MISSED: on_appointment_missed}),
-        Subscription(LATE_HIRES_QUEUE, {EventType.WORKFORCE_EMPLOYEE_HIRED: on_employee_hired},
-                     batch_size=LATE_HIRES_BATCH, batch_wait_ms=LATE_HIRES_BATCH_WAIT_MS,
-                     batch_handler=on_employees_hired),
+        Subscription(
+            LATE_HIRES_QUEUE,
+            {EventType.WORKFORCE_EMPLOYEE_HIRED: on_employee_hired},
+            batch_size=LATE_HIRES_BATCH,
+            batch_wait_ms=LATE_HIRES_BATCH_WAIT_MS,
+            batch_handler=on_employees_hired,
+        ),
     ]
 
 

@@ -1,4 +1,5 @@
 """Alembic environment of the billing service."""
+
 from billing.config import Settings
 from billing.models import Base
 from portal_common.migrations import run_env

@@ -1,4 +1,5 @@
 """Fixtures of the billing service tests: a migrated PostgreSQL database and known customers."""
+
 from __future__ import annotations
 
 import socket
@@ -33,10 +34,14 @@ def free_port() -> int:
 CARD_SIGNING_KEY = "test-card-signing-key-" + "z" * 32
 CARD_PROVIDER_PORT, BILLING_HTTP_PORT, MEMBERS_HTTP_PORT = free_port(), free_port(), free_port()
 billing_service, service = service_fixtures(
-    "billing", create_app, SERVICE_DIR, PORTAL_MEMBERS_URL=f"http://127.0.0.1:{MEMBERS_HTTP_PORT}",
+    "billing",
+    create_app,
+    SERVICE_DIR,
+    PORTAL_MEMBERS_URL=f"http://127.0.0.1:{MEMBERS_HTTP_PORT}",
     BILLING_CARD_SIGNING_KEY=CARD_SIGNING_KEY,
     BILLING_CARD_PROVIDER_URL=f"http://127.0.0.1:{CARD_PROVIDER_PORT}",
-    BILLING_CARD_NOTIFY_URL=f"http://127.0.0.1:{BILLING_HTTP_PORT}/paiement-carte/notification")
+    BILLING_CARD_NOTIFY_URL=f"http://127.0.0.1:{BILLING_HTTP_PORT}/paiement-carte/notification",
+)
 
 
 @pytest.fixture(scope="session")
@@ -63,11 +68,22 @@ def billing_http(billing_service):
 @pytest.fixture
 def snapshot() -> Callable[..., CustomerSnapshot]:
     """Builds a customer as the members service describes it."""
+
     def build(member_id: str = MEMBER_A, *, name: str = "Boulangerie Martin", version: int = 1) -> CustomerSnapshot:
-        return CustomerSnapshot(member_id=member_id, member_number="1000001", name=name, siret="73282932000074",
-                                address_line1="12 rue de la Gare", address_line2=None, postal_code="68100",
-                                city="MULHOUSE", billing_email="compta@boulangerie-martin.fr", status="active",
-                                version=version)
+        return CustomerSnapshot(
+            member_id=member_id,
+            member_number="1000001",
+            name=name,
+            siret="73282932000074",
+            address_line1="12 rue de la Gare",
+            address_line2=None,
+            postal_code="68100",
+            city="MULHOUSE",
+            billing_email="compta@boulangerie-martin.fr",
+            status="active",
+            version=version,
+        )
+
     return build
 
 
@@ -79,9 +95,15 @@ def customers(service, snapshot) -> tuple[str, str]:
     return MEMBER_A, MEMBER_B
 
 
-TARIFF_2026 = Tariff(year=2026, per_capita_fee=Decimal("97.35"), national_average_cost=None,
-                     entry_fee=Decimal("30.00"), minimum_fee=Decimal("150.00"), late_hire_fee=Decimal("97.35"),
-                     no_show_fee=Decimal("50.00"))
+TARIFF_2026 = Tariff(
+    year=2026,
+    per_capita_fee=Decimal("97.35"),
+    national_average_cost=None,
+    entry_fee=Decimal("30.00"),
+    minimum_fee=Decimal("150.00"),
+    late_hire_fee=Decimal("97.35"),
+    no_show_fee=Decimal("50.00"),
+)
 
 
 @pytest.fixture

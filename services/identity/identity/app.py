@@ -1,4 +1,5 @@
 """App factory of the identity service (gunicorn: `identity.app:create_app()`)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -27,8 +28,7 @@ from .team.pages import team_pages
 from .team.rules import LinkKind
 
 BUSY_TITLE = "Trop de connexions en même temps"
-BUSY_TEXT = ("Le service de connexion reçoit trop de demandes en ce moment. "
-             "Patientez quelques secondes puis réessayez.")
+BUSY_TEXT = "Le service de connexion reçoit trop de demandes en ce moment. Patientez quelques secondes puis réessayez."
 
 
 def _register(app: Flask, _api: object) -> None:
@@ -40,16 +40,33 @@ def _register(app: Flask, _api: object) -> None:
 
     @app.errorhandler(VerificationsBusy)
     def _busy(_error: VerificationsBusy):  # type: ignore[no-untyped-def]
-        response = app.make_response((render_template("portal/error.html", code=429, title=BUSY_TITLE,
-                                                      text=BUSY_TEXT), 429))
+        response = app.make_response(
+            (render_template("portal/error.html", code=429, title=BUSY_TITLE, text=BUSY_TEXT), 429)
+        )
         response.headers["Retry-After"] = "5"
         return response
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
-    return create_service_app(__name__, Settings, Base.metadata, title="Identity API",
-                              api_blueprints=(blp,),
-                              page_blueprints=(session_pages, pages, account_pages, email_change_pages, code_pages,
-                                               recovery_pages, internal, team_pages, mfa_pages, token_pages,
-                                               security_log_pages),
-                              register=_register, environ=environ)
+    return create_service_app(
+        __name__,
+        Settings,
+        Base.metadata,
+        title="Identity API",
+        api_blueprints=(blp,),
+        page_blueprints=(
+            session_pages,
+            pages,
+            account_pages,
+            email_change_pages,
+            code_pages,
+            recovery_pages,
+            internal,
+            team_pages,
+            mfa_pages,
+            token_pages,
+            security_log_pages,
+        ),
+        register=_register,
+        environ=environ,
+    )

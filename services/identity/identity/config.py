@@ -1,4 +1,5 @@
 """Settings of the identity service."""
+
 from portal_common.config import BaseSettings, Env, parse_bool, parse_positive_int
 
 
@@ -17,10 +18,22 @@ class Settings(BaseSettings):
     absolute_hours = Env("IDENTITY_ABSOLUTE_HOURS", parse=parse_positive_int, default=12)
     # docs/security.md AUTH-08: each argon2 computation takes 64 MiB; beyond this many at once per worker process,
     # a login waits up to the given time for a slot, then is answered 429.
-    max_concurrent_hashes = Env("IDENTITY_MAX_CONCURRENT_HASHES", parse=parse_positive_int, default=2,
-                                help="password verifications running at once per worker process")
-    hash_wait_ms = Env("IDENTITY_HASH_WAIT_MS", parse=parse_non_negative_int, default=5000,
-                       help="how long a login waits for a free verification slot before answering 429")
+    max_concurrent_hashes = Env(
+        "IDENTITY_MAX_CONCURRENT_HASHES",
+        parse=parse_positive_int,
+        default=2,
+        help="password verifications running at once per worker process",
+    )
+    hash_wait_ms = Env(
+        "IDENTITY_HASH_WAIT_MS",
+        parse=parse_non_negative_int,
+        default=5000,
+        help="how long a login waits for a free verification slot before answering 429",
+    )
     # Staff and accounting-firm users must enrol a second factor (TOTP). Only the local demo stack turns it off.
-    mfa_mandatory = Env("IDENTITY_MFA_MANDATORY", parse=parse_bool, default=True,
-                        help="force staff and accounting-firm (delegate) users to enrol TOTP at their next login")
+    mfa_mandatory = Env(
+        "IDENTITY_MFA_MANDATORY",
+        parse=parse_bool,
+        default=True,
+        help="force staff and accounting-firm (delegate) users to enrol TOTP at their next login",
+    )

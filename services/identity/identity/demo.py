@@ -1,4 +1,5 @@
 """Demo accounts: idempotent, through the same functions as real account creation."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,16 +18,34 @@ def load(portal: Portal, dataset: dict[str, Any]) -> None:
         for member in dataset.get("members", []):
             if tx.session.get(MemberDirectoryEntry, member["id"]) is None:
                 # Version 0: members' own registered.v1 still applies, bringing the n° télédéclarant's digest.
-                tx.session.add(MemberDirectoryEntry(member_id=member["id"], member_number=member["member_number"],
-                                                    name=member["name"], status=MemberStatus.ACTIVE, version=0))
+                tx.session.add(
+                    MemberDirectoryEntry(
+                        member_id=member["id"],
+                        member_number=member["member_number"],
+                        name=member["name"],
+                        status=MemberStatus.ACTIVE,
+                        version=0,
+                    )
+                )
         tx.commit()
     for user in dataset.get("users", []):
         with portal.db.session_factory() as db:
             exists = db.get(User, user["id"]) is not None
         if not exists:
-            accounts.create_user(portal, user_id=user["id"], email=user["email"], display_name=user["display_name"],
-                                 password=user["password"], login_member_number=user.get("login_member_number"),
-                                 staff_roles=tuple(user.get("staff_roles", ())))
+            accounts.create_user(
+                portal,
+                user_id=user["id"],
+                email=user["email"],
+                display_name=user["display_name"],
+                password=user["password"],
+                login_member_number=user.get("login_member_number"),
+                staff_roles=tuple(user.get("staff_roles", ())),
+            )
         for link in user.get("links", []):
-            accounts.link_member(portal, user_id=user["id"], member_id=link["member_id"], roles=tuple(link["roles"]),
-                                 kind=LinkKind(link.get("kind", LinkKind.MEMBER)))
+            accounts.link_member(
+                portal,
+                user_id=user["id"],
+                member_id=link["member_id"],
+                roles=tuple(link["roles"]),
+                kind=LinkKind(link.get("kind", LinkKind.MEMBER)),
+            )

@@ -4,6 +4,7 @@ purge-throttle deletes the failed-login counters whose windows, locks and delays
 otherwise keeps a row for every account or unknown identifier ever mistyped); purge-captcha deletes the spent
 captcha tokens once expired.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,9 @@ def start_housekeeping(portal: Portal, every: float = PURGE_EVERY_SECONDS) -> Pe
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m identity.maintenance", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m identity.maintenance", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["purge-throttle", "purge-captcha"])
     command = parser.parse_args(argv).command
     from .app import create_app  # settings are read (and checked) here, not at import

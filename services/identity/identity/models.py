@@ -1,4 +1,5 @@
 """Tables owned by the identity service."""
+
 from __future__ import annotations
 
 from datetime import datetime

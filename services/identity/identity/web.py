@@ -1,5 +1,6 @@
 """Page helpers shared by the identity capabilities: the session cookie, the signed-in user, the step-up
 redirect, and where a completed first factor leads."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -32,16 +33,19 @@ def read_token(request: Request) -> str | None:
 
 def set_session_cookie(response: Response, token: str) -> None:
     # No Max-Age: the server decides the lifetime; the browser forgets it when closed.
-    response.set_cookie(cookie_name(), token, httponly=True, samesite="Lax", path="/",
-                        secure=portal().settings.secure_cookies)
+    response.set_cookie(
+        cookie_name(), token, httponly=True, samesite="Lax", path="/", secure=portal().settings.secure_cookies
+    )
 
 
 def clear_session_cookie(response: Response) -> None:
-    response.delete_cookie(cookie_name(), path="/", httponly=True, samesite="Lax",
-                           secure=portal().settings.secure_cookies)
+    response.delete_cookie(
+        cookie_name(), path="/", httponly=True, samesite="Lax", secure=portal().settings.secure_cookies
+    )
 
 
 # --- the signed-in user of the request ------------------------------------------------------------------------
+
 
 def current_user() -> User:
     """The user behind the request's identity; 401 when the account is gone meanwhile."""
@@ -78,8 +82,14 @@ def signed_in(user: User, member_id: str | None, next_path: str = "/") -> Respon
     """After any successful first factor: a brand-new session id (the pre-login one dies), then on to the portal,
     or first to the second factor (TOTP, or its enrolment when mandatory) on a session that opens nothing else."""
     stage = stage_for(portal(), user)
-    opened = open_session(portal(), user, member_id=member_id, user_agent=request.user_agent.string,
-                          replaces=read_token(request), stage=stage)
+    opened = open_session(
+        portal(),
+        user,
+        member_id=member_id,
+        user_agent=request.user_agent.string,
+        replaces=read_token(request),
+        stage=stage,
+    )
     if stage == Stage.FULL:
         response = redirect(landing(user, member_id, next_path), code=303)
     else:

@@ -1,4 +1,5 @@
 """Alembic environment of the identity service."""
+
 from identity.config import Settings
 from identity.models import Base
 from portal_common.migrations import run_env

@@ -1,9 +1,10 @@
 """Fixtures of the identity service tests: a migrated PostgreSQL database, a movable clock, page helpers."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,11 @@ import pytest
 from identity.accounts import queries as account_queries
 from identity.accounts import use_cases as accounts
 from identity.app import create_app
-from identity.worker import subscriptions
 from identity.mfa import rules as mfa
 from identity.mfa import use_cases as second_factor
 from identity.models import TotpFactor
 from identity.security_log import rules as security_log
+from identity.worker import subscriptions
 from portal_common import clock as portal_clock
 from portal_common import passport
 from portal_common.messaging import catalogue
@@ -45,7 +46,7 @@ class FrozenClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
     """Identity reads the time through `portal_common.clock.utcnow`: tests move it at will."""
-    frozen = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
+    frozen = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     monkeypatch.setattr(portal_clock, "utcnow", frozen)
     return frozen
 
@@ -68,8 +69,9 @@ class Pages:
 
     def login(self, client: Any, identifier: str, password: str = PASSWORD, next_path: str = "/") -> Any:
         token = self.csrf(client.get("/connexion").text)
-        return client.post("/connexion", data={"identifier": identifier, "password": password, "csrf_token": token,
-                                               "next": next_path})
+        return client.post(
+            "/connexion", data={"identifier": identifier, "password": password, "csrf_token": token, "next": next_path}
+        )
 
     def check(self, client: Any) -> tuple[int, Any]:
         """The gateway's session check: status and the identity it would pass on."""
@@ -83,8 +85,14 @@ class Pages:
         assert status == 204
         return self.service.headers(identity)
 
-    def post(self, client: Any, path: str, data: dict[str, Any], headers: dict[str, str] | None = None,
-             form_path: str | None = None) -> Any:
+    def post(
+        self,
+        client: Any,
+        path: str,
+        data: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        form_path: str | None = None,
+    ) -> Any:
         """Submit a form the way a browser does: read its page for the CSRF token first."""
         token = self.csrf(client.get(form_path or path, headers=headers).text)
         return client.post(path, data={**data, "csrf_token": token}, headers=headers)
@@ -92,8 +100,9 @@ class Pages:
     def step_up(self, client: Any, password: str = PASSWORD, code: str | None = None) -> Any:
         """Re-authenticate (password, or TOTP when the account has one): sensitive pages open for 5 minutes."""
         data = {"code": code} if code is not None else {"password": password}
-        response = self.post(client, "/compte/verification", {**data, "next": "/compte"},
-                             headers=self.signed_in(client))
+        response = self.post(
+            client, "/compte/verification", {**data, "next": "/compte"}, headers=self.signed_in(client)
+        )
         assert response.status_code == 303, response.text
         return response
 
@@ -101,8 +110,12 @@ class Pages:
         """Give the account a confirmed TOTP factor, as its user would by scanning the QR code; returns the secret."""
         user = account_queries.get_user(self.service.portal, user_id)
         enrolment = second_factor.begin_enrolment(self.service.portal, user)
-        assert second_factor.confirm_enrolment(self.service.portal, user, self.totp(user_id, enrolment.secret),
-                                               security_log.Client()) is not None
+        assert (
+            second_factor.confirm_enrolment(
+                self.service.portal, user, self.totp(user_id, enrolment.secret), security_log.Client()
+            )
+            is not None
+        )
         return enrolment.secret
 
     def totp(self, user_id: str, secret: str) -> str:
@@ -115,18 +128,28 @@ class Pages:
         assert step <= current + mfa.VALID_WINDOW, "move the clock: every code of this minute has been used"
         return pyotp.TOTP(secret).at(step * mfa.STEP_SECONDS)
 
-    def login_with_totp(self, client: Any, identifier: str, secret: str, user_id: str,
-                        password: str = PASSWORD) -> Any:
+    def login_with_totp(self, client: Any, identifier: str, secret: str, user_id: str, password: str = PASSWORD) -> Any:
         response = self.login(client, identifier, password)
         assert response.headers["Location"].startswith("/connexion/double-authentification"), response.headers
-        return self.post(client, "/connexion/double-authentification", {"code": self.totp(user_id, secret)},
-                         form_path=response.headers["Location"])
+        return self.post(
+            client,
+            "/connexion/double-authentification",
+            {"code": self.totp(user_id, secret)},
+            form_path=response.headers["Location"],
+        )
 
     def register_member(self, member_id: str, number: str, name: str, **extra: Any) -> bool:
-        consumer = Consumer(service="identity", db=self.service.portal.db, outbox=self.service.portal.outbox,
-                            broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(self.service.portal.settings))
-        event = catalogue.example_envelope("members.member.registered.v1", member_id=member_id,
-                                           member_number=number, name=name, **extra)
+        consumer = Consumer(
+            service="identity",
+            db=self.service.portal.db,
+            outbox=self.service.portal.outbox,
+            broker_url="amqp://unused",
+            exchange="portal.events",
+            subscriptions=subscriptions(self.service.portal.settings),
+        )
+        event = catalogue.example_envelope(
+            "members.member.registered.v1", member_id=member_id, member_number=number, name=name, **extra
+        )
         return consumer.process("identity.member-directory", event)
 
 
@@ -145,7 +168,12 @@ def member_id() -> str:
 def owner(service: Any, pages: Pages, member_id: str) -> Any:
     """The company's main account: logs in with 1000001 or chef@boulangerie.fr, administrator of it."""
     pages.register_member(member_id, "1000001", "Boulangerie Martin")
-    user = accounts.create_user(service.portal, email="chef@boulangerie.fr", display_name="Paul Martin",
-                                password=PASSWORD, login_member_number="1000001")
+    user = accounts.create_user(
+        service.portal,
+        email="chef@boulangerie.fr",
+        display_name="Paul Martin",
+        password=PASSWORD,
+        login_member_number="1000001",
+    )
     accounts.link_member(service.portal, user_id=user.id, member_id=member_id, roles=("admin",))
     return user

@@ -1,4 +1,5 @@
 """App factory of the members service (gunicorn: `members.app:create_app()`)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -35,19 +36,42 @@ from .situations.pages import pages as situation_pages
 from .web import blp
 
 # Each capability's api module adds its routes to the one API blueprint when imported.
-API_MODULES = (_record_api, _registration_api, _addressbook_api, _situations_api, _sepa_api, _documents_api,
-               _health_team_api, _establishments_api)
+API_MODULES = (
+    _record_api,
+    _registration_api,
+    _addressbook_api,
+    _situations_api,
+    _sepa_api,
+    _documents_api,
+    _health_team_api,
+    _establishments_api,
+)
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
-    app = create_service_app(__name__, Settings, Base.metadata, title="Members API",
-                             api_blueprints=(blp,), environ=environ,
-                             page_blueprints=(record_pages, registration_pages, addressbook_pages, situation_pages,
-                                              sepa_pages, establishment_pages, document_pages, team_pages,
-                                              internal))
+    app = create_service_app(
+        __name__,
+        Settings,
+        Base.metadata,
+        title="Members API",
+        api_blueprints=(blp,),
+        environ=environ,
+        page_blueprints=(
+            record_pages,
+            registration_pages,
+            addressbook_pages,
+            situation_pages,
+            sepa_pages,
+            establishment_pages,
+            document_pages,
+            team_pages,
+            internal,
+        ),
+    )
     app.add_template_filter(phone_fr, "phone_fr")
     app.add_template_filter(naf_label, "naf_label")
     # Templates compare stored values with the enums, never with literals of their own.
-    app.jinja_env.globals.update(ChangeStatus=ChangeStatus, MandateStatus=MandateStatus,
-                                 DocumentSource=DocumentSource, Relation=Relation)
+    app.jinja_env.globals.update(
+        ChangeStatus=ChangeStatus, MandateStatus=MandateStatus, DocumentSource=DocumentSource, Relation=Relation
+    )
     return app

@@ -3,6 +3,7 @@
 Each demo company gets a known n° télédéclarant, so that the first-account flow ("code adhérent" + "n°
 télédéclarant") can be tried: DEMO + the member number, e.g. 1000001 / DEMO1000001 (also in the README).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -23,11 +24,25 @@ def demo_declarant_code(member_number: str) -> str:
 
 
 DEMO_CENTRE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "portal-demo:centre:mulhouse"))
-DEMO_CENTRE = {"name": "Centre de santé au travail de Mulhouse", "line1": "5 avenue Kennedy", "line2": None,
-               "postal_code": "68100", "city": "Mulhouse", "phone": "03 89 45 00 00", "email": "mulhouse@spsti-demo.fr"}
-DEMO_TEAM = {"centre_id": DEMO_CENTRE_ID, "doctor": "Dr Anne Weber", "secretary": "Julie Roth",
-             "secretary_phone": "03 89 45 00 01", "secretary_email": "secretariat.mulhouse@spsti-demo.fr",
-             "preventer": "Marc Klein", "preventer_email": "prevention@spsti-demo.fr", "nurse": "Luc Meyer"}
+DEMO_CENTRE = {
+    "name": "Centre de santé au travail de Mulhouse",
+    "line1": "5 avenue Kennedy",
+    "line2": None,
+    "postal_code": "68100",
+    "city": "Mulhouse",
+    "phone": "03 89 45 00 00",
+    "email": "mulhouse@spsti-demo.fr",
+}
+DEMO_TEAM = {
+    "centre_id": DEMO_CENTRE_ID,
+    "doctor": "Dr Anne Weber",
+    "secretary": "Julie Roth",
+    "secretary_phone": "03 89 45 00 01",
+    "secretary_email": "secretariat.mulhouse@spsti-demo.fr",
+    "preventer": "Marc Klein",
+    "preventer_email": "prevention@spsti-demo.fr",
+    "nurse": "Luc Meyer",
+}
 
 
 def _health_teams(portal: Portal, member_ids: list[str]) -> None:
@@ -53,11 +68,22 @@ def _load_members(portal: Portal, dataset: dict[str, Any]) -> None:
         with portal.db.session_factory() as db:
             if db.get(Member, member["id"]) is not None:
                 continue
-        register_member(portal, Registration(
-            name=member["name"], siret=member["siret"], naf_code=member.get("naf_code"),
-            address_line1=member["address_line1"], address_line2=member.get("address_line2"),
-            postal_code=member["postal_code"], city=member["city"], email=member.get("email"),
-            phone=member.get("phone"), billing_email=member.get("billing_email"),
-            adhesion_date=date.fromisoformat(member["adhesion_date"]),
-        ), member_id=member["id"], member_number=member["member_number"],
-            declarant_code=member.get("declarant_code") or demo_declarant_code(member["member_number"]))
+        register_member(
+            portal,
+            Registration(
+                name=member["name"],
+                siret=member["siret"],
+                naf_code=member.get("naf_code"),
+                address_line1=member["address_line1"],
+                address_line2=member.get("address_line2"),
+                postal_code=member["postal_code"],
+                city=member["city"],
+                email=member.get("email"),
+                phone=member.get("phone"),
+                billing_email=member.get("billing_email"),
+                adhesion_date=date.fromisoformat(member["adhesion_date"]),
+            ),
+            member_id=member["id"],
+            member_number=member["member_number"],
+            declarant_code=member.get("declarant_code") or demo_declarant_code(member["member_number"]),
+        )

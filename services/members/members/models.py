@@ -1,4 +1,5 @@
 """Tables owned by the members service."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

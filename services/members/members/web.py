@@ -1,5 +1,6 @@
 """What the capabilities' pages and API share: the one API blueprint (/api/members/, one OpenAPI tag), the
 company a request is about, who acts, and the change requests shown with their lines."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -63,5 +64,6 @@ def with_lines(requests: list) -> list[tuple[Any, list[dict[str, str]]]]:
 
 
 def pdf_response(content: bytes, filename: str) -> Response:
-    return Response(content, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

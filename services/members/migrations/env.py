@@ -1,4 +1,5 @@
 """Alembic environment of the members service."""
+
 from members.config import Settings
 from members.models import Base
 from portal_common.migrations import run_env

@@ -1,4 +1,5 @@
 """Fixtures of the members service tests: a migrated PostgreSQL database for this run, companies, people."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,13 +23,28 @@ def companies(service):
     from members.registration import use_cases as services
     from members.registration.rules import Registration
 
-    for member_id, name, siret, number in ((COMPANY_A, "Boulangerie Martin", "73282932000074", "1000001"),
-                                           (COMPANY_B, "Garage du Centre", "40483304800022", "1000002")):
-        services.register_member(service.portal, Registration(
-            name=name, siret=siret, naf_code="10.71C", address_line1="12 rue de la Gare", address_line2=None,
-            postal_code="68100", city="Mulhouse", email="contact@example.fr", phone="03 89 12 34 56",
-            billing_email="compta@example.fr", adhesion_date=date(2015, 3, 1)), member_id=member_id,
-            member_number=number)
+    for member_id, name, siret, number in (
+        (COMPANY_A, "Boulangerie Martin", "73282932000074", "1000001"),
+        (COMPANY_B, "Garage du Centre", "40483304800022", "1000002"),
+    ):
+        services.register_member(
+            service.portal,
+            Registration(
+                name=name,
+                siret=siret,
+                naf_code="10.71C",
+                address_line1="12 rue de la Gare",
+                address_line2=None,
+                postal_code="68100",
+                city="Mulhouse",
+                email="contact@example.fr",
+                phone="03 89 12 34 56",
+                billing_email="compta@example.fr",
+                adhesion_date=date(2015, 3, 1),
+            ),
+            member_id=member_id,
+            member_number=number,
+        )
     return COMPANY_A, COMPANY_B
 
 

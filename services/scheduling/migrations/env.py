@@ -1,4 +1,5 @@
 """Alembic environment of the scheduling service."""
+
 from portal_common.migrations import run_env
 from scheduling.config import Settings
 from scheduling.models import Base

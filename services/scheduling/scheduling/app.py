@@ -1,4 +1,5 @@
 """App factory of the scheduling service (gunicorn: `scheduling.app:create_app()`)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -28,11 +29,19 @@ PAGE_BLUEPRINTS = (appointments_pages.pages, requests_pages.pages, slots_pages.p
 
 def _template_globals(app: Flask, _api: Api) -> None:
     # Templates compare statuses with the enums, never with literals of their own.
-    app.jinja_env.globals.update(AppointmentStatus=AppointmentStatus, RequestStatus=RequestStatus,
-                                 open_statuses=OPEN_STATUSES)
+    app.jinja_env.globals.update(
+        AppointmentStatus=AppointmentStatus, RequestStatus=RequestStatus, open_statuses=OPEN_STATUSES
+    )
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
-    return create_service_app(__name__, Settings, Base.metadata, title="Scheduling API",
-                              api_blueprints=API_BLUEPRINTS, page_blueprints=PAGE_BLUEPRINTS,
-                              register=_template_globals, environ=environ)
+    return create_service_app(
+        __name__,
+        Settings,
+        Base.metadata,
+        title="Scheduling API",
+        api_blueprints=API_BLUEPRINTS,
+        page_blueprints=PAGE_BLUEPRINTS,
+        register=_template_globals,
+        environ=environ,
+    )

@@ -3,6 +3,7 @@
 Dataset keys read: "members", "employees" (hire_date, contract, post and exit_date optional), "appointments".
 Running it twice adds nothing; the employees' visit obligations are then computed from the same rules as live.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -23,9 +24,17 @@ DEMO_VERSION = 1
 
 
 def _member(item: dict[str, Any]) -> dict[str, Any]:
-    return {"member_id": item["id"], "member_number": item["member_number"], "name": item["name"],
-            "address_line1": item["address_line1"], "postal_code": item["postal_code"], "city": item["city"],
-            "status": item.get("status", "active"), "version": DEMO_VERSION, "email": item.get("email")}
+    return {
+        "member_id": item["id"],
+        "member_number": item["member_number"],
+        "name": item["name"],
+        "address_line1": item["address_line1"],
+        "postal_code": item["postal_code"],
+        "city": item["city"],
+        "status": item.get("status", "active"),
+        "version": DEMO_VERSION,
+        "email": item.get("email"),
+    }
 
 
 def _optional_date(value: Any) -> date | None:
@@ -35,12 +44,21 @@ def _optional_date(value: Any) -> date | None:
 def _employee(item: dict[str, Any]) -> dict[str, Any]:
     """Identity and what the obligation rules need; the demo's NIR and other fields are not kept here."""
     hire_date = _optional_date(item.get("hire_date"))
-    return {"employee_id": item["id"], "member_id": item["member_id"], "last_name": item["last_name"],
-            "birth_name": item["birth_name"], "first_names": item["first_names"],
-            "birth_date": date.fromisoformat(str(item["birth_date"])),
-            "monitoring_category": item["monitoring_category"], "version": DEMO_VERSION,
-            "hire_date": hire_date, "category_since": hire_date, "contract": item.get("contract"),
-            "post": item.get("post"), "exit_date": _optional_date(item.get("exit_date"))}
+    return {
+        "employee_id": item["id"],
+        "member_id": item["member_id"],
+        "last_name": item["last_name"],
+        "birth_name": item["birth_name"],
+        "first_names": item["first_names"],
+        "birth_date": date.fromisoformat(str(item["birth_date"])),
+        "monitoring_category": item["monitoring_category"],
+        "version": DEMO_VERSION,
+        "hire_date": hire_date,
+        "category_since": hire_date,
+        "contract": item.get("contract"),
+        "post": item.get("post"),
+        "exit_date": _optional_date(item.get("exit_date")),
+    }
 
 
 def _place(value: dict[str, str] | str) -> Place:
@@ -53,16 +71,22 @@ def _place(value: dict[str, str] | str) -> Place:
 
 def _command(item: dict[str, Any]) -> ScheduleCommand:
     return ScheduleCommand(
-        member_id=item["member_id"], employee_id=item["employee_id"],
-        starts_at=datetime.fromisoformat(item["starts_at"]), duration_minutes=int(item["duration_minutes"]),
-        visit_type=item["visit_type"], place=_place(item["place"]), professional_kind=item["professional_kind"],
-        status=item["status"], allow_past=True,
+        member_id=item["member_id"],
+        employee_id=item["employee_id"],
+        starts_at=datetime.fromisoformat(item["starts_at"]),
+        duration_minutes=int(item["duration_minutes"]),
+        visit_type=item["visit_type"],
+        place=_place(item["place"]),
+        professional_kind=item["professional_kind"],
+        status=item["status"],
+        allow_past=True,
     )
 
 
 def load(portal: Portal, dataset: dict) -> None:
-    seed_directory(portal, [_member(m) for m in dataset.get("members", [])],
-                            [_employee(e) for e in dataset.get("employees", [])])
+    seed_directory(
+        portal, [_member(m) for m in dataset.get("members", [])], [_employee(e) for e in dataset.get("employees", [])]
+    )
     wanted = dataset.get("appointments", [])
     with portal.db.session_factory() as session:
         existing = set(session.scalars(select(Appointment.id).where(Appointment.id.in_([a["id"] for a in wanted]))))

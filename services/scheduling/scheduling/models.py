@@ -1,4 +1,5 @@
 """Tables owned by the scheduling service: obligations, requests, slots, appointments, documents, directories."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Page and API helpers shared by the scheduling capabilities: who may act, whose data a call reads, the desk."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -53,21 +54,33 @@ def member_id_or_chooser():
 # "document-<appointment>".
 
 
-def desk(*, failed_form: str | None = None, errors: dict[str, str] | None = None,
-         values: dict[str, str] | None = None, summary: str = "", status: int = 200):
+def desk(
+    *,
+    failed_form: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    summary: str = "",
+    status: int = 200,
+):
     """Staff's desk: the backlog across members, requests, slots, attendance and documents to publish."""
     now, day = utcnow(), today()
     backlog_rows = list_obligations(member_id=None, due_before=day + timedelta(days=BACKLOG_HORIZON_DAYS), limit=200)
     planned = planned_visits(o.employee_id for o, _ in backlog_rows)
-    backlog = [obligation_as_dict(o, e, today=day, planned=planned) | {"exit_date": e.exit_date}
-               for o, e in backlog_rows]
+    backlog = [
+        obligation_as_dict(o, e, today=day, planned=planned) | {"exit_date": e.exit_date} for o, e in backlog_rows
+    ]
     backlog = [b for b in backlog if not b["planned"]]
     requests = list_requests(member_id=None, open_only=True)
     to_record, to_document = visits_to_record(now=now), realised_without_document()
     errors = errors or {}
     if failed_form is not None:
-        shown = ({"slot"} | {f"o-{b['id']}" for b in backlog} | {f"r-{r.id}" for r, _ in requests}
-                 | {f"presence-{a.id}" for a, _ in to_record} | {f"document-{a.id}" for a, _ in to_document})
+        shown = (
+            {"slot"}
+            | {f"o-{b['id']}" for b in backlog}
+            | {f"r-{r.id}" for r, _ in requests}
+            | {f"presence-{a.id}" for a, _ in to_record}
+            | {f"document-{a.id}" for a, _ in to_document}
+        )
         if failed_form in shown:
             flash(summary, "error")
         else:
@@ -75,13 +88,23 @@ def desk(*, failed_form: str | None = None, errors: dict[str, str] | None = None
             flash(" ".join(errors.values()), "error")
             failed_form, errors = None, {}
     return render_template(
-        "scheduling/desk.html", backlog=backlog, requests=requests, slots=list_slots(now=now),
-        to_record=to_record, to_document=to_document, failed_form=failed_form, errors=errors,
-        values=values or {}, visit_types=VISIT_TYPES, professional_kinds=PROFESSIONAL_KINDS,
+        "scheduling/desk.html",
+        backlog=backlog,
+        requests=requests,
+        slots=list_slots(now=now),
+        to_record=to_record,
+        to_document=to_document,
+        failed_form=failed_form,
+        errors=errors,
+        values=values or {},
+        visit_types=VISIT_TYPES,
+        professional_kinds=PROFESSIONAL_KINDS,
         outcome_statuses={code: STATUSES[code] for code in sorted(OUTCOME_STATUSES)},
-        document_kinds={code: DOCUMENT_KINDS[code] for code in PUBLISHABLE_KINDS}, urgency_badges=URGENCY_BADGES,
+        document_kinds={code: DOCUMENT_KINDS[code] for code in PUBLISHABLE_KINDS},
+        urgency_badges=URGENCY_BADGES,
         preferred_times=PREFERRED_TIMES,
-        page_title="Gestion des rendez-vous"), status
+        page_title="Gestion des rendez-vous",
+    ), status
 
 
 def refused(failed_form: str, errors: dict[str, str], values: dict[str, str], summary: str):

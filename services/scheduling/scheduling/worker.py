@@ -1,4 +1,5 @@
 """`python -m scheduling.worker`: consumes the events the scheduling service subscribes to."""
+
 from typing import Any
 
 from portal_common.messaging.consumer import Subscription, run_worker

@@ -1,8 +1,9 @@
 """App factory of the workforce service (gunicorn: `workforce.app:create_app()`)."""
+
 from __future__ import annotations
 
 import sys
-from typing import Mapping
+from collections.abc import Mapping
 
 from flask import Flask
 
@@ -23,16 +24,28 @@ from .models import Base
 from .reports.pages import reports
 
 # The enumerations the templates compare with, so that they name no stored value themselves.
-TEMPLATE_ENUMS = {"MonitoringCategory": MonitoringCategory, "ListStatus": ListStatus, "ShownStatus": ShownStatus,
-                  "CampaignStatus": CampaignStatus, "ImportStatus": ImportStatus, "DECLARED": DECLARED}
+TEMPLATE_ENUMS = {
+    "MonitoringCategory": MonitoringCategory,
+    "ListStatus": ListStatus,
+    "ShownStatus": ShownStatus,
+    "CampaignStatus": CampaignStatus,
+    "ImportStatus": ImportStatus,
+    "DECLARED": DECLARED,
+}
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
-    app = create_service_app(__name__, Settings, Base.metadata, title="Workforce API",
-                             api_blueprints=(blp, imports_blp, declarations_blp),
-                             page_blueprints=(pages, reports, imports_pages, declaration_pages), environ=environ)
+    app = create_service_app(
+        __name__,
+        Settings,
+        Base.metadata,
+        title="Workforce API",
+        api_blueprints=(blp, imports_blp, declarations_blp),
+        page_blueprints=(pages, reports, imports_pages, declaration_pages),
+        environ=environ,
+    )
     try:
-        app.extensions["portal"].settings.nir_vault  # fail at start-up, not on the first hire
+        app.extensions["portal"].settings.nir_vault  # fail at start-up, not on the first hire  # noqa: B018
     except ValueError as exc:
         print(f"workforce: configuration error: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None

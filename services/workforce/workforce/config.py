@@ -1,4 +1,5 @@
 """Settings of the workforce service."""
+
 from __future__ import annotations
 
 import re
@@ -32,16 +33,36 @@ class Settings(BaseSettings):
     service = "workforce"
 
     # No default: a deployment sets its own keys (the local run generates them into var/).
-    nir_encryption_keys = Env("WORKFORCE_NIR_ENCRYPTION_KEY", parse=parse_key_ring, secret=True,
-                              help="key-id:base64 AES-256 key[,older keys…], encrypts the NIR at rest")
-    nir_hash_key = Env("WORKFORCE_NIR_HASH_KEY", parse=parse_key, secret=True,
-                       help="key of the NIR blind index used to find duplicates")
-    authorisation_category = Env("WORKFORCE_AUTHORISATION_CATEGORY", parse=parse_authorisation_category,
-                                 default=MonitoringCategory.SIA, help="category of the 2025 determinants (conduite, habilitation)")
-    authorisation_label = Env("WORKFORCE_AUTHORISATION_LABEL", parse=parse_label, default=None,
-                              help="local label shown for them, e.g. SIH; empty for none")
-    import_inline_rows = Env("WORKFORCE_IMPORT_INLINE_ROWS", parse=parse_positive_int, default=1000,
-                             help="imports up to this many lines are done in the request; bigger ones by the worker")
+    nir_encryption_keys = Env(
+        "WORKFORCE_NIR_ENCRYPTION_KEY",
+        parse=parse_key_ring,
+        secret=True,
+        help="key-id:base64 AES-256 key[,older keys…], encrypts the NIR at rest",
+    )
+    nir_hash_key = Env(
+        "WORKFORCE_NIR_HASH_KEY",
+        parse=parse_key,
+        secret=True,
+        help="key of the NIR blind index used to find duplicates",
+    )
+    authorisation_category = Env(
+        "WORKFORCE_AUTHORISATION_CATEGORY",
+        parse=parse_authorisation_category,
+        default=MonitoringCategory.SIA,
+        help="category of the 2025 determinants (conduite, habilitation)",
+    )
+    authorisation_label = Env(
+        "WORKFORCE_AUTHORISATION_LABEL",
+        parse=parse_label,
+        default=None,
+        help="local label shown for them, e.g. SIH; empty for none",
+    )
+    import_inline_rows = Env(
+        "WORKFORCE_IMPORT_INLINE_ROWS",
+        parse=parse_positive_int,
+        default=1000,
+        help="imports up to this many lines are done in the request; bigger ones by the worker",
+    )
 
     @property
     def category_policy(self) -> CategoryPolicy:

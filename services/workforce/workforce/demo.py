@@ -1,4 +1,5 @@
 """Demo data of the workforce service: employees hired through the real use case (events included)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,8 +11,11 @@ from .employees.rules import HireCommand, MonitoringCategory
 from .models import Employee
 
 # The demo dataset gives a category per post; the portal computes it from determinants instead.
-DETERMINANTS_FOR = {MonitoringCategory.SI: (), MonitoringCategory.SIA: ("travail_nuit",),
-                    MonitoringCategory.SIR: ("cmr",)}
+DETERMINANTS_FOR = {
+    MonitoringCategory.SI: (),
+    MonitoringCategory.SIA: ("travail_nuit",),
+    MonitoringCategory.SIR: ("cmr",),
+}
 
 
 def _birth_place(item: dict) -> tuple[str | None, str | None]:
@@ -29,11 +33,20 @@ def _command(item: dict) -> HireCommand:
         determinants = DETERMINANTS_FOR.get(item.get("monitoring_category", MonitoringCategory.SI), ())
     birth_commune, birth_country = _birth_place(item)
     return HireCommand(
-        last_name=item["last_name"], birth_name=item.get("birth_name"), first_names=item["first_names"],
-        sex=item["sex"], birth_date=date.fromisoformat(item["birth_date"]), nir=item["nir"],
-        hire_date=date.fromisoformat(item["hire_date"]), post=item["post"], pcs_code=item.get("pcs_code"),
-        contract=item["contract"], multi_employer=bool(item.get("multi_employer", False)),
-        determinants=tuple(determinants), birth_commune=birth_commune, birth_country=birth_country,
+        last_name=item["last_name"],
+        birth_name=item.get("birth_name"),
+        first_names=item["first_names"],
+        sex=item["sex"],
+        birth_date=date.fromisoformat(item["birth_date"]),
+        nir=item["nir"],
+        hire_date=date.fromisoformat(item["hire_date"]),
+        post=item["post"],
+        pcs_code=item.get("pcs_code"),
+        contract=item["contract"],
+        multi_employer=bool(item.get("multi_employer", False)),
+        determinants=tuple(determinants),
+        birth_commune=birth_commune,
+        birth_country=birth_country,
     )
 
 

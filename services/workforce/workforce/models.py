@@ -1,4 +1,5 @@
 """Tables owned by the workforce service, and its read model of member companies."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -141,8 +142,10 @@ class HeadcountDeclaration(Base):
     """
 
     __tablename__ = "headcount_declaration"
-    __table_args__ = (UniqueConstraint("campaign_id", "member_id"),
-                      Index("ix_headcount_declaration_member", "member_id", "year"))
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "member_id"),
+        Index("ix_headcount_declaration_member", "member_id", "year"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     campaign_id: Mapped[str] = mapped_column(String(36))
@@ -183,8 +186,10 @@ class HeadcountDeclaration(Base):
 
 class EmployeeImport(Base):
     __tablename__ = "employee_import"
-    __table_args__ = (Index("ix_employee_import_member", "member_id", "created_at"),
-                      Index("ix_employee_import_status", "status"))
+    __table_args__ = (
+        Index("ix_employee_import_member", "member_id", "created_at"),
+        Index("ix_employee_import_status", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(36))

@@ -1,5 +1,6 @@
 """Page helpers shared by the capabilities' pages: the employee list's filters from a query string (the list, its
 exports and its print view read the same ones), and file downloads."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,17 +31,29 @@ def list_filters(args) -> EmployeeFilter:
     query = search_term(args)
     return EmployeeFilter(
         status=ListStatus(status) if status in STATUSES else ListStatus.PRESENT,
-        letter=letter if LETTER_RE.match(letter) else None, query=None if nir_in(query) else query or None,
+        letter=letter if LETTER_RE.match(letter) else None,
+        query=None if nir_in(query) else query or None,
         category=MonitoringCategory(category) if category in CATEGORIES else None,
-        contract=contract if contract in CONTRACTS else None, sort=sort if sort in SORTS else "name")
+        contract=contract if contract in CONTRACTS else None,
+        sort=sort if sort in SORTS else "name",
+    )
 
 
 def filter_params(filters: EmployeeFilter) -> dict:
     """The query string that gives the same list (for paging, export and print links)."""
-    params = {"status": filters.status, "letter": filters.letter, "q": filters.query, "category": filters.category,
-              "contract": filters.contract, "sort": filters.sort}
-    return {key: value for key, value in params.items() if value and (key, value) not in {
-        ("status", ListStatus.PRESENT), ("sort", "name")}}
+    params = {
+        "status": filters.status,
+        "letter": filters.letter,
+        "q": filters.query,
+        "category": filters.category,
+        "contract": filters.contract,
+        "sort": filters.sort,
+    }
+    return {
+        key: value
+        for key, value in params.items()
+        if value and (key, value) not in {("status", ListStatus.PRESENT), ("sort", "name")}
+    }
 
 
 def date_or_none(raw: str | None) -> date | None:
@@ -53,5 +66,8 @@ def date_or_none(raw: str | None) -> date | None:
 
 def download(body: bytes, mimetype: str, name: str) -> Response:
     """A file to save, never kept by a cache (an employee list is personal data)."""
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )

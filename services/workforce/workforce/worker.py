@@ -1,9 +1,10 @@
 """`python -m workforce.worker`: consumes the events the workforce service subscribes to, and runs the
 employee imports too big to be done in a request (imports.use_cases.process_pending)."""
+
 import logging
-from typing import Any
 import threading
 import time
+from typing import Any
 
 from portal_common.messaging.consumer import Subscription, run_worker
 from portal_common.messaging.event_types import EventType
@@ -20,12 +21,18 @@ log = logging.getLogger(__name__)
 DIRECTORY_QUEUE = "workforce.member-directory"
 INVOICES_QUEUE = "workforce.declaration-invoices"
 
+
 def subscriptions(_settings: Any) -> list[Subscription]:
     """Which queue feeds which handler (every worker module answers this, with its settings)."""
     return [
-        Subscription(DIRECTORY_QUEUE, {EventType.MEMBERS_MEMBER_REGISTERED: on_member_registered,
-                                       EventType.MEMBERS_MEMBER_UPDATED: on_member_registered,
-                                       EventType.MEMBERS_SITUATION_CHANGED: on_situation_changed}),
+        Subscription(
+            DIRECTORY_QUEUE,
+            {
+                EventType.MEMBERS_MEMBER_REGISTERED: on_member_registered,
+                EventType.MEMBERS_MEMBER_UPDATED: on_member_registered,
+                EventType.MEMBERS_SITUATION_CHANGED: on_situation_changed,
+            },
+        ),
         Subscription(INVOICES_QUEUE, {EventType.BILLING_INVOICE_ISSUED: on_invoice_issued}),
     ]
 

@@ -1,4 +1,5 @@
 """Connecting to RabbitMQ with explicit heartbeats, timeouts and back-off."""
+
 from __future__ import annotations
 
 import random
@@ -47,14 +48,14 @@ class Backoff:
     attempt: int = 0
 
     def next_delay(self) -> float:
-        delay = min(self.cap, self.initial * (2 ** self.attempt))
+        delay = min(self.cap, self.initial * (2**self.attempt))
         self.attempt += 1
         return random.uniform(delay / 2, delay)
 
     def reset(self) -> None:
         self.attempt = 0
 
-    def sleep(self, stop: "object | None" = None) -> None:
+    def sleep(self, stop: object | None = None) -> None:
         delay = self.next_delay()
         waiter = getattr(stop, "wait", None)
         if waiter:

@@ -1,8 +1,9 @@
 """The JSON Schema catalogue of event types, checked by producers and consumers alike."""
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -20,7 +21,7 @@ class CatalogueError(ValueError):
     """An event does not match its declared schema, or its type is unknown."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schemas() -> dict[str, dict[str, Any]]:
     folder = resources.files(__package__) / "catalogue"
     found = {}
@@ -45,7 +46,7 @@ def data_schema(event_type: str) -> dict[str, Any]:
         raise CatalogueError(f"unknown event type {event_type!r}") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validators(name: str) -> tuple[Any, Draft202012Validator]:
     """The compiled checkers of one schema: a fast one (jsonschema-rs) that accepts the valid events, and
     the reference one (jsonschema) that has the last word on a rejection and explains it. Formats are
@@ -106,13 +107,18 @@ def example_envelope(event_type: str, **data_overrides: Any) -> Envelope:
     data = example(event_type)
     data.update(data_overrides)
     producer = event_type.split(".", 1)[0]
-    envelope = Envelope.new(event_type, producer=producer, subject=str(next(iter(data.values()))),
-                            member_id=data.get("member_id"), data=data)
+    envelope = Envelope.new(
+        event_type,
+        producer=producer,
+        subject=str(next(iter(data.values()))),
+        member_id=data.get("member_id"),
+        data=data,
+    )
     validate(envelope)
     return envelope
 
 
-@lru_cache(maxsize=None)
+@cache
 def topology() -> dict[str, tuple[str, ...]]:
     """Consumer queue → the event types bound to it (the deployment-wide routing table)."""
     raw = json.loads((resources.files(__package__) / "catalogue" / "topology.json").read_text(encoding="utf-8"))

@@ -1,12 +1,14 @@
 """The event consumer: idempotent handling, ack after commit, delayed retries, then dead letter."""
+
 from __future__ import annotations
 
 import logging
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pika
 from pika.exceptions import AMQPChannelError, AMQPConnectionError
@@ -61,9 +63,19 @@ class PermanentError(Exception):
 
 
 class Consumer:
-    def __init__(self, *, service: str, db: Database, outbox: Outbox, broker_url: str, exchange: str,
-                 subscriptions: Iterable[Subscription], prefetch: int = 20, max_attempts: int = 5,
-                 retry_delay_ms: int = 5000):
+    def __init__(
+        self,
+        *,
+        service: str,
+        db: Database,
+        outbox: Outbox,
+        broker_url: str,
+        exchange: str,
+        subscriptions: Iterable[Subscription],
+        prefetch: int = 20,
+        max_attempts: int = 5,
+        retry_delay_ms: int = 5000,
+    ):
         self.service = service
         self.db = db
         self.inbox = outbox.inbox
@@ -98,20 +110,25 @@ class Consumer:
         inbox = self.inbox
         with context.bound(event_id=envelope.id, correlation_id=envelope.correlation_id):
             with self.db.session_factory() as session:
-                seen = session.execute(select(inbox.c.event_id).where(
-                    inbox.c.consumer == queue, inbox.c.event_id == envelope.id)).first()
+                seen = session.execute(
+                    select(inbox.c.event_id).where(inbox.c.consumer == queue, inbox.c.event_id == envelope.id)
+                ).first()
                 if seen:
                     return False
                 # The inbox row commits with the handler's writes: both happen or neither.
-                session.execute(inbox.insert().values(consumer=queue, event_id=envelope.id,
-                                                      event_type=envelope.type, processed_at=utcnow()))
+                session.execute(
+                    inbox.insert().values(
+                        consumer=queue, event_id=envelope.id, event_type=envelope.type, processed_at=utcnow()
+                    )
+                )
                 handler(session, envelope)
                 try:
                     session.commit()
                 except IntegrityError:
                     session.rollback()
-                    still_seen = session.execute(select(inbox.c.event_id).where(
-                        inbox.c.consumer == queue, inbox.c.event_id == envelope.id)).first()
+                    still_seen = session.execute(
+                        select(inbox.c.event_id).where(inbox.c.consumer == queue, inbox.c.event_id == envelope.id)
+                    ).first()
                     if still_seen:  # a competing worker applied it first
                         return False
                     raise
@@ -129,8 +146,13 @@ class Consumer:
                 raise PermanentError(f"no handler for {envelope.type} on {queue}")
         inbox = self.inbox
         with self.db.session_factory() as session:
-            seen = set(session.scalars(select(inbox.c.event_id).where(
-                inbox.c.consumer == queue, inbox.c.event_id.in_({e.id for e in envelopes}))))
+            seen = set(
+                session.scalars(
+                    select(inbox.c.event_id).where(
+                        inbox.c.consumer == queue, inbox.c.event_id.in_({e.id for e in envelopes})
+                    )
+                )
+            )
             applied = []
             fresh: list[Envelope] = []
             for envelope in envelopes:
@@ -141,8 +163,10 @@ class Consumer:
             if fresh:
                 now = utcnow()
                 # The inbox rows commit with the handlers' writes: all of them happen or none.
-                session.execute(inbox.insert(), [{"consumer": queue, "event_id": e.id, "event_type": e.type,
-                                                  "processed_at": now} for e in fresh])
+                session.execute(
+                    inbox.insert(),
+                    [{"consumer": queue, "event_id": e.id, "event_type": e.type, "processed_at": now} for e in fresh],
+                )
                 if subscription.batch_handler is not None:
                     subscription.batch_handler(session, fresh)
                 else:
@@ -176,13 +200,16 @@ class Consumer:
         except Exception as exc:  # a handler failure: retry later, a bounded number of times
             log.exception("handler failed", extra={"queue": queue, "attempt": attempt})
             if attempt >= self.max_attempts:
-                self._dead_letter(channel, method, properties, body, queue, f"{type(exc).__name__} after {attempt} attempts")
+                self._dead_letter(
+                    channel, method, properties, body, queue, f"{type(exc).__name__} after {attempt} attempts"
+                )
             else:
                 self._retry(channel, method, properties, body, queue, attempt + 1)
 
     # --- batches (subscriptions with batch_size > 1) -----------------------------
-    def _on_batched_message(self, channel: Any, method: Any, properties: pika.BasicProperties, body: bytes,
-                            queue: str) -> None:
+    def _on_batched_message(
+        self, channel: Any, method: Any, properties: pika.BasicProperties, body: bytes, queue: str
+    ) -> None:
         pending = self._pending.setdefault(queue, [])
         if not pending:
             self._pending_since[queue] = time.monotonic()
@@ -228,8 +255,10 @@ class Consumer:
                     return
                 log.warning("batch conflicted, handled one by one", extra={"queue": queue, "size": len(batch)})
             except Exception as exc:  # a handler failed or a competing worker applied one: one by one
-                log.warning("batch failed, handled one by one",
-                            extra={"queue": queue, "size": len(batch), "error": type(exc).__name__})
+                log.warning(
+                    "batch failed, handled one by one",
+                    extra={"queue": queue, "size": len(batch), "error": type(exc).__name__},
+                )
             else:
                 self.stats["batches"] += 1
                 for flag in applied:
@@ -249,14 +278,26 @@ class Consumer:
             for tag in sorted(tags):
                 channel.basic_ack(tag)
 
-    def _republish(self, channel: Any, exchange: str, routing_key: str, properties: pika.BasicProperties,
-                   body: bytes, headers: dict[str, Any]) -> None:
+    def _republish(
+        self,
+        channel: Any,
+        exchange: str,
+        routing_key: str,
+        properties: pika.BasicProperties,
+        body: bytes,
+        headers: dict[str, Any],
+    ) -> None:
         merged = dict(properties.headers or {})
         merged.update(headers)
         copy = pika.BasicProperties(
-            message_id=properties.message_id, type=properties.type, content_type=properties.content_type,
-            delivery_mode=pika.DeliveryMode.Persistent, correlation_id=properties.correlation_id,
-            app_id=properties.app_id, headers=merged)
+            message_id=properties.message_id,
+            type=properties.type,
+            content_type=properties.content_type,
+            delivery_mode=pika.DeliveryMode.Persistent,
+            correlation_id=properties.correlation_id,
+            app_id=properties.app_id,
+            headers=merged,
+        )
         channel.basic_publish(exchange, routing_key, body, copy, mandatory=True)
 
     def _retry(self, channel: Any, method: Any, properties: Any, body: bytes, queue: str, attempt: int) -> None:
@@ -268,9 +309,17 @@ class Consumer:
 
     def _dead_letter(self, channel: Any, method: Any, properties: Any, body: bytes, queue: str, reason: str) -> None:
         log.error("event dead-lettered", extra={"queue": queue, "reason": reason[:200]})
-        self._republish(channel, DEAD_LETTER_EXCHANGE, queue, properties, body,
-                        {"x-portal-error": reason[:200],
-                         "x-portal-dead-lettered-at": utcnow().isoformat(timespec="seconds").replace("+00:00", "Z")})
+        self._republish(
+            channel,
+            DEAD_LETTER_EXCHANGE,
+            queue,
+            properties,
+            body,
+            {
+                "x-portal-error": reason[:200],
+                "x-portal-dead-lettered-at": utcnow().isoformat(timespec="seconds").replace("+00:00", "Z"),
+            },
+        )
         channel.basic_ack(method.delivery_tag)
         self.stats["dead_lettered"] += 1
 
@@ -324,10 +373,17 @@ def run_worker(app: Any, subscriptions: Iterable[Subscription]) -> None:
     """Entry point of `python -m <service>.worker`: one connection, handlers from the service."""
     portal = app.extensions["portal"]
     settings = portal.settings
-    consumer = Consumer(service=settings.service, db=portal.db, outbox=portal.outbox,
-                        broker_url=settings.broker_url, exchange=settings.exchange,
-                        subscriptions=subscriptions, prefetch=settings.consumer_prefetch,
-                        max_attempts=settings.max_attempts, retry_delay_ms=settings.retry_delay_ms)
+    consumer = Consumer(
+        service=settings.service,
+        db=portal.db,
+        outbox=portal.outbox,
+        broker_url=settings.broker_url,
+        exchange=settings.exchange,
+        subscriptions=subscriptions,
+        prefetch=settings.consumer_prefetch,
+        max_attempts=settings.max_attempts,
+        retry_delay_ms=settings.retry_delay_ms,
+    )
     signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
     signal.signal(signal.SIGINT, lambda *_: consumer.stop())
     with app.app_context():

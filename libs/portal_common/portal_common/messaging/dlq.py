@@ -9,14 +9,16 @@ carry personal data. Replaying sends a message straight to its own queue (defaul
 counter reset, waits for the broker's confirm, and only then acknowledges it in the dead-letter queue: a
 message is never in neither place (at worst in both, and consumers apply an event once).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import pika
 from pika.exceptions import AMQPError
@@ -31,9 +33,19 @@ ERROR_HEADER = "x-portal-error"
 DEAD_LETTERED_AT_HEADER = "x-portal-dead-lettered-at"
 REPLAYED_HEADER = "x-portal-replayed"
 # Headers describing the failed run: a replayed message starts afresh (the replay count stays, for audit).
-_RESET_HEADERS = (ATTEMPT_HEADER, ERROR_HEADER, DEAD_LETTERED_AT_HEADER, "x-death", "x-first-death-exchange",
-                  "x-first-death-queue", "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue",
-                  "x-last-death-reason", "x-delivery-count")
+_RESET_HEADERS = (
+    ATTEMPT_HEADER,
+    ERROR_HEADER,
+    DEAD_LETTERED_AT_HEADER,
+    "x-death",
+    "x-first-death-exchange",
+    "x-first-death-queue",
+    "x-first-death-reason",
+    "x-last-death-exchange",
+    "x-last-death-queue",
+    "x-last-death-reason",
+    "x-delivery-count",
+)
 
 
 @dataclass(frozen=True)
@@ -60,10 +72,13 @@ def _first_death(headers: Mapping[str, Any]) -> str:
     stamped = headers.get(DEAD_LETTERED_AT_HEADER)
     if stamped:
         return _text(stamped)
-    times: list[datetime] = [entry["time"] for entry in headers.get("x-death") or []
-                             if isinstance(entry, dict) and isinstance(entry.get("time"), datetime)]
+    times: list[datetime] = [
+        entry["time"]
+        for entry in headers.get("x-death") or []
+        if isinstance(entry, dict) and isinstance(entry.get("time"), datetime)
+    ]
     if times:
-        return min(times).replace(tzinfo=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return min(times).replace(tzinfo=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return "inconnue"
 
 
@@ -116,9 +131,14 @@ class DeadLetterQueue:
         headers = {k: v for k, v in dict(properties.headers or {}).items() if k not in _RESET_HEADERS}
         headers[REPLAYED_HEADER] = int(dict(properties.headers or {}).get(REPLAYED_HEADER, 0)) + 1
         copy = pika.BasicProperties(
-            message_id=properties.message_id, type=properties.type, content_type=properties.content_type,
-            delivery_mode=pika.DeliveryMode.Persistent, correlation_id=properties.correlation_id,
-            app_id=properties.app_id, headers=headers)
+            message_id=properties.message_id,
+            type=properties.type,
+            content_type=properties.content_type,
+            delivery_mode=pika.DeliveryMode.Persistent,
+            correlation_id=properties.correlation_id,
+            app_id=properties.app_id,
+            headers=headers,
+        )
         # Confirms are on: this returns once the broker holds the message, and raises if it refused or
         # returned it; only then is the dead-letter copy acknowledged.
         self.channel.basic_publish("", self.spec.name, body, copy, mandatory=True)
@@ -128,8 +148,10 @@ class DeadLetterQueue:
 def _open(settings: BaseSettings, queue: str) -> tuple[Any, DeadLetterQueue]:
     types = service_queues(settings.service).get(queue)
     if types is None:
-        raise DlqError(f"la file {queue!r} n'appartient pas au service {settings.service} "
-                       f"(files : {', '.join(service_queues(settings.service)) or 'aucune'})")
+        raise DlqError(
+            f"la file {queue!r} n'appartient pas au service {settings.service} "
+            f"(files : {', '.join(service_queues(settings.service)) or 'aucune'})"
+        )
     connection = broker.connect(settings.broker_url, name=f"{settings.service}-dlq")
     channel = connection.channel()
     channel.confirm_delivery()
@@ -146,8 +168,9 @@ def list_queue(settings: BaseSettings, queue: str, out: Any) -> int:
         connection.close()
     print(f"{dlq.spec.dead_letter_queue} : {len(letters)} message(s)", file=out)
     for letter, _, _ in letters:
-        print(f"  {letter.event_type}  {letter.event_id}  mort le {letter.first_death}  motif : {letter.reason}",
-              file=out)
+        print(
+            f"  {letter.event_type}  {letter.event_id}  mort le {letter.first_death}  motif : {letter.reason}", file=out
+        )
     return len(letters)
 
 
@@ -159,8 +182,10 @@ def replay_queue(settings: BaseSettings, queue: str, event_id: str | None, dry_r
         chosen = [entry for entry in letters if event_id is None or entry[0].event_id == event_id]
         if not chosen:
             dlq.give_back()
-            raise DlqError(f"aucun message à rejouer dans {dlq.spec.dead_letter_queue}"
-                           + (f" pour l'événement {event_id}" if event_id else ""))
+            raise DlqError(
+                f"aucun message à rejouer dans {dlq.spec.dead_letter_queue}"
+                + (f" pour l'événement {event_id}" if event_id else "")
+            )
         for letter, properties, body in chosen:
             if dry_run:
                 print(f"  rejouerait {letter.event_type}  {letter.event_id}", file=out)
@@ -184,8 +209,11 @@ def replay_queue(settings: BaseSettings, queue: str, event_id: str | None, dry_r
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None, out: Any = None) -> int:
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(prog="python -m portal_common.messaging.dlq", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m portal_common.messaging.dlq",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--service", required=True)
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="count and describe the dead-lettered messages (never their body)")

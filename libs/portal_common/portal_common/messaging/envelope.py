@@ -1,4 +1,5 @@
 """The envelope every event travels in (also mirrored in the AMQP properties)."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,16 @@ class Envelope:
     data: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def new(cls, event_type: str, *, producer: str, subject: str, member_id: str | None,
-            data: dict[str, Any], occurred_at: datetime | None = None) -> "Envelope":
+    def new(
+        cls,
+        event_type: str,
+        *,
+        producer: str,
+        subject: str,
+        member_id: str | None,
+        data: dict[str, Any],
+        occurred_at: datetime | None = None,
+    ) -> Envelope:
         """A new event caused by the work in progress (request or event being handled)."""
         return cls(
             id=context.new_id(),
@@ -48,13 +57,13 @@ class Envelope:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "Envelope":
+    def from_dict(cls, raw: dict[str, Any]) -> Envelope:
         known: dict[str, Any] = {name: raw.get(name) for name in cls.__dataclass_fields__}
         known["data"] = known["data"] or {}
         return cls(**known)
 
     @classmethod
-    def from_json(cls, body: bytes | str) -> "Envelope":
+    def from_json(cls, body: bytes | str) -> Envelope:
         return cls.from_dict(json.loads(body))
 
 

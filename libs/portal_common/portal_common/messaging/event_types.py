@@ -2,6 +2,7 @@
 
 A contract test keeps this list equal to the JSON Schemas in `catalogue/`.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -1,8 +1,10 @@
 """Outbox and inbox tables, and recording an event in the business transaction."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, select, text
 from sqlalchemy.orm import Session
@@ -17,7 +19,8 @@ NOTIFY_CHANNEL = "portal_outbox"
 
 def outbox_table(metadata: MetaData) -> Table:
     return Table(
-        "outbox", metadata,
+        "outbox",
+        metadata,
         Column("id", String(36), primary_key=True),
         Column("event_type", String(200), nullable=False),
         Column("body", Text, nullable=False),
@@ -27,14 +30,19 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("next_attempt_at", UTCDateTime(), nullable=False),
         Column("last_error", String(500), nullable=True),
         # The relay only ever scans unpublished rows; keep that scan small.
-        Index("ix_outbox_pending", "next_attempt_at",
-              postgresql_where=text("published_at IS NULL"), sqlite_where=text("published_at IS NULL")),
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
     )
 
 
 def inbox_table(metadata: MetaData) -> Table:
     return Table(
-        "inbox", metadata,
+        "inbox",
+        metadata,
         Column("consumer", String(200), primary_key=True),
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(200), nullable=False),
@@ -58,24 +66,34 @@ class Outbox:
         self.table = existing["outbox"] if "outbox" in existing else outbox_table(metadata)
         self.inbox = existing["inbox"] if "inbox" in existing else inbox_table(metadata)
 
-    def record(self, session: Session, event_type: str, *, subject: str, member_id: str | None,
-               data: dict[str, Any]) -> Envelope:
+    def record(
+        self, session: Session, event_type: str, *, subject: str, member_id: str | None, data: dict[str, Any]
+    ) -> Envelope:
         envelope = Envelope.new(event_type, producer=self.producer, subject=subject, member_id=member_id, data=data)
         catalogue.validate(envelope)
         now = utcnow()
-        session.execute(self.table.insert().values(
-            id=envelope.id, event_type=event_type, body=envelope.to_json(),
-            created_at=now, next_attempt_at=now, attempts=0,
-        ))
+        session.execute(
+            self.table.insert().values(
+                id=envelope.id,
+                event_type=event_type,
+                body=envelope.to_json(),
+                created_at=now,
+                next_attempt_at=now,
+                attempts=0,
+            )
+        )
         wake_relay(session)
         return envelope
 
-    def record_many(self, session: Session, event_type: str,
-                    items: Iterable[tuple[str, str | None, dict[str, Any]]]) -> list[Envelope]:
+    def record_many(
+        self, session: Session, event_type: str, items: Iterable[tuple[str, str | None, dict[str, Any]]]
+    ) -> list[Envelope]:
         """Many events of one type, each `(subject, member_id, data)`, in batched inserts: for a use case
         writing thousands of rows at once (an import). Every event is checked before anything is inserted."""
-        envelopes = [Envelope.new(event_type, producer=self.producer, subject=subject, member_id=member_id, data=data)
-                     for subject, member_id, data in items]
+        envelopes = [
+            Envelope.new(event_type, producer=self.producer, subject=subject, member_id=member_id, data=data)
+            for subject, member_id, data in items
+        ]
         return self.record_envelopes(session, envelopes)
 
     def record_envelopes(self, session: Session, envelopes: list[Envelope]) -> list[Envelope]:
@@ -88,16 +106,26 @@ class Outbox:
         if not envelopes:
             return []
         now = utcnow()
-        rows = [{"id": e.id, "event_type": e.type, "body": e.to_json(), "created_at": now,
-                 "next_attempt_at": now, "attempts": 0} for e in envelopes]
+        rows = [
+            {
+                "id": e.id,
+                "event_type": e.type,
+                "body": e.to_json(),
+                "created_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+            }
+            for e in envelopes
+        ]
         for start in range(0, len(rows), 1000):
-            session.execute(self.table.insert(), rows[start:start + 1000])
+            session.execute(self.table.insert(), rows[start : start + 1000])
         wake_relay(session)
         return envelopes
 
     def backlog(self, session: Session) -> tuple[int, datetime | None]:
         """Number of unsent events and the creation time of the oldest one."""
         from sqlalchemy import func
+
         row = session.execute(
             select(func.count(), func.min(self.table.c.created_at)).where(self.table.c.published_at.is_(None))
         ).one()
@@ -109,8 +137,9 @@ class Outbox:
         return int(row[0]), oldest
 
     def pending(self, session: Session) -> list[Envelope]:
-        rows = session.execute(select(self.table.c.body).where(self.table.c.published_at.is_(None))
-                               .order_by(self.table.c.created_at)).scalars()
+        rows = session.execute(
+            select(self.table.c.body).where(self.table.c.published_at.is_(None)).order_by(self.table.c.created_at)
+        ).scalars()
         return [Envelope.from_json(body) for body in rows]
 
     def all_events(self, session: Session) -> list[Envelope]:

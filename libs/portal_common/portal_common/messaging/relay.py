@@ -4,6 +4,7 @@ Run one per service (more are safe on PostgreSQL thanks to SKIP LOCKED)::
 
     python -m portal_common.messaging.relay --service members
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,9 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Sequence
+from typing import Any
 
 import pika
 import psycopg
@@ -27,9 +29,8 @@ from ..config import BaseSettings
 from ..db import Database
 from ..logging import configure_logging
 from ..mail import MailSender, mail_outbox_table
-from . import broker
+from . import broker, catalogue
 from .outbox import NOTIFY_CHANNEL, outbox_table
-from . import catalogue
 from .topology import QueueSpec, declare_exchanges, declare_queue
 
 log = logging.getLogger("portal.relay")
@@ -44,8 +45,17 @@ CONFIRM_TIMEOUT_SECONDS = 30.0
 
 
 class Relay:
-    def __init__(self, db: Database, broker_url: str, exchange: str, *, service: str,
-                 batch_size: int = BATCH_SIZE, poll_seconds: float = POLL_SECONDS, retry_delay_ms: int = 5000):
+    def __init__(
+        self,
+        db: Database,
+        broker_url: str,
+        exchange: str,
+        *,
+        service: str,
+        batch_size: int = BATCH_SIZE,
+        poll_seconds: float = POLL_SECONDS,
+        retry_delay_ms: int = 5000,
+    ):
         self.db = db
         self.table = outbox_table(MetaData())
         self.broker_url = broker_url
@@ -85,8 +95,9 @@ class Relay:
         self._returned: set[str] = set()
         self._last_tag = 0
         selected: list[bool] = []
-        self._channel._impl.confirm_delivery(ack_nack_callback=self._on_confirm,
-                                             callback=lambda _frame: self._wake(selected))
+        self._channel._impl.confirm_delivery(
+            ack_nack_callback=self._on_confirm, callback=lambda _frame: self._wake(selected)
+        )
         self._channel._impl.add_on_return_callback(self._on_return)
         self._wait(lambda: bool(selected))
 
@@ -194,11 +205,15 @@ class Relay:
                     if error is None:
                         continue
                     with context.bound(event_id=row.id):
-                        log.warning("event not confirmed; will retry",
-                                    extra={"event_type": row.event_type, "reason": error})
+                        log.warning(
+                            "event not confirmed; will retry", extra={"event_type": row.event_type, "reason": error}
+                        )
                     delay = min(RETRY_UNROUTABLE * (2 ** min(row.attempts, 5)), timedelta(minutes=1))
-                    session.execute(update(t).where(t.c.id == row.id).values(
-                        attempts=row.attempts + 1, next_attempt_at=now + delay, last_error=error[:500]))
+                    session.execute(
+                        update(t)
+                        .where(t.c.id == row.id)
+                        .values(attempts=row.attempts + 1, next_attempt_at=now + delay, last_error=error[:500])
+                    )
                 session.commit()
         self.published_count += confirmed
         return confirmed
@@ -221,8 +236,9 @@ class Relay:
             )
             # An event type nobody subscribes to yet is published without `mandatory`: it has no queue
             # to reach, and the outbox keeps it as history. Subscribed types must reach their queues.
-            self._channel._impl.basic_publish(self.exchange, row.event_type, row.body.encode(), properties,
-                                              mandatory=row.event_type in subscribed)
+            self._channel._impl.basic_publish(
+                self.exchange, row.event_type, row.body.encode(), properties, mandatory=row.event_type in subscribed
+            )
             self._last_tag += 1
             self._unconfirmed[self._last_tag] = row.id
         self._wait(lambda: not self._unconfirmed)
@@ -272,11 +288,17 @@ def main(argv: list[str] | None = None) -> None:
     # by thousands of rows since its last ANALYZE (an import, the January rush; autovacuum late or off) is
     # otherwise read whole by a bitmap scan and sorted on disk for every batch of 100.
     db = Database(settings.database_url, pool_size=2, pg_options="-c enable_bitmapscan=off")
-    relay = Relay(db, settings.broker_url, settings.exchange, service=args.service,
-                  retry_delay_ms=settings.retry_delay_ms)
+    relay = Relay(
+        db, settings.broker_url, settings.exchange, service=args.service, retry_delay_ms=settings.retry_delay_ms
+    )
     if inspect(db.engine).has_table("mail_outbox"):  # this service sends e-mails: deliver them too
-        relay.mail_sender = MailSender(db, mail_outbox_table(MetaData()), host=settings.smtp_host,
-                                       port=settings.smtp_port, sender=settings.mail_sender)
+        relay.mail_sender = MailSender(
+            db,
+            mail_outbox_table(MetaData()),
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_sender,
+        )
     signal.signal(signal.SIGTERM, lambda *_: relay.stop())
     signal.signal(signal.SIGINT, lambda *_: relay.stop())
     log.info("relay started")

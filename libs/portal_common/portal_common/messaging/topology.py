@@ -1,8 +1,10 @@
 """Exchanges and queues, declared idempotently by whoever needs them."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from pika.adapters.blocking_connection import BlockingChannel
 

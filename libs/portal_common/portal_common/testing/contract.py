@@ -5,11 +5,13 @@ Usage in a service::
     api_schema = contract.schema_fixture("members_service", "/api/members/openapi.json")
     test_every_operation_honours_the_openapi_contract = contract.openapi_test("api_schema")
 """
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import hypothesis
 import pytest
@@ -19,19 +21,27 @@ from schemathesis import checks
 
 from .environment import make_principal
 
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-          checks.response_schema_conformance]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
 
 # Staff with every role: every operation is reachable, so the generated data meets the real code paths.
-CONTRACT_PRINCIPAL = make_principal(staff_roles=("secretariat", "billing", "administration"),
-                                    member_id="6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01", roles=("admin",))
+CONTRACT_PRINCIPAL = make_principal(
+    staff_roles=("secretariat", "billing", "administration"),
+    member_id="6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01",
+    roles=("admin",),
+)
 
 
 CONTRACT_MEMBER_ID = CONTRACT_PRINCIPAL.member_id
 
 
-def schema_fixture(service_fixture: str, openapi_path: str,
-                   seed: Callable[[Any], None] | None = None) -> Callable[..., Any]:
+def schema_fixture(
+    service_fixture: str, openapi_path: str, seed: Callable[[Any], None] | None = None
+) -> Callable[..., Any]:
     """`seed(service)` stores data of CONTRACT_MEMBER_ID first, so reads answer 200 and get validated."""
 
     @pytest.fixture
@@ -51,8 +61,9 @@ def openapi_test(schema_fixture_name: str, max_examples: int = 15) -> Callable[.
 
     @pytest.mark.contract
     @schema.parametrize()
-    @hypothesis.settings(max_examples=max_examples, deadline=None, derandomize=True,
-                         suppress_health_check=list(hypothesis.HealthCheck))
+    @hypothesis.settings(
+        max_examples=max_examples, deadline=None, derandomize=True, suppress_health_check=list(hypothesis.HealthCheck)
+    )
     def test_every_operation_honours_the_openapi_contract(case: Any, request: pytest.FixtureRequest) -> None:
         case.call_and_validate(headers=request.node.portal_headers, checks=CHECKS)
 
@@ -62,13 +73,36 @@ def openapi_test(schema_fixture_name: str, max_examples: int = 15) -> Callable[.
 
 # What hostile users typed or sent: lone surrogates, NUL and other controls, bidi overrides, line breaks in one-line
 # fields, decomposed accents, markup, over-long text, numbers past every type, JSON nested thousands of levels deep.
-HOSTILE_TEXT = ["a\ud800b", "x\x00y", "Dupont\u202eliaM", "ligne\nsuivante", "\x1b[31mrouge", "Cle\u0301ment",
-                "<script>alert(1)</script>", "{{7*7}}", "'; DROP TABLE t; --", "\ufeffBOM", "A" * 20_000, "%00", "\u2066x"]
+HOSTILE_TEXT = [
+    "a\ud800b",
+    "x\x00y",
+    "Dupont\u202eliaM",
+    "ligne\nsuivante",
+    "\x1b[31mrouge",
+    "Cle\u0301ment",
+    "<script>alert(1)</script>",
+    "{{7*7}}",
+    "'; DROP TABLE t; --",
+    "\ufeffBOM",
+    "A" * 20_000,
+    "%00",
+    "\u2066x",
+]
 HOSTILE_JSON = ["9" * 5000, "1e400", "-" + "9" * 40, "NaN", "[" * 3000 + "]" * 3000, '{"a":' * 3000 + "1" + "}" * 3000]
 # marshmallow's and werkzeug's English defaults: a refusal must never read like this.
-ENGLISH = ("Missing data for required field", "Not a valid", "Unknown field", "Invalid input", "Field may not be null",
-           "Longer than maximum", "Shorter than minimum", "Must be one of", "Must be greater", "Must be less",
-           "The browser (or proxy)")
+ENGLISH = (
+    "Missing data for required field",
+    "Not a valid",
+    "Unknown field",
+    "Invalid input",
+    "Field may not be null",
+    "Longer than maximum",
+    "Shorter than minimum",
+    "Must be one of",
+    "Must be greater",
+    "Must be less",
+    "The browser (or proxy)",
+)
 
 
 def _with_hostile(body: Any, choice: int, hostile: str) -> str:
@@ -90,10 +124,12 @@ def hostile_input_test(schema_fixture_name: str, service_fixture: str, max_examp
     @pytest.mark.contract
     @schema.parametrize()
     @schema.given(data=st.data())
-    @hypothesis.settings(max_examples=max_examples, deadline=None, derandomize=True,
-                         suppress_health_check=list(hypothesis.HealthCheck))
-    def test_hostile_input_never_breaks_an_operation(case: Any, data: Any, request: pytest.FixtureRequest,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+    @hypothesis.settings(
+        max_examples=max_examples, deadline=None, derandomize=True, suppress_health_check=list(hypothesis.HealthCheck)
+    )
+    def test_hostile_input_never_breaks_an_operation(
+        case: Any, data: Any, request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+    ) -> None:
         service = request.getfixturevalue(service_fixture)
         headers = dict(request.node.portal_headers)
         text = data.draw(st.sampled_from(HOSTILE_TEXT))
@@ -109,9 +145,13 @@ def hostile_input_test(schema_fixture_name: str, service_fixture: str, max_examp
         if case.headers and case.headers.get("If-Match"):
             headers["If-Match"] = case.headers["If-Match"]
         caplog.set_level(logging.ERROR)
-        response = service.app.test_client().open(case.formatted_path, method=case.method, query_string=query,
-                                                  data=body.encode("utf-8", "surrogatepass") if body else None,
-                                                  headers=headers)
+        response = service.app.test_client().open(
+            case.formatted_path,
+            method=case.method,
+            query_string=query,
+            data=body.encode("utf-8", "surrogatepass") if body else None,
+            headers=headers,
+        )
         assert response.status_code < 500, (case.method, case.formatted_path, response.get_data(as_text=True)[:300])
         shown = response.get_data(as_text=True)
         assert not any(phrase in shown for phrase in ENGLISH), shown[:300]

@@ -3,18 +3,19 @@
 One database per service and one vhost per test run, dropped at the end. When no local
 service answers and Docker exists, testcontainers starts one instead (a laptop fallback).
 """
+
 from __future__ import annotations
 
 import hashlib
-
 import os
 import secrets
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -32,17 +33,31 @@ DEFAULT_AMQP_HOST = "127.0.0.1:5672"
 TEST_RETRY_DELAY_MS = 300  # every process of a test run must declare the retry queues alike
 
 
-def make_principal(*, user_id: str | None = None, display_name: str = "Camille Martin",
-                   member_id: str | None = None, member_name: str | None = "Entreprise test",
-                   member_number: str | None = "1000001", roles: tuple[str, ...] = (),
-                   staff_roles: tuple[str, ...] = (), grants: tuple[str, ...] = (),
-                   member_count: int = 1, session_ref: str | None = None) -> Principal:
-    return Principal(user_id=user_id or str(uuid.uuid4()), display_name=display_name,
-                     session_ref=session_ref or secrets.token_hex(16), member_id=member_id,
-                     member_name=member_name if member_id else None,
-                     member_number=member_number if member_id else None,
-                     roles=frozenset(roles), staff_roles=frozenset(staff_roles), grants=frozenset(grants),
-                     member_count=member_count if member_id else 0)
+def make_principal(
+    *,
+    user_id: str | None = None,
+    display_name: str = "Camille Martin",
+    member_id: str | None = None,
+    member_name: str | None = "Entreprise test",
+    member_number: str | None = "1000001",
+    roles: tuple[str, ...] = (),
+    staff_roles: tuple[str, ...] = (),
+    grants: tuple[str, ...] = (),
+    member_count: int = 1,
+    session_ref: str | None = None,
+) -> Principal:
+    return Principal(
+        user_id=user_id or str(uuid.uuid4()),
+        display_name=display_name,
+        session_ref=session_ref or secrets.token_hex(16),
+        member_id=member_id,
+        member_name=member_name if member_id else None,
+        member_number=member_number if member_id else None,
+        roles=frozenset(roles),
+        staff_roles=frozenset(staff_roles),
+        grants=frozenset(grants),
+        member_count=member_count if member_id else 0,
+    )
 
 
 def act_as_headers(principal: Principal, key: str = TEST_INTERNAL_KEY) -> dict[str, str]:
@@ -59,8 +74,10 @@ def _pg_reachable(admin_dsn: str) -> bool:
 
 
 def _docker_available() -> bool:
-    return shutil.which("docker") is not None and subprocess.run(
-        ["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    return (
+        shutil.which("docker") is not None
+        and subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    )
 
 
 @dataclass
@@ -91,8 +108,9 @@ class ServiceUnderTest:
 
         settings = self.portal.settings
         table = self.portal.outbox.table.metadata.tables["mail_outbox"]
-        sender = MailSender(self.portal.db, table, host=settings.smtp_host, port=settings.smtp_port,
-                            sender=settings.mail_sender)
+        sender = MailSender(
+            self.portal.db, table, host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_sender
+        )
         return sender.send_batch()
 
     def truncate(self) -> None:
@@ -124,6 +142,7 @@ class PortalTestEnvironment:
         """The run's real SMTP server (aiosmtpd); every service of the run sends to it."""
         if self._smtp is None:
             from .smtp import SmtpServer
+
             self._smtp = SmtpServer().start()
         return self._smtp
 
@@ -134,6 +153,7 @@ class PortalTestEnvironment:
         if not _docker_available():
             raise RuntimeError(f"PostgreSQL is not reachable at {self.pg_admin_dsn} and Docker is not available")
         from testcontainers.postgres import PostgresContainer  # laptop fallback only
+
         container = PostgresContainer("postgres:15", driver=None).start()
         self._containers.append(container)
         self.pg_admin_dsn = container.get_connection_url()
@@ -162,6 +182,7 @@ class PortalTestEnvironment:
             return self._broker_url
         if _docker_available():
             from testcontainers.rabbitmq import RabbitMqContainer  # laptop fallback only
+
             container = RabbitMqContainer("rabbitmq:3.13").start()
             self._containers.append(container)
             params = container.get_connection_params()
@@ -173,8 +194,12 @@ class PortalTestEnvironment:
         """An extra vhost of this run (e.g. for a whole stack started beside the in-process tests)."""
         vhost = f"portal-test-{self.run_id}-{purpose}"
         subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
-        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         self._vhosts.append(vhost)
         return f"amqp://guest:guest@{DEFAULT_AMQP_HOST}/{quote(vhost, safe='')}"
 

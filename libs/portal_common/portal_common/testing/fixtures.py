@@ -4,10 +4,12 @@ Usage in a service::
 
     members_service, service = service_fixtures("members", create_app, SERVICE_DIR)
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -15,8 +17,7 @@ from flask import Flask
 from .environment import PortalTestEnvironment, ServiceUnderTest
 
 
-def service_fixtures(name: str, create_app: Callable[..., Flask], service_dir: Path,
-                     **extra: str) -> tuple[Any, Any]:
+def service_fixtures(name: str, create_app: Callable[..., Flask], service_dir: Path, **extra: str) -> tuple[Any, Any]:
     """`<name>_service` (session: one migrated app per run) and `service` (that app, emptied after each test).
 
     Assign both to module-level names of a conftest: pytest registers them under these fixture names.

@@ -1,7 +1,8 @@
 """pytest plugin of the portal (registered through the `pytest11` entry point)."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -1,12 +1,14 @@
 """A real SMTP server (aiosmtpd) the tests send to and read from."""
+
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any, Callable
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -16,7 +18,7 @@ class _Collector:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(message)
@@ -36,7 +38,7 @@ class SmtpServer:
         self._collector = _Collector()
         self._controller = Controller(self._collector, hostname="127.0.0.1", port=self.port)
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self._controller.start()
         return self
 

@@ -3,6 +3,7 @@
 Before login there is no session, so the login form binds its token to a random pre-session
 cookie instead (signed double submit, OWASP CSRF cheat sheet).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,6 +58,7 @@ def _binding() -> str | None:
 def csrf_token() -> str:
     """The token for forms of the current page (creates the pre-session cookie when needed)."""
     from flask import current_app
+
     key = current_app.extensions["portal"].settings.internal_key
     binding = _binding()
     if binding is None:
@@ -102,8 +104,7 @@ def init_csrf(app: Flask, key: str, public_url: str) -> None:
         value = g.pop("new_presession", None)
         if value:
             secure = app.extensions["portal"].settings.secure_cookies
-            response.set_cookie(presession_cookie_name(), value, httponly=True, samesite="Lax", secure=secure,
-                                path="/")
+            response.set_cookie(presession_cookie_name(), value, httponly=True, samesite="Lax", secure=secure, path="/")
         return response
 
     app.jinja_env.globals["csrf_token"] = csrf_token

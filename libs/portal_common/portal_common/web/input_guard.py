@@ -5,10 +5,12 @@ A refusal is a 400 naming the field in French: flask-smorest's error format on t
 A multi-line field (tab and newline allowed) is declared beside its route with `@accepts(multiline=…)`; a few
 form fields are multi-line wherever they appear (`MULTILINE_FIELDS`).
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -28,9 +30,11 @@ MAX_NAME_LENGTH = 255
 
 def accepts(*, multiline: tuple[str, ...] = (), unlimited: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Declares, beside a route, its multi-line fields and the fields with no length ceiling (a file in base64)."""
+
     def mark(view: F) -> F:
         setattr(view, ACCEPTS_ATTRIBUTE, (frozenset(multiline), frozenset(unlimited)))
         return view
+
     return mark
 
 
@@ -44,15 +48,15 @@ def _declared(app: Flask) -> tuple[frozenset[str], frozenset[str]]:
     return found or (frozenset(), frozenset())
 
 
-def _multidict(values: MultiDict[str, str], location: str, multiline: frozenset[str],
-               unlimited: frozenset[str]) -> ImmutableMultiDict[str, str] | None:
+def _multidict(
+    values: MultiDict[str, str], location: str, multiline: frozenset[str], unlimited: frozenset[str]
+) -> ImmutableMultiDict[str, str] | None:
     """The same fields in NFC, None when nothing changed; InputRefused on the first bad one."""
     cleaned: list[tuple[str, str]] = []
     changed = False
     for key, value in values.items(multi=True):
         name = check_text(f"{location}", key, max_length=200)
-        text = check_text(name, value, multiline=name in multiline,
-                          max_length=None if name in unlimited else 10_000)
+        text = check_text(name, value, multiline=name in multiline, max_length=None if name in unlimited else 10_000)
         changed = changed or name != key or text != value
         cleaned.append((name, text))
     return ImmutableMultiDict(cleaned) if changed else None
@@ -95,7 +99,9 @@ def _check_request(app: Flask) -> tuple[str, InputRefused] | None:
         except json.JSONDecodeError:
             return None  # not JSON at all: the handler's parser answers as it always did
         except (ValueError, RecursionError):
-            return "json", InputRefused("corps", "n'est pas accepté : imbrication trop profonde ou nombre hors limites.")
+            return "json", InputRefused(
+                "corps", "n'est pas accepté : imbrication trop profonde ou nombre hors limites."
+            )
         try:
             cleaned = clean_json(body, multiline=multiline, unlimited=unlimited)
         except InputRefused as refused:
@@ -108,8 +114,9 @@ def _check_request(app: Flask) -> tuple[str, InputRefused] | None:
 
 def _refusal(location: str, refused: InputRefused) -> tuple[Response, int] | tuple[str, int]:
     if request.path.startswith(("/api/", "/internal/")):
-        return jsonify(error_body(400, "Bad Request", refused.sentence,
-                                  {location: {refused.field: [refused.sentence]}})), 400
+        return jsonify(
+            error_body(400, "Bad Request", refused.sentence, {location: {refused.field: [refused.sentence]}})
+        ), 400
     return render_template("portal/error.html", code=400, title="Saisie refusée", text=refused.sentence), 400
 
 

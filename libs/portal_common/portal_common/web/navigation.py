@@ -1,4 +1,5 @@
 """The portal's navigation, one list for every service so the layout is the same everywhere."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,6 @@ def navigation_for(principal: Principal | None) -> list[NavItem]:
         return []
     items = []
     for item in NAVIGATION:
-        if item.audience == "member" and principal.member_id:
-            items.append(item)
-        elif item.audience == "staff" and principal.is_staff:
+        if item.audience == "member" and principal.member_id or item.audience == "staff" and principal.is_staff:
             items.append(item)
     return items

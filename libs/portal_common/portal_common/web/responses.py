@@ -1,4 +1,5 @@
 """Response headers for pages that show a secret or carry one in their URL."""
+
 from __future__ import annotations
 
 from flask import Response

@@ -1,4 +1,5 @@
 """Wires the page layer into a service: templates, filters, headers, CSRF and error pages."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,12 +16,16 @@ from .csrf import init_csrf
 from .input_guard import init_input_guard
 from .navigation import navigation_for
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 # Swagger UI renders with an inline bootstrap script and inline styles.
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 ERROR_TITLES = {
     400: ("Requête invalide", "La demande n'a pas pu être comprise. Vérifiez les informations saisies."),
@@ -48,9 +53,14 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
     # Flask's own signed cookie only carries flash messages between pages; sessions live in identity.
     app.secret_key = hashlib.sha256(f"flash|{internal_key}".encode()).hexdigest()
     secure = app.extensions["portal"].settings.secure_cookies
-    app.config.update(SESSION_COOKIE_NAME="__Host-portal_flash" if secure else "portal_flash",
-                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/",
-                      SESSION_COOKIE_DOMAIN=None, SESSION_COOKIE_SECURE=secure)
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-portal_flash" if secure else "portal_flash",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
+        SESSION_COOKIE_SECURE=secure,
+    )
     formats.register_filters(app.jinja_env.filters)
     app.jinja_env.globals["navigation_for"] = navigation_for
     app.jinja_env.globals["current_principal"] = current_principal

@@ -1,5 +1,6 @@
 """A queue opted in to batches: many deliveries applied in one transaction and acknowledged together, a
 poison message alone still retried then dead-lettered, duplicates applied once (real RabbitMQ and PostgreSQL)."""
+
 from __future__ import annotations
 
 import threading
@@ -7,7 +8,7 @@ import time
 
 import pika
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, func, select
+from sqlalchemy import Column, MetaData, String, Table, select
 
 from portal_common.db import Database
 from portal_common.messaging import broker, catalogue
@@ -29,8 +30,12 @@ def parts(portal_env):
     db = Database(portal_env.database_url("consumer_batch"))
     metadata = MetaData()
     outbox = Outbox("identity", metadata)
-    applied = Table("applied", metadata, Column("event_id", String(36), primary_key=True),
-                    Column("name", String(200), nullable=False))
+    applied = Table(
+        "applied",
+        metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("name", String(200), nullable=False),
+    )
     metadata.create_all(db.engine)
     yield db, outbox, applied, portal_env.new_vhost("consumer-batch")
     db.dispose()
@@ -41,8 +46,9 @@ def events(count):
     for index in range(count):
         data = catalogue.example(EVENT)
         data["name"] = POISON if index == 7 else f"Entreprise {index}"
-        found.append(Envelope.new(EVENT, producer="members", subject=data["member_id"], member_id=data["member_id"],
-                                  data=data))
+        found.append(
+            Envelope.new(EVENT, producer="members", subject=data["member_id"], member_id=data["member_id"], data=data)
+        )
     return found
 
 
@@ -66,15 +72,27 @@ def run(parts, batch_size, envelopes, *, redelivered=()):
             raise RuntimeError("this one can never be applied")
         session.execute(applied.insert().values(event_id=envelope.id, name=envelope.data["name"]))
 
-    consumer = Consumer(service="identity", db=db, outbox=outbox, broker_url=broker_url, exchange=EXCHANGE,
-                        subscriptions=[Subscription(QUEUE, {EVENT: handler}, batch_size=batch_size)],
-                        prefetch=5, max_attempts=2, retry_delay_ms=TEST_RETRY_DELAY_MS)
+    consumer = Consumer(
+        service="identity",
+        db=db,
+        outbox=outbox,
+        broker_url=broker_url,
+        exchange=EXCHANGE,
+        subscriptions=[Subscription(QUEUE, {EVENT: handler}, batch_size=batch_size)],
+        prefetch=5,
+        max_attempts=2,
+        retry_delay_ms=TEST_RETRY_DELAY_MS,
+    )
     connection, channel = empty_queue_of(consumer, broker_url)
     # Published before the worker starts, so its first deliveries already wait for it: real batches.
     for envelope in list(envelopes) + list(redelivered):
-        channel.basic_publish(EXCHANGE, EVENT, envelope.to_json().encode(),
-                              pika.BasicProperties(message_id=envelope.id, type=EVENT, delivery_mode=2),
-                              mandatory=True)
+        channel.basic_publish(
+            EXCHANGE,
+            EVENT,
+            envelope.to_json().encode(),
+            pika.BasicProperties(message_id=envelope.id, type=EVENT, delivery_mode=2),
+            mandatory=True,
+        )
     thread = threading.Thread(target=consumer.run_forever, daemon=True)
     thread.start()
     total = len(envelopes) + len(redelivered)
@@ -139,19 +157,32 @@ def test_a_trickle_of_deliveries_waits_the_configured_time_and_is_applied_as_one
         for envelope in envelopes:
             handler(session, envelope)
 
-    consumer = Consumer(service="identity", db=db, outbox=outbox, broker_url=broker_url, exchange=EXCHANGE,
-                        subscriptions=[Subscription(QUEUE, {EVENT: handler}, batch_size=50, batch_wait_ms=1500,
-                                                    batch_handler=batch_handler)],
-                        prefetch=5, max_attempts=2, retry_delay_ms=TEST_RETRY_DELAY_MS)
+    consumer = Consumer(
+        service="identity",
+        db=db,
+        outbox=outbox,
+        broker_url=broker_url,
+        exchange=EXCHANGE,
+        subscriptions=[
+            Subscription(QUEUE, {EVENT: handler}, batch_size=50, batch_wait_ms=1500, batch_handler=batch_handler)
+        ],
+        prefetch=5,
+        max_attempts=2,
+        retry_delay_ms=TEST_RETRY_DELAY_MS,
+    )
     connection, channel = empty_queue_of(consumer, broker_url)
     thread = threading.Thread(target=consumer.run_forever, daemon=True)
     thread.start()
     assert consumer.ready.wait(10)
     trickle = [e for e in events(10) if e.data["name"] != POISON]
     for envelope in trickle:  # one every 50 ms, while the worker is already waiting
-        channel.basic_publish(EXCHANGE, EVENT, envelope.to_json().encode(),
-                              pika.BasicProperties(message_id=envelope.id, type=EVENT, delivery_mode=2),
-                              mandatory=True)
+        channel.basic_publish(
+            EXCHANGE,
+            EVENT,
+            envelope.to_json().encode(),
+            pika.BasicProperties(message_id=envelope.id, type=EVENT, delivery_mode=2),
+            mandatory=True,
+        )
         time.sleep(0.05)
     deadline = time.monotonic() + 20
     while consumer.stats["processed"] < len(trickle) and time.monotonic() < deadline:

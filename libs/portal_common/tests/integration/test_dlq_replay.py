@@ -1,6 +1,7 @@
 """The dead-letter tool against the real RabbitMQ (a vhost of its own) and PostgreSQL: a message dead-lettered
 by a real Consumer is listed with its reason and without its body, a dry run changes nothing, a replay sends it
 back with its attempt counter reset and the consumer applies it once."""
+
 from __future__ import annotations
 
 import io
@@ -43,14 +44,25 @@ def stack(portal_env, request):
             raise RuntimeError("the directory is broken")
         session.execute(applied.insert().values(event_id=envelope.id))
 
-    consumer = Consumer(service="identity", db=db, outbox=outbox, broker_url=broker_url, exchange=EXCHANGE,
-                        subscriptions=[Subscription(QUEUE, {EVENT: handler})], prefetch=5, max_attempts=2,
-                        retry_delay_ms=TEST_RETRY_DELAY_MS)
+    consumer = Consumer(
+        service="identity",
+        db=db,
+        outbox=outbox,
+        broker_url=broker_url,
+        exchange=EXCHANGE,
+        subscriptions=[Subscription(QUEUE, {EVENT: handler})],
+        prefetch=5,
+        max_attempts=2,
+        retry_delay_ms=TEST_RETRY_DELAY_MS,
+    )
     thread = threading.Thread(target=consumer.run_forever, daemon=True)
     thread.start()
     assert consumer.ready.wait(30)
-    environ = {"PORTAL_BROKER_URL": broker_url, "PORTAL_INTERNAL_KEY": TEST_INTERNAL_KEY,
-               "PORTAL_RETRY_DELAY_MS": str(TEST_RETRY_DELAY_MS)}
+    environ = {
+        "PORTAL_BROKER_URL": broker_url,
+        "PORTAL_INTERNAL_KEY": TEST_INTERNAL_KEY,
+        "PORTAL_RETRY_DELAY_MS": str(TEST_RETRY_DELAY_MS),
+    }
     yield db, applied, broker_url, consumer, failures, environ
     consumer.stop()
     thread.join(10)
@@ -62,8 +74,13 @@ def publish(broker_url):
     connection = broker.connect(broker_url)
     channel = connection.channel()
     channel.confirm_delivery()
-    channel.basic_publish(EXCHANGE, EVENT, envelope.to_json().encode(),
-                          pika.BasicProperties(message_id=envelope.id, type=EVENT, delivery_mode=2), mandatory=True)
+    channel.basic_publish(
+        EXCHANGE,
+        EVENT,
+        envelope.to_json().encode(),
+        pika.BasicProperties(message_id=envelope.id, type=EVENT, delivery_mode=2),
+        mandatory=True,
+    )
     connection.close()
     return envelope
 

@@ -1,4 +1,5 @@
 """Pooled connections: a busy one is used without a ping, an idle one is checked and replaced when dead."""
+
 from __future__ import annotations
 
 import psycopg
@@ -25,7 +26,7 @@ def backend_pid(database: Database) -> int:
 
 def statements_of(database: Database, work) -> list[str]:
     seen: list[str] = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731  (before_cursor_execute: the statement)
+    listener = lambda *args: seen.append(args[2])
     event.listen(database.engine, "before_cursor_execute", listener)
     try:
         work()

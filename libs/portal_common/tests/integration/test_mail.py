@@ -1,4 +1,5 @@
 """E-mails leave only when their transaction commits, once, through a real SMTP server."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,7 +19,9 @@ def parts(portal_env):
     outbox = Outbox("identity", metadata)
     table = mail_outbox_table(metadata)
     metadata.create_all(db.engine)
-    sender = MailSender(db, table, host="127.0.0.1", port=portal_env.smtp.port, sender="Portail <noreply@portail.local>")
+    sender = MailSender(
+        db, table, host="127.0.0.1", port=portal_env.smtp.port, sender="Portail <noreply@portail.local>"
+    )
     yield db, outbox, table, sender
     db.dispose()
 
@@ -26,8 +29,12 @@ def parts(portal_env):
 def test_a_mail_queued_in_a_committed_transaction_is_delivered_once(parts, portal_env):
     db, outbox, table, sender = parts
     with UnitOfWork(db, outbox, table) as tx:
-        assert tx.mail(Mail(to="paul@example.fr", subject="Votre code de connexion", body="Code : 123456",
-                            key="login-code-1")) is True
+        assert (
+            tx.mail(
+                Mail(to="paul@example.fr", subject="Votre code de connexion", body="Code : 123456", key="login-code-1")
+            )
+            is True
+        )
         assert tx.mail(Mail(to="paul@example.fr", subject="Votre code", body="x", key="login-code-1")) is False
         tx.commit()
     assert sender.send_batch() == 1 and sender.send_batch() == 0

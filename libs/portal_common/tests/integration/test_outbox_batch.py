@@ -1,4 +1,5 @@
 """Recording many events at once (an import): the same rows as one by one, all checked before any insert."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,8 +43,10 @@ def test_many_events_recorded_in_one_call_are_stored_like_single_ones_and_commit
         assert tx.recorded == envelopes and len(envelopes) == 1500
         tx.commit()
     with db.session_factory() as session:
-        stored = {row.id: row for row in session.execute(select(outbox.table).where(
-            outbox.table.c.id.in_([e.id for e in envelopes])))}
+        stored = {
+            row.id: row
+            for row in session.execute(select(outbox.table).where(outbox.table.c.id.in_([e.id for e in envelopes])))
+        }
     assert len(stored) == 1500 and count(db, outbox) == before + 1500
     first = Envelope.from_json(stored[envelopes[0].id].body)
     catalogue.validate(first)
@@ -57,8 +60,13 @@ def test_one_invalid_event_among_many_records_none_of_them(parts):
     good = catalogue.example(EVENT)
     with UnitOfWork(db, outbox) as tx:
         with pytest.raises(catalogue.CatalogueError):
-            tx.record_many(EVENT, [(good["member_id"], good["member_id"], good),
-                                   (good["member_id"], good["member_id"], {"member_id": good["member_id"]})])
+            tx.record_many(
+                EVENT,
+                [
+                    (good["member_id"], good["member_id"], good),
+                    (good["member_id"], good["member_id"], {"member_id": good["member_id"]}),
+                ],
+            )
         tx.commit()
     assert count(db, outbox) == before
     with UnitOfWork(db, outbox) as tx:

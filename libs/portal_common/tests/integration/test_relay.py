@@ -1,4 +1,5 @@
 """The relay on PostgreSQL: rows marked only once confirmed, two relays never publish a row twice."""
+
 from __future__ import annotations
 
 import threading
@@ -55,8 +56,9 @@ def record(db, outbox, count):
     with db.session_factory() as session:
         for _ in range(count):
             data = catalogue.example(EVENT)
-            ids.append(outbox.record(session, EVENT, subject=data["member_id"], member_id=data["member_id"],
-                                     data=data).id)
+            ids.append(
+                outbox.record(session, EVENT, subject=data["member_id"], member_id=data["member_id"], data=data).id
+            )
         session.commit()
     return ids
 
@@ -77,8 +79,10 @@ def test_two_relays_in_parallel_publish_every_event_exactly_once(database, queue
     db, outbox = database
     channel, name = queue
     ids = record(db, outbox, 300)
-    relays = [Relay(db, broker_url, "portal.events", service="members", batch_size=20,
-                    retry_delay_ms=TEST_RETRY_DELAY_MS) for _ in range(2)]
+    relays = [
+        Relay(db, broker_url, "portal.events", service="members", batch_size=20, retry_delay_ms=TEST_RETRY_DELAY_MS)
+        for _ in range(2)
+    ]
     threads = [threading.Thread(target=r.run_forever, daemon=True) for r in relays]
     for thread in threads:
         thread.start()
@@ -96,8 +100,9 @@ def test_two_relays_in_parallel_publish_every_event_exactly_once(database, queue
 def record_one(db, outbox, event_type):
     with db.session_factory() as session:
         data = catalogue.example(event_type)
-        event = outbox.record(session, event_type, subject=str(next(iter(data.values()))),
-                              member_id=data["member_id"], data=data)
+        event = outbox.record(
+            session, event_type, subject=str(next(iter(data.values()))), member_id=data["member_id"], data=data
+        )
         session.commit()
     return event
 
@@ -146,7 +151,8 @@ def test_an_event_nobody_subscribes_to_yet_is_published_and_kept_as_history(data
 
 
 def test_in_one_batch_sent_before_any_confirm_only_the_unroutable_event_stays_and_the_others_are_marked(
-        database, broker_url):
+    database, broker_url
+):
     db, outbox = database
     routable = [record_one(db, outbox, "members.member.registered.v1") for _ in range(30)]
     lost = record_one(db, outbox, "workforce.employee.hired.v1")

@@ -1,4 +1,5 @@
 """A route another server posts to (signed by that server) skips the CSRF token; every other form keeps it."""
+
 from flask import Flask
 
 from portal_common.access import PUBLIC, init_access
@@ -25,4 +26,3 @@ def test_a_route_marked_signed_elsewhere_accepts_a_post_without_csrf_token_and_o
 def test_the_exemption_does_not_lift_the_cross_site_check():
     client = app_with_two_public_posts().test_client()
     assert client.post("/notification", headers={"Origin": "https://evil.example"}).status_code == 403
-

@@ -1,5 +1,6 @@
 """The catalogue check of every event (fast path jsonschema-rs, reference jsonschema for rejections) and
 the envelope's dict copy it works on."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,11 +1,18 @@
 """French formats and the identifier checks, with the test vectors of docs/domain.md §7."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 
 import pytest
 
 from portal_common.formats import date_fr, money_fr, time_fr
-from portal_common.validators import (is_valid_iban, is_valid_nir, is_valid_siren, is_valid_siret, nir_key,
-                                      vat_number_for)
+from portal_common.validators import (
+    is_valid_iban,
+    is_valid_nir,
+    is_valid_siren,
+    is_valid_siret,
+    nir_key,
+    vat_number_for,
+)
 
 
 def test_dates_and_amounts_are_shown_the_french_way():
@@ -16,8 +23,8 @@ def test_dates_and_amounts_are_shown_the_french_way():
 
 
 def test_times_are_shown_in_paris_time():
-    assert time_fr(datetime(2026, 1, 15, 8, 30, tzinfo=timezone.utc)) == "09:30"
-    assert time_fr(datetime(2026, 7, 15, 8, 30, tzinfo=timezone.utc)) == "10:30"
+    assert time_fr(datetime(2026, 1, 15, 8, 30, tzinfo=UTC)) == "09:30"
+    assert time_fr(datetime(2026, 7, 15, 8, 30, tzinfo=UTC)) == "10:30"
 
 
 @pytest.mark.parametrize("nir", ["255081416802538", "186022A21532523", "295109912611193", "2 55 08 14 168 025 38"])
@@ -55,13 +62,17 @@ def test_iban_mod_97():
     assert not is_valid_iban("FR76 3000 6000 0112 3456 7890 188")
 
 
-@pytest.mark.parametrize(("path", "kept"), [
-    ("/salaries?q=1%2085%2008%2014%20168%20025%2088", "/salaries"),  # a NIR typed with spaces, URL-encoded
-    ("/salaries?q=185082A141680&page=2", "/salaries"),  # Corsica, 13 characters
-    ("/salaries?q=DUPONT&page=2", "/salaries?q=DUPONT&page=2"),
-    ("/factures?annee=2026", "/factures?annee=2026"),
-    ("/salaries/1850814168025", "/salaries/1850814168025"),  # only the query string is judged
-])
+@pytest.mark.parametrize(
+    ("path", "kept"),
+    [
+        ("/salaries?q=1%2085%2008%2014%20168%20025%2088", "/salaries"),  # a NIR typed with spaces, URL-encoded
+        ("/salaries?q=185082A141680&page=2", "/salaries"),  # Corsica, 13 characters
+        ("/salaries?q=DUPONT&page=2", "/salaries?q=DUPONT&page=2"),
+        ("/factures?annee=2026", "/factures?annee=2026"),
+        ("/salaries/1850814168025", "/salaries/1850814168025"),  # only the query string is judged
+    ],
+)
 def test_a_query_string_carrying_a_nir_is_dropped_from_a_path_kept_for_later(path, kept):
     from portal_common.validators import without_nir_query
+
     assert without_nir_query(path) == kept

@@ -1,4 +1,5 @@
 """The input boundary: hostile text refused before any handler runs, in French, naming the field."""
+
 from __future__ import annotations
 
 import json
@@ -35,13 +36,16 @@ def app():
     return app
 
 
-@pytest.mark.parametrize("body, field", [
-    ('{"name": "a\\ud800b"}', "name"),
-    ('{"name": "Garage\\u0000"}', "name"),
-    ('{"name": "Dupont\\u202eliaM"}', "name"),
-    ('{"name": "ligne\\nsuivante"}', "name"),
-    ('{"contacts": [{"name": "x\\u0007"}]}', "contacts.name"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ('{"name": "a\\ud800b"}', "name"),
+        ('{"name": "Garage\\u0000"}', "name"),
+        ('{"name": "Dupont\\u202eliaM"}', "name"),
+        ('{"name": "ligne\\nsuivante"}', "name"),
+        ('{"contacts": [{"name": "x\\u0007"}]}', "contacts.name"),
+    ],
+)
 def test_hostile_strings_in_a_json_body_are_refused_naming_the_field(app, body, field):
     response = app.test_client().post("/api/echo", data=body, content_type="application/json")
     assert response.status_code == 400
@@ -74,18 +78,19 @@ def test_a_field_declared_multi_line_beside_its_route_keeps_its_line_breaks(app)
 def test_query_parameters_and_read_headers_are_checked_too(app):
     client = app.test_client()
     assert client.get("/api/echo?q=a%00b").status_code == 400
-    assert client.get("/api/echo?q=a%E2%80%AEb").json["errors"]["query"] == {"q": [
-        "Le champ « q » contient un caractère d'inversion du sens d'écriture non autorisé."]}
+    assert client.get("/api/echo?q=a%E2%80%AEb").json["errors"]["query"] == {
+        "q": ["Le champ « q » contient un caractère d'inversion du sens d'écriture non autorisé."]
+    }
     assert client.get("/api/echo", headers={"User-Agent": "x\x07"}).status_code == 400
 
 
 def test_a_consumed_event_holding_a_lone_surrogate_is_refused_by_the_catalogue():
     from portal_common.messaging.envelope import Envelope
+
     data = catalogue.example("workforce.employee.hired.v1")
     key = next(k for k, v in data.items() if isinstance(v, str) and k not in {"employee_id", "member_id"})
     data[key] = "a\ud800b"
-    envelope = Envelope.new("workforce.employee.hired.v1", producer="workforce", subject="s", member_id="m",
-                            data=data)
+    envelope = Envelope.new("workforce.employee.hired.v1", producer="workforce", subject="s", member_id="m", data=data)
     problem = event_problem(data)
     assert problem is not None and key in problem
     with pytest.raises(catalogue.CatalogueError):
@@ -105,9 +110,13 @@ def test_any_text_is_either_refused_with_a_french_message_or_returned_in_nfc(tex
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
-                    max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        max_leaves=20,
+    )
+)
 def test_ordinary_json_loads_as_the_standard_parser_does(value):
     raw = json.dumps(value)
     if json_depth_exceeds(raw):

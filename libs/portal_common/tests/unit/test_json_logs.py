@@ -1,4 +1,5 @@
 """Logs are JSON lines carrying the ids that follow a request through services and events."""
+
 import json
 import logging
 
@@ -17,7 +18,11 @@ def test_a_log_line_carries_the_request_correlation_and_event_ids():
     with context.bound(request_id="req-1", correlation_id="corr-1", event_id="evt-1"):
         line = json.loads(format_line("event handled", queue="identity.member-directory"))
     assert (line["service"], line["request_id"], line["correlation_id"], line["event_id"]) == (
-        "members", "req-1", "corr-1", "evt-1")
+        "members",
+        "req-1",
+        "corr-1",
+        "evt-1",
+    )
     assert line["queue"] == "identity.member-directory"
 
 

@@ -1,4 +1,5 @@
 """The signed identity from the gateway, and the access rules built on it."""
+
 from portal_common import passport
 from portal_common.access import member, member_or_staff, staff
 from portal_common.testing import make_principal

@@ -1,4 +1,5 @@
 """Settings are read from the environment and a bad one stops start-up with one clear line."""
+
 import subprocess
 import sys
 
@@ -21,8 +22,9 @@ def test_the_database_defaults_to_a_sqlite_file_per_service_in_the_data_director
 
 
 def test_a_postgresql_url_is_taken_from_the_service_variable():
-    settings = ExampleSettings.from_env({"PORTAL_INTERNAL_KEY": KEY,
-                                         "EXAMPLE_DATABASE_URL": "postgresql+psycopg://u@h/db"})
+    settings = ExampleSettings.from_env(
+        {"PORTAL_INTERNAL_KEY": KEY, "EXAMPLE_DATABASE_URL": "postgresql+psycopg://u@h/db"}
+    )
     assert settings.is_postgres
 
 
@@ -43,16 +45,24 @@ def test_an_invalid_value_names_the_variable_and_never_shows_a_secret():
 
 def test_a_service_started_without_its_key_stops_with_one_line_naming_the_variable():
     code = "from members.app import create_app; create_app()"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "PORTAL_BROKER_URL": "amqp://x"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PORTAL_BROKER_URL": "amqp://x"},
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "members: configuration error: PORTAL_INTERNAL_KEY is required "
-        "(shared key signing gateway identities and CSRF tokens)"]
+        "(shared key signing gateway identities and CSRF tokens)"
+    ]
 
 
-@pytest.mark.parametrize("url, secure", [("https://portail.spsti.fr", True), ("HTTPS://portail.spsti.fr", True),
-                                         ("http://127.0.0.1:8080", False)])
+@pytest.mark.parametrize(
+    "url, secure",
+    [("https://portail.spsti.fr", True), ("HTTPS://portail.spsti.fr", True), ("http://127.0.0.1:8080", False)],
+)
 def test_cookies_are_secure_whenever_the_public_url_is_https_without_a_separate_flag(url, secure):
     settings = ExampleSettings.from_env({"PORTAL_INTERNAL_KEY": KEY, "PORTAL_PUBLIC_URL": url})
     assert settings.secure_cookies is secure

@@ -1,4 +1,5 @@
 """JSON API of a campaign's progress (/api/billing/campaigns/<year>/progress)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -1,4 +1,5 @@
 """Campaign closings, turned into estimated invoices for the members who did not declare."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session

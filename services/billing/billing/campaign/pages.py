@@ -1,4 +1,5 @@
 """The staff dashboard following a declaration campaign's billing (refreshed while open)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -19,5 +20,10 @@ REFRESH_SECONDS = 15
 @staff()
 def campaign_dashboard():
     year = chosen_year(request.args.get("annee"), today().year)
-    return render_template("billing/campaign.html", progress=campaign_progress(year), year=year,
-                           refresh_seconds=REFRESH_SECONDS, page_title=f"Campagne de déclaration {year} : facturation")
+    return render_template(
+        "billing/campaign.html",
+        progress=campaign_progress(year),
+        year=year,
+        refresh_seconds=REFRESH_SECONDS,
+        page_title=f"Campagne de déclaration {year} : facturation",
+    )

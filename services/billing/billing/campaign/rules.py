@@ -1,5 +1,6 @@
 """Estimated invoices ("factures d'office") for members who did not declare before the campaign closed, and
 what the staff dashboard shows of a campaign."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,9 +36,16 @@ class CampaignClosed:
         members = []
         for entry in data["undeclared"]:
             # The headcount rules are those of a declaration: whole numbers from 0, per category.
-            counted = Declaration.from_event({"declaration_id": "estimate", "member_id": entry["member_id"],
-                                              "year": year, "headcount": entry["headcount"],
-                                              "multi_employer": entry.get("multi_employer") or {}, "version": 1})
+            counted = Declaration.from_event(
+                {
+                    "declaration_id": "estimate",
+                    "member_id": entry["member_id"],
+                    "year": year,
+                    "headcount": entry["headcount"],
+                    "multi_employer": entry.get("multi_employer") or {},
+                    "version": 1,
+                }
+            )
             members.append(Undeclared(entry["member_id"], counted.headcount, counted.multi_employer))
         closed_at = datetime.fromisoformat(str(data["closed_at"]).replace("Z", "+00:00"))
         if closed_at.tzinfo is None:
@@ -58,16 +66,24 @@ def cancellation_key(invoice_id: str) -> str:
     return f"{CANCELLATION_PREFIX}{invoice_id}"
 
 
-def estimate_lines(tariff: Tariff, year: int, member: Undeclared, *, new_member: bool,
-                   sepa_debit: bool) -> tuple[LineInput, ...]:
+def estimate_lines(
+    tariff: Tariff, year: int, member: Undeclared, *, new_member: bool, sepa_debit: bool
+) -> tuple[LineInput, ...]:
     """The annual fee on the last known headcount, plus the tariff's uplift (estimate_uplift_rate).
 
     With no employee known, the minimum fee applies, uplifted like any estimate.
     """
-    basis = Declaration(declaration_id="estimate", member_id=member.member_id, year=year,
-                        headcount=member.headcount, multi_employer=member.multi_employer, version=1)
-    return annual_lines(tariff, basis, new_member=new_member, sepa_debit=sepa_debit,
-                        uplift_rate=tariff.estimate_uplift_rate)
+    basis = Declaration(
+        declaration_id="estimate",
+        member_id=member.member_id,
+        year=year,
+        headcount=member.headcount,
+        multi_employer=member.multi_employer,
+        version=1,
+    )
+    return annual_lines(
+        tariff, basis, new_member=new_member, sepa_debit=sepa_debit, uplift_rate=tariff.estimate_uplift_rate
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Estimated invoices when a campaign closes, for the members who did not declare (in the consumer's
 transaction, idempotent through each estimate's unique source key)."""
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,17 @@ def estimate_undeclared(session: Session, closed: CampaignClosed) -> list[Invoic
     # Hires kept for declarations of past years that will never come are dropped.
     session.execute(delete(PendingHire).where(PendingHire.year < today().year - 1))
     members = [member.member_id for member in closed.undeclared]
-    declared = set(session.scalars(select(ReceivedDeclaration.member_id).where(
-        ReceivedDeclaration.year == closed.year, ReceivedDeclaration.member_id.in_(members)))) if members else set()
+    declared = (
+        set(
+            session.scalars(
+                select(ReceivedDeclaration.member_id).where(
+                    ReceivedDeclaration.year == closed.year, ReceivedDeclaration.member_id.in_(members)
+                )
+            )
+        )
+        if members
+        else set()
+    )
     numbering = Numbering()
     issued = []
     for member in closed.undeclared:
@@ -49,11 +59,27 @@ def estimate_undeclared(session: Session, closed: CampaignClosed) -> list[Invoic
         if customer is None:
             log.warning("undeclared member unknown to billing, no estimate", extra={"member_id": member.member_id})
             continue
-        lines = estimate_lines(tariff, closed.year, member, new_member=not billed_before(session, member.member_id),
-                               sepa_debit=customer.mandate_status == MandateStatus.ACTIVE)
-        issued.append(prepare_invoice(session, IssueCommand(
-            member_id=member.member_id, kind=InvoiceKind.ESTIMATE, lines=lines, vat_rate=tariff.vat_rate,
-            period=str(closed.year), source_key=key), numbering))
+        lines = estimate_lines(
+            tariff,
+            closed.year,
+            member,
+            new_member=not billed_before(session, member.member_id),
+            sepa_debit=customer.mandate_status == MandateStatus.ACTIVE,
+        )
+        issued.append(
+            prepare_invoice(
+                session,
+                IssueCommand(
+                    member_id=member.member_id,
+                    kind=InvoiceKind.ESTIMATE,
+                    lines=lines,
+                    vat_rate=tariff.vat_rate,
+                    period=str(closed.year),
+                    source_key=key,
+                ),
+                numbering,
+            )
+        )
     session.flush()
     numbering.assign(session)
     return issued  # type: ignore[return-value]  # ORM invoices

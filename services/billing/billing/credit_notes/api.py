@@ -1,4 +1,5 @@
 """JSON API of credit notes (/api/billing/invoices/<id>/credit-notes)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -34,8 +35,13 @@ class InvoiceCreditNotes(MethodView):
         """Correct an invoice with a credit note, set off against what is still due on it (billing or
         administration staff); publishes billing.credit_note.issued.v1"""
         try:
-            note = issue_credit_note(portal(), invoice_id, label=data["label"],
-                                     amount_excl_tax=data["amount_excl_tax"], cancel_all=data["cancel_all"])
+            note = issue_credit_note(
+                portal(),
+                invoice_id,
+                label=data["label"],
+                amount_excl_tax=data["amount_excl_tax"],
+                cancel_all=data["cancel_all"],
+            )
         except InvoiceNotFound:
             abort(404, message="Invoice not found.")
         return invoices.invoice_as_dict(invoices.get_invoice(note.id), with_lines=True)

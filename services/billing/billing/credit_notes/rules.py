@@ -1,4 +1,5 @@
 """Credit note rules: what a credit note may take back from the invoice it corrects, and how it is set off."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,9 @@ class CorrectedInvoice:
         return self.amount_excl_tax - self.already_credited
 
 
-def credit_note_lines(invoice: CorrectedInvoice, *, label: str, amount_excl_tax: Decimal | None,
-                      cancel_all: bool) -> tuple[LineInput, ...]:
+def credit_note_lines(
+    invoice: CorrectedInvoice, *, label: str, amount_excl_tax: Decimal | None, cancel_all: bool
+) -> tuple[LineInput, ...]:
     """The (negative) lines of a credit note: the whole invoice cancelled, or one amount taken back.
 
     A full cancellation of an invoice never credited before repeats its lines with opposite signs, so the
@@ -64,13 +66,16 @@ def credit_note_lines(invoice: CorrectedInvoice, *, label: str, amount_excl_tax:
         elif not _is_cents(amount_excl_tax) or amount_excl_tax <= 0:
             errors["amount_excl_tax"] = "Le montant HT à créditer est positif, avec au plus deux décimales."
         elif "invoice" not in errors and amount_excl_tax > invoice.creditable:
-            errors["amount_excl_tax"] = (f"Le montant dépasse ce qui reste à créditer sur la facture "
-                                         f"{invoice.number} ({money_fr(invoice.creditable)} HT).")
+            errors["amount_excl_tax"] = (
+                f"Le montant dépasse ce qui reste à créditer sur la facture "
+                f"{invoice.number} ({money_fr(invoice.creditable)} HT)."
+            )
     if errors:
         raise CreditNoteRejected(errors)
     if cancel_all and invoice.already_credited == 0:
-        return tuple(LineInput(f"{label} : {line.label}"[:MAX_LABEL], line.quantity, -line.unit_price)
-                     for line in invoice.lines)
+        return tuple(
+            LineInput(f"{label} : {line.label}"[:MAX_LABEL], line.quantity, -line.unit_price) for line in invoice.lines
+        )
     amount = invoice.creditable if cancel_all or amount_excl_tax is None else amount_excl_tax
     return (LineInput(label, Decimal(1), -amount),)
 

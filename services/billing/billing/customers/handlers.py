@@ -1,5 +1,6 @@
 """Members' events billing keeps: registrations and record updates (billing identity, address, e-mail), SEPA
 mandates (never the IBAN) and situation changes. Each runs in the consumer's transaction."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -29,8 +30,13 @@ def on_member_updated(session: Session, event: Envelope) -> None:
 
 def on_mandate_signed(session: Session, event: Envelope) -> None:
     data = event.data
-    use_cases.sign_mandate(session, data["member_id"], reference=data["mandate_reference"],
-                           signed_on=date.fromisoformat(data["signed_on"]), version=data["version"])
+    use_cases.sign_mandate(
+        session,
+        data["member_id"],
+        reference=data["mandate_reference"],
+        signed_on=date.fromisoformat(data["signed_on"]),
+        version=data["version"],
+    )
 
 
 def on_mandate_revoked(session: Session, event: Envelope) -> None:
@@ -40,5 +46,10 @@ def on_mandate_revoked(session: Session, event: Envelope) -> None:
 
 def on_situation_changed(session: Session, event: Envelope) -> None:
     data = event.data
-    use_cases.change_situation(session, data["member_id"], kind=data["kind"],
-                               effective_on=date.fromisoformat(data["effective_date"]), version=data["version"])
+    use_cases.change_situation(
+        session,
+        data["member_id"],
+        kind=data["kind"],
+        effective_on=date.fromisoformat(data["effective_date"]),
+        version=data["version"],
+    )

@@ -1,4 +1,5 @@
 """What billing keeps of a member company: its snapshot, its SEPA mandate's status, the events' shapes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,15 @@ def snapshot_from_member_event(data: dict[str, Any]) -> CustomerSnapshot:
     """members.member.registered.v1 and members.member.updated.v1 carry the whole company."""
     address = data["address"]
     return CustomerSnapshot(
-        member_id=data["member_id"], member_number=data["member_number"], name=data["name"], siret=data["siret"],
-        address_line1=address["line1"], address_line2=address.get("line2"), postal_code=address["postal_code"],
-        city=address["city"], billing_email=data.get("billing_email"), status=data["status"],
+        member_id=data["member_id"],
+        member_number=data["member_number"],
+        name=data["name"],
+        siret=data["siret"],
+        address_line1=address["line1"],
+        address_line2=address.get("line2"),
+        postal_code=address["postal_code"],
+        city=address["city"],
+        billing_email=data.get("billing_email"),
+        status=data["status"],
         version=data["version"],
     )

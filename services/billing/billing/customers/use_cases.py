@@ -1,5 +1,6 @@
 """Keeping billing's copy of the member companies: snapshots, SEPA mandates and situations from members'
 events (in the consumer's transaction), and the demo's seeding."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Missed appointments and hires, turned into no-show and late-hire fees."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session

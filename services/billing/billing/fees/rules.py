@@ -1,4 +1,5 @@
 """One-off fees: an unexcused missed appointment, and a hire after the year's headcount declaration."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -89,5 +90,11 @@ def is_late_hire(hire_date: date, declared_year: int | None) -> bool:
 def late_hire_lines(tariff: Tariff, hire: Hire) -> tuple[LineInput, ...]:
     if not tariff.late_hire_fee:
         return ()
-    return (LineInput(f"Embauche après la déclaration {hire.hire_date.year} : salarié entré le "
-                      f"{date_fr(hire.hire_date)} ({hire.category})", Decimal(1), tariff.late_hire_fee),)
+    return (
+        LineInput(
+            f"Embauche après la déclaration {hire.hire_date.year} : salarié entré le "
+            f"{date_fr(hire.hire_date)} ({hire.category})",
+            Decimal(1),
+            tariff.late_hire_fee,
+        ),
+    )

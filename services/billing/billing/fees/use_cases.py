@@ -1,6 +1,7 @@
 """Fees billing issues on its own from other services' facts: no-show fees and late-hire fees. Each runs in
 the consumer's transaction (which commits with the inbox row), is idempotent through the invoice's unique
 source key, and ends by numbering what it issued."""
+
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -42,13 +43,16 @@ def confirmed_declaration(session: Session, member_id: str, year: int) -> Receiv
     return confirmed_declarations(session, [member_id], [year]).get((member_id, year))
 
 
-def confirmed_declarations(session: Session, member_ids: Collection[str],
-                           years: Collection[int]) -> dict[tuple[str, int], ReceivedDeclaration]:
+def confirmed_declarations(
+    session: Session, member_ids: Collection[str], years: Collection[int]
+) -> dict[tuple[str, int], ReceivedDeclaration]:
     """confirmed_declaration for several companies and years in one query, keyed by (member, year)."""
     found: dict[tuple[str, int], ReceivedDeclaration] = {}
-    for declaration in session.scalars(select(ReceivedDeclaration).where(
-            ReceivedDeclaration.member_id.in_(member_ids), ReceivedDeclaration.year.in_(years))
-            .order_by(ReceivedDeclaration.confirmed_on, ReceivedDeclaration.received_at)):
+    for declaration in session.scalars(
+        select(ReceivedDeclaration)
+        .where(ReceivedDeclaration.member_id.in_(member_ids), ReceivedDeclaration.year.in_(years))
+        .order_by(ReceivedDeclaration.confirmed_on, ReceivedDeclaration.received_at)
+    ):
         found.setdefault((declaration.member_id, declaration.year), declaration)
     return found
 
@@ -63,9 +67,18 @@ def invoice_no_show(session: Session, missed: MissedAppointment) -> Invoice | No
     if not lines:
         return None
     numbering = Numbering()
-    invoice = prepare_invoice(session, IssueCommand(member_id=missed.member_id, kind=InvoiceKind.NO_SHOW, lines=lines,
-                                                    vat_rate=tariff.vat_rate, period=str(missed.year),
-                                                    source_key=key), numbering)
+    invoice = prepare_invoice(
+        session,
+        IssueCommand(
+            member_id=missed.member_id,
+            kind=InvoiceKind.NO_SHOW,
+            lines=lines,
+            vat_rate=tariff.vat_rate,
+            period=str(missed.year),
+            source_key=key,
+        ),
+        numbering,
+    )
     numbering.assign(session)
     return invoice  # type: ignore[return-value]  # an ORM invoice
 
@@ -91,19 +104,32 @@ def invoice_late_hires(session: Session, hires: list[Hire]) -> list[Invoice]:
     members = {hire.member_id for hire in todo}
     hold_members_hires(session, members)
     declared = confirmed_declarations(session, members, {hire.hire_date.year for hire in todo})
-    kept = set(session.scalars(select(PendingHire.employee_id)
-                               .where(PendingHire.employee_id.in_([hire.employee_id for hire in todo]))))
+    kept = set(
+        session.scalars(
+            select(PendingHire.employee_id).where(PendingHire.employee_id.in_([hire.employee_id for hire in todo]))
+        )
+    )
     current_year, invoices, pending = today().year, [], []
     numbering = Numbering()
     for hire in todo:
         declaration = declared.get((hire.member_id, hire.hire_date.year))
         if declaration is not None:
             invoices.append(_late_hire_invoice(session, hire, declaration.year, numbering))
-        elif (hire.hire_date > declaration_reference_date(hire.hire_date.year)
-              and current_year - 1 <= hire.hire_date.year <= current_year and hire.employee_id not in kept):
-            pending.append({"employee_id": hire.employee_id, "member_id": hire.member_id,
-                            "year": hire.hire_date.year, "hire_date": hire.hire_date, "category": hire.category,
-                            "received_at": utcnow()})
+        elif (
+            hire.hire_date > declaration_reference_date(hire.hire_date.year)
+            and current_year - 1 <= hire.hire_date.year <= current_year
+            and hire.employee_id not in kept
+        ):
+            pending.append(
+                {
+                    "employee_id": hire.employee_id,
+                    "member_id": hire.member_id,
+                    "year": hire.hire_date.year,
+                    "hire_date": hire.hire_date,
+                    "category": hire.category,
+                    "received_at": utcnow(),
+                }
+            )
     if pending:
         session.execute(insert(PendingHire), pending)
     numbering.assign(session)
@@ -117,9 +143,18 @@ def _late_hire_invoice(session: Session, hire: Hire, declared_year: int, numberi
     lines = late_hire_lines(tariff, hire)
     if not lines:
         return None
-    return prepare_invoice(session, IssueCommand(  # type: ignore[return-value]  # an ORM invoice
-        member_id=hire.member_id, kind=InvoiceKind.LATE_HIRE, lines=lines, vat_rate=tariff.vat_rate,
-        period=str(hire.hire_date.year), source_key=late_hire_key(hire.employee_id)), numbering)
+    return prepare_invoice(
+        session,
+        IssueCommand(  # type: ignore[return-value]  # an ORM invoice
+            member_id=hire.member_id,
+            kind=InvoiceKind.LATE_HIRE,
+            lines=lines,
+            vat_rate=tariff.vat_rate,
+            period=str(hire.hire_date.year),
+            source_key=late_hire_key(hire.employee_id),
+        ),
+        numbering,
+    )
 
 
 def bill_pending_hires(session: Session, member_id: str, year: int, numbering: Numbering) -> list[Invoice]:
@@ -128,9 +163,13 @@ def bill_pending_hires(session: Session, member_id: str, year: int, numbering: N
 
     Runs in the declaration's transaction, which already holds the company's hires lock.
     """
-    waiting = list(session.scalars(select(PendingHire).where(PendingHire.member_id == member_id,
-                                                             PendingHire.year == year)
-                                   .order_by(PendingHire.hire_date, PendingHire.employee_id)))
+    waiting = list(
+        session.scalars(
+            select(PendingHire)
+            .where(PendingHire.member_id == member_id, PendingHire.year == year)
+            .order_by(PendingHire.hire_date, PendingHire.employee_id)
+        )
+    )
     if not waiting:  # the usual case: one query on the rush's path
         return []
     hold_member_hires(session, member_id)

@@ -1,4 +1,5 @@
 """The annual fee from a confirmed headcount declaration, and how an amount splits into instalments."""
+
 from __future__ import annotations
 
 import calendar
@@ -10,8 +11,11 @@ from ..tariffs.rules import Tariff
 from .rules import ANNUAL_KINDS, CENT, ZERO, LineInput, MonitoringCategory, line_amount, to_cents
 
 CATEGORIES = tuple(MonitoringCategory)
-CATEGORY_LABELS = {MonitoringCategory.SI: "suivi individuel simple", MonitoringCategory.SIA: "suivi individuel adapté",
-                   MonitoringCategory.SIR: "suivi individuel renforcé"}
+CATEGORY_LABELS = {
+    MonitoringCategory.SI: "suivi individuel simple",
+    MonitoringCategory.SIA: "suivi individuel adapté",
+    MonitoringCategory.SIR: "suivi individuel renforcé",
+}
 # Amount TTC up to which an annual invoice is paid in that many instalments; above the last, four.
 INSTALMENT_THRESHOLDS = ((Decimal("1000.00"), 1), (Decimal("5000.00"), 2), (Decimal("20000.00"), 3))
 MAX_INSTALMENTS = 4
@@ -38,18 +42,25 @@ class Declaration:
     def from_event(cls, data: dict) -> Declaration:
         def counts(raw: dict) -> dict[str, int]:
             found = {category: raw.get(category, 0) for category in CATEGORIES}
-            if any(not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_HEADCOUNT
-                   for n in found.values()):
+            if any(
+                not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_HEADCOUNT for n in found.values()
+            ):
                 raise DeclarationInvalid("headcounts are whole numbers from 0")
             return found
 
-        return cls(declaration_id=data["declaration_id"], member_id=data["member_id"], year=int(data["year"]),
-                   headcount=counts(data["headcount"]), multi_employer=counts(data.get("multi_employer") or {}),
-                   version=int(data["version"]))
+        return cls(
+            declaration_id=data["declaration_id"],
+            member_id=data["member_id"],
+            year=int(data["year"]),
+            headcount=counts(data["headcount"]),
+            multi_employer=counts(data.get("multi_employer") or {}),
+            version=int(data["version"]),
+        )
 
 
-def annual_lines(tariff: Tariff, declaration: Declaration, *, new_member: bool,
-                 sepa_debit: bool, uplift_rate: Decimal = ZERO) -> tuple[LineInput, ...]:
+def annual_lines(
+    tariff: Tariff, declaration: Declaration, *, new_member: bool, sepa_debit: bool, uplift_rate: Decimal = ZERO
+) -> tuple[LineInput, ...]:
     """Lines per category, the multi-employer share, the minimum fee, the estimate's uplift (an estimated
     invoice only), the entry fee, then the SEPA discount.
 
@@ -61,28 +72,35 @@ def annual_lines(tariff: Tariff, declaration: Declaration, *, new_member: bool,
     for category in CATEGORIES:
         count = declaration.headcount[category]
         if count:
-            lines.append(LineInput(f"Cotisation {year} : salariés en {CATEGORY_LABELS[category]} ({category})",
-                                   Decimal(count), fee))
+            lines.append(
+                LineInput(
+                    f"Cotisation {year} : salariés en {CATEGORY_LABELS[category]} ({category})", Decimal(count), fee
+                )
+            )
     share_price = to_cents(fee * tariff.multi_employer_share)
     for category in CATEGORIES:
         count = declaration.multi_employer[category]
         if count and share_price:
-            lines.append(LineInput(f"Cotisation {year} : quote-part multi-employeurs ({category})",
-                                   Decimal(count), share_price))
+            lines.append(
+                LineInput(f"Cotisation {year} : quote-part multi-employeurs ({category})", Decimal(count), share_price)
+            )
     subtotal = _sum(lines)
     if subtotal < tariff.minimum_fee:
-        lines.append(LineInput(f"Complément à la cotisation minimale {year}", Decimal(1),
-                               tariff.minimum_fee - subtotal))
+        lines.append(
+            LineInput(f"Complément à la cotisation minimale {year}", Decimal(1), tariff.minimum_fee - subtotal)
+        )
     uplift = to_cents(_sum(lines) * uplift_rate)
     if uplift:
-        lines.append(LineInput(f"Majoration de la facture d'office ({percent_text(uplift_rate)} %)", Decimal(1),
-                               uplift))
+        lines.append(
+            LineInput(f"Majoration de la facture d'office ({percent_text(uplift_rate)} %)", Decimal(1), uplift)
+        )
     if new_member and tariff.entry_fee:
         lines.append(LineInput("Droit d'entrée (nouvel adhérent)", Decimal(1), tariff.entry_fee))
     discount = to_cents(_sum(lines) * tariff.sepa_discount_rate) if sepa_debit else ZERO
     if discount:
-        lines.append(LineInput(f"Remise prélèvement SEPA ({percent_text(tariff.sepa_discount_rate)} %)",
-                               Decimal(1), -discount))
+        lines.append(
+            LineInput(f"Remise prélèvement SEPA ({percent_text(tariff.sepa_discount_rate)} %)", Decimal(1), -discount)
+        )
     return tuple(lines)
 
 
@@ -114,8 +132,10 @@ def instalments(amount_incl_tax: Decimal, first_due_on: date, count: int) -> tup
         raise ValueError("at least one instalment")
     share = (amount_incl_tax / count).quantize(CENT, rounding=ROUND_DOWN)
     first = amount_incl_tax - share * (count - 1)
-    return tuple((add_months(first_due_on, MONTHS_BETWEEN_INSTALMENTS * rank), first if rank == 0 else share)
-                 for rank in range(count))
+    return tuple(
+        (add_months(first_due_on, MONTHS_BETWEEN_INSTALMENTS * rank), first if rank == 0 else share)
+        for rank in range(count)
+    )
 
 
 def schedule_for(kind: str, amount_incl_tax: Decimal, first_due_on: date) -> tuple[tuple[date, Decimal], ...]:

@@ -1,4 +1,5 @@
 """JSON API of invoices (/api/billing/invoices)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -41,8 +42,9 @@ class Invoices(MethodView):
         pagination_parameters.item_count = queries.count_invoices(scope, **filters)
         if pagination_parameters.first_item >= pagination_parameters.item_count:
             return []  # past the last page; also keeps absurd page numbers away from the database
-        found = queries.list_invoices(scope, **filters, offset=pagination_parameters.first_item,
-                                      limit=pagination_parameters.page_size)
+        found = queries.list_invoices(
+            scope, **filters, offset=pagination_parameters.first_item, limit=pagination_parameters.page_size
+        )
         return [queries.invoice_as_dict(invoice) for invoice in found]
 
     @staff(*BILLING_STAFF)
@@ -52,8 +54,13 @@ class Invoices(MethodView):
         """Issue an invoice or a credit note (staff); publishes billing.invoice.issued.v1"""
         lines = tuple(LineInput(**line) for line in data.pop("lines"))
         if data["kind"] == InvoiceKind.CREDIT_NOTE:
-            raise InvoiceRejected({"kind": (
-                "Un avoir s'émet sur la facture qu'il corrige (POST /api/billing/invoices/<id>/credit-notes).")})
+            raise InvoiceRejected(
+                {
+                    "kind": (
+                        "Un avoir s'émet sur la facture qu'il corrige (POST /api/billing/invoices/<id>/credit-notes)."
+                    )
+                }
+            )
         invoice = issue_invoice(portal(), IssueCommand(**data, lines=lines))
         return queries.invoice_as_dict(invoice, with_lines=True)
 

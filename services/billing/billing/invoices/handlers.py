@@ -1,4 +1,5 @@
 """Confirmed headcount declarations, turned into their annual invoices (one by one, or by batches in January)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -38,8 +39,9 @@ def on_declaration_confirmed(session: Session, event: Envelope, *, creditor: Not
     receive_declaration(session, _declaration(event), confirmed_on=confirmed_on(event), creditor=creditor)
 
 
-def on_declarations_confirmed(session: Session, events: list[Envelope], *,
-                              creditor: NoticeCreditor | None = None) -> None:
+def on_declarations_confirmed(
+    session: Session, events: list[Envelope], *, creditor: NoticeCreditor | None = None
+) -> None:
     """A batch of declarations (the January rush): the same as on_declaration_confirmed for each, at once."""
     received = [(_declaration(event), confirmed_on(event), event.id, event.correlation_id) for event in events]
     invoice_declarations(session, received, creditor=creditor)

@@ -1,4 +1,5 @@
 """Invoice pages: « Mes factures », an invoice's PDF and Factur-X files, and the staff page of an invoice."""
+
 from __future__ import annotations
 
 import logging
@@ -34,16 +35,29 @@ def invoices():
     if year not in years:
         years = sorted({*years, year}, reverse=True)
     unpaid, paid = queries.split_by_settlement(queries.list_invoices(principal.member_id, year=year))
-    return render_template("billing/invoices.html", year=year, years=years, unpaid=unpaid, paid=paid,
-                           total_due=queries.total_due(unpaid), credit=payments.credit_of(principal.member_id),
-                           kinds=KIND_LABELS, statuses=STATUS_LABELS, badges=STATUS_BADGES,
-                           staff_view=principal.is_staff, page_title="Mes factures")
+    return render_template(
+        "billing/invoices.html",
+        year=year,
+        years=years,
+        unpaid=unpaid,
+        paid=paid,
+        total_due=queries.total_due(unpaid),
+        credit=payments.credit_of(principal.member_id),
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+        badges=STATUS_BADGES,
+        staff_view=principal.is_staff,
+        page_title="Mes factures",
+    )
 
 
 def _document(invoice) -> InvoiceDocument:
-    return InvoiceDocument(invoice=invoice, customer=queries.get_customer(invoice.member_id),
-                           schedule=queries.schedule_of(invoice),
-                           corrected_number=queries.invoice_number_of(invoice.corrects_invoice_id))
+    return InvoiceDocument(
+        invoice=invoice,
+        customer=queries.get_customer(invoice.member_id),
+        schedule=queries.schedule_of(invoice),
+        corrected_number=queries.invoice_number_of(invoice.corrects_invoice_id),
+    )
 
 
 @pages.get("/factures/<string:invoice_id>/pdf")
@@ -51,8 +65,9 @@ def _document(invoice) -> InvoiceDocument:
 def invoice_pdf(invoice_id: str):
     invoice = visible_invoice(invoice_id)
     body = render_invoice_pdf(_document(invoice), Issuer.from_settings(portal().settings))
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{invoice.number}.pdf"'})
+    return Response(
+        body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{invoice.number}.pdf"'}
+    )
 
 
 @pages.get("/factures/<string:invoice_id>/facturx")
@@ -66,8 +81,11 @@ def invoice_facturx(invoice_id: str):
         log.error("Factur-X fonts missing: set BILLING_PDFA_FONT_DIR", extra={"font_dir": str(font_dir)})
         abort(503)
     body = render_facturx(_document(invoice), Issuer.from_settings(settings), font_dir)
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{invoice.number}-facturx.pdf"'})
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{invoice.number}-facturx.pdf"'},
+    )
 
 
 @pages.get("/gestion/factures/<string:invoice_id>")

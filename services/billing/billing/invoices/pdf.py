@@ -1,4 +1,5 @@
 """The invoice as a PDF with the legal mentions (Code de commerce L441-9, L441-10, D441-5)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -19,7 +20,8 @@ TITLES = {InvoiceKind.CREDIT_NOTE: "AVOIR", InvoiceKind.ESTIMATE: "FACTURE D'OFF
 LATE_PAYMENT = (
     "Paiement à l'échéance, sans escompte pour paiement anticipé. En cas de retard de paiement, des pénalités "
     "sont dues au taux d'intérêt de la Banque centrale européenne majoré de 10 points (article L441-10 du Code "
-    "de commerce), ainsi qu'une indemnité forfaitaire pour frais de recouvrement de 40,00 € (article D441-5).")
+    "de commerce), ainsi qu'une indemnité forfaitaire pour frais de recouvrement de 40,00 € (article D441-5)."
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,15 @@ class Issuer:
 
     @classmethod
     def from_settings(cls, settings: Any) -> Issuer:
-        return cls(settings.issuer_name, settings.issuer_address, settings.issuer_siret,
-                   settings.issuer_vat_number, settings.issuer_iban, settings.issuer_bic,
-                   settings.creditor_identifier)
+        return cls(
+            settings.issuer_name,
+            settings.issuer_address,
+            settings.issuer_siret,
+            settings.issuer_vat_number,
+            settings.issuer_iban,
+            settings.issuer_bic,
+            settings.creditor_identifier,
+        )
 
 
 @dataclass(frozen=True)
@@ -87,8 +95,10 @@ def payment_means(document: InvoiceDocument, issuer: Issuer) -> list[str]:
     customer = document.customer
     means = []
     if getattr(customer, "mandate_status", None) == MandateStatus.ACTIVE:
-        means.append(f"Prélèvement SEPA (mandat {customer.mandate_reference}, créancier {issuer.creditor_identifier}) "
-                     "aux échéances, après pré-notification.")
+        means.append(
+            f"Prélèvement SEPA (mandat {customer.mandate_reference}, créancier {issuer.creditor_identifier}) "
+            "aux échéances, après pré-notification."
+        )
     means.append(f"Virement : IBAN {issuer.iban}, BIC {issuer.bic}, en rappelant le n° {document.invoice.number}.")
     means.append(f"Chèque à l'ordre de {issuer.name}, ou carte bancaire depuis l'espace adhérent.")
     return means
@@ -118,8 +128,11 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer, *, pdfa_font_d
     if document.corrected_number:
         line(f"Avoir se rapportant à la facture n° {document.corrected_number}")
     if invoice.kind == InvoiceKind.ESTIMATE:
-        line("Facture établie d'office, faute de déclaration des effectifs à la clôture de la campagne : "
-             "elle sera annulée par avoir dès réception de votre déclaration.", size=9)
+        line(
+            "Facture établie d'office, faute de déclaration des effectifs à la clôture de la campagne : "
+            "elle sera annulée par avoir dès réception de votre déclaration.",
+            size=9,
+        )
     line("Catégorie de l'opération : prestation de services")
     pdf.ln(3)
     line("Adhérent", style="B")
@@ -128,14 +141,24 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer, *, pdfa_font_d
     address = ", ".join(part for part in (customer.address_line1, customer.address_line2) if part)
     line(f"{address}, {customer.postal_code} {customer.city}")
     pdf.ln(4)
-    _table(pdf, ("Désignation", "Quantité", "Prix unitaire HT", "Montant HT"), (95, 25, 35, 35),
-           [(line.label, number_fr(line.quantity), money_fr(line.unit_price), money_fr(line.amount))
-            for line in invoice.lines])
+    _table(
+        pdf,
+        ("Désignation", "Quantité", "Prix unitaire HT", "Montant HT"),
+        (95, 25, 35, 35),
+        [
+            (line.label, number_fr(line.quantity), money_fr(line.unit_price), money_fr(line.amount))
+            for line in invoice.lines
+        ],
+    )
     pdf.ln(2)
     vat_percent = number_fr(invoice.vat_rate * 100)
-    totals = [("Total HT", invoice.amount_excl_tax), (f"TVA {vat_percent} %", invoice.vat_amount),
-              ("Total TTC", invoice.amount_incl_tax), ("Déjà réglé", invoice.amount_paid),
-              ("Reste à payer", invoice.amount_due)]
+    totals = [
+        ("Total HT", invoice.amount_excl_tax),
+        (f"TVA {vat_percent} %", invoice.vat_amount),
+        ("Total TTC", invoice.amount_incl_tax),
+        ("Déjà réglé", invoice.amount_paid),
+        ("Reste à payer", invoice.amount_due),
+    ]
     for label, amount in totals:
         pdf.set_font(pdf.family, style="B" if label in ("Total TTC", "Reste à payer") else "", size=10)
         pdf.cell(155, 6, _text(label), align="R")
@@ -143,8 +166,12 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer, *, pdfa_font_d
     line(f"Statut : {STATUS_LABELS[invoice.status]}", size=9)
     pdf.ln(3)
     line("Échéancier", style="B")
-    _table(pdf, ("Échéance", "Montant TTC"), (95, 35),
-           [(date_fr(due_on), money_fr(amount)) for due_on, amount in document.schedule])
+    _table(
+        pdf,
+        ("Échéance", "Montant TTC"),
+        (95, 35),
+        [(date_fr(due_on), money_fr(amount)) for due_on, amount in document.schedule],
+    )
     pdf.ln(3)
     line("Moyens de paiement", style="B")
     for mean in payment_means(document, issuer):

@@ -1,4 +1,5 @@
 """Reading invoices for pages and the API, from the request-bound session."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,20 +17,33 @@ from .rules import KIND_LABELS, STATUS_LABELS, ZERO, InvoiceKind, InvoiceStatus
 
 def invoice_as_dict(invoice: Invoice, *, with_lines: bool = False) -> dict:
     shown = {
-        "id": invoice.id, "member_id": invoice.member_id, "number": invoice.number, "kind": invoice.kind,
-        "kind_label": KIND_LABELS[invoice.kind], "issued_on": invoice.issued_on, "due_on": invoice.due_on,
-        "period": invoice.period, "amount_excl_tax": invoice.amount_excl_tax, "vat_rate": invoice.vat_rate,
-        "vat_amount": invoice.vat_amount, "amount_incl_tax": invoice.amount_incl_tax,
-        "amount_paid": invoice.amount_paid, "amount_due": invoice.amount_due,
-        "status": invoice.status, "status_label": STATUS_LABELS[invoice.status], "version": invoice.version,
+        "id": invoice.id,
+        "member_id": invoice.member_id,
+        "number": invoice.number,
+        "kind": invoice.kind,
+        "kind_label": KIND_LABELS[invoice.kind],
+        "issued_on": invoice.issued_on,
+        "due_on": invoice.due_on,
+        "period": invoice.period,
+        "amount_excl_tax": invoice.amount_excl_tax,
+        "vat_rate": invoice.vat_rate,
+        "vat_amount": invoice.vat_amount,
+        "amount_incl_tax": invoice.amount_incl_tax,
+        "amount_paid": invoice.amount_paid,
+        "amount_due": invoice.amount_due,
+        "status": invoice.status,
+        "status_label": STATUS_LABELS[invoice.status],
+        "version": invoice.version,
     }
     if with_lines:
         shown["created_at"] = invoice.created_at
         shown["declaration_id"] = invoice.declaration_id
         shown["corrects_invoice_id"] = invoice.corrects_invoice_id
         shown["download_path"] = f"/factures/{invoice.id}/pdf"
-        shown["lines"] = [{"label": line.label, "quantity": line.quantity, "unit_price": line.unit_price,
-                           "amount": line.amount} for line in invoice.lines]
+        shown["lines"] = [
+            {"label": line.label, "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount}
+            for line in invoice.lines
+        ]
         shown["instalments"] = [{"due_on": due_on, "amount": amount} for due_on, amount in schedule_of(invoice)]
     return shown
 
@@ -49,9 +63,15 @@ def visible_invoice(principal: Principal, invoice_id: str) -> Invoice | None:
 
 
 def get_invoice(invoice_id: str) -> Invoice | None:
-    return portal().db.session.scalars(
-        select(Invoice).where(Invoice.id == invoice_id)
-        .options(selectinload(Invoice.lines), selectinload(Invoice.instalments))).first()
+    return (
+        portal()
+        .db.session.scalars(
+            select(Invoice)
+            .where(Invoice.id == invoice_id)
+            .options(selectinload(Invoice.lines), selectinload(Invoice.instalments))
+        )
+        .first()
+    )
 
 
 def _filtered(stmt: Select, member_id: str | None, year: int | None, status: str | None) -> Select:
@@ -70,8 +90,14 @@ def count_invoices(member_id: str | None, *, year: int | None = None, status: st
     return int(portal().db.session.scalar(stmt) or 0)
 
 
-def list_invoices(member_id: str | None, *, year: int | None = None, status: str | None = None,
-                  offset: int = 0, limit: int | None = None) -> list[Invoice]:
+def list_invoices(
+    member_id: str | None,
+    *,
+    year: int | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[Invoice]:
     """Newest first; `member_id=None` means every member (staff only)."""
     stmt = _filtered(select(Invoice), member_id, year, status).order_by(Invoice.issued_on.desc(), Invoice.number.desc())
     if offset:
@@ -111,8 +137,13 @@ def invoice_number_of(invoice_id: str | None) -> str | None:
 
 def credit_notes_of(invoice_id: str) -> list[Invoice]:
     """Credit notes correcting an invoice, oldest first."""
-    return list(portal().db.session.scalars(select(Invoice).where(
-        Invoice.corrects_invoice_id == invoice_id, Invoice.kind == InvoiceKind.CREDIT_NOTE).order_by(Invoice.number)))
+    return list(
+        portal().db.session.scalars(
+            select(Invoice)
+            .where(Invoice.corrects_invoice_id == invoice_id, Invoice.kind == InvoiceKind.CREDIT_NOTE)
+            .order_by(Invoice.number)
+        )
+    )
 
 
 def creditable_of(invoice: Invoice) -> Decimal:

@@ -1,5 +1,6 @@
 """Invoice rules in plain Decimal arithmetic: kinds and statuses, line amounts, totals, settlement status,
 numbering."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_LINES = 200
 PAYMENT_TERM_DAYS = 30  # Code de commerce L441-10 default when nothing else is agreed
-
 
 
 class InvoiceKind(StrEnum):
@@ -142,8 +142,10 @@ def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
 
 
 def price_lines(lines: tuple[LineInput, ...] | list[LineInput]) -> tuple[PricedLine, ...]:
-    return tuple(PricedLine(line.label, line.quantity, line.unit_price, line_amount(line.quantity, line.unit_price))
-                 for line in lines)
+    return tuple(
+        PricedLine(line.label, line.quantity, line.unit_price, line_amount(line.quantity, line.unit_price))
+        for line in lines
+    )
 
 
 def totals(lines: tuple[PricedLine, ...] | list[PricedLine], vat_rate: Decimal) -> Totals:
@@ -217,8 +219,11 @@ def check_issue(command: IssueCommand, *, today: date, customer_known: bool) -> 
     period = (command.period or str(issued_on.year)).strip()
     if not period or len(period) > 20:
         errors["period"] = "La période doit comporter de 1 à 20 caractères (exemple : 2026)."
-    if not (command.vat_rate.is_finite() and ZERO <= command.vat_rate < 1
-            and command.vat_rate == command.vat_rate.quantize(Decimal("0.0001"))):
+    if not (
+        command.vat_rate.is_finite()
+        and ZERO <= command.vat_rate < 1
+        and command.vat_rate == command.vat_rate.quantize(Decimal("0.0001"))
+    ):
         errors["vat_rate"] = "Le taux de TVA doit être compris entre 0 et 1 (exemple : 0.20)."
     if not command.lines:
         errors["lines"] = "La facture doit comporter au moins une ligne."
@@ -248,7 +253,14 @@ def check_issue(command: IssueCommand, *, today: date, customer_known: bool) -> 
     if errors:
         raise InvoiceRejected(errors)
     return CheckedInvoice(
-        member_id=command.member_id, kind=command.kind, issued_on=issued_on, due_on=due_on, period=period,
-        lines=lines, vat_rate=command.vat_rate, totals=total, amount_paid=to_cents(command.amount_paid),
+        member_id=command.member_id,
+        kind=command.kind,
+        issued_on=issued_on,
+        due_on=due_on,
+        period=period,
+        lines=lines,
+        vat_rate=command.vat_rate,
+        totals=total,
+        amount_paid=to_cents(command.amount_paid),
         status=settlement_status(total.incl_tax, command.amount_paid),
     )

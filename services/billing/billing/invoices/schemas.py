@@ -1,4 +1,5 @@
 """API schemas of invoices (amounts travel as strings with exact cents)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -53,14 +54,19 @@ class InstalmentSchema(Schema):
 
 class InvoiceSchema(InvoiceSummarySchema):
     created_at = fields.DateTime(required=True)
-    declaration_id = fields.String(required=True, allow_none=True,
-                                   metadata={"description": "The headcount declaration an annual invoice bills"})
-    corrects_invoice_id = fields.String(required=True, allow_none=True,
-                                        metadata={"description": "The invoice a credit note corrects"})
+    declaration_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "The headcount declaration an annual invoice bills"}
+    )
+    corrects_invoice_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "The invoice a credit note corrects"}
+    )
     download_path = fields.String(required=True, metadata={"example": "/factures/3d2b9c1e-…/pdf"})
     lines = fields.List(fields.Nested(InvoiceLineSchema), required=True)
-    instalments = fields.List(fields.Nested(InstalmentSchema), required=True,
-                              metadata={"description": "The schedule: 1 to 4 due dates for an annual fee"})
+    instalments = fields.List(
+        fields.Nested(InstalmentSchema),
+        required=True,
+        metadata={"description": "The schedule: 1 to 4 due dates for an annual fee"},
+    )
 
 
 class InvoiceLineCreateSchema(Schema):
@@ -78,13 +84,17 @@ class InvoiceCreateSchema(Schema):
     due_on = fields.Date(load_default=None, allow_none=True)
     period = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=20))
     vat_rate = fields.Decimal(load_default=Decimal("0.20"), validate=validate.Range(min=0, max=1, max_inclusive=False))
-    amount_paid = fields.Decimal(load_default=Decimal("0.00"), validate=validate.Range(min=-10**10, max=10**10))
-    lines = fields.List(fields.Nested(InvoiceLineCreateSchema), required=True,
-                        validate=validate.Length(min=1, max=MAX_LINES))
+    amount_paid = fields.Decimal(load_default=Decimal("0.00"), validate=validate.Range(min=-(10**10), max=10**10))
+    lines = fields.List(
+        fields.Nested(InvoiceLineCreateSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES)
+    )
 
 
 class InvoiceListArgsSchema(Schema):
     year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    member_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36),
-                              metadata={"description": "Staff only; member users always get their current company"})
+    member_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=36),
+        metadata={"description": "Staff only; member users always get their current company"},
+    )

@@ -1,4 +1,5 @@
 """JSON API of payments (/api/billing/invoices/<id>/payments)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

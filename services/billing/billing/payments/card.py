@@ -1,4 +1,5 @@
 """Card payment settings and links: whether it is on, and the provider's signed payment page of an attempt."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,6 +27,11 @@ def notify_url(settings: Any) -> str:
 def provider_url(settings: Any, attempt: Any) -> str:
     """The provider's payment page for an attempt, with the signed request (same fields every time)."""
     back = f"{settings.public_url.rstrip('/')}/factures/{attempt.invoice_id}/paiement-carte/{attempt.reference}"
-    request = PaymentRequest(merchant_id=settings.card_merchant_id, reference=attempt.reference,
-                             amount=attempt.amount, return_url=back, notify_url=notify_url(settings))
+    request = PaymentRequest(
+        merchant_id=settings.card_merchant_id,
+        reference=attempt.reference,
+        amount=attempt.amount,
+        return_url=back,
+        notify_url=notify_url(settings),
+    )
     return request.redirect_url(settings.card_provider_url, settings.card_signing_key)

@@ -5,6 +5,7 @@ portal never redirects a form post to the provider (the pages' CSP allows forms 
 the attempt page links to the provider's page, and the provider's signed server-to-server notification is the
 only thing that settles an invoice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,16 +52,20 @@ def statement_pdf():
         return redirect("/changer-adherent")
     rows = statement(queries.statement_entries(principal.member_id))
     body = render_statement_pdf(principal.member_name or "", principal.member_number, rows, today())
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": 'inline; filename="echeancier.pdf"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="echeancier.pdf"', "Cache-Control": "no-store"},
+    )
 
 
 @payment_pages.post("/gestion/factures/<string:invoice_id>/reglements")
 @staff(*BILLING_STAFF)
 def staff_record_payment(invoice_id: str):
     invoice = visible_invoice(invoice_id)
-    values = {name: request.form.get(name, "").strip()[:100] for name in ("method", "amount", "received_on",
-                                                                          "reference")}
+    values = {
+        name: request.form.get(name, "").strip()[:100] for name in ("method", "amount", "received_on", "reference")
+    }
     errors: dict[str, str] = {}
     amount = french_decimal(values["amount"])
     if amount is None:
@@ -72,8 +77,12 @@ def staff_record_payment(invoice_id: str):
         errors["received_on"] = "Saisissez la date de réception (JJ/MM/AAAA)."
     if not errors:
         try:
-            payment = record_payment(portal(), invoice.id, PaymentInput(
-                values["method"], amount, received_on, values["reference"]), by=require_principal().user_id)
+            payment = record_payment(
+                portal(),
+                invoice.id,
+                PaymentInput(values["method"], amount, received_on, values["reference"]),
+                by=require_principal().user_id,
+            )
         except PaymentRejected as exc:
             errors = exc.errors
         else:
@@ -108,8 +117,14 @@ def attempt_page(invoice_id: str, reference: str):
     if attempt is None:
         abort(404)
     link = provider_url(portal().settings, attempt) if attempt.status == CardPaymentStatus.PENDING else None
-    return render_template("billing/card_payment.html", invoice=invoice, attempt=attempt, link=link,
-                           status_label=CARD_STATUS_LABELS[attempt.status], page_title="Paiement par carte")
+    return render_template(
+        "billing/card_payment.html",
+        invoice=invoice,
+        attempt=attempt,
+        link=link,
+        status_label=CARD_STATUS_LABELS[attempt.status],
+        page_title="Paiement par carte",
+    )
 
 
 @payment_pages.post(NOTIFY_PATH)
@@ -120,13 +135,18 @@ def notification():
     refused, logged (reason only, never the form) and changes nothing."""
     settings = portal().settings
     try:
-        notice = read_notification(request.form.to_dict(), key=settings.card_signing_key,
-                                   merchant_id=settings.card_merchant_id)
+        notice = read_notification(
+            request.form.to_dict(), key=settings.card_signing_key, merchant_id=settings.card_merchant_id
+        )
         attempt = apply_notification(portal(), notice)
     except NotificationRejected as exc:
         log.warning("card payment notification refused", extra={"reason": exc.reason})
-        status = {"unknown reference": 404, "replayed notification": 409, "transaction already used": 409,
-                  "card payment not configured": 503}.get(exc.reason, 400)
+        status = {
+            "unknown reference": 404,
+            "replayed notification": 409,
+            "transaction already used": 409,
+            "card payment not configured": 503,
+        }.get(exc.reason, 400)
         return {"status": "refused", "reason": exc.reason}, status
     log.info("card payment notification applied", extra={"reference": attempt.reference, "status": attempt.status})
     return {"status": "accepted"}, 200

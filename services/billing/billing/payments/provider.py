@@ -11,6 +11,7 @@
 The signature is the lowercase hex HMAC-SHA256 of the fields sorted by name, as `name=value` lines
 joined by "\\n" (the `signature` field itself excluded).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -75,8 +76,14 @@ class PaymentRequest:
     currency: str = "EUR"
 
     def fields(self) -> dict[str, str]:
-        return {"merchant_id": self.merchant_id, "reference": self.reference, "amount": to_cents(self.amount),
-                "currency": self.currency, "return_url": self.return_url, "notify_url": self.notify_url}
+        return {
+            "merchant_id": self.merchant_id,
+            "reference": self.reference,
+            "amount": to_cents(self.amount),
+            "currency": self.currency,
+            "return_url": self.return_url,
+            "notify_url": self.notify_url,
+        }
 
     def redirect_url(self, provider_url: str, key: str) -> str:
         """The provider's payment page with the signed request in its query string."""
@@ -109,9 +116,19 @@ def read_notification(form: dict[str, str], *, key: str, merchant_id: str) -> No
         raise NotificationRejected("bad signature")
     if fields["merchant_id"] != merchant_id:
         raise NotificationRejected("another merchant")
-    if not (_REFERENCE.match(fields["reference"]) and _TRANSACTION.match(fields["transaction_id"])
-            and fields["status"] in (PAID, REFUSED) and _CENTS.match(fields["amount"])
-            and fields["currency"] == "EUR" and len(fields["paid_at"]) <= 40):
+    if not (
+        _REFERENCE.match(fields["reference"])
+        and _TRANSACTION.match(fields["transaction_id"])
+        and fields["status"] in (PAID, REFUSED)
+        and _CENTS.match(fields["amount"])
+        and fields["currency"] == "EUR"
+        and len(fields["paid_at"]) <= 40
+    ):
         raise NotificationRejected("malformed fields")
-    return Notification(reference=fields["reference"], transaction_id=fields["transaction_id"],
-                        status=fields["status"], amount=from_cents(fields["amount"]), paid_at=fields["paid_at"])
+    return Notification(
+        reference=fields["reference"],
+        transaction_id=fields["transaction_id"],
+        status=fields["status"],
+        amount=from_cents(fields["amount"]),
+        paid_at=fields["paid_at"],
+    )

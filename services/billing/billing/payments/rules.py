@@ -1,4 +1,5 @@
 """Payment rules: what staff may record, how a payment settles an invoice, and the overpayment kept as credit."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,8 +21,12 @@ class PaymentMethod(StrEnum):
     SEPA_DEBIT = "prelevement"
 
 
-METHOD_LABELS = {PaymentMethod.TRANSFER: "Virement", PaymentMethod.CHEQUE: "Chèque",
-                 PaymentMethod.CARD: "Carte bancaire", PaymentMethod.SEPA_DEBIT: "Prélèvement SEPA"}
+METHOD_LABELS = {
+    PaymentMethod.TRANSFER: "Virement",
+    PaymentMethod.CHEQUE: "Chèque",
+    PaymentMethod.CARD: "Carte bancaire",
+    PaymentMethod.SEPA_DEBIT: "Prélèvement SEPA",
+}
 # Card and SEPA payments come from the provider and the bank; staff record the others by hand.
 STAFF_METHODS = (PaymentMethod.TRANSFER, PaymentMethod.CHEQUE)
 
@@ -34,8 +39,11 @@ class CardPaymentStatus(StrEnum):
     REFUSED = "refusee"
 
 
-CARD_STATUS_LABELS = {CardPaymentStatus.PENDING: "En attente de confirmation",
-                      CardPaymentStatus.SETTLED: "Paiement reçu", CardPaymentStatus.REFUSED: "Paiement refusé"}
+CARD_STATUS_LABELS = {
+    CardPaymentStatus.PENDING: "En attente de confirmation",
+    CardPaymentStatus.SETTLED: "Paiement reçu",
+    CardPaymentStatus.REFUSED: "Paiement refusé",
+}
 
 
 class PaymentRejected(FieldErrors):

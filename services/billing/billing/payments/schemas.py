@@ -1,4 +1,5 @@
 """API schemas of payments (amounts as strings with exact cents)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

@@ -1,4 +1,5 @@
 """The company's statement ("Mon échéancier"): debits, credits and the running balance, in date order."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

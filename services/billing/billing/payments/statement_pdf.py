@@ -1,4 +1,5 @@
 """« Imprimer l'échéancier »: the company's statement as a PDF (the same rows and balance as the page)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,8 +10,16 @@ from portal_common.formats import date_fr, money_fr
 
 from .statement import StatementRow
 
-COLUMNS = (("N° de pièce", 28, "L"), ("Émission", 22, "L"), ("Exigibilité", 22, "L"), ("Type de pièce", 62, "L"),
-           ("Période", 16, "L"), ("Débit", 26, "R"), ("Crédit", 26, "R"), ("Solde", 28, "R"))
+COLUMNS = (
+    ("N° de pièce", 28, "L"),
+    ("Émission", 22, "L"),
+    ("Exigibilité", 22, "L"),
+    ("Type de pièce", 62, "L"),
+    ("Période", 16, "L"),
+    ("Débit", 26, "R"),
+    ("Crédit", 26, "R"),
+    ("Solde", 28, "R"),
+)
 
 
 def _text(value: str) -> str:
@@ -28,8 +37,9 @@ def render_statement_pdf(company: str, member_number: str | None, rows: list[Sta
     pdf.set_font("helvetica", "", 10)
     who = f"{company} (adhérent n° {member_number})" if member_number else company
     pdf.cell(0, 6, _text(f"{who} — édité le {date_fr(printed_on)}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, _text("Les factures en contentieux n'apparaissent pas dans l'échéancier."),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0, 6, _text("Les factures en contentieux n'apparaissent pas dans l'échéancier."), new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(2)
     pdf.set_font("helvetica", "B", 9)
     for label, width, _ in COLUMNS:
@@ -38,9 +48,16 @@ def render_statement_pdf(company: str, member_number: str | None, rows: list[Sta
     pdf.set_font("helvetica", "", 9)
     for row in rows:
         entry = row.entry
-        cells = (entry.number, date_fr(entry.issued_on), date_fr(entry.due_on), entry.kind_label, entry.period,
-                 money_fr(entry.debit) if entry.debit else "", money_fr(entry.credit) if entry.credit else "",
-                 money_fr(row.balance))
+        cells = (
+            entry.number,
+            date_fr(entry.issued_on),
+            date_fr(entry.due_on),
+            entry.kind_label,
+            entry.period,
+            money_fr(entry.debit) if entry.debit else "",
+            money_fr(entry.credit) if entry.credit else "",
+            money_fr(row.balance),
+        )
         for (_, width, align), value in zip(COLUMNS, cells):
             pdf.cell(width, 6, _text(value)[:48], border=1, align=align)
         pdf.ln()

@@ -1,5 +1,6 @@
 """Recording payments: transfers and cheques by staff, card payments from the provider's notification, and
 the settlement every payment goes through (SEPA debits too)."""
+
 from __future__ import annotations
 
 import logging
@@ -35,29 +36,44 @@ def record_payment(portal: Portal, invoice_id: str, payment: PaymentInput, *, by
         if invoice is None:
             raise InvoiceNotFound(invoice_id)
         checked = check_payment(payment, kind=invoice.kind, today=today())
-        recorded = apply_payment(tx.session, invoice, checked, by=by,
-                                 creditor=NoticeCreditor.from_settings(portal.settings))
+        recorded = apply_payment(
+            tx.session, invoice, checked, by=by, creditor=NoticeCreditor.from_settings(portal.settings)
+        )
         tx.commit()
         return recorded
 
 
-def apply_payment(session: Session, invoice: Invoice, payment: PaymentInput, *, by: str,
-                  creditor: NoticeCreditor) -> Payment:
+def apply_payment(
+    session: Session, invoice: Invoice, payment: PaymentInput, *, by: str, creditor: NoticeCreditor
+) -> Payment:
     """Settle `invoice` (locked by the caller) with a checked payment, in the caller's transaction; what
     exceeds the amount due stays as the company's credit. Publishes billing.invoice.paid.v1."""
     effect = settle(invoice.amount_incl_tax, invoice.amount_paid, invoice.status, payment.amount)
-    recorded = Payment(id=str(uuid.uuid4()), invoice_id=invoice.id, member_id=invoice.member_id,
-                       method=payment.method, amount=payment.amount, applied_amount=effect.applied,
-                       received_on=payment.received_on, reference=payment.reference, recorded_by=by[:100],
-                       created_at=utcnow())
+    recorded = Payment(
+        id=str(uuid.uuid4()),
+        invoice_id=invoice.id,
+        member_id=invoice.member_id,
+        method=payment.method,
+        amount=payment.amount,
+        applied_amount=effect.applied,
+        received_on=payment.received_on,
+        reference=payment.reference,
+        recorded_by=by[:100],
+        created_at=utcnow(),
+    )
     invoice.amount_paid, invoice.status = effect.amount_paid, effect.status
     # Every payment makes a new version of the invoice (its event carries it), even one kept wholly as credit.
     flag_modified(invoice, "amount_paid")
     session.add(recorded)
     session.flush()
     fit_pending_debits(session, invoice, reason=AFTER_PAYMENT, creditor=creditor)
-    EVENTS.record(session, EventType.BILLING_INVOICE_PAID, subject=invoice.id, member_id=invoice.member_id,
-                  data=paid_event(invoice, recorded))
+    EVENTS.record(
+        session,
+        EventType.BILLING_INVOICE_PAID,
+        subject=invoice.id,
+        member_id=invoice.member_id,
+        data=paid_event(invoice, recorded),
+    )
     return recorded
 
 
@@ -67,18 +83,29 @@ def start_card_payment(portal: Portal, invoice_id: str, *, member_id: str, by: s
     if not card_enabled(portal):
         raise CardPaymentRefused("Le paiement par carte n'est pas disponible pour le moment.")
     with portal.uow() as tx:
-        invoice = tx.session.scalars(select(Invoice).where(Invoice.id == invoice_id,
-                                                           Invoice.member_id == member_id)).first()
+        invoice = tx.session.scalars(
+            select(Invoice).where(Invoice.id == invoice_id, Invoice.member_id == member_id)
+        ).first()
         if invoice is None:
             raise LookupError(invoice_id)
-        if (invoice.kind == InvoiceKind.CREDIT_NOTE or invoice.status == InvoiceStatus.PAID
-                or invoice.amount_due <= ZERO):
+        if (
+            invoice.kind == InvoiceKind.CREDIT_NOTE
+            or invoice.status == InvoiceStatus.PAID
+            or invoice.amount_due <= ZERO
+        ):
             raise CardPaymentRefused(f"La facture {invoice.number} n'a plus de montant à régler.")
         if invoice.status == InvoiceStatus.LITIGATION:
             raise CardPaymentRefused(f"La facture {invoice.number} est en contentieux : contactez le service.")
-        attempt = CardPayment(id=str(uuid.uuid4()), reference=new_reference(uuid.uuid4().hex), invoice_id=invoice.id,
-                              member_id=member_id, amount=invoice.amount_due, status=CardPaymentStatus.PENDING,
-                              requested_by=by[:100], created_at=utcnow())
+        attempt = CardPayment(
+            id=str(uuid.uuid4()),
+            reference=new_reference(uuid.uuid4().hex),
+            invoice_id=invoice.id,
+            member_id=member_id,
+            amount=invoice.amount_due,
+            status=CardPaymentStatus.PENDING,
+            requested_by=by[:100],
+            created_at=utcnow(),
+        )
         tx.session.add(attempt)
         tx.commit()
         return attempt
@@ -92,14 +119,17 @@ def apply_notification(portal: Portal, notification: Notification) -> CardPaymen
     """
     with portal.uow() as tx:
         # The attempt's row lock makes two deliveries of one notification queue up: the second sees it settled.
-        attempt = tx.session.scalars(select(CardPayment).where(CardPayment.reference == notification.reference)
-                                     .with_for_update()).first()
+        attempt = tx.session.scalars(
+            select(CardPayment).where(CardPayment.reference == notification.reference).with_for_update()
+        ).first()
         if attempt is None:
             raise NotificationRejected("unknown reference")
         if attempt.status != CardPaymentStatus.PENDING:
             raise NotificationRejected("replayed notification")
-        if tx.session.scalar(select(CardPayment.id).where(
-                CardPayment.transaction_id == notification.transaction_id)) is not None:
+        if (
+            tx.session.scalar(select(CardPayment.id).where(CardPayment.transaction_id == notification.transaction_id))
+            is not None
+        ):
             raise NotificationRejected("transaction already used")
         attempt.notified_at, attempt.transaction_id = utcnow(), notification.transaction_id
         if not notification.paid:
@@ -107,10 +137,18 @@ def apply_notification(portal: Portal, notification: Notification) -> CardPaymen
             tx.commit()
             return attempt
         invoice = tx.session.scalars(select(Invoice).where(Invoice.id == attempt.invoice_id).with_for_update()).one()
-        payment = apply_payment(tx.session, invoice, PaymentInput(
-            method=PaymentMethod.CARD, amount=notification.amount, received_on=today(),
-            reference=f"CB {notification.transaction_id}"[:100]), by=PROVIDER,
-            creditor=NoticeCreditor.from_settings(portal.settings))
+        payment = apply_payment(
+            tx.session,
+            invoice,
+            PaymentInput(
+                method=PaymentMethod.CARD,
+                amount=notification.amount,
+                received_on=today(),
+                reference=f"CB {notification.transaction_id}"[:100],
+            ),
+            by=PROVIDER,
+            creditor=NoticeCreditor.from_settings(portal.settings),
+        )
         attempt.status, attempt.payment_id = CardPaymentStatus.SETTLED, payment.id
         tx.commit()
         return attempt

@@ -1,4 +1,5 @@
 """Members' internal route billing calls when it builds a pain.008 file: the mandate's IBAN, never stored."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,5 +39,10 @@ def fetch_mandate(settings: Any, member_id: str, *, http: requests.Session | Non
     if answer.status_code != 200:
         raise MembersUnavailable(f"HTTP {answer.status_code}")
     body = answer.json()
-    return MandateDetails(member_id=member_id, mandate_reference=body["mandate_reference"], iban=body["iban"],
-                          bic=body.get("bic"), signed_on=date.fromisoformat(body["signed_on"]))
+    return MandateDetails(
+        member_id=member_id,
+        mandate_reference=body["mandate_reference"],
+        iban=body["iban"],
+        bic=body.get("bic"),
+        signed_on=date.fromisoformat(body["signed_on"]),
+    )

@@ -1,4 +1,5 @@
 """Staff pages of SEPA direct debit: plan and pre-notify the debits, then download the pain.008 file."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,9 +21,15 @@ SEPA_PATH = "/gestion/factures/prelevements"
 
 
 def _page(values: dict[str, str], errors: dict[str, str], status: int = 200):
-    return render_template("billing/sepa.html", debits=latest_debits(), labels=DEBIT_STATUS_LABELS, values=values,
-                           errors=errors, prenotice_days=portal().settings.sepa_prenotice_days,
-                           page_title="Prélèvements SEPA"), status
+    return render_template(
+        "billing/sepa.html",
+        debits=latest_debits(),
+        labels=DEBIT_STATUS_LABELS,
+        values=values,
+        errors=errors,
+        prenotice_days=portal().settings.sepa_prenotice_days,
+        page_title="Prélèvements SEPA",
+    ), status
 
 
 @sepa_pages.get(SEPA_PATH)
@@ -35,8 +42,12 @@ def debits():
 @staff(*BILLING_STAFF)  # billing or administration staff act; any staff may look
 def plan():
     planned = plan_debits(portal())
-    flash(f"{len(planned)} prélèvement(s) planifié(s) et pré-notifié(s) par courriel." if planned
-          else "Aucune nouvelle échéance à prélever.", "success" if planned else "info")
+    flash(
+        f"{len(planned)} prélèvement(s) planifié(s) et pré-notifié(s) par courriel."
+        if planned
+        else "Aucune nouvelle échéance à prélever.",
+        "success" if planned else "info",
+    )
     return redirect(SEPA_PATH)
 
 
@@ -55,8 +66,15 @@ def batch():
         flash(str(exc), "error")
         return _page(values, {}, 422)
     except MembersUnavailable:
-        flash("Le service des adhérents ne répond pas : réessayez dans quelques minutes (rien n'a été transmis).",
-              "error")
+        flash(
+            "Le service des adhérents ne répond pas : réessayez dans quelques minutes (rien n'a été transmis).", "error"
+        )
         return _page(values, {}, 503)
-    return Response(document, mimetype="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="{created.message_id}.xml"', "Cache-Control": "no-store"})
+    return Response(
+        document,
+        mimetype="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{created.message_id}.xml"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,4 +1,5 @@
 """Reading the planned and sent debits for the staff page, from the request-bound session."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,14 @@ from ..models import BillingCustomer, Invoice, SepaDebit
 
 def latest_debits(limit: int = 500) -> list[Any]:
     """(debit, invoice number, company name) rows, latest collection date first."""
-    return list(portal().db.session.execute(
-        select(SepaDebit, Invoice.number, BillingCustomer.name)
-        .join(Invoice, SepaDebit.invoice_id == Invoice.id)
-        .join(BillingCustomer, SepaDebit.member_id == BillingCustomer.member_id)
-        .order_by(SepaDebit.collection_date.desc(), Invoice.number).limit(limit)).all())
+    return list(
+        portal()
+        .db.session.execute(
+            select(SepaDebit, Invoice.number, BillingCustomer.name)
+            .join(Invoice, SepaDebit.invoice_id == Invoice.id)
+            .join(BillingCustomer, SepaDebit.member_id == BillingCustomer.member_id)
+            .order_by(SepaDebit.collection_date.desc(), Invoice.number)
+            .limit(limit)
+        )
+        .all()
+    )

@@ -1,5 +1,6 @@
 """SEPA direct debit rules in plain Python: the debit date after the pre-notification, FRST/RCUR, the
 pre-notification e-mail and the pain.008 file (sepaxml, validated against the XSD it ships)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -23,8 +24,11 @@ class DebitStatus(StrEnum):
     CANCELLED = "annule"
 
 
-DEBIT_STATUS_LABELS = {DebitStatus.PRENOTIFIED: "Pré-notifié", DebitStatus.SENT: "Transmis à la banque",
-                       DebitStatus.CANCELLED: "Annulé"}
+DEBIT_STATUS_LABELS = {
+    DebitStatus.PRENOTIFIED: "Pré-notifié",
+    DebitStatus.SENT: "Transmis à la banque",
+    DebitStatus.CANCELLED: "Annulé",
+}
 MIN_PRENOTICE_DAYS = 14  # SEPA rulebook default when the mandate says nothing else (docs/domain.md)
 FIRST, RECURRING = "FRST", "RCUR"
 PAIN_SCHEMA = "pain.008.001.02"
@@ -73,21 +77,23 @@ class Prenotification:
         return f"Prélèvement SEPA du {date_fr(self.collection_date)} : facture {self.invoice_number}"
 
     def body(self) -> str:
-        return "\n".join([
-            "Bonjour,",
-            "",
-            f"Conformément à votre mandat de prélèvement SEPA, {self.creditor_name} prélèvera "
-            f"{money_fr(self.amount)} sur votre compte le {date_fr(self.collection_date)} "
-            f"(échéance {self.instalment} de la facture {self.invoice_number}).",
-            "",
-            f"Référence unique du mandat (RUM) : {self.mandate_reference}",
-            f"Identifiant créancier SEPA (ICS) : {self.creditor_identifier}",
-            f"Montant : {money_fr(self.amount)}",
-            f"Date du prélèvement : {date_fr(self.collection_date)}",
-            "",
-            "Merci de vous assurer que votre compte est approvisionné à cette date. Pour toute question, "
-            "répondez depuis votre espace adhérent, rubrique « Mes factures ».",
-        ])
+        return "\n".join(
+            [
+                "Bonjour,",
+                "",
+                f"Conformément à votre mandat de prélèvement SEPA, {self.creditor_name} prélèvera "
+                f"{money_fr(self.amount)} sur votre compte le {date_fr(self.collection_date)} "
+                f"(échéance {self.instalment} de la facture {self.invoice_number}).",
+                "",
+                f"Référence unique du mandat (RUM) : {self.mandate_reference}",
+                f"Identifiant créancier SEPA (ICS) : {self.creditor_identifier}",
+                f"Montant : {money_fr(self.amount)}",
+                f"Date du prélèvement : {date_fr(self.collection_date)}",
+                "",
+                "Merci de vous assurer que votre compte est approvisionné à cette date. Pour toute question, "
+                "répondez depuis votre espace adhérent, rubrique « Mes factures ».",
+            ]
+        )
 
 
 def lowered_amounts(amounts: Sequence[Decimal], ceiling: Decimal) -> list[Decimal]:
@@ -119,35 +125,43 @@ class CorrectedPrenotification:
 
     def subject(self) -> str:
         change = "annulé" if self.cancelled else "modifié"
-        return (f"Prélèvement SEPA du {date_fr(self.notice.collection_date)} {change} : "
-                f"facture {self.notice.invoice_number}")
+        return (
+            f"Prélèvement SEPA du {date_fr(self.notice.collection_date)} {change} : "
+            f"facture {self.notice.invoice_number}"
+        )
 
     def body(self) -> str:
         notice = self.notice
         day = date_fr(notice.collection_date)
         instalment = f"échéance {notice.instalment} de la facture {notice.invoice_number}"
         if self.cancelled:
-            change = (f"À la suite {self.reason}, le prélèvement de {money_fr(self.previous_amount)} annoncé pour "
-                      f"le {day} ({instalment}) est annulé : rien ne sera prélevé sur votre compte à cette date.")
+            change = (
+                f"À la suite {self.reason}, le prélèvement de {money_fr(self.previous_amount)} annoncé pour "
+                f"le {day} ({instalment}) est annulé : rien ne sera prélevé sur votre compte à cette date."
+            )
             amount, when = f"{money_fr(ZERO)} (prélèvement annulé)", f"aucune (le {day} est annulé)"
         else:
-            change = (f"À la suite {self.reason}, le prélèvement annoncé pour le {day} ({instalment}) est réduit : "
-                      f"{notice.creditor_name} prélèvera {money_fr(notice.amount)} au lieu de "
-                      f"{money_fr(self.previous_amount)} sur votre compte le {day}.")
+            change = (
+                f"À la suite {self.reason}, le prélèvement annoncé pour le {day} ({instalment}) est réduit : "
+                f"{notice.creditor_name} prélèvera {money_fr(notice.amount)} au lieu de "
+                f"{money_fr(self.previous_amount)} sur votre compte le {day}."
+            )
             amount, when = money_fr(notice.amount), day
-        return "\n".join([
-            "Bonjour,",
-            "",
-            change,
-            "",
-            f"Référence unique du mandat (RUM) : {notice.mandate_reference}",
-            f"Identifiant créancier SEPA (ICS) : {notice.creditor_identifier}",
-            f"Montant : {amount}",
-            f"Date du prélèvement : {when}",
-            "",
-            "Ce message remplace la pré-notification précédente de cette échéance. Pour toute question, "
-            "répondez depuis votre espace adhérent, rubrique « Mes factures ».",
-        ])
+        return "\n".join(
+            [
+                "Bonjour,",
+                "",
+                change,
+                "",
+                f"Référence unique du mandat (RUM) : {notice.mandate_reference}",
+                f"Identifiant créancier SEPA (ICS) : {notice.creditor_identifier}",
+                f"Montant : {amount}",
+                f"Date du prélèvement : {when}",
+                "",
+                "Ce message remplace la pré-notification précédente de cette échéance. Pour toute question, "
+                "répondez depuis votre espace adhérent, rubrique « Mes factures ».",
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -200,17 +214,33 @@ def pain008(creditor: Creditor, message_id: str, lines: list[DebitLine]) -> byte
 
     if not lines:
         raise SepaBatchError("Aucun prélèvement à transmettre.")
-    debit = SepaDD({"name": creditor.name, "IBAN": creditor.iban.replace(" ", ""), "BIC": creditor.bic,
-                    "batch": True, "creditor_id": creditor.identifier, "currency": "EUR"},
-                   schema=PAIN_SCHEMA, clean=True)
+    debit = SepaDD(
+        {
+            "name": creditor.name,
+            "IBAN": creditor.iban.replace(" ", ""),
+            "BIC": creditor.bic,
+            "batch": True,
+            "creditor_id": creditor.identifier,
+            "currency": "EUR",
+        },
+        schema=PAIN_SCHEMA,
+        clean=True,
+    )
     # sepaxml draws a random message id; ours is stored with the batch, so a file can be traced to it.
     debit.msg_id = message_id
     debit._xml.find("CstmrDrctDbtInitn/GrpHdr/MsgId").text = message_id
     for line in lines:
-        payment = {"name": line.debtor_name, "IBAN": line.iban.replace(" ", ""), "amount": to_cents(line.amount),
-                   "type": line.sequence_type, "collection_date": line.collection_date,
-                   "mandate_id": line.mandate_reference, "mandate_date": line.mandate_signed_on,
-                   "description": line.description, "endtoend_id": line.end_to_end_id}
+        payment = {
+            "name": line.debtor_name,
+            "IBAN": line.iban.replace(" ", ""),
+            "amount": to_cents(line.amount),
+            "type": line.sequence_type,
+            "collection_date": line.collection_date,
+            "mandate_id": line.mandate_reference,
+            "mandate_date": line.mandate_signed_on,
+            "description": line.description,
+            "endtoend_id": line.end_to_end_id,
+        }
         if line.bic:
             payment["BIC"] = line.bic
         debit.add_payment(payment)

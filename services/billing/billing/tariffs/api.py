@@ -1,4 +1,5 @@
 """JSON API of tariffs (/api/billing/tariffs)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -1,4 +1,5 @@
 """The staff page of the yearly tariffs."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request
@@ -39,10 +40,17 @@ def _tariff_form(year: int) -> dict[str, str]:
 
 def _render_tariffs(values: dict[str, str], errors: dict[str, str], status: int = 200):
     rows = queries.list_tariffs()
-    return render_template("billing/tariffs.html", tariffs=rows, bands={row.year: legal_band(row.national_average_cost)
-                                                                        for row in rows},
-                           values=values, errors=errors, labels=FIELD_LABELS, amount_fields=AMOUNT_FIELDS,
-                           rate_fields=RATE_FIELDS, page_title="Tarifs de facturation"), status
+    return render_template(
+        "billing/tariffs.html",
+        tariffs=rows,
+        bands={row.year: legal_band(row.national_average_cost) for row in rows},
+        values=values,
+        errors=errors,
+        labels=FIELD_LABELS,
+        amount_fields=AMOUNT_FIELDS,
+        rate_fields=RATE_FIELDS,
+        page_title="Tarifs de facturation",
+    ), status
 
 
 @tariff_pages.get(TARIFFS_PATH)
@@ -61,7 +69,9 @@ def save_tariff():
     for name in (*AMOUNT_FIELDS, *RATE_FIELDS):
         value = (percent_as_rate if name in RATE_FIELDS else french_decimal)(values[name])
         if value is None and (values[name] or name != "national_average_cost"):
-            errors[name] = f"{FIELD_LABELS[name]} : saisissez un nombre (exemple : {'1,5' if name in RATE_FIELDS else '116,00'})."
+            errors[name] = (
+                f"{FIELD_LABELS[name]} : saisissez un nombre (exemple : {'1,5' if name in RATE_FIELDS else '116,00'})."
+            )
         parsed[name] = value
     year = int(values["year"]) if values["year"].isdigit() else 0
     try:

@@ -1,4 +1,5 @@
 """Reading tariffs: for pages and the API (request-bound session), and for billing in a transaction."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -31,5 +32,10 @@ def get_tariff(year: int) -> TariffRow | None:
 def tariff_as_dict(row: TariffRow) -> dict:
     low, high = legal_band(row.national_average_cost)
     shown = {name: getattr(row, name) for name in Tariff.__dataclass_fields__}
-    return {**shown, "legal_band_min": low, "legal_band_max": high, "updated_at": row.updated_at,
-            "updated_by": row.updated_by}
+    return {
+        **shown,
+        "legal_band_min": low,
+        "legal_band_max": high,
+        "updated_at": row.updated_at,
+        "updated_by": row.updated_by,
+    }

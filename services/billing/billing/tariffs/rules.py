@@ -1,4 +1,5 @@
 """Yearly tariff rules: the fees staff configure and the legal band the per-capita fee must respect."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
@@ -16,8 +17,7 @@ BAND_LOW, BAND_HIGH = Decimal("0.80"), Decimal("1.20")
 MAX_FEE = Decimal("100000.00")
 RATE_PLACES = Decimal("0.0001")
 
-AMOUNT_FIELDS = ("per_capita_fee", "national_average_cost", "entry_fee", "minimum_fee", "late_hire_fee",
-                 "no_show_fee")
+AMOUNT_FIELDS = ("per_capita_fee", "national_average_cost", "entry_fee", "minimum_fee", "late_hire_fee", "no_show_fee")
 RATE_FIELDS = ("sepa_discount_rate", "vat_rate", "multi_employer_share", "estimate_uplift_rate")
 FIELD_LABELS = {
     "per_capita_fee": "Cotisation par salarié suivi",
@@ -31,8 +31,12 @@ FIELD_LABELS = {
     "multi_employer_share": "Quote-part multi-employeurs",
     "estimate_uplift_rate": "Majoration de la facture d'office",
 }
-DEFAULT_RATES = {"sepa_discount_rate": Decimal("0.0150"), "vat_rate": Decimal("0.2000"),
-                 "multi_employer_share": Decimal("0.5000"), "estimate_uplift_rate": Decimal("0.1000")}
+DEFAULT_RATES = {
+    "sepa_discount_rate": Decimal("0.0150"),
+    "vat_rate": Decimal("0.2000"),
+    "multi_employer_share": Decimal("0.5000"),
+    "estimate_uplift_rate": Decimal("0.1000"),
+}
 
 
 class TariffRejected(FieldErrors):
@@ -72,8 +76,13 @@ def _amount_ok(value: Decimal | None) -> bool:
 
 def _rate_ok(value: Decimal | None, *, below_one: bool = True) -> bool:
     try:
-        return (value is not None and value.is_finite() and value == value.quantize(RATE_PLACES) and value >= 0
-                and (value < 1 if below_one else value <= 1))
+        return (
+            value is not None
+            and value.is_finite()
+            and value == value.quantize(RATE_PLACES)
+            and value >= 0
+            and (value < 1 if below_one else value <= 1)
+        )
     except InvalidOperation:
         return False
 
@@ -102,8 +111,8 @@ def check_tariff(tariff: Tariff) -> Tariff:
         if not low <= fee <= high:
             errors["per_capita_fee"] = (
                 f"La cotisation par salarié doit être comprise entre {money_fr(low)} et {money_fr(high)} "
-                f"(80 % à 120 % du coût moyen national de {money_fr(cost)}).")
+                f"(80 % à 120 % du coût moyen national de {money_fr(cost)})."
+            )
     if errors:
         raise TariffRejected(errors)
     return replace(tariff, national_average_cost=cost)
-

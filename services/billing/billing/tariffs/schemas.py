@@ -1,4 +1,5 @@
 """API schemas of tariffs (amounts as strings with exact cents, rates as fractions)."""
+
 from __future__ import annotations
 
 from decimal import Decimal

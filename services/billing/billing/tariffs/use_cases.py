@@ -1,4 +1,5 @@
 """Setting a year's tariff."""
+
 from __future__ import annotations
 
 from portal_common.clock import utcnow

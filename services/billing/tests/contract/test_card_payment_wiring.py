@@ -1,6 +1,7 @@
 """Card payment is on in Compose and Kubernetes: billing's web process gets the signing key it shares with the
 provider (from the environment in Compose, from portal-secrets in Kubernetes) and a configurable provider URL;
 no other billing process gets the key."""
+
 from __future__ import annotations
 
 import re
@@ -54,9 +55,12 @@ def billing_containers() -> dict[str, dict]:
 
 def k8s_environment(container: dict) -> dict[str, str]:
     """The container's environment, resolving config maps of the manifests and the example secret's keys."""
-    config_maps = {document["metadata"]["name"]: document["data"]
-                   for name in ("portal-config.yaml", "billing.yaml")
-                   for document in k8s_documents(name) if document["kind"] == "ConfigMap"}
+    config_maps = {
+        document["metadata"]["name"]: document["data"]
+        for name in ("portal-config.yaml", "billing.yaml")
+        for document in k8s_documents(name)
+        if document["kind"] == "ConfigMap"
+    }
     [secret] = k8s_documents("secret.example.yaml")
     environment: dict[str, str] = {}
     for source in container.get("envFrom", []):
@@ -83,13 +87,20 @@ def test_without_the_key_card_payment_is_off():
 
 def test_compose_gives_billing_web_the_card_settings_from_the_environment():
     environment = compose_services()["billing-web"]["environment"]
-    shell = {"PORTAL_INTERNAL_KEY": "k" * 40, KEY: "s" * 48, "BILLING_CARD_PROVIDER_URL": "https://pay.example.org/payer",
-             "BILLING_CARD_MERCHANT_ID": "spsti-prod"}
+    shell = {
+        "PORTAL_INTERNAL_KEY": "k" * 40,
+        KEY: "s" * 48,
+        "BILLING_CARD_PROVIDER_URL": "https://pay.example.org/payer",
+        "BILLING_CARD_MERCHANT_ID": "spsti-prod",
+    }
     resolved = {name: interpolate(value, shell) for name, value in environment.items()}
     settings = card_settings(resolved)
     assert card_enabled(SimpleNamespace(settings=settings))
     assert (settings.card_signing_key, settings.card_provider_url, settings.card_merchant_id) == (
-        "s" * 48, "https://pay.example.org/payer", "spsti-prod")
+        "s" * 48,
+        "https://pay.example.org/payer",
+        "spsti-prod",
+    )
     # The default notification URL (public URL + path) stays in force unless one is given.
     assert settings.card_notify_url == ""
 
@@ -110,8 +121,10 @@ def test_compose_keeps_the_card_key_out_of_billing_background_processes():
 def test_kubernetes_gives_billing_web_the_key_from_the_secret_and_the_provider_from_a_config_map():
     web = billing_containers()["billing-web"]
     environment = k8s_environment(web)
-    assert any(variable["name"] == KEY and variable["valueFrom"]["secretKeyRef"]["key"] == "billing-card-signing-key"
-               for variable in web["env"])
+    assert any(
+        variable["name"] == KEY and variable["valueFrom"]["secretKeyRef"]["key"] == "billing-card-signing-key"
+        for variable in web["env"]
+    )
     settings = card_settings(environment)
     assert card_enabled(SimpleNamespace(settings=settings))
     assert settings.card_provider_url.startswith("https://")
@@ -130,5 +143,7 @@ def test_kubernetes_lists_the_billing_config_map_in_the_kustomization():
     # billing-config lives in billing.yaml, which kustomize applies; the web pod needs it to start.
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text("utf-8"))
     assert "billing.yaml" in kustomization["resources"]
-    assert any(document["kind"] == "ConfigMap" and document["metadata"]["name"] == "billing-config"
-               for document in k8s_documents("billing.yaml"))
+    assert any(
+        document["kind"] == "ConfigMap" and document["metadata"]["name"] == "billing-config"
+        for document in k8s_documents("billing.yaml")
+    )

@@ -1,5 +1,6 @@
 """Billing's web and workers are separate process groups; workers are competing consumers with a bounded
 prefetch, scaled by one setting locally, `replicas` in Compose and KEDA on the declarations queue in Kubernetes."""
+
 from pathlib import Path
 
 import jsonschema
@@ -16,38 +17,76 @@ REPO = Path(__file__).resolve().parents[4]
 # this manifest uses: required keys, int32 counts, trigger metadata as strings, secret references complete.
 INT32 = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 SCALED_OBJECT = {
-    "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
     "properties": {
-        "apiVersion": {"const": "keda.sh/v1alpha1"}, "kind": {"const": "ScaledObject"},
+        "apiVersion": {"const": "keda.sh/v1alpha1"},
+        "kind": {"const": "ScaledObject"},
         "metadata": {"type": "object", "required": ["name"]},
         "spec": {
-            "type": "object", "required": ["scaleTargetRef", "triggers"],
+            "type": "object",
+            "required": ["scaleTargetRef", "triggers"],
             "properties": {
-                "scaleTargetRef": {"type": "object", "required": ["name"],
-                                   "properties": {"name": {"type": "string"}, "kind": {"type": "string"},
-                                                  "apiVersion": {"type": "string"}}},
-                "minReplicaCount": INT32, "maxReplicaCount": INT32, "pollingInterval": INT32,
-                "cooldownPeriod": INT32,
-                "triggers": {"type": "array", "minItems": 1, "items": {
-                    "type": "object", "required": ["type", "metadata"],
+                "scaleTargetRef": {
+                    "type": "object",
+                    "required": ["name"],
                     "properties": {
-                        "type": {"type": "string"}, "name": {"type": "string"},
-                        "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "authenticationRef": {"type": "object", "required": ["name"],
-                                              "properties": {"name": {"type": "string"}}}},
-                    "additionalProperties": False}},
+                        "name": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "apiVersion": {"type": "string"},
+                    },
+                },
+                "minReplicaCount": INT32,
+                "maxReplicaCount": INT32,
+                "pollingInterval": INT32,
+                "cooldownPeriod": INT32,
+                "triggers": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["type", "metadata"],
+                        "properties": {
+                            "type": {"type": "string"},
+                            "name": {"type": "string"},
+                            "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+                            "authenticationRef": {
+                                "type": "object",
+                                "required": ["name"],
+                                "properties": {"name": {"type": "string"}},
+                            },
+                        },
+                        "additionalProperties": False,
+                    },
+                },
             },
         },
     },
 }
 TRIGGER_AUTHENTICATION = {
-    "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
     "properties": {
-        "apiVersion": {"const": "keda.sh/v1alpha1"}, "kind": {"const": "TriggerAuthentication"},
-        "spec": {"type": "object", "properties": {"secretTargetRef": {"type": "array", "items": {
-            "type": "object", "required": ["parameter", "name", "key"],
-            "properties": {"parameter": {"type": "string"}, "name": {"type": "string"}, "key": {"type": "string"}},
-            "additionalProperties": False}}}},
+        "apiVersion": {"const": "keda.sh/v1alpha1"},
+        "kind": {"const": "TriggerAuthentication"},
+        "spec": {
+            "type": "object",
+            "properties": {
+                "secretTargetRef": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["parameter", "name", "key"],
+                        "properties": {
+                            "parameter": {"type": "string"},
+                            "name": {"type": "string"},
+                            "key": {"type": "string"},
+                        },
+                        "additionalProperties": False,
+                    },
+                }
+            },
+        },
     },
 }
 
@@ -80,11 +119,14 @@ def test_the_keda_objects_match_the_schema_of_their_custom_resources():
     jsonschema.validate(by_kind["TriggerAuthentication"], TRIGGER_AUTHENTICATION)
 
 
-@pytest.mark.parametrize("breakage", [
-    lambda so: so["spec"]["triggers"][0]["metadata"].update(value=200),  # KEDA wants strings
-    lambda so: so["spec"].pop("scaleTargetRef"),
-    lambda so: so["spec"].update(maxReplicaCount="10"),
-])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda so: so["spec"]["triggers"][0]["metadata"].update(value=200),  # KEDA wants strings
+        lambda so: so["spec"].pop("scaleTargetRef"),
+        lambda so: so["spec"].update(maxReplicaCount="10"),
+    ],
+)
 def test_the_schema_check_catches_a_broken_scaled_object(breakage):
     scaled = manifests()["ScaledObject"]
     breakage(scaled)
@@ -102,5 +144,8 @@ def test_kubernetes_scales_the_worker_deployment_on_the_depth_of_the_declaration
     assert 1 <= scaled["spec"]["minReplicaCount"] < scaled["spec"]["maxReplicaCount"]
     [trigger] = scaled["spec"]["triggers"]
     assert (trigger["type"], trigger["metadata"]["queueName"], trigger["metadata"]["mode"]) == (
-        "rabbitmq", DECLARATIONS_QUEUE, "QueueLength")
+        "rabbitmq",
+        DECLARATIONS_QUEUE,
+        "QueueLength",
+    )
     assert trigger["authenticationRef"]["name"] == by_kind["TriggerAuthentication"]["metadata"]["name"]

@@ -1,4 +1,5 @@
 """The staff campaign dashboard: live counts of declarations received, invoiced, pending and estimated."""
+
 import uuid
 
 import pytest
@@ -17,23 +18,49 @@ ZERO = {"SI": 0, "SIA": 0, "SIR": 0}
 
 
 def consumer_of(service):
-    return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    return Consumer(
+        service="billing",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
 
 
 def confirmed(member_id, headcount):
     declaration_id = str(uuid.uuid4())
-    return Envelope.new("workforce.declaration.confirmed.v1", producer="workforce", subject=declaration_id,
-                        member_id=member_id, data={"declaration_id": declaration_id, "member_id": member_id,
-                                                   "year": 2026, "headcount": headcount, "multi_employer": ZERO,
-                                                   "version": 1})
+    return Envelope.new(
+        "workforce.declaration.confirmed.v1",
+        producer="workforce",
+        subject=declaration_id,
+        member_id=member_id,
+        data={
+            "declaration_id": declaration_id,
+            "member_id": member_id,
+            "year": 2026,
+            "headcount": headcount,
+            "multi_employer": ZERO,
+            "version": 1,
+        },
+    )
 
 
 def closed(*members):
-    return Envelope.new("workforce.campaign.closed.v1", producer="workforce", subject="c", member_id=None, data={
-        "campaign_id": "5a0c3e1d-2b4f-4c6a-9e8d-7f6a5b4c3d2e", "year": 2026, "closed_at": "2026-02-01T08:00:00Z",
-        "undeclared": [{"member_id": m, "headcount": {"SI": 2, "SIA": 0, "SIR": 0}, "multi_employer": ZERO}
-                       for m in members]})
+    return Envelope.new(
+        "workforce.campaign.closed.v1",
+        producer="workforce",
+        subject="c",
+        member_id=None,
+        data={
+            "campaign_id": "5a0c3e1d-2b4f-4c6a-9e8d-7f6a5b4c3d2e",
+            "year": 2026,
+            "closed_at": "2026-02-01T08:00:00Z",
+            "undeclared": [
+                {"member_id": m, "headcount": {"SI": 2, "SIA": 0, "SIR": 0}, "multi_employer": ZERO} for m in members
+            ],
+        },
+    )
 
 
 def progress(service, principal=None):
@@ -42,14 +69,23 @@ def progress(service, principal=None):
 
 
 def test_the_counts_follow_declarations_estimates_and_late_declarations_as_they_happen(
-        service, customers, snapshot, tariff_2026):
+    service, customers, snapshot, tariff_2026
+):
     member_a, member_b = customers
     for member in (MEMBER_C, MEMBER_D):
         seed_customer(service.portal, snapshot(member))
     consumer = consumer_of(service)
     assert progress(service).json == {
-        "year": 2026, "received": 0, "invoiced": 0, "not_invoiced": 0, "pending": 4, "estimated": 0,
-        "estimates_cancelled": 0, "invoiced_amount_incl_tax": "0.00", "closed_at": None}
+        "year": 2026,
+        "received": 0,
+        "invoiced": 0,
+        "not_invoiced": 0,
+        "pending": 4,
+        "estimated": 0,
+        "estimates_cancelled": 0,
+        "invoiced_amount_incl_tax": "0.00",
+        "closed_at": None,
+    }
     consumer.process(DECLARATIONS_QUEUE, confirmed(member_a, {"SI": 12, "SIA": 0, "SIR": 0}))
     body = progress(service).json
     assert (body["received"], body["invoiced"], body["pending"]) == (1, 1, 3)
@@ -58,17 +94,27 @@ def test_the_counts_follow_declarations_estimates_and_late_declarations_as_they_
     consumer.process(CAMPAIGNS_QUEUE, closed(member_b, MEMBER_C))
     body = progress(service).json
     assert (body["received"], body["pending"], body["estimated"], body["closed_at"]) == (
-        1, 1, 2, "2026-02-01T08:00:00+00:00")
+        1,
+        1,
+        2,
+        "2026-02-01T08:00:00+00:00",
+    )
     consumer.process(DECLARATIONS_QUEUE, confirmed(member_b, {"SI": 1, "SIA": 0, "SIR": 0}))
     body = progress(service).json
-    assert (body["received"], body["invoiced"], body["not_invoiced"], body["pending"], body["estimated"],
-            body["estimates_cancelled"]) == (2, 2, 0, 1, 2, 1)
+    assert (
+        body["received"],
+        body["invoiced"],
+        body["not_invoiced"],
+        body["pending"],
+        body["estimated"],
+        body["estimates_cancelled"],
+    ) == (2, 2, 0, 1, 2, 1)
     staff = service.headers(make_principal(staff_roles=("billing",)))
     page = service.client().get("/gestion/factures/campagne?annee=2026", headers=staff)
     assert page.status_code == 200
     html = page.text
     assert '<meta http-equiv="refresh" content="15">' in html
-    assert '<h1>Campagne de déclaration 2026 : facturation</h1>' in html
+    assert "<h1>Campagne de déclaration 2026 : facturation</h1>" in html
     assert 'data-counter="received">2<' in html and 'data-counter="pending">1<' in html
     assert 'data-counter="estimated">2<' in html and 'data-counter="estimates_cancelled">1<' in html
     assert "Campagne clôturée le 01/02/2026 à 09:00" in html
@@ -81,5 +127,9 @@ def test_only_staff_see_the_campaign_dashboard(service, customers):
     client = service.client()
     assert client.get("/gestion/factures/campagne", headers=service.headers(member_admin)).status_code == 403
     assert client.get("/api/billing/campaigns/2026/progress").status_code == 401
-    assert client.get("/api/billing/campaigns/1999/progress",
-                      headers=service.headers(make_principal(staff_roles=("billing",)))).status_code == 404
+    assert (
+        client.get(
+            "/api/billing/campaigns/1999/progress", headers=service.headers(make_principal(staff_roles=("billing",)))
+        ).status_code
+        == 404
+    )

@@ -1,5 +1,6 @@
 """Declarations invoiced by batches (one transaction per batch, numbers taken at commit): the same invoices,
 amounts, credit notes, late hires and events as one by one, numbers gapless in the batch's order."""
+
 import uuid
 
 import pytest
@@ -21,8 +22,14 @@ MEMBER_D = "4d4d4d4d-4d4d-4d4d-8d4d-4d4d4d4d4d4d"
 
 
 def consumer_of(service):
-    return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    return Consumer(
+        service="billing",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
 
 
 def counts(si=0, sia=0, sir=0):
@@ -30,33 +37,64 @@ def counts(si=0, sia=0, sir=0):
 
 
 def confirmed(member_id, declaration_id=None, headcount=None, check=True):
-    envelope = Envelope.new("workforce.declaration.confirmed.v1", producer="workforce", subject="d", member_id=member_id,
-                            data={"declaration_id": declaration_id or str(uuid.uuid4()), "member_id": member_id,
-                                  "year": 2026, "headcount": headcount or counts(10, 2, 1),
-                                  "multi_employer": counts(0, 0, 3), "confirmed_at": "2026-02-10T09:30:00Z",
-                                  "version": 1})
+    envelope = Envelope.new(
+        "workforce.declaration.confirmed.v1",
+        producer="workforce",
+        subject="d",
+        member_id=member_id,
+        data={
+            "declaration_id": declaration_id or str(uuid.uuid4()),
+            "member_id": member_id,
+            "year": 2026,
+            "headcount": headcount or counts(10, 2, 1),
+            "multi_employer": counts(0, 0, 3),
+            "confirmed_at": "2026-02-10T09:30:00Z",
+            "version": 1,
+        },
+    )
     if check:
         catalogue.validate(envelope)
     return envelope
 
 
 def closed(member_id):
-    envelope = Envelope.new("workforce.campaign.closed.v1", producer="workforce", subject=CAMPAIGN, member_id=None,
-                            data={"campaign_id": CAMPAIGN, "year": 2026, "closed_at": "2026-02-01T08:00:00Z",
-                                  "undeclared": [{"member_id": member_id, "headcount": counts(8, 1),
-                                                  "multi_employer": counts(1)}]})
+    envelope = Envelope.new(
+        "workforce.campaign.closed.v1",
+        producer="workforce",
+        subject=CAMPAIGN,
+        member_id=None,
+        data={
+            "campaign_id": CAMPAIGN,
+            "year": 2026,
+            "closed_at": "2026-02-01T08:00:00Z",
+            "undeclared": [{"member_id": member_id, "headcount": counts(8, 1), "multi_employer": counts(1)}],
+        },
+    )
     catalogue.validate(envelope)
     return envelope
 
 
 def hired(member_id, hire_date):
     employee_id = str(uuid.uuid4())
-    envelope = Envelope.new("workforce.employee.hired.v1", producer="workforce", subject=employee_id,
-                            member_id=member_id, data={
-                                "employee_id": employee_id, "member_id": member_id, "last_name": "DUPONT",
-                                "birth_name": "DUPONT", "first_names": "Marie", "birth_date": "1985-08-14",
-                                "hire_date": hire_date, "post": "Vendeuse", "contract": "CDI",
-                                "monitoring_category": "SIA", "version": 1})
+    envelope = Envelope.new(
+        "workforce.employee.hired.v1",
+        producer="workforce",
+        subject=employee_id,
+        member_id=member_id,
+        data={
+            "employee_id": employee_id,
+            "member_id": member_id,
+            "last_name": "DUPONT",
+            "birth_name": "DUPONT",
+            "first_names": "Marie",
+            "birth_date": "1985-08-14",
+            "hire_date": hire_date,
+            "post": "Vendeuse",
+            "contract": "CDI",
+            "monitoring_category": "SIA",
+            "version": 1,
+        },
+    )
     catalogue.validate(envelope)
     return envelope
 
@@ -70,7 +108,8 @@ def all_invoices(service):
 
 
 def test_a_batch_mixing_plain_declarations_an_estimate_to_cancel_a_waiting_hire_and_repeats_bills_as_one_by_one(
-        service, customers, snapshot, tariff_2026):
+    service, customers, snapshot, tariff_2026
+):
     member_a, member_b = customers
     for member_id in (MEMBER_C, MEMBER_D):
         seed_customer(service.portal, snapshot(member_id))
@@ -91,7 +130,8 @@ def test_a_batch_mixing_plain_declarations_an_estimate_to_cancel_a_waiting_hire_
         ("F2026-000004", "cotisation", member_a),
         ("F2026-000005", "cotisation", member_b),
         ("F2026-000006", "embauche", member_b),  # the hire that waited for B's declaration
-        ("F2026-000007", "cotisation", MEMBER_D)]
+        ("F2026-000007", "cotisation", MEMBER_D),
+    ]
     estimate, plain, cancellation, annual_a = invoices[:4]
     assert cancellation.corrects_invoice_id == estimate.id and estimate.status == "acquittee"
     # The amounts of one by one (test_estimates): 13 × 97,35 + 3 × 48,68 + the entry fee.
@@ -99,8 +139,10 @@ def test_a_batch_mixing_plain_declarations_an_estimate_to_cancel_a_waiting_hire_
     assert (str(plain.amount_excl_tax), str(plain.amount_incl_tax)) == ("1441.59", "1729.91")
     assert [str(due.amount) for due in plain.instalments] == ["864.96", "864.95"]
     assert [line.label for line in plain.lines][0] == "Cotisation 2026 : salariés en suivi individuel simple (SI)"
-    assert all(i.declaration_id == e.data["declaration_id"] for i, e in (
-        (invoices[1], plain_c), (annual_a, of_a), (invoices[4], of_b), (invoices[6], plain_d)))
+    assert all(
+        i.declaration_id == e.data["declaration_id"]
+        for i, e in ((invoices[1], plain_c), (annual_a, of_a), (invoices[4], of_b), (invoices[6], plain_d))
+    )
     # Creation times follow the numbers (they are taken at commit, under the sequence lock).
     assert [i.number for i in sorted(invoices, key=lambda i: i.created_at)] == [i.number for i in invoices]
     events = service.events()
@@ -108,7 +150,8 @@ def test_a_batch_mixing_plain_declarations_an_estimate_to_cancel_a_waiting_hire_
         catalogue.validate(event)
     assert [(e.type, e.data["number"]) for e in events] == [
         ("billing.invoice.issued.v1", i.number) if i.kind != "avoir" else ("billing.credit_note.issued.v1", i.number)
-        for i in invoices]
+        for i in invoices
+    ]
     # Each event is caused by the declaration it comes from.
     assert events[1].causation_id == plain_c.id and events[-1].causation_id == plain_d.id
     with service.portal.db.session_factory() as session:
@@ -130,7 +173,8 @@ def test_a_batch_that_fails_writes_nothing_and_gives_its_numbers_back(service, c
 
 
 def test_a_batch_with_a_company_unknown_to_billing_fails_whole_so_it_can_be_retried_alone(
-        service, customers, tariff_2026):
+    service, customers, tariff_2026
+):
     member_a, _ = customers
     with pytest.raises(CannotInvoiceYet):
         consumer_of(service).process_batch(DECLARATIONS_QUEUE, [confirmed(member_a), confirmed(MEMBER_C)])
@@ -138,7 +182,8 @@ def test_a_batch_with_a_company_unknown_to_billing_fails_whole_so_it_can_be_retr
 
 
 def test_a_batch_of_hires_bills_the_late_ones_keeps_the_waiting_ones_and_ignores_the_rest_once_each(
-        service, customers, tariff_2026):
+    service, customers, tariff_2026
+):
     member_a, member_b = customers
     consumer = consumer_of(service)
     consumer.process(DECLARATIONS_QUEUE, confirmed(member_a))  # A declared 2026, B has not yet
@@ -146,15 +191,17 @@ def test_a_batch_of_hires_bills_the_late_ones_keeps_the_waiting_ones_and_ignores
     waiting_b, long_ago_b = hired(member_b, "2026-02-01"), hired(member_b, "2020-05-04")
     resent_late_a = Envelope.new(late_a.type, producer="workforce", subject="e", member_id=member_a, data=late_a.data)
 
-    applied = consumer.process_batch(LATE_HIRES_QUEUE, [late_a, on_reference_day_a, waiting_b, long_ago_b,
-                                                        resent_late_a, late_a])
+    applied = consumer.process_batch(
+        LATE_HIRES_QUEUE, [late_a, on_reference_day_a, waiting_b, long_ago_b, resent_late_a, late_a]
+    )
 
     assert applied == [True, True, True, True, True, False]
     fees = [(i.kind, i.member_id, i.source_key) for i in all_invoices(service) if i.kind == "embauche"]
     assert fees == [("embauche", member_a, f"late_hire:{late_a.data['employee_id']}")]  # once, though sent twice
     with service.portal.db.session_factory() as session:
         assert [(p.employee_id, p.year) for p in session.scalars(select(PendingHire))] == [
-            (waiting_b.data["employee_id"], 2026)]
+            (waiting_b.data["employee_id"], 2026)
+        ]
     # B's declaration then bills the hire that waited for it, as one by one.
     consumer.process(DECLARATIONS_QUEUE, confirmed(member_b))
     assert sorted(i.member_id for i in all_invoices(service) if i.kind == "embauche") == sorted([member_a, member_b])

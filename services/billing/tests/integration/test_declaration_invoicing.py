@@ -1,4 +1,5 @@
 """A confirmed headcount declaration becomes one annual invoice with its schedule, whatever the deliveries."""
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,18 +19,34 @@ DECLARATION = "0b7e4c2a-9d1f-4e3b-8a6c-5d4e3f2a1b0c"
 
 
 def consumer_of(service):
-    return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    return Consumer(
+        service="billing",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
 
 
 def confirmed(member_id, declaration_id=DECLARATION, headcount=None, multi=None, version=1):
     """workforce.declaration.confirmed.v1 as agreed in the event contract (built here: workforce owns the schema)."""
-    return Envelope.new("workforce.declaration.confirmed.v1", producer="workforce", subject=declaration_id,
-                        member_id=member_id, data={
-                            "declaration_id": declaration_id, "member_id": member_id, "year": 2026,
-                            "headcount": headcount or {"SI": 10, "SIA": 2, "SIR": 1},
-                            "multi_employer": multi or {"SI": 0, "SIA": 0, "SIR": 3}, "total": 16,
-                            "confirmed_at": "2026-01-20T09:30:00Z", "version": version})
+    return Envelope.new(
+        "workforce.declaration.confirmed.v1",
+        producer="workforce",
+        subject=declaration_id,
+        member_id=member_id,
+        data={
+            "declaration_id": declaration_id,
+            "member_id": member_id,
+            "year": 2026,
+            "headcount": headcount or {"SI": 10, "SIA": 2, "SIR": 1},
+            "multi_employer": multi or {"SI": 0, "SIA": 0, "SIR": 3},
+            "total": 16,
+            "confirmed_at": "2026-01-20T09:30:00Z",
+            "version": version,
+        },
+    )
 
 
 def invoices_of(service):
@@ -38,20 +55,32 @@ def invoices_of(service):
 
 
 def test_a_confirmed_declaration_issues_the_annual_invoice_with_exact_lines_totals_and_schedule(
-        service, customers, tariff_2026):
+    service, customers, tariff_2026
+):
     member_a, _ = customers
     assert consumer_of(service).process(DECLARATIONS_QUEUE, confirmed(member_a)) is True
     [invoice] = invoices_of(service)
     assert (invoice.kind, invoice.number, invoice.period, invoice.declaration_id) == (
-        "cotisation", "F2026-000001", "2026", DECLARATION)
+        "cotisation",
+        "F2026-000001",
+        "2026",
+        DECLARATION,
+    )
     # 13 × 97,35 + 3 × 48,68 (half share) + 30,00 entry fee (first annual fee of this company) = 1 441,59 HT.
     assert (str(invoice.amount_excl_tax), str(invoice.vat_amount), str(invoice.amount_incl_tax)) == (
-        "1441.59", "288.32", "1729.91")
+        "1441.59",
+        "288.32",
+        "1729.91",
+    )
     reader = make_principal(member_id=member_a, roles=("billing",))
     body = service.client().get(f"/api/billing/invoices/{invoice.id}", headers=service.headers(reader)).json
     assert [(line["quantity"], line["unit_price"], line["amount"]) for line in body["lines"]] == [
-        ("10.00", "97.35", "973.50"), ("2.00", "97.35", "194.70"), ("1.00", "97.35", "97.35"),
-        ("3.00", "48.68", "146.04"), ("1.00", "30.00", "30.00")]
+        ("10.00", "97.35", "973.50"),
+        ("2.00", "97.35", "194.70"),
+        ("1.00", "97.35", "97.35"),
+        ("3.00", "48.68", "146.04"),
+        ("1.00", "30.00", "30.00"),
+    ]
     assert body["lines"][-1]["label"] == "Droit d'entrée (nouvel adhérent)"
     first_due = body["due_on"]
     assert [i["amount"] for i in body["instalments"]] == ["864.96", "864.95"]  # 1 000 < TTC ≤ 5 000: two
@@ -59,11 +88,13 @@ def test_a_confirmed_declaration_issues_the_annual_invoice_with_exact_lines_tota
     [event] = service.events()
     catalogue.validate(event)
     assert (event.type, event.data["declaration_id"], event.data["download_path"]) == (
-        "billing.invoice.issued.v1", DECLARATION, f"/factures/{invoice.id}/pdf")
+        "billing.invoice.issued.v1",
+        DECLARATION,
+        f"/factures/{invoice.id}/pdf",
+    )
 
 
-def test_a_declaration_delivered_twice_even_under_another_event_id_makes_one_invoice(
-        service, customers, tariff_2026):
+def test_a_declaration_delivered_twice_even_under_another_event_id_makes_one_invoice(service, customers, tariff_2026):
     member_a, _ = customers
     consumer, event = consumer_of(service), confirmed(member_a)
     assert consumer.process(DECLARATIONS_QUEUE, event) is True
@@ -74,8 +105,9 @@ def test_a_declaration_delivered_twice_even_under_another_event_id_makes_one_inv
 
 def test_competing_workers_invoice_every_declaration_once_with_gapless_numbers(service, customers, tariff_2026):
     member_a, member_b = customers
-    declarations = [confirmed(member_a if rank % 2 else member_b, declaration_id=f"decl-{rank:04d}")
-                    for rank in range(24)]
+    declarations = [
+        confirmed(member_a if rank % 2 else member_b, declaration_id=f"decl-{rank:04d}") for rank in range(24)
+    ]
     workers = [consumer_of(service) for _ in range(4)]
     start = threading.Barrier(4)
 
@@ -99,7 +131,8 @@ def test_competing_workers_invoice_every_declaration_once_with_gapless_numbers(s
 
 
 def test_without_a_tariff_or_a_known_customer_the_declaration_waits_and_a_malformed_one_is_dead_lettered(
-        service, customers):
+    service, customers
+):
     member_a, _ = customers
     consumer = consumer_of(service)
     with pytest.raises(Exception, match="no tariff for 2026"):

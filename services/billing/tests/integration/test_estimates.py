@@ -1,4 +1,5 @@
 """When the campaign closes, undeclared members get an estimated invoice; a late declaration cancels it."""
+
 import threading
 import uuid
 
@@ -20,8 +21,14 @@ UNKNOWN_MEMBER = "00000000-0000-4000-8000-0000000000aa"
 
 
 def consumer_of(service):
-    return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    return Consumer(
+        service="billing",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
 
 
 def counts(si=0, sia=0, sir=0):
@@ -30,19 +37,42 @@ def counts(si=0, sia=0, sir=0):
 
 def closed(*undeclared):
     """workforce.campaign.closed.v1 as its catalogue schema describes it."""
-    envelope = Envelope.new("workforce.campaign.closed.v1", producer="workforce", subject=CAMPAIGN, member_id=None,
-                            data={"campaign_id": CAMPAIGN, "year": 2026, "closed_at": "2026-02-01T08:00:00Z",
-                                  "undeclared": [{"member_id": member, "headcount": headcount,
-                                                  "multi_employer": multi} for member, headcount, multi in undeclared]})
+    envelope = Envelope.new(
+        "workforce.campaign.closed.v1",
+        producer="workforce",
+        subject=CAMPAIGN,
+        member_id=None,
+        data={
+            "campaign_id": CAMPAIGN,
+            "year": 2026,
+            "closed_at": "2026-02-01T08:00:00Z",
+            "undeclared": [
+                {"member_id": member, "headcount": headcount, "multi_employer": multi}
+                for member, headcount, multi in undeclared
+            ],
+        },
+    )
     catalogue.validate(envelope)
     return envelope
 
 
 def confirmed(member_id, declaration_id=None):
-    envelope = Envelope.new("workforce.declaration.confirmed.v1", producer="workforce", subject="d", member_id=member_id,
-                            data={"declaration_id": declaration_id or str(uuid.uuid4()), "member_id": member_id,
-                                  "year": 2026, "headcount": counts(10, 2, 1), "multi_employer": counts(0, 0, 3),
-                                  "total": 16, "confirmed_at": "2026-02-10T09:30:00Z", "version": 1})
+    envelope = Envelope.new(
+        "workforce.declaration.confirmed.v1",
+        producer="workforce",
+        subject="d",
+        member_id=member_id,
+        data={
+            "declaration_id": declaration_id or str(uuid.uuid4()),
+            "member_id": member_id,
+            "year": 2026,
+            "headcount": counts(10, 2, 1),
+            "multi_employer": counts(0, 0, 3),
+            "total": 16,
+            "confirmed_at": "2026-02-10T09:30:00Z",
+            "version": 1,
+        },
+    )
     catalogue.validate(envelope)
     return envelope
 
@@ -59,21 +89,30 @@ def invoices_of(service, member_id=None):
 
 
 def test_each_undeclared_member_gets_an_estimate_on_its_headcount_with_the_uplift_and_exact_totals(
-        service, customers, tariff_2026):
+    service, customers, tariff_2026
+):
     member_a, member_b = customers
     event = closed((member_a, counts(8, 1), counts(1)), (member_b, counts(), counts()))
     assert consumer_of(service).process(CAMPAIGNS_QUEUE, event) is True
     estimate_a, estimate_b = invoices_of(service)
     assert (estimate_a.member_id, estimate_a.kind, estimate_a.number, estimate_a.period) == (
-        member_a, "facture_office", "F2026-000001", "2026")
+        member_a,
+        "facture_office",
+        "F2026-000001",
+        "2026",
+    )
     assert [(line.label, str(line.amount)) for line in estimate_a.lines] == [
         ("Cotisation 2026 : salariés en suivi individuel simple (SI)", "778.80"),
         ("Cotisation 2026 : salariés en suivi individuel adapté (SIA)", "97.35"),
         ("Cotisation 2026 : quote-part multi-employeurs (SI)", "48.68"),
         ("Majoration de la facture d'office (10 %)", "92.48"),
-        ("Droit d'entrée (nouvel adhérent)", "30.00")]
+        ("Droit d'entrée (nouvel adhérent)", "30.00"),
+    ]
     assert (str(estimate_a.amount_excl_tax), str(estimate_a.vat_amount), str(estimate_a.amount_incl_tax)) == (
-        "1047.31", "209.46", "1256.77")
+        "1047.31",
+        "209.46",
+        "1256.77",
+    )
     assert [str(i.amount) for i in estimate_a.instalments] == ["628.39", "628.38"]
     # Nobody known at workforce: the uplifted minimum fee, and the entry fee.
     assert (str(estimate_b.amount_excl_tax), str(estimate_b.amount_incl_tax)) == ("195.00", "234.00")
@@ -86,8 +125,7 @@ def test_each_undeclared_member_gets_an_estimate_on_its_headcount_with_the_uplif
         assert (record.campaign_id, record.undeclared_count) == (CAMPAIGN, 2)
 
 
-def test_a_closing_delivered_twice_even_under_another_event_id_estimates_nobody_twice(
-        service, customers, tariff_2026):
+def test_a_closing_delivered_twice_even_under_another_event_id_estimates_nobody_twice(service, customers, tariff_2026):
     member_a, _ = customers
     consumer, event = consumer_of(service), closed((member_a, counts(3), counts()))
     assert consumer.process(CAMPAIGNS_QUEUE, event) is True
@@ -97,14 +135,19 @@ def test_a_closing_delivered_twice_even_under_another_event_id_estimates_nobody_
 
 
 def test_a_member_whose_declaration_billing_already_received_or_unknown_to_billing_gets_no_estimate(
-        service, customers, tariff_2026):
+    service, customers, tariff_2026
+):
     member_a, member_b = customers
     consumer = consumer_of(service)
     consumer.process(DECLARATIONS_QUEUE, confirmed(member_a))
-    consumer.process(CAMPAIGNS_QUEUE, closed((member_a, counts(3), counts()), (UNKNOWN_MEMBER, counts(3), counts()),
-                                             (member_b, counts(1), counts())))
-    assert [(i.member_id, i.kind) for i in invoices_of(service)] == [(member_a, "cotisation"),
-                                                                    (member_b, "facture_office")]
+    consumer.process(
+        CAMPAIGNS_QUEUE,
+        closed((member_a, counts(3), counts()), (UNKNOWN_MEMBER, counts(3), counts()), (member_b, counts(1), counts())),
+    )
+    assert [(i.member_id, i.kind) for i in invoices_of(service)] == [
+        (member_a, "cotisation"),
+        (member_b, "facture_office"),
+    ]
 
 
 def test_without_a_tariff_the_closing_waits_and_bills_nothing(service, customers):
@@ -115,7 +158,8 @@ def test_without_a_tariff_the_closing_waits_and_bills_nothing(service, customers
 
 
 def test_a_late_declaration_cancels_the_estimate_by_a_credit_note_then_the_real_invoice_follows_once(
-        service, customers, tariff_2026):
+    service, customers, tariff_2026
+):
     member_a, _ = customers
     consumer = consumer_of(service)
     consumer.process(CAMPAIGNS_QUEUE, closed((member_a, counts(8, 1), counts(1))))
@@ -123,25 +167,39 @@ def test_a_late_declaration_cancels_the_estimate_by_a_credit_note_then_the_real_
     assert consumer.process(DECLARATIONS_QUEUE, declaration) is True
     estimate, cancellation, annual = invoices_of(service, member_a)
     assert (cancellation.kind, cancellation.number, cancellation.corrects_invoice_id) == (
-        "avoir", "F2026-000002", estimate.id)
+        "avoir",
+        "F2026-000002",
+        estimate.id,
+    )
     assert (str(cancellation.amount_excl_tax), str(cancellation.amount_incl_tax)) == ("-1047.31", "-1256.77")
     assert [line.label for line in cancellation.lines][0] == (
-        "Annulation de la facture d'office F2026-000001 : Cotisation 2026 : salariés en suivi individuel simple (SI)")
+        "Annulation de la facture d'office F2026-000001 : Cotisation 2026 : salariés en suivi individuel simple (SI)"
+    )
     # The unpaid estimate is settled by its cancellation; nothing stays owed either way.
     assert (estimate.status, str(estimate.amount_due), cancellation.status, str(cancellation.amount_due)) == (
-        "acquittee", "0.00", "acquittee", "0.00")
+        "acquittee",
+        "0.00",
+        "acquittee",
+        "0.00",
+    )
     # The real invoice: 13 × 97,35 + 3 × 48,68 + the entry fee the cancelled estimate carried.
     assert (annual.kind, annual.number, str(annual.amount_excl_tax), str(annual.amount_incl_tax)) == (
-        "cotisation", "F2026-000003", "1441.59", "1729.91")
+        "cotisation",
+        "F2026-000003",
+        "1441.59",
+        "1729.91",
+    )
     types = [(e.type, e.data.get("reason")) for e in service.events()]
-    assert types == [("billing.invoice.issued.v1", None), ("billing.credit_note.issued.v1", "estimate_cancelled"),
-                     ("billing.invoice.issued.v1", None)]
+    assert types == [
+        ("billing.invoice.issued.v1", None),
+        ("billing.credit_note.issued.v1", "estimate_cancelled"),
+        ("billing.invoice.issued.v1", None),
+    ]
     for e in service.events():
         catalogue.validate(e)
     # The same declaration again, even re-published, changes nothing.
     assert consumer.process(DECLARATIONS_QUEUE, declaration) is False
-    again = Envelope.new(declaration.type, producer="workforce", subject="d", member_id=member_a,
-                         data=declaration.data)
+    again = Envelope.new(declaration.type, producer="workforce", subject="d", member_id=member_a, data=declaration.data)
     assert consumer.process(DECLARATIONS_QUEUE, again) is True
     assert len(invoices_of(service)) == 3 and len(service.events()) == 3
 
@@ -152,8 +210,11 @@ def test_a_late_declaration_after_the_estimate_was_paid_leaves_the_credit_owed_b
     consumer.process(CAMPAIGNS_QUEUE, closed((member_a, counts(1), counts())))
     [estimate] = invoices_of(service)
     staff = service.headers(make_principal(staff_roles=("billing",)))
-    paid = service.client().post(f"/api/billing/invoices/{estimate.id}/payments", headers=staff, json={
-        "method": "virement", "amount": str(estimate.amount_incl_tax), "received_on": "2026-02-05"})
+    paid = service.client().post(
+        f"/api/billing/invoices/{estimate.id}/payments",
+        headers=staff,
+        json={"method": "virement", "amount": str(estimate.amount_incl_tax), "received_on": "2026-02-05"},
+    )
     assert paid.status_code == 201
     consumer.process(DECLARATIONS_QUEUE, confirmed(member_a))
     _, cancellation, _ = invoices_of(service, member_a)
@@ -161,7 +222,8 @@ def test_a_late_declaration_after_the_estimate_was_paid_leaves_the_credit_owed_b
 
 
 def test_a_declaration_handled_while_the_closing_is_being_billed_waits_and_then_cancels_the_estimate(
-        service, customers, tariff_2026):
+    service, customers, tariff_2026
+):
     member_a, _ = customers
     worker = threading.Thread(target=consumer_of(service).process, args=(DECLARATIONS_QUEUE, confirmed(member_a)))
     with service.portal.db.session_factory() as session:

@@ -1,4 +1,5 @@
 """The Factur-X download: a PDF/A-3 carrying its EN 16931 XML, served only to the invoiced company and staff."""
+
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -15,10 +16,21 @@ pytestmark = pytest.mark.integration
 
 
 def issue(service, member_id):
-    return issue_invoice(service.portal, IssueCommand(
-        member_id=member_id, kind="cotisation", issued_on=date(2026, 2, 15), due_on=date(2026, 3, 17),
-        period="2026", lines=(LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("12"),
-                                        Decimal("97.35")),)))
+    return issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_id,
+            kind="cotisation",
+            issued_on=date(2026, 2, 15),
+            due_on=date(2026, 3, 17),
+            period="2026",
+            lines=(
+                LineInput(
+                    "Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("12"), Decimal("97.35")
+                ),
+            ),
+        ),
+    )
 
 
 def test_the_factur_x_file_is_a_pdf_a_3_with_embedded_fonts_and_its_valid_en16931_xml(service, customers):
@@ -46,8 +58,9 @@ def test_the_factur_x_file_is_a_pdf_a_3_with_embedded_fonts_and_its_valid_en1693
     assert associated.get_object()["/AFRelationship"] == "/Data"
     # Every font is embedded (no core font: PDF/A forbids them).
     fonts = [font.get_object() for page in pdf.pages for font in page["/Resources"]["/Font"].values()]
-    assert fonts and all("/FontFile2" in f["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-                         for f in fonts)
+    assert fonts and all(
+        "/FontFile2" in f["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object() for f in fonts
+    )
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert "FACTURE N° F2026-000001" in text and "1 401,84 €" in text.replace("\u202f", " ").replace("\u00a0", " ")
 

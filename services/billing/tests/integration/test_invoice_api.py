@@ -1,4 +1,5 @@
 """Issuing and reading invoices through the API, on PostgreSQL."""
+
 import json
 
 import pytest
@@ -12,9 +13,15 @@ BILLING_STAFF = make_principal(staff_roles=("billing",))
 
 
 def cotisation(member_id, **overrides):
-    body = {"member_id": member_id, "kind": "cotisation", "issued_on": "2026-02-15", "due_on": "2026-03-17",
-            "period": "2026", "vat_rate": "0.20",
-            "lines": [{"label": "Cotisation annuelle 2026 (12 salariés)", "quantity": "12", "unit_price": "97.35"}]}
+    body = {
+        "member_id": member_id,
+        "kind": "cotisation",
+        "issued_on": "2026-02-15",
+        "due_on": "2026-03-17",
+        "period": "2026",
+        "vat_rate": "0.20",
+        "lines": [{"label": "Cotisation annuelle 2026 (12 salariés)", "quantity": "12", "unit_price": "97.35"}],
+    }
     body.update(overrides)
     return body
 
@@ -30,25 +37,50 @@ def test_billing_staff_issue_an_invoice_with_exact_totals_and_one_event_matching
     body = response.json
     assert body["number"] == "F2026-000001"
     assert (body["amount_excl_tax"], body["vat_amount"], body["amount_incl_tax"], body["amount_due"]) == (
-        "1168.20", "233.64", "1401.84", "1401.84")
+        "1168.20",
+        "233.64",
+        "1401.84",
+        "1401.84",
+    )
     assert body["vat_rate"] == "0.2000" and body["status"] == "a_payer" and body["status_label"] == "À payer"
-    assert body["lines"] == [{"label": "Cotisation annuelle 2026 (12 salariés)", "quantity": "12.00",
-                              "unit_price": "97.35", "amount": "1168.20"}]
+    assert body["lines"] == [
+        {
+            "label": "Cotisation annuelle 2026 (12 salariés)",
+            "quantity": "12.00",
+            "unit_price": "97.35",
+            "amount": "1168.20",
+        }
+    ]
     [event] = service.events()
     catalogue.validate(event)
     assert event.type == "billing.invoice.issued.v1"
     assert (event.subject, event.member_id) == (body["id"], member_a)
-    assert event.data == {"invoice_id": body["id"], "member_id": member_a, "number": "F2026-000001",
-                          "kind": "cotisation", "issued_on": "2026-02-15", "due_on": "2026-03-17",
-                          "amount_incl_tax": "1401.84", "status": "a_payer", "version": 1,
-                          "declaration_id": None, "download_path": f"/factures/{body['id']}/pdf"}
+    assert event.data == {
+        "invoice_id": body["id"],
+        "member_id": member_a,
+        "number": "F2026-000001",
+        "kind": "cotisation",
+        "issued_on": "2026-02-15",
+        "due_on": "2026-03-17",
+        "amount_incl_tax": "1401.84",
+        "status": "a_payer",
+        "version": 1,
+        "declaration_id": None,
+        "download_path": f"/factures/{body['id']}/pdf",
+    }
 
 
 def test_a_credit_note_is_not_issued_detached_from_the_invoice_it_corrects(service, customers):
     member_a, _ = customers
-    response = issue(service, cotisation(member_a, kind="avoir", amount_paid="-833.76",
-                                         lines=[{"label": "Annulation de la facture d'office", "quantity": "1",
-                                                 "unit_price": "-694.80"}]))
+    response = issue(
+        service,
+        cotisation(
+            member_a,
+            kind="avoir",
+            amount_paid="-833.76",
+            lines=[{"label": "Annulation de la facture d'office", "quantity": "1", "unit_price": "-694.80"}],
+        ),
+    )
     assert response.status_code == 422
     assert "credit-notes" in response.json["errors"]["json"]["kind"]
     assert service.events() == []
@@ -56,8 +88,13 @@ def test_a_credit_note_is_not_issued_detached_from_the_invoice_it_corrects(servi
 
 def test_an_invalid_body_gets_422_with_field_errors_and_writes_nothing(service, customers):
     member_a, _ = customers
-    body = cotisation(member_a, kind="remise", unexpected="x", issued_on="15/02/2026",
-                      lines=[{"label": "", "quantity": "-1", "unit_price": "abc"}])
+    body = cotisation(
+        member_a,
+        kind="remise",
+        unexpected="x",
+        issued_on="15/02/2026",
+        lines=[{"label": "", "quantity": "-1", "unit_price": "abc"}],
+    )
     response = issue(service, body)
     assert response.status_code == 422
     errors = response.json["errors"]["json"]
@@ -73,10 +110,12 @@ def test_business_rules_answer_422_in_french_and_consume_no_number(service, cust
     unknown = issue(service, cotisation("00000000-0000-4000-8000-000000000000"))
     assert unknown.status_code == 422
     assert unknown.json["errors"]["json"] == {"member_id": "Cet adhérent est inconnu du service facturation."}
-    negative_invoice = issue(service, cotisation(member_a, lines=[{"label": "Remise", "quantity": "1",
-                                                                   "unit_price": "-10.00"}]))
+    negative_invoice = issue(
+        service, cotisation(member_a, lines=[{"label": "Remise", "quantity": "1", "unit_price": "-10.00"}])
+    )
     assert negative_invoice.json["errors"]["json"] == {
-        "lines": "Une facture porte un montant positif (un montant négatif est un avoir)."}
+        "lines": "Une facture porte un montant positif (un montant négatif est un avoir)."
+    }
     assert service.events() == []
     assert issue(service, cotisation(member_a)).json["number"] == "F2026-000001"
 

@@ -1,4 +1,5 @@
 """Invoice numbers: in order, without gap or duplicate, even with concurrent issuers (PostgreSQL)."""
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -19,8 +20,12 @@ PER_WORKER = 6
 
 
 def command(member_id, issued_on=date(2026, 2, 15)):
-    return IssueCommand(member_id=member_id, kind="cotisation", issued_on=issued_on,
-                        lines=(LineInput("Cotisation annuelle", Decimal("3"), Decimal("116.00")),))
+    return IssueCommand(
+        member_id=member_id,
+        kind="cotisation",
+        issued_on=issued_on,
+        lines=(LineInput("Cotisation annuelle", Decimal("3"), Decimal("116.00")),),
+    )
 
 
 def stored_invoices(service):
@@ -34,8 +39,9 @@ def test_eight_concurrent_issuers_get_numbers_one_to_n_without_gap_or_duplicate(
 
     def worker(rank):
         start.wait()  # every thread races for the sequence row at the same moment
-        return [issue_invoice(service.portal, command(member_a if rank % 2 else member_b)).number
-                for _ in range(PER_WORKER)]
+        return [
+            issue_invoice(service.portal, command(member_a if rank % 2 else member_b)).number for _ in range(PER_WORKER)
+        ]
 
     with ThreadPoolExecutor(WORKERS) as pool:
         numbers = [number for batch in pool.map(worker, range(WORKERS)) for number in batch]
@@ -51,8 +57,10 @@ def test_eight_concurrent_issuers_get_numbers_one_to_n_without_gap_or_duplicate(
 
 def test_each_year_has_its_own_sequence_following_the_issue_date(service, customers):
     member_a, _ = customers
-    issued = [issue_invoice(service.portal, command(member_a, day)).number
-              for day in (date(2025, 12, 31), date(2026, 1, 2), date(2025, 12, 31), date(2026, 1, 3))]
+    issued = [
+        issue_invoice(service.portal, command(member_a, day)).number
+        for day in (date(2025, 12, 31), date(2026, 1, 2), date(2025, 12, 31), date(2026, 1, 3))
+    ]
     assert issued == ["F2025-000001", "F2026-000001", "F2025-000002", "F2026-000002"]
 
 

@@ -1,4 +1,5 @@
 """The invoice PDF: legal mentions, schedule, and served only to the invoiced company or staff."""
+
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -15,10 +16,21 @@ pytestmark = pytest.mark.integration
 
 
 def issue(service, member_id):
-    return issue_invoice(service.portal, IssueCommand(
-        member_id=member_id, kind="cotisation", issued_on=date(2026, 2, 15), due_on=date(2026, 3, 17),
-        period="2026", lines=(LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("12"),
-                                        Decimal("97.35")),)))
+    return issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_id,
+            kind="cotisation",
+            issued_on=date(2026, 2, 15),
+            due_on=date(2026, 3, 17),
+            period="2026",
+            lines=(
+                LineInput(
+                    "Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("12"), Decimal("97.35")
+                ),
+            ),
+        ),
+    )
 
 
 def pdf_text(body: bytes) -> str:
@@ -33,10 +45,27 @@ def test_the_invoice_pdf_carries_the_legal_mentions_totals_and_schedule(service,
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == 'inline; filename="F2026-000001.pdf"'
     text = pdf_text(response.data)
-    for mention in ("FACTURE N° F2026-000001", "SIRET 77501200000003", "Boulangerie Martin", "SIREN 732829320",
-                    "Date d'émission : 15/02/2026", "Date d'échéance : 17/03/2026", "Total HT", "1 168,20 €",
-                    "TVA 20,00 %", "233,64 €", "Total TTC", "1 401,84 €", "Échéancier", "17/05/2026", "700,92 €",
-                    "Virement : IBAN", "40,00 €", "L441-10", "prestation de services"):
+    for mention in (
+        "FACTURE N° F2026-000001",
+        "SIRET 77501200000003",
+        "Boulangerie Martin",
+        "SIREN 732829320",
+        "Date d'émission : 15/02/2026",
+        "Date d'échéance : 17/03/2026",
+        "Total HT",
+        "1 168,20 €",
+        "TVA 20,00 %",
+        "233,64 €",
+        "Total TTC",
+        "1 401,84 €",
+        "Échéancier",
+        "17/05/2026",
+        "700,92 €",
+        "Virement : IBAN",
+        "40,00 €",
+        "L441-10",
+        "prestation de services",
+    ):
         assert mention in text, mention
 
 
@@ -55,17 +84,30 @@ def test_another_companys_invoice_pdf_answers_404_and_needs_a_billing_reader(ser
 
 def test_a_credit_note_pdf_names_the_invoice_it_corrects_and_an_estimate_says_why_it_was_issued(service, customers):
     member_a, _ = customers
-    estimate = issue_invoice(service.portal, IssueCommand(
-        member_id=member_a, kind="facture_office", issued_on=date(2026, 2, 2), period="2026",
-        lines=(LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("3"),
-                         Decimal("97.35")),)))
-    note = issue_credit_note(service.portal, estimate.id, label="Annulation", amount_excl_tax=None,
-                                      cancel_all=True)
+    estimate = issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_a,
+            kind="facture_office",
+            issued_on=date(2026, 2, 2),
+            period="2026",
+            lines=(
+                LineInput("Cotisation 2026 : salariés en suivi individuel simple (SI)", Decimal("3"), Decimal("97.35")),
+            ),
+        ),
+    )
+    note = issue_credit_note(service.portal, estimate.id, label="Annulation", amount_excl_tax=None, cancel_all=True)
     reader = service.headers(make_principal(member_id=member_a, roles=("billing",)))
     estimate_text = pdf_text(service.client().get(f"/factures/{estimate.id}/pdf", headers=reader).data)
     assert "FACTURE D'OFFICE N° F2026-000001" in estimate_text
     assert "faute de déclaration des effectifs" in estimate_text
     note_text = pdf_text(service.client().get(f"/factures/{note.id}/pdf", headers=reader).data)
-    for mention in ("AVOIR N° F2026-000002", "Avoir se rapportant à la facture n° F2026-000001", "-292,05 €",
-                    "-350,46 €", "SIREN 732829320", "40,00 €"):
+    for mention in (
+        "AVOIR N° F2026-000002",
+        "Avoir se rapportant à la facture n° F2026-000001",
+        "-292,05 €",
+        "-350,46 €",
+        "SIREN 732829320",
+        "40,00 €",
+    ):
         assert mention in note_text, mention

@@ -1,4 +1,5 @@
 """The "Mes factures" page: French wording and formats, unpaid first, one company only."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -13,11 +14,18 @@ pytestmark = pytest.mark.integration
 NNBSP, NBSP = "\u202f", "\u00a0"
 
 
-def issue(service, member_id, *, issued_on=date(2026, 2, 15), paid="0.00", kind="cotisation",
-          unit_price="97.35"):
-    return issue_invoice(service.portal, IssueCommand(
-        member_id=member_id, kind=kind, issued_on=issued_on, due_on=date(issued_on.year, 3, 17),
-        lines=(LineInput("Cotisation annuelle", Decimal("12"), Decimal(unit_price)),), amount_paid=Decimal(paid)))
+def issue(service, member_id, *, issued_on=date(2026, 2, 15), paid="0.00", kind="cotisation", unit_price="97.35"):
+    return issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_id,
+            kind=kind,
+            issued_on=issued_on,
+            due_on=date(issued_on.year, 3, 17),
+            lines=(LineInput("Cotisation annuelle", Decimal("12"), Decimal(unit_price)),),
+            amount_paid=Decimal(paid),
+        ),
+    )
 
 
 def test_the_invoices_page_lists_unpaid_invoices_first_in_french_formats(service, customers):
@@ -37,7 +45,7 @@ def test_the_invoices_page_lists_unpaid_invoices_first_in_french_formats(service
     unpaid_part, paid_part = html.split("Factures acquittées</h2>")
     assert unpaid_part.index("Factures non réglées") < unpaid_part.index(unpaid.number)
     assert partial.number in unpaid_part and settled.number not in unpaid_part and settled.number in paid_part
-    assert f"Total restant à payer</th><td class=\"number\"><strong>2{NNBSP}401,84{NBSP}€" in unpaid_part
+    assert f'Total restant à payer</th><td class="number"><strong>2{NNBSP}401,84{NBSP}€' in unpaid_part
     assert "Partiellement payée" in unpaid_part and "Acquittée" in paid_part and "À payer" in unpaid_part
     assert "Embauche après déclaration" in html and "Absence non excusée" in html
     assert foreign.number not in html

@@ -1,4 +1,5 @@
 """Billing's read model of member companies, fed by members.member.registered.v1."""
+
 import pytest
 
 from billing.customers.use_cases import seed_customer
@@ -13,8 +14,14 @@ MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 
 
 def consumer_of(service):
-    return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    return Consumer(
+        service="billing",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
 
 
 def registered(**overrides):
@@ -28,8 +35,13 @@ def stored_customer(service):
 
 def test_members_and_declarations_arrive_on_their_own_queues_the_declarations_one_watched_by_the_autoscaler(service):
     assert MEMBER_DIRECTORY_QUEUE == "billing.member-directory"
-    assert [s.queue for s in subscriptions(service.portal.settings)] == ["billing.member-directory", "billing.headcount-declarations",
-                                                "billing.campaign-closings", "billing.no-shows", "billing.late-hires"]
+    assert [s.queue for s in subscriptions(service.portal.settings)] == [
+        "billing.member-directory",
+        "billing.headcount-declarations",
+        "billing.campaign-closings",
+        "billing.no-shows",
+        "billing.late-hires",
+    ]
 
 
 def test_a_registered_member_is_remembered_once_even_when_delivered_twice(service):
@@ -39,7 +51,12 @@ def test_a_registered_member_is_remembered_once_even_when_delivered_twice(servic
     assert consumer.process(MEMBER_DIRECTORY_QUEUE, event) is False
     customer = stored_customer(service)
     assert (customer.name, customer.member_number, customer.city, customer.billing_email, customer.version) == (
-        "Boulangerie Martin", "1000001", "MULHOUSE", "compta@boulangerie-martin.fr", 1)
+        "Boulangerie Martin",
+        "1000001",
+        "MULHOUSE",
+        "compta@boulangerie-martin.fr",
+        1,
+    )
     assert service.events() == []  # the read model publishes nothing
 
 

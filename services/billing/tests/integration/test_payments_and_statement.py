@@ -1,4 +1,5 @@
 """Staff record payments (overpayment kept as credit); "Mon échéancier" with its running balance."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -17,31 +18,41 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 
 
 def issue(service, member_id, *, kind="cotisation", unit_price="97.35", issued_on=date(2026, 2, 15)):
-    return issue_invoice(service.portal, IssueCommand(
-        member_id=member_id, kind=kind, issued_on=issued_on, due_on=date(2026, 3, 17), period="2026",
-        lines=(LineInput("Cotisation annuelle 2026", Decimal("12"), Decimal(unit_price)),)))
+    return issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_id,
+            kind=kind,
+            issued_on=issued_on,
+            due_on=date(2026, 3, 17),
+            period="2026",
+            lines=(LineInput("Cotisation annuelle 2026", Decimal("12"), Decimal(unit_price)),),
+        ),
+    )
 
 
 def pay(service, invoice_id, principal=BILLING_STAFF, **overrides):
     body = {"method": "virement", "amount": "700.92", "received_on": "2026-03-10", "reference": "VIR 123"}
     body.update(overrides)
-    return service.client().post(f"/api/billing/invoices/{invoice_id}/payments", json=body,
-                                 headers=service.headers(principal))
+    return service.client().post(
+        f"/api/billing/invoices/{invoice_id}/payments", json=body, headers=service.headers(principal)
+    )
 
 
 def read(service, invoice_id, principal=BILLING_STAFF):
     return service.client().get(f"/api/billing/invoices/{invoice_id}", headers=service.headers(principal)).json
 
 
-def test_payments_move_the_invoice_to_partly_paid_then_settled_and_an_overpayment_is_kept_as_credit(
-        service, customers):
+def test_payments_move_the_invoice_to_partly_paid_then_settled_and_an_overpayment_is_kept_as_credit(service, customers):
     member_a, _ = customers
     invoice = issue(service, member_a)  # 1 401,84 € TTC
     first = pay(service, invoice.id)
     assert first.status_code == 201
     assert (first.json["applied_amount"], first.json["credit_amount"]) == ("700.92", "0.00")
     assert (read(service, invoice.id)["status"], read(service, invoice.id)["amount_due"]) == (
-        "partiellement_payee", "700.92")
+        "partiellement_payee",
+        "700.92",
+    )
     second = pay(service, invoice.id, method="cheque", amount="800.00", reference="CHQ 4567").json
     assert (second["applied_amount"], second["credit_amount"]) == ("700.92", "99.08")
     body = read(service, invoice.id)
@@ -63,7 +74,8 @@ def test_a_bad_payment_is_refused_with_field_errors_and_changes_nothing(service,
     assert set(future.json["errors"]["json"]) == {"received_on", "amount"}
     credit_note = issue(service, member_a, kind="avoir", unit_price="-10.00")
     assert pay(service, credit_note.id).json["errors"]["json"] == {
-        "invoice": "Un avoir ne se règle pas : il s'impute sur une facture."}
+        "invoice": "Un avoir ne se règle pas : il s'impute sur une facture."
+    }
     assert pay(service, "missing-invoice").status_code == 404
     assert read(service, invoice.id)["amount_paid"] == "0.00"
     # Members never record payments; another company's payments are not even visible.
@@ -76,7 +88,7 @@ def test_a_bad_payment_is_refused_with_field_errors_and_changes_nothing(service,
 def test_the_statement_lists_instalments_credit_notes_and_payments_with_a_running_balance(service, customers):
     member_a, member_b = customers
     invoice = issue(service, member_a)  # two instalments of 700,92 €: 17/03 and 17/05
-    credit = issue(service, member_a, kind="avoir", unit_price="-10.00", issued_on=date(2026, 3, 1))  # −144,00 €
+    issue(service, member_a, kind="avoir", unit_price="-10.00", issued_on=date(2026, 3, 1))  # −144,00 €
     contentious = issue(service, member_a, unit_price="50.00")
     foreign = issue(service, member_b)
     pay(service, invoice.id, received_on="2026-03-10")
@@ -97,7 +109,7 @@ def test_the_statement_lists_instalments_credit_notes_and_payments_with_a_runnin
     assert "(échéance 1/2)" in rows[1] and "17/03/2026" in rows[1] and f"0,00{NBSP}€" in rows[1]
     assert "Avoir" in rows[2] and "01/03/2026" in rows[2] and f"-144,00{NBSP}€" in rows[2]
     assert "(échéance 2/2)" in rows[3] and "17/05/2026" in rows[3] and f"556,92{NBSP}€" in rows[3]
-    assert f"Solde restant dû</th><td class=\"number\"><strong>556,92{NBSP}€" in html
+    assert f'Solde restant dû</th><td class="number"><strong>556,92{NBSP}€' in html
     declarant = make_principal(member_id=member_a, roles=("declaration",))
     assert service.client().get("/factures/echeancier", headers=service.headers(declarant)).status_code == 403
     assert service.client().get("/factures/echeancier").status_code == 302
@@ -110,10 +122,16 @@ def test_staff_record_a_cheque_from_the_invoice_page_with_french_errors(service,
     page = client.get(f"/gestion/factures/{invoice.id}", headers=headers)
     assert page.status_code == 200 and f"<h1>Facture {invoice.number}</h1>" in page.text
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    form = {"method": "cheque", "amount": "1 401,84", "received_on": "2026-03-01", "reference": "CHQ 1",
-            "csrf_token": token}
-    refused = client.post(f"/gestion/factures/{invoice.id}/reglements", data=dict(form, amount="beaucoup"),
-                          headers=headers)
+    form = {
+        "method": "cheque",
+        "amount": "1 401,84",
+        "received_on": "2026-03-01",
+        "reference": "CHQ 1",
+        "csrf_token": token,
+    }
+    refused = client.post(
+        f"/gestion/factures/{invoice.id}/reglements", data=dict(form, amount="beaucoup"), headers=headers
+    )
     assert refused.status_code == 422 and "Saisissez un montant" in refused.text
     saved = client.post(f"/gestion/factures/{invoice.id}/reglements", data=form, headers=headers)
     assert (saved.status_code, saved.headers["Location"]) == (302, f"/gestion/factures/{invoice.id}")

@@ -1,5 +1,6 @@
 """SEPA direct debit: the mandate from members' events, the discount, pre-notifications at least 14 days
 ahead, and the pain.008 batch (FRST then RCUR) built with the IBAN read from the real members service."""
+
 import os
 import re
 from datetime import date, timedelta
@@ -35,8 +36,14 @@ PAIN_XSD = os.path.join(os.path.dirname(sepaxml.__file__), "schemas", "pain.008.
 
 
 def consumer_of(service):
-    return Consumer(service="billing", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    return Consumer(
+        service="billing",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
 
 
 def sign_mandate_at_members(members, member_id):
@@ -44,20 +51,37 @@ def sign_mandate_at_members(members, member_id):
     from members.registration import use_cases as member_services
     from members.registration.rules import Registration
 
-    member_services.register_member(members.portal, Registration(
-        name="Boulangerie Martin", siret="73282932000074", naf_code="10.71C", address_line1="12 rue de la Gare",
-        address_line2=None, postal_code="68100", city="Mulhouse", email="contact@example.fr",
-        phone="03 89 12 34 56", billing_email="compta@boulangerie-martin.fr", adhesion_date=date(2015, 3, 1)),
-        member_id=member_id, member_number="1000001")
+    member_services.register_member(
+        members.portal,
+        Registration(
+            name="Boulangerie Martin",
+            siret="73282932000074",
+            naf_code="10.71C",
+            address_line1="12 rue de la Gare",
+            address_line2=None,
+            postal_code="68100",
+            city="Mulhouse",
+            email="contact@example.fr",
+            phone="03 89 12 34 56",
+            billing_email="compta@boulangerie-martin.fr",
+            adhesion_date=date(2015, 3, 1),
+        ),
+        member_id=member_id,
+        member_number="1000001",
+    )
     client = members.client()
     admin = members.headers(make_principal(member_id=member_id, roles=("admin",), grants=("step_up",)))
     staff = members.headers(make_principal(staff_roles=("secretariat",)))
-    signed = client.post(f"/api/members/members/{member_id}/sepa-mandate", headers=admin, json={
-        "iban": IBAN, "holder": "Boulangerie Martin", "email": "compta@boulangerie-martin.fr", "consent": True})
+    signed = client.post(
+        f"/api/members/members/{member_id}/sepa-mandate",
+        headers=admin,
+        json={"iban": IBAN, "holder": "Boulangerie Martin", "email": "compta@boulangerie-martin.fr", "consent": True},
+    )
     assert signed.status_code == 201, signed.json
     [request] = client.get("/api/members/change-requests", headers=staff).json
-    assert client.post(f"/api/members/change-requests/{request['id']}/approve", json={},
-                       headers=staff).status_code == 200
+    assert (
+        client.post(f"/api/members/change-requests/{request['id']}/approve", json={}, headers=staff).status_code == 200
+    )
     [event] = [e for e in members.events() if e.type == "members.sepa_mandate.signed.v1"]
     return event
 
@@ -65,9 +89,17 @@ def sign_mandate_at_members(members, member_id):
 def invoice_declaration(service, member_id, declaration_id):
     """12 employees followed (SI) in 2026, invoiced as the declarations consumer does."""
     with service.portal.db.session_factory() as session:
-        invoice = declarations.invoice_declaration(session, Declaration(
-            declaration_id=declaration_id, member_id=member_id, year=2026, headcount={"SI": 12, "SIA": 0, "SIR": 0},
-            multi_employer={"SI": 0, "SIA": 0, "SIR": 0}, version=1))
+        invoice = declarations.invoice_declaration(
+            session,
+            Declaration(
+                declaration_id=declaration_id,
+                member_id=member_id,
+                year=2026,
+                headcount={"SI": 12, "SIA": 0, "SIR": 0},
+                multi_employer={"SI": 0, "SIA": 0, "SIR": 0},
+                version=1,
+            ),
+        )
         session.commit()
         return invoice.id
 
@@ -82,7 +114,8 @@ def sequence_types(document: bytes) -> list[str]:
 
 
 def test_a_signed_mandate_brings_the_discount_prenotifications_and_a_valid_pain008_first_then_recurring(
-        service, customers, members, tariff_2026, portal_env):
+    service, customers, members, tariff_2026, portal_env
+):
     member_a, member_b = customers
     event = sign_mandate_at_members(members, member_a)
     assert consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, event) is True
@@ -111,8 +144,11 @@ def test_a_signed_mandate_brings_the_discount_prenotifications_and_a_valid_pain0
 
     assert service.deliver_mail() == 2
     first = planned[0]
-    mail = portal_env.smtp.wait_for(lambda m: m["To"] == "compta@boulangerie-martin.fr"
-                                    and first.collection_date.strftime("%d/%m/%Y") in m["Subject"])
+    mail = portal_env.smtp.wait_for(
+        lambda m: (
+            m["To"] == "compta@boulangerie-martin.fr" and first.collection_date.strftime("%d/%m/%Y") in m["Subject"]
+        )
+    )
     body = mail.get_content()
     amount_fr = f"{first.amount:,.2f}".replace(",", NNBSP).replace(".", ",") + f"{NBSP}€"
     assert f"Référence unique du mandat (RUM) : {first.mandate_reference}" in body
@@ -135,9 +171,12 @@ def test_a_signed_mandate_brings_the_discount_prenotifications_and_a_valid_pain0
     assert (settled.status, settled.amount_paid) == ("acquittee", total)
     payments = sorted(stored(service, Payment, invoice_id=with_mandate), key=lambda p: p.received_on)
     assert [(p.method, p.received_on) for p in payments] == [
-        ("prelevement", debit.collection_date) for debit in planned]
+        ("prelevement", debit.collection_date) for debit in planned
+    ]
     assert [e.data["method"] for e in service.events() if e.type == "billing.invoice.paid.v1"] == [
-        "prelevement", "prelevement"]
+        "prelevement",
+        "prelevement",
+    ]
     with pytest.raises(SepaBatchError):
         create_batch(service.portal, until=date(2099, 1, 1), by="test")
 
@@ -158,18 +197,22 @@ def test_a_revoked_mandate_or_collective_proceedings_stop_the_pending_debits(ser
     revoked = catalogue.example_envelope("members.sepa_mandate.revoked.v1", member_id=member_a, version=2)
     assert consumer.process(MEMBER_DIRECTORY_QUEUE, revoked)
     # A late copy of the signature (older version) does not bring the mandate back.
-    assert consumer.process(MEMBER_DIRECTORY_QUEUE, catalogue.example_envelope(
-        "members.sepa_mandate.signed.v1", member_id=member_a, version=1))
+    assert consumer.process(
+        MEMBER_DIRECTORY_QUEUE,
+        catalogue.example_envelope("members.sepa_mandate.signed.v1", member_id=member_a, version=1),
+    )
     assert stored(service, BillingCustomer, member_id=member_a)[0].mandate_status == "revoked"
     assert {d.status for d in stored(service, SepaDebit)} == {"annule"}
     assert plan_debits(service.portal) == []
 
-    renewed = catalogue.example_envelope("members.sepa_mandate.signed.v1", member_id=member_a, version=3,
-                                         mandate_reference="ADH1000001-20261001-02")
+    renewed = catalogue.example_envelope(
+        "members.sepa_mandate.signed.v1", member_id=member_a, version=3, mandate_reference="ADH1000001-20261001-02"
+    )
     assert consumer.process(MEMBER_DIRECTORY_QUEUE, renewed)
     assert stored(service, BillingCustomer, member_id=member_a)[0].mandate_status == "active"
-    liquidation = catalogue.example_envelope("members.situation.changed.v1", member_id=member_a,
-                                             kind="liquidation_judiciaire", version=4)
+    liquidation = catalogue.example_envelope(
+        "members.situation.changed.v1", member_id=member_a, kind="liquidation_judiciaire", version=4
+    )
     assert consumer.process(MEMBER_DIRECTORY_QUEUE, liquidation)
     assert plan_debits(service.portal) == []  # a company in liquidation is not debited
     customer = stored(service, BillingCustomer, member_id=member_a)[0]
@@ -180,21 +223,29 @@ def test_a_member_update_refreshes_the_billing_identity_and_an_older_one_changes
     member_a, _ = customers
     consumer = consumer_of(service)
     newer = catalogue.example_envelope(
-        "members.member.updated.v1", member_id=member_a, version=3, name="Boulangerie Martin & Fils",
+        "members.member.updated.v1",
+        member_id=member_a,
+        version=3,
+        name="Boulangerie Martin & Fils",
         billing_email="factures@martin.fr",
-        address={"line1": "3 place de la Réunion", "line2": None, "postal_code": "68100", "city": "MULHOUSE"})
+        address={"line1": "3 place de la Réunion", "line2": None, "postal_code": "68100", "city": "MULHOUSE"},
+    )
     assert consumer.process(MEMBER_DIRECTORY_QUEUE, newer)
-    older = catalogue.example_envelope("members.member.updated.v1", member_id=member_a, version=2,
-                                       name="Ancien nom")
+    older = catalogue.example_envelope("members.member.updated.v1", member_id=member_a, version=2, name="Ancien nom")
     assert consumer.process(MEMBER_DIRECTORY_QUEUE, older)
     customer = stored(service, BillingCustomer, member_id=member_a)[0]
     assert (customer.name, customer.billing_email, customer.address_line1, customer.version) == (
-        "Boulangerie Martin & Fils", "factures@martin.fr", "3 place de la Réunion", 3)
+        "Boulangerie Martin & Fils",
+        "factures@martin.fr",
+        "3 place de la Réunion",
+        3,
+    )
 
 
 def test_mandate_events_for_a_company_billing_does_not_know_yet_are_retried_not_lost(service):
-    unknown = catalogue.example_envelope("members.sepa_mandate.signed.v1",
-                                         member_id="00000000-0000-4000-8000-000000000000")
+    unknown = catalogue.example_envelope(
+        "members.sepa_mandate.signed.v1", member_id="00000000-0000-4000-8000-000000000000"
+    )
     with pytest.raises(Exception, match="00000000-0000-4000-8000-000000000000"):
         consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, unknown)
     assert stored(service, BillingCustomer) == []
@@ -208,16 +259,26 @@ def test_only_billing_staff_plan_debits_and_download_the_file_members_never_see_
     page = client.get("/gestion/factures/prelevements", headers=service.headers(secretary))
     assert page.status_code == 200 and "Aucun prélèvement." in page.text
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    assert client.post("/gestion/factures/prelevements/preparer", data={"csrf_token": token},
-                       headers=service.headers(secretary)).status_code == 403
+    assert (
+        client.post(
+            "/gestion/factures/prelevements/preparer", data={"csrf_token": token}, headers=service.headers(secretary)
+        ).status_code
+        == 403
+    )
     billing_staff = make_principal(staff_roles=("billing",))
     page = client.get("/gestion/factures/prelevements", headers=service.headers(billing_staff))
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    bad = client.post("/gestion/factures/prelevements/lots", data={"csrf_token": token, "until": "demain"},
-                      headers=service.headers(billing_staff))
+    bad = client.post(
+        "/gestion/factures/prelevements/lots",
+        data={"csrf_token": token, "until": "demain"},
+        headers=service.headers(billing_staff),
+    )
     assert bad.status_code == 422 and "Saisissez la date limite des prélèvements" in bad.text
-    empty = client.post("/gestion/factures/prelevements/lots", data={"csrf_token": token, "until": "2026-12-31"},
-                        headers=service.headers(billing_staff))
+    empty = client.post(
+        "/gestion/factures/prelevements/lots",
+        data={"csrf_token": token, "until": "2026-12-31"},
+        headers=service.headers(billing_staff),
+    )
     assert empty.status_code == 422 and "Aucun prélèvement pré-notifié" in empty.text
 
 
@@ -227,8 +288,7 @@ def test_a_debit_whose_invoice_was_paid_meanwhile_is_cancelled_not_sent(service,
     invoice_id = invoice_declaration(service, member_a, "0b7e4c2a-9d1f-4e3b-8a6c-5d4e3f2a1b0c")
     planned = plan_debits(service.portal)
     total = stored(service, Invoice, id=invoice_id)[0].amount_incl_tax
-    record_payment(service.portal, invoice_id, PaymentInput("virement", total, clock.today(), "VIR 1"),
-                            by="staff")
+    record_payment(service.portal, invoice_id, PaymentInput("virement", total, clock.today(), "VIR 1"), by="staff")
     with pytest.raises(SepaBatchError):
         create_batch(service.portal, until=max(d.collection_date for d in planned), by="test")
     assert {d.status for d in stored(service, SepaDebit)} == {"annule"}
@@ -239,9 +299,15 @@ def test_a_debit_whose_invoice_was_paid_meanwhile_is_cancelled_not_sent(service,
 def annual_fee_with_three_debits(service, members, member_id):
     """A 6 000,00 € annual fee (3 instalments of 2 000,00 €) under an active mandate, its debits pre-notified."""
     assert consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, sign_mandate_at_members(members, member_id))
-    invoice = issue_invoice(service.portal, IssueCommand(
-        member_id=member_id, kind="cotisation", period="2026",
-        lines=(LineInput("Cotisation 2026", Decimal(1), Decimal("5000.00")),)))
+    invoice = issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_id,
+            kind="cotisation",
+            period="2026",
+            lines=(LineInput("Cotisation 2026", Decimal(1), Decimal("5000.00")),),
+        ),
+    )
     planned = plan_debits(service.portal)
     assert [d.amount for d in planned] == [Decimal("2000.00")] * 3
     return invoice, planned
@@ -250,15 +316,22 @@ def annual_fee_with_three_debits(service, members, member_id):
 def debits_of(service, invoice_id):
     """(amount, status) of the invoice's debits, earliest first."""
     with service.portal.db.session_factory() as session:
-        return [(d.amount, d.status) for d in session.scalars(select(SepaDebit).where(
-            SepaDebit.invoice_id == invoice_id).order_by(SepaDebit.collection_date))]
+        return [
+            (d.amount, d.status)
+            for d in session.scalars(
+                select(SepaDebit).where(SepaDebit.invoice_id == invoice_id).order_by(SepaDebit.collection_date)
+            )
+        ]
 
 
 def corrections(service):
     """The corrected pre-notifications queued: key -> (recipient, subject, body)."""
     with service.portal.db.engine.connect() as conn:
-        rows = conn.execute(select(mail_outbox.c.key, mail_outbox.c.recipient, mail_outbox.c.subject,
-                                   mail_outbox.c.body).where(mail_outbox.c.key.like("sepa-prenotification:%:%")))
+        rows = conn.execute(
+            select(mail_outbox.c.key, mail_outbox.c.recipient, mail_outbox.c.subject, mail_outbox.c.body).where(
+                mail_outbox.c.key.like("sepa-prenotification:%:%")
+            )
+        )
         return {row.key: (row.recipient, row.subject, row.body) for row in rows}
 
 
@@ -267,18 +340,24 @@ def test_a_credit_note_lowers_the_latest_pending_debits_and_announces_each_chang
     invoice, planned = annual_fee_with_three_debits(service, members, member_a)
     first, second, third = planned
     # 2 500,00 € HT credited = 3 000,00 € TTC: 3 000,00 € left to pay, the third debit goes, the second halves.
-    issue_credit_note(service.portal, invoice.id, label="Effectif corrigé",
-                               amount_excl_tax=Decimal("2500.00"), cancel_all=False)
+    issue_credit_note(
+        service.portal, invoice.id, label="Effectif corrigé", amount_excl_tax=Decimal("2500.00"), cancel_all=False
+    )
     assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("3000.00")
-    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "prenotifie"), (Decimal("1000.00"), "prenotifie"),
-                                              (Decimal("0.00"), "annule")]
+    assert debits_of(service, invoice.id) == [
+        (Decimal("2000.00"), "prenotifie"),
+        (Decimal("1000.00"), "prenotifie"),
+        (Decimal("0.00"), "annule"),
+    ]
     mails = corrections(service)
     assert set(mails) == {f"sepa-prenotification:{second.id}:1000.00", f"sepa-prenotification:{third.id}:0.00"}
     to, subject, body = mails[f"sepa-prenotification:{second.id}:1000.00"]
     assert to == "compta@boulangerie-martin.fr"
     assert subject == f"Prélèvement SEPA du {second.collection_date:%d/%m/%Y} modifié : facture {invoice.number}"
-    assert (f"prélèvera 1{NNBSP}000,00{NBSP}€ au lieu de 2{NNBSP}000,00{NBSP}€ sur votre compte le "
-            f"{second.collection_date:%d/%m/%Y}") in body
+    assert (
+        f"prélèvera 1{NNBSP}000,00{NBSP}€ au lieu de 2{NNBSP}000,00{NBSP}€ sur votre compte le "
+        f"{second.collection_date:%d/%m/%Y}"
+    ) in body
     assert f"Montant : 1{NNBSP}000,00{NBSP}€" in body and "Identifiant créancier SEPA (ICS) : FR12ZZZ123456" in body
     assert f"(échéance 2/3 de la facture {invoice.number})" in body
     _, subject, body = mails[f"sepa-prenotification:{third.id}:0.00"]
@@ -286,10 +365,14 @@ def test_a_credit_note_lowers_the_latest_pending_debits_and_announces_each_chang
     assert f"le prélèvement de 2{NNBSP}000,00{NBSP}€ annoncé pour le {third.collection_date:%d/%m/%Y}" in body
 
     # A transfer of 500,00 € lowers the second debit again (one more notice), the first one never moves.
-    record_payment(service.portal, invoice.id,
-                            PaymentInput("virement", Decimal("500.00"), clock.today(), "VIR 2"), by="staff")
-    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "prenotifie"), (Decimal("500.00"), "prenotifie"),
-                                              (Decimal("0.00"), "annule")]
+    record_payment(
+        service.portal, invoice.id, PaymentInput("virement", Decimal("500.00"), clock.today(), "VIR 2"), by="staff"
+    )
+    assert debits_of(service, invoice.id) == [
+        (Decimal("2000.00"), "prenotifie"),
+        (Decimal("500.00"), "prenotifie"),
+        (Decimal("0.00"), "annule"),
+    ]
     assert f"sepa-prenotification:{second.id}:500.00" in corrections(service)
     assert len(corrections(service)) == 3
     assert "d'un règlement reçu" in corrections(service)[f"sepa-prenotification:{second.id}:500.00"][2]
@@ -303,23 +386,33 @@ def test_a_credit_note_lowers_the_latest_pending_debits_and_announces_each_chang
     assert len(corrections(service)) == 3  # exporting the debits announced nothing more
     settled = stored(service, Invoice, id=invoice.id)[0]
     assert (settled.status, settled.amount_due) == ("acquittee", Decimal("0.00"))
-    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "transmis"), (Decimal("500.00"), "transmis"),
-                                              (Decimal("0.00"), "annule")]
+    assert debits_of(service, invoice.id) == [
+        (Decimal("2000.00"), "transmis"),
+        (Decimal("500.00"), "transmis"),
+        (Decimal("0.00"), "annule"),
+    ]
 
 
 def test_a_debit_already_in_a_file_is_left_alone_and_what_it_took_too_much_stays_the_company_credit(
-        service, customers, members):
+    service, customers, members
+):
     member_a, _ = customers
     invoice, (first, second, third) = annual_fee_with_three_debits(service, members, member_a)
     create_batch(service.portal, until=first.collection_date, by="test")
     assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("4000.00")
     # Everything cancelled: the two announced debits go, the one sent stays sent, 2 000,00 € are owed back.
-    note = issue_credit_note(service.portal, invoice.id, label="Adhésion annulée",
-                                      amount_excl_tax=None, cancel_all=True)
-    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "transmis"), (Decimal("0.00"), "annule"),
-                                              (Decimal("0.00"), "annule")]
-    assert set(corrections(service)) == {f"sepa-prenotification:{second.id}:0.00",
-                                         f"sepa-prenotification:{third.id}:0.00"}
+    note = issue_credit_note(
+        service.portal, invoice.id, label="Adhésion annulée", amount_excl_tax=None, cancel_all=True
+    )
+    assert debits_of(service, invoice.id) == [
+        (Decimal("2000.00"), "transmis"),
+        (Decimal("0.00"), "annule"),
+        (Decimal("0.00"), "annule"),
+    ]
+    assert set(corrections(service)) == {
+        f"sepa-prenotification:{second.id}:0.00",
+        f"sepa-prenotification:{third.id}:0.00",
+    }
     assert stored(service, Invoice, id=note.id)[0].amount_due == Decimal("-2000.00")
     with pytest.raises(SepaBatchError):
         create_batch(service.portal, until=third.collection_date, by="test")
@@ -328,23 +421,35 @@ def test_a_debit_already_in_a_file_is_left_alone_and_what_it_took_too_much_stays
 def test_a_credit_note_of_one_instalment_cancels_the_last_debit_only(service, customers, members):
     member_a, _ = customers
     invoice, (first, second, third) = annual_fee_with_three_debits(service, members, member_a)
-    issue_credit_note(service.portal, invoice.id, label="Effectif corrigé",
-                               amount_excl_tax=Decimal("1666.67"), cancel_all=False)  # 2 000,00 € TTC
+    issue_credit_note(
+        service.portal, invoice.id, label="Effectif corrigé", amount_excl_tax=Decimal("1666.67"), cancel_all=False
+    )  # 2 000,00 € TTC
     assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("4000.00")
-    assert debits_of(service, invoice.id) == [(Decimal("2000.00"), "prenotifie"), (Decimal("2000.00"), "prenotifie"),
-                                              (Decimal("0.00"), "annule")]
+    assert debits_of(service, invoice.id) == [
+        (Decimal("2000.00"), "prenotifie"),
+        (Decimal("2000.00"), "prenotifie"),
+        (Decimal("0.00"), "annule"),
+    ]
     assert set(corrections(service)) == {f"sepa-prenotification:{third.id}:0.00"}
 
 
 def test_a_cancelled_estimate_announces_its_lowered_debits_in_the_name_of_the_settings_creditor(
-        service, customers, members, tariff_2026):
+    service, customers, members, tariff_2026
+):
     """The declarations consumer has no request: the creditor its corrected notices name comes from the
     settings the worker's subscriptions were built with."""
     member_a, _ = customers
     assert consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, sign_mandate_at_members(members, member_a))
-    issue_invoice(service.portal, IssueCommand(
-        member_id=member_a, kind="facture_office", period="2026", source_key=estimate_key(member_a, 2026),
-        lines=(LineInput("Cotisation 2026 (facture d'office)", Decimal(1), Decimal("5000.00")),)))
+    issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_a,
+            kind="facture_office",
+            period="2026",
+            source_key=estimate_key(member_a, 2026),
+            lines=(LineInput("Cotisation 2026 (facture d'office)", Decimal(1), Decimal("5000.00")),),
+        ),
+    )
     assert len(plan_debits(service.portal)) == 3
     declaration = catalogue.example_envelope("workforce.declaration.confirmed.v1", member_id=member_a, year=2026)
     assert consumer_of(service).process(DECLARATIONS_QUEUE, declaration)

@@ -1,4 +1,5 @@
 """« Imprimer l'échéancier »: the statement as a PDF, the same rows and balance as the page, for the company only."""
+
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -16,9 +17,17 @@ pytestmark = pytest.mark.integration
 
 
 def issue(service, member_id, *, kind="cotisation", unit_price="97.35", issued_on=date(2026, 2, 15)):
-    return issue_invoice(service.portal, IssueCommand(
-        member_id=member_id, kind=kind, issued_on=issued_on, due_on=date(2026, 3, 17), period="2026",
-        lines=(LineInput("Cotisation annuelle 2026", Decimal("12"), Decimal(unit_price)),)))
+    return issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_id,
+            kind=kind,
+            issued_on=issued_on,
+            due_on=date(2026, 3, 17),
+            period="2026",
+            lines=(LineInput("Cotisation annuelle 2026", Decimal("12"), Decimal(unit_price)),),
+        ),
+    )
 
 
 def pdf_text(body: bytes) -> str:
@@ -26,7 +35,8 @@ def pdf_text(body: bytes) -> str:
 
 
 def test_the_printed_statement_has_the_rows_and_balance_of_the_page_without_contentious_or_foreign_invoices(
-        service, customers):
+    service, customers
+):
     member_a, member_b = customers
     invoice = issue(service, member_a)  # two instalments of 700,92 €
     issue(service, member_a, kind="avoir", unit_price="-10.00", issued_on=date(2026, 3, 1))  # −144,00 €

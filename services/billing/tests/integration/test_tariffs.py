@@ -1,4 +1,5 @@
 """Tariffs per year: the staff API and page, the legal band refused with the band shown."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,8 +10,13 @@ pytestmark = pytest.mark.integration
 
 BILLING_STAFF = make_principal(staff_roles=("billing",))
 NBSP = "\u00a0"
-BODY = {"per_capita_fee": "110.00", "entry_fee": "30.00", "minimum_fee": "80.00", "late_hire_fee": "110.00",
-        "no_show_fee": "50.00"}
+BODY = {
+    "per_capita_fee": "110.00",
+    "entry_fee": "30.00",
+    "minimum_fee": "80.00",
+    "late_hire_fee": "110.00",
+    "no_show_fee": "50.00",
+}
 
 
 def put(service, year, body, principal=BILLING_STAFF):
@@ -38,9 +44,12 @@ def test_billing_staff_set_a_years_tariff_with_exact_amounts_and_the_published_n
 def test_a_fee_outside_the_legal_band_is_refused_with_the_band_and_nothing_is_written(service):
     response = put(service, 2025, dict(BODY, per_capita_fee="138.61"))
     assert response.status_code == 422
-    assert response.json["errors"]["json"] == {"per_capita_fee": (
-        f"La cotisation par salarié doit être comprise entre 92,40{NBSP}€ et 138,60{NBSP}€ "
-        f"(80 % à 120 % du coût moyen national de 115,50{NBSP}€).")}
+    assert response.json["errors"]["json"] == {
+        "per_capita_fee": (
+            f"La cotisation par salarié doit être comprise entre 92,40{NBSP}€ et 138,60{NBSP}€ "
+            f"(80 % à 120 % du coût moyen national de 115,50{NBSP}€)."
+        )
+    }
     unknown = put(service, 2026, dict(BODY, surprise="1", entry_fee="abc"))
     assert set(unknown.json["errors"]["json"]) == {"surprise", "entry_fee"}
     assert tariff_count(service) == 0
@@ -68,23 +77,35 @@ def test_the_tariffs_page_shows_the_band_in_french_and_saves_a_tariff_typed_with
     assert page.status_code == 200
     assert "<h1>Tarifs de facturation</h1>" in page.text and "Aucun tarif enregistré." in page.text
     assert 'value="116,00"' in page.text and 'value="1,5"' in page.text  # defaults offered
-    form = {"year": "2026", "per_capita_fee": "110,00", "national_average_cost": "", "entry_fee": "30",
-            "minimum_fee": "80,00", "late_hire_fee": "110", "no_show_fee": "50", "sepa_discount_rate": "1,5",
-            "vat_rate": "20", "multi_employer_share": "50", "estimate_uplift_rate": "10",
-            "csrf_token": page.text.split('name="csrf_token" value="')[1].split('"')[0]}
+    form = {
+        "year": "2026",
+        "per_capita_fee": "110,00",
+        "national_average_cost": "",
+        "entry_fee": "30",
+        "minimum_fee": "80,00",
+        "late_hire_fee": "110",
+        "no_show_fee": "50",
+        "sepa_discount_rate": "1,5",
+        "vat_rate": "20",
+        "multi_employer_share": "50",
+        "estimate_uplift_rate": "10",
+        "csrf_token": page.text.split('name="csrf_token" value="')[1].split('"')[0],
+    }
     saved = client.post("/gestion/factures/tarifs", data=form, headers=headers)
     assert (saved.status_code, saved.headers["Location"]) == (302, "/gestion/factures/tarifs?annee=2026")
     listing = client.get("/gestion/factures/tarifs", headers=headers).text
     assert f"110,00{NBSP}€" in listing and f"92,80{NBSP}€ à 139,20{NBSP}€" in listing and "1,50 %" in listing
-    refused = client.post("/gestion/factures/tarifs", data=dict(form, per_capita_fee="150", vat_rate="vingt"),
-                          headers=headers)
+    refused = client.post(
+        "/gestion/factures/tarifs", data=dict(form, per_capita_fee="150", vat_rate="vingt"), headers=headers
+    )
     assert refused.status_code == 422
     assert f"entre 92,80{NBSP}€ et 139,20{NBSP}€" in refused.text and 'aria-invalid="true"' in refused.text
     assert "Taux de TVA : saisissez un nombre" in refused.text
     secretary = service.headers(make_principal(staff_roles=("secretariat",)))
     assert client.post("/gestion/factures/tarifs", data=form, headers=secretary).status_code == 403
-    forged = client.post("/gestion/factures/tarifs", data=dict(form, csrf_token="0" * 64, per_capita_fee="100"),
-                         headers=headers)
+    forged = client.post(
+        "/gestion/factures/tarifs", data=dict(form, csrf_token="0" * 64, per_capita_fee="100"), headers=headers
+    )
     assert forged.status_code == 403
     with service.portal.db.session_factory() as session:
         assert str(session.get(TariffRow, 2026).per_capita_fee) == "110.00"

@@ -2,6 +2,7 @@
 declarations; another worker takes over its unacknowledged deliveries. Every declaration still gets exactly
 one invoice, the numbers are gapless and each invoice's event is recorded once (real RabbitMQ vhost and
 PostgreSQL of the test run, `python -m billing.worker` processes as deployed)."""
+
 import os
 import signal
 import subprocess
@@ -29,8 +30,9 @@ CONFIRMED = "workforce.declaration.confirmed.v1"
 
 def start_worker(portal_env, service, log):
     env = {**os.environ, **portal_env.environ("billing", service.database_url)}
-    return subprocess.Popen([sys.executable, "-m", "billing.worker"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "billing.worker"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def consumers_of(channel, queue):
@@ -54,18 +56,27 @@ def count(service, statement):
 def a_batch_is_stuck(service):
     """A worker's transaction waits on the company lock the test holds: its batch is half applied."""
     with service.portal.db.engine.connect() as conn:
-        return conn.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            " AND wait_event_type = 'Lock' AND wait_event = 'advisory'")) > 0
+        return (
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                )
+            )
+            > 0
+        )
 
 
 def test_a_worker_killed_mid_batch_leaves_one_invoice_per_declaration_and_gapless_numbers(
-        portal_env, service, snapshot, tariff_2026, tmp_path):
+    portal_env, service, snapshot, tariff_2026, tmp_path
+):
     members = [str(uuid.UUID(int=rank + 1)) for rank in range(DECLARATIONS)]
     for member_id in members:
         seed_customer(service.portal, snapshot(member_id))
-    declarations = [catalogue.example_envelope(CONFIRMED, declaration_id=str(uuid.uuid4()), member_id=member_id,
-                                               version=1) for member_id in members]
+    declarations = [
+        catalogue.example_envelope(CONFIRMED, declaration_id=str(uuid.uuid4()), member_id=member_id, version=1)
+        for member_id in members
+    ]
     resent = [catalogue.example_envelope(CONFIRMED, **envelope.data) for envelope in declarations[-RESENT:]]
     settings = service.portal.settings
     connection = broker.connect(settings.broker_url)
@@ -76,17 +87,23 @@ def test_a_worker_killed_mid_batch_leaves_one_invoice_per_declaration_and_gaples
         declare_queue(channel, settings.exchange, subscription.spec(settings.retry_delay_ms))
     log = (tmp_path / "workers.log").open("wb")
     blocker = service.portal.db.engine.connect()
-    blocker.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:member))"),
-                    {"kind": MEMBER_HIRES_LOCK, "member": members[DECLARATIONS // 2]})
+    blocker.execute(
+        text("SELECT pg_advisory_xact_lock(:kind, hashtext(:member))"),
+        {"kind": MEMBER_HIRES_LOCK, "member": members[DECLARATIONS // 2]},
+    )
     doomed = start_worker(portal_env, service, log)
     survivor = None
     try:
         wait_until(lambda: consumers_of(channel, DECLARATIONS_QUEUE) == 1, 30, "the first worker consuming")
         for envelope in declarations + resent:
-            channel.basic_publish(settings.exchange, envelope.type, envelope.to_json().encode(),
-                                  pika.BasicProperties(message_id=envelope.id, type=envelope.type, delivery_mode=2),
-                                  mandatory=True)
-        invoiced = lambda: count(service, select(func.count()).select_from(Invoice))  # noqa: E731
+            channel.basic_publish(
+                settings.exchange,
+                envelope.type,
+                envelope.to_json().encode(),
+                pika.BasicProperties(message_id=envelope.id, type=envelope.type, delivery_mode=2),
+                mandatory=True,
+            )
+        invoiced = lambda: count(service, select(func.count()).select_from(Invoice))
         # Killed inside a batch: the one holding a company whose lock the test took meanwhile (as a late
         # hire being billed would), once earlier batches were committed.
         wait_until(lambda: a_batch_is_stuck(service), 60, "a batch waiting mid-way")
@@ -97,9 +114,14 @@ def test_a_worker_killed_mid_batch_leaves_one_invoice_per_declaration_and_gaples
         assert 0 < before_takeover < DECLARATIONS, "the worker was not killed in the middle of the rush"
         wait_until(lambda: consumers_of(channel, DECLARATIONS_QUEUE) == 0, 30, "the killed worker's channel closed")
         survivor = start_worker(portal_env, service, log)
-        wait_until(lambda: count(service, select(func.count()).select_from(ReceivedDeclaration)) >= DECLARATIONS
-                   and channel.queue_declare(DECLARATIONS_QUEUE, passive=True).method.message_count == 0,
-                   120, "the second worker finishing")
+        wait_until(
+            lambda: (
+                count(service, select(func.count()).select_from(ReceivedDeclaration)) >= DECLARATIONS
+                and channel.queue_declare(DECLARATIONS_QUEUE, passive=True).method.message_count == 0
+            ),
+            120,
+            "the second worker finishing",
+        )
         time.sleep(0.5)  # a redelivered duplicate still in flight would show up now
     finally:
         for process in (doomed, survivor):
@@ -115,7 +137,8 @@ def test_a_worker_killed_mid_batch_leaves_one_invoice_per_declaration_and_gaples
         received = session.scalar(select(func.count()).select_from(ReceivedDeclaration))
     assert received == DECLARATIONS
     assert sorted(invoice.declaration_id for invoice in invoices) == sorted(
-        envelope.data["declaration_id"] for envelope in declarations)  # exactly one each
+        envelope.data["declaration_id"] for envelope in declarations
+    )  # exactly one each
     year = invoices[0].issued_on.year
     assert [invoice.number for invoice in invoices] == [f"F{year}-{rank:06d}" for rank in range(1, DECLARATIONS + 1)]
     issued = [e for e in service.events() if e.type == "billing.invoice.issued.v1"]

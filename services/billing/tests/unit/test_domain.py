@@ -1,4 +1,5 @@
 """Invoice arithmetic, settlement and validation rules, without any database."""
+
 from datetime import date
 from decimal import Decimal as D
 
@@ -21,8 +22,12 @@ MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 
 
 def command(**overrides):
-    values = dict(member_id=MEMBER, kind="cotisation", issued_on=date(2026, 2, 15),
-                  lines=(LineInput("Cotisation annuelle 2026 (12 salariés)", D("12"), D("97.35")),))
+    values = dict(
+        member_id=MEMBER,
+        kind="cotisation",
+        issued_on=date(2026, 2, 15),
+        lines=(LineInput("Cotisation annuelle 2026 (12 salariés)", D("12"), D("97.35")),),
+    )
     values.update(overrides)
     return IssueCommand(**values)
 
@@ -31,7 +36,10 @@ def test_twelve_employees_at_97_35_make_1168_20_excl_tax_233_64_vat_and_1401_84_
     checked = check_issue(command(), today=date(2026, 3, 1), customer_known=True)
     assert checked.lines[0].amount == D("1168.20")
     assert (checked.totals.excl_tax, checked.totals.vat, checked.totals.incl_tax) == (
-        D("1168.20"), D("233.64"), D("1401.84"))
+        D("1168.20"),
+        D("233.64"),
+        D("1401.84"),
+    )
     assert str(checked.totals.incl_tax) == "1401.84"
 
 
@@ -51,17 +59,29 @@ def test_vat_is_rounded_half_up_once_on_the_total_not_per_line():
 def test_a_credit_note_carries_the_exact_negative_of_the_invoice_it_cancels():
     line = (LineInput("Facture d'office 2026", D("1"), D("694.80")),)
     invoice = check_issue(command(kind="facture_office", lines=line), today=date(2026, 3, 1), customer_known=True)
-    credit = check_issue(command(kind="avoir", lines=(LineInput("Annulation", D("1"), D("-694.80")),)),
-                         today=date(2026, 3, 1), customer_known=True)
+    credit = check_issue(
+        command(kind="avoir", lines=(LineInput("Annulation", D("1"), D("-694.80")),)),
+        today=date(2026, 3, 1),
+        customer_known=True,
+    )
     assert invoice.totals.incl_tax == D("833.76")
     assert (credit.totals.excl_tax, credit.totals.vat, credit.totals.incl_tax) == (
-        D("-694.80"), D("-138.96"), D("-833.76"))
+        D("-694.80"),
+        D("-138.96"),
+        D("-833.76"),
+    )
 
 
-@pytest.mark.parametrize("paid, status", [
-    ("0.00", "a_payer"), ("0.01", "partiellement_payee"), ("1401.83", "partiellement_payee"),
-    ("1401.84", "acquittee"), ("1500.00", "acquittee"),
-])
+@pytest.mark.parametrize(
+    "paid, status",
+    [
+        ("0.00", "a_payer"),
+        ("0.01", "partiellement_payee"),
+        ("1401.83", "partiellement_payee"),
+        ("1401.84", "acquittee"),
+        ("1500.00", "acquittee"),
+    ],
+)
 def test_the_status_follows_the_amount_paid(paid, status):
     assert settlement_status(D("1401.84"), D(paid)) == status
 
@@ -91,17 +111,23 @@ def test_dates_default_to_today_with_the_legal_thirty_day_term_and_the_period_to
 
 def test_every_invalid_field_is_reported_in_french_at_once():
     with pytest.raises(InvoiceRejected) as caught:
-        check_issue(command(kind="remise", due_on=date(2026, 2, 1), vat_rate=D("1.5"), lines=()),
-                    today=date(2026, 3, 1), customer_known=False)
+        check_issue(
+            command(kind="remise", due_on=date(2026, 2, 1), vat_rate=D("1.5"), lines=()),
+            today=date(2026, 3, 1),
+            customer_known=False,
+        )
     assert set(caught.value.errors) == {"member_id", "kind", "due_on", "vat_rate", "lines"}
     assert caught.value.errors["due_on"] == "L'échéance ne peut pas précéder la date d'émission."
 
 
-@pytest.mark.parametrize("line, message", [
-    (LineInput(" ", D("1"), D("10")), "Ligne 1 : le libellé"),
-    (LineInput("A", D("1"), D("97.355")), "Ligne 1 : quantité et prix unitaire ont au plus deux décimales."),
-    (LineInput("A", D("0"), D("10")), "Ligne 1 : la quantité doit être positive."),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (LineInput(" ", D("1"), D("10")), "Ligne 1 : le libellé"),
+        (LineInput("A", D("1"), D("97.355")), "Ligne 1 : quantité et prix unitaire ont au plus deux décimales."),
+        (LineInput("A", D("0"), D("10")), "Ligne 1 : la quantité doit être positive."),
+    ],
+)
 def test_a_bad_line_is_reported_with_its_rank(line, message):
     with pytest.raises(InvoiceRejected) as caught:
         check_issue(command(lines=(line,)), today=date(2026, 3, 1), customer_known=True)

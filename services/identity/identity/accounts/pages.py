@@ -1,4 +1,5 @@
 """The signed-in user's own pages: the account and its companies, the password change."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request
@@ -23,8 +24,9 @@ def account():
         return redirect(step_up_page_for(safe_next(request.args.get("reauthentification"))), code=303)
     user = current_user()
     links = linked_members(portal().db.session, user)
-    return render_template("identity/account.html", user=user, links=links, role_labels=role_labels,
-                           page_title="Mon compte")
+    return render_template(
+        "identity/account.html", user=user, links=links, role_labels=role_labels, page_title="Mon compte"
+    )
 
 
 @account_pages.route("/compte/mot-de-passe", methods=["GET", "POST"])
@@ -34,16 +36,27 @@ def change_password():
         return needed
     user = current_user()
     if request.method == "GET":
-        return render_template("identity/password_change.html", errors={}, end_others=True,
-                               page_title="Changer mon mot de passe")
+        return render_template(
+            "identity/password_change.html", errors={}, end_others=True, page_title="Changer mon mot de passe"
+        )
     form = request.form
     changed = change(
-        portal(), user.id, current=form.get("current_password", "")[:1024], new=form.get("new_password", "")[:1024],
-        confirmation=form.get("confirmation", "")[:1024], end_others=form.get("end_others") == "1",
-        session_token=read_token(request), client=Client.of(request))
+        portal(),
+        user.id,
+        current=form.get("current_password", "")[:1024],
+        new=form.get("new_password", "")[:1024],
+        confirmation=form.get("confirmation", "")[:1024],
+        end_others=form.get("end_others") == "1",
+        session_token=read_token(request),
+        client=Client.of(request),
+    )
     if changed.errors:
-        return render_template("identity/password_change.html", errors=changed.errors,
-                               end_others=form.get("end_others") == "1", page_title="Changer mon mot de passe"), 422
+        return render_template(
+            "identity/password_change.html",
+            errors=changed.errors,
+            end_others=form.get("end_others") == "1",
+            page_title="Changer mon mot de passe",
+        ), 422
     flash("Votre mot de passe a été modifié.", "success")
     response = redirect("/compte", code=303)
     set_session_cookie(response, changed.opened.token)

@@ -1,4 +1,5 @@
 """Looking accounts up: by identifier, by id, their companies."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

@@ -1,4 +1,5 @@
 """The company administrator's API tokens page: create (shown once), list with last use, revoke."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
@@ -22,9 +23,15 @@ TITLE = "Jetons d'accès API"
 
 def _page(errors: dict[str, str] | None = None, name: str = "", chosen: tuple[str, ...] = (), status: int = 200):
     principal = require_principal()
-    return render_template("identity/api_tokens.html", tokens=for_member(portal(), principal.member_id),
-                           scopes=token_rules.SCOPES, errors=errors or {}, name=name, chosen=chosen,
-                           page_title=TITLE), status
+    return render_template(
+        "identity/api_tokens.html",
+        tokens=for_member(portal(), principal.member_id),
+        scopes=token_rules.SCOPES,
+        errors=errors or {},
+        name=name,
+        chosen=chosen,
+        page_title=TITLE,
+    ), status
 
 
 @token_pages.get(PATH)
@@ -48,18 +55,38 @@ def create_token():
         errors["scopes"] = problem
     if errors:
         return _page(errors, name, tuple(chosen), 422)
-    created = create(portal(), member_id=principal.member_id, name=name, scopes=chosen, creator_id=principal.user_id,
-                     client=Client.of(request))
-    return no_store(make_response(render_template("identity/api_token_created.html", token=created.token,
-                                                  row=created.row, scopes=token_rules.SCOPES, page_title=TITLE)))
+    created = create(
+        portal(),
+        member_id=principal.member_id,
+        name=name,
+        scopes=chosen,
+        creator_id=principal.user_id,
+        client=Client.of(request),
+    )
+    return no_store(
+        make_response(
+            render_template(
+                "identity/api_token_created.html",
+                token=created.token,
+                row=created.row,
+                scopes=token_rules.SCOPES,
+                page_title=TITLE,
+            )
+        )
+    )
 
 
 @token_pages.post(PATH + "/<token_id>/revocation")
 @member(MemberRole.ADMIN)
 def revoke_token(token_id: str):
     principal = require_principal()
-    if not revoke(portal(), member_id=principal.member_id, token_id=token_id[:36], actor_id=principal.user_id,
-                  client=Client.of(request)):
+    if not revoke(
+        portal(),
+        member_id=principal.member_id,
+        token_id=token_id[:36],
+        actor_id=principal.user_id,
+        client=Client.of(request),
+    ):
         abort(404)  # another company's token, or none
     flash("Le jeton est révoqué : il ne donne plus accès à l'API.", "success")
     return redirect(PATH, code=303)

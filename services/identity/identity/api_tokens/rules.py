@@ -4,6 +4,7 @@ A token opens only `/api/` paths of its scopes, on its own company: identity che
 gateway is about to forward (X-Original-URI / X-Original-Method), and the passport carries the member roles the
 services' own access rules expect, so both layers agree.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,18 +35,30 @@ class Scope:
 
 
 SCOPES: dict[str, Scope] = {
-    "employees:read": Scope("Salariés : lecture", ("/api/workforce/employees",), READ_METHODS,
-                            frozenset({MemberRole.READ})),
-    "employees:write": Scope("Salariés : lecture et écriture (embauches, changements de poste, sorties)",
-                             ("/api/workforce/employees", "/api/workforce/imports"), ALL_METHODS,
-                             frozenset({MemberRole.DECLARATION})),
-    "declarations:read": Scope("Déclarations annuelles : lecture",
-                               ("/api/workforce/declarations", "/api/workforce/campaigns"), READ_METHODS,
-                               frozenset({MemberRole.READ})),
-    "declarations:write": Scope("Déclarations annuelles : lecture et dépôt",
-                                ("/api/workforce/declarations", "/api/workforce/campaigns"), ALL_METHODS,
-                                frozenset({MemberRole.DECLARATION})),
-    "invoices:read": Scope("Factures : lecture", ("/api/billing/invoices",), READ_METHODS, frozenset({MemberRole.READ})),
+    "employees:read": Scope(
+        "Salariés : lecture", ("/api/workforce/employees",), READ_METHODS, frozenset({MemberRole.READ})
+    ),
+    "employees:write": Scope(
+        "Salariés : lecture et écriture (embauches, changements de poste, sorties)",
+        ("/api/workforce/employees", "/api/workforce/imports"),
+        ALL_METHODS,
+        frozenset({MemberRole.DECLARATION}),
+    ),
+    "declarations:read": Scope(
+        "Déclarations annuelles : lecture",
+        ("/api/workforce/declarations", "/api/workforce/campaigns"),
+        READ_METHODS,
+        frozenset({MemberRole.READ}),
+    ),
+    "declarations:write": Scope(
+        "Déclarations annuelles : lecture et dépôt",
+        ("/api/workforce/declarations", "/api/workforce/campaigns"),
+        ALL_METHODS,
+        frozenset({MemberRole.DECLARATION}),
+    ),
+    "invoices:read": Scope(
+        "Factures : lecture", ("/api/billing/invoices",), READ_METHODS, frozenset({MemberRole.READ})
+    ),
 }
 # Any valid token may ask who it is.
 ALWAYS_ALLOWED = (("/api/identity/me", READ_METHODS),)
@@ -54,7 +67,7 @@ ALWAYS_ALLOWED = (("/api/identity/me", READ_METHODS),)
 def new_token() -> tuple[str, str]:
     """The token (shown once) and the hint kept to recognise it in the list."""
     token = PREFIX + secrets.token_urlsafe(32)
-    return token, token[len(PREFIX):len(PREFIX) + 6]
+    return token, token[len(PREFIX) : len(PREFIX) + 6]
 
 
 def token_hash(token: str) -> str:

@@ -1,4 +1,5 @@
 """API tokens of payroll software: created by a company administrator, checked by the gateway's session check."""
+
 from __future__ import annotations
 
 import enum
@@ -26,23 +27,40 @@ class Created:
     row: ApiToken
 
 
-def create(portal: Portal, *, member_id: str, name: str, scopes: list[str], creator_id: str,
-           client: Client) -> Created:
+def create(portal: Portal, *, member_id: str, name: str, scopes: list[str], creator_id: str, client: Client) -> Created:
     """The caller has checked the administrator's role and the form (token_rules.name_problem / scope_problem)."""
     now = clock.utcnow()
     token, hint = token_rules.new_token()
     with portal.uow() as tx:
-        row = ApiToken(id=str(uuid.uuid4()), member_id=member_id, name=name.strip(), scopes=",".join(sorted(scopes)),
-                       token_hash=token_rules.token_hash(token), hint=hint, created_by=creator_id, created_at=now,
-                       expires_at=now + token_rules.LIFETIME)
+        row = ApiToken(
+            id=str(uuid.uuid4()),
+            member_id=member_id,
+            name=name.strip(),
+            scopes=",".join(sorted(scopes)),
+            token_hash=token_rules.token_hash(token),
+            hint=hint,
+            created_by=creator_id,
+            created_at=now,
+            expires_at=now + token_rules.LIFETIME,
+        )
         tx.session.add(row)
-        record(tx.session, LogKind.TOKEN_CREATED, LogOutcome.SUCCESS, client, user_id=creator_id,
-               member_id=member_id, detail=f"Jeton « {row.name} »")
+        record(
+            tx.session,
+            LogKind.TOKEN_CREATED,
+            LogOutcome.SUCCESS,
+            client,
+            user_id=creator_id,
+            member_id=member_id,
+            detail=f"Jeton « {row.name} »",
+        )
         creator = tx.session.get(User, creator_id)
         company = tx.session.get(MemberDirectoryEntry, member_id)
         if creator is not None:
-            tx.mail(mails.api_token_created(creator.email, name=row.name, company=company.name if company else "",
-                                            key=f"token:{row.id}"))
+            tx.mail(
+                mails.api_token_created(
+                    creator.email, name=row.name, company=company.name if company else "", key=f"token:{row.id}"
+                )
+            )
         tx.commit()
         tx.session.expunge(row)
     return Created(token=token, row=row)
@@ -56,8 +74,15 @@ def revoke(portal: Portal, *, member_id: str, token_id: str, actor_id: str, clie
             return False
         if row.revoked_at is None:
             row.revoked_at, row.revoked_by = clock.utcnow(), actor_id
-            record(tx.session, LogKind.TOKEN_REVOKED, LogOutcome.SUCCESS, client, user_id=actor_id,
-                   member_id=member_id, detail=f"Jeton « {row.name} »")
+            record(
+                tx.session,
+                LogKind.TOKEN_REVOKED,
+                LogOutcome.SUCCESS,
+                client,
+                user_id=actor_id,
+                member_id=member_id,
+                detail=f"Jeton « {row.name} »",
+            )
         tx.commit()
         return True
 
@@ -83,7 +108,8 @@ def check(portal: Portal, token: str, *, method: str, original_uri: str | None, 
         found = tx.session.execute(
             select(ApiToken, MemberDirectoryEntry)
             .outerjoin(MemberDirectoryEntry, MemberDirectoryEntry.member_id == ApiToken.member_id)
-            .where(ApiToken.token_hash == token_rules.token_hash(token))).first()
+            .where(ApiToken.token_hash == token_rules.token_hash(token))
+        ).first()
         if found is None:
             record(tx.session, LogKind.TOKEN_USE, LogOutcome.FAILURE, client, detail="Jeton inconnu")
             tx.commit()
@@ -95,15 +121,31 @@ def check(portal: Portal, token: str, *, method: str, original_uri: str | None, 
             tx.commit()
             return Checked(Outcome.UNKNOWN)
         if not token_rules.allows(row.scope_set, method, original_uri):
-            record(tx.session, LogKind.TOKEN_USE, LogOutcome.REFUSED, client, member_id=row.member_id,
-                   detail=f"{label} : {method} {path}"[:200])
+            record(
+                tx.session,
+                LogKind.TOKEN_USE,
+                LogOutcome.REFUSED,
+                client,
+                member_id=row.member_id,
+                detail=f"{label} : {method} {path}"[:200],
+            )
             tx.commit()
             return Checked(Outcome.OUT_OF_SCOPE)
         if row.last_used_at is None or needs_touch(now, row.last_used_at):
             row.last_used_at, row.last_used_ip = now, (client.ip or "")[:45] or None
             record(tx.session, LogKind.TOKEN_USE, LogOutcome.SUCCESS, client, member_id=row.member_id, detail=label)
             tx.commit()
-        return Checked(Outcome.OK, Principal(
-            user_id=f"token:{row.id}", display_name=f"Jeton API « {row.name} »", session_ref=f"token:{row.id}",
-            member_id=member.member_id, member_name=member.name, member_number=member.member_number,
-            roles=token_rules.roles_for(row.scope_set), grants=frozenset({TOKEN_GRANT}), member_count=1))
+        return Checked(
+            Outcome.OK,
+            Principal(
+                user_id=f"token:{row.id}",
+                display_name=f"Jeton API « {row.name} »",
+                session_ref=f"token:{row.id}",
+                member_id=member.member_id,
+                member_name=member.name,
+                member_number=member.member_number,
+                roles=token_rules.roles_for(row.scope_set),
+                grants=frozenset({TOKEN_GRANT}),
+                member_count=1,
+            ),
+        )

@@ -1,5 +1,6 @@
 """Rules of the passwordless sign-in, free of Flask and SQLAlchemy: a 6-digit code by e-mail, 10 minutes, single
 use, a few attempts, bound to the browser that asked for it."""
+
 from __future__ import annotations
 
 import enum
@@ -28,7 +29,7 @@ def presession_hash(presession: str) -> str:
 
 
 def new_code() -> str:
-    return f"{secrets.randbelow(10 ** 6):06d}"
+    return f"{secrets.randbelow(10**6):06d}"
 
 
 def code_hash(key: str, code_id: str, code: str) -> str:

@@ -1,4 +1,5 @@
 """Passwordless sign-in: asking for a code by e-mail and typing it, with no enumeration of accounts."""
+
 from __future__ import annotations
 
 import hmac
@@ -38,19 +39,30 @@ def request_code(portal: Portal, email: str, presession: str, client: Client) ->
         if user is not None and not user.is_active:
             user = None
         if user is not None:
-            recent = tx.session.scalar(select(func.count()).select_from(LoginCode).where(
-                LoginCode.user_id == user.id, LoginCode.created_at > now - timedelta(hours=1)))
+            recent = tx.session.scalar(
+                select(func.count())
+                .select_from(LoginCode)
+                .where(LoginCode.user_id == user.id, LoginCode.created_at > now - timedelta(hours=1))
+            )
             if recent >= MAX_CODES_PER_HOUR:
                 record(tx.session, LogKind.CODE_REQUEST, LogOutcome.REFUSED, client, user_id=user.id)
                 user = None
         bound = presession_hash(presession)
-        tx.session.execute(update(LoginCode).where(LoginCode.presession_hash == bound, LoginCode.used_at.is_(None))
-                           .values(used_at=now))
+        tx.session.execute(
+            update(LoginCode).where(LoginCode.presession_hash == bound, LoginCode.used_at.is_(None)).values(used_at=now)
+        )
         code = new_code()
         code_id = str(uuid.uuid4())
-        row = LoginCode(id=code_id, presession_hash=bound, user_id=user.id if user else None, created_at=now,
-                        expires_at=now + LIFETIME, attempts=0, used_at=None,
-                        code_hash=code_hash(portal.settings.internal_key, code_id, code))
+        row = LoginCode(
+            id=code_id,
+            presession_hash=bound,
+            user_id=user.id if user else None,
+            created_at=now,
+            expires_at=now + LIFETIME,
+            attempts=0,
+            used_at=None,
+            code_hash=code_hash(portal.settings.internal_key, code_id, code),
+        )
         tx.session.add(row)
         if user is not None:
             record(tx.session, LogKind.CODE_REQUEST, LogOutcome.SUCCESS, client, user_id=user.id)
@@ -68,9 +80,13 @@ class Verified:
 def verify_code(portal: Portal, presession: str, code: str, client: Client) -> Verified:
     now = clock.utcnow()
     with portal.uow() as tx:
-        row = tx.session.scalar(select(LoginCode).where(LoginCode.presession_hash == presession_hash(presession),
-                                                        LoginCode.used_at.is_(None))
-                                .order_by(LoginCode.created_at.desc()).limit(1).with_for_update())
+        row = tx.session.scalar(
+            select(LoginCode)
+            .where(LoginCode.presession_hash == presession_hash(presession), LoginCode.used_at.is_(None))
+            .order_by(LoginCode.created_at.desc())
+            .limit(1)
+            .with_for_update()
+        )
         if row is None or now >= row.expires_at or row.attempts >= MAX_ATTEMPTS:
             return Verified(Outcome.EXPIRED)
         row.attempts += 1

@@ -1,11 +1,10 @@
 """Members' events turned into the member directory, in the consumer's transaction."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from portal_common.messaging.consumer import Subscription
 from portal_common.messaging.envelope import Envelope
-from portal_common.messaging.event_types import EventType
 
 from ..models import MemberDirectoryEntry
 from .rules import RESET_CONTACTS

@@ -1,4 +1,5 @@
 """Routes other services call directly (never routed by the gateway)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

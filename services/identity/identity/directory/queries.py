@@ -1,4 +1,5 @@
 """Reading the member directory and the users' links to member companies."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,15 +16,17 @@ def search(db: Session, query: str, limit: int = 200) -> list[MemberDirectoryEnt
     """Companies by name or member number, for staff choosing the company to act for."""
     stmt = select(MemberDirectoryEntry).order_by(MemberDirectoryEntry.name).limit(limit)
     if query:
-        stmt = stmt.where(MemberDirectoryEntry.name.ilike(f"%{query}%")
-                          | MemberDirectoryEntry.member_number.like(f"%{query}%"))
+        stmt = stmt.where(
+            MemberDirectoryEntry.name.ilike(f"%{query}%") | MemberDirectoryEntry.member_number.like(f"%{query}%")
+        )
     return list(db.scalars(stmt))
 
 
 def member_links(db: Session, user_id: str) -> list[dict[str, Any]]:
     """The companies a user is linked to, with the kind of link and its roles."""
-    links = db.scalars(select(MemberLink).where(MemberLink.user_id == user_id)
-                       .order_by(MemberLink.created_at, MemberLink.member_id)).all()
+    links = db.scalars(
+        select(MemberLink).where(MemberLink.user_id == user_id).order_by(MemberLink.created_at, MemberLink.member_id)
+    ).all()
     return [{"member_id": link.member_id, "kind": link.kind, "roles": sorted(link.role_set)} for link in links]
 
 

@@ -1,4 +1,5 @@
 """The member directory identity keeps from members' events: the companies' statuses and reset contacts."""
+
 from __future__ import annotations
 
 from enum import StrEnum

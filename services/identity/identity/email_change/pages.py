@@ -1,4 +1,5 @@
 """Pages of the e-mail-address change: the request (after a step-up) and the link e-mailed to the new address."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request
@@ -28,13 +29,14 @@ def change_email():
     if request.method == "GET":
         return render_template("identity/email_change.html", user=user, form={}, errors={}, page_title=EMAIL_TITLE)
     form = {name: request.form.get(name, "").strip()[:254] for name in ("new_email", "confirmation")}
-    errors = request_change(portal(), user.id, new=form["new_email"], confirmation=form["confirmation"],
-                            client=Client.of(request))
+    errors = request_change(
+        portal(), user.id, new=form["new_email"], confirmation=form["confirmation"], client=Client.of(request)
+    )
     if errors:
-        return render_template("identity/email_change.html", user=user, form=form, errors=errors,
-                               page_title=EMAIL_TITLE), 422
-    return render_template("identity/email_change_sent.html", email=form["new_email"].lower(),
-                           page_title=EMAIL_TITLE)
+        return render_template(
+            "identity/email_change.html", user=user, form=form, errors=errors, page_title=EMAIL_TITLE
+        ), 422
+    return render_template("identity/email_change_sent.html", email=form["new_email"].lower(), page_title=EMAIL_TITLE)
 
 
 @email_change_pages.route("/connexion/nouvelle-adresse-e-mail/<token>", methods=["GET", "POST"])
@@ -48,13 +50,22 @@ def confirm_email(token: str):
         found = pending(portal(), token)
         if found is None:
             return token_in_url(expired)
-        return token_in_url(make_response(render_template("identity/email_change_confirm.html", token=token,
-                                                      new_email=found.new_email, page_title=title)))
+        return token_in_url(
+            make_response(
+                render_template(
+                    "identity/email_change_confirm.html", token=token, new_email=found.new_email, page_title=title
+                )
+            )
+        )
     outcome = confirm(portal(), token, Client.of(request))
     if outcome == ChangeOutcome.EXPIRED:
         return token_in_url(expired)
     if outcome == ChangeOutcome.TAKEN:
-        return token_in_url(make_response(render_template("identity/email_change_expired.html", taken=True,
-                                                      page_title="Adresse indisponible"), 409))
+        return token_in_url(
+            make_response(
+                render_template("identity/email_change_expired.html", taken=True, page_title="Adresse indisponible"),
+                409,
+            )
+        )
     flash("Votre adresse e-mail est modifiée : connectez-vous avec la nouvelle adresse.", "success")
     return token_in_url(redirect("/connexion", code=303))  # every session of the account has ended

@@ -1,4 +1,5 @@
 """Reading what a still valid e-mail-change link would change (for its confirmation page)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

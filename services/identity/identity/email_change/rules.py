@@ -4,6 +4,7 @@ The pending address travels sealed (AES-256-GCM, bound to the link) inside the e
 only the link's sha256 and the URL never shows the address. Whether the new address already belongs to another
 account is never revealed: the answer is the same and that address receives no link.
 """
+
 from __future__ import annotations
 
 import base64

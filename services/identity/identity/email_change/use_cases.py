@@ -1,5 +1,6 @@
 """Changing the e-mail address of one's account: asked after a step-up, confirmed by a one-time link sent to the
 new address, the old address told once the change is done."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -30,8 +31,7 @@ from .rules import (
 )
 
 
-def request_change(portal: Portal, user_id: str, *, new: str, confirmation: str,
-                   client: Client) -> dict[str, str]:
+def request_change(portal: Portal, user_id: str, *, new: str, confirmation: str, client: Client) -> dict[str, str]:
     """Field errors, or {} once the link is on its way (or silently not sent: the address is someone else's)."""
     new = new.strip()
     with portal.uow() as tx:
@@ -42,9 +42,15 @@ def request_change(portal: Portal, user_id: str, *, new: str, confirmation: str,
         if errors:
             return errors
         now = clock.utcnow()
-        recent = tx.session.scalar(select(func.count()).select_from(OneTimeLink).where(
-            OneTimeLink.user_id == user.id, OneTimeLink.purpose == LinkPurpose.EMAIL_CHANGE,
-            OneTimeLink.created_at > now - timedelta(hours=1)))
+        recent = tx.session.scalar(
+            select(func.count())
+            .select_from(OneTimeLink)
+            .where(
+                OneTimeLink.user_id == user.id,
+                OneTimeLink.purpose == LinkPurpose.EMAIL_CHANGE,
+                OneTimeLink.created_at > now - timedelta(hours=1),
+            )
+        )
         if recent >= MAX_LINKS_PER_HOUR:
             record(tx.session, LogKind.EMAIL_CHANGE_REQUEST, LogOutcome.REFUSED, client, user_id=user.id)
             tx.commit()
@@ -75,8 +81,13 @@ def confirm(portal: Portal, link_text: str, client: Client) -> ChangeOutcome:
         link = valid_link(tx.session, token, LinkPurpose.EMAIL_CHANGE, lock=True)
         user = tx.session.get(User, link.user_id) if link is not None else None
         if user is None or not user.is_active:
-            record(tx.session, LogKind.EMAIL_CHANGE, LogOutcome.REFUSED, client,
-                   user_id=user.id if user is not None else None)
+            record(
+                tx.session,
+                LogKind.EMAIL_CHANGE,
+                LogOutcome.REFUSED,
+                client,
+                user_id=user.id if user is not None else None,
+            )
             tx.commit()
             return ChangeOutcome.EXPIRED
         now = clock.utcnow()
@@ -87,12 +98,24 @@ def confirm(portal: Portal, link_text: str, client: Client) -> ChangeOutcome:
             return ChangeOutcome.TAKEN
         old_email = user.email
         user.email = new_email
-        tx.session.execute(update(OneTimeLink).where(
-            OneTimeLink.user_id == user.id, OneTimeLink.used_at.is_(None),
-            OneTimeLink.purpose.in_((LinkPurpose.EMAIL_CHANGE, LinkPurpose.RESET))).values(used_at=now))
+        tx.session.execute(
+            update(OneTimeLink)
+            .where(
+                OneTimeLink.user_id == user.id,
+                OneTimeLink.used_at.is_(None),
+                OneTimeLink.purpose.in_((LinkPurpose.EMAIL_CHANGE, LinkPurpose.RESET)),
+            )
+            .values(used_at=now)
+        )
         end_sessions(tx.session, user.id)
         record(tx.session, LogKind.EMAIL_CHANGE, LogOutcome.SUCCESS, client, user_id=user.id)
-        tx.mail(mails.email_changed(old_email, new_masked=mask_email(new_email), public_url=portal.settings.public_url,
-                                    key=f"email-changed:{token_hash(token)}"))
+        tx.mail(
+            mails.email_changed(
+                old_email,
+                new_masked=mask_email(new_email),
+                public_url=portal.settings.public_url,
+                key=f"email-changed:{token_hash(token)}",
+            )
+        )
         tx.commit()
     return ChangeOutcome.DONE

@@ -1,4 +1,5 @@
 """The login and logout pages, and the gateway's redirect of an anonymous browser to the login page."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -18,8 +19,10 @@ pages = Blueprint("identity_pages", __name__)
 
 LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
 BAD_IDENTIFIER = "Saisissez votre n° adhérent (7 chiffres) ou votre adresse e-mail (exemple : nom@entreprise.fr)."
-LOGIN_THROTTLED = ("Trop de tentatives de connexion pour cet identifiant : patientez quelques minutes, "
-                   "ou choisissez un nouveau mot de passe avec « Mot de passe oublié ».")
+LOGIN_THROTTLED = (
+    "Trop de tentatives de connexion pour cet identifiant : patientez quelques minutes, "
+    "ou choisissez un nouveau mot de passe avec « Mot de passe oublié »."
+)
 
 
 @pages.get("/internal/login-redirect")
@@ -35,21 +38,32 @@ def login_redirect():
 def login():
     next_path = safe_next(request.values.get("next"))
     if request.method == "GET":
-        return render_template("identity/login.html", next_path=next_path, identifier="", error=None,
-                               page_title="Connexion")
+        return render_template(
+            "identity/login.html", next_path=next_path, identifier="", error=None, page_title="Connexion"
+        )
     identifier = request.form.get("identifier", "").strip()[:254]
     password = request.form.get("password", "")[:1024]
     if identifier and not (looks_like_member_number(identifier) or looks_like_email(identifier)):
-        return render_template("identity/login.html", next_path=next_path, identifier=identifier, error=None,
-                               errors={"identifier": BAD_IDENTIFIER}, page_title="Connexion"), 422
+        return render_template(
+            "identity/login.html",
+            next_path=next_path,
+            identifier=identifier,
+            error=None,
+            errors={"identifier": BAD_IDENTIFIER},
+            page_title="Connexion",
+        ), 422
     found = None
     if identifier and password:
         found = authenticate(portal(), identifier, password, Client.of(request))
     if found is None or found.user is None:
         throttled = found is not None and found.throttled
-        return render_template("identity/login.html", next_path=next_path, identifier=identifier,
-                               error=LOGIN_THROTTLED if throttled else LOGIN_FAILED,
-                               page_title="Connexion"), 429 if throttled else 401
+        return render_template(
+            "identity/login.html",
+            next_path=next_path,
+            identifier=identifier,
+            error=LOGIN_THROTTLED if throttled else LOGIN_FAILED,
+            page_title="Connexion",
+        ), 429 if throttled else 401
     return signed_in(found.user, found.member_id, next_path)
 
 

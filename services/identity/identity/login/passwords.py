@@ -1,4 +1,5 @@
 """Password hashing with argon2id (docs/security.md AUTH-07), constant work for unknown accounts, and the rules."""
+
 from __future__ import annotations
 
 import threading
@@ -83,7 +84,13 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
-def password_problem_for(password: str, *, member_numbers: Iterable[str] = (), company_names: Iterable[str] = (),
-                         emails: Iterable[str] = (), with_mfa: bool = False) -> str | None:
+def password_problem_for(
+    password: str,
+    *,
+    member_numbers: Iterable[str] = (),
+    company_names: Iterable[str] = (),
+    emails: Iterable[str] = (),
+    with_mfa: bool = False,
+) -> str | None:
     words = context_words(member_numbers=member_numbers, company_names=company_names, emails=emails)
     return password_problem(password, common=common_passwords(), context=words, with_mfa=with_mfa)

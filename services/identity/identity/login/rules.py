@@ -1,4 +1,5 @@
 """Login rules free of Flask and SQLAlchemy: identifiers, safe redirects, the lockout policy, the password rules."""
+
 from __future__ import annotations
 
 import enum
@@ -40,6 +41,7 @@ class Check(enum.Enum):
 
 
 # --- lockout (docs/security.md AUTH-20) ------------------------------------------------------------
+
 
 def throttle_key(user_id: str | None, identifier: str = "") -> str:
     """Per account; an unknown identifier gets its own counter so it behaves exactly like an account."""
@@ -89,7 +91,7 @@ class LockoutPolicy:
         if consecutive >= self.delay_from:
             # The exponent is capped before the timedelta exists: 2 ** 47 seconds would overflow it.
             exponent = min(consecutive - self.delay_from, 30)
-            blocked = now + min(timedelta(seconds=2 ** exponent), self.max_delay)
+            blocked = now + min(timedelta(seconds=2**exponent), self.max_delay)
         return ThrottleState(consecutive, started, failures, blocked), False
 
 
@@ -100,13 +102,23 @@ MIN_PASSWORD_LENGTH = 15
 MIN_PASSWORD_LENGTH_WITH_MFA = 12
 MAX_PASSWORD_LENGTH = 128
 # Words anyone would try first against an occupational-health portal.
-GENERIC_CONTEXT_WORDS = ("spsti", "medecine", "travail", "sante", "adherent", "portail", "espace", "motdepasse",
-                         "password")
+GENERIC_CONTEXT_WORDS = (
+    "spsti",
+    "medecine",
+    "travail",
+    "sante",
+    "adherent",
+    "portail",
+    "espace",
+    "motdepasse",
+    "password",
+)
 
 
 # Runs of digits, the alphabet and keyboard rows (AZERTY and QWERTY): "123456789012", "azertyuiopqs".
-_SEQUENCES = " ".join(["0123456789" * 14, "abcdefghijklmnopqrstuvwxyz" * 5, "azertyuiopqsdfghjklmwxcvbn",
-                       "qwertyuiopasdfghjklzxcvbnm"])
+_SEQUENCES = " ".join(
+    ["0123456789" * 14, "abcdefghijklmnopqrstuvwxyz" * 5, "azertyuiopqsdfghjklmwxcvbn", "qwertyuiopasdfghjklzxcvbnm"]
+)
 
 
 def fold(text: str) -> str:
@@ -119,8 +131,9 @@ def _alnum(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
-def context_words(*, member_numbers: Iterable[str] = (), company_names: Iterable[str] = (),
-                  emails: Iterable[str] = ()) -> list[str]:
+def context_words(
+    *, member_numbers: Iterable[str] = (), company_names: Iterable[str] = (), emails: Iterable[str] = ()
+) -> list[str]:
     words = list(GENERIC_CONTEXT_WORDS) + [n for n in member_numbers if n]
     for name in company_names:
         words += re.split(r"[^0-9a-z]+", fold(name or ""))
@@ -130,14 +143,17 @@ def context_words(*, member_numbers: Iterable[str] = (), company_names: Iterable
     return sorted({w for w in words if len(w) >= 3}, key=len, reverse=True)
 
 
-def password_problem(password: str, *, common: Collection[str], context: Iterable[str] = (),
-                     with_mfa: bool = False) -> str | None:
+def password_problem(
+    password: str, *, common: Collection[str], context: Iterable[str] = (), with_mfa: bool = False
+) -> str | None:
     """Why this password is refused, in French, or None. No composition rules (AUTH-03)."""
     if len(password) < (minimum := MIN_PASSWORD_LENGTH_WITH_MFA if with_mfa else MIN_PASSWORD_LENGTH):
         if with_mfa:
             return f"Le mot de passe doit contenir au moins {minimum} caractères."
-        return (f"Le mot de passe doit contenir au moins {minimum} caractères "
-                f"({MIN_PASSWORD_LENGTH_WITH_MFA} si la double authentification est activée).")
+        return (
+            f"Le mot de passe doit contenir au moins {minimum} caractères "
+            f"({MIN_PASSWORD_LENGTH_WITH_MFA} si la double authentification est activée)."
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Le mot de passe ne doit pas dépasser {MAX_PASSWORD_LENGTH} caractères."
     folded = fold(password)
@@ -150,6 +166,8 @@ def password_problem(password: str, *, common: Collection[str], context: Iterabl
     for word in context:
         rest = rest.replace(word, "")
     if rest != compact and len(rest.strip(string.digits)) < 4:
-        return ("Ce mot de passe reprend votre n° adhérent, le nom de l'entreprise ou votre adresse e-mail : "
-                "choisissez-en un autre.")
+        return (
+            "Ce mot de passe reprend votre n° adhérent, le nom de l'entreprise ou votre adresse e-mail : "
+            "choisissez-en un autre."
+        )
     return None

@@ -1,5 +1,6 @@
 """Signing in with a password: the one place a password is checked, under the per-account lockout rules
 (docs/security.md AUTH-20), and the housekeeping of the failed-login counters."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,16 @@ def authenticate(portal: Portal, identifier: str, password: str, client: Client)
     return LoginResult(user=user, member_id=initial_member(portal, user, identifier))
 
 
-def check_password(tx: UnitOfWork, portal: Portal, user: User | None, identifier: str, password: str,
-                   client: Client, *, kind: LogKind = LogKind.LOGIN) -> Check:
+def check_password(
+    tx: UnitOfWork,
+    portal: Portal,
+    user: User | None,
+    identifier: str,
+    password: str,
+    client: Client,
+    *,
+    kind: LogKind = LogKind.LOGIN,
+) -> Check:
     """The one place a password is verified, in the caller's transaction: same work for unknown accounts, counted
     per account."""
     now = clock.utcnow()
@@ -66,8 +75,9 @@ def check_password(tx: UnitOfWork, portal: Portal, user: User | None, identifier
     return Check.WRONG
 
 
-def count_failure(tx: UnitOfWork, portal: Portal, row: LoginThrottle, user: User | None, kind: LogKind,
-                  client: Client, now: datetime) -> None:
+def count_failure(
+    tx: UnitOfWork, portal: Portal, row: LoginThrottle, user: User | None, kind: LogKind, client: Client, now: datetime
+) -> None:
     """A wrong password or second factor: the counter grows; a lock is logged and told to the account's owner."""
     state, locked = POLICY.after_failure(state_of(row), now)
     store(row, state, now)
@@ -75,11 +85,18 @@ def count_failure(tx: UnitOfWork, portal: Portal, row: LoginThrottle, user: User
     record(tx.session, kind, LogOutcome.FAILURE, client, user_id=user_id)
     if locked and user is not None:
         record(tx.session, LogKind.LOCKOUT, LogOutcome.SUCCESS, client, user_id=user_id)
-        tx.mail(mails.account_locked(user.email, public_url=portal.settings.public_url, until=state.blocked_until,
-                                     key=f"locked:{user.id}:{now.isoformat()}"))
+        tx.mail(
+            mails.account_locked(
+                user.email,
+                public_url=portal.settings.public_url,
+                until=state.blocked_until,
+                key=f"locked:{user.id}:{now.isoformat()}",
+            )
+        )
 
 
 # --- the failed-login counters, stored and locked row by row ------------------------------------------------
+
 
 def locked_row(session: Session, key: str, now: datetime) -> LoginThrottle:
     """The counter row, locked until the caller's commit: parallel guesses on one account queue up."""
@@ -112,8 +129,11 @@ def purge_throttle(portal: Portal) -> int:
     """Delete the counters whose windows, locks and delays are all over; returns how many went."""
     cutoff = POLICY.forget_before(clock.utcnow())
     with portal.uow() as tx:
-        result = tx.session.execute(delete(LoginThrottle).where(
-            LoginThrottle.updated_at < cutoff,
-            or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < cutoff)))
+        result = tx.session.execute(
+            delete(LoginThrottle).where(
+                LoginThrottle.updated_at < cutoff,
+                or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < cutoff),
+            )
+        )
         tx.commit()
     return result.rowcount or 0

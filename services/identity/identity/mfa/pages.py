@@ -1,4 +1,5 @@
 """Pages of the second factor: the TOTP at login, the (mandatory) enrolment, the account's MFA page, step-up."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request
@@ -28,8 +29,10 @@ from .rules import Stage, looks_like_recovery_code, looks_like_totp, normalise_c
 mfa_pages = Blueprint("identity_mfa", __name__)
 
 WRONG_CODE = "Code incorrect : saisissez le code à 6 chiffres affiché par votre application, ou un code de secours."
-THROTTLED = ("Trop de tentatives pour ce compte : patientez quelques minutes, ou choisissez un nouveau mot de passe "
-             "avec « Mot de passe oublié ».")
+THROTTLED = (
+    "Trop de tentatives pour ce compte : patientez quelques minutes, ou choisissez un nouveau mot de passe "
+    "avec « Mot de passe oublié »."
+)
 ENROL_WRONG = "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code à 6 chiffres affiché."
 CHALLENGE_TITLE = "Double authentification"
 ENROL_TITLE = "Activer la double authentification"
@@ -42,8 +45,16 @@ def _pending(stage: Stage) -> tuple[Session, User] | None:
 
 def _recovery_codes_page(codes: list[str], continue_to: str) -> Response:
     """The codes, shown once: never cached."""
-    return no_store(make_response(render_template("identity/mfa_recovery_codes.html", codes=codes,
-                                                  continue_to=continue_to, page_title="Vos codes de secours")))
+    return no_store(
+        make_response(
+            render_template(
+                "identity/mfa_recovery_codes.html",
+                codes=codes,
+                continue_to=continue_to,
+                page_title="Vos codes de secours",
+            )
+        )
+    )
 
 
 def _expired() -> Response:
@@ -53,11 +64,17 @@ def _expired() -> Response:
 
 def _complete(session: Session, user: User) -> Opened:
     """The second factor is given: a new session id (privilege change), the waiting one dies."""
-    return open_session(portal(), user, member_id=session.current_member_id, user_agent=request.user_agent.string,
-                        replaces=read_token(request))
+    return open_session(
+        portal(),
+        user,
+        member_id=session.current_member_id,
+        user_agent=request.user_agent.string,
+        replaces=read_token(request),
+    )
 
 
 # --- at login ----------------------------------------------------------------------------------------------
+
 
 @mfa_pages.route(SECOND_FACTOR_PAGE, methods=["GET", "POST"])
 @PUBLIC
@@ -68,17 +85,23 @@ def challenge():
         return _expired()
     session, user = found
     if request.method == "GET":
-        return render_template("identity/mfa_challenge.html", errors={}, next_path=next_path,
-                               page_title=CHALLENGE_TITLE)
+        return render_template(
+            "identity/mfa_challenge.html", errors={}, next_path=next_path, page_title=CHALLENGE_TITLE
+        )
     code = normalise_code(request.form.get("code", "")[:40])
     if not (looks_like_totp(code) or looks_like_recovery_code(code)):
-        return render_template("identity/mfa_challenge.html", errors={"code": WRONG_CODE}, next_path=next_path,
-                               page_title=CHALLENGE_TITLE), 422
+        return render_template(
+            "identity/mfa_challenge.html", errors={"code": WRONG_CODE}, next_path=next_path, page_title=CHALLENGE_TITLE
+        ), 422
     checked = second_factor.check_login_code(portal(), user.id, code, Client.of(request))
     if checked is not Check.OK:
         throttled = checked is Check.THROTTLED
-        return render_template("identity/mfa_challenge.html", errors={"code": THROTTLED if throttled else WRONG_CODE},
-                               next_path=next_path, page_title=CHALLENGE_TITLE), 429 if throttled else 401
+        return render_template(
+            "identity/mfa_challenge.html",
+            errors={"code": THROTTLED if throttled else WRONG_CODE},
+            next_path=next_path,
+            page_title=CHALLENGE_TITLE,
+        ), 429 if throttled else 401
     opened = _complete(session, user)
     response = redirect(landing(user, session.current_member_id, next_path), code=303)
     set_session_cookie(response, opened.token)
@@ -97,14 +120,35 @@ def enrol_at_login():
     enrolment = second_factor.begin_enrolment(portal(), user)
     action = SECOND_FACTOR_PAGE + "/activation"
     if request.method == "GET":
-        return no_store(make_response(render_template(
-            "identity/mfa_enrol.html", enrolment=enrolment, errors={}, action=action, next_path=next_path,
-            mandatory=True, page_title=ENROL_TITLE)))
+        return no_store(
+            make_response(
+                render_template(
+                    "identity/mfa_enrol.html",
+                    enrolment=enrolment,
+                    errors={},
+                    action=action,
+                    next_path=next_path,
+                    mandatory=True,
+                    page_title=ENROL_TITLE,
+                )
+            )
+        )
     codes = second_factor.confirm_enrolment(portal(), user, request.form.get("code", "")[:40], Client.of(request))
     if codes is None:
-        return no_store(make_response(render_template(
-            "identity/mfa_enrol.html", enrolment=enrolment, errors={"code": ENROL_WRONG}, action=action,
-            next_path=next_path, mandatory=True, page_title=ENROL_TITLE), 422))
+        return no_store(
+            make_response(
+                render_template(
+                    "identity/mfa_enrol.html",
+                    enrolment=enrolment,
+                    errors={"code": ENROL_WRONG},
+                    action=action,
+                    next_path=next_path,
+                    mandatory=True,
+                    page_title=ENROL_TITLE,
+                ),
+                422,
+            )
+        )
     opened = _complete(session, user)
     response = _recovery_codes_page(codes, landing(user, session.current_member_id, next_path))
     set_session_cookie(response, opened.token)
@@ -112,6 +156,7 @@ def enrol_at_login():
 
 
 # --- the account's page --------------------------------------------------------------------------------------
+
 
 @mfa_pages.get("/compte/double-authentification")
 @AUTHENTICATED
@@ -121,8 +166,9 @@ def account_mfa():
         factor = confirmed_factor(db, user.id)
         left = recovery_codes_left(db, user.id)
         mandatory = must_use(db, portal(), user)
-    return render_template("identity/mfa_account.html", factor=factor, left=left, mandatory=mandatory,
-                           page_title=CHALLENGE_TITLE)
+    return render_template(
+        "identity/mfa_account.html", factor=factor, left=left, mandatory=mandatory, page_title=CHALLENGE_TITLE
+    )
 
 
 @mfa_pages.route("/compte/double-authentification/activation", methods=["GET", "POST"])
@@ -134,14 +180,35 @@ def account_enrol():
     enrolment = second_factor.begin_enrolment(portal(), user)
     action = "/compte/double-authentification/activation"
     if request.method == "GET":
-        return no_store(make_response(render_template(
-            "identity/mfa_enrol.html", enrolment=enrolment, errors={}, action=action, next_path="/compte",
-            mandatory=False, page_title=ENROL_TITLE)))
+        return no_store(
+            make_response(
+                render_template(
+                    "identity/mfa_enrol.html",
+                    enrolment=enrolment,
+                    errors={},
+                    action=action,
+                    next_path="/compte",
+                    mandatory=False,
+                    page_title=ENROL_TITLE,
+                )
+            )
+        )
     codes = second_factor.confirm_enrolment(portal(), user, request.form.get("code", "")[:40], Client.of(request))
     if codes is None:
-        return no_store(make_response(render_template(
-            "identity/mfa_enrol.html", enrolment=enrolment, errors={"code": ENROL_WRONG}, action=action,
-            next_path="/compte", mandatory=False, page_title=ENROL_TITLE), 422))
+        return no_store(
+            make_response(
+                render_template(
+                    "identity/mfa_enrol.html",
+                    enrolment=enrolment,
+                    errors={"code": ENROL_WRONG},
+                    action=action,
+                    next_path="/compte",
+                    mandatory=False,
+                    page_title=ENROL_TITLE,
+                ),
+                422,
+            )
+        )
     return _recovery_codes_page(codes, "/compte/double-authentification")
 
 
@@ -164,12 +231,16 @@ def account_disable():
     if second_factor.disable(portal(), current_user(), Client.of(request)):
         flash("La double authentification est désactivée.", "success")
     else:
-        flash("La double authentification est obligatoire pour votre compte : vous pouvez remplacer votre "
-              "application, pas la désactiver.", "error")
+        flash(
+            "La double authentification est obligatoire pour votre compte : vous pouvez remplacer votre "
+            "application, pas la désactiver.",
+            "error",
+        )
     return redirect("/compte/double-authentification", code=303)
 
 
 # --- step-up ---------------------------------------------------------------------------------------------------
+
 
 @mfa_pages.route(STEP_UP_PAGE, methods=["GET", "POST"])
 @AUTHENTICATED
@@ -182,18 +253,35 @@ def verify():
         uses_code = has_factor(db, user.id)
     field = "code" if uses_code else "password"
     if request.method == "GET":
-        return render_template("identity/step_up.html", uses_code=uses_code, errors={}, next_path=next_path,
-                               page_title="Confirmer mon identité")
+        return render_template(
+            "identity/step_up.html",
+            uses_code=uses_code,
+            errors={},
+            next_path=next_path,
+            page_title="Confirmer mon identité",
+        )
     secret = request.form.get("code", "")[:40] if uses_code else request.form.get("password", "")[:1024]
-    done = second_factor.step_up(portal(), user.id, session_ref=principal.session_ref, uses_code=uses_code,
-                                 secret=secret, token=read_token(request), user_agent=request.user_agent.string,
-                                 client=Client.of(request))
+    done = second_factor.step_up(
+        portal(),
+        user.id,
+        session_ref=principal.session_ref,
+        uses_code=uses_code,
+        secret=secret,
+        token=read_token(request),
+        user_agent=request.user_agent.string,
+        client=Client.of(request),
+    )
     if done.opened is None:
-        message = THROTTLED if done.checked is Check.THROTTLED else (
-            WRONG_CODE if uses_code else "Mot de passe incorrect.")
-        return render_template("identity/step_up.html", uses_code=uses_code, errors={field: message},
-                               next_path=next_path, page_title="Confirmer mon identité"), (
-            429 if done.checked is Check.THROTTLED else 401)
+        message = (
+            THROTTLED if done.checked is Check.THROTTLED else (WRONG_CODE if uses_code else "Mot de passe incorrect.")
+        )
+        return render_template(
+            "identity/step_up.html",
+            uses_code=uses_code,
+            errors={field: message},
+            next_path=next_path,
+            page_title="Confirmer mon identité",
+        ), (429 if done.checked is Check.THROTTLED else 401)
     response = redirect(next_path, code=303)
     set_session_cookie(response, done.opened.token)
     return response

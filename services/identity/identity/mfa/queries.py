@@ -1,4 +1,5 @@
 """Reading an account's second factor: whether it has one, whether it must, what a login still waits for."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -20,14 +21,21 @@ def has_factor(db: DbSession, user_id: str) -> bool:
 
 
 def is_delegate(db: DbSession, user_id: str) -> bool:
-    return db.scalar(select(func.count()).select_from(MemberLink).where(
-        MemberLink.user_id == user_id, MemberLink.kind == LinkKind.DELEGATE)) > 0
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(MemberLink)
+            .where(MemberLink.user_id == user_id, MemberLink.kind == LinkKind.DELEGATE)
+        )
+        > 0
+    )
 
 
 def must_use(db: DbSession, portal: Portal, user: User) -> bool:
     """Staff and accounting-firm users must have a second factor (unless the setting turns the rule off)."""
-    return mandatory(is_staff=bool(user.staff_role_set), is_delegate=is_delegate(db, user.id),
-                     enforced=portal.settings.mfa_mandatory)
+    return mandatory(
+        is_staff=bool(user.staff_role_set), is_delegate=is_delegate(db, user.id), enforced=portal.settings.mfa_mandatory
+    )
 
 
 def stage_for(portal: Portal, user: User) -> Stage:
@@ -37,5 +45,8 @@ def stage_for(portal: Portal, user: User) -> Stage:
 
 
 def recovery_codes_left(db: DbSession, user_id: str) -> int:
-    return db.scalar(select(func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None)))
+    return db.scalar(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+    )

@@ -2,6 +2,7 @@
 
 TOTP follows RFC 6238 (30-second steps, 6 digits, SHA-1: what every authenticator app reads from the QR code).
 """
+
 from __future__ import annotations
 
 import re
@@ -38,6 +39,7 @@ class Stage(StrEnum):
 
 # --- TOTP ----------------------------------------------------------------------------------------------
 
+
 def new_secret() -> str:
     """160 random bits in base32 (RFC 4226's recommended length)."""
     return pyotp.random_base32(32)
@@ -49,7 +51,7 @@ def provisioning_uri(secret: str, account: str) -> str:
 
 def grouped(secret: str) -> str:
     """The manual key in groups of four, easier to type into an app."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def qr_svg(uri: str) -> str:
@@ -84,6 +86,7 @@ def accepted_step(secret: str, code: str, now: datetime, last_step: int) -> int 
 
 # --- recovery codes --------------------------------------------------------------------------------------
 
+
 def new_recovery_codes(count: int = RECOVERY_CODE_COUNT) -> list[str]:
     """`abcde-fghjk`: shown once to the user, stored only as keyed hashes."""
     codes = []
@@ -100,6 +103,7 @@ def looks_like_recovery_code(code: str) -> bool:
 
 # --- who must enrol, what a login waits for ---------------------------------------------------------------
 
+
 def mandatory(*, is_staff: bool, is_delegate: bool, enforced: bool) -> bool:
     """Staff and accounting-firm (delegate) users must use a second factor."""
     return enforced and (is_staff or is_delegate)
@@ -113,6 +117,7 @@ def stage_after_password(*, has_factor: bool, must_enrol: bool) -> Stage:
 
 
 # --- step-up --------------------------------------------------------------------------------------------
+
 
 def step_up_fresh(step_up_at: datetime | None, now: datetime, window: timedelta = STEP_UP_WINDOW) -> bool:
     return step_up_at is not None and timedelta(0) <= now - step_up_at < window

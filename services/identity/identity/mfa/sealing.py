@@ -1,4 +1,5 @@
 """Keeping second factors secret at rest: TOTP secrets sealed to their account, recovery codes as keyed hashes."""
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,9 @@ def _sealing_key(internal_key: str) -> bytes:
 
 def seal(internal_key: str, user_id: str, secret: str) -> str:
     """AES-256-GCM, bound to the account: a sealed secret copied onto another row does not open."""
-    return base64.urlsafe_b64encode(seal_bytes(_sealing_key(internal_key), secret.encode(),
-                                               f"totp|{user_id}".encode())).decode()
+    return base64.urlsafe_b64encode(
+        seal_bytes(_sealing_key(internal_key), secret.encode(), f"totp|{user_id}".encode())
+    ).decode()
 
 
 def unseal(internal_key: str, user_id: str, sealed: str) -> str | None:

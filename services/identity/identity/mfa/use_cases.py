@@ -1,5 +1,6 @@
 """The TOTP factor and recovery codes of an account: enrolment, verification under the lockout rules, removal,
 and the re-authentication (step-up) before a sensitive change."""
+
 from __future__ import annotations
 
 import uuid
@@ -89,8 +90,11 @@ def confirm_enrolment(portal: Portal, user: User, code: str, client: Client) -> 
         row.pending_secret = row.pending_since = None
         codes = _replace_recovery_codes(tx, portal, user.id)
         record(tx.session, LogKind.MFA_ENROLMENT, LogOutcome.SUCCESS, client, user_id=user.id)
-        tx.mail(mails.mfa_changed(user.email, public_url=portal.settings.public_url, enabled=True,
-                                  key=f"mfa:{user.id}:{now.isoformat()}"))
+        tx.mail(
+            mails.mfa_changed(
+                user.email, public_url=portal.settings.public_url, enabled=True, key=f"mfa:{user.id}:{now.isoformat()}"
+            )
+        )
         tx.commit()
         return codes
 
@@ -100,9 +104,15 @@ def _replace_recovery_codes(tx: UnitOfWork, portal: Portal, user_id: str) -> lis
     tx.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     codes = new_recovery_codes()
     for code in codes:
-        tx.session.add(RecoveryCode(id=str(uuid.uuid4()), user_id=user_id, created_at=now, used_at=None,
-                                    code_hash=recovery_hash(portal.settings.internal_key, user_id,
-                                                            normalise_code(code))))
+        tx.session.add(
+            RecoveryCode(
+                id=str(uuid.uuid4()),
+                user_id=user_id,
+                created_at=now,
+                used_at=None,
+                code_hash=recovery_hash(portal.settings.internal_key, user_id, normalise_code(code)),
+            )
+        )
     return codes
 
 
@@ -127,8 +137,14 @@ def disable(portal: Portal, user: User, client: Client) -> bool:
         tx.session.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
         tx.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
         record(tx.session, LogKind.MFA_DISABLED, LogOutcome.SUCCESS, client, user_id=user.id)
-        tx.mail(mails.mfa_changed(user.email, public_url=portal.settings.public_url, enabled=False,
-                                  key=f"mfa-off:{user.id}:{now.isoformat()}"))
+        tx.mail(
+            mails.mfa_changed(
+                user.email,
+                public_url=portal.settings.public_url,
+                enabled=False,
+                key=f"mfa-off:{user.id}:{now.isoformat()}",
+            )
+        )
         tx.commit()
         return True
 
@@ -150,10 +166,15 @@ def check_code(tx: UnitOfWork, portal: Portal, user: User, code: str, client: Cl
             if step is not None:
                 factor.last_step, ok = step, True
         elif looks_like_recovery_code(code):
-            recovery = tx.session.scalar(select(RecoveryCode).where(
-                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
-                RecoveryCode.code_hash == recovery_hash(portal.settings.internal_key, user.id, code))
-                .with_for_update())
+            recovery = tx.session.scalar(
+                select(RecoveryCode)
+                .where(
+                    RecoveryCode.user_id == user.id,
+                    RecoveryCode.used_at.is_(None),
+                    RecoveryCode.code_hash == recovery_hash(portal.settings.internal_key, user.id, code),
+                )
+                .with_for_update()
+            )
             if recovery is not None:
                 recovery.used_at, ok = now, True
                 record(tx.session, LogKind.MFA_RECOVERY_CODE_USED, LogOutcome.SUCCESS, client, user_id=user.id)
@@ -179,8 +200,17 @@ class SteppedUp:
     opened: sessions.Opened | None = None
 
 
-def step_up(portal: Portal, user_id: str, *, session_ref: str, uses_code: bool, secret: str, token: str | None,
-            user_agent: str | None, client: Client) -> SteppedUp:
+def step_up(
+    portal: Portal,
+    user_id: str,
+    *,
+    session_ref: str,
+    uses_code: bool,
+    secret: str,
+    token: str | None,
+    user_agent: str | None,
+    client: Client,
+) -> SteppedUp:
     """Re-authentication before a sensitive change: the TOTP (`uses_code`) or else the password, as `secret`.
 
     On success the stepped-up session gets a new id (privilege change), the current one dies with this commit.
@@ -194,7 +224,14 @@ def step_up(portal: Portal, user_id: str, *, session_ref: str, uses_code: bool, 
         opened = None
         if checked is Check.OK:
             current = tx.session.get(Session, session_ref)
-            opened = sessions.start(tx.session, portal, user_id, user_agent=user_agent, replaces=token, step_up=True,
-                                    member_id=current.current_member_id if current else None)
+            opened = sessions.start(
+                tx.session,
+                portal,
+                user_id,
+                user_agent=user_agent,
+                replaces=token,
+                step_up=True,
+                member_id=current.current_member_id if current else None,
+            )
         tx.commit()
     return SteppedUp(checked, opened)

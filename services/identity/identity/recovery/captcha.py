@@ -4,6 +4,7 @@ Showing an image writes nothing on the server (docs/security.md CSRF-01: a GET c
 a nonce and the time travel in a signed cookie bound to the browser's pre-session. Only the form's POST writes:
 it spends the nonce, right answer or wrong, so each image is worth one try and a token never serves twice.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,8 +43,11 @@ def render(answer: str) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), (246, 247, 249))
     draw = ImageDraw.Draw(image)
     for _ in range(8):
-        draw.line([(rng.randint(0, WIDTH), rng.randint(0, HEIGHT)) for _ in range(2)],
-                  fill=tuple(rng.randint(120, 200) for _ in range(3)), width=rng.randint(1, 2))
+        draw.line(
+            [(rng.randint(0, WIDTH), rng.randint(0, HEIGHT)) for _ in range(2)],
+            fill=tuple(rng.randint(120, 200) for _ in range(3)),
+            width=rng.randint(1, 2),
+        )
     font = ImageFont.load_default(size=40)
     step = WIDTH // (len(answer) + 1)
     for index, digit in enumerate(answer):
@@ -53,8 +57,13 @@ def render(answer: str) -> bytes:
         image.paste(tile, (step // 2 + index * step + rng.randint(-5, 5), rng.randint(0, 16)), tile)
     for _ in range(300):
         draw.point((rng.randrange(WIDTH), rng.randrange(HEIGHT)), fill=tuple(rng.randint(80, 220) for _ in range(3)))
-    image = image.transform(image.size, Image.AFFINE, (1, rng.uniform(-0.15, 0.15), 0, rng.uniform(-0.05, 0.05), 1, 0),
-                            resample=Image.BICUBIC, fillcolor=(246, 247, 249)).filter(ImageFilter.SMOOTH)
+    image = image.transform(
+        image.size,
+        Image.AFFINE,
+        (1, rng.uniform(-0.15, 0.15), 0, rng.uniform(-0.05, 0.05), 1, 0),
+        resample=Image.BICUBIC,
+        fillcolor=(246, 247, 249),
+    ).filter(ImageFilter.SMOOTH)
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

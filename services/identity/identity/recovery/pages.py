@@ -1,4 +1,5 @@
 """Pages of the forgotten-password flow: identifier and captcha, choice of address, the new password."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
@@ -34,8 +35,15 @@ def captcha_image():
     response = make_response(image)
     response.headers["Content-Type"] = "image/png"
     secure = portal().settings.secure_cookies
-    response.set_cookie(captcha.SECURE_COOKIE if secure else captcha.COOKIE, token, httponly=True, samesite="Lax",
-                        path="/", secure=secure, max_age=int(captcha.LIFETIME.total_seconds()))
+    response.set_cookie(
+        captcha.SECURE_COOKIE if secure else captcha.COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        path="/",
+        secure=secure,
+        max_age=int(captcha.LIFETIME.total_seconds()),
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -56,8 +64,14 @@ def forgotten():
         return render_template("identity/forgotten.html", identifier=identifier, errors=errors, page_title=TITLE), 422
     issued = clock.utcnow().isoformat()
     signature = step_signature(portal().settings.internal_key, _presession(), identifier, issued)
-    return render_template("identity/forgotten_choice.html", identifier=identifier, issued=issued,
-                           signature=signature, choices=reset_choices(portal(), identifier), page_title=TITLE)
+    return render_template(
+        "identity/forgotten_choice.html",
+        identifier=identifier,
+        issued=issued,
+        signature=signature,
+        choices=reset_choices(portal(), identifier),
+        page_title=TITLE,
+    )
 
 
 @recovery_pages.post("/connexion/mot-de-passe-oublie/envoi")
@@ -65,8 +79,9 @@ def forgotten():
 def send():
     form = request.form
     identifier = form.get("identifier", "")[:254]
-    if not step_is_valid(portal().settings.internal_key, _presession(), identifier, form.get("issued", ""),
-                                  form.get("signature", "")):
+    if not step_is_valid(
+        portal().settings.internal_key, _presession(), identifier, form.get("issued", ""), form.get("signature", "")
+    ):
         flash("Votre demande a expiré : recommencez, s'il vous plaît.", "error")
         return redirect("/connexion/mot-de-passe-oublie", code=303)
     send_reset_link(portal(), identifier, address_of(form.get("kind", ResetAddress.ACCOUNT)), Client.of(request))
@@ -80,14 +95,33 @@ def new_password(token: str):
     if not link_is_valid(portal(), token, LinkPurpose.RESET):
         return token_in_url(make_response(render_template("identity/link_expired.html", page_title=TITLE), 400))
     if request.method == "GET":
-        return token_in_url(make_response(render_template("identity/password_reset.html", token=token, errors={},
-                                                      page_title="Choisir un nouveau mot de passe")))
-    errors = reset_password(portal(), token, new=request.form.get("new_password", "")[:1024],
-                            confirmation=request.form.get("confirmation", "")[:1024], client=Client.of(request))
+        return token_in_url(
+            make_response(
+                render_template(
+                    "identity/password_reset.html", token=token, errors={}, page_title="Choisir un nouveau mot de passe"
+                )
+            )
+        )
+    errors = reset_password(
+        portal(),
+        token,
+        new=request.form.get("new_password", "")[:1024],
+        confirmation=request.form.get("confirmation", "")[:1024],
+        client=Client.of(request),
+    )
     if errors and "link" in errors:
         return token_in_url(make_response(render_template("identity/link_expired.html", page_title=TITLE), 400))
     if errors:
-        return token_in_url(make_response(render_template("identity/password_reset.html", token=token, errors=errors,
-                                                      page_title="Choisir un nouveau mot de passe"), 422))
+        return token_in_url(
+            make_response(
+                render_template(
+                    "identity/password_reset.html",
+                    token=token,
+                    errors=errors,
+                    page_title="Choisir un nouveau mot de passe",
+                ),
+                422,
+            )
+        )
     flash("Votre mot de passe a été changé. Connectez-vous avec le nouveau.", "success")
     return token_in_url(redirect("/connexion", code=303))

@@ -1,4 +1,5 @@
 """Reading what the forgotten-password flow needs: the addresses of an account, whether a link is still valid."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -26,8 +27,11 @@ def addresses(db: DbSession, user: User, identifier: str) -> dict[ResetAddress, 
     member = _member_of(db, user, identifier)
     found = {ResetAddress.ACCOUNT: user.email}
     if member is not None:
-        found |= {kind: email for kind, email in ((ResetAddress.MANAGER, member.manager_email),
-                                                  (ResetAddress.HR, member.hr_email)) if email}
+        found |= {
+            kind: email
+            for kind, email in ((ResetAddress.MANAGER, member.manager_email), (ResetAddress.HR, member.hr_email))
+            if email
+        }
     return found
 
 
@@ -35,8 +39,11 @@ def reset_choices(portal: Portal, identifier: str) -> list[Choice]:
     """The masked addresses offered; decoys for an unknown identifier."""
     with portal.db.session_factory() as db:
         user = find_user(db, identifier)
-        found = (addresses(db, user, identifier) if user is not None and user.is_active
-                 else decoys(portal.settings.internal_key, identifier))
+        found = (
+            addresses(db, user, identifier)
+            if user is not None and user.is_active
+            else decoys(portal.settings.internal_key, identifier)
+        )
     return choices(found, identifier)
 
 

@@ -1,5 +1,6 @@
 """Forgotten-password rules free of Flask and SQLAlchemy: one-time links, the addresses offered, masking, decoys,
 the signed step between the captcha and the choice of address."""
+
 from __future__ import annotations
 
 import hashlib
@@ -79,8 +80,9 @@ def decoys(key: str, identifier: str) -> dict[ResetAddress, str]:
     letters = "".join(chr(ord("a") + int(c, 16) % 26) for c in digest)
     account = identifier if "@" in identifier else f"{letters[0]}.{letters[1:7]}@{letters[7:13]}.fr"
     kinds = [ResetAddress.MANAGER, ResetAddress.HR][: int(digest[-1], 16) % 3]
-    return {ResetAddress.ACCOUNT: account} | {kind: f"{letters[14 + i * 6:19 + i * 6]}@{letters[30:36]}.fr"
-                                              for i, kind in enumerate(kinds)}
+    return {ResetAddress.ACCOUNT: account} | {
+        kind: f"{letters[14 + i * 6 : 19 + i * 6]}@{letters[30:36]}.fr" for i, kind in enumerate(kinds)
+    }
 
 
 def choices(addresses: dict[ResetAddress, str], identifier: str) -> list[Choice]:
@@ -92,8 +94,7 @@ def choices(addresses: dict[ResetAddress, str], identifier: str) -> list[Choice]
 
 def step_signature(key: str, presession: str, identifier: str, issued: str) -> str:
     """Proves the captcha was solved by this browser for this identifier a moment ago."""
-    return hmac.new(key.encode(), f"reset-step|{presession}|{identifier}|{issued}".encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(key.encode(), f"reset-step|{presession}|{identifier}|{issued}".encode(), hashlib.sha256).hexdigest()
 
 
 def step_is_valid(key: str, presession: str, identifier: str, issued: str, signature: str) -> bool:

@@ -1,5 +1,6 @@
 """Forgotten password: the captcha answer, single-use 30-minute links, the reset itself; the one-time links the
 other e-mailed flows (activation, invitation, e-mail change) issue too."""
+
 from __future__ import annotations
 
 import secrets
@@ -54,8 +55,17 @@ def issue_link(tx: UnitOfWork, user: User, purpose: LinkPurpose, lifetime: timed
     """A CSPRNG token (256 bits) for the e-mail, in the caller's transaction; the database keeps its sha256 only."""
     token = secrets.token_urlsafe(32)
     now = clock.utcnow()
-    tx.session.add(OneTimeLink(id=str(uuid.uuid4()), token_hash=token_hash(token), purpose=purpose, user_id=user.id,
-                               created_at=now, expires_at=now + lifetime, used_at=None))
+    tx.session.add(
+        OneTimeLink(
+            id=str(uuid.uuid4()),
+            token_hash=token_hash(token),
+            purpose=purpose,
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + lifetime,
+            used_at=None,
+        )
+    )
     return token
 
 
@@ -70,24 +80,36 @@ def send_reset_link(portal: Portal, identifier: str, kind: ResetAddress, client:
                 tx.commit()
                 return
             address = addresses(tx.session, user, identifier).get(kind)
-            recent = tx.session.scalar(select(func.count()).select_from(OneTimeLink).where(
-                OneTimeLink.user_id == user.id, OneTimeLink.purpose == LinkPurpose.RESET,
-                OneTimeLink.created_at > now - timedelta(hours=1)))
+            recent = tx.session.scalar(
+                select(func.count())
+                .select_from(OneTimeLink)
+                .where(
+                    OneTimeLink.user_id == user.id,
+                    OneTimeLink.purpose == LinkPurpose.RESET,
+                    OneTimeLink.created_at > now - timedelta(hours=1),
+                )
+            )
             if address is None or recent >= MAX_LINKS_PER_HOUR:
                 record(tx.session, LogKind.RESET_REQUEST, LogOutcome.REFUSED, client, user_id=user.id)
                 tx.commit()
                 return
             token = issue_link(tx, user, LinkPurpose.RESET, RESET_LIFETIME)
             record(tx.session, LogKind.RESET_REQUEST, LogOutcome.SUCCESS, client, user_id=user.id)
-            tx.mail(mails.reset_link(address, link=f"{portal.settings.public_url}/connexion/nouveau-mot-de-passe/"
-                                     f"{token}", key=f"reset:{token_hash(token)}"))
+            tx.mail(
+                mails.reset_link(
+                    address,
+                    link=f"{portal.settings.public_url}/connexion/nouveau-mot-de-passe/{token}",
+                    key=f"reset:{token_hash(token)}",
+                )
+            )
             tx.commit()
     finally:
         time.sleep(max(0.0, ANSWER_FLOOR_S - (time.monotonic() - started)))
 
 
-def reset_password(portal: Portal, token: str, *, new: str, confirmation: str, client: Client,
-                   purpose: LinkPurpose = LinkPurpose.RESET) -> dict[str, str] | None:
+def reset_password(
+    portal: Portal, token: str, *, new: str, confirmation: str, client: Client, purpose: LinkPurpose = LinkPurpose.RESET
+) -> dict[str, str] | None:
     """None when done (or the link is no longer valid: the caller checks first); field errors otherwise.
 
     Every session of the user ends and the user is told by e-mail; no automatic sign-in (AUTH-35).

@@ -1,4 +1,5 @@
 """The security log page: a company administrator sees his company's entries, staff see all; filters, paging."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -22,11 +23,18 @@ PATH = "/compte/journal-securite"
 def security_log():
     principal = require_principal()
     filters = parse_filters(request.args)
-    found = entries(portal().db.session, filters, is_staff=principal.is_staff,
-                    member_id=principal.member_id)
+    found = entries(portal().db.session, filters, is_staff=principal.is_staff, member_id=principal.member_id)
     return render_template(
-        "identity/security_log.html", rows=found.rows, filters=filters, total=found.total, pages=found.pages,
-        kinds=KIND_LABELS, outcomes=OUTCOME_LABELS, kind_label=kind_label, is_staff=principal.is_staff,
+        "identity/security_log.html",
+        rows=found.rows,
+        filters=filters,
+        total=found.total,
+        pages=found.pages,
+        kinds=KIND_LABELS,
+        outcomes=OUTCOME_LABELS,
+        kind_label=kind_label,
+        is_staff=principal.is_staff,
         previous_url=f"{PATH}?{urlencode(filters.query(filters.page - 1))}" if filters.page > 1 else None,
         next_url=f"{PATH}?{urlencode(filters.query(filters.page + 1))}" if found.pages > filters.page else None,
-        page_title="Journal de sécurité"), 422 if filters.errors else 200
+        page_title="Journal de sécurité",
+    ), 422 if filters.errors else 200

@@ -1,4 +1,5 @@
 """Reading the security log: a company administrator sees his company's entries, staff see all."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ from .rules import PAGE_SIZE, Filters, day_bounds
 def company_scope(member_id: str):  # type: ignore[no-untyped-def]
     """The company's entries: those about it, and the account events of its own users (not of the accounting
     firms it delegates to: their logins belong to the firm)."""
-    own_users = select(MemberLink.user_id).where(MemberLink.member_id == member_id,
-                                                 MemberLink.kind == LinkKind.MEMBER)
-    return or_(SecurityEvent.member_id == member_id,
-               and_(SecurityEvent.member_id.is_(None), SecurityEvent.user_id.in_(own_users)))
+    own_users = select(MemberLink.user_id).where(MemberLink.member_id == member_id, MemberLink.kind == LinkKind.MEMBER)
+    return or_(
+        SecurityEvent.member_id == member_id,
+        and_(SecurityEvent.member_id.is_(None), SecurityEvent.user_id.in_(own_users)),
+    )
 
 
 @dataclass(frozen=True)
@@ -50,5 +52,7 @@ def entries(db: Session, filters: Filters, *, is_staff: bool, member_id: str | N
         .outerjoin(actor, actor.id == SecurityEvent.actor_id)
         .where(*conditions)
         .order_by(SecurityEvent.occurred_at.desc(), SecurityEvent.id)
-        .offset(filters.offset).limit(PAGE_SIZE)).all()
+        .offset(filters.offset)
+        .limit(PAGE_SIZE)
+    ).all()
     return LogPage(rows=list(rows), total=total, pages=max(1, -(-total // PAGE_SIZE)))

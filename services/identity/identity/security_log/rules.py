@@ -1,5 +1,6 @@
 """The security log's vocabulary, free of Flask and SQLAlchemy: what happened, its outcome, where the request came
 from, the French labels and the page's filters."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -99,8 +100,11 @@ KIND_LABELS: dict[LogKind, str] = {
     LogKind.TOKEN_REVOKED: "Révocation de jeton API",
     LogKind.TOKEN_USE: "Utilisation de jeton API",
 }
-OUTCOME_LABELS: dict[LogOutcome, str] = {LogOutcome.SUCCESS: "Réussite", LogOutcome.FAILURE: "Échec",
-                                         LogOutcome.REFUSED: "Refus"}
+OUTCOME_LABELS: dict[LogOutcome, str] = {
+    LogOutcome.SUCCESS: "Réussite",
+    LogOutcome.FAILURE: "Échec",
+    LogOutcome.REFUSED: "Refus",
+}
 
 
 def kind_label(kind: str) -> str:
@@ -126,8 +130,12 @@ class Filters:
 
     def query(self, page: int) -> dict[str, str]:
         """The query string of another page with the same filters."""
-        values = {"type": self.kind or "", "resultat": self.outcome or "",
-                  "du": self.start.isoformat() if self.start else "", "au": self.end.isoformat() if self.end else ""}
+        values = {
+            "type": self.kind or "",
+            "resultat": self.outcome or "",
+            "du": self.start.isoformat() if self.start else "",
+            "au": self.end.isoformat() if self.end else "",
+        }
         return {**{k: v for k, v in values.items() if v}, "page": str(page)}
 
 
@@ -161,7 +169,9 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     return Filters(kind, outcome, start, end, page, errors)
 
 
-def day_bounds(start: date | None, end: date | None, tz: timezone | None = None) -> tuple[datetime | None, datetime | None]:
+def day_bounds(
+    start: date | None, end: date | None, tz: timezone | None = None
+) -> tuple[datetime | None, datetime | None]:
     """UTC instants of the first day's start and the day after the last one (days are French civil days)."""
     zone = tz or clock.PARIS
     low = datetime.combine(start, time.min, zone).astimezone(UTC) if start else None

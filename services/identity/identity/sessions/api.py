@@ -1,4 +1,5 @@
 """JSON API of the identity service (/api/identity/)."""
+
 from __future__ import annotations
 
 from flask import abort, request
@@ -35,9 +36,14 @@ class UserSessions(MethodView):
     def delete(self, user_id: str):
         """End every session of a user: a company administrator for his company's users, or staff"""
         principal = require_principal()
-        ended = end_user_sessions(portal(), user_id[:36], member_id=principal.member_id, actor_id=principal.user_id,
-                                  client=Client.of(request),
-                                  any_user=StaffRole.ADMINISTRATION in principal.staff_roles)
+        ended = end_user_sessions(
+            portal(),
+            user_id[:36],
+            member_id=principal.member_id,
+            actor_id=principal.user_id,
+            client=Client.of(request),
+            any_user=StaffRole.ADMINISTRATION in principal.staff_roles,
+        )
         if ended is None:
             abort(404)
         return {"ended": ended}

@@ -1,4 +1,5 @@
 """The gateway's session check, the company switcher and the user's own sessions."""
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,13 @@ def session_check():
         if bearer is not None or request.headers.get("Authorization", "").lower().startswith("bearer"):
             if bearer is None:
                 return "", 401
-            checked = check_token(portal(), bearer, method=request.headers.get("X-Original-Method", "GET"),
-                                  original_uri=request.headers.get("X-Original-URI"), client=Client.of(request))
+            checked = check_token(
+                portal(),
+                bearer,
+                method=request.headers.get("X-Original-Method", "GET"),
+                original_uri=request.headers.get("X-Original-URI"),
+                client=Client.of(request),
+            )
             if checked.principal is None:
                 return "", checked.outcome.value
             principal = checked.principal
@@ -62,8 +68,9 @@ def switch_member():
         if not may_act_for(portal(), user, member_id):
             abort(403)
         # Roles change with the company: a privilege change gets a new session id.
-        opened = open_session(portal(), user, member_id=member_id, user_agent=request.user_agent.string,
-                              replaces=read_token(request))
+        opened = open_session(
+            portal(), user, member_id=member_id, user_agent=request.user_agent.string, replaces=read_token(request)
+        )
         response = redirect("/", code=303)
         set_session_cookie(response, opened.token)
         return response
@@ -73,8 +80,13 @@ def switch_member():
         choices = [(entry, None) for entry in search(db, query)]
     else:
         choices = [(entry, link) for link, entry in linked_members(db, user) if entry is not None]
-    return render_template("identity/switch.html", choices=choices, query=query, is_staff=bool(user.staff_role_set),
-                           page_title="Changer d'adhérent")
+    return render_template(
+        "identity/switch.html",
+        choices=choices,
+        query=query,
+        is_staff=bool(user.staff_role_set),
+        page_title="Changer d'adhérent",
+    )
 
 
 @session_pages.get("/compte/sessions")
@@ -82,8 +94,9 @@ def switch_member():
 def list_sessions():
     principal = require_principal()
     rows = live_sessions(portal(), principal.user_id)
-    return render_template("identity/sessions.html", rows=rows, current_id=principal.session_ref,
-                           page_title="Mes sessions")
+    return render_template(
+        "identity/sessions.html", rows=rows, current_id=principal.session_ref, page_title="Mes sessions"
+    )
 
 
 @session_pages.post("/compte/sessions/<session_id>/fin")

@@ -1,4 +1,5 @@
 """Session rules free of Flask and SQLAlchemy: when a session is still alive, when to touch it, the stored hash."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,9 @@ class SessionPolicy:
     staff_idle: timedelta
     absolute: timedelta
 
-    def is_alive(self, *, now: datetime, last_seen_at: datetime, expires_at: datetime, is_staff: bool,
-                 revoked: bool) -> bool:
+    def is_alive(
+        self, *, now: datetime, last_seen_at: datetime, expires_at: datetime, is_staff: bool, revoked: bool
+    ) -> bool:
         if revoked or now >= expires_at:
             return False
         return now - last_seen_at < (self.staff_idle if is_staff else self.idle)
@@ -43,9 +45,11 @@ def needs_touch(now: datetime, last_seen_at: datetime) -> bool:
 
 def policy(settings: Any) -> SessionPolicy:
     """The lifetimes the service's settings choose (IDENTITY_IDLE_MINUTES…)."""
-    return SessionPolicy(idle=timedelta(minutes=settings.idle_minutes),
-                         staff_idle=timedelta(minutes=settings.staff_idle_minutes),
-                         absolute=timedelta(hours=settings.absolute_hours))
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.idle_minutes),
+        staff_idle=timedelta(minutes=settings.staff_idle_minutes),
+        absolute=timedelta(hours=settings.absolute_hours),
+    )
 
 
 def grants_of(link_kind: str | None, step_up_at: datetime | None, now: datetime) -> frozenset[str]:

@@ -1,4 +1,5 @@
 """API schemas of the identity service."""
+
 from marshmallow import Schema, fields
 
 

@@ -1,4 +1,5 @@
 """E-mails of activations, invitations and new administrators, in French; never a password."""
+
 from __future__ import annotations
 
 from portal_common.mail_message import Mail
@@ -7,24 +8,42 @@ from ..accounts.mails import SIGNATURE
 
 
 def account_activation(email: str, *, company: str, link: str, key: str) -> Mail:
-    return Mail(to=email, key=key, subject="Activez votre compte de l'espace adhérent", body=(
-        f"Bonjour,\n\nUn compte de l'espace adhérent a été demandé pour vous, avec un accès à {company}.\n\n"
-        f"Pour l'activer, choisissez votre mot de passe en ouvrant ce lien (valable 72 heures, une seule fois) :\n"
-        f"{link}\n\n"
-        "Si vous n'avez rien demandé, ignorez ce message : aucun compte ne sera ouvert." + SIGNATURE))
+    return Mail(
+        to=email,
+        key=key,
+        subject="Activez votre compte de l'espace adhérent",
+        body=(
+            f"Bonjour,\n\nUn compte de l'espace adhérent a été demandé pour vous, avec un accès à {company}.\n\n"
+            f"Pour l'activer, choisissez votre mot de passe en ouvrant ce lien (valable 72 heures, une seule fois) :\n"
+            f"{link}\n\n"
+            "Si vous n'avez rien demandé, ignorez ce message : aucun compte ne sera ouvert." + SIGNATURE
+        ),
+    )
 
 
 def company_invitation(email: str, *, company: str, link: str, key: str) -> Mail:
-    return Mail(to=email, key=key, subject=f"Accès à {company} depuis votre compte", body=(
-        f"Bonjour,\n\nUn accès à {company} a été demandé pour votre compte de l'espace adhérent.\n\n"
-        f"Pour l'ajouter à votre compte, ouvrez ce lien (valable 72 heures, une seule fois) :\n{link}\n\n"
-        "Si vous n'avez rien demandé, ignorez ce message : votre compte reste inchangé." + SIGNATURE))
+    return Mail(
+        to=email,
+        key=key,
+        subject=f"Accès à {company} depuis votre compte",
+        body=(
+            f"Bonjour,\n\nUn accès à {company} a été demandé pour votre compte de l'espace adhérent.\n\n"
+            f"Pour l'ajouter à votre compte, ouvrez ce lien (valable 72 heures, une seule fois) :\n{link}\n\n"
+            "Si vous n'avez rien demandé, ignorez ce message : votre compte reste inchangé." + SIGNATURE
+        ),
+    )
 
 
 def new_administrator(email: str, *, company: str, admin_name: str, public_url: str, key: str) -> Mail:
-    return Mail(to=email, key=key, subject=f"Nouvel administrateur pour {company}", body=(
-        f"Bonjour,\n\n{admin_name} est désormais administrateur de {company} dans l'espace adhérent : "
-        "il peut inviter des utilisateurs, changer leurs rôles et les retirer.\n\n"
-        f"Vous pouvez voir les utilisateurs de l'entreprise ici :\n{public_url}/compte/utilisateurs\n\n"
-        "Si ce changement vous surprend, prévenez l'administrateur de votre entreprise ou notre service."
-        + SIGNATURE))
+    return Mail(
+        to=email,
+        key=key,
+        subject=f"Nouvel administrateur pour {company}",
+        body=(
+            f"Bonjour,\n\n{admin_name} est désormais administrateur de {company} dans l'espace adhérent : "
+            "il peut inviter des utilisateurs, changer leurs rôles et les retirer.\n\n"
+            f"Vous pouvez voir les utilisateurs de l'entreprise ici :\n{public_url}/compte/utilisateurs\n\n"
+            "Si ce changement vous surprend, prévenez l'administrateur de votre entreprise ou notre service."
+            + SIGNATURE
+        ),
+    )

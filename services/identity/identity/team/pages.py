@@ -1,4 +1,5 @@
 """Pages of first accounts, "Ajouter une entreprise", activation and invitation links, and the company's users."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request
@@ -53,35 +54,51 @@ def _check_codes(template: str, title: str, **context) -> tuple[team.CodesCheck 
     delegate = request.form.get("delegate") == "1"
     errors = company_codes_errors(number, code)
     if errors:
-        return None, make_response(render_template(template, member_number=number, delegate=delegate, errors=errors,
-                                                   page_title=title, **context), 422)
+        return None, make_response(
+            render_template(
+                template, member_number=number, delegate=delegate, errors=errors, page_title=title, **context
+            ),
+            422,
+        )
     user_id = context.get("user_id")
     checked = team.check_company_codes(portal(), number, code, Client.of(request), user_id=user_id)
     if checked.outcome is not Codes.OK:
         throttled = checked.outcome is Codes.THROTTLED
         errors = {"declarant_code": THROTTLED if throttled else WRONG_CODES}
-        return None, make_response(render_template(template, member_number=number, delegate=delegate, errors=errors,
-                                                   page_title=title, **context), 429 if throttled else 401)
+        return None, make_response(
+            render_template(
+                template, member_number=number, delegate=delegate, errors=errors, page_title=title, **context
+            ),
+            429 if throttled else 401,
+        )
     return checked, None
 
 
 # --- first account (public) --------------------------------------------------------------------------------
 
+
 @team_pages.route("/connexion/premier-compte", methods=["GET", "POST"])
 @PUBLIC
 def first_account():
     if request.method == "GET":
-        return render_template("identity/first_account.html", member_number="", delegate=False, errors={},
-                               page_title=FIRST)
+        return render_template(
+            "identity/first_account.html", member_number="", delegate=False, errors={}, page_title=FIRST
+        )
     checked, refused = _check_codes("identity/first_account.html", FIRST)
     if refused is not None:
         return refused
     issued = clock.utcnow().isoformat()
-    signature = step_signature(portal().settings.internal_key, presession(),
-                                    checked.member.member_id, issued)
-    return render_template("identity/first_account_details.html", member=checked.member, issued=issued,
-                           signature=signature, form={}, delegate=request.form.get("delegate") == "1", errors={},
-                           page_title=FIRST)
+    signature = step_signature(portal().settings.internal_key, presession(), checked.member.member_id, issued)
+    return render_template(
+        "identity/first_account_details.html",
+        member=checked.member,
+        issued=issued,
+        signature=signature,
+        form={},
+        delegate=request.form.get("delegate") == "1",
+        errors={},
+        page_title=FIRST,
+    )
 
 
 @team_pages.post("/connexion/premier-compte/compte")
@@ -89,32 +106,52 @@ def first_account():
 def first_account_details():
     form = request.form
     member_id, issued, signature = form.get("member_id", "")[:36], form.get("issued", ""), form.get("signature", "")
-    if not step_is_valid(portal().settings.internal_key, presession(), member_id,
-                              issued, signature):
+    if not step_is_valid(portal().settings.internal_key, presession(), member_id, issued, signature):
         flash("Votre demande a expiré : saisissez de nouveau votre code adhérent et votre n° télédéclarant.", "error")
         return redirect("/connexion/premier-compte", code=303)
     entry = entry_of(portal(), member_id)
     if entry is None:
         abort(404)
-    values = {name: form.get(name, "").strip()[:254] for name in
-              ("last_name", "first_name", "job_title", "email", "email_confirmation", "mobile")}
+    values = {
+        name: form.get(name, "").strip()[:254]
+        for name in ("last_name", "first_name", "job_title", "email", "email_confirmation", "mobile")
+    }
     delegate = form.get("delegate") == "1"
     errors = person_errors(values)
     if errors:
-        return render_template("identity/first_account_details.html", member=entry, issued=issued,
-                               signature=signature, form=values, delegate=delegate, errors=errors,
-                               page_title=FIRST), 422
-    team.request_first_account(portal(), member_id, Person(
-        email=values["email"], first_name=values["first_name"], last_name=values["last_name"],
-        job_title=values["job_title"], mobile=values["mobile"]), delegate=delegate, client=Client.of(request))
+        return render_template(
+            "identity/first_account_details.html",
+            member=entry,
+            issued=issued,
+            signature=signature,
+            form=values,
+            delegate=delegate,
+            errors=errors,
+            page_title=FIRST,
+        ), 422
+    team.request_first_account(
+        portal(),
+        member_id,
+        Person(
+            email=values["email"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            job_title=values["job_title"],
+            mobile=values["mobile"],
+        ),
+        delegate=delegate,
+        client=Client.of(request),
+    )
     return render_template("identity/first_account_sent.html", email=values["email"], page_title=FIRST)
 
 
 # --- the e-mailed links (public) ---------------------------------------------------------------------------
 
+
 def _expired_link() -> Response:
-    return token_in_url(make_response(render_template("identity/activation_expired.html", page_title="Lien expiré"),
-                                      400))
+    return token_in_url(
+        make_response(render_template("identity/activation_expired.html", page_title="Lien expiré"), 400)
+    )
 
 
 @team_pages.route("/connexion/activation/<token>", methods=["GET", "POST"])
@@ -127,15 +164,31 @@ def activation(token: str):
     user, members = found
     title = "Activer mon compte"
     if request.method == "GET":
-        return token_in_url(make_response(render_template("identity/activation.html", token=token, user=user,
-                                                      members=members, errors={}, page_title=title)))
-    errors = team.activate(portal(), token, new=request.form.get("new_password", "")[:1024],
-                           confirmation=request.form.get("confirmation", "")[:1024], client=Client.of(request))
+        return token_in_url(
+            make_response(
+                render_template(
+                    "identity/activation.html", token=token, user=user, members=members, errors={}, page_title=title
+                )
+            )
+        )
+    errors = team.activate(
+        portal(),
+        token,
+        new=request.form.get("new_password", "")[:1024],
+        confirmation=request.form.get("confirmation", "")[:1024],
+        client=Client.of(request),
+    )
     if errors and "link" in errors:
         return _expired_link()
     if errors:
-        return token_in_url(make_response(render_template("identity/activation.html", token=token, user=user,
-                                                      members=members, errors=errors, page_title=title), 422))
+        return token_in_url(
+            make_response(
+                render_template(
+                    "identity/activation.html", token=token, user=user, members=members, errors=errors, page_title=title
+                ),
+                422,
+            )
+        )
     flash("Votre compte est activé : connectez-vous avec votre adresse e-mail et votre mot de passe.", "success")
     return token_in_url(redirect("/connexion", code=303))
 
@@ -149,8 +202,17 @@ def invitation(token: str):
         return _expired_link()
     user, members = found
     if request.method == "GET":
-        return token_in_url(make_response(render_template("identity/invitation.html", token=token, user=user,
-                                                      members=members, page_title="Ajouter une entreprise")))
+        return token_in_url(
+            make_response(
+                render_template(
+                    "identity/invitation.html",
+                    token=token,
+                    user=user,
+                    members=members,
+                    page_title="Ajouter une entreprise",
+                )
+            )
+        )
     if not team.accept_invitation(portal(), token, Client.of(request)):
         return _expired_link()
     names = ", ".join(m.name for m in members)
@@ -160,6 +222,7 @@ def invitation(token: str):
 
 # --- "Ajouter une entreprise" (signed in) ------------------------------------------------------------------
 
+
 @team_pages.route("/compte/entreprises/ajouter", methods=["GET", "POST"])
 @AUTHENTICATED
 def add_company():
@@ -168,13 +231,17 @@ def add_company():
         return needed
     principal = require_principal()
     if request.method == "GET":
-        return render_template("identity/add_company.html", member_number="", delegate=False, errors={},
-                               page_title=ADD)
+        return render_template("identity/add_company.html", member_number="", delegate=False, errors={}, page_title=ADD)
     checked, refused = _check_codes("identity/add_company.html", ADD, user_id=principal.user_id)
     if refused is not None:
         return refused
-    added = team.add_company(portal(), principal.user_id, checked.member, delegate=request.form.get("delegate") == "1",
-                             client=Client.of(request))
+    added = team.add_company(
+        portal(),
+        principal.user_id,
+        checked.member,
+        delegate=request.form.get("delegate") == "1",
+        client=Client.of(request),
+    )
     if added:
         flash(f"{checked.member.name} (n° {checked.member.member_number}) a été ajoutée à votre compte.", "success")
     else:
@@ -184,13 +251,21 @@ def add_company():
 
 # --- the company's users (its administrator) ---------------------------------------------------------------
 
+
 def _team_page(errors: dict[str, str] | None = None, form: dict[str, str] | None = None, status: int = 200):
     principal = require_principal()
-    return render_template("identity/team.html", team=team_of(portal(), principal.member_id),
-                           me=principal.user_id, role_labels=role_labels, labels=MEMBER_ROLE_LABELS,
-                           delegate_roles=DELEGATE_ROLES, errors=errors or {}, form=form or {},
-                           invite_roles=set((form or {}).get("roles", "").split(",")) if form else {MemberRole.READ},
-                           page_title=TEAM), status
+    return render_template(
+        "identity/team.html",
+        team=team_of(portal(), principal.member_id),
+        me=principal.user_id,
+        role_labels=role_labels,
+        labels=MEMBER_ROLE_LABELS,
+        delegate_roles=DELEGATE_ROLES,
+        errors=errors or {},
+        form=form or {},
+        invite_roles=set((form or {}).get("roles", "").split(",")) if form else {MemberRole.READ},
+        page_title=TEAM,
+    ), status
 
 
 @team_pages.get("/compte/utilisateurs")
@@ -211,17 +286,28 @@ def team_invite():
     if errors:
         return _team_page(errors, values | {"roles": ",".join(roles)}, 422)
     try:
-        outcome = team.invite_member(portal(), principal.member_id, Person(
-            email=values["email"], first_name=values["first_name"], last_name=values["last_name"]),
-            roles=tuple(sorted(roles)), invited_by=principal.user_id, client=Client.of(request))
+        outcome = team.invite_member(
+            portal(),
+            principal.member_id,
+            Person(email=values["email"], first_name=values["first_name"], last_name=values["last_name"]),
+            roles=tuple(sorted(roles)),
+            invited_by=principal.user_id,
+            client=Client.of(request),
+        )
     except team.NotFound:
         abort(404)
     if outcome == InviteOutcome.ALREADY:
-        return _team_page({"email": "Cette personne a déjà accès à l'entreprise : modifiez ses rôles ci-dessous."},
-                          values | {"roles": ",".join(roles)}, 422)
+        return _team_page(
+            {"email": "Cette personne a déjà accès à l'entreprise : modifiez ses rôles ci-dessous."},
+            values | {"roles": ",".join(roles)},
+            422,
+        )
     if outcome == InviteOutcome.REFUSED:
-        return _team_page({"email": "Impossible d'inviter cette adresse pour le moment : réessayez plus tard."},
-                          values | {"roles": ",".join(roles)}, 422)
+        return _team_page(
+            {"email": "Impossible d'inviter cette adresse pour le moment : réessayez plus tard."},
+            values | {"roles": ",".join(roles)},
+            422,
+        )
     flash(f"Invitation envoyée à {values['email']}.", "success")
     return redirect("/compte/utilisateurs", code=303)
 
@@ -243,17 +329,25 @@ def _team_change(user_id: str, change, done: str):  # type: ignore[no-untyped-de
 @member(ADMIN)
 def team_roles(user_id: str):
     roles = parse_roles(request.form.getlist("roles"))
-    return _team_change(user_id, lambda principal, target: team.change_roles(
-        portal(), principal.member_id, target, roles, actor_id=principal.user_id, client=Client.of(request)),
-        "Les rôles ont été enregistrés.")
+    return _team_change(
+        user_id,
+        lambda principal, target: team.change_roles(
+            portal(), principal.member_id, target, roles, actor_id=principal.user_id, client=Client.of(request)
+        ),
+        "Les rôles ont été enregistrés.",
+    )
 
 
 @team_pages.post("/compte/utilisateurs/<user_id>/retirer")
 @member(ADMIN)
 def team_remove(user_id: str):
-    return _team_change(user_id, lambda principal, target: team.remove_link(
-        portal(), principal.member_id, target, actor_id=principal.user_id, client=Client.of(request)),
-        "L'accès a été retiré.")
+    return _team_change(
+        user_id,
+        lambda principal, target: team.remove_link(
+            portal(), principal.member_id, target, actor_id=principal.user_id, client=Client.of(request)
+        ),
+        "L'accès a été retiré.",
+    )
 
 
 @team_pages.post("/compte/utilisateurs/<user_id>/sessions/fin")
@@ -261,8 +355,9 @@ def team_remove(user_id: str):
 def team_end_sessions(user_id: str):
     """An administrator ends every session of one of the company's users."""
     principal = require_principal()
-    ended = end_user_sessions(portal(), user_id[:36], member_id=principal.member_id, actor_id=principal.user_id,
-                              client=Client.of(request))
+    ended = end_user_sessions(
+        portal(), user_id[:36], member_id=principal.member_id, actor_id=principal.user_id, client=Client.of(request)
+    )
     if ended is None:
         abort(404)
     flash(f"Sessions terminées : {ended}.", "success")

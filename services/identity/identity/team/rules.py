@@ -4,6 +4,7 @@ the first-account step, the forms.
 Role codes are `portal_common.roles.MemberRole`, the ones the other services check in their access rules;
 the pages show their French labels (`MEMBER_ROLE_LABELS`, in the order the pages show them).
 """
+
 from __future__ import annotations
 
 import enum
@@ -56,8 +57,8 @@ class InviteOutcome(StrEnum):
     ALREADY = "already"  # the person already reaches the company
     REFUSED = "refused"  # a closed account, or too many links lately
 
-LAST_ADMIN = ("L'entreprise doit toujours garder au moins un administrateur : "
-              "nommez d'abord un autre administrateur.")
+
+LAST_ADMIN = "L'entreprise doit toujours garder au moins un administrateur : nommez d'abord un autre administrateur."
 NO_ROLE = "Cochez au moins un rôle."
 DELEGATE_ADMIN = "Un tiers déclarant ne peut pas être administrateur de l'entreprise."
 
@@ -124,10 +125,12 @@ def first_link(*, delegate: bool) -> tuple[tuple[MemberRole, ...], LinkKind]:
 
 # --- the signed step between the codes and the details form -------------------------------------------------
 
+
 def step_signature(key: str, presession: str, member_id: str, issued: str) -> str:
     """Proves this browser typed the right codes for this company a moment ago."""
-    return hmac.new(key.encode(), f"first-account|{presession}|{member_id}|{issued}".encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        key.encode(), f"first-account|{presession}|{member_id}|{issued}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def step_is_valid(key: str, presession: str, member_id: str, issued: str, signature: str) -> bool:
@@ -140,6 +143,7 @@ def step_is_valid(key: str, presession: str, member_id: str, issued: str, signat
 
 
 # --- invitations and forms -------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Person:
@@ -162,8 +166,9 @@ def company_codes_errors(member_number: str, declarant_code: str) -> dict[str, s
     if not looks_like_member_number(member_number):
         errors["member_number"] = "Le code adhérent comporte 7 chiffres (il figure sur votre courrier d'adhésion)."
     if not DECLARANT_CODE.match(declarant_code):
-        errors["declarant_code"] = ("Le n° télédéclarant comporte de 4 à 20 lettres ou chiffres, "
-                                    "(il figure sur votre courrier d'adhésion).")
+        errors["declarant_code"] = (
+            "Le n° télédéclarant comporte de 4 à 20 lettres ou chiffres, (il figure sur votre courrier d'adhésion)."
+        )
     return errors
 
 

@@ -5,6 +5,7 @@ or being invited by its administrator both end the same way: an e-mailed single-
 a password there (activation); an existing user confirms the new company (invitation). No password is ever
 sent, and the answer on screen is the same whether or not the e-mail address has an account.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -57,8 +58,9 @@ class CodesCheck:
     member: MemberDirectoryEntry | None = None
 
 
-def check_company_codes(portal: Portal, member_number: str, declarant_code: str, client: Client,
-                        *, user_id: str | None = None) -> CodesCheck:
+def check_company_codes(
+    portal: Portal, member_number: str, declarant_code: str, client: Client, *, user_id: str | None = None
+) -> CodesCheck:
     """The (member number, n° télédéclarant) pair, counted and delayed per member number like a login."""
     now = clock.utcnow()
     with portal.uow() as tx:
@@ -67,16 +69,32 @@ def check_company_codes(portal: Portal, member_number: str, declarant_code: str,
             record(tx.session, LogKind.COMPANY_CODES, LogOutcome.REFUSED, client, user_id=user_id)
             tx.commit()
             return CodesCheck(Codes.THROTTLED)
-        entry = tx.session.scalar(select(MemberDirectoryEntry).where(
-            MemberDirectoryEntry.member_number == member_number))
-        ok = digest_matches(portal.settings.internal_key, DIGEST_PURPOSE, declarant_code,
-                            entry.declarant_code_digest if entry is not None else None)
+        entry = tx.session.scalar(
+            select(MemberDirectoryEntry).where(MemberDirectoryEntry.member_number == member_number)
+        )
+        ok = digest_matches(
+            portal.settings.internal_key,
+            DIGEST_PURPOSE,
+            declarant_code,
+            entry.declarant_code_digest if entry is not None else None,
+        )
         if ok and entry.status != MemberStatus.CLOSED:
             tx.session.delete(row)
-            record(tx.session, LogKind.COMPANY_CODES, LogOutcome.SUCCESS, client, user_id=user_id,
-                   member_id=entry.member_id)
-            member = MemberDirectoryEntry(member_id=entry.member_id, member_number=entry.member_number,
-                                          name=entry.name, status=entry.status, version=entry.version)
+            record(
+                tx.session,
+                LogKind.COMPANY_CODES,
+                LogOutcome.SUCCESS,
+                client,
+                user_id=user_id,
+                member_id=entry.member_id,
+            )
+            member = MemberDirectoryEntry(
+                member_id=entry.member_id,
+                member_number=entry.member_number,
+                name=entry.name,
+                status=entry.status,
+                version=entry.version,
+            )
             tx.commit()
             return CodesCheck(Codes.OK, member)
         state, _ = login.POLICY.after_failure(login.state_of(row), now)
@@ -88,6 +106,7 @@ def check_company_codes(portal: Portal, member_number: str, declarant_code: str,
 
 # --- invitations ---------------------------------------------------------------------------------------
 
+
 def _issue(tx: UnitOfWork, portal: Portal, user: User, purpose: LinkPurpose) -> tuple[str, OneTimeLink]:
     token = issue_link(tx, user, purpose, LINK_LIFETIME)
     tx.session.flush()
@@ -96,14 +115,29 @@ def _issue(tx: UnitOfWork, portal: Portal, user: User, purpose: LinkPurpose) -> 
 
 
 def _too_many_links(db: DbSession, user_id: str) -> bool:
-    recent = db.scalar(select(func.count()).select_from(OneTimeLink).where(
-        OneTimeLink.user_id == user_id, OneTimeLink.purpose.in_((LinkPurpose.ACTIVATION, LinkPurpose.INVITATION)),
-        OneTimeLink.created_at > clock.utcnow() - timedelta(hours=1)))
+    recent = db.scalar(
+        select(func.count())
+        .select_from(OneTimeLink)
+        .where(
+            OneTimeLink.user_id == user_id,
+            OneTimeLink.purpose.in_((LinkPurpose.ACTIVATION, LinkPurpose.INVITATION)),
+            OneTimeLink.created_at > clock.utcnow() - timedelta(hours=1),
+        )
+    )
     return recent >= MAX_LINKS_PER_HOUR
 
 
-def invite(tx: UnitOfWork, portal: Portal, member: MemberDirectoryEntry, person: Person, *, roles: tuple[str, ...],
-           kind: LinkKind, client: Client, invited_by: str | None = None) -> InviteOutcome:
+def invite(
+    tx: UnitOfWork,
+    portal: Portal,
+    member: MemberDirectoryEntry,
+    person: Person,
+    *,
+    roles: tuple[str, ...],
+    kind: LinkKind,
+    client: Client,
+    invited_by: str | None = None,
+) -> InviteOutcome:
     """Mail a single-use link giving `person` access to `member`, creating a pending account if needed.
 
     Answers what happened (sent, already, refused) for the caller's logs and the administrator's page;
@@ -116,30 +150,68 @@ def invite(tx: UnitOfWork, portal: Portal, member: MemberDirectoryEntry, person:
     user = tx.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
         now = clock.utcnow()
-        user = User(id=str(uuid.uuid4()), email=email,
-                    display_name=display_name(person.first_name, person.last_name),
-                    job_title=(person.job_title or None), mobile=(normalise_mobile(person.mobile or "") or None),
-                    password_hash=placeholder_hash, staff_roles="", is_active=False,
-                    created_at=now, activated_at=None)
+        user = User(
+            id=str(uuid.uuid4()),
+            email=email,
+            display_name=display_name(person.first_name, person.last_name),
+            job_title=(person.job_title or None),
+            mobile=(normalise_mobile(person.mobile or "") or None),
+            password_hash=placeholder_hash,
+            staff_roles="",
+            is_active=False,
+            created_at=now,
+            activated_at=None,
+        )
         tx.session.add(user)
         tx.session.flush()
     elif user.is_active is False and user.activated_at is not None:  # a closed account stays closed
-        record(tx.session, LogKind.INVITATION, LogOutcome.REFUSED, client, user_id=user.id, actor_id=invited_by,
-               member_id=member.member_id)
+        record(
+            tx.session,
+            LogKind.INVITATION,
+            LogOutcome.REFUSED,
+            client,
+            user_id=user.id,
+            actor_id=invited_by,
+            member_id=member.member_id,
+        )
         return InviteOutcome.REFUSED
     if tx.session.get(MemberLink, (user.id, member.member_id)) is not None:
         return InviteOutcome.ALREADY
     if _too_many_links(tx.session, user.id):
-        record(tx.session, LogKind.INVITATION, LogOutcome.REFUSED, client, user_id=user.id, actor_id=invited_by,
-               member_id=member.member_id)
+        record(
+            tx.session,
+            LogKind.INVITATION,
+            LogOutcome.REFUSED,
+            client,
+            user_id=user.id,
+            actor_id=invited_by,
+            member_id=member.member_id,
+        )
         return InviteOutcome.REFUSED
     purpose = LinkPurpose.INVITATION if user.activated_at is not None else LinkPurpose.ACTIVATION
     token, link = _issue(tx, portal, user, purpose)
-    tx.session.add(Invitation(id=str(uuid.uuid4()), link_id=link.id, user_id=user.id, member_id=member.member_id,
-                              roles=",".join(sorted(roles)), kind=kind, invited_by=invited_by,
-                              created_at=clock.utcnow(), accepted_at=None))
-    record(tx.session, LogKind.INVITATION, LogOutcome.SUCCESS, client, user_id=user.id, actor_id=invited_by,
-           member_id=member.member_id)
+    tx.session.add(
+        Invitation(
+            id=str(uuid.uuid4()),
+            link_id=link.id,
+            user_id=user.id,
+            member_id=member.member_id,
+            roles=",".join(sorted(roles)),
+            kind=kind,
+            invited_by=invited_by,
+            created_at=clock.utcnow(),
+            accepted_at=None,
+        )
+    )
+    record(
+        tx.session,
+        LogKind.INVITATION,
+        LogOutcome.SUCCESS,
+        client,
+        user_id=user.id,
+        actor_id=invited_by,
+        member_id=member.member_id,
+    )
     path = "/connexion/activation/" if purpose == LinkPurpose.ACTIVATION else "/connexion/invitation/"
     url = f"{portal.settings.public_url}{path}{token}"
     key = f"{purpose}:{token_hash(token)}"
@@ -165,19 +237,46 @@ def _accept(tx: UnitOfWork, portal: Portal, user: User, invitations: list[Invita
     now = clock.utcnow()
     for invitation in invitations:
         invitation.accepted_at = now
-        add_link(tx, portal, user, invitation.member_id, roles=tuple(sorted(invitation.role_set)),
-                 kind=invitation.kind, client=client, actor_id=invitation.invited_by or user.id)
+        add_link(
+            tx,
+            portal,
+            user,
+            invitation.member_id,
+            roles=tuple(sorted(invitation.role_set)),
+            kind=invitation.kind,
+            client=client,
+            actor_id=invitation.invited_by or user.id,
+        )
 
 
-def add_link(tx: UnitOfWork, portal: Portal, user: User, member_id: str, *, roles: tuple[str, ...], kind: LinkKind,
-             client: Client, actor_id: str | None = None) -> bool:
+def add_link(
+    tx: UnitOfWork,
+    portal: Portal,
+    user: User,
+    member_id: str,
+    *,
+    roles: tuple[str, ...],
+    kind: LinkKind,
+    client: Client,
+    actor_id: str | None = None,
+) -> bool:
     """A new link (an existing one is kept as it is); the company's other users hear of a new administrator."""
     if tx.session.get(MemberLink, (user.id, member_id)) is not None:
         return False
-    tx.session.add(MemberLink(user_id=user.id, member_id=member_id, roles=",".join(sorted(roles)), kind=kind,
-                              created_at=clock.utcnow()))
-    record(tx.session, LogKind.DELEGATION_ADDED if kind == LinkKind.DELEGATE else LogKind.MEMBER_LINK_ADDED,
-           LogOutcome.SUCCESS, client, user_id=user.id, actor_id=actor_id or user.id, member_id=member_id)
+    tx.session.add(
+        MemberLink(
+            user_id=user.id, member_id=member_id, roles=",".join(sorted(roles)), kind=kind, created_at=clock.utcnow()
+        )
+    )
+    record(
+        tx.session,
+        LogKind.DELEGATION_ADDED if kind == LinkKind.DELEGATE else LogKind.MEMBER_LINK_ADDED,
+        LogOutcome.SUCCESS,
+        client,
+        user_id=user.id,
+        actor_id=actor_id or user.id,
+        member_id=member_id,
+    )
     if becomes_admin(None, frozenset(roles), kind):
         tell_about_new_admin(tx, portal, member_id, user)
     return True
@@ -220,9 +319,8 @@ def accept_invitation(portal: Portal, token: str, client: Client) -> bool:
     return True
 
 
-def add_company(portal: Portal, user_id: str, member: MemberDirectoryEntry, *, delegate: bool,
-                client: Client) -> bool:
-    """"Ajouter une entreprise" by a signed-in user who typed its codes; False when already linked."""
+def add_company(portal: Portal, user_id: str, member: MemberDirectoryEntry, *, delegate: bool, client: Client) -> bool:
+    """ "Ajouter une entreprise" by a signed-in user who typed its codes; False when already linked."""
     roles, kind = first_link(delegate=delegate)
     with portal.uow() as tx:
         user = tx.session.get(User, user_id)
@@ -233,10 +331,14 @@ def add_company(portal: Portal, user_id: str, member: MemberDirectoryEntry, *, d
 
 # --- the company's users, seen and managed by its administrator --------------------------------------------
 
+
 def _locked_links(db: DbSession, member_id: str) -> list[MemberLink]:
     """Every link of the company, locked: two administrators cannot both step down at once."""
-    return list(db.scalars(select(MemberLink).where(MemberLink.member_id == member_id)
-                           .order_by(MemberLink.user_id).with_for_update()))
+    return list(
+        db.scalars(
+            select(MemberLink).where(MemberLink.member_id == member_id).order_by(MemberLink.user_id).with_for_update()
+        )
+    )
 
 
 def _views(links: list[MemberLink]) -> list[LinkView]:
@@ -248,8 +350,9 @@ class NotFound(Exception):
     answers 404."""
 
 
-def change_roles(portal: Portal, member_id: str, user_id: str, roles: frozenset[str], *, actor_id: str,
-                 client: Client) -> str | None:
+def change_roles(
+    portal: Portal, member_id: str, user_id: str, roles: frozenset[str], *, actor_id: str, client: Client
+) -> str | None:
     """The new roles of one user of the company; a French message when refused."""
     with portal.uow() as tx:
         links = _locked_links(tx.session, member_id)
@@ -258,14 +361,28 @@ def change_roles(portal: Portal, member_id: str, user_id: str, roles: frozenset[
             raise NotFound(user_id)
         problem = role_change_problem(_views(links), user_id, roles)
         if problem is not None:
-            record(tx.session, LogKind.ROLES_CHANGED, LogOutcome.REFUSED, client, user_id=user_id, actor_id=actor_id,
-                   member_id=member_id)
+            record(
+                tx.session,
+                LogKind.ROLES_CHANGED,
+                LogOutcome.REFUSED,
+                client,
+                user_id=user_id,
+                actor_id=actor_id,
+                member_id=member_id,
+            )
             tx.commit()
             return problem
         before = target.role_set
         target.roles = ",".join(sorted(roles))
-        record(tx.session, LogKind.ROLES_CHANGED, LogOutcome.SUCCESS, client, user_id=user_id, actor_id=actor_id,
-               member_id=member_id)
+        record(
+            tx.session,
+            LogKind.ROLES_CHANGED,
+            LogOutcome.SUCCESS,
+            client,
+            user_id=user_id,
+            actor_id=actor_id,
+            member_id=member_id,
+        )
         if becomes_admin(before, roles, target.kind):
             tell_about_new_admin(tx, portal, member_id, tx.session.get(User, user_id))
         tx.commit()
@@ -282,26 +399,28 @@ def remove_link(portal: Portal, member_id: str, user_id: str, *, actor_id: str, 
         kind = LogKind.DELEGATION_REVOKED if target.kind == LinkKind.DELEGATE else LogKind.USER_REMOVED
         problem = removal_problem(_views(links), user_id)
         if problem is not None:
-            record(tx.session, kind, LogOutcome.REFUSED, client, user_id=user_id, actor_id=actor_id,
-                   member_id=member_id)
+            record(
+                tx.session, kind, LogOutcome.REFUSED, client, user_id=user_id, actor_id=actor_id, member_id=member_id
+            )
             tx.commit()
             return problem
         tx.session.delete(target)
-        record(tx.session, kind, LogOutcome.SUCCESS, client, user_id=user_id, actor_id=actor_id,
-               member_id=member_id)
+        record(tx.session, kind, LogOutcome.SUCCESS, client, user_id=user_id, actor_id=actor_id, member_id=member_id)
         tx.commit()
     return None
 
 
-def invite_member(portal: Portal, member_id: str, person: Person, *, roles: tuple[str, ...], invited_by: str,
-                  client: Client) -> InviteOutcome:
+def invite_member(
+    portal: Portal, member_id: str, person: Person, *, roles: tuple[str, ...], invited_by: str, client: Client
+) -> InviteOutcome:
     """A company administrator invites someone to the company with the roles he chose."""
     with portal.uow() as tx:
         entry = tx.session.get(MemberDirectoryEntry, member_id)
         if entry is None:
             raise NotFound(member_id)
-        outcome = invite(tx, portal, entry, person, roles=roles, kind=LinkKind.MEMBER, client=client,
-                         invited_by=invited_by)
+        outcome = invite(
+            tx, portal, entry, person, roles=roles, kind=LinkKind.MEMBER, client=client, invited_by=invited_by
+        )
         tx.commit()
     return outcome
 
@@ -310,10 +429,19 @@ def tell_about_new_admin(tx: UnitOfWork, portal: Portal, member_id: str, new_adm
     """Every other active user of the company is told by e-mail (as URSSAF does)."""
     member = tx.session.get(MemberDirectoryEntry, member_id)
     company = member.name if member is not None else "votre entreprise"
-    others = tx.session.scalars(select(User).join(MemberLink, MemberLink.user_id == User.id).where(
-        MemberLink.member_id == member_id, User.id != new_admin.id, User.is_active.is_(True))).all()
+    others = tx.session.scalars(
+        select(User)
+        .join(MemberLink, MemberLink.user_id == User.id)
+        .where(MemberLink.member_id == member_id, User.id != new_admin.id, User.is_active.is_(True))
+    ).all()
     stamp = clock.utcnow().isoformat()
     for other in others:
-        tx.mail(mails.new_administrator(other.email, company=company, admin_name=new_admin.display_name,
-                                        public_url=portal.settings.public_url,
-                                        key=f"new-admin:{member_id}:{new_admin.id}:{other.id}:{stamp}"))
+        tx.mail(
+            mails.new_administrator(
+                other.email,
+                company=company,
+                admin_name=new_admin.display_name,
+                public_url=portal.settings.public_url,
+                key=f"new-admin:{member_id}:{new_admin.id}:{other.id}:{stamp}",
+            )
+        )

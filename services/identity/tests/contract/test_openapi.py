@@ -1,4 +1,5 @@
 """The identity API answers every generated request within its OpenAPI contract."""
+
 from portal_common.testing import contract
 
 api_schema = contract.schema_fixture("identity_service", "/api/identity/openapi.json")

@@ -1,4 +1,5 @@
 """Item 10: API tokens for payroll software, created by a company administrator, checked like sessions."""
+
 import html
 import re
 
@@ -29,12 +30,20 @@ def create(pages, client, name="Logiciel de paie", scopes=("employees:read",)):
 
 def gateway_check(service, token, path, method="GET", cookie_client=None):
     client = cookie_client or service.client()
-    return client.get("/internal/session", headers={"Authorization": f"Bearer {token}", "X-Original-URI": path,
-                                                    "X-Original-Method": method, "X-Real-IP": "203.0.113.7"})
+    return client.get(
+        "/internal/session",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "X-Original-URI": path,
+            "X-Original-Method": method,
+            "X-Real-IP": "203.0.113.7",
+        },
+    )
 
 
 def passport_of(service, response):
     from portal_common import passport
+
     return passport.verify(response.headers.get(passport.HEADER), service.portal.settings.internal_key)
 
 
@@ -64,8 +73,7 @@ def test_the_form_errors_are_shown_next_to_their_fields(service, pages, owner):
 def test_creating_a_token_needs_a_fresh_step_up(service, pages, owner):
     client = service.client()
     pages.login(client, "1000001")
-    response = pages.post(client, PAGE, {"name": "Paie", "scopes": ["employees:read"]},
-                          headers=pages.signed_in(client))
+    response = pages.post(client, PAGE, {"name": "Paie", "scopes": ["employees:read"]}, headers=pages.signed_in(client))
     assert response.status_code == 303 and response.headers["Location"] == f"/compte/verification?next={PAGE}"
 
 

@@ -1,4 +1,5 @@
 """The company's users page: invitations, roles, the last administrator, delegations."""
+
 import html
 import re
 
@@ -24,9 +25,10 @@ def people(service, pages, owner, member_id):
     pages.register_member(OTHER_MEMBER, "1000002", "Garage du Centre")
     made = {"owner": owner}
     for name, email, member, roles, kind in (
-            ("clerk", "compta@boulangerie.fr", member_id, ("billing",), "member"),
-            ("firm", "e.durand@cabinet-durand.fr", member_id, ("declaration", "read"), "delegate"),
-            ("garage", "chef@garage.fr", OTHER_MEMBER, ("admin",), "member")):
+        ("clerk", "compta@boulangerie.fr", member_id, ("billing",), "member"),
+        ("firm", "e.durand@cabinet-durand.fr", member_id, ("declaration", "read"), "delegate"),
+        ("garage", "chef@garage.fr", OTHER_MEMBER, ("admin",), "member"),
+    ):
         made[name] = accounts.create_user(service.portal, email=email, display_name=name.title(), password=PASSWORD)
         accounts.link_member(service.portal, user_id=made[name].id, member_id=member, roles=roles, kind=kind)
     return made
@@ -62,12 +64,21 @@ def test_only_the_companys_administrator_reaches_the_page(service, people, membe
     assert client.get(PAGE, headers=service.headers(staff)).status_code == 403
 
 
-def test_an_invited_newcomer_activates_the_account_and_gets_the_roles_chosen(service, pages, people, admin, smtp,
-                                                                             member_id):
+def test_an_invited_newcomer_activates_the_account_and_gets_the_roles_chosen(
+    service, pages, people, admin, smtp, member_id
+):
     client = service.client()
-    sent = pages.post(client, f"{PAGE}/inviter", {"last_name": "Klein", "first_name": "Léa",
-                                                  "email": "lea.klein@boulangerie.fr",
-                                                  "roles": ["convocation", "read"]}, headers=admin)
+    sent = pages.post(
+        client,
+        f"{PAGE}/inviter",
+        {
+            "last_name": "Klein",
+            "first_name": "Léa",
+            "email": "lea.klein@boulangerie.fr",
+            "roles": ["convocation", "read"],
+        },
+        headers=admin,
+    )
     assert sent.status_code == 303
     assert "lea.klein@boulangerie.fr" in client.get(PAGE, headers=admin).text  # listed as pending
     service.deliver_mail()
@@ -81,11 +92,16 @@ def test_an_invited_newcomer_activates_the_account_and_gets_the_roles_chosen(ser
     assert (identity.member_id, identity.roles) == (member_id, frozenset({"convocation", "read"}))
 
 
-def test_an_existing_user_invited_gets_the_company_added_by_following_the_link(service, pages, people, admin, smtp,
-                                                                               member_id):
+def test_an_existing_user_invited_gets_the_company_added_by_following_the_link(
+    service, pages, people, admin, smtp, member_id
+):
     client = service.client()
-    pages.post(client, f"{PAGE}/inviter", {"last_name": "Garage", "first_name": "Chef", "email": "chef@garage.fr",
-                                           "roles": ["read"]}, headers=admin)
+    pages.post(
+        client,
+        f"{PAGE}/inviter",
+        {"last_name": "Garage", "first_name": "Chef", "email": "chef@garage.fr", "roles": ["read"]},
+        headers=admin,
+    )
     assert roles_of(service, people["garage"].id, member_id) is None  # nothing before the link is followed
     service.deliver_mail()
     mail = smtp.wait_for(lambda m: m["To"] == "chef@garage.fr")
@@ -95,22 +111,35 @@ def test_an_existing_user_invited_gets_the_company_added_by_following_the_link(s
 
 
 def test_an_invitation_form_error_is_shown_next_to_its_field(service, pages, people, admin):
-    answer = pages.post(service.client(), f"{PAGE}/inviter", {"last_name": "", "first_name": "Léa",
-                                                              "email": "pas-une-adresse"}, headers=admin)
+    answer = pages.post(
+        service.client(),
+        f"{PAGE}/inviter",
+        {"last_name": "", "first_name": "Léa", "email": "pas-une-adresse"},
+        headers=admin,
+    )
     assert answer.status_code == 422
     assert "Indiquez votre nom." in answer.text and "Saisissez une adresse e-mail valide" in answer.text
     assert "Cochez au moins un rôle." in answer.text
-    again = pages.post(service.client(), f"{PAGE}/inviter", {"last_name": "C", "first_name": "C",
-                                                             "email": "compta@boulangerie.fr", "roles": ["read"]},
-                       headers=admin)
+    again = pages.post(
+        service.client(),
+        f"{PAGE}/inviter",
+        {"last_name": "C", "first_name": "C", "email": "compta@boulangerie.fr", "roles": ["read"]},
+        headers=admin,
+    )
     assert again.status_code == 422 and "déjà accès" in html.unescape(again.text)
 
 
-def test_roles_change_and_the_others_are_told_when_someone_becomes_administrator(service, pages, people, admin, smtp,
-                                                                                 member_id):
+def test_roles_change_and_the_others_are_told_when_someone_becomes_administrator(
+    service, pages, people, admin, smtp, member_id
+):
     clerk = people["clerk"].id
-    answer = pages.post(service.client(), f"{PAGE}/{clerk}/roles", {"roles": ["admin", "billing", "bogus"]},
-                        headers=admin, form_path=PAGE)
+    answer = pages.post(
+        service.client(),
+        f"{PAGE}/{clerk}/roles",
+        {"roles": ["admin", "billing", "bogus"]},
+        headers=admin,
+        form_path=PAGE,
+    )
     assert answer.status_code == 303
     assert roles_of(service, clerk, member_id) == frozenset({"admin", "billing"})
     service.deliver_mail()
@@ -134,7 +163,9 @@ def test_the_last_administrator_cannot_step_down_nor_be_removed(service, pages, 
 def test_a_firm_cannot_be_made_administrator(service, pages, people, admin, member_id):
     firm = people["firm"].id
     answer = pages.post(service.client(), f"{PAGE}/{firm}/roles", {"roles": ["admin"]}, headers=admin, form_path=PAGE)
-    assert answer.status_code == 422 and "Un tiers déclarant ne peut pas être administrateur" in html.unescape(answer.text)
+    assert answer.status_code == 422 and "Un tiers déclarant ne peut pas être administrateur" in html.unescape(
+        answer.text
+    )
     assert roles_of(service, firm, member_id) == frozenset({"declaration", "read"})
 
 
@@ -157,8 +188,12 @@ def test_a_removed_user_loses_the_company_at_once(service, pages, people, admin,
     clerk_client = service.client()
     pages.login(clerk_client, "compta@boulangerie.fr")
     assert pages.check(clerk_client)[1].member_id == member_id
-    assert pages.post(service.client(), f"{PAGE}/{people['clerk'].id}/retirer", {}, headers=admin,
-                      form_path=PAGE).status_code == 303
+    assert (
+        pages.post(
+            service.client(), f"{PAGE}/{people['clerk'].id}/retirer", {}, headers=admin, form_path=PAGE
+        ).status_code
+        == 303
+    )
     status, identity = pages.check(clerk_client)
     assert status == 204 and identity.member_id is None and identity.roles == frozenset()
 
@@ -166,8 +201,9 @@ def test_a_removed_user_loses_the_company_at_once(service, pages, people, admin,
 def test_an_administrator_ends_the_sessions_of_one_of_the_companys_users(service, pages, people, admin):
     clerk_client = service.client()
     pages.login(clerk_client, "compta@boulangerie.fr")
-    answer = pages.post(service.client(), f"{PAGE}/{people['clerk'].id}/sessions/fin", {}, headers=admin,
-                        form_path=PAGE)
+    answer = pages.post(
+        service.client(), f"{PAGE}/{people['clerk'].id}/sessions/fin", {}, headers=admin, form_path=PAGE
+    )
     assert answer.status_code == 303
     assert pages.check(clerk_client)[0] == 401
 
@@ -183,13 +219,15 @@ def test_another_companys_user_is_out_of_reach_of_every_action(service, pages, p
     assert pages.check(garage_client)[0] == 204
     # And the garage's administrator cannot act on the bakery's clerk.
     garage_admin = service.headers(make_principal(user_id=garage.id, member_id=OTHER_MEMBER, roles=("admin",)))
-    answer = pages.post(service.client(), f"{PAGE}/{people['clerk'].id}/retirer", {}, headers=garage_admin,
-                        form_path=PAGE)
+    answer = pages.post(
+        service.client(), f"{PAGE}/{people['clerk'].id}/retirer", {}, headers=garage_admin, form_path=PAGE
+    )
     assert answer.status_code == 404 and roles_of(service, people["clerk"].id, member_id) == frozenset({"billing"})
 
 
-def test_my_account_shows_my_roles_in_french_and_leads_the_administrator_to_the_users_page(service, people, admin,
-                                                                                          member_id):
+def test_my_account_shows_my_roles_in_french_and_leads_the_administrator_to_the_users_page(
+    service, people, admin, member_id
+):
     page = html.unescape(service.client().get("/compte", headers=admin).text)
     assert "Administrateur" in page and f'href="{PAGE}"' in page
     clerk = make_principal(user_id=people["clerk"].id, member_id=member_id, roles=("billing",))

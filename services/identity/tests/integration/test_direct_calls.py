@@ -4,6 +4,7 @@ Two layers: the deployments publish no service port to the public network (only 
 that reaches a service directly with forged identity headers (plain `X-User-*`, `X-Tenant-*`, or a passport not
 signed with the internal key) is anonymous on every route of identity.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -28,8 +29,9 @@ def test_the_compose_stack_publishes_no_service_port_and_only_the_gateway_on_the
     for name, service in compose["services"].items():
         for port in service.get("ports", []):
             published = str(port.get("published") if isinstance(port, dict) else port)
-            loopback = published.startswith("127.0.0.1:") or (isinstance(port, dict)
-                                                                and port.get("host_ip") == "127.0.0.1")
+            loopback = published.startswith("127.0.0.1:") or (
+                isinstance(port, dict) and port.get("host_ip") == "127.0.0.1"
+            )
             if not loopback:
                 public.setdefault(name, []).append(published)
         if any(name.startswith(portal) for portal in PORTAL_SERVICES):
@@ -38,24 +40,35 @@ def test_the_compose_stack_publishes_no_service_port_and_only_the_gateway_on_the
 
 
 def test_kubernetes_lets_only_the_portals_own_pods_reach_a_service_and_exposes_services_inside_the_cluster_only():
-    documents = [doc for path in sorted((REPO / "deploy/k8s").glob("*.yaml"))
-                 for doc in yaml.safe_load_all(path.read_text("utf-8")) if doc]
+    documents = [
+        doc
+        for path in sorted((REPO / "deploy/k8s").glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text("utf-8"))
+        if doc
+    ]
     policies = {doc["metadata"]["name"]: doc for doc in documents if doc["kind"] == "NetworkPolicy"}
     web = policies["web-from-portal-only"]["spec"]
     assert web["podSelector"] == {"matchLabels": {"app.kubernetes.io/component": "web"}}
     portal_pods = {"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "member-portal"}}}
     assert web["ingress"] == [{"from": [portal_pods], "ports": [{"protocol": "TCP", "port": 8000}]}]
     services = [doc for doc in documents if doc["kind"] == "Service"]
-    exposed = [doc["metadata"]["name"] for doc in services if doc["spec"].get("type", "ClusterIP") != "ClusterIP"
-               and doc["metadata"]["labels"].get("portal/service") in PORTAL_SERVICES]
+    exposed = [
+        doc["metadata"]["name"]
+        for doc in services
+        if doc["spec"].get("type", "ClusterIP") != "ClusterIP"
+        and doc["metadata"]["labels"].get("portal/service") in PORTAL_SERVICES
+    ]
     assert services and exposed == []
 
 
 def _forged_headers(service) -> dict[str, str]:
     staff = make_principal(staff_roles=("admin",), roles=("admin",), member_id=str(uuid.uuid4()), grants=("step_up",))
     return {
-        "X-User-Id": staff.user_id, "X-User-Roles": "admin", "X-Tenant-Id": str(staff.member_id),
-        "X-Forwarded-For": "10.0.0.1", "X-Real-IP": "10.0.0.1",
+        "X-User-Id": staff.user_id,
+        "X-User-Roles": "admin",
+        "X-Tenant-Id": str(staff.member_id),
+        "X-Forwarded-For": "10.0.0.1",
+        "X-Real-IP": "10.0.0.1",
         passport.HEADER: passport.sign(staff, "une autre clef que la clef interne du portail !"),
     }
 

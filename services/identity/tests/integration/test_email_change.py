@@ -1,5 +1,6 @@
 """Changing the account's e-mail address: step-up first, a one-time link to the new address,
 a notice to the old one, every session ended; no hint about addresses that belong to other accounts."""
+
 import re
 
 import pytest
@@ -24,8 +25,12 @@ def signed_in(service, pages, step_up=True):
 
 
 def ask(pages, client, new=NEW, confirmation=None):
-    return pages.post(client, "/compte/adresse-e-mail", {"new_email": new, "confirmation": confirmation or new},
-                      headers=pages.signed_in(client))
+    return pages.post(
+        client,
+        "/compte/adresse-e-mail",
+        {"new_email": new, "confirmation": confirmation or new},
+        headers=pages.signed_in(client),
+    )
 
 
 def mailed_link(service, smtp, address):
@@ -45,8 +50,7 @@ def test_the_e_mail_page_needs_a_fresh_re_authentication_first(service, owner, p
     assert response.headers["Location"].startswith("/compte/verification?next=/compte/adresse-e-mail")
 
 
-def test_the_new_address_confirms_by_link_then_the_old_one_is_told_and_every_session_ends(
-        service, owner, pages, smtp):
+def test_the_new_address_confirms_by_link_then_the_old_one_is_told_and_every_session_ends(service, owner, pages, smtp):
     client = signed_in(service, pages)
     page = client.get("/compte/adresse-e-mail", headers=pages.signed_in(client))
     assert page.status_code == 200 and "chef@boulangerie.fr" in page.text and "Nouvelle adresse e-mail" in page.text
@@ -70,8 +74,11 @@ def test_the_new_address_confirms_by_link_then_the_old_one_is_told_and_every_ses
     again = confirm(pages, service.client(), path, form_path="/connexion")  # a replayed confirmation
     assert again.status_code == 400 and "Lien expiré ou déjà utilisé" in again.text
     with service.portal.db.session_factory() as db:
-        kinds = list(db.scalars(select(SecurityEvent.kind).where(SecurityEvent.user_id == owner.id,
-                                                                 SecurityEvent.outcome == "success")))
+        kinds = list(
+            db.scalars(
+                select(SecurityEvent.kind).where(SecurityEvent.user_id == owner.id, SecurityEvent.outcome == "success")
+            )
+        )
     assert "email_change_request" in kinds and "email_change" in kinds
 
 
@@ -96,13 +103,17 @@ def test_a_link_whose_sealed_address_was_tampered_with_opens_nothing(service, ow
     assert account_queries.get_user(service.portal, owner.id).email == "chef@boulangerie.fr"
 
 
-@pytest.mark.parametrize("new, confirmation, message", [
-    ("paul.martin@", None, "Saisissez une adresse e-mail valide"),
-    (NEW, "paul.martin@autre.fr", "Les deux saisies de la nouvelle adresse sont différentes."),
-    ("Chef@Boulangerie.fr", None, "déjà l&#39;adresse e-mail de votre compte."),
-])
+@pytest.mark.parametrize(
+    "new, confirmation, message",
+    [
+        ("paul.martin@", None, "Saisissez une adresse e-mail valide"),
+        (NEW, "paul.martin@autre.fr", "Les deux saisies de la nouvelle adresse sont différentes."),
+        ("Chef@Boulangerie.fr", None, "déjà l&#39;adresse e-mail de votre compte."),
+    ],
+)
 def test_a_malformed_mistyped_or_unchanged_address_gets_a_french_message_next_to_its_field(
-        service, owner, pages, smtp, new, confirmation, message):
+    service, owner, pages, smtp, new, confirmation, message
+):
     client = signed_in(service, pages)
     response = ask(pages, client, new=new, confirmation=confirmation)
     assert response.status_code == 422 and message in response.text and 'aria-invalid="true"' in response.text
@@ -120,8 +131,13 @@ def test_an_address_of_another_account_gets_the_same_answer_and_no_link(service,
     assert smtp.to("compta@cabinet.fr") == [] and len(smtp.to("libre@cabinet.fr")) == 1
     with service.portal.db.session_factory() as db:
         assert db.scalar(select(User.email).where(User.id == owner.id)) == "chef@boulangerie.fr"
-        logged = list(db.scalars(select(SecurityEvent.outcome).where(SecurityEvent.user_id == owner.id,
-                                                                     SecurityEvent.kind == "email_change_request")))
+        logged = list(
+            db.scalars(
+                select(SecurityEvent.outcome).where(
+                    SecurityEvent.user_id == owner.id, SecurityEvent.kind == "email_change_request"
+                )
+            )
+        )
     assert logged == ["success", "success"]  # the company's security log does not tell either
 
 

@@ -8,12 +8,13 @@ assertion: only the two populations of one run are compared with each other.
 The clock is moved between attempts so that the per-account counters (lockout, links and codes per hour) never
 make one population take a different path from the other.
 """
+
 from __future__ import annotations
 
 import re
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from argon2 import PasswordHasher
@@ -44,8 +45,11 @@ def without_values(html: str) -> str:
     return re.sub(r'value="[^"]*"', "", html)
 
 
-def interleaved(known: Callable[[int], tuple[float, object]], unknown: Callable[[int], tuple[float, object]],
-                between: Callable[[], None]) -> list[tuple[tuple[float, object], tuple[float, object]]]:
+def interleaved(
+    known: Callable[[int], tuple[float, object]],
+    unknown: Callable[[int], tuple[float, object]],
+    between: Callable[[], None],
+) -> list[tuple[tuple[float, object], tuple[float, object]]]:
     """SAMPLES pairs, alternating which one goes first so a drift of the machine weighs on both alike."""
     pairs = []
     for index in range(SAMPLES):
@@ -64,8 +68,10 @@ def assert_same_median(pairs: list, what: str) -> None:
     known = statistics.median(k[0] for k, _ in pairs)
     unknown = statistics.median(u[0] for _, u in pairs)
     gap = abs(known - unknown)
-    assert gap < MAX_MEDIAN_GAP_S, (f"{what}: median {known * 1000:.1f} ms for existing accounts, "
-                                    f"{unknown * 1000:.1f} ms for unknown ones ({gap * 1000:.1f} ms apart)")
+    assert gap < MAX_MEDIAN_GAP_S, (
+        f"{what}: median {known * 1000:.1f} ms for existing accounts, "
+        f"{unknown * 1000:.1f} ms for unknown ones ({gap * 1000:.1f} ms apart)"
+    )
 
 
 @pytest.fixture
@@ -85,37 +91,46 @@ def cheaper_argon2(service, owner, monkeypatch):
     passwords._dummy_hash.cache_clear()
 
 
-def test_login_answers_and_takes_the_same_time_for_an_existing_and_an_unknown_account(service, owner, pages,
-                                                                                      clock, cheaper_argon2):
+def test_login_answers_and_takes_the_same_time_for_an_existing_and_an_unknown_account(
+    service, owner, pages, clock, cheaper_argon2
+):
     client = service.client()
 
     def attempt(identifier: str) -> tuple[float, object]:
         token = pages.csrf(client.get("/connexion").text)
-        return timed(lambda: client.post("/connexion", data={"identifier": identifier, "csrf_token": token,
-                                                             "password": "mauvais mot de passe", "next": "/"}))
+        return timed(
+            lambda: client.post(
+                "/connexion",
+                data={"identifier": identifier, "csrf_token": token, "password": "mauvais mot de passe", "next": "/"},
+            )
+        )
 
     # Past any delay (15 minutes at most) and out of the 15-minute window: every attempt is really evaluated.
-    pairs = interleaved(lambda _: attempt("1000001"), lambda _: attempt("9999999"),
-                        lambda: clock.advance(minutes=16))
+    pairs = interleaved(lambda _: attempt("1000001"), lambda _: attempt("9999999"), lambda: clock.advance(minutes=16))
     for (_, known), (_, unknown) in pairs:
         assert known.status_code == unknown.status_code == 401
         assert without_values(known.text) == without_values(unknown.text)
     assert_same_median(pairs, "login")
 
 
-def test_a_code_request_answers_and_takes_the_same_time_for_an_existing_and_an_unknown_address(service, owner,
-                                                                                                 pages, clock):
+def test_a_code_request_answers_and_takes_the_same_time_for_an_existing_and_an_unknown_address(
+    service, owner, pages, clock
+):
     client = service.client()
 
     def ask(email: str) -> tuple[float, object]:
         token = pages.csrf(client.get("/connexion/code").text)
         return timed(lambda: client.post("/connexion/code", data={"email": email, "csrf_token": token}))
 
-    pairs = interleaved(lambda _: ask("chef@boulangerie.fr"), lambda _: ask("personne@nulle-part.fr"),
-                        lambda: clock.advance(minutes=61))  # out of the 5-codes-an-hour limit
+    pairs = interleaved(
+        lambda _: ask("chef@boulangerie.fr"), lambda _: ask("personne@nulle-part.fr"), lambda: clock.advance(minutes=61)
+    )  # out of the 5-codes-an-hour limit
     for (_, known), (_, unknown) in pairs:
         assert (known.status_code, known.headers["Location"], known.text) == (
-            unknown.status_code, unknown.headers["Location"], unknown.text)
+            unknown.status_code,
+            unknown.headers["Location"],
+            unknown.text,
+        )
         assert known.status_code == 303
     with service.portal.db.session_factory() as db:  # the known address really got its codes: both paths taken
         assert db.scalar(select(func.count()).select_from(LoginCode).where(LoginCode.user_id.is_not(None))) == SAMPLES
@@ -123,26 +138,36 @@ def test_a_code_request_answers_and_takes_the_same_time_for_an_existing_and_an_u
 
 
 def test_a_reset_request_answers_and_takes_the_same_time_for_an_existing_and_an_unknown_account(
-        service, owner, pages, clock, monkeypatch):
+    service, owner, pages, clock, monkeypatch
+):
     monkeypatch.setattr(captcha, "new_answer", lambda: "40719")
     client = service.client()
-    shape = lambda html: re.sub(r"\s+", " ", re.sub(  # noqa: E731 - the masked options differ by design
-        r'value="[^"]*"|<div class="field field--checkbox">.*?</div>', "", html, flags=re.S))
+    shape = lambda html: re.sub(
+        r"\s+", " ", re.sub(r'value="[^"]*"|<div class="field field--checkbox">.*?</div>', "", html, flags=re.S)
+    )
     steps: dict[str, list] = {"known": [], "unknown": []}
 
     def journey(identifier: str, population: str) -> tuple[float, object]:
         token = pages.csrf(client.get("/connexion/mot-de-passe-oublie").text)
         client.get("/connexion/captcha.png")
-        spent, page = timed(lambda: client.post("/connexion/mot-de-passe-oublie", data={
-            "identifier": identifier, "captcha": "40719", "csrf_token": token}))
+        spent, page = timed(
+            lambda: client.post(
+                "/connexion/mot-de-passe-oublie",
+                data={"identifier": identifier, "captcha": "40719", "csrf_token": token},
+            )
+        )
         fields = dict(re.findall(r'name="(csrf_token|identifier|issued|signature)" value="([^"]*)"', page.text))
-        sent_spent, sent = timed(lambda: client.post("/connexion/mot-de-passe-oublie/envoi",
-                                                     data={**fields, "kind": "account"}))
+        sent_spent, sent = timed(
+            lambda: client.post("/connexion/mot-de-passe-oublie/envoi", data={**fields, "kind": "account"})
+        )
         steps[population].append((sent_spent, sent))
         return spent, page
 
-    pairs = interleaved(lambda _: journey("1000001", "known"), lambda _: journey("1999999", "unknown"),
-                        lambda: clock.advance(minutes=61))  # out of the 3-links-an-hour limit
+    pairs = interleaved(
+        lambda _: journey("1000001", "known"),
+        lambda _: journey("1999999", "unknown"),
+        lambda: clock.advance(minutes=61),
+    )  # out of the 3-links-an-hour limit
     for (_, known), (_, unknown) in pairs:
         assert known.status_code == unknown.status_code == 200
         assert shape(known.text) == shape(unknown.text)
@@ -159,22 +184,29 @@ def test_a_reset_request_answers_and_takes_the_same_time_for_an_existing_and_an_
 def claimable(service, pages, owner):
     """Garage du Centre (n° 1000002) publishes its n° télédéclarant; the owner's account already exists."""
     key = service.portal.settings.internal_key
-    pages.register_member(OTHER_MEMBER, "1000002", "Garage du Centre",
-                          declarant_code_digest=keyed_digest(key, "declarant-code", CODE))
+    pages.register_member(
+        OTHER_MEMBER, "1000002", "Garage du Centre", declarant_code_digest=keyed_digest(key, "declarant-code", CODE)
+    )
     return owner
 
 
 def test_the_company_codes_answer_and_take_the_same_time_for_an_existing_and_an_unknown_member_number(
-        service, pages, claimable, clock):
+    service, pages, claimable, clock
+):
     client = service.client()
 
     def codes(number: str) -> tuple[float, object]:
         token = pages.csrf(client.get("/connexion/premier-compte").text)
-        return timed(lambda: client.post("/connexion/premier-compte", data={
-            "member_number": number, "declarant_code": "WRONG123", "csrf_token": token}))
+        return timed(
+            lambda: client.post(
+                "/connexion/premier-compte",
+                data={"member_number": number, "declarant_code": "WRONG123", "csrf_token": token},
+            )
+        )
 
-    pairs = interleaved(lambda _: codes("1000002"), lambda _: codes("9999999"),
-                        lambda: clock.advance(minutes=16))  # past the growing delay of the member-number counter
+    pairs = interleaved(
+        lambda _: codes("1000002"), lambda _: codes("9999999"), lambda: clock.advance(minutes=16)
+    )  # past the growing delay of the member-number counter
     for (_, known), (_, unknown) in pairs:
         assert known.status_code == unknown.status_code == 401
         assert without_values(known.text) == without_values(unknown.text)
@@ -182,25 +214,40 @@ def test_the_company_codes_answer_and_take_the_same_time_for_an_existing_and_an_
 
 
 def test_the_first_account_form_answers_and_takes_the_same_time_for_an_existing_and_an_unknown_address(
-        service, pages, claimable, clock):
+    service, pages, claimable, clock
+):
     client = service.client()
 
     def details(email: str) -> tuple[float, object]:
         token = pages.csrf(client.get("/connexion/premier-compte").text)
-        page = client.post("/connexion/premier-compte", data={"member_number": "1000002", "declarant_code": CODE,
-                                                              "delegate": "1", "csrf_token": token})
+        page = client.post(
+            "/connexion/premier-compte",
+            data={"member_number": "1000002", "declarant_code": CODE, "delegate": "1", "csrf_token": token},
+        )
         assert page.status_code == 200
-        hidden = dict(re.findall(r'name="(csrf_token|member_id|issued|signature|delegate)" value="([^"]*)"',
-                                 page.text))
-        return timed(lambda: client.post("/connexion/premier-compte/compte", data={
-            **hidden, "last_name": "Durand", "first_name": "Élise", "job_title": "Expert-comptable",
-            "email": email, "email_confirmation": email, "mobile": ""}))
+        hidden = dict(re.findall(r'name="(csrf_token|member_id|issued|signature|delegate)" value="([^"]*)"', page.text))
+        return timed(
+            lambda: client.post(
+                "/connexion/premier-compte/compte",
+                data={
+                    **hidden,
+                    "last_name": "Durand",
+                    "first_name": "Élise",
+                    "job_title": "Expert-comptable",
+                    "email": email,
+                    "email_confirmation": email,
+                    "mobile": "",
+                },
+            )
+        )
 
-    pairs = interleaved(lambda _: details("chef@boulangerie.fr"), lambda i: details(f"nouveau{i}@cabinet.fr"),
-                        lambda: clock.advance(minutes=61))  # out of the links-an-hour limit of the account
+    pairs = interleaved(
+        lambda _: details("chef@boulangerie.fr"),
+        lambda i: details(f"nouveau{i}@cabinet.fr"),
+        lambda: clock.advance(minutes=61),
+    )  # out of the links-an-hour limit of the account
     for index, ((_, known), (_, unknown)) in enumerate(pairs):
         assert known.status_code == unknown.status_code == 200
-        assert known.text.replace("chef@boulangerie.fr", "@") == unknown.text.replace(f"nouveau{index}@cabinet.fr",
-                                                                                      "@")
+        assert known.text.replace("chef@boulangerie.fr", "@") == unknown.text.replace(f"nouveau{index}@cabinet.fr", "@")
     assert account_queries.get_user(service.portal, claimable.id).is_active
     assert_same_median(pairs, "first account, details")

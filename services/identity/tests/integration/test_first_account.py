@@ -1,12 +1,13 @@
 """First account with the company's codes, activation by e-mail, "Ajouter une entreprise"."""
+
 import re
 
 import pytest
 from sqlalchemy import select
 
-from identity.worker import subscriptions
 from identity.models import Invitation, MemberLink, SecurityEvent, User
 from identity.web import PLAIN_NAME
+from identity.worker import subscriptions
 from portal_common.digests import keyed_digest
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
@@ -19,23 +20,37 @@ NEW_PASSWORD = "le cabinet ferme tard le vendredi"
 PASSWORD = "une phrase de passe assez longue"
 MEMBER_A = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 MEMBER_B = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a02"
-FIRM = {"last_name": "Durand", "first_name": "Élise", "job_title": "Expert-comptable",
-        "email": "e.durand@cabinet-durand.fr", "email_confirmation": "e.durand@cabinet-durand.fr",
-        "mobile": "06 12 34 56 78"}
+FIRM = {
+    "last_name": "Durand",
+    "first_name": "Élise",
+    "job_title": "Expert-comptable",
+    "email": "e.durand@cabinet-durand.fr",
+    "email_confirmation": "e.durand@cabinet-durand.fr",
+    "mobile": "06 12 34 56 78",
+}
 
 
 @pytest.fixture
 def companies(service, pages):
     key = service.portal.settings.internal_key
     # Version 2: members' update bringing the digests, after the registration the owner fixture may have applied.
-    pages.register_member(MEMBER_A, "1000001", "Boulangerie Martin", version=2,
-                          declarant_code_digest=keyed_digest(key, "declarant-code", CODE))
-    pages.register_member(MEMBER_B, "1000002", "Garage du Centre", version=2,
-                          declarant_code_digest=keyed_digest(key, "declarant-code", OTHER_CODE))
+    pages.register_member(
+        MEMBER_A,
+        "1000001",
+        "Boulangerie Martin",
+        version=2,
+        declarant_code_digest=keyed_digest(key, "declarant-code", CODE),
+    )
+    pages.register_member(
+        MEMBER_B,
+        "1000002",
+        "Garage du Centre",
+        version=2,
+        declarant_code_digest=keyed_digest(key, "declarant-code", OTHER_CODE),
+    )
 
 
-def codes(pages, client, number="1000001", code=CODE, delegate=True, path="/connexion/premier-compte",
-          headers=None):
+def codes(pages, client, number="1000001", code=CODE, delegate=True, path="/connexion/premier-compte", headers=None):
     data = {"member_number": number, "declarant_code": code}
     if delegate:
         data["delegate"] = "1"
@@ -57,8 +72,7 @@ def activate(pages, client, path, password=NEW_PASSWORD, confirmation=None):
     return pages.post(client, path, {"new_password": password, "confirmation": confirmation or password})
 
 
-def test_an_accounting_firm_opens_its_account_with_the_codes_and_an_activation_link(service, pages, companies,
-                                                                                       smtp):
+def test_an_accounting_firm_opens_its_account_with_the_codes_and_an_activation_link(service, pages, companies, smtp):
     client = service.client()
     page = codes(pages, client)
     assert page.status_code == 200 and "Boulangerie Martin" in page.text and "Créer le compte" in page.text
@@ -86,8 +100,12 @@ def test_an_accounting_firm_opens_its_account_with_the_codes_and_an_activation_l
 
 def test_the_companys_own_first_user_becomes_its_administrator(service, pages, companies, smtp):
     client = service.client()
-    details(client, codes(pages, client, delegate=False), email="paul@boulangerie.fr",
-            email_confirmation="paul@boulangerie.fr")
+    details(
+        client,
+        codes(pages, client, delegate=False),
+        email="paul@boulangerie.fr",
+        email_confirmation="paul@boulangerie.fr",
+    )
     path, _ = mailed_link(service, smtp, "paul@boulangerie.fr")
     assert activate(pages, client, path).status_code == 303
     owner = service.client()
@@ -97,8 +115,10 @@ def test_the_companys_own_first_user_becomes_its_administrator(service, pages, c
 
 
 def test_wrong_or_unknown_codes_get_the_same_french_answer(service, pages, companies):
-    answers = [codes(pages, service.client(), number=number, code=code)
-               for number, code in (("1000001", "WRONG123"), ("9999999", CODE), ("1000002", CODE))]
+    answers = [
+        codes(pages, service.client(), number=number, code=code)
+        for number, code in (("1000001", "WRONG123"), ("9999999", CODE), ("1000002", CODE))
+    ]
     assert {a.status_code for a in answers} == {401}
     assert all("Code adhérent ou n° télédéclarant incorrect." in a.text for a in answers)
     assert codes(pages, service.client(), code="td7k4 2qx").status_code == 200  # as printed, in lower case
@@ -125,14 +145,19 @@ def test_guessing_codes_is_throttled_per_member_number_like_a_login(service, pag
     assert outcomes.count("failure") == 5 and outcomes.count("refused") == 1 and outcomes.count("success") == 1
 
 
-def test_an_existing_address_gets_the_same_page_and_an_invitation_instead_of_an_activation(service, pages, owner,
-                                                                                           companies, smtp):
+def test_an_existing_address_gets_the_same_page_and_an_invitation_instead_of_an_activation(
+    service, pages, owner, companies, smtp
+):
     client = service.client()
     unknown = details(client, codes(pages, client))
     client = service.client()
-    known = details(client, codes(pages, client, number="1000002", code=OTHER_CODE), email="chef@boulangerie.fr",
-                    email_confirmation="chef@boulangerie.fr")
-    strip = lambda page: page.text.replace(FIRM["email"], "@").replace("chef@boulangerie.fr", "@")  # noqa: E731
+    known = details(
+        client,
+        codes(pages, client, number="1000002", code=OTHER_CODE),
+        email="chef@boulangerie.fr",
+        email_confirmation="chef@boulangerie.fr",
+    )
+    strip = lambda page: page.text.replace(FIRM["email"], "@").replace("chef@boulangerie.fr", "@")
     assert (known.status_code, strip(known)) == (unknown.status_code, strip(unknown))
     path, mail = mailed_link(service, smtp, "chef@boulangerie.fr", kind="invitation")
     assert "Garage du Centre" in mail.get_content()
@@ -149,8 +174,11 @@ def test_the_details_form_shows_each_mistake_next_to_its_field_and_keeps_the_ste
     page = codes(pages, client)
     wrong = details(client, page, email_confirmation="autre@cabinet.fr", mobile="123", job_title="")
     assert wrong.status_code == 422
-    for message in ("Les deux adresses e-mail saisies sont différentes.", "Le n° mobile comporte 10 chiffres",
-                    "Indiquez votre fonction"):
+    for message in (
+        "Les deux adresses e-mail saisies sont différentes.",
+        "Le n° mobile comporte 10 chiffres",
+        "Indiquez votre fonction",
+    ):
         assert message in wrong.text
     assert details(client, wrong).status_code == 200
 
@@ -190,13 +218,19 @@ def test_a_signed_in_user_adds_a_second_company_with_its_codes(service, pages, o
     pages.login(client, "1000001")
     asked = client.get("/compte/entreprises/ajouter", headers=pages.signed_in(client))
     assert asked.status_code == 303 and asked.headers["Location"].startswith("/compte/verification")
-    assert pages.post(client, "/compte/verification?next=/compte/entreprises/ajouter", {"password": PASSWORD},
-                      headers=pages.signed_in(client)).status_code == 303
+    assert (
+        pages.post(
+            client,
+            "/compte/verification?next=/compte/entreprises/ajouter",
+            {"password": PASSWORD},
+            headers=pages.signed_in(client),
+        ).status_code
+        == 303
+    )
     headers = pages.signed_in(client)
     wrong = codes(pages, client, number="1000002", code=CODE, path="/compte/entreprises/ajouter", headers=headers)
     assert wrong.status_code == 401 and "incorrect" in wrong.text
-    added = codes(pages, client, number="1000002", code=OTHER_CODE, path="/compte/entreprises/ajouter",
-                  headers=headers)
+    added = codes(pages, client, number="1000002", code=OTHER_CODE, path="/compte/entreprises/ajouter", headers=headers)
     assert added.status_code == 303 and added.headers["Location"] == "/changer-adherent"
     listing = client.get("/changer-adherent", headers=headers).text
     assert "Garage du Centre" in listing and "Tiers déclarant" in listing
@@ -221,19 +255,28 @@ def test_adding_a_company_needs_a_signed_in_user(service, pages, companies):
     client = service.client()
     assert client.get("/compte/entreprises/ajouter").headers["Location"].startswith("/connexion")
     token = pages.csrf(client.get("/connexion").text)
-    refused = client.post("/compte/entreprises/ajouter", data={"member_number": "1000002",
-                                                               "declarant_code": OTHER_CODE, "csrf_token": token})
+    refused = client.post(
+        "/compte/entreprises/ajouter",
+        data={"member_number": "1000002", "declarant_code": OTHER_CODE, "csrf_token": token},
+    )
     assert refused.status_code == 302 and refused.headers["Location"].startswith("/connexion")
     with service.portal.db.session_factory() as db:
         assert db.scalars(select(MemberLink)).all() == []
 
 
 def test_a_member_update_without_the_digest_keeps_the_code_and_a_new_digest_replaces_it(service, pages, companies):
-    event = catalogue.example_envelope("members.member.updated.v1", member_id=MEMBER_A, member_number="1000001",
-                                       name="Boulangerie Martin", version=3)
+    event = catalogue.example_envelope(
+        "members.member.updated.v1", member_id=MEMBER_A, member_number="1000001", name="Boulangerie Martin", version=3
+    )
     event.data.pop("declarant_code_digest", None)
-    consumer = Consumer(service="identity", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    consumer = Consumer(
+        service="identity",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
     assert consumer.process("identity.member-directory", event)
     assert codes(pages, service.client()).status_code == 200
     new_digest = keyed_digest(service.portal.settings.internal_key, "declarant-code", "NEWCODE99")

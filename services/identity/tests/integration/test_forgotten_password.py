@@ -1,12 +1,13 @@
 """Forgotten password: captcha, masked addresses, single-use 30-minute link, sessions end (AUTH-30..35)."""
+
 import re
 
 import pytest
 from sqlalchemy import select
 
-from identity.worker import subscriptions
 from identity.models import MemberDirectoryEntry, OneTimeLink
 from identity.recovery import captcha
+from identity.worker import subscriptions
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.web.csrf import PRESESSION_COOKIE
@@ -18,14 +19,27 @@ NEW_PASSWORD = "le chat dort sur la commode bleue"
 
 
 def update_member(service, member_id, version=2, contacts=None):
-    consumer = Consumer(service="identity", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    consumer = Consumer(
+        service="identity",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
     contacts = contacts or [
         {"kind": "dirigeant", "name": "Paul Martin", "email": "paul.martin@martin-holding.fr"},
         {"kind": "responsable_rh", "name": "Anne Muller", "email": "rh@boulangerie.fr"},
-        {"kind": "contact_convocation", "name": "X", "email": "conv@boulangerie.fr"}]
-    event = catalogue.example_envelope("members.member.updated.v1", member_id=member_id, member_number="1000001",
-                                       name="Boulangerie Martin", version=version, contacts=contacts)
+        {"kind": "contact_convocation", "name": "X", "email": "conv@boulangerie.fr"},
+    ]
+    event = catalogue.example_envelope(
+        "members.member.updated.v1",
+        member_id=member_id,
+        member_number="1000001",
+        name="Boulangerie Martin",
+        version=version,
+        contacts=contacts,
+    )
     return consumer, event
 
 
@@ -46,8 +60,9 @@ def start(pages, client, identifier, answer="40719"):
     token = pages.csrf(client.get("/connexion/mot-de-passe-oublie").text)
     image = client.get("/connexion/captcha.png")
     assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
-    return client.post("/connexion/mot-de-passe-oublie", data={"identifier": identifier, "captcha": answer,
-                                                              "csrf_token": token})
+    return client.post(
+        "/connexion/mot-de-passe-oublie", data={"identifier": identifier, "captcha": answer, "csrf_token": token}
+    )
 
 
 def choose(client, page, kind="account"):
@@ -118,8 +133,11 @@ def test_the_link_points_to_the_configured_origin_whatever_the_host_header(servi
     fields = dict(re.findall(r'name="(csrf_token|identifier|issued|signature)" value="([^"]*)"', page.text))
     # The browser's cookie, replayed to a forged host name.
     client.set_cookie(PRESESSION_COOKIE, client.get_cookie(PRESESSION_COOKIE).value, domain="evil.example")
-    sent = client.post("/connexion/mot-de-passe-oublie/envoi", data={**fields, "kind": "account"},
-                       headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
+    sent = client.post(
+        "/connexion/mot-de-passe-oublie/envoi",
+        data={**fields, "kind": "account"},
+        headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+    )
     assert sent.status_code == 200
     url, _ = link_from_mail(service, smtp, "chef@boulangerie.fr")
     assert url.startswith("http://127.0.0.1:8080/connexion/nouveau-mot-de-passe/")
@@ -159,8 +177,9 @@ def test_unknown_accounts_get_the_same_pages_and_statuses(service, owner, pages,
         assert known_sent.status_code == unknown_sent.status_code == 200
         assert known_sent.text == unknown_sent.text
         # Same page but for the hidden values and the masked options themselves (decoys for the unknown).
-        shape = lambda html: re.sub(r"\s+", " ", re.sub(
-            r'value="[^"]*"|<div class="field field--checkbox">.*?</div>', "", html, flags=re.S))
+        shape = lambda html: re.sub(
+            r"\s+", " ", re.sub(r'value="[^"]*"|<div class="field field--checkbox">.*?</div>', "", html, flags=re.S)
+        )
         assert shape(known_page.text) == shape(unknown_page.text)
         assert 'type="radio"' in unknown_page.text
     service.deliver_mail()
@@ -190,24 +209,34 @@ def test_a_captcha_answer_serves_once_and_only_in_the_browser_that_saw_it(servic
     assert client.post("/connexion/mot-de-passe-oublie", data=data).status_code == 422
     other = service.client()
     other_token = pages.csrf(other.get("/connexion/mot-de-passe-oublie").text)
-    assert other.post("/connexion/mot-de-passe-oublie",
-                      data={**data, "csrf_token": other_token}).status_code == 422
+    assert other.post("/connexion/mot-de-passe-oublie", data={**data, "csrf_token": other_token}).status_code == 422
 
 
 def test_the_choice_step_cannot_be_reached_without_the_captcha(service, owner, pages, smtp):
     client = service.client()
     token = pages.csrf(client.get("/connexion/mot-de-passe-oublie").text)
-    response = client.post("/connexion/mot-de-passe-oublie/envoi", data={
-        "identifier": "1000001", "issued": "2026-01-01T00:00:00+00:00", "signature": "0" * 64, "kind": "account",
-        "csrf_token": token})
+    response = client.post(
+        "/connexion/mot-de-passe-oublie/envoi",
+        data={
+            "identifier": "1000001",
+            "issued": "2026-01-01T00:00:00+00:00",
+            "signature": "0" * 64,
+            "kind": "account",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 303
     service.deliver_mail()
     assert smtp.messages == []
 
 
 def test_member_updates_bring_the_reset_contacts_once_and_ignore_stale_versions(service, owner, member_id):
-    consumer, event = update_member(service, member_id, version=3, contacts=[
-        {"kind": "dirigeant", "name": "Nouveau", "email": "nouveau@boulangerie.fr"}])
+    consumer, event = update_member(
+        service,
+        member_id,
+        version=3,
+        contacts=[{"kind": "dirigeant", "name": "Nouveau", "email": "nouveau@boulangerie.fr"}],
+    )
     catalogue.validate(event)
     assert consumer.process("identity.member-directory", event) is True
     assert consumer.process("identity.member-directory", event) is False

@@ -1,4 +1,5 @@
 """Lockout per account: growing delay, temporary lock, an e-mail, no enumeration (docs/security.md AUTH-20/22)."""
+
 import re
 
 import pytest
@@ -73,8 +74,7 @@ def test_ten_failures_in_fifteen_minutes_lock_the_account_and_tell_the_user(serv
     assert pages.login(client, "1000001").status_code == 303
 
 
-def test_a_thousand_wrong_passwords_in_an_hour_evaluate_at_most_a_hundred(service, owner, pages, clock,
-                                                                          evaluations):
+def test_a_thousand_wrong_passwords_in_an_hour_evaluate_at_most_a_hundred(service, owner, pages, clock, evaluations):
     client = service.client()
     results = statuses(pages, client, "1000001", 1000, clock=clock, step=3.6)
     assert set(results) == {401, 429}

@@ -1,11 +1,12 @@
 """Login, the gateway's session check, company switching and logout, on PostgreSQL."""
+
 import re
 
 import pytest
 
 from identity.accounts import use_cases as accounts
-from identity.worker import subscriptions
 from identity.web import PLAIN_NAME
+from identity.worker import subscriptions
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 
@@ -20,8 +21,13 @@ MEMBER_B = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a02"
 def owner(service, pages):
     pages.register_member(MEMBER_A, "1000001", "Boulangerie Martin")
     pages.register_member(MEMBER_B, "1000002", "Garage du Centre")
-    user = accounts.create_user(service.portal, email="Chef@Boulangerie.fr", display_name="Paul Martin",
-                                password=PASSWORD, login_member_number="1000001")
+    user = accounts.create_user(
+        service.portal,
+        email="Chef@Boulangerie.fr",
+        display_name="Paul Martin",
+        password=PASSWORD,
+        login_member_number="1000001",
+    )
     accounts.link_member(service.portal, user_id=user.id, member_id=MEMBER_A, roles=("admin",))
     return user
 
@@ -34,8 +40,11 @@ def test_login_by_member_number_opens_a_session_the_gateway_check_accepts(servic
     assert cookie.startswith(f"{PLAIN_NAME}=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     status, identity = pages.check(client)
     assert status == 204
-    assert (identity.member_id, identity.member_name, identity.roles) == (MEMBER_A, "Boulangerie Martin",
-                                                                          frozenset({"admin"}))
+    assert (identity.member_id, identity.member_name, identity.roles) == (
+        MEMBER_A,
+        "Boulangerie Martin",
+        frozenset({"admin"}),
+    )
 
 
 def test_login_by_email_is_case_insensitive(service, owner, pages):
@@ -95,31 +104,48 @@ def test_switching_to_a_linked_company_changes_the_identity_and_rotates_the_sess
     headers = service.headers(identity)
     page = client.get("/changer-adherent", headers=headers)
     assert "Garage du Centre" in page.text and "Tiers déclarant" in page.text
-    response = client.post("/changer-adherent", data={"member_id": MEMBER_B, "csrf_token": pages.csrf(page.text)},
-                           headers=headers)
+    response = client.post(
+        "/changer-adherent", data={"member_id": MEMBER_B, "csrf_token": pages.csrf(page.text)}, headers=headers
+    )
     assert response.status_code == 303
     status, identity = pages.check(client)
-    assert (identity.member_id, identity.roles, identity.grants) == (MEMBER_B, frozenset({"read"}),
-                                                                      frozenset({"delegate"}))
+    assert (identity.member_id, identity.roles, identity.grants) == (
+        MEMBER_B,
+        frozenset({"read"}),
+        frozenset({"delegate"}),
+    )
 
 
 def test_staff_switch_to_any_registered_company_with_their_staff_roles_only(service, owner, pages):
-    staff = accounts.create_user(service.portal, email="secretariat@spsti.fr", display_name="Sophie Secrétariat",
-                                 password=PASSWORD, staff_roles=("secretariat",))
+    staff = accounts.create_user(
+        service.portal,
+        email="secretariat@spsti.fr",
+        display_name="Sophie Secrétariat",
+        password=PASSWORD,
+        staff_roles=("secretariat",),
+    )
     secret = pages.enrol_totp(staff.id)  # staff must have a second factor
     client = service.client()
     assert pages.login_with_totp(client, "secretariat@spsti.fr", secret, staff.id).status_code == 303
     headers = service.headers(pages.check(client)[1])
     listing = client.get("/changer-adherent?q=Garage", headers=headers)
     assert "Garage du Centre" in listing.text and "Boulangerie Martin" not in listing.text
-    switched = client.post("/changer-adherent", data={"member_id": MEMBER_B, "csrf_token": pages.csrf(listing.text)},
-                           headers=headers)
+    switched = client.post(
+        "/changer-adherent", data={"member_id": MEMBER_B, "csrf_token": pages.csrf(listing.text)}, headers=headers
+    )
     assert switched.status_code == 303
     identity = pages.check(client)[1]
-    assert (identity.member_id, identity.roles, identity.staff_roles) == (MEMBER_B, frozenset(),
-                                                                          frozenset({"secretariat"}))
-    unknown = pages.post(client, "/changer-adherent", {"member_id": "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a99"},
-                         headers=service.headers(identity))
+    assert (identity.member_id, identity.roles, identity.staff_roles) == (
+        MEMBER_B,
+        frozenset(),
+        frozenset({"secretariat"}),
+    )
+    unknown = pages.post(
+        client,
+        "/changer-adherent",
+        {"member_id": "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a99"},
+        headers=service.headers(identity),
+    )
     assert unknown.status_code == 403 and pages.check(client)[1].member_id == MEMBER_B
 
 
@@ -148,8 +174,14 @@ def test_the_member_directory_handler_applies_an_event_once_and_ignores_stale_ve
 
     newer = catalogue.example_envelope("members.member.registered.v1", name="Nouveau nom", version=2)
     older = catalogue.example_envelope("members.member.registered.v1", name="Ancien nom", version=1)
-    consumer = Consumer(service="identity", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    consumer = Consumer(
+        service="identity",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
     assert consumer.process("identity.member-directory", newer) is True
     assert consumer.process("identity.member-directory", Envelope.from_dict(newer.to_dict())) is False
     assert consumer.process("identity.member-directory", older) is True

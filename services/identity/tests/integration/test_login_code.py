@@ -1,4 +1,5 @@
 """Passwordless sign-in with a 6-digit code by e-mail (issue item 2)."""
+
 import re
 
 import pytest
@@ -7,7 +8,6 @@ from sqlalchemy import select
 from identity.models import LoginCode
 
 pytestmark = pytest.mark.integration
-
 
 
 def ask(pages, client, email="chef@boulangerie.fr"):

@@ -1,4 +1,5 @@
 """Item 8: TOTP second factor, mandatory enrolment for staff and accounting firms, recovery codes, step-up."""
+
 import html
 import re
 
@@ -22,17 +23,24 @@ FIRM_MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a02"
 
 @pytest.fixture
 def staff(service):
-    return accounts.create_user(service.portal, email="secretariat@spsti.fr", display_name="Sophie Secrétariat",
-                                password=PASSWORD, staff_roles=("secretariat",))
+    return accounts.create_user(
+        service.portal,
+        email="secretariat@spsti.fr",
+        display_name="Sophie Secrétariat",
+        password=PASSWORD,
+        staff_roles=("secretariat",),
+    )
 
 
 @pytest.fixture
 def firm(service, pages, member_id):
     pages.register_member(FIRM_MEMBER, "1000002", "Garage du Centre")
-    user = accounts.create_user(service.portal, email="cabinet@fiducia.fr", display_name="Cabinet Fiducia",
-                                password=PASSWORD)
-    accounts.link_member(service.portal, user_id=user.id, member_id=FIRM_MEMBER, roles=("declaration",),
-                         kind="delegate")
+    user = accounts.create_user(
+        service.portal, email="cabinet@fiducia.fr", display_name="Cabinet Fiducia", password=PASSWORD
+    )
+    accounts.link_member(
+        service.portal, user_id=user.id, member_id=FIRM_MEMBER, roles=("declaration",), kind="delegate"
+    )
     return user
 
 
@@ -47,7 +55,9 @@ def manual_key(page_html):
 def test_staff_must_enrol_at_their_next_login_and_nothing_opens_before(service, pages, staff, smtp):
     client = service.client()
     response = pages.login(client, "secretariat@spsti.fr")
-    assert response.status_code == 303 and response.headers["Location"] == "/connexion/double-authentification/activation"
+    assert (
+        response.status_code == 303 and response.headers["Location"] == "/connexion/double-authentification/activation"
+    )
     pending = cookie(client)
     assert pages.check(client)[0] == 401  # the gateway opens nothing yet
     page = client.get("/connexion/double-authentification/activation")
@@ -60,8 +70,7 @@ def test_staff_must_enrol_at_their_next_login_and_nothing_opens_before(service, 
     with service.portal.db.session_factory() as db:
         assert mfa_queries.confirmed_factor(db, staff.id) is None
         assert secret not in (db.get(TotpFactor, staff.id).pending_secret or "")  # sealed, never in clear
-    done = pages.post(client, "/connexion/double-authentification/activation",
-                      {"code": pyotp.TOTP(secret).now()})
+    done = pages.post(client, "/connexion/double-authentification/activation", {"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 200 and done.headers["Cache-Control"] == "no-store"
     codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", done.text)
     assert len(set(codes)) == 10
@@ -131,8 +140,9 @@ def test_wrong_codes_count_towards_the_account_lockout(service, pages, owner, cl
     secret = pages.enrol_totp(owner.id)
     client = service.client()
     pages.login(client, "1000001")
-    statuses = [pages.post(client, "/connexion/double-authentification", {"code": "000000"}).status_code
-                for _ in range(6)]
+    statuses = [
+        pages.post(client, "/connexion/double-authentification", {"code": "000000"}).status_code for _ in range(6)
+    ]
     assert statuses[:5] == [401] * 5 and statuses[5] == 429  # the growing delay from the 5th failure
     blocked = pages.post(client, "/connexion/double-authentification", {"code": pages.totp(owner.id, secret)})
     assert blocked.status_code == 429 and "Trop de tentatives" in blocked.text
@@ -152,8 +162,9 @@ def test_a_step_up_is_a_grant_for_five_minutes_on_a_new_session_id(service, page
     pages.login(client, "1000001")
     assert "step_up" not in pages.check(client)[1].grants
     before = cookie(client)
-    wrong = pages.post(client, "/compte/verification", {"password": "pas le bon", "next": "/compte"},
-                       headers=pages.signed_in(client))
+    wrong = pages.post(
+        client, "/compte/verification", {"password": "pas le bon", "next": "/compte"}, headers=pages.signed_in(client)
+    )
     assert wrong.status_code == 401 and "Mot de passe incorrect" in wrong.text
     pages.step_up(client)
     assert cookie(client) != before
@@ -191,20 +202,30 @@ def test_sensitive_pages_ask_for_a_step_up_first(service, pages, owner):
     assert evil.headers["Location"] == "/compte/verification?next=/"
 
 
-def test_a_member_enrols_from_the_account_page_and_may_disable_it_but_staff_may_not(service, pages, owner, staff,
-                                                                                    monkeypatch):
+def test_a_member_enrols_from_the_account_page_and_may_disable_it_but_staff_may_not(
+    service, pages, owner, staff, monkeypatch
+):
     client = service.client()
     pages.login(client, "1000001")
     pages.step_up(client)
     page = client.get("/compte/double-authentification/activation", headers=pages.signed_in(client))
     secret = manual_key(page.text)
-    done = pages.post(client, "/compte/double-authentification/activation", {"code": pyotp.TOTP(secret).now()},
-                      headers=pages.signed_in(client))
+    done = pages.post(
+        client,
+        "/compte/double-authentification/activation",
+        {"code": pyotp.TOTP(secret).now()},
+        headers=pages.signed_in(client),
+    )
     assert done.status_code == 200 and len(re.findall(r"<code>[a-z2-9]{5}-[a-z2-9]{5}</code>", done.text)) == 10
     status = client.get("/compte/double-authentification", headers=pages.signed_in(client))
     assert "Codes de secours restants : 10" in status.text
-    off = pages.post(client, "/compte/double-authentification/desactivation", {}, headers=pages.signed_in(client),
-                     form_path="/compte/double-authentification")
+    off = pages.post(
+        client,
+        "/compte/double-authentification/desactivation",
+        {},
+        headers=pages.signed_in(client),
+        form_path="/compte/double-authentification",
+    )
     assert off.status_code == 303
     with service.portal.db.session_factory() as db:
         assert not mfa_queries.has_factor(db, owner.id) and mfa_queries.recovery_codes_left(db, owner.id) == 0

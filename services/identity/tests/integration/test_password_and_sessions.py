@@ -1,4 +1,5 @@
 """Changing the password (AUTH-06) and listing / ending sessions (SESS-05, SESS-06), through the pages."""
+
 import pytest
 from sqlalchemy import select
 
@@ -44,14 +45,18 @@ def test_changing_the_password_needs_the_current_one_and_changes_nothing_otherwi
     assert service.deliver_mail() == 0
 
 
-@pytest.mark.parametrize("new, confirmation, message", [
-    ("trop court", None, "au moins 15 caractères"),
-    ("BoulangerieMartin1000001", None, "n° adhérent"),
-    ("passwordstandard", None, "trop courant"),
-    (NEW_PASSWORD, NEW_PASSWORD + "!", "différentes"),
-])
-def test_a_weak_or_mistyped_new_password_is_refused_next_to_its_field(service, owner, pages, new, confirmation,
-                                                                       message):
+@pytest.mark.parametrize(
+    "new, confirmation, message",
+    [
+        ("trop court", None, "au moins 15 caractères"),
+        ("BoulangerieMartin1000001", None, "n° adhérent"),
+        ("passwordstandard", None, "trop courant"),
+        (NEW_PASSWORD, NEW_PASSWORD + "!", "différentes"),
+    ],
+)
+def test_a_weak_or_mistyped_new_password_is_refused_next_to_its_field(
+    service, owner, pages, new, confirmation, message
+):
     client = signed_in(service, pages)
     response = change(pages, client, new=new, confirmation=confirmation)
     assert response.status_code == 422 and message in response.text and 'aria-invalid="true"' in response.text
@@ -98,20 +103,21 @@ def test_ending_one_of_my_sessions_kills_it_at_once(service, owner, pages):
     other = signed_in(service, pages)
     other_ref = pages.check(other)[1].session_ref
     client = signed_in(service, pages)
-    response = pages.post(client, f"/compte/sessions/{other_ref}/fin", {}, headers=pages.signed_in(client),
-                          form_path="/compte/sessions")
+    response = pages.post(
+        client, f"/compte/sessions/{other_ref}/fin", {}, headers=pages.signed_in(client), form_path="/compte/sessions"
+    )
     assert response.status_code == 303
     assert pages.check(other)[0] == 401 and pages.check(client)[0] == 204
 
 
 def test_nobody_ends_another_users_session(service, owner, pages):
-    stranger = accounts.create_user(service.portal, email="autre@garage.fr", display_name="Autre",
-                                    password=PASSWORD)
+    stranger = accounts.create_user(service.portal, email="autre@garage.fr", display_name="Autre", password=PASSWORD)
     victim = signed_in(service, pages, identifier="autre@garage.fr")
     victim_ref = pages.check(victim)[1].session_ref
     client = signed_in(service, pages)
-    response = pages.post(client, f"/compte/sessions/{victim_ref}/fin", {}, headers=pages.signed_in(client),
-                          form_path="/compte/sessions")
+    response = pages.post(
+        client, f"/compte/sessions/{victim_ref}/fin", {}, headers=pages.signed_in(client), form_path="/compte/sessions"
+    )
     assert response.status_code == 404 and stranger.id
     assert pages.check(victim)[0] == 204
 
@@ -119,15 +125,17 @@ def test_nobody_ends_another_users_session(service, owner, pages):
 def test_ending_all_my_other_sessions_keeps_this_one(service, owner, pages):
     others = [signed_in(service, pages) for _ in range(2)]
     client = signed_in(service, pages)
-    response = pages.post(client, "/compte/sessions/autres/fin", {}, headers=pages.signed_in(client),
-                          form_path="/compte/sessions")
+    response = pages.post(
+        client, "/compte/sessions/autres/fin", {}, headers=pages.signed_in(client), form_path="/compte/sessions"
+    )
     assert response.status_code == 303
     assert [pages.check(o)[0] for o in others] == [401, 401] and pages.check(client)[0] == 204
 
 
 def test_a_company_administrator_ends_the_sessions_of_a_user_of_his_company(service, owner, pages, member_id):
-    clerk = accounts.create_user(service.portal, email="compta@boulangerie.fr", display_name="Compta",
-                                 password=PASSWORD)
+    clerk = accounts.create_user(
+        service.portal, email="compta@boulangerie.fr", display_name="Compta", password=PASSWORD
+    )
     accounts.link_member(service.portal, user_id=clerk.id, member_id=member_id, roles=("billing",))
     clerk_client = signed_in(service, pages, identifier="compta@boulangerie.fr")
     admin = make_principal(user_id=owner.id, member_id=member_id, roles=("admin",))
@@ -145,14 +153,15 @@ def test_ending_sessions_of_another_companys_user_is_404_and_of_a_non_admin_403(
     admin = make_principal(user_id=owner.id, member_id=member_id, roles=("admin",))
     reader = make_principal(member_id=member_id, roles=("read",))
     client = service.client()
-    assert client.delete(f"/api/identity/users/{outsider.id}/sessions",
-                         headers=service.headers(admin)).status_code == 404
-    assert client.delete(f"/api/identity/users/{owner.id}/sessions",
-                         headers=service.headers(reader)).status_code == 403
+    assert (
+        client.delete(f"/api/identity/users/{outsider.id}/sessions", headers=service.headers(admin)).status_code == 404
+    )
+    assert client.delete(f"/api/identity/users/{owner.id}/sessions", headers=service.headers(reader)).status_code == 403
     assert client.delete(f"/api/identity/users/{owner.id}/sessions").status_code == 401
     staff = make_principal(staff_roles=("administration",))
-    assert client.delete(f"/api/identity/users/{outsider.id}/sessions",
-                         headers=service.headers(staff)).status_code == 200
+    assert (
+        client.delete(f"/api/identity/users/{outsider.id}/sessions", headers=service.headers(staff)).status_code == 200
+    )
 
 
 def test_passwords_are_stored_as_argon2id_with_the_required_parameters(service, owner):

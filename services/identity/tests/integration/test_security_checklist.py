@@ -4,6 +4,7 @@ Sessions (SESS-01, 03, 04, 05, 08), cookies (SESS-02), CSRF-01/02, passwords as 
 (AUTH-02, 05), the blocklist through the pages (AUTH-04), weaker hashes upgraded (AUTH-07), account-keyed
 throttling whatever the source address (AUTH-20), reset links (AUTH-31, 32, 35).
 """
+
 from __future__ import annotations
 
 import base64
@@ -59,6 +60,7 @@ def signed_in(service, pages, identifier="1000001", password=PASSWORD):
 
 # --- SESS-03: a session id known before the login is never the one after ----------------------------------------
 
+
 def test_a_session_id_planted_before_login_is_replaced_and_stays_rejected(service, owner, pages):
     client = service.client()
     client.set_cookie(PLAIN_NAME, "attacker-chosen-value-" + "a" * 30)
@@ -71,16 +73,19 @@ def test_a_session_id_planted_before_login_is_replaced_and_stays_rejected(servic
     assert pages.check(attacker)[0] == 401
 
 
-def test_the_session_id_of_a_login_waiting_for_its_second_factor_dies_when_the_login_completes(service, owner,
-                                                                                              pages):
+def test_the_session_id_of_a_login_waiting_for_its_second_factor_dies_when_the_login_completes(service, owner, pages):
     secret = pages.enrol_totp(owner.id)
     client = service.client()
     waiting = pages.login(client, "1000001")
     assert waiting.headers["Location"].startswith("/connexion/double-authentification")
     pre_login = client.get_cookie(PLAIN_NAME).value
     assert pages.check(client)[0] == 401  # nothing opens before the second factor
-    done = pages.post(client, "/connexion/double-authentification", {"code": pages.totp(owner.id, secret)},
-                      form_path=waiting.headers["Location"])
+    done = pages.post(
+        client,
+        "/connexion/double-authentification",
+        {"code": pages.totp(owner.id, secret)},
+        form_path=waiting.headers["Location"],
+    )
     assert done.status_code == 303 and pages.check(client)[0] == 204
     assert client.get_cookie(PLAIN_NAME).value != pre_login
     replay = service.client()
@@ -90,8 +95,10 @@ def test_the_session_id_of_a_login_waiting_for_its_second_factor_dies_when_the_l
 
 # --- SESS-02: cookie attributes ----------------------------------------------------------------------------------
 
-def test_every_set_cookie_of_the_sign_in_journeys_is_httponly_samesite_lax_on_the_whole_site(service, owner, pages,
-                                                                                             smtp, member_id):
+
+def test_every_set_cookie_of_the_sign_in_journeys_is_httponly_samesite_lax_on_the_whole_site(
+    service, owner, pages, smtp, member_id
+):
     seen: list[str] = []
     client = recording(service.client(), seen)
     pages.login(client, "1000001", password="mauvais mot de passe")
@@ -134,8 +141,9 @@ def tls_journey(tls_app, pages) -> list[str]:
     client = recording(tls_app.test_client(), seen)
     https = {"base_url": "https://127.0.0.1"}
     token = pages.csrf(client.get("/connexion", **https).text)
-    login = client.post("/connexion", data={"identifier": "1000001", "password": PASSWORD, "csrf_token": token,
-                                            "next": "/"}, **https)
+    login = client.post(
+        "/connexion", data={"identifier": "1000001", "password": PASSWORD, "csrf_token": token, "next": "/"}, **https
+    )
     assert login.status_code == 303, login.text
     session_cookie = client.get_cookie(HOST_NAME, domain="127.0.0.1")
     status = client.get("/internal/session", **https)
@@ -165,6 +173,7 @@ def test_under_tls_every_cookie_is_host_prefixed(tls_app, owner, pages):
 
 # --- SESS-04: idle and absolute lifetimes, on the server ----------------------------------------------------------
 
+
 def test_a_member_session_lives_on_while_used_and_dies_after_thirty_idle_minutes(service, owner, pages, clock):
     client = signed_in(service, pages)
     for _ in range(3):
@@ -176,8 +185,13 @@ def test_a_member_session_lives_on_while_used_and_dies_after_thirty_idle_minutes
 
 
 def test_a_staff_session_dies_after_fifteen_idle_minutes(service, pages, clock):
-    staff = accounts.create_user(service.portal, email="secretariat@spsti.fr", display_name="Sophie",
-                                 password=PASSWORD, staff_roles=("secretariat",))
+    staff = accounts.create_user(
+        service.portal,
+        email="secretariat@spsti.fr",
+        display_name="Sophie",
+        password=PASSWORD,
+        staff_roles=("secretariat",),
+    )
     secret = pages.enrol_totp(staff.id)
     client = service.client()
     assert pages.login_with_totp(client, "secretariat@spsti.fr", secret, staff.id).status_code == 303
@@ -200,6 +214,7 @@ def test_a_session_used_all_day_ends_twelve_hours_after_the_login(service, owner
 
 # --- SESS-05: a disabled account has no session left ------------------------------------------------------------
 
+
 def test_disabling_an_account_makes_all_its_sessions_unusable_at_once(service, owner, pages):
     clients = [signed_in(service, pages) for _ in range(2)]
     with service.portal.uow() as tx:
@@ -211,11 +226,11 @@ def test_disabling_an_account_makes_all_its_sessions_unusable_at_once(service, o
 
 # --- SESS-01 / SESS-08: opaque ids of 256 bits, kept hashed, never written out ----------------------------------
 
+
 def test_ten_thousand_session_ids_are_distinct_256_bit_values_and_only_their_hash_is_kept(service, owner):
     alphabet = set(string.ascii_letters + string.digits + "-_")
     with service.portal.db.session_factory() as db:
-        opened = [sessions.start(db, service.portal, owner.id, member_id=None, user_agent=None)
-                  for _ in range(10_000)]
+        opened = [sessions.start(db, service.portal, owner.id, member_id=None, user_agent=None) for _ in range(10_000)]
         db.flush()
         stored = set(db.scalars(select(sessions.Session.token_hash)))
         db.rollback()
@@ -241,8 +256,10 @@ def test_the_session_token_is_never_written_to_the_logs_or_the_database(service,
 
 # --- AUTH-02 / AUTH-05: passwords up to 128 characters, verified exactly as typed --------------------------------
 
-@pytest.mark.parametrize("typed", [PASSWORD.upper(), PASSWORD + " ", PASSWORD[:-1], " " + PASSWORD,
-                                   PASSWORD.replace("e", "é", 1)])
+
+@pytest.mark.parametrize(
+    "typed", [PASSWORD.upper(), PASSWORD + " ", PASSWORD[:-1], " " + PASSWORD, PASSWORD.replace("e", "é", 1)]
+)
 def test_a_password_differing_in_case_spacing_or_one_character_is_refused(service, owner, pages, typed):
     assert pages.login(service.client(), "1000001", password=typed).status_code == 401
     assert pages.login(service.client(), "1000001").status_code == 303
@@ -252,14 +269,19 @@ def test_a_128_character_password_is_chosen_and_used_as_typed(service, owner, pa
     long = ("les hirondelles du canal reviennent chaque printemps vers le vieux moulin " * 2)[:128]
     client = signed_in(service, pages)
     pages.step_up(client)
-    changed = pages.post(client, "/compte/mot-de-passe", {"current_password": PASSWORD, "new_password": long,
-                                                          "confirmation": long}, headers=pages.signed_in(client))
+    changed = pages.post(
+        client,
+        "/compte/mot-de-passe",
+        {"current_password": PASSWORD, "new_password": long, "confirmation": long},
+        headers=pages.signed_in(client),
+    )
     assert changed.status_code == 303, changed.text
     assert pages.login(service.client(), "1000001", password=long).status_code == 303
     assert pages.login(service.client(), "1000001", password=long[:127]).status_code == 401
 
 
 # --- AUTH-04: the shipped blocklist and the context words, through the page --------------------------------------
+
 
 def test_common_passwords_from_the_shipped_list_and_context_words_are_refused_on_the_page(service, owner, pages):
     common = common_passwords()
@@ -271,8 +293,12 @@ def test_common_passwords_from_the_shipped_list_and_context_words_are_refused_on
     headers = pages.signed_in(client)
 
     def refused(new: str) -> str:
-        answer = pages.post(client, "/compte/mot-de-passe", {"current_password": PASSWORD, "new_password": new,
-                                                             "confirmation": new}, headers=headers)
+        answer = pages.post(
+            client,
+            "/compte/mot-de-passe",
+            {"current_password": PASSWORD, "new_password": new, "confirmation": new},
+            headers=headers,
+        )
         assert answer.status_code == 422, new
         return answer.text
 
@@ -291,8 +317,10 @@ def test_an_account_stores_no_password_expiry_no_hint_and_no_security_question()
 
 # --- AUTH-07: weaker stored hashes are upgraded at the next login -----------------------------------------------
 
-@pytest.mark.parametrize("weaker", [PasswordHasher(type=Type.I), PasswordHasher(time_cost=2, memory_cost=19456,
-                                                                                parallelism=1)])
+
+@pytest.mark.parametrize(
+    "weaker", [PasswordHasher(type=Type.I), PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)]
+)
 def test_an_older_argon2_variant_or_cheaper_parameters_are_upgraded_at_login(service, owner, pages, weaker):
     old = weaker.hash(PASSWORD)
     with service.portal.uow() as tx:
@@ -307,12 +335,14 @@ def test_an_older_argon2_variant_or_cheaper_parameters_are_upgraded_at_login(ser
 
 # --- AUTH-20: counted per account, whatever the address the guesses come from -----------------------------------
 
+
 def test_a_thousand_guesses_from_fifty_addresses_evaluate_at_most_a_hundred_and_the_owner_gets_back_in(
-        service, owner, pages, clock, monkeypatch):
+    service, owner, pages, clock, monkeypatch
+):
     evaluated = []
     real_verify = PasswordHasher.verify
 
-    def counting(self, hash, password):  # noqa: A002 - argon2's own parameter name
+    def counting(self, hash, password):
         evaluated.append(1)
         return real_verify(self, hash, password)
 
@@ -322,8 +352,13 @@ def test_a_thousand_guesses_from_fifty_addresses_evaluate_at_most_a_hundred_and_
     for attempt in range(1000):
         address = {"X-Real-IP": f"198.51.100.{attempt % 50 + 1}"}  # what the gateway passes on
         token = pages.csrf(client.get("/connexion", headers=address).text)
-        statuses.append(client.post("/connexion", headers=address, data={
-            "identifier": "1000001", "password": f"essai numero {attempt}", "csrf_token": token}).status_code)
+        statuses.append(
+            client.post(
+                "/connexion",
+                headers=address,
+                data={"identifier": "1000001", "password": f"essai numero {attempt}", "csrf_token": token},
+            ).status_code
+        )
         clock.advance(seconds=3.6)  # 1,000 guesses in one hour
     assert set(statuses) == {401, 429}
     assert 10 <= len(evaluated) <= 100
@@ -336,6 +371,7 @@ def test_a_thousand_guesses_from_fifty_addresses_evaluate_at_most_a_hundred_and_
 
 # --- AUTH-31 / 32 / 35: reset links -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def reset_links(service, pages, smtp, monkeypatch):
     """Ask for a reset link through the pages (captcha included) and return its path from the e-mail."""
@@ -347,11 +383,13 @@ def reset_links(service, pages, smtp, monkeypatch):
         client = service.client()
         token = pages.csrf(client.get("/connexion/mot-de-passe-oublie").text)
         client.get("/connexion/captcha.png")
-        page = client.post("/connexion/mot-de-passe-oublie", data={"identifier": identifier, "captcha": "40719",
-                                                                   "csrf_token": token})
+        page = client.post(
+            "/connexion/mot-de-passe-oublie", data={"identifier": identifier, "captcha": "40719", "csrf_token": token}
+        )
         fields = dict(re.findall(r'name="(csrf_token|identifier|issued|signature)" value="([^"]*)"', page.text))
-        assert client.post("/connexion/mot-de-passe-oublie/envoi",
-                           data={**fields, "kind": "account"}).status_code == 200
+        assert (
+            client.post("/connexion/mot-de-passe-oublie/envoi", data={**fields, "kind": "account"}).status_code == 200
+        )
         if not mailed:
             assert service.deliver_mail() == 0
             return None
@@ -373,8 +411,14 @@ def test_using_one_reset_link_kills_every_other_outstanding_one(service, owner, 
     assert service.client().get(first).status_code == 400
     client = service.client()
     token = pages.csrf(client.get("/connexion").text)
-    late = client.post(first, data={"new_password": "une autre phrase bien longue",
-                                    "confirmation": "une autre phrase bien longue", "csrf_token": token})
+    late = client.post(
+        first,
+        data={
+            "new_password": "une autre phrase bien longue",
+            "confirmation": "une autre phrase bien longue",
+            "csrf_token": token,
+        },
+    )
     assert late.status_code == 400
     assert pages.login(service.client(), "1000001", password=NEW_PASSWORD).status_code == 303
 
@@ -383,9 +427,15 @@ def test_changing_the_password_kills_an_outstanding_reset_link(service, owner, p
     path = reset_links()
     client = signed_in(service, pages)
     pages.step_up(client)
-    assert pages.post(client, "/compte/mot-de-passe", {"current_password": PASSWORD, "new_password": NEW_PASSWORD,
-                                                       "confirmation": NEW_PASSWORD},
-                      headers=pages.signed_in(client)).status_code == 303
+    assert (
+        pages.post(
+            client,
+            "/compte/mot-de-passe",
+            {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirmation": NEW_PASSWORD},
+            headers=pages.signed_in(client),
+        ).status_code
+        == 303
+    )
     assert service.client().get(path).status_code == 400
     with service.portal.db.session_factory() as db:
         assert db.scalars(select(OneTimeLink).where(OneTimeLink.used_at.is_(None))).all() == []
@@ -421,8 +471,15 @@ def test_a_reset_does_not_bypass_the_second_factor(service, owner, pages, reset_
     answer = pages.login(client, "1000001", password=NEW_PASSWORD)
     assert answer.headers["Location"].startswith("/connexion/double-authentification")
     assert pages.check(client)[0] == 401
-    assert pages.post(client, "/connexion/double-authentification", {"code": pages.totp(owner.id, secret)},
-                      form_path=answer.headers["Location"]).status_code == 303
+    assert (
+        pages.post(
+            client,
+            "/connexion/double-authentification",
+            {"code": pages.totp(owner.id, secret)},
+            form_path=answer.headers["Location"],
+        ).status_code
+        == 303
+    )
     assert pages.check(client)[0] == 204
 
 
@@ -430,14 +487,18 @@ def test_a_reset_does_not_bypass_the_second_factor(service, owner, pages, reset_
 
 # Ephemeral per-browser state a page must create to be shown: a fresh TOTP secret for the enrolment QR code.
 # Nothing else may change (the captcha image's answer travels in a signed cookie, nothing stored).
-SHOWN_STATE = {"/compte/double-authentification/activation": {"mfa_totp"},
-               "/connexion/double-authentification/activation": {"mfa_totp"}}
+SHOWN_STATE = {
+    "/compte/double-authentification/activation": {"mfa_totp"},
+    "/connexion/double-authentification/activation": {"mfa_totp"},
+}
 
 
 def snapshot(service) -> dict[str, list[tuple]]:
     with service.portal.db.engine.connect() as conn:
-        return {table.name: sorted(tuple(map(str, row)) for row in conn.execute(select(table)))
-                for table in Base.metadata.sorted_tables}
+        return {
+            table.name: sorted(tuple(map(str, row)) for row in conn.execute(select(table)))
+            for table in Base.metadata.sorted_tables
+        }
 
 
 def test_no_get_request_of_the_service_changes_the_database(service, owner, pages, member_id, clock):
@@ -449,10 +510,17 @@ def test_no_get_request_of_the_service_changes_the_database(service, owner, page
     headers = pages.signed_in(client)
     anonymous = service.client()
     anonymous.get("/connexion")  # a browser that has seen the login page (pre-session cookie)
-    values = {"token": "A" * 43, "user_id": owner.id, "session_id": "00000000-0000-0000-0000-000000000000",
-              "filename": "portal.css"}
-    routes = [rule for rule in service.app.url_map.iter_rules() if "GET" in rule.methods
-              and not rule.rule.startswith("/internal/session")]
+    values = {
+        "token": "A" * 43,
+        "user_id": owner.id,
+        "session_id": "00000000-0000-0000-0000-000000000000",
+        "filename": "portal.css",
+    }
+    routes = [
+        rule
+        for rule in service.app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.rule.startswith("/internal/session")
+    ]
     assert len(routes) >= 25
     for rule in routes:
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m[1]], rule.rule)
@@ -474,6 +542,7 @@ def test_state_changing_pages_refuse_get(service, owner, pages):
 
 # --- CSRF-02: tokens bound to the session, cross-site requests refused ------------------------------------------
 
+
 def test_a_form_with_a_token_from_another_browser_or_a_cross_site_origin_is_refused(service, owner, pages):
     victim, attacker = service.client(), service.client()
     victim_token = pages.csrf(victim.get("/connexion").text)
@@ -481,15 +550,31 @@ def test_a_form_with_a_token_from_another_browser_or_a_cross_site_origin_is_refu
     form = {"identifier": "1000001", "password": PASSWORD}
     assert victim.post("/connexion", data={**form, "csrf_token": attacker_token}).status_code == 403
     assert victim.post("/connexion", data={**form, "csrf_token": "0" * 64}).status_code == 403
-    assert victim.post("/connexion", data={**form, "csrf_token": victim_token},
-                       headers={"Origin": "https://evil.example"}).status_code == 403
-    assert victim.post("/connexion", data={**form, "csrf_token": victim_token},
-                       headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
-    assert victim.post("/connexion", data={**form, "csrf_token": victim_token},
-                       headers={"Origin": "null"}).status_code == 403
+    assert (
+        victim.post(
+            "/connexion", data={**form, "csrf_token": victim_token}, headers={"Origin": "https://evil.example"}
+        ).status_code
+        == 403
+    )
+    assert (
+        victim.post(
+            "/connexion", data={**form, "csrf_token": victim_token}, headers={"Sec-Fetch-Site": "cross-site"}
+        ).status_code
+        == 403
+    )
+    assert (
+        victim.post("/connexion", data={**form, "csrf_token": victim_token}, headers={"Origin": "null"}).status_code
+        == 403
+    )
     assert pages.check(victim)[0] == 401
-    assert victim.post("/connexion", data={**form, "csrf_token": victim_token},
-                       headers={"Origin": PUBLIC_URL, "Sec-Fetch-Site": "same-origin"}).status_code == 303
+    assert (
+        victim.post(
+            "/connexion",
+            data={**form, "csrf_token": victim_token},
+            headers={"Origin": PUBLIC_URL, "Sec-Fetch-Site": "same-origin"},
+        ).status_code
+        == 303
+    )
 
 
 def test_a_signed_in_form_needs_the_token_of_its_own_session(service, owner, pages):
@@ -504,14 +589,15 @@ def test_a_signed_in_form_needs_the_token_of_its_own_session(service, owner, pag
 
 
 def test_the_json_api_refuses_a_simple_cross_site_request(service, owner, member_id):
-    clerk = accounts.create_user(service.portal, email="compta@boulangerie.fr", display_name="Compta",
-                                 password=PASSWORD)
+    clerk = accounts.create_user(
+        service.portal, email="compta@boulangerie.fr", display_name="Compta", password=PASSWORD
+    )
     accounts.link_member(service.portal, user_id=clerk.id, member_id=member_id, roles=("billing",))
     admin = service.headers(make_principal(user_id=owner.id, member_id=member_id, roles=("admin",)))
     client = service.client()
-    plain = client.delete(f"/api/identity/users/{clerk.id}/sessions", data="x=1",
-                          headers={**admin, "Content-Type": "text/plain"})
+    plain = client.delete(
+        f"/api/identity/users/{clerk.id}/sessions", data="x=1", headers={**admin, "Content-Type": "text/plain"}
+    )
     assert plain.status_code == 415
-    cross = client.delete(f"/api/identity/users/{clerk.id}/sessions",
-                          headers={**admin, "Sec-Fetch-Site": "cross-site"})
+    cross = client.delete(f"/api/identity/users/{clerk.id}/sessions", headers={**admin, "Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403

@@ -1,4 +1,5 @@
 """Item 11: the security log page — a company administrator sees his company's entries, staff see all."""
+
 import html
 import uuid
 from datetime import timedelta
@@ -16,19 +17,32 @@ OTHER_MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a02"
 PAGE = "/compte/journal-securite"
 
 
-def add_event(service, when, kind="login", outcome="success", user_id=None, member_id=None, ip="198.51.100.4",
-              detail=None):
+def add_event(
+    service, when, kind="login", outcome="success", user_id=None, member_id=None, ip="198.51.100.4", detail=None
+):
     with service.portal.uow() as tx:
-        tx.session.add(SecurityEvent(id=str(uuid.uuid4()), occurred_at=when, kind=kind, outcome=outcome,
-                                     user_id=user_id, actor_id=user_id, member_id=member_id, ip=ip, detail=detail))
+        tx.session.add(
+            SecurityEvent(
+                id=str(uuid.uuid4()),
+                occurred_at=when,
+                kind=kind,
+                outcome=outcome,
+                user_id=user_id,
+                actor_id=user_id,
+                member_id=member_id,
+                ip=ip,
+                detail=detail,
+            )
+        )
         tx.commit()
 
 
 @pytest.fixture
 def stranger(service, pages):
     pages.register_member(OTHER_MEMBER, "1000002", "Garage du Centre")
-    user = accounts.create_user(service.portal, email="garage@centre.fr", display_name="Luc Garage",
-                                password="une autre phrase de passe longue")
+    user = accounts.create_user(
+        service.portal, email="garage@centre.fr", display_name="Luc Garage", password="une autre phrase de passe longue"
+    )
     accounts.link_member(service.portal, user_id=user.id, member_id=OTHER_MEMBER, roles=("admin",))
     return user
 
@@ -67,8 +81,13 @@ def test_users_who_are_not_administrators_are_refused(service, owner, member_id)
 
 def test_filters_and_pages(service, owner, member_id, clock):
     for minute in range(60):
-        add_event(service, clock.now - timedelta(minutes=minute), outcome="failure" if minute % 2 else "success",
-                  user_id=owner.id, ip=f"198.51.100.{minute}")
+        add_event(
+            service,
+            clock.now - timedelta(minutes=minute),
+            outcome="failure" if minute % 2 else "success",
+            user_id=owner.id,
+            ip=f"198.51.100.{minute}",
+        )
     add_event(service, clock.now - timedelta(days=40), kind="lockout", user_id=owner.id, ip="192.0.2.99")
     headers = make_principal(user_id=owner.id, member_id=member_id, roles=("admin",))
     client = service.client()

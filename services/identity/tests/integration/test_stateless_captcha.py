@@ -1,5 +1,6 @@
 """The forgotten-password captcha: showing an image writes nothing; the form's POST spends the image's token, so a
 right answer passes once, a replayed, expired, forged or wrong one is refused next to the field (CSRF-01)."""
+
 import re
 
 import pytest
@@ -21,8 +22,9 @@ def known_captcha(monkeypatch):
 
 def row_counts(service):
     with service.portal.db.engine.connect() as conn:
-        return {table.name: conn.scalar(select(func.count()).select_from(table))
-                for table in Base.metadata.sorted_tables}
+        return {
+            table.name: conn.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
+        }
 
 
 def spent(service):
@@ -38,8 +40,9 @@ def show(pages, client):
 
 
 def submit(client, token, answer="40719"):
-    return client.post("/connexion/mot-de-passe-oublie",
-                       data={"identifier": "1000001", "captcha": answer, "csrf_token": token})
+    return client.post(
+        "/connexion/mot-de-passe-oublie", data={"identifier": "1000001", "captcha": answer, "csrf_token": token}
+    )
 
 
 def field_error(page):

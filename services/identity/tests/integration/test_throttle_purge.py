@@ -1,4 +1,5 @@
 """Failed-login counters are purged once every window, lock and delay is over; a live one is never touched."""
+
 import os
 import subprocess
 import sys
@@ -65,14 +66,29 @@ def test_a_growing_delay_still_holds_after_the_purge(service, owner, pages, cloc
 def test_the_maintenance_command_purges_expired_counters(service, portal_env):
     now = portal_clock.utcnow()
     with service.portal.db.session_factory() as session:
-        session.add_all([LoginThrottle(key="a" * 64, consecutive_failures=3, window_failures=3,
-                                       window_started_at=now - timedelta(hours=3), updated_at=now - timedelta(hours=3)),
-                         LoginThrottle(key="b" * 64, consecutive_failures=1, window_failures=1,
-                                       window_started_at=now, updated_at=now)])
+        session.add_all(
+            [
+                LoginThrottle(
+                    key="a" * 64,
+                    consecutive_failures=3,
+                    window_failures=3,
+                    window_started_at=now - timedelta(hours=3),
+                    updated_at=now - timedelta(hours=3),
+                ),
+                LoginThrottle(
+                    key="b" * 64, consecutive_failures=1, window_failures=1, window_started_at=now, updated_at=now
+                ),
+            ]
+        )
         session.commit()
     env = {**os.environ, **portal_env.environ("identity", service.database_url)}
-    done = subprocess.run([sys.executable, "-m", "identity.maintenance", "purge-throttle"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "identity.maintenance", "purge-throttle"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "1 compteur(s)" in done.stdout
     with service.portal.db.session_factory() as session:
@@ -82,8 +98,15 @@ def test_the_maintenance_command_purges_expired_counters(service, portal_env):
 def test_the_worker_housekeeping_thread_purges_expired_counters_on_its_own(service):
     now = portal_clock.utcnow()
     with service.portal.db.session_factory() as session:
-        session.add(LoginThrottle(key="c" * 64, consecutive_failures=2, window_failures=2,
-                                  window_started_at=now - timedelta(days=1), updated_at=now - timedelta(days=1)))
+        session.add(
+            LoginThrottle(
+                key="c" * 64,
+                consecutive_failures=2,
+                window_failures=2,
+                window_started_at=now - timedelta(days=1),
+                updated_at=now - timedelta(days=1),
+            )
+        )
         session.commit()
     periodic = maintenance.start_housekeeping(service.portal, every=0.05)
     try:

@@ -1,5 +1,6 @@
 """docs/security.md AUTH-08: a capped number of password verifications (64 MiB each) run at once per worker;
 the excess is answered 429 with a French page, the same for known and unknown accounts."""
+
 from __future__ import annotations
 
 import threading
@@ -28,7 +29,8 @@ def test_the_app_sizes_the_verification_slots_from_its_settings(service):
 
 
 def test_a_login_while_every_verification_slot_is_taken_gets_429_in_french_then_works_once_one_is_free(
-        service, owner, pages, one_slot):
+    service, owner, pages, one_slot
+):
     client = service.client()
     with service.portal.db.session_factory() as db:
         before = db.scalar(select(func.count()).select_from(SecurityEvent))
@@ -51,13 +53,14 @@ def test_a_busy_answer_is_the_same_for_a_known_and_an_unknown_account(service, o
 
 
 def test_parallel_logins_never_run_more_verifications_at_once_than_the_slots_and_the_excess_gets_429(
-        service, pages, monkeypatch):
+    service, pages, monkeypatch
+):
     monkeypatch.setattr(passwords, "limiter", passwords.Limiter(slots=2, wait_seconds=0.0))
     running, most, lock = [0], [0], threading.Lock()
     release = threading.Event()
     real_verify = PasswordHasher.verify
 
-    def held(self, hash, password):  # noqa: A002 - argon2's own parameter name
+    def held(self, hash, password):
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])

@@ -1,9 +1,10 @@
 """The lockout arithmetic stays defined however long an account is attacked (docs/security.md AUTH-20)."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 from identity.login.rules import LockoutPolicy, ThrottleState
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
 def test_a_thousand_spread_failures_keep_the_delay_at_fifteen_minutes_without_overflowing():

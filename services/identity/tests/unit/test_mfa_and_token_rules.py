@@ -1,5 +1,6 @@
 """Second-factor, API-token and security-log reading rules, without Flask nor a database."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pyotp
 import pytest
@@ -8,7 +9,7 @@ from identity.api_tokens import rules as token_rules
 from identity.mfa import rules as mfa
 from identity.security_log.rules import day_bounds, kind_label, parse_filters
 
-NOW = datetime(2026, 11, 30, 9, 0, 15, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 9, 0, 15, tzinfo=UTC)
 
 
 def code_at(secret: str, when: datetime) -> str:
@@ -46,14 +47,17 @@ def test_the_qr_code_is_inline_svg_and_the_uri_names_the_portal():
     uri = mfa.provisioning_uri(secret, "chef@boulangerie.fr")
     assert uri.startswith("otpauth://totp/") and secret in uri and "issuer=Espace" in uri
     svg = mfa.qr_svg(uri)
-    assert svg.startswith("<svg role=\"img\" aria-label=") and "http" not in svg.split("xmlns")[0]
+    assert svg.startswith('<svg role="img" aria-label=') and "http" not in svg.split("xmlns")[0]
     assert mfa.grouped("ABCDEFGH") == "ABCD EFGH"
 
 
-@pytest.mark.parametrize("is_staff, is_delegate, enforced, expected", [
-    (True, False, True, True), (False, True, True, True), (False, False, True, False), (True, True, False, False)])
-def test_staff_and_accounting_firms_must_enrol_unless_the_setting_turns_it_off(is_staff, is_delegate, enforced,
-                                                                              expected):
+@pytest.mark.parametrize(
+    "is_staff, is_delegate, enforced, expected",
+    [(True, False, True, True), (False, True, True, True), (False, False, True, False), (True, True, False, False)],
+)
+def test_staff_and_accounting_firms_must_enrol_unless_the_setting_turns_it_off(
+    is_staff, is_delegate, enforced, expected
+):
     assert mfa.mandatory(is_staff=is_staff, is_delegate=is_delegate, enforced=enforced) is expected
 
 
@@ -73,7 +77,7 @@ def test_a_step_up_is_fresh_for_five_minutes_only():
 def test_tokens_carry_256_random_bits_behind_a_recognisable_prefix():
     token, hint = token_rules.new_token()
     assert token.startswith("spsti_pat_") and len(token) == len("spsti_pat_") + 43
-    assert token[len("spsti_pat_"):].startswith(hint)
+    assert token[len("spsti_pat_") :].startswith(hint)
     assert token_rules.token_hash(token) != token and len(token_rules.token_hash(token)) == 64
     assert token_rules.bearer_token(f"Bearer {token}") == token
     assert token_rules.bearer_token(f"bearer  {token} ") == token
@@ -81,22 +85,25 @@ def test_tokens_carry_256_random_bits_behind_a_recognisable_prefix():
     assert token_rules.bearer_token("Bearer spsti_pat_court") is None
 
 
-@pytest.mark.parametrize("scopes, method, uri, allowed", [
-    ({"employees:read"}, "GET", "/api/workforce/employees?page=2", True),
-    ({"employees:read"}, "GET", "/api/workforce/employees/42/history", True),
-    ({"employees:read"}, "POST", "/api/workforce/employees", False),
-    ({"employees:write"}, "POST", "/api/workforce/employees", True),
-    ({"employees:read"}, "GET", "/api/workforce/employeesX", False),
-    ({"employees:read"}, "GET", "/api/billing/invoices", False),
-    ({"invoices:read"}, "GET", "/api/billing/invoices/7", True),
-    ({"invoices:read"}, "POST", "/api/billing/invoices/7/payments", False),
-    ({"employees:read"}, "GET", "/api/workforce/employees/../../billing/invoices", False),
-    ({"employees:read"}, "GET", "/api/workforce/employees/%2e%2e/x", False),
-    ({"employees:read"}, "GET", "/api/workforce/employees//x", False),
-    ({"employees:read"}, "GET", "/salaries", False),
-    ({"invoices:read"}, "GET", "/api/identity/me", True),
-    (set(), "GET", "/api/workforce/employees", False),
-])
+@pytest.mark.parametrize(
+    "scopes, method, uri, allowed",
+    [
+        ({"employees:read"}, "GET", "/api/workforce/employees?page=2", True),
+        ({"employees:read"}, "GET", "/api/workforce/employees/42/history", True),
+        ({"employees:read"}, "POST", "/api/workforce/employees", False),
+        ({"employees:write"}, "POST", "/api/workforce/employees", True),
+        ({"employees:read"}, "GET", "/api/workforce/employeesX", False),
+        ({"employees:read"}, "GET", "/api/billing/invoices", False),
+        ({"invoices:read"}, "GET", "/api/billing/invoices/7", True),
+        ({"invoices:read"}, "POST", "/api/billing/invoices/7/payments", False),
+        ({"employees:read"}, "GET", "/api/workforce/employees/../../billing/invoices", False),
+        ({"employees:read"}, "GET", "/api/workforce/employees/%2e%2e/x", False),
+        ({"employees:read"}, "GET", "/api/workforce/employees//x", False),
+        ({"employees:read"}, "GET", "/salaries", False),
+        ({"invoices:read"}, "GET", "/api/identity/me", True),
+        (set(), "GET", "/api/workforce/employees", False),
+    ],
+)
 def test_a_token_opens_only_the_api_paths_and_methods_of_its_scopes(scopes, method, uri, allowed):
     assert token_rules.allows(frozenset(scopes), method, uri) is allowed
 
@@ -110,10 +117,16 @@ def test_scopes_map_to_the_member_roles_the_services_check():
 
 
 def test_security_log_filters_are_read_leniently_with_french_messages():
-    filters = parse_filters({"type": "login", "resultat": "failure", "du": "2026-11-01", "au": "2026-11-30",
-                             "page": "3"})
+    filters = parse_filters(
+        {"type": "login", "resultat": "failure", "du": "2026-11-01", "au": "2026-11-30", "page": "3"}
+    )
     assert (filters.kind, filters.outcome, filters.start, filters.end, filters.page) == (
-        "login", "failure", date(2026, 11, 1), date(2026, 11, 30), 3)
+        "login",
+        "failure",
+        date(2026, 11, 1),
+        date(2026, 11, 30),
+        3,
+    )
     assert filters.offset == 100 and filters.query(4)["page"] == "4" and filters.query(4)["type"] == "login"
     odd = parse_filters({"type": "<script>", "resultat": "x", "du": "31/02", "page": "-4"})
     assert (odd.kind, odd.outcome, odd.page) == (None, None, 1) and "JJ/MM/AAAA" in odd.errors["du"]
@@ -123,5 +136,5 @@ def test_security_log_filters_are_read_leniently_with_french_messages():
 
 def test_days_are_french_civil_days():
     low, high = day_bounds(date(2026, 7, 1), date(2026, 7, 1))
-    assert low == datetime(2026, 6, 30, 22, 0, tzinfo=timezone.utc)
-    assert high == datetime(2026, 7, 1, 22, 0, tzinfo=timezone.utc)
+    assert low == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
+    assert high == datetime(2026, 7, 1, 22, 0, tzinfo=UTC)

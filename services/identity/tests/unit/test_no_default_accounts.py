@@ -1,4 +1,5 @@
 """docs/security.md AUTH-10: no default or shared account ships in any image; demo accounts exist only in the local run."""
+
 from __future__ import annotations
 
 import re

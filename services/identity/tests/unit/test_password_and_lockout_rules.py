@@ -1,5 +1,6 @@
 """Password rules, lockout arithmetic and address masking, without any database."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -7,7 +8,7 @@ from identity.login.passwords import common_passwords, password_problem_for
 from identity.login.rules import LockoutPolicy, ThrottleState, context_words, password_problem
 from identity.recovery.rules import mask_email
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 POLICY = LockoutPolicy()
 
 
@@ -56,22 +57,30 @@ def test_the_shipped_blocklist_holds_at_least_ten_thousand_passwords():
     assert len(common_passwords()) >= 10_000 and "123456" in common_passwords()
 
 
-@pytest.mark.parametrize("password, fragment", [
-    ("court-11car", "au moins 12"),
-    ("x" * 129, "128"),
-    ("123456789012", "courant"),
-    ("Password123456", "courant"),
-    ("sunshine2026!!", "courant"),
-    ("aaaaaaaaaaaaaaaa", "prévisible"),
-    ("BoulangerieMartin2026", "n° adhérent"),
-    ("Martin-1000001!", "n° adhérent"),
-    ("azertyuiopqsdf", "prévisible"),
-    ("chef.martin@boulangerie", "n° adhérent"),
-])
+@pytest.mark.parametrize(
+    "password, fragment",
+    [
+        ("court-11car", "au moins 12"),
+        ("x" * 129, "128"),
+        ("123456789012", "courant"),
+        ("Password123456", "courant"),
+        ("sunshine2026!!", "courant"),
+        ("aaaaaaaaaaaaaaaa", "prévisible"),
+        ("BoulangerieMartin2026", "n° adhérent"),
+        ("Martin-1000001!", "n° adhérent"),
+        ("azertyuiopqsdf", "prévisible"),
+        ("chef.martin@boulangerie", "n° adhérent"),
+    ],
+)
 def test_weak_passwords_are_refused_with_a_reason_in_french(password, fragment):
     # With a TOTP app the minimum is 12, so the other rules are reached from 12 characters.
-    problem = password_problem_for(password, member_numbers=["1000001"], company_names=["Boulangerie Martin"],
-                                   emails=["chef.martin@boulangerie.fr"], with_mfa=True)
+    problem = password_problem_for(
+        password,
+        member_numbers=["1000001"],
+        company_names=["Boulangerie Martin"],
+        emails=["chef.martin@boulangerie.fr"],
+        with_mfa=True,
+    )
     assert problem is not None and fragment in problem
 
 
@@ -84,11 +93,25 @@ def test_a_password_alone_needs_fifteen_characters_and_twelve_are_enough_with_a_
     assert "au moins 12" in password_problem_for("vent du nor", with_mfa=True)
 
 
-@pytest.mark.parametrize("password", ["correct horse battery staple", "boulangerie des champs fleuris",
-                                      "Écureuil-volant-sur-la-Thur", "x" * 100 + "yz01234567890" + "abcdefghijklmno"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "correct horse battery staple",
+        "boulangerie des champs fleuris",
+        "Écureuil-volant-sur-la-Thur",
+        "x" * 100 + "yz01234567890" + "abcdefghijklmno",
+    ],
+)
 def test_long_uncommon_passwords_are_accepted_without_composition_rules(password):
-    assert password_problem_for(password, member_numbers=["1000001"], company_names=["Boulangerie Martin"],
-                                emails=["chef.martin@boulangerie.fr"]) is None
+    assert (
+        password_problem_for(
+            password,
+            member_numbers=["1000001"],
+            company_names=["Boulangerie Martin"],
+            emails=["chef.martin@boulangerie.fr"],
+        )
+        is None
+    )
 
 
 def test_a_128_character_password_is_accepted_and_129_refused():
@@ -103,8 +126,13 @@ def test_context_words_ignore_accents_case_and_short_fragments():
     assert "de" not in words and "ex" not in words
 
 
-@pytest.mark.parametrize("email, masked", [("a.martin@amsn-conseil.fr", "a.m***@amsn***.fr"),
-                                           ("rh@garage.fr", "r***@gara***.fr"),
-                                           ("jo@ab.fr", "j***@a***.fr")])
+@pytest.mark.parametrize(
+    "email, masked",
+    [
+        ("a.martin@amsn-conseil.fr", "a.m***@amsn***.fr"),
+        ("rh@garage.fr", "r***@gara***.fr"),
+        ("jo@ab.fr", "j***@a***.fr"),
+    ],
+)
 def test_addresses_are_masked_so_that_only_their_owner_recognises_them(email, masked):
     assert mask_email(email) == masked

@@ -1,4 +1,5 @@
 """The worker's housekeeping thread: runs its task again and again, a failure waits for the next round."""
+
 import threading
 
 from identity.maintenance import Periodic

@@ -1,5 +1,6 @@
 """Session lifetime and redirect rules, without any database."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -7,13 +8,18 @@ from identity.email_change.rules import email_change_errors
 from identity.login.rules import looks_like_member_number, safe_next
 from identity.sessions.rules import SessionPolicy, needs_touch
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 POLICY = SessionPolicy(idle=timedelta(minutes=30), staff_idle=timedelta(minutes=15), absolute=timedelta(hours=12))
 
 
 def alive(last_seen_minutes_ago, *, staff=False, expires_in=timedelta(hours=1), revoked=False):
-    return POLICY.is_alive(now=NOW, last_seen_at=NOW - timedelta(minutes=last_seen_minutes_ago),
-                           expires_at=NOW + expires_in, is_staff=staff, revoked=revoked)
+    return POLICY.is_alive(
+        now=NOW,
+        last_seen_at=NOW - timedelta(minutes=last_seen_minutes_ago),
+        expires_at=NOW + expires_in,
+        is_staff=staff,
+        revoked=revoked,
+    )
 
 
 def test_a_member_session_survives_29_minutes_idle_but_not_30():
@@ -37,8 +43,9 @@ def test_last_seen_is_refreshed_at_most_once_a_minute():
     assert needs_touch(NOW, NOW - timedelta(seconds=60))
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil", "", None, "/connexion",
-                                    "/internal/session"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "/\\evil", "", None, "/connexion", "/internal/session"]
+)
 def test_redirects_after_login_never_leave_the_portal(target):
     assert safe_next(target) == "/"
 
@@ -55,10 +62,12 @@ def test_member_numbers_are_seven_digits():
 def test_an_e_mail_change_wants_a_valid_new_address_typed_twice_and_different_from_the_current_one():
     assert email_change_errors("chef@boulangerie.fr", "Paul@Nouvelle.fr", " paul@nouvelle.fr") == {}
     assert "valide" in email_change_errors("chef@boulangerie.fr", "paul@", "paul@")["new_email"]
-    assert "différentes" in email_change_errors("chef@boulangerie.fr", "paul@nouvelle.fr", "paul@autre.fr")[
-        "confirmation"]
-    assert "déjà" in email_change_errors("chef@boulangerie.fr", "CHEF@boulangerie.fr", "chef@boulangerie.fr")[
-        "new_email"]
+    assert (
+        "différentes" in email_change_errors("chef@boulangerie.fr", "paul@nouvelle.fr", "paul@autre.fr")["confirmation"]
+    )
+    assert (
+        "déjà" in email_change_errors("chef@boulangerie.fr", "CHEF@boulangerie.fr", "chef@boulangerie.fr")["new_email"]
+    )
 
 
 def test_the_page_to_return_to_after_login_loses_a_query_string_carrying_a_nir():

@@ -1,4 +1,5 @@
 """Roles per link, the last administrator, the first-account forms: plain rules, no database."""
+
 import pytest
 
 from identity.team.rules import (
@@ -59,29 +60,41 @@ def test_becoming_administrator_is_told_only_on_the_change():
     assert not becomes_admin(None, frozenset({"admin"}), kind="delegate")
 
 
-@pytest.mark.parametrize("number, code, fields", [
-    ("1000001", "AB12CD34", set()),
-    ("100001", "AB12CD34", {"member_number"}),
-    ("10000a1", "AB12CD34", {"member_number"}),
-    ("1000001", "AB", {"declarant_code"}),
-    ("1000001", "AB12_CD34", {"declarant_code"}),
-])
+@pytest.mark.parametrize(
+    "number, code, fields",
+    [
+        ("1000001", "AB12CD34", set()),
+        ("100001", "AB12CD34", {"member_number"}),
+        ("10000a1", "AB12CD34", {"member_number"}),
+        ("1000001", "AB", {"declarant_code"}),
+        ("1000001", "AB12_CD34", {"declarant_code"}),
+    ],
+)
 def test_malformed_company_codes_get_a_message_next_to_their_field(number, code, fields):
     errors = company_codes_errors(number, code)
     assert set(errors) == fields and all("chiffres" in m or "lettres" in m for m in errors.values())
 
 
 def test_the_person_form_wants_names_function_the_email_twice_and_an_optional_french_mobile():
-    good = {"last_name": "Durand", "first_name": "Élise", "job_title": "Comptable", "email": "e.durand@cabinet.fr",
-            "email_confirmation": "E.Durand@cabinet.fr", "mobile": "06 12 34 56 78"}
+    good = {
+        "last_name": "Durand",
+        "first_name": "Élise",
+        "job_title": "Comptable",
+        "email": "e.durand@cabinet.fr",
+        "email_confirmation": "E.Durand@cabinet.fr",
+        "mobile": "06 12 34 56 78",
+    }
     assert person_errors(good) == {}
     assert person_errors(good | {"mobile": ""}) == {}
     errors = person_errors({"email": "pas-une-adresse", "mobile": "01 02 03 04 05"})
     assert set(errors) == {"last_name", "first_name", "job_title", "email", "mobile"}
     assert person_errors(good | {"email_confirmation": "autre@cabinet.fr"}) == {
-        "email_confirmation": "Les deux adresses e-mail saisies sont différentes."}
-    assert person_errors({"last_name": "D", "first_name": "E", "email": "e@x.fr"}, confirm_email=False,
-                         with_job=False) == {}
+        "email_confirmation": "Les deux adresses e-mail saisies sont différentes."
+    }
+    assert (
+        person_errors({"last_name": "D", "first_name": "E", "email": "e@x.fr"}, confirm_email=False, with_job=False)
+        == {}
+    )
 
 
 def test_a_declarant_code_is_compared_as_members_digests_it_whatever_the_spacing_or_case():

@@ -1,4 +1,5 @@
 """JSON API of a company's addresses and contacts: each change through a change request."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

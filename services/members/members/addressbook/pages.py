@@ -1,4 +1,5 @@
 """Member pages for the company's addresses and contacts; each change is a request."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,16 +36,37 @@ class Section:
 
 
 SECTIONS = {
-    "adresses": Section(ChangeKind.ADDRESS, Address, "Adresses", "une adresse", ADDRESS_KINDS, (
-        ("line1", "Adresse", "text", True), ("line2", "Complément d'adresse", "text", False),
-        ("postal_code", "Code postal", "text", True), ("city", "Commune", "text", True),
-        ("valid_from", "Valide à partir du", "date", False), ("valid_to", "Valide jusqu'au", "date", False)),
-        address_values),
-    "contacts": Section(ChangeKind.CONTACT, Contact, "Contacts", "un contact", CONTACT_KINDS, (
-        ("name", "Nom et prénom", "text", True), ("function", "Fonction", "text", False),
-        ("email", "E-mail", "email", False), ("phone", "Téléphone", "tel", False),
-        ("mobile", "Portable", "tel", False)),
-        contact_values),
+    "adresses": Section(
+        ChangeKind.ADDRESS,
+        Address,
+        "Adresses",
+        "une adresse",
+        ADDRESS_KINDS,
+        (
+            ("line1", "Adresse", "text", True),
+            ("line2", "Complément d'adresse", "text", False),
+            ("postal_code", "Code postal", "text", True),
+            ("city", "Commune", "text", True),
+            ("valid_from", "Valide à partir du", "date", False),
+            ("valid_to", "Valide jusqu'au", "date", False),
+        ),
+        address_values,
+    ),
+    "contacts": Section(
+        ChangeKind.CONTACT,
+        Contact,
+        "Contacts",
+        "un contact",
+        CONTACT_KINDS,
+        (
+            ("name", "Nom et prénom", "text", True),
+            ("function", "Fonction", "text", False),
+            ("email", "E-mail", "email", False),
+            ("phone", "Téléphone", "tel", False),
+            ("mobile", "Portable", "tel", False),
+        ),
+        contact_values,
+    ),
 }
 SECTION_PATH = "<any(adresses, contacts):section>"
 
@@ -67,8 +89,9 @@ def change_entry(section_name: str, action: str, *, target_id: str | None = None
     record = current_member()
     values = submitted(section) if action != ChangeAction.DELETE else {}
     try:
-        change = change_entry_use_case(portal(), record.id, section.kind, action, actor(), target_id=target_id,
-                                       data=values)
+        change = change_entry_use_case(
+            portal(), record.id, section.kind, action, actor(), target_id=target_id, data=values
+        )
     except NotFound:
         abort(404)
     except FieldErrors as exc:
@@ -83,9 +106,18 @@ def render_section(section_name: str, *, values=None, errors=None, entry=None, s
     record = current_member()
     entries = queries.addresses_of(record.id) if section.kind == ChangeKind.ADDRESS else queries.contacts_of(record.id)
     pending = [r for r in record_queries.requests_of(record.id, pending_only=True) if r.kind == section.kind]
-    return render_template("members/entries.html", section=section, section_name=section_name, entries=entries,
-                           values=values or {}, errors=errors or {}, entry=entry, pending=with_lines(pending),
-                           labels=record_queries.labels(), page_title=section.title), status
+    return render_template(
+        "members/entries.html",
+        section=section,
+        section_name=section_name,
+        entries=entries,
+        values=values or {},
+        errors=errors or {},
+        entry=entry,
+        pending=with_lines(pending),
+        labels=record_queries.labels(),
+        page_title=section.title,
+    ), status
 
 
 @pages.route(f"/adherent/{SECTION_PATH}", methods=["GET", "POST"])
@@ -111,8 +143,10 @@ def entry(section: str, entry_id: str):
         if errors:
             return render_section(section, values=values, errors=errors, entry=found, status=422)
         return redirect(f"/adherent/{section}")
-    values = {name: (phone_fr(value) if name in {"phone", "mobile"} else value or "")
-              for name, value in config.values_of(found).items()}
+    values = {
+        name: (phone_fr(value) if name in {"phone", "mobile"} else value or "")
+        for name, value in config.values_of(found).items()
+    }
     return render_section(section, values=values, entry=found)
 
 

@@ -1,4 +1,5 @@
 """Read side of a company's addresses and contacts."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -9,13 +10,19 @@ from ..models import Address, Contact
 
 
 def addresses_of(member_id: str) -> list[Address]:
-    return list(portal().db.session.scalars(select(Address).where(Address.member_id == member_id)
-                                            .order_by(Address.kind, Address.valid_from)))
+    return list(
+        portal().db.session.scalars(
+            select(Address).where(Address.member_id == member_id).order_by(Address.kind, Address.valid_from)
+        )
+    )
 
 
 def contacts_of(member_id: str) -> list[Contact]:
-    return list(portal().db.session.scalars(select(Contact).where(Contact.member_id == member_id)
-                                            .order_by(Contact.kind, Contact.name)))
+    return list(
+        portal().db.session.scalars(
+            select(Contact).where(Contact.member_id == member_id).order_by(Contact.kind, Contact.name)
+        )
+    )
 
 
 def entry_of(model: type[Address] | type[Contact], member_id: str, entry_id: str) -> Address | Contact | None:

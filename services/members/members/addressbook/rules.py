@@ -1,4 +1,5 @@
 """Rules of a company's typed addresses and contacts, free of Flask and SQLAlchemy."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -71,9 +72,15 @@ def check_address(data: dict[str, Any]) -> dict[str, Any]:
         errors["valid_to"] = "La fin de validité doit suivre le début de validité."
     if errors:
         raise EntryRejected(errors)
-    return {"kind": kind, "line1": line1, "line2": line2, "postal_code": postal_code, "city": city,
-            "valid_from": valid_from.isoformat() if valid_from else None,
-            "valid_to": valid_to.isoformat() if valid_to else None}
+    return {
+        "kind": kind,
+        "line1": line1,
+        "line2": line2,
+        "postal_code": postal_code,
+        "city": city,
+        "valid_from": valid_from.isoformat() if valid_from else None,
+        "valid_to": valid_to.isoformat() if valid_to else None,
+    }
 
 
 def check_contact(data: dict[str, Any]) -> dict[str, Any]:

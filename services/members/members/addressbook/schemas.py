@@ -1,4 +1,5 @@
 """API schemas of a company's addresses and contacts."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

@@ -1,4 +1,5 @@
 """Adding, changing or removing a company's addresses and contacts, through a change request."""
+
 from __future__ import annotations
 
 import uuid
@@ -15,12 +16,22 @@ from ..record.use_cases.audit import new_request, record_all
 from ..record.use_cases.snapshots import address_values, contact_values
 from .rules import AddressKind, EntryRejected, check_address, check_contact
 
-ENTRY_MODELS = {ChangeKind.ADDRESS: (Address, check_address, address_values),
-                ChangeKind.CONTACT: (Contact, check_contact, contact_values)}
+ENTRY_MODELS = {
+    ChangeKind.ADDRESS: (Address, check_address, address_values),
+    ChangeKind.CONTACT: (Contact, check_contact, contact_values),
+}
 
 
-def change_entry(portal: Portal, member_id: str, kind: str, action: str, actor: Actor, *,
-                 target_id: str | None = None, data: dict[str, Any] | None = None) -> Any:
+def change_entry(
+    portal: Portal,
+    member_id: str,
+    kind: str,
+    action: str,
+    actor: Actor,
+    *,
+    target_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Any:
     """Add, modify or remove an address or a contact, through validation unless configured immediate."""
     model, check, values_of = ENTRY_MODELS[ChangeKind(kind)]
     with portal.uow() as tx:
@@ -34,12 +45,23 @@ def change_entry(portal: Portal, member_id: str, kind: str, action: str, actor: 
                 raise NotFound(target_id)
             before = values_of(target)
         after = check(data or {}) if action != ChangeAction.DELETE else {}
-        if kind == ChangeKind.ADDRESS and before.get("kind") == AddressKind.MAIN and after.get("kind") != AddressKind.MAIN:
-            others = tx.session.scalar(select(func.count()).select_from(Address).where(
-                Address.member_id == member_id, Address.kind == AddressKind.MAIN, Address.id != target_id))
+        if (
+            kind == ChangeKind.ADDRESS
+            and before.get("kind") == AddressKind.MAIN
+            and after.get("kind") != AddressKind.MAIN
+        ):
+            others = tx.session.scalar(
+                select(func.count())
+                .select_from(Address)
+                .where(Address.member_id == member_id, Address.kind == AddressKind.MAIN, Address.id != target_id)
+            )
             if not others:
-                raise EntryRejected({"kind": "L'adresse principale ne peut pas être supprimée ni changer de type : "
-                                             "ajoutez d'abord la nouvelle adresse principale."})
+                raise EntryRejected(
+                    {
+                        "kind": "L'adresse principale ne peut pas être supprimée ni changer de type : "
+                        "ajoutez d'abord la nouvelle adresse principale."
+                    }
+                )
         pending = entry_needs_validation(kind, by_staff=actor.is_staff, immediate=portal.settings.immediate_fields)
         request = new_request(member_id, kind, action, before, after, actor, target_id=target_id, pending=pending)
         if action == ChangeAction.CREATE:

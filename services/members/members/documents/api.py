@@ -1,4 +1,5 @@
 """JSON API of a company's documents space."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

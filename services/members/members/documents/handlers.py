@@ -1,4 +1,5 @@
 """Documents other services produced for a company, learnt from their events (the consumer's transaction)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,25 +16,44 @@ def on_invoice_issued(session: Session, event: Envelope) -> None:
     """An invoice or credit note in the company's documents space, its PDF served by billing."""
     data = event.data
     kind, title = invoice_title(data["number"], data["kind"])
-    record_produced_document(session, source=DocumentSource.BILLING, source_id=data["invoice_id"],
-                             member_id=data["member_id"], kind=kind, title=title,
-                             issued_on=date.fromisoformat(data["issued_on"]),
-                             download_path=data.get("download_path") or f"/factures/{data['invoice_id']}/pdf")
+    record_produced_document(
+        session,
+        source=DocumentSource.BILLING,
+        source_id=data["invoice_id"],
+        member_id=data["member_id"],
+        kind=kind,
+        title=title,
+        issued_on=date.fromisoformat(data["issued_on"]),
+        download_path=data.get("download_path") or f"/factures/{data['invoice_id']}/pdf",
+    )
 
 
 def on_credit_note_issued(session: Session, event: Envelope) -> None:
     """A credit note (avoir), its PDF served by billing; listed once even if its invoice event came too."""
     data = event.data
     kind, title = invoice_title(data["number"], "avoir")
-    record_produced_document(session, source=DocumentSource.BILLING, source_id=data["credit_note_id"],
-                             member_id=data["member_id"], kind=kind, title=title,
-                             issued_on=date.fromisoformat(data["issued_on"]),
-                             download_path=data.get("download_path") or f"/factures/{data['credit_note_id']}/pdf")
+    record_produced_document(
+        session,
+        source=DocumentSource.BILLING,
+        source_id=data["credit_note_id"],
+        member_id=data["member_id"],
+        kind=kind,
+        title=title,
+        issued_on=date.fromisoformat(data["issued_on"]),
+        download_path=data.get("download_path") or f"/factures/{data['credit_note_id']}/pdf",
+    )
 
 
 def on_document_published(session: Session, event: Envelope) -> None:
     """An attestation, an avis or a convocation scheduling published for the employer, served by scheduling."""
     data = event.data
-    record_produced_document(session, source=DocumentSource.SCHEDULING, source_id=data["document_id"],
-                             member_id=data["member_id"], kind=data["kind"], title=data["title"],
-                             issued_on=date.fromisoformat(data["issued_on"]), download_path=data["download_path"])
+    record_produced_document(
+        session,
+        source=DocumentSource.SCHEDULING,
+        source_id=data["document_id"],
+        member_id=data["member_id"],
+        kind=data["kind"],
+        title=data["title"],
+        issued_on=date.fromisoformat(data["issued_on"]),
+        download_path=data["download_path"],
+    )

@@ -1,5 +1,6 @@
 """The company's documents space: what the other services produced for it (links to their owner) and the files
 it deposits (e.g. its DUERP), downloadable by its own users and by staff only."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file
@@ -21,11 +22,19 @@ pages = Blueprint("members_document_pages", __name__)
 def render_documents(record, *, staff_view: bool, values=None, errors=None, status=200):
     principal = require_principal()
     rows = [queries.document_as_dict(d, staff_view=staff_view) for d in queries.documents_of(record.id)]
-    return render_template("members/documents.html", member=record, rows=rows, staff_view=staff_view,
-                           can_upload=not staff_view and principal.has_member_role(MemberRole.ADMIN),
-                           upload_kinds=UPLOAD_KINDS, sources=SOURCES, values=values or {}, errors=errors or {},
-                           max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
-                           page_title=f"Documents — {record.name}" if staff_view else "Mes documents"), status
+    return render_template(
+        "members/documents.html",
+        member=record,
+        rows=rows,
+        staff_view=staff_view,
+        can_upload=not staff_view and principal.has_member_role(MemberRole.ADMIN),
+        upload_kinds=UPLOAD_KINDS,
+        sources=SOURCES,
+        values=values or {},
+        errors=errors or {},
+        max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+        page_title=f"Documents — {record.name}" if staff_view else "Mes documents",
+    ), status
 
 
 @pages.get("/adherent/documents")
@@ -57,8 +66,13 @@ def send_document(member_id: str, document_id: str):
     path = document_path(portal(), document)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=document.content_type, as_attachment=True,
-                     download_name=document.filename or "document", max_age=0)
+    return send_file(
+        path,
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename or "document",
+        max_age=0,
+    )
 
 
 @pages.get("/adherent/documents/<string:document_id>/fichier")

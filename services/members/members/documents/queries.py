@@ -1,4 +1,5 @@
 """Read side of a company's documents space."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -11,9 +12,14 @@ from .rules import KIND_LABELS, DocumentSource
 
 def documents_of(member_id: str) -> list[Document]:
     """The company's documents space, newest first: produced by the other services and deposited."""
-    return list(portal().db.session.scalars(select(Document).where(Document.member_id == member_id)
-                                            .order_by(Document.issued_on.desc(), Document.created_at.desc())
-                                            .limit(1000)))
+    return list(
+        portal().db.session.scalars(
+            select(Document)
+            .where(Document.member_id == member_id)
+            .order_by(Document.issued_on.desc(), Document.created_at.desc())
+            .limit(1000)
+        )
+    )
 
 
 def document_of(member_id: str, document_id: str) -> Document | None:
@@ -28,8 +34,16 @@ def document_as_dict(document: Document, *, staff_view: bool = False) -> dict:
         url = f"{base}/{document.id}/fichier"
     else:
         url = document.download_path
-    return {"id": document.id, "source": document.source, "kind": document.kind,
-            "kind_label": KIND_LABELS.get(document.kind, document.kind), "title": document.title,
-            "issued_on": document.issued_on, "url": url, "filename": document.filename,
-            "content_type": document.content_type, "size_bytes": document.size_bytes,
-            "uploaded_by_name": document.uploaded_by_name}
+    return {
+        "id": document.id,
+        "source": document.source,
+        "kind": document.kind,
+        "kind_label": KIND_LABELS.get(document.kind, document.kind),
+        "title": document.title,
+        "issued_on": document.issued_on,
+        "url": url,
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size_bytes": document.size_bytes,
+        "uploaded_by_name": document.uploaded_by_name,
+    }

@@ -1,5 +1,6 @@
 """Rules of a company's documents space: what may be uploaded (type checked by content), and the labels of
 documents other services produce; no Flask, no SQLAlchemy."""
+
 from __future__ import annotations
 
 import io
@@ -42,8 +43,11 @@ PRODUCED_KINDS = {
     "convocation": "Convocation",
 }
 KIND_LABELS = {**PRODUCED_KINDS, **UPLOAD_KINDS}
-SOURCES = {DocumentSource.BILLING: "Facturation", DocumentSource.SCHEDULING: "Rendez-vous",
-           DocumentSource.UPLOAD: "Déposé par l'entreprise"}
+SOURCES = {
+    DocumentSource.BILLING: "Facturation",
+    DocumentSource.SCHEDULING: "Rendez-vous",
+    DocumentSource.UPLOAD: "Déposé par l'entreprise",
+}
 
 
 @dataclass(frozen=True)
@@ -58,22 +62,30 @@ PNG = FileType("image PNG", "image/png", frozenset({"png"}))
 JPEG = FileType("image JPEG", "image/jpeg", frozenset({"jpg", "jpeg"}))
 GIF = FileType("image GIF", "image/gif", frozenset({"gif"}))
 WEBP = FileType("image WebP", "image/webp", frozenset({"webp"}))
-DOCX = FileType("document Word", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                frozenset({"docx"}))
-XLSX = FileType("classeur Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                frozenset({"xlsx"}))
-PPTX = FileType("présentation PowerPoint",
-                "application/vnd.openxmlformats-officedocument.presentationml.presentation", frozenset({"pptx"}))
-LEGACY_OFFICE = FileType("document Office (ancien format)", "application/octet-stream",
-                         frozenset({"doc", "xls", "ppt"}))
+DOCX = FileType(
+    "document Word", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", frozenset({"docx"})
+)
+XLSX = FileType(
+    "classeur Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", frozenset({"xlsx"})
+)
+PPTX = FileType(
+    "présentation PowerPoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    frozenset({"pptx"}),
+)
+LEGACY_OFFICE = FileType(
+    "document Office (ancien format)", "application/octet-stream", frozenset({"doc", "xls", "ppt"})
+)
 ODF = {
-    "application/vnd.oasis.opendocument.text": FileType("document OpenDocument",
-                                                        "application/vnd.oasis.opendocument.text",
-                                                        frozenset({"odt"})),
+    "application/vnd.oasis.opendocument.text": FileType(
+        "document OpenDocument", "application/vnd.oasis.opendocument.text", frozenset({"odt"})
+    ),
     "application/vnd.oasis.opendocument.spreadsheet": FileType(
-        "classeur OpenDocument", "application/vnd.oasis.opendocument.spreadsheet", frozenset({"ods"})),
+        "classeur OpenDocument", "application/vnd.oasis.opendocument.spreadsheet", frozenset({"ods"})
+    ),
     "application/vnd.oasis.opendocument.presentation": FileType(
-        "présentation OpenDocument", "application/vnd.oasis.opendocument.presentation", frozenset({"odp"})),
+        "présentation OpenDocument", "application/vnd.oasis.opendocument.presentation", frozenset({"odp"})
+    ),
 }
 OOXML = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
 ACCEPTED = "PDF, images (PNG, JPEG, GIF, WebP), Word, Excel, PowerPoint ou OpenDocument"
@@ -160,8 +172,9 @@ def check_upload(data: dict[str, Any], filename: str | None, content: bytes | No
         if file_type is None:
             errors["file"] = f"Ce type de fichier n'est pas accepté : déposez un fichier {ACCEPTED}."
         elif extension not in file_type.extensions:
-            errors["file"] = (f"Le contenu du fichier ({file_type.label}) ne correspond pas à son extension "
-                              f"« .{extension} ».")
+            errors["file"] = (
+                f"Le contenu du fichier ({file_type.label}) ne correspond pas à son extension « .{extension} »."
+            )
     if errors:
         raise UploadRejected(errors)
     assert file_type is not None and kind is not None

@@ -1,4 +1,5 @@
 """API schemas of a company's documents space."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

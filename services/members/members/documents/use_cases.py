@@ -1,5 +1,6 @@
 """A company's documents space: files it deposits (stored outside the web root, audited) and documents other
 services produced for it (learnt from their events)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,15 +34,35 @@ def add_upload(tx: Any, portal: Portal, member_id: str, upload: Upload, content:
     """The document row, its audit entry and its file (written now: the caller commits, or removes it)."""
     document_id = str(uuid.uuid4())
     document = Document(
-        id=document_id, member_id=member_id, source=DocumentSource.UPLOAD, source_id=document_id,
-        kind=upload.kind, title=upload.title, issued_on=upload.issued_on, download_path=None,
-        filename=upload.filename, content_type=upload.file_type.content_type, size_bytes=len(content),
-        sha256=hashlib.sha256(content).hexdigest(), uploaded_by=actor.user_id, uploaded_by_name=actor.name,
-        created_at=utcnow())
+        id=document_id,
+        member_id=member_id,
+        source=DocumentSource.UPLOAD,
+        source_id=document_id,
+        kind=upload.kind,
+        title=upload.title,
+        issued_on=upload.issued_on,
+        download_path=None,
+        filename=upload.filename,
+        content_type=upload.file_type.content_type,
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=actor.user_id,
+        uploaded_by_name=actor.name,
+        created_at=utcnow(),
+    )
     tx.session.add(document)
-    tx.session.add(new_request(member_id, ChangeKind.DOCUMENT, ChangeAction.CREATE, {},
-                               {"title": upload.title, "filename": upload.filename}, actor,
-                               target_id=document_id, pending=False))
+    tx.session.add(
+        new_request(
+            member_id,
+            ChangeKind.DOCUMENT,
+            ChangeAction.CREATE,
+            {},
+            {"title": upload.title, "filename": upload.filename},
+            actor,
+            target_id=document_id,
+            pending=False,
+        )
+    )
     path = document_path(portal, document)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     partial = path.with_suffix(".part")
@@ -63,8 +84,9 @@ def commit_with_file(tx: Any, path: Path) -> None:
         raise
 
 
-def upload_document(portal: Portal, member_id: str, data: dict[str, Any], filename: str | None,
-                    content: bytes | None, actor: Actor) -> Document:
+def upload_document(
+    portal: Portal, member_id: str, data: dict[str, Any], filename: str | None, content: bytes | None, actor: Actor
+) -> Document:
     """A file the company deposits (e.g. its DUERP): checked by content, stored outside the web root, audited."""
     upload = check_upload(data, filename, content, today())
     assert content is not None
@@ -83,25 +105,53 @@ def delete_document(portal: Portal, member_id: str, document_id: str, actor: Act
         if document is None or document.member_id != member_id or document.source != DocumentSource.UPLOAD:
             raise NotFound(document_id)
         path = document_path(portal, document)
-        tx.session.add(new_request(member_id, ChangeKind.DOCUMENT, ChangeAction.DELETE,
-                                   {"title": document.title, "filename": document.filename}, {}, actor,
-                                   target_id=document_id, pending=False))
+        tx.session.add(
+            new_request(
+                member_id,
+                ChangeKind.DOCUMENT,
+                ChangeAction.DELETE,
+                {"title": document.title, "filename": document.filename},
+                {},
+                actor,
+                target_id=document_id,
+                pending=False,
+            )
+        )
         tx.session.delete(document)
         tx.commit()
     path.unlink(missing_ok=True)
 
 
-def record_produced_document(session: Session, *, source: str, source_id: str, member_id: str, kind: str,
-                             title: str, issued_on: date, download_path: str) -> None:
+def record_produced_document(
+    session: Session,
+    *,
+    source: str,
+    source_id: str,
+    member_id: str,
+    kind: str,
+    title: str,
+    issued_on: date,
+    download_path: str,
+) -> None:
     """A document another service produced for a company, learnt from its event (idempotent, no commit:
     the consumer's transaction)."""
     if session.get(Member, member_id) is None:
         return  # a company this service does not know (yet): nothing to list
     existing = session.scalar(select(Document).where(Document.source == source, Document.source_id == source_id))
     if existing is None:
-        session.add(Document(id=str(uuid.uuid4()), member_id=member_id, source=source, source_id=source_id,
-                             kind=kind, title=title, issued_on=issued_on, download_path=download_path,
-                             created_at=utcnow()))
+        session.add(
+            Document(
+                id=str(uuid.uuid4()),
+                member_id=member_id,
+                source=source,
+                source_id=source_id,
+                kind=kind,
+                title=title,
+                issued_on=issued_on,
+                download_path=download_path,
+                created_at=utcnow(),
+            )
+        )
     else:
         existing.kind, existing.title, existing.issued_on = kind, title, issued_on
         existing.download_path = download_path

@@ -1,4 +1,5 @@
 """JSON API of the companies a user manages from the current one."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

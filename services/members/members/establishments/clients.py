@@ -1,4 +1,5 @@
 """The companies a user is linked to, asked of identity (GET /internal/users/<id>/member-links)."""
+
 from __future__ import annotations
 
 import logging

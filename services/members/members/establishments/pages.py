@@ -1,4 +1,5 @@
 """The member's page listing its establishments and the companies it manages, a switch button each."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -29,6 +30,12 @@ def establishments():
     """Head office: its establishments; accounting firm: its clients — one list, a switch button each."""
     record = current_member()
     rows, complete = establishments_of(record)
-    return render_template("members/establishments.html", member=record, rows=rows, complete=complete,
-                           relations=RELATION_LABELS, statuses=record_queries.labels()["member_statuses"],
-                           page_title="Mes établissements et entreprises")
+    return render_template(
+        "members/establishments.html",
+        member=record,
+        rows=rows,
+        complete=complete,
+        relations=RELATION_LABELS,
+        statuses=record_queries.labels()["member_statuses"],
+        page_title="Mes établissements et entreprises",
+    )

@@ -1,5 +1,6 @@
 """One list of the companies a user manages from the current one: the establishments sharing its SIREN and the
 companies identity links the user to (an accounting firm's clients); no Flask, no SQLAlchemy."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -35,8 +36,9 @@ class Row:
     can_switch: bool
 
 
-def establishment_rows(current: Any, same_siren: Iterable[Any], linked: Iterable[Any],
-                       links: list[dict[str, Any]] | None) -> list[Row]:
+def establishment_rows(
+    current: Any, same_siren: Iterable[Any], linked: Iterable[Any], links: list[dict[str, Any]] | None
+) -> list[Row]:
     """`current`, `same_siren` and `linked` are member records; `links` identity's links of the user (None when
     unknown). A company appears once, with every relation; switching needs a link."""
     kinds = {link["member_id"]: link.get("kind") or Relation.MEMBER for link in links or []}
@@ -45,8 +47,14 @@ def establishment_rows(current: Any, same_siren: Iterable[Any], linked: Iterable
     def add(record: Any, relation: str) -> None:
         row = rows.get(record.id)
         if row is None:
-            row = rows[record.id] = Row(record.id, record.member_number, record.name, record.status, [],
-                                        record.id != current.id and record.id in kinds)
+            row = rows[record.id] = Row(
+                record.id,
+                record.member_number,
+                record.name,
+                record.status,
+                [],
+                record.id != current.id and record.id in kinds,
+            )
         if relation not in row.relations:
             row.relations.append(relation)
 

@@ -1,5 +1,6 @@
 """Workforce's hires and exits keep the 'salariés suivis' count shown on the company record (the consumer's
 transaction; a count, not a change of the record: the member's version stays)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -16,8 +17,9 @@ from ..models import Member
 def _add_followed(session: Session, member_id: str, delta: int) -> None:
     # Never below zero: an exit whose hire predates this counter (demo data, an older record) lowers nothing.
     followed = Member.employees_followed + delta
-    session.execute(update(Member).where(Member.id == member_id)
-                    .values(employees_followed=case((followed < 0, 0), else_=followed)))
+    session.execute(
+        update(Member).where(Member.id == member_id).values(employees_followed=case((followed < 0, 0), else_=followed))
+    )
 
 
 def on_employee_hired(session: Session, event: Envelope) -> None:

@@ -1,4 +1,5 @@
 """JSON API of the centres and of a company's health team."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -1,5 +1,6 @@
 """Staff assign each company its health team (centre, médecin, secrétaire, préventeur, IDEST) and manage the
 centres; the member sees them on its record page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
@@ -21,9 +22,14 @@ pages = Blueprint("members_team_pages", __name__)
 
 
 def render_centres(*, values=None, errors=None, centre=None, status=200):
-    return render_template("members/centres.html", centres=[queries.centre_as_dict(c) for c in queries.centres()],
-                           values=values or {}, errors=errors or {}, centre=centre,
-                           page_title="Modifier le centre" if centre else "Centres du service"), status
+    return render_template(
+        "members/centres.html",
+        centres=[queries.centre_as_dict(c) for c in queries.centres()],
+        values=values or {},
+        errors=errors or {},
+        centre=centre,
+        page_title="Modifier le centre" if centre else "Centres du service",
+    ), status
 
 
 @pages.get("/gestion/adherents/centres")
@@ -79,9 +85,15 @@ def centre_update(centre_id: str):
 
 def render_team(record, *, values, errors=None, status=200):
     options = {c.id: c.name for c in queries.centres()}
-    return render_template("members/team.html", member=record, values=values, errors=errors or {},
-                           centre_options=options, labels=TEAM_LABELS,
-                           page_title=f"Équipe santé — {record.name}"), status
+    return render_template(
+        "members/team.html",
+        member=record,
+        values=values,
+        errors=errors or {},
+        centre_options=options,
+        labels=TEAM_LABELS,
+        page_title=f"Équipe santé — {record.name}",
+    ), status
 
 
 @pages.get("/gestion/adherents/<string:member_id>/equipe")

@@ -1,5 +1,6 @@
 """Health team and service contacts of a company: the centre, médecin, secrétaire, préventeur, infirmier (IDEST),
 and the service's mailboxes; assigned by staff. No Flask, no SQLAlchemy."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,12 +10,24 @@ from portal_common.errors import FieldErrors
 from ..record.fields import EMAIL_RE, check_email, check_phone, check_postal_address, clean
 
 CENTRE_FIELDS = ("name", "line1", "line2", "postal_code", "city", "phone", "email")
-TEAM_FIELDS = ("centre_id", "doctor", "secretary", "secretary_phone", "secretary_email", "preventer",
-               "preventer_email", "nurse")
+TEAM_FIELDS = (
+    "centre_id",
+    "doctor",
+    "secretary",
+    "secretary_phone",
+    "secretary_email",
+    "preventer",
+    "preventer_email",
+    "nurse",
+)
 TEAM_LABELS = {
-    "centre_id": "Centre", "doctor": "Médecin du travail", "secretary": "Secrétaire médicale",
-    "secretary_phone": "Téléphone de la secrétaire", "secretary_email": "E-mail de la secrétaire",
-    "preventer": "Préventeur", "preventer_email": "E-mail du préventeur",
+    "centre_id": "Centre",
+    "doctor": "Médecin du travail",
+    "secretary": "Secrétaire médicale",
+    "secretary_phone": "Téléphone de la secrétaire",
+    "secretary_email": "E-mail de la secrétaire",
+    "preventer": "Préventeur",
+    "preventer_email": "E-mail du préventeur",
     "nurse": "Infirmier en santé au travail (IDEST)",
 }
 PERSON_FIELDS = ("doctor", "secretary", "preventer", "nurse")
@@ -46,8 +59,15 @@ def check_centre(data: dict[str, Any]) -> dict[str, Any]:
     email = check_email(data.get("email"), "email", errors)
     if errors:
         raise TeamRejected(errors)
-    return {"name": name, "line1": line1, "line2": line2, "postal_code": postal_code, "city": city,
-            "phone": phone, "email": email}
+    return {
+        "name": name,
+        "line1": line1,
+        "line2": line2,
+        "postal_code": postal_code,
+        "city": city,
+        "phone": phone,
+        "email": email,
+    }
 
 
 def check_team(data: dict[str, Any], *, centre_exists: bool) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 """API schemas of the centres and of a company's health team."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

@@ -1,4 +1,5 @@
 """Staff manage the service's centres and assign each company its centre and health team."""
+
 from __future__ import annotations
 
 import uuid
@@ -33,8 +34,12 @@ def save_centre(portal: Portal, centre_id: str | None, data: dict[str, Any], *, 
                 setattr(centre, name, value)
             if changed:
                 tx.session.flush()
-                followed = tx.session.scalars(select(Member).join(HealthTeam, HealthTeam.member_id == Member.id)
-                                              .where(HealthTeam.centre_id == centre_id).with_for_update())
+                followed = tx.session.scalars(
+                    select(Member)
+                    .join(HealthTeam, HealthTeam.member_id == Member.id)
+                    .where(HealthTeam.centre_id == centre_id)
+                    .with_for_update()
+                )
                 for member in followed:
                     publish_snapshot(tx, member)
         tx.commit()
@@ -63,14 +68,24 @@ def assign_team(portal: Portal, member_id: str, data: dict[str, Any], actor: Act
         team.updated_by_name, team.updated_at = actor.name, utcnow()
         changed = {k: v for k, v in values.items() if before[k] != v}
         if changed:
+
             def shown(name: str, value: Any) -> tuple[str, Any]:  # the audit names the centre, not its id
                 if name != "centre_id":
                     return name, value
                 centre = tx.session.get(Centre, value) if value else None
                 return "centre", centre.name if centre is not None else None
-            tx.session.add(new_request(member_id, ChangeKind.TEAM, ChangeAction.UPDATE,
-                                       dict(shown(k, before[k]) for k in changed),
-                                       dict(shown(k, v) for k, v in changed.items()), actor, pending=False))
+
+            tx.session.add(
+                new_request(
+                    member_id,
+                    ChangeKind.TEAM,
+                    ChangeAction.UPDATE,
+                    dict(shown(k, before[k]) for k in changed),
+                    dict(shown(k, v) for k, v in changed.items()),
+                    actor,
+                    pending=False,
+                )
+            )
         if "centre_id" in changed:
             publish_snapshot(tx, member)
         tx.commit()

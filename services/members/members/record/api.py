@@ -1,4 +1,5 @@
 """JSON API of the company record and of its change requests (/api/members/)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -82,8 +83,11 @@ class ApproveChangeRequest(MethodView):
     @staff()
     @blp.arguments(DecisionSchema)
     @blp.response(200, ChangeRequestSchema)
-    @blp.alt_response(409, description="Already decided, stale, or its SIRET / member number now belongs to another "
-                                       "member company (errors.json names the field)")
+    @blp.alt_response(
+        409,
+        description="Already decided, stale, or its SIRET / member number now belongs to another "
+        "member company (errors.json names the field)",
+    )
     def post(self, data, request_id):
         """Approve (another staff member than the requester): the change applies once and its event is published"""
         return decide(request_id, approve=True, reason=data.get("reason"))

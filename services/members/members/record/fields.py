@@ -2,6 +2,7 @@
 
 Pure: each check normalises a value and writes its French message into `errors` under the field's name.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,11 @@ def phone_fr(e164: str | None) -> str:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33
-             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 33
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, style)
 
 
@@ -95,8 +99,9 @@ def check_vat(value: str | None, siren: str, errors: dict[str, str]) -> str | No
     return vat
 
 
-def check_postal_address(postal_code: str | None, city: str | None, errors: dict[str, str],
-                         prefix: str = "") -> tuple[str, str]:
+def check_postal_address(
+    postal_code: str | None, city: str | None, errors: dict[str, str], prefix: str = ""
+) -> tuple[str, str]:
     code = (clean(postal_code) or "").replace(" ", "")
     town = " ".join((clean(city) or "").split())
     if code[:2].upper() in {"2A", "2B"}:

@@ -3,6 +3,7 @@
 Source: INSEE's NAF rév. 2 list as packaged by SocialGouv (`@socialgouv/codes-naf` 1.1.1, Apache-2.0).
 NAF 2025 applies on 1 January 2027: codes are stored with their nomenclature version for that switch.
 """
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """Pages of the company record (the record, its edit form, its history) and staff's validation queue."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -46,16 +47,22 @@ def render_record(record: Member, *, staff_view: bool):
     requests = queries.requests_of(record.id)
     since = utcnow() - REJECTIONS_SHOWN_FOR
     return render_template(
-        "members/record.html", member=record, labels=queries.labels(), staff_view=staff_view,
-        addresses=addressbook_queries.addresses_of(record.id), contacts=addressbook_queries.contacts_of(record.id),
+        "members/record.html",
+        member=record,
+        labels=queries.labels(),
+        staff_view=staff_view,
+        addresses=addressbook_queries.addresses_of(record.id),
+        contacts=addressbook_queries.contacts_of(record.id),
         pending=with_lines([r for r in requests if r.status == ChangeStatus.PENDING]),
         rejected=with_lines([r for r in requests if r.status == ChangeStatus.REJECTED and r.decided_at >= since]),
-        history=with_lines(requests) if staff_view else None, mandate=sepa_queries.current_mandate(record.id),
+        history=with_lines(requests) if staff_view else None,
+        mandate=sepa_queries.current_mandate(record.id),
         team=team_queries.health_team(record.id),
         establishments=establishment_queries.same_siren(record) if staff_view else None,
         can_edit=staff_view or principal.has_member_role(MemberRole.ADMIN),
         can_manage_codes=is_manager(),
-        page_title=record.name if staff_view else "Mon entreprise")
+        page_title=record.name if staff_view else "Mon entreprise",
+    )
 
 
 @pages.get("/")
@@ -113,13 +120,26 @@ def edit_record(record: Member, *, fields: tuple[str, ...], back: str, staff_vie
                 flash("Aucune modification n'a été faite.", "info")
             for change in created:
                 applied = change.status == ChangeStatus.APPLIED
-                flash("Modification enregistrée." if applied else
-                      "Votre demande de modification a été transmise au service : elle sera appliquée après "
-                      "validation.", "success" if applied else "info")
+                flash(
+                    "Modification enregistrée."
+                    if applied
+                    else "Votre demande de modification a été transmise au service : elle sera appliquée après "
+                    "validation.",
+                    "success" if applied else "info",
+                )
             return redirect(back)
-    return render_template("members/edit.html", member=record, values=values, errors=errors, fields=fields,
-                           labels=queries.labels(), staff_only=() if staff_view else STAFF_ONLY_FIELDS, back=back,
-                           staff_view=staff_view, page_title="Modifier la fiche adhérent"), 422 if errors else 200
+    return render_template(
+        "members/edit.html",
+        member=record,
+        values=values,
+        errors=errors,
+        fields=fields,
+        labels=queries.labels(),
+        staff_only=() if staff_view else STAFF_ONLY_FIELDS,
+        back=back,
+        staff_view=staff_view,
+        page_title="Modifier la fiche adhérent",
+    ), 422 if errors else 200
 
 
 @pages.route("/adherent/modifier", methods=["GET", "POST"])
@@ -132,8 +152,13 @@ def member_edit():
 @member(MemberRole.ADMIN)
 def member_history():
     record = current_member()
-    return render_template("members/history.html", member=record, rows=with_lines(queries.requests_of(record.id)),
-                           labels=queries.labels(), page_title="Historique des modifications")
+    return render_template(
+        "members/history.html",
+        member=record,
+        rows=with_lines(queries.requests_of(record.id)),
+        labels=queries.labels(),
+        page_title="Historique des modifications",
+    )
 
 
 @pages.get("/gestion/adherents/<string:member_id>")
@@ -145,8 +170,9 @@ def staff_record(member_id: str):
 @pages.route("/gestion/adherents/<string:member_id>/modifier", methods=["GET", "POST"])
 @staff()
 def staff_edit(member_id: str):
-    return edit_record(staff_member(member_id), fields=RECORD_FIELDS, back=f"/gestion/adherents/{member_id}",
-                       staff_view=True)
+    return edit_record(
+        staff_member(member_id), fields=RECORD_FIELDS, back=f"/gestion/adherents/{member_id}", staff_view=True
+    )
 
 
 @pages.get(QUEUE)
@@ -154,8 +180,13 @@ def staff_edit(member_id: str):
 def queue():
     """Staff's validation queue: approve a change request, or reject it with a reason the member sees."""
     rows = [(r, m, queries.request_lines(r)) for r, m in queries.pending_requests()]
-    return render_template("members/queue.html", rows=rows, labels=queries.labels(),
-                           user_id=require_principal().user_id, page_title="Demandes à valider")
+    return render_template(
+        "members/queue.html",
+        rows=rows,
+        labels=queries.labels(),
+        user_id=require_principal().user_id,
+        page_title="Demandes à valider",
+    )
 
 
 @pages.post(f"{QUEUE}/<string:request_id>")
@@ -165,8 +196,9 @@ def decide(request_id: str):
     if decision not in {"approve", "reject"}:
         abort(400)
     try:
-        decided = changes.decide(portal(), request_id, actor(), approve=decision == "approve",
-                                 reason=request.form.get("reason"))
+        decided = changes.decide(
+            portal(), request_id, actor(), approve=decision == "approve", reason=request.form.get("reason")
+        )
     except NotFound:
         abort(404)
     except DecisionRefused as exc:
@@ -174,13 +206,20 @@ def decide(request_id: str):
         return redirect(QUEUE), 303
     except RecordConflict as exc:
         for name, message in exc.errors.items():
-            flash(f"{queries.FIELD_LABELS[name]} : {message} La demande reste en attente : refusez-la en indiquant "
-                  "le motif.", "error")
+            flash(
+                f"{queries.FIELD_LABELS[name]} : {message} La demande reste en attente : refusez-la en indiquant "
+                "le motif.",
+                "error",
+            )
         return redirect(QUEUE), 303
     except FieldErrors as exc:
         for message in exc.errors.values():
             flash(message, "error")
         return redirect(QUEUE), 303
-    flash("Demande validée : la modification est appliquée." if decided.status == ChangeStatus.APPROVED
-          else "Demande refusée : le demandeur verra le motif.", "success")
+    flash(
+        "Demande validée : la modification est appliquée."
+        if decided.status == ChangeStatus.APPROVED
+        else "Demande refusée : le demandeur verra le motif.",
+        "success",
+    )
     return redirect(QUEUE)

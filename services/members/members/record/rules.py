@@ -1,5 +1,6 @@
 """Rules of the company record and of its change requests (the audit trail): who may change which field,
 what waits for a second person, who may decide. Pure: no Flask, no SQLAlchemy."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -49,12 +50,22 @@ class ChangeStatus(StrEnum):
     APPLIED = "applied"  # applied at once, without validation
 
 
-KINDS = {ChangeKind.RECORD: "Fiche adhérent", ChangeKind.ADDRESS: "Adresse", ChangeKind.CONTACT: "Contact",
-         ChangeKind.SITUATION: "Changement de situation", ChangeKind.MANDATE: "Mandat de prélèvement SEPA",
-         ChangeKind.DOCUMENT: "Document déposé", ChangeKind.TEAM: "Équipe santé"}
+KINDS = {
+    ChangeKind.RECORD: "Fiche adhérent",
+    ChangeKind.ADDRESS: "Adresse",
+    ChangeKind.CONTACT: "Contact",
+    ChangeKind.SITUATION: "Changement de situation",
+    ChangeKind.MANDATE: "Mandat de prélèvement SEPA",
+    ChangeKind.DOCUMENT: "Document déposé",
+    ChangeKind.TEAM: "Équipe santé",
+}
 ACTIONS = {ChangeAction.CREATE: "Ajout", ChangeAction.UPDATE: "Modification", ChangeAction.DELETE: "Suppression"}
-CHANGE_STATUSES = {ChangeStatus.PENDING: "En attente de validation", ChangeStatus.APPROVED: "Validée",
-                   ChangeStatus.REJECTED: "Refusée", ChangeStatus.APPLIED: "Appliquée immédiatement"}
+CHANGE_STATUSES = {
+    ChangeStatus.PENDING: "En attente de validation",
+    ChangeStatus.APPROVED: "Validée",
+    ChangeStatus.REJECTED: "Refusée",
+    ChangeStatus.APPLIED: "Appliquée immédiatement",
+}
 # Never applied without a second person, whatever the configuration says (docs/security.md AZ-07).
 ALWAYS_VALIDATED = frozenset({ChangeKind.SITUATION, ChangeKind.MANDATE})
 
@@ -108,8 +119,14 @@ class DecisionRefused(Exception):
         self.status = status
 
 
-def check_record_change(current: dict[str, Any], proposed: dict[str, Any], *, by_staff: bool,
-                        siret_taken: bool = False, number_taken: bool = False) -> dict[str, Any]:
+def check_record_change(
+    current: dict[str, Any],
+    proposed: dict[str, Any],
+    *,
+    by_staff: bool,
+    siret_taken: bool = False,
+    number_taken: bool = False,
+) -> dict[str, Any]:
     """The fields that really change, normalised; RecordRejected lists every problem.
 
     `current` and `proposed` map record field names to values; absent fields are left alone.
@@ -173,8 +190,9 @@ def check_record_change(current: dict[str, Any], proposed: dict[str, Any], *, by
     return changed
 
 
-def split_record_change(changed: dict[str, Any], *, by_staff: bool,
-                        immediate: Iterable[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def split_record_change(
+    changed: dict[str, Any], *, by_staff: bool, immediate: Iterable[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(applied at once, waiting for validation): staff wait only for identity fields, members for all
     fields not configured as immediate."""
     at_once: dict[str, Any] = {}

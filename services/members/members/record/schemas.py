@@ -1,4 +1,5 @@
 """API schemas of the company record and its change requests (unknown fields are rejected: marshmallow's RAISE)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

@@ -1,4 +1,5 @@
 """JSON API of staff's member registry: list and register member companies (/api/members/members)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -3,6 +3,7 @@
 With the member number (the "code adhérent") it lets the company open its first portal account. Members keeps
 it encrypted (to print the letter again) and publishes only a keyed digest of it, which identity compares.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,4 +35,4 @@ def code_digest(internal_key: str, code: str) -> str:
 
 def grouped(code: str) -> str:
     """Printed in groups of five for reading: K7MP3 XR9TB."""
-    return " ".join(code[i:i + 5] for i in range(0, len(code), 5))
+    return " ".join(code[i : i + 5] for i in range(0, len(code), 5))

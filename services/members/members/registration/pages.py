@@ -1,4 +1,5 @@
 """Staff's member registry: the list, the registration form, the welcome letter and a new n° télédéclarant."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,8 +18,19 @@ from .use_cases import declarant_code, register_member, renew_declarant_code
 
 pages = Blueprint("members_registration_pages", __name__)
 
-FORM_FIELDS = ("name", "siret", "naf_code", "address_line1", "address_line2", "postal_code", "city",
-               "email", "phone", "billing_email", "adhesion_date")
+FORM_FIELDS = (
+    "name",
+    "siret",
+    "naf_code",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "email",
+    "phone",
+    "billing_email",
+    "adhesion_date",
+)
 
 
 @pages.route("/gestion/adherents", methods=["GET", "POST"])
@@ -34,23 +46,33 @@ def registry():
         except ValueError:
             adhesion = None
         try:
-            created = register_member(portal(), Registration(
-                **{k: v for k, v in values.items() if k != "adhesion_date"}, adhesion_date=adhesion),
-                actor=actor())
+            created = register_member(
+                portal(),
+                Registration(**{k: v for k, v in values.items() if k != "adhesion_date"}, adhesion_date=adhesion),
+                actor=actor(),
+            )
         except RegistrationRejected as exc:
             errors.update(exc.errors)
         else:
-            flash(f"Adhérent {created.name} enregistré sous le n° {created.member_number}. Imprimez sa lettre de "
-                  "bienvenue (code adhérent et n° télédéclarant) et envoyez-la-lui.", "success")
+            flash(
+                f"Adhérent {created.name} enregistré sous le n° {created.member_number}. Imprimez sa lettre de "
+                "bienvenue (code adhérent et n° télédéclarant) et envoyez-la-lui.",
+                "success",
+            )
             return redirect(f"/gestion/adherents/{created.id}")
         if errors:
             flash(FORM_ERRORS, "error")
     query = request.args.get("q", "").strip()[:100]
     status = 422 if errors else 200
-    return render_template("members/registry.html", members=record_queries.list_members(query or None),
-                           query=query, errors=errors, values=values,
-                           pending_count=len(record_queries.pending_requests()),
-                           page_title="Gestion des adhérents"), status
+    return render_template(
+        "members/registry.html",
+        members=record_queries.list_members(query or None),
+        query=query,
+        errors=errors,
+        values=values,
+        pending_count=len(record_queries.pending_requests()),
+        page_title="Gestion des adhérents",
+    ), status
 
 
 @pages.get("/gestion/adherents/<string:member_id>/lettre-bienvenue")
@@ -62,12 +84,19 @@ def welcome_letter(member_id: str):
     if code is None:
         abort(404)
     settings = portal().settings
-    content = letters.welcome_letter(letters.WelcomeLetter(
-        service_name=settings.sepa_creditor_name, company_name=record.name,
-        address_lines=tuple(x for x in (record.address_line1, record.address_line2,
-                                        f"{record.postal_code} {record.city}") if x),
-        member_number=record.member_number, declarant_code=code, adhesion_date=record.adhesion_date,
-        portal_url=settings.public_url))
+    content = letters.welcome_letter(
+        letters.WelcomeLetter(
+            service_name=settings.sepa_creditor_name,
+            company_name=record.name,
+            address_lines=tuple(
+                x for x in (record.address_line1, record.address_line2, f"{record.postal_code} {record.city}") if x
+            ),
+            member_number=record.member_number,
+            declarant_code=code,
+            adhesion_date=record.adhesion_date,
+            portal_url=settings.public_url,
+        )
+    )
     return pdf_response(content, f"lettre-bienvenue-{record.member_number}.pdf")
 
 
@@ -77,6 +106,9 @@ def renew_code(member_id: str):
     """A new n° télédéclarant when the letter is lost: the old one stops working."""
     staff_member(member_id)
     renew_declarant_code(portal(), member_id, actor())
-    flash("Un nouveau n° télédéclarant a été attribué : imprimez la nouvelle lettre de bienvenue et envoyez-la "
-          "à l'adhérent. L'ancien n'est plus valable.", "success")
+    flash(
+        "Un nouveau n° télédéclarant a été attribué : imprimez la nouvelle lettre de bienvenue et envoyez-la "
+        "à l'adhérent. L'ancien n'est plus valable.",
+        "success",
+    )
     return redirect(f"/gestion/adherents/{member_id}")

@@ -1,4 +1,5 @@
 """Rules of member registration: what staff must provide, the member number allocated. Pure."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,9 +55,17 @@ def check_registration(reg: Registration, *, siret_taken: bool) -> Registration:
     if errors:
         raise RegistrationRejected(errors)
     return Registration(
-        name=reg.name.strip(), siret=siret, naf_code=naf, address_line1=reg.address_line1.strip(),
-        address_line2=clean(reg.address_line2), postal_code=postal_code, city=city, email=email, phone=phone,
-        billing_email=billing_email, adhesion_date=reg.adhesion_date,
+        name=reg.name.strip(),
+        siret=siret,
+        naf_code=naf,
+        address_line1=reg.address_line1.strip(),
+        address_line2=clean(reg.address_line2),
+        postal_code=postal_code,
+        city=city,
+        email=email,
+        phone=phone,
+        billing_email=billing_email,
+        adhesion_date=reg.adhesion_date,
     )
 
 

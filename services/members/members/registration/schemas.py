@@ -1,4 +1,5 @@
 """API schemas of staff's member registry."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates

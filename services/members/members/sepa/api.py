@@ -1,4 +1,5 @@
 """JSON API of the company's SEPA mandate (the IBAN masked)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -3,6 +3,7 @@
 Stored values are `<key id>:<standard base64 of nonce+ciphertext>`; the keys come from a `portal_common.keyring`
 setting (MEMBERS_IBAN_KEYS), or are derived from the internal key when it is empty.
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,6 +47,7 @@ def cipher_from_settings(raw_keys: str, internal_key: str) -> FieldCipher:
     the internal key."""
     if raw_keys.strip():
         return FieldCipher.of(parse_key_ring(raw_keys))
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=b"portal members iban v1").derive(internal_key.encode())
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"portal members iban v1").derive(
+        internal_key.encode()
+    )
     return FieldCipher({DERIVED_KEY_ID: derived}, DERIVED_KEY_ID)

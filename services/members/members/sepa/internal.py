@@ -1,4 +1,5 @@
 """Routes other services call directly (never routed by the gateway): billing reads the IBAN at batch time."""
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,15 @@ def sepa_mandate(member_id: str):
     if mandate is None or mandate.status != MandateStatus.ACTIVE:
         abort(404)
     # Security log (docs/security.md DP-30): who read which company's IBAN, never the value.
-    log.info("iban read", extra={"member_id": member_id, "caller": require_principal().user_id,
-                                  "mandate_reference": mandate.reference})
-    return jsonify(member_id=member_id, mandate_reference=mandate.reference,
-                   iban=iban_cipher(portal()).decrypt(mandate.iban_encrypted, context=member_id),
-                   bic=mandate.bic, signed_on=mandate.signed_on.isoformat(), status=mandate.status)
+    log.info(
+        "iban read",
+        extra={"member_id": member_id, "caller": require_principal().user_id, "mandate_reference": mandate.reference},
+    )
+    return jsonify(
+        member_id=member_id,
+        mandate_reference=mandate.reference,
+        iban=iban_cipher(portal()).decrypt(mandate.iban_encrypted, context=member_id),
+        bic=mandate.bic,
+        signed_on=mandate.signed_on.isoformat(),
+        status=mandate.status,
+    )

@@ -1,4 +1,5 @@
 """Pages of the SEPA mandate: the company signs or revokes it, and downloads it as a PDF (staff too)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
@@ -45,11 +46,17 @@ def mandate():
         else:
             flash(f"Mandat {signed.reference} signé : il sera actif après validation par le service.", "success")
             return redirect("/adherent/prelevement")
-    return render_template("members/mandate.html", member=record, mandate=queries.current_mandate(record.id),
-                           values=values or {"holder": record.name, "email": record.billing_email or ""},
-                           errors=errors, settings=portal().settings, stepped_up=stepped_up,
-                           step_up_url=STEP_UP_URL, page_title="Prélèvement SEPA"), \
-        422 if errors else 200
+    return render_template(
+        "members/mandate.html",
+        member=record,
+        mandate=queries.current_mandate(record.id),
+        values=values or {"holder": record.name, "email": record.billing_email or ""},
+        errors=errors,
+        settings=portal().settings,
+        stepped_up=stepped_up,
+        step_up_url=STEP_UP_URL,
+        page_title="Prélèvement SEPA",
+    ), 422 if errors else 200
 
 
 @pages.post("/adherent/prelevement/revoquer")
@@ -65,14 +72,23 @@ def mandate_revoke():
 
 def mandate_document(record: Member, mandate: SepaMandate) -> bytes:
     settings = portal().settings
-    return mandate_pdf(MandateDocument(
-        creditor_name=settings.sepa_creditor_name, creditor_id=settings.sepa_creditor_id,
-        reference=mandate.reference, debtor_name=record.name,
-        debtor_address=tuple(x for x in (record.address_line1, record.address_line2,
-                                         f"{record.postal_code} {record.city}") if x),
-        holder=mandate.holder, iban_masked=mandate.iban_masked, bic=mandate.bic, signed_on=mandate.signed_on,
-        status_label=STATUS_LABELS.get(mandate.status, mandate.status),
-        revoked_on=mandate.revoked_on))
+    return mandate_pdf(
+        MandateDocument(
+            creditor_name=settings.sepa_creditor_name,
+            creditor_id=settings.sepa_creditor_id,
+            reference=mandate.reference,
+            debtor_name=record.name,
+            debtor_address=tuple(
+                x for x in (record.address_line1, record.address_line2, f"{record.postal_code} {record.city}") if x
+            ),
+            holder=mandate.holder,
+            iban_masked=mandate.iban_masked,
+            bic=mandate.bic,
+            signed_on=mandate.signed_on,
+            status_label=STATUS_LABELS.get(mandate.status, mandate.status),
+            revoked_on=mandate.revoked_on,
+        )
+    )
 
 
 def send_mandate(record: Member):

@@ -1,4 +1,5 @@
 """Rules of the SEPA direct-debit mandate: IBAN with its national key, BIC, RUM; no Flask, no SQLAlchemy."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,8 +22,12 @@ class MandateStatus(StrEnum):
 
 
 # As printed on the mandate PDF.
-STATUS_LABELS = {MandateStatus.ACTIVE: "actif", MandateStatus.PENDING: "en attente de validation",
-                 MandateStatus.REVOKED: "révoqué", MandateStatus.REJECTED: "refusé"}
+STATUS_LABELS = {
+    MandateStatus.ACTIVE: "actif",
+    MandateStatus.PENDING: "en attente de validation",
+    MandateStatus.REVOKED: "révoqué",
+    MandateStatus.REJECTED: "refusé",
+}
 
 
 class MandateRejected(FieldErrors):

@@ -1,4 +1,5 @@
 """API schemas of the SEPA mandate (the IBAN is accepted, never answered)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

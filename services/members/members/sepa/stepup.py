@@ -3,6 +3,7 @@
 Identity owns re-authentication and marks a recent one with the `step_up` grant of the passport. The check is
 on by default (MEMBERS_SEPA_STEP_UP=true); setting it to false turns it off (e.g. a deployment without identity).
 """
+
 from __future__ import annotations
 
 from portal_common.passport import STEP_UP_GRANT, Principal

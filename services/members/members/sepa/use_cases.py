@@ -1,4 +1,5 @@
 """The SEPA mandate: signed by the company, activated by staff's validation, revoked by the company."""
+
 from __future__ import annotations
 
 import uuid
@@ -33,14 +34,22 @@ def next_mandate_version(session: Session, member_id: str) -> int:
 
 def mandate_signed_event(mandate: SepaMandate, creditor_id: str, replaced: str | None) -> Event:
     return EventType.MEMBERS_SEPA_MANDATE_SIGNED, {
-        "member_id": mandate.member_id, "mandate_reference": mandate.reference, "creditor_id": creditor_id,
-        "signed_on": mandate.signed_on.isoformat(), "replaced_reference": replaced, "version": mandate.version}
+        "member_id": mandate.member_id,
+        "mandate_reference": mandate.reference,
+        "creditor_id": creditor_id,
+        "signed_on": mandate.signed_on.isoformat(),
+        "replaced_reference": replaced,
+        "version": mandate.version,
+    }
 
 
 def mandate_revoked_event(mandate: SepaMandate) -> Event:
     return EventType.MEMBERS_SEPA_MANDATE_REVOKED, {
-        "member_id": mandate.member_id, "mandate_reference": mandate.reference,
-        "revoked_on": mandate.revoked_on.isoformat(), "version": mandate.version}
+        "member_id": mandate.member_id,
+        "mandate_reference": mandate.reference,
+        "revoked_on": mandate.revoked_on.isoformat(),
+        "version": mandate.version,
+    }
 
 
 def activate_mandate(session: Session, request: ChangeRequest, creditor_id: str) -> list[Event]:
@@ -49,8 +58,11 @@ def activate_mandate(session: Session, request: ChangeRequest, creditor_id: str)
     if mandate is None or mandate.status != MandateStatus.PENDING:
         return []
     replaced = None
-    for previous in session.scalars(select(SepaMandate).where(
-            SepaMandate.member_id == request.member_id, SepaMandate.status == MandateStatus.ACTIVE)):
+    for previous in session.scalars(
+        select(SepaMandate).where(
+            SepaMandate.member_id == request.member_id, SepaMandate.status == MandateStatus.ACTIVE
+        )
+    ):
         previous.status, previous.revoked_on = MandateStatus.REVOKED, today()  # replaced by the new one
         replaced = previous.reference
     mandate.status = MandateStatus.ACTIVE
@@ -66,31 +78,61 @@ def sign_mandate(portal: Portal, member_id: str, data: dict[str, Any], actor: Ac
         member = tx.session.get(Member, member_id, with_for_update=True)
         if member is None:
             raise NotFound(member_id)
-        if tx.session.scalar(select(SepaMandate.id).where(SepaMandate.member_id == member_id,
-                                                          SepaMandate.status == MandateStatus.PENDING)):
+        if tx.session.scalar(
+            select(SepaMandate.id).where(
+                SepaMandate.member_id == member_id, SepaMandate.status == MandateStatus.PENDING
+            )
+        ):
             raise FieldErrors({"iban": "Un mandat est déjà en attente de validation par le service."})
-        count = tx.session.scalar(select(func.count()).select_from(SepaMandate)
-                                  .where(SepaMandate.member_id == member_id)) or 0
+        count = (
+            tx.session.scalar(select(func.count()).select_from(SepaMandate).where(SepaMandate.member_id == member_id))
+            or 0
+        )
         signed_on = today()
         iban = mandate_data["iban"]
         mandate = SepaMandate(
-            id=str(uuid.uuid4()), member_id=member_id,
+            id=str(uuid.uuid4()),
+            member_id=member_id,
             reference=mandate_reference(member.member_number, signed_on, count + 1),
             iban_encrypted=iban_cipher(portal).encrypt(iban, context=member_id),
             iban_masked=masked_iban(iban[:2], iban[-4:]),
-            bic=mandate_data["bic"], holder=mandate_data["holder"], email=mandate_data["email"],
-            status=MandateStatus.PENDING, signed_on=signed_on, signed_by=actor.user_id, version=0,
-            created_at=utcnow())
+            bic=mandate_data["bic"],
+            holder=mandate_data["holder"],
+            email=mandate_data["email"],
+            status=MandateStatus.PENDING,
+            signed_on=signed_on,
+            signed_by=actor.user_id,
+            version=0,
+            created_at=utcnow(),
+        )
         tx.session.add(mandate)
-        active = tx.session.scalar(select(SepaMandate).where(SepaMandate.member_id == member_id,
-                                                             SepaMandate.status == MandateStatus.ACTIVE))
+        active = tx.session.scalar(
+            select(SepaMandate).where(SepaMandate.member_id == member_id, SepaMandate.status == MandateStatus.ACTIVE)
+        )
         # The audit keeps the masked IBAN only: the full one lives encrypted in the mandate row.
-        summary = {"reference": mandate.reference, "iban": mandate.iban_masked,
-                   "bic": mandate.bic, "holder": mandate.holder, "email": mandate.email}
-        before = ({"reference": active.reference, "iban": active.iban_masked, "bic": active.bic,
-                   "holder": active.holder, "email": active.email} if active else {})
-        tx.session.add(new_request(member_id, ChangeKind.MANDATE, ChangeAction.CREATE, before, summary, actor,
-                                   target_id=mandate.id))
+        summary = {
+            "reference": mandate.reference,
+            "iban": mandate.iban_masked,
+            "bic": mandate.bic,
+            "holder": mandate.holder,
+            "email": mandate.email,
+        }
+        before = (
+            {
+                "reference": active.reference,
+                "iban": active.iban_masked,
+                "bic": active.bic,
+                "holder": active.holder,
+                "email": active.email,
+            }
+            if active
+            else {}
+        )
+        tx.session.add(
+            new_request(
+                member_id, ChangeKind.MANDATE, ChangeAction.CREATE, before, summary, actor, target_id=mandate.id
+            )
+        )
         tx.commit()
         return mandate
 
@@ -98,15 +140,27 @@ def sign_mandate(portal: Portal, member_id: str, data: dict[str, Any], actor: Ac
 def revoke_mandate(portal: Portal, member_id: str, actor: Actor) -> SepaMandate:
     """The debtor's right: the active mandate ends at once; billing stops debiting on the event."""
     with portal.uow() as tx:
-        mandate = tx.session.scalar(select(SepaMandate).where(SepaMandate.member_id == member_id,
-                                                              SepaMandate.status == MandateStatus.ACTIVE)
-                                    .with_for_update())
+        mandate = tx.session.scalar(
+            select(SepaMandate)
+            .where(SepaMandate.member_id == member_id, SepaMandate.status == MandateStatus.ACTIVE)
+            .with_for_update()
+        )
         if mandate is None:
             raise NotFound(member_id)
         mandate.status, mandate.revoked_on = MandateStatus.REVOKED, today()
         mandate.version = next_mandate_version(tx.session, member_id)
-        tx.session.add(new_request(member_id, ChangeKind.MANDATE, ChangeAction.DELETE,
-                                   {"reference": mandate.reference}, {}, actor, target_id=mandate.id, pending=False))
+        tx.session.add(
+            new_request(
+                member_id,
+                ChangeKind.MANDATE,
+                ChangeAction.DELETE,
+                {"reference": mandate.reference},
+                {},
+                actor,
+                target_id=mandate.id,
+                pending=False,
+            )
+        )
         record_all(tx, member_id, [mandate_revoked_event(mandate)])
         tx.commit()
         return mandate

@@ -1,4 +1,5 @@
 """JSON API of a company's changes of situation."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -1,4 +1,5 @@
 """The member's page to declare a change of situation (with an optional supporting document)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request
@@ -37,6 +38,13 @@ def situation():
             flash("Votre déclaration a été transmise au service, qui la traitera.", "info")
             return redirect("/adherent")
     pending = [r for r in record_queries.requests_of(record.id, pending_only=True) if r.kind == ChangeKind.SITUATION]
-    return render_template("members/situation.html", member=record, values=values, errors=errors,
-                           kinds=SITUATION_KINDS, pending=with_lines(pending), labels=record_queries.labels(),
-                           page_title="Changement de situation"), 422 if errors else 200
+    return render_template(
+        "members/situation.html",
+        member=record,
+        values=values,
+        errors=errors,
+        kinds=SITUATION_KINDS,
+        pending=with_lines(pending),
+        labels=record_queries.labels(),
+        page_title="Changement de situation",
+    ), 422 if errors else 200

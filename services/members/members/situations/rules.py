@@ -1,4 +1,5 @@
 """Changes of a company's situation (cessation, liquidation…), free of Flask and SQLAlchemy."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta

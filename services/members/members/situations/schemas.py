@@ -1,4 +1,5 @@
 """API schemas of a company's changes of situation."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

@@ -1,4 +1,5 @@
 """A company declares a change of situation (cessation, liquidation…), processed by staff."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,14 @@ from ..record.use_cases.audit import new_request, record_all
 from .rules import check_situation
 
 
-def declare_situation(portal: Portal, member_id: str, data: dict[str, Any], actor: Actor, *,
-                      attachment: tuple[str | None, bytes] | None = None) -> ChangeRequest:
+def declare_situation(
+    portal: Portal,
+    member_id: str,
+    data: dict[str, Any],
+    actor: Actor,
+    *,
+    attachment: tuple[str | None, bytes] | None = None,
+) -> ChangeRequest:
     """A change of situation, processed by staff; billing and workforce react to the event.
 
     `attachment` (file name, content): the optional supporting document (a Kbis, a court decision), kept in the
@@ -44,11 +51,21 @@ def declare_situation(portal: Portal, member_id: str, data: dict[str, Any], acto
             assert attachment is not None
             path = add_upload(tx, portal, member_id, upload, attachment[1], actor)
             after = {**after, "document": upload.filename}
-        before = {"kind": member.situation,
-                  "effective_date": member.situation_date.isoformat() if member.situation_date else None}
+        before = {
+            "kind": member.situation,
+            "effective_date": member.situation_date.isoformat() if member.situation_date else None,
+        }
         pending = entry_needs_validation(ChangeKind.SITUATION, by_staff=actor.is_staff, immediate=())
-        request = new_request(member_id, ChangeKind.SITUATION, ChangeAction.CREATE, before, after, actor,
-                              pending=pending, target_id=path.name if path is not None else None)
+        request = new_request(
+            member_id,
+            ChangeKind.SITUATION,
+            ChangeAction.CREATE,
+            before,
+            after,
+            actor,
+            pending=pending,
+            target_id=path.name if path is not None else None,
+        )
         tx.session.add(request)
         if not pending:
             record_all(tx, member_id, apply_change(tx.session, request))

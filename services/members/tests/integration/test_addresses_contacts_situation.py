@@ -1,4 +1,5 @@
 """Addresses, contacts and situation changes go through the same validation and publish their events."""
+
 import pytest
 
 from portal_common.messaging import catalogue
@@ -6,12 +7,18 @@ from portal_common.messaging import catalogue
 pytestmark = pytest.mark.integration
 
 API = "/api/members"
-ADDRESS = {"kind": "principale", "line1": "5 avenue de Colmar", "postal_code": "68200", "city": "Mulhouse",
-           "valid_from": "2024-01-01"}
+ADDRESS = {
+    "kind": "principale",
+    "line1": "5 avenue de Colmar",
+    "postal_code": "68200",
+    "city": "Mulhouse",
+    "valid_from": "2024-01-01",
+}
 
 
-def test_a_member_edits_an_address_on_the_page_staff_approve_it_and_the_member_sees_it_applied(service, companies,
-                                                                                               people, token):
+def test_a_member_edits_an_address_on_the_page_staff_approve_it_and_the_member_sees_it_applied(
+    service, companies, people, token
+):
     company_a, _ = companies
     client = service.client()
     admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
@@ -28,8 +35,14 @@ def test_a_member_edits_an_address_on_the_page_staff_approve_it_and_the_member_s
     queue = client.get("/gestion/adherents/demandes", headers=staff).text
     request_id = queue.split('action="/gestion/adherents/demandes/')[1].split('"')[0]
     staff_csrf = token(client, "/gestion/adherents/demandes", staff)
-    assert client.post(f"/gestion/adherents/demandes/{request_id}", headers=staff,
-                       data={"csrf_token": staff_csrf, "decision": "approve"}).status_code == 302
+    assert (
+        client.post(
+            f"/gestion/adherents/demandes/{request_id}",
+            headers=staff,
+            data={"csrf_token": staff_csrf, "decision": "approve"},
+        ).status_code
+        == 302
+    )
 
     page = client.get("/adherent", headers=admin).text
     assert "5 avenue de Colmar" in page and "Modifications en attente" not in page
@@ -40,8 +53,11 @@ def test_a_member_edits_an_address_on_the_page_staff_approve_it_and_the_member_s
     assert event.data["address"]["line1"] == "5 avenue de Colmar"
     [changed] = [e for e in service.events() if e.type == "members.address.changed.v1"]
     catalogue.validate(changed)
-    assert (changed.data["address_id"], changed.data["action"], changed.data["kind"]) == (main["id"], "updated",
-                                                                                         "principale")
+    assert (changed.data["address_id"], changed.data["action"], changed.data["kind"]) == (
+        main["id"],
+        "updated",
+        "principale",
+    )
     assert (changed.data["line1"], changed.data["valid_from"]) == ("5 avenue de Colmar", "2024-01-01")
 
 
@@ -52,33 +68,50 @@ def test_the_main_address_cannot_be_removed_and_addresses_are_dated_by_type(serv
     [main] = client.get(f"{API}/members/{company_a}/addresses", headers=admin).json
     refused = client.delete(f"{API}/members/{company_a}/addresses/{main['id']}", headers=admin)
     assert refused.status_code == 422 and "principale" in refused.json["errors"]["json"]["kind"]
-    bad = client.post(f"{API}/members/{company_a}/addresses", headers=admin,
-                      json=dict(ADDRESS, kind="facturation", valid_from="2026-02-01", valid_to="2026-01-01"))
+    bad = client.post(
+        f"{API}/members/{company_a}/addresses",
+        headers=admin,
+        json=dict(ADDRESS, kind="facturation", valid_from="2026-02-01", valid_to="2026-01-01"),
+    )
     assert bad.status_code == 422 and "valid_to" in bad.json["errors"]["json"]
-    created = client.post(f"{API}/members/{company_a}/addresses", headers=admin,
-                          json=dict(ADDRESS, kind="facturation", valid_to="2026-12-31"))
+    created = client.post(
+        f"{API}/members/{company_a}/addresses",
+        headers=admin,
+        json=dict(ADDRESS, kind="facturation", valid_to="2026-12-31"),
+    )
     assert created.status_code == 201 and created.json["status"] == "pending"
 
 
-def test_contacts_are_typed_and_the_update_event_carries_them_with_the_convocation_email(service, companies,
-                                                                                         people):
+def test_contacts_are_typed_and_the_update_event_carries_them_with_the_convocation_email(service, companies, people):
     company_a, _ = companies
     client = service.client()
     admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
-    bad = client.post(f"{API}/members/{company_a}/contacts", headers=admin,
-                      json={"kind": "contact_convocation", "name": "Sophie", "email": "sophie@", "phone": "01"})
+    bad = client.post(
+        f"{API}/members/{company_a}/contacts",
+        headers=admin,
+        json={"kind": "contact_convocation", "name": "Sophie", "email": "sophie@", "phone": "01"},
+    )
     assert bad.status_code == 422 and set(bad.json["errors"]["json"]) == {"email", "phone"}
-    request = client.post(f"{API}/members/{company_a}/contacts", headers=admin, json={
-        "kind": "contact_convocation", "name": "Sophie Martin", "function": "Assistante RH",
-        "email": "rh@boulangerie-martin.fr", "phone": "06 12 34 56 78"}).json
+    request = client.post(
+        f"{API}/members/{company_a}/contacts",
+        headers=admin,
+        json={
+            "kind": "contact_convocation",
+            "name": "Sophie Martin",
+            "function": "Assistante RH",
+            "email": "rh@boulangerie-martin.fr",
+            "phone": "06 12 34 56 78",
+        },
+    ).json
     assert client.get(f"{API}/members/{company_a}/contacts", headers=admin).json == []
     client.post(f"{API}/change-requests/{request['id']}/approve", json={}, headers=staff)
     [contact] = client.get(f"{API}/members/{company_a}/contacts", headers=admin).json
     assert contact["phone"] == "+33612345678"
     [event] = [e for e in service.events() if e.type == "members.member.updated.v1"]
     catalogue.validate(event)
-    assert event.data["contacts"] == [{"kind": "contact_convocation", "name": "Sophie Martin",
-                                       "email": "rh@boulangerie-martin.fr"}]
+    assert event.data["contacts"] == [
+        {"kind": "contact_convocation", "name": "Sophie Martin", "email": "rh@boulangerie-martin.fr"}
+    ]
     assert event.data["convocation_email"] == "rh@boulangerie-martin.fr"
     page = client.get("/adherent/contacts", headers=admin).text
     assert "Contact de convocation" in page and "06 12 34 56 78" in page
@@ -95,19 +128,28 @@ def test_contacts_are_typed_and_the_update_event_carries_them_with_the_convocati
     assert removed.data["version"] > added.data["version"]
 
 
-def test_a_situation_change_is_processed_by_staff_and_published_for_billing_and_workforce(service, companies,
-                                                                                          people, token):
+def test_a_situation_change_is_processed_by_staff_and_published_for_billing_and_workforce(
+    service, companies, people, token
+):
     company_a, _ = companies
     client = service.client()
     admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
     csrf = token(client, "/adherent/situation", admin)
-    bad = client.post("/adherent/situation", headers=admin, data={"csrf_token": csrf, "kind": "faillite",
-                                                                  "effective_date": ""})
+    bad = client.post(
+        "/adherent/situation", headers=admin, data={"csrf_token": csrf, "kind": "faillite", "effective_date": ""}
+    )
     assert bad.status_code == 422 and "La date d&#39;effet est obligatoire" in bad.text
     from portal_common.clock import today
+
     effective = today().isoformat()
-    assert client.post("/adherent/situation", headers=admin, data={
-        "csrf_token": csrf, "kind": "cessation_activite", "effective_date": effective}).status_code == 302
+    assert (
+        client.post(
+            "/adherent/situation",
+            headers=admin,
+            data={"csrf_token": csrf, "kind": "cessation_activite", "effective_date": effective},
+        ).status_code
+        == 302
+    )
     assert [e.type for e in service.events()].count("members.situation.changed.v1") == 0
     [pending] = client.get(f"{API}/change-requests", headers=staff).json
     client.post(f"{API}/change-requests/{pending['id']}/approve", json={}, headers=staff)
@@ -117,9 +159,9 @@ def test_a_situation_change_is_processed_by_staff_and_published_for_billing_and_
     assert "Cessation d&#39;activité depuis le" in client.get("/adherent", headers=admin).text
 
 
-def test_a_situation_change_may_carry_a_supporting_document_checked_like_any_upload(service, companies, people,
-                                                                                    token, tmp_path,
-                                                                                    monkeypatch):
+def test_a_situation_change_may_carry_a_supporting_document_checked_like_any_upload(
+    service, companies, people, token, tmp_path, monkeypatch
+):
     import io
 
     from portal_common.clock import today
@@ -130,12 +172,20 @@ def test_a_situation_change_may_carry_a_supporting_document_checked_like_any_upl
     admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
     csrf = token(client, "/adherent/situation", admin)
     form = {"csrf_token": csrf, "kind": "liquidation_judiciaire", "effective_date": today().isoformat()}
-    refused = client.post("/adherent/situation", headers=admin, content_type="multipart/form-data",
-                          data=dict(form, document=(io.BytesIO(b"MZ\x90\x00"), "jugement.exe")))
+    refused = client.post(
+        "/adherent/situation",
+        headers=admin,
+        content_type="multipart/form-data",
+        data=dict(form, document=(io.BytesIO(b"MZ\x90\x00"), "jugement.exe")),
+    )
     assert refused.status_code == 422 and "n&#39;est pas accepté" in refused.text
     assert client.get(f"{API}/change-requests", headers=staff).json == []
-    sent = client.post("/adherent/situation", headers=admin, content_type="multipart/form-data",
-                       data=dict(form, document=(io.BytesIO(b"%PDF-1.4 jugement"), "jugement.pdf")))
+    sent = client.post(
+        "/adherent/situation",
+        headers=admin,
+        content_type="multipart/form-data",
+        data=dict(form, document=(io.BytesIO(b"%PDF-1.4 jugement"), "jugement.pdf")),
+    )
     assert sent.status_code == 302
     [pending] = client.get(f"{API}/change-requests", headers=staff).json
     assert pending["after"]["document"] == "jugement.pdf"

@@ -1,4 +1,5 @@
 """A company never reads or changes another company's record, addresses, contacts, requests or mandate."""
+
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -6,14 +7,14 @@ pytestmark = pytest.mark.integration
 API = "/api/members"
 
 
-def test_company_a_gets_404_on_every_endpoint_with_company_b_ids_and_nothing_changes(service, companies, people,
-                                                                                    token):
+def test_company_a_gets_404_on_every_endpoint_with_company_b_ids_and_nothing_changes(service, companies, people, token):
     company_a, company_b = companies
     client = service.client()
     staff = service.headers(people["staff"])
     b_admin = service.headers(people["admin_b"])
-    contact = client.post(f"{API}/members/{company_b}/contacts", headers=staff,
-                          json={"kind": "dirigeant", "name": "Jean Garage"}).json
+    contact = client.post(
+        f"{API}/members/{company_b}/contacts", headers=staff, json={"kind": "dirigeant", "name": "Jean Garage"}
+    ).json
     [b_address] = client.get(f"{API}/members/{company_b}/addresses", headers=b_admin).json
     b_request = client.patch(f"{API}/members/{company_b}", json={"activity": "Garage"}, headers=b_admin).json[0]
     events_before = len(service.events())
@@ -38,11 +39,17 @@ def test_company_a_gets_404_on_every_endpoint_with_company_b_ids_and_nothing_cha
         client.post(f"{API}/members/{company_b}/contacts", json=contact_body, headers=a),
         client.put(f"{API}/members/{company_a}/contacts/{contact['target_id']}", json=contact_body, headers=a),
         client.delete(f"{API}/members/{company_a}/contacts/{contact['target_id']}", headers=a),
-        client.post(f"{API}/members/{company_b}/situation-changes",
-                    json={"kind": "cessation_activite", "effective_date": "2026-12-31"}, headers=a),
+        client.post(
+            f"{API}/members/{company_b}/situation-changes",
+            json={"kind": "cessation_activite", "effective_date": "2026-12-31"},
+            headers=a,
+        ),
         client.get(f"{API}/members/{company_b}/sepa-mandate", headers=a),
-        client.post(f"{API}/members/{company_b}/sepa-mandate", headers=a, json={
-            "iban": "FR7630006000011234567890189", "holder": "x", "email": "a@b.fr", "consent": True}),
+        client.post(
+            f"{API}/members/{company_b}/sepa-mandate",
+            headers=a,
+            json={"iban": "FR7630006000011234567890189", "holder": "x", "email": "a@b.fr", "consent": True},
+        ),
         client.delete(f"{API}/members/{company_b}/sepa-mandate", headers=a),
         client.get(f"{API}/members/{company_b}/documents", headers=a),
         client.get(f"{API}/members/{company_b}/health-team", headers=a),
@@ -74,12 +81,15 @@ def test_no_identity_gets_401_and_a_company_user_is_refused_staff_pages(service,
     assert client.get(f"{API}/members/{company_a}/addresses").status_code == 401
     assert client.patch(f"{API}/members/{company_a}", json={}).status_code == 401
     assert client.get(f"{API}/change-requests", headers=service.headers(people["admin"])).status_code == 403
-    assert client.get(f"/gestion/adherents/{company_a}/modifier",
-                      headers=service.headers(people["admin"])).status_code == 403
+    assert (
+        client.get(f"/gestion/adherents/{company_a}/modifier", headers=service.headers(people["admin"])).status_code
+        == 403
+    )
 
 
 def test_company_a_never_reaches_company_b_s_mandate_contacts_or_requests_and_b_s_data_stays_the_same(
-        service, companies, people, token):
+    service, companies, people, token
+):
     from portal_common.http import service_headers
     from portal_common.testing import make_principal
 
@@ -88,20 +98,33 @@ def test_company_a_never_reaches_company_b_s_mandate_contacts_or_requests_and_b_
     staff = service.headers(people["staff"])
     # B has an active mandate, a contact and a pending request: a 404 below is a refusal, not an absence.
     b_signer = service.headers(make_principal(member_id=company_b, roles=("admin",), grants=("step_up",)))
-    signed = client.post(f"{API}/members/{company_b}/sepa-mandate", headers=b_signer, json={
-        "iban": "FR7630006000011234567890189", "holder": "Garage du Centre", "email": "compta@garage.fr",
-        "consent": True})
+    signed = client.post(
+        f"{API}/members/{company_b}/sepa-mandate",
+        headers=b_signer,
+        json={
+            "iban": "FR7630006000011234567890189",
+            "holder": "Garage du Centre",
+            "email": "compta@garage.fr",
+            "consent": True,
+        },
+    )
     assert signed.status_code == 201, signed.json
     [mandate_request] = client.get(f"{API}/change-requests", headers=staff).json
-    assert client.post(f"{API}/change-requests/{mandate_request['id']}/approve", json={},
-                       headers=staff).status_code == 200
-    b_contact = client.post(f"{API}/members/{company_b}/contacts", headers=staff,
-                            json={"kind": "dirigeant", "name": "Jean Garage", "email": "jean@garage.fr"}).json
+    assert (
+        client.post(f"{API}/change-requests/{mandate_request['id']}/approve", json={}, headers=staff).status_code == 200
+    )
+    b_contact = client.post(
+        f"{API}/members/{company_b}/contacts",
+        headers=staff,
+        json={"kind": "dirigeant", "name": "Jean Garage", "email": "jean@garage.fr"},
+    ).json
     [b_request] = client.patch(f"{API}/members/{company_b}", json={"activity": "Garage"}, headers=b_signer).json
 
     def state_of_b():
-        return {path: client.get(f"{API}/members/{company_b}{path}", headers=staff).json
-                for path in ("", "/contacts", "/addresses", "/sepa-mandate", "/change-requests", "/documents")}
+        return {
+            path: client.get(f"{API}/members/{company_b}{path}", headers=staff).json
+            for path in ("", "/contacts", "/addresses", "/sepa-mandate", "/change-requests", "/documents")
+        }
 
     b_before = state_of_b()
     assert b_before["/sepa-mandate"]["status"] == "active"
@@ -112,45 +135,63 @@ def test_company_a_never_reaches_company_b_s_mandate_contacts_or_requests_and_b_
     contact_body = {"kind": "dirigeant", "name": "Intrus", "email": "intrus@example.fr"}
     not_found = {
         "read B's mandate": client.get(f"{API}/members/{company_b}/sepa-mandate", headers=a),
-        "sign for B": client.post(f"{API}/members/{company_b}/sepa-mandate", headers=a, json={
-            "iban": "FR7630006000011234567890189", "holder": "x", "email": "a@b.fr", "consent": True}),
+        "sign for B": client.post(
+            f"{API}/members/{company_b}/sepa-mandate",
+            headers=a,
+            json={"iban": "FR7630006000011234567890189", "holder": "x", "email": "a@b.fr", "consent": True},
+        ),
         "revoke B's mandate": client.delete(f"{API}/members/{company_b}/sepa-mandate", headers=a),
         "read B's contact": client.get(f"{API}/members/{company_b}/contacts/{b_contact['target_id']}", headers=a),
-        "read B's contact through A": client.get(f"{API}/members/{company_a}/contacts/{b_contact['target_id']}",
-                                                 headers=a),
-        "change B's contact": client.put(f"{API}/members/{company_b}/contacts/{b_contact['target_id']}",
-                                         json=contact_body, headers=a),
-        "remove B's contact": client.delete(f"{API}/members/{company_b}/contacts/{b_contact['target_id']}",
-                                            headers=a),
+        "read B's contact through A": client.get(
+            f"{API}/members/{company_a}/contacts/{b_contact['target_id']}", headers=a
+        ),
+        "change B's contact": client.put(
+            f"{API}/members/{company_b}/contacts/{b_contact['target_id']}", json=contact_body, headers=a
+        ),
+        "remove B's contact": client.delete(f"{API}/members/{company_b}/contacts/{b_contact['target_id']}", headers=a),
         "A's own mandate is not B's": client.get(f"{API}/members/{company_a}/sepa-mandate", headers=a),
         "revoke through A's path": client.delete(f"{API}/members/{company_a}/sepa-mandate", headers=a),
         "B's mandate PDF on A's page": client.get("/adherent/prelevement/mandat.pdf", headers=a),
     }
     csrf = token(client, "/adherent/contacts", a)
     not_found["change B's contact on the page"] = client.post(
-        f"/adherent/contacts/{b_contact['target_id']}", headers=a, data=dict(contact_body, csrf_token=csrf))
+        f"/adherent/contacts/{b_contact['target_id']}", headers=a, data=dict(contact_body, csrf_token=csrf)
+    )
     not_found["remove B's contact on the page"] = client.post(
-        f"/adherent/contacts/{b_contact['target_id']}/supprimer", headers=a, data={"csrf_token": csrf})
+        f"/adherent/contacts/{b_contact['target_id']}/supprimer", headers=a, data={"csrf_token": csrf}
+    )
     assert {name: r.status_code for name, r in not_found.items()} == dict.fromkeys(not_found, 404)
 
     refused = {
-        "reject B's request": client.post(f"{API}/change-requests/{b_request['id']}/reject",
-                                          json={"reason": "Intrus"}, headers=a),
-        "approve on the queue page": client.post(f"/gestion/adherents/demandes/{b_request['id']}", headers=a,
-                                                 data={"csrf_token": csrf, "decision": "approve"}),
-        "edit B's record as staff": client.post(f"/gestion/adherents/{company_b}/modifier", headers=a,
-                                                data={"csrf_token": csrf, "activity": "Intrus"}),
-        "assign B's team": client.post(f"/gestion/adherents/{company_b}/equipe", headers=a,
-                                       data={"csrf_token": csrf, "medecin_name": "Dr Intrus"}),
-        "renew B's declarant code": client.post(f"/gestion/adherents/{company_b}/nouveau-code", headers=a,
-                                                data={"csrf_token": csrf}),
+        "reject B's request": client.post(
+            f"{API}/change-requests/{b_request['id']}/reject", json={"reason": "Intrus"}, headers=a
+        ),
+        "approve on the queue page": client.post(
+            f"/gestion/adherents/demandes/{b_request['id']}",
+            headers=a,
+            data={"csrf_token": csrf, "decision": "approve"},
+        ),
+        "edit B's record as staff": client.post(
+            f"/gestion/adherents/{company_b}/modifier", headers=a, data={"csrf_token": csrf, "activity": "Intrus"}
+        ),
+        "assign B's team": client.post(
+            f"/gestion/adherents/{company_b}/equipe", headers=a, data={"csrf_token": csrf, "medecin_name": "Dr Intrus"}
+        ),
+        "renew B's declarant code": client.post(
+            f"/gestion/adherents/{company_b}/nouveau-code", headers=a, data={"csrf_token": csrf}
+        ),
         "B's mandate PDF as staff": client.get(f"/gestion/adherents/{company_b}/mandat.pdf", headers=a),
     }
     assert {name: r.status_code for name, r in refused.items()} == dict.fromkeys(refused, 403)
     # The internal IBAN route answers services only: a company user's passport is not a service's.
     assert client.get(f"/internal/sepa-mandates/{company_b}", headers=a).status_code in (401, 403)
-    assert client.get(f"/internal/sepa-mandates/{company_b}", headers=service_headers(
-        "billing", service.portal.settings.internal_key)).status_code == 200
+    assert (
+        client.get(
+            f"/internal/sepa-mandates/{company_b}",
+            headers=service_headers("billing", service.portal.settings.internal_key),
+        ).status_code
+        == 200
+    )
 
     assert state_of_b() == b_before
     assert len(service.events()) == events_before

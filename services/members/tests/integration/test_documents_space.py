@@ -1,4 +1,5 @@
 """The documents space: what billing and scheduling produced for the company, and the files it deposits."""
+
 import io
 
 import pytest
@@ -22,14 +23,24 @@ def uploads(service, tmp_path, monkeypatch):
 
 
 def consumer(service) -> Consumer:
-    return Consumer(service="members", db=service.portal.db, outbox=service.portal.outbox,
-                    broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    return Consumer(
+        service="members",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
 
 
 def deposit(client, headers, token, *, name="DUERP 2026.pdf", content=PDF_BYTES, kind="duerp"):
     csrf = token(client, "/adherent/documents", headers)
-    return client.post("/adherent/documents", headers=headers, content_type="multipart/form-data",
-                       data={"csrf_token": csrf, "kind": kind, "title": "", "file": (io.BytesIO(content), name)})
+    return client.post(
+        "/adherent/documents",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf, "kind": kind, "title": "", "file": (io.BytesIO(content), name)},
+    )
 
 
 def test_invoices_and_published_documents_are_listed_with_a_link_to_their_owner_once(service, companies, people):
@@ -46,7 +57,10 @@ def test_invoices_and_published_documents_are_listed_with_a_link_to_their_owner_
     client = service.client()
     [listed] = client.get(f"{API}/members/{company_a}/documents", headers=service.headers(people["admin"])).json
     assert (listed["title"], listed["kind_label"], listed["url"]) == (
-        "Facture F2026-000123", "Facture", invoice.data["download_path"])
+        "Facture F2026-000123",
+        "Facture",
+        invoice.data["download_path"],
+    )
     page = client.get("/adherent/documents", headers=service.headers(people["reader"])).text
     assert f'href="{invoice.data["download_path"]}"' in page and "15/02/2026" in page
     assert "Attestation de suivi" not in page  # company B's document
@@ -54,8 +68,9 @@ def test_invoices_and_published_documents_are_listed_with_a_link_to_their_owner_
     assert other["url"] == published.data["download_path"] and other["kind_label"] == "Attestation de suivi"
 
 
-def test_a_company_deposits_its_duerp_reads_it_back_and_staff_can_download_it(service, companies, people, token,
-                                                                                uploads):
+def test_a_company_deposits_its_duerp_reads_it_back_and_staff_can_download_it(
+    service, companies, people, token, uploads
+):
     company_a, _ = companies
     client = service.client()
     admin = service.headers(people["admin"])
@@ -63,7 +78,10 @@ def test_a_company_deposits_its_duerp_reads_it_back_and_staff_can_download_it(se
     assert answer.status_code == 302
     [document] = client.get(f"{API}/members/{company_a}/documents", headers=admin).json
     assert (document["title"], document["content_type"], document["size_bytes"]) == (
-        "DUERP 2026.pdf", "application/pdf", len(PDF_BYTES))
+        "DUERP 2026.pdf",
+        "application/pdf",
+        len(PDF_BYTES),
+    )
     stored = uploads / company_a / document["id"]
     assert stored.read_bytes() == PDF_BYTES
 
@@ -79,8 +97,9 @@ def test_a_company_deposits_its_duerp_reads_it_back_and_staff_can_download_it(se
     assert trail[0]["kind"] == "document" and trail[0]["after"]["filename"] == "DUERP 2026.pdf"
 
 
-def test_a_forbidden_type_a_disguised_file_or_a_too_large_one_is_refused_with_the_reason(service, companies,
-                                                                                         people, token, uploads):
+def test_a_forbidden_type_a_disguised_file_or_a_too_large_one_is_refused_with_the_reason(
+    service, companies, people, token, uploads
+):
     company_a, _ = companies
     client = service.client()
     admin = service.headers(people["admin"])
@@ -97,7 +116,8 @@ def test_a_forbidden_type_a_disguised_file_or_a_too_large_one_is_refused_with_th
 
 
 def test_another_company_never_lists_downloads_or_removes_a_document_and_readers_cannot_deposit(
-        service, companies, people, token, uploads):
+    service, companies, people, token, uploads
+):
     company_a, company_b = companies
     client = service.client()
     admin = service.headers(people["admin"])
@@ -107,13 +127,24 @@ def test_another_company_never_lists_downloads_or_removes_a_document_and_readers
     assert client.get(f"{API}/members/{company_a}/documents", headers=other).status_code == 404
     assert client.get(f"/adherent/documents/{document['id']}/fichier", headers=other).status_code == 404
     csrf_b = token(client, "/adherent/documents", other)
-    assert client.post(f"/adherent/documents/{document['id']}/supprimer", headers=other,
-                       data={"csrf_token": csrf_b}).status_code == 404
+    assert (
+        client.post(
+            f"/adherent/documents/{document['id']}/supprimer", headers=other, data={"csrf_token": csrf_b}
+        ).status_code
+        == 404
+    )
     assert client.get(f"/gestion/adherents/{company_a}/documents", headers=other).status_code == 403
-    assert client.get(f"/gestion/adherents/{company_a}/documents/{document['id']}/fichier",
-                      headers=other).status_code == 403
-    assert client.get(f"/gestion/adherents/{company_b}/documents/{document['id']}/fichier",
-                      headers=service.headers(people["staff"])).status_code == 404
+    assert (
+        client.get(f"/gestion/adherents/{company_a}/documents/{document['id']}/fichier", headers=other).status_code
+        == 403
+    )
+    assert (
+        client.get(
+            f"/gestion/adherents/{company_b}/documents/{document['id']}/fichier",
+            headers=service.headers(people["staff"]),
+        ).status_code
+        == 404
+    )
     reader = service.headers(people["reader"])
     assert deposit(client, reader, token).status_code == 403
     with service.portal.db.session_factory() as db:
@@ -133,26 +164,44 @@ def test_the_company_removes_a_file_it_deposited_but_never_an_invoice(service, c
     deposited = next(d for d in listed if d["source"] == "upload")
     billed = next(d for d in listed if d["source"] == "billing")
     csrf = token(client, "/adherent/documents", admin)
-    assert client.post(f"/adherent/documents/{billed['id']}/supprimer", headers=admin,
-                       data={"csrf_token": csrf}).status_code == 404
-    assert client.post(f"/adherent/documents/{deposited['id']}/supprimer", headers=admin,
-                       data={"csrf_token": csrf}).status_code == 302
+    assert (
+        client.post(
+            f"/adherent/documents/{billed['id']}/supprimer", headers=admin, data={"csrf_token": csrf}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/adherent/documents/{deposited['id']}/supprimer", headers=admin, data={"csrf_token": csrf}
+        ).status_code
+        == 302
+    )
     assert [d["source"] for d in client.get(f"{API}/members/{company_a}/documents", headers=admin).json] == ["billing"]
     assert not (uploads / company_a / deposited["id"]).exists()
 
 
 def test_a_credit_note_is_listed_once_as_an_avoir_even_when_billing_also_announces_it_as_an_invoice(
-        service, companies, people):
+    service, companies, people
+):
     company_a, _ = companies
     credit = catalogue.example_envelope("billing.credit_note.issued.v1", member_id=company_a)
     credit.data["member_id"] = company_a
     as_invoice = catalogue.example_envelope("billing.invoice.issued.v1", member_id=company_a)
-    as_invoice.data.update(member_id=company_a, invoice_id=credit.data["credit_note_id"], kind="avoir",
-                           number=credit.data["number"], download_path=credit.data["download_path"])
+    as_invoice.data.update(
+        member_id=company_a,
+        invoice_id=credit.data["credit_note_id"],
+        kind="avoir",
+        number=credit.data["number"],
+        download_path=credit.data["download_path"],
+    )
     worker = consumer(service)
     assert worker.process("members.documents", credit) is True
     assert worker.process("members.documents", as_invoice) is True
-    [listed] = service.client().get(f"{API}/members/{company_a}/documents",
-                                    headers=service.headers(people["admin"])).json
+    [listed] = (
+        service.client().get(f"{API}/members/{company_a}/documents", headers=service.headers(people["admin"])).json
+    )
     assert (listed["kind_label"], listed["title"], listed["url"]) == (
-        "Avoir", f"Avoir {credit.data['number']}", credit.data["download_path"])
+        "Avoir",
+        f"Avoir {credit.data['number']}",
+        credit.data["download_path"],
+    )

@@ -1,4 +1,5 @@
 """Registering a member company through the API and the staff page, on PostgreSQL."""
+
 import pytest
 
 from portal_common.messaging import catalogue
@@ -6,8 +7,16 @@ from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration
 
-VALID = {"name": "Garage du Centre", "siret": "73282932000074", "naf_code": "45.20A", "address_line1": "3 place de l'Église",
-         "postal_code": "68000", "city": "Colmar", "adhesion_date": "2021-09-01", "billing_email": "compta@garage.fr"}
+VALID = {
+    "name": "Garage du Centre",
+    "siret": "73282932000074",
+    "naf_code": "45.20A",
+    "address_line1": "3 place de l'Église",
+    "postal_code": "68000",
+    "city": "Colmar",
+    "adhesion_date": "2021-09-01",
+    "billing_email": "compta@garage.fr",
+}
 SECRETARY = make_principal(staff_roles=("secretariat",))
 
 
@@ -39,8 +48,15 @@ def test_a_member_user_cannot_register_members(service):
 
 def test_a_member_sees_its_own_record_and_another_company_is_not_found(service):
     created = service.client().post("/api/members/members", json=VALID, headers=service.headers(SECRETARY)).json
-    other = service.client().post("/api/members/members", json=dict(VALID, siret="35600000009075", name="Autre"),
-                                  headers=service.headers(SECRETARY)).json
+    other = (
+        service.client()
+        .post(
+            "/api/members/members",
+            json=dict(VALID, siret="35600000009075", name="Autre"),
+            headers=service.headers(SECRETARY),
+        )
+        .json
+    )
     user = make_principal(member_id=created["id"], roles=("read",))
     client = service.client()
     assert client.get("/api/members/members/current", headers=service.headers(user)).json["name"] == "Garage du Centre"
@@ -51,7 +67,11 @@ def test_a_member_sees_its_own_record_and_another_company_is_not_found(service):
 
 
 def test_forged_identity_headers_without_a_valid_signature_are_ignored(service):
-    forged = {"X-Portal-Identity": "eyJ1c2VyX2lkIjoieCJ9.forged", "X-Portal-User": "admin", "X-Portal-Roles": "administration"}
+    forged = {
+        "X-Portal-Identity": "eyJ1c2VyX2lkIjoieCJ9.forged",
+        "X-Portal-User": "admin",
+        "X-Portal-Roles": "administration",
+    }
     assert service.client().post("/api/members/members", json=VALID, headers=forged).status_code == 401
     assert service.events() == []
 
@@ -82,8 +102,14 @@ def test_the_headcount_consumer_counts_hired_employees_once_even_when_delivered_
     from portal_common.messaging.consumer import Consumer
 
     created = service.client().post("/api/members/members", json=VALID, headers=service.headers(SECRETARY)).json
-    consumer = Consumer(service="members", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    consumer = Consumer(
+        service="members",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
     event = catalogue.example_envelope("workforce.employee.hired.v1", member_id=created["id"])
     assert consumer.process("members.headcount", event) is True
     assert consumer.process("members.headcount", event) is False
@@ -97,14 +123,27 @@ def test_hires_and_exits_move_each_company_s_followed_count_once_never_below_zer
     from portal_common.messaging.consumer import Consumer
 
     first = service.client().post("/api/members/members", json=VALID, headers=service.headers(SECRETARY)).json
-    second = service.client().post("/api/members/members", json=dict(VALID, siret="40483304800022"),
-                                   headers=service.headers(SECRETARY)).json
-    consumer = Consumer(service="members", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
-    hires = [catalogue.example_envelope("workforce.employee.hired.v1", member_id=member["id"])
-             for member in (first, second, first, first)]
-    exits = [catalogue.example_envelope("workforce.employee.exited.v1", member_id=member["id"])
-             for member in (first, second, second)]  # the second's extra exit cannot go below zero
+    second = (
+        service.client()
+        .post("/api/members/members", json=dict(VALID, siret="40483304800022"), headers=service.headers(SECRETARY))
+        .json
+    )
+    consumer = Consumer(
+        service="members",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
+    hires = [
+        catalogue.example_envelope("workforce.employee.hired.v1", member_id=member["id"])
+        for member in (first, second, first, first)
+    ]
+    exits = [
+        catalogue.example_envelope("workforce.employee.exited.v1", member_id=member["id"])
+        for member in (first, second, second)
+    ]  # the second's extra exit cannot go below zero
     assert consumer.process_batch("members.headcount", hires + [hires[0]]) == [True] * 4 + [False]
     assert consumer.process_batch("members.headcount", exits[:1]) == [True]
     assert consumer.process("members.headcount", exits[1]) is True
@@ -127,8 +166,11 @@ def test_staff_registering_members_at_the_same_time_get_distinct_consecutive_num
     def register(siret):
         client = service.client()
         start.wait()
-        response = client.post("/api/members/members", json=dict(VALID, siret=siret, name=f"Entreprise {siret}"),
-                               headers=service.headers(SECRETARY))
+        response = client.post(
+            "/api/members/members",
+            json=dict(VALID, siret=siret, name=f"Entreprise {siret}"),
+            headers=service.headers(SECRETARY),
+        )
         answers.append((response.status_code, (response.json or {}).get("member_number")))
 
     threads = [threading.Thread(target=register, args=(siret,)) for siret in sirets]

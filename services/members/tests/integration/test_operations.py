@@ -1,4 +1,5 @@
 """Health, readiness, metrics and the ids that follow a request into the events it causes."""
+
 import pytest
 
 from portal_common.testing import make_principal
@@ -6,13 +7,20 @@ from portal_common.testing import make_principal
 pytestmark = pytest.mark.integration
 
 SECRETARY = make_principal(staff_roles=("secretariat",))
-BODY = {"name": "Garage du Centre", "siret": "73282932000074", "address_line1": "1 rue A", "postal_code": "68000",
-        "city": "Colmar", "adhesion_date": "2021-09-01"}
+BODY = {
+    "name": "Garage du Centre",
+    "siret": "73282932000074",
+    "address_line1": "1 rue A",
+    "postal_code": "68000",
+    "city": "Colmar",
+    "adhesion_date": "2021-09-01",
+}
 
 
 def test_the_request_id_from_the_gateway_becomes_the_correlation_of_the_event(service):
-    response = service.client().post("/api/members/members", json=BODY,
-                                     headers={**service.headers(SECRETARY), "X-Request-Id": "req-from-nginx"})
+    response = service.client().post(
+        "/api/members/members", json=BODY, headers={**service.headers(SECRETARY), "X-Request-Id": "req-from-nginx"}
+    )
     assert response.headers["X-Request-Id"] == "req-from-nginx"
     [event] = service.events()
     assert (event.correlation_id, event.causation_id) == ("req-from-nginx", "req-from-nginx")
@@ -32,8 +40,10 @@ def test_healthz_readyz_and_metrics_report_the_outbox_backlog(service):
 
 
 def test_responses_carry_the_security_headers_and_authenticated_ones_are_not_cached(service):
-    response = service.client().get("/adherent", headers=service.headers(
-        make_principal(member_id="6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01", roles=("admin",))))
+    response = service.client().get(
+        "/adherent",
+        headers=service.headers(make_principal(member_id="6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01", roles=("admin",))),
+    )
     assert "object-src 'none'" in response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"

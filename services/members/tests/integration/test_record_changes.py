@@ -1,4 +1,5 @@
 """Record edits become change requests; staff validate them in a queue; the record page and the audit trail."""
+
 import pytest
 
 from portal_common.messaging import catalogue
@@ -16,8 +17,9 @@ def test_a_member_edit_waits_for_staff_then_applies_once_and_publishes_the_updat
     company_a, _ = companies
     client = service.client()
     admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
-    response = client.patch(f"{API}/members/{company_a}", json={"phone": "03 89 00 11 22", "vat_number": ""},
-                            headers=admin)
+    response = client.patch(
+        f"{API}/members/{company_a}", json={"phone": "03 89 00 11 22", "vat_number": ""}, headers=admin
+    )
     assert response.status_code == 200
     [request] = response.json
     assert request["status"] == "pending"
@@ -28,8 +30,9 @@ def test_a_member_edit_waits_for_staff_then_applies_once_and_publishes_the_updat
     approved = client.post(f"{API}/change-requests/{request['id']}/approve", json={}, headers=staff)
     assert approved.status_code == 200 and approved.json["decided_by_name"] == "Agnès Staff"
     assert client.get(f"{API}/members/{company_a}", headers=admin).json["phone"] == "+33389001122"
-    again = client.post(f"{API}/change-requests/{request['id']}/approve", json={},
-                        headers=service.headers(people["staff2"]))
+    again = client.post(
+        f"{API}/change-requests/{request['id']}/approve", json={}, headers=service.headers(people["staff2"])
+    )
     assert again.status_code == 409
     [event] = updated_events(service)
     catalogue.validate(event)
@@ -41,8 +44,9 @@ def test_a_field_configured_immediate_applies_at_once_and_is_still_audited(servi
     monkeypatch.setattr(service.portal.settings, "immediate_fields", frozenset({"phone"}))
     client = service.client()
     admin = service.headers(people["admin"])
-    response = client.patch(f"{API}/members/{company_a}", json={"phone": "0389001122", "email": "new@example.fr"},
-                            headers=admin)
+    response = client.patch(
+        f"{API}/members/{company_a}", json={"phone": "0389001122", "email": "new@example.fr"}, headers=admin
+    )
     assert sorted(r["status"] for r in response.json) == ["applied", "pending"]
     record = client.get(f"{API}/members/{company_a}", headers=admin).json
     assert (record["phone"], record["email"]) == ("+33389001122", "contact@example.fr")
@@ -51,14 +55,18 @@ def test_a_field_configured_immediate_applies_at_once_and_is_still_audited(servi
     assert len(updated_events(service)) == 1
 
 
-def test_a_member_changing_a_staff_only_field_or_typing_bad_values_gets_422_and_nothing_saved(service, companies,
-                                                                                              people):
+def test_a_member_changing_a_staff_only_field_or_typing_bad_values_gets_422_and_nothing_saved(
+    service, companies, people
+):
     company_a, _ = companies
     client = service.client()
     admin = service.headers(people["admin"])
     before = client.get(f"{API}/members/{company_a}/change-requests", headers=admin).json
-    response = client.patch(f"{API}/members/{company_a}", headers=admin, json={
-        "name": "Nouveau nom", "phone": "12", "email": "x@", "vat_number": "FR00732829320", "naf_code": "99.99Z"})
+    response = client.patch(
+        f"{API}/members/{company_a}",
+        headers=admin,
+        json={"name": "Nouveau nom", "phone": "12", "email": "x@", "vat_number": "FR00732829320", "naf_code": "99.99Z"},
+    )
     assert response.status_code == 422
     assert set(response.json["errors"]["json"]) == {"name", "phone", "email", "vat_number", "naf_code"}
     assert client.get(f"{API}/members/{company_a}/change-requests", headers=admin).json == before
@@ -87,8 +95,12 @@ def test_staff_reject_with_a_reason_the_member_reads_on_the_record_page(service,
     assert "Modifications en attente de validation" in page and "Boulangerie" in page
     no_reason = client.post(f"{API}/change-requests/{request['id']}/reject", json={}, headers=staff)
     assert no_reason.status_code == 422 and "reason" in no_reason.json["errors"]["json"]
-    assert client.post(f"{API}/change-requests/{request['id']}/reject", json={"reason": "Activité non justifiée"},
-                       headers=staff).status_code == 200
+    assert (
+        client.post(
+            f"{API}/change-requests/{request['id']}/reject", json={"reason": "Activité non justifiée"}, headers=staff
+        ).status_code
+        == 200
+    )
     page = client.get("/adherent", headers=admin).text
     assert "Demandes refusées récemment" in page and "Activité non justifiée" in page
     assert client.get(f"{API}/members/{company_a}", headers=admin).json["activity"] is None
@@ -99,8 +111,7 @@ def test_the_record_page_shows_the_naf_label_the_vat_number_and_french_phones(se
     company_a, _ = companies
     client = service.client()
     staff = service.headers(people["staff"])
-    client.patch(f"{API}/members/{company_a}", json={"vat_number": "FR44732829320", "fax": "0389000000"},
-                 headers=staff)
+    client.patch(f"{API}/members/{company_a}", json={"vat_number": "FR44732829320", "fax": "0389000000"}, headers=staff)
     page = client.get("/adherent", headers=service.headers(people["reader"]))
     assert page.status_code == 200
     text = page.text
@@ -110,8 +121,7 @@ def test_the_record_page_shows_the_naf_label_the_vat_number_and_french_phones(se
     assert 'href="/adherent/modifier"' not in text  # a read-only user gets no edit link
 
 
-def test_the_edit_form_proposes_the_vat_number_and_sends_a_request_through_the_page(service, companies, people,
-                                                                                    token):
+def test_the_edit_form_proposes_the_vat_number_and_sends_a_request_through_the_page(service, companies, people, token):
     company_a, _ = companies
     client = service.client()
     admin = service.headers(people["admin"])
@@ -120,9 +130,18 @@ def test_the_edit_form_proposes_the_vat_number_and_sends_a_request_through_the_p
     csrf = token(client, "/adherent/modifier", admin)
     bad = client.post("/adherent/modifier", headers=admin, data={"csrf_token": csrf, "phone": "abc"})
     assert bad.status_code == 422 and "Le numéro de téléphone n&#39;est pas valide" in bad.text
-    sent = client.post("/adherent/modifier", headers=admin, data={
-        "csrf_token": csrf, "vat_number": "FR44732829320", "phone": "03 89 12 34 56", "email": "contact@example.fr",
-        "billing_email": "compta@example.fr", "naf_code": "10.71C"})
+    sent = client.post(
+        "/adherent/modifier",
+        headers=admin,
+        data={
+            "csrf_token": csrf,
+            "vat_number": "FR44732829320",
+            "phone": "03 89 12 34 56",
+            "email": "contact@example.fr",
+            "billing_email": "compta@example.fr",
+            "naf_code": "10.71C",
+        },
+    )
     assert sent.status_code == 302
     [request] = client.get(f"{API}/members/{company_a}/change-requests", headers=admin).json[:1]
     assert request["status"] == "pending" and request["after"] == {"vat_number": "FR44732829320"}
@@ -136,32 +155,41 @@ def test_the_audit_trail_is_for_company_administrators_and_staff(service, compan
     page = client.get("/adherent/historique", headers=service.headers(people["admin"]))
     assert page.status_code == 200 and "Paul Martin" in page.text and "En attente de validation" in page.text
     assert client.get("/adherent/historique", headers=service.headers(people["reader"])).status_code == 403
-    assert client.get(f"{API}/members/{company_a}/change-requests",
-                      headers=service.headers(people["reader"])).status_code == 403
+    assert (
+        client.get(f"{API}/members/{company_a}/change-requests", headers=service.headers(people["reader"])).status_code
+        == 403
+    )
     staff_page = client.get(f"/gestion/adherents/{company_a}", headers=service.headers(people["staff"]))
     assert staff_page.status_code == 200 and "Historique des modifications" in staff_page.text
 
 
-def test_the_staff_queue_page_approves_and_rejects_and_hides_the_buttons_on_ones_own_request(service, companies,
-                                                                                          people, token):
+def test_the_staff_queue_page_approves_and_rejects_and_hides_the_buttons_on_ones_own_request(
+    service, companies, people, token
+):
     company_a, _ = companies
     client = service.client()
     staff = service.headers(people["staff"])
     [mine] = client.patch(f"{API}/members/{company_a}", json={"name": "Martin & Fils"}, headers=staff).json
-    [theirs] = client.patch(f"{API}/members/{company_a}", json={"activity": "Pains"},
-                            headers=service.headers(people["admin"])).json
+    [theirs] = client.patch(
+        f"{API}/members/{company_a}", json={"activity": "Pains"}, headers=service.headers(people["admin"])
+    ).json
     page = client.get("/gestion/adherents/demandes", headers=staff)
     assert page.status_code == 200 and "Votre propre demande" in page.text
     assert f'/gestion/adherents/demandes/{mine["id"]}"' not in page.text
     csrf = token(client, "/gestion/adherents/demandes", staff)
-    own = client.post(f"/gestion/adherents/demandes/{mine['id']}", headers=staff,
-                      data={"csrf_token": csrf, "decision": "approve"})
+    own = client.post(
+        f"/gestion/adherents/demandes/{mine['id']}", headers=staff, data={"csrf_token": csrf, "decision": "approve"}
+    )
     assert own.status_code == 303
-    refused = client.post(f"/gestion/adherents/demandes/{theirs['id']}", headers=staff,
-                          data={"csrf_token": csrf, "decision": "reject", "reason": "Non"})
+    refused = client.post(
+        f"/gestion/adherents/demandes/{theirs['id']}",
+        headers=staff,
+        data={"csrf_token": csrf, "decision": "reject", "reason": "Non"},
+    )
     assert refused.status_code == 302
-    statuses = {r["id"]: r["status"] for r in client.get(f"{API}/members/{company_a}/change-requests",
-                                                         headers=staff).json}
+    statuses = {
+        r["id"]: r["status"] for r in client.get(f"{API}/members/{company_a}/change-requests", headers=staff).json
+    }
     assert (statuses[mine["id"]], statuses[theirs["id"]]) == ("pending", "rejected")
     assert client.get("/gestion/adherents/demandes", headers=service.headers(people["admin"])).status_code == 403
 
@@ -172,10 +200,22 @@ def test_staff_edit_a_record_on_its_page_identity_waiting_for_a_second_person(se
     staff = service.headers(people["staff"])
     path = f"/gestion/adherents/{company_a}/modifier"
     csrf = token(client, path, staff)
-    form = {"csrf_token": csrf, "name": "Boulangerie Martin & Fils", "siret": "73282932000074",
-            "member_number": "1000001", "adhesion_date": "2015-03-01", "status": "active", "naf_code": "10.71C",
-            "vat_number": "", "activity": "", "phone": "03 89 99 99 99", "mobile": "", "fax": "",
-            "email": "contact@example.fr", "billing_email": "compta@example.fr"}
+    form = {
+        "csrf_token": csrf,
+        "name": "Boulangerie Martin & Fils",
+        "siret": "73282932000074",
+        "member_number": "1000001",
+        "adhesion_date": "2015-03-01",
+        "status": "active",
+        "naf_code": "10.71C",
+        "vat_number": "",
+        "activity": "",
+        "phone": "03 89 99 99 99",
+        "mobile": "",
+        "fax": "",
+        "email": "contact@example.fr",
+        "billing_email": "compta@example.fr",
+    }
     taken = client.post(path, headers=staff, data=dict(form, member_number="1000002"))
     assert taken.status_code == 422 and "déjà attribué" in taken.text
     assert client.post(path, headers=staff, data=form).status_code == 302
@@ -201,8 +241,9 @@ def test_two_staff_members_approving_the_same_new_address_at_the_same_time_add_i
     def approve(headers):
         own_client = service.client()
         start.wait()
-        answers.append(own_client.post(f"{API}/change-requests/{created.json['id']}/approve", json={},
-                                       headers=headers).status_code)
+        answers.append(
+            own_client.post(f"{API}/change-requests/{created.json['id']}/approve", json={}, headers=headers).status_code
+        )
 
     threads = [threading.Thread(target=approve, args=(headers,)) for headers in deciders]
     for thread in threads:
@@ -214,30 +255,41 @@ def test_two_staff_members_approving_the_same_new_address_at_the_same_time_add_i
     addresses = client.get(f"{API}/members/{company_a}/addresses", headers=admin).json
     assert [a["line1"] for a in addresses if a["kind"] == "convocation"] == ["3 rue du Stade"]
     assert len([e for e in service.events() if e.type == "members.address.changed.v1"]) == 1
-    [request] = [r for r in client.get(f"{API}/members/{company_a}/change-requests", headers=admin).json
-                 if r["id"] == created.json["id"]]
+    [request] = [
+        r
+        for r in client.get(f"{API}/members/{company_a}/change-requests", headers=admin).json
+        if r["id"] == created.json["id"]
+    ]
     assert request["status"] == "approved"
 
 
-def test_the_audit_trail_names_who_asked_and_who_validated_for_the_company_and_for_staff(service, companies,
-                                                                                          people):
+def test_the_audit_trail_names_who_asked_and_who_validated_for_the_company_and_for_staff(service, companies, people):
     company_a, _ = companies
     client = service.client()
     admin, staff2 = service.headers(people["admin"]), service.headers(people["staff2"])
     [request] = client.patch(f"{API}/members/{company_a}", json={"activity": "Pains"}, headers=admin).json
     assert client.post(f"{API}/change-requests/{request['id']}/approve", json={}, headers=staff2).status_code == 200
-    [entry] = [r for r in client.get(f"{API}/members/{company_a}/change-requests", headers=admin).json
-               if r["id"] == request["id"]]
+    [entry] = [
+        r
+        for r in client.get(f"{API}/members/{company_a}/change-requests", headers=admin).json
+        if r["id"] == request["id"]
+    ]
     assert (entry["requested_by_name"], entry["decided_by_name"], entry["status"]) == (
-        "Paul Martin", "Bruno Second", "approved")
-    for path, headers in (("/adherent/historique", admin),
-                          (f"/gestion/adherents/{company_a}", service.headers(people["staff"]))):
+        "Paul Martin",
+        "Bruno Second",
+        "approved",
+    )
+    for path, headers in (
+        ("/adherent/historique", admin),
+        (f"/gestion/adherents/{company_a}", service.headers(people["staff"])),
+    ):
         page = client.get(path, headers=headers).text
         assert "Paul Martin" in page and "Bruno Second, le " in page and "Pains" in page
 
 
 def test_approvals_of_two_requests_of_one_company_at_the_same_time_both_apply_each_with_its_own_version(
-        service, companies, people):
+    service, companies, people
+):
     import threading
 
     company_a, _ = companies
@@ -251,8 +303,9 @@ def test_approvals_of_two_requests_of_one_company_at_the_same_time_both_apply_ea
     def approve(request_id):
         own_client = service.client()
         start.wait()
-        answers.append(own_client.post(f"{API}/change-requests/{request_id}/approve", json={},
-                                       headers=staff).status_code)
+        answers.append(
+            own_client.post(f"{API}/change-requests/{request_id}/approve", json={}, headers=staff).status_code
+        )
 
     threads = [threading.Thread(target=approve, args=(r["id"],)) for r in (phone, activity)]
     for thread in threads:

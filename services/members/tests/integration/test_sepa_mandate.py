@@ -1,4 +1,5 @@
 """The SEPA mandate: signed by the company, validated by staff, IBAN encrypted and never in an event."""
+
 import pytest
 from sqlalchemy import text
 
@@ -14,17 +15,23 @@ MANDATE = {"iban": IBAN, "holder": "Boulangerie Martin", "email": "compta@exampl
 
 def sign_and_approve(service, company, people):
     client = service.client()
-    signed = client.post(f"{API}/members/{company}/sepa-mandate", json=MANDATE,
-                         headers=service.headers(people["admin"]))
+    signed = client.post(
+        f"{API}/members/{company}/sepa-mandate", json=MANDATE, headers=service.headers(people["admin"])
+    )
     assert signed.status_code == 201, signed.json
     [request] = client.get(f"{API}/change-requests", headers=service.headers(people["staff"])).json
-    assert client.post(f"{API}/change-requests/{request['id']}/approve", json={},
-                       headers=service.headers(people["staff"])).status_code == 200
+    assert (
+        client.post(
+            f"{API}/change-requests/{request['id']}/approve", json={}, headers=service.headers(people["staff"])
+        ).status_code
+        == 200
+    )
     return signed.json
 
 
-def test_a_signed_mandate_is_active_after_staff_validation_and_billing_reads_the_iban_internally(service, companies,
-                                                                                                 people):
+def test_a_signed_mandate_is_active_after_staff_validation_and_billing_reads_the_iban_internally(
+    service, companies, people
+):
     company_a, _ = companies
     mandate = sign_and_approve(service, company_a, people)
     assert mandate["reference"] == "ADH1000001-" + mandate["signed_on"].replace("-", "") + "-01"
@@ -40,8 +47,9 @@ def test_a_signed_mandate_is_active_after_staff_validation_and_billing_reads_the
     assert answer.status_code == 200
     assert answer.json["iban"] == "FR7630006000011234567890189" and answer.json["status"] == "active"
     assert client.get(f"/internal/sepa-mandates/{company_a}").status_code == 401
-    assert client.get(f"/internal/sepa-mandates/{company_a}",
-                      headers=service.headers(people["staff"])).status_code == 403
+    assert (
+        client.get(f"/internal/sepa-mandates/{company_a}", headers=service.headers(people["staff"])).status_code == 403
+    )
 
 
 def test_the_iban_is_encrypted_at_rest_and_absent_from_events_requests_and_pages(service, companies, people):
@@ -61,12 +69,16 @@ def test_a_bad_iban_gets_a_french_message_and_nothing_is_saved(service, companie
     company_a, _ = companies
     client = service.client()
     admin = service.headers(people["admin"])
-    response = client.post(f"{API}/members/{company_a}/sepa-mandate", headers=admin,
-                           json=dict(MANDATE, iban="FR0630006000011234567890188"))
+    response = client.post(
+        f"{API}/members/{company_a}/sepa-mandate", headers=admin, json=dict(MANDATE, iban="FR0630006000011234567890188")
+    )
     assert response.status_code == 422 and "clé RIB" in response.json["errors"]["json"]["iban"]
     csrf = token(client, "/adherent/prelevement", admin)
-    page = client.post("/adherent/prelevement", headers=admin, data={
-        "csrf_token": csrf, "iban": "FR7630006000011234567890188", "holder": "B", "email": "a@b.fr"})
+    page = client.post(
+        "/adherent/prelevement",
+        headers=admin,
+        data={"csrf_token": csrf, "iban": "FR7630006000011234567890188", "holder": "B", "email": "a@b.fr"},
+    )
     assert page.status_code == 422 and "L&#39;IBAN n&#39;est pas valide" in page.text
     assert "FR7630006000011234567890188" not in page.text and "Cochez la case" in page.text
     assert client.get(f"{API}/members/{company_a}/sepa-mandate", headers=admin).status_code == 404
@@ -96,6 +108,7 @@ def test_staff_and_read_only_users_cannot_sign_and_step_up_is_required_by_defaul
     assert client.post(url, json=MANDATE, headers=service.headers(people["staff"])).status_code == 403
     assert client.post(url, json=MANDATE, headers=service.headers(people["reader"])).status_code == 403
     from portal_common.testing import make_principal
+
     assert service.portal.settings.sepa_step_up  # the default
     not_stepped_up = make_principal(member_id=company_a, roles=("admin",))
     assert client.post(url, json=MANDATE, headers=service.headers(not_stepped_up)).status_code == 403
@@ -103,25 +116,35 @@ def test_staff_and_read_only_users_cannot_sign_and_step_up_is_required_by_defaul
     assert client.post(url, json=MANDATE, headers=service.headers(stepped_up)).status_code == 201
 
 
-def test_the_staff_member_who_requested_an_iban_change_can_never_approve_it_and_another_one_can(service, companies,
-                                                                                                people):
+def test_the_staff_member_who_requested_an_iban_change_can_never_approve_it_and_another_one_can(
+    service, companies, people
+):
     """A staff member acting for the company (switched into it) signs: a second person must validate."""
     company_a, _ = companies
     from portal_common.testing import make_principal
+
     both = make_principal(member_id=company_a, roles=("admin",), staff_roles=("secretariat",), grants=("step_up",))
     client = service.client()
-    assert client.post(f"{API}/members/{company_a}/sepa-mandate", json=MANDATE,
-                       headers=service.headers(both)).status_code == 201
+    assert (
+        client.post(f"{API}/members/{company_a}/sepa-mandate", json=MANDATE, headers=service.headers(both)).status_code
+        == 201
+    )
     [request] = client.get(f"{API}/change-requests", headers=service.headers(people["staff"])).json
     refused = client.post(f"{API}/change-requests/{request['id']}/approve", json={}, headers=service.headers(both))
     assert refused.status_code == 403
-    assert client.get(f"{API}/members/{company_a}/sepa-mandate", headers=service.headers(both)).json[
-        "status"] == "pending"
+    assert (
+        client.get(f"{API}/members/{company_a}/sepa-mandate", headers=service.headers(both)).json["status"] == "pending"
+    )
     assert [e.type for e in service.events() if e.type.startswith("members.sepa_mandate")] == []
-    assert client.post(f"{API}/change-requests/{request['id']}/approve", json={},
-                       headers=service.headers(people["staff2"])).status_code == 200
-    assert client.get(f"{API}/members/{company_a}/sepa-mandate", headers=service.headers(both)).json[
-        "status"] == "active"
+    assert (
+        client.post(
+            f"{API}/change-requests/{request['id']}/approve", json={}, headers=service.headers(people["staff2"])
+        ).status_code
+        == 200
+    )
+    assert (
+        client.get(f"{API}/members/{company_a}/sepa-mandate", headers=service.headers(both)).json["status"] == "active"
+    )
 
 
 def test_a_new_mandate_replaces_the_active_one_and_names_it_in_its_event(service, companies, people):
@@ -146,8 +169,9 @@ def test_the_mandate_page_asks_to_confirm_one_s_identity_before_the_iban_is_type
     assert "Confirmer mon identité" in page.text and 'name="iban"' not in page.text
     # A form posted anyway (an old tab) is sent to the confirmation, nothing signed.
     csrf = token(client, "/adherent/contacts", not_stepped_up)
-    sent = client.post("/adherent/prelevement", headers=not_stepped_up,
-                       data=dict(MANDATE, consent="on", csrf_token=csrf))
+    sent = client.post(
+        "/adherent/prelevement", headers=not_stepped_up, data=dict(MANDATE, consent="on", csrf_token=csrf)
+    )
     assert sent.status_code == 302 and sent.headers["Location"] == "/compte?reauthentification=/adherent/prelevement"
     assert client.get(f"{API}/change-requests", headers=service.headers(people["staff"])).json == []
 

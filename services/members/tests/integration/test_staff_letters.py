@@ -1,4 +1,5 @@
 """Staff register a member with a n° télédéclarant and print its welcome letter; mandates have their PDF."""
+
 from io import BytesIO
 
 import pytest
@@ -13,9 +14,19 @@ from portal_common.messaging import catalogue
 pytestmark = pytest.mark.integration
 
 API = "/api/members"
-FORM = {"name": "Menuiserie Schmitt", "siret": "73282932000074", "naf_code": "16.23Z",
-        "address_line1": "4 rue des Vosges", "address_line2": "", "postal_code": "68000", "city": "Colmar",
-        "email": "contact@schmitt.fr", "phone": "03 89 41 00 00", "billing_email": "", "adhesion_date": "2026-01-05"}
+FORM = {
+    "name": "Menuiserie Schmitt",
+    "siret": "73282932000074",
+    "naf_code": "16.23Z",
+    "address_line1": "4 rue des Vosges",
+    "address_line2": "",
+    "postal_code": "68000",
+    "city": "Colmar",
+    "email": "contact@schmitt.fr",
+    "phone": "03 89 41 00 00",
+    "billing_email": "",
+    "adhesion_date": "2026-01-05",
+}
 
 
 def pdf_text(body: bytes) -> str:
@@ -44,8 +55,9 @@ def test_staff_create_a_member_on_the_page_and_print_its_welcome_letter_with_bot
 
     [event] = service.events()
     catalogue.validate(event)
-    assert event.data["declarant_code_digest"] == keyed_digest(service.portal.settings.internal_key,
-                                                               "declarant-code", code)
+    assert event.data["declarant_code_digest"] == keyed_digest(
+        service.portal.settings.internal_key, "declarant-code", code
+    )
     assert code not in str(event.data)
 
 
@@ -56,15 +68,20 @@ def test_a_new_declarant_code_replaces_the_old_one_and_publishes_its_digest(serv
     with service.portal.db.session_factory() as db:
         old = services.declarant_code(service.portal, db.get(Member, company_a))
     csrf = token(client, f"/gestion/adherents/{company_a}", staff)
-    assert client.post(f"/gestion/adherents/{company_a}/nouveau-code", headers=staff,
-                       data={"csrf_token": csrf}).status_code == 302
+    assert (
+        client.post(
+            f"/gestion/adherents/{company_a}/nouveau-code", headers=staff, data={"csrf_token": csrf}
+        ).status_code
+        == 302
+    )
     with service.portal.db.session_factory() as db:
         new = services.declarant_code(service.portal, db.get(Member, company_a))
     assert new != old
     update = [e for e in service.events() if e.type == "members.member.updated.v1"][-1]
     catalogue.validate(update)
-    assert update.data["declarant_code_digest"] == keyed_digest(service.portal.settings.internal_key,
-                                                                "declarant-code", new)
+    assert update.data["declarant_code_digest"] == keyed_digest(
+        service.portal.settings.internal_key, "declarant-code", new
+    )
     history = client.get(f"/gestion/adherents/{company_a}", headers=staff).text
     assert "N° télédéclarant" in history and new not in history
 
@@ -73,6 +90,7 @@ def test_only_secretariat_and_administration_staff_print_letters_and_companies_n
     company_a, company_b = companies
     client = service.client()
     from portal_common.testing import make_principal
+
     billing_staff = service.headers(make_principal(staff_roles=("billing",)))
     assert client.get(f"/gestion/adherents/{company_a}/lettre-bienvenue", headers=billing_staff).status_code == 403
     for who in ("admin", "admin_b"):
@@ -80,16 +98,22 @@ def test_only_secretariat_and_administration_staff_print_letters_and_companies_n
         assert client.get(f"/gestion/adherents/{company_a}/lettre-bienvenue", headers=headers).status_code == 403
         assert client.post(f"/gestion/adherents/{company_b}/nouveau-code", headers=headers).status_code == 403
     staff = service.headers(people["staff"])
-    assert client.get("/gestion/adherents/00000000-0000-0000-0000-000000000000/lettre-bienvenue",
-                      headers=staff).status_code == 404
+    assert (
+        client.get(
+            "/gestion/adherents/00000000-0000-0000-0000-000000000000/lettre-bienvenue", headers=staff
+        ).status_code
+        == 404
+    )
 
 
 def test_staff_search_members_by_number_name_or_siret(service, companies, people):
     client = service.client()
     staff = service.headers(people["staff"])
-    for query, found, absent in (("1000002", "Garage du Centre", "Boulangerie Martin"),
-                                 ("boulangerie", "Boulangerie Martin", "Garage du Centre"),
-                                 ("404833048", "Garage du Centre", "Boulangerie Martin")):
+    for query, found, absent in (
+        ("1000002", "Garage du Centre", "Boulangerie Martin"),
+        ("boulangerie", "Boulangerie Martin", "Garage du Centre"),
+        ("404833048", "Garage du Centre", "Boulangerie Martin"),
+    ):
         page = client.get(f"/gestion/adherents?q={query}", headers=staff).text
         assert found in page and absent not in page
         listed = client.get(f"{API}/members?q={query}", headers=staff).json
@@ -101,9 +125,16 @@ def test_the_mandate_pdf_shows_the_rum_the_ics_and_the_masked_iban_to_its_compan
     client = service.client()
     admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
     assert client.get("/adherent/prelevement/mandat.pdf", headers=admin).status_code == 404
-    signed = client.post(f"{API}/members/{company_a}/sepa-mandate", headers=admin, json={
-        "iban": "FR76 3000 6000 0112 3456 7890 189", "holder": "Boulangerie Martin", "email": "compta@example.fr",
-        "consent": True}).json
+    signed = client.post(
+        f"{API}/members/{company_a}/sepa-mandate",
+        headers=admin,
+        json={
+            "iban": "FR76 3000 6000 0112 3456 7890 189",
+            "holder": "Boulangerie Martin",
+            "email": "compta@example.fr",
+            "consent": True,
+        },
+    ).json
     answer = client.get("/adherent/prelevement/mandat.pdf", headers=admin)
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
     text = pdf_text(answer.data)
@@ -114,5 +145,4 @@ def test_the_mandate_pdf_shows_the_rum_the_ics_and_the_masked_iban_to_its_compan
     other = service.headers(people["admin_b"])
     assert client.get("/adherent/prelevement/mandat.pdf", headers=other).status_code == 404
     assert client.get(f"/gestion/adherents/{company_a}/mandat.pdf", headers=other).status_code == 403
-    assert client.get("/adherent/prelevement/mandat.pdf",
-                      headers=service.headers(people["reader"])).status_code == 403
+    assert client.get("/adherent/prelevement/mandat.pdf", headers=service.headers(people["reader"])).status_code == 403

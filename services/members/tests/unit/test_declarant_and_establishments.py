@@ -1,4 +1,5 @@
 """The n° télédéclarant, and the one list of establishments and client companies."""
+
 from types import SimpleNamespace
 
 from members.establishments.rules import establishment_rows
@@ -28,14 +29,24 @@ def company(member_id, number, name):
 
 
 def test_the_current_company_comes_first_then_each_other_once_with_every_relation():
-    current, branch, client, other = (company("a", "1000001", "Siège"), company("b", "1000003", "Agence"),
-                                      company("c", "1000002", "Client"), company("d", "1000004", "Sans lien"))
-    links = [{"member_id": "a", "kind": "member"}, {"member_id": "b", "kind": "member"},
-             {"member_id": "c", "kind": "delegate"}]
+    current, branch, client, other = (
+        company("a", "1000001", "Siège"),
+        company("b", "1000003", "Agence"),
+        company("c", "1000002", "Client"),
+        company("d", "1000004", "Sans lien"),
+    )
+    links = [
+        {"member_id": "a", "kind": "member"},
+        {"member_id": "b", "kind": "member"},
+        {"member_id": "c", "kind": "delegate"},
+    ]
     rows = establishment_rows(current, [branch, other], [current, branch, client], links)
     assert [(r.member_id, r.relations, r.can_switch) for r in rows] == [
-        ("a", ["current", "member"], False), ("c", ["delegate"], True), ("b", ["same_siren", "member"], True),
-        ("d", ["same_siren"], False)]
+        ("a", ["current", "member"], False),
+        ("c", ["delegate"], True),
+        ("b", ["same_siren", "member"], True),
+        ("d", ["same_siren"], False),
+    ]
 
 
 def test_without_identity_s_answer_no_company_can_be_switched_to():

@@ -1,4 +1,5 @@
 """Uploads are recognised by their content, never by their name; names are made safe."""
+
 import io
 import zipfile
 from datetime import date
@@ -43,22 +44,29 @@ def test_executables_scripts_plain_zips_and_macro_documents_are_not_recognised()
     assert detect_type(b"MZ\x90\x00 executable") is None
     assert detect_type(b"<html><script>alert(1)</script>") is None
     assert detect_type(office_zip({"readme.txt": b"x"})) is None
-    assert detect_type(office_zip({"[Content_Types].xml": b"", "word/document.xml": b"",
-                                   "word/vbaProject.bin": b"macro"})) is None
+    assert (
+        detect_type(office_zip({"[Content_Types].xml": b"", "word/document.xml": b"", "word/vbaProject.bin": b"macro"}))
+        is None
+    )
     assert detect_type(b"PK\x03\x04 not really a zip") is None
 
 
 def test_a_valid_upload_keeps_its_safe_name_and_takes_the_name_as_title_when_none_given():
     upload = check_upload({"kind": "duerp", "title": ""}, "C:\\Users\\x\\DUERP 2026.pdf", b"%PDF-1.4 ...", TODAY)
-    assert (upload.filename, upload.title, upload.file_type, upload.issued_on) == ("DUERP 2026.pdf",
-                                                                                   "DUERP 2026.pdf", PDF, TODAY)
+    assert (upload.filename, upload.title, upload.file_type, upload.issued_on) == (
+        "DUERP 2026.pdf",
+        "DUERP 2026.pdf",
+        PDF,
+        TODAY,
+    )
 
 
 def test_a_file_whose_content_does_not_match_its_extension_is_refused_with_the_reason():
     with pytest.raises(UploadRejected) as refused:
         check_upload({"kind": "duerp"}, "duerp.pdf", b"\x89PNG\r\n\x1a\n....", TODAY)
-    assert refused.value.errors["file"] == ("Le contenu du fichier (image PNG) ne correspond pas à son "
-                                            "extension « .pdf ».")
+    assert refused.value.errors["file"] == (
+        "Le contenu du fichier (image PNG) ne correspond pas à son extension « .pdf »."
+    )
 
 
 def test_too_large_forbidden_or_missing_files_and_an_unknown_kind_get_french_messages():

@@ -1,4 +1,5 @@
 """Registration rules, without any database."""
+
 from datetime import date
 
 import pytest
@@ -7,9 +8,19 @@ from members.registration.rules import Registration, RegistrationRejected, check
 
 
 def registration(**overrides):
-    values = dict(name=" Boulangerie Martin ", siret="732 829 320 00074", naf_code="10.71c", address_line1="1 rue A",
-                  address_line2="", postal_code="68100", city="Mulhouse", email=None, phone=None,
-                  billing_email=None, adhesion_date=date(2024, 1, 1))
+    values = dict(
+        name=" Boulangerie Martin ",
+        siret="732 829 320 00074",
+        naf_code="10.71c",
+        address_line1="1 rue A",
+        address_line2="",
+        postal_code="68100",
+        city="Mulhouse",
+        email=None,
+        phone=None,
+        billing_email=None,
+        adhesion_date=date(2024, 1, 1),
+    )
     values.update(overrides)
     return Registration(**values)
 
@@ -17,7 +28,12 @@ def registration(**overrides):
 def test_a_valid_registration_is_normalised():
     reg = check_registration(registration(), siret_taken=False)
     assert (reg.name, reg.siret, reg.naf_code, reg.city, reg.address_line2) == (
-        "Boulangerie Martin", "73282932000074", "10.71C", "MULHOUSE", None)
+        "Boulangerie Martin",
+        "73282932000074",
+        "10.71C",
+        "MULHOUSE",
+        None,
+    )
 
 
 def test_la_poste_establishments_pass_the_siret_check():
@@ -26,8 +42,9 @@ def test_la_poste_establishments_pass_the_siret_check():
 
 def test_every_invalid_field_is_reported_in_french_at_once():
     with pytest.raises(RegistrationRejected) as caught:
-        check_registration(registration(name=" ", siret="73282932000075", postal_code="6810", naf_code="4776"),
-                           siret_taken=False)
+        check_registration(
+            registration(name=" ", siret="73282932000075", postal_code="6810", naf_code="4776"), siret_taken=False
+        )
     assert set(caught.value.errors) == {"name", "siret", "postal_code", "naf_code"}
     assert caught.value.errors["siret"] == "Le SIRET doit comporter 14 chiffres et être valide."
 

@@ -1,4 +1,5 @@
 """SEPA mandate rules and the IBAN encryption; no database."""
+
 import base64
 from datetime import date
 
@@ -8,8 +9,12 @@ from cryptography.exceptions import InvalidTag
 from members.sepa.cipher import FieldCipher, cipher_from_settings
 from members.sepa.rules import MandateRejected, check_mandate, mandate_reference
 
-VALID = {"iban": "FR76 3000 6000 0112 3456 7890 189", "holder": "Boulangerie Martin", "email": "compta@example.fr",
-         "consent": True}
+VALID = {
+    "iban": "FR76 3000 6000 0112 3456 7890 189",
+    "holder": "Boulangerie Martin",
+    "email": "compta@example.fr",
+    "consent": True,
+}
 
 
 def test_a_valid_french_iban_is_compacted_and_its_bic_derived():

@@ -1,4 +1,5 @@
 """JSON API of the appointments (/api/scheduling/appointments)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -27,8 +28,12 @@ class Appointments(MethodView):
     def get(self, args):
         """Appointments of the current company (staff: of `member_id`, or of every company)"""
         principal = require_principal()
-        rows = list_appointments(member_id=web.scope(principal, args["member_id"]), when=args["when"], now=utcnow(),
-                                 employee_id=args["employee_id"])
+        rows = list_appointments(
+            member_id=web.scope(principal, args["member_id"]),
+            when=args["when"],
+            now=utcnow(),
+            employee_id=args["employee_id"],
+        )
         return [appointment_as_dict(a, e) for a, e in rows]
 
     @web.SCHEDULERS
@@ -64,8 +69,8 @@ class AppointmentCancellation(MethodView):
         principal = require_principal()
         try:
             appointment = use_cases.cancel_appointment(
-                portal(), appointment_id, member_id=None if principal.is_staff else principal.member_id,
-                today=today())
+                portal(), appointment_id, member_id=None if principal.is_staff else principal.member_id, today=today()
+            )
         except NotFound:
             abort(404, message="Appointment not found.")
         return appointment_as_dict(*get_appointment(appointment.id))

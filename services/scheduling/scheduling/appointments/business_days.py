@@ -1,4 +1,5 @@
 """Jours ouvrés: weekdays that are not French public holidays (the `holidays` library), and the cancellation limit."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -1,4 +1,5 @@
 """iCalendar (RFC 5545) export of upcoming visits, for the employer's calendar software."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,8 +9,9 @@ PRODID = "-//Espace adherent SPSTI//Rendez-vous//FR"
 
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
 
 
 def _fold(line: str) -> list[str]:
@@ -31,13 +33,26 @@ def _utc(value: datetime) -> str:
 
 def calendar(events: Iterable[dict], *, now: datetime, name: str) -> str:
     """`events`: dicts with uid, starts_at (aware UTC), duration_minutes, summary, location, sequence."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{_escape(name)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(name)}",
+    ]
     for event in events:
-        lines += ["BEGIN:VEVENT", f"UID:{event['uid']}", f"DTSTAMP:{_utc(now)}",
-                  f"DTSTART:{_utc(event['starts_at'])}",
-                  f"DTEND:{_utc(event['starts_at'] + timedelta(minutes=event['duration_minutes']))}",
-                  f"SUMMARY:{_escape(event['summary'])}", f"LOCATION:{_escape(event['location'])}",
-                  f"SEQUENCE:{event['sequence']}", "STATUS:CONFIRMED", "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event['uid']}",
+            f"DTSTAMP:{_utc(now)}",
+            f"DTSTART:{_utc(event['starts_at'])}",
+            f"DTEND:{_utc(event['starts_at'] + timedelta(minutes=event['duration_minutes']))}",
+            f"SUMMARY:{_escape(event['summary'])}",
+            f"LOCATION:{_escape(event['location'])}",
+            f"SEQUENCE:{event['sequence']}",
+            "STATUS:CONFIRMED",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return "".join(folded + "\r\n" for line in lines for folded in _fold(line))

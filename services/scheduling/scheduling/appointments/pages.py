@@ -1,4 +1,5 @@
 """Pages of the appointments: the company's visits (employer), cancelling one, its calendar, staff's desk."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -48,11 +49,26 @@ def appointments():
     documents = documents_by_appointment(a.id for a, _ in upcoming + past)
     can_request = principal.is_staff or principal.has_member_role(*VISIT_ORGANISERS)
     return render_template(
-        "scheduling/appointments.html", upcoming=upcoming, past=past, obligations=obligations, requests=requests,
-        limits=limits, documents=documents, today=day, horizon=horizon, can_request=can_request,
-        employees=company_employees(member_id), selected=selected, visit_types=VISIT_TYPES,
-        statuses=STATUSES, badges=STATUS_BADGES, urgency_badges=URGENCY_BADGES,
-        requestable=REQUESTABLE_TYPES, company=get_member(member_id), page_title="Mes rendez-vous")
+        "scheduling/appointments.html",
+        upcoming=upcoming,
+        past=past,
+        obligations=obligations,
+        requests=requests,
+        limits=limits,
+        documents=documents,
+        today=day,
+        horizon=horizon,
+        can_request=can_request,
+        employees=company_employees(member_id),
+        selected=selected,
+        visit_types=VISIT_TYPES,
+        statuses=STATUSES,
+        badges=STATUS_BADGES,
+        urgency_badges=URGENCY_BADGES,
+        requestable=REQUESTABLE_TYPES,
+        company=get_member(member_id),
+        page_title="Mes rendez-vous",
+    )
 
 
 @pages.post("/rendez-vous/<string:appointment_id>/annulation")
@@ -60,7 +76,9 @@ def appointments():
 def cancel(appointment_id: str):
     return web.employer_action(
         lambda member_id: use_cases.cancel_appointment(portal(), appointment_id, member_id=member_id, today=today()),
-        "appointment_id", "Le rendez-vous est annulé.")
+        "appointment_id",
+        "Le rendez-vous est annulé.",
+    )
 
 
 @pages.get("/rendez-vous/agenda.ics")
@@ -72,14 +90,26 @@ def calendar_export():
         return chooser
     now = utcnow()
     rows = list_appointments(member_id=principal.member_id, when=When.UPCOMING, now=now)
-    events = [{"uid": f"{a.id}@rendez-vous.portail", "starts_at": a.starts_at, "duration_minutes": a.duration_minutes,
-               "summary": f"{VISIT_TYPES[a.visit_type]} — {e.last_name} {e.first_names}" if e
-               else VISIT_TYPES[a.visit_type],
-               "location": f"{a.place_name}, {a.place_address}", "sequence": a.version}
-              for a, e in rows if a.status in OPEN_STATUSES]
+    events = [
+        {
+            "uid": f"{a.id}@rendez-vous.portail",
+            "starts_at": a.starts_at,
+            "duration_minutes": a.duration_minutes,
+            "summary": f"{VISIT_TYPES[a.visit_type]} — {e.last_name} {e.first_names}"
+            if e
+            else VISIT_TYPES[a.visit_type],
+            "location": f"{a.place_name}, {a.place_address}",
+            "sequence": a.version,
+        }
+        for a, e in rows
+        if a.status in OPEN_STATUSES
+    ]
     body = ical.calendar(events, now=now, name="Rendez-vous santé au travail")
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": 'attachment; filename="rendez-vous.ics"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="rendez-vous.ics"', "Cache-Control": "no-store"},
+    )
 
 
 @pages.get("/gestion/rendez-vous")
@@ -98,7 +128,11 @@ def record_outcome(appointment_id: str):
     except NotFound:
         abort(404)
     except AppointmentRejected as exc:
-        return web.refused(f"presence-{appointment_id}", web.onto_fields(exc.errors, ("status",)), values,
-                           "La présence n'a pas pu être enregistrée : voyez le message à côté du choix.")
+        return web.refused(
+            f"presence-{appointment_id}",
+            web.onto_fields(exc.errors, ("status",)),
+            values,
+            "La présence n'a pas pu être enregistrée : voyez le message à côté du choix.",
+        )
     flash("Présence enregistrée.", "success")
     return redirect("/gestion/rendez-vous")

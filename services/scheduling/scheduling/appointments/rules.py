@@ -1,4 +1,5 @@
 """Appointment rules and the French labels of their codes, free of Flask and SQLAlchemy."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -82,8 +83,9 @@ SCHEDULABLE_STATUSES = frozenset({AppointmentStatus.PLANIFIEE, AppointmentStatus
 # Visits not yet held: they can be cancelled, moved or given an outcome.
 OPEN_STATUSES = frozenset({AppointmentStatus.PLANIFIEE, AppointmentStatus.CONVOQUEE})
 # Outcomes only make sense once the visit time has passed.
-OUTCOME_STATUSES = frozenset({AppointmentStatus.REALISEE, AppointmentStatus.ABSENT_EXCUSE,
-                              AppointmentStatus.ABSENT_NON_EXCUSE})
+OUTCOME_STATUSES = frozenset(
+    {AppointmentStatus.REALISEE, AppointmentStatus.ABSENT_EXCUSE, AppointmentStatus.ABSENT_NON_EXCUSE}
+)
 
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 120
@@ -129,8 +131,9 @@ class ScheduleCommand:
 
 def check_duration(minutes: int, errors: dict[str, str]) -> None:
     if not MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES:
-        errors["duration_minutes"] = (f"La durée doit être comprise entre {MIN_DURATION_MINUTES} "
-                                      f"et {MAX_DURATION_MINUTES} minutes.")
+        errors["duration_minutes"] = (
+            f"La durée doit être comprise entre {MIN_DURATION_MINUTES} et {MAX_DURATION_MINUTES} minutes."
+        )
 
 
 def normalised_place(place: Place, field: str, errors: dict[str, str]) -> Place:
@@ -200,7 +203,12 @@ def check_cancellable(*, status: str, starts_at: datetime, now: datetime) -> Non
 
 def cancellation_too_late(limit_fr: str, notice_business_days: int) -> CancellationRefused:
     """The employer's refusal past the limit (`limit_fr`: the last day, written in French)."""
-    return CancellationRefused({"appointment_id": (
-        f"Annulation refusée : elle était possible jusqu'au {limit_fr} inclus "
-        f"({notice_business_days} jours ouvrés avant la visite). "
-        "Contactez le service de santé au travail.")})
+    return CancellationRefused(
+        {
+            "appointment_id": (
+                f"Annulation refusée : elle était possible jusqu'au {limit_fr} inclus "
+                f"({notice_business_days} jours ouvrés avant la visite). "
+                "Contactez le service de santé au travail."
+            )
+        }
+    )

@@ -1,4 +1,5 @@
 """API schemas of the appointments."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -59,12 +60,15 @@ class AppointmentCreateSchema(Schema):
     member_id = fields.String(required=True, validate=ID)
     employee_id = fields.String(required=True, validate=ID)
     starts_at = fields.AwareDateTime(required=True)
-    duration_minutes = fields.Integer(required=True, strict=True,
-                                      validate=validate.Range(MIN_DURATION_MINUTES, MAX_DURATION_MINUTES))
+    duration_minutes = fields.Integer(
+        required=True, strict=True, validate=validate.Range(MIN_DURATION_MINUTES, MAX_DURATION_MINUTES)
+    )
     visit_type = fields.String(required=True, validate=validate.OneOf(VISIT_TYPES))
     place = fields.Nested(PlaceSchema, required=True)
     professional_kind = fields.String(required=True, validate=validate.OneOf(PROFESSIONAL_KINDS))
-    status = fields.String(load_default=AppointmentStatus.PLANIFIEE, validate=validate.OneOf(sorted(SCHEDULABLE_STATUSES)))
+    status = fields.String(
+        load_default=AppointmentStatus.PLANIFIEE, validate=validate.OneOf(sorted(SCHEDULABLE_STATUSES))
+    )
 
 
 class AppointmentListArgsSchema(Schema):

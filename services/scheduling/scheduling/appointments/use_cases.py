@@ -1,4 +1,5 @@
 """What changes an appointment: staff schedule it or note attendance; the employer or staff cancel it."""
+
 from __future__ import annotations
 
 import uuid
@@ -32,15 +33,21 @@ def _instant(value: datetime) -> str:
 
 def appointment_event(appointment: Appointment) -> dict[str, Any]:
     """The fields every appointment event shares (attended, missed, cancelled); the version is the flushed one."""
-    return {"appointment_id": appointment.id, "member_id": appointment.member_id,
-            "employee_id": appointment.employee_id, "starts_at": _instant(appointment.starts_at),
-            "visit_type": appointment.visit_type, "version": appointment.version}
+    return {
+        "appointment_id": appointment.id,
+        "member_id": appointment.member_id,
+        "employee_id": appointment.employee_id,
+        "starts_at": _instant(appointment.starts_at),
+        "visit_type": appointment.visit_type,
+        "version": appointment.version,
+    }
 
 
 def scheduled_event(appointment: Appointment) -> dict[str, Any]:
     return appointment_event(appointment) | {
         "place": {"name": appointment.place_name, "address": appointment.place_address},
-        "status": appointment.status}
+        "status": appointment.status,
+    }
 
 
 def schedule_appointment(portal: Portal, command: ScheduleCommand, *, appointment_id: str | None = None) -> Appointment:
@@ -49,23 +56,37 @@ def schedule_appointment(portal: Portal, command: ScheduleCommand, *, appointmen
         employee = tx.session.get(EmployeeDirectoryEntry, command.employee_id)
         cmd = check_schedule(command, employee_member_id=employee.member_id if employee else None, now=utcnow())
         appointment = Appointment(
-            id=appointment_id or str(uuid.uuid4()), member_id=cmd.member_id, employee_id=cmd.employee_id,
-            starts_at=cmd.starts_at, duration_minutes=cmd.duration_minutes, visit_type=cmd.visit_type,
-            place_name=cmd.place.name, place_address=cmd.place.address, professional_kind=cmd.professional_kind,
-            status=cmd.status, created_at=utcnow(),
+            id=appointment_id or str(uuid.uuid4()),
+            member_id=cmd.member_id,
+            employee_id=cmd.employee_id,
+            starts_at=cmd.starts_at,
+            duration_minutes=cmd.duration_minutes,
+            visit_type=cmd.visit_type,
+            place_name=cmd.place.name,
+            place_address=cmd.place.address,
+            professional_kind=cmd.professional_kind,
+            status=cmd.status,
+            created_at=utcnow(),
         )
         tx.session.add(appointment)
         tx.session.flush()
-        tx.record(EventType.SCHEDULING_APPOINTMENT_SCHEDULED, subject=appointment.id, member_id=appointment.member_id,
-                  data=scheduled_event(appointment))
+        tx.record(
+            EventType.SCHEDULING_APPOINTMENT_SCHEDULED,
+            subject=appointment.id,
+            member_id=appointment.member_id,
+            data=scheduled_event(appointment),
+        )
         tx.commit()
         return appointment
 
 
 def visit_cancellation_limit(portal: Portal, appointment: Appointment) -> date:
     settings = portal.settings
-    return cancellation_limit(appointment.starts_at.astimezone(PARIS).date(), settings.cancellation_business_days,
-                              settings.holiday_subdivision)
+    return cancellation_limit(
+        appointment.starts_at.astimezone(PARIS).date(),
+        settings.cancellation_business_days,
+        settings.holiday_subdivision,
+    )
 
 
 def cancel_appointment(portal: Portal, appointment_id: str, *, member_id: str | None, today: date) -> Appointment:
@@ -81,8 +102,12 @@ def cancel_appointment(portal: Portal, appointment_id: str, *, member_id: str | 
         cancelled_by = CancelledBy.STAFF if member_id is None else CancelledBy.EMPLOYER
         appointment.status = AppointmentStatus.ANNULEE
         tx.session.flush()  # the version counter moves on flush: the event carries the new version
-        tx.record(EventType.SCHEDULING_APPOINTMENT_CANCELLED, subject=appointment.id, member_id=appointment.member_id,
-                  data=appointment_event(appointment) | {"cancelled_by": cancelled_by})
+        tx.record(
+            EventType.SCHEDULING_APPOINTMENT_CANCELLED,
+            subject=appointment.id,
+            member_id=appointment.member_id,
+            data=appointment_event(appointment) | {"cancelled_by": cancelled_by},
+        )
         if appointment.request_id:
             follow_cancellation(tx, appointment, cancelled_by)
         tx.commit()
@@ -100,10 +125,18 @@ def record_outcome(portal: Portal, appointment_id: str, status: str) -> Appointm
         tx.session.flush()
         if status == AppointmentStatus.REALISEE:
             refresh_obligations(tx.session, appointment.employee_id, portal.settings.periods)
-            tx.record(EventType.SCHEDULING_APPOINTMENT_ATTENDED, subject=appointment.id,
-                      member_id=appointment.member_id, data=appointment_event(appointment))
+            tx.record(
+                EventType.SCHEDULING_APPOINTMENT_ATTENDED,
+                subject=appointment.id,
+                member_id=appointment.member_id,
+                data=appointment_event(appointment),
+            )
         elif status == AppointmentStatus.ABSENT_NON_EXCUSE:
-            tx.record(EventType.SCHEDULING_APPOINTMENT_MISSED, subject=appointment.id,
-                      member_id=appointment.member_id, data=appointment_event(appointment))
+            tx.record(
+                EventType.SCHEDULING_APPOINTMENT_MISSED,
+                subject=appointment.id,
+                member_id=appointment.member_id,
+                data=appointment_event(appointment),
+            )
         tx.commit()
         return appointment

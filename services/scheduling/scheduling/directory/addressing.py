@@ -3,6 +3,7 @@
 Members tells us the company's convocation contact (members.member.updated.v1 snapshot and
 members.contact.changed.v1) and its "adresse de convocation" (members.address.changed.v1).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -23,8 +24,9 @@ class Recipient:
     name: str | None = None
 
 
-def convocation_recipient(*, convocation_email: str | None, convocation_contact: str | None,
-                          company_email: str | None) -> Recipient | None:
+def convocation_recipient(
+    *, convocation_email: str | None, convocation_contact: str | None, company_email: str | None
+) -> Recipient | None:
     """The convocation contact when it has an e-mail, else the company's e-mail, else nobody (PDF only)."""
     if convocation_email:
         return Recipient(convocation_email, convocation_contact)
@@ -76,8 +78,9 @@ class PostalAddress:
 
 
 def is_valid_on(address: PostalAddress, day: date) -> bool:
-    return (address.valid_from is None or address.valid_from <= day) and (address.valid_to is None
-                                                                         or day <= address.valid_to)
+    return (address.valid_from is None or address.valid_from <= day) and (
+        address.valid_to is None or day <= address.valid_to
+    )
 
 
 def current_address(addresses: Iterable[PostalAddress], day: date) -> PostalAddress | None:

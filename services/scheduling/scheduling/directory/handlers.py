@@ -2,6 +2,7 @@
 
 Every handler runs in the consumer's transaction, which the shared consumer commits once the handlers are done.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -75,8 +76,9 @@ def on_employee_updated(session: Session, event: Envelope) -> None:
     values = employee_values(event.data)
     entry = session.get(EmployeeDirectoryEntry, values["employee_id"])
     if entry is not None and entry.version < values["version"]:
-        values["category_since"] = category_changed_on(entry, values["monitoring_category"],
-                                                       date.fromisoformat(event.occurred_at[:10]))
+        values["category_since"] = category_changed_on(
+            entry, values["monitoring_category"], date.fromisoformat(event.occurred_at[:10])
+        )
     if directory.apply(session, EmployeeDirectoryEntry, values):
         _refresh(session, values["employee_id"])
 

@@ -1,4 +1,5 @@
 """What the directory keeps from the members and workforce events, free of Flask and SQLAlchemy."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,9 +26,16 @@ def as_date(value: date | str | None) -> date | None:
 def member_values(data: dict[str, Any]) -> dict[str, Any]:
     """Columns of a member entry from members.member.registered.v1 data (its e-mail only when the event has one)."""
     address = data["address"]
-    values = {"member_id": data["member_id"], "member_number": data["member_number"], "name": data["name"],
-              "address_line1": address["line1"], "postal_code": address["postal_code"], "city": address["city"],
-              "status": data["status"], "version": int(data["version"])}
+    values = {
+        "member_id": data["member_id"],
+        "member_number": data["member_number"],
+        "name": data["name"],
+        "address_line1": address["line1"],
+        "postal_code": address["postal_code"],
+        "city": address["city"],
+        "status": data["status"],
+        "version": int(data["version"]),
+    }
     if "email" in data:
         values["email"] = data["email"]
     return values
@@ -37,46 +45,76 @@ def member_contact_values(data: dict[str, Any]) -> dict[str, Any]:
     """Convocation contact and health centre from members.member.updated.v1 (absent means none)."""
     email, name = addressing.snapshot_contact(data)
     centre = data.get("health_centre") or {}
-    return {"convocation_email": email, "convocation_contact": name, "centre_name": centre.get("name"),
-            "centre_address": centre.get("address"), "centre_phone": centre.get("phone")}
+    return {
+        "convocation_email": email,
+        "convocation_contact": name,
+        "centre_name": centre.get("name"),
+        "centre_address": centre.get("address"),
+        "centre_phone": centre.get("phone"),
+    }
 
 
 def address_values(data: dict[str, Any]) -> dict[str, Any]:
     """Columns of a convocation address from members.address.changed.v1 data."""
-    return {"address_id": data["address_id"], "member_id": data["member_id"], "line1": data["line1"],
-            "line2": data.get("line2"), "postal_code": data["postal_code"], "city": data["city"],
-            "valid_from": as_date(data.get("valid_from")), "valid_to": as_date(data.get("valid_to")),
-            "version": int(data["version"])}
+    return {
+        "address_id": data["address_id"],
+        "member_id": data["member_id"],
+        "line1": data["line1"],
+        "line2": data.get("line2"),
+        "postal_code": data["postal_code"],
+        "city": data["city"],
+        "valid_from": as_date(data.get("valid_from")),
+        "valid_to": as_date(data.get("valid_to")),
+        "version": int(data["version"]),
+    }
 
 
 def employee_values(data: dict[str, Any]) -> dict[str, Any]:
     """Identity columns of an employee entry, from workforce.employee.hired.v1 or .updated.v1 data."""
-    return {"employee_id": data["employee_id"], "member_id": data["member_id"], "last_name": data["last_name"],
-            "birth_name": data["birth_name"], "first_names": data["first_names"],
-            "birth_date": as_date(data["birth_date"]), "monitoring_category": data["monitoring_category"],
-            "post": data.get("post"), "version": int(data["version"])}
+    return {
+        "employee_id": data["employee_id"],
+        "member_id": data["member_id"],
+        "last_name": data["last_name"],
+        "birth_name": data["birth_name"],
+        "first_names": data["first_names"],
+        "birth_date": as_date(data["birth_date"]),
+        "monitoring_category": data["monitoring_category"],
+        "post": data.get("post"),
+        "version": int(data["version"]),
+    }
 
 
 def hire_values(data: dict[str, Any]) -> dict[str, Any]:
     """What only the hire tells: the start date and the contract (apprentices are seen within 2 months)."""
     hire_date = as_date(data["hire_date"])
     before = bool(data.get("before_assignment")) or needs_visit_before_assignment(data.get("determinants") or ())
-    return {"hire_date": hire_date, "category_since": hire_date, "contract": data.get("contract"),
-            "before_assignment": before}
+    return {
+        "hire_date": hire_date,
+        "category_since": hire_date,
+        "contract": data.get("contract"),
+        "before_assignment": before,
+    }
 
 
 def exit_values(data: dict[str, Any]) -> dict[str, Any]:
     """What workforce.employee.exited.v1 changes on the entry."""
-    return {"employee_id": data["employee_id"], "exit_date": date.fromisoformat(data["exit_date"]),
-            "was_reinforced": bool(data["was_reinforced"]), "version": int(data["version"])}
+    return {
+        "employee_id": data["employee_id"],
+        "exit_date": date.fromisoformat(data["exit_date"]),
+        "was_reinforced": bool(data["was_reinforced"]),
+        "version": int(data["version"]),
+    }
 
 
 def post_change_values(entry: KnownEmployee, data: dict[str, Any]) -> dict[str, Any]:
     """What workforce.employee.post_changed.v1 tells beyond the updated event: from when, and the exposures."""
     from_date = as_date(data["from_date"])
     category, previous = data["monitoring_category"], data["previous_category"]
-    values: dict[str, Any] = {"post": data["post"], "monitoring_category": category,
-                              "before_assignment": needs_visit_before_assignment(data["determinants"])}
+    values: dict[str, Any] = {
+        "post": data["post"],
+        "monitoring_category": category,
+        "before_assignment": needs_visit_before_assignment(data["determinants"]),
+    }
     if category != previous:
         values["category_since"] = from_date
     elif entry.category_since is None:

@@ -3,6 +3,7 @@
 The event handlers call these inside the consumer's transaction, which the shared consumer commits: only
 `seed_directory` (the demo's) opens and commits its own unit of work.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -43,8 +44,11 @@ def apply_address_change(session: Session, data: dict[str, Any]) -> bool:
         return False  # the main address comes with members' snapshot; billing addresses are not ours
     version = int(data["version"])
     if data["action"] == addressing.REMOVED_ACTION:
-        removed = session.execute(delete(ConvocationAddress).where(
-            ConvocationAddress.address_id == data["address_id"], ConvocationAddress.version < version))
+        removed = session.execute(
+            delete(ConvocationAddress).where(
+                ConvocationAddress.address_id == data["address_id"], ConvocationAddress.version < version
+            )
+        )
         return bool(removed.rowcount)
     return apply(session, ConvocationAddress, address_values(data))
 
@@ -67,8 +71,12 @@ def apply(session: Session, model: DirectoryModel, values: dict[str, Any]) -> bo
     key_column = _key(model)
     key = values[key_column.key]
     # One conditional UPDATE: a concurrent worker applying another version cannot be overwritten by an older one.
-    changed = session.execute(update(model).where(key_column == key, model.version < values["version"])
-                              .values(**values).execution_options(synchronize_session=False))
+    changed = session.execute(
+        update(model)
+        .where(key_column == key, model.version < values["version"])
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     if changed.rowcount:
         session.expire_all()  # the ORM copies loaded before the UPDATE are stale
         return True
@@ -82,8 +90,13 @@ def apply(session: Session, model: DirectoryModel, values: dict[str, Any]) -> bo
 
 def add_new_employees(session: Session, entries: list[dict[str, Any]]) -> list[str]:
     """Insert, in one statement, the entries of employees not in the directory yet; answers their ids."""
-    known = set(session.scalars(select(EmployeeDirectoryEntry.employee_id).where(
-        EmployeeDirectoryEntry.employee_id.in_([entry["employee_id"] for entry in entries]))))
+    known = set(
+        session.scalars(
+            select(EmployeeDirectoryEntry.employee_id).where(
+                EmployeeDirectoryEntry.employee_id.in_([entry["employee_id"] for entry in entries])
+            )
+        )
+    )
     fresh = [entry for entry in entries if entry["employee_id"] not in known]
     if fresh:
         # A concurrent insert of one of them fails the batch, which the consumer then applies one by one.

@@ -1,4 +1,5 @@
 """JSON API of the documents (/api/scheduling/documents)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

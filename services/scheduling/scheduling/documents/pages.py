@@ -1,4 +1,5 @@
 """Pages of the documents: a PDF to download, and staff's desk form publishing an attestation or avis."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, request
@@ -23,9 +24,14 @@ def document(document_id: str):
     found = get_document(document_id)
     if found is None or (not principal.is_staff and found.member_id != principal.member_id):
         abort(404)
-    return Response(found.content, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{found.kind}-{found.issued_on.isoformat()}.pdf"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        found.content,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{found.kind}-{found.issued_on.isoformat()}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @pages.post("/gestion/rendez-vous/<string:appointment_id>/document")
@@ -40,7 +46,11 @@ def publish_document(appointment_id: str):
         abort(404)
     except AppointmentRejected as exc:
         # A browser never sends a file back: the staff member picks it again, the type stays chosen.
-        return web.refused(f"document-{appointment_id}", web.onto_fields(exc.errors, ("kind", "file")), values,
-                           "Le document n'a pas pu être publié : corrigez les champs signalés.")
+        return web.refused(
+            f"document-{appointment_id}",
+            web.onto_fields(exc.errors, ("kind", "file")),
+            values,
+            "Le document n'a pas pu être publié : corrigez les champs signalés.",
+        )
     flash("Document publié : l'employeur le voit dans ses rendez-vous et son espace documentaire.", "success")
     return redirect("/gestion/rendez-vous")

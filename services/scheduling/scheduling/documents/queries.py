@@ -1,4 +1,5 @@
 """Read side of the documents the employer may see."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -17,10 +18,17 @@ from .rules import DOCUMENT_KINDS, PUBLISHABLE_KINDS, document_path
 
 def realised_without_document(*, limit: int = 100) -> list[Row]:
     """Recent realised visits with no attestation or avis yet."""
-    has_document = (select(Document.id).where(Document.appointment_id == Appointment.id,
-                                              Document.kind.in_(PUBLISHABLE_KINDS)).exists())
-    stmt = (with_employee().where(Appointment.status == AppointmentStatus.REALISEE, ~has_document)
-            .order_by(Appointment.starts_at.desc(), Appointment.id).limit(limit))
+    has_document = (
+        select(Document.id)
+        .where(Document.appointment_id == Appointment.id, Document.kind.in_(PUBLISHABLE_KINDS))
+        .exists()
+    )
+    stmt = (
+        with_employee()
+        .where(Appointment.status == AppointmentStatus.REALISEE, ~has_document)
+        .order_by(Appointment.starts_at.desc(), Appointment.id)
+        .limit(limit)
+    )
     return [(a, e) for a, e in portal().db.session.execute(stmt)]
 
 
@@ -29,8 +37,12 @@ def documents_by_appointment(appointment_ids: Iterable[str]) -> dict[str, list[D
     found: dict[str, list[Document]] = {}
     if not ids:
         return found
-    stmt = (select(Document).where(Document.appointment_id.in_(ids)).order_by(Document.created_at)
-            .options(defer(Document.content)))
+    stmt = (
+        select(Document)
+        .where(Document.appointment_id.in_(ids))
+        .order_by(Document.created_at)
+        .options(defer(Document.content))
+    )
     for document in portal().db.session.scalars(stmt):
         found.setdefault(document.appointment_id, []).append(document)
     return found
@@ -44,10 +56,17 @@ def list_documents(*, member_id: str | None) -> list[Document]:
 
 
 def document_as_dict(document: Document) -> dict[str, Any]:
-    return {"id": document.id, "member_id": document.member_id, "employee_id": document.employee_id,
-            "appointment_id": document.appointment_id, "kind": document.kind,
-            "kind_label": DOCUMENT_KINDS[document.kind], "title": document.title, "issued_on": document.issued_on,
-            "download_path": document_path(document.id)}
+    return {
+        "id": document.id,
+        "member_id": document.member_id,
+        "employee_id": document.employee_id,
+        "appointment_id": document.appointment_id,
+        "kind": document.kind,
+        "kind_label": DOCUMENT_KINDS[document.kind],
+        "title": document.title,
+        "issued_on": document.issued_on,
+        "download_path": document_path(document.id),
+    }
 
 
 def get_document(document_id: str) -> Document | None:

@@ -1,4 +1,5 @@
 """Documents the employer may receive after a visit, free of Flask and SQLAlchemy."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -1,4 +1,5 @@
 """What adds a document the employer sees: a convocation at placement, an attestation or avis after a visit."""
+
 from __future__ import annotations
 
 import uuid
@@ -19,16 +20,33 @@ def add_document(tx: UnitOfWork, appointment: Appointment, kind: str, content: b
     """Store the PDF and publish scheduling.document.published.v1, in the caller's transaction."""
     employee = tx.session.get(EmployeeDirectoryEntry, appointment.employee_id)
     who = f"{employee.last_name} {employee.first_names}" if employee else ""
-    document = Document(id=str(uuid.uuid4()), member_id=appointment.member_id, employee_id=appointment.employee_id,
-                        appointment_id=appointment.id, kind=kind,
-                        title=document_title(kind, who, date_fr(appointment.starts_at)),
-                        issued_on=issued_on, content=content, created_at=utcnow())
+    document = Document(
+        id=str(uuid.uuid4()),
+        member_id=appointment.member_id,
+        employee_id=appointment.employee_id,
+        appointment_id=appointment.id,
+        kind=kind,
+        title=document_title(kind, who, date_fr(appointment.starts_at)),
+        issued_on=issued_on,
+        content=content,
+        created_at=utcnow(),
+    )
     tx.session.add(document)
     tx.session.flush()
-    tx.record(EventType.SCHEDULING_DOCUMENT_PUBLISHED, subject=document.id, member_id=document.member_id, data={
-        "document_id": document.id, "member_id": document.member_id, "employee_id": document.employee_id,
-        "kind": kind, "title": document.title, "issued_on": issued_on.isoformat(),
-        "download_path": document_path(document.id)})
+    tx.record(
+        EventType.SCHEDULING_DOCUMENT_PUBLISHED,
+        subject=document.id,
+        member_id=document.member_id,
+        data={
+            "document_id": document.id,
+            "member_id": document.member_id,
+            "employee_id": document.employee_id,
+            "kind": kind,
+            "title": document.title,
+            "issued_on": issued_on.isoformat(),
+            "download_path": document_path(document.id),
+        },
+    )
     return document
 
 

@@ -1,4 +1,5 @@
 """JSON API of the obligations (/api/scheduling/obligations)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -26,8 +27,10 @@ class Obligations(MethodView):
         principal = require_principal()
         day = today()
         within = args["within_days"]
-        rows = list_obligations(member_id=web.scope(principal, args["member_id"]),
-                                due_before=day + timedelta(days=within) if within is not None else None,
-                                employee_id=args["employee_id"])
+        rows = list_obligations(
+            member_id=web.scope(principal, args["member_id"]),
+            due_before=day + timedelta(days=within) if within is not None else None,
+            employee_id=args["employee_id"],
+        )
         planned = planned_visits(o.employee_id for o, _ in rows)
         return [obligation_as_dict(o, e, today=day, planned=planned) for o, e in rows]

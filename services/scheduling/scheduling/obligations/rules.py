@@ -3,6 +3,7 @@
 Plain Python: the facts come from workforce's events and the realised appointments; the periods are
 configuration whose defaults are the legal maxima.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -192,48 +193,93 @@ SI, SIA, SIR = MonitoringCategory.SI, MonitoringCategory.SIA, MonitoringCategory
 
 # The table: each line says when an obligation exists and its due date. Order = display order.
 RULES: tuple[Rule, ...] = (
-    Rule("vip_avant_affectation", "VIP avant l'affectation au poste", VisitType.EMBAUCHE,
-         lambda f, p: _active(f) and _in(SI, SIA)(f) and _never_followed(f) and _before_assignment(f),
-         lambda f, p: f.hire_date, before_post=True),
-    Rule("vip_apprenti", "VIP initiale (apprenti : 2 mois)", VisitType.EMBAUCHE,
-         lambda f, p: _active(f) and _in(SI, SIA)(f) and _never_followed(f) and not _before_assignment(f)
-         and f.apprentice,
-         lambda f, p: add_months(f.hire_date, p.vip_apprentice_months)),
-    Rule("vip_initiale", "VIP initiale (3 mois)", VisitType.EMBAUCHE,
-         lambda f, p: _active(f) and _in(SI, SIA)(f) and _never_followed(f) and not _before_assignment(f)
-         and not f.apprentice,
-         lambda f, p: add_months(f.hire_date, p.vip_months)),
-    Rule("examen_aptitude", "Examen médical d'aptitude avant l'affectation (SIR)", VisitType.APTITUDE,
-         lambda f, p: _active(f) and _in(SIR)(f) and _sir_without_medical_exam(f),
-         lambda f, p: f.category_since, before_post=True),
-    Rule("periodique_si", "Renouvellement du suivi individuel", VisitType.PERIODIQUE,
-         lambda f, p: _active(f) and _in(SI)(f) and not _never_followed(f),
-         _renewal(lambda p: p.si_renewal_years)),
-    Rule("periodique_sia", "Renouvellement du suivi individuel adapté", VisitType.PERIODIQUE,
-         lambda f, p: _active(f) and _in(SIA)(f) and not _never_followed(f),
-         _renewal(lambda p: p.sia_renewal_years)),
-    Rule("periodique_sir", "Renouvellement du suivi renforcé par le médecin du travail", VisitType.PERIODIQUE,
-         lambda f, p: _active(f) and _in(SIR)(f) and not _sir_without_medical_exam(f),
-         lambda f, p: add_years(f.history.last_medical_on, p.sir_renewal_years)),  # type: ignore[arg-type]
-    Rule("intermediaire_sir", "Visite intermédiaire du suivi renforcé", VisitType.PERIODIQUE,
-         lambda f, p: _active(f) and _in(SIR)(f) and not _sir_without_medical_exam(f) and _intermediate_pending(f),
-         lambda f, p: add_years(f.history.last_medical_on, p.sir_intermediate_years)),  # type: ignore[arg-type]
-    Rule("mi_carriere", "Visite de mi-carrière (année des 45 ans)", VisitType.MI_CARRIERE,
-         lambda f, p: _active(f) and f.history.mid_career_done_on is None
-         and f.hire_date.year <= _mid_career_year(f, p),
-         lambda f, p: date(_mid_career_year(f, p), 12, 31)),
-    Rule("post_exposition", "Visite de fin d'exposition (départ ou changement de poste d'un salarié en SIR)",
-         VisitType.POST_EXPOSITION,
-         lambda f, p: _post_exposure_pending(f),
-         _post_exposure_due),
+    Rule(
+        "vip_avant_affectation",
+        "VIP avant l'affectation au poste",
+        VisitType.EMBAUCHE,
+        lambda f, p: _active(f) and _in(SI, SIA)(f) and _never_followed(f) and _before_assignment(f),
+        lambda f, p: f.hire_date,
+        before_post=True,
+    ),
+    Rule(
+        "vip_apprenti",
+        "VIP initiale (apprenti : 2 mois)",
+        VisitType.EMBAUCHE,
+        lambda f, p: (
+            _active(f) and _in(SI, SIA)(f) and _never_followed(f) and not _before_assignment(f) and f.apprentice
+        ),
+        lambda f, p: add_months(f.hire_date, p.vip_apprentice_months),
+    ),
+    Rule(
+        "vip_initiale",
+        "VIP initiale (3 mois)",
+        VisitType.EMBAUCHE,
+        lambda f, p: (
+            _active(f) and _in(SI, SIA)(f) and _never_followed(f) and not _before_assignment(f) and not f.apprentice
+        ),
+        lambda f, p: add_months(f.hire_date, p.vip_months),
+    ),
+    Rule(
+        "examen_aptitude",
+        "Examen médical d'aptitude avant l'affectation (SIR)",
+        VisitType.APTITUDE,
+        lambda f, p: _active(f) and _in(SIR)(f) and _sir_without_medical_exam(f),
+        lambda f, p: f.category_since,
+        before_post=True,
+    ),
+    Rule(
+        "periodique_si",
+        "Renouvellement du suivi individuel",
+        VisitType.PERIODIQUE,
+        lambda f, p: _active(f) and _in(SI)(f) and not _never_followed(f),
+        _renewal(lambda p: p.si_renewal_years),
+    ),
+    Rule(
+        "periodique_sia",
+        "Renouvellement du suivi individuel adapté",
+        VisitType.PERIODIQUE,
+        lambda f, p: _active(f) and _in(SIA)(f) and not _never_followed(f),
+        _renewal(lambda p: p.sia_renewal_years),
+    ),
+    Rule(
+        "periodique_sir",
+        "Renouvellement du suivi renforcé par le médecin du travail",
+        VisitType.PERIODIQUE,
+        lambda f, p: _active(f) and _in(SIR)(f) and not _sir_without_medical_exam(f),
+        lambda f, p: add_years(f.history.last_medical_on, p.sir_renewal_years),
+    ),  # type: ignore[arg-type]
+    Rule(
+        "intermediaire_sir",
+        "Visite intermédiaire du suivi renforcé",
+        VisitType.PERIODIQUE,
+        lambda f, p: _active(f) and _in(SIR)(f) and not _sir_without_medical_exam(f) and _intermediate_pending(f),
+        lambda f, p: add_years(f.history.last_medical_on, p.sir_intermediate_years),
+    ),  # type: ignore[arg-type]
+    Rule(
+        "mi_carriere",
+        "Visite de mi-carrière (année des 45 ans)",
+        VisitType.MI_CARRIERE,
+        lambda f, p: _active(f) and f.history.mid_career_done_on is None and f.hire_date.year <= _mid_career_year(f, p),
+        lambda f, p: date(_mid_career_year(f, p), 12, 31),
+    ),
+    Rule(
+        "post_exposition",
+        "Visite de fin d'exposition (départ ou changement de poste d'un salarié en SIR)",
+        VisitType.POST_EXPOSITION,
+        lambda f, p: _post_exposure_pending(f),
+        _post_exposure_due,
+    ),
 )
 RULE_LABELS = {rule.code: rule.label for rule in RULES}
 
 
 def compute_obligations(facts: EmployeeFacts, periods: Periods = Periods()) -> list[Obligation]:
     """Every visit the employee is due, recomputed from scratch (a category change just recomputes)."""
-    return [Obligation(rule.code, rule.visit_type, rule.due(facts, periods), rule.before_post)
-            for rule in RULES if rule.applies(facts, periods)]
+    return [
+        Obligation(rule.code, rule.visit_type, rule.due(facts, periods), rule.before_post)
+        for rule in RULES
+        if rule.applies(facts, periods)
+    ]
 
 
 def urgency(due_on: date, today: date) -> Urgency:
@@ -246,5 +292,8 @@ def urgency(due_on: date, today: date) -> Urgency:
 
 
 URGENCY_LABELS = {Urgency.EN_RETARD: "En retard", Urgency.A_PLANIFIER: "À planifier", Urgency.A_VENIR: "À venir"}
-URGENCY_BADGES = {Urgency.EN_RETARD: "badge-danger", Urgency.A_PLANIFIER: "badge-warning",
-                  Urgency.A_VENIR: "badge-neutral"}
+URGENCY_BADGES = {
+    Urgency.EN_RETARD: "badge-danger",
+    Urgency.A_PLANIFIER: "badge-warning",
+    Urgency.A_VENIR: "badge-neutral",
+}

@@ -1,4 +1,5 @@
 """API schemas of the obligations."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -22,8 +23,9 @@ class ObligationSchema(Schema):
     before_post = fields.Boolean(required=True)
     urgency = fields.String(required=True, validate=validate.OneOf(URGENCY_LABELS))
     urgency_label = fields.String(required=True)
-    planned = fields.String(required=True, allow_none=True,
-                            validate=validate.OneOf([RequestStatus.DEMANDEE, AppointmentStatus.PLANIFIEE]))
+    planned = fields.String(
+        required=True, allow_none=True, validate=validate.OneOf([RequestStatus.DEMANDEE, AppointmentStatus.PLANIFIEE])
+    )
     # The employee has left: the service organises what remains due (the employer cannot request it).
     employee_left = fields.Boolean(required=True)
 

@@ -1,4 +1,5 @@
 """JSON API of the slots (/api/scheduling/slots) and of the placements into them."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -46,8 +47,9 @@ class SlotPlacements(MethodView):
     def post(self, data, slot_id):
         """Convoke a requested or due visit into the slot (PDF and e-mail to the convocation contact)"""
         try:
-            appointment, _mailed = use_cases.place_in_slot(portal(), slot_id, request_id=data["request_id"],
-                                                           obligation_id=data["obligation_id"])
+            appointment, _mailed = use_cases.place_in_slot(
+                portal(), slot_id, request_id=data["request_id"], obligation_id=data["obligation_id"]
+            )
         except NotFound:
             abort(404, message="Slot, request or obligation not found.")
         return appointment_as_dict(*get_appointment(appointment.id))

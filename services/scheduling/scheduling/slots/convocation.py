@@ -2,6 +2,7 @@
 
 Administrative content only: who, when, where, which visit, until when it can be cancelled.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

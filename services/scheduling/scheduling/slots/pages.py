@@ -1,4 +1,5 @@
 """Desk forms of the slots: staff open a slot, and convoke a requested or due visit into one."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -15,8 +16,16 @@ from .rules import PlacementRejected, SlotCommand
 
 pages = Blueprint("scheduling_slots", __name__)
 
-SLOT_FIELDS = ("centre_name", "centre_address", "professional_kind", "professional_name", "day", "time",
-               "duration_minutes", "capacity")
+SLOT_FIELDS = (
+    "centre_name",
+    "centre_address",
+    "professional_kind",
+    "professional_name",
+    "day",
+    "time",
+    "duration_minutes",
+    "capacity",
+)
 
 
 def _slot_start(values: dict[str, str], errors: dict[str, str]) -> datetime | None:
@@ -59,10 +68,16 @@ def create_slot():
             errors[name] = "Nombre entier attendu."
     if not errors and starts_at is not None:
         try:
-            use_cases.create_slot(portal(), SlotCommand(
-                centre=Place(values["centre_name"], values["centre_address"]),
-                professional_kind=values["professional_kind"], professional_name=values["professional_name"],
-                starts_at=starts_at, **numbers))
+            use_cases.create_slot(
+                portal(),
+                SlotCommand(
+                    centre=Place(values["centre_name"], values["centre_address"]),
+                    professional_kind=values["professional_kind"],
+                    professional_name=values["professional_name"],
+                    starts_at=starts_at,
+                    **numbers,
+                ),
+            )
         except AppointmentRejected as exc:
             errors.update(_slot_form_errors(exc.errors, values))
         else:
@@ -83,16 +98,27 @@ def place():
     if not values["slot_id"]:
         return web.refused(failed_form, {"slot_id": "Choisissez un créneau."}, values, PLACEMENT_REFUSED)
     try:
-        _appointment, mailed = use_cases.place_in_slot(portal(), values["slot_id"],
-                                                       request_id=values["request_id"] or None,
-                                                       obligation_id=values["obligation_id"] or None)
+        _appointment, mailed = use_cases.place_in_slot(
+            portal(),
+            values["slot_id"],
+            request_id=values["request_id"] or None,
+            obligation_id=values["obligation_id"] or None,
+        )
     except NotFound:
-        return web.refused(failed_form, {"slot_id": "Ce créneau ou cette visite n'existe plus : rechargez la page."},
-                           values, PLACEMENT_REFUSED)
+        return web.refused(
+            failed_form,
+            {"slot_id": "Ce créneau ou cette visite n'existe plus : rechargez la page."},
+            values,
+            PLACEMENT_REFUSED,
+        )
     except PlacementRejected as exc:
         # The slot is the form's only field: what concerns the visit or the employee is said there too.
         return web.refused(failed_form, web.onto_fields(exc.errors, ("slot_id",)), values, PLACEMENT_REFUSED)
-    flash("Rendez-vous convoqué : la convocation est envoyée au contact de l'entreprise." if mailed else
-          "Rendez-vous convoqué. Aucun e-mail de convocation n'est connu pour cet adhérent : "
-          "transmettez la convocation (PDF) autrement.", "success" if mailed else "info")
+    flash(
+        "Rendez-vous convoqué : la convocation est envoyée au contact de l'entreprise."
+        if mailed
+        else "Rendez-vous convoqué. Aucun e-mail de convocation n'est connu pour cet adhérent : "
+        "transmettez la convocation (PDF) autrement.",
+        "success" if mailed else "info",
+    )
     return redirect("/gestion/rendez-vous")

@@ -1,4 +1,5 @@
 """Slots staff open and the visits that may go into them, free of Flask and SQLAlchemy."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -20,8 +21,9 @@ from ..appointments.rules import (
 MAX_SLOT_CAPACITY = 20
 
 # Who may do which visit (L4624-1, R4624-24, -28, -31, L4624-2-2): the others are open to every professional.
-MEDECIN_ONLY_TYPES = frozenset({VisitType.APTITUDE, VisitType.REPRISE, VisitType.PRE_REPRISE,
-                                VisitType.POST_EXPOSITION})
+MEDECIN_ONLY_TYPES = frozenset(
+    {VisitType.APTITUDE, VisitType.REPRISE, VisitType.PRE_REPRISE, VisitType.POST_EXPOSITION}
+)
 MID_CAREER_PROFESSIONALS = frozenset({ProfessionalKind.MEDECIN, ProfessionalKind.INFIRMIER})
 # Obligations whose visit the médecin must do even though the visit type is open to others (SIR renewal).
 MEDECIN_ONLY_RULES = frozenset({"examen_aptitude", "periodique_sir"})
@@ -73,8 +75,16 @@ def may_perform(professional_kind: str, visit_type: str, rule: str | None = None
     return professional_kind in PROFESSIONAL_KINDS
 
 
-def check_placement(*, visit_type: str, rule: str | None, professional_kind: str, slot_starts_at: datetime,
-                    booked: int, capacity: int, now: datetime) -> None:
+def check_placement(
+    *,
+    visit_type: str,
+    rule: str | None,
+    professional_kind: str,
+    slot_starts_at: datetime,
+    booked: int,
+    capacity: int,
+    now: datetime,
+) -> None:
     """A visit goes into a slot to come, with room left, held by a professional allowed to do it."""
     errors: dict[str, str] = {}
     if slot_starts_at <= now:
@@ -82,8 +92,10 @@ def check_placement(*, visit_type: str, rule: str | None, professional_kind: str
     elif booked >= capacity:
         errors["slot_id"] = f"Ce créneau est complet ({capacity} rendez-vous au plus)."
     elif not may_perform(professional_kind, visit_type, rule):
-        errors["slot_id"] = (f"Un {PROFESSIONAL_KINDS[professional_kind].lower()} ne peut pas faire cette visite : "
-                             "choisissez un créneau du médecin du travail.")
+        errors["slot_id"] = (
+            f"Un {PROFESSIONAL_KINDS[professional_kind].lower()} ne peut pas faire cette visite : "
+            "choisissez un créneau du médecin du travail."
+        )
     if errors:
         raise PlacementRejected(errors)
 
@@ -97,6 +109,11 @@ def check_employee_present(*, known: bool, exited: bool, visit_type: str) -> Non
 def check_not_convoked_yet(open_visit_exists: bool) -> None:
     """A due visit already convoked is not convoked again."""
     if open_visit_exists:
-        raise PlacementRejected({"obligation_id": (
-            "Cette visite est déjà convoquée pour ce salarié : annulez le rendez-vous existant ou notez "
-            "sa présence avant d'en fixer un autre.")})
+        raise PlacementRejected(
+            {
+                "obligation_id": (
+                    "Cette visite est déjà convoquée pour ce salarié : annulez le rendez-vous existant ou notez "
+                    "sa présence avant d'en fixer un autre."
+                )
+            }
+        )

@@ -1,4 +1,5 @@
 """API schemas of the slots and placements."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -25,8 +26,9 @@ class SlotCreateSchema(Schema):
     professional_kind = fields.String(required=True, validate=validate.OneOf(PROFESSIONAL_KINDS))
     professional_name = fields.String(required=True, validate=validate.Length(min=1, max=PLACE_NAME_MAX))
     starts_at = fields.AwareDateTime(required=True)
-    duration_minutes = fields.Integer(required=True, strict=True,
-                                      validate=validate.Range(MIN_DURATION_MINUTES, MAX_DURATION_MINUTES))
+    duration_minutes = fields.Integer(
+        required=True, strict=True, validate=validate.Range(MIN_DURATION_MINUTES, MAX_DURATION_MINUTES)
+    )
     capacity = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, MAX_SLOT_CAPACITY))
 
 

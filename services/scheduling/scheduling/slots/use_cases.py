@@ -1,4 +1,5 @@
 """What staff do with slots: open one, and convoke a requested or due visit into it (PDF and e-mail)."""
+
 from __future__ import annotations
 
 import uuid
@@ -35,22 +36,36 @@ from .rules import (
 def create_slot(portal: Portal, command: SlotCommand) -> Slot:
     with portal.uow() as tx:
         cmd = check_slot(command, now=utcnow())
-        slot = Slot(id=str(uuid.uuid4()), centre_name=cmd.centre.name, centre_address=cmd.centre.address,
-                    professional_kind=cmd.professional_kind, professional_name=cmd.professional_name,
-                    starts_at=cmd.starts_at, duration_minutes=cmd.duration_minutes, capacity=cmd.capacity,
-                    created_at=utcnow())
+        slot = Slot(
+            id=str(uuid.uuid4()),
+            centre_name=cmd.centre.name,
+            centre_address=cmd.centre.address,
+            professional_kind=cmd.professional_kind,
+            professional_name=cmd.professional_name,
+            starts_at=cmd.starts_at,
+            duration_minutes=cmd.duration_minutes,
+            capacity=cmd.capacity,
+            created_at=utcnow(),
+        )
         tx.session.add(slot)
         tx.commit()
         return slot
 
 
 def booked(session: Session, slot_id: str) -> int:
-    return session.scalar(select(func.count()).select_from(Appointment).where(
-        Appointment.slot_id == slot_id, Appointment.status != AppointmentStatus.ANNULEE)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Appointment)
+            .where(Appointment.slot_id == slot_id, Appointment.status != AppointmentStatus.ANNULEE)
+        )
+        or 0
+    )
 
 
-def _what_to_place(session: Session, *, request_id: str | None, obligation_id: str | None
-                   ) -> tuple[str, str, str | None, VisitRequest | None]:
+def _what_to_place(
+    session: Session, *, request_id: str | None, obligation_id: str | None
+) -> tuple[str, str, str | None, VisitRequest | None]:
     """(employee_id, visit_type, rule, request) of the request or obligation staff place."""
     if request_id:
         request = session.get(VisitRequest, request_id)
@@ -66,13 +81,22 @@ def _what_to_place(session: Session, *, request_id: str | None, obligation_id: s
 
 
 def _open_visit_exists(session: Session, employee_id: str, visit_type: str) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(Appointment).where(
-        Appointment.employee_id == employee_id, Appointment.visit_type == visit_type,
-        Appointment.status.in_(OPEN_STATUSES))))
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Appointment)
+            .where(
+                Appointment.employee_id == employee_id,
+                Appointment.visit_type == visit_type,
+                Appointment.status.in_(OPEN_STATUSES),
+            )
+        )
+    )
 
 
-def place_in_slot(portal: Portal, slot_id: str, *, request_id: str | None = None,
-                  obligation_id: str | None = None) -> tuple[Appointment, bool]:
+def place_in_slot(
+    portal: Portal, slot_id: str, *, request_id: str | None = None, obligation_id: str | None = None
+) -> tuple[Appointment, bool]:
     """Convoke the employee into the slot; returns the appointment and whether a convocation e-mail was queued."""
     with portal.uow() as tx:
         session = tx.session
@@ -80,11 +104,18 @@ def place_in_slot(portal: Portal, slot_id: str, *, request_id: str | None = None
         slot = session.get(Slot, slot_id, with_for_update=True)
         if slot is None:
             raise NotFound(slot_id)
-        employee_id, visit_type, rule, request = _what_to_place(session, request_id=request_id,
-                                                                obligation_id=obligation_id)
-        check_placement(visit_type=visit_type, rule=rule, professional_kind=slot.professional_kind,
-                        slot_starts_at=slot.starts_at, booked=booked(session, slot.id), capacity=slot.capacity,
-                        now=utcnow())
+        employee_id, visit_type, rule, request = _what_to_place(
+            session, request_id=request_id, obligation_id=obligation_id
+        )
+        check_placement(
+            visit_type=visit_type,
+            rule=rule,
+            professional_kind=slot.professional_kind,
+            slot_starts_at=slot.starts_at,
+            booked=booked(session, slot.id),
+            capacity=slot.capacity,
+            now=utcnow(),
+        )
         # Locking the employee serialises placements of his visits, so a due visit is convoked only once.
         employee = session.get(EmployeeDirectoryEntry, employee_id, with_for_update=True)
         if request is not None:
@@ -100,20 +131,37 @@ def place_in_slot(portal: Portal, slot_id: str, *, request_id: str | None = None
         if request is None:
             check_not_convoked_yet(_open_visit_exists(session, employee_id, visit_type))
         appointment = Appointment(
-            id=str(uuid.uuid4()), member_id=employee.member_id, employee_id=employee_id, starts_at=slot.starts_at,
-            duration_minutes=slot.duration_minutes, visit_type=visit_type, place_name=slot.centre_name,
-            place_address=slot.centre_address, professional_kind=slot.professional_kind,
-            status=AppointmentStatus.CONVOQUEE, created_at=utcnow(), slot_id=slot.id,
-            request_id=request.id if request else None)
+            id=str(uuid.uuid4()),
+            member_id=employee.member_id,
+            employee_id=employee_id,
+            starts_at=slot.starts_at,
+            duration_minutes=slot.duration_minutes,
+            visit_type=visit_type,
+            place_name=slot.centre_name,
+            place_address=slot.centre_address,
+            professional_kind=slot.professional_kind,
+            status=AppointmentStatus.CONVOQUEE,
+            created_at=utcnow(),
+            slot_id=slot.id,
+            request_id=request.id if request else None,
+        )
         session.add(appointment)
         if request is not None:
             request.status, request.appointment_id = RequestStatus.PLANIFIEE, appointment.id
         session.flush()  # the request's version counter moves here: its event carries the new version
         if request is not None:
-            tx.record(EventType.SCHEDULING_APPOINTMENT_REQUESTED, subject=request.id, member_id=request.member_id,
-                      data=request_event(request))
-        tx.record(EventType.SCHEDULING_APPOINTMENT_SCHEDULED, subject=appointment.id, member_id=appointment.member_id,
-                  data=scheduled_event(appointment))
+            tx.record(
+                EventType.SCHEDULING_APPOINTMENT_REQUESTED,
+                subject=request.id,
+                member_id=request.member_id,
+                data=request_event(request),
+            )
+        tx.record(
+            EventType.SCHEDULING_APPOINTMENT_SCHEDULED,
+            subject=appointment.id,
+            member_id=appointment.member_id,
+            data=scheduled_event(appointment),
+        )
         mailed = _convoke(portal, tx, appointment, employee, slot)
         tx.commit()
         return appointment, mailed
@@ -129,23 +177,37 @@ def _company_address(session: Session, company: MemberDirectoryEntry | None, day
     return (company.address_line1, f"{company.postal_code} {company.city}")
 
 
-def _convoke(portal: Portal, tx: UnitOfWork, appointment: Appointment, employee: EmployeeDirectoryEntry,
-             slot: Slot) -> bool:
+def _convoke(
+    portal: Portal, tx: UnitOfWork, appointment: Appointment, employee: EmployeeDirectoryEntry, slot: Slot
+) -> bool:
     """Store the convocation PDF and queue the e-mail to the convocation contact (else the company's e-mail)."""
     company = tx.session.get(MemberDirectoryEntry, appointment.member_id)
-    recipient = addressing.convocation_recipient(
-        convocation_email=company.convocation_email, convocation_contact=company.convocation_contact,
-        company_email=company.email) if company else None
+    recipient = (
+        addressing.convocation_recipient(
+            convocation_email=company.convocation_email,
+            convocation_contact=company.convocation_contact,
+            company_email=company.email,
+        )
+        if company
+        else None
+    )
     day = today()
     details = convocation.Convocation(
-        appointment_id=appointment.id, company_name=company.name if company else "",
-        employee_name=f"{employee.last_name} {employee.first_names}", birth_date=employee.birth_date,
-        starts_at=appointment.starts_at, duration_minutes=appointment.duration_minutes,
-        visit_type=appointment.visit_type, place_name=appointment.place_name, place_address=appointment.place_address,
+        appointment_id=appointment.id,
+        company_name=company.name if company else "",
+        employee_name=f"{employee.last_name} {employee.first_names}",
+        birth_date=employee.birth_date,
+        starts_at=appointment.starts_at,
+        duration_minutes=appointment.duration_minutes,
+        visit_type=appointment.visit_type,
+        place_name=appointment.place_name,
+        place_address=appointment.place_address,
         professional=f"{PROFESSIONAL_KINDS[slot.professional_kind]} — {slot.professional_name}",
-        cancellation_limit=visit_cancellation_limit(portal, appointment), portal_url=portal.settings.public_url,
+        cancellation_limit=visit_cancellation_limit(portal, appointment),
+        portal_url=portal.settings.public_url,
         company_address=_company_address(tx.session, company, day),
-        contact_name=recipient.name if recipient else None)
+        contact_name=recipient.name if recipient else None,
+    )
     add_document(tx, appointment, DocumentKind.CONVOCATION, convocation.pdf(details), issued_on=day)
     if recipient is None:
         return False

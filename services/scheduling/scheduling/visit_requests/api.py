@@ -1,4 +1,5 @@
 """JSON API of the visit requests (/api/scheduling/requests)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -39,8 +40,9 @@ class Requests(MethodView):
         principal = require_principal()
         if not principal.member_id:
             raise RequestRejected({"member_id": "Choisissez d'abord un adhérent."})
-        request = use_cases.request_visit(portal(), RequestCommand(member_id=principal.member_id, **data),
-                                          today=today())
+        request = use_cases.request_visit(
+            portal(), RequestCommand(member_id=principal.member_id, **data), today=today()
+        )
         return request_as_dict(request, get_employee(request.employee_id))
 
 
@@ -52,8 +54,9 @@ class RequestWithdrawal(MethodView):
         """Withdraw a request not yet placed"""
         principal = require_principal()
         try:
-            request = use_cases.withdraw_request(portal(), request_id,
-                                                 member_id=None if principal.is_staff else principal.member_id)
+            request = use_cases.withdraw_request(
+                portal(), request_id, member_id=None if principal.is_staff else principal.member_id
+            )
         except NotFound:
             abort(404, message="Request not found.")
         return request_as_dict(request, get_employee(request.employee_id))

@@ -1,4 +1,5 @@
 """Read side of the visit requests."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,8 @@ RequestRow = tuple[VisitRequest, EmployeeDirectoryEntry | None]
 
 def list_requests(*, member_id: str | None, open_only: bool, employee_id: str | None = None) -> list[RequestRow]:
     stmt = select(VisitRequest, EmployeeDirectoryEntry).outerjoin(
-        EmployeeDirectoryEntry, EmployeeDirectoryEntry.employee_id == VisitRequest.employee_id)
+        EmployeeDirectoryEntry, EmployeeDirectoryEntry.employee_id == VisitRequest.employee_id
+    )
     if member_id is not None:
         stmt = stmt.where(VisitRequest.member_id == member_id)
     if employee_id:
@@ -29,15 +31,27 @@ def list_requests(*, member_id: str | None, open_only: bool, employee_id: str | 
 
 
 def request_as_dict(request: VisitRequest, employee: EmployeeDirectoryEntry | None) -> dict[str, Any]:
-    return {"id": request.id, "member_id": request.member_id, "employee_id": request.employee_id,
-            "employee_name": f"{employee.last_name} {employee.first_names}" if employee else None,
-            "visit_type": request.visit_type, "visit_type_label": VISIT_TYPES[request.visit_type],
-            "return_date": request.return_date, "due_by": request.due_by, "preferred_from": request.preferred_from,
-            "preferred_to": request.preferred_to, "preferred_time": request.preferred_time,
-            "constraints": request.constraints, "comment": request.comment, "status": request.status,
-            "status_label": REQUEST_STATUSES[request.status], "closed_reason": request.closed_reason,
-            "appointment_id": request.appointment_id,
-            "created_at": request.created_at, "version": request.version}
+    return {
+        "id": request.id,
+        "member_id": request.member_id,
+        "employee_id": request.employee_id,
+        "employee_name": f"{employee.last_name} {employee.first_names}" if employee else None,
+        "visit_type": request.visit_type,
+        "visit_type_label": VISIT_TYPES[request.visit_type],
+        "return_date": request.return_date,
+        "due_by": request.due_by,
+        "preferred_from": request.preferred_from,
+        "preferred_to": request.preferred_to,
+        "preferred_time": request.preferred_time,
+        "constraints": request.constraints,
+        "comment": request.comment,
+        "status": request.status,
+        "status_label": REQUEST_STATUSES[request.status],
+        "closed_reason": request.closed_reason,
+        "appointment_id": request.appointment_id,
+        "created_at": request.created_at,
+        "version": request.version,
+    }
 
 
 def get_request(request_id: str) -> VisitRequest | None:

@@ -1,4 +1,5 @@
 """Rules of a visit request made by the employer (docs/domain.md), free of Flask and SQLAlchemy."""
+
 from __future__ import annotations
 
 import re
@@ -28,12 +29,23 @@ class PreferredTime(StrEnum):
 
 
 # What an employer may ask for; pré-reprise is the worker's or a physician's initiative, never the employer's.
-REQUESTABLE_TYPES = (VisitType.EMBAUCHE, VisitType.REPRISE, VisitType.DEMANDE, VisitType.MI_CARRIERE,
-                     VisitType.POST_EXPOSITION)
-PREFERRED_TIMES: dict[str, str] = {PreferredTime.INDIFFERENT: "Indifférent", PreferredTime.MATIN: "Matin",
-                                   PreferredTime.APRES_MIDI: "Après-midi"}
-REQUEST_STATUSES: dict[str, str] = {RequestStatus.DEMANDEE: "Demandée", RequestStatus.PLANIFIEE: "Planifiée",
-                                    RequestStatus.ANNULEE: "Annulée"}
+REQUESTABLE_TYPES = (
+    VisitType.EMBAUCHE,
+    VisitType.REPRISE,
+    VisitType.DEMANDE,
+    VisitType.MI_CARRIERE,
+    VisitType.POST_EXPOSITION,
+)
+PREFERRED_TIMES: dict[str, str] = {
+    PreferredTime.INDIFFERENT: "Indifférent",
+    PreferredTime.MATIN: "Matin",
+    PreferredTime.APRES_MIDI: "Après-midi",
+}
+REQUEST_STATUSES: dict[str, str] = {
+    RequestStatus.DEMANDEE: "Demandée",
+    RequestStatus.PLANIFIEE: "Planifiée",
+    RequestStatus.ANNULEE: "Annulée",
+}
 OPEN_REQUEST_STATUSES = frozenset({RequestStatus.DEMANDEE})
 # A post-exposure / départ visit is due after the worker leaves (R4624-28-1): its request outlives the exit.
 OUTLIVES_EXIT = frozenset({VisitType.POST_EXPOSITION})
@@ -42,12 +54,33 @@ REQUEST_NOT_OPEN = "Cette demande est déjà planifiée ou annulée."
 CONSTRAINTS_MAX = 500
 COMMENT_MAX = 1000
 
-MEDICAL_WARNING = ("N'indiquez aucune information médicale (motif d'arrêt, pathologie, traitement, grossesse, "
-                   "handicap…) : le secret médical interdit de la transmettre par ce formulaire.")
+MEDICAL_WARNING = (
+    "N'indiquez aucune information médicale (motif d'arrêt, pathologie, traitement, grossesse, "
+    "handicap…) : le secret médical interdit de la transmettre par ce formulaire."
+)
 # Words that only a medical detail would use; the form refuses them (defence in depth beside the warning).
-_MEDICAL_WORDS = ("diagnostic", "maladie", "pathologie", "medicament", "grossesse", "enceinte",
-                  "handicap", "rqth", "invalidite", "cancer", "depression", "burn-out", "burnout", "ordonnance",
-                  "symptome", "chirurgie", "hospitalis", "fracture", "allergie", "diabete")
+_MEDICAL_WORDS = (
+    "diagnostic",
+    "maladie",
+    "pathologie",
+    "medicament",
+    "grossesse",
+    "enceinte",
+    "handicap",
+    "rqth",
+    "invalidite",
+    "cancer",
+    "depression",
+    "burn-out",
+    "burnout",
+    "ordonnance",
+    "symptome",
+    "chirurgie",
+    "hospitalis",
+    "fracture",
+    "allergie",
+    "diabete",
+)
 
 
 class RequestRejected(FieldErrors):
@@ -90,8 +123,10 @@ def mentions_medical_detail(text: str) -> bool:
 
 
 def _free_text_errors(cmd: RequestCommand, errors: dict[str, str]) -> None:
-    for name, value, limit in (("constraints", cmd.constraints, CONSTRAINTS_MAX),
-                               ("comment", cmd.comment, COMMENT_MAX)):
+    for name, value, limit in (
+        ("constraints", cmd.constraints, CONSTRAINTS_MAX),
+        ("comment", cmd.comment, COMMENT_MAX),
+    ):
         if len(value) > limit:
             errors[name] = f"{limit} caractères au plus."
         elif mentions_medical_detail(value):
@@ -100,19 +135,24 @@ def _free_text_errors(cmd: RequestCommand, errors: dict[str, str]) -> None:
 
 def _type_errors(cmd: RequestCommand, employee: EmployeeState, errors: dict[str, str]) -> None:
     if cmd.visit_type == VisitType.PRE_REPRISE:
-        errors["visit_type"] = ("La visite de pré-reprise est demandée par le salarié ou par un médecin, "
-                                "pas par l'employeur.")
+        errors["visit_type"] = (
+            "La visite de pré-reprise est demandée par le salarié ou par un médecin, pas par l'employeur."
+        )
     elif cmd.visit_type not in REQUESTABLE_TYPES:
         errors["visit_type"] = "Ce type de visite ne peut pas être demandé par l'employeur."
     elif cmd.visit_type == VisitType.EMBAUCHE and employee.embauche_planned:
         errors["visit_type"] = "Une visite d'embauche est déjà demandée ou planifiée pour ce salarié."
-    elif (cmd.visit_type == VisitType.POST_EXPOSITION and employee.category != MonitoringCategory.SIR
-          and not employee.sir_exposure_ended):
+    elif (
+        cmd.visit_type == VisitType.POST_EXPOSITION
+        and employee.category != MonitoringCategory.SIR
+        and not employee.sir_exposure_ended
+    ):
         errors["visit_type"] = "La visite de fin d'exposition concerne les salariés en suivi individuel renforcé."
 
 
-def check_request(cmd: RequestCommand, employee: EmployeeState | None, *, today: date,
-                  reprise_days: int = 8) -> tuple[RequestCommand, date | None]:
+def check_request(
+    cmd: RequestCommand, employee: EmployeeState | None, *, today: date, reprise_days: int = 8
+) -> tuple[RequestCommand, date | None]:
     """Normalise and validate; returns the command and the date the visit is due by (reprise only).
 
     `employee` is None when unknown here; another company's employee is refused with the same message.
@@ -123,8 +163,10 @@ def check_request(cmd: RequestCommand, employee: EmployeeState | None, *, today:
     if employee is None or employee.member_id != cmd.member_id:
         errors["employee_id"] = "Salarié introuvable dans votre entreprise."
     elif employee.exited:
-        errors["employee_id"] = ("Ce salarié a quitté l'entreprise : le service organise lui-même la visite "
-                                 "de fin d'exposition s'il y a lieu.")
+        errors["employee_id"] = (
+            "Ce salarié a quitté l'entreprise : le service organise lui-même la visite "
+            "de fin d'exposition s'il y a lieu."
+        )
     else:
         _type_errors(cmd, employee, errors)
     if cmd.visit_type == VisitType.REPRISE:
@@ -133,8 +175,10 @@ def check_request(cmd: RequestCommand, employee: EmployeeState | None, *, today:
         else:
             due_by = cmd.return_date + timedelta(days=reprise_days)
             if due_by < today:
-                errors["return_date"] = (f"La visite de reprise devait avoir lieu dans les {reprise_days} jours "
-                                         "suivant la reprise : cette date est passée.")
+                errors["return_date"] = (
+                    f"La visite de reprise devait avoir lieu dans les {reprise_days} jours "
+                    "suivant la reprise : cette date est passée."
+                )
     elif cmd.return_date is not None:
         errors["return_date"] = "La date de reprise ne concerne que la visite de reprise."
     if cmd.preferred_from is not None and cmd.preferred_from < today:
@@ -162,8 +206,9 @@ def closed_by_exit(visit_type: str) -> bool:
     return visit_type not in OUTLIVES_EXIT
 
 
-def after_cancellation(*, cancelled_by: str, visit_type: str, visit_day: date,
-                       exit_date: date | None) -> tuple[str, str | None]:
+def after_cancellation(
+    *, cancelled_by: str, visit_type: str, visit_day: date, exit_date: date | None
+) -> tuple[str, str | None]:
     """(status, closing reason) of a placed request whose appointment is cancelled.
 
     The employer cancelling gives the visit up; staff cancelling (professional unavailable…) put the request

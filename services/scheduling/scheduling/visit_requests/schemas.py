@@ -1,4 +1,5 @@
 """API schemas of the visit requests."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

@@ -4,6 +4,7 @@
 exit handler) and do not commit. Locks are always taken employee first, then request — the order of
 placements, cancellations and exits — so none of them can deadlock another.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -36,9 +37,15 @@ from .rules import (
 
 def request_event(request: VisitRequest) -> dict[str, Any]:
     """scheduling.appointment.requested.v1's data; the request's version is the one its last flush gave it."""
-    return {"request_id": request.id, "member_id": request.member_id, "employee_id": request.employee_id,
-            "visit_type": request.visit_type, "due_by": request.due_by.isoformat() if request.due_by else None,
-            "status": request.status, "version": request.version}
+    return {
+        "request_id": request.id,
+        "member_id": request.member_id,
+        "employee_id": request.employee_id,
+        "visit_type": request.visit_type,
+        "due_by": request.due_by.isoformat() if request.due_by else None,
+        "status": request.status,
+        "version": request.version,
+    }
 
 
 def _employee_state(session: Session, employee_id: str) -> EmployeeState | None:
@@ -46,15 +53,31 @@ def _employee_state(session: Session, employee_id: str) -> EmployeeState | None:
     entry = session.get(EmployeeDirectoryEntry, employee_id, with_for_update=True)
     if entry is None:
         return None
-    open_request = session.scalar(select(func.count()).select_from(VisitRequest).where(
-        VisitRequest.employee_id == employee_id, VisitRequest.visit_type == VisitType.EMBAUCHE,
-        VisitRequest.status.in_(OPEN_REQUEST_STATUSES)))
-    open_appointment = session.scalar(select(func.count()).select_from(Appointment).where(
-        Appointment.employee_id == employee_id, Appointment.visit_type == VisitType.EMBAUCHE,
-        Appointment.status.in_(OPEN_STATUSES)))
-    return EmployeeState(member_id=entry.member_id, category=entry.monitoring_category,
-                         exited=entry.exit_date is not None, embauche_planned=bool(open_request or open_appointment),
-                         sir_exposure_ended=entry.sir_ended_on is not None)
+    open_request = session.scalar(
+        select(func.count())
+        .select_from(VisitRequest)
+        .where(
+            VisitRequest.employee_id == employee_id,
+            VisitRequest.visit_type == VisitType.EMBAUCHE,
+            VisitRequest.status.in_(OPEN_REQUEST_STATUSES),
+        )
+    )
+    open_appointment = session.scalar(
+        select(func.count())
+        .select_from(Appointment)
+        .where(
+            Appointment.employee_id == employee_id,
+            Appointment.visit_type == VisitType.EMBAUCHE,
+            Appointment.status.in_(OPEN_STATUSES),
+        )
+    )
+    return EmployeeState(
+        member_id=entry.member_id,
+        category=entry.monitoring_category,
+        exited=entry.exit_date is not None,
+        embauche_planned=bool(open_request or open_appointment),
+        sir_exposure_ended=entry.sir_ended_on is not None,
+    )
 
 
 def request_visit(portal: Portal, command: RequestCommand, *, today: date) -> VisitRequest:
@@ -63,10 +86,20 @@ def request_visit(portal: Portal, command: RequestCommand, *, today: date) -> Vi
         state = _employee_state(tx.session, command.employee_id)
         cmd, due_by = check_request(command, state, today=today, reprise_days=portal.settings.reprise_days)
         request = VisitRequest(
-            id=str(uuid.uuid4()), member_id=cmd.member_id, employee_id=cmd.employee_id, visit_type=cmd.visit_type,
-            return_date=cmd.return_date, due_by=due_by, preferred_from=cmd.preferred_from,
-            preferred_to=cmd.preferred_to, preferred_time=cmd.preferred_time, constraints=cmd.constraints,
-            comment=cmd.comment, status=RequestStatus.DEMANDEE, created_at=utcnow())
+            id=str(uuid.uuid4()),
+            member_id=cmd.member_id,
+            employee_id=cmd.employee_id,
+            visit_type=cmd.visit_type,
+            return_date=cmd.return_date,
+            due_by=due_by,
+            preferred_from=cmd.preferred_from,
+            preferred_to=cmd.preferred_to,
+            preferred_time=cmd.preferred_time,
+            constraints=cmd.constraints,
+            comment=cmd.comment,
+            status=RequestStatus.DEMANDEE,
+            created_at=utcnow(),
+        )
         tx.session.add(request)
         tx.session.flush()
         _record(tx, request)
@@ -98,8 +131,11 @@ def follow_cancellation(tx: UnitOfWork, appointment: Appointment, cancelled_by: 
     if request is None or request.status != RequestStatus.PLANIFIEE or request.appointment_id != appointment.id:
         return
     request.status, request.closed_reason = after_cancellation(
-        cancelled_by=cancelled_by, visit_type=request.visit_type,
-        visit_day=appointment.starts_at.astimezone(PARIS).date(), exit_date=employee.exit_date if employee else None)
+        cancelled_by=cancelled_by,
+        visit_type=request.visit_type,
+        visit_day=appointment.starts_at.astimezone(PARIS).date(),
+        exit_date=employee.exit_date if employee else None,
+    )
     if request.status in OPEN_REQUEST_STATUSES:
         request.appointment_id = None  # back in staff's list, free to go into another slot
     session.flush()
@@ -113,21 +149,32 @@ def close_open_requests(session: Session, outbox: Outbox, employee_id: str, exit
     calls for stays open; upcoming appointments are left alone, staff decide whether the visit still takes place.
     """
     reason = exit_reason(exit_date)
-    open_requests = session.scalars(select(VisitRequest).where(
-        VisitRequest.employee_id == employee_id, VisitRequest.status.in_(OPEN_REQUEST_STATUSES))
-        .order_by(VisitRequest.created_at, VisitRequest.id).with_for_update())
+    open_requests = session.scalars(
+        select(VisitRequest)
+        .where(VisitRequest.employee_id == employee_id, VisitRequest.status.in_(OPEN_REQUEST_STATUSES))
+        .order_by(VisitRequest.created_at, VisitRequest.id)
+        .with_for_update()
+    )
     closed = [request for request in open_requests if closed_by_exit(request.visit_type)]
     for request in closed:
         request.status, request.closed_reason = RequestStatus.ANNULEE, reason
     session.flush()
     for request in closed:
-        outbox.record(session, EventType.SCHEDULING_APPOINTMENT_REQUESTED, subject=request.id,
-                      member_id=request.member_id, data=request_event(request))
+        outbox.record(
+            session,
+            EventType.SCHEDULING_APPOINTMENT_REQUESTED,
+            subject=request.id,
+            member_id=request.member_id,
+            data=request_event(request),
+        )
     session.flush()
     return closed
 
 
 def _record(tx: UnitOfWork, request: VisitRequest) -> None:
-    tx.record(EventType.SCHEDULING_APPOINTMENT_REQUESTED, subject=request.id, member_id=request.member_id,
-              data=request_event(request))
-
+    tx.record(
+        EventType.SCHEDULING_APPOINTMENT_REQUESTED,
+        subject=request.id,
+        member_id=request.member_id,
+        data=request_event(request),
+    )

@@ -1,4 +1,5 @@
 """Scheduling and reading appointments through the API, on PostgreSQL."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,27 +21,49 @@ def future(days: int) -> str:
 
 
 def body(directory, **overrides):
-    values = {"member_id": directory.member_a, "employee_id": directory.dupont, "starts_at": future(10),
-              "duration_minutes": 30, "visit_type": "periodique", "place": PLACE, "professional_kind": "medecin",
-              "status": "convoquee"}
+    values = {
+        "member_id": directory.member_a,
+        "employee_id": directory.dupont,
+        "starts_at": future(10),
+        "duration_minutes": 30,
+        "visit_type": "periodique",
+        "place": PLACE,
+        "professional_kind": "medecin",
+        "status": "convoquee",
+    }
     values.update(overrides)
     return values
 
 
 def schedule_past(service, directory, starts_at: str, employee_id=None, member_id=None):
-    return services.schedule_appointment(service.portal, ScheduleCommand(
-        member_id=member_id or directory.member_a, employee_id=employee_id or directory.dupont,
-        starts_at=datetime.fromisoformat(starts_at), duration_minutes=20, visit_type="embauche",
-        place=Place(**PLACE), professional_kind="infirmier", status="realisee", allow_past=True))
+    return services.schedule_appointment(
+        service.portal,
+        ScheduleCommand(
+            member_id=member_id or directory.member_a,
+            employee_id=employee_id or directory.dupont,
+            starts_at=datetime.fromisoformat(starts_at),
+            duration_minutes=20,
+            visit_type="embauche",
+            place=Place(**PLACE),
+            professional_kind="infirmier",
+            status="realisee",
+            allow_past=True,
+        ),
+    )
 
 
 def test_staff_scheduling_an_appointment_records_one_scheduled_event_matching_the_catalogue(service, directory):
-    response = service.client().post("/api/scheduling/appointments", json=body(directory),
-                                     headers=service.headers(SECRETARY))
+    response = service.client().post(
+        "/api/scheduling/appointments", json=body(directory), headers=service.headers(SECRETARY)
+    )
     assert response.status_code == 201, response.json
     created = response.json
-    assert created["employee"] == {"last_name": "MARTIN", "birth_name": "DUPONT", "first_names": "Marie Claire",
-                                   "birth_date": "1985-08-14"}
+    assert created["employee"] == {
+        "last_name": "MARTIN",
+        "birth_name": "DUPONT",
+        "first_names": "Marie Claire",
+        "birth_date": "1985-08-14",
+    }
     assert (created["status"], created["status_label"]) == ("convoquee", "Convoquée")
     assert created["visit_type_label"] == "Visite périodique"
     [event] = service.events()
@@ -66,15 +89,21 @@ def test_a_past_date_or_another_companys_employee_is_refused_in_french_without_e
     bad = body(directory, employee_id=directory.keller, starts_at=(utcnow() - timedelta(hours=1)).isoformat())
     response = service.client().post("/api/scheduling/appointments", json=bad, headers=service.headers(SECRETARY))
     assert response.status_code == 422
-    assert response.json["errors"]["json"] == {"employee_id": "Ce salarié n'appartient pas à cet adhérent.",
-                                               "starts_at": "Le rendez-vous doit être fixé dans le futur."}
+    assert response.json["errors"]["json"] == {
+        "employee_id": "Ce salarié n'appartient pas à cet adhérent.",
+        "starts_at": "Le rendez-vous doit être fixé dans le futur.",
+    }
     assert service.events() == []
 
 
 def test_upcoming_and_past_appointments_are_listed_apart_soonest_first(service, directory):
     client, headers = service.client(), service.headers(SECRETARY)
-    later = client.post("/api/scheduling/appointments", json=body(directory, starts_at=future(20)), headers=headers).json
-    sooner = client.post("/api/scheduling/appointments", json=body(directory, starts_at=future(5)), headers=headers).json
+    later = client.post(
+        "/api/scheduling/appointments", json=body(directory, starts_at=future(20)), headers=headers
+    ).json
+    sooner = client.post(
+        "/api/scheduling/appointments", json=body(directory, starts_at=future(5)), headers=headers
+    ).json
     old = schedule_past(service, directory, "2024-01-15T08:30:00+00:00")
     user = make_principal(member_id=directory.member_a, roles=("read",))
     get = lambda query="": client.get(f"/api/scheduling/appointments{query}", headers=service.headers(user)).json
@@ -86,8 +115,11 @@ def test_upcoming_and_past_appointments_are_listed_apart_soonest_first(service, 
 
 def test_a_member_never_sees_another_companys_appointments(service, directory):
     client = service.client()
-    theirs = client.post("/api/scheduling/appointments", headers=service.headers(SECRETARY),
-                         json=body(directory, member_id=directory.member_b, employee_id=directory.keller)).json
+    theirs = client.post(
+        "/api/scheduling/appointments",
+        headers=service.headers(SECRETARY),
+        json=body(directory, member_id=directory.member_b, employee_id=directory.keller),
+    ).json
     ours = client.post("/api/scheduling/appointments", json=body(directory), headers=service.headers(SECRETARY)).json
     headers = service.headers(make_principal(member_id=directory.member_a, roles=("admin",)))
     assert client.get(f"/api/scheduling/appointments/{theirs['id']}", headers=headers).status_code == 404
@@ -96,8 +128,9 @@ def test_a_member_never_sees_another_companys_appointments(service, directory):
     listed = client.get(f"/api/scheduling/appointments?member_id={directory.member_b}", headers=headers).json
     assert [a["id"] for a in listed] == [ours["id"]]
     assert client.get(f"/api/scheduling/appointments?employee_id={directory.keller}", headers=headers).json == []
-    staff_view = client.get(f"/api/scheduling/appointments?member_id={directory.member_b}",
-                            headers=service.headers(SECRETARY)).json
+    staff_view = client.get(
+        f"/api/scheduling/appointments?member_id={directory.member_b}", headers=service.headers(SECRETARY)
+    ).json
     assert [a["id"] for a in staff_view] == [theirs["id"]]
 
 
@@ -111,6 +144,10 @@ def test_only_secretariat_and_administration_staff_may_schedule(service, directo
     assert client.post("/api/scheduling/appointments", json=body(directory)).status_code == 401
     assert client.get("/api/scheduling/appointments").status_code == 401
     administrator = make_principal(staff_roles=("administration",))
-    assert client.post("/api/scheduling/appointments", json=body(directory),
-                       headers=service.headers(administrator)).status_code == 201
+    assert (
+        client.post(
+            "/api/scheduling/appointments", json=body(directory), headers=service.headers(administrator)
+        ).status_code
+        == 201
+    )
     assert len(service.events()) == 1

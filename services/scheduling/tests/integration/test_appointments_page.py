@@ -1,4 +1,5 @@
 """The 'Mes rendez-vous' page, in French, on PostgreSQL."""
+
 from datetime import datetime
 
 import pytest
@@ -14,17 +15,33 @@ PLACE = Place("Centre médical de Mulhouse", "4 rue des Fabriques, 68100 Mulhous
 
 
 def schedule(service, member_id, employee_id, starts_at, status="convoquee", visit_type="periodique"):
-    return services.schedule_appointment(service.portal, ScheduleCommand(
-        member_id=member_id, employee_id=employee_id, starts_at=datetime.fromisoformat(starts_at),
-        duration_minutes=30, visit_type=visit_type, place=PLACE, professional_kind="medecin", status=status,
-        allow_past=True))
+    return services.schedule_appointment(
+        service.portal,
+        ScheduleCommand(
+            member_id=member_id,
+            employee_id=employee_id,
+            starts_at=datetime.fromisoformat(starts_at),
+            duration_minutes=30,
+            visit_type=visit_type,
+            place=PLACE,
+            professional_kind="medecin",
+            status=status,
+            allow_past=True,
+        ),
+    )
 
 
 def test_the_page_splits_upcoming_and_past_visits_and_shows_paris_time_in_french(service, directory):
     next_winter = f"{utcnow().year + 2}-01-15T08:30:00+00:00"
     schedule(service, directory.member_a, directory.dupont, next_winter)
-    schedule(service, directory.member_a, directory.bernard, "2024-01-16T08:30:00+00:00", status="absent_excuse",
-             visit_type="embauche")
+    schedule(
+        service,
+        directory.member_a,
+        directory.bernard,
+        "2024-01-16T08:30:00+00:00",
+        status="absent_excuse",
+        visit_type="embauche",
+    )
     schedule(service, directory.member_b, directory.keller, "2024-01-17T08:30:00+00:00", status="realisee")
     user = make_principal(member_id=directory.member_a, roles=("read",))
     page = service.client().get("/rendez-vous", headers=service.headers(user))

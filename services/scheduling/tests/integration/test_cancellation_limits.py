@@ -1,4 +1,5 @@
 """The employer's cancellation limit on PostgreSQL: 3 jours ouvrés, French public holidays and weekends skipped."""
+
 from datetime import date, datetime
 
 import pytest
@@ -13,26 +14,42 @@ PLACE = Place("Centre médical de Mulhouse", "4 rue des Fabriques, 68100 Mulhous
 
 
 def visit_on(service, directory, starts_at: str) -> Appointment:
-    return services.schedule_appointment(service.portal, ScheduleCommand(
-        member_id=directory.member_a, employee_id=directory.dupont, starts_at=datetime.fromisoformat(starts_at),
-        duration_minutes=30, visit_type="periodique", place=PLACE, professional_kind="medecin", status="convoquee"))
+    return services.schedule_appointment(
+        service.portal,
+        ScheduleCommand(
+            member_id=directory.member_a,
+            employee_id=directory.dupont,
+            starts_at=datetime.fromisoformat(starts_at),
+            duration_minutes=30,
+            visit_type="periodique",
+            place=PLACE,
+            professional_kind="medecin",
+            status="convoquee",
+        ),
+    )
 
 
-@pytest.mark.parametrize("starts_at, last_day, holiday", [
-    ("2030-05-06T09:00:00+02:00", date(2030, 4, 30), "1 May 2030, a Wednesday, and the weekend"),
-    ("2030-06-03T09:00:00+02:00", date(2030, 5, 28), "Ascension, Thursday 30 May 2030, and the weekend"),
-    ("2031-07-16T09:00:00+02:00", date(2031, 7, 10), "14 July 2031, a Monday, and the weekend"),
-    ("2030-12-27T09:00:00+01:00", date(2030, 12, 23), "25 December 2030, a Wednesday"),
-])
-def test_the_employer_cancels_until_the_limit_and_is_refused_the_next_day(service, directory, starts_at, last_day,
-                                                                           holiday):
+@pytest.mark.parametrize(
+    "starts_at, last_day, holiday",
+    [
+        ("2030-05-06T09:00:00+02:00", date(2030, 4, 30), "1 May 2030, a Wednesday, and the weekend"),
+        ("2030-06-03T09:00:00+02:00", date(2030, 5, 28), "Ascension, Thursday 30 May 2030, and the weekend"),
+        ("2031-07-16T09:00:00+02:00", date(2031, 7, 10), "14 July 2031, a Monday, and the weekend"),
+        ("2030-12-27T09:00:00+01:00", date(2030, 12, 23), "25 December 2030, a Wednesday"),
+    ],
+)
+def test_the_employer_cancels_until_the_limit_and_is_refused_the_next_day(
+    service, directory, starts_at, last_day, holiday
+):
     visit = visit_on(service, directory, starts_at)
     assert services.visit_cancellation_limit(service.portal, visit) == last_day, holiday
     day_after = date.fromordinal(last_day.toordinal() + 1)
     with pytest.raises(CancellationRefused) as refused:
         services.cancel_appointment(service.portal, visit.id, member_id=directory.member_a, today=day_after)
-    assert f"jusqu'au {last_day.strftime('%d/%m/%Y')} inclus (3 jours ouvrés avant la visite)" in \
-        refused.value.errors["appointment_id"]
+    assert (
+        f"jusqu'au {last_day.strftime('%d/%m/%Y')} inclus (3 jours ouvrés avant la visite)"
+        in refused.value.errors["appointment_id"]
+    )
     with service.portal.db.session_factory() as session:
         assert session.get(Appointment, visit.id).status == "convoquee"  # refused: the visit stays
     cancelled = services.cancel_appointment(service.portal, visit.id, member_id=directory.member_a, today=last_day)

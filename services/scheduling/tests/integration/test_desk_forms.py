@@ -1,4 +1,5 @@
 """The scheduling desk's forms: a refusal re-renders the desk (422) with the message by the field, typed values kept."""
+
 import io
 import re
 from datetime import timedelta
@@ -24,8 +25,9 @@ class Desk:
         self.token = page.split('name="csrf_token" value="')[1].split('"')[0]
 
     def post(self, path, **data):
-        return self.client.post(path, headers=self.headers, data=dict(data, csrf_token=self.token),
-                                content_type="multipart/form-data")
+        return self.client.post(
+            path, headers=self.headers, data=dict(data, csrf_token=self.token), content_type="multipart/form-data"
+        )
 
 
 def field_error(page, field_id):
@@ -46,9 +48,16 @@ def tied(page, field_id):
 
 def slot_form(**overrides):
     tomorrow = (utcnow() + timedelta(days=10)).date().isoformat()
-    values = dict(centre_name=CENTRE["name"], centre_address=CENTRE["address"], professional_kind="infirmier",
-                  professional_name="Marc Rothenbach", day=tomorrow, time="10:00", duration_minutes="30",
-                  capacity="1")
+    values = dict(
+        centre_name=CENTRE["name"],
+        centre_address=CENTRE["address"],
+        professional_kind="infirmier",
+        professional_name="Marc Rothenbach",
+        day=tomorrow,
+        time="10:00",
+        duration_minutes="30",
+        capacity="1",
+    )
     values.update(overrides)
     return values
 
@@ -58,18 +67,22 @@ def typed(page, name):
     return re.search(rf'<input id="f-{name}" name="{name}"[^>]*value="([^"]*)"', page).group(1)
 
 
-@pytest.mark.parametrize("overrides, field, message", [
-    (dict(day=""), "f-day", "Indiquez le jour du créneau."),
-    (dict(time="dix heures"), "f-time", "Heure invalide (hh:mm)."),
-    (dict(day="2020-01-06"), "f-day", "Le créneau doit commencer dans le futur."),
-    (dict(centre_name=" "), "f-centre_name", "Le nom du centre est obligatoire (200 caractères au plus)."),
-    (dict(centre_address=""), "f-centre_address", "L'adresse du centre est obligatoire (300 caractères au plus)."),
-    (dict(capacity="50"), "f-capacity", "La capacité va de 1 à 20 rendez-vous."),
-    (dict(duration_minutes="trente"), "f-duration_minutes", "Nombre entier attendu."),
-    (dict(professional_kind="kine"), "f-professional_kind", "Professionnel de santé inconnu."),
-])
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        (dict(day=""), "f-day", "Indiquez le jour du créneau."),
+        (dict(time="dix heures"), "f-time", "Heure invalide (hh:mm)."),
+        (dict(day="2020-01-06"), "f-day", "Le créneau doit commencer dans le futur."),
+        (dict(centre_name=" "), "f-centre_name", "Le nom du centre est obligatoire (200 caractères au plus)."),
+        (dict(centre_address=""), "f-centre_address", "L'adresse du centre est obligatoire (300 caractères au plus)."),
+        (dict(capacity="50"), "f-capacity", "La capacité va de 1 à 20 rendez-vous."),
+        (dict(duration_minutes="trente"), "f-duration_minutes", "Nombre entier attendu."),
+        (dict(professional_kind="kine"), "f-professional_kind", "Professionnel de santé inconnu."),
+    ],
+)
 def test_a_refused_slot_shows_the_message_by_its_field_and_keeps_what_was_typed(
-        service, directory, overrides, field, message):
+    service, directory, overrides, field, message
+):
     refused = Desk(service).post("/gestion/rendez-vous/creneaux", **slot_form(**overrides))
     assert refused.status_code == 422
     page = refused.text
@@ -83,19 +96,38 @@ def test_a_refused_slot_shows_the_message_by_its_field_and_keeps_what_was_typed(
 
 def test_a_placement_without_a_slot_or_into_the_wrong_one_is_refused_by_the_slot_chosen(service, directory):
     desk = Desk(service)
-    due = next(o for o in desk.client.get(f"/api/scheduling/obligations?employee_id={directory.dupont}",
-                                          headers=desk.headers).json if o["rule"] == "vip_initiale")
+    due = next(
+        o
+        for o in desk.client.get(
+            f"/api/scheduling/obligations?employee_id={directory.dupont}", headers=desk.headers
+        ).json
+        if o["rule"] == "vip_initiale"
+    )
     unchosen = desk.post("/gestion/rendez-vous/placement", obligation_id=due["id"], slot_id="")
     assert unchosen.status_code == 422
     assert field_error(unchosen.text, f"slot-o-{due['id']}") == "Choisissez un créneau."
     assert tied(unchosen.text, f"slot-o-{due['id']}")
     employer = make_principal(member_id=directory.member_b, roles=("admin",))
-    request = desk.client.post("/api/scheduling/requests", headers=service.headers(employer), json={
-        "employee_id": directory.keller, "visit_type": "reprise",
-        "return_date": (utcnow() + timedelta(days=3)).date().isoformat()}).json
-    nurse = desk.client.post("/api/scheduling/slots", headers=desk.headers, json={
-        "centre": CENTRE, "professional_kind": "infirmier", "professional_name": "Marc Rothenbach",
-        "starts_at": (utcnow() + timedelta(days=5)).isoformat(), "duration_minutes": 30}).json
+    request = desk.client.post(
+        "/api/scheduling/requests",
+        headers=service.headers(employer),
+        json={
+            "employee_id": directory.keller,
+            "visit_type": "reprise",
+            "return_date": (utcnow() + timedelta(days=3)).date().isoformat(),
+        },
+    ).json
+    nurse = desk.client.post(
+        "/api/scheduling/slots",
+        headers=desk.headers,
+        json={
+            "centre": CENTRE,
+            "professional_kind": "infirmier",
+            "professional_name": "Marc Rothenbach",
+            "starts_at": (utcnow() + timedelta(days=5)).isoformat(),
+            "duration_minutes": 30,
+        },
+    ).json
     wrong = desk.post("/gestion/rendez-vous/placement", request_id=request["id"], slot_id=nurse["id"])
     assert wrong.status_code == 422
     message = field_error(wrong.text, f"slot-r-{request['id']}")
@@ -103,20 +135,37 @@ def test_a_placement_without_a_slot_or_into_the_wrong_one_is_refused_by_the_slot
     assert message not in " ".join(flashed(wrong.text))
     row = wrong.text.split(f'id="slot-r-{request["id"]}"')[1].split("</select>")[0]
     assert f'<option value="{nurse["id"]}" selected>' in row
-    assert f'<option value="{nurse["id"]}" selected>' not in wrong.text.split(f'id="slot-o-{due["id"]}"')[1] \
-        .split("</select>")[0]
+    assert (
+        f'<option value="{nurse["id"]}" selected>'
+        not in wrong.text.split(f'id="slot-o-{due["id"]}"')[1].split("</select>")[0]
+    )
 
 
 def test_a_placement_whose_row_has_left_the_desk_is_told_at_the_top(service, directory):
     desk = Desk(service)
     employer = make_principal(member_id=directory.member_a, roles=("admin",))
-    request = desk.client.post("/api/scheduling/requests", headers=service.headers(employer),
-                               json={"employee_id": directory.dupont, "visit_type": "demande"}).json
-    slots = [desk.client.post("/api/scheduling/slots", headers=desk.headers, json={
-        "centre": CENTRE, "professional_kind": "medecin", "professional_name": "Dr Claire Weber",
-        "starts_at": (utcnow() + timedelta(days=days)).isoformat(), "duration_minutes": 30}).json for days in (5, 6)]
-    assert desk.post("/gestion/rendez-vous/placement", request_id=request["id"],
-                     slot_id=slots[0]["id"]).status_code == 302
+    request = desk.client.post(
+        "/api/scheduling/requests",
+        headers=service.headers(employer),
+        json={"employee_id": directory.dupont, "visit_type": "demande"},
+    ).json
+    slots = [
+        desk.client.post(
+            "/api/scheduling/slots",
+            headers=desk.headers,
+            json={
+                "centre": CENTRE,
+                "professional_kind": "medecin",
+                "professional_name": "Dr Claire Weber",
+                "starts_at": (utcnow() + timedelta(days=days)).isoformat(),
+                "duration_minutes": 30,
+            },
+        ).json
+        for days in (5, 6)
+    ]
+    assert (
+        desk.post("/gestion/rendez-vous/placement", request_id=request["id"], slot_id=slots[0]["id"]).status_code == 302
+    )
     twice = desk.post("/gestion/rendez-vous/placement", request_id=request["id"], slot_id=slots[1]["id"])
     assert twice.status_code == 422
     assert flashed(twice.text) == ["Cette demande est déjà planifiée ou annulée."]
@@ -124,18 +173,27 @@ def test_a_placement_whose_row_has_left_the_desk_is_told_at_the_top(service, dir
 
 
 def past_visit(service, directory, status):
-    return services.schedule_appointment(service.portal, ScheduleCommand(
-        member_id=directory.member_a, employee_id=directory.dupont, starts_at=utcnow() - timedelta(days=2),
-        duration_minutes=30, visit_type="embauche", place=Place(**CENTRE), professional_kind="infirmier",
-        status=status, allow_past=True))
+    return services.schedule_appointment(
+        service.portal,
+        ScheduleCommand(
+            member_id=directory.member_a,
+            employee_id=directory.dupont,
+            starts_at=utcnow() - timedelta(days=2),
+            duration_minutes=30,
+            visit_type="embauche",
+            place=Place(**CENTRE),
+            professional_kind="infirmier",
+            status=status,
+            allow_past=True,
+        ),
+    )
 
 
 def test_an_unknown_attendance_is_refused_by_the_attendance_choice(service, directory):
     visit = past_visit(service, directory, "convoquee")
     refused = Desk(service).post(f"/gestion/rendez-vous/{visit.id}/presence", status="annulee")
     assert refused.status_code == 422
-    assert field_error(refused.text, f"status-{visit.id}") == \
-        "Choisissez réalisée, absent excusé ou absent non excusé."
+    assert field_error(refused.text, f"status-{visit.id}") == "Choisissez réalisée, absent excusé ou absent non excusé."
     assert tied(refused.text, f"status-{visit.id}")
     assert flashed(refused.text) == ["La présence n&#39;a pas pu être enregistrée : voyez le message à côté du choix."]
 
@@ -143,15 +201,22 @@ def test_an_unknown_attendance_is_refused_by_the_attendance_choice(service, dire
 def test_a_refused_document_shows_each_message_by_its_field_and_keeps_the_type_chosen(service, directory):
     visit = past_visit(service, directory, "realisee")
     desk = Desk(service)
-    refused = desk.post(f"/gestion/rendez-vous/{visit.id}/document", kind="avis_aptitude",
-                        file=(io.BytesIO(b"hello"), "a.txt"))
+    refused = desk.post(
+        f"/gestion/rendez-vous/{visit.id}/document", kind="avis_aptitude", file=(io.BytesIO(b"hello"), "a.txt")
+    )
     assert refused.status_code == 422
     page = refused.text
-    assert field_error(page, f"kind-{visit.id}") == \
-        "L&#39;avis d&#39;aptitude concerne l&#39;examen d&#39;aptitude ou le suivi renforcé."
+    assert (
+        field_error(page, f"kind-{visit.id}")
+        == "L&#39;avis d&#39;aptitude concerne l&#39;examen d&#39;aptitude ou le suivi renforcé."
+    )
     assert field_error(page, f"file-{visit.id}") == "Le document doit être un fichier PDF."
     assert tied(page, f"kind-{visit.id}") and tied(page, f"file-{visit.id}")
     assert '<option value="avis_aptitude" selected>' in page.split(f'id="kind-{visit.id}"')[1].split("</select>")[0]
     assert [e.type for e in service.events()] == ["scheduling.appointment.scheduled.v1"]
-    assert desk.post(f"/gestion/rendez-vous/{visit.id}/document", kind="attestation_suivi",
-                     file=(io.BytesIO(PDF), "a.pdf")).status_code == 302
+    assert (
+        desk.post(
+            f"/gestion/rendez-vous/{visit.id}/document", kind="attestation_suivi", file=(io.BytesIO(PDF), "a.pdf")
+        ).status_code
+        == 302
+    )

@@ -1,4 +1,5 @@
 """The directory queue consumed by batches (a steady hiring rate, an import) ends as if consumed one by one."""
+
 import uuid
 
 import pytest
@@ -18,18 +19,31 @@ def story(ids: dict[str, str]) -> list:
     hired = "workforce.employee.hired.v1"
     return [
         catalogue.example_envelope("members.member.registered.v1", member_id=MEMBER_ID),
-        catalogue.example_envelope(hired, employee_id=ids["apprentice"], hire_date="2024-01-31",
-                                   contract="apprentissage", birth_date="2008-02-29"),
-        catalogue.example_envelope(hired, employee_id=ids["night"], hire_date="2024-02-29",
-                                   determinants=["travail_nuit"]),
-        catalogue.example_envelope(hired, employee_id=ids["sir"], hire_date="2023-12-31", monitoring_category="SIR",
-                                   birth_date="1979-05-01"),
+        catalogue.example_envelope(
+            hired,
+            employee_id=ids["apprentice"],
+            hire_date="2024-01-31",
+            contract="apprentissage",
+            birth_date="2008-02-29",
+        ),
+        catalogue.example_envelope(
+            hired, employee_id=ids["night"], hire_date="2024-02-29", determinants=["travail_nuit"]
+        ),
+        catalogue.example_envelope(
+            hired, employee_id=ids["sir"], hire_date="2023-12-31", monitoring_category="SIR", birth_date="1979-05-01"
+        ),
         catalogue.example_envelope(hired, employee_id=ids["twice"], last_name="AVANT", version=1),
         catalogue.example_envelope(hired, employee_id=ids["twice"], last_name="APRES", version=2),
-        catalogue.example_envelope("workforce.employee.updated.v1", employee_id=ids["night"],
-                                   monitoring_category="SIA", version=2),
-        catalogue.example_envelope("workforce.employee.exited.v1", employee_id=ids["sir"], exit_date="2025-06-30",
-                                   was_reinforced=True, version=2),
+        catalogue.example_envelope(
+            "workforce.employee.updated.v1", employee_id=ids["night"], monitoring_category="SIA", version=2
+        ),
+        catalogue.example_envelope(
+            "workforce.employee.exited.v1",
+            employee_id=ids["sir"],
+            exit_date="2025-06-30",
+            was_reinforced=True,
+            version=2,
+        ),
         catalogue.example_envelope(hired, employee_id=ids["late"], hire_date="2024-05-02"),
     ]
 
@@ -38,13 +52,25 @@ def outcome(service, ids: dict[str, str]) -> dict:
     """Each employee's directory entry and obligations, keyed by role so two runs compare."""
     role = {employee_id: name for name, employee_id in ids.items()}
     with service.portal.db.session_factory() as session:
-        entries = {role[e.employee_id]: (e.last_name, e.monitoring_category, e.hire_date, e.category_since,
-                                         e.before_assignment, e.exit_date, e.was_reinforced, e.version)
-                   for e in session.scalars(select(EmployeeDirectoryEntry)
-                                            .where(EmployeeDirectoryEntry.employee_id.in_(ids.values())))}
-        obligations = sorted((role[o.employee_id], o.rule, o.visit_type, o.due_on, o.before_post)
-                             for o in session.scalars(select(VisitObligation)
-                                                      .where(VisitObligation.employee_id.in_(ids.values()))))
+        entries = {
+            role[e.employee_id]: (
+                e.last_name,
+                e.monitoring_category,
+                e.hire_date,
+                e.category_since,
+                e.before_assignment,
+                e.exit_date,
+                e.was_reinforced,
+                e.version,
+            )
+            for e in session.scalars(
+                select(EmployeeDirectoryEntry).where(EmployeeDirectoryEntry.employee_id.in_(ids.values()))
+            )
+        }
+        obligations = sorted(
+            (role[o.employee_id], o.rule, o.visit_type, o.due_on, o.before_post)
+            for o in session.scalars(select(VisitObligation).where(VisitObligation.employee_id.in_(ids.values())))
+        )
     return {"entries": entries, "obligations": obligations}
 
 
@@ -67,10 +93,14 @@ def test_a_batch_of_directory_events_ends_as_the_same_events_applied_one_by_one(
 
 def test_a_batch_of_hires_costs_a_few_statements_whatever_its_size(service, consumer):
     def statements_for(count: int) -> int:
-        envelopes = [catalogue.example_envelope("workforce.employee.hired.v1", employee_id=str(uuid.uuid4()),
-                                                hire_date="2024-03-01") for _ in range(count)]
+        envelopes = [
+            catalogue.example_envelope(
+                "workforce.employee.hired.v1", employee_id=str(uuid.uuid4()), hire_date="2024-03-01"
+            )
+            for _ in range(count)
+        ]
         seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731  (before_cursor_execute: the statement)
+        listener = lambda *args: seen.append(args[2])
         event.listen(service.portal.db.engine, "before_cursor_execute", listener)
         try:
             with service.app.app_context():

@@ -1,4 +1,5 @@
 """DP-11: no table, column, event schema, OpenAPI field or employer response of scheduling carries health data."""
+
 import re
 from datetime import timedelta
 
@@ -17,10 +18,35 @@ pytestmark = pytest.mark.integration
 
 # docs/security.md DP-11: diagnosis, aptitude reasons, restrictions, RQTH/handicap, pregnancy, exposure-based medical
 # surveillance reasons, sick leave — in English and French, as fragments of a field name.
-DENYLIST = ("diagnos", "patholog", "aptitude_reason", "inaptitude_reason", "reason_medical", "medical_reason",
-            "restriction", "rqth", "handicap", "disab", "pregnan", "grossesse", "maternit", "sick_leave",
-            "sickness", "arret_maladie", "maladie", "illness", "exposure_reason", "surveillance_reason",
-            "treatment", "traitement", "medication", "symptom", "health_condition", "dmst", "medical_file")
+DENYLIST = (
+    "diagnos",
+    "patholog",
+    "aptitude_reason",
+    "inaptitude_reason",
+    "reason_medical",
+    "medical_reason",
+    "restriction",
+    "rqth",
+    "handicap",
+    "disab",
+    "pregnan",
+    "grossesse",
+    "maternit",
+    "sick_leave",
+    "sickness",
+    "arret_maladie",
+    "maladie",
+    "illness",
+    "exposure_reason",
+    "surveillance_reason",
+    "treatment",
+    "traitement",
+    "medication",
+    "symptom",
+    "health_condition",
+    "dmst",
+    "medical_file",
+)
 
 
 def denylisted(names):
@@ -38,8 +64,11 @@ def json_keys(value):
 
 
 def test_the_check_itself_catches_a_health_field():
-    assert denylisted(["employee_id", "sick_leave_days", "Diagnosis", "rqth"]) == ["Diagnosis", "rqth",
-                                                                                 "sick_leave_days"]
+    assert denylisted(["employee_id", "sick_leave_days", "Diagnosis", "rqth"]) == [
+        "Diagnosis",
+        "rqth",
+        "sick_leave_days",
+    ]
 
 
 def test_no_table_or_column_is_named_as_health_data():
@@ -56,8 +85,13 @@ def test_no_event_scheduling_publishes_carries_a_health_field():
 def test_no_openapi_field_is_named_as_health_data(service):
     document = service.client().get("/api/scheduling/openapi.json").json
     names = set(json_keys(document.get("components", {}).get("schemas", {})))
-    names |= {p["name"] for path in document["paths"].values() for op in path.values() if isinstance(op, dict)
-              for p in op.get("parameters", [])}
+    names |= {
+        p["name"]
+        for path in document["paths"].values()
+        for op in path.values()
+        if isinstance(op, dict)
+        for p in op.get("parameters", [])
+    }
     assert names and denylisted(names) == []
 
 
@@ -65,17 +99,38 @@ def test_the_employers_responses_carry_no_health_field(service, directory):
     employer = make_principal(member_id=directory.member_a, roles=("admin",))
     headers = service.headers(employer)
     client = service.client()
-    client.post("/api/scheduling/requests", headers=headers, json={
-        "employee_id": directory.dupont, "visit_type": "reprise",
-        "return_date": (utcnow() + timedelta(days=2)).date().isoformat(), "constraints": "Absent le mercredi"})
-    seen = schedule_appointment(service.portal, ScheduleCommand(
-        member_id=directory.member_a, employee_id=directory.bernard, starts_at=utcnow() - timedelta(days=1),
-        duration_minutes=30, visit_type="aptitude", place=Place("Centre", "1 rue A, 68100 Mulhouse"),
-        professional_kind="medecin", status="realisee", allow_past=True))
+    client.post(
+        "/api/scheduling/requests",
+        headers=headers,
+        json={
+            "employee_id": directory.dupont,
+            "visit_type": "reprise",
+            "return_date": (utcnow() + timedelta(days=2)).date().isoformat(),
+            "constraints": "Absent le mercredi",
+        },
+    )
+    seen = schedule_appointment(
+        service.portal,
+        ScheduleCommand(
+            member_id=directory.member_a,
+            employee_id=directory.bernard,
+            starts_at=utcnow() - timedelta(days=1),
+            duration_minutes=30,
+            visit_type="aptitude",
+            place=Place("Centre", "1 rue A, 68100 Mulhouse"),
+            professional_kind="medecin",
+            status="realisee",
+            allow_past=True,
+        ),
+    )
     publish_document(service.portal, seen.id, "avis_inaptitude", b"%PDF-1.4\n%%EOF\n")
     keys = set()
-    for path in ("/api/scheduling/appointments?when=all", "/api/scheduling/obligations", "/api/scheduling/requests",
-                 "/api/scheduling/documents"):
+    for path in (
+        "/api/scheduling/appointments?when=all",
+        "/api/scheduling/obligations",
+        "/api/scheduling/requests",
+        "/api/scheduling/documents",
+    ):
         response = client.get(path, headers=headers)
         assert response.status_code == 200 and response.json, path
         keys |= set(json_keys(response.json))

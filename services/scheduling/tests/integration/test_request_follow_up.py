@@ -1,4 +1,5 @@
 """A placed request follows its cancelled appointment, and a leaver's open requests are closed, on PostgreSQL."""
+
 from datetime import timedelta
 
 import pytest
@@ -24,8 +25,16 @@ def api(service, principal, path, **body):
 
 def open_slot(service, days=30):
     starts = (utcnow() + timedelta(days=days)).replace(hour=8, minute=30, second=0, microsecond=0)
-    return api(service, SECRETARY, "/slots", centre=CENTRE, professional_kind="medecin",
-               professional_name="Dr Claire Weber", starts_at=starts.isoformat(), duration_minutes=30).json["id"]
+    return api(
+        service,
+        SECRETARY,
+        "/slots",
+        centre=CENTRE,
+        professional_kind="medecin",
+        professional_name="Dr Claire Weber",
+        starts_at=starts.isoformat(),
+        duration_minutes=30,
+    ).json["id"]
 
 
 def request_for(service, employer, employee_id, visit_type="demande"):
@@ -41,14 +50,18 @@ def placed(service, request, days=30):
 
 
 def requests_of(service, principal, open_only=False):
-    response = service.client().get(f"/api/scheduling/requests?open_only={str(open_only).lower()}",
-                                    headers=service.headers(principal))
+    response = service.client().get(
+        f"/api/scheduling/requests?open_only={str(open_only).lower()}", headers=service.headers(principal)
+    )
     return {r["id"]: r for r in response.json}
 
 
 def last_request_event(service, request_id):
-    found = [e for e in service.events() if e.type == "scheduling.appointment.requested.v1"
-             and e.data["request_id"] == request_id][-1]
+    found = [
+        e
+        for e in service.events()
+        if e.type == "scheduling.appointment.requested.v1" and e.data["request_id"] == request_id
+    ][-1]
     catalogue.validate(found)
     return found.data
 
@@ -94,15 +107,32 @@ def test_staff_cancelling_a_visit_put_its_request_back_in_the_backlog_to_place_a
 
 
 def exit_of(deliver, directory, employee_id, *, version=2, was_reinforced=False):
-    return deliver("workforce.employee.exited.v1", employee_id=employee_id, member_id=directory.member_a,
-                   exit_date="2026-06-30", reason="demission", was_reinforced=was_reinforced, version=version)
+    return deliver(
+        "workforce.employee.exited.v1",
+        employee_id=employee_id,
+        member_id=directory.member_a,
+        exit_date="2026-06-30",
+        reason="demission",
+        was_reinforced=was_reinforced,
+        version=version,
+    )
 
 
 def test_an_exit_closes_the_leavers_open_requests_but_keeps_the_post_exposure_one(
-        service, directory, employer, deliver, process):
-    deliver("workforce.employee.updated.v1", employee_id=directory.dupont, member_id=directory.member_a,
-            last_name="MARTIN", birth_name="DUPONT", first_names="Marie Claire", birth_date="1985-08-14",
-            post="Cariste", monitoring_category="SIR", version=2)
+    service, directory, employer, deliver, process
+):
+    deliver(
+        "workforce.employee.updated.v1",
+        employee_id=directory.dupont,
+        member_id=directory.member_a,
+        last_name="MARTIN",
+        birth_name="DUPONT",
+        first_names="Marie Claire",
+        birth_date="1985-08-14",
+        post="Cariste",
+        monitoring_category="SIR",
+        version=2,
+    )
     asked = request_for(service, employer, directory.dupont, "demande")
     post_exposure = request_for(service, employer, directory.dupont, "post_exposition")
     colleague = request_for(service, employer, directory.bernard, "demande")
@@ -121,14 +151,17 @@ def test_an_exit_closes_the_leavers_open_requests_but_keeps_the_post_exposure_on
 
 
 def test_an_exit_leaves_an_upcoming_visit_to_staff_and_closes_its_request_if_they_cancel_it(
-        service, directory, employer, deliver):
+    service, directory, employer, deliver
+):
     request = request_for(service, employer, directory.bernard)
     visit = placed(service, request)
     exit_of(deliver, directory, directory.bernard)
     assert requests_of(service, SECRETARY)[request["id"]]["status"] == "planifiee"
     headers = service.headers(SECRETARY)
-    assert service.client().get(f"/api/scheduling/appointments/{visit['id']}", headers=headers).json["status"] == \
-        "convoquee"
+    assert (
+        service.client().get(f"/api/scheduling/appointments/{visit['id']}", headers=headers).json["status"]
+        == "convoquee"
+    )
     # Cancelled by staff after the exit: nothing left to place, the request closes with the exit's reason.
     assert api(service, SECRETARY, f"/appointments/{visit['id']}/cancellation").status_code == 200
     closed = requests_of(service, SECRETARY)[request["id"]]
@@ -136,11 +169,21 @@ def test_an_exit_leaves_an_upcoming_visit_to_staff_and_closes_its_request_if_the
 
 
 def test_the_desk_shows_a_leaver_as_out_of_the_company(service, directory, employer, deliver):
-    for employee_id, last_name, first_names, birth_date in ((directory.bernard, "BERNARD", "Louis", "1990-02-03"),
-                                                            (directory.dupont, "MARTIN", "Marie Claire", "1985-08-14")):
-        deliver("workforce.employee.updated.v1", employee_id=employee_id, member_id=directory.member_a,
-                last_name=last_name, birth_name=last_name, first_names=first_names, birth_date=birth_date,
-                monitoring_category="SIR", version=2)
+    for employee_id, last_name, first_names, birth_date in (
+        (directory.bernard, "BERNARD", "Louis", "1990-02-03"),
+        (directory.dupont, "MARTIN", "Marie Claire", "1985-08-14"),
+    ):
+        deliver(
+            "workforce.employee.updated.v1",
+            employee_id=employee_id,
+            member_id=directory.member_a,
+            last_name=last_name,
+            birth_name=last_name,
+            first_names=first_names,
+            birth_date=birth_date,
+            monitoring_category="SIR",
+            version=2,
+        )
     request = request_for(service, employer, directory.bernard, "post_exposition")
     exit_of(deliver, directory, directory.bernard, version=3, was_reinforced=True)
     exit_of(deliver, directory, directory.dupont, version=3, was_reinforced=True)

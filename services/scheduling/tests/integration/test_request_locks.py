@@ -1,4 +1,5 @@
 """An exit applied while the employer requests or staff place a visit: one waits for the other, on PostgreSQL."""
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -26,8 +27,12 @@ def wait_until_blocked(service, timeout=10.0):
     deadline = time.monotonic() + timeout
     with service.portal.db.session_factory() as watcher:
         while time.monotonic() < deadline:
-            waiting = watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                          "AND wait_event_type = 'Lock'"))
+            waiting = watcher.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            )
             if waiting:
                 return
             watcher.rollback()
@@ -37,8 +42,11 @@ def wait_until_blocked(service, timeout=10.0):
 
 def exit_started(session, employee_id):
     """The exit handler's first step: the directory entry updated, so locked until its transaction ends."""
-    assert directory_models.apply(session, EmployeeDirectoryEntry, {
-        "employee_id": employee_id, "exit_date": EXIT, "was_reinforced": False, "version": 2})
+    assert directory_models.apply(
+        session,
+        EmployeeDirectoryEntry,
+        {"employee_id": employee_id, "exit_date": EXIT, "was_reinforced": False, "version": 2},
+    )
 
 
 def test_a_request_made_while_an_exit_is_applied_waits_for_it_and_is_refused(service, directory):
@@ -54,11 +62,21 @@ def test_a_request_made_while_an_exit_is_applied_waits_for_it_and_is_refused(ser
 
 
 def test_a_placement_waiting_for_an_exit_leaves_the_request_free_for_the_exit_to_close(service, directory):
-    request = request_visit(service.portal, RequestCommand(
-        member_id=directory.member_a, employee_id=directory.dupont, visit_type="demande"), today=utcnow().date())
-    slot = create_slot(service.portal, SlotCommand(
-        centre=Place("Centre médical de Mulhouse", "4 rue des Fabriques, 68100 Mulhouse"), professional_kind="medecin",
-        professional_name="Dr Claire Weber", starts_at=utcnow() + timedelta(days=30), duration_minutes=30))
+    request = request_visit(
+        service.portal,
+        RequestCommand(member_id=directory.member_a, employee_id=directory.dupont, visit_type="demande"),
+        today=utcnow().date(),
+    )
+    slot = create_slot(
+        service.portal,
+        SlotCommand(
+            centre=Place("Centre médical de Mulhouse", "4 rue des Fabriques, 68100 Mulhouse"),
+            professional_kind="medecin",
+            professional_name="Dr Claire Weber",
+            starts_at=utcnow() + timedelta(days=30),
+            duration_minutes=30,
+        ),
+    )
     with service.portal.db.session_factory() as exiting, ThreadPoolExecutor(1) as pool:
         exit_started(exiting, directory.dupont)
         placing = pool.submit(place_in_slot, service.portal, slot.id, request_id=request.id)

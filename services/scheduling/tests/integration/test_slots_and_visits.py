@@ -1,4 +1,5 @@
 """Slots, placement with convocation, cancellation limits, attendance, documents and the iCalendar export."""
+
 import io
 from datetime import datetime, timedelta
 
@@ -21,34 +22,61 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def open_slot(service, days=30, kind="medecin", capacity=1):
     starts = (utcnow() + timedelta(days=days)).replace(hour=8, minute=30, second=0, microsecond=0)
-    response = service.client().post("/api/scheduling/slots", headers=service.headers(SECRETARY), json={
-        "centre": CENTRE, "professional_kind": kind, "professional_name": "Dr Claire Weber",
-        "starts_at": starts.isoformat(), "duration_minutes": 30, "capacity": capacity})
+    response = service.client().post(
+        "/api/scheduling/slots",
+        headers=service.headers(SECRETARY),
+        json={
+            "centre": CENTRE,
+            "professional_kind": kind,
+            "professional_name": "Dr Claire Weber",
+            "starts_at": starts.isoformat(),
+            "duration_minutes": 30,
+            "capacity": capacity,
+        },
+    )
     assert response.status_code == 201, response.json
     return response.json
 
 
 def obligation_of(service, employee_id, rule="vip_initiale"):
-    rows = service.client().get(f"/api/scheduling/obligations?employee_id={employee_id}",
-                                headers=service.headers(SECRETARY)).json
+    rows = (
+        service.client()
+        .get(f"/api/scheduling/obligations?employee_id={employee_id}", headers=service.headers(SECRETARY))
+        .json
+    )
     return next(o for o in rows if o["rule"] == rule)
 
 
 def place(service, slot_id, **body):
-    return service.client().post(f"/api/scheduling/slots/{slot_id}/placements", json=body,
-                                 headers=service.headers(SECRETARY))
+    return service.client().post(
+        f"/api/scheduling/slots/{slot_id}/placements", json=body, headers=service.headers(SECRETARY)
+    )
 
 
 def past_visit(service, directory, status="convoquee", visit_type="embauche", employee_id=None):
-    return services.schedule_appointment(service.portal, ScheduleCommand(
-        member_id=directory.member_a, employee_id=employee_id or directory.dupont,
-        starts_at=utcnow() - timedelta(days=2), duration_minutes=30, visit_type=visit_type, place=Place(**CENTRE),
-        professional_kind="infirmier", status=status, allow_past=True))
+    return services.schedule_appointment(
+        service.portal,
+        ScheduleCommand(
+            member_id=directory.member_a,
+            employee_id=employee_id or directory.dupont,
+            starts_at=utcnow() - timedelta(days=2),
+            duration_minutes=30,
+            visit_type=visit_type,
+            place=Place(**CENTRE),
+            professional_kind="infirmier",
+            status=status,
+            allow_past=True,
+        ),
+    )
 
 
 def test_placing_a_due_visit_convokes_it_and_emails_the_convocation_contact(service, directory, deliver, portal_env):
-    deliver("members.member.updated.v1", member_id=directory.member_a, version=2,
-            convocation_email="rh@boulangerie-martin.fr")
+    deliver(
+        "members.member.updated.v1",
+        member_id=directory.member_a,
+        version=2,
+        convocation_email="rh@boulangerie-martin.fr",
+    )
     slot = open_slot(service, kind="infirmier")
     response = place(service, slot["id"], obligation_id=obligation_of(service, directory.dupont)["id"])
     assert response.status_code == 201, response.json
@@ -79,9 +107,19 @@ def test_a_slot_beyond_its_capacity_or_held_by_the_wrong_professional_is_refused
     full = place(service, nurse["id"], obligation_id=obligation_of(service, directory.bernard)["id"])
     assert full.status_code == 422 and "complet" in full.json["errors"]["json"]["slot_id"]
     employer = make_principal(member_id=directory.member_b, roles=("admin",))
-    request = service.client().post("/api/scheduling/requests", headers=service.headers(employer), json={
-        "employee_id": directory.keller, "visit_type": "reprise",
-        "return_date": (utcnow() + timedelta(days=3)).date().isoformat()}).json
+    request = (
+        service.client()
+        .post(
+            "/api/scheduling/requests",
+            headers=service.headers(employer),
+            json={
+                "employee_id": directory.keller,
+                "visit_type": "reprise",
+                "return_date": (utcnow() + timedelta(days=3)).date().isoformat(),
+            },
+        )
+        .json
+    )
     other_nurse = open_slot(service, kind="infirmier", days=31)
     wrong = place(service, other_nurse["id"], request_id=request["id"])
     assert wrong.status_code == 422 and "médecin du travail" in wrong.json["errors"]["json"]["slot_id"]
@@ -96,10 +134,12 @@ def test_a_slot_beyond_its_capacity_or_held_by_the_wrong_professional_is_refused
 def test_the_employer_cancels_in_time_but_is_refused_too_late_and_the_visit_stays(service, directory):
     employer = make_principal(member_id=directory.member_a, roles=("admin",))
     client, headers = service.client(), service.headers(employer)
-    later = place(service, open_slot(service, days=30)["id"],
-                  obligation_id=obligation_of(service, directory.dupont)["id"]).json
-    soon = place(service, open_slot(service, days=1)["id"],
-                 obligation_id=obligation_of(service, directory.bernard)["id"]).json
+    later = place(
+        service, open_slot(service, days=30)["id"], obligation_id=obligation_of(service, directory.dupont)["id"]
+    ).json
+    soon = place(
+        service, open_slot(service, days=1)["id"], obligation_id=obligation_of(service, directory.bernard)["id"]
+    ).json
     cancelled = client.post(f"/api/scheduling/appointments/{later['id']}/cancellation", headers=headers)
     assert cancelled.status_code == 200 and cancelled.json["status"] == "annulee"
     event = service.events()[-1]
@@ -111,29 +151,42 @@ def test_the_employer_cancels_in_time_but_is_refused_too_late_and_the_visit_stay
     assert message.startswith("Annulation refusée : elle était possible jusqu'au ") and "3 jours ouvrés" in message
     assert client.get(f"/api/scheduling/appointments/{soon['id']}", headers=headers).json["status"] == "convoquee"
     other = make_principal(member_id=directory.member_b, roles=("admin",))
-    assert client.post(f"/api/scheduling/appointments/{soon['id']}/cancellation",
-                       headers=service.headers(other)).status_code == 404
+    assert (
+        client.post(
+            f"/api/scheduling/appointments/{soon['id']}/cancellation", headers=service.headers(other)
+        ).status_code
+        == 404
+    )
 
 
 def test_an_unexcused_absence_publishes_the_missed_event_billing_uses(service, directory):
     visit = past_visit(service, directory)
-    response = service.client().post(f"/api/scheduling/appointments/{visit.id}/outcome",
-                                     json={"status": "absent_non_excuse"}, headers=service.headers(SECRETARY))
+    response = service.client().post(
+        f"/api/scheduling/appointments/{visit.id}/outcome",
+        json={"status": "absent_non_excuse"},
+        headers=service.headers(SECRETARY),
+    )
     assert response.status_code == 200 and response.json["status_label"] == "Absent non excusé"
     event = service.events()[-1]
     assert event.type == "scheduling.appointment.missed.v1"
     assert (event.data["appointment_id"], event.data["version"]) == (visit.id, 2)
     catalogue.validate(event)
-    again = service.client().post(f"/api/scheduling/appointments/{visit.id}/outcome",
-                                  json={"status": "realisee"}, headers=service.headers(SECRETARY))
+    again = service.client().post(
+        f"/api/scheduling/appointments/{visit.id}/outcome",
+        json={"status": "realisee"},
+        headers=service.headers(SECRETARY),
+    )
     assert again.status_code == 422
 
 
 def test_a_realised_initial_visit_turns_the_obligation_into_the_periodic_renewal(service, directory):
     visit = past_visit(service, directory)
     assert obligation_of(service, directory.dupont, "vip_initiale")
-    response = service.client().post(f"/api/scheduling/appointments/{visit.id}/outcome", json={"status": "realisee"},
-                                     headers=service.headers(SECRETARY))
+    response = service.client().post(
+        f"/api/scheduling/appointments/{visit.id}/outcome",
+        json={"status": "realisee"},
+        headers=service.headers(SECRETARY),
+    )
     assert response.status_code == 200
     renewal = obligation_of(service, directory.dupont, "periodique_si")
     seen_on = visit.starts_at.date()
@@ -147,15 +200,20 @@ def test_staff_publish_the_attestation_and_only_that_company_sees_it(service, di
     client = service.client()
     desk = client.get("/gestion/rendez-vous", headers=service.headers(SECRETARY)).text
     token = desk.split('name="csrf_token" value="')[1].split('"')[0]
-    not_pdf = client.post(f"/gestion/rendez-vous/{visit.id}/document", headers=service.headers(SECRETARY),
-                          data={"csrf_token": token, "kind": "attestation_suivi",
-                                "file": (io.BytesIO(b"hello"), "a.txt")},
-                          content_type="multipart/form-data")
+    not_pdf = client.post(
+        f"/gestion/rendez-vous/{visit.id}/document",
+        headers=service.headers(SECRETARY),
+        data={"csrf_token": token, "kind": "attestation_suivi", "file": (io.BytesIO(b"hello"), "a.txt")},
+        content_type="multipart/form-data",
+    )
     assert not_pdf.status_code == 422 and service.events()[-1].type != "scheduling.document.published.v1"
     assert f'id="file-{visit.id}-error">Le document doit être un fichier PDF.</p>' in not_pdf.text
-    published = client.post(f"/gestion/rendez-vous/{visit.id}/document", headers=service.headers(SECRETARY),
-                            data={"csrf_token": token, "kind": "attestation_suivi", "file": (io.BytesIO(PDF), "a.pdf")},
-                            content_type="multipart/form-data")
+    published = client.post(
+        f"/gestion/rendez-vous/{visit.id}/document",
+        headers=service.headers(SECRETARY),
+        data={"csrf_token": token, "kind": "attestation_suivi", "file": (io.BytesIO(PDF), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     assert published.status_code == 302
     event = service.events()[-1]
     assert event.type == "scheduling.document.published.v1" and event.data["kind"] == "attestation_suivi"
@@ -170,10 +228,12 @@ def test_staff_publish_the_attestation_and_only_that_company_sees_it(service, di
 
 
 def test_the_icalendar_export_lists_the_companys_upcoming_visits_only(service, directory):
-    mine = place(service, open_slot(service, days=20)["id"],
-                 obligation_id=obligation_of(service, directory.dupont)["id"]).json
-    theirs = place(service, open_slot(service, days=21)["id"],
-                   obligation_id=obligation_of(service, directory.keller)["id"]).json
+    mine = place(
+        service, open_slot(service, days=20)["id"], obligation_id=obligation_of(service, directory.dupont)["id"]
+    ).json
+    theirs = place(
+        service, open_slot(service, days=21)["id"], obligation_id=obligation_of(service, directory.keller)["id"]
+    ).json
     past_visit(service, directory, status="realisee", employee_id=directory.bernard)
     employer = make_principal(member_id=directory.member_a, roles=("read",))
     response = service.client().get("/rendez-vous/agenda.ics", headers=service.headers(employer))
@@ -201,8 +261,9 @@ def test_slot_and_outcome_writes_are_for_scheduling_staff_only(service, director
 
 
 def test_the_page_refuses_a_late_cancellation_with_the_limit_and_keeps_the_visit(service, directory):
-    soon = place(service, open_slot(service, days=1)["id"],
-                 obligation_id=obligation_of(service, directory.dupont)["id"]).json
+    soon = place(
+        service, open_slot(service, days=1)["id"], obligation_id=obligation_of(service, directory.dupont)["id"]
+    ).json
     employer = make_principal(member_id=directory.member_a, roles=("admin",))
     client, headers = service.client(), service.headers(employer)
     page = client.get("/rendez-vous", headers=headers).text

@@ -1,4 +1,5 @@
 """What the directory keeps from workforce's events, without any database."""
+
 from datetime import date
 from types import SimpleNamespace
 
@@ -15,8 +16,13 @@ def test_a_hire_with_night_work_calls_for_the_visit_before_the_post_when_workfor
 
 
 def change(**data):
-    values = {"post": "Cariste", "from_date": "2027-01-04", "determinants": [], "monitoring_category": "SI",
-              "previous_category": "SI"}
+    values = {
+        "post": "Cariste",
+        "from_date": "2027-01-04",
+        "determinants": [],
+        "monitoring_category": "SI",
+        "previous_category": "SI",
+    }
     values.update(data)
     return values
 
@@ -29,6 +35,7 @@ def test_a_post_change_dates_a_new_category_and_the_end_of_a_sir_exposure():
     assert "category_since" not in same and "sir_ended_on" not in same
     into_sir = post_change_values(ENTRY, change(monitoring_category="SIR", determinants=["cmr"]))
     assert into_sir["category_since"] == date(2027, 1, 4) and into_sir["sir_ended_on"] is None
-    out_of_sir = post_change_values(ENTRY, change(monitoring_category="SIA", previous_category="SIR",
-                                                  determinants=["travail_nuit"]))
+    out_of_sir = post_change_values(
+        ENTRY, change(monitoring_category="SIA", previous_category="SIR", determinants=["travail_nuit"])
+    )
     assert out_of_sir["sir_ended_on"] == date(2027, 1, 4) and out_of_sir["before_assignment"] is True

@@ -1,6 +1,7 @@
 """Appointment rules, without any database."""
+
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -13,23 +14,28 @@ from scheduling.appointments.rules import (
     check_schedule,
 )
 
-NOW = datetime(2025, 1, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
 MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 OTHER_MEMBER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 
 
 def command(**overrides):
-    values = dict(member_id=MEMBER, employee_id="0b5e8f0a-3c1d-4a8e-b1f2-6d7c8e9f0a12",
-                  starts_at=datetime(2025, 1, 15, 9, 30, tzinfo=timezone(timedelta(hours=1))), duration_minutes=30,
-                  visit_type="periodique", place=Place(" Centre de Mulhouse ", "4 rue des Fabriques,\n68100 Mulhouse"),
-                  professional_kind="medecin")
+    values = dict(
+        member_id=MEMBER,
+        employee_id="0b5e8f0a-3c1d-4a8e-b1f2-6d7c8e9f0a12",
+        starts_at=datetime(2025, 1, 15, 9, 30, tzinfo=timezone(timedelta(hours=1))),
+        duration_minutes=30,
+        visit_type="periodique",
+        place=Place(" Centre de Mulhouse ", "4 rue des Fabriques,\n68100 Mulhouse"),
+        professional_kind="medecin",
+    )
     values.update(overrides)
     return ScheduleCommand(**values)
 
 
 def test_a_valid_command_is_normalised_to_utc_and_planned():
     cmd = check_schedule(command(), employee_member_id=MEMBER, now=NOW)
-    assert cmd.starts_at == datetime(2025, 1, 15, 8, 30, tzinfo=timezone.utc)
+    assert cmd.starts_at == datetime(2025, 1, 15, 8, 30, tzinfo=UTC)
     assert cmd.starts_at.utcoffset() == timedelta(0)
     assert cmd.place == Place("Centre de Mulhouse", "4 rue des Fabriques, 68100 Mulhouse")
     assert cmd.status == "planifiee"
@@ -64,12 +70,25 @@ def test_an_unknown_employee_or_one_of_another_company_is_refused():
 
 
 def test_every_invalid_field_is_reported_in_french_at_once():
-    bad = command(starts_at=datetime(2025, 1, 15, 9, 30), duration_minutes=5, visit_type="bilan",
-                  professional_kind="kine", place=Place(" ", "x"), status="realisee")
+    bad = command(
+        starts_at=datetime(2025, 1, 15, 9, 30),
+        duration_minutes=5,
+        visit_type="bilan",
+        professional_kind="kine",
+        place=Place(" ", "x"),
+        status="realisee",
+    )
     with pytest.raises(AppointmentRejected) as caught:
         check_schedule(bad, employee_member_id=None, now=NOW)
-    assert set(caught.value.errors) == {"employee_id", "starts_at", "duration_minutes", "visit_type",
-                                        "professional_kind", "place", "status"}
+    assert set(caught.value.errors) == {
+        "employee_id",
+        "starts_at",
+        "duration_minutes",
+        "visit_type",
+        "professional_kind",
+        "place",
+        "status",
+    }
     assert caught.value.errors["starts_at"] == "La date et l'heure doivent préciser le fuseau horaire."
 
 
@@ -82,6 +101,12 @@ def test_a_visit_to_come_cannot_already_carry_an_outcome_even_as_history():
 def test_codes_have_the_french_labels_shown_to_employers():
     assert VISIT_TYPES["embauche"] == "Visite d'information et de prévention initiale"
     assert VISIT_TYPES["post_exposition"] == "Visite de fin d'exposition / départ"
-    assert list(STATUSES.values()) == ["Demandée", "Planifiée", "Convoquée", "Réalisée", "Absent excusé",
-                                       "Absent non excusé", "Annulée"]
-
+    assert list(STATUSES.values()) == [
+        "Demandée",
+        "Planifiée",
+        "Convoquée",
+        "Réalisée",
+        "Absent excusé",
+        "Absent non excusé",
+        "Annulée",
+    ]

@@ -1,5 +1,6 @@
 """Request, placement, attendance and document rules, without any database."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,7 +16,7 @@ from scheduling.visit_requests.rules import (
 )
 
 TODAY = date(2025, 6, 10)
-NOW = datetime(2025, 6, 10, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 10, 10, 0, tzinfo=UTC)
 MEMBER = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 ACTIVE = EmployeeState(member_id=MEMBER, category="SI", exited=False, embauche_planned=False)
 
@@ -32,8 +33,9 @@ def errors_of(cmd, employee=ACTIVE):
     return caught.value.errors
 
 
-@pytest.mark.parametrize("returned, due", [(date(2025, 6, 10), date(2025, 6, 18)),
-                                           (date(2025, 6, 2), date(2025, 6, 10))])
+@pytest.mark.parametrize(
+    "returned, due", [(date(2025, 6, 10), date(2025, 6, 18)), (date(2025, 6, 2), date(2025, 6, 10))]
+)
 def test_a_reprise_is_due_within_eight_days_of_the_return(returned, due):
     assert check_request(request(visit_type="reprise", return_date=returned), ACTIVE, today=TODAY)[1] == due
 
@@ -54,8 +56,9 @@ def test_an_initial_visit_already_planned_is_not_requested_twice():
 
 
 def test_another_companys_unknown_or_departed_employee_is_refused():
-    elsewhere = EmployeeState(member_id="9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", category="SI", exited=False,
-                              embauche_planned=False)
+    elsewhere = EmployeeState(
+        member_id="9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", category="SI", exited=False, embauche_planned=False
+    )
     assert errors_of(request(), elsewhere) == errors_of(request(), None)
     departed = EmployeeState(member_id=MEMBER, category="SIR", exited=True, embauche_planned=False)
     assert "quitté" in errors_of(request(visit_type="post_exposition"), departed)["employee_id"]
@@ -63,27 +66,37 @@ def test_another_companys_unknown_or_departed_employee_is_refused():
 
 def test_a_preferred_period_in_the_past_or_reversed_is_refused():
     assert "preferred_from" in errors_of(request(preferred_from=TODAY - timedelta(days=1)))
-    assert "preferred_to" in errors_of(request(preferred_from=TODAY + timedelta(days=9),
-                                               preferred_to=TODAY + timedelta(days=2)))
+    assert "preferred_to" in errors_of(
+        request(preferred_from=TODAY + timedelta(days=9), preferred_to=TODAY + timedelta(days=2))
+    )
 
 
-@pytest.mark.parametrize("text, medical", [
-    ("En arrêt maladie jusqu'au 12", True), ("Reconnu RQTH", True), ("Grossesse en cours", True),
-    ("Absent le mercredi après-midi", False), ("Travaille sur le site de Colmar", False),
-])
+@pytest.mark.parametrize(
+    "text, medical",
+    [
+        ("En arrêt maladie jusqu'au 12", True),
+        ("Reconnu RQTH", True),
+        ("Grossesse en cours", True),
+        ("Absent le mercredi après-midi", False),
+        ("Travaille sur le site de Colmar", False),
+    ],
+)
 def test_free_text_with_a_medical_detail_is_refused(text, medical):
     assert mentions_medical_detail(text) is medical
 
 
-@pytest.mark.parametrize("kind, visit_type, rule, allowed", [
-    ("infirmier", "embauche", "vip_initiale", True),
-    ("infirmier", "aptitude", "examen_aptitude", False),
-    ("collaborateur_medecin", "periodique", "periodique_sir", False),
-    ("infirmier", "periodique", "intermediaire_sir", True),
-    ("infirmier", "reprise", None, False),
-    ("collaborateur_medecin", "mi_carriere", None, False),
-    ("medecin", "post_exposition", None, True),
-])
+@pytest.mark.parametrize(
+    "kind, visit_type, rule, allowed",
+    [
+        ("infirmier", "embauche", "vip_initiale", True),
+        ("infirmier", "aptitude", "examen_aptitude", False),
+        ("collaborateur_medecin", "periodique", "periodique_sir", False),
+        ("infirmier", "periodique", "intermediaire_sir", True),
+        ("infirmier", "reprise", None, False),
+        ("collaborateur_medecin", "mi_carriere", None, False),
+        ("medecin", "post_exposition", None, True),
+    ],
+)
 def test_who_may_do_which_visit(kind, visit_type, rule, allowed):
     assert may_perform(kind, visit_type, rule) is allowed
 
@@ -91,13 +104,34 @@ def test_who_may_do_which_visit(kind, visit_type, rule, allowed):
 def test_a_full_or_past_slot_is_refused():
     later = NOW + timedelta(days=1)
     with pytest.raises(PlacementRejected, match="slot_id"):
-        check_placement(visit_type="demande", rule=None, professional_kind="medecin", slot_starts_at=later,
-                        booked=2, capacity=2, now=NOW)
+        check_placement(
+            visit_type="demande",
+            rule=None,
+            professional_kind="medecin",
+            slot_starts_at=later,
+            booked=2,
+            capacity=2,
+            now=NOW,
+        )
     with pytest.raises(PlacementRejected):
-        check_placement(visit_type="demande", rule=None, professional_kind="medecin", slot_starts_at=NOW,
-                        booked=0, capacity=2, now=NOW)
-    check_placement(visit_type="demande", rule=None, professional_kind="medecin", slot_starts_at=later,
-                    booked=1, capacity=2, now=NOW)
+        check_placement(
+            visit_type="demande",
+            rule=None,
+            professional_kind="medecin",
+            slot_starts_at=NOW,
+            booked=0,
+            capacity=2,
+            now=NOW,
+        )
+    check_placement(
+        visit_type="demande",
+        rule=None,
+        professional_kind="medecin",
+        slot_starts_at=later,
+        booked=1,
+        capacity=2,
+        now=NOW,
+    )
 
 
 def test_attendance_is_noted_once_after_the_visit_time():
@@ -118,6 +152,7 @@ def test_no_document_after_a_pre_reprise_and_only_pdf_files():
 def test_a_worker_moved_out_of_sir_may_be_requested_his_post_exposure_visit_one_never_in_sir_may_not():
     never = EmployeeState(member_id=MEMBER, category="SIA", exited=False, embauche_planned=False)
     assert "suivi individuel renforcé" in errors_of(request(visit_type="post_exposition"), never)["visit_type"]
-    moved = EmployeeState(member_id=MEMBER, category="SIA", exited=False, embauche_planned=False,
-                          sir_exposure_ended=True)
+    moved = EmployeeState(
+        member_id=MEMBER, category="SIA", exited=False, embauche_planned=False, sir_exposure_ended=True
+    )
     assert check_request(request(visit_type="post_exposition"), moved, today=TODAY)[0].visit_type == "post_exposition"

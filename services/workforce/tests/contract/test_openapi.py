@@ -1,4 +1,5 @@
 """The workforce API answers every generated request within its OpenAPI contract."""
+
 from portal_common.testing import contract
 
 api_schema = contract.schema_fixture("workforce_service", "/api/workforce/openapi.json")

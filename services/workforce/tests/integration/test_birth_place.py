@@ -1,4 +1,5 @@
 """The place of birth through the API, the hire and correction forms, the detail, the exports and an import."""
+
 import base64
 import csv
 import html
@@ -17,17 +18,39 @@ COMPANY_A = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 COMPANY_B = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 ADMIN_A = make_principal(member_id=COMPANY_A, roles=("admin",))
 ADMIN_B = make_principal(member_id=COMPANY_B, roles=("admin",))
-VALID = {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Marie", "sex": "F",
-         "birth_date": "1955-08-14", "nir": "255081416802538", "hire_date": "2024-03-01", "post": "Vendeuse",
-         "contract": "CDI", "birth_commune": "14118"}
-ABROAD = dict(VALID, last_name="Lefèvre", birth_name=None, first_names="Élodie", birth_date="1995-10-01",
-              nir="295109912611193", birth_commune=None, birth_country="Maroc")
-MISSING = ("Le lieu de naissance est obligatoire : indiquez le code INSEE de la commune de naissance, ou le pays "
-           "de naissance si le salarié est né à l'étranger.")
-BAD_COMMUNE = ("Le code INSEE de la commune de naissance comporte 5 caractères, par exemple 14118 (Caen) ou 2A004 "
-               "(Ajaccio).")
-ABROAD_WARNING = ("Le numéro de sécurité sociale indique une naissance à l'étranger, mais une commune de naissance "
-                  "en France est déclarée.")
+VALID = {
+    "last_name": "Dupont",
+    "birth_name": "Martin",
+    "first_names": "Marie",
+    "sex": "F",
+    "birth_date": "1955-08-14",
+    "nir": "255081416802538",
+    "hire_date": "2024-03-01",
+    "post": "Vendeuse",
+    "contract": "CDI",
+    "birth_commune": "14118",
+}
+ABROAD = dict(
+    VALID,
+    last_name="Lefèvre",
+    birth_name=None,
+    first_names="Élodie",
+    birth_date="1995-10-01",
+    nir="295109912611193",
+    birth_commune=None,
+    birth_country="Maroc",
+)
+MISSING = (
+    "Le lieu de naissance est obligatoire : indiquez le code INSEE de la commune de naissance, ou le pays "
+    "de naissance si le salarié est né à l'étranger."
+)
+BAD_COMMUNE = (
+    "Le code INSEE de la commune de naissance comporte 5 caractères, par exemple 14118 (Caen) ou 2A004 (Ajaccio)."
+)
+ABROAD_WARNING = (
+    "Le numéro de sécurité sociale indique une naissance à l'étranger, mais une commune de naissance "
+    "en France est déclarée."
+)
 
 
 def api_hire(service, body, principal=ADMIN_A):
@@ -48,23 +71,48 @@ def test_the_api_keeps_a_commune_or_a_country_of_birth_and_shows_it(service):
     born_abroad = api_hire(service, ABROAD)
     assert born_here.status_code == born_abroad.status_code == 201
     assert (born_here.json["birth_commune"], born_here.json["birth_country"], born_here.json["warnings"]) == (
-        "14118", None, [])
+        "14118",
+        None,
+        [],
+    )
     assert (born_abroad.json["birth_commune"], born_abroad.json["birth_country"]) == (None, "Maroc")
-    shown = service.client().get(f"/api/workforce/employees/{born_abroad.json['id']}",
-                                 headers=service.headers(ADMIN_A)).json
+    shown = (
+        service.client()
+        .get(f"/api/workforce/employees/{born_abroad.json['id']}", headers=service.headers(ADMIN_A))
+        .json
+    )
     assert shown["birth_country"] == "Maroc"
-    corsican = api_hire(service, dict(VALID, last_name="Bernard", birth_name=None, first_names="Luc", sex="M",
-                                      birth_date="1986-02-10", nir="186022A21532523", birth_commune="2a004"))
+    corsican = api_hire(
+        service,
+        dict(
+            VALID,
+            last_name="Bernard",
+            birth_name=None,
+            first_names="Luc",
+            sex="M",
+            birth_date="1986-02-10",
+            nir="186022A21532523",
+            birth_commune="2a004",
+        ),
+    )
     assert corsican.status_code == 201 and corsican.json["birth_commune"] == "2A004"
     assert corsican.json["warnings"] == []
 
 
-@pytest.mark.parametrize("changes, errors", [
-    ({"birth_commune": None}, {"birth_commune": MISSING}),
-    ({"birth_commune": "Caen"}, {"birth_commune": BAD_COMMUNE}),
-    ({"birth_country": "Maroc"}, {"birth_country": "Indiquez soit la commune de naissance (né en France), soit le "
-                                                   "pays de naissance (né à l'étranger), pas les deux."}),
-])
+@pytest.mark.parametrize(
+    "changes, errors",
+    [
+        ({"birth_commune": None}, {"birth_commune": MISSING}),
+        ({"birth_commune": "Caen"}, {"birth_commune": BAD_COMMUNE}),
+        (
+            {"birth_country": "Maroc"},
+            {
+                "birth_country": "Indiquez soit la commune de naissance (né en France), soit le "
+                "pays de naissance (né à l'étranger), pas les deux."
+            },
+        ),
+    ],
+)
 def test_a_hire_without_one_valid_place_of_birth_is_refused_in_french_and_nothing_is_saved(service, changes, errors):
     response = api_hire(service, dict(VALID, **changes))
     assert response.status_code == 422
@@ -94,11 +142,14 @@ def test_the_hire_form_shows_the_french_error_next_to_the_field_and_saves_nothin
     assert stored(service) == []
     wrong = client.post("/salaries/nouveau", data=dict(values, birth_commune="2C004"), headers=headers)
     assert wrong.status_code == 422 and BAD_COMMUNE in html.unescape(wrong.text)
-    warned = client.post("/salaries/nouveau", data=dict(values, birth_commune="75056"), headers=headers,
-                         follow_redirects=True)
+    warned = client.post(
+        "/salaries/nouveau", data=dict(values, birth_commune="75056"), headers=headers, follow_redirects=True
+    )
     assert warned.status_code == 200 and "Salarié Marie DUPONT ajouté." in warned.text
-    assert ("Le département de naissance du numéro de sécurité sociale (14) ne correspond pas à la commune de "
-            "naissance (75056).") in html.unescape(warned.text)
+    assert (
+        "Le département de naissance du numéro de sécurité sociale (14) ne correspond pas à la commune de "
+        "naissance (75056)."
+    ) in html.unescape(warned.text)
     assert [e.birth_commune for e in stored(service)] == ["75056"]
 
 
@@ -115,14 +166,17 @@ def test_the_correction_form_is_prefilled_and_requires_the_place_of_birth_of_an_
     refused = client.post(f"/salaries/{employee_id}/modifier", data=values, headers=headers)
     assert refused.status_code == 422 and MISSING in html.unescape(refused.text)
     assert stored(service)[0].birth_commune is None and stored(service)[0].version == 1
-    saved = client.post(f"/salaries/{employee_id}/modifier", data=dict(values, birth_commune="14118"),
-                        headers=headers, follow_redirects=True)
+    saved = client.post(
+        f"/salaries/{employee_id}/modifier",
+        data=dict(values, birth_commune="14118"),
+        headers=headers,
+        follow_redirects=True,
+    )
     assert saved.status_code == 200 and "La fiche du salarié a été mise à jour." in saved.text
     assert "Commune 14118 (code INSEE)" in saved.text
     again = client.get(f"/salaries/{employee_id}/modifier", headers=headers)
     assert 'id="f-birth_commune" name="birth_commune" type="text" value="14118"' in again.text
-    put = client.put(f"/api/workforce/employees/{employee_id}", headers=headers,
-                     json=dict(VALID, birth_commune=None))
+    put = client.put(f"/api/workforce/employees/{employee_id}", headers=headers, json=dict(VALID, birth_commune=None))
     assert put.status_code == 422 and put.json["errors"]["json"] == {"birth_commune": MISSING}
 
 
@@ -136,59 +190,91 @@ def test_the_csv_and_xlsx_exports_carry_the_place_of_birth(service):
     api_hire(service, VALID)
     api_hire(service, ABROAD)
     client, headers = service.client(), service.headers(ADMIN_A)
-    rows = list(csv.reader(io.StringIO(client.get("/salaries/export.csv", headers=headers).data.decode("utf-8-sig")),
-                           delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/salaries/export.csv", headers=headers).data.decode("utf-8-sig")), delimiter=";"
+        )
+    )
     commune, country = rows[0].index("Code commune de naissance"), rows[0].index("Pays de naissance")
     assert [(r[0], r[commune], r[country]) for r in rows[1:]] == [("DUPONT", "14118", ""), ("LEFÈVRE", "", "Maroc")]
     sheet = load_workbook(io.BytesIO(client.get("/salaries/export.xlsx", headers=headers).data)).active
     header, *lines = list(sheet.iter_rows(values_only=True))
-    assert [(r[0], r[header.index("Code commune de naissance")], r[header.index("Pays de naissance")])
-            for r in lines] == [("DUPONT", "14118", None), ("LEFÈVRE", None, "Maroc")]
+    assert [
+        (r[0], r[header.index("Code commune de naissance")], r[header.index("Pays de naissance")]) for r in lines
+    ] == [("DUPONT", "14118", None), ("LEFÈVRE", None, "Maroc")]
 
 
 def test_an_import_maps_the_commune_and_country_columns_by_their_french_names(service):
-    content = "\r\n".join([
-        "Nom;Prénom;Sexe;Né le;NIR;Date d'entrée;Emploi;Contrat;Code commune de naissance;Pays de naissance",
-        "Dupont;Marie;F;14/08/1955;255081416802538;01/03/2024;Vendeuse;CDI;14118;",
-        "Lefèvre;Élodie;F;01/10/1995;295109912611193;01/03/2024;Boulangère;CDD;;99350",
-    ]).encode("cp1252")
+    content = "\r\n".join(
+        [
+            "Nom;Prénom;Sexe;Né le;NIR;Date d'entrée;Emploi;Contrat;Code commune de naissance;Pays de naissance",
+            "Dupont;Marie;F;14/08/1955;255081416802538;01/03/2024;Vendeuse;CDI;14118;",
+            "Lefèvre;Élodie;F;01/10/1995;295109912611193;01/03/2024;Boulangère;CDD;;99350",
+        ]
+    ).encode("cp1252")
     client, headers = service.client(), service.headers(ADMIN_A)
-    created = client.post("/api/workforce/imports", headers=headers, json={
-        "file_name": "paie.csv", "content_base64": base64.b64encode(content).decode()}).json
+    created = client.post(
+        "/api/workforce/imports",
+        headers=headers,
+        json={"file_name": "paie.csv", "content_base64": base64.b64encode(content).decode()},
+    ).json
     assert created["mapping"]["birth_commune"] == 8 and created["mapping"]["birth_country"] == 9
-    checked = client.put(f"/api/workforce/imports/{created['id']}/mapping", json={"mapping": created["mapping"]},
-                         headers=headers)
+    checked = client.put(
+        f"/api/workforce/imports/{created['id']}/mapping", json={"mapping": created["mapping"]}, headers=headers
+    )
     assert checked.status_code == 200 and checked.json["error_rows"] == 0
     done = client.post(f"/api/workforce/imports/{created['id']}/confirm", json={}, headers=headers)
     assert done.status_code == 200 and done.json["imported_rows"] == 2
     assert [(e.last_name, e.birth_commune, e.birth_country) for e in stored(service)] == [
-        ("DUPONT", "14118", None), ("LEFÈVRE", None, "99350")]
+        ("DUPONT", "14118", None),
+        ("LEFÈVRE", None, "99350"),
+    ]
 
 
 def test_another_company_never_reads_nor_corrects_the_place_of_birth(service):
     employee_id = api_hire(service, VALID).json["id"]
     client, stranger = service.client(), service.headers(ADMIN_B)
     assert client.get(f"/api/workforce/employees/{employee_id}", headers=stranger).status_code == 404
-    assert client.put(f"/api/workforce/employees/{employee_id}", headers=stranger,
-                      json=dict(VALID, birth_commune="75056")).status_code == 404
+    assert (
+        client.put(
+            f"/api/workforce/employees/{employee_id}", headers=stranger, json=dict(VALID, birth_commune="75056")
+        ).status_code
+        == 404
+    )
     assert client.get(f"/salaries/{employee_id}", headers=stranger).status_code == 404
     form = client.get("/salaries/nouveau", headers=stranger)
-    assert client.post(f"/salaries/{employee_id}/modifier", headers=stranger, data=dict(
-        VALID, birth_commune="75056", csrf_token=token_of(form))).status_code == 404
+    assert (
+        client.post(
+            f"/salaries/{employee_id}/modifier",
+            headers=stranger,
+            data=dict(VALID, birth_commune="75056", csrf_token=token_of(form)),
+        ).status_code
+        == 404
+    )
     their_csv = client.get("/salaries/export.csv", headers=stranger).data.decode("utf-8-sig").splitlines()
     assert len(their_csv) == 1
     assert stored(service)[0].birth_commune == "14118"
 
 
 def test_an_import_without_a_place_of_birth_column_is_refused_at_the_column_choice(service):
-    content = "\r\n".join(["Nom;Prénom;Sexe;Né le;NIR;Date d'entrée;Emploi;Contrat",
-                           "Dupont;Marie;F;14/08/1955;255081416802538;01/03/2024;Vendeuse;CDI"]).encode("cp1252")
+    content = "\r\n".join(
+        [
+            "Nom;Prénom;Sexe;Né le;NIR;Date d'entrée;Emploi;Contrat",
+            "Dupont;Marie;F;14/08/1955;255081416802538;01/03/2024;Vendeuse;CDI",
+        ]
+    ).encode("cp1252")
     client, headers = service.client(), service.headers(ADMIN_A)
-    created = client.post("/api/workforce/imports", headers=headers, json={
-        "file_name": "paie.csv", "content_base64": base64.b64encode(content).decode()}).json
-    refused = client.put(f"/api/workforce/imports/{created['id']}/mapping", json={"mapping": created["mapping"]},
-                         headers=headers)
+    created = client.post(
+        "/api/workforce/imports",
+        headers=headers,
+        json={"file_name": "paie.csv", "content_base64": base64.b64encode(content).decode()},
+    ).json
+    refused = client.put(
+        f"/api/workforce/imports/{created['id']}/mapping", json={"mapping": created["mapping"]}, headers=headers
+    )
     assert refused.status_code == 422
-    assert ("Choisissez la colonne « Code commune de naissance » ou « Pays de naissance » : le lieu de naissance est "
-            "obligatoire.") in str(refused.json["errors"])
+    assert (
+        "Choisissez la colonne « Code commune de naissance » ou « Pays de naissance » : le lieu de naissance est "
+        "obligatoire."
+    ) in str(refused.json["errors"])
     assert stored(service) == []

@@ -1,6 +1,7 @@
 """The annual headcount declaration through the app: campaign, prefill, statuses, ETag, confirmation, closing."""
+
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -9,8 +10,8 @@ from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import make_principal
 from workforce.declarations import use_cases as campaigns
-from workforce.worker import subscriptions
 from workforce.models import MemberDirectoryEntry
+from workforce.worker import subscriptions
 
 pytestmark = pytest.mark.integration
 
@@ -24,9 +25,17 @@ ADMIN_B = make_principal(member_id=COMPANY_B, roles=("admin",), member_name="Gar
 ADMIN_C = make_principal(member_id=COMPANY_C, roles=("admin",))
 STAFF = make_principal(staff_roles=("administration",))
 BILLING_STAFF = make_principal(staff_roles=("billing",))  # staff, but not of the campaigns
-EMPLOYEE = {"last_name": "Dupont", "first_names": "Marie", "sex": "F", "birth_date": "1985-08-14",
-            "nir": "285081416802523", "hire_date": "2024-03-01", "post": "Vendeuse", "contract": "CDI",
-            "birth_country": "Maroc"}  # the NIRs given (NIRS) say born abroad
+EMPLOYEE = {
+    "last_name": "Dupont",
+    "first_names": "Marie",
+    "sex": "F",
+    "birth_date": "1985-08-14",
+    "nir": "285081416802523",
+    "hire_date": "2024-03-01",
+    "post": "Vendeuse",
+    "contract": "CDI",
+    "birth_country": "Maroc",
+}  # the NIRs given (NIRS) say born abroad
 NIRS = iter(f"1{n:02d}0{n % 9 + 1}99123456" for n in range(10, 99))
 
 
@@ -38,13 +47,13 @@ class FrozenClock:
         return self.now
 
     def set(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 10, 0, tzinfo=timezone.utc)
+        self.now = datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def clock(monkeypatch):
     """The workforce service reads the day through portal_common.clock.utcnow: 15 January 2027 here."""
-    frozen = FrozenClock(datetime(2027, 1, 15, 10, 0, tzinfo=timezone.utc))
+    frozen = FrozenClock(datetime(2027, 1, 15, 10, 0, tzinfo=UTC))
     monkeypatch.setattr(portal_clock, "utcnow", frozen)
     return frozen
 
@@ -58,8 +67,14 @@ def smtp(portal_env):
 @pytest.fixture
 def deliver(service):
     """Delivers a catalogue example event (data overridden) to the queue consuming it, as the worker does."""
-    consumer = Consumer(service="workforce", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    consumer = Consumer(
+        service="workforce",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
     queues = {t: s.queue for s in subscriptions(service.portal.settings) for t in s.handlers}
 
     def _deliver(event_type: str, **data):
@@ -67,6 +82,7 @@ def deliver(service):
         with service.app.app_context():
             assert consumer.process(queues[event_type], envelope) is True
         return envelope
+
     return _deliver
 
 
@@ -74,15 +90,41 @@ def deliver(service):
 def companies(deliver):
     """A with an HR contact, B with a billing address only, C ceased on 31/12/2026."""
     deliver("members.member.registered.v1", member_id=COMPANY_A, version=1)
-    deliver("members.member.updated.v1", member_id=COMPANY_A, version=2, billing_email="compta@boulangerie.fr",
-            contacts=[{"kind": "dirigeant", "name": "Paul Martin", "email": None},
-                      {"kind": "responsable_rh", "name": "Sophie Martin", "email": "rh@boulangerie.fr"}])
-    deliver("members.member.registered.v1", member_id=COMPANY_B, member_number="1000002", name="Garage Keller",
-            siret="35600000009075", billing_email="contact@garage-keller.fr", version=1)
-    deliver("members.member.registered.v1", member_id=COMPANY_C, member_number="1000003", name="Ancienne SARL",
-            siret="40483304800022", billing_email="gerant@ancienne.fr", version=1)
-    deliver("members.situation.changed.v1", member_id=COMPANY_C, kind="cessation_activite",
-            effective_date="2026-12-31", version=2)
+    deliver(
+        "members.member.updated.v1",
+        member_id=COMPANY_A,
+        version=2,
+        billing_email="compta@boulangerie.fr",
+        contacts=[
+            {"kind": "dirigeant", "name": "Paul Martin", "email": None},
+            {"kind": "responsable_rh", "name": "Sophie Martin", "email": "rh@boulangerie.fr"},
+        ],
+    )
+    deliver(
+        "members.member.registered.v1",
+        member_id=COMPANY_B,
+        member_number="1000002",
+        name="Garage Keller",
+        siret="35600000009075",
+        billing_email="contact@garage-keller.fr",
+        version=1,
+    )
+    deliver(
+        "members.member.registered.v1",
+        member_id=COMPANY_C,
+        member_number="1000003",
+        name="Ancienne SARL",
+        siret="40483304800022",
+        billing_email="gerant@ancienne.fr",
+        version=1,
+    )
+    deliver(
+        "members.situation.changed.v1",
+        member_id=COMPANY_C,
+        kind="cessation_activite",
+        effective_date="2026-12-31",
+        version=2,
+    )
 
 
 def hire(service, principal=ADMIN_A, **overrides):
@@ -99,8 +141,9 @@ def valid_nir() -> str:
 
 
 def open_campaign(service, **body):
-    response = service.client().post("/api/workforce/campaigns", json={"year": 2027, **body},
-                                     headers=service.headers(STAFF))
+    response = service.client().post(
+        "/api/workforce/campaigns", json={"year": 2027, **body}, headers=service.headers(STAFF)
+    )
     assert response.status_code == 201, response.json
     return response.json
 
@@ -109,10 +152,14 @@ def declaration(service, principal=ADMIN_A, year=2027):
     return service.client().get(f"/api/workforce/declarations/{year}", headers=service.headers(principal))
 
 
-def write(service, etag, principal=ADMIN_A, *, confirm=False, headcount=None, multi=None, justifications=None,
-          year=2027):
-    body = {"headcount": headcount or {"SI": 1, "SIA": 1, "SIR": 1},
-            "multi_employer": multi or {"SI": 1, "SIA": 0, "SIR": 0}, "justifications": justifications or {}}
+def write(
+    service, etag, principal=ADMIN_A, *, confirm=False, headcount=None, multi=None, justifications=None, year=2027
+):
+    body = {
+        "headcount": headcount or {"SI": 1, "SIA": 1, "SIR": 1},
+        "multi_employer": multi or {"SI": 1, "SIA": 0, "SIR": 0},
+        "justifications": justifications or {},
+    }
     headers = service.headers(principal)
     if etag is not None:
         headers["If-Match"] = etag
@@ -126,26 +173,36 @@ def the_list_of_company_a(service):
     """Present on 1 January 2027: one SI, one SIR (amiante), one minor (SIA), one multi-employer SI."""
     hire(service)
     hire(service, last_name="Bernard", determinants=["amiante"], sex="M")
-    hire(service, last_name="Jeune", birth_date="2009-06-01", hire_date="2025-09-01", contract="apprentissage",
-         sex="M")
+    hire(service, last_name="Jeune", birth_date="2009-06-01", hire_date="2025-09-01", contract="apprentissage", sex="M")
     hire(service, last_name="Multi", multi_employer=True, sex="M")
     hire(service, last_name="Nouveau", hire_date="2027-01-10", sex="M")  # hired after 1 January
     left = hire(service, last_name="Parti", hire_date="2020-01-06", sex="M")
-    response = service.client().post(f"/api/workforce/employees/{left}/exit", headers=service.headers(ADMIN_A),
-                                     json={"exit_date": "2026-12-31", "reason": "demission"})
+    response = service.client().post(
+        f"/api/workforce/employees/{left}/exit",
+        headers=service.headers(ADMIN_A),
+        json={"exit_date": "2026-12-31", "reason": "demission"},
+    )
     assert response.status_code == 200
 
 
-def test_staff_open_a_campaign_for_january_and_each_declaration_contact_gets_an_email(service, clock, smtp,
-                                                                                       companies):
+def test_staff_open_a_campaign_for_january_and_each_declaration_contact_gets_an_email(service, clock, smtp, companies):
     clock.set(date(2026, 12, 1))
     body = open_campaign(service)
     assert (body["opens_on"], body["closes_on"], body["deadline"], body["status"]) == (
-        "2027-01-01", "2027-01-31", "2027-01-31", "open")
+        "2027-01-01",
+        "2027-01-31",
+        "2027-01-31",
+        "open",
+    )
     [event] = [e for e in service.events() if e.type == "workforce.campaign.opened.v1"]
     catalogue.validate(event)
-    assert event.data == {"campaign_id": body["id"], "year": 2027, "opens_on": "2027-01-01",
-                          "closes_on": "2027-01-31", "deadline": "2027-01-31"}
+    assert event.data == {
+        "campaign_id": body["id"],
+        "year": 2027,
+        "opens_on": "2027-01-01",
+        "closes_on": "2027-01-31",
+        "deadline": "2027-01-31",
+    }
     assert service.deliver_mail() == 2
     [to_a] = smtp.to("rh@boulangerie.fr")  # the HR contact rather than the billing address
     assert to_a["Subject"] == "Déclaration de vos effectifs 2027 : la saisie est ouverte"
@@ -161,13 +218,20 @@ def test_a_campaign_is_refused_field_by_field_and_only_campaign_staff_open_it(se
     again = client.post("/api/workforce/campaigns", json={"year": 2027}, headers=service.headers(STAFF))
     assert again.status_code == 422
     assert again.json["errors"]["json"] == {"year": "La campagne 2027 est déjà ouverte : une seule campagne par année."}
-    bad = client.post("/api/workforce/campaigns", headers=service.headers(STAFF),
-                      json={"year": 2028, "opens_on": "2028-02-01", "closes_on": "2028-01-15"})
+    bad = client.post(
+        "/api/workforce/campaigns",
+        headers=service.headers(STAFF),
+        json={"year": 2028, "opens_on": "2028-02-01", "closes_on": "2028-01-15"},
+    )
     assert bad.status_code == 422 and set(bad.json["errors"]["json"]) == {"closes_on"}
-    assert client.post("/api/workforce/campaigns", json={"year": 2028},
-                       headers=service.headers(ADMIN_A)).status_code == 403
-    assert client.post("/api/workforce/campaigns", json={"year": 2028},
-                       headers=service.headers(BILLING_STAFF)).status_code == 403
+    assert (
+        client.post("/api/workforce/campaigns", json={"year": 2028}, headers=service.headers(ADMIN_A)).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/workforce/campaigns", json={"year": 2028}, headers=service.headers(BILLING_STAFF)).status_code
+        == 403
+    )
     assert client.post("/api/workforce/campaigns", json={"year": 2028}).status_code == 401
     assert client.get("/api/workforce/campaigns", headers=service.headers(ADMIN_A)).status_code == 403
     assert [e.type for e in service.events()] == ["workforce.campaign.opened.v1"]
@@ -180,7 +244,11 @@ def test_the_declaration_is_prefilled_from_the_employee_list_as_at_1_january(ser
     assert response.status_code == 200 and response.headers["ETag"] == '"0"'
     body = response.json
     assert (body["status"], body["status_label"], body["editable"], body["version"]) == (
-        "to_enter", "À saisir", True, 0)
+        "to_enter",
+        "À saisir",
+        True,
+        0,
+    )
     assert body["headcount"] == {"SI": 1, "SIA": 1, "SIR": 1}  # the minor is SIA, the newcomer and leaver absent
     assert body["multi_employer"] == {"SI": 1, "SIA": 0, "SIR": 0}
     assert body["expected"]["total"] == 4
@@ -199,18 +267,32 @@ def test_a_draft_is_in_progress_and_a_difference_needs_a_justification_to_confir
     assert refused.status_code == 422
     assert list(refused.json["errors"]["json"]) == ["justification_SI"]
     assert declaration(service).json["status"] == "in_progress"  # nothing half-written
-    confirmed = write(service, '"1"', confirm=True, headcount={"SI": 3, "SIA": 1, "SIR": 1},
-                      justifications={"SI": "Deux saisonniers embauchés le 01/01 pas encore dans la liste"})
+    confirmed = write(
+        service,
+        '"1"',
+        confirm=True,
+        headcount={"SI": 3, "SIA": 1, "SIR": 1},
+        justifications={"SI": "Deux saisonniers embauchés le 01/01 pas encore dans la liste"},
+    )
     assert confirmed.status_code == 200, confirmed.json
     assert (confirmed.json["status_label"], confirmed.json["editable"], confirmed.json["version"]) == (
-        "Confirmée", False, 2)
+        "Confirmée",
+        False,
+        2,
+    )
     [event] = [e for e in service.events() if e.type == "workforce.declaration.confirmed.v1"]
     catalogue.validate(event)
     data = dict(event.data)
     assert data.pop("confirmed_at").startswith("2027-01-15T10:00:00")
-    assert data == {"declaration_id": confirmed.json["declaration_id"], "member_id": COMPANY_A, "year": 2027,
-                    "headcount": {"SI": 3, "SIA": 1, "SIR": 1}, "multi_employer": {"SI": 1, "SIA": 0, "SIR": 0},
-                    "total": 6, "version": 2}
+    assert data == {
+        "declaration_id": confirmed.json["declaration_id"],
+        "member_id": COMPANY_A,
+        "year": 2027,
+        "headcount": {"SI": 3, "SIA": 1, "SIR": 1},
+        "multi_employer": {"SI": 1, "SIA": 0, "SIR": 0},
+        "total": 6,
+        "version": 2,
+    }
     assert event.member_id == COMPANY_A and event.subject == confirmed.json["declaration_id"]
 
 
@@ -224,9 +306,18 @@ def test_a_company_and_its_accounting_firm_cannot_overwrite_each_other(service, 
     # The firm read version 0 before the company saved: its save is refused, the company's figures stay.
     firm = write(service, '"0"', FIRM_A, headcount={"SI": 9, "SIA": 9, "SIR": 9})
     assert firm.status_code == 412
-    assert write(service, '"1"', FIRM_A, confirm=True, headcount={"SI": 9, "SIA": 9, "SIR": 9},
-                 justifications={"SI": "x", "SIA": "x", "SIR": "x"}, multi={"SI": 0, "SIA": 0, "SIR": 0},
-                 ).status_code == 200
+    assert (
+        write(
+            service,
+            '"1"',
+            FIRM_A,
+            confirm=True,
+            headcount={"SI": 9, "SIA": 9, "SIR": 9},
+            justifications={"SI": "x", "SIA": "x", "SIR": "x"},
+            multi={"SI": 0, "SIA": 0, "SIR": 0},
+        ).status_code
+        == 200
+    )
     assert write(service, '"2"').status_code == 409  # now confirmed: refused with its reason
     assert declaration(service).json["headcount"] == {"SI": 9, "SIA": 9, "SIR": 9}
     assert write(service, '"2"', READER_A).status_code == 403
@@ -254,14 +345,18 @@ def test_outside_its_window_a_declaration_is_not_enterable_and_says_why(service,
     assert declaration(service).json["status_label"] == "Non saisissable"
     late = write(service, '"0"')
     assert late.status_code == 409
-    assert late.json["message"] == ("La saisie de la déclaration 2027 était ouverte jusqu'au 31/01/2027 : "
-                                    "elle n'est plus possible.")
+    assert late.json["message"] == (
+        "La saisie de la déclaration 2027 était ouverte jusqu'au 31/01/2027 : elle n'est plus possible."
+    )
     page = service.client().get("/salaries/declarations/2027", headers=service.headers(ADMIN_A))
     assert "Non saisissable" in page.text and 'name="headcount_SI"' not in page.text
     assert "était ouverte jusqu&#39;au 31/01/2027" in page.text
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    posted = service.client().post("/salaries/declarations/2027", headers=service.headers(ADMIN_A), data={
-        "csrf_token": token, "version": "0", "action": "confirm", "headcount_SI": "1"})
+    posted = service.client().post(
+        "/salaries/declarations/2027",
+        headers=service.headers(ADMIN_A),
+        data={"csrf_token": token, "version": "0", "action": "confirm", "headcount_SI": "1"},
+    )
     assert posted.status_code == 409 and "était ouverte jusqu&#39;au 31/01/2027" in posted.text
     clock.set(date(2026, 12, 20))
     early = write(service, '"0"')
@@ -274,7 +369,9 @@ def test_a_ceased_company_has_nothing_to_declare(service, clock, companies):
     open_campaign(service)
     body = declaration(service, ADMIN_C).json
     assert (body["status"], body["refusal"]) == (
-        "not_enterable", "L'activité de l'entreprise a cessé : aucune déclaration des effectifs n'est à saisir.")
+        "not_enterable",
+        "L'activité de l'entreprise a cessé : aucune déclaration des effectifs n'est à saisir.",
+    )
     assert write(service, '"0"', ADMIN_C).status_code == 409
 
 
@@ -302,8 +399,17 @@ def test_the_declaration_pages_save_confirm_and_refuse_a_stale_form_in_french(se
     firm_form = client.get("/salaries/declarations/2027", headers=service.headers(FIRM_A))  # opened at the same time
     assert 'id="f-headcount_SIR" name="headcount_SIR" type="text" inputmode="numeric" value="1"' in form.text
     token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
-    values = {"csrf_token": token, "version": "0", "headcount_SI": "2", "headcount_SIA": "1", "headcount_SIR": "1",
-              "multi_employer_SI": "1", "multi_employer_SIA": "0", "multi_employer_SIR": "0", "action": "confirm"}
+    values = {
+        "csrf_token": token,
+        "version": "0",
+        "headcount_SI": "2",
+        "headcount_SIA": "1",
+        "headcount_SIR": "1",
+        "multi_employer_SI": "1",
+        "multi_employer_SIA": "0",
+        "multi_employer_SIR": "0",
+        "action": "confirm",
+    }
     missing = client.post("/salaries/declarations/2027", data=values, headers=headers)
     assert missing.status_code == 422
     assert 'id="f-justification_SI-error">Justifiez l&#39;écart avec la liste des salariés en SI' in missing.text
@@ -312,14 +418,19 @@ def test_the_declaration_pages_save_confirm_and_refuse_a_stale_form_in_french(se
     assert saved.status_code == 302
     # The firm's page still carries version 0: refused, with the up-to-date figures shown.
     firm_token = firm_form.text.split('name="csrf_token" value="')[1].split('"')[0]
-    stale = client.post("/salaries/declarations/2027", headers=service.headers(FIRM_A),
-                        data=dict(values, csrf_token=firm_token, headcount_SI="7", justification_SI="Erreur",
-                                  action="save"))
+    stale = client.post(
+        "/salaries/declarations/2027",
+        headers=service.headers(FIRM_A),
+        data=dict(values, csrf_token=firm_token, headcount_SI="7", justification_SI="Erreur", action="save"),
+    )
     assert stale.status_code == 409
     assert "enregistrée par une autre personne" in stale.text and 'name="version" value="1"' in stale.text
     assert declaration(service).json["headcount"]["SI"] == 2
-    done = client.post("/salaries/declarations/2027", headers=headers,
-                       data=dict(values, version="1", justification_SI="Un saisonnier oublié"))
+    done = client.post(
+        "/salaries/declarations/2027",
+        headers=headers,
+        data=dict(values, version="1", justification_SI="Un saisonnier oublié"),
+    )
     assert done.status_code == 302
     assert "Confirmée" in client.get("/salaries/declarations", headers=headers).text
     without_token = client.post("/salaries/declarations/2027", headers=headers, data=dict(values, csrf_token=""))
@@ -335,15 +446,20 @@ def test_the_employee_list_stays_fully_usable_during_the_campaign(service, clock
     assert client.get("/salaries/nouveau", headers=headers).status_code == 200
     hire(service, last_name="Janvier", hire_date="2027-01-12")
     assert client.get(f"/salaries/{employee_id}/modifier", headers=headers).status_code == 200
-    assert client.post(f"/api/workforce/employees/{employee_id}/exit", headers=headers,
-                       json={"exit_date": "2027-01-14", "reason": "demission"}).status_code == 200
+    assert (
+        client.post(
+            f"/api/workforce/employees/{employee_id}/exit",
+            headers=headers,
+            json={"exit_date": "2027-01-14", "reason": "demission"},
+        ).status_code
+        == 200
+    )
     export = client.get("/salaries/export.csv?status=all", headers=headers)
     assert export.status_code == 200 and "JANVIER" in export.data.decode("utf-8-sig")
     assert client.get("/salaries/controle", headers=headers).status_code == 200
 
 
-def test_closing_the_campaign_tells_billing_who_did_not_declare_with_their_current_headcount(
-        service, clock, companies):
+def test_closing_the_campaign_tells_billing_who_did_not_declare_with_their_current_headcount(service, clock, companies):
     open_campaign(service)
     the_list_of_company_a(service)
     hire(service, ADMIN_B, last_name="Keller", determinants=["travail_nuit"], sex="M")
@@ -357,8 +473,13 @@ def test_closing_the_campaign_tells_billing_who_did_not_declare_with_their_curre
     [event] = [e for e in service.events() if e.type == "workforce.campaign.closed.v1"]
     catalogue.validate(event)
     # A declared, C ceased: only B, counted as its list stands today (the hire of 12/01 included).
-    assert event.data["undeclared"] == [{"member_id": COMPANY_B, "headcount": {"SI": 0, "SIA": 1, "SIR": 0},
-                                         "multi_employer": {"SI": 1, "SIA": 0, "SIR": 0}}]
+    assert event.data["undeclared"] == [
+        {
+            "member_id": COMPANY_B,
+            "headcount": {"SI": 0, "SIA": 1, "SIR": 0},
+            "multi_employer": {"SI": 1, "SIA": 0, "SIR": 0},
+        }
+    ]
     assert event.data["year"] == 2027 and event.data["closed_at"].startswith("2027-01-15T10:00:00")
     twice = client.post("/api/workforce/campaigns/2027/closure", headers=service.headers(STAFF))
     assert twice.status_code == 409 and twice.json["message"] == "La campagne 2027 est déjà clôturée."
@@ -392,8 +513,10 @@ def test_staff_see_the_progress_of_a_campaign_per_status(service, clock, compani
     assert page.status_code == 200
     assert '<td data-status="confirmed">1</td>' in page.text and "Garage Keller" in page.text
     assert "Clôturer la campagne" in page.text
-    assert "Clôturer la campagne" not in client.get("/gestion/salaries/campagnes/2027",
-                                                    headers=service.headers(BILLING_STAFF)).text
+    assert (
+        "Clôturer la campagne"
+        not in client.get("/gestion/salaries/campagnes/2027", headers=service.headers(BILLING_STAFF)).text
+    )
     assert client.get("/gestion/salaries/campagnes/2027", headers=service.headers(ADMIN_A)).status_code == 403
 
 
@@ -403,21 +526,38 @@ def test_staff_open_and_close_a_campaign_through_the_pages(service, clock, compa
     page = client.get("/gestion/salaries/campagnes", headers=headers)
     assert page.status_code == 200 and 'name="year" type="text" value="2027"' in page.text
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    bad = client.post("/gestion/salaries/campagnes", headers=headers, data={
-        "csrf_token": token, "year": "2027", "opens_on": "2027-01-10", "closes_on": "2027-01-05", "deadline": ""})
+    bad = client.post(
+        "/gestion/salaries/campagnes",
+        headers=headers,
+        data={"csrf_token": token, "year": "2027", "opens_on": "2027-01-10", "closes_on": "2027-01-05", "deadline": ""},
+    )
     assert bad.status_code == 422
     assert 'id="f-closes_on-error">La fin de la saisie ne peut pas précéder son ouverture.' in bad.text
-    opened = client.post("/gestion/salaries/campagnes", headers=headers, data={
-        "csrf_token": token, "year": "2027", "opens_on": "2027-01-01", "closes_on": "2027-01-31",
-        "deadline": "2027-01-31"})
+    opened = client.post(
+        "/gestion/salaries/campagnes",
+        headers=headers,
+        data={
+            "csrf_token": token,
+            "year": "2027",
+            "opens_on": "2027-01-01",
+            "closes_on": "2027-01-31",
+            "deadline": "2027-01-31",
+        },
+    )
     assert opened.status_code == 302 and opened.headers["Location"].endswith("/gestion/salaries/campagnes/2027")
     clock.set(date(2027, 2, 1))
     closed = client.post("/gestion/salaries/campagnes/2027/cloture", headers=headers, data={"csrf_token": token})
     assert closed.status_code == 302
     assert "Clôturée" in client.get("/gestion/salaries/campagnes", headers=headers).text
     assert [e.type for e in service.events()] == ["workforce.campaign.opened.v1", "workforce.campaign.closed.v1"]
-    assert client.post("/gestion/salaries/campagnes", headers=service.headers(BILLING_STAFF),
-                       data={"csrf_token": token, "year": "2028"}).status_code == 403
+    assert (
+        client.post(
+            "/gestion/salaries/campagnes",
+            headers=service.headers(BILLING_STAFF),
+            data={"csrf_token": token, "year": "2028"},
+        ).status_code
+        == 403
+    )
 
 
 def test_a_company_never_sees_nor_changes_another_companys_declaration(service, clock, companies):
@@ -425,11 +565,12 @@ def test_a_company_never_sees_nor_changes_another_companys_declaration(service, 
     the_list_of_company_a(service)
     assert write(service, '"0"', headcount={"SI": 5, "SIA": 1, "SIR": 1}).status_code == 200
     other = declaration(service, ADMIN_B).json
-    assert (other["member_id"], other["version"], other["headcount"]) == (
-        COMPANY_B, 0, {"SI": 0, "SIA": 0, "SIR": 0})
+    assert (other["member_id"], other["version"], other["headcount"]) == (COMPANY_B, 0, {"SI": 0, "SIA": 0, "SIR": 0})
     assert write(service, '"1"', ADMIN_B).status_code == 412  # A's version means nothing for B
-    assert write(service, '"0"', ADMIN_B, confirm=True, justifications={"SI": "x", "SIA": "x", "SIR": "x"}
-                 ).status_code == 200
+    assert (
+        write(service, '"0"', ADMIN_B, confirm=True, justifications={"SI": "x", "SIA": "x", "SIR": "x"}).status_code
+        == 200
+    )
     mine = declaration(service).json
     assert (mine["status"], mine["headcount"]["SI"], mine["version"]) == ("in_progress", 5, 1)
     page = service.client().get("/salaries/declarations/2027", headers=service.headers(ADMIN_B))
@@ -440,32 +581,52 @@ def test_a_company_never_sees_nor_changes_another_companys_declaration(service, 
 
 def test_a_change_of_post_is_published_without_the_nir(service, clock):
     employee_id = hire(service, determinants=["amiante"])
-    response = service.client().post(f"/api/workforce/employees/{employee_id}/post-changes",
-                                     headers=service.headers(ADMIN_A),
-                                     json={"post": "Chef d'équipe", "pcs_code": "480a", "from_date": "2026-06-01",
-                                           "determinants": ["travail_nuit"]})
+    response = service.client().post(
+        f"/api/workforce/employees/{employee_id}/post-changes",
+        headers=service.headers(ADMIN_A),
+        json={"post": "Chef d'équipe", "pcs_code": "480a", "from_date": "2026-06-01", "determinants": ["travail_nuit"]},
+    )
     assert response.status_code == 201
     event = service.events()[-1]
     catalogue.validate(event)
     assert event.type == "workforce.employee.post_changed.v1"
-    assert event.data == {"employee_id": employee_id, "member_id": COMPANY_A, "post": "Chef d'équipe",
-                          "pcs_code": "480a", "from_date": "2026-06-01", "previous_post": "Vendeuse",
-                          "determinants": ["travail_nuit"], "monitoring_category": "SIA",
-                          "previous_category": "SIR", "version": 2}
+    assert event.data == {
+        "employee_id": employee_id,
+        "member_id": COMPANY_A,
+        "post": "Chef d'équipe",
+        "pcs_code": "480a",
+        "from_date": "2026-06-01",
+        "previous_post": "Vendeuse",
+        "determinants": ["travail_nuit"],
+        "monitoring_category": "SIA",
+        "previous_category": "SIR",
+        "version": 2,
+    }
     assert not re.search(r"[0-9]{13}", event.to_json())
 
 
-def test_the_directory_keeps_the_newest_contact_and_waits_for_a_registration_before_a_situation(
-        service, deliver):
+def test_the_directory_keeps_the_newest_contact_and_waits_for_a_registration_before_a_situation(service, deliver):
     deliver("members.member.registered.v1", member_id=COMPANY_A, billing_email="compta@boulangerie.fr", version=1)
-    deliver("members.member.updated.v1", member_id=COMPANY_A, version=3, billing_email="compta@boulangerie.fr",
-            contacts=[{"kind": "responsable_rh", "name": "Sophie Martin", "email": "rh@boulangerie.fr"}])
-    deliver("members.member.updated.v1", member_id=COMPANY_A, version=2, billing_email="ancien@boulangerie.fr",
-            contacts=[])  # late and older: changes nothing
+    deliver(
+        "members.member.updated.v1",
+        member_id=COMPANY_A,
+        version=3,
+        billing_email="compta@boulangerie.fr",
+        contacts=[{"kind": "responsable_rh", "name": "Sophie Martin", "email": "rh@boulangerie.fr"}],
+    )
+    deliver(
+        "members.member.updated.v1", member_id=COMPANY_A, version=2, billing_email="ancien@boulangerie.fr", contacts=[]
+    )  # late and older: changes nothing
     with service.portal.db.session_factory() as session:
         assert session.get(MemberDirectoryEntry, COMPANY_A).declaration_email == "rh@boulangerie.fr"
-    consumer = Consumer(service="workforce", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    consumer = Consumer(
+        service="workforce",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
     early = catalogue.example_envelope("members.situation.changed.v1", member_id=COMPANY_B)
     with pytest.raises(LookupError):  # the consumer retries it once the registration has arrived
         consumer.process("workforce.member-directory", early)

@@ -1,4 +1,5 @@
 """The employee list (API and 'Mes salariés' page), the hiring form, the consumer and the demo loader."""
+
 import html
 import re
 from datetime import date
@@ -10,8 +11,8 @@ from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import make_principal
 from workforce import demo
-from workforce.worker import subscriptions
 from workforce.models import Employee, MemberDirectoryEntry
+from workforce.worker import subscriptions
 
 pytestmark = pytest.mark.integration
 
@@ -19,14 +20,37 @@ COMPANY = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 ADMIN = make_principal(member_id=COMPANY, roles=("admin",))
 READER = make_principal(member_id=COMPANY, roles=("read",))
 PEOPLE = [
-    {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Marie Claire", "sex": "F",
-     "birth_date": "1955-08-14", "nir": "255081416802538", "post": "Vendeuse", "multi_employer": True,
-     "birth_commune": "14118"},
-    {"last_name": "Lefèvre", "first_names": "Élodie", "sex": "F", "birth_date": "1995-10-01",
-     "nir": "295109912611193", "post": "Boulangère", "birth_country": "Maroc"},
-    {"last_name": "Bernard", "first_names": "Luc", "sex": "M", "birth_date": "1986-02-10",
-     "nir": "186022A21532523", "post": "Livreur", "contract": "CDD", "determinants": ["amiante"],
-     "birth_commune": "2A004"},
+    {
+        "last_name": "Dupont",
+        "birth_name": "Martin",
+        "first_names": "Marie Claire",
+        "sex": "F",
+        "birth_date": "1955-08-14",
+        "nir": "255081416802538",
+        "post": "Vendeuse",
+        "multi_employer": True,
+        "birth_commune": "14118",
+    },
+    {
+        "last_name": "Lefèvre",
+        "first_names": "Élodie",
+        "sex": "F",
+        "birth_date": "1995-10-01",
+        "nir": "295109912611193",
+        "post": "Boulangère",
+        "birth_country": "Maroc",
+    },
+    {
+        "last_name": "Bernard",
+        "first_names": "Luc",
+        "sex": "M",
+        "birth_date": "1986-02-10",
+        "nir": "186022A21532523",
+        "post": "Livreur",
+        "contract": "CDD",
+        "determinants": ["amiante"],
+        "birth_commune": "2A004",
+    },
 ]
 COMMON = {"hire_date": "2024-03-01", "contract": "CDI"}
 
@@ -35,8 +59,9 @@ COMMON = {"hire_date": "2024-03-01", "contract": "CDI"}
 def staffed(service):
     ids = []
     for person in PEOPLE:
-        response = service.client().post("/api/workforce/employees", json={**COMMON, **person},
-                                         headers=service.headers(ADMIN))
+        response = service.client().post(
+            "/api/workforce/employees", json={**COMMON, **person}, headers=service.headers(ADMIN)
+        )
         assert response.status_code == 201, response.json
         ids.append(response.json["id"])
     return ids
@@ -84,8 +109,10 @@ def test_each_row_of_the_page_shows_the_names_birth_date_category_and_multi_empl
     page = service.client().get("/salaries", headers=service.headers(READER)).text
     rows = {}
     for row in re.findall(r"<tr>\s*<td><a href=\"/salaries/[^\"]+\">(.*?)</tr>", page, re.S):
-        cells = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
-                 for cell in re.findall(r"<td>(.*?)</td>", "<td>" + row, re.S)]
+        cells = [
+            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td>(.*?)</td>", "<td>" + row, re.S)
+        ]
         rows[cells[0]] = (cells[2], cells[5], cells[6])
     assert rows == {
         "BERNARD": ("10/02/1986", "SIR", "Non"),
@@ -120,8 +147,14 @@ def test_the_hiring_form_creates_the_employee_and_confirms_in_french(service):
 def test_the_hiring_form_shows_french_errors_next_to_the_fields_and_keeps_the_values(service):
     client, headers = service.client(), service.headers(ADMIN)
     token = client.get("/salaries/nouveau", headers=headers).text.split('name="csrf_token" value="')[1].split('"')[0]
-    form = {**COMMON, **PEOPLE[0], "nir": "255081416802539", "birth_date": "", "multi_employer": "on",
-            "csrf_token": token}
+    form = {
+        **COMMON,
+        **PEOPLE[0],
+        "nir": "255081416802539",
+        "birth_date": "",
+        "multi_employer": "on",
+        "csrf_token": token,
+    }
     response = client.post("/salaries/nouveau", data=form, headers=headers)
     assert response.status_code == 422
     assert 'id="f-nir-error">La clé du numéro de sécurité sociale est incorrecte' in response.text
@@ -149,8 +182,14 @@ def test_only_admin_and_declaration_users_open_the_hiring_form(service):
 
 
 def test_the_member_directory_applies_a_registration_once_and_ignores_stale_versions(service):
-    consumer = Consumer(service="workforce", db=service.portal.db, outbox=service.portal.outbox,
-                        broker_url="amqp://unused", exchange="portal.events", subscriptions=subscriptions(service.portal.settings))
+    consumer = Consumer(
+        service="workforce",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
     queue = "workforce.member-directory"
     newer = catalogue.example_envelope("members.member.registered.v1", member_id=COMPANY, name="Nouveau nom", version=2)
     older = catalogue.example_envelope("members.member.registered.v1", member_id=COMPANY, name="Ancien nom", version=1)
@@ -164,11 +203,27 @@ def test_the_member_directory_applies_a_registration_once_and_ignores_stale_vers
 
 def test_the_demo_loader_hires_through_the_use_case_and_is_idempotent(service):
     employee_id = "0b5e8f0a-3c1d-4a8e-b1f2-6d7c8e9f0a12"
-    dataset = {"employees": [{"id": employee_id, "member_id": COMPANY, "last_name": "DUPONT", "birth_name": "MARTIN",
-                              "first_names": "Marie", "sex": "F", "birth_date": "1955-08-14", "nir": "255081416802538",
-                              "hire_date": "2020-01-06", "post": "Vendeuse", "pcs_code": "552a", "contract": "CDI",
-                              "multi_employer": False, "monitoring_category": "SI"}],
-               "members": [{"ignored": True}]}
+    dataset = {
+        "employees": [
+            {
+                "id": employee_id,
+                "member_id": COMPANY,
+                "last_name": "DUPONT",
+                "birth_name": "MARTIN",
+                "first_names": "Marie",
+                "sex": "F",
+                "birth_date": "1955-08-14",
+                "nir": "255081416802538",
+                "hire_date": "2020-01-06",
+                "post": "Vendeuse",
+                "pcs_code": "552a",
+                "contract": "CDI",
+                "multi_employer": False,
+                "monitoring_category": "SI",
+            }
+        ],
+        "members": [{"ignored": True}],
+    }
     demo.load(service.portal, dataset)
     demo.load(service.portal, dataset)
     with service.portal.db.session_factory() as session:

@@ -1,4 +1,5 @@
 """Hiring employees through the API, on PostgreSQL: events, validation, access and company isolation."""
+
 import pytest
 from sqlalchemy import select
 
@@ -11,9 +12,20 @@ pytestmark = pytest.mark.integration
 COMPANY_A = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 COMPANY_B = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 CLEAR_NIR = "255081416802538"
-VALID = {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Marie Claire", "sex": "F",
-         "birth_date": "1955-08-14", "nir": "2 55 08 14 168 025 38", "hire_date": "2024-03-01", "post": "Vendeuse",
-         "pcs_code": "552a", "contract": "CDI", "multi_employer": True, "birth_commune": "14118"}
+VALID = {
+    "last_name": "Dupont",
+    "birth_name": "Martin",
+    "first_names": "Marie Claire",
+    "sex": "F",
+    "birth_date": "1955-08-14",
+    "nir": "2 55 08 14 168 025 38",
+    "hire_date": "2024-03-01",
+    "post": "Vendeuse",
+    "pcs_code": "552a",
+    "contract": "CDI",
+    "multi_employer": True,
+    "birth_commune": "14118",
+}
 ADMIN_A = make_principal(member_id=COMPANY_A, roles=("admin",))
 READER_A = make_principal(member_id=COMPANY_A, roles=("read",))
 ADMIN_B = make_principal(member_id=COMPANY_B, roles=("admin",), member_name="Autre entreprise")
@@ -21,8 +33,9 @@ SECRETARY = make_principal(staff_roles=("secretariat",))
 
 
 def hire(service, principal, **overrides):
-    return service.client().post("/api/workforce/employees", json=dict(VALID, **overrides),
-                                 headers=service.headers(principal))
+    return service.client().post(
+        "/api/workforce/employees", json=dict(VALID, **overrides), headers=service.headers(principal)
+    )
 
 
 def outbox_bodies(service) -> list[str]:
@@ -40,7 +53,11 @@ def test_hiring_records_one_hired_event_matching_the_catalogue_and_never_the_nir
     assert response.status_code == 201
     body = response.json
     assert (body["member_id"], body["last_name"], body["birth_name"], body["nir_masked"]) == (
-        COMPANY_A, "DUPONT", "MARTIN", "2 55 08 ** *** *** 38")
+        COMPANY_A,
+        "DUPONT",
+        "MARTIN",
+        "2 55 08 ** *** *** 38",
+    )
     assert "nir" not in body and "nir_hash" not in body
     [event] = service.events()
     assert event.type == "workforce.employee.hired.v1"
@@ -58,7 +75,8 @@ def test_a_nir_with_a_wrong_key_gets_422_in_french_and_writes_nothing(service):
     response = hire(service, ADMIN_A, nir="255081416802539")
     assert response.status_code == 422
     assert response.json["errors"]["json"] == {
-        "nir": "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."}
+        "nir": "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."
+    }
     assert stored_employees(service) == []
     assert service.events() == []
 
@@ -90,8 +108,16 @@ def test_a_member_user_can_never_hire_under_another_company_id(service):
 
 def test_a_member_never_sees_another_companys_employees(service):
     created = hire(service, ADMIN_A).json
-    hire(service, ADMIN_B, last_name="Bernard", birth_name=None, first_names="Luc", sex="M",
-         nir="186022A21532523", birth_date="1986-02-10")
+    hire(
+        service,
+        ADMIN_B,
+        last_name="Bernard",
+        birth_name=None,
+        first_names="Luc",
+        sex="M",
+        nir="186022A21532523",
+        birth_date="1986-02-10",
+    )
     client = service.client()
     listed = client.get("/api/workforce/employees", headers=service.headers(ADMIN_B)).json
     assert [e["last_name"] for e in listed] == ["BERNARD"]

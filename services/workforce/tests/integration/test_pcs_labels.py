@@ -1,4 +1,5 @@
 """The PCS-ESE label next to the code: detail page, list, print view, exports, API and the forms."""
+
 import csv
 import html
 import io
@@ -14,11 +15,31 @@ COMPANY = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 ADMIN = make_principal(member_id=COMPANY, roles=("admin",))
 READER = make_principal(member_id=COMPANY, roles=("read",))
-CASHIER = {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Élodie", "sex": "F",
-           "birth_date": "1955-08-14", "birth_commune": "14118", "nir": "255081416802538", "hire_date": "2024-03-01",
-           "post": "Caissière", "pcs_code": "552A", "contract": "CDI"}
-ODD = {"last_name": "Bernard", "first_names": "Luc", "sex": "M", "birth_date": "1986-02-10", "birth_commune": "2A004",
-       "nir": "186022A21532523", "hire_date": "2024-03-01", "post": "Factotum", "pcs_code": "999z", "contract": "CDD"}
+CASHIER = {
+    "last_name": "Dupont",
+    "birth_name": "Martin",
+    "first_names": "Élodie",
+    "sex": "F",
+    "birth_date": "1955-08-14",
+    "birth_commune": "14118",
+    "nir": "255081416802538",
+    "hire_date": "2024-03-01",
+    "post": "Caissière",
+    "pcs_code": "552A",
+    "contract": "CDI",
+}
+ODD = {
+    "last_name": "Bernard",
+    "first_names": "Luc",
+    "sex": "M",
+    "birth_date": "1986-02-10",
+    "birth_commune": "2A004",
+    "nir": "186022A21532523",
+    "hire_date": "2024-03-01",
+    "post": "Factotum",
+    "pcs_code": "999z",
+    "contract": "CDD",
+}
 CASHIER_LABEL = "Caissiers de magasin"
 
 
@@ -49,15 +70,20 @@ def test_the_csv_and_xlsx_exports_carry_the_label_beside_the_code(service):
     hire(service, CASHIER)
     hire(service, ODD)
     client, headers = service.client(), service.headers(READER)
-    rows = list(csv.reader(io.StringIO(client.get("/salaries/export.csv", headers=headers).data.decode("utf-8-sig")),
-                           delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/salaries/export.csv", headers=headers).data.decode("utf-8-sig")), delimiter=";"
+        )
+    )
     code = rows[0].index("Code PCS-ESE")
     assert rows[0][code + 1] == "Libellé PCS-ESE"
-    assert {row[0]: row[code:code + 2] for row in rows[1:]} == {
-        "BERNARD": ["999z", ""], "DUPONT": ["552a", CASHIER_LABEL]}
+    assert {row[0]: row[code : code + 2] for row in rows[1:]} == {
+        "BERNARD": ["999z", ""],
+        "DUPONT": ["552a", CASHIER_LABEL],
+    }
     sheet = load_workbook(io.BytesIO(client.get("/salaries/export.xlsx", headers=headers).data)).active
     header, *lines = list(sheet.iter_rows(values_only=True))
-    assert header[code:code + 2] == ("Code PCS-ESE", "Libellé PCS-ESE")
+    assert header[code : code + 2] == ("Code PCS-ESE", "Libellé PCS-ESE")
     assert {line[0]: line[code + 1] for line in lines} == {"BERNARD": None, "DUPONT": CASHIER_LABEL}
     stranger = service.headers(make_principal(member_id=OTHER, roles=("admin",)))
     assert CASHIER_LABEL not in client.get("/salaries/export.csv", headers=stranger).data.decode("utf-8-sig")
@@ -77,8 +103,9 @@ def test_the_forms_offer_the_reference_list_and_show_the_label_of_the_saved_code
     assert saved.status_code == 200 and saved.request.path == f"/salaries/{cashier['id']}"
     assert "Chef d'équipe (PCS-ESE 621a — Chefs d'équipe du gros œuvre et des travaux publics)" in text_of(saved)
     assert f"(552a — {CASHIER_LABEL})" in text_of(saved)  # the history keeps the former post with its label
-    refused = client.post(f"/salaries/{cashier['id']}/nouveau-poste", headers=headers,
-                          data={**form, "pcs_code": "55D2"})
+    refused = client.post(
+        f"/salaries/{cashier['id']}/nouveau-poste", headers=headers, data={**form, "pcs_code": "55D2"}
+    )
     assert refused.status_code == 422 and 'id="f-pcs_code-error">' in refused.text
     assert "f-pcs_code-label" not in refused.text
     stranger = service.headers(make_principal(member_id=OTHER, roles=("admin",)))

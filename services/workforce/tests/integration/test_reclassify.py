@@ -1,5 +1,6 @@
 """`python -m workforce.reclassify`: after WORKFORCE_AUTHORISATION_CATEGORY changes, the stored categories (list
 filters, scheduling) are written again with the new setting, each change audited and published like an edit."""
+
 from datetime import date
 
 import pytest
@@ -22,9 +23,19 @@ UPDATED = "workforce.employee.updated.v1"
 
 
 def hire(service, last_name: str, nir: str, birth_date: str, determinants: list[str], **extra) -> str:
-    response = service.client().post("/api/workforce/employees", headers=service.headers(ADMIN), json={
-        **COMMON, "last_name": last_name, "first_names": "Anne", "nir": nir, "birth_date": birth_date,
-        "determinants": determinants, **extra})
+    response = service.client().post(
+        "/api/workforce/employees",
+        headers=service.headers(ADMIN),
+        json={
+            **COMMON,
+            "last_name": last_name,
+            "first_names": "Anne",
+            "nir": nir,
+            "birth_date": birth_date,
+            "determinants": determinants,
+            **extra,
+        },
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -37,13 +48,26 @@ def staff_under_sia(service):
     born = date(1955, 8, 14)
     ids = {
         "driver": hire(service, "Conduite", nir(born, 1), "1955-08-14", ["autorisation_conduite"]),
-        "night": hire(service, "Nuit", "295109912611193", "1995-10-01", ["habilitation_electrique", "travail_nuit"],
-                      birth_commune=None, birth_country="Maroc"),
+        "night": hire(
+            service,
+            "Nuit",
+            "295109912611193",
+            "1995-10-01",
+            ["habilitation_electrique", "travail_nuit"],
+            birth_commune=None,
+            birth_country="Maroc",
+        ),
         "plain": hire(service, "Simple", nir(born, 2), "1955-08-14", []),
         "left": hire(service, "Partie", nir(born, 3), "1955-08-14", ["autorisation_conduite"]),
         "legacy": hire(service, "Ancienne", nir(born, 4), "1955-08-14", ["habilitation_electrique"]),
-        "minor": hire(service, "Jeune", nir(minor_birth, 5), minor_birth.isoformat(), ["habilitation_electrique"],
-                      hire_date=add_years(minor_birth, 15).isoformat()),
+        "minor": hire(
+            service,
+            "Jeune",
+            nir(minor_birth, 5),
+            minor_birth.isoformat(),
+            ["habilitation_electrique"],
+            hire_date=add_years(minor_birth, 15).isoformat(),
+        ),
     }
     with service.portal.db.session_factory() as session:
         session.execute(update(Employee).where(Employee.id == ids["left"]).values(exit_date=date(2024, 12, 31)))
@@ -62,8 +86,9 @@ def nir(birth: date, order: int) -> str:
 @pytest.fixture
 def under_si(portal_env, workforce_service):
     """The same database, the service restarted with WORKFORCE_AUTHORISATION_CATEGORY=SI."""
-    app = create_app(environ=portal_env.environ("workforce", workforce_service.database_url,
-                                                WORKFORCE_AUTHORISATION_CATEGORY="SI"))
+    app = create_app(
+        environ=portal_env.environ("workforce", workforce_service.database_url, WORKFORCE_AUTHORISATION_CATEGORY="SI")
+    )
     app.config["TESTING"] = True
     yield app
     app.extensions["portal"].db.dispose()
@@ -86,11 +111,13 @@ def si_listed(app) -> list[str]:
 
 def service_headers(app) -> dict:
     from portal_common.testing import act_as_headers
+
     return act_as_headers(ADMIN, app.extensions["portal"].settings.internal_key)
 
 
-def test_reclassifying_writes_the_new_categories_with_history_and_the_updated_events(service, staff_under_sia,
-                                                                                      under_si):
+def test_reclassifying_writes_the_new_categories_with_history_and_the_updated_events(
+    service, staff_under_sia, under_si
+):
     ids = staff_under_sia
     assert stored(service, ids["driver"]) == ("SIA", "SIA", 1)
     assert si_listed(under_si) == ["SIMPLE"]  # stale: the SI filter misses the driver until he is saved again
@@ -107,12 +134,14 @@ def test_reclassifying_writes_the_new_categories_with_history_and_the_updated_ev
     assert si_listed(under_si) == ["CONDUITE", "SIMPLE"]
     events = service.events()[hired:]
     assert sorted((e.subject, e.data["monitoring_category"], e.data["version"]) for e in events) == sorted(
-        [(ids["driver"], "SI", 2), (ids["minor"], "SIA", 2)])
+        [(ids["driver"], "SI", 2), (ids["minor"], "SIA", 2)]
+    )
     for event in events:
         assert event.type == UPDATED
         catalogue.validate(event)
-    history = service.client().get(f"/api/workforce/employees/{ids['driver']}/history",
-                                   headers=service.headers(ADMIN)).json
+    history = (
+        service.client().get(f"/api/workforce/employees/{ids['driver']}/history", headers=service.headers(ADMIN)).json
+    )
     assert [(h["kind"], h["monitoring_category"]) for h in history] == [("hired", "SIA"), ("reclassified", "SI")]
     page = service.client().get(f"/salaries/{ids['driver']}", headers=service.headers(ADMIN)).text
     assert "Catégorie recalculée (paramétrage du service)" in page
@@ -140,8 +169,7 @@ def test_unchanged_settings_reclassify_nothing(service, staff_under_sia):
     assert len(service.events()) == before
 
 
-def test_a_batch_whose_event_cannot_be_recorded_writes_nothing_of_it(service, staff_under_sia, under_si,
-                                                                     monkeypatch):
+def test_a_batch_whose_event_cannot_be_recorded_writes_nothing_of_it(service, staff_under_sia, under_si, monkeypatch):
     def broken(employee):
         raise RuntimeError("outbox refused")
 
@@ -156,9 +184,11 @@ def test_a_batch_whose_event_cannot_be_recorded_writes_nothing_of_it(service, st
 
 
 def test_the_command_reclassifies_with_the_environment_settings_and_prints_a_summary(
-        service, staff_under_sia, portal_env, workforce_service, monkeypatch, capsys):
-    for name, value in portal_env.environ("workforce", workforce_service.database_url,
-                                          WORKFORCE_AUTHORISATION_CATEGORY="SI").items():
+    service, staff_under_sia, portal_env, workforce_service, monkeypatch, capsys
+):
+    for name, value in portal_env.environ(
+        "workforce", workforce_service.database_url, WORKFORCE_AUTHORISATION_CATEGORY="SI"
+    ).items():
         monkeypatch.setenv(name, value)
     assert reclassify.main(["--batch-size", "3"]) == 0
     out = capsys.readouterr().out

@@ -1,4 +1,5 @@
 """The employee pages: detail, correction form (the only place with the NIR), new post, exit, list tools."""
+
 import csv
 import html
 import io
@@ -25,14 +26,27 @@ HEX_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 def has_nir(text: str) -> bool:
     return NIR_RE.search(HEX_RE.sub("", text)) is not None
-VALID = {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Élodie", "sex": "F",
-         "birth_date": "1955-08-14", "nir": NIR, "hire_date": "2024-03-01", "post": "Cariste",
-         "contract": "CDI", "determinants": ["autorisation_conduite"], "birth_commune": "14118"}
+
+
+VALID = {
+    "last_name": "Dupont",
+    "birth_name": "Martin",
+    "first_names": "Élodie",
+    "sex": "F",
+    "birth_date": "1955-08-14",
+    "nir": NIR,
+    "hire_date": "2024-03-01",
+    "post": "Cariste",
+    "contract": "CDI",
+    "determinants": ["autorisation_conduite"],
+    "birth_commune": "14118",
+}
 
 
 def hire(service, principal=ADMIN, **overrides):
-    response = service.client().post("/api/workforce/employees", json=dict(VALID, **overrides),
-                                     headers=service.headers(principal))
+    response = service.client().post(
+        "/api/workforce/employees", json=dict(VALID, **overrides), headers=service.headers(principal)
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -58,14 +72,28 @@ def test_only_editors_open_the_correction_form_which_alone_shows_the_nir_and_is_
     form = client.get(f"/salaries/{employee_id}/modifier", headers=service.headers(ADMIN))
     assert form.status_code == 200 and f'value="{NIR}"' in form.text
     assert form.headers["Cache-Control"] == "no-store"
-    assert 'id="det-autorisation_conduite" name="determinants" type="checkbox" value="autorisation_conduite" checked' \
+    assert (
+        'id="det-autorisation_conduite" name="determinants" type="checkbox" value="autorisation_conduite" checked'
         in form.text
-    values = {"last_name": "Dupont", "birth_name": "Martin", "first_names": "Élodie", "sex": "F",
-              "birth_date": "1955-08-14", "nir": NIR, "hire_date": "2024-03-01", "post": "Cariste",
-              "contract": "CDI", "determinants": ["autorisation_conduite", "travail_nuit"],
-              "adapted_undisclosed": "on", "birth_commune": "14118", "csrf_token": token_of(form)}
-    saved = client.post(f"/salaries/{employee_id}/modifier", data=values, headers=service.headers(ADMIN),
-                        follow_redirects=True)
+    )
+    values = {
+        "last_name": "Dupont",
+        "birth_name": "Martin",
+        "first_names": "Élodie",
+        "sex": "F",
+        "birth_date": "1955-08-14",
+        "nir": NIR,
+        "hire_date": "2024-03-01",
+        "post": "Cariste",
+        "contract": "CDI",
+        "determinants": ["autorisation_conduite", "travail_nuit"],
+        "adapted_undisclosed": "on",
+        "birth_commune": "14118",
+        "csrf_token": token_of(form),
+    }
+    saved = client.post(
+        f"/salaries/{employee_id}/modifier", data=values, headers=service.headers(ADMIN), follow_redirects=True
+    )
     assert saved.status_code == 200 and "La fiche du salarié a été mise à jour." in saved.text
     assert "Suivi adapté déclaré par l'employeur, motif non communiqué" in html.unescape(saved.text)
     assert service.events()[-1].type == "workforce.employee.updated.v1"
@@ -75,13 +103,25 @@ def test_the_correction_form_warns_about_an_inconsistent_nir_and_refuses_a_bad_k
     employee_id = hire(service)
     client, headers = service.client(), service.headers(ADMIN)
     token = token_of(client.get(f"/salaries/{employee_id}/modifier", headers=headers))
-    values = {"last_name": "Dupont", "first_names": "Élodie", "sex": "M", "birth_date": "1955-08-14", "nir": NIR,
-              "hire_date": "2024-03-01", "post": "Cariste", "contract": "CDI", "birth_commune": "14118",
-              "csrf_token": token}
+    values = {
+        "last_name": "Dupont",
+        "first_names": "Élodie",
+        "sex": "M",
+        "birth_date": "1955-08-14",
+        "nir": NIR,
+        "hire_date": "2024-03-01",
+        "post": "Cariste",
+        "contract": "CDI",
+        "birth_commune": "14118",
+        "csrf_token": token,
+    }
     warned = client.post(f"/salaries/{employee_id}/modifier", data=values, headers=headers, follow_redirects=True)
-    assert "Attention : Le premier chiffre du numéro de sécurité sociale ne correspond pas au sexe déclaré." in warned.text
-    refused = client.post(f"/salaries/{employee_id}/modifier", data=dict(values, nir="255081416802539"),
-                          headers=headers)
+    assert (
+        "Attention : Le premier chiffre du numéro de sécurité sociale ne correspond pas au sexe déclaré." in warned.text
+    )
+    refused = client.post(
+        f"/salaries/{employee_id}/modifier", data=dict(values, nir="255081416802539"), headers=headers
+    )
     assert refused.status_code == 422
     assert 'id="f-nir-error">La clé du numéro de sécurité sociale est incorrecte' in refused.text
     assert len(service.events()) == 2
@@ -91,8 +131,11 @@ def test_the_hiring_form_offers_the_determinants_and_requires_the_sir_justificat
     client, headers = service.client(), service.headers(ADMIN)
     page = client.get("/salaries/nouveau", headers=headers)
     assert "Travail de nuit" in page.text and "art. R4544-10" in page.text
-    form = {**{k: v for k, v in VALID.items() if k != "determinants"}, "determinants": ["sir_employeur"],
-            "csrf_token": token_of(page)}
+    form = {
+        **{k: v for k, v in VALID.items() if k != "determinants"},
+        "determinants": ["sir_employeur"],
+        "csrf_token": token_of(page),
+    }
     refused = client.post("/salaries/nouveau", data=form, headers=headers)
     assert refused.status_code == 422
     assert 'id="f-sir_justification-error">Justifiez l&#39;ajout du poste' in refused.text
@@ -106,19 +149,33 @@ def test_a_new_post_and_an_exit_through_the_pages(service):
     client, headers = service.client(), service.headers(ADMIN)
     page = client.get(f"/salaries/{employee_id}/nouveau-poste", headers=headers)
     assert page.status_code == 200 and "actuellement <strong>Cariste</strong> depuis le 01/03/2024" in page.text
-    moved = client.post(f"/salaries/{employee_id}/nouveau-poste", headers=headers, follow_redirects=True,
-                        data={"post": "Magasinier", "from_date": "2025-02-03", "csrf_token": token_of(page)})
+    moved = client.post(
+        f"/salaries/{employee_id}/nouveau-poste",
+        headers=headers,
+        follow_redirects=True,
+        data={"post": "Magasinier", "from_date": "2025-02-03", "csrf_token": token_of(page)},
+    )
     assert "Le nouveau poste est enregistré." in moved.text and "Nouveau poste" in moved.text
     page = client.get(f"/salaries/{employee_id}/sortie", headers=headers)
-    bad = client.post(f"/salaries/{employee_id}/sortie", headers=headers,
-                      data={"exit_date": "", "reason": "", "csrf_token": token_of(page)})
+    bad = client.post(
+        f"/salaries/{employee_id}/sortie",
+        headers=headers,
+        data={"exit_date": "", "reason": "", "csrf_token": token_of(page)},
+    )
     assert bad.status_code == 422 and "La date de sortie est obligatoire (jj/mm/aaaa)." in bad.text
-    done = client.post(f"/salaries/{employee_id}/sortie", headers=headers, follow_redirects=True,
-                       data={"exit_date": "2025-06-30", "reason": "fin_cdd", "csrf_token": token_of(page)})
+    done = client.post(
+        f"/salaries/{employee_id}/sortie",
+        headers=headers,
+        follow_redirects=True,
+        data={"exit_date": "2025-06-30", "reason": "fin_cdd", "csrf_token": token_of(page)},
+    )
     assert "La sortie de Élodie DUPONT est enregistrée." in done.text and "Fin de CDD" in done.text
     assert [e.type for e in service.events()] == [
-        "workforce.employee.hired.v1", "workforce.employee.updated.v1", "workforce.employee.post_changed.v1",
-        "workforce.employee.exited.v1"]
+        "workforce.employee.hired.v1",
+        "workforce.employee.updated.v1",
+        "workforce.employee.post_changed.v1",
+        "workforce.employee.exited.v1",
+    ]
     assert service.events()[-1].data["was_reinforced"] is False  # the new post left SIR
 
 
@@ -136,14 +193,24 @@ def test_the_list_filters_by_category_and_pages(service):
 
 def _nir(index: int) -> str:
     from portal_common.validators import nir_key
+
     first13 = f"2550814{index:03d}025"
     return f"{first13}{nir_key(first13):02d}"
 
 
 def test_the_exports_hold_the_filtered_list_in_french_formats_without_the_nir(service):
     hire(service)
-    hire(service, last_name="Bernard", birth_name=None, first_names="Luc", sex="M", nir="186022A21532523",
-         birth_date="1986-02-10", contract="CDD", determinants=[])
+    hire(
+        service,
+        last_name="Bernard",
+        birth_name=None,
+        first_names="Luc",
+        sex="M",
+        nir="186022A21532523",
+        birth_date="1986-02-10",
+        contract="CDD",
+        determinants=[],
+    )
     client, headers = service.client(), service.headers(READER)
     response = client.get("/salaries/export.csv?contract=CDD", headers=headers)
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -168,15 +235,40 @@ def test_the_exports_hold_the_filtered_list_in_french_formats_without_the_nir(se
 
 def test_the_list_check_reports_anomalies_with_links_to_their_fix(service):
     clean = hire(service, determinants=[])
-    legacy = hire(service, last_name="Ancien", birth_name=None, nir="186022A21532523", sex="M",
-                  birth_date="1986-02-10", determinants=[], birth_commune="2A004")
-    odd = hire(service, last_name="Durand", birth_name=None, nir="295109912611193", sex="M",
-               birth_date="1995-10-01", determinants=[], birth_commune=None, birth_country="Maroc")
+    legacy = hire(
+        service,
+        last_name="Ancien",
+        birth_name=None,
+        nir="186022A21532523",
+        sex="M",
+        birth_date="1986-02-10",
+        determinants=[],
+        birth_commune="2A004",
+    )
+    odd = hire(
+        service,
+        last_name="Durand",
+        birth_name=None,
+        nir="295109912611193",
+        sex="M",
+        birth_date="1995-10-01",
+        determinants=[],
+        birth_commune=None,
+        birth_country="Maroc",
+    )
     with service.portal.db.session_factory() as session:
         # A row from before the 2025 reform, before determinants existed and before the place of birth was asked.
-        session.execute(update(Employee).where(Employee.id == legacy).values(
-            monitoring_category="SIR", determinants="habilitation_electrique", category_reviewed_on=None,
-            birth_commune=None, birth_country=None))
+        session.execute(
+            update(Employee)
+            .where(Employee.id == legacy)
+            .values(
+                monitoring_category="SIR",
+                determinants="habilitation_electrique",
+                category_reviewed_on=None,
+                birth_commune=None,
+                birth_country=None,
+            )
+        )
         session.commit()
     page = service.client().get("/salaries/controle", headers=service.headers(READER))
     assert page.status_code == 200
@@ -186,10 +278,9 @@ def test_the_list_check_reports_anomalies_with_links_to_their_fix(service):
     assert "Catégorie de suivi jamais vérifiée (1)" in page.text
     text = html.unescape(page.text)
     assert "Information obligatoire manquante (1)" in text
-    assert ("Lieu de naissance manquant : commune de naissance (code INSEE) ou pays de naissance à saisir."
-            in text)
+    assert "Lieu de naissance manquant : commune de naissance (code INSEE) ou pays de naissance à saisir." in text
     assert f'href="/salaries/{legacy}/modifier"' in page.text
-    assert f'/salaries/{clean}/' not in page.text
+    assert f"/salaries/{clean}/" not in page.text
     other = make_principal(member_id=OTHER, roles=("admin",))
     assert "Aucune anomalie" in service.client().get("/salaries/controle", headers=service.headers(other)).text
 

@@ -1,4 +1,5 @@
 """Headcount by category (an accessible chart with its table) and the multi-employer workers at 31 January."""
+
 import csv
 import html
 import io
@@ -9,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 
+from portal_common import clock as services
 from portal_common.testing import make_principal
 from portal_common.validators import nir_key
-from portal_common import clock as services
 from workforce.models import Employee
 from workforce.reports.rules import headcount_bars, reference_year
 
@@ -22,13 +23,22 @@ OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 ADMIN = make_principal(member_id=COMPANY, roles=("admin",))
 READER = make_principal(member_id=COMPANY, roles=("read",))
 OTHER_READER = make_principal(member_id=OTHER, roles=("read",))
-BASE = {"sex": "F", "birth_date": "1955-08-14", "hire_date": "2020-03-01", "post": "Vendeuse", "contract": "CDI",
-        "birth_commune": "14118"}
+BASE = {
+    "sex": "F",
+    "birth_date": "1955-08-14",
+    "hire_date": "2020-03-01",
+    "post": "Vendeuse",
+    "contract": "CDI",
+    "birth_commune": "14118",
+}
 
 
 def hire(service, last_name: str, nir: str, **fields) -> str:
-    response = service.client().post("/api/workforce/employees", headers=service.headers(ADMIN),
-                                     json=dict(BASE, last_name=last_name, first_names="Prénom", nir=nir, **fields))
+    response = service.client().post(
+        "/api/workforce/employees",
+        headers=service.headers(ADMIN),
+        json=dict(BASE, last_name=last_name, first_names="Prénom", nir=nir, **fields),
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -41,8 +51,10 @@ def leave(service, employee_id: str, on: date) -> None:
 
 def cells(text: str) -> list[list[str]]:
     rows = re.findall(r"<tr>(.*?)</tr>", html.unescape(text), re.S)
-    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
-            for row in rows]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in rows
+    ]
 
 
 def test_the_headcount_is_a_labelled_chart_with_the_same_numbers_in_a_table(service):
@@ -52,25 +64,34 @@ def test_the_headcount_is_a_labelled_chart_with_the_same_numbers_in_a_table(serv
     hire(service, "Amiante", "295109912611193", birth_date="1995-10-01", determinants=["amiante"])
     hire(service, "Nuit", "186022A21532523", sex="M", birth_date="1986-02-10", determinants=["travail_nuit"])
     first13 = f"2{minor_birth:%y}0175115001"
-    hire(service, "Jeune", f"{first13}{nir_key(first13):02d}", birth_date=minor_birth.isoformat(),
-         hire_date=date(today.year, 1, 2).isoformat())
+    hire(
+        service,
+        "Jeune",
+        f"{first13}{nir_key(first13):02d}",
+        birth_date=minor_birth.isoformat(),
+        hire_date=date(today.year, 1, 2).isoformat(),
+    )
     gone = hire(service, "Parti", "155081416802588", sex="M")
     leave(service, gone, date(2024, 12, 31))
     page = service.client().get("/salaries/effectifs", headers=service.headers(READER))
     assert page.status_code == 200
     text = html.unescape(page.text)
     assert '<svg role="img" aria-labelledby="chart-title chart-desc"' in text
-    assert ('<desc id="chart-desc">SI, Suivi individuel : 1 salarié, 25\xa0% ; SIA, Suivi individuel adapté : '
-            '2 salariés, 50\xa0% ; SIR, Suivi individuel renforcé : 1 salarié, 25\xa0%.</desc>') in text
+    assert (
+        '<desc id="chart-desc">SI, Suivi individuel : 1 salarié, 25\xa0% ; SIA, Suivi individuel adapté : '
+        "2 salariés, 50\xa0% ; SIR, Suivi individuel renforcé : 1 salarié, 25\xa0%.</desc>"
+    ) in text
     assert "<script" not in text and 'style="' not in text  # no JS library, nothing the CSP would block
     table = cells(text.split('id="tableau"')[1])
-    assert table[1:] == [["SI — Suivi individuel", "1", "25\xa0%", "1"],
-                         ["SIA — Suivi individuel adapté", "2", "50\xa0%", "0"],
-                         ["SIR — Suivi individuel renforcé", "1", "25\xa0%", "0"], ["Total", "4", "100\xa0%", "1"]]
+    assert table[1:] == [
+        ["SI — Suivi individuel", "1", "25\xa0%", "1"],
+        ["SIA — Suivi individuel adapté", "2", "50\xa0%", "0"],
+        ["SIR — Suivi individuel renforcé", "1", "25\xa0%", "0"],
+        ["Total", "4", "100\xa0%", "1"],
+    ]
     assert 'href="/salaries?category=SIA"' in text
     others = html.unescape(service.client().get("/salaries/effectifs", headers=service.headers(OTHER_READER)).text)
-    assert "Salariés présents au" in others and cells(others.split('id="tableau"')[1])[-1] == [
-        "Total", "0", "—", "0"]
+    assert "Salariés présents au" in others and cells(others.split('id="tableau"')[1])[-1] == ["Total", "0", "—", "0"]
 
 
 def test_the_bars_are_proportional_to_the_largest_category():
@@ -92,8 +113,15 @@ def test_the_multi_employer_list_holds_the_flagged_employees_of_31_january_and_e
     year = reference_year(None, services.today())
     hire(service, "Double", "255081416802538", multi_employer=True, pcs_code="552a")
     hire(service, "Seul", "295109912611193", birth_date="1995-10-01")
-    hire(service, "Tardif", "186022A21532523", sex="M", birth_date="1986-02-10", multi_employer=True,
-         hire_date=date(year, 2, 1).isoformat())
+    hire(
+        service,
+        "Tardif",
+        "186022A21532523",
+        sex="M",
+        birth_date="1986-02-10",
+        multi_employer=True,
+        hire_date=date(year, 2, 1).isoformat(),
+    )
     gone = hire(service, "Parti", "155081416802588", sex="M", multi_employer=True)
     leave(service, gone, date(year, 1, 30))
     stays = hire(service, "Reste", "255081416802637", multi_employer=True)
@@ -109,10 +137,13 @@ def test_the_multi_employer_list_holds_the_flagged_employees_of_31_january_and_e
     assert exported.headers["Content-Disposition"] == f'attachment; filename="multi-employeurs-{year}-01-31.csv"'
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Nom d'usage", "Nom de naissance", "Prénoms"]
-    code, label, multi = (rows[0].index(name)
-                          for name in ("Code PCS-ESE", "Libellé PCS-ESE", "Salarié multi-employeurs"))
+    code, label, multi = (
+        rows[0].index(name) for name in ("Code PCS-ESE", "Libellé PCS-ESE", "Salarié multi-employeurs")
+    )
     assert [(r[0], r[code], r[label], r[multi]) for r in rows[1:]] == [
-        ("DOUBLE", "552a", "Caissiers de magasin", "Oui"), ("RESTE", "", "", "Oui")]
+        ("DOUBLE", "552a", "Caissiers de magasin", "Oui"),
+        ("RESTE", "", "", "Oui"),
+    ]
     sheet = load_workbook(io.BytesIO(client.get("/salaries/multi-employeurs/export.xlsx", headers=headers).data)).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["DOUBLE", "RESTE"]
     earlier = html.unescape(client.get(f"/salaries/multi-employeurs?annee={year - 1}", headers=headers).text)
@@ -126,8 +157,12 @@ def test_the_multi_employer_list_holds_the_flagged_employees_of_31_january_and_e
 def test_the_reports_are_for_signed_in_member_users_only(service):
     client = service.client()
     staff = make_principal(staff_roles=("secretariat",))
-    for path in ("/salaries/effectifs", "/salaries/multi-employeurs", "/salaries/multi-employeurs/export.csv",
-                 "/salaries/multi-employeurs/export.xlsx"):
+    for path in (
+        "/salaries/effectifs",
+        "/salaries/multi-employeurs",
+        "/salaries/multi-employeurs/export.csv",
+        "/salaries/multi-employeurs/export.xlsx",
+    ):
         assert client.get(path, headers=service.headers(staff)).status_code == 403
         assert client.get(path).status_code in (302, 401)
         assert client.get(path, headers=service.headers(READER)).status_code == 200

@@ -1,5 +1,6 @@
 """The list's search: posted, so that a NIR typed in it never reaches a URL (docs/security.md DP-02); a name search
 still comes back as a bookmarkable address; a NIR is found by its blind index, never through the query string."""
+
 import html
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -18,17 +19,36 @@ NIR = "255081416802538"
 SPACED = "2 55 08 14 168 025 38"
 CORSICA = "186022A21532523"
 COMMON = {"hire_date": "2024-03-01", "contract": "CDI", "post": "Vendeuse"}
-DUPONT = {"last_name": "Dupont", "first_names": "Marie", "sex": "F", "birth_date": "1955-08-14", "nir": NIR,
-          "birth_commune": "14118"}
-LEFEVRE = {"last_name": "Lefèvre", "first_names": "Élodie", "sex": "F", "birth_date": "1995-10-01",
-           "nir": "295109912611193", "birth_country": "Maroc"}
-BERNARD = {"last_name": "Bernard", "first_names": "Luc", "sex": "M", "birth_date": "1986-02-10", "nir": CORSICA,
-           "birth_commune": "2A004"}
+DUPONT = {
+    "last_name": "Dupont",
+    "first_names": "Marie",
+    "sex": "F",
+    "birth_date": "1955-08-14",
+    "nir": NIR,
+    "birth_commune": "14118",
+}
+LEFEVRE = {
+    "last_name": "Lefèvre",
+    "first_names": "Élodie",
+    "sex": "F",
+    "birth_date": "1995-10-01",
+    "nir": "295109912611193",
+    "birth_country": "Maroc",
+}
+BERNARD = {
+    "last_name": "Bernard",
+    "first_names": "Luc",
+    "sex": "M",
+    "birth_date": "1986-02-10",
+    "nir": CORSICA,
+    "birth_commune": "2A004",
+}
 
 
 def hire(service, person: dict, principal=ADMIN) -> str:
-    response = service.client().post("/api/workforce/employees", json={**COMMON, **person},
-                                     headers=service.headers(principal))
+    response = service.client().post(
+        "/api/workforce/employees", json={**COMMON, **person}, headers=service.headers(principal)
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -86,8 +106,14 @@ def test_a_corsican_nir_typed_without_its_key_is_found_too(service, staffed):
 def test_a_nir_held_by_several_employees_is_answered_with_the_list_itself(service, staffed):
     # She left, then came back: two records with the same NIR, one present and one left.
     client, admin = service.client(), service.headers(ADMIN)
-    assert client.post(f"/api/workforce/employees/{staffed[0]}/exit", headers=admin,
-                       json={"exit_date": "2024-06-30", "reason": "fin_cdd"}).status_code == 200
+    assert (
+        client.post(
+            f"/api/workforce/employees/{staffed[0]}/exit",
+            headers=admin,
+            json={"exit_date": "2024-06-30", "reason": "fin_cdd"},
+        ).status_code
+        == 200
+    )
     back = hire(service, dict(DUPONT, first_names="Marie Claire"))
     response = search(service, SPACED)
     assert response.status_code == 200  # answered in place: no redirect, so no URL carries the number
@@ -99,8 +125,13 @@ def test_a_nir_held_by_several_employees_is_answered_with_the_list_itself(servic
 
 def test_a_nir_nobody_of_the_company_has_finds_nobody_even_if_another_company_has_it(service, staffed):
     other = make_principal(member_id=OTHER, roles=("admin",))
-    hire(service, dict(LEFEVRE, nir="155081416802588", sex="M", birth_date="1955-08-14", birth_commune="14118",
-                       birth_country=None), principal=other)
+    hire(
+        service,
+        dict(
+            LEFEVRE, nir="155081416802588", sex="M", birth_date="1955-08-14", birth_commune="14118", birth_country=None
+        ),
+        principal=other,
+    )
     response = search(service, "1 55 08 14 168 025 88")
     assert response.status_code == 200
     text = html.unescape(response.text)
@@ -108,13 +139,19 @@ def test_a_nir_nobody_of_the_company_has_finds_nobody_even_if_another_company_ha
     assert no_nir_in(text, "155081416802588")
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("2 55 08 14 168 025 39", "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."),
-    ("25508141680253", "Saisissez le numéro de sécurité sociale complet : ses 13 premiers caractères, ou les 15 "
-                       "avec la clé."),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("2 55 08 14 168 025 39", "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."),
+        (
+            "25508141680253",
+            "Saisissez le numéro de sécurité sociale complet : ses 13 premiers caractères, ou les 15 avec la clé.",
+        ),
+    ],
+)
 def test_a_nir_that_cannot_be_right_is_answered_with_a_french_message_next_to_the_search_field(
-        service, staffed, typed, message):
+    service, staffed, typed, message
+):
     response = search(service, typed)
     assert response.status_code == 422
     text = html.unescape(response.text)
@@ -132,8 +169,10 @@ def test_the_list_address_refuses_to_search_by_a_nir_and_says_so_in_french(servi
     response = service.client().get(f"/salaries?q={query}", headers=service.headers(READER))
     assert response.status_code == 422
     text = html.unescape(response.text)
-    assert ("Pour rechercher un salarié par son numéro de sécurité sociale, saisissez-le dans ce champ puis cliquez "
-            "sur « Rechercher » : le numéro n'est jamais placé dans l'adresse de la page.") in text
+    assert (
+        "Pour rechercher un salarié par son numéro de sécurité sociale, saisissez-le dans ce champ puis cliquez "
+        "sur « Rechercher » : le numéro n'est jamais placé dans l'adresse de la page."
+    ) in text
     assert "3 salariés" in text  # the search is ignored, not run
     assert no_nir_in(text, NIR)  # not even echoed back into the search field or the paging links
 
@@ -163,5 +202,6 @@ def test_the_api_finds_employees_by_a_nir_sent_in_the_body(service, staffed):
     assert len(client.post("/api/workforce/employees/search", json={"nir": NIR}, headers=staff).json) == 1
     wrong = client.post("/api/workforce/employees/search", json={"nir": "255081416802539"}, headers=reader)
     assert wrong.status_code == 422 and wrong.json["errors"]["json"]["nir"] == [
-        "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."]
+        "La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."
+    ]
     assert client.post("/api/workforce/employees/search", json={"nir": NIR}).status_code == 401

@@ -1,4 +1,5 @@
 """The optimistic lock is SQLAlchemy's version counter: one more at each write, a write from a stale read refused."""
+
 import pytest
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -9,18 +10,30 @@ pytestmark = pytest.mark.integration
 
 COMPANY = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
 ADMIN = make_principal(member_id=COMPANY, roles=("admin",))
-VALID = {"last_name": "Dupont", "first_names": "Marie", "sex": "F", "birth_date": "1955-08-14",
-         "nir": "255081416802538", "hire_date": "2024-03-01", "post": "Cariste", "contract": "CDI",
-         "birth_commune": "14118"}
+VALID = {
+    "last_name": "Dupont",
+    "first_names": "Marie",
+    "sex": "F",
+    "birth_date": "1955-08-14",
+    "nir": "255081416802538",
+    "hire_date": "2024-03-01",
+    "post": "Cariste",
+    "contract": "CDI",
+    "birth_commune": "14118",
+}
 
 
 def test_each_write_of_an_employee_raises_its_version_by_one_and_its_events_carry_it(service):
     client, headers = service.client(), service.headers(ADMIN)
     hired = client.post("/api/workforce/employees", json=VALID, headers=headers).json
-    corrected = client.put(f"/api/workforce/employees/{hired['id']}", json=dict(VALID, post="Magasinier"),
-                           headers=headers).json
-    left = client.post(f"/api/workforce/employees/{hired['id']}/exit",
-                       json={"exit_date": "2025-01-31", "reason": "demission"}, headers=headers).json
+    corrected = client.put(
+        f"/api/workforce/employees/{hired['id']}", json=dict(VALID, post="Magasinier"), headers=headers
+    ).json
+    left = client.post(
+        f"/api/workforce/employees/{hired['id']}/exit",
+        json={"exit_date": "2025-01-31", "reason": "demission"},
+        headers=headers,
+    ).json
     assert (hired["version"], corrected["version"], left["version"]) == (1, 2, 3)
     assert [event.data["version"] for event in service.events()] == [1, 2, 3]
 
@@ -38,4 +51,6 @@ def test_a_write_from_a_stale_read_is_refused(service):
             first.commit()
     with session_factory() as session:
         assert (session.get(Employee, employee_id).post, session.get(Employee, employee_id).version) == (
-            "Magasinier", 2)
+            "Magasinier",
+            2,
+        )

@@ -1,10 +1,17 @@
 """The monitoring category computed from determinants and age, with the configurable 2025 classes."""
+
 from datetime import date
 
 import pytest
 
-from workforce.employees.rules.categories import (DETERMINANTS, CategoryPolicy, base_category,
-                                                  check_determinants, classify, sir_for_authorisations_only)
+from workforce.employees.rules.categories import (
+    DETERMINANTS,
+    CategoryPolicy,
+    base_category,
+    check_determinants,
+    classify,
+    sir_for_authorisations_only,
+)
 
 ON = date(2026, 1, 15)
 ADULT = date(1980, 5, 4)
@@ -53,17 +60,23 @@ def test_every_determinant_of_the_list_is_in_the_table():
 def test_the_reasons_are_shown_from_the_highest_category_with_their_legal_reference():
     result = classify(("travail_nuit", "amiante"), birth_date=date(2009, 3, 1), on=ON, adapted_undisclosed=True)
     assert [(r.category, r.reference) for r in result.reasons] == [
-        ("SIR", "art. R4624-23 I"), ("SIA", "art. L3122-5 et R4624-18"), ("SIA", "art. R4624-18"),
-        ("SIA", "art. R4624-17")]
+        ("SIR", "art. R4624-23 I"),
+        ("SIA", "art. L3122-5 et R4624-18"),
+        ("SIA", "art. R4624-18"),
+        ("SIA", "art. R4624-17"),
+    ]
     assert result.reasons[2].label == "Salarié de moins de 18 ans"
     assert classify((), birth_date=ADULT, on=ON).reasons[0].label.startswith("Aucun déterminant")
 
 
-@pytest.mark.parametrize(("birth_date", "expected"), [
-    (date(2008, 1, 16), "SIA"),  # 18 tomorrow
-    (date(2008, 1, 15), "SI"),  # 18 today
-    (date(2007, 2, 28), "SI"),
-])
+@pytest.mark.parametrize(
+    ("birth_date", "expected"),
+    [
+        (date(2008, 1, 16), "SIA"),  # 18 tomorrow
+        (date(2008, 1, 15), "SI"),  # 18 today
+        (date(2007, 2, 28), "SI"),
+    ],
+)
 def test_under_18_comes_from_the_birth_date(birth_date, expected):
     assert classify((), birth_date=birth_date, on=ON).category == expected
 
@@ -88,10 +101,12 @@ def test_the_stored_base_category_ignores_age():
 
 def test_a_post_added_to_sir_by_the_employer_needs_its_justification():
     assert check_determinants(("sir_employeur",), "  ") == {
-        "sir_justification": "Justifiez l'ajout du poste à la liste SIR (motif lié au poste, jamais médical)."}
+        "sir_justification": "Justifiez l'ajout du poste à la liste SIR (motif lié au poste, jamais médical)."
+    }
     assert check_determinants(("sir_employeur",), "Travail isolé en hauteur") == {}
     assert check_determinants(("radon",), None) == {
-        "determinants": "Déterminant inconnu : choisissez dans la liste proposée."}
+        "determinants": "Déterminant inconnu : choisissez dans la liste proposée."
+    }
 
 
 def test_sir_for_conduite_or_habilitation_only_is_spotted():

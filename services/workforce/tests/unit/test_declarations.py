@@ -1,15 +1,33 @@
 """Rules of the headcount declaration and its campaign: window, statuses, prefill, justifications."""
+
 from datetime import date
 
 import pytest
 
-from workforce.declarations.rules import (CAMPAIGN_CLOSED, CAMPAIGN_OPEN, CONFIRMED, DRAFT, INVOICED, Campaign,
-                                    CampaignCommand, CampaignRejected, Counts, DeclarationEntry,
-                                    DeclarationRejected, check_campaign, check_declaration, is_ceased,
-                                    is_present_on, refusal, shown_status, tally)
+from workforce.declarations.rules import (
+    CAMPAIGN_CLOSED,
+    CAMPAIGN_OPEN,
+    CONFIRMED,
+    DRAFT,
+    INVOICED,
+    Campaign,
+    CampaignCommand,
+    CampaignRejected,
+    Counts,
+    DeclarationEntry,
+    DeclarationRejected,
+    check_campaign,
+    check_declaration,
+    is_ceased,
+    is_present_on,
+    refusal,
+    shown_status,
+    tally,
+)
 
-JANUARY = Campaign(year=2027, opens_on=date(2027, 1, 1), closes_on=date(2027, 1, 31), deadline=date(2027, 2, 15),
-                   status=CAMPAIGN_OPEN)
+JANUARY = Campaign(
+    year=2027, opens_on=date(2027, 1, 1), closes_on=date(2027, 1, 31), deadline=date(2027, 2, 15), status=CAMPAIGN_OPEN
+)
 EXPECTED = Counts({"SI": 10, "SIA": 2, "SIR": 1}, {"SI": 0, "SIA": 0, "SIR": 3})
 
 
@@ -20,14 +38,23 @@ def entry(si=10, sia=2, sir=1, multi_sir=3, **justifications):
 def test_a_campaign_defaults_to_the_january_window_closing_at_its_end():
     campaign = check_campaign(CampaignCommand(year=2027), today=date(2026, 12, 1), existing_years=[2026])
     assert (campaign.opens_on, campaign.closes_on, campaign.deadline) == (
-        date(2027, 1, 1), date(2027, 1, 31), date(2027, 1, 31))
+        date(2027, 1, 1),
+        date(2027, 1, 31),
+        date(2027, 1, 31),
+    )
 
 
 def test_a_configured_window_keeps_its_dates_and_the_deadline_follows_the_window_end():
-    campaign = check_campaign(CampaignCommand(year=2027, opens_on=date(2027, 1, 6), closes_on=date(2027, 2, 21)),
-                              today=date(2026, 12, 1), existing_years=[])
+    campaign = check_campaign(
+        CampaignCommand(year=2027, opens_on=date(2027, 1, 6), closes_on=date(2027, 2, 21)),
+        today=date(2026, 12, 1),
+        existing_years=[],
+    )
     assert (campaign.opens_on, campaign.closes_on, campaign.deadline) == (
-        date(2027, 1, 6), date(2027, 2, 21), date(2027, 2, 21))
+        date(2027, 1, 6),
+        date(2027, 2, 21),
+        date(2027, 2, 21),
+    )
 
 
 def test_a_second_campaign_of_the_same_year_is_refused():
@@ -38,8 +65,13 @@ def test_a_second_campaign_of_the_same_year_is_refused():
 
 def test_a_window_in_the_wrong_order_or_year_and_an_early_deadline_are_refused_field_by_field():
     with pytest.raises(CampaignRejected) as refused:
-        check_campaign(CampaignCommand(year=2027, opens_on=date(2026, 12, 15), closes_on=date(2026, 12, 10),
-                                       deadline=date(2026, 12, 1)), today=date(2026, 12, 1), existing_years=[])
+        check_campaign(
+            CampaignCommand(
+                year=2027, opens_on=date(2026, 12, 15), closes_on=date(2026, 12, 10), deadline=date(2026, 12, 1)
+            ),
+            today=date(2026, 12, 1),
+            existing_years=[],
+        )
     assert set(refused.value.errors) == {"opens_on", "closes_on", "deadline"}
     with pytest.raises(CampaignRejected) as far:
         check_campaign(CampaignCommand(year=2031), today=date(2026, 12, 1), existing_years=[])
@@ -53,30 +85,38 @@ def test_the_headcount_counts_those_under_contract_on_1_january_with_multi_emplo
     assert not is_present_on(date(2027, 1, 2), None, day)
     assert not is_present_on(date(2020, 1, 1), date(2026, 12, 31), day)
     counts = tally([("SI", False), ("SI", False), ("SIR", True), ("SIA", False)])
-    assert counts.as_dict() == {"headcount": {"SI": 2, "SIA": 1, "SIR": 0},
-                                "multi_employer": {"SI": 0, "SIA": 0, "SIR": 1}}
+    assert counts.as_dict() == {
+        "headcount": {"SI": 2, "SIA": 1, "SIR": 0},
+        "multi_employer": {"SI": 0, "SIA": 0, "SIR": 1},
+    }
     assert counts.total == 4
 
 
-@pytest.mark.parametrize("today, stored, ceased, expected", [
-    (date(2027, 1, 15), None, False, "to_enter"),
-    (date(2027, 1, 15), DRAFT, False, "in_progress"),
-    (date(2027, 1, 15), CONFIRMED, False, "confirmed"),
-    (date(2027, 3, 15), INVOICED, False, "invoiced"),
-    (date(2027, 2, 1), None, False, "not_enterable"),
-    (date(2027, 2, 1), DRAFT, False, "not_enterable"),
-    (date(2026, 12, 31), None, False, "not_enterable"),
-    (date(2027, 1, 15), None, True, "not_enterable"),
-])
+@pytest.mark.parametrize(
+    "today, stored, ceased, expected",
+    [
+        (date(2027, 1, 15), None, False, "to_enter"),
+        (date(2027, 1, 15), DRAFT, False, "in_progress"),
+        (date(2027, 1, 15), CONFIRMED, False, "confirmed"),
+        (date(2027, 3, 15), INVOICED, False, "invoiced"),
+        (date(2027, 2, 1), None, False, "not_enterable"),
+        (date(2027, 2, 1), DRAFT, False, "not_enterable"),
+        (date(2026, 12, 31), None, False, "not_enterable"),
+        (date(2027, 1, 15), None, True, "not_enterable"),
+    ],
+)
 def test_the_five_statuses_of_the_seed_portal(today, stored, ceased, expected):
     assert shown_status(JANUARY, stored, today=today, ceased=ceased) == expected
 
 
 def test_each_refusal_gives_its_reason_in_french():
-    assert refusal(JANUARY, None, today=date(2026, 12, 20), ceased=False) == \
-        "La saisie de la déclaration 2027 ouvrira le 01/01/2027."
+    assert (
+        refusal(JANUARY, None, today=date(2026, 12, 20), ceased=False)
+        == "La saisie de la déclaration 2027 ouvrira le 01/01/2027."
+    )
     assert refusal(JANUARY, DRAFT, today=date(2027, 2, 1), ceased=False) == (
-        "La saisie de la déclaration 2027 était ouverte jusqu'au 31/01/2027 : elle n'est plus possible.")
+        "La saisie de la déclaration 2027 était ouverte jusqu'au 31/01/2027 : elle n'est plus possible."
+    )
     assert "déjà confirmée" in refusal(JANUARY, CONFIRMED, today=date(2027, 1, 15), ceased=False)
     assert "déjà facturée" in refusal(JANUARY, INVOICED, today=date(2027, 1, 15), ceased=False)
     closed = Campaign(2027, date(2027, 1, 1), date(2027, 1, 31), date(2027, 1, 31), CAMPAIGN_CLOSED)

@@ -1,18 +1,40 @@
 """Hiring rules, NIR masking and the list's name rules, without any database."""
+
 from datetime import date
 
 import pytest
 
-from workforce.employees.rules import (HireCommand, HireRejected, add_years, check_hire, display_name, fold, initial_of,
-                              is_present, mask_nir, search_text)
+from workforce.employees.rules import (
+    HireCommand,
+    HireRejected,
+    add_years,
+    check_hire,
+    display_name,
+    fold,
+    initial_of,
+    is_present,
+    mask_nir,
+    search_text,
+)
 
 TODAY = date(2025, 6, 2)
 
 
 def command(**overrides):
-    values = dict(last_name=" dupont ", birth_name="Martin", first_names=" Marie   Claire ", sex="F",
-                  birth_date=date(1955, 8, 14), nir="2 55 08 14 168 025 38", hire_date=date(2024, 3, 1),
-                  post=" Vendeuse ", pcs_code="552A", contract="CDI", multi_employer=False, birth_commune="14118")
+    values = dict(
+        last_name=" dupont ",
+        birth_name="Martin",
+        first_names=" Marie   Claire ",
+        sex="F",
+        birth_date=date(1955, 8, 14),
+        nir="2 55 08 14 168 025 38",
+        hire_date=date(2024, 3, 1),
+        post=" Vendeuse ",
+        pcs_code="552A",
+        contract="CDI",
+        multi_employer=False,
+        birth_commune="14118",
+    )
     values.update(overrides)
     return HireCommand(**values)
 
@@ -20,7 +42,13 @@ def command(**overrides):
 def test_a_valid_hire_is_normalised():
     hire = check_hire(command(), today=TODAY)
     assert (hire.last_name, hire.birth_name, hire.first_names, hire.nir, hire.post, hire.pcs_code) == (
-        "DUPONT", "MARTIN", "Marie Claire", "255081416802538", "Vendeuse", "552a")
+        "DUPONT",
+        "MARTIN",
+        "Marie Claire",
+        "255081416802538",
+        "Vendeuse",
+        "552a",
+    )
 
 
 def test_the_birth_name_defaults_to_the_name_in_use():
@@ -73,19 +101,41 @@ def test_someone_born_on_29_february_turns_15_on_1_march_in_a_common_year():
 
 def test_every_invalid_field_is_reported_in_french_at_once():
     with pytest.raises(HireRejected) as caught:
-        check_hire(command(last_name=" ", first_names="", sex="X", contract="freelance", determinants=("radon",),
-                           pcs_code="55D2", post=" ", birth_date=None, hire_date=None), today=TODAY)
+        check_hire(
+            command(
+                last_name=" ",
+                first_names="",
+                sex="X",
+                contract="freelance",
+                determinants=("radon",),
+                pcs_code="55D2",
+                post=" ",
+                birth_date=None,
+                hire_date=None,
+            ),
+            today=TODAY,
+        )
     errors = caught.value.errors
-    assert set(errors) == {"last_name", "first_names", "sex", "contract", "determinants", "pcs_code", "post",
-                           "birth_date", "hire_date"}
+    assert set(errors) == {
+        "last_name",
+        "first_names",
+        "sex",
+        "contract",
+        "determinants",
+        "pcs_code",
+        "post",
+        "birth_date",
+        "hire_date",
+    }
     assert errors["contract"] == "Type de contrat inconnu."
     assert errors["birth_date"] == "La date de naissance est obligatoire (jj/mm/aaaa)."
 
 
 def test_overlong_names_are_refused_before_reaching_the_database():
     with pytest.raises(HireRejected) as caught:
-        check_hire(command(last_name="A" * 101, birth_name="B" * 101, first_names="C" * 151, post="D" * 201),
-                   today=TODAY)
+        check_hire(
+            command(last_name="A" * 101, birth_name="B" * 101, first_names="C" * 151, post="D" * 201), today=TODAY
+        )
     assert set(caught.value.errors) == {"last_name", "birth_name", "first_names", "post"}
 
 

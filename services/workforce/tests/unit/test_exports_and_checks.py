@@ -1,4 +1,5 @@
 """The export files read back, and the anomalies of 'Contrôler la liste'."""
+
 import csv
 import io
 from datetime import date
@@ -8,11 +9,24 @@ from openpyxl import load_workbook
 from workforce.reports.checks import Checked, check_list
 from workforce.reports.exports import COLUMNS, row_of, to_csv, to_xlsx
 
-EMPLOYEE = {"last_name": "DUPONT", "birth_name": "MARTIN", "first_names": "Élodie", "sex": "F",
-            "birth_date": date(1985, 8, 14), "birth_commune": "2A004", "birth_country": None,
-            "nir_masked": "2 85 08 ** *** *** 38", "hire_date": date(2024, 3, 1),
-            "post": "=HYPERLINK(\"x\")", "pcs_code": "552a", "contract": "interim", "category_label": "SIH",
-            "multi_employer": True, "exit_date": None, "exit_reason": None}
+EMPLOYEE = {
+    "last_name": "DUPONT",
+    "birth_name": "MARTIN",
+    "first_names": "Élodie",
+    "sex": "F",
+    "birth_date": date(1985, 8, 14),
+    "birth_commune": "2A004",
+    "birth_country": None,
+    "nir_masked": "2 85 08 ** *** *** 38",
+    "hire_date": date(2024, 3, 1),
+    "post": '=HYPERLINK("x")',
+    "pcs_code": "552a",
+    "contract": "interim",
+    "category_label": "SIH",
+    "multi_employer": True,
+    "exit_date": None,
+    "exit_reason": None,
+}
 
 
 def test_the_csv_is_for_french_excel_utf8_bom_semicolons_and_french_dates():
@@ -21,13 +35,27 @@ def test_the_csv_is_for_french_excel_utf8_bom_semicolons_and_french_dates():
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == list(COLUMNS)
     line = dict(zip(rows[0], rows[1]))  # by column name: other columns may be added
-    assert [line[name] for name in ("Nom d'usage", "Nom de naissance", "Prénoms", "Sexe", "Date de naissance",
-                                    "Code commune de naissance", "Pays de naissance",
-                                    "N° de sécurité sociale (masqué)", "Date d'embauche")] == [
-        "DUPONT", "MARTIN", "Élodie", "F", "14/08/1985", "2A004", "", "2 85 08 ** *** *** 38", "01/03/2024"]
-    assert line["Poste de travail"] == "'=HYPERLINK(\"x\")"  # never a formula
-    assert [line[name] for name in ("Contrat", "Catégorie de suivi", "Salarié multi-employeurs",
-                                    "Date de sortie")] == ["Intérim", "SIH", "Oui", ""]
+    assert [
+        line[name]
+        for name in (
+            "Nom d'usage",
+            "Nom de naissance",
+            "Prénoms",
+            "Sexe",
+            "Date de naissance",
+            "Code commune de naissance",
+            "Pays de naissance",
+            "N° de sécurité sociale (masqué)",
+            "Date d'embauche",
+        )
+    ] == ["DUPONT", "MARTIN", "Élodie", "F", "14/08/1985", "2A004", "", "2 85 08 ** *** *** 38", "01/03/2024"]
+    assert line["Poste de travail"] == '\'=HYPERLINK("x")'  # never a formula
+    assert [line[name] for name in ("Contrat", "Catégorie de suivi", "Salarié multi-employeurs", "Date de sortie")] == [
+        "Intérim",
+        "SIH",
+        "Oui",
+        "",
+    ]
 
 
 def test_the_xlsx_keeps_real_dates_shown_dd_mm_yyyy():
@@ -39,13 +67,26 @@ def test_the_xlsx_keeps_real_dates_shown_dd_mm_yyyy():
     line = dict(zip(header, row))
     # The commune of birth; no country (an empty cell reads back as None).
     assert (line["Code commune de naissance"], line["Pays de naissance"]) == ("2A004", None)
-    assert line["Poste de travail"] == "'=HYPERLINK(\"x\")"
+    assert line["Poste de travail"] == '\'=HYPERLINK("x")'
 
 
 def checked(id_, **overrides):
-    values = dict(id=id_, name=f"NOM {id_}", birth_date=date(1980, 1, 1), hire_date=date(2020, 1, 1), exit_date=None,
-                  nir_missing=False, nir_problem=None, nir_consistent=True, nir_hash=f"hash-{id_}",
-                  folded_name=f"nom {id_}", post="Cariste", determinants=(), stored_category="SI", reviewed=True)
+    values = dict(
+        id=id_,
+        name=f"NOM {id_}",
+        birth_date=date(1980, 1, 1),
+        hire_date=date(2020, 1, 1),
+        exit_date=None,
+        nir_missing=False,
+        nir_problem=None,
+        nir_consistent=True,
+        nir_hash=f"hash-{id_}",
+        folded_name=f"nom {id_}",
+        post="Cariste",
+        determinants=(),
+        stored_category="SI",
+        reviewed=True,
+    )
     values.update(overrides)
     return Checked(**values)
 
@@ -65,8 +106,10 @@ def test_each_anomaly_is_found_and_links_to_its_fix():
     employees = [
         checked("key", nir_problem="La clé du numéro de sécurité sociale est incorrecte : vérifiez le numéro."),
         checked("odd", nir_consistent=False),
-        checked("d1", nir_hash="same"), checked("d2", nir_hash="same"),
-        checked("n1", folded_name="martin marie"), checked("n2", folded_name="martin marie"),
+        checked("d1", nir_hash="same"),
+        checked("d2", nir_hash="same"),
+        checked("n1", folded_name="martin marie"),
+        checked("n2", folded_name="martin marie"),
         checked("nonir", nir_missing=True),
         checked("early", exit_date=date(2019, 12, 31)),
         checked("young", birth_date=date(2006, 6, 1), hire_date=date(2021, 5, 31)),
@@ -75,11 +118,22 @@ def test_each_anomaly_is_found_and_links_to_its_fix():
         checked("noplace", birth_place_missing=True),
     ]
     found = check_list(employees, TODAY)
-    assert kinds(found) == sorted([
-        ("nir_invalid", "key"), ("nir_inconsistent", "odd"), ("duplicate", "d1"), ("duplicate", "d2"),
-        ("duplicate", "n1"), ("duplicate", "n2"), ("missing", "nonir"), ("exit_before_hire", "early"),
-        ("under_15", "young"), ("sir_2025", "cariste"), ("no_review", "legacy"),
-        ("missing", "noplace")])
+    assert kinds(found) == sorted(
+        [
+            ("nir_invalid", "key"),
+            ("nir_inconsistent", "odd"),
+            ("duplicate", "d1"),
+            ("duplicate", "d2"),
+            ("duplicate", "n1"),
+            ("duplicate", "n2"),
+            ("missing", "nonir"),
+            ("exit_before_hire", "early"),
+            ("under_15", "young"),
+            ("sir_2025", "cariste"),
+            ("no_review", "legacy"),
+            ("missing", "noplace"),
+        ]
+    )
     links = {(a.kind, a.employee_id): a.fix_path for a in found}
     assert links[("nir_invalid", "key")] == "/salaries/key/modifier"
     assert links[("duplicate", "d1")] == "/salaries/d1"
@@ -90,6 +144,9 @@ def test_each_anomaly_is_found_and_links_to_its_fix():
 
 
 def test_leavers_are_not_reported_as_duplicates_or_for_their_nir():
-    employees = [checked("d1", nir_hash="same", exit_date=date(2025, 1, 1)), checked("d2", nir_hash="same"),
-                 checked("gone", nir_missing=True, exit_date=date(2025, 1, 1))]
+    employees = [
+        checked("d1", nir_hash="same", exit_date=date(2025, 1, 1)),
+        checked("d2", nir_hash="same"),
+        checked("gone", nir_missing=True, exit_date=date(2025, 1, 1)),
+    ]
     assert check_list(employees, TODAY) == []

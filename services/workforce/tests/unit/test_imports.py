@@ -1,4 +1,5 @@
 """Reading, mapping and checking an employee import file (plain Python, no database)."""
+
 import io
 from datetime import date, datetime
 
@@ -15,8 +16,10 @@ from workforce.imports.rules import ImportRejected, Known
 from workforce.reports import exports
 
 TODAY = date(2026, 11, 30)
-HEADER = ("Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"
-          "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Commune de naissance;Pays de naissance")
+HEADER = (
+    "Nom d'usage;Nom de naissance;Prénoms;Sexe;Date de naissance;N° de sécurité sociale;Date d'embauche;"
+    "Poste de travail;Code PCS-ESE;Contrat;Salarié multi-employeurs;Commune de naissance;Pays de naissance"
+)
 DUPONT = "Dupont;Martin;Marie Claire;F;14/08/1955;2 55 08 14 168 025 38;01/03/2024;Vendeuse;552a;CDI;oui;14118;"
 LEFEVRE = "Lefèvre;;Élodie;Femme;01/10/1995;295109912611193;01/03/2024;Boulangère;;cdd;non;;Maroc"
 
@@ -39,8 +42,20 @@ def test_a_french_excel_csv_in_windows_1252_with_semicolons_is_read_and_its_colu
     assert table.header[2] == "Prénoms" and table.rows[1][0] == "Lefèvre"
     assert table.line_numbers == [2, 4]  # the blank line is skipped, the numbers stay those of the file
     assert imports.guess_mapping(table.header) == {
-        "last_name": 0, "birth_name": 1, "first_names": 2, "sex": 3, "birth_date": 4, "nir": 5, "hire_date": 6,
-        "post": 7, "pcs_code": 8, "contract": 9, "multi_employer": 10, "birth_commune": 11, "birth_country": 12}
+        "last_name": 0,
+        "birth_name": 1,
+        "first_names": 2,
+        "sex": 3,
+        "birth_date": 4,
+        "nir": 5,
+        "hire_date": 6,
+        "post": 7,
+        "pcs_code": 8,
+        "contract": 9,
+        "multi_employer": 10,
+        "birth_commune": 11,
+        "birth_country": 12,
+    }
 
 
 def test_a_utf8_csv_with_bom_and_commas_is_read_the_same():
@@ -53,22 +68,54 @@ def test_our_own_export_is_recognised_column_by_column():
     header = table_of(exports.to_csv([["x"] * len(exports.COLUMNS)]).decode("utf-8-sig")).header
     mapping = imports.guess_mapping(header)
     assert {name: header[column] for name, column in mapping.items()} == {
-        "last_name": "Nom d'usage", "birth_name": "Nom de naissance", "first_names": "Prénoms", "sex": "Sexe",
-        "birth_date": "Date de naissance", "birth_commune": "Code commune de naissance",
-        "birth_country": "Pays de naissance", "nir": "N° de sécurité sociale (masqué)", "hire_date": "Date d'embauche",
-        "post": "Poste de travail", "pcs_code": "Code PCS-ESE", "contract": "Contrat",
-        "multi_employer": "Salarié multi-employeurs"}
+        "last_name": "Nom d'usage",
+        "birth_name": "Nom de naissance",
+        "first_names": "Prénoms",
+        "sex": "Sexe",
+        "birth_date": "Date de naissance",
+        "birth_commune": "Code commune de naissance",
+        "birth_country": "Pays de naissance",
+        "nir": "N° de sécurité sociale (masqué)",
+        "hire_date": "Date d'embauche",
+        "post": "Poste de travail",
+        "pcs_code": "Code PCS-ESE",
+        "contract": "Contrat",
+        "multi_employer": "Salarié multi-employeurs",
+    }
 
 
 def test_an_xlsx_workbook_with_date_and_number_cells_is_read():
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Nom", "Prénom", "Sexe", "Né(e) le", "NIR", "Date d'entrée", "Emploi", "Type de contrat",
-                  "Code INSEE commune de naissance"])
-    sheet.append(["Bernard", "Luc", "M", datetime(1986, 2, 10), "186022A21532523", datetime(2024, 3, 1), "Livreur",
-                  "Intérim", "2a004"])
-    sheet.append(["Dupont", "Marie", "F", datetime(1955, 8, 14), 255081416802538, "01/03/2024", "Vendeuse", "CDI",
-                  14118])
+    sheet.append(
+        [
+            "Nom",
+            "Prénom",
+            "Sexe",
+            "Né(e) le",
+            "NIR",
+            "Date d'entrée",
+            "Emploi",
+            "Type de contrat",
+            "Code INSEE commune de naissance",
+        ]
+    )
+    sheet.append(
+        [
+            "Bernard",
+            "Luc",
+            "M",
+            datetime(1986, 2, 10),
+            "186022A21532523",
+            datetime(2024, 3, 1),
+            "Livreur",
+            "Intérim",
+            "2a004",
+        ]
+    )
+    sheet.append(
+        ["Dupont", "Marie", "F", datetime(1955, 8, 14), 255081416802538, "01/03/2024", "Vendeuse", "CDI", 14118]
+    )
     out = io.BytesIO()
     workbook.save(out)
     kind, table = imports.read_table("salaries.xlsx", out.getvalue())
@@ -81,12 +128,15 @@ def test_an_xlsx_workbook_with_date_and_number_cells_is_read():
     assert rows[0].warnings == rows[1].warnings == []
 
 
-@pytest.mark.parametrize("name, raw, message", [
-    ("vide.csv", b"  \n", "Le fichier est vide."),
-    ("entete.csv", HEADER.encode(), "Le fichier ne contient aucun salarié sous sa ligne d'en-tête."),
-    ("ancien.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 50, "L'ancien format Excel (.xls) n'est pas lu"),
-    ("casse.xlsx", b"PK\x03\x04" + b"\x00" * 50, "Le classeur Excel est illisible"),
-])
+@pytest.mark.parametrize(
+    "name, raw, message",
+    [
+        ("vide.csv", b"  \n", "Le fichier est vide."),
+        ("entete.csv", HEADER.encode(), "Le fichier ne contient aucun salarié sous sa ligne d'en-tête."),
+        ("ancien.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 50, "L'ancien format Excel (.xls) n'est pas lu"),
+        ("casse.xlsx", b"PK\x03\x04" + b"\x00" * 50, "Le classeur Excel est illisible"),
+    ],
+)
 def test_a_file_that_cannot_be_read_is_refused_with_a_french_message(name, raw, message):
     with pytest.raises(ImportRejected) as refused:
         imports.read_table(name, raw)
@@ -117,17 +167,26 @@ def test_each_row_goes_through_the_hire_form_rules_with_its_errors_per_field():
         "contract": "Type de contrat inconnu.",
         "multi_employer": "Répondez « oui » ou « non ».",
         "birth_commune": "Le code INSEE de la commune de naissance comporte 5 caractères, par exemple 14118 (Caen) "
-                         "ou 2A004 (Ajaccio).",
+        "ou 2A004 (Ajaccio).",
     }
     assert minor.errors == {"hire_date": "Le salarié doit avoir au moins 15 ans à l'embauche."}
 
 
 def test_the_column_choice_needs_a_column_for_the_commune_or_the_country_of_birth():
-    mapping = {"last_name": 0, "first_names": 1, "sex": 2, "birth_date": 3, "nir": 4, "hire_date": 5, "post": 6,
-               "contract": 7}
+    mapping = {
+        "last_name": 0,
+        "first_names": 1,
+        "sex": 2,
+        "birth_date": 3,
+        "nir": 4,
+        "hire_date": 5,
+        "post": 6,
+        "contract": 7,
+    }
     assert imports.check_mapping(mapping, width=9) == {
         "birth_commune": "Choisissez la colonne « Code commune de naissance » ou « Pays de naissance » : le lieu de "
-                         "naissance est obligatoire."}
+        "naissance est obligatoire."
+    }
     assert imports.check_mapping(dict(mapping, birth_country=8), width=9) == {}
     assert imports.check_mapping(dict(mapping, birth_commune=8), width=9) == {}
 
@@ -137,7 +196,8 @@ def test_a_row_without_a_place_of_birth_or_with_a_commune_the_nir_contradicts_is
     assert missing.command is None and list(missing.errors) == ["birth_commune"]
     assert abroad.errors == {} and abroad.warnings == [
         "Le numéro de sécurité sociale indique une naissance à l'étranger, mais une commune de naissance en France "
-        "est déclarée."]
+        "est déclarée."
+    ]
 
 
 def test_a_nir_disagreeing_with_the_sex_is_a_warning_not_an_error():
@@ -148,14 +208,24 @@ def test_a_nir_disagreeing_with_the_sex_is_a_warning_not_an_error():
 
 def test_the_same_nir_twice_in_the_file_or_on_a_present_employee_is_an_error():
     second = DUPONT.replace("Marie Claire", "Marie")
-    first, again, other = check("\n".join([HEADER, DUPONT, second, LEFEVRE]), known=[
-        Known("LEFÈVRE Élodie", blind("295109912611193"), imports.name_key("LEFÈVRE", "Élodie"), date(1995, 10, 1),
-              present=True)])
+    first, again, other = check(
+        "\n".join([HEADER, DUPONT, second, LEFEVRE]),
+        known=[
+            Known(
+                "LEFÈVRE Élodie",
+                blind("295109912611193"),
+                imports.name_key("LEFÈVRE", "Élodie"),
+                date(1995, 10, 1),
+                present=True,
+            )
+        ],
+    )
     assert first.errors == {}
     assert again.errors == {"nir": "Ce numéro de sécurité sociale figure déjà ligne 2 du fichier."}
     assert again.command is None
-    assert other.errors == {"nir": "Un salarié présent dans l'entreprise porte déjà ce numéro de sécurité sociale "
-                                   "(LEFÈVRE Élodie)."}
+    assert other.errors == {
+        "nir": "Un salarié présent dans l'entreprise porte déjà ce numéro de sécurité sociale (LEFÈVRE Élodie)."
+    }
 
 
 def test_a_leaver_with_the_same_nir_or_someone_with_the_same_name_and_birth_date_is_a_probable_duplicate():
@@ -165,7 +235,8 @@ def test_a_leaver_with_the_same_nir_or_someone_with_the_same_name_and_birth_date
     assert first.duplicates == [] and twin.errors == {} and returning.errors == {}
     assert twin.duplicates == ["Même nom de naissance, prénoms et date de naissance que la ligne 2 du fichier."]
     assert returning.duplicates == [
-        "Même numéro de sécurité sociale qu'un salarié sorti (LEFÈVRE Élodie) : s'agit-il d'une réembauche ?"]
+        "Même numéro de sécurité sociale qu'un salarié sorti (LEFÈVRE Élodie) : s'agit-il d'une réembauche ?"
+    ]
 
 
 def test_dates_are_read_in_french_and_iso_forms_and_impossible_dates_are_not():
@@ -242,7 +313,7 @@ def test_any_bytes_are_read_or_refused_with_a_french_message_never_a_crash(raw, 
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(list(";,\"\n\r\t x0123456789/-ÉéAB")), max_size=400))
+@given(text=st.text(alphabet=st.sampled_from(list(';,"\n\r\t x0123456789/-ÉéAB')), max_size=400))
 def test_any_csv_text_is_read_and_checked_without_a_crash(text):
     try:
         kind, table = imports.read_table("f.csv", (HEADER + "\n" + text).encode("utf-8"))

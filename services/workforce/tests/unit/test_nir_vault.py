@@ -1,4 +1,5 @@
 """The NIR at rest: AES-GCM with key id, rotation, and the blind index."""
+
 import pytest
 
 from portal_common.keyring import new_key_setting as new_encryption_key
@@ -39,8 +40,9 @@ def test_keys_rotate_old_values_still_decrypt_new_ones_use_the_first_key():
         vault(new_encryption_key("k3")).decrypt(sealed_before, EMPLOYEE)
 
 
-@pytest.mark.parametrize("setting", ["", "k1", "k1:c2hvcnQ", "bad id:" + "A" * 43,
-                                     "k1:" + "A" * 43 + ",k1:" + "B" * 43])
+@pytest.mark.parametrize(
+    "setting", ["", "k1", "k1:c2hvcnQ", "bad id:" + "A" * 43, "k1:" + "A" * 43 + ",k1:" + "B" * 43]
+)
 def test_unusable_key_settings_are_refused(setting):
     with pytest.raises(ValueError):
         parse_encryption_keys(setting)

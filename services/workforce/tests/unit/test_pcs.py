@@ -1,4 +1,5 @@
 """The shipped PCS-ESE 2017 reference list: its size, a few known professions, the lookup rules."""
+
 import re
 from importlib.resources import files
 

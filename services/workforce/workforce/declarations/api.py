@@ -3,6 +3,7 @@
 Optimistic concurrency: a declaration answers an ETag (its version); saving or confirming it needs If-Match
 with that ETag (428 without it, 412 when someone else saved meanwhile).
 """
+
 from __future__ import annotations
 
 from flask import request
@@ -17,11 +18,21 @@ from portal_common.service import portal
 
 from . import queries, use_cases
 from .rules import CampaignCommand, DeclarationEntry, DeclarationRefused, StaleDeclaration
-from .schemas import (CampaignCreateSchema, CampaignProgressSchema, CampaignSchema, DeclarationSchema,
-                      DeclarationSummarySchema, DeclarationWriteSchema)
+from .schemas import (
+    CampaignCreateSchema,
+    CampaignProgressSchema,
+    CampaignSchema,
+    DeclarationSchema,
+    DeclarationSummarySchema,
+    DeclarationWriteSchema,
+)
 
-blp = Blueprint("workforce_declarations_api", __name__, url_prefix="/api/workforce",
-                description="Annual headcount declarations and their campaigns")
+blp = Blueprint(
+    "workforce_declarations_api",
+    __name__,
+    url_prefix="/api/workforce",
+    description="Annual headcount declarations and their campaigns",
+)
 
 CAMPAIGN_STAFF = staff(*OFFICE_STAFF)
 ETAG_HEADERS = {"ETag": {"schema": {"type": "string"}, "description": "The declaration's version, for If-Match"}}
@@ -61,8 +72,11 @@ def _declaration(year: int) -> tuple[dict, dict]:
 
 
 def _entry(data: dict) -> DeclarationEntry:
-    return DeclarationEntry(headcount=data["headcount"], multi_employer=data["multi_employer"],
-                            justifications={k: v for k, v in data["justifications"].items() if v})
+    return DeclarationEntry(
+        headcount=data["headcount"],
+        multi_employer=data["multi_employer"],
+        justifications={k: v for k, v in data["justifications"].items() if v},
+    )
 
 
 def _write(year: int, data: dict, *, confirming: bool):
@@ -71,8 +85,14 @@ def _write(year: int, data: dict, *, confirming: bool):
     expected_version = _expected_version()
     use_case = use_cases.confirm_declaration if confirming else use_cases.save_declaration
     try:
-        use_case(portal(), principal.member_id, year, _entry(data), expected_version=expected_version,
-                 actor=principal.user_id)
+        use_case(
+            portal(),
+            principal.member_id,
+            year,
+            _entry(data),
+            expected_version=expected_version,
+            actor=principal.user_id,
+        )
     except DeclarationRefused as exc:
         abort(409, message=exc.reason)
     except StaleDeclaration:
@@ -140,7 +160,9 @@ class Campaigns(MethodView):
     @blp.response(201, CampaignSchema)
     def post(self, data):
         """Open the campaign of a year; publishes workforce.campaign.opened.v1 and e-mails the companies"""
-        campaign, _mailed = use_cases.open_campaign(portal(), CampaignCommand(**data), actor=require_principal().user_id)
+        campaign, _mailed = use_cases.open_campaign(
+            portal(), CampaignCommand(**data), actor=require_principal().user_id
+        )
         return queries.campaign_as_dict(campaign)
 
 

@@ -1,5 +1,6 @@
 """Declaration handlers: billing's annual invoice marks the declaration it bills, in the consumer's transaction
 (subscribed in worker.py)."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """The e-mail of the declaration campaign (plain text, French)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,7 +23,11 @@ def opening_mail(public_url: str, campaign: Any, entry: Any) -> Mail:
         f"Déclarez les salariés présents au 01/01/{campaign.year} : la déclaration est préremplie à partir de "
         "votre liste des salariés.\n\n"
         f"Déclarer vos effectifs : {link}\n\n"
-        "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n")
-    return Mail(to=entry.declaration_email,
-                subject=f"Déclaration de vos effectifs {campaign.year} : la saisie est ouverte",
-                body=body, key=f"campaign-opened:{campaign.id}:{entry.member_id}")
+        "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+    )
+    return Mail(
+        to=entry.declaration_email,
+        subject=f"Déclaration de vos effectifs {campaign.year} : la saisie est ouverte",
+        body=body,
+        key=f"campaign-opened:{campaign.id}:{entry.member_id}",
+    )

@@ -1,4 +1,5 @@
 """Pages of the annual headcount declaration: "Déclarer vos effectifs" (members) and the campaigns (staff)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
@@ -12,14 +13,25 @@ from ..employees.rules import CATEGORIES
 from ..employees.rules.labels import CATEGORY_LABELS
 from ..web import date_or_none
 from . import queries, use_cases
-from .rules import (STATUS_CODES, STATUS_LABELS, CampaignCommand, CampaignRejected, DeclarationEntry,
-                    DeclarationRefused, DeclarationRejected, StaleDeclaration, default_window)
+from .rules import (
+    STATUS_CODES,
+    STATUS_LABELS,
+    CampaignCommand,
+    CampaignRejected,
+    DeclarationEntry,
+    DeclarationRefused,
+    DeclarationRejected,
+    StaleDeclaration,
+    default_window,
+)
 
 declaration_pages = Blueprint("workforce_declarations", __name__)
 
-STALE_MESSAGE = ("Cette déclaration a été enregistrée par une autre personne (par exemple votre expert-comptable) "
-                 "depuis que vous l'avez ouverte : vos chiffres n'ont pas été enregistrés. Voici la déclaration à "
-                 "jour ; reprenez vos corrections si besoin.")
+STALE_MESSAGE = (
+    "Cette déclaration a été enregistrée par une autre personne (par exemple votre expert-comptable) "
+    "depuis que vous l'avez ouverte : vos chiffres n'ont pas été enregistrés. Voici la déclaration à "
+    "jour ; reprenez vos corrections si besoin."
+)
 
 
 def _number(raw: str | None) -> int | None:
@@ -32,13 +44,17 @@ def _entry(form) -> DeclarationEntry:
     return DeclarationEntry(
         headcount={c: _number(form.get(f"headcount_{c}")) for c in CATEGORIES},
         multi_employer={c: _number(form.get(f"multi_employer_{c}")) for c in CATEGORIES},
-        justifications={c: form.get(f"justification_{c}", "").strip()[:2000] for c in CATEGORIES})
+        justifications={c: form.get(f"justification_{c}", "").strip()[:2000] for c in CATEGORIES},
+    )
 
 
 def _form_values(form) -> dict:
     """What was typed, shown back as typed next to the errors."""
-    return {name: form.get(name, "") for c in CATEGORIES
-            for name in (f"headcount_{c}", f"multi_employer_{c}", f"justification_{c}")}
+    return {
+        name: form.get(name, "")
+        for c in CATEGORIES
+        for name in (f"headcount_{c}", f"multi_employer_{c}", f"justification_{c}")
+    }
 
 
 def _stored_values(shown: dict) -> dict:
@@ -61,24 +77,34 @@ def _campaign_or_404(year: int):
 @member()
 def declaration_list():
     principal = require_principal()
-    return render_template("workforce/declarations.html",
-                           declarations=queries.member_declarations(principal.member_id, today()),
-                           can_declare=principal.has_member_role(*EMPLOYEE_KEEPERS),
-                           page_title="Déclarer vos effectifs")
+    return render_template(
+        "workforce/declarations.html",
+        declarations=queries.member_declarations(principal.member_id, today()),
+        can_declare=principal.has_member_role(*EMPLOYEE_KEEPERS),
+        page_title="Déclarer vos effectifs",
+    )
 
 
-def _declaration_page(year: int, *, values: dict | None = None, errors: dict | None = None,
-                      version: int | None = None, status: int = 200):
+def _declaration_page(
+    year: int, *, values: dict | None = None, errors: dict | None = None, version: int | None = None, status: int = 200
+):
     principal = require_principal()
     campaign = _campaign_or_404(year)
-    shown = queries.declaration_as_dict(campaign, queries.declaration_row(
-        campaign, principal.member_id), principal.member_id, today())
+    shown = queries.declaration_as_dict(
+        campaign, queries.declaration_row(campaign, principal.member_id), principal.member_id, today()
+    )
     editable = shown["editable"] and principal.has_member_role(*EMPLOYEE_KEEPERS)
     template = "workforce/declaration_form.html" if editable else "workforce/declaration.html"
-    return render_template(template, d=shown, values=values or _stored_values(shown), errors=errors or {},
-                           version=shown["version"] if version is None else version, categories=CATEGORIES,
-                           category_names=CATEGORY_LABELS,
-                           page_title=f"Déclaration des effectifs {year}"), status
+    return render_template(
+        template,
+        d=shown,
+        values=values or _stored_values(shown),
+        errors=errors or {},
+        version=shown["version"] if version is None else version,
+        categories=CATEGORIES,
+        category_names=CATEGORY_LABELS,
+        page_title=f"Déclaration des effectifs {year}",
+    ), status
 
 
 @declaration_pages.get("/salaries/declarations/<int(min=2000, max=2100):year>")
@@ -97,8 +123,14 @@ def declaration_save(year: int):
     use_case = use_cases.confirm_declaration if confirming else use_cases.save_declaration
     try:
         # A form without its version is never taken for the latest one: -1 matches no saved version.
-        use_case(portal(), principal.member_id, year, _entry(request.form),
-                 expected_version=-1 if version is None else version, actor=principal.user_id)
+        use_case(
+            portal(),
+            principal.member_id,
+            year,
+            _entry(request.form),
+            expected_version=-1 if version is None else version,
+            actor=principal.user_id,
+        )
     except DeclarationRefused as exc:
         flash(exc.reason, "error")
         return _declaration_page(year, status=409)
@@ -107,13 +139,15 @@ def declaration_save(year: int):
         return _declaration_page(year, status=409)
     except DeclarationRejected as exc:
         flash("La déclaration contient des erreurs : corrigez les champs signalés. Rien n'a été enregistré.", "error")
-        return _declaration_page(year, values=_form_values(request.form), errors=exc.errors, version=version,
-                                 status=422)
+        return _declaration_page(
+            year, values=_form_values(request.form), errors=exc.errors, version=version, status=422
+        )
     if confirming:
         flash(f"Votre déclaration des effectifs {year} est confirmée. Vous pouvez l'imprimer.", "success")
     else:
-        flash("Brouillon enregistré : votre déclaration est « En cours ». Confirmez-la avant la date limite.",
-              "success")
+        flash(
+            "Brouillon enregistré : votre déclaration est « En cours ». Confirmez-la avant la date limite.", "success"
+        )
     return redirect(f"/salaries/declarations/{year}")
 
 
@@ -122,14 +156,21 @@ def declaration_save(year: int):
 def declaration_print(year: int):
     principal = require_principal()
     campaign = _campaign_or_404(year)
-    shown = queries.declaration_as_dict(campaign, queries.declaration_row(
-        campaign, principal.member_id), principal.member_id, today())
-    return render_template("workforce/declaration_print.html", d=shown, categories=CATEGORIES,
-                           category_names=CATEGORY_LABELS, today=today(),
-                           page_title=f"Déclaration des effectifs {year}")
+    shown = queries.declaration_as_dict(
+        campaign, queries.declaration_row(campaign, principal.member_id), principal.member_id, today()
+    )
+    return render_template(
+        "workforce/declaration_print.html",
+        d=shown,
+        categories=CATEGORIES,
+        category_names=CATEGORY_LABELS,
+        today=today(),
+        page_title=f"Déclaration des effectifs {year}",
+    )
 
 
 # --- staff --------------------------------------------------------------------------------------------------
+
 
 def _campaigns_page(values: dict, errors: dict, status: int = 200):
     day = today()
@@ -137,18 +178,28 @@ def _campaigns_page(values: dict, errors: dict, status: int = 200):
     for campaign in queries.all_campaigns():
         counts, _ = queries.progress(campaign, day)
         rows.append((queries.campaign_as_dict(campaign), counts))
-    return render_template("workforce/campaigns.html", campaigns=rows, values=values, errors=errors,
-                           status_codes=STATUS_CODES, status_labels=STATUS_LABELS,
-                           can_manage=bool(require_principal().staff_roles & set(OFFICE_STAFF)),
-                           page_title="Campagnes de déclaration des effectifs"), status
+    return render_template(
+        "workforce/campaigns.html",
+        campaigns=rows,
+        values=values,
+        errors=errors,
+        status_codes=STATUS_CODES,
+        status_labels=STATUS_LABELS,
+        can_manage=bool(require_principal().staff_roles & set(OFFICE_STAFF)),
+        page_title="Campagnes de déclaration des effectifs",
+    ), status
 
 
 def _default_values() -> dict:
     day = today()
     year = day.year + (1 if day.month >= 2 else 0)
     opens_on, closes_on, deadline = default_window(year)
-    return {"year": str(year), "opens_on": opens_on.isoformat(), "closes_on": closes_on.isoformat(),
-            "deadline": deadline.isoformat()}
+    return {
+        "year": str(year),
+        "opens_on": opens_on.isoformat(),
+        "closes_on": closes_on.isoformat(),
+        "deadline": deadline.isoformat(),
+    }
 
 
 @declaration_pages.get("/gestion/salaries/campagnes")
@@ -171,8 +222,9 @@ def campaign_open():
             errors[name] = "Date invalide (jj/mm/aaaa)."
     if not errors:
         try:
-            campaign, mailed = use_cases.open_campaign(portal(), CampaignCommand(year=year, **dates),
-                                                       actor=require_principal().user_id)
+            campaign, mailed = use_cases.open_campaign(
+                portal(), CampaignCommand(year=year, **dates), actor=require_principal().user_id
+            )
         except CampaignRejected as exc:
             errors = exc.errors
         else:
@@ -187,10 +239,16 @@ def campaign_open():
 def campaign_detail(year: int):
     campaign = _campaign_or_404(year)
     counts, companies = queries.progress(campaign, today())
-    return render_template("workforce/campaign.html", c=queries.campaign_as_dict(campaign), counts=counts,
-                           companies=companies, status_codes=STATUS_CODES, status_labels=STATUS_LABELS,
-                           can_manage=bool(require_principal().staff_roles & set(OFFICE_STAFF)),
-                           page_title=f"Campagne de déclaration des effectifs {year}")
+    return render_template(
+        "workforce/campaign.html",
+        c=queries.campaign_as_dict(campaign),
+        counts=counts,
+        companies=companies,
+        status_codes=STATUS_CODES,
+        status_labels=STATUS_LABELS,
+        can_manage=bool(require_principal().staff_roles & set(OFFICE_STAFF)),
+        page_title=f"Campagne de déclaration des effectifs {year}",
+    )
 
 
 @declaration_pages.post("/gestion/salaries/campagnes/<int(min=2000, max=2100):year>/cloture")
@@ -202,6 +260,8 @@ def campaign_close(year: int):
     except DeclarationRefused as exc:
         flash(exc.reason, "error")
     else:
-        flash(f"Campagne {year} clôturée : les adhérents sans déclaration confirmée sont transmis à la facturation.",
-              "success")
+        flash(
+            f"Campagne {year} clôturée : les adhérents sans déclaration confirmée sont transmis à la facturation.",
+            "success",
+        )
     return redirect(f"/gestion/salaries/campagnes/{year}")

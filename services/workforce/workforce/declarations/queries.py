@@ -1,6 +1,7 @@
 """Read side of the headcount declaration: the employee list counted at a date (the prefill), campaigns, a
 company's declarations, campaign progress. The counting helpers take the caller's session (a use case's unit of
 work, or the request's)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,30 +14,54 @@ from portal_common.service import portal
 
 from ..employees.rules import CATEGORIES, CategoryPolicy, classify
 from ..models import DeclarationCampaign, Employee, HeadcountDeclaration, MemberDirectoryEntry
-from .rules import (CAMPAIGN_STATUS_LABELS, MEMBER_CLOSED, STATUS_CODES, STATUS_LABELS, Campaign, Counts,
-                    DeclarationStatus, is_ceased, is_present_on, reference_date, refusal, shown_status, tally)
+from .rules import (
+    CAMPAIGN_STATUS_LABELS,
+    MEMBER_CLOSED,
+    STATUS_CODES,
+    STATUS_LABELS,
+    Campaign,
+    Counts,
+    DeclarationStatus,
+    is_ceased,
+    is_present_on,
+    reference_date,
+    refusal,
+    shown_status,
+    tally,
+)
 
 
 def as_campaign(row: DeclarationCampaign) -> Campaign:
-    return Campaign(year=row.year, opens_on=row.opens_on, closes_on=row.closes_on, deadline=row.deadline,
-                    status=row.status)
+    return Campaign(
+        year=row.year, opens_on=row.opens_on, closes_on=row.closes_on, deadline=row.deadline, status=row.status
+    )
 
 
 def stored_counts(row: HeadcountDeclaration, prefix: str = "") -> Counts:
     """The counts of a declaration row (`prefix` "expected_" for the list at the last save)."""
-    return Counts({c: getattr(row, f"{prefix}{c.lower()}") for c in CATEGORIES},
-                  {c: getattr(row, f"{prefix}multi_{c.lower()}") for c in CATEGORIES})
+    return Counts(
+        {c: getattr(row, f"{prefix}{c.lower()}") for c in CATEGORIES},
+        {c: getattr(row, f"{prefix}multi_{c.lower()}") for c in CATEGORIES},
+    )
 
 
 def counts_on(session: Session, member_id: str, day: date, policy: CategoryPolicy) -> Counts:
     """The employee list of a company on `day`: those under contract, by category on that day."""
-    stmt = select(Employee).where(Employee.member_id == member_id, Employee.hire_date <= day,
-                                  or_(Employee.exit_date.is_(None), Employee.exit_date >= day))
+    stmt = select(Employee).where(
+        Employee.member_id == member_id,
+        Employee.hire_date <= day,
+        or_(Employee.exit_date.is_(None), Employee.exit_date >= day),
+    )
     rows = []
     for employee in session.scalars(stmt):
         if is_present_on(employee.hire_date, employee.exit_date, day):
-            category = classify(employee.determinant_codes, birth_date=employee.birth_date, on=day,
-                                adapted_undisclosed=employee.adapted_undisclosed, policy=policy).category
+            category = classify(
+                employee.determinant_codes,
+                birth_date=employee.birth_date,
+                on=day,
+                adapted_undisclosed=employee.adapted_undisclosed,
+                policy=policy,
+            ).category
             rows.append((category, employee.multi_employer))
     return tally(rows)
 
@@ -65,19 +90,34 @@ def all_campaigns() -> list[DeclarationCampaign]:
 def declaration_row(campaign: DeclarationCampaign | None, member_id: str) -> HeadcountDeclaration | None:
     if campaign is None:
         return None
-    return portal().db.session.scalars(select(HeadcountDeclaration).where(
-        HeadcountDeclaration.campaign_id == campaign.id, HeadcountDeclaration.member_id == member_id)).first()
+    return (
+        portal()
+        .db.session.scalars(
+            select(HeadcountDeclaration).where(
+                HeadcountDeclaration.campaign_id == campaign.id, HeadcountDeclaration.member_id == member_id
+            )
+        )
+        .first()
+    )
 
 
 def campaign_as_dict(campaign: DeclarationCampaign) -> dict:
-    return {"id": campaign.id, "year": campaign.year, "opens_on": campaign.opens_on, "closes_on": campaign.closes_on,
-            "deadline": campaign.deadline, "status": campaign.status,
-            "status_label": CAMPAIGN_STATUS_LABELS[campaign.status], "opened_at": campaign.opened_at,
-            "closed_at": campaign.closed_at}
+    return {
+        "id": campaign.id,
+        "year": campaign.year,
+        "opens_on": campaign.opens_on,
+        "closes_on": campaign.closes_on,
+        "deadline": campaign.deadline,
+        "status": campaign.status,
+        "status_label": CAMPAIGN_STATUS_LABELS[campaign.status],
+        "opened_at": campaign.opened_at,
+        "closed_at": campaign.closed_at,
+    }
 
 
-def declaration_as_dict(campaign: DeclarationCampaign, row: HeadcountDeclaration | None, member_id: str,
-                        today: date) -> dict:
+def declaration_as_dict(
+    campaign: DeclarationCampaign, row: HeadcountDeclaration | None, member_id: str, today: date
+) -> dict:
     """The declaration of a company for a campaign: saved counts, or the prefill when none is saved yet."""
     session = portal().db.session
     ceased = company_ceased(session.get(MemberDirectoryEntry, member_id), campaign.year, today)
@@ -90,12 +130,19 @@ def declaration_as_dict(campaign: DeclarationCampaign, row: HeadcountDeclaration
         expected = expected_counts(session, member_id, campaign.year, portal().settings.category_policy)
     counts = stored_counts(row) if row is not None else expected
     return {
-        "declaration_id": row.id if row is not None else None, "member_id": member_id, "year": campaign.year,
-        "status": status, "status_label": STATUS_LABELS[status], "editable": reason is None,
-        "refusal": reason, **counts.as_dict(), "total": counts.total,
+        "declaration_id": row.id if row is not None else None,
+        "member_id": member_id,
+        "year": campaign.year,
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "editable": reason is None,
+        "refusal": reason,
+        **counts.as_dict(),
+        "total": counts.total,
         "expected": {**expected.as_dict(), "total": expected.total},
-        "justifications": {c: getattr(row, f"justification_{c.lower()}") if row is not None else None
-                           for c in CATEGORIES},
+        "justifications": {
+            c: getattr(row, f"justification_{c.lower()}") if row is not None else None for c in CATEGORIES
+        },
         "version": row.version if row is not None else 0,
         "confirmed_at": row.confirmed_at if row is not None else None,
         "invoice_number": row.invoice_number if row is not None else None,
@@ -108,17 +155,31 @@ def member_declarations(member_id: str, today: date) -> list[dict]:
     found = []
     session = portal().db.session
     entry = session.get(MemberDirectoryEntry, member_id)
-    rows = {r.campaign_id: r for r in session.scalars(
-        select(HeadcountDeclaration).where(HeadcountDeclaration.member_id == member_id))}
+    rows = {
+        r.campaign_id: r
+        for r in session.scalars(select(HeadcountDeclaration).where(HeadcountDeclaration.member_id == member_id))
+    }
     for campaign in all_campaigns():
         row = rows.get(campaign.id)
-        status = shown_status(as_campaign(campaign), row.status if row else None, today=today,
-                              ceased=company_ceased(entry, campaign.year, today))
-        found.append({"year": campaign.year, "status": status, "status_label": STATUS_LABELS[status],
-                      "opens_on": campaign.opens_on, "closes_on": campaign.closes_on, "deadline": campaign.deadline,
-                      "total": stored_counts(row).total if row is not None else None,
-                      "confirmed_at": row.confirmed_at if row is not None else None,
-                      "invoice_number": row.invoice_number if row is not None else None})
+        status = shown_status(
+            as_campaign(campaign),
+            row.status if row else None,
+            today=today,
+            ceased=company_ceased(entry, campaign.year, today),
+        )
+        found.append(
+            {
+                "year": campaign.year,
+                "status": status,
+                "status_label": STATUS_LABELS[status],
+                "opens_on": campaign.opens_on,
+                "closes_on": campaign.closes_on,
+                "deadline": campaign.deadline,
+                "total": stored_counts(row).total if row is not None else None,
+                "confirmed_at": row.confirmed_at if row is not None else None,
+                "invoice_number": row.invoice_number if row is not None else None,
+            }
+        )
     return found
 
 
@@ -135,18 +196,30 @@ def progress(campaign: DeclarationCampaign, today: date) -> tuple[dict[str, int]
     """Counts per status over every company known here, and the companies with their status."""
     session = portal().db.session
     entries = {e.member_id: e for e in session.scalars(select(MemberDirectoryEntry))}
-    rows = {r.member_id: r for r in session.scalars(
-        select(HeadcountDeclaration).where(HeadcountDeclaration.campaign_id == campaign.id))}
+    rows = {
+        r.member_id: r
+        for r in session.scalars(select(HeadcountDeclaration).where(HeadcountDeclaration.campaign_id == campaign.id))
+    }
     members = set(entries) | set(rows) | set(session.scalars(select(Employee.member_id).distinct()))
     counts = dict.fromkeys(STATUS_CODES, 0)
     companies = []
     for member_id in members:
         entry, row = entries.get(member_id), rows.get(member_id)
-        status = shown_status(as_campaign(campaign), row.status if row else None, today=today,
-                              ceased=company_ceased(entry, campaign.year, today))
+        status = shown_status(
+            as_campaign(campaign),
+            row.status if row else None,
+            today=today,
+            ceased=company_ceased(entry, campaign.year, today),
+        )
         counts[status] += 1
-        companies.append(CompanyProgress(member_id, entry.member_number if entry else "",
-                                         entry.name if entry else "Adhérent inconnu de ce service", status,
-                                         stored_counts(row).total if row is not None else None))
+        companies.append(
+            CompanyProgress(
+                member_id,
+                entry.member_number if entry else "",
+                entry.name if entry else "Adhérent inconnu de ce service",
+                status,
+                stored_counts(row).total if row is not None else None,
+            )
+        )
     companies.sort(key=lambda c: (c.member_number or "9999999", c.name))
     return counts, companies

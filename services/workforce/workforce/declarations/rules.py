@@ -5,12 +5,13 @@ company declares its headcount as at 1 January per monitoring category, the mult
 (décret 2023-547) counted apart. The portal prefills it from the employee list; a count that differs from
 the list needs a justification. Plain Python: no Flask, no SQLAlchemy.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Iterable
 
 from portal_common.errors import FieldErrors
 from portal_common.formats import date_fr
@@ -20,7 +21,6 @@ from ..employees.rules import CATEGORIES
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_COUNT = 1_000_000  # what billing accepts per category
 JUSTIFICATION_MAX = 500
-
 
 
 class DeclarationStatus(StrEnum):
@@ -53,9 +53,13 @@ CAMPAIGN_OPEN, CAMPAIGN_CLOSED = CampaignStatus.OPEN, CampaignStatus.CLOSED
 STATUS_CODES = tuple(ShownStatus)
 # Confirmed or invoiced: declared, whatever the date.
 DECLARED = (ShownStatus.CONFIRMED, ShownStatus.INVOICED)
-STATUS_LABELS = {ShownStatus.TO_ENTER: "À saisir", ShownStatus.IN_PROGRESS: "En cours",
-                 ShownStatus.CONFIRMED: "Confirmée", ShownStatus.INVOICED: "Facturée",
-                 ShownStatus.NOT_ENTERABLE: "Non saisissable"}
+STATUS_LABELS = {
+    ShownStatus.TO_ENTER: "À saisir",
+    ShownStatus.IN_PROGRESS: "En cours",
+    ShownStatus.CONFIRMED: "Confirmée",
+    ShownStatus.INVOICED: "Facturée",
+    ShownStatus.NOT_ENTERABLE: "Non saisissable",
+}
 CAMPAIGN_STATUS_LABELS = {CampaignStatus.OPEN: "Ouverte", CampaignStatus.CLOSED: "Clôturée"}
 
 # Situations of members.situation.changed.v1 after which a company has nobody left to declare.
@@ -196,8 +200,10 @@ def refusal(campaign: Campaign | None, stored_status: str | None, *, today: date
     if stored_status == INVOICED:
         return f"La déclaration {campaign.year} est déjà facturée : elle ne peut plus être modifiée."
     if stored_status == CONFIRMED:
-        return (f"La déclaration {campaign.year} est déjà confirmée : elle ne peut plus être modifiée. "
-                "Contactez votre service de santé au travail pour la corriger.")
+        return (
+            f"La déclaration {campaign.year} est déjà confirmée : elle ne peut plus être modifiée. "
+            "Contactez votre service de santé au travail pour la corriger."
+        )
     if ceased:
         return "L'activité de l'entreprise a cessé : aucune déclaration des effectifs n'est à saisir."
     if campaign.status == CAMPAIGN_CLOSED:
@@ -205,13 +211,14 @@ def refusal(campaign: Campaign | None, stored_status: str | None, *, today: date
     if today < campaign.opens_on:
         return f"La saisie de la déclaration {campaign.year} ouvrira le {date_fr(campaign.opens_on)}."
     if today > campaign.closes_on:
-        return (f"La saisie de la déclaration {campaign.year} était ouverte jusqu'au {date_fr(campaign.closes_on)} : "
-                "elle n'est plus possible.")
+        return (
+            f"La saisie de la déclaration {campaign.year} était ouverte jusqu'au {date_fr(campaign.closes_on)} : "
+            "elle n'est plus possible."
+        )
     return None
 
 
-def shown_status(campaign: Campaign | None, stored_status: str | None, *, today: date,
-                 ceased: bool) -> ShownStatus:
+def shown_status(campaign: Campaign | None, stored_status: str | None, *, today: date, ceased: bool) -> ShownStatus:
     """Facturée / Confirmée whatever the date; otherwise Non saisissable outside the window, En cours, À saisir."""
     if stored_status in (INVOICED, CONFIRMED):
         return ShownStatus(stored_status)
@@ -237,21 +244,35 @@ def check_declaration(entry: DeclarationEntry, expected: Counts, *, confirming: 
     multi: dict[str, int] = {}
     justifications: dict[str, str | None] = {}
     for category in CATEGORIES:
-        headcount[category] = _count(entry.headcount.get(category), f"headcount_{category}",
-                                     f"Salariés en {category}", errors)
-        multi[category] = _count(entry.multi_employer.get(category), f"multi_employer_{category}",
-                                 f"Salariés multi-employeurs en {category}", errors)
+        headcount[category] = _count(
+            entry.headcount.get(category), f"headcount_{category}", f"Salariés en {category}", errors
+        )
+        multi[category] = _count(
+            entry.multi_employer.get(category),
+            f"multi_employer_{category}",
+            f"Salariés multi-employeurs en {category}",
+            errors,
+        )
         text = " ".join((entry.justifications.get(category) or "").split())
-        differs = (headcount[category], multi[category]) != (expected.headcount[category],
-                                                              expected.multi_employer[category])
+        differs = (headcount[category], multi[category]) != (
+            expected.headcount[category],
+            expected.multi_employer[category],
+        )
         name = f"justification_{category}"
         if len(text) > JUSTIFICATION_MAX:
             errors[name] = f"La justification ne doit pas dépasser {JUSTIFICATION_MAX} caractères."
-        elif differs and not text and confirming and f"headcount_{category}" not in errors \
-                and f"multi_employer_{category}" not in errors:
-            errors[name] = (f"Justifiez l'écart avec la liste des salariés en {category} au 1er janvier "
-                            f"({expected.headcount[category]} salarié(s) et {expected.multi_employer[category]} "
-                            "multi-employeur(s) dans la liste).")
+        elif (
+            differs
+            and not text
+            and confirming
+            and f"headcount_{category}" not in errors
+            and f"multi_employer_{category}" not in errors
+        ):
+            errors[name] = (
+                f"Justifiez l'écart avec la liste des salariés en {category} au 1er janvier "
+                f"({expected.headcount[category]} salarié(s) et {expected.multi_employer[category]} "
+                "multi-employeur(s) dans la liste)."
+            )
         justifications[category] = (text or None) if differs else None
     if errors:
         raise DeclarationRejected(errors)

@@ -1,4 +1,5 @@
 """API schemas of the headcount declaration and its campaigns."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -45,8 +46,12 @@ class CampaignSchema(Schema):
 
 
 class CampaignProgressSchema(CampaignSchema):
-    progress = fields.Dict(keys=fields.String(validate=validate.OneOf(STATUS_CODES)), values=fields.Integer(),
-                           required=True, metadata={"description": "Companies per declaration status"})
+    progress = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(STATUS_CODES)),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Companies per declaration status"},
+    )
 
 
 class CampaignCreateSchema(Schema):
@@ -68,12 +73,14 @@ class DeclarationSchema(Schema):
     status_label = fields.String(required=True, metadata={"example": "À saisir"})
     editable = fields.Boolean(required=True)
     refusal = fields.String(allow_none=True, metadata={"description": "Why it cannot be entered now"})
-    headcount = fields.Nested(CountsSchema, required=True,
-                              metadata={"description": "Per category, multi-employer workers excluded"})
+    headcount = fields.Nested(
+        CountsSchema, required=True, metadata={"description": "Per category, multi-employer workers excluded"}
+    )
     multi_employer = fields.Nested(CountsSchema, required=True)
     total = fields.Integer(required=True)
-    expected = fields.Nested(ExpectedSchema, required=True,
-                             metadata={"description": "The employee list as at 1 January"})
+    expected = fields.Nested(
+        ExpectedSchema, required=True, metadata={"description": "The employee list as at 1 January"}
+    )
     justifications = fields.Nested(JustificationsSchema, required=True)
     version = fields.Integer(required=True, metadata={"description": "0 until first saved; the ETag"})
     confirmed_at = fields.DateTime(allow_none=True)

@@ -2,6 +2,7 @@
 
 Each change and the events and e-mails it causes are written in one unit of work.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -21,17 +22,34 @@ from ..employees.rules import CATEGORIES, CategoryPolicy
 from ..models import DeclarationCampaign, Employee, HeadcountDeclaration, MemberDirectoryEntry
 from .mails import opening_mail
 from .queries import as_campaign, company_ceased, counts_on, expected_counts, stored_counts
-from .rules import (CampaignCommand, CampaignRejected, CampaignStatus, CheckedDeclaration, Counts,
-                    DeclarationEntry, DeclarationRefused, DeclarationStatus, StaleDeclaration, check_campaign,
-                    check_declaration, refusal)
+from .rules import (
+    CampaignCommand,
+    CampaignRejected,
+    CampaignStatus,
+    CheckedDeclaration,
+    Counts,
+    DeclarationEntry,
+    DeclarationRefused,
+    DeclarationStatus,
+    StaleDeclaration,
+    check_campaign,
+    check_declaration,
+    refusal,
+)
 
 
 def confirmed_event(row: HeadcountDeclaration) -> dict:
     """Exactly what billing prices for the annual invoice, plus the total and the time."""
     counts = stored_counts(row)
-    return {"declaration_id": row.id, "member_id": row.member_id, "year": row.year, **counts.as_dict(),
-            "total": counts.total, "confirmed_at": row.confirmed_at.isoformat().replace("+00:00", "Z"),
-            "version": row.version}
+    return {
+        "declaration_id": row.id,
+        "member_id": row.member_id,
+        "year": row.year,
+        **counts.as_dict(),
+        "total": counts.total,
+        "confirmed_at": row.confirmed_at.isoformat().replace("+00:00", "Z"),
+        "version": row.version,
+    }
 
 
 def open_campaign(portal: Portal, command: CampaignCommand, *, actor: str) -> tuple[DeclarationCampaign, int]:
@@ -43,18 +61,35 @@ def open_campaign(portal: Portal, command: CampaignCommand, *, actor: str) -> tu
     with portal.uow() as tx:
         years = tx.session.scalars(select(DeclarationCampaign.year)).all()
         checked = check_campaign(command, today=day, existing_years=years)
-        campaign = DeclarationCampaign(id=str(uuid.uuid4()), year=checked.year, opens_on=checked.opens_on,
-                                       closes_on=checked.closes_on, deadline=checked.deadline,
-                                       status=checked.status, opened_by=actor[:200], opened_at=clock.utcnow())
+        campaign = DeclarationCampaign(
+            id=str(uuid.uuid4()),
+            year=checked.year,
+            opens_on=checked.opens_on,
+            closes_on=checked.closes_on,
+            deadline=checked.deadline,
+            status=checked.status,
+            opened_by=actor[:200],
+            opened_at=clock.utcnow(),
+        )
         tx.session.add(campaign)
         try:
             tx.session.flush()
         except IntegrityError:  # the same year opened at the same moment by someone else
-            raise CampaignRejected({"year": f"La campagne {checked.year} est déjà ouverte : une seule campagne "
-                                            "par année."}) from None
-        tx.record(EventType.WORKFORCE_CAMPAIGN_OPENED, subject=campaign.id, member_id=None, data={
-            "campaign_id": campaign.id, "year": campaign.year, "opens_on": campaign.opens_on.isoformat(),
-            "closes_on": campaign.closes_on.isoformat(), "deadline": campaign.deadline.isoformat()})
+            raise CampaignRejected(
+                {"year": f"La campagne {checked.year} est déjà ouverte : une seule campagne par année."}
+            ) from None
+        tx.record(
+            EventType.WORKFORCE_CAMPAIGN_OPENED,
+            subject=campaign.id,
+            member_id=None,
+            data={
+                "campaign_id": campaign.id,
+                "year": campaign.year,
+                "opens_on": campaign.opens_on.isoformat(),
+                "closes_on": campaign.closes_on.isoformat(),
+                "deadline": campaign.deadline.isoformat(),
+            },
+        )
         mailed = 0
         for entry in tx.session.scalars(select(MemberDirectoryEntry).order_by(MemberDirectoryEntry.member_number)):
             if entry.declaration_email and not company_ceased(entry, campaign.year, day):
@@ -65,8 +100,13 @@ def open_campaign(portal: Portal, command: CampaignCommand, *, actor: str) -> tu
 
 def _undeclared(session: Session, campaign: DeclarationCampaign, day: date, policy: CategoryPolicy) -> list[dict]:
     """Every company known here without a confirmed declaration, with its headcount of today."""
-    declared = set(session.scalars(select(HeadcountDeclaration.member_id).where(
-        HeadcountDeclaration.campaign_id == campaign.id, HeadcountDeclaration.status != DeclarationStatus.DRAFT)))
+    declared = set(
+        session.scalars(
+            select(HeadcountDeclaration.member_id).where(
+                HeadcountDeclaration.campaign_id == campaign.id, HeadcountDeclaration.status != DeclarationStatus.DRAFT
+            )
+        )
+    )
     entries = {e.member_id: e for e in session.scalars(select(MemberDirectoryEntry))}
     with_employees = set(session.scalars(select(Employee.member_id).distinct()))
     found = []
@@ -81,17 +121,26 @@ def close_campaign(portal: Portal, year: int, *, actor: str) -> DeclarationCampa
     """Closes the campaign; workforce.campaign.closed.v1 tells billing who did not declare (estimated invoice)."""
     day = today()
     with portal.uow() as tx:
-        campaign = tx.session.scalars(select(DeclarationCampaign).where(DeclarationCampaign.year == year)
-                                      .with_for_update()).first()
+        campaign = tx.session.scalars(
+            select(DeclarationCampaign).where(DeclarationCampaign.year == year).with_for_update()
+        ).first()
         if campaign is None:
             raise LookupError(year)
         if campaign.status == CampaignStatus.CLOSED:
             raise DeclarationRefused(f"La campagne {year} est déjà clôturée.")
         campaign.status, campaign.closed_by, campaign.closed_at = CampaignStatus.CLOSED, actor[:200], clock.utcnow()
         undeclared = _undeclared(tx.session, campaign, day, portal.settings.category_policy)
-        tx.record(EventType.WORKFORCE_CAMPAIGN_CLOSED, subject=campaign.id, member_id=None, data={
-            "campaign_id": campaign.id, "year": campaign.year,
-            "closed_at": campaign.closed_at.isoformat().replace("+00:00", "Z"), "undeclared": undeclared})
+        tx.record(
+            EventType.WORKFORCE_CAMPAIGN_CLOSED,
+            subject=campaign.id,
+            member_id=None,
+            data={
+                "campaign_id": campaign.id,
+                "year": campaign.year,
+                "closed_at": campaign.closed_at.isoformat().replace("+00:00", "Z"),
+                "undeclared": undeclared,
+            },
+        )
         tx.commit()
         return campaign
 
@@ -100,8 +149,13 @@ def close_due_campaigns(portal: Portal, *, actor: str = "system") -> list[int]:
     """The periodic check: closes every open campaign whose deadline has passed; answers their years."""
     day = today()
     with portal.db.session_factory() as session:
-        due = list(session.scalars(select(DeclarationCampaign.year).where(
-            DeclarationCampaign.status != CampaignStatus.CLOSED, DeclarationCampaign.deadline < day)))
+        due = list(
+            session.scalars(
+                select(DeclarationCampaign.year).where(
+                    DeclarationCampaign.status != CampaignStatus.CLOSED, DeclarationCampaign.deadline < day
+                )
+            )
+        )
     closed = []
     for year in due:
         try:
@@ -123,8 +177,16 @@ def _write(row: HeadcountDeclaration, checked: CheckedDeclaration, expected: Cou
     row.updated_by, row.updated_at = actor[:200], clock.utcnow()
 
 
-def _entered(portal: Portal, member_id: str, year: int, entry: DeclarationEntry, *, expected_version: int | None,
-             actor: str, confirming: bool) -> HeadcountDeclaration:
+def _entered(
+    portal: Portal,
+    member_id: str,
+    year: int,
+    entry: DeclarationEntry,
+    *,
+    expected_version: int | None,
+    actor: str,
+    confirming: bool,
+) -> HeadcountDeclaration:
     day = today()
     policy = portal.settings.category_policy
     with portal.uow() as tx:
@@ -132,11 +194,17 @@ def _entered(portal: Portal, member_id: str, year: int, entry: DeclarationEntry,
         campaign = session.scalars(select(DeclarationCampaign).where(DeclarationCampaign.year == year)).first()
         row = None
         if campaign is not None:
-            row = session.scalars(select(HeadcountDeclaration).where(
-                HeadcountDeclaration.campaign_id == campaign.id, HeadcountDeclaration.member_id == member_id)
-                .with_for_update()).first()
-        reason = refusal(as_campaign(campaign) if campaign else None, row.status if row else None, today=day,
-                         ceased=company_ceased(session.get(MemberDirectoryEntry, member_id), year, day))
+            row = session.scalars(
+                select(HeadcountDeclaration)
+                .where(HeadcountDeclaration.campaign_id == campaign.id, HeadcountDeclaration.member_id == member_id)
+                .with_for_update()
+            ).first()
+        reason = refusal(
+            as_campaign(campaign) if campaign else None,
+            row.status if row else None,
+            today=day,
+            ceased=company_ceased(session.get(MemberDirectoryEntry, member_id), year, day),
+        )
         if reason is not None:
             raise DeclarationRefused(reason)
         # Someone else's save wins over a stale page or ETag: checked under the row lock.
@@ -145,8 +213,13 @@ def _entered(portal: Portal, member_id: str, year: int, entry: DeclarationEntry,
         expected = expected_counts(session, member_id, year, policy)
         checked = check_declaration(entry, expected, confirming=confirming)
         if row is None:
-            row = HeadcountDeclaration(id=str(uuid.uuid4()), campaign_id=campaign.id, member_id=member_id,
-                                       year=year, status=DeclarationStatus.DRAFT)
+            row = HeadcountDeclaration(
+                id=str(uuid.uuid4()),
+                campaign_id=campaign.id,
+                member_id=member_id,
+                year=year,
+                status=DeclarationStatus.DRAFT,
+            )
             session.add(row)
         _write(row, checked, expected, actor)
         if confirming:
@@ -158,21 +231,25 @@ def _entered(portal: Portal, member_id: str, year: int, entry: DeclarationEntry,
         except StaleDataError:  # the row changed under us (the lock above makes this a safety net)
             raise StaleDeclaration() from None
         if confirming:
-            tx.record(EventType.WORKFORCE_DECLARATION_CONFIRMED, subject=row.id, member_id=member_id,
-                      data=confirmed_event(row))
+            tx.record(
+                EventType.WORKFORCE_DECLARATION_CONFIRMED,
+                subject=row.id,
+                member_id=member_id,
+                data=confirmed_event(row),
+            )
         tx.commit()
         return row
 
 
-def save_declaration(portal: Portal, member_id: str, year: int, entry: DeclarationEntry, *,
-                     expected_version: int | None, actor: str) -> HeadcountDeclaration:
+def save_declaration(
+    portal: Portal, member_id: str, year: int, entry: DeclarationEntry, *, expected_version: int | None, actor: str
+) -> HeadcountDeclaration:
     """Saves the draft ("En cours"); `expected_version` is the version the caller read (0: none yet)."""
-    return _entered(portal, member_id, year, entry, expected_version=expected_version, actor=actor,
-                    confirming=False)
+    return _entered(portal, member_id, year, entry, expected_version=expected_version, actor=actor, confirming=False)
 
 
-def confirm_declaration(portal: Portal, member_id: str, year: int, entry: DeclarationEntry, *,
-                        expected_version: int | None, actor: str) -> HeadcountDeclaration:
+def confirm_declaration(
+    portal: Portal, member_id: str, year: int, entry: DeclarationEntry, *, expected_version: int | None, actor: str
+) -> HeadcountDeclaration:
     """Saves and confirms; publishes workforce.declaration.confirmed.v1 (billing issues the annual invoice)."""
-    return _entered(portal, member_id, year, entry, expected_version=expected_version, actor=actor,
-                    confirming=True)
+    return _entered(portal, member_id, year, entry, expected_version=expected_version, actor=actor, confirming=True)

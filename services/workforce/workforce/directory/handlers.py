@@ -1,5 +1,6 @@
 """Member directory handlers: the member snapshots and situations the members service publishes, kept in the
 consumer's transaction (subscribed in worker.py)."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """Read side of the member directory."""
+
 from __future__ import annotations
 
 from portal_common.service import portal

@@ -1,4 +1,5 @@
 """Who receives a company's declaration campaign e-mail, from the member snapshot of the members service."""
+
 from __future__ import annotations
 
 from typing import Any

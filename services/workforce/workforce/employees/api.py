@@ -1,4 +1,5 @@
 """JSON API of the workforce service (/api/workforce/)."""
+
 from __future__ import annotations
 
 import logging
@@ -16,11 +17,18 @@ from portal_common.validators import compact
 
 from ..directory.queries import get_member_entry
 from ..models import Employee
-from . import queries
-from . import use_cases
+from . import queries, use_cases
 from .rules import ExitCommand, HireCommand, PostChange, nir_to_find
-from .schemas import (EmployeeCreateSchema, EmployeeListArgsSchema, EmployeeSchema, EmployeeSearchSchema,
-                      EmployeeWriteSchema, ExitSchema, HistorySchema, PostChangeSchema)
+from .schemas import (
+    EmployeeCreateSchema,
+    EmployeeListArgsSchema,
+    EmployeeSchema,
+    EmployeeSearchSchema,
+    EmployeeWriteSchema,
+    ExitSchema,
+    HistorySchema,
+    PostChangeSchema,
+)
 
 blp = Blueprint("workforce_api", __name__, url_prefix="/api/workforce", description="Employees of member companies")
 
@@ -66,8 +74,14 @@ class Employees(MethodView):
         principal = require_principal()
         member_id = (args["member_id"] or principal.member_id) if principal.is_staff else principal.member_id
         day = today()
-        filters = queries.EmployeeFilter(status=args["status"], letter=args["letter"], query=args["q"],
-                                       category=args["category"], contract=args["contract"], sort=args["sort"])
+        filters = queries.EmployeeFilter(
+            status=args["status"],
+            letter=args["letter"],
+            query=args["q"],
+            category=args["category"],
+            contract=args["contract"],
+            sort=args["sort"],
+        )
         if args["page"] is None:
             offset, limit = 0, queries.LIST_LIMIT
         else:
@@ -120,8 +134,9 @@ class EmployeeById(MethodView):
     def put(self, data, employee_id):
         """Correct the record (the whole of it, NIR included); publishes workforce.employee.updated.v1"""
         employee = _visible(employee_id)
-        saved = use_cases.correct_employee(portal(), employee.id, HireCommand(**data),
-                                           actor=require_principal().user_id)
+        saved = use_cases.correct_employee(
+            portal(), employee.id, HireCommand(**data), actor=require_principal().user_id
+        )
         return _shown(saved)
 
 

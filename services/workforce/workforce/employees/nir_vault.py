@@ -3,6 +3,7 @@
 Stored form: `<key id>:<base64url without padding(nonce 12 bytes + ciphertext + tag)>`; the employee id is bound as
 associated data, so a ciphertext copied onto another employee's row does not decrypt.
 """
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """Pages of the employee record: the list of the current company, the detail, hire, correction, post, exit."""
+
 from __future__ import annotations
 
 import logging
@@ -16,39 +17,95 @@ from ..web import date_or_none, filter_params, list_filters, search_term
 from . import queries, use_cases
 from .nir_vault import NirVaultError
 from .queries import PAGE_SIZE
-from .rules import (CONTRACTS, DETERMINANTS, EXIT_REASONS, ExitCommand, HireCommand, HireRejected, ListStatus,
-                    PostChange, nir_to_find)
-from .rules.labels import (CATEGORY_LABELS, CONTRACT_LABELS, EXIT_REASON_LABELS, HISTORY_LABELS, SEX_LABELS,
-                           SORT_LABELS, STATUS_LABELS, category_title)
+from .rules import (
+    CONTRACTS,
+    DETERMINANTS,
+    EXIT_REASONS,
+    ExitCommand,
+    HireCommand,
+    HireRejected,
+    ListStatus,
+    PostChange,
+    nir_to_find,
+)
+from .rules.labels import (
+    CATEGORY_LABELS,
+    CONTRACT_LABELS,
+    EXIT_REASON_LABELS,
+    HISTORY_LABELS,
+    SEX_LABELS,
+    SORT_LABELS,
+    STATUS_LABELS,
+    category_title,
+)
 
 pages = Blueprint("workforce_pages", __name__)
 log = logging.getLogger(__name__)
 
 # VISIT_ORGANISERS may ask scheduling for a visit (its /rendez-vous/demande rule): the list links there.
-NIR_IN_URL = ("Pour rechercher un salarié par son numéro de sécurité sociale, saisissez-le dans ce champ puis "
-              "cliquez sur « Rechercher » : le numéro n'est jamais placé dans l'adresse de la page.")
+NIR_IN_URL = (
+    "Pour rechercher un salarié par son numéro de sécurité sociale, saisissez-le dans ce champ puis "
+    "cliquez sur « Rechercher » : le numéro n'est jamais placé dans l'adresse de la page."
+)
 DATE_FIELDS = ("birth_date", "hire_date")
-TEXT_FIELDS = ("last_name", "birth_name", "first_names", "sex", "birth_commune", "birth_country", "nir", "post",
-               "pcs_code", "contract", "sir_justification", "convocation_constraints", "comment")
+TEXT_FIELDS = (
+    "last_name",
+    "birth_name",
+    "first_names",
+    "sex",
+    "birth_commune",
+    "birth_country",
+    "nir",
+    "post",
+    "pcs_code",
+    "contract",
+    "sir_justification",
+    "convocation_constraints",
+    "comment",
+)
 
 
 @pages.app_context_processor
 def _labels() -> dict:
-    return {"contract_labels": CONTRACT_LABELS, "category_labels": CATEGORY_LABELS, "category_title": category_title,
-            "exit_reason_labels": EXIT_REASON_LABELS, "history_labels": HISTORY_LABELS, "sex_labels": SEX_LABELS}
+    return {
+        "contract_labels": CONTRACT_LABELS,
+        "category_labels": CATEGORY_LABELS,
+        "category_title": category_title,
+        "exit_reason_labels": EXIT_REASON_LABELS,
+        "history_labels": HISTORY_LABELS,
+        "sex_labels": SEX_LABELS,
+    }
 
 
-def _list_page(filters: queries.EmployeeFilter, rows: list[Employee], *, total: int, page: int = 1,
-               pages_count: int = 1, search_error: str | None = None, nir_search: bool = False):
+def _list_page(
+    filters: queries.EmployeeFilter,
+    rows: list[Employee],
+    *,
+    total: int,
+    page: int = 1,
+    pages_count: int = 1,
+    search_error: str | None = None,
+    nir_search: bool = False,
+):
     principal = require_principal()
     day = today()
     return render_template(
-        "workforce/list.html", employees=[queries.employee_as_dict(e, day) for e in rows], total=total,
-        page=page, pages_count=pages_count, filters=filters, params=filter_params(filters),
-        letters=queries.letters_present(principal.member_id, filters.status, day), search_error=search_error,
-        nir_search=nir_search, can_hire=principal.has_member_role(*EMPLOYEE_KEEPERS), status_labels=STATUS_LABELS,
-        sort_labels=SORT_LABELS, can_request_visit=principal.has_member_role(*VISIT_ORGANISERS),
-        page_title="Mes salariés"), 422 if search_error else 200
+        "workforce/list.html",
+        employees=[queries.employee_as_dict(e, day) for e in rows],
+        total=total,
+        page=page,
+        pages_count=pages_count,
+        filters=filters,
+        params=filter_params(filters),
+        letters=queries.letters_present(principal.member_id, filters.status, day),
+        search_error=search_error,
+        nir_search=nir_search,
+        can_hire=principal.has_member_role(*EMPLOYEE_KEEPERS),
+        status_labels=STATUS_LABELS,
+        sort_labels=SORT_LABELS,
+        can_request_visit=principal.has_member_role(*VISIT_ORGANISERS),
+        page_title="Mes salariés",
+    ), 422 if search_error else 200
 
 
 @pages.get("/salaries")
@@ -89,25 +146,33 @@ def employee_search():
 
 
 def _determinant_values(form) -> dict:
-    return {"determinants": [code for code in form.getlist("determinants") if code],
-            "adapted_undisclosed": form.get("adapted_undisclosed") == "on",
-            "sir_justification": form.get("sir_justification", "").strip()}
+    return {
+        "determinants": [code for code in form.getlist("determinants") if code],
+        "adapted_undisclosed": form.get("adapted_undisclosed") == "on",
+        "sir_justification": form.get("sir_justification", "").strip(),
+    }
 
 
 def _record_form(form) -> tuple[dict, HireCommand]:
     values = {name: form.get(name, "").strip() for name in (*TEXT_FIELDS, *DATE_FIELDS)}
     values.update(_determinant_values(form), multi_employer=form.get("multi_employer") == "on")
-    command = HireCommand(**{name: values[name] for name in TEXT_FIELDS},
-                          **{name: date_or_none(values[name]) for name in DATE_FIELDS},
-                          multi_employer=values["multi_employer"], determinants=tuple(values["determinants"]),
-                          adapted_undisclosed=values["adapted_undisclosed"])
+    command = HireCommand(
+        **{name: values[name] for name in TEXT_FIELDS},
+        **{name: date_or_none(values[name]) for name in DATE_FIELDS},
+        multi_employer=values["multi_employer"],
+        determinants=tuple(values["determinants"]),
+        adapted_undisclosed=values["adapted_undisclosed"],
+    )
     return values, command
 
 
 def _form_options() -> dict:
     policy = portal().settings.category_policy
-    return {"contract_options": [(code, CONTRACT_LABELS[code]) for code in CONTRACTS],
-            "determinant_list": DETERMINANTS, "policy": policy}
+    return {
+        "contract_options": [(code, CONTRACT_LABELS[code]) for code in CONTRACTS],
+        "determinant_list": DETERMINANTS,
+        "policy": policy,
+    }
 
 
 def _warn(warnings: list[str]) -> None:
@@ -116,8 +181,12 @@ def _warn(warnings: list[str]) -> None:
 
 
 def _record_page(template_values: dict, errors: dict, **extra):
-    response = make_response(render_template("workforce/record_form.html", values=template_values, errors=errors,
-                                             **_form_options(), **extra), 422 if errors else 200)
+    response = make_response(
+        render_template(
+            "workforce/record_form.html", values=template_values, errors=errors, **_form_options(), **extra
+        ),
+        422 if errors else 200,
+    )
     # The correction form shows the NIR in clear: never kept by a browser or proxy cache.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -139,8 +208,14 @@ def new_employee():
             flash(f"Salarié {saved.employee.first_names} {saved.employee.last_name} ajouté.", "success")
             _warn(saved.warnings)
             return redirect("/salaries")
-    return _record_page(values, errors, page_title="Ajouter un salarié", action="/salaries/nouveau",
-                        submit="Ajouter le salarié", cancel="/salaries")
+    return _record_page(
+        values,
+        errors,
+        page_title="Ajouter un salarié",
+        action="/salaries/nouveau",
+        submit="Ajouter le salarié",
+        cancel="/salaries",
+    )
 
 
 def _member_employee(employee_id: str) -> Employee:
@@ -157,10 +232,14 @@ def employee_detail(employee_id: str):
     employee = _member_employee(employee_id)
     history = [queries.history_as_dict(item) for item in queries.history_of(employee.id)]
     shown = queries.employee_as_dict(employee, today())
-    return render_template("workforce/detail.html", e=shown, history=history,
-                           determinant_labels={d.code: d for d in DETERMINANTS},
-                           can_edit=principal.has_member_role(*EMPLOYEE_KEEPERS),
-                           page_title=f"{shown['display_name']} {employee.first_names}")
+    return render_template(
+        "workforce/detail.html",
+        e=shown,
+        history=history,
+        determinant_labels={d.code: d for d in DETERMINANTS},
+        can_edit=principal.has_member_role(*EMPLOYEE_KEEPERS),
+        page_title=f"{shown['display_name']} {employee.first_names}",
+    )
 
 
 def _stored_values(employee: Employee) -> dict:
@@ -171,12 +250,18 @@ def _stored_values(employee: Employee) -> dict:
             nir = portal().settings.nir_vault.decrypt(employee.nir_encrypted, employee.id)
         except NirVaultError:
             log.error("stored NIR does not decrypt", extra={"employee_id": employee.id})
-    log.info("NIR shown on the correction form",
-             extra={"employee_id": employee.id, "user_id": require_principal().user_id})
+    log.info(
+        "NIR shown on the correction form", extra={"employee_id": employee.id, "user_id": require_principal().user_id}
+    )
     values = {name: getattr(employee, name) or "" for name in TEXT_FIELDS if name != "nir"}
-    values.update(nir=nir, birth_date=employee.birth_date.isoformat(), hire_date=employee.hire_date.isoformat(),
-                  multi_employer=employee.multi_employer, determinants=list(employee.determinant_codes),
-                  adapted_undisclosed=employee.adapted_undisclosed)
+    values.update(
+        nir=nir,
+        birth_date=employee.birth_date.isoformat(),
+        hire_date=employee.hire_date.isoformat(),
+        multi_employer=employee.multi_employer,
+        determinants=list(employee.determinant_codes),
+        adapted_undisclosed=employee.adapted_undisclosed,
+    )
     if values["birth_name"] == values["last_name"]:
         values["birth_name"] = ""
     return values
@@ -201,9 +286,14 @@ def edit_employee(employee_id: str):
             return redirect(f"/salaries/{employee.id}")
     else:
         values = _stored_values(employee)
-    return _record_page(values, errors, page_title="Modifier la fiche du salarié",
-                        action=f"/salaries/{employee.id}/modifier", submit="Enregistrer les modifications",
-                        cancel=f"/salaries/{employee.id}")
+    return _record_page(
+        values,
+        errors,
+        page_title="Modifier la fiche du salarié",
+        action=f"/salaries/{employee.id}/modifier",
+        submit="Enregistrer les modifications",
+        cancel=f"/salaries/{employee.id}",
+    )
 
 
 @pages.route("/salaries/<employee_id>/nouveau-poste", methods=["GET", "POST"])
@@ -212,13 +302,21 @@ def new_post(employee_id: str):
     principal = require_principal()
     employee = _member_employee(employee_id)
     errors: dict[str, str] = {}
-    values = {"post": request.form.get("post", "").strip(), "pcs_code": request.form.get("pcs_code", "").strip(),
-              "from_date": request.form.get("from_date", "").strip(), **_determinant_values(request.form)}
+    values = {
+        "post": request.form.get("post", "").strip(),
+        "pcs_code": request.form.get("pcs_code", "").strip(),
+        "from_date": request.form.get("from_date", "").strip(),
+        **_determinant_values(request.form),
+    }
     if request.method == "POST":
-        change = PostChange(post=values["post"], pcs_code=values["pcs_code"],
-                            from_date=date_or_none(values["from_date"]), determinants=tuple(values["determinants"]),
-                            sir_justification=values["sir_justification"],
-                            adapted_undisclosed=values["adapted_undisclosed"])
+        change = PostChange(
+            post=values["post"],
+            pcs_code=values["pcs_code"],
+            from_date=date_or_none(values["from_date"]),
+            determinants=tuple(values["determinants"]),
+            sir_justification=values["sir_justification"],
+            adapted_undisclosed=values["adapted_undisclosed"],
+        )
         try:
             use_cases.change_post(portal(), employee.id, change, actor=principal.user_id)
         except HireRejected as exc:
@@ -228,11 +326,19 @@ def new_post(employee_id: str):
             flash("Le nouveau poste est enregistré.", "success")
             return redirect(f"/salaries/{employee.id}")
     else:
-        values.update(determinants=list(employee.determinant_codes), adapted_undisclosed=employee.adapted_undisclosed,
-                      sir_justification=employee.sir_justification or "")
-    return render_template("workforce/post_form.html", e=queries.employee_as_dict(employee, today()),
-                           values=values, errors=errors, page_title="Nouveau poste", **_form_options()
-                           ), 422 if errors else 200
+        values.update(
+            determinants=list(employee.determinant_codes),
+            adapted_undisclosed=employee.adapted_undisclosed,
+            sir_justification=employee.sir_justification or "",
+        )
+    return render_template(
+        "workforce/post_form.html",
+        e=queries.employee_as_dict(employee, today()),
+        values=values,
+        errors=errors,
+        page_title="Nouveau poste",
+        **_form_options(),
+    ), 422 if errors else 200
 
 
 @pages.route("/salaries/<employee_id>/sortie", methods=["GET", "POST"])
@@ -244,15 +350,23 @@ def exit_page(employee_id: str):
     values = {"exit_date": request.form.get("exit_date", "").strip(), "reason": request.form.get("reason", "")}
     if request.method == "POST":
         try:
-            use_cases.exit_employee(portal(), employee.id, ExitCommand(date_or_none(values["exit_date"]),
-                                                                      values["reason"]), actor=principal.user_id)
+            use_cases.exit_employee(
+                portal(),
+                employee.id,
+                ExitCommand(date_or_none(values["exit_date"]), values["reason"]),
+                actor=principal.user_id,
+            )
         except HireRejected as exc:
             errors = exc.errors
             flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
         else:
             flash(f"La sortie de {employee.first_names} {employee.last_name} est enregistrée.", "success")
             return redirect(f"/salaries/{employee.id}")
-    return render_template("workforce/exit_form.html", e=queries.employee_as_dict(employee, today()),
-                           values=values, errors=errors, page_title="Sortir un salarié",
-                           reason_options=[(code, EXIT_REASON_LABELS[code]) for code in EXIT_REASONS]
-                           ), 422 if errors else 200
+    return render_template(
+        "workforce/exit_form.html",
+        e=queries.employee_as_dict(employee, today()),
+        values=values,
+        errors=errors,
+        page_title="Sortir un salarié",
+        reason_options=[(code, EXIT_REASON_LABELS[code]) for code in EXIT_REASONS],
+    ), 422 if errors else 200

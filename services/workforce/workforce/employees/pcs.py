@@ -3,6 +3,7 @@
 Plain Python (no Flask): the list is read once from `data/pcs_ese_2017.csv` (INSEE, Licence Ouverte, see the
 file's header). A well-formed code missing from the list stays valid: it just has no label.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """Read side: which employees a caller sees and how they are shown, from the request-bound session."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,8 +56,10 @@ def _category_clause(category: MonitoringCategory, today: date):
     if category == MonitoringCategory.SIR:
         return Employee.base_category == MonitoringCategory.SIR
     if category == MonitoringCategory.SIA:
-        return or_(Employee.base_category == MonitoringCategory.SIA,
-                   and_(Employee.base_category == MonitoringCategory.SI, minor))
+        return or_(
+            Employee.base_category == MonitoringCategory.SIA,
+            and_(Employee.base_category == MonitoringCategory.SI, minor),
+        )
     return and_(Employee.base_category == MonitoringCategory.SI, Employee.birth_date <= born_minor_after)
 
 
@@ -74,8 +77,9 @@ def _filtered(member_id: str | None, filters: EmployeeFilter, today: date) -> Se
     return stmt
 
 
-def list_employees(member_id: str | None, filters: EmployeeFilter, today: date, *,
-                   offset: int = 0, limit: int = LIST_LIMIT) -> list[Employee]:
+def list_employees(
+    member_id: str | None, filters: EmployeeFilter, today: date, *, offset: int = 0, limit: int = LIST_LIMIT
+) -> list[Employee]:
     """Employees of one company (or of all, for staff when `member_id` is None), in the chosen order."""
     # The initial and search text are accent-free, so ÉTIENNE sorts among the E.
     stmt = _filtered(member_id, filters, today).order_by(*SORTS.get(filters.sort, SORTS["name"]))
@@ -123,39 +127,68 @@ def visible_employee(employee_id: str, principal) -> Employee | None:
 
 
 def history_of(employee_id: str) -> list[EmployeeHistory]:
-    stmt = select(EmployeeHistory).where(EmployeeHistory.employee_id == employee_id).order_by(
-        EmployeeHistory.recorded_at, EmployeeHistory.id)
+    stmt = (
+        select(EmployeeHistory)
+        .where(EmployeeHistory.employee_id == employee_id)
+        .order_by(EmployeeHistory.recorded_at, EmployeeHistory.id)
+    )
     return list(portal().db.session.scalars(stmt))
 
 
 def employee_as_dict(employee: Employee, today: date) -> dict:
     """What the API and the pages show: the masked NIR only, the category of today with its reasons."""
-    classification = classify(employee.determinant_codes, birth_date=employee.birth_date, on=today,
-                              adapted_undisclosed=employee.adapted_undisclosed,
-                              policy=portal().settings.category_policy)
+    classification = classify(
+        employee.determinant_codes,
+        birth_date=employee.birth_date,
+        on=today,
+        adapted_undisclosed=employee.adapted_undisclosed,
+        policy=portal().settings.category_policy,
+    )
     return {
-        "id": employee.id, "member_id": employee.member_id, "last_name": employee.last_name,
-        "birth_name": employee.birth_name, "first_names": employee.first_names, "sex": employee.sex,
+        "id": employee.id,
+        "member_id": employee.member_id,
+        "last_name": employee.last_name,
+        "birth_name": employee.birth_name,
+        "first_names": employee.first_names,
+        "sex": employee.sex,
         "display_name": display_name(employee.last_name, employee.birth_name, employee.sex),
-        "birth_date": employee.birth_date, "birth_commune": employee.birth_commune,
-        "birth_country": employee.birth_country, "nir_masked": employee.nir_masked, "hire_date": employee.hire_date,
-        "post": employee.post, "post_since": employee.post_since or employee.hire_date,
-        "pcs_code": employee.pcs_code, "pcs_label": pcs_label(employee.pcs_code), "contract": employee.contract,
-        "multi_employer": employee.multi_employer, "monitoring_category": classification.category,
+        "birth_date": employee.birth_date,
+        "birth_commune": employee.birth_commune,
+        "birth_country": employee.birth_country,
+        "nir_masked": employee.nir_masked,
+        "hire_date": employee.hire_date,
+        "post": employee.post,
+        "post_since": employee.post_since or employee.hire_date,
+        "pcs_code": employee.pcs_code,
+        "pcs_label": pcs_label(employee.pcs_code),
+        "contract": employee.contract,
+        "multi_employer": employee.multi_employer,
+        "monitoring_category": classification.category,
         "category_label": classification.label,
-        "category_reasons": [{"category": r.category, "label": r.label, "reference": r.reference}
-                             for r in classification.reasons],
-        "determinants": list(employee.determinant_codes), "sir_justification": employee.sir_justification,
+        "category_reasons": [
+            {"category": r.category, "label": r.label, "reference": r.reference} for r in classification.reasons
+        ],
+        "determinants": list(employee.determinant_codes),
+        "sir_justification": employee.sir_justification,
         "adapted_undisclosed": employee.adapted_undisclosed,
-        "convocation_constraints": employee.convocation_constraints, "comment": employee.comment,
-        "exit_date": employee.exit_date, "exit_reason": employee.exit_reason,
+        "convocation_constraints": employee.convocation_constraints,
+        "comment": employee.comment,
+        "exit_date": employee.exit_date,
+        "exit_reason": employee.exit_reason,
         "status": ListStatus.PRESENT if is_present(employee.exit_date, today) else ListStatus.LEFT,
-        "version": employee.version, "created_at": employee.created_at,
+        "version": employee.version,
+        "created_at": employee.created_at,
     }
 
 
 def history_as_dict(item: EmployeeHistory) -> dict:
-    return {"kind": item.kind, "effective_on": item.effective_on, "post": item.post, "pcs_code": item.pcs_code,
-            "determinants": [code for code in item.determinants.split(",") if code],
-            "monitoring_category": item.monitoring_category, "exit_reason": item.exit_reason,
-            "recorded_at": item.recorded_at}
+    return {
+        "kind": item.kind,
+        "effective_on": item.effective_on,
+        "post": item.post,
+        "pcs_code": item.pcs_code,
+        "determinants": [code for code in item.determinants.split(",") if code],
+        "monitoring_category": item.monitoring_category,
+        "exit_reason": item.exit_reason,
+        "recorded_at": item.recorded_at,
+    }

@@ -1,4 +1,5 @@
 """API schemas of the workforce service."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -28,21 +29,29 @@ class EmployeeSchema(Schema):
     display_name = fields.String(required=True, metadata={"description": "'DUPONT née MARTIN'"})
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
     birth_date = fields.Date(required=True)
-    birth_commune = fields.String(allow_none=True, metadata={"description": "INSEE code of the commune of birth",
-                                                             "example": "14118"})
+    birth_commune = fields.String(
+        allow_none=True, metadata={"description": "INSEE code of the commune of birth", "example": "14118"}
+    )
     birth_country = fields.String(allow_none=True, metadata={"description": "Country of birth (born abroad)"})
     nir_masked = fields.String(required=True, metadata={"example": "2 55 08 ** *** *** 38"})
     hire_date = fields.Date(required=True)
     post = fields.String(required=True)
     post_since = fields.Date(required=True)
     pcs_code = fields.String(allow_none=True)
-    pcs_label = fields.String(allow_none=True, metadata={"description": "PCS-ESE 2017 label of the code, when in "
-                                                                        "the shipped list",
-                                                         "example": "Caissiers de magasin"})
+    pcs_label = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "PCS-ESE 2017 label of the code, when in the shipped list",
+            "example": "Caissiers de magasin",
+        },
+    )
     contract = fields.String(required=True, validate=validate.OneOf(CONTRACTS))
     multi_employer = fields.Boolean(required=True)
-    monitoring_category = fields.String(required=True, validate=validate.OneOf(CATEGORIES),
-                                        metadata={"description": "SI, SIA or SIR, computed for today"})
+    monitoring_category = fields.String(
+        required=True,
+        validate=validate.OneOf(CATEGORIES),
+        metadata={"description": "SI, SIA or SIR, computed for today"},
+    )
     category_label = fields.String(required=True, metadata={"description": "Shown label, e.g. a local 'SIH'"})
     category_reasons = fields.List(fields.Nested(CategoryReasonSchema), required=True)
     determinants = fields.List(fields.String(validate=validate.OneOf(DETERMINANT_CODES)), required=True)
@@ -66,28 +75,49 @@ class EmployeeWriteSchema(Schema):
     first_names = fields.String(required=True, validate=validate.Length(min=1, max=150))
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
     birth_date = fields.Date(required=True)
-    birth_commune = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10),
-                                  metadata={"description": "INSEE code of the commune of birth (born in France); "
-                                                           "exactly one of birth_commune and birth_country",
-                                            "example": "2A004"})
-    birth_country = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
-                                  metadata={"description": "Country of birth, name or INSEE code 99xxx (born abroad)",
-                                            "example": "99350"})
-    nir = fields.String(required=True, load_only=True, validate=validate.Length(max=30),
-                        metadata={"description": "N° de sécurité sociale or NIA, 15 characters with the key; "
-                                                 "never returned"})
+    birth_commune = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "INSEE code of the commune of birth (born in France); "
+            "exactly one of birth_commune and birth_country",
+            "example": "2A004",
+        },
+    )
+    birth_country = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "Country of birth, name or INSEE code 99xxx (born abroad)", "example": "99350"},
+    )
+    nir = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(max=30),
+        metadata={"description": "N° de sécurité sociale or NIA, 15 characters with the key; never returned"},
+    )
     hire_date = fields.Date(required=True)
     post = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    pcs_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4),
-                             metadata={"example": "552a"})
+    pcs_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=4), metadata={"example": "552a"}
+    )
     contract = fields.String(required=True, validate=validate.OneOf(CONTRACTS))
     multi_employer = fields.Boolean(load_default=False)
-    determinants = fields.List(fields.String(validate=validate.OneOf(DETERMINANT_CODES)), load_default=list,
-                               metadata={"description": "Work conditions and exposures; the category is computed"})
-    sir_justification = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
-                                      metadata={"description": "Required with sir_employeur (R4624-23 III)"})
-    adapted_undisclosed = fields.Boolean(load_default=False,
-                                         metadata={"description": "Suivi adapté, motif non communiqué"})
+    determinants = fields.List(
+        fields.String(validate=validate.OneOf(DETERMINANT_CODES)),
+        load_default=list,
+        metadata={"description": "Work conditions and exposures; the category is computed"},
+    )
+    sir_justification = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "Required with sir_employeur (R4624-23 III)"},
+    )
+    adapted_undisclosed = fields.Boolean(
+        load_default=False, metadata={"description": "Suivi adapté, motif non communiqué"}
+    )
     convocation_constraints = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
@@ -131,26 +161,46 @@ def no_nir(value: str) -> None:
 
 class EmployeeListArgsSchema(Schema):
     status = fields.String(load_default=ListStatus.PRESENT, validate=validate.OneOf(STATUSES))
-    letter = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z#]$"),
-                           metadata={"description": "Initial of the name in use, without accent"})
-    q = fields.String(load_default=None, validate=[validate.Length(max=100), no_nir],
-                      metadata={"description": "Search in the names; a NIR is refused here (POST /employees/search)"})
+    letter = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Za-z#]$"),
+        metadata={"description": "Initial of the name in use, without accent"},
+    )
+    q = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=100), no_nir],
+        metadata={"description": "Search in the names; a NIR is refused here (POST /employees/search)"},
+    )
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     contract = fields.String(load_default=None, validate=validate.OneOf(CONTRACTS))
     sort = fields.String(load_default="name", validate=validate.OneOf(tuple(SORTS)))
-    page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100000),
-                          metadata={"description": "1-based; without it, the first 2 000 rows"})
+    page = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=100000),
+        metadata={"description": "1-based; without it, the first 2 000 rows"},
+    )
     page_size = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1, max=500))
-    member_id = fields.String(load_default=None, validate=validate.Regexp(ID_PATTERN),
-                              metadata={"description": "Staff only; ignored for member users"})
+    member_id = fields.String(
+        load_default=None,
+        validate=validate.Regexp(ID_PATTERN),
+        metadata={"description": "Staff only; ignored for member users"},
+    )
 
 
 class EmployeeSearchSchema(Schema):
     """A search by NIR, in the request body: a NIR never goes into a URL."""
 
-    nir = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=30),
-                        metadata={"description": "N° de sécurité sociale or NIA: its first 13 characters, or the 15 "
-                                                 "with the key; spaces allowed"})
-    member_id = fields.String(load_default=None, validate=validate.Regexp(ID_PATTERN),
-                              metadata={"description": "Staff only (every company when absent); ignored for member "
-                                                       "users"})
+    nir = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=1, max=30),
+        metadata={
+            "description": "N° de sécurité sociale or NIA: its first 13 characters, or the 15 "
+            "with the key; spaces allowed"
+        },
+    )
+    member_id = fields.String(
+        load_default=None,
+        validate=validate.Regexp(ID_PATTERN),
+        metadata={"description": "Staff only (every company when absent); ignored for member users"},
+    )

@@ -1,4 +1,5 @@
 """JSON API of employee imports, for payroll software (/api/workforce/imports): upload, preview, confirm."""
+
 from __future__ import annotations
 
 import base64
@@ -17,10 +18,21 @@ from portal_common.web.input_guard import accepts
 from . import queries, use_cases
 from .queries import ImportNotFound
 from .rules import RUNNING, ImportRejected, ImportStatus
-from .schemas import ConfirmSchema, ImportRowSchema, ImportRowsArgsSchema, ImportSchema, ImportUploadSchema, MappingSchema
+from .schemas import (
+    ConfirmSchema,
+    ImportRowsArgsSchema,
+    ImportRowSchema,
+    ImportSchema,
+    ImportUploadSchema,
+    MappingSchema,
+)
 
-imports_blp = Blueprint("workforce_imports_api", __name__, url_prefix="/api/workforce",
-                        description="Employee imports from CSV or XLSX files")
+imports_blp = Blueprint(
+    "workforce_imports_api",
+    __name__,
+    url_prefix="/api/workforce",
+    description="Employee imports from CSV or XLSX files",
+)
 editors = member_or_staff(member_roles=EMPLOYEE_KEEPERS, staff_roles=OFFICE_STAFF)
 
 
@@ -106,8 +118,12 @@ class ImportRows(MethodView):
         """The checked lines: errors per field, probable duplicates, NIR warnings (the NIR only masked)"""
         staged = _visible(import_id)
         rows, total = queries.checked_rows(
-            portal(), staged.id, problems_only=args["problems_only"], offset=(args["page"] - 1) * args["page_size"],
-            limit=args["page_size"])
+            portal(),
+            staged.id,
+            problems_only=args["problems_only"],
+            offset=(args["page"] - 1) * args["page_size"],
+            limit=args["page_size"],
+        )
         return rows, 200, {"X-Total-Count": str(total)}
 
 
@@ -122,8 +138,13 @@ class ImportConfirm(MethodView):
         """Write every line (one transaction, a hired event each); refused while a line has an error"""
         staged = _visible(import_id)
         try:
-            use_cases.confirm(portal(), staged.id, staged.member_id, actor=require_principal().user_id,
-                              duplicates_acknowledged=data["duplicates_acknowledged"])
+            use_cases.confirm(
+                portal(),
+                staged.id,
+                staged.member_id,
+                actor=require_principal().user_id,
+                duplicates_acknowledged=data["duplicates_acknowledged"],
+            )
         except ImportRejected as exc:
             if "confirm" in exc.errors and staged.status != ImportStatus.READY:
                 abort(409, message=exc.errors["confirm"])

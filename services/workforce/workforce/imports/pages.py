@@ -1,4 +1,5 @@
 """Pages of the employee import: upload, columns, check and preview, confirmation, progress."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
@@ -20,8 +21,11 @@ ROWS_PER_PAGE = 100
 
 @imports_pages.app_context_processor
 def _labels() -> dict:
-    return {"import_status_labels": STATUS_LABELS, "import_fields": imports.FIELDS,
-            "import_required": imports.REQUIRED_FIELDS}
+    return {
+        "import_status_labels": STATUS_LABELS,
+        "import_fields": imports.FIELDS,
+        "import_required": imports.REQUIRED_FIELDS,
+    }
 
 
 def _staged(import_id: str):
@@ -33,8 +37,12 @@ def _staged(import_id: str):
 
 def _upload_page(errors: dict, status: int = 200):
     principal = require_principal()
-    return render_template("workforce/import.html", errors=errors, page_title="Importer des salariés",
-                           recent=queries.recent_imports(portal(), principal.member_id)), status
+    return render_template(
+        "workforce/import.html",
+        errors=errors,
+        page_title="Importer des salariés",
+        recent=queries.recent_imports(portal(), principal.member_id),
+    ), status
 
 
 @imports_pages.get("/salaries/import")
@@ -64,21 +72,36 @@ def upload():
 def _mapping_page(staged, mapping: dict[str, int], errors: dict, status: int = 200):
     columns = list(enumerate(staged.header))
     return render_template(
-        "workforce/import_mapping.html", imp=staged, columns=columns, mapping=mapping, errors=errors,
+        "workforce/import_mapping.html",
+        imp=staged,
+        columns=columns,
+        mapping=mapping,
+        errors=errors,
         samples=queries.column_samples(portal(), staged),
-        preview=queries.sample(portal(), staged, mapping), page_title="Importer des salariés : colonnes"), status
+        preview=queries.sample(portal(), staged, mapping),
+        page_title="Importer des salariés : colonnes",
+    ), status
 
 
 def _preview(staged, errors: dict, status: int = 200):
     """The checked lines (those to look at first, or all), with the confirmation form."""
     problems_only = request.args.get("lignes") != "toutes"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = queries.checked_rows(portal(), staged.id, problems_only=problems_only,
-                                              offset=(page - 1) * ROWS_PER_PAGE, limit=ROWS_PER_PAGE)
+    rows, total = queries.checked_rows(
+        portal(), staged.id, problems_only=problems_only, offset=(page - 1) * ROWS_PER_PAGE, limit=ROWS_PER_PAGE
+    )
     pages_count = max(1, -(-total // ROWS_PER_PAGE))
-    return render_template("workforce/import_preview.html", imp=staged, rows=rows, total=total, page=page,
-                           pages_count=pages_count, problems_only=problems_only, errors=errors,
-                           page_title="Importer des salariés : vérification"), status
+    return render_template(
+        "workforce/import_preview.html",
+        imp=staged,
+        rows=rows,
+        total=total,
+        page=page,
+        pages_count=pages_count,
+        problems_only=problems_only,
+        errors=errors,
+        page_title="Importer des salariés : vérification",
+    ), status
 
 
 @imports_pages.get("/salaries/import/<import_id>")
@@ -89,8 +112,9 @@ def import_page(import_id: str):
         return _mapping_page(staged, {k: int(v) for k, v in staged.mapping.items()}, {})
     if staged.status == ImportStatus.READY:
         return _preview(staged, {})
-    return render_template("workforce/import_status.html", imp=staged, running=staged.status in RUNNING,
-                           page_title="Importer des salariés")
+    return render_template(
+        "workforce/import_status.html", imp=staged, running=staged.status in RUNNING, page_title="Importer des salariés"
+    )
 
 
 @imports_pages.post("/salaries/import/<import_id>/colonnes")
@@ -125,8 +149,13 @@ def confirm(import_id: str):
     principal = require_principal()
     staged = _staged(import_id)
     try:
-        outcome = use_cases.confirm(portal(), staged.id, staged.member_id, actor=principal.user_id,
-                                    duplicates_acknowledged=request.form.get("duplicates_acknowledged") == "on")
+        outcome = use_cases.confirm(
+            portal(),
+            staged.id,
+            staged.member_id,
+            actor=principal.user_id,
+            duplicates_acknowledged=request.form.get("duplicates_acknowledged") == "on",
+        )
     except ImportRejected as exc:
         if "duplicates_acknowledged" in exc.errors:  # a field of the form: its message goes next to it
             flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")

@@ -1,5 +1,6 @@
 """Read side of employee imports: an import as its owner sees it, the recent ones, the checked lines, and the
 file's first lines for the column choice (NIR-shaped text always masked)."""
+
 from __future__ import annotations
 
 import json
@@ -27,9 +28,13 @@ def table_of(portal: Portal, staged: EmployeeImport) -> Table:
 def sample(portal: Portal, staged: EmployeeImport, mapping: dict[str, int], count: int = 5) -> list[dict]:
     """The first lines as the chosen columns read them, for the mapping preview (NIR-shaped text masked)."""
     table = table_of(portal, staged)
-    return [{"line": line, "values": {name: imports.scrub_nir(value)
-                                      for name, value in imports.mapped_values(row, mapping).items()}}
-            for line, row in list(zip(table.line_numbers, table.rows))[:count]]
+    return [
+        {
+            "line": line,
+            "values": {name: imports.scrub_nir(value) for name, value in imports.mapped_values(row, mapping).items()},
+        }
+        for line, row in list(zip(table.line_numbers, table.rows))[:count]
+    ]
 
 
 def column_samples(portal: Portal, staged: EmployeeImport, count: int = 3) -> list[list[str]]:
@@ -49,13 +54,18 @@ def get_import(portal: Portal, import_id: str, member_id: str | None) -> Employe
 
 
 def recent_imports(portal: Portal, member_id: str, limit: int = 10) -> list[EmployeeImport]:
-    stmt = (select(EmployeeImport).where(EmployeeImport.member_id == member_id)
-            .order_by(EmployeeImport.created_at.desc()).limit(limit))
+    stmt = (
+        select(EmployeeImport)
+        .where(EmployeeImport.member_id == member_id)
+        .order_by(EmployeeImport.created_at.desc())
+        .limit(limit)
+    )
     return list(portal.db.session.scalars(stmt))
 
 
-def checked_rows(portal: Portal, import_id: str, *, problems_only: bool, offset: int = 0,
-                 limit: int = 100) -> tuple[list[EmployeeImportRow], int]:
+def checked_rows(
+    portal: Portal, import_id: str, *, problems_only: bool, offset: int = 0, limit: int = 100
+) -> tuple[list[EmployeeImportRow], int]:
     stmt = select(EmployeeImportRow).where(EmployeeImportRow.import_id == import_id)
     if problems_only:
         stmt = stmt.where(EmployeeImportRow.has_problem.is_(True))

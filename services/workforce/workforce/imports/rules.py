@@ -5,20 +5,29 @@ French header (`guess_mapping`, the user may change it), and each row becomes a 
 very rules of the hire form (`employees.rules.check_hire`). Duplicates are looked for within the file and against the
 employees already listed (`find_duplicates`). Nothing here writes anything, and nothing keeps a NIR in clear.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Callable, Iterable
 
 from portal_common.errors import FieldErrors
 
-from ..employees.rules import (BY_CODE, HireCommand, HireRejected, Sex, birth_place_warnings, check_hire, fold,
-                               nir_warnings)
+from ..employees.rules import (
+    BY_CODE,
+    HireCommand,
+    HireRejected,
+    Sex,
+    birth_place_warnings,
+    check_hire,
+    fold,
+    nir_warnings,
+)
 from ..employees.rules.labels import CONTRACT_LABELS
 
 
@@ -41,11 +50,17 @@ IMPORT_STATUSES = tuple(ImportStatus)
 CHECKABLE = (ImportStatus.MAPPING, ImportStatus.READY, ImportStatus.FAILED)
 # The states in which a worker (or the request) still has work to do.
 RUNNING = (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.CONFIRMED, ImportStatus.IMPORTING)
-STATUS_LABELS = {ImportStatus.MAPPING: "Colonnes à vérifier", ImportStatus.QUEUED: "Vérification en attente",
-                 ImportStatus.CHECKING: "Vérification en cours", ImportStatus.READY: "Vérifié, à confirmer",
-                 ImportStatus.CONFIRMED: "Enregistrement en attente", ImportStatus.IMPORTING: "Enregistrement en cours",
-                 ImportStatus.DONE: "Importé", ImportStatus.FAILED: "Échec, rien n'a été ajouté",
-                 ImportStatus.CANCELLED: "Abandonné"}
+STATUS_LABELS = {
+    ImportStatus.MAPPING: "Colonnes à vérifier",
+    ImportStatus.QUEUED: "Vérification en attente",
+    ImportStatus.CHECKING: "Vérification en cours",
+    ImportStatus.READY: "Vérifié, à confirmer",
+    ImportStatus.CONFIRMED: "Enregistrement en attente",
+    ImportStatus.IMPORTING: "Enregistrement en cours",
+    ImportStatus.DONE: "Importé",
+    ImportStatus.FAILED: "Échec, rien n'a été ajouté",
+    ImportStatus.CANCELLED: "Abandonné",
+}
 FILE_NAME_RE = re.compile(r"[^\w .()\-]+")
 
 MAX_ROWS = 20000
@@ -88,18 +103,44 @@ SYNONYMS = {
     "first_names": ("prenoms", "prenom", "prenom s"),
     "sex": ("sexe", "genre", "civilite"),
     "birth_date": ("date de naissance", "ne e le", "ne le", "nee le", "naissance", "date naissance"),
-    "birth_commune": ("code commune de naissance", "commune de naissance", "code insee commune de naissance",
-                      "code insee de la commune de naissance", "code insee de naissance", "code lieu de naissance",
-                      "lieu de naissance", "code commune naissance", "commune naissance", "code insee naissance"),
+    "birth_commune": (
+        "code commune de naissance",
+        "commune de naissance",
+        "code insee commune de naissance",
+        "code insee de la commune de naissance",
+        "code insee de naissance",
+        "code lieu de naissance",
+        "lieu de naissance",
+        "code commune naissance",
+        "commune naissance",
+        "code insee naissance",
+    ),
     "birth_country": ("pays de naissance", "pays naissance", "pays de naissance si etranger", "pays"),
-    "nir": ("n de securite sociale", "numero de securite sociale", "n securite sociale", "nir", "nia",
-            "n ss", "numero ss", "no ss", "securite sociale", "n insee", "numero insee", "matricule securite sociale"),
+    "nir": (
+        "n de securite sociale",
+        "numero de securite sociale",
+        "n securite sociale",
+        "nir",
+        "nia",
+        "n ss",
+        "numero ss",
+        "no ss",
+        "securite sociale",
+        "n insee",
+        "numero insee",
+        "matricule securite sociale",
+    ),
     "hire_date": ("date d embauche", "embauche", "date d entree", "entree", "date embauche", "date entree"),
     "post": ("poste de travail", "poste", "intitule du poste", "emploi", "fonction", "metier", "libelle emploi"),
     "pcs_code": ("code pcs ese", "pcs ese", "code pcs", "pcs", "csp"),
     "contract": ("contrat", "type de contrat", "nature du contrat", "type contrat"),
-    "multi_employer": ("salarie multi employeurs", "multi employeurs", "multi employeur", "multiemployeur",
-                       "plusieurs employeurs"),
+    "multi_employer": (
+        "salarie multi employeurs",
+        "multi employeurs",
+        "multi employeur",
+        "multiemployeur",
+        "plusieurs employeurs",
+    ),
     "determinants": ("determinants de suivi", "determinants", "expositions", "risques"),
     "sir_justification": ("justification sir", "justification de l ajout sir", "justification"),
     "adapted_undisclosed": ("suivi adapte motif non communique", "suivi adapte"),
@@ -108,13 +149,22 @@ SYNONYMS = {
 }
 YES = {"oui", "o", "x", "1", "vrai", "true", "yes", "y"}
 NO = {"non", "n", "0", "faux", "false", "no", ""}
-SEX_WORDS = {**dict.fromkeys(("f", "femme", "feminin", "mme", "madame", "mlle", "2"), Sex.F),
-             **dict.fromkeys(("m", "h", "homme", "masculin", "mr", "monsieur", "1"), Sex.M)}
-CONTRACT_WORDS = {fold(code): code for code in CONTRACT_LABELS} | {
-    fold(label): code for code, label in CONTRACT_LABELS.items()} | {
-    "contrat d apprentissage": "apprentissage", "contrat de professionnalisation": "professionnalisation",
-    "contrat a duree indeterminee": "CDI", "contrat a duree determinee": "CDD", "interimaire": "interim",
-    "stagiaire": "stage"}
+SEX_WORDS = {
+    **dict.fromkeys(("f", "femme", "feminin", "mme", "madame", "mlle", "2"), Sex.F),
+    **dict.fromkeys(("m", "h", "homme", "masculin", "mr", "monsieur", "1"), Sex.M),
+}
+CONTRACT_WORDS = (
+    {fold(code): code for code in CONTRACT_LABELS}
+    | {fold(label): code for code, label in CONTRACT_LABELS.items()}
+    | {
+        "contrat d apprentissage": "apprentissage",
+        "contrat de professionnalisation": "professionnalisation",
+        "contrat a duree indeterminee": "CDI",
+        "contrat a duree determinee": "CDD",
+        "interimaire": "interim",
+        "stagiaire": "stage",
+    }
+)
 DETERMINANT_WORDS = {fold(code): code for code in BY_CODE} | {fold(d.label): d.code for d in BY_CODE.values()}
 DETERMINANT_SPLIT_RE = re.compile(r"[,|+/\n]")
 DATE_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
@@ -123,8 +173,7 @@ ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?$")
 NIR_LIKE_RE = re.compile(r"(?<![0-9A-Za-z])[1-478](?:[\s.\-]?[0-9AB]){12}(?:[\s.\-]?[0-9]{2})?(?![0-9A-Za-z])")
 
 UNREADABLE_XLSX = "Le classeur Excel est illisible : enregistrez-le à nouveau au format .xlsx."
-NIR_ELSEWHERE = ("Cette colonne semble contenir un numéro de sécurité sociale : vérifiez le choix des "
-                 "colonnes.")
+NIR_ELSEWHERE = "Cette colonne semble contenir un numéro de sécurité sociale : vérifiez le choix des colonnes."
 
 
 class ImportRejected(FieldErrors):
@@ -154,8 +203,12 @@ class CheckedRow:
 
     @property
     def name(self) -> str:
-        return " ".join(part for part in (self.values.get("last_name", "").upper(),
-                                          self.values.get("first_names", "")) if part) or "(sans nom)"
+        return (
+            " ".join(
+                part for part in (self.values.get("last_name", "").upper(), self.values.get("first_names", "")) if part
+            )
+            or "(sans nom)"
+        )
 
 
 @dataclass(frozen=True)
@@ -170,6 +223,7 @@ class Known:
 
 
 # --- reading ------------------------------------------------------------------------------------------
+
 
 def _cell(value: object) -> str:
     if value is None:
@@ -210,8 +264,10 @@ def _delimiter(text: str) -> str:
 def _read_csv(raw: bytes) -> list[list[str]]:
     text = _decode(raw)
     try:
-        return [[_cell(value) for value in row]
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))]
+        return [
+            [_cell(value) for value in row]
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        ]
     except csv.Error:
         raise ImportRejected({"file": "Le fichier CSV est mal formé (guillemets non refermés ?)."}) from None
 
@@ -230,7 +286,7 @@ def _read_xlsx(raw: bytes) -> list[list[str]]:
         rows: list[list[str]] = []
         filled = 0
         for values in sheet.iter_rows(values_only=True):
-            row = [_cell(value) for value in values[:MAX_COLUMNS + 1]]
+            row = [_cell(value) for value in values[: MAX_COLUMNS + 1]]
             filled += any(row)
             rows.append(row if any(row) else [])  # blank lines kept, so the line numbers stay those of Excel
             if filled > MAX_ROWS + 1:  # enough to refuse the file as too long
@@ -247,8 +303,9 @@ def file_format(filename: str, raw: bytes) -> str:
     if raw.startswith(XLSX_MAGIC):
         return "xlsx"
     if raw.startswith(XLS_MAGIC) or filename.lower().endswith(".xls"):
-        raise ImportRejected({"file": "L'ancien format Excel (.xls) n'est pas lu : enregistrez le fichier au "
-                                      "format .xlsx ou .csv."})
+        raise ImportRejected(
+            {"file": "L'ancien format Excel (.xls) n'est pas lu : enregistrez le fichier au format .xlsx ou .csv."}
+        )
     return "csv"
 
 
@@ -264,21 +321,30 @@ def read_table(filename: str, raw: bytes) -> tuple[str, Table]:
     (_, header), data = numbered[0], numbered[1:]
     width = max(len(row) for _, row in numbered)
     if width > MAX_COLUMNS:
-        raise ImportRejected({"file": f"Le fichier compte plus de {MAX_COLUMNS} colonnes : gardez celles des "
-                                      "salariés."})
+        raise ImportRejected(
+            {"file": f"Le fichier compte plus de {MAX_COLUMNS} colonnes : gardez celles des salariés."}
+        )
     if not data:
         raise ImportRejected({"file": "Le fichier ne contient aucun salarié sous sa ligne d'en-tête."})
     if len(data) > MAX_ROWS:
-        raise ImportRejected({"file": f"Le fichier dépasse {MAX_ROWS:,} lignes : découpez-le en plusieurs "
-                                      "fichiers.".replace(",", "\u202f")})
+        raise ImportRejected(
+            {
+                "file": f"Le fichier dépasse {MAX_ROWS:,} lignes : découpez-le en plusieurs fichiers.".replace(
+                    ",", "\u202f"
+                )
+            }
+        )
+
     def pad(row: list[str]) -> list[str]:
         return row + [""] * (width - len(row))
 
-    return kind, Table(header=pad(header), rows=[pad(row) for _, row in data],
-                       line_numbers=[number for number, _ in data])
+    return kind, Table(
+        header=pad(header), rows=[pad(row) for _, row in data], line_numbers=[number for number, _ in data]
+    )
 
 
 # --- mapping ------------------------------------------------------------------------------------------
+
 
 def _header_key(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())
@@ -294,8 +360,14 @@ def guess_mapping(header: list[str]) -> dict[str, int]:
             if name in mapping:
                 continue
             for synonym in synonyms:
-                found = next((i for i, key in enumerate(keys) if i not in taken and key and (
-                    key == synonym if exact else key.startswith(synonym + " "))), None)
+                found = next(
+                    (
+                        i
+                        for i, key in enumerate(keys)
+                        if i not in taken and key and (key == synonym if exact else key.startswith(synonym + " "))
+                    ),
+                    None,
+                )
                 if found is not None:
                     mapping[name] = found
                     taken.add(found)
@@ -320,12 +392,15 @@ def check_mapping(mapping: dict[str, int], width: int) -> dict[str, str]:
         else:
             used[column] = name
     if not any(name in mapping for name in BIRTH_PLACE_FIELDS):
-        errors["birth_commune"] = ("Choisissez la colonne « Code commune de naissance » ou « Pays de naissance » : "
-                                   "le lieu de naissance est obligatoire.")
+        errors["birth_commune"] = (
+            "Choisissez la colonne « Code commune de naissance » ou « Pays de naissance » : "
+            "le lieu de naissance est obligatoire."
+        )
     return errors
 
 
 # --- converting and checking rows -------------------------------------------------------------------
+
 
 def parse_date(text: str) -> date | None:
     """dd/mm/yyyy (also with . or -, and two-digit years) or ISO; None when not a real date."""
@@ -384,20 +459,31 @@ def command_of(values: dict[str, str]) -> tuple[HireCommand, dict[str, str]]:
     sex = SEX_WORDS.get(fold(values.get("sex", "")).rstrip("."), values.get("sex", ""))
     contract = CONTRACT_WORDS.get(fold(values.get("contract", "")), values.get("contract", ""))
     command = HireCommand(
-        last_name=values.get("last_name", ""), first_names=values.get("first_names", ""), sex=sex,
-        birth_date=dates["birth_date"], nir=values.get("nir", ""), hire_date=dates["hire_date"],
-        post=values.get("post", ""), contract=contract, birth_name=values.get("birth_name") or None,
-        birth_commune=values.get("birth_commune") or None, birth_country=values.get("birth_country") or None,
-        pcs_code=values.get("pcs_code") or None, multi_employer=flags["multi_employer"],
-        determinants=determinants, sir_justification=values.get("sir_justification") or None,
+        last_name=values.get("last_name", ""),
+        first_names=values.get("first_names", ""),
+        sex=sex,
+        birth_date=dates["birth_date"],
+        nir=values.get("nir", ""),
+        hire_date=dates["hire_date"],
+        post=values.get("post", ""),
+        contract=contract,
+        birth_name=values.get("birth_name") or None,
+        birth_commune=values.get("birth_commune") or None,
+        birth_country=values.get("birth_country") or None,
+        pcs_code=values.get("pcs_code") or None,
+        multi_employer=flags["multi_employer"],
+        determinants=determinants,
+        sir_justification=values.get("sir_justification") or None,
         adapted_undisclosed=flags["adapted_undisclosed"],
         convocation_constraints=values.get("convocation_constraints") or None,
-        comment=values.get("comment") or None)
+        comment=values.get("comment") or None,
+    )
     return command, errors
 
 
-def check_row(line: int, row: list[str], mapping: dict[str, int], *, today: date,
-              blind_index: Callable[[str], str]) -> CheckedRow:
+def check_row(
+    line: int, row: list[str], mapping: dict[str, int], *, today: date, blind_index: Callable[[str], str]
+) -> CheckedRow:
     """One line through the hire form's rules; the read errors of a cell replace the rule's message."""
     values = mapped_values(row, mapping)
     command, errors = command_of(values)
@@ -414,7 +500,8 @@ def check_row(line: int, row: list[str], mapping: dict[str, int], *, today: date
     result = CheckedRow(line=line, values=shown, command=None if errors else checked, errors=errors)
     if checked is not None and not errors:
         result.warnings = nir_warnings(checked.nir, checked.sex, checked.birth_date) + birth_place_warnings(
-            checked.nir, checked.birth_commune, checked.birth_country)
+            checked.nir, checked.birth_commune, checked.birth_country
+        )
         result.nir_hash = blind_index(checked.nir)
     return result
 
@@ -449,24 +536,34 @@ def find_duplicates(rows: list[CheckedRow], known: Iterable[Known]) -> None:
         elif same is not None and same.present:
             row.errors["nir"] = DUPLICATE_PRESENT.format(name=same.name)
         elif same is not None:
-            row.duplicates.append(f"Même numéro de sécurité sociale qu'un salarié sorti ({same.name}) : "
-                                  "s'agit-il d'une réembauche ?")
+            row.duplicates.append(
+                f"Même numéro de sécurité sociale qu'un salarié sorti ({same.name}) : s'agit-il d'une réembauche ?"
+            )
         key = (name_key(command.birth_name or command.last_name, command.first_names), command.birth_date)
         if key in seen_name:
-            row.duplicates.append(f"Même nom de naissance, prénoms et date de naissance que la ligne "
-                                  f"{seen_name[key]} du fichier.")
+            row.duplicates.append(
+                f"Même nom de naissance, prénoms et date de naissance que la ligne {seen_name[key]} du fichier."
+            )
         elif key in by_name and by_name[key].nir_hash != row.nir_hash:
-            row.duplicates.append(f"Même nom de naissance, prénoms et date de naissance que {by_name[key].name}, "
-                                  "déjà dans la liste.")
+            row.duplicates.append(
+                f"Même nom de naissance, prénoms et date de naissance que {by_name[key].name}, déjà dans la liste."
+            )
         seen_hash.setdefault(row.nir_hash, row.line)
         seen_name.setdefault(key, row.line)
         if row.errors:
             row.command = None
 
 
-def check_table(table: Table, mapping: dict[str, int], known: Iterable[Known], *, today: date,
-                blind_index: Callable[[str], str],
-                progress: Callable[[int], None] | None = None, every: int = 500) -> list[CheckedRow]:
+def check_table(
+    table: Table,
+    mapping: dict[str, int],
+    known: Iterable[Known],
+    *,
+    today: date,
+    blind_index: Callable[[str], str],
+    progress: Callable[[int], None] | None = None,
+    every: int = 500,
+) -> list[CheckedRow]:
     """Every line checked, then duplicates marked; `progress(done)` is called every `every` lines."""
     rows = []
     for index, (line, row) in enumerate(zip(table.line_numbers, table.rows), start=1):
@@ -479,10 +576,12 @@ def check_table(table: Table, mapping: dict[str, int], known: Iterable[Known], *
 
 def scrub_nir(text: str) -> str:
     """A cell as it may be shown: anything shaped like a NIR is masked ('2 55 08 ** *** *** 38')."""
+
     def mask(match: re.Match[str]) -> str:
         value = re.sub(r"[\s.\-]", "", match[0])
         key = value[13:15] if len(value) == 15 else "**"
         return f"{value[0]} {value[1:3]} {value[3:5]} ** *** *** {key}"
+
     return NIR_LIKE_RE.sub(mask, text)
 
 
@@ -491,8 +590,11 @@ def status_refusal(status: str) -> str:
     refusals: dict[str, str] = {
         ImportStatus.QUEUED: "Le fichier est en cours de vérification.",
         ImportStatus.CHECKING: "Le fichier est en cours de vérification.",
-        ImportStatus.CONFIRMED: "L'import est déjà confirmé.", ImportStatus.IMPORTING: "L'import est en cours.",
-        ImportStatus.DONE: "Cet import est terminé.", ImportStatus.CANCELLED: "Cet import a été abandonné."}
+        ImportStatus.CONFIRMED: "L'import est déjà confirmé.",
+        ImportStatus.IMPORTING: "L'import est en cours.",
+        ImportStatus.DONE: "Cet import est terminé.",
+        ImportStatus.CANCELLED: "Cet import a été abandonné.",
+    }
     return refusals.get(status, "Cet import ne peut plus être modifié.")
 
 

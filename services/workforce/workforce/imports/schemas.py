@@ -1,4 +1,5 @@
 """API schemas of employee imports."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -10,24 +11,39 @@ MAX_FILE_BYTES = 8 * 1024 * 1024  # in base64 inside JSON, under the 12 MB a req
 
 
 class ImportUploadSchema(Schema):
-    file_name = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                              metadata={"example": "salaries.csv"})
-    content_base64 = fields.String(required=True, validate=validate.Length(min=1, max=MAX_FILE_BYTES * 4 // 3 + 4),
-                                   metadata={"description": "The CSV (`;` or `,`, UTF-8 or Windows-1252) or XLSX "
-                                                            "file, base64-encoded, 8 MB at most"})
+    file_name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"example": "salaries.csv"}
+    )
+    content_base64 = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_FILE_BYTES * 4 // 3 + 4),
+        metadata={
+            "description": "The CSV (`;` or `,`, UTF-8 or Windows-1252) or XLSX file, base64-encoded, 8 MB at most"
+        },
+    )
 
 
 class ImportSchema(Schema):
     id = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(IMPORT_STATUSES),
-                           metadata={"description": "mapping → queued/checking → ready → confirmed/importing → done"})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(IMPORT_STATUSES),
+        metadata={"description": "mapping → queued/checking → ready → confirmed/importing → done"},
+    )
     file_name = fields.String(required=True)
     file_format = fields.String(required=True, validate=validate.OneOf(("csv", "xlsx")))
-    columns = fields.List(fields.String(), required=True, attribute="header",
-                          metadata={"description": "Header of each column, in file order (index from 0)"})
-    mapping = fields.Dict(keys=fields.String(validate=validate.OneOf(tuple(imports.FIELDS))),
-                          values=fields.Integer(), required=True,
-                          metadata={"description": "Field → column index; guessed from the header names"})
+    columns = fields.List(
+        fields.String(),
+        required=True,
+        attribute="header",
+        metadata={"description": "Header of each column, in file order (index from 0)"},
+    )
+    mapping = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(tuple(imports.FIELDS))),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Field → column index; guessed from the header names"},
+    )
     total_rows = fields.Integer(required=True)
     processed_rows = fields.Integer(required=True, metadata={"description": "Progress of the current step"})
     error_rows = fields.Integer(required=True)
@@ -37,15 +53,17 @@ class ImportSchema(Schema):
 
 
 class MappingSchema(Schema):
-    mapping = fields.Dict(keys=fields.String(validate=validate.OneOf(tuple(imports.FIELDS))),
-                          values=fields.Integer(validate=validate.Range(min=0, max=imports.MAX_COLUMNS)),
-                          required=True)
+    mapping = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(tuple(imports.FIELDS))),
+        values=fields.Integer(validate=validate.Range(min=0, max=imports.MAX_COLUMNS)),
+        required=True,
+    )
 
 
 class ConfirmSchema(Schema):
-    duplicates_acknowledged = fields.Boolean(load_default=False,
-                                             metadata={"description": "Required true when probable duplicates "
-                                                                      "were flagged"})
+    duplicates_acknowledged = fields.Boolean(
+        load_default=False, metadata={"description": "Required true when probable duplicates were flagged"}
+    )
 
 
 class ImportRowSchema(Schema):
@@ -53,8 +71,12 @@ class ImportRowSchema(Schema):
     name = fields.String(required=True)
     nir_masked = fields.String(allow_none=True)
     values = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                         metadata={"description": "French message per field"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "French message per field"},
+    )
     warnings = fields.List(fields.String(), required=True)
     duplicates = fields.List(fields.String(), required=True)
 

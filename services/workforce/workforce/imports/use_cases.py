@@ -6,6 +6,7 @@ writes its progress in its own short transactions so the page can show it. A job
 change (queued → checking, confirmed → importing); a job whose worker died is claimed again once its
 progress is older than STALE_AFTER (its transaction was rolled back: nothing was half-written).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,20 @@ from .rules import CHECKABLE, ImportRejected, ImportStatus, Table, safe_file_nam
 
 log = logging.getLogger(__name__)
 # get_import is re-exported: the callers of these use cases (tests, the benchmark) find an import here too.
-__all__ = ["ABANDONED_AFTER", "ImportNotFound", "Outcome", "cancel", "choose_mapping", "confirm", "expire_abandoned",
-           "get_import", "process_pending", "run_check", "run_import", "stage"]
+__all__ = [
+    "ABANDONED_AFTER",
+    "ImportNotFound",
+    "Outcome",
+    "cancel",
+    "choose_mapping",
+    "confirm",
+    "expire_abandoned",
+    "get_import",
+    "process_pending",
+    "run_check",
+    "run_import",
+    "stage",
+]
 
 STALE_AFTER = timedelta(minutes=5)
 ABANDONED_AFTER = timedelta(days=7)  # a file never confirmed is erased then (it holds NIRs)
@@ -46,9 +59,13 @@ class Outcome:
 
 # --- staging ------------------------------------------------------------------------------------------
 
+
 def _seal(portal: Portal, import_id: str, table: Table) -> bytes:
-    content = json.dumps({"header": table.header, "rows": table.rows, "lines": table.line_numbers},
-                         ensure_ascii=False, separators=(",", ":")).encode()
+    content = json.dumps(
+        {"header": table.header, "rows": table.rows, "lines": table.line_numbers},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
     return portal.settings.nir_vault.seal(zlib.compress(content, 6), import_id)
 
 
@@ -58,11 +75,25 @@ def stage(portal: Portal, member_id: str, file_name: str, raw: bytes, *, actor: 
     now = utcnow()
     import_id = str(uuid.uuid4())
     staged = EmployeeImport(
-        id=import_id, member_id=member_id, status=ImportStatus.MAPPING, file_name=safe_file_name(file_name), file_format=kind,
-        content_sealed=_seal(portal, import_id, table), header=[imports.scrub_nir(h) for h in table.header],
-        mapping=imports.guess_mapping(table.header), total_rows=len(table.rows), processed_rows=0, error_rows=0,
-        duplicate_rows=0, imported_rows=0, failure=None, created_by=actor[:200], confirmed_by=None, created_at=now,
-        updated_at=now)
+        id=import_id,
+        member_id=member_id,
+        status=ImportStatus.MAPPING,
+        file_name=safe_file_name(file_name),
+        file_format=kind,
+        content_sealed=_seal(portal, import_id, table),
+        header=[imports.scrub_nir(h) for h in table.header],
+        mapping=imports.guess_mapping(table.header),
+        total_rows=len(table.rows),
+        processed_rows=0,
+        error_rows=0,
+        duplicate_rows=0,
+        imported_rows=0,
+        failure=None,
+        created_by=actor[:200],
+        confirmed_by=None,
+        created_at=now,
+        updated_at=now,
+    )
     with portal.uow() as tx:
         tx.session.add(staged)
         tx.commit()
@@ -71,6 +102,7 @@ def stage(portal: Portal, member_id: str, file_name: str, raw: bytes, *, actor: 
 
 
 # --- choosing the columns, checking -------------------------------------------------------------------
+
 
 def choose_mapping(portal: Portal, import_id: str, member_id: str | None, mapping: dict[str, int]) -> Outcome:
     """Keeps the columns chosen and queues the check (done now for a small file)."""
@@ -104,10 +136,16 @@ def _claim(portal: Portal, import_id: str, before: tuple[str, ...], after: str) 
     now = utcnow()
     with portal.uow() as tx:
         claimed = tx.session.execute(
-            update(EmployeeImport).where(EmployeeImport.id == import_id, or_(
-                EmployeeImport.status.in_(before),
-                (EmployeeImport.status == after) & (EmployeeImport.updated_at < now - STALE_AFTER)))
-            .values(status=after, processed_rows=0, updated_at=now)).rowcount
+            update(EmployeeImport)
+            .where(
+                EmployeeImport.id == import_id,
+                or_(
+                    EmployeeImport.status.in_(before),
+                    (EmployeeImport.status == after) & (EmployeeImport.updated_at < now - STALE_AFTER),
+                ),
+            )
+            .values(status=after, processed_rows=0, updated_at=now)
+        ).rowcount
         tx.commit()
     return claimed == 1
 
@@ -115,37 +153,67 @@ def _claim(portal: Portal, import_id: str, before: tuple[str, ...], after: str) 
 def _progress(portal: Portal, import_id: str, done: int) -> None:
     """Committed apart from the job's transaction, so the page polling the import sees it."""
     with portal.uow() as tx:
-        tx.session.execute(update(EmployeeImport).where(EmployeeImport.id == import_id)
-                           .values(processed_rows=done, updated_at=utcnow()))
+        tx.session.execute(
+            update(EmployeeImport)
+            .where(EmployeeImport.id == import_id)
+            .values(processed_rows=done, updated_at=utcnow())
+        )
         tx.commit()
 
 
 def _known(session, member_id: str) -> list[imports.Known]:
     day = today()
-    stmt = select(Employee.last_name, Employee.birth_name, Employee.first_names, Employee.birth_date,
-                  Employee.nir_hash, Employee.exit_date).where(Employee.member_id == member_id)
-    return [imports.Known(name=f"{row.last_name} {row.first_names}", nir_hash=row.nir_hash,
-                          name_key=imports.name_key(row.birth_name, row.first_names), birth_date=row.birth_date,
-                          present=is_present(row.exit_date, day)) for row in session.execute(stmt)]
+    stmt = select(
+        Employee.last_name,
+        Employee.birth_name,
+        Employee.first_names,
+        Employee.birth_date,
+        Employee.nir_hash,
+        Employee.exit_date,
+    ).where(Employee.member_id == member_id)
+    return [
+        imports.Known(
+            name=f"{row.last_name} {row.first_names}",
+            nir_hash=row.nir_hash,
+            name_key=imports.name_key(row.birth_name, row.first_names),
+            birth_date=row.birth_date,
+            present=is_present(row.exit_date, day),
+        )
+        for row in session.execute(stmt)
+    ]
 
 
 def _check(portal: Portal, tx, staged: EmployeeImport, *, report: bool) -> list[imports.CheckedRow]:
     vault = portal.settings.nir_vault
     return imports.check_table(
-        table_of(portal, staged), {k: int(v) for k, v in staged.mapping.items()}, _known(tx.session, staged.member_id),
-        today=today(), blind_index=vault.blind_index, every=PROGRESS_EVERY,
-        progress=(lambda done: _progress(portal, staged.id, done)) if report else None)
+        table_of(portal, staged),
+        {k: int(v) for k, v in staged.mapping.items()},
+        _known(tx.session, staged.member_id),
+        today=today(),
+        blind_index=vault.blind_index,
+        every=PROGRESS_EVERY,
+        progress=(lambda done: _progress(portal, staged.id, done)) if report else None,
+    )
 
 
 def _store_rows(tx, staged: EmployeeImport, rows: list[imports.CheckedRow]) -> None:
     tx.session.execute(delete(EmployeeImportRow).where(EmployeeImportRow.import_id == staged.id))
-    records = [{"import_id": staged.id, "line": row.line, "name": imports.scrub_nir(row.name)[:300],
-                "nir_masked": mask_nir(row.command.nir) if row.command is not None else None,
-                "values": {k: imports.scrub_nir(v) for k, v in row.values.items()}, "errors": row.errors,
-                "warnings": row.warnings, "duplicates": row.duplicates,
-                "has_problem": bool(row.errors or row.duplicates or row.warnings)} for row in rows]
+    records = [
+        {
+            "import_id": staged.id,
+            "line": row.line,
+            "name": imports.scrub_nir(row.name)[:300],
+            "nir_masked": mask_nir(row.command.nir) if row.command is not None else None,
+            "values": {k: imports.scrub_nir(v) for k, v in row.values.items()},
+            "errors": row.errors,
+            "warnings": row.warnings,
+            "duplicates": row.duplicates,
+            "has_problem": bool(row.errors or row.duplicates or row.warnings),
+        }
+        for row in rows
+    ]
     for start in range(0, len(records), 1000):
-        tx.session.execute(insert(EmployeeImportRow), records[start:start + 1000])
+        tx.session.execute(insert(EmployeeImportRow), records[start : start + 1000])
     staged.error_rows = sum(1 for row in rows if row.errors)
     staged.duplicate_rows = sum(1 for row in rows if row.duplicates)
     staged.processed_rows = len(rows)
@@ -155,16 +223,20 @@ def _job_lock(portal: Portal, tx, import_id: str) -> EmployeeImport:
     """Held until the job's transaction ends: a second worker that claimed the same job as stale waits here,
     then finds it finished. (An advisory lock: the progress updates of the import row must not wait.)"""
     if portal.db.is_postgres:
-        tx.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                           {"key": f"employee_import:{import_id}"})
+        tx.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"employee_import:{import_id}"}
+        )
     return tx.session.get(EmployeeImport, import_id)
 
 
 def _fail(portal: Portal, import_id: str, exc: Exception, failure: str) -> None:
     log.error("employee import failed, nothing written", extra={"import_id": import_id, "error": type(exc).__name__})
     with portal.uow() as tx:
-        tx.session.execute(update(EmployeeImport).where(EmployeeImport.id == import_id).values(
-            status=ImportStatus.FAILED, updated_at=utcnow(), failure=failure))
+        tx.session.execute(
+            update(EmployeeImport)
+            .where(EmployeeImport.id == import_id)
+            .values(status=ImportStatus.FAILED, updated_at=utcnow(), failure=failure)
+        )
         tx.commit()
 
 
@@ -184,15 +256,24 @@ def run_check(portal: Portal, import_id: str) -> bool:
     except Exception as exc:
         _fail(portal, import_id, exc, "Le fichier n'a pas pu être vérifié : importez-le à nouveau.")
         raise
-    log.info("employee import checked", extra={"import_id": import_id, "rows": len(rows),
-                                               "errors": staged.error_rows, "duplicates": staged.duplicate_rows})
+    log.info(
+        "employee import checked",
+        extra={
+            "import_id": import_id,
+            "rows": len(rows),
+            "errors": staged.error_rows,
+            "duplicates": staged.duplicate_rows,
+        },
+    )
     return True
 
 
 # --- confirming, writing ----------------------------------------------------------------------------
 
-def confirm(portal: Portal, import_id: str, member_id: str | None, *, duplicates_acknowledged: bool,
-            actor: str) -> Outcome:
+
+def confirm(
+    portal: Portal, import_id: str, member_id: str | None, *, duplicates_acknowledged: bool, actor: str
+) -> Outcome:
     """The user's go: refused while a line has an error or duplicates are not acknowledged; written now for a
     small file, by the worker otherwise."""
     with portal.uow() as tx:
@@ -202,12 +283,20 @@ def confirm(portal: Portal, import_id: str, member_id: str | None, *, duplicates
         if staged.status != ImportStatus.READY:
             raise ImportRejected({"confirm": status_refusal(staged.status)})
         if staged.error_rows:
-            raise ImportRejected({"confirm": f"{staged.error_rows} ligne{'s' if staged.error_rows > 1 else ''} "
-                                             "en erreur : corrigez le fichier et importez-le à nouveau. Aucun "
-                                             "salarié n'a été ajouté."})
+            raise ImportRejected(
+                {
+                    "confirm": f"{staged.error_rows} ligne{'s' if staged.error_rows > 1 else ''} "
+                    "en erreur : corrigez le fichier et importez-le à nouveau. Aucun "
+                    "salarié n'a été ajouté."
+                }
+            )
         if staged.duplicate_rows and not duplicates_acknowledged:
-            raise ImportRejected({"duplicates_acknowledged": "Vérifiez les doublons probables signalés, puis "
-                                                             "cochez la case pour confirmer l'import."})
+            raise ImportRejected(
+                {
+                    "duplicates_acknowledged": "Vérifiez les doublons probables signalés, puis "
+                    "cochez la case pour confirmer l'import."
+                }
+            )
         staged.status, staged.confirmed_by, staged.updated_at = ImportStatus.CONFIRMED, actor[:200], utcnow()
         tx.commit()
         total = staged.total_rows
@@ -233,28 +322,44 @@ def run_import(portal: Portal, import_id: str) -> bool:
             if any(row.errors for row in rows):
                 _store_rows(tx, staged, rows)
                 staged.status, staged.updated_at = ImportStatus.READY, utcnow()
-                staged.failure = "La liste des salariés a changé depuis la vérification : des lignes sont " \
-                                 "maintenant en erreur. Aucun salarié n'a été ajouté."
+                staged.failure = (
+                    "La liste des salariés a changé depuis la vérification : des lignes sont "
+                    "maintenant en erreur. Aucun salarié n'a été ajouté."
+                )
                 tx.commit()
                 return True
             day = today()
             hired = []
             for index, row in enumerate(rows, start=1):
-                hired.append(employees.add_hire(tx, portal, staged.member_id, row.command, day, batch=True,
-                                               actor=staged.confirmed_by or staged.created_by).employee)
+                hired.append(
+                    employees.add_hire(
+                        tx,
+                        portal,
+                        staged.member_id,
+                        row.command,
+                        day,
+                        batch=True,
+                        actor=staged.confirmed_by or staged.created_by,
+                    ).employee
+                )
                 if index % PROGRESS_EVERY == 0:
                     _progress(portal, import_id, index)
             tx.session.flush()  # batched inserts of the employees and their history
-            tx.record_many(EventType.WORKFORCE_EMPLOYEE_HIRED,
-                           [(e.id, e.member_id, employees.hired_event(e)) for e in hired])
+            tx.record_many(
+                EventType.WORKFORCE_EMPLOYEE_HIRED, [(e.id, e.member_id, employees.hired_event(e)) for e in hired]
+            )
             tx.session.execute(delete(EmployeeImportRow).where(EmployeeImportRow.import_id == import_id))
             # Written: the file and its NIRs are of no more use.
             staged.content_sealed, staged.status, staged.imported_rows = b"", ImportStatus.DONE, len(rows)
             staged.processed_rows, staged.updated_at = len(rows), utcnow()
             tx.commit()
     except Exception as exc:
-        _fail(portal, import_id, exc, "L'import n'a pas pu être enregistré : aucun salarié n'a été ajouté. "
-                                      "Importez le fichier à nouveau.")
+        _fail(
+            portal,
+            import_id,
+            exc,
+            "L'import n'a pas pu être enregistré : aucun salarié n'a été ajouté. Importez le fichier à nouveau.",
+        )
         raise
     log.info("employee import written", extra={"import_id": import_id, "rows": len(rows)})
     return True
@@ -274,16 +379,23 @@ def cancel(portal: Portal, import_id: str, member_id: str | None) -> None:
 
 # --- the worker's side --------------------------------------------------------------------------------
 
+
 def process_pending(portal: Portal) -> bool:
     """One queued job (check or write), the oldest first; False when there is none. Called by the worker."""
     stale = utcnow() - STALE_AFTER
     with portal.db.session_factory() as session:
         job = session.execute(
-            select(EmployeeImport.id, EmployeeImport.status).where(or_(
-                EmployeeImport.status.in_((ImportStatus.QUEUED, ImportStatus.CONFIRMED)),
-                EmployeeImport.status.in_((ImportStatus.CHECKING, ImportStatus.IMPORTING))
-                & (EmployeeImport.updated_at < stale)))
-            .order_by(EmployeeImport.updated_at).limit(1)).first()
+            select(EmployeeImport.id, EmployeeImport.status)
+            .where(
+                or_(
+                    EmployeeImport.status.in_((ImportStatus.QUEUED, ImportStatus.CONFIRMED)),
+                    EmployeeImport.status.in_((ImportStatus.CHECKING, ImportStatus.IMPORTING))
+                    & (EmployeeImport.updated_at < stale),
+                )
+            )
+            .order_by(EmployeeImport.updated_at)
+            .limit(1)
+        ).first()
     if job is None:
         return False
     try:
@@ -298,13 +410,25 @@ def expire_abandoned(portal: Portal) -> int:
     """Erases the files of imports left unconfirmed for ABANDONED_AFTER (data minimisation); answers how many."""
     cutoff = utcnow() - ABANDONED_AFTER
     with portal.uow() as tx:
-        ids = list(tx.session.scalars(select(EmployeeImport.id).where(
-            EmployeeImport.status.in_(CHECKABLE), EmployeeImport.updated_at < cutoff).with_for_update(skip_locked=True)))
+        ids = list(
+            tx.session.scalars(
+                select(EmployeeImport.id)
+                .where(EmployeeImport.status.in_(CHECKABLE), EmployeeImport.updated_at < cutoff)
+                .with_for_update(skip_locked=True)
+            )
+        )
         if ids:
             tx.session.execute(delete(EmployeeImportRow).where(EmployeeImportRow.import_id.in_(ids)))
-            tx.session.execute(update(EmployeeImport).where(EmployeeImport.id.in_(ids)).values(
-                status=ImportStatus.CANCELLED, content_sealed=b"", updated_at=utcnow(),
-                failure="Import abandonné : non confirmé dans les 7 jours, le fichier a été effacé."))
+            tx.session.execute(
+                update(EmployeeImport)
+                .where(EmployeeImport.id.in_(ids))
+                .values(
+                    status=ImportStatus.CANCELLED,
+                    content_sealed=b"",
+                    updated_at=utcnow(),
+                    failure="Import abandonné : non confirmé dans les 7 jours, le fichier a été effacé.",
+                )
+            )
         tx.commit()
     if ids:
         log.info("abandoned employee imports erased", extra={"count": len(ids)})

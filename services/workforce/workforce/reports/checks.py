@@ -1,4 +1,5 @@
 """'Contrôler la liste': the anomalies of an employee list, each with the page that fixes it (plain Python)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -62,31 +63,55 @@ def check_list(employees: list[Checked], today: date) -> list[Anomaly]:
     present = [e for e in employees if e.exit_date is None or e.exit_date >= today]
     for e in employees:
         if e.exit_date is not None and e.exit_date < e.hire_date:
-            found.append(_anomaly("exit_before_hire", e, f"Sortie le {e.exit_date:%d/%m/%Y}, embauche le "
-                                                       f"{e.hire_date:%d/%m/%Y}."))
+            found.append(
+                _anomaly(
+                    "exit_before_hire", e, f"Sortie le {e.exit_date:%d/%m/%Y}, embauche le {e.hire_date:%d/%m/%Y}."
+                )
+            )
         if e.hire_date < add_years(e.birth_date, MINIMUM_HIRING_AGE):
-            found.append(_anomaly("under_15", e, f"Né(e) le {e.birth_date:%d/%m/%Y}, embauché(e) le "
-                                                 f"{e.hire_date:%d/%m/%Y}."))
+            found.append(
+                _anomaly("under_15", e, f"Né(e) le {e.birth_date:%d/%m/%Y}, embauché(e) le {e.hire_date:%d/%m/%Y}.")
+            )
     for e in present:
         if e.nir_missing:
             found.append(_anomaly("missing", e, "Le numéro de sécurité sociale est à saisir."))
         elif e.nir_problem:
             found.append(_anomaly("nir_invalid", e, e.nir_problem))
         elif not e.nir_consistent:
-            found.append(_anomaly("nir_inconsistent", e, "Vérifiez le numéro, le sexe, la date et le lieu de "
-                                                         "naissance."))
+            found.append(
+                _anomaly("nir_inconsistent", e, "Vérifiez le numéro, le sexe, la date et le lieu de naissance.")
+            )
         if not e.post:
             found.append(_anomaly("missing", e, "Le poste de travail est à saisir."))
         if e.birth_place_missing:
-            found.append(_anomaly("missing", e, "Lieu de naissance manquant : commune de naissance (code INSEE) ou "
-                                                "pays de naissance à saisir."))
+            found.append(
+                _anomaly(
+                    "missing",
+                    e,
+                    "Lieu de naissance manquant : commune de naissance (code INSEE) ou pays de naissance à saisir.",
+                )
+            )
         if sir_for_authorisations_only(e.determinants, e.stored_category):
-            found.append(_anomaly("sir_2025", e, "Depuis le 1er octobre 2025, la conduite d'équipements et "
-                                                 "l'habilitation électrique ne relèvent plus du SIR.",
-                                  "modifier", "Revoir les déterminants"))
+            found.append(
+                _anomaly(
+                    "sir_2025",
+                    e,
+                    "Depuis le 1er octobre 2025, la conduite d'équipements et "
+                    "l'habilitation électrique ne relèvent plus du SIR.",
+                    "modifier",
+                    "Revoir les déterminants",
+                )
+            )
         if not e.reviewed:
-            found.append(_anomaly("no_review", e, "Aucun déterminant n'a jamais été déclaré pour ce salarié.",
-                                  "modifier", "Déclarer les déterminants"))
+            found.append(
+                _anomaly(
+                    "no_review",
+                    e,
+                    "Aucun déterminant n'a jamais été déclaré pour ce salarié.",
+                    "modifier",
+                    "Déclarer les déterminants",
+                )
+            )
     groups: dict[tuple, list[Checked]] = defaultdict(list)
     for e in present:
         groups[("nir", e.nir_hash)].append(e)
@@ -100,7 +125,8 @@ def check_list(employees: list[Checked], today: date) -> list[Anomaly]:
         reason = "même numéro de sécurité sociale" if key[0] == "nir" else "même nom et même date de naissance"
         for e in members:
             others = ", ".join(o.name for o in members if o.id != e.id)
-            found.append(_anomaly("duplicate", e, f"Probablement la même personne que {others} ({reason}).",
-                                  "", "Voir la fiche"))
+            found.append(
+                _anomaly("duplicate", e, f"Probablement la même personne que {others} ({reason}).", "", "Voir la fiche")
+            )
     order = list(KIND_TITLES)
     return sorted(found, key=lambda a: (order.index(a.kind), a.name))

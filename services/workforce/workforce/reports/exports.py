@@ -1,4 +1,5 @@
 """The employee list as files for French Excel: CSV (UTF-8 with BOM, `;`, dd/mm/yyyy) and XLSX."""
+
 from __future__ import annotations
 
 import csv
@@ -11,23 +12,50 @@ from openpyxl.cell import WriteOnlyCell
 from ..employees.pcs import pcs_label
 from ..employees.rules.labels import CONTRACT_LABELS, EXIT_REASON_LABELS
 
-COLUMNS = ("Nom d'usage", "Nom de naissance", "Prénoms", "Sexe", "Date de naissance",
-           "Code commune de naissance", "Pays de naissance", "N° de sécurité sociale (masqué)", "Date d'embauche",
-           "Poste de travail", "Code PCS-ESE", "Libellé PCS-ESE", "Contrat",
-           "Catégorie de suivi", "Salarié multi-employeurs", "Date de sortie", "Motif de sortie")
+COLUMNS = (
+    "Nom d'usage",
+    "Nom de naissance",
+    "Prénoms",
+    "Sexe",
+    "Date de naissance",
+    "Code commune de naissance",
+    "Pays de naissance",
+    "N° de sécurité sociale (masqué)",
+    "Date d'embauche",
+    "Poste de travail",
+    "Code PCS-ESE",
+    "Libellé PCS-ESE",
+    "Contrat",
+    "Catégorie de suivi",
+    "Salarié multi-employeurs",
+    "Date de sortie",
+    "Motif de sortie",
+)
 # A cell starting with one of these is a formula for a spreadsheet: CSV injection.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def row_of(employee: dict) -> list:
     """One line of the export, from `employees.queries.employee_as_dict` (masked NIR only); dates stay dates."""
-    return [employee["last_name"], employee["birth_name"], employee["first_names"], employee["sex"],
-            employee["birth_date"], employee["birth_commune"] or "", employee["birth_country"] or "",
-            employee["nir_masked"], employee["hire_date"], employee["post"],
-            employee["pcs_code"] or "", pcs_label(employee["pcs_code"]) or "",
-            CONTRACT_LABELS.get(employee["contract"], employee["contract"]),
-            employee["category_label"], "Oui" if employee["multi_employer"] else "Non", employee["exit_date"],
-            EXIT_REASON_LABELS.get(employee["exit_reason"] or "", "")]
+    return [
+        employee["last_name"],
+        employee["birth_name"],
+        employee["first_names"],
+        employee["sex"],
+        employee["birth_date"],
+        employee["birth_commune"] or "",
+        employee["birth_country"] or "",
+        employee["nir_masked"],
+        employee["hire_date"],
+        employee["post"],
+        employee["pcs_code"] or "",
+        pcs_label(employee["pcs_code"]) or "",
+        CONTRACT_LABELS.get(employee["contract"], employee["contract"]),
+        employee["category_label"],
+        "Oui" if employee["multi_employer"] else "Non",
+        employee["exit_date"],
+        EXIT_REASON_LABELS.get(employee["exit_reason"] or "", ""),
+    ]
 
 
 def _csv_text(value) -> str:

@@ -1,5 +1,6 @@
 """Read side of the reports: the multi-employer workers at a date, and the employee list as « Contrôler la liste »
 checks it (the NIR decrypted to check it, never shown)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,10 +18,16 @@ from . import checks
 
 def multi_employer_workers(member_id: str, on: date) -> list[Employee]:
     """Employees flagged multi-employer and employed on `on` (hired by then, not left before)."""
-    stmt = select(Employee).where(
-        Employee.member_id == member_id, Employee.multi_employer.is_(True), Employee.hire_date <= on,
-        or_(Employee.exit_date.is_(None), Employee.exit_date >= on)).order_by(
-        Employee.initial, Employee.search_text, Employee.id)
+    stmt = (
+        select(Employee)
+        .where(
+            Employee.member_id == member_id,
+            Employee.multi_employer.is_(True),
+            Employee.hire_date <= on,
+            or_(Employee.exit_date.is_(None), Employee.exit_date >= on),
+        )
+        .order_by(Employee.initial, Employee.search_text, Employee.id)
+    )
     return list(portal().db.session.scalars(stmt))
 
 
@@ -33,14 +40,22 @@ def _nir_problem(employee: Employee) -> str | None:
 
 def _checked(employee: Employee) -> checks.Checked:
     return checks.Checked(
-        id=employee.id, name=f"{employee.last_name} {employee.first_names}", birth_date=employee.birth_date,
-        hire_date=employee.hire_date, exit_date=employee.exit_date, nir_missing=not employee.nir_encrypted,
+        id=employee.id,
+        name=f"{employee.last_name} {employee.first_names}",
+        birth_date=employee.birth_date,
+        hire_date=employee.hire_date,
+        exit_date=employee.exit_date,
+        nir_missing=not employee.nir_encrypted,
         nir_problem=_nir_problem(employee) if employee.nir_encrypted else None,
-        nir_consistent=employee.nir_consistent, nir_hash=employee.nir_hash, folded_name=fold(
-            f"{employee.birth_name} {employee.first_names}"), post=employee.post,
-        determinants=employee.determinant_codes, stored_category=employee.monitoring_category,
+        nir_consistent=employee.nir_consistent,
+        nir_hash=employee.nir_hash,
+        folded_name=fold(f"{employee.birth_name} {employee.first_names}"),
+        post=employee.post,
+        determinants=employee.determinant_codes,
+        stored_category=employee.monitoring_category,
         reviewed=employee.category_reviewed_on is not None,
-        birth_place_missing=not (employee.birth_commune or employee.birth_country))
+        birth_place_missing=not (employee.birth_commune or employee.birth_country),
+    )
 
 
 def list_anomalies(member_id: str, today: date) -> list[checks.Anomaly]:

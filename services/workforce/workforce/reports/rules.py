@@ -1,5 +1,6 @@
 """The headcount reports' computations: the bars of the chart by monitoring category, and the year of the
 multi-employer workers' list (décret n° 2023-547: the list at 31 January, returned by 28 February)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,17 @@ def headcount_bars(counts: dict[str, tuple[int, int]]) -> list[Bar]:
     bars = []
     for index, category in enumerate(CATEGORIES):
         count, multi = counts.get(category, (0, 0))
-        bars.append(Bar(category, CATEGORY_LABELS[category], count, multi, 100 * count / total if total else 0.0,
-                        y=index * (BAR_HEIGHT + GAP), width=round(usable * count / largest) if largest else 0))
+        bars.append(
+            Bar(
+                category,
+                CATEGORY_LABELS[category],
+                count,
+                multi,
+                100 * count / total if total else 0.0,
+                y=index * (BAR_HEIGHT + GAP),
+                width=round(usable * count / largest) if largest else 0,
+            )
+        )
     return bars
 
 

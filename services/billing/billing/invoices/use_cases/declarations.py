@@ -3,6 +3,7 @@
 Both run in the consumer's transaction and end by numbering what they issued (numbering.assign): the
 consumer commits right after.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,27 +43,40 @@ def billed_before(session: Session, member_id: str) -> bool:
 def billed_members(session: Session, members: list[str]) -> set[str]:
     """billed_before for many companies in one query."""
     cancelled = select(Invoice.corrects_invoice_id).where(
-        Invoice.member_id.in_(members), Invoice.source_key.like(f"{CANCELLATION_PREFIX}%"),
-        Invoice.corrects_invoice_id.is_not(None))
-    return set(session.scalars(select(Invoice.member_id).where(
-        Invoice.member_id.in_(members), Invoice.kind.in_(ANNUAL_KINDS),
-        Invoice.id.not_in(cancelled)).distinct()))
+        Invoice.member_id.in_(members),
+        Invoice.source_key.like(f"{CANCELLATION_PREFIX}%"),
+        Invoice.corrects_invoice_id.is_not(None),
+    )
+    return set(
+        session.scalars(
+            select(Invoice.member_id)
+            .where(Invoice.member_id.in_(members), Invoice.kind.in_(ANNUAL_KINDS), Invoice.id.not_in(cancelled))
+            .distinct()
+        )
+    )
 
 
-def receive_declaration(session: Session, declaration: Declaration, *, confirmed_on: date,
-                        creditor: NoticeCreditor | None) -> Invoice | None:
+def receive_declaration(
+    session: Session, declaration: Declaration, *, confirmed_on: date, creditor: NoticeCreditor | None
+) -> Invoice | None:
     """A declaration delivered alone: its annual invoice, then the hires kept waiting for it, numbered."""
     numbering = Numbering()
-    invoice = invoice_declaration(session, declaration, confirmed_on=confirmed_on, creditor=creditor,
-                                  numbering=numbering)
+    invoice = invoice_declaration(
+        session, declaration, confirmed_on=confirmed_on, creditor=creditor, numbering=numbering
+    )
     bill_pending_hires(session, declaration.member_id, declaration.year, numbering)
     numbering.assign(session)
     return invoice
 
 
-def invoice_declaration(session: Session, declaration: Declaration, *, confirmed_on: date | None = None,
-                        creditor: NoticeCreditor | None = None, numbering: Numbering | None = None
-                        ) -> Invoice | None:
+def invoice_declaration(
+    session: Session,
+    declaration: Declaration,
+    *,
+    confirmed_on: date | None = None,
+    creditor: NoticeCreditor | None = None,
+    numbering: Numbering | None = None,
+) -> Invoice | None:
     """Issue the annual invoice of a confirmed declaration, once; runs in the caller's transaction.
 
     The declaration is kept as received (the campaign dashboard and late hires read it). An estimated
@@ -81,21 +95,42 @@ def invoice_declaration(session: Session, declaration: Declaration, *, confirmed
     tariff = tariff_for(session, declaration.year)
     if customer is None or tariff is None:
         raise CannotInvoiceYet("customer unknown" if customer is None else f"no tariff for {declaration.year}")
-    received = ReceivedDeclaration(declaration_id=declaration.declaration_id, member_id=declaration.member_id,
-                                   year=declaration.year, version=declaration.version,
-                                   confirmed_on=confirmed_on or today(), received_at=utcnow())
-    estimate = session.scalars(select(Invoice).where(
-        Invoice.source_key == estimate_key(declaration.member_id, declaration.year)).with_for_update()).first()
+    received = ReceivedDeclaration(
+        declaration_id=declaration.declaration_id,
+        member_id=declaration.member_id,
+        year=declaration.year,
+        version=declaration.version,
+        confirmed_on=confirmed_on or today(),
+        received_at=utcnow(),
+    )
+    estimate = session.scalars(
+        select(Invoice)
+        .where(Invoice.source_key == estimate_key(declaration.member_id, declaration.year))
+        .with_for_update()
+    ).first()
     if estimate is not None:
         cancel_estimate(session, estimate, numbering, creditor=creditor)
-    lines = annual_lines(tariff, declaration, new_member=not billed_before(session, declaration.member_id),
-                         sepa_debit=customer.mandate_status == MandateStatus.ACTIVE)
+    lines = annual_lines(
+        tariff,
+        declaration,
+        new_member=not billed_before(session, declaration.member_id),
+        sepa_debit=customer.mandate_status == MandateStatus.ACTIVE,
+    )
     invoice = None
     if lines:
-        invoice = prepare_invoice(session, IssueCommand(
-            member_id=declaration.member_id, kind=InvoiceKind.ANNUAL_FEE, lines=lines, vat_rate=tariff.vat_rate,
-            period=str(declaration.year), declaration_id=declaration.declaration_id,
-            source_key=declaration_key(declaration.declaration_id)), numbering)
+        invoice = prepare_invoice(
+            session,
+            IssueCommand(
+                member_id=declaration.member_id,
+                kind=InvoiceKind.ANNUAL_FEE,
+                lines=lines,
+                vat_rate=tariff.vat_rate,
+                period=str(declaration.year),
+                declaration_id=declaration.declaration_id,
+                source_key=declaration_key(declaration.declaration_id),
+            ),
+            numbering,
+        )
         received.invoice_id = invoice.id
     else:
         log.info("declaration owes nothing, no invoice", extra={"declaration_id": declaration.declaration_id})
@@ -107,8 +142,12 @@ def invoice_declaration(session: Session, declaration: Declaration, *, confirmed
     return invoice  # type: ignore[return-value]  # an ORM invoice: only batches keep theirs unsaved
 
 
-def invoice_declarations(session: Session, received: list[tuple[Declaration, date, str | None, str | None]], *,
-                         creditor: NoticeCreditor | None) -> None:
+def invoice_declarations(
+    session: Session,
+    received: list[tuple[Declaration, date, str | None, str | None]],
+    *,
+    creditor: NoticeCreditor | None,
+) -> None:
     """The annual invoices of a batch of confirmed declarations `(declaration, confirmed_on, event_id,
     correlation_id)`, in the consumer's transaction: what receive_declaration does for each, with a few
     set-based queries for the whole batch, the invoices inserted and numbered together at the end. A
@@ -117,8 +156,9 @@ def invoice_declarations(session: Session, received: list[tuple[Declaration, dat
     if session.get_bind().dialect.name != "postgresql":
         for declaration, confirmed, event_id, correlation_id in received:
             with context.bound(event_id=event_id, correlation_id=correlation_id):
-                invoice_declaration(session, declaration, confirmed_on=confirmed, creditor=creditor,
-                                    numbering=numbering)
+                invoice_declaration(
+                    session, declaration, confirmed_on=confirmed, creditor=creditor, numbering=numbering
+                )
                 bill_pending_hires(session, declaration.member_id, declaration.year, numbering)
         numbering.assign(session)
         return
@@ -129,18 +169,26 @@ def invoice_declarations(session: Session, received: list[tuple[Declaration, dat
     hold_members_hires(session, members)
     hold_campaign_years(session, years)
     ids = [declaration.declaration_id for declaration, *_ in received]
-    seen = set(session.scalars(select(ReceivedDeclaration.declaration_id)
-                               .where(ReceivedDeclaration.declaration_id.in_(ids))))
-    customers = {c.member_id: c for c in session.scalars(select(BillingCustomer)
-                                                         .where(BillingCustomer.member_id.in_(members)))}
+    seen = set(
+        session.scalars(select(ReceivedDeclaration.declaration_id).where(ReceivedDeclaration.declaration_id.in_(ids)))
+    )
+    customers = {
+        c.member_id: c for c in session.scalars(select(BillingCustomer).where(BillingCustomer.member_id.in_(members)))
+    }
     tariffs = {year: tariff_for(session, year) for year in years}
     estimate_keys = {estimate_key(d.member_id, d.year): (d.member_id, d.year) for d, *_ in received}
-    slow = {estimate_keys[key] for key in session.scalars(select(Invoice.source_key)
-                                                          .where(Invoice.source_key.in_(list(estimate_keys))))}
-    slow |= {(member_id, year) for member_id, year in session.execute(select(PendingHire.member_id, PendingHire.year)
-                                                                      .where(PendingHire.member_id.in_(members),
-                                                                             PendingHire.year.in_(years))
-                                                                      .distinct()).all()}
+    slow = {
+        estimate_keys[key]
+        for key in session.scalars(select(Invoice.source_key).where(Invoice.source_key.in_(list(estimate_keys))))
+    }
+    slow |= {
+        (member_id, year)
+        for member_id, year in session.execute(
+            select(PendingHire.member_id, PendingHire.year)
+            .where(PendingHire.member_id.in_(members), PendingHire.year.in_(years))
+            .distinct()
+        ).all()
+    }
     billed = billed_members(session, members)
     for declaration, confirmed, event_id, correlation_id in received:
         if declaration.declaration_id in seen:  # delivered again under another event id
@@ -154,21 +202,42 @@ def invoice_declarations(session: Session, received: list[tuple[Declaration, dat
             if (member_id, year) in slow:
                 # Rare: the one-declaration path, which must see what this batch already wrote.
                 numbering.store_unsaved(session)
-                invoice_declaration(session, declaration, confirmed_on=confirmed, creditor=creditor,
-                                    numbering=numbering)
+                invoice_declaration(
+                    session, declaration, confirmed_on=confirmed, creditor=creditor, numbering=numbering
+                )
                 bill_pending_hires(session, member_id, year, numbering)
                 billed.add(member_id)
                 continue
-            row = {"declaration_id": declaration.declaration_id, "member_id": member_id, "year": year,
-                   "version": declaration.version, "confirmed_on": confirmed, "received_at": utcnow(),
-                   "invoice_id": None}
-            lines = annual_lines(tariff, declaration, new_member=member_id not in billed,
-                                 sepa_debit=customer.mandate_status == MandateStatus.ACTIVE)
+            row = {
+                "declaration_id": declaration.declaration_id,
+                "member_id": member_id,
+                "year": year,
+                "version": declaration.version,
+                "confirmed_on": confirmed,
+                "received_at": utcnow(),
+                "invoice_id": None,
+            }
+            lines = annual_lines(
+                tariff,
+                declaration,
+                new_member=member_id not in billed,
+                sepa_debit=customer.mandate_status == MandateStatus.ACTIVE,
+            )
             if lines:
-                invoice = prepare_invoice(session, IssueCommand(
-                    member_id=member_id, kind=InvoiceKind.ANNUAL_FEE, lines=lines, vat_rate=tariff.vat_rate,
-                    period=str(year), declaration_id=declaration.declaration_id,
-                    source_key=declaration_key(declaration.declaration_id)), numbering, unsaved=True)
+                invoice = prepare_invoice(
+                    session,
+                    IssueCommand(
+                        member_id=member_id,
+                        kind=InvoiceKind.ANNUAL_FEE,
+                        lines=lines,
+                        vat_rate=tariff.vat_rate,
+                        period=str(year),
+                        declaration_id=declaration.declaration_id,
+                        source_key=declaration_key(declaration.declaration_id),
+                    ),
+                    numbering,
+                    unsaved=True,
+                )
                 row["invoice_id"] = invoice.id
                 billed.add(member_id)
             else:

@@ -2,6 +2,7 @@
 
 Lock order everywhere: the company's hires, then the campaign year, then (at numbering) the invoice sequence.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -33,8 +34,10 @@ def hold_campaign_years(session: Session, years: Iterable[int]) -> None:
     """hold_campaign_year(shared) for several years in one statement."""
     if not _postgres(session):
         return
-    session.execute(text("SELECT count(pg_advisory_xact_lock_shared(:estimates, year)) FROM "
-                         "unnest(CAST(:years AS int[])) AS year"), {"estimates": ESTIMATES_LOCK, "years": list(years)})
+    session.execute(
+        text("SELECT count(pg_advisory_xact_lock_shared(:estimates, year)) FROM unnest(CAST(:years AS int[])) AS year"),
+        {"estimates": ESTIMATES_LOCK, "years": list(years)},
+    )
 
 
 def hold_member_hires(session: Session, member_id: str) -> None:
@@ -46,16 +49,22 @@ def hold_members_hires(session: Session, member_ids: Iterable[str]) -> None:
     two workers holding batches of the same companies)."""
     if not _postgres(session):
         return
-    session.execute(text(
-        "SELECT count(pg_advisory_xact_lock(:hires, key)) FROM "
-        "(SELECT DISTINCT hashtext(member) AS key FROM unnest(CAST(:members AS text[])) AS member ORDER BY 1) AS keys"),
-        {"hires": MEMBER_HIRES_LOCK, "members": sorted(set(member_ids))})
+    session.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(:hires, key)) FROM "
+            "(SELECT DISTINCT hashtext(member) AS key FROM unnest(CAST(:members AS text[])) AS member ORDER BY 1) AS keys"
+        ),
+        {"hires": MEMBER_HIRES_LOCK, "members": sorted(set(member_ids))},
+    )
 
 
 def hold_for_declaration(session: Session, member_id: str, year: int) -> None:
     """Both locks a declaration takes, in one round trip: its company's hires, then its year (shared)."""
     if not _postgres(session):
         return
-    session.execute(text("SELECT pg_advisory_xact_lock(:hires, hashtext(:member)), "
-                         "pg_advisory_xact_lock_shared(:estimates, :year)"),
-                    {"hires": MEMBER_HIRES_LOCK, "member": member_id, "estimates": ESTIMATES_LOCK, "year": year})
+    session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(:hires, hashtext(:member)), pg_advisory_xact_lock_shared(:estimates, :year)"
+        ),
+        {"hires": MEMBER_HIRES_LOCK, "member": member_id, "estimates": ESTIMATES_LOCK, "year": year},
+    )

@@ -7,6 +7,7 @@ declarations in parallel and queue up for that last step alone; a transaction th
 numbers back. Numbers are therefore gapless per year, unique, and follow commit order. Invoices and credit
 notes share the sequence.
 """
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -94,14 +95,22 @@ class Numbering:
             now = utcnow()  # issued now, under the lock: creation times follow the numbers too
             for rank, invoice in enumerate(items, start=last - len(items) + 1):
                 numbered.append((invoice, invoice_number(year, rank), now))
-        stored = [(invoice, number, now) for invoice, number, now in numbered
-                  if not isinstance(invoice, UnsavedInvoice) or invoice.stored]
+        stored = [
+            (invoice, number, now)
+            for invoice, number, now in numbered
+            if not isinstance(invoice, UnsavedInvoice) or invoice.stored
+        ]
         if stored:  # inserted with a placeholder: renumbered by one statement, bypassing the ORM's version
             table = Invoice.__table__
-            session.execute(table.update().where(table.c.id == bindparam("invoice_id"))
-                            .values(number=bindparam("new_number"), created_at=bindparam("new_created_at")),
-                            [{"invoice_id": invoice.id, "new_number": number, "new_created_at": now}
-                             for invoice, number, now in stored])
+            session.execute(
+                table.update()
+                .where(table.c.id == bindparam("invoice_id"))
+                .values(number=bindparam("new_number"), created_at=bindparam("new_created_at")),
+                [
+                    {"invoice_id": invoice.id, "new_number": number, "new_created_at": now}
+                    for invoice, number, now in stored
+                ],
+            )
         for invoice, number, now in numbered:
             if isinstance(invoice, UnsavedInvoice):
                 invoice.number, invoice.created_at = number, now
@@ -121,13 +130,20 @@ def _take_numbers(session: Session, year: int, count: int) -> int:
     """Take `count` numbers of `year` in one statement (which locks the year's row until the commit); the
     last number taken."""
     sequence = InvoiceSequence.__table__
-    take = (sequence.update().where(sequence.c.year == year)
-            .values(last_number=sequence.c.last_number + count).returning(sequence.c.last_number))
+    take = (
+        sequence.update()
+        .where(sequence.c.year == year)
+        .values(last_number=sequence.c.last_number + count)
+        .returning(sequence.c.last_number)
+    )
     last = session.execute(take).scalar()
     if last is None:  # the year's first invoice creates the row; a concurrent creator just finds it
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(InvoiceSequence).values(year=year, last_number=0)
-                        .on_conflict_do_nothing(index_elements=["year"]))
+        session.execute(
+            dialect.insert(InvoiceSequence)
+            .values(year=year, last_number=0)
+            .on_conflict_do_nothing(index_elements=["year"])
+        )
         last = session.execute(take).scalar_one()
     return int(last)
 
@@ -144,5 +160,6 @@ def _issued_envelope(session: Session, invoice: Any) -> Envelope:
         event_type, data = EventType.BILLING_CREDIT_NOTE_ISSUED, event_data.credit_note_event(invoice, corrected)
     else:
         event_type, data = EventType.BILLING_INVOICE_ISSUED, event_data.issued_event(invoice)
-    return Envelope.new(event_type, producer=events.PRODUCER, subject=invoice.id, member_id=invoice.member_id,
-                        data=data)
+    return Envelope.new(
+        event_type, producer=events.PRODUCER, subject=invoice.id, member_id=invoice.member_id, data=data
+    )

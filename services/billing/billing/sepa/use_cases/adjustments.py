@@ -8,6 +8,7 @@ amount due stays the company's credit (payments.rules.settle, credit_notes.rules
 Runs in the caller's transaction (the invoice locked by the caller), so the debits, the invoice and the
 mails commit together or not at all.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,30 +28,48 @@ log = logging.getLogger(__name__)
 
 def cancel_pending_debits(session: Session, member_id: str) -> None:
     """Debits pre-notified but not yet sent to the bank are dropped (sent ones are the bank's business)."""
-    session.execute(update(SepaDebit).where(SepaDebit.member_id == member_id,
-                                            SepaDebit.status == DebitStatus.PRENOTIFIED)
-                    .values(status=DebitStatus.CANCELLED))
+    session.execute(
+        update(SepaDebit)
+        .where(SepaDebit.member_id == member_id, SepaDebit.status == DebitStatus.PRENOTIFIED)
+        .values(status=DebitStatus.CANCELLED)
+    )
 
 
-def fit_pending_debits(session: Session, invoice: Invoice, *, reason: str,
-                       creditor: NoticeCreditor | None) -> list[SepaDebit]:
+def fit_pending_debits(
+    session: Session, invoice: Invoice, *, reason: str, creditor: NoticeCreditor | None
+) -> list[SepaDebit]:
     """Lower `invoice`'s pre-notified debits not yet in a file to at most its amount due; return those changed.
     Each change is announced in the name of `creditor` (the service's settings).
 
     A debit a pain.008 batch is exporting right now is locked by it: it is skipped (never waited for, so the
     two never deadlock) but its amount still counts, the batch clamping it to what is due.
     """
-    pending = list(session.execute(
-        select(SepaDebit.id, SepaDebit.amount)
-        .join(Instalment, Instalment.id == SepaDebit.instalment_id)
-        .where(SepaDebit.invoice_id == invoice.id, SepaDebit.status == DebitStatus.PRENOTIFIED, SepaDebit.batch_id.is_(None))
-        .order_by(SepaDebit.collection_date, Instalment.position)).all())
+    pending = list(
+        session.execute(
+            select(SepaDebit.id, SepaDebit.amount)
+            .join(Instalment, Instalment.id == SepaDebit.instalment_id)
+            .where(
+                SepaDebit.invoice_id == invoice.id,
+                SepaDebit.status == DebitStatus.PRENOTIFIED,
+                SepaDebit.batch_id.is_(None),
+            )
+            .order_by(SepaDebit.collection_date, Instalment.position)
+        ).all()
+    )
     if sum((amount for _, amount in pending), ZERO) <= max(invoice.amount_due, ZERO):
         return []
-    lockable = {debit.id: debit for debit in session.scalars(
-        select(SepaDebit).where(SepaDebit.id.in_([debit_id for debit_id, _ in pending]),
-                                SepaDebit.status == DebitStatus.PRENOTIFIED, SepaDebit.batch_id.is_(None))
-        .with_for_update(skip_locked=True))}
+    lockable = {
+        debit.id: debit
+        for debit in session.scalars(
+            select(SepaDebit)
+            .where(
+                SepaDebit.id.in_([debit_id for debit_id, _ in pending]),
+                SepaDebit.status == DebitStatus.PRENOTIFIED,
+                SepaDebit.batch_id.is_(None),
+            )
+            .with_for_update(skip_locked=True)
+        )
+    }
     fixed = sum((amount for debit_id, amount in pending if debit_id not in lockable), ZERO)
     movable = [lockable[debit_id] for debit_id, _ in pending if debit_id in lockable]
     targets = lowered_amounts([debit.amount for debit in movable], invoice.amount_due - fixed)
@@ -69,8 +88,15 @@ def fit_pending_debits(session: Session, invoice: Invoice, *, reason: str,
     return changed
 
 
-def _announce(session: Session, invoice: Invoice, debit: SepaDebit, *, previous: Decimal, reason: str,
-              creditor: NoticeCreditor | None) -> None:
+def _announce(
+    session: Session,
+    invoice: Invoice,
+    debit: SepaDebit,
+    *,
+    previous: Decimal,
+    reason: str,
+    creditor: NoticeCreditor | None,
+) -> None:
     """Queue the corrected pre-notification (sent only if the transaction commits)."""
     if creditor is None:
         raise RuntimeError("a lowered SEPA debit is announced in the creditor's name: pass the settings' creditor")
@@ -80,11 +106,26 @@ def _announce(session: Session, invoice: Invoice, debit: SepaDebit, *, previous:
         return
     instalment = session.get(Instalment, debit.instalment_id)
     notice = CorrectedPrenotification(
-        notice=Prenotification(invoice_number=invoice.number, mandate_reference=debit.mandate_reference,
-                               creditor_identifier=creditor.identifier, creditor_name=creditor.name,
-                               amount=debit.amount, collection_date=debit.collection_date,
-                               instalment=f"{instalment.position}/{len(invoice.instalments)}"),
-        previous_amount=previous, reason=reason)
+        notice=Prenotification(
+            invoice_number=invoice.number,
+            mandate_reference=debit.mandate_reference,
+            creditor_identifier=creditor.identifier,
+            creditor_name=creditor.name,
+            amount=debit.amount,
+            collection_date=debit.collection_date,
+            instalment=f"{instalment.position}/{len(invoice.instalments)}",
+        ),
+        previous_amount=previous,
+        reason=reason,
+    )
     # An amount only goes down, so (debit, new amount) names each correction once.
-    queue_mail(session, mail_outbox, Mail(to=customer.billing_email, subject=notice.subject(), body=notice.body(),
-                                          key=f"sepa-prenotification:{debit.id}:{debit.amount:.2f}"))
+    queue_mail(
+        session,
+        mail_outbox,
+        Mail(
+            to=customer.billing_email,
+            subject=notice.subject(),
+            body=notice.body(),
+            key=f"sepa-prenotification:{debit.id}:{debit.amount:.2f}",
+        ),
+    )

@@ -3,6 +3,7 @@
 The IBAN never rests in billing's database nor in any event: the batch reads each debtor's bank details
 from members when the file is built (clients.fetch_mandate), and the file is handed to staff, not stored.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,14 @@ SEPA_PAYER = "prelevement-sepa"
 
 
 def _planned_total(session: Session, invoice_id: str) -> object:
-    return session.scalar(select(func.coalesce(func.sum(SepaDebit.amount), 0)).where(
-        SepaDebit.invoice_id == invoice_id, SepaDebit.status != DebitStatus.CANCELLED)) or ZERO
+    return (
+        session.scalar(
+            select(func.coalesce(func.sum(SepaDebit.amount), 0)).where(
+                SepaDebit.invoice_id == invoice_id, SepaDebit.status != DebitStatus.CANCELLED
+            )
+        )
+        or ZERO
+    )
 
 
 def plan_debits(portal: Portal, *, on: date | None = None) -> list[SepaDebit]:
@@ -63,12 +70,17 @@ def plan_debits(portal: Portal, *, on: date | None = None) -> list[SepaDebit]:
             .join(Invoice, Instalment.invoice_id == Invoice.id)
             .join(BillingCustomer, Invoice.member_id == BillingCustomer.member_id)
             .outerjoin(SepaDebit, SepaDebit.instalment_id == Instalment.id)
-            .where(SepaDebit.id.is_(None), Invoice.kind != InvoiceKind.CREDIT_NOTE, Invoice.status.in_(OPEN_STATUSES),
-                   BillingCustomer.mandate_status == MandateStatus.ACTIVE)
+            .where(
+                SepaDebit.id.is_(None),
+                Invoice.kind != InvoiceKind.CREDIT_NOTE,
+                Invoice.status.in_(OPEN_STATUSES),
+                BillingCustomer.mandate_status == MandateStatus.ACTIVE,
+            )
             .order_by(Invoice.number, Instalment.position)
             # The invoice too: a credit note or payment committing meanwhile is seen here (what remains due),
             # or sees these debits and lowers them (adjustments), never neither.
-            .with_for_update(of=(Instalment, Invoice))).all()
+            .with_for_update(of=(Instalment, Invoice))
+        ).all()
         for instalment, invoice, customer in rows:
             if not may_debit(customer.mandate_status, customer.situation_kind) or not customer.billing_email:
                 continue
@@ -77,20 +89,39 @@ def plan_debits(portal: Portal, *, on: date | None = None) -> list[SepaDebit]:
             if amount <= ZERO:
                 continue
             debit = SepaDebit(
-                id=str(uuid.uuid4()), instalment_id=instalment.id, invoice_id=invoice.id,
-                member_id=invoice.member_id, mandate_reference=customer.mandate_reference, amount=amount,
-                collection_date=collection_date(instalment.due_on, notified_on=notified_on,
-                                                prenotice_days=settings.sepa_prenotice_days),
-                status=DebitStatus.PRENOTIFIED, prenotified_on=notified_on, created_at=utcnow())
+                id=str(uuid.uuid4()),
+                instalment_id=instalment.id,
+                invoice_id=invoice.id,
+                member_id=invoice.member_id,
+                mandate_reference=customer.mandate_reference,
+                amount=amount,
+                collection_date=collection_date(
+                    instalment.due_on, notified_on=notified_on, prenotice_days=settings.sepa_prenotice_days
+                ),
+                status=DebitStatus.PRENOTIFIED,
+                prenotified_on=notified_on,
+                created_at=utcnow(),
+            )
             session.add(debit)
             session.flush()
             count = len(invoice.instalments)
             notice = Prenotification(
-                invoice_number=invoice.number, mandate_reference=debit.mandate_reference,
-                creditor_identifier=settings.creditor_identifier, creditor_name=settings.issuer_name,
-                amount=amount, collection_date=debit.collection_date, instalment=f"{instalment.position}/{count}")
-            tx.mail(Mail(to=customer.billing_email, subject=notice.subject(), body=notice.body(),
-                         key=f"sepa-prenotification:{debit.id}"))
+                invoice_number=invoice.number,
+                mandate_reference=debit.mandate_reference,
+                creditor_identifier=settings.creditor_identifier,
+                creditor_name=settings.issuer_name,
+                amount=amount,
+                collection_date=debit.collection_date,
+                instalment=f"{instalment.position}/{count}",
+            )
+            tx.mail(
+                Mail(
+                    to=customer.billing_email,
+                    subject=notice.subject(),
+                    body=notice.body(),
+                    key=f"sepa-prenotification:{debit.id}",
+                )
+            )
             planned.append(debit)
         tx.commit()
     log.info("sepa debits planned", extra={"count": len(planned)})
@@ -99,27 +130,43 @@ def plan_debits(portal: Portal, *, on: date | None = None) -> list[SepaDebit]:
 
 def _creditor(portal: Portal) -> Creditor:
     settings = portal.settings
-    return Creditor(name=settings.issuer_name, iban=settings.issuer_iban, bic=settings.issuer_bic,
-                    identifier=settings.creditor_identifier)
+    return Creditor(
+        name=settings.issuer_name,
+        iban=settings.issuer_iban,
+        bic=settings.issuer_bic,
+        identifier=settings.creditor_identifier,
+    )
 
 
-def create_batch(portal: Portal, *, until: date, by: str, http: requests.Session | None = None
-                 ) -> tuple[SepaBatch, bytes]:
+def create_batch(
+    portal: Portal, *, until: date, by: str, http: requests.Session | None = None
+) -> tuple[SepaBatch, bytes]:
     """Gather the pre-notified debits due by `until` into one pain.008 file; FRST for a mandate's first debit,
     RCUR after, each recorded as the invoice's payment at its collection date (billing.invoice.paid.v1).
     A company whose mandate is gone at members (or changed reference) is left out, not debited; a debit whose
     invoice was paid meanwhile or went to litigation is cancelled."""
     with portal.uow() as tx:
         session = tx.session
-        debits = list(session.scalars(select(SepaDebit).where(
-            SepaDebit.status == DebitStatus.PRENOTIFIED, SepaDebit.collection_date <= until)
-            .order_by(SepaDebit.collection_date, SepaDebit.created_at).with_for_update(skip_locked=True)))
+        debits = list(
+            session.scalars(
+                select(SepaDebit)
+                .where(SepaDebit.status == DebitStatus.PRENOTIFIED, SepaDebit.collection_date <= until)
+                .order_by(SepaDebit.collection_date, SepaDebit.created_at)
+                .with_for_update(skip_locked=True)
+            )
+        )
         mandates: dict[str, MandateDetails | None] = {}
         sent_per_mandate: dict[str, int] = {}
         lines: list[DebitLine] = []
-        batch = SepaBatch(id=str(uuid.uuid4()), message_id=f"SDD-{utcnow():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}",
-                          collection_date=until, transaction_count=0, control_sum=ZERO, created_by=by[:100],
-                          created_at=utcnow())
+        batch = SepaBatch(
+            id=str(uuid.uuid4()),
+            message_id=f"SDD-{utcnow():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}",
+            collection_date=until,
+            transaction_count=0,
+            control_sum=ZERO,
+            created_by=by[:100],
+            created_at=utcnow(),
+        )
         session.add(batch)
         session.flush()
         for debit in debits:
@@ -131,8 +178,14 @@ def create_batch(portal: Portal, *, until: date, by: str, http: requests.Session
                 continue
             reference = debit.mandate_reference
             if reference not in sent_per_mandate:
-                sent_per_mandate[reference] = session.scalar(select(func.count()).select_from(SepaDebit).where(
-                    SepaDebit.mandate_reference == reference, SepaDebit.status == DebitStatus.SENT)) or 0
+                sent_per_mandate[reference] = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(SepaDebit)
+                        .where(SepaDebit.mandate_reference == reference, SepaDebit.status == DebitStatus.SENT)
+                    )
+                    or 0
+                )
             invoice = session.scalars(select(Invoice).where(Invoice.id == debit.invoice_id).with_for_update()).one()
             if invoice.status not in OPEN_STATUSES or invoice.amount_due <= ZERO:
                 # Paid meanwhile (card, transfer) or in litigation: never debit what is not owed.
@@ -143,19 +196,36 @@ def create_batch(portal: Portal, *, until: date, by: str, http: requests.Session
             sent_per_mandate[reference] += 1
             customer = session.get(BillingCustomer, debit.member_id)
             end_to_end = f"{invoice.number}-{debit.id[:8]}"
-            lines.append(DebitLine(
-                end_to_end_id=end_to_end, debtor_name=customer.name, iban=mandate.iban,
-                bic=mandate.bic, mandate_reference=reference, mandate_signed_on=mandate.signed_on,
-                amount=debit.amount, collection_date=debit.collection_date, sequence_type=debit.sequence_type,
-                description=f"Facture {invoice.number}"))
+            lines.append(
+                DebitLine(
+                    end_to_end_id=end_to_end,
+                    debtor_name=customer.name,
+                    iban=mandate.iban,
+                    bic=mandate.bic,
+                    mandate_reference=reference,
+                    mandate_signed_on=mandate.signed_on,
+                    amount=debit.amount,
+                    collection_date=debit.collection_date,
+                    sequence_type=debit.sequence_type,
+                    description=f"Facture {invoice.number}",
+                )
+            )
             debit.status, debit.batch_id = DebitStatus.SENT, batch.id
             batch.transaction_count += 1
             batch.control_sum += debit.amount
             # Settled at the collection date; a bank reject (R-transaction) is then recorded by staff.
-            apply_payment(session, invoice, PaymentInput(method=PaymentMethod.SEPA_DEBIT, amount=debit.amount,
-                                                         received_on=debit.collection_date,
-                                                         reference=f"SEPA {end_to_end}"), by=SEPA_PAYER,
-                          creditor=NoticeCreditor.from_settings(portal.settings))
+            apply_payment(
+                session,
+                invoice,
+                PaymentInput(
+                    method=PaymentMethod.SEPA_DEBIT,
+                    amount=debit.amount,
+                    received_on=debit.collection_date,
+                    reference=f"SEPA {end_to_end}",
+                ),
+                by=SEPA_PAYER,
+                creditor=NoticeCreditor.from_settings(portal.settings),
+            )
         if not lines:
             session.delete(batch)
             tx.commit()  # keeps the cancellations of debits no longer owed

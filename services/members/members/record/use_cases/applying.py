@@ -1,4 +1,5 @@
 """Applying a change request to the company's data, and the events it causes (no commit here)."""
+
 from __future__ import annotations
 
 import uuid
@@ -46,11 +47,19 @@ def entry_event(request: ChangeRequest, version: int) -> Event:
     values = request.before if request.action == ChangeAction.DELETE else request.after
     if request.kind == ChangeKind.ADDRESS:
         return EventType.MEMBERS_ADDRESS_CHANGED, {
-            "member_id": request.member_id, "address_id": request.target_id,
-            "action": ENTRY_ACTIONS[ChangeAction(request.action)], **values, "version": version}
+            "member_id": request.member_id,
+            "address_id": request.target_id,
+            "action": ENTRY_ACTIONS[ChangeAction(request.action)],
+            **values,
+            "version": version,
+        }
     return EventType.MEMBERS_CONTACT_CHANGED, {
-        "member_id": request.member_id, "contact_id": request.target_id,
-        "action": ENTRY_ACTIONS[ChangeAction(request.action)], **values, "version": version}
+        "member_id": request.member_id,
+        "contact_id": request.target_id,
+        "action": ENTRY_ACTIONS[ChangeAction(request.action)],
+        **values,
+        "version": version,
+    }
 
 
 def _apply_entry(session: Session, request: ChangeRequest, model: type[Address] | type[Contact]) -> None:
@@ -59,8 +68,9 @@ def _apply_entry(session: Session, request: ChangeRequest, model: type[Address] 
         for name in ("valid_from", "valid_to"):
             after[name] = date.fromisoformat(after[name]) if after.get(name) else None
     if request.action == ChangeAction.CREATE:
-        entry = model(id=request.target_id or str(uuid.uuid4()), member_id=request.member_id,
-                      created_at=utcnow(), **after)
+        entry = model(
+            id=request.target_id or str(uuid.uuid4()), member_id=request.member_id, created_at=utcnow(), **after
+        )
         request.target_id = entry.id
         session.add(entry)
     else:
@@ -94,9 +104,17 @@ def apply_change(session: Session, request: ChangeRequest, *, creditor_id: str =
     new_version(member)
     session.flush()
     if request.kind == ChangeKind.SITUATION:
-        return [(EventType.MEMBERS_SITUATION_CHANGED, {"member_id": member.id, "kind": member.situation,
-                                                       "effective_date": request.after["effective_date"],
-                                                       "version": member.version})]
+        return [
+            (
+                EventType.MEMBERS_SITUATION_CHANGED,
+                {
+                    "member_id": member.id,
+                    "kind": member.situation,
+                    "effective_date": request.after["effective_date"],
+                    "version": member.version,
+                },
+            )
+        ]
     found: list[Event] = [(EventType.MEMBERS_MEMBER_UPDATED, member_snapshot(session, member))]
     if request.kind in {ChangeKind.ADDRESS, ChangeKind.CONTACT}:
         found.insert(0, entry_event(request, member.version))

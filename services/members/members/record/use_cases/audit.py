@@ -1,5 +1,6 @@
 """The audit trail (change requests) and the member's versioned snapshots, shared by every capability's use
 cases; no commit here (the calling use case commits)."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,14 +18,33 @@ from .snapshots import member_snapshot
 Event = tuple[str, dict[str, Any]]
 
 
-def new_request(member_id: str, kind: str, action: str, before: dict, after: dict, actor: Actor, *,
-                target_id: str | None = None, pending: bool = True) -> ChangeRequest:
+def new_request(
+    member_id: str,
+    kind: str,
+    action: str,
+    before: dict,
+    after: dict,
+    actor: Actor,
+    *,
+    target_id: str | None = None,
+    pending: bool = True,
+) -> ChangeRequest:
     now = utcnow()
     return ChangeRequest(
-        id=str(uuid.uuid4()), member_id=member_id, kind=kind, action=action, target_id=target_id, before=before,
-        after=after, status=ChangeStatus.PENDING if pending else ChangeStatus.APPLIED, requested_by=actor.user_id,
-        requested_by_name=actor.name, requested_by_staff=actor.is_staff, requested_at=now,
-        decided_at=None if pending else now)
+        id=str(uuid.uuid4()),
+        member_id=member_id,
+        kind=kind,
+        action=action,
+        target_id=target_id,
+        before=before,
+        after=after,
+        status=ChangeStatus.PENDING if pending else ChangeStatus.APPLIED,
+        requested_by=actor.user_id,
+        requested_by_name=actor.name,
+        requested_by_staff=actor.is_staff,
+        requested_at=now,
+        decided_at=None if pending else now,
+    )
 
 
 def record_all(tx: Any, member_id: str, found: list[Event]) -> None:
@@ -42,5 +62,9 @@ def publish_snapshot(tx: Any, member: Member) -> None:
     """A new version of the member and its members.member.updated.v1."""
     new_version(member)
     tx.session.flush()
-    tx.record(EventType.MEMBERS_MEMBER_UPDATED, subject=member.id, member_id=member.id,
-              data=member_snapshot(tx.session, member))
+    tx.record(
+        EventType.MEMBERS_MEMBER_UPDATED,
+        subject=member.id,
+        member_id=member.id,
+        data=member_snapshot(tx.session, member),
+    )

@@ -1,4 +1,5 @@
 """Record edits and staff's decisions on change requests: the use cases that commit them."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -37,8 +38,9 @@ from .snapshots import record_values
 # Registrations are serialised (a transaction-scoped PostgreSQL advisory lock): the next free member number and
 # the SIRET check are read and written by one registration at a time, never a duplicate-key error.
 REGISTRATION_LOCK = 0x6D656D62  # "memb"
-STALE_REQUEST = ("Les données ont changé depuis cette demande : refusez-la, le demandeur pourra la refaire sur les "
-                 "données à jour.")
+STALE_REQUEST = (
+    "Les données ont changé depuis cette demande : refusez-la, le demandeur pourra la refaire sur les données à jour."
+)
 
 
 def hold_registrations(session: Session) -> None:
@@ -54,25 +56,47 @@ def change_record(portal: Portal, member_id: str, proposed: dict[str, Any], acto
         if member is None:
             raise NotFound(member_id)
         current = record_values(member)
-        siret_taken = "siret" in proposed and tx.session.scalar(select(Member.id).where(
-            Member.siret == str(proposed["siret"]).replace(" ", ""), Member.id != member_id)) is not None
-        number_taken = "member_number" in proposed and tx.session.scalar(select(Member.id).where(
-            Member.member_number == str(proposed["member_number"]).strip(), Member.id != member_id)) is not None
-        changed = check_record_change(current, proposed, by_staff=actor.is_staff, siret_taken=siret_taken,
-                                      number_taken=number_taken)
+        siret_taken = (
+            "siret" in proposed
+            and tx.session.scalar(
+                select(Member.id).where(Member.siret == str(proposed["siret"]).replace(" ", ""), Member.id != member_id)
+            )
+            is not None
+        )
+        number_taken = (
+            "member_number" in proposed
+            and tx.session.scalar(
+                select(Member.id).where(
+                    Member.member_number == str(proposed["member_number"]).strip(), Member.id != member_id
+                )
+            )
+            is not None
+        )
+        changed = check_record_change(
+            current, proposed, by_staff=actor.is_staff, siret_taken=siret_taken, number_taken=number_taken
+        )
         changed = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in changed.items()}
-        at_once, waiting = split_record_change(changed, by_staff=actor.is_staff,
-                                               immediate=portal.settings.immediate_fields)
+        at_once, waiting = split_record_change(
+            changed, by_staff=actor.is_staff, immediate=portal.settings.immediate_fields
+        )
         created = []
         if at_once:
-            request = new_request(member_id, ChangeKind.RECORD, ChangeAction.UPDATE,
-                                  {k: current[k] for k in at_once}, at_once, actor, pending=False)
+            request = new_request(
+                member_id,
+                ChangeKind.RECORD,
+                ChangeAction.UPDATE,
+                {k: current[k] for k in at_once},
+                at_once,
+                actor,
+                pending=False,
+            )
             tx.session.add(request)
             record_all(tx, member_id, apply_change(tx.session, request))
             created.append(request)
         if waiting:
-            request = new_request(member_id, ChangeKind.RECORD, ChangeAction.UPDATE,
-                                  {k: current[k] for k in waiting}, waiting, actor)
+            request = new_request(
+                member_id, ChangeKind.RECORD, ChangeAction.UPDATE, {k: current[k] for k in waiting}, waiting, actor
+            )
             tx.session.add(request)
             created.append(request)
         tx.commit()
@@ -96,8 +120,11 @@ def decide(portal: Portal, request_id: str, actor: Actor, *, approve: bool, reas
             # Approvals of two requests of one company take turns: each applies to the other's result and
             # versions the member once (FOR NO KEY UPDATE, the lock the UPDATE takes anyway).
             tx.session.get(Member, request.member_id, with_for_update={"key_share": True})
-        if approve and request.action != ChangeAction.CREATE and is_stale(request.before,
-                                                                           current_values(tx.session, request)):
+        if (
+            approve
+            and request.action != ChangeAction.CREATE
+            and is_stale(request.before, current_values(tx.session, request))
+        ):
             raise DecisionRefused(STALE_REQUEST, 409)
         if approve and request.kind == ChangeKind.RECORD and UNIQUE_FIELDS.keys() & request.after.keys():
             _refuse_taken_identity(tx.session, request.member_id, request.after)
@@ -106,8 +133,11 @@ def decide(portal: Portal, request_id: str, actor: Actor, *, approve: bool, reas
             request.decided_by, request.decided_by_name, request.decided_at = actor.user_id, actor.name, utcnow()
             request.reason = reason
             if approve:
-                record_all(tx, request.member_id, apply_change(tx.session, request,
-                                                               creditor_id=portal.settings.sepa_creditor_id))
+                record_all(
+                    tx,
+                    request.member_id,
+                    apply_change(tx.session, request, creditor_id=portal.settings.sepa_creditor_id),
+                )
             elif request.kind == ChangeKind.MANDATE and request.target_id:
                 mandate = tx.session.get(SepaMandate, request.target_id)
                 if mandate is not None and mandate.status == MandateStatus.PENDING:
@@ -125,8 +155,13 @@ def _refuse_taken_identity(session: Session, member_id: str, after: dict[str, An
 
     Taken under the registration lock, so registrations and other approvals see this one's result."""
     hold_registrations(session)
-    taken = {name: message for name, message in UNIQUE_FIELDS.items() if name in after and session.scalar(
-        select(Member.id).where(getattr(Member, name) == after[name], Member.id != member_id)) is not None}
+    taken = {
+        name: message
+        for name, message in UNIQUE_FIELDS.items()
+        if name in after
+        and session.scalar(select(Member.id).where(getattr(Member, name) == after[name], Member.id != member_id))
+        is not None
+    }
     if taken:
         raise RecordConflict(taken)
 

@@ -1,4 +1,5 @@
 """The code sets of an employee record (stored values), each named once."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -30,5 +31,14 @@ class HistoryKind(StrEnum):
 SEXES = tuple(Sex)
 STATUSES = tuple(ListStatus)
 CONTRACTS = ("CDI", "CDD", "apprentissage", "professionnalisation", "interim", "stage", "autre")
-EXIT_REASONS = ("fin_cdd", "demission", "licenciement", "rupture_conventionnelle", "retraite",
-                "fin_periode_essai", "fin_mission", "mutation", "autre")
+EXIT_REASONS = (
+    "fin_cdd",
+    "demission",
+    "licenciement",
+    "rupture_conventionnelle",
+    "retraite",
+    "fin_periode_essai",
+    "fin_mission",
+    "mutation",
+    "autre",
+)

@@ -1,4 +1,5 @@
 """How employees are named, filed and found by name: accent-free search text, the list's initial, the shown name."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,9 @@ def fold(text: str | None) -> str:
     """Lower case without accents, for accent-insensitive search ('Élodie' → 'elodie')."""
     decomposed = unicodedata.normalize("NFKD", (text or "").translate(_LIGATURES))
     # Marks go (accents), and so do control characters: PostgreSQL text cannot hold a NUL byte.
-    kept = "".join(c for c in decomposed
-                   if not unicodedata.combining(c) and not unicodedata.category(c).startswith("C"))
+    kept = "".join(
+        c for c in decomposed if not unicodedata.combining(c) and not unicodedata.category(c).startswith("C")
+    )
     return " ".join(kept.lower().split())
 
 

@@ -1,5 +1,6 @@
 """The NIR (n° de sécurité sociale, or NIA) as the rules see it: shape and key, disagreements with the civil
 status shown as warnings, the mask that is shown, and the number typed into a search box."""
+
 from __future__ import annotations
 
 import re
@@ -32,16 +33,22 @@ def birth_place_warnings(nir: str, birth_commune: str | None, birth_country: str
     if birth_commune:
         department = birth_department(birth_commune)
         if nir_department == ABROAD:
-            return ["Le numéro de sécurité sociale indique une naissance à l'étranger, mais une commune de "
-                    "naissance en France est déclarée."]
+            return [
+                "Le numéro de sécurité sociale indique une naissance à l'étranger, mais une commune de "
+                "naissance en France est déclarée."
+            ]
         corsica = department in ("2A", "2B") and nir_department == "20"
-        in_nir = value[5:5 + len(department)]
+        in_nir = value[5 : 5 + len(department)]
         if in_nir != department and not corsica:
-            return [f"Le département de naissance du numéro de sécurité sociale ({in_nir}) ne correspond pas à la "
-                    f"commune de naissance ({birth_commune})."]
+            return [
+                f"Le département de naissance du numéro de sécurité sociale ({in_nir}) ne correspond pas à la "
+                f"commune de naissance ({birth_commune})."
+            ]
     elif birth_country and nir_department != ABROAD:
-        return ["Le numéro de sécurité sociale indique une naissance en France, mais un pays de naissance "
-                "étranger est déclaré."]
+        return [
+            "Le numéro de sécurité sociale indique une naissance en France, mais un pays de naissance "
+            "étranger est déclaré."
+        ]
     return []
 
 
@@ -57,8 +64,9 @@ def check_nir(nir: str) -> str | None:
 
 
 # A NIR typed into a search box: digits (2A/2B for Corsica) with any spaces, dots or dashes between them.
-NIR_SEARCH_INCOMPLETE = ("Saisissez le numéro de sécurité sociale complet : ses 13 premiers caractères, ou les 15 "
-                         "avec la clé.")
+NIR_SEARCH_INCOMPLETE = (
+    "Saisissez le numéro de sécurité sociale complet : ses 13 premiers caractères, ou les 15 avec la clé."
+)
 
 
 def nir_to_find(run: str) -> tuple[str | None, str | None]:
@@ -79,12 +87,14 @@ def nir_warnings(nir: str, sex: str, birth_date: date | None) -> list[str]:
         warnings.append("Le premier chiffre du numéro de sécurité sociale ne correspond pas au sexe déclaré.")
     if birth_date is not None and len(value) >= 5:
         if value[1:3] != f"{birth_date.year % 100:02d}":
-            warnings.append("L'année de naissance du numéro de sécurité sociale ne correspond pas à la date de "
-                            "naissance.")
+            warnings.append(
+                "L'année de naissance du numéro de sécurité sociale ne correspond pas à la date de naissance."
+            )
         # Months 20 and above (incomplete civil records) are legitimate: only a real month can disagree.
         if value[3:5].isdigit() and 1 <= int(value[3:5]) <= 12 and int(value[3:5]) != birth_date.month:
-            warnings.append("Le mois de naissance du numéro de sécurité sociale ne correspond pas à la date de "
-                            "naissance.")
+            warnings.append(
+                "Le mois de naissance du numéro de sécurité sociale ne correspond pas à la date de naissance."
+            )
     return warnings
 
 

@@ -1,4 +1,5 @@
 """Rules of hiring, correcting, moving and exiting an employee: each command checked, with French messages."""
+
 from __future__ import annotations
 
 import re
@@ -142,44 +143,66 @@ def check_hire(command: HireCommand, *, today: date) -> HireCommand:
     _check_note("comment", comment, "Le commentaire", errors)
     if errors:
         raise HireRejected(errors)
-    return replace(command, last_name=last_name, birth_name=birth_name, first_names=first_names, nir=nir,
-                   pcs_code=pcs_code, post=post, multi_employer=bool(command.multi_employer),
-                   determinants=determinants, sir_justification=justification or None,
-                   adapted_undisclosed=bool(command.adapted_undisclosed),
-                   convocation_constraints=constraints or None, comment=comment or None,
-                   birth_commune=birth_commune, birth_country=birth_country)
+    return replace(
+        command,
+        last_name=last_name,
+        birth_name=birth_name,
+        first_names=first_names,
+        nir=nir,
+        pcs_code=pcs_code,
+        post=post,
+        multi_employer=bool(command.multi_employer),
+        determinants=determinants,
+        sir_justification=justification or None,
+        adapted_undisclosed=bool(command.adapted_undisclosed),
+        convocation_constraints=constraints or None,
+        comment=comment or None,
+        birth_commune=birth_commune,
+        birth_country=birth_country,
+    )
 
 
-def _check_birth_place(commune: str | None, country: str | None,
-                       errors: dict[str, str]) -> tuple[str | None, str | None]:
+def _check_birth_place(
+    commune: str | None, country: str | None, errors: dict[str, str]
+) -> tuple[str | None, str | None]:
     """Exactly one of the commune of birth (INSEE code) and the country of birth (born abroad), normalised."""
     commune_code = "".join((commune or "").split()).upper() or None
     country_text = _clean(country) or None
     if country_text and COUNTRY_CODE_RE.match(country_text.replace(" ", "")):
         country_text = country_text.replace(" ", "")
     if commune_code is None and country_text is None:
-        errors["birth_commune"] = ("Le lieu de naissance est obligatoire : indiquez le code INSEE de la commune "
-                                   "de naissance, ou le pays de naissance si le salarié est né à l'étranger.")
+        errors["birth_commune"] = (
+            "Le lieu de naissance est obligatoire : indiquez le code INSEE de la commune "
+            "de naissance, ou le pays de naissance si le salarié est né à l'étranger."
+        )
     elif commune_code is not None and country_text is not None:
-        errors["birth_country"] = ("Indiquez soit la commune de naissance (né en France), soit le pays de "
-                                   "naissance (né à l'étranger), pas les deux.")
+        errors["birth_country"] = (
+            "Indiquez soit la commune de naissance (né en France), soit le pays de "
+            "naissance (né à l'étranger), pas les deux."
+        )
     elif commune_code is not None and not COMMUNE_RE.match(commune_code):
-        errors["birth_commune"] = ("Le code INSEE de la commune de naissance comporte 5 caractères, par exemple "
-                                   "14118 (Caen) ou 2A004 (Ajaccio).")
+        errors["birth_commune"] = (
+            "Le code INSEE de la commune de naissance comporte 5 caractères, par exemple "
+            "14118 (Caen) ou 2A004 (Ajaccio)."
+        )
     elif country_text is not None:
         if country_text == FRANCE_CODE or fold(country_text) == "france":
-            errors["birth_country"] = ("Pour un salarié né en France, indiquez le code INSEE de sa commune de "
-                                       "naissance plutôt que le pays.")
+            errors["birth_country"] = (
+                "Pour un salarié né en France, indiquez le code INSEE de sa commune de naissance plutôt que le pays."
+            )
         elif country_text[:1].isdigit() and not COUNTRY_CODE_RE.match(country_text):
-            errors["birth_country"] = ("Le code INSEE d'un pays comporte 5 chiffres commençant par 99, par "
-                                       "exemple 99350 (Maroc) ; vous pouvez aussi écrire le nom du pays.")
+            errors["birth_country"] = (
+                "Le code INSEE d'un pays comporte 5 chiffres commençant par 99, par "
+                "exemple 99350 (Maroc) ; vous pouvez aussi écrire le nom du pays."
+            )
         elif len(country_text) > COUNTRY_MAX:
             errors["birth_country"] = f"Le pays de naissance ne doit pas dépasser {COUNTRY_MAX} caractères."
     return commune_code, country_text
 
 
-def check_post_change(change: PostChange, *, current_from: date, hire_date: date, exit_date: date | None,
-                      today: date) -> PostChange:
+def check_post_change(
+    change: PostChange, *, current_from: date, hire_date: date, exit_date: date | None, today: date
+) -> PostChange:
     """A new post starts after the current one began, not in the future, and while still employed."""
     errors: dict[str, str] = {}
     post = _clean(change.post)
@@ -198,8 +221,14 @@ def check_post_change(change: PostChange, *, current_from: date, hire_date: date
     errors.update(check_determinants(determinants, justification))
     if errors:
         raise HireRejected(errors)
-    return replace(change, post=post, pcs_code=pcs_code, determinants=determinants,
-                   sir_justification=justification or None, adapted_undisclosed=bool(change.adapted_undisclosed))
+    return replace(
+        change,
+        post=post,
+        pcs_code=pcs_code,
+        determinants=determinants,
+        sir_justification=justification or None,
+        adapted_undisclosed=bool(change.adapted_undisclosed),
+    )
 
 
 def check_exit(command: ExitCommand, *, hire_date: date, already_left: date | None) -> ExitCommand:
@@ -220,8 +249,9 @@ def check_exit(command: ExitCommand, *, hire_date: date, already_left: date | No
 def check_correction(hire: HireCommand, *, exit_date: date | None) -> HireCommand:
     """A corrected record of someone who left keeps a hire date on or before the exit date."""
     if exit_date is not None and hire.hire_date is not None and hire.hire_date > exit_date:
-        raise HireRejected({"hire_date": f"La date d'embauche ne peut pas suivre la date de sortie "
-                                         f"({exit_date:%d/%m/%Y})."})
+        raise HireRejected(
+            {"hire_date": f"La date d'embauche ne peut pas suivre la date de sortie ({exit_date:%d/%m/%Y})."}
+        )
     return hire
 
 

@@ -1,10 +1,30 @@
 """What changes the employee record: hire, correction, new post, exit (records), reclassification (reclassify)."""
+
 from __future__ import annotations
 
 from .reclassify import RECLASSIFY_ACTOR, RECLASSIFY_BATCH, Reclassified, reclassify_employees
-from .records import (Saved, add_hire, change_post, correct_employee, exit_employee, hire_employee, hired_event,
-                      updated_event)
+from .records import (
+    Saved,
+    add_hire,
+    change_post,
+    correct_employee,
+    exit_employee,
+    hire_employee,
+    hired_event,
+    updated_event,
+)
 
-__all__ = ["RECLASSIFY_ACTOR", "RECLASSIFY_BATCH", "Reclassified", "Saved", "add_hire", "change_post",
-           "correct_employee", "exit_employee", "hire_employee", "hired_event", "reclassify_employees",
-           "updated_event"]
+__all__ = [
+    "RECLASSIFY_ACTOR",
+    "RECLASSIFY_BATCH",
+    "Reclassified",
+    "Saved",
+    "add_hire",
+    "change_post",
+    "correct_employee",
+    "exit_employee",
+    "hire_employee",
+    "hired_event",
+    "reclassify_employees",
+    "updated_event",
+]

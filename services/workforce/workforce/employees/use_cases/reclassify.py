@@ -1,5 +1,6 @@
 """Reclassification: every present employee's stored category written again with the current settings (after a
 change of WORKFORCE_AUTHORISATION_CATEGORY); `python -m workforce.reclassify` runs it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ class Reclassified:
     never_reviewed: int
 
 
-def reclassify_employees(portal: Portal, *, batch_size: int = RECLASSIFY_BATCH,
-                         actor: str = RECLASSIFY_ACTOR) -> Reclassified:
+def reclassify_employees(
+    portal: Portal, *, batch_size: int = RECLASSIFY_BATCH, actor: str = RECLASSIFY_ACTOR
+) -> Reclassified:
     """Every present employee's stored category recomputed with the current settings (after a change of
     WORKFORCE_AUTHORISATION_CATEGORY), one transaction per batch. Each one that changes gets a history line and
     the updated event an edit publishes, in its batch's transaction; a second run changes nothing."""
@@ -40,9 +42,15 @@ def reclassify_employees(portal: Portal, *, batch_size: int = RECLASSIFY_BATCH,
     while True:
         with portal.uow() as tx:
             # Keyset paging on the id, rows locked: an edit at the same moment waits for the batch, or goes first.
-            batch = list(tx.session.scalars(
-                select(Employee).where(Employee.id > after, Employee.category_reviewed_on.is_not(None), present)
-                .order_by(Employee.id).limit(batch_size).with_for_update()))
+            batch = list(
+                tx.session.scalars(
+                    select(Employee)
+                    .where(Employee.id > after, Employee.category_reviewed_on.is_not(None), present)
+                    .order_by(Employee.id)
+                    .limit(batch_size)
+                    .with_for_update()
+                )
+            )
             if not batch:
                 break
             reclassified = []
@@ -55,13 +63,21 @@ def reclassify_employees(portal: Portal, *, batch_size: int = RECLASSIFY_BATCH,
                 reclassified.append(employee)
             tx.session.flush()  # the new versions, which the events carry
             for employee in reclassified:
-                tx.record(EventType.WORKFORCE_EMPLOYEE_UPDATED, subject=employee.id, member_id=employee.member_id,
-                          data=updated_event(employee))
+                tx.record(
+                    EventType.WORKFORCE_EMPLOYEE_UPDATED,
+                    subject=employee.id,
+                    member_id=employee.member_id,
+                    data=updated_event(employee),
+                )
             changed += len(reclassified)
             examined += len(batch)
             after = batch[-1].id
             tx.commit()
     with portal.uow() as tx:
-        never_reviewed = tx.session.scalar(select(func.count()).select_from(Employee).where(
-            Employee.category_reviewed_on.is_(None), present)) or 0
+        never_reviewed = (
+            tx.session.scalar(
+                select(func.count()).select_from(Employee).where(Employee.category_reviewed_on.is_(None), present)
+            )
+            or 0
+        )
     return Reclassified(examined=examined, changed=changed, never_reviewed=never_reviewed)

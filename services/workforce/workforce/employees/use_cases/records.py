@@ -1,5 +1,6 @@
 """Use cases of the employee record: hire, correct, change post, exit. Each opens its unit of work, applies the
 rules, records the events and commits; the version counter of the row is raised by SQLAlchemy at the flush."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,9 +14,25 @@ from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
 
 from ...models import Employee, EmployeeHistory
-from ..rules import (ExitCommand, HireCommand, HireRejected, HistoryKind, MonitoringCategory, PostChange,
-                     base_category, birth_place_warnings, check_correction, check_exit, check_hire, check_post_change,
-                     classify, initial_of, mask_nir, nir_warnings, search_text)
+from ..rules import (
+    ExitCommand,
+    HireCommand,
+    HireRejected,
+    HistoryKind,
+    MonitoringCategory,
+    PostChange,
+    base_category,
+    birth_place_warnings,
+    check_correction,
+    check_exit,
+    check_hire,
+    check_post_change,
+    classify,
+    initial_of,
+    mask_nir,
+    nir_warnings,
+    search_text,
+)
 
 DUPLICATE_NIR = "Un salarié présent dans l'entreprise porte déjà ce numéro de sécurité sociale."
 
@@ -31,38 +48,60 @@ class Saved:
 def hired_event(employee: Employee) -> dict:
     """The hired event's data: identity and job, never the NIR."""
     return {
-        "employee_id": employee.id, "member_id": employee.member_id, "last_name": employee.last_name,
-        "birth_name": employee.birth_name, "first_names": employee.first_names,
-        "birth_date": employee.birth_date.isoformat(), "hire_date": employee.hire_date.isoformat(),
-        "post": employee.post, "contract": employee.contract, "determinants": list(employee.determinant_codes),
-        "monitoring_category": employee.monitoring_category, "version": employee.version,
+        "employee_id": employee.id,
+        "member_id": employee.member_id,
+        "last_name": employee.last_name,
+        "birth_name": employee.birth_name,
+        "first_names": employee.first_names,
+        "birth_date": employee.birth_date.isoformat(),
+        "hire_date": employee.hire_date.isoformat(),
+        "post": employee.post,
+        "contract": employee.contract,
+        "determinants": list(employee.determinant_codes),
+        "monitoring_category": employee.monitoring_category,
+        "version": employee.version,
     }
 
 
 def updated_event(employee: Employee) -> dict:
     return {
-        "employee_id": employee.id, "member_id": employee.member_id, "last_name": employee.last_name,
-        "birth_name": employee.birth_name, "first_names": employee.first_names,
-        "birth_date": employee.birth_date.isoformat(), "post": employee.post,
+        "employee_id": employee.id,
+        "member_id": employee.member_id,
+        "last_name": employee.last_name,
+        "birth_name": employee.birth_name,
+        "first_names": employee.first_names,
+        "birth_date": employee.birth_date.isoformat(),
+        "post": employee.post,
         "determinants": list(employee.determinant_codes),
-        "monitoring_category": employee.monitoring_category, "version": employee.version,
+        "monitoring_category": employee.monitoring_category,
+        "version": employee.version,
     }
 
 
 def exited_event(employee: Employee, was_reinforced: bool) -> dict:
     return {
-        "employee_id": employee.id, "member_id": employee.member_id, "exit_date": employee.exit_date.isoformat(),
-        "reason": employee.exit_reason, "was_reinforced": was_reinforced, "version": employee.version,
+        "employee_id": employee.id,
+        "member_id": employee.member_id,
+        "exit_date": employee.exit_date.isoformat(),
+        "reason": employee.exit_reason,
+        "was_reinforced": was_reinforced,
+        "version": employee.version,
     }
 
 
 def post_changed_event(employee: Employee, previous_post: str, previous_category: str) -> dict:
     """The new post, its determinants (work conditions, never health data) and category; never the NIR."""
     return {
-        "employee_id": employee.id, "member_id": employee.member_id, "post": employee.post,
-        "pcs_code": employee.pcs_code, "from_date": employee.post_since.isoformat(), "previous_post": previous_post,
-        "determinants": list(employee.determinant_codes), "monitoring_category": employee.monitoring_category,
-        "previous_category": previous_category, "version": employee.version,
+        "employee_id": employee.id,
+        "member_id": employee.member_id,
+        "post": employee.post,
+        "pcs_code": employee.pcs_code,
+        "from_date": employee.post_since.isoformat(),
+        "previous_post": previous_post,
+        "determinants": list(employee.determinant_codes),
+        "monitoring_category": employee.monitoring_category,
+        "previous_category": previous_category,
+        "version": employee.version,
     }
 
 
@@ -70,9 +109,16 @@ def categories_of(portal: Portal, employee: Employee, on: date) -> tuple[Monitor
     """(the full category on `on`, the base category without age), with the current settings."""
     policy = portal.settings.category_policy
     codes = employee.determinant_codes
-    return (classify(codes, birth_date=employee.birth_date, on=on, adapted_undisclosed=employee.adapted_undisclosed,
-                     policy=policy).category,
-            base_category(codes, adapted_undisclosed=employee.adapted_undisclosed, policy=policy))
+    return (
+        classify(
+            codes,
+            birth_date=employee.birth_date,
+            on=on,
+            adapted_undisclosed=employee.adapted_undisclosed,
+            policy=policy,
+        ).category,
+        base_category(codes, adapted_undisclosed=employee.adapted_undisclosed, policy=policy),
+    )
 
 
 def _classify(portal: Portal, employee: Employee, on: date) -> None:
@@ -82,16 +128,32 @@ def _classify(portal: Portal, employee: Employee, on: date) -> None:
 
 def history_line(employee: Employee, kind: HistoryKind, effective_on: date, actor: str) -> EmployeeHistory:
     return EmployeeHistory(
-        id=str(uuid.uuid4()), employee_id=employee.id, member_id=employee.member_id, kind=kind,
-        effective_on=effective_on, post=employee.post, pcs_code=employee.pcs_code,
-        determinants=employee.determinants, monitoring_category=employee.monitoring_category,
-        exit_reason=employee.exit_reason, recorded_by=actor[:200], recorded_at=utcnow())
+        id=str(uuid.uuid4()),
+        employee_id=employee.id,
+        member_id=employee.member_id,
+        kind=kind,
+        effective_on=effective_on,
+        post=employee.post,
+        pcs_code=employee.pcs_code,
+        determinants=employee.determinants,
+        monitoring_category=employee.monitoring_category,
+        exit_reason=employee.exit_reason,
+        recorded_by=actor[:200],
+        recorded_at=utcnow(),
+    )
 
 
 def _refuse_duplicate(session, member_id: str, nir_hash: str, employee_id: str, day: date) -> None:
-    stmt = select(Employee.id).where(
-        Employee.member_id == member_id, Employee.nir_hash == nir_hash, Employee.id != employee_id,
-        or_(Employee.exit_date.is_(None), Employee.exit_date >= day)).limit(1)
+    stmt = (
+        select(Employee.id)
+        .where(
+            Employee.member_id == member_id,
+            Employee.nir_hash == nir_hash,
+            Employee.id != employee_id,
+            or_(Employee.exit_date.is_(None), Employee.exit_date >= day),
+        )
+        .limit(1)
+    )
     # Not flushed first: the row being written would get a version for a half-made change.
     with session.no_autoflush:
         found = session.scalar(stmt)
@@ -103,7 +165,8 @@ def _apply(portal: Portal, employee: Employee, hire: HireCommand) -> list[str]:
     """Writes the checked fields of a hire or a correction onto the row; answers the NIR warnings."""
     vault = portal.settings.nir_vault
     warnings = nir_warnings(hire.nir, hire.sex, hire.birth_date) + birth_place_warnings(
-        hire.nir, hire.birth_commune, hire.birth_country)
+        hire.nir, hire.birth_commune, hire.birth_country
+    )
     employee.birth_commune, employee.birth_country = hire.birth_commune, hire.birth_country
     employee.last_name, employee.birth_name = hire.last_name, hire.birth_name or hire.last_name
     employee.first_names, employee.sex, employee.birth_date = hire.first_names, hire.sex, hire.birth_date
@@ -120,8 +183,9 @@ def _apply(portal: Portal, employee: Employee, hire: HireCommand) -> list[str]:
     return warnings
 
 
-def hire_employee(portal: Portal, member_id: str, command: HireCommand, *,
-                  employee_id: str | None = None, actor: str = "system") -> Saved:
+def hire_employee(
+    portal: Portal, member_id: str, command: HireCommand, *, employee_id: str | None = None, actor: str = "system"
+) -> Saved:
     """An employee joins a member company; scheduling and members learn it from the event.
 
     `employee_id` lets the demo loader and imports keep stable ids; a new uuid otherwise.
@@ -134,15 +198,23 @@ def hire_employee(portal: Portal, member_id: str, command: HireCommand, *,
         return saved
 
 
-def add_hire(tx, portal: Portal, member_id: str, hire: HireCommand, day: date, *, employee_id: str | None = None,
-             actor: str, batch: bool = False) -> Saved:
+def add_hire(
+    tx,
+    portal: Portal,
+    member_id: str,
+    hire: HireCommand,
+    day: date,
+    *,
+    employee_id: str | None = None,
+    actor: str,
+    batch: bool = False,
+) -> Saved:
     """Adds a hire already through `check_hire` to the transaction, with its history and hired event.
 
     `batch` is for an import: it has checked duplicates for all its lines at once, and records the hired
     events of all of them in one go (`hired_event` of each saved employee), so nothing is flushed here.
     """
-    employee = Employee(id=employee_id or str(uuid.uuid4()), member_id=member_id, exit_date=None,
-                        created_at=utcnow())
+    employee = Employee(id=employee_id or str(uuid.uuid4()), member_id=member_id, exit_date=None, created_at=utcnow())
     warnings = _apply(portal, employee, hire)
     if not batch:
         _refuse_duplicate(tx.session, member_id, employee.nir_hash, employee.id, day)
@@ -152,7 +224,9 @@ def add_hire(tx, portal: Portal, member_id: str, hire: HireCommand, day: date, *
     tx.session.add(history_line(employee, HistoryKind.HIRED, hire.hire_date, actor))
     if not batch:
         tx.session.flush()
-        tx.record(EventType.WORKFORCE_EMPLOYEE_HIRED, subject=employee.id, member_id=member_id, data=hired_event(employee))
+        tx.record(
+            EventType.WORKFORCE_EMPLOYEE_HIRED, subject=employee.id, member_id=member_id, data=hired_event(employee)
+        )
     return Saved(employee, warnings)
 
 
@@ -177,8 +251,12 @@ def correct_employee(portal: Portal, employee_id: str, command: HireCommand, *, 
         _classify(portal, employee, day)
         tx.session.add(history_line(employee, HistoryKind.CORRECTED, day, actor))
         tx.session.flush()  # the new version, which the event carries
-        tx.record(EventType.WORKFORCE_EMPLOYEE_UPDATED, subject=employee.id, member_id=employee.member_id,
-                  data=updated_event(employee))
+        tx.record(
+            EventType.WORKFORCE_EMPLOYEE_UPDATED,
+            subject=employee.id,
+            member_id=employee.member_id,
+            data=updated_event(employee),
+        )
         tx.commit()
         return Saved(employee, warnings)
 
@@ -188,8 +266,13 @@ def change_post(portal: Portal, employee_id: str, change: PostChange, *, actor: 
     day = today()
     with portal.uow() as tx:
         employee = _locked(tx, employee_id)
-        checked = check_post_change(change, current_from=employee.post_since or employee.hire_date,
-                                    hire_date=employee.hire_date, exit_date=employee.exit_date, today=day)
+        checked = check_post_change(
+            change,
+            current_from=employee.post_since or employee.hire_date,
+            hire_date=employee.hire_date,
+            exit_date=employee.exit_date,
+            today=day,
+        )
         previous_post, previous_category = employee.post, employee.monitoring_category
         employee.post, employee.pcs_code, employee.post_since = checked.post, checked.pcs_code, checked.from_date
         employee.determinants = ",".join(checked.determinants)
@@ -198,10 +281,18 @@ def change_post(portal: Portal, employee_id: str, change: PostChange, *, actor: 
         _classify(portal, employee, day)
         tx.session.add(history_line(employee, HistoryKind.POST_CHANGED, checked.from_date, actor))
         tx.session.flush()  # the new version, which the events carry
-        tx.record(EventType.WORKFORCE_EMPLOYEE_UPDATED, subject=employee.id, member_id=employee.member_id,
-                  data=updated_event(employee))
-        tx.record(EventType.WORKFORCE_EMPLOYEE_POST_CHANGED, subject=employee.id, member_id=employee.member_id,
-                  data=post_changed_event(employee, previous_post, previous_category))
+        tx.record(
+            EventType.WORKFORCE_EMPLOYEE_UPDATED,
+            subject=employee.id,
+            member_id=employee.member_id,
+            data=updated_event(employee),
+        )
+        tx.record(
+            EventType.WORKFORCE_EMPLOYEE_POST_CHANGED,
+            subject=employee.id,
+            member_id=employee.member_id,
+            data=post_changed_event(employee, previous_post, previous_category),
+        )
         tx.commit()
         return employee
 
@@ -214,7 +305,11 @@ def exit_employee(portal: Portal, employee_id: str, command: ExitCommand, *, act
         employee.exit_date, employee.exit_reason = command.exit_date, command.reason
         tx.session.add(history_line(employee, HistoryKind.EXITED, command.exit_date, actor))
         tx.session.flush()  # the new version, which the event carries
-        tx.record(EventType.WORKFORCE_EMPLOYEE_EXITED, subject=employee.id, member_id=employee.member_id,
-                  data=exited_event(employee, was_reinforced=employee.monitoring_category == MonitoringCategory.SIR))
+        tx.record(
+            EventType.WORKFORCE_EMPLOYEE_EXITED,
+            subject=employee.id,
+            member_id=employee.member_id,
+            data=exited_event(employee, was_reinforced=employee.monitoring_category == MonitoringCategory.SIR),
+        )
         tx.commit()
         return employee
