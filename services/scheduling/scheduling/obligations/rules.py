@@ -246,15 +246,17 @@ RULES: tuple[Rule, ...] = (
         "Renouvellement du suivi renforcé par le médecin du travail",
         VisitType.PERIODIQUE,
         lambda f, p: _active(f) and _in(SIR)(f) and not _sir_without_medical_exam(f),
-        lambda f, p: add_years(f.history.last_medical_on, p.sir_renewal_years),
-    ),  # type: ignore[arg-type]
+        # The condition above holds only once a medical exam happened: the date is set.
+        lambda f, p: add_years(f.history.last_medical_on, p.sir_renewal_years),  # type: ignore[arg-type]
+    ),
     Rule(
         "intermediaire_sir",
         "Visite intermédiaire du suivi renforcé",
         VisitType.PERIODIQUE,
         lambda f, p: _active(f) and _in(SIR)(f) and not _sir_without_medical_exam(f) and _intermediate_pending(f),
-        lambda f, p: add_years(f.history.last_medical_on, p.sir_intermediate_years),
-    ),  # type: ignore[arg-type]
+        # The condition above holds only once a medical exam happened: the date is set.
+        lambda f, p: add_years(f.history.last_medical_on, p.sir_intermediate_years),  # type: ignore[arg-type]
+    ),
     Rule(
         "mi_carriere",
         "Visite de mi-carrière (année des 45 ans)",
