@@ -19,7 +19,7 @@ test:
 lint:
 	@.venv/bin/ruff check --quiet .
 	@.venv/bin/ruff format --check --quiet .
-	@.venv/bin/mypy libs/portal_common/portal_common $$(git ls-files 'services/*/rules.py')
+	@.venv/bin/mypy libs/portal_common/portal_common $$(git ls-files 'services/*/rules.py' 'services/*/rules/*.py')
 
 test-fast:
 	@.venv/bin/python -m pytest -m "not browser"

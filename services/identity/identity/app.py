@@ -8,13 +8,13 @@ from flask import Flask, render_template
 
 from portal_common.roles import MemberRole
 from portal_common.service import create_service_app
+from portal_common.vocabulary import MEMBER_STATUS_LABELS
 
 from .accounts.pages import account_pages
 from .api_tokens.pages import token_pages
 from .codes.pages import code_pages
 from .config import Settings
 from .directory.internal import internal
-from .directory.rules import MEMBER_STATUS_LABELS
 from .email_change.pages import email_change_pages
 from .login.pages import pages
 from .login.passwords import VerificationsBusy, configure_limiter

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from portal_common.service import Portal
+from portal_common.vocabulary import MemberStatus
 
 from .accounts import use_cases as accounts
-from .directory.rules import MemberStatus
 from .models import MemberDirectoryEntry, User
 from .team.rules import LinkKind
 

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
 from portal_common.messaging.outbox import inbox_table, outbox_table
-
-from .record.rules import MemberStatus
+from portal_common.vocabulary import MemberStatus
 
 Base = declarative_base()
 outbox = outbox_table(Base.metadata)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from flask import Flask
 
 from portal_common.service import create_service_app
+from portal_common.vocabulary import MonitoringCategory
 
 from .config import Settings
 from .declarations.api import blp as declarations_blp
@@ -16,7 +17,7 @@ from .declarations.rules import DECLARED, CampaignStatus, ShownStatus
 from .employees.api import blp
 from .employees.pages import pages
 from .employees.pcs import pcs_label, pcs_reference
-from .employees.rules import ListStatus, MonitoringCategory
+from .employees.rules import ListStatus
 from .imports.api import imports_blp
 from .imports.pages import imports_pages
 from .imports.rules import ImportStatus

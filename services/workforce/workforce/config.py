@@ -7,9 +7,10 @@ from functools import cached_property
 
 from portal_common.config import BaseSettings, Env, parse_key, parse_positive_int
 from portal_common.keyring import parse_key_ring
+from portal_common.vocabulary import MonitoringCategory
 
 from .employees.nir_vault import NirVault
-from .employees.rules import CategoryPolicy, MonitoringCategory
+from .employees.rules import CategoryPolicy
 from .employees.rules.categories import AUTHORISATION_CATEGORIES
 
 LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")

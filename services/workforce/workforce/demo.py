@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from portal_common.service import Portal
+from portal_common.vocabulary import MonitoringCategory
 
 from .employees import use_cases
-from .employees.rules import HireCommand, MonitoringCategory
+from .employees.rules import HireCommand
 from .models import Employee
 
 # The demo dataset gives a category per post; the portal computes it from determinants instead.

@@ -8,9 +8,10 @@ from datetime import date
 from flask import Response
 
 from portal_common.validators import nir_in
+from portal_common.vocabulary import MonitoringCategory
 
 from .employees.queries import SORTS, EmployeeFilter
-from .employees.rules import CATEGORIES, CONTRACTS, LETTER_RE, STATUSES, ListStatus, MonitoringCategory
+from .employees.rules import CATEGORIES, CONTRACTS, LETTER_RE, STATUSES, ListStatus
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"

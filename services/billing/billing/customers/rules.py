@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from portal_common.vocabulary import MemberStatus
+
 
 class MandateStatus(StrEnum):
     """A company's SEPA mandate as members announce it (the stored value)."""
@@ -15,7 +17,7 @@ class MandateStatus(StrEnum):
 
 
 # The members aggregate's status of a company still followed (members' vocabulary, stored as received).
-ACTIVE_MEMBER = "active"
+ACTIVE_MEMBER = MemberStatus.ACTIVE
 
 
 class CustomerNotYetKnown(Exception):

@@ -9,8 +9,9 @@ from typing import Any
 
 from portal_common.clock import PARIS
 from portal_common.formats import date_fr
+from portal_common.vocabulary import MonitoringCategory
 
-from ..invoices.rules import LineInput, MonitoringCategory
+from ..invoices.rules import LineInput
 from ..tariffs.rules import Tariff
 
 CATEGORIES = frozenset(MonitoringCategory)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
+from portal_common.vocabulary import MonitoringCategory
+
 from ..tariffs.rules import Tariff
-from .rules import ANNUAL_KINDS, CENT, ZERO, LineInput, MonitoringCategory, line_amount, to_cents
+from .rules import ANNUAL_KINDS, CENT, ZERO, LineInput, line_amount, to_cents
 
 CATEGORIES = tuple(MonitoringCategory)
 CATEGORY_LABELS = {

@@ -57,14 +57,6 @@ STATUS_LABELS = {
 OPEN_STATUSES = (InvoiceStatus.TO_PAY, InvoiceStatus.PARTLY_PAID)
 
 
-class MonitoringCategory(StrEnum):
-    """Workforce's monitoring categories of an employee, which the fees are counted by."""
-
-    SI = "SI"
-    SIA = "SIA"
-    SIR = "SIR"
-
-
 class InvoiceRejected(FieldErrors):
     """An invoice the rules refuse: French messages per field, shown next to the fields or in a 422."""
 

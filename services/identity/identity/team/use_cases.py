@@ -20,9 +20,9 @@ from portal_common import clock
 from portal_common.db import UnitOfWork
 from portal_common.digests import digest_matches
 from portal_common.service import Portal
+from portal_common.vocabulary import MemberStatus
 
 from ..accounts.use_cases import password_problem
-from ..directory.rules import MemberStatus
 from ..login import use_cases as login
 from ..login.passwords import hash_password
 from ..login.rules import throttle_key

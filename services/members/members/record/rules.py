@@ -12,17 +12,11 @@ from typing import Any
 from portal_common.errors import FieldErrors
 from portal_common.passport import Principal
 from portal_common.validators import compact, is_valid_member_number, is_valid_siret, siren_of
+from portal_common.vocabulary import MEMBER_STATUS_LABELS
 
 from .fields import VAT_RE, check_email, check_naf, check_phone, check_vat, clean
 
-
-class MemberStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    CLOSED = "closed"
-
-
-STATUSES = {MemberStatus.ACTIVE: "Actif", MemberStatus.SUSPENDED: "Suspendu", MemberStatus.CLOSED: "Radié"}
+STATUSES = MEMBER_STATUS_LABELS
 
 
 class ChangeKind(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .rules import MemberStatus
+from portal_common.vocabulary import MemberStatus
 
 
 class AddressSchema(Schema):

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from portal_common.clock import utcnow
 from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
+from portal_common.vocabulary import MemberStatus
 
 from ..addressbook.rules import AddressKind
 from ..models import Address, Member
 from ..record.naf import NAF_VERSION
-from ..record.rules import SYSTEM, Actor, ChangeAction, ChangeKind, MemberStatus, NotFound
+from ..record.rules import SYSTEM, Actor, ChangeAction, ChangeKind, NotFound
 from ..record.use_cases.audit import new_request
 from ..record.use_cases.changes import hold_registrations
 from ..record.use_cases.snapshots import member_snapshot, record_values, registered_event

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
-from ..obligations.rules import MonitoringCategory, needs_visit_before_assignment
+from portal_common.vocabulary import MonitoringCategory
+
+from ..obligations.rules import needs_visit_before_assignment
 from . import addressing
 
 

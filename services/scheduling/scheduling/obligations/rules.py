@@ -12,15 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from portal_common.vocabulary import MonitoringCategory
+
 from ..appointments.rules import VisitType
-
-
-class MonitoringCategory(StrEnum):
-    """The employee's follow-up as workforce reports it: individuel, adapté or renforcé."""
-
-    SI = "SI"
-    SIA = "SIA"
-    SIR = "SIR"
 
 
 class Urgency(StrEnum):

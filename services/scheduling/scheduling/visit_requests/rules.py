@@ -9,9 +9,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from portal_common.errors import FieldErrors
+from portal_common.vocabulary import MonitoringCategory
 
 from ..appointments.rules import CancelledBy, VisitType
-from ..obligations.rules import MonitoringCategory
 
 
 class RequestStatus(StrEnum):

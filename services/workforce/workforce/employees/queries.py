@@ -8,10 +8,11 @@ from datetime import date
 from sqlalchemy import Select, and_, func, or_, select
 
 from portal_common.service import portal
+from portal_common.vocabulary import MonitoringCategory
 
 from ..models import Employee, EmployeeHistory
 from .pcs import pcs_label
-from .rules import ADULT_AGE, ID_RE, ListStatus, MonitoringCategory, add_years, classify, display_name, fold, is_present
+from .rules import ADULT_AGE, ID_RE, ListStatus, add_years, classify, display_name, fold, is_present
 
 LIST_LIMIT = 2000
 EXPORT_LIMIT = 50000  # a whole company, for the exports and the print view

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..employees.rules import CATEGORIES, MonitoringCategory
+from portal_common.vocabulary import MonitoringCategory
+
+from ..employees.rules import CATEGORIES
 from ..employees.rules.labels import CATEGORY_LABELS
 
 # Colours of the bars, each with a contrast of at least 3:1 on white (WCAG 1.4.11); the numbers are also

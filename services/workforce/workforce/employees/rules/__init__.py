@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from portal_common.vocabulary import MonitoringCategory
+
 from .categories import (
     ADULT_AGE,
     BY_CODE,
@@ -10,7 +12,6 @@ from .categories import (
     DETERMINANTS,
     CategoryPolicy,
     Classification,
-    MonitoringCategory,
     base_category,
     classify,
     sir_for_authorisations_only,

@@ -8,16 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
-
-class MonitoringCategory(StrEnum):
-    """The legal follow-up categories (the stored value is the code)."""
-
-    SI = "SI"  # suivi individuel
-    SIA = "SIA"  # suivi individuel adapté
-    SIR = "SIR"  # suivi individuel renforcé
-
+from portal_common.vocabulary import MonitoringCategory
 
 CATEGORY_RANK = {MonitoringCategory.SI: 0, MonitoringCategory.SIA: 1, MonitoringCategory.SIR: 2}
 CATEGORIES = tuple(MonitoringCategory)

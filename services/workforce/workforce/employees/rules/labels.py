@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .categories import MonitoringCategory
+from portal_common.vocabulary import MonitoringCategory
+
 from .codes import HistoryKind, ListStatus, Sex
 
 CONTRACT_LABELS = {
