@@ -58,3 +58,25 @@ def test_gunicorn_is_configured_in_one_file():
         if path.is_file() and flags.search(path.read_text(encoding="utf-8", errors="replace"))
     ]
     assert not found, f"gunicorn flags outside portal_common/gunicorn_conf.py: {found}"
+
+
+@pytest.mark.contract
+def test_no_enumeration_is_declared_twice_with_the_same_values():
+    """A value set that travels between services lives in portal_common.vocabulary, not in each consumer."""
+    member = re.compile(r'^\s+[A-Z_]+\s*=\s*"([^"]*)"')
+    declared: dict[frozenset[str], list[str]] = {}
+    for path in _tracked("services/*.py", "libs/portal_common/portal_common/*.py"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            found = re.match(r"class (\w+)\(StrEnum\):", line)
+            if not found:
+                continue
+            values = set()
+            for body in lines[number + 1 :]:
+                if body and not body.startswith((" ", "\t")):
+                    break
+                if match := member.match(body):
+                    values.add(match.group(1))
+            declared.setdefault(frozenset(values), []).append(f"{path.relative_to(ROOT)}:{found.group(1)}")
+    twice = {", ".join(sorted(values)): places for values, places in declared.items() if len(places) > 1}
+    assert not twice, twice
