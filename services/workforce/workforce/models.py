@@ -98,6 +98,23 @@ class EmployeeHistory(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class NirReveal(Base):
+    """One NIR shown in clear to a staff user: who, which employee, why, when (never the number itself).
+
+    It is the audit trail of docs/security.md DP-02 and what the daily cap per staff user counts."""
+
+    __tablename__ = "nir_reveal"
+    __table_args__ = (Index("ix_nir_reveal_user_day", "revealed_by", "revealed_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(36))
+    member_id: Mapped[str] = mapped_column(String(36))
+    revealed_by: Mapped[str] = mapped_column(String(200))  # the staff user's id
+    revealed_by_name: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(500))
+    revealed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class MemberDirectoryEntry(Base):
     """What workforce knows of a member company, kept from members.member.registered/updated.v1 and
     members.situation.changed.v1 (who gets the campaign e-mail, whether the company ceased)."""
