@@ -33,6 +33,8 @@ class Section:
     kinds: dict[str, str]
     fields: tuple[tuple[str, str, str, bool], ...]  # name, label, input type, required
     values_of: object
+    # The list's heading, agreed in gender: « Adresses enregistrées », « Contacts enregistrés ».
+    listed: str
 
 
 SECTIONS = {
@@ -51,6 +53,7 @@ SECTIONS = {
             ("valid_to", "Valide jusqu'au", "date", False),
         ),
         address_values,
+        "Adresses enregistrées",
     ),
     "contacts": Section(
         ChangeKind.CONTACT,
@@ -66,6 +69,7 @@ SECTIONS = {
             ("mobile", "Portable", "tel", False),
         ),
         contact_values,
+        "Contacts enregistrés",
     ),
 }
 SECTION_PATH = "<any(adresses, contacts):section>"

@@ -54,6 +54,15 @@ FIELD_LABELS = {
     **TEAM_LABELS,
 }
 PHONE_FIELDS = {"phone", "mobile", "fax", "secretary_phone"}
+# Where a field name means something else than on the company record: a contact's `name` is a person's.
+KIND_FIELD_LABELS: dict[str, dict[str, str]] = {
+    ChangeKind.CONTACT: {"name": "Nom et prénom"},
+}
+
+
+def field_label(name: str, kind: str) -> str:
+    """The French label of a changed field, for the kind of change it belongs to."""
+    return KIND_FIELD_LABELS.get(kind, {}).get(name) or FIELD_LABELS.get(name, name)
 
 
 def member_as_dict(member: Member) -> dict:
@@ -149,7 +158,7 @@ def request_lines(request: ChangeRequest) -> list[dict[str, str]]:
             continue
         lines.append(
             {
-                "label": FIELD_LABELS.get(name, name),
+                "label": field_label(name, request.kind),
                 "before": show_value(name, before, request.kind),
                 "after": show_value(name, after, request.kind) if request.action != ChangeAction.DELETE else "—",
             }

@@ -197,3 +197,34 @@ def test_a_situation_change_may_carry_a_supporting_document_checked_like_any_upl
     [event] = [e for e in service.events() if e.type == "members.situation.changed.v1"]
     catalogue.validate(event)
     assert event.data["kind"] == "liquidation_judiciaire"
+
+
+def test_a_contact_change_shows_the_person_s_name_under_its_own_label_in_the_queue_and_the_history(
+    service, companies, people
+):
+    company_a, _ = companies
+    client = service.client()
+    admin, staff = service.headers(people["admin"]), service.headers(people["staff"])
+    client.post(
+        f"{API}/members/{company_a}/contacts",
+        headers=admin,
+        json={"kind": "contact_convocation", "name": "Sophie Martin", "email": "rh@boulangerie-martin.fr"},
+    )
+    queue = client.get("/gestion/adherents/demandes", headers=staff).text
+    history = client.get("/adherent/historique", headers=admin).text
+    for page in (queue, history):
+        assert "Nom et prénom" in page and "Sophie Martin" in page
+        # The company's own name label never stands for a contact's name.
+        label = page.index("Sophie Martin")
+        assert "Raison sociale" not in page[max(0, label - 400) : label]
+
+
+def test_the_lists_of_addresses_and_contacts_are_headed_in_agreement(service, companies, people):
+    admin = service.headers(people["admin"])
+    client = service.client()
+    addresses, contacts = (
+        client.get("/adherent/adresses", headers=admin).text,
+        client.get("/adherent/contacts", headers=admin).text,
+    )
+    assert "Adresses enregistrées" in addresses and "Adresses enregistrés" not in addresses
+    assert "Contacts enregistrés" in contacts
