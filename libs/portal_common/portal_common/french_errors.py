@@ -1,7 +1,9 @@
 """marshmallow's refusals in French: every API client of the portal reads the same language as its pages.
 
-Applied once, when the API is set up (`portal_common.api.init_api`): the default messages of the fields, the
-validators and the schema are replaced in place, so schemas written anywhere get them without a base class.
+Applied once, when `portal_common` is first imported: the default messages of the fields, the validators and the
+schema are replaced in place, so schemas written anywhere get them without a base class. It must run before any
+schema or field is instantiated — marshmallow copies the class's messages into each instance — which is why it is
+not left to `init_api` (blueprints and their schemas are imported before the API is set up).
 """
 
 from __future__ import annotations
@@ -63,3 +65,6 @@ def apply() -> None:
     validate.Equal.default_message = "Doit valoir {other}."
     validate.NoneOf.default_message = "Valeur refusée."
     validate.ContainsOnly.default_message = "Valeurs inconnues : choisissez parmi {choices}."
+
+
+apply()

@@ -9,6 +9,7 @@ Accepted after normalisation: text not in Unicode NFC (the same name typed on tw
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -64,6 +65,29 @@ def text_problem(value: str, *, multiline: bool = False, max_length: int | None 
 
 def normalised(value: str) -> str:
     return unicodedata.normalize("NFC", value) if not unicodedata.is_normalized("NFC", value) else value
+
+
+# What no page, PDF or mail may print, even when it is already stored (written before the boundary existed, or by a
+# migration): lone surrogates (they cannot be encoded at all), controls other than tab and line breaks, bidi controls.
+_UNDISPLAYABLE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+NOT_NFC = "n'est pas en forme normale Unicode (NFC)."
+
+
+def displayable(value: str) -> str:
+    """`value` without the characters the boundary refuses whatever the field (tab and line breaks kept)."""
+    return _UNDISPLAYABLE.sub("", value) if _UNDISPLAYABLE.search(value) else value
+
+
+def stored_problem(value: str) -> str | None:
+    """Why a stored value would be refused today, or None: what `repaired` changes (length is the column's job)."""
+    return text_problem(value, multiline=True, max_length=None) or (
+        None if unicodedata.is_normalized("NFC", value) else NOT_NFC
+    )
+
+
+def repaired(value: str) -> str:
+    """A stored value made acceptable: refused characters removed, then NFC."""
+    return normalised(displayable(value))
 
 
 def check_text(field: str, value: str, *, multiline: bool = False, max_length: int | None = DEFAULT_MAX_LENGTH) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .input_guard import accepts
 from .setup import init_web
 
-__all__ = ["init_web"]
+__all__ = ["accepts", "init_web"]

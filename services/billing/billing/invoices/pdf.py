@@ -12,6 +12,7 @@ from typing import Any
 from fpdf import FPDF
 
 from portal_common.formats import date_fr, money_fr, number_fr
+from portal_common.pdf_text import pdf_text
 
 from ..customers.rules import MandateStatus
 from .rules import KIND_LABELS, STATUS_LABELS, InvoiceKind
@@ -58,8 +59,8 @@ class InvoiceDocument:
 
 
 def _text(value: str) -> str:
-    """Core PDF fonts speak Windows-1252: French typography spaces become plain ones."""
-    return value.replace("\u202f", " ").replace("\u00a0", " ").replace("’", "'")
+    """Core PDF fonts speak Windows-1252: French typography spaces become plain ones, any stored value prints."""
+    return pdf_text(value).replace("’", "'")
 
 
 # The PDF/A-3 (Factur-X) version embeds these TrueType fonts: PDF/A forbids the unembedded core fonts.

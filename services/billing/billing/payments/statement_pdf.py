@@ -7,6 +7,7 @@ from datetime import date
 from fpdf import FPDF
 
 from portal_common.formats import date_fr, money_fr
+from portal_common.pdf_text import pdf_text
 
 from .statement import StatementRow
 
@@ -23,8 +24,8 @@ COLUMNS = (
 
 
 def _text(value: str) -> str:
-    """Core PDF fonts speak Windows-1252: French typography spaces become plain ones."""
-    return value.replace("\u202f", " ").replace("\u00a0", " ")
+    """Core PDF fonts speak Windows-1252: French typography spaces become plain ones, any stored value prints."""
+    return pdf_text(value)
 
 
 def render_statement_pdf(company: str, member_number: str | None, rows: list[StatementRow], printed_on: date) -> bytes:
@@ -66,6 +67,6 @@ def render_statement_pdf(company: str, member_number: str | None, rows: list[Sta
     else:
         pdf.set_font("helvetica", "B", 10)
         final = rows[-1].balance
-        label = "Crédit en votre faveur" if final < 0 else "Solde restant dû"
-        pdf.cell(0, 8, _text(f"{label} : {money_fr(final)}"), new_x="LMARGIN", new_y="NEXT")
+        label = "Solde créditeur" if final < 0 else "Solde restant dû"
+        pdf.cell(0, 8, _text(f"{label} : {money_fr(abs(final))}"), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

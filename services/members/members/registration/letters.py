@@ -8,14 +8,14 @@ from datetime import date
 from fpdf import FPDF
 
 from portal_common.formats import date_fr
+from portal_common.pdf_text import pdf_text
 
 from .declarant import grouped
 
 
 def latin1(text: str) -> str:
     # The PDF core fonts are Latin-1: typographic signs outside it are replaced, accents stay.
-    text = text.replace("\u2019", "'").replace("\u2014", "-").replace("\u202f", " ").replace("\u00a0", " ")
-    return text.encode("latin-1", "replace").decode("latin-1")
+    return pdf_text(text, "latin-1")
 
 
 def new_document(title: str) -> FPDF:

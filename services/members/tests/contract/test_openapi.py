@@ -29,3 +29,4 @@ def seed(service):
 
 api_schema = contract.schema_fixture("members_service", "/api/members/openapi.json", seed=seed)
 test_every_operation_honours_the_openapi_contract = contract.openapi_test("api_schema")
+test_hostile_input_never_breaks_an_operation = contract.hostile_input_test("api_schema", "members_service")

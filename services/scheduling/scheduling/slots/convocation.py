@@ -12,6 +12,7 @@ from fpdf import FPDF
 
 from portal_common.formats import date_fr, time_fr
 from portal_common.mail_message import Mail
+from portal_common.pdf_text import pdf_text
 
 from ..appointments.rules import VISIT_TYPES
 
@@ -57,7 +58,7 @@ def mail(convocation: Convocation, to: str, version: int) -> Mail:
 
 def _latin1(text: str) -> str:
     # The PDF core fonts are Latin-1: typographic signs outside it are replaced, accents stay.
-    return text.replace("\u2019", "'").replace("\u2014", "-").encode("latin-1", "replace").decode("latin-1")
+    return pdf_text(text, "latin-1")
 
 
 def pdf(convocation: Convocation) -> bytes:

@@ -54,3 +54,4 @@ def seed(service):
 
 api_schema = contract.schema_fixture("scheduling_service", "/api/scheduling/openapi.json", seed=seed)
 test_every_operation_honours_the_openapi_contract = contract.openapi_test("api_schema")
+test_hostile_input_never_breaks_an_operation = contract.hostile_input_test("api_schema", "scheduling_service")
