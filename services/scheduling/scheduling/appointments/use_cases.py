@@ -11,10 +11,12 @@ from portal_common.formats import date_fr
 from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
 
-from ..models import Appointment, EmployeeDirectoryEntry
+from ..directory.addressing import convocation_recipient
+from ..models import Appointment, EmployeeDirectoryEntry, MemberDirectoryEntry
 from ..obligations.use_cases import refresh_obligations
 from ..visit_requests.use_cases import follow_cancellation
 from .business_days import cancellation_limit
+from .mails import cancellation_mail
 from .rules import (
     AppointmentStatus,
     CancelledBy,
@@ -110,8 +112,37 @@ def cancel_appointment(portal: Portal, appointment_id: str, *, member_id: str | 
         )
         if appointment.request_id:
             follow_cancellation(tx, appointment, cancelled_by)
+        _confirm_cancellation(portal, tx, appointment, cancelled_by)
         tx.commit()
         return appointment
+
+
+def _confirm_cancellation(portal: Portal, tx: Any, appointment: Appointment, cancelled_by: CancelledBy) -> None:
+    """The company learns of the cancellation where it got the convocation (its convocation contact)."""
+    company = tx.session.get(MemberDirectoryEntry, appointment.member_id)
+    employee = tx.session.get(EmployeeDirectoryEntry, appointment.employee_id)
+    if company is None or employee is None:
+        return
+    recipient = convocation_recipient(
+        convocation_email=company.convocation_email,
+        convocation_contact=company.convocation_contact,
+        company_email=company.email,
+    )
+    if recipient is None:
+        return
+    tx.mail(
+        cancellation_mail(
+            appointment_id=appointment.id,
+            version=appointment.version,
+            to=recipient.email,
+            contact_name=recipient.name,
+            employee_name=f"{employee.last_name} {employee.first_names}",
+            starts_at=appointment.starts_at,
+            visit_type=appointment.visit_type,
+            cancelled_by=cancelled_by,
+            portal_url=portal.settings.public_url,
+        )
+    )
 
 
 def record_outcome(portal: Portal, appointment_id: str, status: str) -> Appointment:

@@ -1,6 +1,6 @@
 """The employer's cancellation limit on PostgreSQL: 3 jours ouvrés, French public holidays and weekends skipped."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -63,3 +63,32 @@ def test_another_company_cannot_cancel_and_staff_may_after_the_limit(service, di
     late = date(2030, 6, 2)
     assert services.cancel_appointment(service.portal, visit.id, member_id=None, today=late).status == "annulee"
     assert service.events()[-1].data["cancelled_by"] == "staff"
+
+
+def test_a_cancellation_is_confirmed_by_e_mail_to_the_convocation_contact(service, directory, deliver, portal_env):
+    deliver(
+        "members.member.updated.v1",
+        member_id=directory.member_a,
+        version=2,
+        convocation_email="annulations@boulangerie-martin.fr",
+    )
+    visit = visit_on(service, directory, "2030-06-03T09:00:00+02:00")
+    services.cancel_appointment(service.portal, visit.id, member_id=directory.member_a, today=date(2030, 5, 20))
+    assert service.deliver_mail() == 1
+    mail = portal_env.smtp.wait_for(lambda m: m["To"] == "annulations@boulangerie-martin.fr")
+    assert mail["To"] == "annulations@boulangerie-martin.fr"
+    body = mail.get_content()
+    assert "est annulée à votre demande" in body and "n'est plus valable" in body
+
+
+def test_the_cancel_button_is_offered_only_until_the_limit(service, directory):
+    from portal_common.clock import utcnow
+    from portal_common.testing import make_principal
+
+    soon = visit_on(service, directory, (utcnow() + timedelta(days=1)).isoformat())
+    later = visit_on(service, directory, f"{utcnow().year + 2}-06-03T09:00:00+02:00")
+    admin = make_principal(member_id=directory.member_a, roles=("admin",))
+    page = service.client().get("/rendez-vous", headers=service.headers(admin)).text
+    assert f'action="/rendez-vous/{later.id}/annulation"' in page
+    assert f'action="/rendez-vous/{soon.id}/annulation"' not in page
+    assert "Annulation en ligne close depuis le" in page and "contactez le service" in page
