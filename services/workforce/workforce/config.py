@@ -65,6 +65,19 @@ class Settings(BaseSettings):
         help="imports up to this many lines are done in the request; bigger ones by the worker",
     )
 
+    import_inline_bytes = Env(
+        "WORKFORCE_IMPORT_INLINE_BYTES",
+        parse=parse_positive_int,
+        default=1_000_000,
+        help="files whose data (CSV, or XLSX sheet and shared texts uncompressed) are bigger are read by the worker",
+    )
+    nir_reveals_per_day = Env(
+        "WORKFORCE_NIR_REVEALS_PER_DAY",
+        parse=parse_positive_int,
+        default=50,
+        help="NIRs one staff user may see in clear per day, each with a reason",
+    )
+
     @property
     def category_policy(self) -> CategoryPolicy:
         return CategoryPolicy(self.authorisation_category, self.authorisation_label)

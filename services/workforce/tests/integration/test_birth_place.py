@@ -162,7 +162,7 @@ def test_the_correction_form_is_prefilled_and_requires_the_place_of_birth_of_an_
     detail = html.unescape(client.get(f"/salaries/{employee_id}", headers=headers).text)
     assert "Non renseigné" in detail and f'href="/salaries/{employee_id}/modifier">à compléter' in detail
     form = client.get(f"/salaries/{employee_id}/modifier", headers=headers)
-    values = dict(VALID, birth_commune="", csrf_token=token_of(form))
+    values = dict(VALID, birth_commune="", version="1", csrf_token=token_of(form))
     refused = client.post(f"/salaries/{employee_id}/modifier", data=values, headers=headers)
     assert refused.status_code == 422 and MISSING in html.unescape(refused.text)
     assert stored(service)[0].birth_commune is None and stored(service)[0].version == 1
@@ -176,7 +176,11 @@ def test_the_correction_form_is_prefilled_and_requires_the_place_of_birth_of_an_
     assert "Commune 14118 (code INSEE)" in saved.text
     again = client.get(f"/salaries/{employee_id}/modifier", headers=headers)
     assert 'id="f-birth_commune" name="birth_commune" type="text" value="14118"' in again.text
-    put = client.put(f"/api/workforce/employees/{employee_id}", headers=headers, json=dict(VALID, birth_commune=None))
+    put = client.put(
+        f"/api/workforce/employees/{employee_id}",
+        headers={**headers, "If-Match": '"2"'},
+        json=dict(VALID, birth_commune=None),
+    )
     assert put.status_code == 422 and put.json["errors"]["json"] == {"birth_commune": MISSING}
 
 

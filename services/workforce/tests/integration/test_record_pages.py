@@ -65,12 +65,13 @@ def test_the_detail_shows_the_masked_nir_the_category_reasons_and_the_history(se
     assert "Modifier la fiche" not in page.text  # a reader has no edit actions
 
 
-def test_only_editors_open_the_correction_form_which_alone_shows_the_nir_and_is_never_cached(service):
+def test_only_editors_open_the_correction_form_which_shows_the_nir_masked_and_is_never_cached(service):
     employee_id = hire(service)
     client = service.client()
     assert client.get(f"/salaries/{employee_id}/modifier", headers=service.headers(READER)).status_code == 403
     form = client.get(f"/salaries/{employee_id}/modifier", headers=service.headers(ADMIN))
-    assert form.status_code == 200 and f'value="{NIR}"' in form.text
+    assert form.status_code == 200 and not has_nir(form.text) and "2 55 08 ** *** *** 38" in form.text
+    assert 'name="version" value="1"' in form.text
     assert form.headers["Cache-Control"] == "no-store"
     assert (
         'id="det-autorisation_conduite" name="determinants" type="checkbox" value="autorisation_conduite" checked'
@@ -89,6 +90,7 @@ def test_only_editors_open_the_correction_form_which_alone_shows_the_nir_and_is_
         "determinants": ["autorisation_conduite", "travail_nuit"],
         "adapted_undisclosed": "on",
         "birth_commune": "14118",
+        "version": "1",
         "csrf_token": token_of(form),
     }
     saved = client.post(
@@ -113,6 +115,7 @@ def test_the_correction_form_warns_about_an_inconsistent_nir_and_refuses_a_bad_k
         "post": "Cariste",
         "contract": "CDI",
         "birth_commune": "14118",
+        "version": "1",
         "csrf_token": token,
     }
     warned = client.post(f"/salaries/{employee_id}/modifier", data=values, headers=headers, follow_redirects=True)
@@ -120,7 +123,7 @@ def test_the_correction_form_warns_about_an_inconsistent_nir_and_refuses_a_bad_k
         "Attention : Le premier chiffre du numéro de sécurité sociale ne correspond pas au sexe déclaré." in warned.text
     )
     refused = client.post(
-        f"/salaries/{employee_id}/modifier", data=dict(values, nir="255081416802539"), headers=headers
+        f"/salaries/{employee_id}/modifier", data=dict(values, nir="255081416802539", version="2"), headers=headers
     )
     assert refused.status_code == 422
     assert 'id="f-nir-error">La clé du numéro de sécurité sociale est incorrecte' in refused.text

@@ -88,7 +88,7 @@ def test_correcting_the_record_publishes_the_updated_event_without_the_nir(servi
     response = service.client().put(
         f"/api/workforce/employees/{created['id']}",
         json=dict(VALID, first_names="Marie Claire", determinants=["travail_nuit"]),
-        headers=service.headers(ADMIN_A),
+        headers={**service.headers(ADMIN_A), "If-Match": '"1"'},
     )
     assert response.status_code == 200
     assert (response.json["first_names"], response.json["monitoring_category"], response.json["version"]) == (
@@ -193,7 +193,8 @@ def test_a_leavers_hire_date_cannot_be_corrected_past_the_exit_and_nothing_is_sa
         client.post(f"{path}/exit", headers=headers, json={"exit_date": "2025-06-30", "reason": "retraite"}).status_code
         == 200
     )
-    refused = client.put(path, headers=headers, json=dict(VALID, hire_date="2025-07-01", post="Magasinier"))
+    at_exit = {**headers, "If-Match": '"2"'}
+    refused = client.put(path, headers=at_exit, json=dict(VALID, hire_date="2025-07-01", post="Magasinier"))
     assert refused.status_code == 422
     assert refused.json["errors"]["json"]["hire_date"] == (
         "La date d'embauche ne peut pas suivre la date de sortie (30/06/2025)."
@@ -201,7 +202,7 @@ def test_a_leavers_hire_date_cannot_be_corrected_past_the_exit_and_nothing_is_sa
     kept = client.get(path, headers=headers).json
     assert (kept["hire_date"], kept["post"], kept["version"]) == ("2024-03-01", "Cariste", created["version"] + 1)
     assert [e.type for e in service.events()] == ["workforce.employee.hired.v1", "workforce.employee.exited.v1"]
-    assert client.put(path, headers=headers, json=dict(VALID, hire_date="2025-06-30")).status_code == 200
+    assert client.put(path, headers=at_exit, json=dict(VALID, hire_date="2025-06-30")).status_code == 200
 
 
 def test_another_companys_employee_is_404_on_every_endpoint_and_nothing_changes(service):

@@ -27,7 +27,9 @@ def test_each_write_of_an_employee_raises_its_version_by_one_and_its_events_carr
     client, headers = service.client(), service.headers(ADMIN)
     hired = client.post("/api/workforce/employees", json=VALID, headers=headers).json
     corrected = client.put(
-        f"/api/workforce/employees/{hired['id']}", json=dict(VALID, post="Magasinier"), headers=headers
+        f"/api/workforce/employees/{hired['id']}",
+        json=dict(VALID, post="Magasinier"),
+        headers={**headers, "If-Match": '"1"'},
     ).json
     left = client.post(
         f"/api/workforce/employees/{hired['id']}/exit",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -18,13 +19,13 @@ from portal_common.validators import compact
 from ..directory.queries import get_member_entry
 from ..models import Employee
 from . import queries, use_cases
-from .rules import ExitCommand, HireCommand, PostChange, nir_to_find
+from .rules import ExitCommand, HireCommand, PostChange, StaleEmployee, nir_to_find
 from .schemas import (
+    EmployeeCorrectionSchema,
     EmployeeCreateSchema,
     EmployeeListArgsSchema,
     EmployeeSchema,
     EmployeeSearchSchema,
-    EmployeeWriteSchema,
     ExitSchema,
     HistorySchema,
     PostChangeSchema,
@@ -120,24 +121,58 @@ class EmployeeSearch(MethodView):
         return [queries.employee_as_dict(e, day) for e in found]
 
 
+ETAG_HEADERS = {"ETag": {"schema": {"type": "string"}, "description": "The employee's version, for If-Match"}}
+IF_MATCH_REQUIRED = "En-tête If-Match obligatoire : renvoyez l'ETag de la fiche que vous avez lue."
+STALE = "La fiche du salarié a été modifiée depuis que vous l'avez lue : relisez-la avant de la corriger."
+
+
+def etag_of(employee: Employee) -> dict[str, str]:
+    return {"ETag": f'"{employee.version}"'}
+
+
+# As the declarations API: the ETag is the row's version itself, sent back as is in If-Match.
+def _expected_version() -> int | None:
+    """The version named by If-Match: 428 without the header, 412 when it cannot be one; None for `*`."""
+    if not request.headers.get("If-Match"):
+        abort(428, message=IF_MATCH_REQUIRED)
+    if request.if_match.star_tag:
+        return None
+    tags = [tag for tag in request.if_match.as_set() if tag.isdigit() and len(tag) < 10]
+    if len(tags) != 1:
+        abort(412, message=STALE)
+    return int(tags[0])
+
+
 @blp.route("/employees/<string:employee_id>")
 class EmployeeById(MethodView):
     @member_or_staff()
-    @blp.response(200, EmployeeSchema)
+    @blp.response(200, EmployeeSchema, headers=ETAG_HEADERS)
     def get(self, employee_id):
-        """One employee: staff, or a user of the employee's company"""
-        return queries.employee_as_dict(_visible(employee_id), today())
+        """One employee: staff, or a user of the employee's company; its ETag is its version"""
+        employee = _visible(employee_id)
+        return queries.employee_as_dict(employee, today()), 200, etag_of(employee)
 
     @editors
-    @blp.arguments(EmployeeWriteSchema)
-    @blp.response(200, EmployeeSchema)
+    @blp.arguments(EmployeeCorrectionSchema)
+    @blp.response(200, EmployeeSchema, headers=ETAG_HEADERS)
+    @blp.alt_response(412, description="The record changed since it was read (If-Match stale)")
+    @blp.alt_response(428, description="If-Match missing")
     def put(self, data, employee_id):
-        """Correct the record (the whole of it, NIR included); publishes workforce.employee.updated.v1"""
+        """Correct the record (the whole of it; without `nir` the stored one is kept); needs If-Match with the
+        ETag read; publishes workforce.employee.updated.v1"""
         employee = _visible(employee_id)
-        saved = use_cases.correct_employee(
-            portal(), employee.id, HireCommand(**data), actor=require_principal().user_id
-        )
-        return _shown(saved)
+        expected = _expected_version()
+        try:
+            saved = use_cases.correct_employee(
+                portal(),
+                employee.id,
+                HireCommand(**data),
+                actor=require_principal().user_id,
+                expected_version=expected,
+            )
+        except StaleEmployee:
+            abort(412, message=STALE)
+        return _shown(saved), 200, etag_of(saved.employee)
 
 
 @blp.route("/employees/<string:employee_id>/post-changes")

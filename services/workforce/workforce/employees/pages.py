@@ -6,16 +6,15 @@ import logging
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
-from portal_common.access import member, require_principal
+from portal_common.access import member, require_principal, staff
 from portal_common.clock import today
-from portal_common.roles import EMPLOYEE_KEEPERS, VISIT_ORGANISERS
+from portal_common.roles import EMPLOYEE_KEEPERS, OFFICE_STAFF, VISIT_ORGANISERS
 from portal_common.service import portal
 from portal_common.validators import nir_in
 
 from ..models import Employee
 from ..web import date_or_none, filter_params, list_filters, search_term
 from . import queries, use_cases
-from .nir_vault import NirVaultError
 from .queries import PAGE_SIZE
 from .rules import (
     CONTRACTS,
@@ -26,6 +25,7 @@ from .rules import (
     HireRejected,
     ListStatus,
     PostChange,
+    StaleEmployee,
     nir_to_find,
 )
 from .rules.labels import (
@@ -38,6 +38,8 @@ from .rules.labels import (
     STATUS_LABELS,
     category_title,
 )
+from .rules.records import KEEP_STORED_NIR, STALE_EMPLOYEE
+from .rules.reveals import RevealCapReached, RevealRefused
 
 pages = Blueprint("workforce_pages", __name__)
 log = logging.getLogger(__name__)
@@ -180,14 +182,14 @@ def _warn(warnings: list[str]) -> None:
         flash(f"Attention : {text} Vérifiez le numéro de sécurité sociale.", "info")
 
 
-def _record_page(template_values: dict, errors: dict, **extra):
+def _record_page(template_values: dict, errors: dict, *, status: int | None = None, **extra):
     response = make_response(
         render_template(
             "workforce/record_form.html", values=template_values, errors=errors, **_form_options(), **extra
         ),
-        422 if errors else 200,
+        status or (422 if errors else 200),
     )
-    # The correction form shows the NIR in clear: never kept by a browser or proxy cache.
+    # A refused form shows back the NIR its user just typed: never kept by a browser or proxy cache.
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -243,19 +245,12 @@ def employee_detail(employee_id: str):
 
 
 def _stored_values(employee: Employee) -> dict:
-    """The correction form's starting values, NIR in clear (the only place it is ever shown)."""
-    nir = ""
-    if employee.nir_encrypted:
-        try:
-            nir = portal().settings.nir_vault.decrypt(employee.nir_encrypted, employee.id)
-        except NirVaultError:
-            log.error("stored NIR does not decrypt", extra={"employee_id": employee.id})
-    log.info(
-        "NIR shown on the correction form", extra={"employee_id": employee.id, "user_id": require_principal().user_id}
-    )
+    """The correction form's starting values. The NIR field starts empty: the stored number never goes back to
+    an employer or a firm (docs/security.md DP-02); its mask is shown beside, and typing a whole new number
+    replaces it."""
     values = {name: getattr(employee, name) or "" for name in TEXT_FIELDS if name != "nir"}
     values.update(
-        nir=nir,
+        nir="",
         birth_date=employee.birth_date.isoformat(),
         hire_date=employee.hire_date.isoformat(),
         multi_employer=employee.multi_employer,
@@ -267,18 +262,88 @@ def _stored_values(employee: Employee) -> dict:
     return values
 
 
+# What a stale save compares, in the form's order, with the French names the form shows.
+COMPARED_FIELDS = {
+    "last_name": "Nom d'usage",
+    "birth_name": "Nom de naissance",
+    "first_names": "Prénoms",
+    "sex": "Sexe",
+    "birth_date": "Date de naissance",
+    "birth_commune": "Commune de naissance",
+    "birth_country": "Pays de naissance",
+    "hire_date": "Date d'embauche",
+    "post": "Poste de travail",
+    "pcs_code": "Code PCS-ESE",
+    "contract": "Contrat",
+    "multi_employer": "Salarié multi-employeurs",
+    "determinants": "Déterminants de suivi",
+    "sir_justification": "Justification SIR",
+    "adapted_undisclosed": "Suivi adapté, motif non communiqué",
+    "convocation_constraints": "Contraintes de convocation",
+    "comment": "Commentaire",
+}
+
+
+def _shown_value(name: str, value) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if name in DATE_FIELDS and value:
+        parsed = date_or_none(value)
+        return parsed.strftime("%d/%m/%Y") if parsed else str(value)
+    if name == "sex":
+        return SEX_LABELS.get(value, value)
+    if name == "contract":
+        return CONTRACT_LABELS.get(value, value)
+    if name == "determinants":
+        return ", ".join(value) or "aucun"
+    return str(value or "")
+
+
+def _differences(current: dict, typed: dict, employee: Employee) -> list[dict]:
+    """The fields where the record now differs from what the user typed: (label, theirs, yours)."""
+    rows = [
+        {"label": label, "current": _shown_value(name, current[name]), "typed": _shown_value(name, typed[name])}
+        for name, label in COMPARED_FIELDS.items()
+        if _shown_value(name, current[name]) != _shown_value(name, typed[name])
+    ]
+    if typed["nir"]:  # a new number typed: the record's one is shown masked, never in clear
+        rows.append(
+            {"label": "N° de sécurité sociale", "current": employee.nir_masked, "typed": "nouveau numéro saisi"}
+        )
+    return rows
+
+
+def _version_of(form) -> int:
+    raw = form.get("version", "")
+    # A form without its version is never taken for the latest one: -1 matches no saved version.
+    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+
+
 @pages.route("/salaries/<employee_id>/modifier", methods=["GET", "POST"])
 @member(*EMPLOYEE_KEEPERS)
 def edit_employee(employee_id: str):
     principal = require_principal()
     employee = _member_employee(employee_id)
     errors: dict[str, str] = {}
+    differences: list[dict] = []
+    version = employee.version
     if request.method == "POST":
         values, command = _record_form(request.form)
         try:
-            saved = use_cases.correct_employee(portal(), employee.id, command, actor=principal.user_id)
+            saved = use_cases.correct_employee(
+                portal(), employee.id, command, actor=principal.user_id, expected_version=_version_of(request.form)
+            )
+        except StaleEmployee:
+            # Someone saved meanwhile: nothing written; their values beside what this user typed, which stays
+            # in the form with the new version, so saving again is a choice made knowing both.
+            portal().db.session.refresh(employee)
+            version = employee.version
+            differences = _differences(_stored_values(employee), values, employee)
+            errors = {"version": STALE_EMPLOYEE}
+            flash(STALE_EMPLOYEE, "error")
         except HireRejected as exc:
             errors = exc.errors
+            version = _version_of(request.form)
             flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
         else:
             flash("La fiche du salarié a été mise à jour.", "success")
@@ -293,6 +358,11 @@ def edit_employee(employee_id: str):
         action=f"/salaries/{employee.id}/modifier",
         submit="Enregistrer les modifications",
         cancel=f"/salaries/{employee.id}",
+        stored_nir_masked=employee.nir_masked,
+        keep_nir_hint=KEEP_STORED_NIR,
+        version=version,
+        differences=differences,
+        status=409 if differences or "version" in errors else None,
     )
 
 
@@ -370,3 +440,49 @@ def exit_page(employee_id: str):
         page_title="Sortir un salarié",
         reason_options=[(code, EXIT_REASON_LABELS[code]) for code in EXIT_REASONS],
     ), 422 if errors else 200
+
+
+# --- staff: one NIR in clear, with a reason ----------------------------------------------------------------
+
+
+def _reveal_page(employee: Employee, *, reason: str = "", errors: dict | None = None, nir: str = "", status=200):
+    principal = require_principal()
+    response = make_response(
+        render_template(
+            "workforce/nir_reveal.html",
+            e=queries.employee_as_dict(employee, today()),
+            reason=reason,
+            errors=errors or {},
+            nir=nir,
+            done_today=use_cases.reveals_today(portal().db.session, principal.user_id),
+            cap=portal().settings.nir_reveals_per_day,
+            page_title="Consulter le numéro de sécurité sociale",
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"  # the answer may hold the number in clear
+    return response
+
+
+@pages.get("/salaries/<employee_id>/numero-securite-sociale")
+@staff(*OFFICE_STAFF)
+def nir_reveal_form(employee_id: str):
+    return _reveal_page(_member_employee(employee_id))
+
+
+@pages.post("/salaries/<employee_id>/numero-securite-sociale")
+@staff(*OFFICE_STAFF)
+def nir_reveal(employee_id: str):
+    """Office staff see one stored NIR in clear, giving a reason; each reveal is recorded and counted."""
+    principal = require_principal()
+    employee = _member_employee(employee_id)
+    reason = request.form.get("reason", "")
+    try:
+        nir = use_cases.reveal_nir(
+            portal(), employee.id, reason, user_id=principal.user_id, user_name=principal.display_name
+        )
+    except RevealRefused as exc:
+        return _reveal_page(
+            employee, reason=reason, errors=exc.errors, status=429 if isinstance(exc, RevealCapReached) else 422
+        )
+    return _reveal_page(employee, nir=nir)

@@ -122,6 +122,17 @@ class EmployeeWriteSchema(Schema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
+class EmployeeCorrectionSchema(EmployeeWriteSchema):
+    """A correction: the whole record, but the NIR only when it changes (it is never read back to be resent)."""
+
+    nir = fields.String(
+        load_default="",
+        load_only=True,
+        validate=validate.Length(max=30),
+        metadata={"description": "The new N° de sécurité sociale or NIA, 15 characters; absent or empty: unchanged"},
+    )
+
+
 class EmployeeCreateSchema(EmployeeWriteSchema):
     """A hire. `member_id` is for staff only; a member user always hires for its current company."""
 

@@ -31,6 +31,21 @@ class HireRejected(FieldErrors):
     """A hire the rules refuse: French messages per field, shown next to the fields."""
 
 
+class StaleEmployee(Exception):
+    """A correction based on a version of the record that someone else has changed since (nothing written)."""
+
+    def __init__(self, current_version: int):
+        super().__init__(f"employee changed since version read (now {current_version})")
+        self.current_version = current_version
+
+
+STALE_EMPLOYEE = (
+    "La fiche a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : rien n'a été enregistré. "
+    "Comparez avec la version actuelle ci-dessous, puis enregistrez à nouveau."
+)
+KEEP_STORED_NIR = "Laissez le champ vide pour garder le numéro enregistré, ou saisissez le nouveau numéro en entier."
+
+
 @dataclass(frozen=True)
 class HireCommand:
     """What the employer declares when an employee joins the company (also used to correct the record)."""

@@ -1,4 +1,5 @@
-"""What changes the employee record: hire, correction, new post, exit (records), reclassification (reclassify)."""
+"""What changes the employee record: hire, correction, new post, exit (records), reclassification (reclassify),
+and the NIRs staff see in clear (reveals)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .records import (
     hired_event,
     updated_event,
 )
+from .reveals import reveal_nir, reveals_today
 
 __all__ = [
     "RECLASSIFY_ACTOR",
@@ -26,5 +28,7 @@ __all__ = [
     "hire_employee",
     "hired_event",
     "reclassify_employees",
+    "reveal_nir",
+    "reveals_today",
     "updated_event",
 ]

@@ -4,7 +4,7 @@ rules, records the events and commits; the version counter of the row is raised 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import or_, select
@@ -21,6 +21,7 @@ from ..rules import (
     HistoryKind,
     MonitoringCategory,
     PostChange,
+    StaleEmployee,
     base_category,
     birth_place_warnings,
     check_correction,
@@ -237,12 +238,28 @@ def _locked(tx, employee_id: str) -> Employee:
     return employee
 
 
-def correct_employee(portal: Portal, employee_id: str, command: HireCommand, *, actor: str) -> Saved:
-    """Corrects the record (civil status, NIR, contract, determinants); publishes the updated event."""
+def _stored_nir(portal: Portal, employee: Employee) -> str:
+    if not employee.nir_encrypted:  # a row from before encryption: the number must be typed again
+        raise HireRejected({"nir": "Aucun numéro n'est enregistré pour ce salarié : saisissez-le en entier."})
+    return portal.settings.nir_vault.decrypt(employee.nir_encrypted, employee.id)
+
+
+def correct_employee(
+    portal: Portal, employee_id: str, command: HireCommand, *, actor: str, expected_version: int | None = None
+) -> Saved:
+    """Corrects the record (civil status, NIR, contract, determinants); publishes the updated event.
+
+    An empty NIR keeps the stored one (employers never get it back to send it again, docs/security.md DP-02).
+    `expected_version` is the version the caller read (If-Match, the form's hidden field): StaleEmployee when the
+    row has another one now, checked under the row lock so the check and the write are one step."""
     day = today()
-    hire = check_hire(command, today=day)
     with portal.uow() as tx:
         employee = _locked(tx, employee_id)
+        if expected_version is not None and employee.version != expected_version:
+            raise StaleEmployee(employee.version)
+        if not command.nir.strip():
+            command = replace(command, nir=_stored_nir(portal, employee))
+        hire = check_hire(command, today=day)
         check_correction(hire, exit_date=employee.exit_date)
         warnings = _apply(portal, employee, hire)
         _refuse_duplicate(tx.session, employee.member_id, employee.nir_hash, employee.id, day)
