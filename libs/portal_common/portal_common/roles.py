@@ -44,6 +44,13 @@ MEMBER_ROLE_LABELS: dict[MemberRole, str] = {
 MEMBER_ROLES: frozenset[str] = frozenset(MemberRole)
 STAFF_ROLES: frozenset[str] = frozenset(StaffRole)
 
+# Every role of a member company (pages any of its users may open, such as « Mon entreprise »).
+EVERY_MEMBER_ROLE = tuple(MemberRole)
+# Every role of the service's staff.
+EVERY_STAFF_ROLE = tuple(StaffRole)
+# Member users who may see the company's employees and their visits (« Mes salariés », « Mes rendez-vous »):
+# not Facturation alone, which has no need of personal data (docs/security.md AZ-02).
+EMPLOYEE_READERS = (MemberRole.ADMIN, MemberRole.DECLARATION, MemberRole.CONVOCATION, MemberRole.READ)
 # Member users who keep the employee list and declare the headcount.
 EMPLOYEE_KEEPERS = (MemberRole.ADMIN, MemberRole.DECLARATION)
 # Member users who organise visits.

@@ -10,7 +10,7 @@ from flask_smorest import abort as api_abort
 
 from portal_common.access import member_or_staff, require_principal
 from portal_common.api import Blueprint
-from portal_common.roles import INVOICE_PAYERS, OFFICE_STAFF, MemberRole
+from portal_common.roles import EVERY_STAFF_ROLE, INVOICE_PAYERS, OFFICE_STAFF, MemberRole
 
 from .models import Member
 from .record import queries as record_queries
@@ -19,8 +19,8 @@ from .record.rules import Actor
 blp = Blueprint("members_api", __name__, url_prefix="/api/members", description="Member companies")
 
 # Company administrators change the record; users who pay (admin, billing) also sign the SEPA mandate.
-EDITORS = member_or_staff(member_roles=(MemberRole.ADMIN,))
-MANDATE_READERS = member_or_staff(member_roles=INVOICE_PAYERS)
+EDITORS = member_or_staff(member_roles=(MemberRole.ADMIN,), staff_roles=EVERY_STAFF_ROLE)
+MANDATE_READERS = member_or_staff(member_roles=INVOICE_PAYERS, staff_roles=EVERY_STAFF_ROLE)
 FORM_ERRORS = "Le formulaire contient des erreurs : corrigez les champs signalés."
 
 

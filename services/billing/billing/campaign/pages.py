@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 
 from portal_common.access import staff
 from portal_common.clock import today
+from portal_common.roles import EVERY_STAFF_ROLE
 
 from ..web import chosen_year
 from .queries import campaign_progress
@@ -17,7 +18,7 @@ REFRESH_SECONDS = 15
 
 
 @campaign_pages.get(DASHBOARD_PATH)
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def campaign_dashboard():
     year = chosen_year(request.args.get("annee"), today().year)
     return render_template(

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from portal_common.access import member_or_staff, require_principal, staff
 from portal_common.api import Blueprint
 from portal_common.passport import Principal
-from portal_common.roles import BILLING_STAFF, INVOICE_READERS
+from portal_common.roles import BILLING_STAFF, EVERY_STAFF_ROLE, INVOICE_READERS
 from portal_common.service import portal
 
 from ..web import readable_invoice
@@ -19,7 +19,7 @@ from .use_cases.issue import issue_invoice
 blp = Blueprint("billing_api", __name__, url_prefix="/api/billing", description="Invoices and credit notes")
 
 # Member users need the billing or read role (admin holds every role); any staff may read.
-READERS = member_or_staff(member_roles=INVOICE_READERS)
+READERS = member_or_staff(member_roles=INVOICE_READERS, staff_roles=EVERY_STAFF_ROLE)
 
 
 def member_scope(principal: Principal, requested: str | None) -> str | None:

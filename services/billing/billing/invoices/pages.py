@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 @pages.get("/factures")
-@member_or_staff(member_roles=INVOICE_READERS)
+@member_or_staff(member_roles=INVOICE_READERS, staff_roles=EVERY_STAFF_ROLE)
 def invoices():
     principal = require_principal()
     if principal.member_id is None:  # staff without a current company choose one first
@@ -61,7 +61,7 @@ def _document(invoice) -> InvoiceDocument:
 
 
 @pages.get("/factures/<string:invoice_id>/pdf")
-@member_or_staff(member_roles=INVOICE_READERS)
+@member_or_staff(member_roles=INVOICE_READERS, staff_roles=EVERY_STAFF_ROLE)
 def invoice_pdf(invoice_id: str):
     invoice = visible_invoice(invoice_id)
     body = render_invoice_pdf(_document(invoice), Issuer.from_settings(portal().settings))
@@ -71,7 +71,7 @@ def invoice_pdf(invoice_id: str):
 
 
 @pages.get("/factures/<string:invoice_id>/facturx")
-@member_or_staff(member_roles=INVOICE_READERS)
+@member_or_staff(member_roles=INVOICE_READERS, staff_roles=EVERY_STAFF_ROLE)
 def invoice_facturx(invoice_id: str):
     """The Factur-X file (PDF/A-3 with its CII XML) of an invoice or a credit note."""
     invoice = visible_invoice(invoice_id)
@@ -89,6 +89,6 @@ def invoice_facturx(invoice_id: str):
 
 
 @pages.get("/gestion/factures/<string:invoice_id>")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def staff_invoice(invoice_id: str):
     return staff_invoice_page(visible_invoice(invoice_id), {"received_on": today().isoformat()}, {})

@@ -7,7 +7,7 @@ from flask_smorest import abort
 
 from portal_common.access import member_or_staff, require_principal, staff
 from portal_common.api import Blueprint
-from portal_common.roles import BILLING_STAFF, INVOICE_READERS
+from portal_common.roles import BILLING_STAFF, EVERY_STAFF_ROLE, INVOICE_READERS
 from portal_common.service import portal
 
 from ..invoices.rules import InvoiceNotFound
@@ -22,7 +22,7 @@ blp = Blueprint("billing_payments_api", __name__, url_prefix="/api/billing", des
 
 @blp.route("/invoices/<string:invoice_id>/payments")
 class InvoicePayments(MethodView):
-    @member_or_staff(member_roles=INVOICE_READERS)
+    @member_or_staff(member_roles=INVOICE_READERS, staff_roles=EVERY_STAFF_ROLE)
     @blp.response(200, PaymentSchema(many=True))
     def get(self, invoice_id):
         """Payments received for an invoice: staff, or a user of the invoiced company"""

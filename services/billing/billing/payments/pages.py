@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 @payment_pages.get("/factures/echeancier")
-@member_or_staff(member_roles=INVOICE_READERS)
+@member_or_staff(member_roles=INVOICE_READERS, staff_roles=EVERY_STAFF_ROLE)
 def statement_page():
     principal = require_principal()
     if principal.member_id is None:
@@ -45,7 +45,7 @@ def statement_page():
 
 
 @payment_pages.get("/factures/echeancier.pdf")
-@member_or_staff(member_roles=INVOICE_READERS)
+@member_or_staff(member_roles=INVOICE_READERS, staff_roles=EVERY_STAFF_ROLE)
 def statement_pdf():
     principal = require_principal()
     if principal.member_id is None:
@@ -108,7 +108,7 @@ def start(invoice_id: str):
 
 
 @payment_pages.get("/factures/<string:invoice_id>/paiement-carte/<string:reference>")
-@member_or_staff(member_roles=INVOICE_READERS)
+@member_or_staff(member_roles=INVOICE_READERS, staff_roles=EVERY_STAFF_ROLE)
 def attempt_page(invoice_id: str, reference: str):
     """Where the company goes to pay, and where the provider sends it back: what the portal knows, nothing
     the browser says."""

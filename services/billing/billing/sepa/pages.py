@@ -33,7 +33,7 @@ def _page(values: dict[str, str], errors: dict[str, str], status: int = 200):
 
 
 @sepa_pages.get(SEPA_PATH)
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def debits():
     return _page({}, {})
 

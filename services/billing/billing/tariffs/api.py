@@ -7,7 +7,7 @@ from flask_smorest import abort
 
 from portal_common.access import require_principal, staff
 from portal_common.api import Blueprint
-from portal_common.roles import BILLING_STAFF
+from portal_common.roles import BILLING_STAFF, EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from . import queries
@@ -20,7 +20,7 @@ blp = Blueprint("billing_tariffs_api", __name__, url_prefix="/api/billing", desc
 
 @blp.route("/tariffs")
 class Tariffs(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.response(200, TariffSchema(many=True))
     def get(self):
         """Every configured year's tariff, newest first (staff)"""
@@ -29,7 +29,7 @@ class Tariffs(MethodView):
 
 @blp.route("/tariffs/<int(min=2000, max=2100):year>")
 class TariffByYear(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.response(200, TariffSchema)
     def get(self, year):
         """The tariff of one year (staff)"""

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request
 
 from portal_common.access import require_principal, staff
 from portal_common.clock import today
-from portal_common.roles import BILLING_STAFF
+from portal_common.roles import BILLING_STAFF, EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from ..web import amount_text, chosen_year, french_decimal, percent_as_rate, rate_as_percent
@@ -54,7 +54,7 @@ def _render_tariffs(values: dict[str, str], errors: dict[str, str], status: int 
 
 
 @tariff_pages.get(TARIFFS_PATH)
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def tariffs():
     year = chosen_year(request.args.get("annee"), today().year)
     return _render_tariffs(_tariff_form(year), {})

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, render_template, request
 
 from portal_common.access import member_or_staff, require_principal
-from portal_common.roles import MemberRole
+from portal_common.roles import EVERY_STAFF_ROLE, MemberRole
 from portal_common.service import portal
 
 from .queries import entries
@@ -19,7 +19,7 @@ PATH = "/compte/journal-securite"
 
 
 @security_log_pages.get(PATH)
-@member_or_staff(member_roles=(MemberRole.ADMIN,), staff_roles=())
+@member_or_staff(member_roles=(MemberRole.ADMIN,), staff_roles=EVERY_STAFF_ROLE)
 def security_log():
     principal = require_principal()
     filters = parse_filters(request.args)

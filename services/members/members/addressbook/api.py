@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from portal_common.access import member_or_staff
+from portal_common.roles import EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from ..models import Address, Contact
@@ -34,7 +35,7 @@ def entry_routes(kind: ChangeKind, path: str, model, in_schema, out_schema) -> N
         return record_queries.request_as_dict(request)
 
     class Entries(MethodView):
-        @member_or_staff()
+        @member_or_staff(EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE)
         @blp.response(200, out_schema(many=True))
         def get(self, member_id):
             visible_member(member_id)
@@ -48,7 +49,7 @@ def entry_routes(kind: ChangeKind, path: str, model, in_schema, out_schema) -> N
             return change(member_id, ChangeAction.CREATE, data=data)
 
     class Entry(MethodView):
-        @member_or_staff()
+        @member_or_staff(EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE)
         @blp.response(200, out_schema)
         def get(self, member_id, entry_id):
             visible_member(member_id)

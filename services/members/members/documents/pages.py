@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from portal_common.access import member, require_principal, staff
 from portal_common.errors import FieldErrors
-from portal_common.roles import MemberRole
+from portal_common.roles import EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE, MemberRole
 from portal_common.service import portal
 
 from ..record.rules import NotFound
@@ -38,7 +38,7 @@ def render_documents(record, *, staff_view: bool, values=None, errors=None, stat
 
 
 @pages.get("/adherent/documents")
-@member()
+@member(*EVERY_MEMBER_ROLE)
 def documents():
     return render_documents(current_member(), staff_view=False)
 
@@ -76,7 +76,7 @@ def send_document(member_id: str, document_id: str):
 
 
 @pages.get("/adherent/documents/<string:document_id>/fichier")
-@member()
+@member(*EVERY_MEMBER_ROLE)
 def download(document_id: str):
     return send_document(current_member().id, document_id)
 
@@ -93,12 +93,12 @@ def delete(document_id: str):
 
 
 @pages.get("/gestion/adherents/<string:member_id>/documents")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def staff_documents(member_id: str):
     return render_documents(staff_member(member_id), staff_view=True)
 
 
 @pages.get("/gestion/adherents/<string:member_id>/documents/<string:document_id>/fichier")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def staff_download(member_id: str, document_id: str):
     return send_document(staff_member(member_id).id, document_id)

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from portal_common.access import member, require_principal
+from portal_common.roles import EVERY_MEMBER_ROLE
 from portal_common.service import portal
 
 from ..record import queries as record_queries
@@ -17,7 +18,7 @@ from .schemas import EstablishmentListSchema
 
 @blp.route("/establishments")
 class Establishments(MethodView):
-    @member()
+    @member(*EVERY_MEMBER_ROLE)
     @blp.response(200, EstablishmentListSchema)
     def get(self):
         """The current company, its establishments (same SIREN) and the companies the user is linked to

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from portal_common.access import member, require_principal
+from portal_common.roles import EVERY_MEMBER_ROLE
 from portal_common.service import portal
 
 from ..models import Member
@@ -25,7 +26,7 @@ def establishments_of(record: Member) -> tuple[list[Row], bool]:
 
 
 @pages.get("/adherent/etablissements")
-@member()
+@member(*EVERY_MEMBER_ROLE)
 def establishments():
     """Head office: its establishments; accounting firm: its clients — one list, a switch button each."""
     record = current_member()

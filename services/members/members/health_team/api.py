@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from portal_common.access import member_or_staff, staff
+from portal_common.roles import EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE
 
 from ..web import blp, visible_member
 from . import queries
@@ -13,7 +14,7 @@ from .schemas import CentreSchema, HealthTeamSchema
 
 @blp.route("/members/<string:member_id>/health-team")
 class MemberHealthTeam(MethodView):
-    @member_or_staff()
+    @member_or_staff(EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE)
     @blp.response(200, HealthTeamSchema)
     def get(self, member_id):
         """The company's centre, médecin, secrétaire, préventeur, infirmier (IDEST) and the service's mailboxes"""
@@ -23,7 +24,7 @@ class MemberHealthTeam(MethodView):
 
 @blp.route("/centres")
 class Centres(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.response(200, CentreSchema(many=True))
     def get(self):
         """The service's centres (staff)"""

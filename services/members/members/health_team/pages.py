@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from portal_common.access import staff
 from portal_common.errors import FieldErrors
-from portal_common.roles import OFFICE_STAFF
+from portal_common.roles import EVERY_STAFF_ROLE, OFFICE_STAFF
 from portal_common.service import portal
 
 from ..models import Centre
@@ -33,7 +33,7 @@ def render_centres(*, values=None, errors=None, centre=None, status=200):
 
 
 @pages.get("/gestion/adherents/centres")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def centres():
     return render_centres()
 
@@ -59,7 +59,7 @@ def found_centre(centre_id: str) -> Centre:
 
 
 @pages.get("/gestion/adherents/centres/<string:centre_id>")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def centre_edit(centre_id: str):
     centre = found_centre(centre_id)
     values = {name: getattr(centre, name) or "" for name in CENTRE_FIELDS}
@@ -97,7 +97,7 @@ def render_team(record, *, values, errors=None, status=200):
 
 
 @pages.get("/gestion/adherents/<string:member_id>/equipe")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def team(member_id: str):
     record = staff_member(member_id)
     current = queries.health_team(record.id)

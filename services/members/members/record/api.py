@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from portal_common.access import member_or_staff, require_principal, staff
+from portal_common.roles import EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from ..web import EDITORS, actor, blp, visible_member
@@ -17,7 +18,7 @@ from .use_cases import changes
 
 @blp.route("/members/current")
 class CurrentMember(MethodView):
-    @member_or_staff()
+    @member_or_staff(EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE)
     @blp.response(200, MemberSchema)
     def get(self):
         """The record of the current member company"""
@@ -30,7 +31,7 @@ class CurrentMember(MethodView):
 
 @blp.route("/members/<string:member_id>")
 class MemberById(MethodView):
-    @member_or_staff()
+    @member_or_staff(EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE)
     @blp.response(200, MemberSchema)
     def get(self, member_id):
         """One member company: staff, or a user of that company"""
@@ -58,7 +59,7 @@ class MemberChangeRequests(MethodView):
 
 @blp.route("/change-requests")
 class PendingChangeRequests(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.response(200, ChangeRequestSchema(many=True))
     def get(self):
         """Staff's validation queue: every pending change request, oldest first"""
@@ -78,9 +79,9 @@ def decide(request_id: str, *, approve: bool, reason: str | None):
 
 
 @blp.route("/change-requests/<string:request_id>/approve")
-@staff()  # class rule: answers OPTIONS, which a POST-only view has no method for
+@staff(*EVERY_STAFF_ROLE)  # class rule: answers OPTIONS, which a POST-only view has no method for
 class ApproveChangeRequest(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.arguments(DecisionSchema)
     @blp.response(200, ChangeRequestSchema)
     @blp.alt_response(
@@ -94,9 +95,9 @@ class ApproveChangeRequest(MethodView):
 
 
 @blp.route("/change-requests/<string:request_id>/reject")
-@staff()  # class rule: answers OPTIONS, which a POST-only view has no method for
+@staff(*EVERY_STAFF_ROLE)  # class rule: answers OPTIONS, which a POST-only view has no method for
 class RejectChangeRequest(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.arguments(DecisionSchema)
     @blp.response(200, ChangeRequestSchema)
     def post(self, data, request_id):

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 from portal_common.access import AUTHENTICATED, member, require_principal, staff
 from portal_common.clock import utcnow
 from portal_common.errors import FieldErrors
-from portal_common.roles import MemberRole
+from portal_common.roles import EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE, MemberRole
 from portal_common.service import portal
 from portal_common.validators import siren_of, vat_number_for
 
@@ -78,7 +78,7 @@ def home():
 
 
 @pages.get("/adherent")
-@member()
+@member(*EVERY_MEMBER_ROLE)
 def member_record():
     return render_record(current_member(), staff_view=False)
 
@@ -162,13 +162,13 @@ def member_history():
 
 
 @pages.get("/gestion/adherents/<string:member_id>")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def staff_record(member_id: str):
     return render_record(staff_member(member_id), staff_view=True)
 
 
 @pages.route("/gestion/adherents/<string:member_id>/modifier", methods=["GET", "POST"])
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def staff_edit(member_id: str):
     return edit_record(
         staff_member(member_id), fields=RECORD_FIELDS, back=f"/gestion/adherents/{member_id}", staff_view=True
@@ -176,7 +176,7 @@ def staff_edit(member_id: str):
 
 
 @pages.get(QUEUE)
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def queue():
     """Staff's validation queue: approve a change request, or reject it with a reason the member sees."""
     rows = [(r, m, queries.request_lines(r)) for r, m in queries.pending_requests()]
@@ -190,7 +190,7 @@ def queue():
 
 
 @pages.post(f"{QUEUE}/<string:request_id>")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def decide(request_id: str):
     decision = request.form.get("decision")
     if decision not in {"approve", "reject"}:

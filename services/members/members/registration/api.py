@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from portal_common.access import staff
-from portal_common.roles import OFFICE_STAFF
+from portal_common.roles import EVERY_STAFF_ROLE, OFFICE_STAFF
 from portal_common.service import portal
 
 from ..record import queries as record_queries
@@ -18,7 +18,7 @@ from .use_cases import register_member
 
 @blp.route("/members")
 class Members(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.arguments(MemberListArgsSchema, location="query")
     @blp.response(200, MemberSchema(many=True))
     def get(self, args):

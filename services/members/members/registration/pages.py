@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from portal_common.access import staff
-from portal_common.roles import OFFICE_STAFF
+from portal_common.roles import EVERY_STAFF_ROLE, OFFICE_STAFF
 from portal_common.service import portal
 
 from ..record import queries as record_queries
@@ -34,7 +34,7 @@ FORM_FIELDS = (
 
 
 @pages.route("/gestion/adherents", methods=["GET", "POST"])
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def registry():
     errors: dict[str, str] = {}
     values = {name: request.form.get(name, "").strip() for name in FORM_FIELDS}

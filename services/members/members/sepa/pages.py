@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from portal_common.access import member, require_principal, staff
 from portal_common.errors import FieldErrors
-from portal_common.roles import INVOICE_PAYERS
+from portal_common.roles import EVERY_STAFF_ROLE, INVOICE_PAYERS
 from portal_common.service import portal
 
 from ..models import Member, SepaMandate
@@ -106,6 +106,6 @@ def mandate_download():
 
 
 @pages.get("/gestion/adherents/<string:member_id>/mandat.pdf")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def staff_mandate_pdf(member_id: str):
     return send_mandate(staff_member(member_id))

@@ -8,6 +8,7 @@ from flask_smorest import abort
 from portal_common.access import member_or_staff, require_principal
 from portal_common.api import Blueprint
 from portal_common.clock import today, utcnow
+from portal_common.roles import EMPLOYEE_READERS, EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from .. import web
@@ -22,7 +23,7 @@ blp = Blueprint("scheduling_appointments_api", __name__, url_prefix="/api/schedu
 
 @blp.route("/appointments")
 class Appointments(MethodView):
-    @member_or_staff()
+    @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.arguments(AppointmentListArgsSchema, location="query")
     @blp.response(200, AppointmentSchema(many=True))
     def get(self, args):
@@ -48,7 +49,7 @@ class Appointments(MethodView):
 
 @blp.route("/appointments/<string:appointment_id>")
 class AppointmentById(MethodView):
-    @member_or_staff()
+    @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.response(200, AppointmentSchema)
     def get(self, appointment_id):
         """One appointment: staff, or a user of its company"""

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from portal_common.access import member_or_staff, staff
 from portal_common.clock import today, utcnow
-from portal_common.roles import VISIT_ORGANISERS
+from portal_common.roles import EMPLOYEE_READERS, EVERY_STAFF_ROLE, VISIT_ORGANISERS
 from portal_common.service import portal
 
 from .. import web
@@ -29,7 +29,7 @@ EMPLOYER_HORIZON_DAYS = 365
 
 
 @pages.get("/rendez-vous")
-@member_or_staff()
+@member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
 def appointments():
     """'Mes rendez-vous': visits due, requests, upcoming and past visits of the current company."""
     principal, chooser = web.member_id_or_chooser()
@@ -82,7 +82,7 @@ def cancel(appointment_id: str):
 
 
 @pages.get("/rendez-vous/agenda.ics")
-@member_or_staff()
+@member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
 def calendar_export():
     """The company's upcoming visits as an iCalendar file."""
     principal, chooser = web.member_id_or_chooser()
@@ -113,7 +113,7 @@ def calendar_export():
 
 
 @pages.get("/gestion/rendez-vous")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def desk():
     """Staff's desk: the backlog across members, requests, slots, attendance and documents to publish."""
     return web.desk()

@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from portal_common.access import member_or_staff, require_principal
 from portal_common.api import Blueprint
+from portal_common.roles import EMPLOYEE_READERS, EVERY_STAFF_ROLE
 
 from .. import web
 from .queries import document_as_dict, list_documents
@@ -16,7 +17,7 @@ blp = Blueprint("scheduling_documents_api", __name__, url_prefix="/api/schedulin
 
 @blp.route("/documents")
 class Documents(MethodView):
-    @member_or_staff()
+    @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.arguments(MemberScopeArgsSchema, location="query")
     @blp.response(200, DocumentSchema(many=True))
     def get(self, args):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, request
 
 from portal_common.access import member_or_staff, require_principal
+from portal_common.roles import EMPLOYEE_READERS, EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from .. import web
@@ -17,7 +18,7 @@ pages = Blueprint("scheduling_documents", __name__)
 
 
 @pages.get("/rendez-vous/documents/<string:document_id>")
-@member_or_staff()
+@member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
 def document(document_id: str):
     """A convocation, attestation or avis as PDF: to staff, or to a user of the document's company."""
     principal = require_principal()

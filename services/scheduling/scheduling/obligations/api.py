@@ -9,6 +9,7 @@ from flask.views import MethodView
 from portal_common.access import member_or_staff, require_principal
 from portal_common.api import Blueprint
 from portal_common.clock import today
+from portal_common.roles import EMPLOYEE_READERS, EVERY_STAFF_ROLE
 
 from .. import web
 from .queries import list_obligations, obligation_as_dict, planned_visits
@@ -19,7 +20,7 @@ blp = Blueprint("scheduling_obligations_api", __name__, url_prefix="/api/schedul
 
 @blp.route("/obligations")
 class Obligations(MethodView):
-    @member_or_staff()
+    @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.arguments(ObligationListArgsSchema, location="query")
     @blp.response(200, ObligationSchema(many=True))
     def get(self, args):

@@ -8,6 +8,7 @@ from flask_smorest import abort
 from portal_common.access import staff
 from portal_common.api import Blueprint
 from portal_common.clock import utcnow
+from portal_common.roles import EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from .. import web
@@ -24,7 +25,7 @@ blp = Blueprint("scheduling_slots_api", __name__, url_prefix="/api/scheduling", 
 
 @blp.route("/slots")
 class Slots(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.response(200, SlotSchema(many=True))
     def get(self):
         """Slots to come, with how many visits they hold"""

@@ -8,6 +8,7 @@ from flask_smorest import abort
 from portal_common.access import member_or_staff, require_principal
 from portal_common.api import Blueprint
 from portal_common.clock import today
+from portal_common.roles import EMPLOYEE_READERS, EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from .. import web
@@ -23,7 +24,7 @@ blp = Blueprint("scheduling_requests_api", __name__, url_prefix="/api/scheduling
 
 @blp.route("/requests")
 class Requests(MethodView):
-    @member_or_staff()
+    @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.arguments(RequestListArgsSchema, location="query")
     @blp.response(200, RequestSchema(many=True))
     def get(self, args):

@@ -102,7 +102,7 @@ def _write(year: int, data: dict, *, confirming: bool):
 
 @blp.route("/declarations")
 class Declarations(MethodView):
-    @member()
+    @member(*EMPLOYEE_READERS)
     @blp.response(200, DeclarationSummarySchema(many=True))
     def get(self):
         """The current company's declaration of every campaign, newest year first"""
@@ -111,7 +111,7 @@ class Declarations(MethodView):
 
 @blp.route("/declarations/<int(min=2000, max=2100):year>")
 class DeclarationOfYear(MethodView):
-    @member()
+    @member(*EMPLOYEE_READERS)
     @blp.response(200, DeclarationSchema, headers=ETAG_HEADERS)
     def get(self, year):
         """The current company's declaration of a year (prefilled from the employee list at 1 January)"""
@@ -149,7 +149,7 @@ def _with_progress(campaign) -> dict:
 
 @blp.route("/campaigns")
 class Campaigns(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.response(200, CampaignProgressSchema(many=True))
     def get(self):
         """Every campaign, newest year first, with the companies per declaration status (staff)"""
@@ -168,7 +168,7 @@ class Campaigns(MethodView):
 
 @blp.route("/campaigns/<int(min=2000, max=2100):year>")
 class CampaignOfYear(MethodView):
-    @staff()
+    @staff(*EVERY_STAFF_ROLE)
     @blp.response(200, CampaignProgressSchema)
     def get(self, year):
         """One campaign with the companies per declaration status (staff)"""

@@ -74,7 +74,7 @@ def _campaign_or_404(year: int):
 
 
 @declaration_pages.get("/salaries/declarations")
-@member()
+@member(*EMPLOYEE_READERS)
 def declaration_list():
     principal = require_principal()
     return render_template(
@@ -108,7 +108,7 @@ def _declaration_page(
 
 
 @declaration_pages.get("/salaries/declarations/<int(min=2000, max=2100):year>")
-@member()
+@member(*EMPLOYEE_READERS)
 def declaration(year: int):
     return _declaration_page(year)
 
@@ -152,7 +152,7 @@ def declaration_save(year: int):
 
 
 @declaration_pages.get("/salaries/declarations/<int(min=2000, max=2100):year>/impression")
-@member()
+@member(*EMPLOYEE_READERS)
 def declaration_print(year: int):
     principal = require_principal()
     campaign = _campaign_or_404(year)
@@ -203,7 +203,7 @@ def _default_values() -> dict:
 
 
 @declaration_pages.get("/gestion/salaries/campagnes")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def campaign_list():
     return _campaigns_page(_default_values(), {})
 
@@ -235,7 +235,7 @@ def campaign_open():
 
 
 @declaration_pages.get("/gestion/salaries/campagnes/<int(min=2000, max=2100):year>")
-@staff()
+@staff(*EVERY_STAFF_ROLE)
 def campaign_detail(year: int):
     campaign = _campaign_or_404(year)
     counts, companies = queries.progress(campaign, today())

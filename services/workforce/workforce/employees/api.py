@@ -12,7 +12,7 @@ from portal_common.access import member_or_staff, require_principal
 from portal_common.api import Blueprint
 from portal_common.clock import today
 from portal_common.errors import FieldErrors
-from portal_common.roles import EMPLOYEE_KEEPERS, OFFICE_STAFF
+from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, EVERY_STAFF_ROLE, OFFICE_STAFF
 from portal_common.service import portal
 from portal_common.validators import compact
 
@@ -67,7 +67,7 @@ def _shown(saved: use_cases.Saved) -> dict:
 
 @blp.route("/employees")
 class Employees(MethodView):
-    @member_or_staff()
+    @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.arguments(EmployeeListArgsSchema, location="query")
     @blp.response(200, EmployeeSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
     def get(self, args):
@@ -102,9 +102,9 @@ class Employees(MethodView):
 
 
 @blp.route("/employees/search")
-@member_or_staff()  # also the rule of the OPTIONS request Flask answers for this POST-only resource
+@member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)  # also the rule of the OPTIONS request Flask answers for this POST-only resource
 class EmployeeSearch(MethodView):
-    @member_or_staff()
+    @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.arguments(EmployeeSearchSchema)
     @blp.response(200, EmployeeSchema(many=True))
     def post(self, data):
@@ -145,7 +145,7 @@ def _expected_version() -> int | None:
 
 @blp.route("/employees/<string:employee_id>")
 class EmployeeById(MethodView):
-    @member_or_staff()
+    @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.response(200, EmployeeSchema, headers=ETAG_HEADERS)
     def get(self, employee_id):
         """One employee: staff, or a user of the employee's company; its ETag is its version"""
@@ -203,7 +203,7 @@ class Exit(MethodView):
 
 @blp.route("/employees/<string:employee_id>/history")
 class History(MethodView):
-    @member_or_staff()
+    @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.response(200, HistorySchema(many=True))
     def get(self, employee_id):
         """Hire, corrections, posts and exit of one employee, oldest first"""

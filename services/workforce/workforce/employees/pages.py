@@ -111,7 +111,7 @@ def _list_page(
 
 
 @pages.get("/salaries")
-@member()
+@member(*EMPLOYEE_READERS)
 def employee_list():
     principal = require_principal()
     filters = list_filters(request.args)
@@ -125,7 +125,7 @@ def employee_list():
 
 
 @pages.post("/salaries/recherche")
-@member()
+@member(*EMPLOYEE_READERS)
 def employee_search():
     """The search form posts here, so that a NIR typed in it never reaches a URL (browser history, access logs).
 
@@ -228,7 +228,7 @@ def _member_employee(employee_id: str) -> Employee:
 
 
 @pages.get("/salaries/<employee_id>")
-@member()
+@member(*EMPLOYEE_READERS)
 def employee_detail(employee_id: str):
     principal = require_principal()
     employee = _member_employee(employee_id)

@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request
 
 from portal_common.access import member, require_principal
 from portal_common.clock import today
+from portal_common.roles import EMPLOYEE_READERS
 
 from ..employees import queries as employees
 from ..employees.rules import CATEGORIES
@@ -41,21 +42,21 @@ def _filtered_rows() -> tuple[employees.EmployeeFilter, list[dict]]:
 
 
 @reports.get("/salaries/export.csv")
-@member()
+@member(*EMPLOYEE_READERS)
 def export_csv():
     _, rows = _filtered_rows()
     return download(exports.to_csv([exports.row_of(e) for e in rows]), CSV_TYPE, f"salaries-{today():%Y-%m-%d}.csv")
 
 
 @reports.get("/salaries/export.xlsx")
-@member()
+@member(*EMPLOYEE_READERS)
 def export_xlsx():
     _, rows = _filtered_rows()
     return download(exports.to_xlsx([exports.row_of(e) for e in rows]), XLSX_TYPE, f"salaries-{today():%Y-%m-%d}.xlsx")
 
 
 @reports.get("/salaries/impression")
-@member()
+@member(*EMPLOYEE_READERS)
 def print_view():
     filters, rows = _filtered_rows()
     return render_template(
@@ -68,7 +69,7 @@ def print_view():
 
 
 @reports.get("/salaries/controle")
-@member()
+@member(*EMPLOYEE_READERS)
 def control():
     anomalies = queries.list_anomalies(require_principal().member_id, today())
     return render_template(
@@ -77,7 +78,7 @@ def control():
 
 
 @reports.get("/salaries/effectifs")
-@member()
+@member(*EMPLOYEE_READERS)
 def headcount():
     principal = require_principal()
     day = today()
@@ -121,7 +122,7 @@ def _multi_employer_rows() -> tuple[int, date, list[dict]]:
 
 
 @reports.get("/salaries/multi-employeurs")
-@member()
+@member(*EMPLOYEE_READERS)
 def multi_employers():
     year, on, rows = _multi_employer_rows()
     latest = reference_year(None, today())
@@ -137,14 +138,14 @@ def multi_employers():
 
 
 @reports.get("/salaries/multi-employeurs/export.csv")
-@member()
+@member(*EMPLOYEE_READERS)
 def multi_employers_csv():
     _, on, rows = _multi_employer_rows()
     return download(exports.to_csv([exports.row_of(e) for e in rows]), CSV_TYPE, f"multi-employeurs-{on:%Y-%m-%d}.csv")
 
 
 @reports.get("/salaries/multi-employeurs/export.xlsx")
-@member()
+@member(*EMPLOYEE_READERS)
 def multi_employers_xlsx():
     _, on, rows = _multi_employer_rows()
     return download(
