@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from portal_common.access import member_or_staff, require_principal, staff
 from portal_common.clock import today
-from portal_common.roles import INVOICE_READERS
+from portal_common.roles import EVERY_STAFF_ROLE, INVOICE_READERS
 from portal_common.service import portal
 
 from ..payments import queries as payments

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from portal_common.access import PUBLIC, member, member_or_staff, require_principal, staff
 from portal_common.clock import today
 from portal_common.formats import money_fr
-from portal_common.roles import BILLING_STAFF, INVOICE_PAYERS, INVOICE_READERS
+from portal_common.roles import BILLING_STAFF, EVERY_STAFF_ROLE, INVOICE_PAYERS, INVOICE_READERS
 from portal_common.service import portal
 from portal_common.web.csrf import signed_elsewhere
 

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from portal_common.access import require_principal, staff
-from portal_common.roles import BILLING_STAFF
+from portal_common.roles import BILLING_STAFF, EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from .clients import MembersUnavailable

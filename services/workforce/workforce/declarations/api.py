@@ -13,7 +13,7 @@ from flask_smorest import abort
 from portal_common.access import member, require_principal, staff
 from portal_common.api import Blueprint
 from portal_common.clock import today
-from portal_common.roles import EMPLOYEE_KEEPERS, OFFICE_STAFF
+from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, EVERY_STAFF_ROLE, OFFICE_STAFF
 from portal_common.service import portal
 
 from . import queries, use_cases

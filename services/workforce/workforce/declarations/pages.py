@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from portal_common.access import member, require_principal, staff
 from portal_common.clock import today
-from portal_common.roles import EMPLOYEE_KEEPERS, OFFICE_STAFF
+from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, EVERY_STAFF_ROLE, OFFICE_STAFF
 from portal_common.service import portal
 
 from ..employees.rules import CATEGORIES

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 
 from portal_common.access import member, require_principal, staff
 from portal_common.clock import today
-from portal_common.roles import EMPLOYEE_KEEPERS, OFFICE_STAFF, VISIT_ORGANISERS
+from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, OFFICE_STAFF, VISIT_ORGANISERS
 from portal_common.service import portal
 from portal_common.validators import nir_in
 
