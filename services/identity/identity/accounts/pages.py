@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request
 
 from portal_common.access import AUTHENTICATED
+from portal_common.redirects import safe_path
 from portal_common.service import portal
 
-from ..login.rules import safe_next
 from ..security_log.rules import Client
 from ..team.rules import role_labels
 from ..web import current_user, read_token, set_session_cookie, step_up_missing, step_up_page_for
@@ -21,7 +21,7 @@ account_pages = Blueprint("identity_account", __name__)
 @AUTHENTICATED
 def account():
     if "reauthentification" in request.args:  # another service asks for a step-up (members: the SEPA mandate)
-        return redirect(step_up_page_for(safe_next(request.args.get("reauthentification"))), code=303)
+        return redirect(step_up_page_for(safe_path(request.args.get("reauthentification"))), code=303)
     user = current_user()
     links = linked_members(portal().db.session, user)
     return render_template(

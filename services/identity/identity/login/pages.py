@@ -7,12 +7,13 @@ from urllib.parse import quote
 from flask import Blueprint, flash, redirect, render_template, request
 
 from portal_common.access import AUTHENTICATED, INTERNAL, PUBLIC, require_principal
+from portal_common.redirects import safe_path
 from portal_common.service import portal
 
 from ..security_log.rules import Client
 from ..sessions.use_cases import close_session
 from ..web import clear_session_cookie, read_token, signed_in
-from .rules import looks_like_email, looks_like_member_number, safe_next
+from .rules import looks_like_email, looks_like_member_number
 from .use_cases import authenticate
 
 pages = Blueprint("identity_pages", __name__)
@@ -28,7 +29,7 @@ LOGIN_THROTTLED = (
 @pages.get("/internal/login-redirect")
 @INTERNAL
 def login_redirect():
-    target = safe_next(request.headers.get("X-Original-URI"))
+    target = safe_path(request.headers.get("X-Original-URI"))
     suffix = "" if target == "/" else f"?next={quote(target, safe='/')}"
     return redirect(f"/connexion{suffix}", code=302)
 
@@ -36,7 +37,7 @@ def login_redirect():
 @pages.route("/connexion", methods=["GET", "POST"])
 @PUBLIC
 def login():
-    next_path = safe_next(request.values.get("next"))
+    next_path = safe_path(request.values.get("next"))
     if request.method == "GET":
         return render_template(
             "identity/login.html", next_path=next_path, identifier="", error=None, page_title="Connexion"

@@ -1,4 +1,5 @@
-"""Login rules free of Flask and SQLAlchemy: identifiers, safe redirects, the lockout policy, the password rules."""
+"""Login rules free of Flask and SQLAlchemy: identifiers, the lockout policy, the password rules (redirects after
+login: portal_common.redirects.safe_path)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,6 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from portal_common.validators import without_nir_query
-
-
-def safe_next(target: str | None) -> str:
-    """Only local paths: never an open redirect to another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    if target.startswith(("/connexion", "/deconnexion", "/internal/")):
-        return "/"
-    return without_nir_query(target)
 
 
 def looks_like_member_number(identifier: str) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request
 
 from portal_common.access import AUTHENTICATED, PUBLIC, require_principal
+from portal_common.redirects import safe_path
 from portal_common.service import portal
 from portal_common.web.responses import no_store
 
-from ..login.rules import Check, safe_next
+from ..login.rules import Check
 from ..models import Session, User
 from ..security_log.rules import Client
 from ..sessions.queries import pending
@@ -79,7 +80,7 @@ def _complete(session: Session, user: User) -> Opened:
 @mfa_pages.route(SECOND_FACTOR_PAGE, methods=["GET", "POST"])
 @PUBLIC
 def challenge():
-    next_path = safe_next(request.values.get("next"))
+    next_path = safe_path(request.values.get("next"))
     found = _pending(Stage.WAITING_CODE)
     if found is None:
         return _expired()
@@ -112,7 +113,7 @@ def challenge():
 @PUBLIC
 def enrol_at_login():
     """Staff and accounting-firm users without a factor: enrolment before anything else."""
-    next_path = safe_next(request.values.get("next"))
+    next_path = safe_path(request.values.get("next"))
     found = _pending(Stage.WAITING_ENROLMENT)
     if found is None:
         return _expired()
@@ -247,7 +248,7 @@ def account_disable():
 def verify():
     """Re-authentication before a sensitive change: the TOTP when the account has one, else the password."""
     principal = require_principal()
-    next_path = safe_next(request.values.get("next"))
+    next_path = safe_path(request.values.get("next"))
     user = current_user()
     with portal().db.session_factory() as db:
         uses_code = has_factor(db, user.id)
