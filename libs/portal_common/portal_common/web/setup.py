@@ -11,10 +11,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import formats
 from ..access import current_principal
-from ..validators import without_nir_query
+from ..redirects import safe_path
 from .csrf import init_csrf
 from .input_guard import init_input_guard
 from .navigation import navigation_for
+from .printable import printable
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -61,6 +62,8 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
         SESSION_COOKIE_DOMAIN=None,
         SESSION_COOKIE_SECURE=secure,
     )
+    # Before any template compiles: what a page prints never breaks on one stored value (see printable).
+    app.jinja_env.finalize = printable
     formats.register_filters(app.jinja_env.filters)
     app.jinja_env.globals["navigation_for"] = navigation_for
     app.jinja_env.globals["current_principal"] = current_principal
@@ -87,7 +90,8 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
                 return api.handle_http_exception(error)
             return jsonify(code=code, status=error.name, message=error.description), code
         if code == 401:
-            return redirect(f"/connexion?next={quote(without_nir_query(request.full_path.rstrip('?')), safe='/')}")
+            back = safe_path(request.full_path.rstrip("?"))
+            return redirect("/connexion" if back == "/" else f"/connexion?next={quote(back, safe='/')}")
         title, text = ERROR_TITLES.get(code, (error.name, error.description or ""))
         return render_template("portal/error.html", code=code, title=title, text=text), code
 
