@@ -8,6 +8,7 @@ from portal_common.access import member, require_principal, staff
 from portal_common.clock import today
 from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, EVERY_STAFF_ROLE, OFFICE_STAFF
 from portal_common.service import portal
+from portal_common.web import accepts
 
 from ..employees.rules import CATEGORIES
 from ..employees.rules.labels import CATEGORY_LABELS
@@ -114,6 +115,7 @@ def declaration(year: int):
 
 
 @declaration_pages.post("/salaries/declarations/<int(min=2000, max=2100):year>")
+@accepts(multiline=tuple(f"justification_{c}" for c in CATEGORIES))
 @member(*EMPLOYEE_KEEPERS)
 def declaration_save(year: int):
     principal = require_principal()

@@ -11,6 +11,7 @@ from portal_common.clock import today
 from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, OFFICE_STAFF, VISIT_ORGANISERS
 from portal_common.service import portal
 from portal_common.validators import nir_in
+from portal_common.web import accepts
 
 from ..models import Employee
 from ..web import date_or_none, filter_params, list_filters, search_term
@@ -155,6 +156,10 @@ def _determinant_values(form) -> dict:
     }
 
 
+# The text areas of the record form (record_form.html); `comment` is multi-line everywhere.
+RECORD_TEXT_AREAS = ("sir_justification", "convocation_constraints")
+
+
 def _record_form(form) -> tuple[dict, HireCommand]:
     values = {name: form.get(name, "").strip() for name in (*TEXT_FIELDS, *DATE_FIELDS)}
     values.update(_determinant_values(form), multi_employer=form.get("multi_employer") == "on")
@@ -195,6 +200,7 @@ def _record_page(template_values: dict, errors: dict, *, status: int | None = No
 
 
 @pages.route("/salaries/nouveau", methods=["GET", "POST"])
+@accepts(multiline=RECORD_TEXT_AREAS)
 @member(*EMPLOYEE_KEEPERS)
 def new_employee():
     principal = require_principal()
@@ -320,6 +326,7 @@ def _version_of(form) -> int:
 
 
 @pages.route("/salaries/<employee_id>/modifier", methods=["GET", "POST"])
+@accepts(multiline=RECORD_TEXT_AREAS)
 @member(*EMPLOYEE_KEEPERS)
 def edit_employee(employee_id: str):
     principal = require_principal()
@@ -367,6 +374,7 @@ def edit_employee(employee_id: str):
 
 
 @pages.route("/salaries/<employee_id>/nouveau-poste", methods=["GET", "POST"])
+@accepts(multiline=RECORD_TEXT_AREAS)
 @member(*EMPLOYEE_KEEPERS)
 def new_post(employee_id: str):
     principal = require_principal()
