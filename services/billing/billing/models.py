@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_common.db import UTCDateTime, declarative_base
@@ -55,10 +55,34 @@ class BillingCustomer(Base):
 
 
 class Invoice(Base):
-    """An invoice or a credit note (kind "avoir", negative amounts)."""
+    """An invoice or a credit note (kind "avoir", negative amounts).
+
+    The database holds the invariants money depends on (docs/domain.md, « Invariants de facturation »): one
+    live annual fee per member and period, a credit note never payable, an allocation never above the total.
+    """
 
     __tablename__ = "invoice"
-    __table_args__ = (Index("ix_invoice_member_issued", "member_id", "issued_on"),)
+    __table_args__ = (
+        Index("ix_invoice_member_issued", "member_id", "issued_on"),
+        # At most one live annual fee (real or estimated) per member and year: a new one only once the
+        # previous one is cancelled by a credit note (cancelled_by_id), in the same transaction.
+        Index(
+            "uq_invoice_live_annual",
+            "member_id",
+            "period",
+            unique=True,
+            postgresql_where=text("kind IN ('cotisation', 'facture_office') AND cancelled_by_id IS NULL"),
+        ),
+        CheckConstraint(
+            "(kind = 'avoir') = (status = 'avoir')"
+            " AND (kind <> 'avoir' OR (amount_incl_tax < 0 AND amount_paid <= 0 AND amount_paid >= amount_incl_tax))",
+            name="credit_note_not_payable",
+        ),
+        CheckConstraint(
+            "kind = 'avoir' OR (amount_incl_tax > 0 AND amount_paid >= 0 AND amount_paid <= amount_incl_tax)",
+            name="allocation_within_total",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("billing_customer.member_id"))
@@ -82,6 +106,8 @@ class Invoice(Base):
     source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     # The invoice a credit note corrects or cancels.
     corrects_invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoice.id"))
+    # The credit note that cancelled this invoice in full (an annual fee then stops being live).
+    cancelled_by_id: Mapped[str | None] = mapped_column(ForeignKey("invoice.id"))
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
@@ -141,7 +167,12 @@ class Payment(Base):
     """Money received for an invoice; what exceeds the amount due stays with the company as a credit."""
 
     __tablename__ = "payment"
-    __table_args__ = (Index("ix_payment_member_received", "member_id", "received_on"),)
+    __table_args__ = (
+        Index("ix_payment_member_received", "member_id", "received_on"),
+        CheckConstraint(
+            "amount > 0 AND applied_amount >= 0 AND applied_amount <= amount", name="applied_within_amount"
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     invoice_id: Mapped[str] = mapped_column(ForeignKey("invoice.id"), index=True)
@@ -152,6 +183,38 @@ class Payment(Base):
     applied_amount: Mapped[Decimal] = mapped_column(Money)
     received_on: Mapped[date] = mapped_column(Date)
     reference: Mapped[str | None] = mapped_column(String(100))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A SEPA debit the bank rejected (R-transaction): the payment no longer settles anything.
+    reversed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class LedgerEntry(Base):
+    """One entry of a member's account (compte adhérent): the single source of every figure billing shows.
+
+    `amount` is signed (positive: the member owes more; negative: a credit); `applied_amount` is the part
+    allocated to `settles_invoice_id` (an invoice's « déjà réglé » is the sum of what settles it).
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        Index("ix_ledger_entry_member_booked", "member_id", "booked_on"),
+        Index("ix_ledger_entry_settles", "settles_invoice_id"),
+        Index("ix_ledger_entry_document", "document_id"),
+        CheckConstraint("settles_invoice_id IS NOT NULL OR applied_amount = 0", name="applied_needs_invoice"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("billing_customer.member_id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    booked_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    applied_amount: Mapped[Decimal] = mapped_column(Money)
+    # The invoice or credit note this entry records (kind invoice or credit note).
+    document_id: Mapped[str | None] = mapped_column(ForeignKey("invoice.id"))
+    settles_invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoice.id"))
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payment.id"))
+    label: Mapped[str] = mapped_column(String(200))
     recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -276,3 +339,5 @@ class SepaDebit(Base):
     prenotified_on: Mapped[date] = mapped_column(Date)
     batch_id: Mapped[str | None] = mapped_column(ForeignKey("sepa_batch.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The payment the debit recorded when sent (reversed if the bank rejects it).
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payment.id"))

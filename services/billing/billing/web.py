@@ -22,6 +22,7 @@ STATUS_BADGES = {
     InvoiceStatus.PARTLY_PAID: "badge-info",
     InvoiceStatus.PAID: "badge-success",
     InvoiceStatus.LITIGATION: "badge-danger",
+    InvoiceStatus.CREDIT_NOTE: "badge-neutral",
 }
 
 HUNDRED = Decimal(100)

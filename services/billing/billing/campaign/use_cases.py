@@ -13,7 +13,7 @@ from portal_common.clock import today, utcnow
 from ..customers.rules import MandateStatus
 from ..invoices.rules import CannotInvoiceYet, InvoiceKind, IssueCommand
 from ..invoices.use_cases.declarations import billed_before
-from ..invoices.use_cases.issue import already_issued, prepare_invoice
+from ..invoices.use_cases.issue import already_issued, live_annual, prepare_invoice
 from ..invoices.use_cases.locks import hold_campaign_year
 from ..invoices.use_cases.numbering import Numbering
 from ..models import BillingCustomer, ClosedCampaign, Invoice, PendingHire, ReceivedDeclaration
@@ -54,6 +54,12 @@ def estimate_undeclared(session: Session, closed: CampaignClosed) -> list[Invoic
     for member in closed.undeclared:
         key = estimate_key(member.member_id, closed.year)
         if member.member_id in declared or already_issued(session, key):
+            continue
+        if live_annual(session, member.member_id, str(closed.year)) is not None:
+            # Billed its annual fee otherwise (by staff): never a facture d'office beside it.
+            log.info(
+                "undeclared member already has its annual invoice, no estimate", extra={"member_id": member.member_id}
+            )
             continue
         customer = session.get(BillingCustomer, member.member_id)
         if customer is None:

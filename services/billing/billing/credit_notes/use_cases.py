@@ -69,7 +69,11 @@ def prepare_credit_note(
     if applied:
         effect = settle(corrected.amount_incl_tax, corrected.amount_paid, corrected.status, applied)
         corrected.amount_paid, corrected.status = effect.amount_paid, effect.status
-        session.flush()
+    if credited_before(session, corrected.id) >= corrected.amount_excl_tax:
+        # Cancelled in full: an annual fee stops being live, so its replacement may be issued next.
+        corrected.cancelled_by_id = note.id
+    session.flush()
+    if applied:
         # The company now owes less: debits it was told about must not take more.
         fit_pending_debits(session, corrected, reason=AFTER_CREDIT_NOTE, creditor=creditor)
     return note  # type: ignore[return-value]  # an ORM invoice (never a batch's unsaved one)

@@ -12,7 +12,7 @@ from portal_common.clock import today
 from portal_common.roles import EVERY_STAFF_ROLE, INVOICE_READERS
 from portal_common.service import portal
 
-from ..payments import queries as payments
+from ..ledger.queries import account_of
 from ..web import STATUS_BADGES, chosen_year, staff_invoice_page, visible_invoice
 from . import queries
 from .einvoice import render_facturx
@@ -42,7 +42,7 @@ def invoices():
         unpaid=unpaid,
         paid=paid,
         total_due=queries.total_due(unpaid),
-        credit=payments.credit_of(principal.member_id),
+        account=account_of(principal.member_id),
         kinds=KIND_LABELS,
         statuses=STATUS_LABELS,
         badges=STATUS_BADGES,

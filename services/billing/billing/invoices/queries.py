@@ -115,10 +115,11 @@ def invoice_years(member_id: str) -> list[int]:
 
 
 def split_by_settlement(invoices: list[Invoice]) -> tuple[list[Invoice], list[Invoice]]:
-    """Unpaid first (anything not acquittée, litigation included), then the paid ones."""
-    unpaid = [invoice for invoice in invoices if invoice.status != InvoiceStatus.PAID]
-    paid = [invoice for invoice in invoices if invoice.status == InvoiceStatus.PAID]
-    return unpaid, paid
+    """Unpaid first (anything not acquittée, litigation included), then the paid ones and the credit notes
+    (never payable, never listed as unpaid)."""
+    unpaid = [invoice for invoice in invoices if invoice.status not in (InvoiceStatus.PAID, InvoiceStatus.CREDIT_NOTE)]
+    settled = [invoice for invoice in invoices if invoice.status in (InvoiceStatus.PAID, InvoiceStatus.CREDIT_NOTE)]
+    return unpaid, settled
 
 
 def total_due(invoices: list[Invoice]) -> Decimal:

@@ -35,6 +35,8 @@ class InvoiceStatus(StrEnum):
     PARTLY_PAID = "partiellement_payee"
     PAID = "acquittee"
     LITIGATION = "contentieux"
+    # A credit note is never payable: it has this status whatever is set off against it (docs/domain.md).
+    CREDIT_NOTE = "avoir"
 
 
 KIND_LABELS = {
@@ -52,6 +54,7 @@ STATUS_LABELS = {
     InvoiceStatus.PARTLY_PAID: "Partiellement payée",
     InvoiceStatus.PAID: "Acquittée",
     InvoiceStatus.LITIGATION: "En contentieux",
+    InvoiceStatus.CREDIT_NOTE: "Avoir",
 }
 # Still owed, and not in litigation: what a card payment or a SEPA debit may settle.
 OPEN_STATUSES = (InvoiceStatus.TO_PAY, InvoiceStatus.PARTLY_PAID)
@@ -148,17 +151,20 @@ def totals(lines: tuple[PricedLine, ...] | list[PricedLine], vat_rate: Decimal) 
 
 
 def amount_due(amount_incl_tax: Decimal, amount_paid: Decimal) -> Decimal:
+    """Reste à payer; a credit note (negative total) owes nothing: what it gives back is the account's credit."""
+    if amount_incl_tax < 0:
+        return ZERO
     return amount_incl_tax - amount_paid
 
 
 def settlement_status(amount_incl_tax: Decimal, amount_paid: Decimal) -> InvoiceStatus:
-    """À payer, partiellement payée or acquittée from what was paid.
+    """À payer, partiellement payée or acquittée from what was allocated to it (payments, credit notes).
 
-    A credit note (negative total) mirrors an invoice: it is settled once refunded or set off,
-    recorded as a negative payment. Nothing owed at all counts as settled.
+    A credit note (negative total) is never payable: its status is always « Avoir ». Nothing owed at all
+    counts as settled.
     """
     if amount_incl_tax < 0:
-        amount_incl_tax, amount_paid = -amount_incl_tax, -amount_paid
+        return InvoiceStatus.CREDIT_NOTE
     if amount_paid >= amount_incl_tax:
         return InvoiceStatus.PAID
     if amount_paid <= 0:

@@ -21,6 +21,7 @@ from portal_common.service import portal
 from portal_common.web.csrf import signed_elsewhere
 
 from ..invoices.queries import visible_invoice as readable_invoice
+from ..ledger.queries import account_of
 from ..web import french_decimal, staff_invoice_page, visible_invoice
 from . import queries
 from .card import NOTIFY_PATH, CardPaymentRefused, card_enabled, provider_url
@@ -41,7 +42,9 @@ def statement_page():
     if principal.member_id is None:
         return redirect("/changer-adherent")
     rows = statement(queries.statement_entries(principal.member_id))
-    return render_template("billing/statement.html", rows=rows, page_title="Mon échéancier")
+    return render_template(
+        "billing/statement.html", rows=rows, account=account_of(principal.member_id), page_title="Mon échéancier"
+    )
 
 
 @payment_pages.get("/factures/echeancier.pdf")

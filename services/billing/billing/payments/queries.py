@@ -2,64 +2,67 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal_common.service import portal
 
 from ..invoices.queries import schedule_of
-from ..invoices.rules import KIND_LABELS, InvoiceKind, InvoiceStatus
-from ..models import CardPayment, Invoice, Payment
+from ..invoices.rules import KIND_LABELS, ZERO
+from ..ledger.rules import LEDGER_LABELS, LedgerKind
+from ..models import CardPayment, Invoice, LedgerEntry, Payment
 from .rules import METHOD_LABELS
 from .statement import Entry
 
 
 def statement_entries(member_id: str) -> list[Entry]:
-    """Instalments, credit notes and payments of the company, invoices in litigation left out."""
+    """The company's ledger as statement lines (invoices spread over their instalments): the last balance is
+    the ledger's (ledger.queries.account_of), whatever the page or the PDF."""
     session = portal().db.session
-    invoices = list(
+    entries = list(
         session.scalars(
-            select(Invoice)
-            .where(Invoice.member_id == member_id, Invoice.status != InvoiceStatus.LITIGATION)
-            .options(selectinload(Invoice.instalments))
+            select(LedgerEntry)
+            .where(LedgerEntry.member_id == member_id, LedgerEntry.kind != LedgerKind.OFFSET)
+            .order_by(LedgerEntry.booked_on, LedgerEntry.created_at)
         )
     )
-    entries: list[Entry] = []
-    for invoice in invoices:
-        label = KIND_LABELS[invoice.kind]
-        if invoice.kind == InvoiceKind.CREDIT_NOTE:
-            entries.append(
-                Entry(
-                    invoice.number,
-                    invoice.issued_on,
-                    invoice.due_on,
-                    label,
-                    invoice.period,
-                    credit=-invoice.amount_incl_tax,
-                )
+    ids = {entry.document_id for entry in entries} | {entry.settles_invoice_id for entry in entries}
+    ids.discard(None)
+    invoices = {
+        invoice.id: invoice
+        for invoice in session.scalars(
+            select(Invoice).where(Invoice.id.in_(ids)).options(selectinload(Invoice.instalments))
+        )
+    }
+    methods = dict(
+        session.execute(
+            select(Payment.id, Payment.method).where(
+                Payment.id.in_([entry.payment_id for entry in entries if entry.payment_id])
             )
+        ).all()
+    )
+    lines: list[Entry] = []
+    for entry in entries:
+        on = entry.booked_on
+        document = invoices.get(entry.document_id or "") or invoices.get(entry.settles_invoice_id or "")
+        number, period = (document.number, document.period) if document is not None else ("", "")
+        if entry.kind == LedgerKind.INVOICE and document is not None:
+            label = KIND_LABELS[document.kind]
+            schedule = schedule_of(document)
+            for rank, (due_on, amount) in enumerate(schedule, start=1):
+                shown = label if len(schedule) == 1 else f"{label} (échéance {rank}/{len(schedule)})"
+                lines.append(Entry(number, on, due_on, shown, period, debit=amount))
             continue
-        schedule = schedule_of(invoice)
-        for rank, (due_on, amount) in enumerate(schedule, start=1):
-            shown = label if len(schedule) == 1 else f"{label} (échéance {rank}/{len(schedule)})"
-            entries.append(Entry(invoice.number, invoice.issued_on, due_on, shown, invoice.period, debit=amount))
-    numbers = {invoice.id: invoice for invoice in invoices}
-    for payment in session.scalars(select(Payment).where(Payment.member_id == member_id)):
-        invoice = numbers.get(payment.invoice_id)
-        if invoice is not None:
-            entries.append(
-                Entry(
-                    invoice.number,
-                    payment.received_on,
-                    payment.received_on,
-                    f"Règlement ({METHOD_LABELS[payment.method].lower()})",
-                    invoice.period,
-                    credit=payment.amount,
-                )
-            )
-    return entries
+        if entry.kind in (LedgerKind.PAYMENT, LedgerKind.SEPA_COLLECTED):
+            method = methods.get(entry.payment_id or "")
+            label = f"Règlement ({METHOD_LABELS[method].lower()})" if method else LEDGER_LABELS[entry.kind]
+        else:
+            label = LEDGER_LABELS[LedgerKind(entry.kind)]
+        debit, credit = (entry.amount, ZERO) if entry.amount > 0 else (ZERO, -entry.amount)
+        # A credit note falls due with the invoice it mirrors (its own due date); money moves on its day.
+        due_on = document.due_on if entry.kind == LedgerKind.CREDIT_NOTE and document is not None else on
+        lines.append(Entry(number, on, due_on, label, period, debit=debit, credit=credit))
+    return lines
 
 
 def payments_of(invoice_id: str) -> list[Payment]:
@@ -68,14 +71,6 @@ def payments_of(invoice_id: str) -> list[Payment]:
             select(Payment).where(Payment.invoice_id == invoice_id).order_by(Payment.received_on, Payment.created_at)
         )
     )
-
-
-def credit_of(member_id: str) -> Decimal:
-    """Overpayments kept for the company (what payments brought beyond the invoices they settled)."""
-    stmt = select(func.coalesce(func.sum(Payment.amount - Payment.applied_amount), 0)).where(
-        Payment.member_id == member_id
-    )
-    return Decimal(portal().db.session.scalar(stmt) or 0).quantize(Decimal("0.01"))
 
 
 def payment_as_dict(payment: Payment) -> dict:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from portal_common.errors import FieldErrors
+from portal_common.formats import money_fr
 
 from ..invoices.rules import CENT, MAX_AMOUNT, ZERO, InvoiceKind, InvoiceStatus, settlement_status
 
@@ -19,6 +20,8 @@ class PaymentMethod(StrEnum):
     CHEQUE = "cheque"
     CARD = "carte"
     SEPA_DEBIT = "prelevement"
+    # Paid when the invoice was issued (staff issuing a settled invoice, data taken over): no means known.
+    AT_ISSUE = "a_l_emission"
 
 
 METHOD_LABELS = {
@@ -26,6 +29,7 @@ METHOD_LABELS = {
     PaymentMethod.CHEQUE: "Chèque",
     PaymentMethod.CARD: "Carte bancaire",
     PaymentMethod.SEPA_DEBIT: "Prélèvement SEPA",
+    PaymentMethod.AT_ISSUE: "Réglé à l'émission",
 }
 # Card and SEPA payments come from the provider and the bank; staff record the others by hand.
 STAFF_METHODS = (PaymentMethod.TRANSFER, PaymentMethod.CHEQUE)
@@ -68,7 +72,8 @@ class Settlement:
     status: str
 
 
-def check_payment(payment: PaymentInput, *, kind: str, today: date) -> PaymentInput:
+def check_payment(payment: PaymentInput, *, kind: str, today: date, due: Decimal | None = None) -> PaymentInput:
+    """A payment staff record: never on a credit note, never above what is still due (`due`)."""
     errors: dict[str, str] = {}
     if kind == InvoiceKind.CREDIT_NOTE:
         errors["invoice"] = "Un avoir ne se règle pas : il s'impute sur une facture."
@@ -80,6 +85,10 @@ def check_payment(payment: PaymentInput, *, kind: str, today: date) -> PaymentIn
         exact = False
     if not (exact and ZERO < payment.amount <= MAX_AMOUNT):
         errors["amount"] = "Le montant est positif, en euros, avec au plus deux décimales."
+    elif due is not None and "invoice" not in errors and payment.amount > due:
+        errors["amount"] = (
+            f"Le montant dépasse ce qui reste à payer sur cette facture ({money_fr(max(due, ZERO))} au plus)."
+        )
     if payment.received_on > today:
         errors["received_on"] = "La date de réception ne peut pas être dans le futur."
     reference = (payment.reference or "").strip()

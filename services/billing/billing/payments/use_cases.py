@@ -17,12 +17,14 @@ from portal_common.service import Portal
 from ..invoices.event_data import paid_event
 from ..invoices.rules import ZERO, InvoiceKind, InvoiceNotFound, InvoiceStatus
 from ..invoices.use_cases.numbering import EVENTS
+from ..ledger.rules import LedgerKind
+from ..ledger.use_cases import book, entry_row
 from ..models import CardPayment, Invoice, Payment
 from ..sepa.rules import AFTER_PAYMENT, NoticeCreditor
 from ..sepa.use_cases.adjustments import fit_pending_debits
 from .card import PROVIDER, CardPaymentRefused, card_enabled
 from .provider import Notification, NotificationRejected, new_reference
-from .rules import CardPaymentStatus, PaymentInput, PaymentMethod, check_payment, settle
+from .rules import METHOD_LABELS, CardPaymentStatus, PaymentInput, PaymentMethod, check_payment, settle
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ def record_payment(portal: Portal, invoice_id: str, payment: PaymentInput, *, by
         invoice = tx.session.scalars(select(Invoice).where(Invoice.id == invoice_id).with_for_update()).first()
         if invoice is None:
             raise InvoiceNotFound(invoice_id)
-        checked = check_payment(payment, kind=invoice.kind, today=today())
+        checked = check_payment(payment, kind=invoice.kind, today=today(), due=invoice.amount_due)
         recorded = apply_payment(
             tx.session, invoice, checked, by=by, creditor=NoticeCreditor.from_settings(portal.settings)
         )
@@ -66,6 +68,20 @@ def apply_payment(
     flag_modified(invoice, "amount_paid")
     session.add(recorded)
     session.flush()
+    book(
+        session,
+        entry_row(
+            member_id=invoice.member_id,
+            kind=LedgerKind.SEPA_COLLECTED if payment.method == PaymentMethod.SEPA_DEBIT else LedgerKind.PAYMENT,
+            booked_on=payment.received_on,
+            amount=-payment.amount,
+            applied=effect.applied,
+            settles_invoice_id=invoice.id,
+            payment_id=recorded.id,
+            label=f"{METHOD_LABELS[payment.method]} : facture {invoice.number}",
+            by=by,
+        ),
+    )
     fit_pending_debits(session, invoice, reason=AFTER_PAYMENT, creditor=creditor)
     EVENTS.record(
         session,

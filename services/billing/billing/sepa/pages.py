@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from sqlalchemy.exc import IntegrityError
 
 from portal_common.access import require_principal, staff
 from portal_common.roles import BILLING_STAFF, EVERY_STAFF_ROLE
@@ -12,8 +13,8 @@ from portal_common.service import portal
 
 from .clients import MembersUnavailable
 from .queries import latest_debits
-from .rules import DEBIT_STATUS_LABELS, SepaBatchError
-from .use_cases.debits import create_batch, plan_debits
+from .rules import DEBIT_STATUS_LABELS, DebitNotRejectable, DebitStatus, SepaBatchError
+from .use_cases.debits import create_batch, plan_debits, reject_debit
 
 sepa_pages = Blueprint("billing_sepa_pages", __name__)
 
@@ -28,6 +29,7 @@ def _page(values: dict[str, str], errors: dict[str, str], status: int = 200):
         values=values,
         errors=errors,
         prenotice_days=portal().settings.sepa_prenotice_days,
+        DebitStatus=DebitStatus,
         page_title="Prélèvements SEPA",
     ), status
 
@@ -41,7 +43,11 @@ def debits():
 @sepa_pages.post(f"{SEPA_PATH}/preparer")
 @staff(*BILLING_STAFF)  # billing or administration staff act; any staff may look
 def plan():
-    planned = plan_debits(portal())
+    try:
+        planned = plan_debits(portal())
+    except IntegrityError:  # a planning that bypassed the lock (another process, an older worker)
+        flash("Une préparation est déjà en cours : rechargez la page dans quelques instants.", "error")
+        return _page({}, {}, 409)
     flash(
         f"{len(planned)} prélèvement(s) planifié(s) et pré-notifié(s) par courriel."
         if planned
@@ -78,3 +84,18 @@ def batch():
             "Cache-Control": "no-store",
         },
     )
+
+
+@sepa_pages.post(f"{SEPA_PATH}/<string:debit_id>/rejet")
+@staff(*BILLING_STAFF)
+def reject(debit_id: str):
+    """Staff record the bank's reject of a sent debit: the invoice is owed again."""
+    try:
+        reject_debit(portal(), debit_id, by=require_principal().user_id)
+    except LookupError:
+        abort(404)
+    except DebitNotRejectable as exc:
+        flash(str(exc), "error")
+        return _page({}, {}, 409)
+    flash("Rejet enregistré : la facture est de nouveau à payer.", "success")
+    return redirect(SEPA_PATH)

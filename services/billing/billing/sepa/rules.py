@@ -22,13 +22,21 @@ class DebitStatus(StrEnum):
     PRENOTIFIED = "prenotifie"
     SENT = "transmis"
     CANCELLED = "annule"
+    REJECTED = "rejete"  # the bank returned it (R-transaction): the invoice is owed again
 
 
 DEBIT_STATUS_LABELS = {
     DebitStatus.PRENOTIFIED: "Pré-notifié",
     DebitStatus.SENT: "Transmis à la banque",
     DebitStatus.CANCELLED: "Annulé",
+    DebitStatus.REJECTED: "Rejeté par la banque",
 }
+
+
+class DebitNotRejectable(Exception):
+    """Only a debit sent to the bank can come back rejected (French message)."""
+
+
 MIN_PRENOTICE_DAYS = 14  # SEPA rulebook default when the mandate says nothing else (docs/domain.md)
 FIRST, RECURRING = "FRST", "RCUR"
 PAIN_SCHEMA = "pain.008.001.02"

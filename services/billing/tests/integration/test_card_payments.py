@@ -145,7 +145,8 @@ def test_a_card_overpayment_is_kept_as_the_companys_credit(service, customers, c
     [payment] = stored(service, Payment, invoice_id=invoice.id)
     assert (payment.amount, payment.applied_amount) == (Decimal("1500.00"), Decimal("1401.84"))
     listing = service.client().get("/factures?annee=2026", headers=service.headers(payer)).text
-    assert f"Crédit en votre faveur (trop-perçu) : 98,16{NBSP}€" in listing
+    assert f"Crédit en votre faveur : 98,16{NBSP}€" in listing
+    assert f"Solde créditeur : 98,16{NBSP}€" in listing
 
 
 CARD_SIGNING_KEY = "test-card-signing-key-" + "z" * 32  # as tests/conftest.py configures the app

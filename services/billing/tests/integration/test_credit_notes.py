@@ -53,7 +53,8 @@ def test_a_partial_credit_note_is_numbered_in_sequence_set_off_against_the_invoi
     note = response.json
     assert (note["number"], note["kind"], note["corrects_invoice_id"]) == ("F2026-000002", "avoir", invoice.id)
     assert (note["amount_excl_tax"], note["vat_amount"], note["amount_incl_tax"]) == ("-97.35", "-19.47", "-116.82")
-    assert (note["amount_paid"], note["amount_due"], note["status"]) == ("-116.82", "0.00", "acquittee")
+    # Never payable: « Avoir », nothing to pay on it; what it set off shows on the invoice it corrects.
+    assert (note["amount_paid"], note["amount_due"], note["status"]) == ("-116.82", "0.00", "avoir")
     assert note["lines"] == [
         {"label": "Un salarié déclaré en trop", "quantity": "1.00", "unit_price": "-97.35", "amount": "-97.35"}
     ]
@@ -75,7 +76,7 @@ def test_a_partial_credit_note_is_numbered_in_sequence_set_off_against_the_invoi
         "corrects_invoice_id": invoice.id,
         "corrects_number": "F2026-000001",
         "reason": "correction",
-        "status": "acquittee",
+        "status": "avoir",
         "version": 1,
         "download_path": f"/factures/{note['id']}/pdf",
     }
@@ -110,12 +111,17 @@ def test_a_credit_note_on_a_paid_invoice_is_owed_back_and_the_statement_balance_
     )
     assert payment.status_code == 201
     note = credit(service, invoice.id, label="Un salarié déclaré en trop", amount_excl_tax="97.35").json
-    assert (note["amount_paid"], note["amount_due"], note["status"]) == ("0.00", "-116.82", "a_payer")
+    assert (note["amount_paid"], note["amount_due"], note["status"]) == ("0.00", "0.00", "avoir")
     assert read(service, invoice.id)["status"] == "acquittee"
     reader = make_principal(member_id=member_a, roles=("read",))
     html = service.client().get("/factures/echeancier", headers=service.headers(reader)).text
     # 1 401,84 € due, 1 401,84 € paid, 116,82 € credited: the company is owed 116,82 €.
-    assert f"-116,82{NBSP}€</strong>" in html
+    assert f'Solde créditeur</th><td class="number"><strong>116,82{NBSP}€</strong>' in html
+    listing = service.client().get("/factures?annee=2026", headers=service.headers(reader)).text
+    assert f"Solde créditeur : 116,82{NBSP}€" in listing
+    # The credit note is listed with the settled documents, never with a card payment button.
+    unpaid_section = listing.split('id="acquittees"')[0]
+    assert note["number"] not in unpaid_section and "Payer par carte" not in listing
 
 
 def test_bad_credit_notes_are_refused_in_french_and_nobody_but_billing_staff_issues_one(service, customers):

@@ -1,11 +1,13 @@
 """A confirmed headcount declaration becomes one annual invoice with its schedule, whatever the deliveries."""
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
 
+from billing.customers.use_cases import seed_customer
 from billing.models import Invoice, InvoiceSequence
 from billing.worker import DECLARATIONS_QUEUE, subscriptions
 from portal_common.messaging import catalogue
@@ -103,11 +105,12 @@ def test_a_declaration_delivered_twice_even_under_another_event_id_makes_one_inv
     assert len(invoices_of(service)) == 1 and len(service.events()) == 1
 
 
-def test_competing_workers_invoice_every_declaration_once_with_gapless_numbers(service, customers, tariff_2026):
-    member_a, member_b = customers
-    declarations = [
-        confirmed(member_a if rank % 2 else member_b, declaration_id=f"decl-{rank:04d}") for rank in range(24)
-    ]
+def test_competing_workers_invoice_every_declaration_once_with_gapless_numbers(service, snapshot, tariff_2026):
+    # One company per declaration: a company has one annual fee a year (the database refuses a second).
+    companies = [str(uuid.UUID(int=rank + 1)) for rank in range(24)]
+    for company in companies:
+        seed_customer(service.portal, snapshot(company))
+    declarations = [confirmed(companies[rank], declaration_id=f"decl-{rank:04d}") for rank in range(24)]
     workers = [consumer_of(service) for _ in range(4)]
     start = threading.Barrier(4)
 

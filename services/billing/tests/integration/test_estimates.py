@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from billing.campaign.handlers import on_campaign_closed
+from billing.ledger.queries import account_in
 from billing.models import ClosedCampaign, Invoice
 from billing.worker import CAMPAIGNS_QUEUE, DECLARATIONS_QUEUE, subscriptions
 from portal_common.messaging import catalogue
@@ -175,13 +176,14 @@ def test_a_late_declaration_cancels_the_estimate_by_a_credit_note_then_the_real_
     assert [line.label for line in cancellation.lines][0] == (
         "Annulation de la facture d'office F2026-000001 : Cotisation 2026 : salariés en suivi individuel simple (SI)"
     )
-    # The unpaid estimate is settled by its cancellation; nothing stays owed either way.
+    # The unpaid estimate is settled by its cancellation, which is no longer live; nothing stays owed.
     assert (estimate.status, str(estimate.amount_due), cancellation.status, str(cancellation.amount_due)) == (
         "acquittee",
         "0.00",
-        "acquittee",
+        "avoir",
         "0.00",
     )
+    assert estimate.cancelled_by_id == cancellation.id and annual.cancelled_by_id is None
     # The real invoice: 13 × 97,35 + 3 × 48,68 + the entry fee the cancelled estimate carried.
     assert (annual.kind, annual.number, str(annual.amount_excl_tax), str(annual.amount_incl_tax)) == (
         "cotisation",
@@ -217,8 +219,13 @@ def test_a_late_declaration_after_the_estimate_was_paid_leaves_the_credit_owed_b
     )
     assert paid.status_code == 201
     consumer.process(DECLARATIONS_QUEUE, confirmed(member_a))
-    _, cancellation, _ = invoices_of(service, member_a)
-    assert (cancellation.status, cancellation.amount_due) == ("a_payer", cancellation.amount_incl_tax)
+    _, cancellation, annual = invoices_of(service, member_a)
+    # Never payable: the credit note's amount is the company's credit, set off against the real invoice's due.
+    assert (cancellation.status, str(cancellation.amount_due)) == ("avoir", "0.00")
+    with service.portal.db.session_factory() as session:
+        held = account_in(session, member_a)
+    assert held.balance == annual.amount_incl_tax + cancellation.amount_incl_tax
+    assert held.credit == -cancellation.amount_incl_tax
 
 
 def test_a_declaration_handled_while_the_closing_is_being_billed_waits_and_then_cancels_the_estimate(

@@ -164,7 +164,8 @@ def test_staff_list_any_members_invoices_filtered_by_year_and_status(service, cu
     member_a, member_b = customers
     issue(service, cotisation(member_a, issued_on="2025-02-15", due_on="2025-03-17", period="2025"))
     paid = issue(service, cotisation(member_a, amount_paid="1401.84")).json
-    unpaid = issue(service, cotisation(member_a)).json
+    # A second annual fee of 2026 would be refused: a no-show invoice of the same company instead.
+    unpaid = issue(service, cotisation(member_a, kind="absence")).json
     issue(service, cotisation(member_b))
     client, headers = service.client(), service.headers(BILLING_STAFF)
     everything = client.get("/api/billing/invoices", headers=headers)

@@ -22,7 +22,7 @@ PER_WORKER = 6
 def command(member_id, issued_on=date(2026, 2, 15)):
     return IssueCommand(
         member_id=member_id,
-        kind="cotisation",
+        kind="absence",
         issued_on=issued_on,
         lines=(LineInput("Cotisation annuelle", Decimal("3"), Decimal("116.00")),),
     )

@@ -42,10 +42,13 @@ def test_the_invoices_page_lists_unpaid_invoices_first_in_french_formats(service
     assert f"1{NNBSP}401,84{NBSP}€" in html and f"1{NNBSP}000,00{NBSP}€" in html
     assert "15/02/2026" in html and "17/03/2026" in html
     # Unpaid section first, with the remaining total; the settled invoice only under "acquittées".
-    unpaid_part, paid_part = html.split("Factures acquittées</h2>")
+    unpaid_part, paid_part = html.split("Factures acquittées et avoirs</h2>")
     assert unpaid_part.index("Factures non réglées") < unpaid_part.index(unpaid.number)
     assert partial.number in unpaid_part and settled.number not in unpaid_part and settled.number in paid_part
-    assert f'Total restant à payer</th><td class="number"><strong>2{NNBSP}401,84{NBSP}€' in unpaid_part
+    assert f'Total restant à payer en 2026</th><td class="number"><strong>2{NNBSP}401,84{NBSP}€' in unpaid_part
+    # The account's figure, the same as « Mon échéancier »'s last line.
+    assert f"Solde restant dû : 2{NNBSP}401,84{NBSP}€" in html
+    assert '<th scope="col">Période</th>' in html
     assert "Partiellement payée" in unpaid_part and "Acquittée" in paid_part and "À payer" in unpaid_part
     assert "Embauche après déclaration" in html and "Absence non excusée" in html
     assert foreign.number not in html

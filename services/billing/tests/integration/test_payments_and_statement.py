@@ -43,7 +43,7 @@ def read(service, invoice_id, principal=BILLING_STAFF):
     return service.client().get(f"/api/billing/invoices/{invoice_id}", headers=service.headers(principal)).json
 
 
-def test_payments_move_the_invoice_to_partly_paid_then_settled_and_an_overpayment_is_kept_as_credit(service, customers):
+def test_payments_move_the_invoice_to_partly_paid_then_settled_and_more_than_due_is_refused(service, customers):
     member_a, _ = customers
     invoice = issue(service, member_a)  # 1 401,84 € TTC
     first = pay(service, invoice.id)
@@ -53,15 +53,21 @@ def test_payments_move_the_invoice_to_partly_paid_then_settled_and_an_overpaymen
         "partiellement_payee",
         "700.92",
     )
-    second = pay(service, invoice.id, method="cheque", amount="800.00", reference="CHQ 4567").json
-    assert (second["applied_amount"], second["credit_amount"]) == ("700.92", "99.08")
+    # More than what is due is refused with the amount allowed (a card overpayment is kept as credit instead).
+    too_much = pay(service, invoice.id, method="cheque", amount="800.00", reference="CHQ 4567")
+    assert too_much.status_code == 422
+    assert too_much.json["errors"]["json"] == {
+        "amount": f"Le montant dépasse ce qui reste à payer sur cette facture (700,92{NBSP}€ au plus)."
+    }
+    second = pay(service, invoice.id, method="cheque", amount="700.92", reference="CHQ 4567").json
+    assert (second["applied_amount"], second["credit_amount"]) == ("700.92", "0.00")
     body = read(service, invoice.id)
     assert (body["status"], body["amount_paid"], body["amount_due"]) == ("acquittee", "1401.84", "0.00")
     reader = make_principal(member_id=member_a, roles=("billing",))
     page = service.client().get("/factures", headers=service.headers(reader)).text
-    assert f"Crédit en votre faveur (trop-perçu) : 99,08{NBSP}€" in page
+    assert f"Solde restant dû : 0,00{NBSP}€" in page and "Crédit en votre faveur" not in page
     listed = service.client().get(f"/api/billing/invoices/{invoice.id}/payments", headers=service.headers(reader))
-    assert [p["amount"] for p in listed.json] == ["700.92", "800.00"]
+    assert [p["amount"] for p in listed.json] == ["700.92", "700.92"]
 
 
 def test_a_bad_payment_is_refused_with_field_errors_and_changes_nothing(service, customers):
@@ -88,8 +94,8 @@ def test_a_bad_payment_is_refused_with_field_errors_and_changes_nothing(service,
 def test_the_statement_lists_instalments_credit_notes_and_payments_with_a_running_balance(service, customers):
     member_a, member_b = customers
     invoice = issue(service, member_a)  # two instalments of 700,92 €: 17/03 and 17/05
-    issue(service, member_a, kind="avoir", unit_price="-10.00", issued_on=date(2026, 3, 1))  # −144,00 €
-    contentious = issue(service, member_a, unit_price="50.00")
+    note = issue(service, member_a, kind="avoir", unit_price="-10.00", issued_on=date(2026, 3, 1))  # −144,00 €
+    contentious = issue(service, member_a, kind="absence", unit_price="50.00")  # 720,00 €
     foreign = issue(service, member_b)
     pay(service, invoice.id, received_on="2026-03-10")
     with service.portal.db.session_factory() as session:
@@ -100,16 +106,20 @@ def test_the_statement_lists_instalments_credit_notes_and_payments_with_a_runnin
     assert page.status_code == 200
     html = page.text
     assert "<h1>Mon échéancier</h1>" in html and '<th scope="col">Date d\'exigibilité</th>' in html
-    assert contentious.number not in html and foreign.number not in html
+    # An invoice in litigation is still owed: the statement is the ledger, as « Mes factures » is.
+    assert contentious.number in html and foreign.number not in html
     body = html.split("<tbody>")[1].split("</tbody>")[0]
     rows = [row.split("</tr>")[0] for row in body.split("<tr>")[1:]]
-    assert len(rows) == 4
-    # In due-date order: the payment of 10/03, the first instalment and the credit note due 17/03, then 17/05.
+    assert len(rows) == 5
+    # In due-date order: the payment of 10/03, then what falls due on 17/03 (issue date, number), then 17/05.
     assert "Règlement (virement)" in rows[0] and f"-700,92{NBSP}€" in rows[0]
     assert "(échéance 1/2)" in rows[1] and "17/03/2026" in rows[1] and f"0,00{NBSP}€" in rows[1]
-    assert "Avoir" in rows[2] and "01/03/2026" in rows[2] and f"-144,00{NBSP}€" in rows[2]
-    assert "(échéance 2/2)" in rows[3] and "17/05/2026" in rows[3] and f"556,92{NBSP}€" in rows[3]
-    assert f'Solde restant dû</th><td class="number"><strong>556,92{NBSP}€' in html
+    assert contentious.number in rows[2] and f"720,00{NBSP}€" in rows[2]
+    assert note.number in rows[3] and "Avoir" in rows[3] and "01/03/2026" in rows[3] and f"576,00{NBSP}€" in rows[3]
+    assert "(échéance 2/2)" in rows[4] and "17/05/2026" in rows[4] and f"1{NNBSP}276,92{NBSP}€" in rows[4]
+    assert f'Solde restant dû</th><td class="number"><strong>1{NNBSP}276,92{NBSP}€' in html
+    listing = service.client().get("/factures?annee=2026", headers=service.headers(reader)).text
+    assert f"Solde restant dû : 1{NNBSP}276,92{NBSP}€" in listing
     declarant = make_principal(member_id=member_a, roles=("declaration",))
     assert service.client().get("/factures/echeancier", headers=service.headers(declarant)).status_code == 403
     assert service.client().get("/factures/echeancier").status_code == 302

@@ -17,6 +17,7 @@ from billing.invoices.annual import Declaration
 from billing.invoices.rules import IssueCommand, LineInput
 from billing.invoices.use_cases import declarations
 from billing.invoices.use_cases.issue import issue_invoice
+from billing.ledger.queries import account_in
 from billing.models import BillingCustomer, Invoice, Payment, SepaDebit, mail_outbox
 from billing.payments.rules import PaymentInput
 from billing.payments.use_cases import record_payment
@@ -413,7 +414,11 @@ def test_a_debit_already_in_a_file_is_left_alone_and_what_it_took_too_much_stays
         f"sepa-prenotification:{second.id}:0.00",
         f"sepa-prenotification:{third.id}:0.00",
     }
-    assert stored(service, Invoice, id=note.id)[0].amount_due == Decimal("-2000.00")
+    # The credit note is never payable; the 2 000,00 € it gives back are the company's credit on its account.
+    assert stored(service, Invoice, id=note.id)[0].amount_due == Decimal("0.00")
+    with service.portal.db.session_factory() as session:
+        held = account_in(session, member_a)
+    assert (held.balance, held.credit, held.label) == (Decimal("-2000.00"), Decimal("2000.00"), "Solde créditeur")
     with pytest.raises(SepaBatchError):
         create_batch(service.portal, until=third.collection_date, by="test")
 

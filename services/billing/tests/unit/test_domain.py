@@ -10,6 +10,7 @@ from billing.invoices.rules import (
     IssueCommand,
     LineInput,
     Totals,
+    amount_due,
     check_issue,
     invoice_number,
     line_amount,
@@ -86,10 +87,10 @@ def test_the_status_follows_the_amount_paid(paid, status):
     assert settlement_status(D("1401.84"), D(paid)) == status
 
 
-def test_a_credit_note_is_settled_once_refunded_or_set_off():
-    assert settlement_status(D("-833.76"), D("0.00")) == "a_payer"
-    assert settlement_status(D("-833.76"), D("-100.00")) == "partiellement_payee"
-    assert settlement_status(D("-833.76"), D("-833.76")) == "acquittee"
+@pytest.mark.parametrize("used", ["0.00", "-100.00", "-833.76"])
+def test_a_credit_note_is_never_payable_whatever_was_set_off(used):
+    assert settlement_status(D("-833.76"), D(used)) == "avoir"
+    assert amount_due(D("-833.76"), D(used)) == 0
 
 
 def test_an_invoice_issued_with_a_partial_payment_is_partially_paid():

@@ -24,7 +24,7 @@ from ...sepa.rules import NoticeCreditor
 from ...tariffs.queries import tariff_for
 from ..annual import Declaration, annual_lines
 from ..rules import ANNUAL_KINDS, CannotInvoiceYet, InvoiceKind, IssueCommand, declaration_key
-from .issue import prepare_invoice
+from .issue import live_annual, prepare_invoice
 from .locks import hold_campaign_years, hold_for_declaration, hold_members_hires
 from .numbering import Numbering
 
@@ -117,7 +117,15 @@ def invoice_declaration(
         sepa_debit=customer.mandate_status == MandateStatus.ACTIVE,
     )
     invoice = None
-    if lines:
+    existing = live_annual(session, declaration.member_id, str(declaration.year))
+    if existing is not None:
+        # Never a second annual fee of the year (the database refuses it besides): staff cancel the existing
+        # one with a credit note if this declaration should replace it.
+        log.warning(
+            "declaration received while an annual invoice of the year is live, none issued",
+            extra={"declaration_id": declaration.declaration_id, "invoice_id": existing.id},
+        )
+    elif lines:
         invoice = prepare_invoice(
             session,
             IssueCommand(
@@ -187,6 +195,20 @@ def invoice_declarations(
             select(PendingHire.member_id, PendingHire.year)
             .where(PendingHire.member_id.in_(members), PendingHire.year.in_(years))
             .distinct()
+        ).all()
+    }
+    # A company with a live annual fee of the year (issued by staff, say) takes the one-declaration path,
+    # which issues no second one.
+    periods = [str(year) for year in years]
+    slow |= {
+        (member_id, int(period))
+        for member_id, period in session.execute(
+            select(Invoice.member_id, Invoice.period).where(
+                Invoice.member_id.in_(members),
+                Invoice.period.in_(periods),
+                Invoice.kind.in_(ANNUAL_KINDS),
+                Invoice.cancelled_by_id.is_(None),
+            )
         ).all()
     }
     billed = billed_members(session, members)

@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from portal_common.clock import today, utcnow
@@ -19,14 +19,17 @@ from portal_common.mail import Mail
 from portal_common.service import Portal
 
 from ...customers.rules import MandateStatus
-from ...invoices.rules import OPEN_STATUSES, ZERO, InvoiceKind
-from ...models import BillingCustomer, Instalment, Invoice, SepaBatch, SepaDebit
+from ...invoices.rules import OPEN_STATUSES, ZERO, InvoiceKind, InvoiceStatus, settlement_status
+from ...ledger.rules import LedgerKind
+from ...ledger.use_cases import book, entry_row
+from ...models import BillingCustomer, Instalment, Invoice, Payment, SepaBatch, SepaDebit
 from ...payments.rules import PaymentInput, PaymentMethod
 from ...payments.use_cases import apply_payment
 from ..clients import MandateDetails, fetch_mandate
 from ..rules import (
     Creditor,
     DebitLine,
+    DebitNotRejectable,
     DebitStatus,
     NoticeCreditor,
     Prenotification,
@@ -41,6 +44,8 @@ log = logging.getLogger(__name__)
 
 # Who recorded a debit's payment: the bank file, never a person.
 SEPA_PAYER = "prelevement-sepa"
+# Planning debits is one job at a time (advisory lock key; see invoices.use_cases.locks for the others).
+PLANNING_LOCK = 7303
 
 
 def _planned_total(session: Session, invoice_id: str) -> object:
@@ -65,6 +70,10 @@ def plan_debits(portal: Portal, *, on: date | None = None) -> list[SepaDebit]:
     planned: list[SepaDebit] = []
     with portal.uow() as tx:
         session = tx.session
+        # Two clicks at once queue up here: the second then reads the first's debits and plans nothing
+        # (without it both would plan the same instalments and the second would fail on their unique key).
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:kind, 0)"), {"kind": PLANNING_LOCK})
         rows = session.execute(
             select(Instalment, Invoice, BillingCustomer)
             .join(Invoice, Instalment.invoice_id == Invoice.id)
@@ -214,7 +223,7 @@ def create_batch(
             batch.transaction_count += 1
             batch.control_sum += debit.amount
             # Settled at the collection date; a bank reject (R-transaction) is then recorded by staff.
-            apply_payment(
+            debit.payment_id = apply_payment(
                 session,
                 invoice,
                 PaymentInput(
@@ -225,7 +234,7 @@ def create_batch(
                 ),
                 by=SEPA_PAYER,
                 creditor=NoticeCreditor.from_settings(portal.settings),
-            )
+            ).id
         if not lines:
             session.delete(batch)
             tx.commit()  # keeps the cancellations of debits no longer owed
@@ -234,3 +243,39 @@ def create_batch(
         tx.commit()
     log.info("sepa batch created", extra={"batch_id": batch.id, "count": batch.transaction_count})
     return batch, document
+
+
+def reject_debit(portal: Portal, debit_id: str, *, by: str) -> SepaDebit:
+    """The bank returned a sent debit (R-transaction): its payment is reversed, the invoice is owed again, and
+    the account records the reject. Raises LookupError or DebitNotRejectable."""
+    with portal.uow() as tx:
+        session = tx.session
+        debit = session.scalars(select(SepaDebit).where(SepaDebit.id == debit_id).with_for_update()).first()
+        if debit is None:
+            raise LookupError(debit_id)
+        if debit.status != DebitStatus.SENT or debit.payment_id is None:
+            raise DebitNotRejectable("Seul un prélèvement transmis à la banque peut être rejeté (une seule fois).")
+        invoice = session.scalars(select(Invoice).where(Invoice.id == debit.invoice_id).with_for_update()).one()
+        payment = session.get(Payment, debit.payment_id)
+        payment.reversed_on = today()
+        invoice.amount_paid -= payment.applied_amount
+        if invoice.status != InvoiceStatus.LITIGATION:
+            invoice.status = settlement_status(invoice.amount_incl_tax, invoice.amount_paid)
+        debit.status = DebitStatus.REJECTED
+        book(
+            session,
+            entry_row(
+                member_id=invoice.member_id,
+                kind=LedgerKind.SEPA_REJECTED,
+                booked_on=today(),
+                amount=payment.amount,
+                applied=-payment.applied_amount,
+                settles_invoice_id=invoice.id,
+                payment_id=payment.id,
+                label=f"Rejet du prélèvement : facture {invoice.number}",
+                by=by,
+            ),
+        )
+        tx.commit()
+    log.info("sepa debit rejected", extra={"debit_id": debit_id})
+    return debit
