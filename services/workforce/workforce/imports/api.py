@@ -64,16 +64,19 @@ class Imports(MethodView):
     @editors
     @accepts(unlimited=("content_base64",))  # the file itself, bounded by its schema (MAX_FILE_BYTES)
     @imports_blp.arguments(ImportUploadSchema)
-    @imports_blp.response(201, ImportSchema)
+    @imports_blp.response(201, ImportSchema, description="Read at once (small file): status mapping")
+    @imports_blp.alt_response(202, schema=ImportSchema, description="Big file, read by the worker: poll the import")
     def post(self, data):
-        """Upload a file: it is read, kept sealed, and its columns guessed; no employee is written"""
+        """Upload a file: its bounds checked, then it is read (by the worker when big), kept sealed, and its
+        columns guessed; no employee is written"""
         principal = require_principal()
         member_id = _company()
         try:
             raw = base64.b64decode(data["content_base64"], validate=True)
         except (binascii.Error, ValueError):
             raise FieldErrors({"content_base64": "Not valid base64."}) from None
-        return use_cases.stage(portal(), member_id, data["file_name"], raw, actor=principal.user_id)
+        staged = use_cases.stage(portal(), member_id, data["file_name"], raw, actor=principal.user_id)
+        return staged, 202 if staged.status in RUNNING else 201
 
 
 @imports_blp.route("/imports/<string:import_id>")

@@ -29,11 +29,15 @@ from ..employees.rules import (
     nir_warnings,
 )
 from ..employees.rules.labels import CONTRACT_LABELS
+from . import workbook
 
 
 class ImportStatus(StrEnum):
     """Where a staged import is (the stored value)."""
 
+    RECEIVED = "received"  # a big file, waiting to be read by the worker
+    READING = "reading"  # being read by the worker
+    REFUSED = "refused"  # could not be read (its file is erased; nothing was written)
     MAPPING = "mapping"  # columns to choose
     QUEUED = "queued"  # waiting for the check
     CHECKING = "checking"  # being checked
@@ -49,8 +53,18 @@ IMPORT_STATUSES = tuple(ImportStatus)
 # The states from which the columns can be chosen again (and the import dropped).
 CHECKABLE = (ImportStatus.MAPPING, ImportStatus.READY, ImportStatus.FAILED)
 # The states in which a worker (or the request) still has work to do.
-RUNNING = (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.CONFIRMED, ImportStatus.IMPORTING)
+RUNNING = (
+    ImportStatus.RECEIVED,
+    ImportStatus.READING,
+    ImportStatus.QUEUED,
+    ImportStatus.CHECKING,
+    ImportStatus.CONFIRMED,
+    ImportStatus.IMPORTING,
+)
 STATUS_LABELS = {
+    ImportStatus.RECEIVED: "Lecture du fichier en attente",
+    ImportStatus.READING: "Lecture du fichier en cours",
+    ImportStatus.REFUSED: "Fichier refusé, rien n'a été ajouté",
     ImportStatus.MAPPING: "Colonnes à vérifier",
     ImportStatus.QUEUED: "Vérification en attente",
     ImportStatus.CHECKING: "Vérification en cours",
@@ -63,9 +77,13 @@ STATUS_LABELS = {
 }
 FILE_NAME_RE = re.compile(r"[^\w .()\-]+")
 
-MAX_ROWS = 20000
+# The bounds of a file, checked before parsing (size, the XLSX container: imports/workbook.py) and while
+# streaming its lines (lines counted blank ones included, columns, cell length), never after reading it all.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 20000  # employees
+MAX_LINES = 25000  # every line, blank ones included
 MAX_COLUMNS = 60
-CELL_MAX = 1000  # longer cells are cut: every field of the record is shorter
+CELL_MAX = 1000  # every field of the record is shorter
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary Excel format
 
@@ -172,7 +190,7 @@ ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?$")
 # Anything shaped like a NIR (13 to 15 digits, 2A/2B, with spaces, dots or dashes), for `scrub_nir`.
 NIR_LIKE_RE = re.compile(r"(?<![0-9A-Za-z])[1-478](?:[\s.\-]?[0-9AB]){12}(?:[\s.\-]?[0-9]{2})?(?![0-9A-Za-z])")
 
-UNREADABLE_XLSX = "Le classeur Excel est illisible : enregistrez-le à nouveau au format .xlsx."
+UNREADABLE_XLSX = workbook.UNREADABLE
 NIR_ELSEWHERE = "Cette colonne semble contenir un numéro de sécurité sociale : vérifiez le choix des colonnes."
 
 
@@ -237,7 +255,7 @@ def _cell(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a NIR or a year typed into a number cell
     text = str(value).replace("\x00", "")
-    return " ".join(text.split())[:CELL_MAX]
+    return " ".join(text.split())
 
 
 def _decode(raw: bytes) -> str:
@@ -261,41 +279,120 @@ def _delimiter(text: str) -> str:
     return best if counts[best] > 1 else ";"
 
 
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def _too_long(line: int, column: int) -> ImportRejected:
+    return ImportRejected(
+        {
+            "file": f"La cellule de la ligne {line}, colonne {column} dépasse {_thousands(CELL_MAX)} caractères : "
+            "raccourcissez-la ou supprimez la colonne."
+        }
+    )
+
+
+def _too_many_lines() -> ImportRejected:
+    return ImportRejected(
+        {
+            "file": f"Le fichier dépasse {_thousands(MAX_LINES)} lignes, lignes vides comprises : supprimez les "
+            "lignes vides ou découpez-le en plusieurs fichiers."
+        }
+    )
+
+
+def _too_many_rows() -> ImportRejected:
+    return ImportRejected(
+        {"file": f"Le fichier dépasse {_thousands(MAX_ROWS)} lignes : découpez-le en plusieurs fichiers."}
+    )
+
+
+def _too_many_columns() -> ImportRejected:
+    return ImportRejected({"file": f"Le fichier compte plus de {MAX_COLUMNS} colonnes : gardez celles des salariés."})
+
+
+def bounded_lines(values: Iterable[Iterable[object]]) -> list[list[str]]:
+    """The lines of a file as text cells, refused as soon as one bound is passed: every line counts (blank
+    ones too: an empty row costs a parser as much as a full one), each line's last filled cell within
+    MAX_COLUMNS, each cell within CELL_MAX, at most MAX_ROWS filled lines besides the header."""
+    lines: list[list[str]] = []
+    filled = 0
+    for number, raw_line in enumerate(values, start=1):
+        if number > MAX_LINES:
+            raise _too_many_lines()
+        line = [_cell(value) for value in raw_line]
+        while line and not line[-1]:  # trailing empty cells: padding, not columns
+            line.pop()
+        if len(line) > MAX_COLUMNS:
+            raise _too_many_columns()
+        for column, text in enumerate(line, start=1):
+            if len(text) > CELL_MAX:
+                raise _too_long(number, column)
+        if line:
+            filled += 1
+            if filled > MAX_ROWS + 1:
+                raise _too_many_rows()
+        lines.append(line)  # blank lines kept, so the line numbers stay those of the file
+    return lines
+
+
 def _read_csv(raw: bytes) -> list[list[str]]:
     text = _decode(raw)
     try:
-        return [
-            [_cell(value) for value in row]
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-        ]
+        return bounded_lines(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error:
         raise ImportRejected({"file": "Le fichier CSV est mal formé (guillemets non refermés ?)."}) from None
 
 
+def _check_shape(shape: workbook.WorkbookShape) -> None:
+    """The sheet's declared size, refused before parsing it (a liar is caught while streaming)."""
+    if shape.rows is not None and shape.rows > MAX_LINES:
+        raise _too_many_lines()
+    if shape.columns is not None and shape.columns > MAX_COLUMNS:
+        raise _too_many_columns()
+
+
 def _read_xlsx(raw: bytes) -> list[list[str]]:
+    """Streams the first sheet; `measure` has checked its container first."""
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # whatever a damaged or hostile file makes the parser raise: unreadable, and said so
         raise ImportRejected({"file": UNREADABLE_XLSX}) from None
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             return []
-        rows: list[list[str]] = []
-        filled = 0
-        for values in sheet.iter_rows(values_only=True):
-            row = [_cell(value) for value in values[: MAX_COLUMNS + 1]]
-            filled += any(row)
-            rows.append(row if any(row) else [])  # blank lines kept, so the line numbers stay those of Excel
-            if filled > MAX_ROWS + 1:  # enough to refuse the file as too long
-                break
-        return rows
+        # Explicit bounds: openpyxl otherwise fills every missing row up to the last row number it meets
+        # (<row r="1000000"> alone makes a million) and pads every row to its last column.
+        return bounded_lines(
+            sheet.iter_rows(min_row=1, max_row=MAX_LINES + 1, min_col=1, max_col=MAX_COLUMNS + 1, values_only=True)
+        )
+    except ImportRejected:
+        raise
     except Exception:
         raise ImportRejected({"file": UNREADABLE_XLSX}) from None
     finally:
-        workbook.close()
+        book.close()
+
+
+def measure(filename: str, raw: bytes) -> tuple[str, int]:
+    """(format, bytes the parser would read), refused in French before any parsing: the upload's size, and for
+    an XLSX its container and declared sheet size. What decides whether the request or the worker reads it."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ImportRejected({"file": "Le fichier dépasse 10 Mo : découpez-le en plusieurs fichiers."})
+    if not raw.strip():
+        raise ImportRejected({"file": "Le fichier est vide."})
+    kind = file_format(filename, raw)
+    if kind == "csv":
+        return kind, len(raw)
+    try:
+        shape = workbook.inspect(raw)
+    except workbook.WorkbookRefused as refused:
+        raise ImportRejected(refused.errors) from None
+    _check_shape(shape)
+    return kind, shape.data_bytes
 
 
 def file_format(filename: str, raw: bytes) -> str:
@@ -311,9 +408,7 @@ def file_format(filename: str, raw: bytes) -> str:
 
 def read_table(filename: str, raw: bytes) -> tuple[str, Table]:
     """The format and the table of an uploaded file; ImportRejected with a French message otherwise."""
-    if not raw.strip():
-        raise ImportRejected({"file": "Le fichier est vide."})
-    kind = file_format(filename, raw)
+    kind, _size = measure(filename, raw)
     lines = _read_xlsx(raw) if kind == "xlsx" else _read_csv(raw)
     numbered = [(number, row) for number, row in enumerate(lines, start=1) if any(cell for cell in row)]
     if not numbered:
@@ -321,19 +416,11 @@ def read_table(filename: str, raw: bytes) -> tuple[str, Table]:
     (_, header), data = numbered[0], numbered[1:]
     width = max(len(row) for _, row in numbered)
     if width > MAX_COLUMNS:
-        raise ImportRejected(
-            {"file": f"Le fichier compte plus de {MAX_COLUMNS} colonnes : gardez celles des salariés."}
-        )
+        raise _too_many_columns()
     if not data:
         raise ImportRejected({"file": "Le fichier ne contient aucun salarié sous sa ligne d'en-tête."})
     if len(data) > MAX_ROWS:
-        raise ImportRejected(
-            {
-                "file": f"Le fichier dépasse {MAX_ROWS:,} lignes : découpez-le en plusieurs fichiers.".replace(
-                    ",", "\u202f"
-                )
-            }
-        )
+        raise _too_many_rows()
 
     def pad(row: list[str]) -> list[str]:
         return row + [""] * (width - len(row))
@@ -594,6 +681,9 @@ def status_refusal(status: str) -> str:
         ImportStatus.IMPORTING: "L'import est en cours.",
         ImportStatus.DONE: "Cet import est terminé.",
         ImportStatus.CANCELLED: "Cet import a été abandonné.",
+        ImportStatus.RECEIVED: "Le fichier est en cours de lecture.",
+        ImportStatus.READING: "Le fichier est en cours de lecture.",
+        ImportStatus.REFUSED: "Ce fichier a été refusé : importez un fichier corrigé.",
     }
     return refusals.get(status, "Cet import ne peut plus être modifié.")
 

@@ -1,6 +1,7 @@
 """Use cases of employee imports: stage a file, choose its columns, check it, confirm it (all or nothing).
 
-Where the work runs: a file of up to `import_inline_rows` lines is checked and written in the request; a
+Where the work runs: a file whose data pass `import_inline_bytes` is read (parsed) by the worker, never in a
+request; a file of up to `import_inline_rows` lines is checked and written in the request; a
 bigger one is queued and done by the workforce worker process (`process_pending`, polled by worker.py), which
 writes its progress in its own short transactions so the page can show it. A job is claimed by a status
 change (queued → checking, confirmed → importing); a job whose worker died is claimed again once its
@@ -42,6 +43,7 @@ __all__ = [
     "get_import",
     "process_pending",
     "run_check",
+    "run_read",
     "run_import",
     "stage",
 ]
@@ -69,21 +71,38 @@ def _seal(portal: Portal, import_id: str, table: Table) -> bytes:
     return portal.settings.nir_vault.seal(zlib.compress(content, 6), import_id)
 
 
+def _seal_upload(portal: Portal, import_id: str, raw: bytes) -> bytes:
+    """The file as uploaded, until the worker reads it (it holds NIRs: sealed, never kept in clear)."""
+    return portal.settings.nir_vault.seal(raw, f"upload|{import_id}")
+
+
+def _read_into(portal: Portal, staged: EmployeeImport, kind: str, table: Table) -> None:
+    staged.status, staged.file_format = ImportStatus.MAPPING, kind
+    staged.content_sealed = _seal(portal, staged.id, table)
+    staged.header = [imports.scrub_nir(h) for h in table.header]
+    staged.mapping = imports.guess_mapping(table.header)
+    staged.total_rows = len(table.rows)
+
+
 def stage(portal: Portal, member_id: str, file_name: str, raw: bytes, *, actor: str) -> EmployeeImport:
-    """Reads the file and keeps it sealed, with the columns guessed from its header; writes no employee."""
-    kind, table = imports.read_table(file_name, raw)
+    """Keeps the file sealed, with the columns guessed from its header; writes no employee.
+
+    Its bounds are checked first, before any parsing (`measure`: size, and an XLSX's container and declared
+    sheet). A file whose data pass `import_inline_bytes` is not parsed here: it waits for the worker (status
+    received), so a big or costly file never holds a web worker; a small one is read now, within the bounds."""
+    kind, size = imports.measure(file_name, raw)
     now = utcnow()
     import_id = str(uuid.uuid4())
     staged = EmployeeImport(
         id=import_id,
         member_id=member_id,
-        status=ImportStatus.MAPPING,
+        status=ImportStatus.RECEIVED,
         file_name=safe_file_name(file_name),
         file_format=kind,
-        content_sealed=_seal(portal, import_id, table),
-        header=[imports.scrub_nir(h) for h in table.header],
-        mapping=imports.guess_mapping(table.header),
-        total_rows=len(table.rows),
+        content_sealed=b"",
+        header=[],
+        mapping={},
+        total_rows=0,
         processed_rows=0,
         error_rows=0,
         duplicate_rows=0,
@@ -94,11 +113,43 @@ def stage(portal: Portal, member_id: str, file_name: str, raw: bytes, *, actor: 
         created_at=now,
         updated_at=now,
     )
+    if size > portal.settings.import_inline_bytes:
+        staged.content_sealed = _seal_upload(portal, import_id, raw)
+    else:
+        _read_into(portal, staged, *imports.read_table(file_name, raw))
     with portal.uow() as tx:
         tx.session.add(staged)
         tx.commit()
-    log.info("employee import staged", extra={"import_id": import_id, "rows": staged.total_rows, "format": kind})
+    log.info(
+        "employee import staged",
+        extra={"import_id": import_id, "rows": staged.total_rows, "format": kind, "status": staged.status},
+    )
     return staged
+
+
+def run_read(portal: Portal, import_id: str) -> bool:
+    """Reads a received file in the worker, within the same bounds as in a request: its columns to choose
+    (status mapping), or its French refusal (status refused, the file erased)."""
+    if not _claim(portal, import_id, (ImportStatus.RECEIVED,), ImportStatus.READING):
+        return False
+    try:
+        with portal.uow() as tx:
+            staged = _job_lock(portal, tx, import_id)
+            if staged.status != ImportStatus.READING:  # done meanwhile by the worker this one took over from
+                return False
+            raw = portal.settings.nir_vault.unseal(staged.content_sealed, f"upload|{import_id}")
+            try:
+                _read_into(portal, staged, *imports.read_table(staged.file_name, raw))
+            except ImportRejected as refused:
+                staged.status, staged.content_sealed = ImportStatus.REFUSED, b""
+                staged.failure = " ".join(refused.errors.values())[:300]
+            staged.updated_at = utcnow()
+            tx.commit()
+    except Exception as exc:
+        _fail(portal, import_id, exc, "Le fichier n'a pas pu être lu : importez-le à nouveau.", ImportStatus.REFUSED)
+        raise
+    log.info("employee import read", extra={"import_id": import_id, "status": staged.status})
+    return True
 
 
 # --- choosing the columns, checking -------------------------------------------------------------------
@@ -229,14 +280,15 @@ def _job_lock(portal: Portal, tx, import_id: str) -> EmployeeImport:
     return tx.session.get(EmployeeImport, import_id)
 
 
-def _fail(portal: Portal, import_id: str, exc: Exception, failure: str) -> None:
+def _fail(
+    portal: Portal, import_id: str, exc: Exception, failure: str, status: ImportStatus = ImportStatus.FAILED
+) -> None:
     log.error("employee import failed, nothing written", extra={"import_id": import_id, "error": type(exc).__name__})
+    values: dict = {"status": status, "updated_at": utcnow(), "failure": failure}
+    if status == ImportStatus.REFUSED:
+        values["content_sealed"] = b""  # a file that cannot be read is of no use, and it holds NIRs
     with portal.uow() as tx:
-        tx.session.execute(
-            update(EmployeeImport)
-            .where(EmployeeImport.id == import_id)
-            .values(status=ImportStatus.FAILED, updated_at=utcnow(), failure=failure)
-        )
+        tx.session.execute(update(EmployeeImport).where(EmployeeImport.id == import_id).values(**values))
         tx.commit()
 
 
@@ -388,8 +440,8 @@ def process_pending(portal: Portal) -> bool:
             select(EmployeeImport.id, EmployeeImport.status)
             .where(
                 or_(
-                    EmployeeImport.status.in_((ImportStatus.QUEUED, ImportStatus.CONFIRMED)),
-                    EmployeeImport.status.in_((ImportStatus.CHECKING, ImportStatus.IMPORTING))
+                    EmployeeImport.status.in_((ImportStatus.RECEIVED, ImportStatus.QUEUED, ImportStatus.CONFIRMED)),
+                    EmployeeImport.status.in_((ImportStatus.READING, ImportStatus.CHECKING, ImportStatus.IMPORTING))
                     & (EmployeeImport.updated_at < stale),
                 )
             )
@@ -399,6 +451,8 @@ def process_pending(portal: Portal) -> bool:
     if job is None:
         return False
     try:
+        if job.status in (ImportStatus.RECEIVED, ImportStatus.READING):
+            return run_read(portal, job.id)
         if job.status in (ImportStatus.QUEUED, ImportStatus.CHECKING):
             return run_check(portal, job.id)
         return run_import(portal, job.id)
