@@ -1,4 +1,4 @@
-"""docs/security.md DP-09 through the pages and the API: a zip bomb, a million blank rows and ten thousand
+"""docs/security.md VAL-04 through the pages and the API: a zip bomb, a million blank rows and ten thousand
 columns are refused in French before parsing (nothing staged), and a big file is never parsed in the request:
 it is queued, read by the worker within the same bounds, and refused there in French when it passes one."""
 

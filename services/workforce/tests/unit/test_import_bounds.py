@@ -1,4 +1,4 @@
-"""docs/security.md DP-09: an imported file is bounded before it is parsed (its size, an XLSX's container and
+"""docs/security.md VAL-04: an imported file is bounded before it is parsed (its size, an XLSX's container and
 declared sheet) and while it is streamed (every line counted, blank ones too; columns; cell length), each
 refusal in French. Pure: the files are built in memory."""
 

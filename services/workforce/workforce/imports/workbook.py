@@ -1,4 +1,4 @@
-"""An XLSX file is a zip: its container is checked before any XML is parsed (docs/security.md DP-09).
+"""An XLSX file is a zip: its container is checked before any XML is parsed (docs/security.md VAL-04).
 
 The central directory says what each member unpacks to; `zipfile` never unpacks more than that (it stops at
 the declared size and checks the CRC), so refusing on the declared sizes bounds what the parser may read: a
