@@ -81,3 +81,39 @@ def check_refund(amount: Decimal, credit: Decimal) -> Decimal:
         allowed = money_fr(max(credit, ZERO))
         raise RefundRejected({"amount": f"Le montant dépasse le crédit de l'adhérent ({allowed} au plus)."})
     return amount
+
+
+class ViolationKind(StrEnum):
+    """What `python -m billing.audit` reports (the printed value)."""
+
+    DUPLICATE_ANNUAL = "duplicate-live-annual-invoice"
+    PAYABLE_CREDIT_NOTE = "payable-credit-note"
+    LEDGER_MISMATCH = "ledger-balance-mismatch"
+    OVER_ALLOCATED = "allocation-above-due"
+    NUMBERING_GAP = "numbering-gap"
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: ViolationKind
+    subject: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.kind}\t{self.subject}\t{self.detail}"
+
+
+def numbering_gaps(year: int, ranks: list[int], last_number: int | None) -> list[str]:
+    """What is wrong with a year's invoice numbers: ranks 1..n each once, n the sequence's last number."""
+    problems = []
+    expected = set(range(1, (last_number or 0) + 1))
+    missing = sorted(expected - set(ranks))
+    if missing:
+        shown = ", ".join(f"F{year:04d}-{rank:06d}" for rank in missing[:10])
+        problems.append(f"{len(missing)} number(s) missing: {shown}")
+    beyond = sorted(set(ranks) - expected)
+    if beyond:
+        problems.append(f"{len(beyond)} number(s) beyond the sequence's last ({last_number or 0})")
+    if len(ranks) != len(set(ranks)):
+        problems.append("a number is used twice")
+    return problems

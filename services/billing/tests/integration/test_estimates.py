@@ -2,13 +2,18 @@
 
 import threading
 import uuid
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from billing.campaign.handlers import on_campaign_closed
+from billing.credit_notes.use_cases import issue_credit_note
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases.issue import issue_invoice
 from billing.ledger.queries import account_in
-from billing.models import ClosedCampaign, Invoice
+from billing.models import ClosedCampaign, Invoice, Payment
 from billing.worker import CAMPAIGNS_QUEUE, DECLARATIONS_QUEUE, subscriptions
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
@@ -240,3 +245,105 @@ def test_a_declaration_handled_while_the_closing_is_being_billed_waits_and_then_
         session.commit()
     worker.join()
     assert [invoice.kind for invoice in invoices_of(service, member_a)] == ["facture_office", "avoir", "cotisation"]
+
+
+def test_a_member_with_its_annual_invoice_gets_no_estimate_and_a_declaration_no_second_invoice(
+    service, customers, tariff_2026
+):
+    """Transports Keller in the demo: staff had issued its 2026 fee before the campaign."""
+    member_a, member_b = customers
+    staff_issued = issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_a,
+            kind="cotisation",
+            period="2026",
+            lines=(LineInput("Cotisation annuelle 2026", Decimal("12"), Decimal("97.35")),),
+        ),
+    )
+    consumer = consumer_of(service)
+    consumer.process(CAMPAIGNS_QUEUE, closed((member_a, counts(8), counts()), (member_b, counts(2), counts())))
+    assert [(i.member_id, i.kind) for i in invoices_of(service)] == [
+        (member_a, "cotisation"),
+        (member_b, "facture_office"),
+    ]
+    assert consumer.process(DECLARATIONS_QUEUE, confirmed(member_a)) is True
+    assert [i.id for i in invoices_of(service, member_a)] == [staff_issued.id]
+
+
+def test_the_database_refuses_a_second_live_annual_invoice_even_when_code_skips_the_check(service, customers):
+    member_a, _ = customers
+    first = issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_a,
+            kind="cotisation",
+            period="2026",
+            lines=(LineInput("Cotisation annuelle 2026", Decimal("12"), Decimal("97.35")),),
+        ),
+    )
+    with service.portal.db.session_factory() as session:
+        twin = {c.key: getattr(first, c.key) for c in Invoice.__table__.columns}
+        twin.update(id=str(uuid.uuid4()), number="F2026-999999", source_key=None, kind="facture_office")
+        with pytest.raises(IntegrityError, match="uq_invoice_live_annual"):
+            session.execute(Invoice.__table__.insert(), twin)
+        session.rollback()
+    refused = service.client().post(
+        "/api/billing/invoices",
+        headers=service.headers(make_principal(staff_roles=("billing",))),
+        json={
+            "member_id": member_a,
+            "kind": "cotisation",
+            "period": "2026",
+            "lines": [{"label": "Cotisation annuelle 2026", "quantity": "1", "unit_price": "10.00"}],
+        },
+    )
+    assert refused.status_code == 422
+    assert refused.json["errors"]["json"] == {
+        "period": f"L'adhérent a déjà une cotisation annuelle 2026 ({first.number}) : annulez-la d'abord par un avoir."
+    }
+    # Cancelled in full by a credit note, it stops being live: the replacement may then be issued.
+    issue_credit_note(service.portal, first.id, label="Remplacée", amount_excl_tax=None, cancel_all=True)
+    replacement = service.client().post(
+        "/api/billing/invoices",
+        headers=service.headers(make_principal(staff_roles=("billing",))),
+        json={
+            "member_id": member_a,
+            "kind": "cotisation",
+            "period": "2026",
+            "lines": [{"label": "Cotisation annuelle 2026", "quantity": "1", "unit_price": "10.00"}],
+        },
+    )
+    assert replacement.status_code == 201
+
+
+def test_the_database_refuses_any_payment_of_a_credit_note(service, customers):
+    member_a, _ = customers
+    note = issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_a,
+            kind="avoir",
+            lines=(LineInput("Geste commercial", Decimal("1"), Decimal("-10.00")),),
+        ),
+    )
+    with service.portal.db.session_factory() as session:
+        with pytest.raises(IntegrityError, match="never payable"):
+            session.execute(
+                Payment.__table__.insert(),
+                {
+                    "id": str(uuid.uuid4()),
+                    "invoice_id": note.id,
+                    "member_id": member_a,
+                    "method": "virement",
+                    "amount": Decimal("12.00"),
+                    "applied_amount": Decimal("12.00"),
+                    "received_on": note.issued_on,
+                    "recorded_by": "test",
+                    "created_at": note.created_at,
+                },
+            )
+        session.rollback()
+        with pytest.raises(IntegrityError, match="ck_invoice_credit_note_not_payable"):
+            session.execute(text("UPDATE invoice SET status = 'a_payer' WHERE id = :id"), {"id": note.id})
+        session.rollback()

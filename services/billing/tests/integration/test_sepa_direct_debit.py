@@ -3,6 +3,8 @@ ahead, and the pain.008 batch (FRST then RCUR) built with the IBAN read from the
 
 import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,12 +19,12 @@ from billing.invoices.annual import Declaration
 from billing.invoices.rules import IssueCommand, LineInput
 from billing.invoices.use_cases import declarations
 from billing.invoices.use_cases.issue import issue_invoice
-from billing.ledger.queries import account_in
+from billing.ledger.queries import account_in, violations
 from billing.models import BillingCustomer, Invoice, Payment, SepaDebit, mail_outbox
 from billing.payments.rules import PaymentInput
 from billing.payments.use_cases import record_payment
-from billing.sepa.rules import SepaBatchError
-from billing.sepa.use_cases.debits import create_batch, plan_debits
+from billing.sepa.rules import DebitNotRejectable, SepaBatchError
+from billing.sepa.use_cases.debits import create_batch, plan_debits, reject_debit
 from billing.worker import DECLARATIONS_QUEUE, MEMBER_DIRECTORY_QUEUE, subscriptions
 from portal_common import clock
 from portal_common.messaging import catalogue
@@ -463,3 +465,53 @@ def test_a_cancelled_estimate_announces_its_lowered_debits_in_the_name_of_the_se
     assert len(notices) == 3
     for _, _, body in notices.values():  # all three cancelled: each names the creditor's ICS
         assert f"Identifiant créancier SEPA (ICS) : {settings.creditor_identifier}" in body
+
+
+def test_a_rejected_debit_makes_the_invoice_owed_again_and_the_account_records_it_once(service, customers, members):
+    member_a, _ = customers
+    invoice, (first, _, _) = annual_fee_with_three_debits(service, members, member_a)
+    create_batch(service.portal, until=first.collection_date, by="test")
+    assert stored(service, Invoice, id=invoice.id)[0].amount_due == Decimal("4000.00")
+    reject_debit(service.portal, first.id, by="staff-1")
+    [after] = stored(service, Invoice, id=invoice.id)
+    assert (after.amount_due, after.status) == (Decimal("6000.00"), "a_payer")
+    with service.portal.db.session_factory() as session:
+        assert account_in(session, member_a).balance == Decimal("6000.00")
+        assert violations(session) == []
+    assert stored(service, Payment, invoice_id=invoice.id)[0].reversed_on is not None
+    with pytest.raises(DebitNotRejectable):
+        reject_debit(service.portal, first.id, by="staff-1")
+    staff = service.headers(make_principal(staff_roles=("billing",)))
+    page = service.client().get("/gestion/factures/prelevements", headers=staff).text
+    assert "Rejeté par la banque" in page
+
+
+def test_preparing_the_debits_twice_at_once_plans_each_instalment_once_and_never_fails(service, customers, members):
+    member_a, _ = customers
+    assert consumer_of(service).process(MEMBER_DIRECTORY_QUEUE, sign_mandate_at_members(members, member_a))
+    issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_a,
+            kind="cotisation",
+            period="2026",
+            lines=(LineInput("Cotisation 2026", Decimal(1), Decimal("5000.00")),),
+        ),
+    )
+    start = threading.Barrier(2)
+
+    def plan(_):
+        start.wait()
+        return len(plan_debits(service.portal))
+
+    with ThreadPoolExecutor(2) as pool:
+        counts = sorted(pool.map(plan, range(2)))
+    assert counts == [0, 3]
+    staff = service.headers(make_principal(staff_roles=("billing",)))
+    client = service.client()
+    token = client.get("/gestion/factures/prelevements", headers=staff).text.split('name="csrf_token" value="')[1]
+    again = client.post(
+        "/gestion/factures/prelevements/preparer", headers=staff, data={"csrf_token": token.split('"')[0]}
+    )
+    assert again.status_code == 302
+    assert "Aucune nouvelle échéance à prélever." in client.get("/gestion/factures/prelevements", headers=staff).text
