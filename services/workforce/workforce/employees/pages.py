@@ -462,7 +462,7 @@ def _reveal_page(employee: Employee, *, reason: str = "", errors: dict | None = 
             reason=reason,
             errors=errors or {},
             nir=nir,
-            done_today=use_cases.reveals_today(portal().db.session, principal.user_id),
+            done_today=queries.nir_reveals_on(today(), principal.user_id),
             cap=portal().settings.nir_reveals_per_day,
             page_title="Consulter le numéro de sécurité sociale",
         ),

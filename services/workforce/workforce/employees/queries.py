@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from portal_common.clock import PARIS
 from portal_common.service import portal
 from portal_common.vocabulary import MonitoringCategory
 
-from ..models import Employee, EmployeeHistory
+from ..models import Employee, EmployeeHistory, NirReveal
 from .pcs import pcs_label
 from .rules import ADULT_AGE, ID_RE, ListStatus, add_years, classify, display_name, fold, is_present
 
@@ -193,3 +194,11 @@ def history_as_dict(item: EmployeeHistory) -> dict:
         "exit_reason": item.exit_reason,
         "recorded_at": item.recorded_at,
     }
+
+
+def nir_reveals_on(day: date, user_id: str, session=None) -> int:
+    """How many NIRs a staff user has seen in clear on a French calendar day (the cap's count); `session` is the
+    reveal's own transaction when it counts before writing."""
+    since = datetime.combine(day, time.min, tzinfo=PARIS)
+    stmt = select(func.count()).where(NirReveal.revealed_by == user_id, NirReveal.revealed_at >= since)
+    return (session or portal().db.session).scalar(stmt) or 0

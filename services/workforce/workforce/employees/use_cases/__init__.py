@@ -14,7 +14,7 @@ from .records import (
     hired_event,
     updated_event,
 )
-from .reveals import reveal_nir, reveals_today
+from .reveals import reveal_nir
 
 __all__ = [
     "RECLASSIFY_ACTOR",
@@ -29,6 +29,5 @@ __all__ = [
     "hired_event",
     "reclassify_employees",
     "reveal_nir",
-    "reveals_today",
     "updated_event",
 ]

@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, time
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from portal_common.clock import PARIS, today, utcnow
+from portal_common.clock import today, utcnow
 from portal_common.service import Portal
 
 from ...models import Employee, NirReveal
+from ..queries import nir_reveals_on
 from ..rules.reveals import NO_STORED_NIR, RevealRefused, check_cap, check_reason
 
 log = logging.getLogger(__name__)
-
-
-def _start_of_today() -> datetime:
-    """Midnight of the French calendar day, the cap's period."""
-    return datetime.combine(today(), time.min, tzinfo=PARIS)
-
-
-def reveals_today(session, user_id: str) -> int:
-    stmt = select(func.count()).where(NirReveal.revealed_by == user_id, NirReveal.revealed_at >= _start_of_today())
-    return session.scalar(stmt) or 0
 
 
 def reveal_nir(portal: Portal, employee_id: str, reason: str, *, user_id: str, user_name: str) -> str:
@@ -35,7 +25,7 @@ def reveal_nir(portal: Portal, employee_id: str, reason: str, *, user_id: str, u
         if portal.db.is_postgres:
             # One user's reveals one after the other: two tabs at the cap cannot both pass the count.
             tx.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"nir_reveal:{user_id}"})
-        check_cap(reveals_today(tx.session, user_id), portal.settings.nir_reveals_per_day)
+        check_cap(nir_reveals_on(today(), user_id, tx.session), portal.settings.nir_reveals_per_day)
         employee = tx.session.get(Employee, employee_id)
         if employee is None:
             raise LookupError(employee_id)
