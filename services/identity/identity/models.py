@@ -96,15 +96,21 @@ class MemberDirectoryEntry(Base):
 
 
 class LoginThrottle(Base):
-    """Failed-login counters of one account (or of one unknown identifier, so both behave alike)."""
+    """Login counters of one account (or of one unknown identifier, so both behave alike), or of one account
+    from one client address (docs/security.md AUTH-20, AUTH-21)."""
 
     __tablename__ = "login_throttle"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256, never the identifier itself
+    # On an (account, address) counter: its account's key, so a password reset clears both kinds at once.
+    account_key: Mapped[str | None] = mapped_column(String(64), index=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     window_failures: Mapped[int] = mapped_column(Integer, default=0)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Evaluated attempts, right or wrong, in the minute that started at minute_started_at.
+    minute_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    minute_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -67,10 +67,15 @@ class Pages:
     def csrf(html: str) -> str:
         return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
-    def login(self, client: Any, identifier: str, password: str = PASSWORD, next_path: str = "/") -> Any:
+    def login(
+        self, client: Any, identifier: str, password: str = PASSWORD, next_path: str = "/", address: str | None = None
+    ) -> Any:
+        """`address`: the client address the gateway reports (X-Real-IP), 127.0.0.1 by default."""
         token = self.csrf(client.get("/connexion").text)
         return client.post(
-            "/connexion", data={"identifier": identifier, "password": password, "csrf_token": token, "next": next_path}
+            "/connexion",
+            data={"identifier": identifier, "password": password, "csrf_token": token, "next": next_path},
+            headers={"X-Real-IP": address} if address else None,
         )
 
     def check(self, client: Any) -> tuple[int, Any]:

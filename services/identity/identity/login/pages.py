@@ -58,13 +58,16 @@ def login():
         found = authenticate(portal(), identifier, password, Client.of(request))
     if found is None or found.user is None:
         throttled = found is not None and found.throttled
-        return render_template(
+        page = render_template(
             "identity/login.html",
             next_path=next_path,
             identifier=identifier,
             error=LOGIN_THROTTLED if throttled else LOGIN_FAILED,
             page_title="Connexion",
-        ), 429 if throttled else 401
+        )
+        if throttled and found is not None:  # docs/security.md AUTH-21: when the next attempt will be evaluated
+            return page, 429, {"Retry-After": str(found.retry_after or 1)}
+        return page, 401
     return signed_in(found.user, found.member_id, next_path)
 
 

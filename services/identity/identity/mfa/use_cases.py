@@ -14,7 +14,7 @@ from portal_common.db import UnitOfWork
 from portal_common.service import Portal
 
 from ..login import use_cases as login
-from ..login.rules import Check, throttle_key
+from ..login.rules import Check
 from ..models import RecoveryCode, Session, TotpFactor, User
 from ..security_log.rules import Client, LogKind, LogOutcome
 from ..security_log.use_cases import record
@@ -150,10 +150,10 @@ def disable(portal: Portal, user: User, client: Client) -> bool:
 
 
 def check_code(tx: UnitOfWork, portal: Portal, user: User, code: str, client: Client, *, kind: LogKind) -> Check:
-    """A TOTP code or a recovery code, counted in the account's lockout like a password (caller's transaction)."""
+    """A TOTP code or a recovery code, counted in the account's limits like a password (caller's transaction)."""
     now = clock.utcnow()
-    row = login.locked_row(tx.session, throttle_key(user.id), now)
-    if not login.POLICY.may_try(login.state_of(row), now):
+    counters = login.open_counters(tx.session, user.id, "", client, now)
+    if counters.retry_at(now) is not None:
         record(tx.session, kind, LogOutcome.REFUSED, client, user_id=user.id)
         return Check.THROTTLED
     code = normalise_code(code)
@@ -179,10 +179,10 @@ def check_code(tx: UnitOfWork, portal: Portal, user: User, code: str, client: Cl
                 recovery.used_at, ok = now, True
                 record(tx.session, LogKind.MFA_RECOVERY_CODE_USED, LogOutcome.SUCCESS, client, user_id=user.id)
     if ok:
-        tx.session.delete(row)
+        counters.succeeded(now)
         record(tx.session, kind, LogOutcome.SUCCESS, client, user_id=user.id)
         return Check.OK
-    login.count_failure(tx, portal, row, user, kind, client, now)
+    login.count_failure(tx, portal, counters, user, kind, client, now)
     return Check.WRONG
 
 

@@ -1,4 +1,6 @@
-"""Lockout per account: growing delay, temporary lock, an e-mail, no enumeration (docs/security.md AUTH-20/22)."""
+"""Lockout per account, whatever the address: growing delay, temporary lock, an e-mail, no enumeration
+(docs/security.md AUTH-20/22). The attempts come from many addresses, so that the sooner limits of one address
+(test_login_limits.py) do not stand in for the account's."""
 
 import re
 
@@ -28,10 +30,17 @@ def evaluations(monkeypatch):
     return calls
 
 
+def address(index):
+    """A different client address for each attempt (documentation range, RFC 5737)."""
+    return f"198.51.{index // 250}.{index % 250 + 1}"
+
+
 def statuses(pages, client, identifier, count, clock=None, step=0.0):
     found = []
-    for _ in range(count):
-        found.append(pages.login(client, identifier, password="mauvais mot de passe").status_code)
+    for index in range(count):
+        found.append(
+            pages.login(client, identifier, password="mauvais mot de passe", address=address(index)).status_code
+        )
         if clock is not None:
             clock.advance(seconds=step)
     return found
@@ -40,20 +49,20 @@ def statuses(pages, client, identifier, count, clock=None, step=0.0):
 def test_four_failures_then_the_right_password_still_signs_in(service, owner, pages, clock):
     client = service.client()
     assert statuses(pages, client, "1000001", 4) == [401] * 4
-    assert pages.login(client, "1000001").status_code == 303
+    assert pages.login(client, "1000001", address=address(4)).status_code == 303
 
 
 def test_from_the_fifth_consecutive_failure_the_account_waits_longer_each_time(service, owner, pages, clock):
     client = service.client()
     assert statuses(pages, client, "1000001", 5) == [401] * 5
-    # Even the right password is not checked during the delay.
-    assert pages.login(client, "1000001").status_code == 429
+    # Even the right password is not checked during the delay, from any address.
+    assert pages.login(client, "1000001", address=address(5)).status_code == 429
     clock.advance(seconds=1)
-    assert pages.login(client, "1000001", password="encore faux").status_code == 401
+    assert pages.login(client, "1000001", password="encore faux", address=address(6)).status_code == 401
     clock.advance(seconds=1)
-    assert pages.login(client, "1000001").status_code == 429  # the 6th failure doubled the delay
+    assert pages.login(client, "1000001", address=address(7)).status_code == 429  # the 6th failure doubled it
     clock.advance(seconds=1)
-    assert pages.login(client, "1000001").status_code == 303
+    assert pages.login(client, "1000001", address=address(8)).status_code == 303
 
 
 def test_ten_failures_in_fifteen_minutes_lock_the_account_and_tell_the_user(service, owner, pages, clock, smtp):
@@ -61,20 +70,24 @@ def test_ten_failures_in_fifteen_minutes_lock_the_account_and_tell_the_user(serv
     for attempt in range(10):
         if attempt:
             clock.advance(seconds=70)  # past each delay (at most 16 s here), 10.5 minutes in all
-        assert pages.login(client, "chef@boulangerie.fr", password="mauvais mot de passe").status_code == 401
-    response = pages.login(client, "1000001")
+        wrong = pages.login(client, "chef@boulangerie.fr", password="mauvais mot de passe", address=address(attempt))
+        assert wrong.status_code == 401
+    response = pages.login(client, "1000001", address=address(10))
     assert response.status_code == 429 and "Mot de passe oublié" in response.text
+    assert response.headers["Retry-After"] == str(15 * 60)
     clock.advance(minutes=14, seconds=59)
-    assert pages.login(client, "1000001").status_code == 429
+    assert pages.login(client, "1000001", address=address(11)).status_code == 429
     assert service.deliver_mail() == 1
     mail = smtp.wait_for(lambda m: m["To"] == "chef@boulangerie.fr")
     assert "verrouillé" in mail["Subject"]
     assert "http://127.0.0.1:8080/connexion/mot-de-passe-oublie" in mail.get_content()
     clock.advance(seconds=1)
-    assert pages.login(client, "1000001").status_code == 303
+    assert pages.login(client, "1000001", address=address(12)).status_code == 303
 
 
-def test_a_thousand_wrong_passwords_in_an_hour_evaluate_at_most_a_hundred(service, owner, pages, clock, evaluations):
+def test_a_thousand_wrong_passwords_in_an_hour_from_many_addresses_evaluate_at_most_a_hundred(
+    service, owner, pages, clock, evaluations
+):
     client = service.client()
     results = statuses(pages, client, "1000001", 1000, clock=clock, step=3.6)
     assert set(results) == {401, 429}
@@ -84,8 +97,8 @@ def test_a_thousand_wrong_passwords_in_an_hour_evaluate_at_most_a_hundred(servic
 def test_an_unknown_account_is_throttled_exactly_like_a_known_one(service, owner, pages, clock):
     def attempts(identifier):
         client, found = service.client(), []
-        for _ in range(7):
-            found.append(pages.login(client, identifier, password="mauvais mot de passe"))
+        for index in range(7):
+            found.append(pages.login(client, identifier, password="mauvais mot de passe", address=address(index)))
             clock.advance(seconds=0.2)
         return found
 

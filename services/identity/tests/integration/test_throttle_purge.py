@@ -30,24 +30,29 @@ def test_counters_older_than_every_window_go_and_recent_ones_stay(service, pages
     assert pages.login(client, "personne@nulle-part.fr", password=WRONG).status_code == 401
     clock.now += PAST_EVERY_WINDOW
     assert pages.login(client, "quelquun@ailleurs.fr", password=WRONG).status_code == 401
-    assert counters(service) == 2
-    assert maintenance.purge_throttle(service.portal) == 1
+    assert counters(service) == 4  # each identifier's counter and its counter from this address
+    assert maintenance.purge_throttle(service.portal) == 2
     with service.portal.db.session_factory() as session:
-        assert session.scalars(select(LoginThrottle.key)).all() == [lockout.throttle_key(None, "quelquun@ailleurs.fr")]
+        assert sorted(session.scalars(select(LoginThrottle.key))) == sorted(
+            [
+                lockout.throttle_key(None, "quelquun@ailleurs.fr"),
+                lockout.pair_key(None, "quelquun@ailleurs.fr", "127.0.0.1"),
+            ]
+        )
 
 
 def test_a_counter_just_inside_the_margin_stays(service, pages, clock):
     assert pages.login(service.client(), "personne@nulle-part.fr", password=WRONG).status_code == 401
     clock.now += PAST_EVERY_WINDOW - timedelta(seconds=2)
-    assert maintenance.purge_throttle(service.portal) == 0 and counters(service) == 1
+    assert maintenance.purge_throttle(service.portal) == 0 and counters(service) == 2
 
 
 def test_a_live_lockout_still_holds_after_the_purge(service, owner, pages, clock):
     client = service.client()
-    for attempt in range(10):
+    for attempt in range(10):  # from ten addresses: the account's lock, not one address's
         if attempt:
             clock.advance(seconds=70)
-        assert pages.login(client, "1000001", password=WRONG).status_code == 401
+        assert pages.login(client, "1000001", password=WRONG, address=f"198.51.100.{attempt + 1}").status_code == 401
     clock.advance(minutes=14)
     assert maintenance.purge_throttle(service.portal) == 0
     assert pages.login(client, "1000001").status_code == 429
@@ -57,8 +62,8 @@ def test_a_live_lockout_still_holds_after_the_purge(service, owner, pages, clock
 
 def test_a_growing_delay_still_holds_after_the_purge(service, owner, pages, clock):
     client = service.client()
-    for _ in range(5):
-        assert pages.login(client, "1000001", password=WRONG).status_code == 401
+    for attempt in range(5):
+        assert pages.login(client, "1000001", password=WRONG, address=f"198.51.100.{attempt + 1}").status_code == 401
     assert maintenance.purge_throttle(service.portal) == 0
     assert pages.login(client, "1000001").status_code == 429
 
