@@ -54,6 +54,12 @@ COMPOSE_PARAMETERS: dict[str, Any] = {
     "error_log": "/dev/stderr",
 }
 
+# The per-address ceiling on form posts to public pages (sign-in, codes, reset, first account), docs/security.md
+# AUTH-21. Sized for an office behind one address at 9 a.m.: 50 people each posting a password then a second
+# factor pass at once (the burst), then 2 a second. Guessing at one account is limited by identity's counters.
+LOGIN_RATE = "120r/m"
+LOGIN_BURST = 100
+
 _ADDRESS = re.compile(r"^[A-Za-z0-9.\-]+:\d{1,5}$")
 _HOST = re.compile(r"^[A-Za-z0-9.\-:*]+$")
 _RATE = re.compile(r"^\d+r/[sm]$")
@@ -116,8 +122,8 @@ def render(
     worker_processes: int = 2,
     access_log: str | None = None,
     error_log: str | None = None,
-    login_rate: str = "10r/m",
-    login_burst: int = 5,
+    login_rate: str = LOGIN_RATE,
+    login_burst: int = LOGIN_BURST,
 ) -> str:
     """The nginx.conf text; `upstreams` maps every service of routes.json to "host:port"."""
     services = load_routes()

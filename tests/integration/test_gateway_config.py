@@ -117,9 +117,15 @@ class Gateway:
     members: StubServer
 
     def request(
-        self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        body: str | None = None,
+        source: str = "127.0.0.1",
     ) -> Response:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        """`source`: the client address nginx sees (any 127.0.0.0/8 address on Linux)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10, source_address=(source, 0))
         try:
             connection.request(method, path, body=body, headers=headers or {})
             answer = connection.getresponse()
@@ -284,25 +290,58 @@ def test_responses_carry_the_request_id_the_upstream_received(gateway: Gateway) 
     assert gateway.request("GET", "/nulle-part").headers["X-Request-Id"]
 
 
-def test_rapid_login_posts_are_rate_limited_with_429(gateway: Gateway) -> None:
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def post_logins_until_refused(gateway: Gateway, source: str, limit: int = 400) -> tuple[list[int], Response]:
+    """Sign-in posts from one address until the gateway refuses one (the zone refills while they are sent)."""
     statuses = []
-    for _ in range(12):
+    for _ in range(limit):
         response = gateway.request(
-            "POST",
-            "/connexion",
-            body="identifiant=a&mot_de_passe=b",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            "POST", "/connexion", body="identifiant=a&mot_de_passe=b", headers=FORM, source=source
         )
         statuses.append(response.status)
         if response.status == 429:
-            limited = response
-    assert statuses[0] == 200
-    assert 429 in statuses
+            break
+    return statuses, response
+
+
+def test_the_sign_in_ceiling_per_address_is_sized_for_an_office_and_configurable() -> None:
+    config = render.render("127.0.0.1", 8080, "/tmp/p", render.default_upstreams())
+    assert re.search(r"limit_req_zone \$login_limit_key zone=login:\S+ rate=120r/m;", config)
+    assert re.findall(r"limit_req zone=login burst=(\d+) nodelay;", config) == ["100"] * len(
+        re.findall(r"zone=login burst", config)
+    )
+    # docs/security.md AUTH-21: 50 people posting a password then a second factor fit in the burst.
+    assert render.LOGIN_BURST >= 2 * 50
+    custom = render.render("127.0.0.1", 8080, "/tmp/p", render.default_upstreams(), login_rate="5r/s", login_burst=7)
+    assert "rate=5r/s;" in custom and "burst=7 nodelay" in custom
+    assert render.render_compose().count("limit_req zone=login burst=100 nodelay;") >= 1
+
+
+def test_an_office_behind_one_address_posts_eighty_sign_ins_at_once_and_none_is_refused(gateway: Gateway) -> None:
+    # 40 people at 9 a.m., each posting a password then a second factor, as fast as the test can send them.
+    statuses = [
+        gateway.request("POST", path, body="a=b", headers=FORM, source="127.0.0.40").status
+        for _ in range(40)
+        for path in ("/connexion", "/connexion/double-authentification")
+    ]
+    assert statuses == [200] * 80
+    # Another office is not held back by the first one's morning.
+    assert gateway.request("POST", "/connexion", body="a=b", headers=FORM, source="127.0.0.41").status == 200
+
+
+def test_rapid_login_posts_past_the_office_ceiling_are_rate_limited_with_a_french_429(gateway: Gateway) -> None:
+    statuses, limited = post_logins_until_refused(gateway, "127.0.0.42")
+    assert statuses[: render.LOGIN_BURST] == [200] * render.LOGIN_BURST
+    assert statuses[-1] == 429
     assert limited.headers["Retry-After"] == "60"
-    assert "Trop de tentatives" in limited.body.decode("utf-8")
+    text = limited.body.decode("utf-8")
+    assert 'lang="fr"' in text and "Trop de tentatives" in text
     assert limited.headers["X-Frame-Options"] == "DENY"
-    # Reading the login page is not limited.
-    assert gateway.request("GET", "/connexion").status == 200
+    # Reading the login page is not limited, and another address is not held back.
+    assert gateway.request("GET", "/connexion", source="127.0.0.42").status == 200
+    assert gateway.request("POST", "/connexion", body="a=b", headers=FORM, source="127.0.0.43").status == 200
 
 
 def _notification_location(config: str) -> str:
@@ -321,12 +360,10 @@ def test_the_card_notification_location_has_its_own_rate_limit_zone_keyed_on_the
 
 
 def test_card_notifications_pass_while_logins_from_the_same_address_are_limited(gateway: Gateway) -> None:
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
-    logins = [
-        gateway.request("POST", "/connexion", body="identifiant=a&mot_de_passe=b", headers=form).status
-        for _ in range(12)
-    ]
-    assert 429 in logins
+    form = FORM
+    logins, _ = post_logins_until_refused(gateway, "127.0.0.1")
+    assert logins[-1] == 429
+    refused_at = time.monotonic()
     # A provider retrying a backlog of notifications: well within the burst, none refused.
     notified = [
         gateway.request("POST", "/paiement-carte/notification", body="reference=R1&signature=x", headers=form)
@@ -344,8 +381,10 @@ def test_card_notifications_pass_while_logins_from_the_same_address_are_limited(
     assert limited.status == 429
     assert limited.json()["code"] == 429
     assert limited.headers["Retry-After"] == "60"
-    # Logins are still limited: the notifications did not refill or share their zone.
-    assert gateway.request("POST", "/connexion", body="identifiant=a", headers=form).status == 429
+    # Logins are still limited: the notifications neither refilled nor shared their zone. The login zone only
+    # refilled at its own 2 a second meanwhile: at most that many posts pass before the next refusal.
+    refilled = int(2 * (time.monotonic() - refused_at)) + 1
+    assert post_logins_until_refused(gateway, "127.0.0.1", limit=refilled + 1)[0][-1] == 429
 
 
 def test_static_responses_carry_security_headers(gateway: Gateway) -> None:

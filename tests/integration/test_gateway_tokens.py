@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from gateway import render
 from identity.api_tokens import queries as api_token_queries
 from identity.api_tokens import use_cases as api_tokens
 from identity.security_log.rules import Client
@@ -150,8 +151,10 @@ def test_the_token_use_is_dated_with_the_address_the_gateway_saw(stack, company)
 def test_sign_in_form_posts_are_rate_limited_per_address_with_a_french_page(stack, path, octet) -> None:
     source, other = f"127.0.0.{octet}", f"127.0.1.{octet}"
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    statuses = [stack.request("POST", path, headers=form, body="a=b", source=source).status for _ in range(12)]
-    assert statuses[0] != 429 and statuses[-1] == 429
+    statuses = []  # an office's burst passes, then the ceiling holds (gateway.render.LOGIN_BURST, AUTH-21)
+    while len(statuses) < 400 and 429 not in statuses:
+        statuses.append(stack.request("POST", path, headers=form, body="a=b", source=source).status)
+    assert 429 not in statuses[: render.LOGIN_BURST] and statuses[-1] == 429
     limited = stack.request("POST", path, headers=form, body="a=b", source=source)
     assert limited.status == 429 and limited.headers["Retry-After"] == "60"
     assert "Trop de tentatives" in limited.body.decode("utf-8") and 'lang="fr"' in limited.body.decode("utf-8")

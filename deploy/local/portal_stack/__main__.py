@@ -50,7 +50,8 @@ def render_gateway(env: dict[str, str], *, daemon: bool = False) -> Path:
         listen_port=int(env["PORTAL_GATEWAY_PORT"]),
         upstreams=upstreams,
         daemon=daemon,
-        login_rate=env.get("PORTAL_LOGIN_RATE", "10r/m"),
+        login_rate=env.get("PORTAL_LOGIN_RATE", render.LOGIN_RATE),
+        login_burst=int(env.get("PORTAL_LOGIN_BURST", render.LOGIN_BURST)),
     )
 
 
