@@ -7,12 +7,15 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest import error_handler as flask_smorest_errors
+from marshmallow import fields as ma_fields
 
 from . import french_errors
-from .errors import FieldErrors
+from .errors import Conflict, FieldErrors
 
 # The message of a 422 whose details are under each field.
 REFUSED = "Certaines valeurs sont refusées : voir le message de chaque champ."
+STATUS_NAMES = {409: "Conflict", 422: "Unprocessable Entity"}
 
 
 class Blueprint(SmorestBlueprint):  # type: ignore[misc]  # flask-smorest ships no type hints
@@ -24,6 +27,43 @@ class Blueprint(SmorestBlueprint):  # type: ignore[misc]  # flask-smorest ships 
         if isinstance(schema, type):
             schema = schema()
         return super().arguments(schema, *args, **kwargs)
+
+
+# The stable machine-readable `reason` of an error a view or flask-smorest aborts with, by HTTP status; a view
+# may give a finer one (`abort(409, message=..., reason="...")`).
+REASONS = {
+    400: "bad_request",
+    401: "authentication_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "stale_version",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_fields",
+    428: "if_match_required",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ErrorSchema(flask_smorest_errors.ErrorSchema):  # type: ignore[misc]
+    reason = ma_fields.String(metadata={"description": "Stable machine-readable code of the error"})
+    existing_id = ma_fields.String(metadata={"description": "409: the resource that already exists or won"})
+
+
+class PortalApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
+    """flask-smorest's Api whose error bodies also carry `reason`, a stable code beside the French message."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: Any) -> Any:
+        payload, status, headers = super().handle_http_exception(error)
+        data = getattr(error, "data", None) or {}
+        payload["reason"] = data.get("reason") or REASONS.get(status, "error")
+        return payload, status, headers
 
 
 def init_api(app: Flask, *, service: str, title: str, version: str = "1.0.0") -> Api:
@@ -45,23 +85,46 @@ def init_api(app: Flask, *, service: str, title: str, version: str = "1.0.0") ->
         },
     )
     french_errors.apply()
-    api = Api(app)
+    api = PortalApi(app)
     api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
     app.register_error_handler(FieldErrors, _field_errors_as_422)
+    _init_idempotency_if_declared(app)
     return api
 
 
-def _field_errors_as_422(exc: FieldErrors) -> tuple[Response, int]:
-    """A rule refused an API call: flask-smorest's error format, the French message under each field.
+def _init_idempotency_if_declared(app: Flask) -> None:
+    """A service whose metadata declares the idempotency table gets `Idempotency-Key` on its API POSTs."""
+    from .idempotency import TABLE, init_idempotency
+
+    table = app.extensions["portal"].outbox.table.metadata.tables.get(TABLE)
+    if table is not None:
+        init_idempotency(app, table)
+
+
+def _field_errors_as_422(exc: FieldErrors) -> Any:
+    """A rule refused an API call: flask-smorest's error format, the French message under each field, the
+    status and `reason` of the refusal (422, or 409 for a Conflict with the `existing_id` it names).
 
     Pages catch their rules' refusals where the form is, to show them next to the fields: one that reaches
-    here from a page is a bug and stays a 500.
+    here from a page is a bug and stays a 500, except a Conflict (a race lost), which gets the French 409 page.
     """
     from .web.setup import is_api_request
 
     if not is_api_request():
+        if isinstance(exc, Conflict):  # a page that does not show it next to a field: the French 409 page
+            from flask import render_template
+
+            text = " ".join(exc.errors.values())
+            return Response(render_template("portal/error.html", code=409, title="Conflit", text=text), 409)
         raise exc
-    return jsonify(error_body(422, "Unprocessable Entity", REFUSED, {exc.location: exc.errors})), 422
+    if isinstance(exc, Conflict):
+        body = error_body(409, "Conflict", " ".join(exc.errors.values()), {exc.location: exc.errors}, reason=exc.reason)
+        if exc.existing_id is not None:
+            body["existing_id"] = exc.existing_id
+        return jsonify(body), 409
+    body = error_body(exc.status, STATUS_NAMES.get(exc.status, "Unprocessable Entity"), REFUSED, reason=exc.reason)
+    body["errors"] = {exc.location: exc.errors}
+    return jsonify(body), exc.status
 
 
 def _decimal_bounds_as_numbers(self: Any, field: Any, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -85,8 +148,12 @@ def _decimal_bounds_as_numbers(self: Any, field: Any, ret: dict[str, Any], **_: 
     return fixed
 
 
-def error_body(code: int, status: str, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_body(
+    code: int, status: str, message: str, errors: dict[str, Any] | None = None, *, reason: str | None = None
+) -> dict[str, Any]:
+    """flask-smorest's error format (`code` is the HTTP status); `reason` is the stable machine-readable code."""
     body: dict[str, Any] = {"code": code, "status": status, "message": message}
+    body["reason"] = reason or REASONS.get(code, "error")
     if errors:
         body["errors"] = errors
     return body

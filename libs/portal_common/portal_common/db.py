@@ -176,6 +176,11 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = self._db.session_factory()
         self.recorded = []
+        if not self._db.is_postgres:
+            # SQLite ignores FOR UPDATE and Python's driver opens a transaction only at the first write, so two
+            # use cases could both read "free" and both write. Taking the write lock first makes every unit of
+            # work see the last committed state and decide alone (SQLite serialises writers anyway).
+            self.session.execute(text("BEGIN IMMEDIATE"))
         return self
 
     def record(self, event_type: str, *, subject: str, member_id: str | None, data: dict[str, Any]) -> Any:

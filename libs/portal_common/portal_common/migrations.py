@@ -138,3 +138,25 @@ def drop_mail_table() -> None:
         sqlite_where=sa.text("sent_at IS NULL"),
     )
     op.drop_table("mail_outbox")
+
+
+def create_idempotency_table() -> None:
+    """The `idempotency_key` table of portal_common.idempotency (a frozen copy, like the ones above)."""
+    op.create_table(
+        "idempotency_key",
+        sa.Column("owner", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("content_type", sa.String(length=100), nullable=True),
+        sa.Column("body", sa.LargeBinary(), nullable=True),
+        sa.Column("headers", sa.JSON(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("owner", "key", name=op.f("pk_idempotency_key")),
+    )
+    op.create_index("ix_idempotency_key_created_at", "idempotency_key", ["created_at"], unique=False)
+
+
+def drop_idempotency_table() -> None:
+    op.drop_index("ix_idempotency_key_created_at", table_name="idempotency_key")
+    op.drop_table("idempotency_key")

@@ -9,12 +9,15 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
+from portal_common.idempotency import idempotency_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 from portal_common.vocabulary import MemberStatus
 
 Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
+# Answers kept for retried API POSTs (Idempotency-Key, 24 hours).
+idempotency = idempotency_table(Base.metadata)
 
 
 class Member(Base):

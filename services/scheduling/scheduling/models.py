@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Index, Integer, LargeBinary, String, false
+from sqlalchemy import Boolean, CheckConstraint, Date, Index, Integer, LargeBinary, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
+from portal_common.idempotency import idempotency_table
 from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
@@ -15,6 +16,8 @@ Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 mail_outbox = mail_outbox_table(Base.metadata)
+# Answers kept for retried API POSTs (Idempotency-Key, 24 hours).
+idempotency = idempotency_table(Base.metadata)
 
 
 class MemberDirectoryEntry(Base):
@@ -104,6 +107,18 @@ class VisitRequest(Base):
     """A visit the employer asked for; staff place it into a slot."""
 
     __tablename__ = "visit_request"
+    # One request still to place per employee and visit type: identical requests (a double click, two people)
+    # are one request, whatever the timing.
+    __table_args__ = (
+        Index(
+            "uq_visit_request_open",
+            "employee_id",
+            "visit_type",
+            unique=True,
+            postgresql_where=text("status = 'demandee'"),
+            sqlite_where=text("status = 'demandee'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -131,6 +146,8 @@ class Slot(Base):
     """Time a professional of a centre offers for visits; holds up to `capacity` appointments."""
 
     __tablename__ = "slot"
+    # `booked` counts the appointments held (not cancelled); the database refuses one beyond the capacity.
+    __table_args__ = (CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     centre_name: Mapped[str] = mapped_column(String(200))
@@ -140,6 +157,7 @@ class Slot(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer)
     capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Index, Integer, LargeBinary, String, UniqueConstraint, false, true
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, LargeBinary, String, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
+from portal_common.idempotency import idempotency_table
 from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
@@ -16,6 +17,8 @@ Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 mail_outbox = mail_outbox_table(Base.metadata)
+# Answers kept for retried API POSTs (Idempotency-Key, 24 hours).
+idempotency = idempotency_table(Base.metadata)
 
 
 class Employee(Base):
@@ -25,6 +28,16 @@ class Employee(Base):
     __table_args__ = (
         Index("ix_employee_member_initial", "member_id", "initial"),
         Index("ix_employee_member_nir_hash", "member_id", "nir_hash"),
+        # One present employee per company and NIR, held by the database under concurrent hires (the use case
+        # also refuses an exit date still to come; an index cannot read today's date).
+        Index(
+            "uq_employee_present_nir",
+            "member_id",
+            "nir_hash",
+            unique=True,
+            postgresql_where=text("exit_date IS NULL"),
+            sqlite_where=text("exit_date IS NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -82,7 +95,17 @@ class EmployeeHistory(Base):
     """What happened to an employee: hire, correction, new post, exit (never the NIR)."""
 
     __tablename__ = "employee_history"
-    __table_args__ = (Index("ix_employee_history_employee", "employee_id", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_employee_history_employee", "employee_id", "recorded_at"),
+        # One exit per employment (two tabs, a retried call): the second one cannot be written.
+        Index(
+            "uq_employee_history_one_exit",
+            "employee_id",
+            unique=True,
+            postgresql_where=text("kind = 'exited'"),
+            sqlite_where=text("kind = 'exited'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     employee_id: Mapped[str] = mapped_column(String(36))

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from .. import formats
 from ..access import current_principal
 from ..redirects import safe_path
+from .conflicts import init_conflicts
 from .csrf import init_csrf
 from .input_guard import init_input_guard
 from .navigation import navigation_for
@@ -69,6 +70,7 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
     app.jinja_env.globals["current_principal"] = current_principal
     init_input_guard(app)
     init_csrf(app, internal_key, public_url)
+    init_conflicts(app)
 
     @app.after_request
     def _security_headers(response):  # type: ignore[no-untyped-def]

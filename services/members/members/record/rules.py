@@ -206,10 +206,13 @@ def entry_needs_validation(kind: str, *, by_staff: bool, immediate: Iterable[str
     return kind in ALWAYS_VALIDATED or kind not in frozenset(immediate)
 
 
+ALREADY_DECIDED = "Cette demande a déjà été traitée."
+
+
 def check_decision(*, status: str, requested_by: str, decided_by: str) -> None:
     """A request is decided once, never by the person who asked for it (four eyes, docs/security.md AZ-07)."""
     if status != ChangeStatus.PENDING:
-        raise DecisionRefused("Cette demande a déjà été traitée.", 409)
+        raise DecisionRefused(ALREADY_DECIDED, 409)
     if requested_by == decided_by:
         raise DecisionRefused("Vous ne pouvez pas valider une demande que vous avez faite vous-même.", 403)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from portal_common.errors import FieldErrors
+from portal_common.errors import Conflict, FieldErrors
 from portal_common.validators import compact, is_valid_siret
 
 from ..record.fields import check_email, check_naf, check_phone, check_postal_address, clean
@@ -16,6 +16,12 @@ FIRST_MEMBER_NUMBER = 1_000_001
 
 class RegistrationRejected(FieldErrors):
     """A registration the rules refuse: French messages per field, shown next to the fields."""
+
+
+class SiretTaken(RegistrationRejected, Conflict):
+    """The company is already a member (a double submission, a retried call): 409 naming it."""
+
+    reason = "member_siret_taken"
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,9 @@ class Registration:
     adhesion_date: date | None
 
 
-def check_registration(reg: Registration, *, siret_taken: bool) -> Registration:
-    """Normalise and validate a registration; raises RegistrationRejected with every problem."""
+def check_registration(reg: Registration, *, siret_taken: bool, siret_holder: str | None = None) -> Registration:
+    """Normalise and validate a registration; raises RegistrationRejected with every problem, SiretTaken when
+    the only one is a SIRET already registered (`siret_holder`: the member that holds it)."""
     errors: dict[str, str] = {}
     siret = compact(reg.siret)
     if not reg.name.strip():
@@ -52,6 +59,8 @@ def check_registration(reg: Registration, *, siret_taken: bool) -> Registration:
     phone = check_phone(reg.phone, "phone", errors)
     if reg.adhesion_date is None:
         errors["adhesion_date"] = "La date d'adhésion est obligatoire (jj/mm/aaaa)."
+    if errors == {"siret": SIRET_TAKEN}:
+        raise SiretTaken(errors, existing_id=siret_holder)
     if errors:
         raise RegistrationRejected(errors)
     return Registration(

@@ -39,7 +39,7 @@ def register_member(
     with portal.uow() as tx:
         hold_registrations(tx.session)
         taken = tx.session.scalar(select(Member.id).where(Member.siret == registration.siret.replace(" ", "")))
-        reg = check_registration(registration, siret_taken=taken is not None)
+        reg = check_registration(registration, siret_taken=taken is not None, siret_holder=taken)
         if member_number is None:
             member_number = next_member_number(tx.session.scalar(select(func.max(Member.member_number))))
         member = Member(

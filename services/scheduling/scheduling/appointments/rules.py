@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from portal_common.errors import FieldErrors
+from portal_common.errors import Conflict, FieldErrors
 
 
 class VisitType(StrEnum):
@@ -107,6 +107,12 @@ class CancellationRefused(FieldErrors):
     """Too late to cancel (the message gives the limit), or nothing left to cancel or withdraw."""
 
 
+class OutcomeAlreadyRecorded(AppointmentRejected, Conflict):
+    """Attendance is noted once (two staff at once, a retried call): the first outcome stands (409)."""
+
+    reason = "appointment_outcome_already_recorded"
+
+
 @dataclass(frozen=True)
 class Place:
     """Where the visit happens: the centre's name and its address as one text."""
@@ -188,7 +194,7 @@ def check_outcome(*, status: str, new_status: str, starts_at: datetime, now: dat
     if new_status not in OUTCOME_STATUSES:
         errors["status"] = "Choisissez réalisée, absent excusé ou absent non excusé."
     elif status not in OPEN_STATUSES:
-        errors["status"] = f"Ce rendez-vous est déjà « {STATUSES[status].lower()} »."
+        raise OutcomeAlreadyRecorded({"status": f"Ce rendez-vous est déjà « {STATUSES[status].lower()} »."})
     elif starts_at > now:
         errors["status"] = "La présence se note une fois l'heure du rendez-vous passée."
     if errors:

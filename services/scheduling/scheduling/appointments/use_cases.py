@@ -6,13 +6,15 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import update
+
 from portal_common.clock import PARIS, utcnow
 from portal_common.formats import date_fr
 from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
 
 from ..directory.addressing import convocation_recipient
-from ..models import Appointment, EmployeeDirectoryEntry, MemberDirectoryEntry
+from ..models import Appointment, EmployeeDirectoryEntry, MemberDirectoryEntry, Slot
 from ..obligations.use_cases import refresh_obligations
 from ..visit_requests.use_cases import follow_cancellation
 from .business_days import cancellation_limit
@@ -103,6 +105,8 @@ def cancel_appointment(portal: Portal, appointment_id: str, *, member_id: str | 
             raise cancellation_too_late(date_fr(limit), portal.settings.cancellation_business_days)
         cancelled_by = CancelledBy.STAFF if member_id is None else CancelledBy.EMPLOYER
         appointment.status = AppointmentStatus.ANNULEE
+        if appointment.slot_id:
+            release_seat(tx.session, appointment.slot_id)
         tx.session.flush()  # the version counter moves on flush: the event carries the new version
         tx.record(
             EventType.SCHEDULING_APPOINTMENT_CANCELLED,
@@ -142,6 +146,16 @@ def _confirm_cancellation(portal: Portal, tx: Any, appointment: Appointment, can
             cancelled_by=cancelled_by,
             portal_url=portal.settings.public_url,
         )
+    )
+
+
+def release_seat(session: Any, slot_id: str) -> None:
+    """The seat a cancelled appointment held in its slot, free again (`slots.use_cases.take_seat`)."""
+    session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked > 0)
+        .values(booked=Slot.booked - 1)
+        .execution_options(synchronize_session=False)
     )
 
 

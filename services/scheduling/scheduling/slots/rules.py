@@ -33,6 +33,10 @@ class PlacementRejected(FieldErrors):
     """A visit that cannot go into the chosen slot."""
 
 
+def slot_full(capacity: int) -> str:
+    return f"Ce créneau est complet ({capacity} rendez-vous au plus)."
+
+
 @dataclass(frozen=True)
 class SlotCommand:
     centre: Place
@@ -90,7 +94,7 @@ def check_placement(
     if slot_starts_at <= now:
         errors["slot_id"] = "Ce créneau est passé."
     elif booked >= capacity:
-        errors["slot_id"] = f"Ce créneau est complet ({capacity} rendez-vous au plus)."
+        errors["slot_id"] = slot_full(capacity)
     elif not may_perform(professional_kind, visit_type, rule):
         errors["slot_id"] = (
             f"Un {PROFESSIONAL_KINDS[professional_kind].lower()} ne peut pas faire cette visite : "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal_common.clock import today, utcnow
@@ -30,6 +30,7 @@ from .rules import (
     check_not_convoked_yet,
     check_placement,
     check_slot,
+    slot_full,
 )
 
 
@@ -61,6 +62,19 @@ def booked(session: Session, slot_id: str) -> int:
         )
         or 0
     )
+
+
+def take_seat(session: Session, slot: Slot) -> None:
+    """One seat of the slot, taken by a conditional update: the database never counts one beyond the capacity
+    (its check constraint), whatever the engine's locking."""
+    taken = session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.booked < Slot.capacity)
+        .values(booked=Slot.booked + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise PlacementRejected({"slot_id": slot_full(slot.capacity)})
 
 
 def _what_to_place(
@@ -116,6 +130,7 @@ def place_in_slot(
             capacity=slot.capacity,
             now=utcnow(),
         )
+        take_seat(session, slot)
         # Locking the employee serialises placements of his visits, so a due visit is convoked only once.
         employee = session.get(EmployeeDirectoryEntry, employee_id, with_for_update=True)
         if request is not None:

@@ -17,7 +17,7 @@ from ..directory.queries import get_employee
 from . import use_cases
 from .queries import list_requests, request_as_dict
 from .rules import RequestCommand, RequestRejected
-from .schemas import RequestCreateSchema, RequestListArgsSchema, RequestSchema
+from .schemas import RequestClosureSchema, RequestCreateSchema, RequestListArgsSchema, RequestSchema
 
 blp = Blueprint("scheduling_requests_api", __name__, url_prefix="/api/scheduling", description="Visit requests")
 
@@ -36,6 +36,7 @@ class Requests(MethodView):
     @web.REQUESTERS
     @blp.arguments(RequestCreateSchema)
     @blp.response(201, RequestSchema)
+    @blp.alt_response(409, description="The same visit is already asked for this employee (existing_id names it)")
     def post(self, data):
         """Request a visit for an employee of the current company; publishes scheduling.appointment.requested.v1"""
         principal = require_principal()
@@ -60,4 +61,19 @@ class RequestWithdrawal(MethodView):
             )
         except NotFound:
             abort(404, message="Request not found.")
+        return request_as_dict(request, get_employee(request.employee_id))
+
+
+@blp.route("/requests/<string:request_id>/closure")
+@web.SCHEDULERS  # class rule: answers OPTIONS, which a POST-only view has no method for
+class RequestClosure(MethodView):
+    @web.SCHEDULERS
+    @blp.arguments(RequestClosureSchema)
+    @blp.response(200, RequestSchema)
+    def post(self, data, request_id):
+        """Staff close or refuse a request not yet placed, with the reason the employer reads"""
+        try:
+            request = use_cases.close_request(portal(), request_id, data["reason"])
+        except NotFound:
+            abort(404, message="Demande introuvable.")
         return request_as_dict(request, get_employee(request.employee_id))

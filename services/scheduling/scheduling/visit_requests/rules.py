@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from portal_common.errors import FieldErrors
+from portal_common.errors import Conflict, FieldErrors
 from portal_common.vocabulary import MonitoringCategory
 
 from ..appointments.rules import CancelledBy, VisitType
@@ -85,6 +85,39 @@ _MEDICAL_WORDS = (
 
 class RequestRejected(FieldErrors):
     """A request the rules refuse: French messages per field."""
+
+
+DUPLICATE_REQUEST = (
+    "Une demande de visite de ce type est déjà en cours pour ce salarié : le service la planifiera. "
+    "Retrouvez-la dans vos demandes."
+)
+
+
+class DuplicateRequest(RequestRejected, Conflict):
+    """The same visit is already asked for this employee (a double click, two people): one request (409)."""
+
+    reason = "visit_request_already_open"
+
+    def __init__(self, existing_id: str | None):
+        super().__init__({"visit_type": DUPLICATE_REQUEST}, existing_id=existing_id)
+
+
+def check_not_requested_yet(open_request_id: str | None) -> None:
+    if open_request_id is not None:
+        raise DuplicateRequest(open_request_id)
+
+
+CLOSE_REASON_MAX = 200
+
+
+def check_close_reason(reason: str) -> str:
+    """Staff close or refuse a request with a reason the employer reads."""
+    reason = reason.strip()
+    if not reason:
+        raise RequestRejected({"reason": "Indiquez le motif : il sera affiché à l'employeur."})
+    if len(reason) > CLOSE_REASON_MAX:
+        raise RequestRejected({"reason": f"{CLOSE_REASON_MAX} caractères au plus."})
+    return reason
 
 
 @dataclass(frozen=True)

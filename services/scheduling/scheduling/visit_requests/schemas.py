@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from ..appointments.rules import VISIT_TYPES
 from ..appointments.schemas import ID
-from .rules import COMMENT_MAX, CONSTRAINTS_MAX, PREFERRED_TIMES, REQUEST_STATUSES, PreferredTime
+from .rules import CLOSE_REASON_MAX, COMMENT_MAX, CONSTRAINTS_MAX, PREFERRED_TIMES, REQUEST_STATUSES, PreferredTime
 
 
 class RequestSchema(Schema):
@@ -48,3 +48,9 @@ class RequestCreateSchema(Schema):
 class RequestListArgsSchema(Schema):
     open_only = fields.Boolean(load_default=True)
     member_id = fields.String(load_default=None, validate=ID)
+
+
+class RequestClosureSchema(Schema):
+    """Staff close or refuse a request: the reason the employer reads."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=CLOSE_REASON_MAX))

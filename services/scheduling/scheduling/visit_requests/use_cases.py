@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal_common.clock import PARIS, utcnow
@@ -29,6 +30,8 @@ from .rules import (
     RequestCommand,
     RequestStatus,
     after_cancellation,
+    check_close_reason,
+    check_not_requested_yet,
     check_request,
     closed_by_exit,
     exit_reason,
@@ -80,11 +83,37 @@ def _employee_state(session: Session, employee_id: str) -> EmployeeState | None:
     )
 
 
+def _open_request(session: Session, employee_id: str, visit_type: str) -> str | None:
+    return session.scalar(
+        select(VisitRequest.id)
+        .where(
+            VisitRequest.employee_id == employee_id,
+            VisitRequest.visit_type == visit_type,
+            VisitRequest.status.in_(OPEN_REQUEST_STATUSES),
+        )
+        .limit(1)
+    )
+
+
 def request_visit(portal: Portal, command: RequestCommand, *, today: date) -> VisitRequest:
-    """The employer asks for a visit; raises RequestRejected with the reasons."""
+    """The employer asks for a visit; raises RequestRejected with the reasons, DuplicateRequest (409) when the
+    same visit is already asked for (the partial unique index decides between simultaneous ones)."""
+    try:
+        return _request_visit(portal, command, today=today)
+    except IntegrityError:
+        with portal.db.session_factory() as session:
+            existing = _open_request(session, command.employee_id, command.visit_type)
+        if existing is None:
+            raise
+        check_not_requested_yet(existing)
+        raise
+
+
+def _request_visit(portal: Portal, command: RequestCommand, *, today: date) -> VisitRequest:
     with portal.uow() as tx:
         state = _employee_state(tx.session, command.employee_id)
         cmd, due_by = check_request(command, state, today=today, reprise_days=portal.settings.reprise_days)
+        check_not_requested_yet(_open_request(tx.session, cmd.employee_id, cmd.visit_type))
         request = VisitRequest(
             id=str(uuid.uuid4()),
             member_id=cmd.member_id,
@@ -116,6 +145,23 @@ def withdraw_request(portal: Portal, request_id: str, *, member_id: str | None) 
         if request.status not in OPEN_REQUEST_STATUSES:
             raise CancellationRefused({"request_id": REQUEST_NOT_OPEN})
         request.status = RequestStatus.ANNULEE
+        tx.session.flush()  # the version counter moves on flush: the event carries the new version
+        _record(tx, request)
+        tx.commit()
+        return request
+
+
+def close_request(portal: Portal, request_id: str, reason: str) -> VisitRequest:
+    """Staff close or refuse a request not yet placed, with a reason the employer reads (a duplicate, a visit
+    held elsewhere…)."""
+    reason = check_close_reason(reason)
+    with portal.uow() as tx:
+        request = tx.session.get(VisitRequest, request_id, with_for_update=True)
+        if request is None:
+            raise NotFound(request_id)
+        if request.status not in OPEN_REQUEST_STATUSES:
+            raise CancellationRefused({"request_id": REQUEST_NOT_OPEN})
+        request.status, request.closed_reason = RequestStatus.ANNULEE, reason
         tx.session.flush()  # the version counter moves on flush: the event carries the new version
         _record(tx, request)
         tx.commit()

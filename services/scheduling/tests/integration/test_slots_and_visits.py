@@ -178,7 +178,8 @@ def test_an_unexcused_absence_publishes_the_missed_event_billing_uses(service, d
         json={"status": "realisee"},
         headers=service.headers(SECRETARY),
     )
-    assert again.status_code == 422
+    # Recorded once: a second outcome is a conflict with the first (409), named by its reason.
+    assert again.status_code == 409 and again.json["reason"] == "appointment_outcome_already_recorded"
 
 
 def test_a_realised_initial_visit_turns_the_obligation_into_the_periodic_renewal(service, directory):

@@ -67,7 +67,7 @@ def test_the_nir_is_encrypted_at_rest_and_found_again_for_duplicates(service):
     again = service.client().post(
         "/api/workforce/employees", json=dict(VALID, nir="2 55 08 14 168 025 38"), headers=service.headers(ADMIN_A)
     )
-    assert again.status_code == 422
+    assert again.status_code == 409 and again.json["existing_id"] == created["id"]
     assert again.json["errors"]["json"] == {
         "nir": "Un salarié présent dans l'entreprise porte déjà ce numéro de sécurité sociale."
     }
@@ -172,7 +172,7 @@ def test_the_exit_of_a_sir_worker_tells_scheduling_a_post_exposure_visit_is_due(
         headers=headers,
         json={"exit_date": "2025-07-30", "reason": "retraite"},
     )
-    assert twice.status_code == 422 and twice.json["errors"]["json"] == {"exit_date": "Ce salarié est déjà sorti."}
+    assert twice.status_code == 409 and twice.json["errors"]["json"] == {"exit_date": "Ce salarié est déjà sorti."}
 
 
 def test_an_exit_outside_sir_is_not_reinforced(service):

@@ -27,6 +27,10 @@ from .schemas import (
     DeclarationWriteSchema,
 )
 
+STALE_DECLARATION = (
+    "La déclaration a été modifiée par quelqu'un d'autre depuis votre lecture : relisez-la, rien n'a été enregistré."
+)
+
 blp = Blueprint(
     "workforce_declarations_api",
     __name__,
@@ -47,19 +51,19 @@ def etag_of(version: int) -> str:
 def _expected_version() -> int | None:
     """The version named by If-Match: 428 without the header, 412 when it cannot be ours; None for `*`."""
     if not request.headers.get("If-Match"):
-        abort(428, message="If-Match is required: send the ETag of the declaration you read.")
+        abort(428, message="En-tête If-Match obligatoire : renvoyez l'ETag de la déclaration lue.")
     if request.if_match.star_tag:
         return None
     tags = [tag for tag in request.if_match.as_set() if tag.isdigit()]
     if len(tags) != 1:
-        abort(412, message="The declaration changed since it was read: read it again.")
+        abort(412, message=STALE_DECLARATION)
     return int(tags[0])
 
 
 def _campaign(year: int):
     campaign = queries.campaign_of(year)
     if campaign is None:
-        abort(404, message="No campaign for this year.")
+        abort(404, message="Aucune campagne pour cette année.")
     return campaign
 
 
@@ -96,7 +100,7 @@ def _write(year: int, data: dict, *, confirming: bool):
     except DeclarationRefused as exc:
         abort(409, message=exc.reason)
     except StaleDeclaration:
-        abort(412, message="The declaration was changed by someone else since it was read: read it again.")
+        abort(412, message=STALE_DECLARATION)
     return _declaration(year)
 
 

@@ -199,6 +199,11 @@ def _entered(
                 .where(HeadcountDeclaration.campaign_id == campaign.id, HeadcountDeclaration.member_id == member_id)
                 .with_for_update()
             ).first()
+        # Someone else's save wins over a stale page or ETag: checked under the row lock, before the state, so
+        # two confirmations sent with one If-Match answer 200 then 412 (the If-Match check and the write are one
+        # step: the lock, or BEGIN IMMEDIATE on SQLite).
+        if expected_version is not None and expected_version != (row.version if row is not None else 0):
+            raise StaleDeclaration()
         reason = refusal(
             as_campaign(campaign) if campaign else None,
             row.status if row else None,
@@ -207,9 +212,6 @@ def _entered(
         )
         if reason is not None:
             raise DeclarationRefused(reason)
-        # Someone else's save wins over a stale page or ETag: checked under the row lock.
-        if expected_version is not None and expected_version != (row.version if row is not None else 0):
-            raise StaleDeclaration()
         expected = expected_counts(session, member_id, year, policy)
         checked = check_declaration(entry, expected, confirming=confirming)
         if row is None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,6 +18,7 @@ from portal_common.service import Portal
 from ...models import ChangeRequest, Member, SepaMandate
 from ...sepa.rules import MandateStatus
 from ..rules import (
+    ALREADY_DECIDED,
     UNIQUE_FIELDS,
     Actor,
     ChangeAction,
@@ -129,7 +130,7 @@ def decide(portal: Portal, request_id: str, actor: Actor, *, approve: bool, reas
         if approve and request.kind == ChangeKind.RECORD and UNIQUE_FIELDS.keys() & request.after.keys():
             _refuse_taken_identity(tx.session, request.member_id, request.after)
         with _unique_identity(tx), _stale_member(tx):
-            request.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
+            request.status = _claim_pending(tx.session, request.id, approve=approve)
             request.decided_by, request.decided_by_name, request.decided_at = actor.user_id, actor.name, utcnow()
             request.reason = reason
             if approve:
@@ -144,6 +145,21 @@ def decide(portal: Portal, request_id: str, actor: Actor, *, approve: bool, reas
                     mandate.status = MandateStatus.REJECTED
             tx.commit()
         return request
+
+
+def _claim_pending(session: Session, request_id: str, *, approve: bool) -> ChangeStatus:
+    """A decision is one conditional update: whatever the engine's locking, a second decision of the same
+    request (approve and reject at once) finds it decided and gets the French 409."""
+    decided = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
+    claimed = session.execute(
+        update(ChangeRequest)
+        .where(ChangeRequest.id == request_id, ChangeRequest.status == ChangeStatus.PENDING)
+        .values(status=decided)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise DecisionRefused(ALREADY_DECIDED, 409)
+    return decided
 
 
 # The unique indexes of the member table and the record field each one guards.

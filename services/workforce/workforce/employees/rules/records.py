@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from portal_common.errors import FieldErrors
+from portal_common.errors import Conflict, FieldErrors
 from portal_common.validators import compact
 
 from .categories import SIR_BY_EMPLOYER, check_determinants, ordered
@@ -29,6 +29,29 @@ COUNTRY_MAX = 100
 
 class HireRejected(FieldErrors):
     """A hire the rules refuse: French messages per field, shown next to the fields."""
+
+
+DUPLICATE_NIR = "Un salarié présent dans l'entreprise porte déjà ce numéro de sécurité sociale."
+ALREADY_LEFT = "Ce salarié est déjà sorti."
+
+
+class DuplicateEmployee(HireRejected, Conflict):
+    """A present employee of the company already has this NIR: a 409 naming him (a retried hire finds its
+    employee), shown next to the NIR on the pages."""
+
+    reason = "employee_already_present"
+
+    def __init__(self, existing_id: str | None):
+        super().__init__({"nir": DUPLICATE_NIR}, existing_id=existing_id)
+
+
+class AlreadyLeft(HireRejected, Conflict):
+    """A second exit of one employment (two tabs, a retried call): the first one stands (409)."""
+
+    reason = "employee_already_left"
+
+    def __init__(self, employee_id: str):
+        super().__init__({"exit_date": ALREADY_LEFT}, existing_id=employee_id)
 
 
 class StaleEmployee(Exception):
@@ -246,11 +269,13 @@ def check_post_change(
     )
 
 
-def check_exit(command: ExitCommand, *, hire_date: date, already_left: date | None) -> ExitCommand:
-    errors: dict[str, str] = {}
+def check_exit(
+    command: ExitCommand, *, hire_date: date, already_left: date | None, employee_id: str = ""
+) -> ExitCommand:
     if already_left is not None:
-        errors["exit_date"] = "Ce salarié est déjà sorti."
-    elif command.exit_date is None:
+        raise AlreadyLeft(employee_id)
+    errors: dict[str, str] = {}
+    if command.exit_date is None:
         errors["exit_date"] = "La date de sortie est obligatoire (jj/mm/aaaa)."
     elif command.exit_date < hire_date:
         errors["exit_date"] = "La date de sortie ne peut pas précéder la date d'embauche."

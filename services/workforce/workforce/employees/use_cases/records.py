@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from portal_common.clock import today, utcnow
 from portal_common.messaging.event_types import EventType
@@ -15,6 +16,7 @@ from portal_common.service import Portal
 
 from ...models import Employee, EmployeeHistory
 from ..rules import (
+    DuplicateEmployee,
     ExitCommand,
     HireCommand,
     HireRejected,
@@ -34,8 +36,6 @@ from ..rules import (
     nir_warnings,
     search_text,
 )
-
-DUPLICATE_NIR = "Un salarié présent dans l'entreprise porte déjà ce numéro de sécurité sociale."
 
 
 @dataclass
@@ -144,7 +144,7 @@ def history_line(employee: Employee, kind: HistoryKind, effective_on: date, acto
     )
 
 
-def _refuse_duplicate(session, member_id: str, nir_hash: str, employee_id: str, day: date) -> None:
+def _present_with_nir(session, member_id: str, nir_hash: str, employee_id: str, day: date) -> str | None:
     stmt = (
         select(Employee.id)
         .where(
@@ -157,9 +157,13 @@ def _refuse_duplicate(session, member_id: str, nir_hash: str, employee_id: str, 
     )
     # Not flushed first: the row being written would get a version for a half-made change.
     with session.no_autoflush:
-        found = session.scalar(stmt)
+        return session.scalar(stmt)
+
+
+def _refuse_duplicate(session, member_id: str, nir_hash: str, employee_id: str, day: date) -> None:
+    found = _present_with_nir(session, member_id, nir_hash, employee_id, day)
     if found is not None:
-        raise HireRejected({"nir": DUPLICATE_NIR})
+        raise DuplicateEmployee(found)
 
 
 def _apply(portal: Portal, employee: Employee, hire: HireCommand) -> list[str]:
@@ -194,8 +198,18 @@ def hire_employee(
     day = today()
     hire = check_hire(command, today=day)
     with portal.uow() as tx:
-        saved = add_hire(tx, portal, member_id, hire, day, employee_id=employee_id, actor=actor)
-        tx.commit()
+        try:
+            saved = add_hire(tx, portal, member_id, hire, day, employee_id=employee_id, actor=actor)
+            tx.commit()
+        except IntegrityError:
+            # The same hire committed meanwhile (a double click, a retried call): the partial unique index of
+            # present employees refused this one, and the answer names the employee that won.
+            tx.rollback()
+            nir_hash = portal.settings.nir_vault.blind_index(hire.nir)
+            found = _present_with_nir(tx.session, member_id, nir_hash, "", day)
+            if found is None:
+                raise
+            raise DuplicateEmployee(found) from None
         return saved
 
 
@@ -318,7 +332,7 @@ def exit_employee(portal: Portal, employee_id: str, command: ExitCommand, *, act
     """The employee leaves; `was_reinforced` tells scheduling a post-exposure visit is due (R4624-28-2)."""
     with portal.uow() as tx:
         employee = _locked(tx, employee_id)
-        check_exit(command, hire_date=employee.hire_date, already_left=employee.exit_date)
+        check_exit(command, hire_date=employee.hire_date, already_left=employee.exit_date, employee_id=employee.id)
         employee.exit_date, employee.exit_reason = command.exit_date, command.reason
         tx.session.add(history_line(employee, HistoryKind.EXITED, command.exit_date, actor))
         tx.session.flush()  # the new version, which the event carries
