@@ -10,6 +10,7 @@ from flask import Flask, abort, g, request
 
 from . import passport
 from .passport import Principal
+from .roles import EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE, MemberRole
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -18,7 +19,12 @@ ACCESS_ATTRIBUTE = "__portal_access__"
 
 @dataclass(frozen=True)
 class Rule:
-    """Who may call a route. `check` answers None (allowed), 401 or 403."""
+    """Who may call a route. `check` answers None (allowed), 401 or 403.
+
+    `member_roles` are roles on the session's current company (an accounting firm's delegation holds some of
+    them, never administrator); `staff_roles` the service's staff roles. Both name their roles: there is no
+    "any role" shorthand, so a role added later reaches nothing until a route names it.
+    """
 
     name: str
     needs_identity: bool = True
@@ -32,13 +38,10 @@ class Rule:
             return 401
         if self.member_roles is None and self.staff_roles is None:
             return None
-        if (
-            self.staff_roles is not None
-            and principal.staff_roles
-            and (not self.staff_roles or principal.staff_roles & self.staff_roles)
-        ):
+        if self.staff_roles and principal.staff_roles & self.staff_roles:
             return None
-        if self.member_roles is not None and principal.has_member_role(*self.member_roles):
+        # An accounting firm's session holds the member roles its delegation grants (never administrator).
+        if self.member_roles and principal.has_member_role(*self.member_roles):
             return None
         return 403
 
@@ -68,21 +71,43 @@ class ServiceRule(Rule):
 SERVICE = ServiceRule("service")
 
 
+def _named(kind: str, roles: tuple[str, ...] | frozenset[str], order: tuple[str, ...]) -> frozenset[str]:
+    if not roles:
+        raise ValueError(f"name the {kind} roles a route admits (portal_common.roles has the groups)")
+    unknown = set(roles) - set(order)
+    if unknown:
+        raise ValueError(f"unknown {kind} roles: {sorted(unknown)}")
+    return frozenset(roles)
+
+
+# The company's administrator holds every member role (Principal.has_member_role): named so the rule says it.
+_ADMIN = frozenset({MemberRole.ADMIN})
+
+
+def _label(roles: frozenset[str], order: tuple[str, ...]) -> str:
+    return ",".join(str(role) for role in order if role in roles)
+
+
 def member(*roles: str) -> Rule:
-    """A user of the current member company holding one of `roles` (any role when none given)."""
-    return Rule(f"member({','.join(roles)})", member_roles=frozenset(roles))
+    """A user of the current member company (or a firm acting for it) holding one of `roles`."""
+    named = _named("member", roles, EVERY_MEMBER_ROLE) | _ADMIN
+    return Rule(f"member({_label(named, EVERY_MEMBER_ROLE)})", member_roles=named)
 
 
 def staff(*roles: str) -> Rule:
-    """Service staff holding one of `roles` (any staff role when none given)."""
-    return Rule(f"staff({','.join(roles)})", staff_roles=frozenset(roles))
+    """Service staff holding one of `roles`."""
+    named = _named("staff", roles, EVERY_STAFF_ROLE)
+    return Rule(f"staff({_label(named, EVERY_STAFF_ROLE)})", staff_roles=named)
 
 
-def member_or_staff(member_roles: tuple[str, ...] = (), staff_roles: tuple[str, ...] = ()) -> Rule:
+def member_or_staff(member_roles: tuple[str, ...], staff_roles: tuple[str, ...]) -> Rule:
+    """Either of the above: a company's users with `member_roles`, staff with `staff_roles`."""
+    members = _named("member", member_roles, EVERY_MEMBER_ROLE) | _ADMIN
+    staff_named = _named("staff", staff_roles, EVERY_STAFF_ROLE)
     return Rule(
-        f"member({','.join(member_roles)})|staff({','.join(staff_roles)})",
-        member_roles=frozenset(member_roles),
-        staff_roles=frozenset(staff_roles),
+        f"member({_label(members, EVERY_MEMBER_ROLE)})|staff({_label(staff_named, EVERY_STAFF_ROLE)})",
+        member_roles=members,
+        staff_roles=staff_named,
     )
 
 

@@ -29,16 +29,33 @@ def test_member_rules_need_a_current_company_and_a_matching_role():
     assert member("billing").check(billing_user) is None
     assert member("declaration").check(billing_user) == 403
     assert member("declaration").check(make_principal(member_id="m-1", roles=("admin",))) is None
-    assert member().check(make_principal(member_id=None)) == 403
-    assert member().check(None) == 401
+    assert member(*EVERY_MEMBER_ROLE).check(make_principal(member_id=None)) == 403
+    assert member(*EVERY_MEMBER_ROLE).check(None) == 401
 
 
 def test_staff_rules_only_admit_the_named_staff_roles():
     secretary = make_principal(staff_roles=("secretariat",))
-    assert staff().check(secretary) is None
+    assert staff(*EVERY_STAFF_ROLE).check(secretary) is None
     assert staff("billing").check(secretary) == 403
-    assert staff().check(make_principal(member_id="m-1", roles=("admin",))) == 403
-    assert member_or_staff().check(secretary) is None
+    assert staff(*EVERY_STAFF_ROLE).check(make_principal(member_id="m-1", roles=("admin",))) == 403
+    assert member_or_staff(EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE).check(secretary) is None
+    assert member_or_staff(EVERY_MEMBER_ROLE, ("billing",)).check(secretary) == 403
+
+
+def test_a_rule_names_its_roles_and_only_known_ones():
+    for missing in (lambda: member(), lambda: staff(), lambda: member_or_staff((), ("billing",))):
+        with pytest.raises(ValueError, match="name the"):
+            missing()
+    with pytest.raises(ValueError, match="unknown member roles"):
+        member("comptable")
+    assert member("read").name == "member(admin,read)"  # the administrator holds every member role
+
+
+def test_an_accounting_firm_reaches_what_its_delegated_roles_reach_and_never_an_administrators_route():
+    firm = make_principal(member_id="m-1", roles=("declaration", "billing"), grants=("delegate",))
+    assert member(*EMPLOYEE_KEEPERS).check(firm) is None
+    assert member("admin").check(firm) == 403
+    assert staff(*EVERY_STAFF_ROLE).check(firm) == 403
 
 
 def test_internal_service_routes_only_admit_service_passports():

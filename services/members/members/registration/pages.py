@@ -11,7 +11,7 @@ from portal_common.roles import EVERY_STAFF_ROLE, OFFICE_STAFF
 from portal_common.service import portal
 
 from ..record import queries as record_queries
-from ..web import FORM_ERRORS, actor, is_manager, pdf_response, staff_member
+from ..web import FORM_ERRORS, actor, pdf_response, staff_member
 from . import letters
 from .rules import Registration, RegistrationRejected
 from .use_cases import declarant_code, register_member, renew_declarant_code
@@ -33,37 +33,42 @@ FORM_FIELDS = (
 )
 
 
-@pages.route("/gestion/adherents", methods=["GET", "POST"])
+@pages.get("/gestion/adherents")
 @staff(*EVERY_STAFF_ROLE)
 def registry():
+    return _registry_page(dict.fromkeys(FORM_FIELDS, ""), {})
+
+
+@pages.post("/gestion/adherents")
+@staff(*OFFICE_STAFF)
+def register():
     errors: dict[str, str] = {}
     values = {name: request.form.get(name, "").strip() for name in FORM_FIELDS}
-    if request.method == "POST":
-        if not is_manager():
-            abort(403)
-        try:
-            adhesion = date.fromisoformat(values["adhesion_date"]) if values["adhesion_date"] else None
-        except ValueError:
-            adhesion = None
-        try:
-            created = register_member(
-                portal(),
-                Registration(**{k: v for k, v in values.items() if k != "adhesion_date"}, adhesion_date=adhesion),
-                actor=actor(),
-            )
-        except RegistrationRejected as exc:
-            errors.update(exc.errors)
-        else:
-            flash(
-                f"Adhérent {created.name} enregistré sous le n° {created.member_number}. Imprimez sa lettre de "
-                "bienvenue (code adhérent et n° télédéclarant) et envoyez-la-lui.",
-                "success",
-            )
-            return redirect(f"/gestion/adherents/{created.id}")
-        if errors:
-            flash(FORM_ERRORS, "error")
+    try:
+        adhesion = date.fromisoformat(values["adhesion_date"]) if values["adhesion_date"] else None
+    except ValueError:
+        adhesion = None
+    try:
+        created = register_member(
+            portal(),
+            Registration(**{k: v for k, v in values.items() if k != "adhesion_date"}, adhesion_date=adhesion),
+            actor=actor(),
+        )
+    except RegistrationRejected as exc:
+        errors.update(exc.errors)
+    else:
+        flash(
+            f"Adhérent {created.name} enregistré sous le n° {created.member_number}. Imprimez sa lettre de "
+            "bienvenue (code adhérent et n° télédéclarant) et envoyez-la-lui.",
+            "success",
+        )
+        return redirect(f"/gestion/adherents/{created.id}")
+    flash(FORM_ERRORS, "error")
+    return _registry_page(values, errors)
+
+
+def _registry_page(values: dict[str, str], errors: dict[str, str]):  # type: ignore[no-untyped-def]
     query = request.args.get("q", "").strip()[:100]
-    status = 422 if errors else 200
     return render_template(
         "members/registry.html",
         members=record_queries.list_members(query or None),
@@ -72,7 +77,7 @@ def registry():
         values=values,
         pending_count=len(record_queries.pending_requests()),
         page_title="Gestion des adhérents",
-    ), status
+    ), 422 if errors else 200
 
 
 @pages.get("/gestion/adherents/<string:member_id>/lettre-bienvenue")

@@ -121,6 +121,21 @@ def test_a_file_with_bad_rows_lists_each_rows_errors_and_writes_nothing(service)
     assert again.status_code == 200 and '<option value="5" selected>Colonne 6 : N° de sécurité sociale' in again.text
 
 
+def test_columns_posted_for_an_abandoned_import_lead_back_to_its_page_in_french(service):
+    """Found by the access matrix (issue 12): a second tab's columns form after « Abandonner » answered 500."""
+    import_id = import_id_of(upload_page(service, csv_file(DUPONT)))
+    client, headers = service.client(), service.headers(ADMIN)
+    token = token_of(client.get(f"/salaries/import/{import_id}", headers=headers))
+    assert (
+        client.post(f"/salaries/import/{import_id}/abandonner", data={"csrf_token": token}, headers=headers).status_code
+        == 302
+    )
+    late = client.post(f"/salaries/import/{import_id}/colonnes", data={"csrf_token": token}, headers=headers)
+    assert late.status_code == 302 and late.headers["Location"] == f"/salaries/import/{import_id}"
+    shown = client.get(late.headers["Location"], headers=headers)
+    assert shown.status_code == 200 and "Cet import a été abandonné." in shown.text
+
+
 def test_a_confirmed_import_hires_everyone_in_one_go_with_a_hired_event_each(service):
     import_id = import_id_of(upload_page(service, csv_file(DUPONT, LEFEVRE, BERNARD)))
     choose_guessed_columns(service, import_id)

@@ -129,6 +129,11 @@ def choose_columns(import_id: str):
     try:
         use_cases.choose_mapping(portal(), staged.id, staged.member_id, mapping)
     except ImportRejected as exc:
+        if staged.status != ImportStatus.MAPPING:
+            # Abandoned, confirmed or still being read (a second tab): its file is gone or not read yet.
+            for message in exc.errors.values():
+                flash(message, "error")
+            return redirect(f"/salaries/import/{staged.id}")
         flash("Le choix des colonnes contient des erreurs : corrigez les champs signalés.", "error")
         return _mapping_page(staged, mapping, exc.errors, 422)
     return redirect(f"/salaries/import/{staged.id}")
