@@ -396,6 +396,63 @@ def test_realised_and_unexcused_absence_recorded_at_once_keep_one_outcome_and_on
     assert outcomes[0].type == expected
 
 
+def test_a_recorded_outcome_is_corrected_only_explicitly_with_a_reason_and_once(directory, engine):
+    from scheduling.appointments import use_cases as appointments
+    from scheduling.appointments.rules import Place, ScheduleCommand
+    from scheduling.models import OutcomeCorrection
+
+    scheduling = directory
+    visit = appointments.schedule_appointment(
+        scheduling.portal,
+        ScheduleCommand(
+            member_id=COMPANY,
+            employee_id=DUPONT,
+            starts_at=utcnow() - timedelta(days=2),
+            duration_minutes=30,
+            visit_type="periodique",
+            place=Place(**CENTRE),
+            professional_kind="infirmier",
+            status="convoquee",
+            allow_past=True,
+        ),
+    )
+    staff = scheduling.headers(SECRETARY)
+    missed = scheduling.client().post(
+        f"/api/scheduling/appointments/{visit.id}/outcome", json={"status": "absent_non_excuse"}, headers=staff
+    )
+    assert missed.status_code == 200, missed.json
+    path = f"/api/scheduling/appointments/{visit.id}/outcome-correction"
+    body = {"status": "realisee", "version": missed.json["version"]}
+    no_reason = scheduling.client().post(path, json=dict(body, reason=" "), headers=staff)
+    assert no_reason.status_code == 422
+    answers = at_once(
+        [
+            lambda p=p: scheduling.client().post(
+                path,
+                json=dict(body, reason="Le salarié était présent : erreur de saisie"),
+                headers=scheduling.headers(p),
+            )
+            for p in (SECRETARY, SECOND_SECRETARY)
+        ]
+    )
+    covered(engine, "2× POST /api/scheduling/appointments/<id>/outcome-correction (same version read)", answers)
+    assert sorted(status for status, _ in answers) == [200, 409], answers
+    [(_, corrected)] = [a for a in answers if a[0] == 200]
+    [(_, refused)] = [a for a in answers if a[0] == 409]
+    assert corrected["status"] == "realisee"
+    assert_french_refusal(refused, 409, "appointment_changed")
+    [event] = events_of(scheduling, "scheduling.appointment.outcome_corrected.v1")
+    catalogue.validate(event)
+    assert (event.data["previous_status"], event.data["status"]) == ("absent_non_excuse", "realisee")
+    assert "reason" not in event.data  # staff's free text stays in scheduling
+    with scheduling.portal.db.session_factory() as session:
+        [audit] = session.scalars(select(OutcomeCorrection)).all()
+    assert (audit.previous_status, audit.status, audit.corrected_by) in {
+        ("absent_non_excuse", "realisee", SECRETARY.user_id),
+        ("absent_non_excuse", "realisee", SECOND_SECRETARY.user_id),
+    }
+
+
 # --- members -------------------------------------------------------------------------------------------------
 
 REGISTRATION = {

@@ -8,6 +8,7 @@ PUBLISHED = (
     EventType.SCHEDULING_APPOINTMENT_CANCELLED,
     EventType.SCHEDULING_APPOINTMENT_ATTENDED,
     EventType.SCHEDULING_APPOINTMENT_MISSED,
+    EventType.SCHEDULING_APPOINTMENT_OUTCOME_CORRECTED,
     EventType.SCHEDULING_DOCUMENT_PUBLISHED,
 )
 # The directory: companies from members, employees from workforce (one queue, applied in their order).

@@ -200,3 +200,17 @@ class Appointment(Base):
     request_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class OutcomeCorrection(Base):
+    """A recorded outcome staff corrected: who, when, from what to what and why (the audit trail)."""
+
+    __tablename__ = "outcome_correction"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(String(36), index=True)
+    previous_status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    corrected_by: Mapped[str] = mapped_column(String(200))
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -22,6 +22,7 @@ class EventType(StrEnum):
     SCHEDULING_APPOINTMENT_ATTENDED = "scheduling.appointment.attended.v1"
     SCHEDULING_APPOINTMENT_CANCELLED = "scheduling.appointment.cancelled.v1"
     SCHEDULING_APPOINTMENT_MISSED = "scheduling.appointment.missed.v1"
+    SCHEDULING_APPOINTMENT_OUTCOME_CORRECTED = "scheduling.appointment.outcome_corrected.v1"
     SCHEDULING_APPOINTMENT_REQUESTED = "scheduling.appointment.requested.v1"
     SCHEDULING_APPOINTMENT_SCHEDULED = "scheduling.appointment.scheduled.v1"
     SCHEDULING_DOCUMENT_PUBLISHED = "scheduling.document.published.v1"

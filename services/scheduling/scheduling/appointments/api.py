@@ -16,7 +16,13 @@ from ..directory.queries import get_employee
 from . import use_cases
 from .queries import appointment_as_dict, get_appointment, list_appointments
 from .rules import NotFound, Place, ScheduleCommand
-from .schemas import AppointmentCreateSchema, AppointmentListArgsSchema, AppointmentSchema, OutcomeSchema
+from .schemas import (
+    AppointmentCreateSchema,
+    AppointmentListArgsSchema,
+    AppointmentSchema,
+    OutcomeCorrectionSchema,
+    OutcomeSchema,
+)
 
 blp = Blueprint("scheduling_appointments_api", __name__, url_prefix="/api/scheduling", description="Appointments")
 
@@ -88,4 +94,27 @@ class AppointmentOutcome(MethodView):
             appointment = use_cases.record_outcome(portal(), appointment_id, data["status"])
         except NotFound:
             abort(404, message="Appointment not found.")
+        return appointment_as_dict(*get_appointment(appointment.id))
+
+
+@blp.route("/appointments/<string:appointment_id>/outcome-correction")
+@web.SCHEDULERS  # class rule: answers OPTIONS, which a POST-only view has no method for
+class AppointmentOutcomeCorrection(MethodView):
+    @web.SCHEDULERS
+    @blp.arguments(OutcomeCorrectionSchema)
+    @blp.response(200, AppointmentSchema)
+    @blp.alt_response(409, description="Changed since read (another correction): reload, nothing corrected")
+    def post(self, data, appointment_id):
+        """Correct a recorded outcome with a reason (audited); publishes scheduling.appointment.outcome_corrected.v1"""
+        try:
+            appointment = use_cases.correct_outcome(
+                portal(),
+                appointment_id,
+                data["status"],
+                reason=data["reason"],
+                read_version=data["version"],
+                actor=require_principal().user_id,
+            )
+        except NotFound:
+            abort(404, message="Rendez-vous introuvable.")
         return appointment_as_dict(*get_appointment(appointment.id))

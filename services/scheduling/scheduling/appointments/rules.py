@@ -201,6 +201,39 @@ def check_outcome(*, status: str, new_status: str, starts_at: datetime, now: dat
         raise AppointmentRejected(errors)
 
 
+CORRECTION_REASON_MAX = 500
+
+
+class OutcomeCorrectionStale(AppointmentRejected, Conflict):
+    """The outcome changed since the staff member read it (another correction): nothing corrected (409)."""
+
+    reason = "appointment_changed"
+
+
+def check_outcome_correction(*, status: str, new_status: str, reason: str, version: int, read_version: int) -> str:
+    """A recorded outcome is corrected only explicitly, to another outcome, with the reason kept in the audit
+    trail; answers the reason, trimmed."""
+    reason = reason.strip()
+    if version != read_version:
+        raise OutcomeCorrectionStale(
+            {"version": "Ce rendez-vous a été modifié entre-temps : rechargez-le avant de corriger sa présence."}
+        )
+    errors: dict[str, str] = {}
+    if status not in OUTCOME_STATUSES:
+        errors["status"] = "Seule une présence déjà notée peut être corrigée : notez-la d'abord."
+    elif new_status not in OUTCOME_STATUSES:
+        errors["status"] = "Choisissez réalisée, absent excusé ou absent non excusé."
+    elif new_status == status:
+        errors["status"] = f"Ce rendez-vous est déjà « {STATUSES[status].lower()} »."
+    if not reason:
+        errors["reason"] = "Indiquez le motif de la correction : il est conservé dans l'historique."
+    elif len(reason) > CORRECTION_REASON_MAX:
+        errors["reason"] = f"{CORRECTION_REASON_MAX} caractères au plus."
+    if errors:
+        raise AppointmentRejected(errors)
+    return reason
+
+
 def check_cancellable(*, status: str, starts_at: datetime, now: datetime) -> None:
     """Only a visit still to be held can be cancelled."""
     if status not in OPEN_STATUSES or starts_at <= now:

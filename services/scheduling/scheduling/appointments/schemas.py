@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from .rules import (
+    CORRECTION_REASON_MAX,
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
     OUTCOME_STATUSES,
@@ -80,3 +81,11 @@ class AppointmentListArgsSchema(Schema):
 
 class OutcomeSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(sorted(OUTCOME_STATUSES)))
+
+
+class OutcomeCorrectionSchema(Schema):
+    """Staff correct a recorded outcome: the new one, why, and the version they read."""
+
+    status = fields.String(required=True, validate=validate.OneOf(sorted(OUTCOME_STATUSES)))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=CORRECTION_REASON_MAX))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))

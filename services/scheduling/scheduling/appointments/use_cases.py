@@ -14,7 +14,7 @@ from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
 
 from ..directory.addressing import convocation_recipient
-from ..models import Appointment, EmployeeDirectoryEntry, MemberDirectoryEntry, Slot
+from ..models import Appointment, EmployeeDirectoryEntry, MemberDirectoryEntry, OutcomeCorrection, Slot
 from ..obligations.use_cases import refresh_obligations
 from ..visit_requests.use_cases import follow_cancellation
 from .business_days import cancellation_limit
@@ -27,6 +27,7 @@ from .rules import (
     cancellation_too_late,
     check_cancellable,
     check_outcome,
+    check_outcome_correction,
     check_schedule,
 )
 
@@ -183,5 +184,50 @@ def record_outcome(portal: Portal, appointment_id: str, status: str) -> Appointm
                 member_id=appointment.member_id,
                 data=appointment_event(appointment),
             )
+        tx.commit()
+        return appointment
+
+
+def correct_outcome(
+    portal: Portal, appointment_id: str, new_status: str, *, reason: str, read_version: int, actor: str
+) -> Appointment:
+    """Staff correct a recorded outcome, explicitly: the audit trail keeps who, when, from what and why, and
+    scheduling.appointment.outcome_corrected.v1 tells the others to reverse the first outcome's effects (billing
+    cancels a no-show fee). `read_version` is the version the staff member saw: two corrections at once, one wins.
+    """
+    with portal.uow() as tx:
+        appointment = tx.session.get(Appointment, appointment_id, with_for_update=True)
+        if appointment is None:
+            raise NotFound(appointment_id)
+        previous = appointment.status
+        reason = check_outcome_correction(
+            status=previous,
+            new_status=new_status,
+            reason=reason,
+            version=appointment.version,
+            read_version=read_version,
+        )
+        appointment.status = new_status
+        tx.session.add(
+            OutcomeCorrection(
+                id=str(uuid.uuid4()),
+                appointment_id=appointment.id,
+                previous_status=previous,
+                status=new_status,
+                reason=reason,
+                corrected_by=actor[:200],
+                corrected_at=utcnow(),
+            )
+        )
+        tx.session.flush()  # the version counter moves: a correction from the same stale read is refused
+        if AppointmentStatus.REALISEE in (previous, new_status):
+            refresh_obligations(tx.session, appointment.employee_id, portal.settings.periods)
+        # The reason stays here: staff's free text never travels in an event.
+        tx.record(
+            EventType.SCHEDULING_APPOINTMENT_OUTCOME_CORRECTED,
+            subject=appointment.id,
+            member_id=appointment.member_id,
+            data=appointment_event(appointment) | {"previous_status": previous, "status": new_status},
+        )
         tx.commit()
         return appointment
