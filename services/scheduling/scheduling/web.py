@@ -50,8 +50,8 @@ def member_id_or_chooser():
 
 # The desk holds one form per row (placing, attendance, document) besides the slot form. A refused form
 # re-renders the desk with 422, its messages next to its fields and what was typed kept, as the request form
-# does; `failed_form` names which form: "slot", "o-<obligation>", "r-<request>", "presence-<appointment>" or
-# "document-<appointment>".
+# does; `failed_form` names which form: "slot", "o-<obligation>", "r-<request>", "close-<request>",
+# "presence-<appointment>" or "document-<appointment>".
 
 
 def desk(
@@ -78,6 +78,7 @@ def desk(
             {"slot"}
             | {f"o-{b['id']}" for b in backlog}
             | {f"r-{r.id}" for r, _ in requests}
+            | {f"close-{r.id}" for r, _ in requests}
             | {f"presence-{a.id}" for a, _ in to_record}
             | {f"document-{a.id}" for a, _ in to_document}
         )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from portal_common.clock import today
 from portal_common.service import portal
 
 from .. import web
-from ..appointments.rules import VISIT_TYPES
+from ..appointments.rules import VISIT_TYPES, CancellationRefused, NotFound
 from ..directory.queries import company_employees
 from . import use_cases
 from .rules import MEDICAL_WARNING, PREFERRED_TIMES, REQUESTABLE_TYPES, PreferredTime, RequestCommand, RequestRejected
@@ -98,3 +98,23 @@ def withdraw(request_id: str):
         "request_id",
         "La demande est retirée.",
     )
+
+
+@pages.post("/gestion/rendez-vous/demandes/<string:request_id>/cloture")
+@web.SCHEDULERS
+def close(request_id: str):
+    """Staff close or refuse a request not yet placed, with the reason the employer reads."""
+    values = {"reason": request.form.get("reason", "")[:300]}
+    try:
+        use_cases.close_request(portal(), request_id, values["reason"])
+    except NotFound:
+        abort(404)
+    except (RequestRejected, CancellationRefused) as exc:
+        return web.refused(
+            f"close-{request_id}",
+            web.onto_fields(exc.errors, ("reason",)),
+            values,
+            "La demande n'a pas pu être clôturée : voyez le message à côté du motif.",
+        )
+    flash("La demande est clôturée ; l'adhérent voit le motif.", "success")
+    return redirect("/gestion/rendez-vous")

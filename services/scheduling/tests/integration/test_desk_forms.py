@@ -220,3 +220,29 @@ def test_a_refused_document_shows_each_message_by_its_field_and_keeps_the_type_c
         ).status_code
         == 302
     )
+
+
+def test_staff_close_a_request_from_the_desk_with_a_reason_and_without_one_are_told_by_the_field(service, directory):
+    employer = make_principal(member_id=directory.member_a, roles=("admin",))
+    request_id = (
+        service.client()
+        .post(
+            "/api/scheduling/requests",
+            headers=service.headers(employer),
+            json={"employee_id": directory.dupont, "visit_type": "demande"},
+        )
+        .json["id"]
+    )
+    desk = Desk(service)
+    refused = desk.post(f"/gestion/rendez-vous/demandes/{request_id}/cloture", reason="   ")
+    assert refused.status_code == 422
+    assert field_error(refused.text, f"reason-{request_id}") == (
+        "Indiquez le motif : il sera affiché à l&#39;employeur."
+    )
+    assert tied(refused.text, f"reason-{request_id}")
+    closed = desk.post(
+        f"/gestion/rendez-vous/demandes/{request_id}/cloture", reason="Visite faite par un autre service"
+    )
+    assert closed.status_code == 302
+    [seen] = service.client().get("/api/scheduling/requests?open_only=false", headers=service.headers(employer)).json
+    assert (seen["status"], seen["closed_reason"]) == ("annulee", "Visite faite par un autre service")
