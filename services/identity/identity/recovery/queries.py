@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
@@ -11,7 +13,7 @@ from portal_common.service import Portal
 from ..accounts.queries import find_user
 from ..login.rules import looks_like_member_number
 from ..models import MemberDirectoryEntry, MemberLink, OneTimeLink, User
-from .rules import Choice, LinkPurpose, ResetAddress, choices, decoys, token_hash
+from .rules import ANSWER_FLOOR_S, Choice, LinkPurpose, ResetAddress, choices, decoys, token_hash
 
 
 def _member_of(db: DbSession, user: User, identifier: str) -> MemberDirectoryEntry | None:
@@ -36,7 +38,11 @@ def addresses(db: DbSession, user: User, identifier: str) -> dict[ResetAddress, 
 
 
 def reset_choices(portal: Portal, identifier: str) -> list[Choice]:
-    """The masked addresses offered; decoys for an unknown identifier."""
+    """The masked addresses offered; decoys for an unknown identifier.
+
+    An account's addresses take more queries than the decoys: the answer is held to the same floor as the link's
+    sending, so that its duration tells nothing (docs/security.md AUTH-30)."""
+    started = time.monotonic()
     with portal.db.session_factory() as db:
         user = find_user(db, identifier)
         found = (
@@ -44,7 +50,9 @@ def reset_choices(portal: Portal, identifier: str) -> list[Choice]:
             if user is not None and user.is_active
             else decoys(portal.settings.internal_key, identifier)
         )
-    return choices(found, identifier)
+    offered = choices(found, identifier)
+    time.sleep(max(0.0, ANSWER_FLOOR_S - (time.monotonic() - started)))
+    return offered
 
 
 def valid_link(db: DbSession, token: str, purpose: LinkPurpose, *, lock: bool = False) -> OneTimeLink | None:
