@@ -21,6 +21,7 @@ from ..security_log.rules import Client, LogKind, LogOutcome
 from ..security_log.use_cases import record
 from . import mails
 from .passwords import hash_password, needs_rehash, verify_password
+from .queries import state_of
 from .rules import (
     ACCOUNT_POLICY,
     PAIR_POLICY,
@@ -189,17 +190,6 @@ def locked_row(session: Session, key: str, now: datetime, *, account_key: str | 
             pass
         row = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
     return row
-
-
-def state_of(row: LoginThrottle) -> ThrottleState:
-    return ThrottleState(
-        row.consecutive_failures,
-        row.window_started_at,
-        row.window_failures,
-        row.blocked_until,
-        row.minute_started_at,
-        row.minute_attempts,
-    )
 
 
 def store(row: LoginThrottle, state: ThrottleState, now: datetime) -> None:

@@ -9,6 +9,7 @@ from portal_common.redirects import safe_path
 from portal_common.service import portal
 from portal_common.web.responses import no_store
 
+from ..login.queries import seconds_to_wait
 from ..login.rules import Check
 from ..models import Session, User
 from ..security_log.rules import Client
@@ -97,12 +98,15 @@ def challenge():
     checked = second_factor.check_login_code(portal(), user.id, code, Client.of(request))
     if checked is not Check.OK:
         throttled = checked is Check.THROTTLED
-        return render_template(
+        page = render_template(
             "identity/mfa_challenge.html",
             errors={"code": THROTTLED if throttled else WRONG_CODE},
             next_path=next_path,
             page_title=CHALLENGE_TITLE,
-        ), 429 if throttled else 401
+        )
+        if throttled:  # docs/security.md AUTH-21
+            return page, 429, {"Retry-After": str(seconds_to_wait(portal(), user.id, "", Client.of(request).ip))}
+        return page, 401
     opened = _complete(session, user)
     response = redirect(landing(user, session.current_member_id, next_path), code=303)
     set_session_cookie(response, opened.token)
@@ -276,13 +280,16 @@ def verify():
         message = (
             THROTTLED if done.checked is Check.THROTTLED else (WRONG_CODE if uses_code else "Mot de passe incorrect.")
         )
-        return render_template(
+        page = render_template(
             "identity/step_up.html",
             uses_code=uses_code,
             errors={field: message},
             next_path=next_path,
             page_title="Confirmer mon identité",
-        ), (429 if done.checked is Check.THROTTLED else 401)
+        )
+        if done.checked is Check.THROTTLED:  # docs/security.md AUTH-21
+            return page, 429, {"Retry-After": str(seconds_to_wait(portal(), user.id, "", Client.of(request).ip))}
+        return page, 401
     response = redirect(next_path, code=303)
     set_session_cookie(response, done.opened.token)
     return response

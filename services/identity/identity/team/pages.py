@@ -12,6 +12,7 @@ from portal_common.web.csrf import presession
 from portal_common.web.responses import token_in_url
 
 from ..directory.queries import entry_of
+from ..login.queries import seconds_to_wait
 from ..recovery.rules import LinkPurpose
 from ..security_log.rules import Client
 from ..sessions.use_cases import end_user_sessions
@@ -65,12 +66,15 @@ def _check_codes(template: str, title: str, **context) -> tuple[team.CodesCheck 
     if checked.outcome is not Codes.OK:
         throttled = checked.outcome is Codes.THROTTLED
         errors = {"declarant_code": THROTTLED if throttled else WRONG_CODES}
-        return None, make_response(
+        answer = make_response(
             render_template(
                 template, member_number=number, delegate=delegate, errors=errors, page_title=title, **context
             ),
             429 if throttled else 401,
         )
+        if throttled:  # counted per member number (docs/security.md AUTH-20): its wait, as a Retry-After
+            answer.headers["Retry-After"] = str(seconds_to_wait(portal(), None, f"company-codes:{number}", None))
+        return None, answer
     return checked, None
 
 

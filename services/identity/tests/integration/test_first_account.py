@@ -138,6 +138,7 @@ def test_guessing_codes_is_throttled_per_member_number_like_a_login(service, pag
         assert codes(pages, client, code="WRONG123").status_code == 401
     throttled = codes(pages, client)  # even the right code waits now
     assert throttled.status_code == 429 and "Trop de tentatives" in throttled.text
+    assert throttled.headers["Retry-After"] == "1"  # the 5th failure's delay (docs/security.md AUTH-21)
     clock.advance(seconds=2)
     assert codes(pages, client).status_code == 200
     with service.portal.db.session_factory() as db:

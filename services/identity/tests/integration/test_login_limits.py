@@ -146,3 +146,22 @@ def test_a_password_reset_clears_the_counters_of_every_address(service, owner, p
     with service.portal.db.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
     assert pages.login(client, "1000001", address=elsewhere(0)).status_code == 303
+
+
+def test_the_second_factor_refused_by_the_limits_says_when_to_try_again(service, owner, pages, clock):
+    pages.enrol_totp(owner.id)
+    client = service.client()
+    assert (
+        pages.login(client, "1000001", address=OFFICE)
+        .headers["Location"]
+        .startswith("/connexion/double-authentification")
+    )
+    office = {"X-Real-IP": OFFICE}
+    wrong = [
+        pages.post(client, "/connexion/double-authentification", {"code": "000000"}, headers=office).status_code
+        for _ in range(4)
+    ]
+    assert wrong == [401] * 3 + [429]
+    refused = pages.post(client, "/connexion/double-authentification", {"code": "000000"}, headers=office)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+    assert "Trop de tentatives" in refused.text
