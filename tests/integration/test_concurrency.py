@@ -194,6 +194,25 @@ def test_two_exits_of_one_employee_at_once_record_one_exit(services, engine):
     assert [line["kind"] for line in history].count("exited") == 1
 
 
+def test_two_edits_of_one_employee_with_the_same_if_match_keep_one_and_answer_the_other_412(services, engine):
+    workforce = services["workforce"]
+    headers = workforce.headers(EMPLOYER)
+    employee = workforce.client().post("/api/workforce/employees", json=HIRE, headers=headers).json
+    path = f"/api/workforce/employees/{employee['id']}"
+    etag = workforce.client().get(path, headers=headers).headers["ETag"]
+    edits = [dict(HIRE, post="Vendeuse en chef"), dict(HIRE, post="Responsable de rayon")]
+    answers = at_once(
+        [lambda b=b: workforce.client().put(path, json=b, headers=dict(headers, **{"If-Match": etag})) for b in edits]
+    )
+    covered(engine, "PUT /api/workforce/employees/<id> ∥ PUT (same If-Match, two edits)", answers)
+    assert sorted(status for status, _ in answers) == [200, 412], answers
+    [(_, kept)] = [a for a in answers if a[0] == 200]
+    [(_, stale)] = [a for a in answers if a[0] == 412]
+    assert_french_refusal(stale, 412)
+    assert workforce.client().get(path, headers=headers).json["post"] == kept["post"]
+    assert len(events_of(workforce, "workforce.employee.updated.v1")) == 1
+
+
 class FrozenClock:
     def __init__(self, now: datetime):
         self.now = now
@@ -223,6 +242,34 @@ def test_two_confirmations_of_one_declaration_with_the_same_if_match_confirm_it_
     [(_, stale)] = [a for a in answers if a[0] == 412]
     assert_french_refusal(stale, 412, "stale_version")
     assert len(events_of(workforce, "workforce.declaration.confirmed.v1")) == 1
+
+
+def test_two_openings_of_one_campaign_at_once_open_it_once(services, engine, monkeypatch):
+    workforce = services["workforce"]
+    monkeypatch.setattr(portal_clock, "utcnow", FrozenClock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC)))
+    staff = workforce.headers(CAMPAIGN_STAFF)
+    answers = at_once(
+        [lambda: workforce.client().post("/api/workforce/campaigns", json={"year": 2027}, headers=staff)] * 2
+    )
+    covered(engine, "2× POST /api/workforce/campaigns (same year)", answers)
+    assert sorted(status for status, _ in answers)[0] == 201 and len([a for a in answers if a[0] == 201]) == 1, answers
+    [(status, refused)] = [a for a in answers if a[0] != 201]
+    assert status in (409, 422)
+    assert_french_refusal(refused, status)
+    assert len(events_of(workforce, "workforce.campaign.opened.v1")) == 1
+
+
+def test_two_closures_of_one_campaign_at_once_close_it_once(services, engine, monkeypatch):
+    workforce = services["workforce"]
+    monkeypatch.setattr(portal_clock, "utcnow", FrozenClock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC)))
+    staff = workforce.headers(CAMPAIGN_STAFF)
+    assert workforce.client().post("/api/workforce/campaigns", json={"year": 2027}, headers=staff).status_code == 201
+    path = "/api/workforce/campaigns/2027/closure"
+    answers = at_once([lambda: workforce.client().post(path, headers=staff)] * 2)
+    covered(engine, "2× POST /api/workforce/campaigns/<year>/closure", answers)
+    assert sorted(status for status, _ in answers) == [200, 409], answers
+    assert_french_refusal([b for s_, b in answers if s_ == 409][0], 409)
+    assert len(events_of(workforce, "workforce.campaign.closed.v1")) == 1
 
 
 # --- scheduling ----------------------------------------------------------------------------------------------
@@ -352,6 +399,41 @@ def test_a_cancelled_appointment_frees_its_seat_for_another_placement(directory,
     assert cancelled.status_code == 200, cancelled.json
     again = scheduling.client().post(path, json={"request_id": second}, headers=staff)
     assert again.status_code == 201, again.json
+
+
+def test_two_cancellations_of_one_appointment_at_once_cancel_it_once_and_free_its_seat_once(directory, engine):
+    scheduling = directory
+    first, second = (ask_visit(scheduling, employee).json["id"] for employee in (DUPONT, BERNARD))
+    slot = open_slot(scheduling, capacity=2)
+    staff = scheduling.headers(SECRETARY)
+    path = f"/api/scheduling/slots/{slot['id']}/placements"
+    placed = [scheduling.client().post(path, json={"request_id": r}, headers=staff).json for r in (first, second)]
+    cancel = f"/api/scheduling/appointments/{placed[0]['id']}/cancellation"
+    answers = at_once(
+        [
+            lambda h=h: scheduling.client().post(cancel, headers=scheduling.headers(h))
+            for h in (SECRETARY, SECOND_SECRETARY)
+        ]
+    )
+    covered(engine, "2× POST /api/scheduling/appointments/<id>/cancellation", answers)
+    assert sorted(status for status, _ in answers) == [200, 422], answers
+    assert_french_refusal([b for s_, b in answers if s_ == 422][0], 422)
+    assert len(events_of(scheduling, "scheduling.appointment.cancelled.v1")) == 1
+    from scheduling.models import Slot
+
+    with scheduling.portal.db.session_factory() as session:
+        assert session.scalar(select(Slot.booked).where(Slot.id == slot["id"])) == 1  # the other one still holds
+
+
+def test_two_withdrawals_of_one_request_at_once_withdraw_it_once(directory, engine):
+    scheduling = directory
+    request_id = ask_visit(scheduling, DUPONT).json["id"]
+    path = f"/api/scheduling/requests/{request_id}/withdrawal"
+    answers = at_once([lambda: scheduling.client().post(path, headers=scheduling.headers(EMPLOYER))] * 2)
+    covered(engine, "2× POST /api/scheduling/requests/<id>/withdrawal", answers)
+    assert sorted(status for status, _ in answers) == [200, 422], answers
+    assert_french_refusal([b for s_, b in answers if s_ == 422][0], 422)
+    assert len(events_of(scheduling, "scheduling.appointment.requested.v1")) == 2  # asked, then withdrawn once
 
 
 def test_realised_and_unexcused_absence_recorded_at_once_keep_one_outcome_and_one_event(directory, engine):
@@ -567,3 +649,151 @@ def test_six_retries_at_once_with_one_idempotency_key_hire_once_and_agree_on_the
             assert_french_refusal(body, 409, "idempotency_key_in_progress")
     assert len(events_of(workforce, "workforce.employee.hired.v1")) == 1
     assert hire_with_key(workforce, "hire-0003").json["id"] in created
+
+
+# --- which state-changing routes this suite fires ----------------------------------------------------------------
+
+# Every POST, PUT, PATCH and DELETE of members, workforce and scheduling, read from their URL maps: raced here (the
+# test that fires it), the page twin of a raced API route (same use case), or not raced yet (why). A new route
+# fails the suite until it is placed in one of the three.
+RACED = {
+    "POST /api/members/members": "test_a_new_member_submitted_six_times_at_once_is_registered_once",
+    "POST /api/members/change-requests/<string:request_id>/approve": (
+        "test_approve_and_reject_of_one_change_at_once_decide_it_once"
+    ),
+    "POST /api/members/change-requests/<string:request_id>/reject": (
+        "test_approve_and_reject_of_one_change_at_once_decide_it_once"
+    ),
+    "POST /api/workforce/employees": "test_six_identical_hires_at_once_make_one_employee_and_answer_the_others_409_naming_it",
+    "PUT /api/workforce/employees/<string:employee_id>": (
+        "test_two_edits_of_one_employee_with_the_same_if_match_keep_one_and_answer_the_other_412"
+    ),
+    "POST /api/workforce/employees/<string:employee_id>/exit": "test_two_exits_of_one_employee_at_once_record_one_exit",
+    "POST /api/workforce/declarations/<int(min=2000, max=2100):year>/confirmation": (
+        "test_two_confirmations_of_one_declaration_with_the_same_if_match_confirm_it_once"
+    ),
+    "POST /api/workforce/campaigns": "test_two_openings_of_one_campaign_at_once_open_it_once",
+    "POST /api/workforce/campaigns/<int(min=2000, max=2100):year>/closure": (
+        "test_two_closures_of_one_campaign_at_once_close_it_once"
+    ),
+    "POST /api/scheduling/requests": "test_identical_visit_requests_at_once_or_one_after_the_other_make_one_request",
+    "POST /api/scheduling/requests/<string:request_id>/closure": (
+        "test_staff_close_a_request_with_a_reason_the_employer_reads_and_only_once"
+    ),
+    "POST /api/scheduling/requests/<string:request_id>/withdrawal": (
+        "test_two_withdrawals_of_one_request_at_once_withdraw_it_once"
+    ),
+    "POST /api/scheduling/slots/<string:slot_id>/placements": (
+        "test_two_staff_placing_two_requests_into_the_last_seat_at_once_convoke_one"
+    ),
+    "POST /api/scheduling/appointments/<string:appointment_id>/cancellation": (
+        "test_two_cancellations_of_one_appointment_at_once_cancel_it_once_and_free_its_seat_once"
+    ),
+    "POST /api/scheduling/appointments/<string:appointment_id>/outcome": (
+        "test_realised_and_unexcused_absence_recorded_at_once_keep_one_outcome_and_one_event"
+    ),
+    "POST /api/scheduling/appointments/<string:appointment_id>/outcome-correction": (
+        "test_a_recorded_outcome_is_corrected_only_explicitly_with_a_reason_and_once"
+    ),
+}
+PAGE_TWINS = {
+    "POST /gestion/adherents": "POST /api/members/members",
+    "POST /gestion/adherents/demandes/<string:request_id>": (
+        "POST /api/members/change-requests/<string:request_id>/approve"
+    ),
+    "POST /salaries/nouveau": "POST /api/workforce/employees",
+    "POST /salaries/<employee_id>/modifier": "PUT /api/workforce/employees/<string:employee_id>",
+    "POST /salaries/<employee_id>/sortie": "POST /api/workforce/employees/<string:employee_id>/exit",
+    "POST /salaries/declarations/<int(min=2000, max=2100):year>": (
+        "POST /api/workforce/declarations/<int(min=2000, max=2100):year>/confirmation"
+    ),
+    "PUT /api/workforce/declarations/<int(min=2000, max=2100):year>": (
+        "POST /api/workforce/declarations/<int(min=2000, max=2100):year>/confirmation"
+    ),
+    "POST /gestion/salaries/campagnes": "POST /api/workforce/campaigns",
+    "POST /gestion/salaries/campagnes/<int(min=2000, max=2100):year>/cloture": (
+        "POST /api/workforce/campaigns/<int(min=2000, max=2100):year>/closure"
+    ),
+    "POST /rendez-vous/demande": "POST /api/scheduling/requests",
+    "POST /rendez-vous/demandes/<string:request_id>/retrait": (
+        "POST /api/scheduling/requests/<string:request_id>/withdrawal"
+    ),
+    "POST /gestion/rendez-vous/demandes/<string:request_id>/cloture": (
+        "POST /api/scheduling/requests/<string:request_id>/closure"
+    ),
+    "POST /gestion/rendez-vous/placement": "POST /api/scheduling/slots/<string:slot_id>/placements",
+    "POST /rendez-vous/<string:appointment_id>/annulation": (
+        "POST /api/scheduling/appointments/<string:appointment_id>/cancellation"
+    ),
+    "POST /gestion/rendez-vous/<string:appointment_id>/presence": (
+        "POST /api/scheduling/appointments/<string:appointment_id>/outcome"
+    ),
+}
+READS_ONLY = "reads only (a POST keeps the NIR out of the URL)"
+NOT_YET = "not raced yet"
+NOT_RACED = {
+    "POST /api/workforce/employees/search": READS_ONLY,
+    "POST /salaries/recherche": READS_ONLY,
+    "POST /adherent/<any(adresses, contacts):section>": NOT_YET + ": submitted twice, the entry is added twice",
+    "POST /api/members/members/<string:member_id>/addresses": NOT_YET + ": sent twice, the entry is added twice",
+    "POST /api/members/members/<string:member_id>/contacts": NOT_YET + ": sent twice, the entry is added twice",
+    "POST /adherent/<any(adresses, contacts):section>/<string:entry_id>": NOT_YET,
+    "POST /adherent/<any(adresses, contacts):section>/<string:entry_id>/supprimer": NOT_YET,
+    "DELETE,PUT /api/members/members/<string:member_id>/addresses/<string:entry_id>": NOT_YET,
+    "DELETE,PUT /api/members/members/<string:member_id>/contacts/<string:entry_id>": NOT_YET,
+    "POST /adherent/documents": NOT_YET,
+    "POST /adherent/documents/<string:document_id>/supprimer": NOT_YET,
+    "POST /adherent/modifier": NOT_YET + " (each submission makes its change requests)",
+    "PATCH /api/members/members/<string:member_id>": NOT_YET + " (each call makes its change requests)",
+    "POST /gestion/adherents/<string:member_id>/modifier": NOT_YET + " (each submission makes its change requests)",
+    "POST /adherent/prelevement": NOT_YET,
+    "POST /adherent/prelevement/revoquer": NOT_YET,
+    "DELETE,POST /api/members/members/<string:member_id>/sepa-mandate": NOT_YET,
+    "POST /adherent/situation": NOT_YET,
+    "POST /api/members/members/<string:member_id>/situation-changes": NOT_YET,
+    "POST /gestion/adherents/<string:member_id>/equipe": NOT_YET,
+    "POST /gestion/adherents/<string:member_id>/nouveau-code": NOT_YET,
+    "POST /gestion/adherents/centres": NOT_YET,
+    "POST /gestion/adherents/centres/<string:centre_id>": NOT_YET,
+    "POST /api/workforce/employees/<string:employee_id>/post-changes": NOT_YET + " (row lock and version counter)",
+    "POST /salaries/<employee_id>/nouveau-poste": NOT_YET + " (row lock and version counter)",
+    "POST /salaries/<employee_id>/numero-securite-sociale": NOT_YET + " (each reveal is logged)",
+    "POST /api/workforce/imports": NOT_YET,
+    "POST /salaries/import": NOT_YET,
+    "DELETE /api/workforce/imports/<string:import_id>": NOT_YET,
+    "POST /salaries/import/<import_id>/abandonner": NOT_YET,
+    "PUT /api/workforce/imports/<string:import_id>/mapping": NOT_YET,
+    "POST /salaries/import/<import_id>/colonnes": NOT_YET,
+    "POST /api/workforce/imports/<string:import_id>/confirm": NOT_YET + " (the present-NIR index holds the list)",
+    "POST /salaries/import/<import_id>/confirmer": NOT_YET + " (the present-NIR index holds the list)",
+    "POST /api/scheduling/appointments": NOT_YET + " (staff schedule a visit outside slots: two are two)",
+    "POST /api/scheduling/slots": NOT_YET + " (two slots opened are two slots)",
+    "POST /gestion/rendez-vous/creneaux": NOT_YET + " (two slots opened are two slots)",
+    "POST /gestion/rendez-vous/<string:appointment_id>/document": NOT_YET,
+}
+
+
+def state_changing_routes(service) -> set[str]:
+    found = set()
+    for rule in service.app.url_map.iter_rules():
+        methods = sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"})
+        if methods and not rule.rule.startswith("/internal/"):
+            found.add(f"{','.join(methods)} {rule.rule}")
+    return found
+
+
+def test_every_state_changing_route_is_raced_here_or_says_why_not(services, engine):
+    routes = set().union(*(state_changing_routes(s) for s in services.values()))
+    classified = RACED.keys() | PAGE_TWINS.keys() | NOT_RACED.keys()
+    assert not routes - classified, f"routes neither raced nor exempted here: {sorted(routes - classified)}"
+    assert not classified - routes, f"classified routes that no longer exist: {sorted(classified - routes)}"
+    assert all(name in globals() for name in RACED.values())
+    assert set(PAGE_TWINS.values()) <= RACED.keys()
+    print(f"[concurrency {engine}] {len(routes)} state-changing routes of members, workforce, scheduling:")
+    for route in sorted(routes):
+        if route in RACED:
+            print(f"  raced      {route}  ({RACED[route]})")
+        elif route in PAGE_TWINS:
+            print(f"  page twin  {route}  (same use case as {PAGE_TWINS[route]})")
+        else:
+            print(f"  not raced  {route}  ({NOT_RACED[route]})")
