@@ -383,8 +383,9 @@ def test_card_notifications_pass_while_logins_from_the_same_address_are_limited(
     assert limited.headers["Retry-After"] == "60"
     # Logins are still limited: the notifications neither refilled nor shared their zone. The login zone only
     # refilled at its own 2 a second meanwhile: at most that many posts pass before the next refusal.
-    refilled = int(2 * (time.monotonic() - refused_at)) + 1
-    assert post_logins_until_refused(gateway, "127.0.0.1", limit=refilled + 1)[0][-1] == 429
+    again, _ = post_logins_until_refused(gateway, "127.0.0.1")
+    assert again[-1] == 429
+    assert len(again) - 1 <= 2 * (time.monotonic() - refused_at) + 1
 
 
 def test_static_responses_carry_security_headers(gateway: Gateway) -> None:
