@@ -141,6 +141,9 @@ def instalments(amount_incl_tax: Decimal, first_due_on: date, count: int) -> tup
 
 
 def schedule_for(kind: str, amount_incl_tax: Decimal, first_due_on: date) -> tuple[tuple[date, Decimal], ...]:
-    """Annual fees (real or estimated) are spread over the year; every other invoice is due at once."""
+    """Annual fees (real or estimated) are spread over the year; every other invoice is due at once; a credit
+    note has no schedule (it is never payable)."""
+    if amount_incl_tax < 0:
+        return ()
     count = instalment_count(amount_incl_tax) if kind in ANNUAL_KINDS and amount_incl_tax > 0 else 1
     return instalments(amount_incl_tax, first_due_on, count)

@@ -125,7 +125,11 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer, *, pdfa_font_d
     title = TITLES.get(invoice.kind, "FACTURE")
     line(f"{title} N° {invoice.number}", size=15, style="B", height=8)
     line(f"Type : {KIND_LABELS[invoice.kind]} - Période : {invoice.period}")
-    line(f"Date d'émission : {date_fr(invoice.issued_on)} - Date d'échéance : {date_fr(invoice.due_on)}")
+    credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
+    if credit_note:  # never payable: no due date, no schedule, no payment means, no penalties
+        line(f"Date d'émission : {date_fr(invoice.issued_on)}")
+    else:
+        line(f"Date d'émission : {date_fr(invoice.issued_on)} - Date d'échéance : {date_fr(invoice.due_on)}")
     if document.corrected_number:
         line(f"Avoir se rapportant à la facture n° {document.corrected_number}")
     if invoice.kind == InvoiceKind.ESTIMATE:
@@ -153,6 +157,9 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer, *, pdfa_font_d
     )
     pdf.ln(2)
     vat_percent = number_fr(invoice.vat_rate * 100)
+    if credit_note:
+        _credit_note_totals(pdf, document, vat_percent, line)
+        return bytes(pdf.output())
     totals = [
         ("Total HT", invoice.amount_excl_tax),
         (f"TVA {vat_percent} %", invoice.vat_amount),
@@ -180,6 +187,31 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer, *, pdfa_font_d
     pdf.ln(2)
     line(LATE_PAYMENT, size=8, height=4)
     return bytes(pdf.output())
+
+
+def _credit_note_totals(pdf: _Page, document: InvoiceDocument, vat_percent: str, line: Any) -> None:
+    """What a credit note says: the amount credited, what it settled on the invoice it corrects, and the rest
+    kept as the company's credit (set off against its next invoices or refunded)."""
+    invoice = document.invoice
+    credited, set_off = -invoice.amount_incl_tax, -invoice.amount_paid
+    rows = [
+        ("Total HT crédité", -invoice.amount_excl_tax),
+        (f"TVA {vat_percent} % créditée", -invoice.vat_amount),
+        ("Montant crédité TTC", credited),
+    ]
+    if document.corrected_number:
+        rows.append((f"Imputé sur la facture n° {document.corrected_number}", set_off))
+    rows.append(("Crédit en votre faveur", credited - set_off))
+    for label, amount in rows:
+        pdf.set_font(pdf.family, style="B" if label == "Montant crédité TTC" else "", size=10)
+        pdf.cell(155, 6, _text(label), align="R")
+        pdf.cell(35, 6, _text(money_fr(amount)), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    line(
+        "Ce crédit est imputé sur vos prochaines factures ou remboursé sur demande ; il figure dans votre "
+        "échéancier. Cet avoir n'appelle aucun règlement.",
+        size=9,
+    )
 
 
 def _table(pdf: _Page, headers: tuple[str, ...], widths: tuple[int, ...], rows: Iterable[tuple[str, ...]]) -> None:

@@ -49,7 +49,10 @@ def invoice_as_dict(invoice: Invoice, *, with_lines: bool = False) -> dict:
 
 
 def schedule_of(invoice: Invoice) -> list[tuple[date, Decimal]]:
-    """Due dates and amounts; an invoice from before schedules were stored is due at once."""
+    """Due dates and amounts; an invoice from before schedules were stored is due at once; a credit note has
+    none (never payable)."""
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        return []
     return [(i.due_on, i.amount) for i in invoice.instalments] or [(invoice.due_on, invoice.amount_incl_tax)]
 
 

@@ -106,8 +106,13 @@ def test_a_credit_note_pdf_names_the_invoice_it_corrects_and_an_estimate_says_wh
         "AVOIR N° F2026-000002",
         "Avoir se rapportant à la facture n° F2026-000001",
         "-292,05 €",
-        "-350,46 €",
+        "Montant crédité TTC 350,46 €",
+        "Imputé sur la facture n° F2026-000001 350,46 €",
+        "Crédit en votre faveur 0,00 €",
         "SIREN 732829320",
-        "40,00 €",
+        "Cet avoir n'appelle",
     ):
         assert mention in note_text, mention
+    # A credit note is never payable: no due date, no schedule, no payment means, no late-payment penalties.
+    for absent in ("Date d'échéance", "Échéancier", "Moyens de paiement", "pénalités", "40,00 €", "Reste à payer"):
+        assert absent not in note_text, absent

@@ -123,7 +123,7 @@ def test_instalments_add_up_to_the_total_two_months_apart_with_the_odd_cent_firs
     ]
 
 
-def test_only_annual_fees_are_spread_and_a_credit_note_is_one_amount():
+def test_only_annual_fees_are_spread_and_a_credit_note_has_no_schedule():
     assert len(schedule_for("cotisation", Decimal("1693.91"), date(2026, 3, 4))) == 2
     assert len(schedule_for("absence", Decimal("1693.91"), date(2026, 3, 4))) == 1
-    assert schedule_for("avoir", Decimal("-1693.91"), date(2026, 3, 4)) == ((date(2026, 3, 4), Decimal("-1693.91")),)
+    assert schedule_for("avoir", Decimal("-1693.91"), date(2026, 3, 4)) == ()
