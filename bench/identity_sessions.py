@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run
 
 from gateway import render
+from portal_common import passport
 from portal_common.migrations import upgrade
 
 GATEWAY_PORT, IDENTITY_PORT, UPSTREAM_PORT = 18120, 18121, 18122
@@ -76,9 +77,13 @@ class EchoServer(ThreadingHTTPServer):
 def environment() -> dict[str, str]:
     url = f"{run.PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{DB_NAME}"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and not k.endswith("_DATABASE_URL")}
+    signing_key = passport.new_signing_key()
     environ.update(
         PORTAL_ENV="development",
         PORTAL_INTERNAL_KEY=secrets.token_urlsafe(36),
+        # Identity signs the passports of the session check with its own Ed25519 key.
+        IDENTITY_PASSPORT_SIGNING_KEY=signing_key,
+        PORTAL_PASSPORT_PUBLIC_KEYS=f"identity:{passport.public_key_of(signing_key)}",
         IDENTITY_DATABASE_URL=url,
         PORTAL_BROKER_URL="amqp://guest:guest@127.0.0.1:5672/%2F",
         PORTAL_LOG_LEVEL="WARNING",

@@ -27,6 +27,7 @@ from openpyxl import Workbook
 
 from portal_common.migrations import upgrade
 from portal_common.testing import act_as_headers, make_principal
+from portal_common.testing.environment import TEST_PASSPORT_KEYS, TEST_PASSPORT_PUBLIC_KEYS
 from portal_common.validators import nir_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,6 +159,8 @@ def build_app(url: str):
         environ={
             "PORTAL_ENV": "test",
             "PORTAL_INTERNAL_KEY": INTERNAL_KEY,
+            "PORTAL_PASSPORT_PUBLIC_KEYS": TEST_PASSPORT_PUBLIC_KEYS,
+            "WORKFORCE_PASSPORT_SIGNING_KEY": TEST_PASSPORT_KEYS["workforce"],
             "WORKFORCE_DATABASE_URL": url,
             "PORTAL_LOG_LEVEL": "WARNING",
             "PORTAL_DATA_DIR": str(ROOT / "var" / "bench"),
@@ -258,7 +261,7 @@ def main() -> None:
 
         def get(path: str) -> None:
             # Signed per request, as the gateway does (a passport lives a few seconds only).
-            response = client.get(path, headers=act_as_headers(reader, INTERNAL_KEY))
+            response = client.get(path, headers=act_as_headers(reader))
             if response.status_code != 200:
                 raise RuntimeError(f"{path} answered HTTP {response.status_code}")
 

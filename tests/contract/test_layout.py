@@ -15,8 +15,9 @@ SHARED = ROOT / "libs" / "portal_common" / "portal_common"
 # Modules allowed at a service package's root (wiring), besides its operator commands.
 ROOT_MODULES = {"__init__", "app", "config", "models", "events", "worker", "demo", "web"}
 COMMANDS = {
-    "identity": {"maintenance"},
-    "workforce": {"reclassify"},
+    "identity": {"maintenance", "keys"},
+    "members": {"keys"},
+    "workforce": {"reclassify", "keys"},
 }
 # Standard names of modules that may do I/O; any other module of a capability is pure.
 IO_NAMES = {"use_cases", "queries", "api", "pages", "schemas", "handlers", "internal", "clients"}

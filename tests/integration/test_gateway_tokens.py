@@ -92,7 +92,7 @@ def test_a_payroll_software_reaches_the_api_with_its_token_and_the_service_gets_
     echoed = answer.json()
     assert echoed["path"] == "/api/workforce/employees?page=1"
     sent = [value for name, value in echoed["headers"] if name.lower() == passport.HEADER.lower()]
-    identity = passport.verify(sent[0], stack.identity.portal.settings.internal_key)
+    identity = passport.verify(sent[0], stack.identity.portal.settings.passport_keys)
     assert identity.member_id == MEMBER and identity.roles == {"read"} and identity.grants == {"api_token"}
     # The service gets the passport, never the token itself.
     assert not [value for name, value in echoed["headers"] if name.lower() == "authorization"]

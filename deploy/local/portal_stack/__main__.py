@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
 
 from . import demo_data
-from .environment import card_provider_port, data_dir, stack_environment
+from .environment import card_provider_port, data_dir, service_environment, signing_key_path, stack_environment
 from .services import ROOT, SERVICES
 
 sys.path.insert(0, str(ROOT))  # the gateway renderer lives in the repository, not in a package
@@ -32,7 +33,7 @@ def load_demo(env: dict[str, str]) -> None:
     dataset = demo_data.build()
     for name in ("members", "identity", "workforce", "scheduling", "billing"):
         service = next(s for s in SERVICES if s.name == name)
-        app = service.create_app()(environ=env)
+        app = service.create_app()(environ=service_environment(env, name))
         with app.app_context():
             service.demo_loader()(app.extensions["portal"], dataset)
         app.extensions["portal"].db.dispose()
@@ -60,16 +61,19 @@ def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
     gunicorn = str(Path(python).with_name("gunicorn"))
     lines = []
     for s in SERVICES:
+        service_environment(env, s.name)  # its passport key exists before any process reads it
+        # Its own passport key, read from var/ by the shell honcho starts (never written into this file).
+        own_key = f'{s.name.upper()}_PASSPORT_SIGNING_KEY="$(cat {shlex.quote(str(signing_key_path(env, s.name)))})"'
         # Identity answers the gateway's session check on every request: it gets two processes.
         workers = env.get("PORTAL_IDENTITY_WEB_WORKERS", "2") if s.name == "identity" else "1"
         lines.append(
-            f"{s.name}-web: env PORTAL_WEB_BIND=127.0.0.1:{s.port(env)} PORTAL_WEB_WORKERS={workers} "
+            f"{s.name}-web: env {own_key} PORTAL_WEB_BIND=127.0.0.1:{s.port(env)} PORTAL_WEB_WORKERS={workers} "
             f"PORTAL_WEB_THREADS=8 PORTAL_WEB_GRACEFUL_TIMEOUT=5 PORTAL_WEB_ACCESS_LOG=off "
             f"{gunicorn} -c python:portal_common.gunicorn_conf '{s.name}.app:create_app()'"
         )
         lines.append(f"{s.name}-relay: {python} -m portal_common.messaging.relay --service {s.name}")
         if s.consumes:
-            lines.append(f"{s.name}-worker: {python} -m {s.name}.worker")
+            lines.append(f"{s.name}-worker: env {own_key} {python} -m {s.name}.worker")
     from gateway import render
 
     lines.append("gateway: " + " ".join(render.nginx_command(nginx_conf.parent)))

@@ -1,4 +1,9 @@
-"""The settings of a local run: a generated internal key kept in var/, SQLite or PostgreSQL URLs."""
+"""The settings of a local run: generated keys kept in var/, SQLite or PostgreSQL URLs.
+
+Every key is generated once into var/ (mode 600) and reused. Each service's passport private key stays in its own
+file (var/passport-<service>.key), read by that service's processes only (`signing_key_path`); the shared
+environment carries only the public keys (docs/decisions/0024-keys-by-purpose.md).
+"""
 
 from __future__ import annotations
 
@@ -46,6 +51,35 @@ def _aes_key_setting() -> str:
     return "local1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
+def _ring_setting(key_id: str):  # type: ignore[no-untyped-def]
+    return lambda: f"{key_id}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+def signing_key_path(env: Mapping[str, str], service: str) -> Path:
+    return data_dir(env) / f"passport-{service}.key"
+
+
+def signing_key(env: Mapping[str, str], service: str) -> str:
+    """The service's passport private key, generated once into var/."""
+    from portal_common.passport import new_signing_key
+
+    path = signing_key_path(env, service)
+    return _generated_secret(path.parent, {}, "", path.name, new_signing_key)
+
+
+def passport_public_keys(env: Mapping[str, str]) -> str:
+    from portal_common.passport import public_key_of
+
+    return ",".join(f"{s.name}:{public_key_of(signing_key(env, s.name))}" for s in SERVICES)
+
+
+def service_environment(env: Mapping[str, str], service: str) -> dict[str, str]:
+    """The environment of one service's in-process app (migrations, demo data): the shared one plus its own key."""
+    from portal_common.config import signing_key_variable
+
+    return dict(env, **{signing_key_variable(service): signing_key(env, service)})
+
+
 def ensure_postgres_databases(base_url: str, prefix: str) -> dict[str, str]:
     """One database per service on the configured server, created when missing."""
     admin = base_url.replace("postgresql+psycopg://", "postgresql://", 1).rstrip("/") + "/postgres"
@@ -70,6 +104,18 @@ def stack_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     directory = data_dir(env)
     env["PORTAL_DATA_DIR"] = str(directory)
     env["PORTAL_INTERNAL_KEY"] = _internal_key(directory, env)
+    # Passports: every process gets the public keys; a private key only reaches its own service's processes.
+    for name in [name for name in env if name.endswith("_PASSPORT_SIGNING_KEY")]:
+        del env[name]
+    env["PORTAL_PASSPORT_PUBLIC_KEYS"] = passport_public_keys(env)
+    # One key ring per purpose (CSRF, IBAN, TOTP secrets, e-mail links), none derived from the internal key.
+    for name, filename, key_id in (
+        ("PORTAL_CSRF_KEYS", "csrf.keys", "csrf1"),
+        ("MEMBERS_IBAN_KEYS", "members-iban.keys", "iban1"),
+        ("IDENTITY_TOTP_KEYS", "identity-totp.keys", "totp1"),
+        ("IDENTITY_EMAIL_LINK_KEYS", "identity-email-link.keys", "mail1"),
+    ):
+        env[name] = _generated_secret(directory, env, name, filename, _ring_setting(key_id))
     env["WORKFORCE_NIR_ENCRYPTION_KEY"] = _generated_secret(
         directory, env, "WORKFORCE_NIR_ENCRYPTION_KEY", "workforce-nir-encryption.key", _aes_key_setting
     )

@@ -59,7 +59,8 @@ AUTHENTICATED = Rule("authenticated")
 
 
 class ServiceRule(Rule):
-    """Another service of the portal calling an `/internal/` route with a service passport."""
+    """Another service of the portal calling an `/internal/` route with a service passport (signed with that
+    service's own key: `passport.verify` refuses a `service:X` passport signed by anyone but X)."""
 
     def check(self, principal: Principal | None) -> int | None:
         if principal is None:
@@ -154,10 +155,12 @@ def require_principal() -> Principal:
     return principal
 
 
-def init_access(app: Flask, internal_key: str) -> None:
+def init_access(app: Flask, keys: passport.PublicKeys) -> None:
+    """`keys`: the signers' public keys, parsed once (verification runs on every request)."""
+
     @app.before_request
     def _authorize() -> None:
-        g.principal = passport.verify(request.headers.get(passport.HEADER), internal_key)
+        g.principal = passport.verify(request.headers.get(passport.HEADER), keys)
         if request.endpoint is None:  # 404 / 405 are answered by Flask itself
             return
         rule = rule_for(app, request.endpoint, request.method)

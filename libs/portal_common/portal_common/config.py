@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, overload
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from . import passport
+from .keyring import KeyRing, derived_ring, parse_key_ring
+
 _MISSING: Any = object()
 
 # Also the order of their default ports: identity 8101, members 8102, … billing 8105.
@@ -70,6 +75,11 @@ def parse_port(raw: str) -> int:
     return value
 
 
+def signing_key_variable(service: str) -> str:
+    """`IDENTITY_PASSPORT_SIGNING_KEY`, …: base64 of the service's own Ed25519 private key."""
+    return f"{service.upper()}_PASSPORT_SIGNING_KEY"
+
+
 class BaseSettings:
     """Settings common to every service; a service subclass adds its own `Env` attributes.
 
@@ -84,7 +94,21 @@ class BaseSettings:
         "PORTAL_INTERNAL_KEY",
         parse=parse_key,
         secret=True,
-        help="shared key signing gateway identities and CSRF tokens",
+        help="shared secret of flash cookies and keyed digests; derives the keys of unset rings",
+    )
+    # docs/decisions/0024-keys-by-purpose.md: passports are Ed25519; each process holds its own private key.
+    passport_public_keys = Env(
+        "PORTAL_PASSPORT_PUBLIC_KEYS",
+        parse=passport.parse_public_keys,
+        default=None,
+        help="name:base64 Ed25519 public key of identity and of each service, comma-separated",
+    )
+    csrf_keys = Env(
+        "PORTAL_CSRF_KEYS",
+        parse=parse_key_ring,
+        default=None,
+        secret=True,
+        help="key-id:base64 32-byte keys of the CSRF tokens, shared by the five services, the first signs",
     )
     broker_url = Env("PORTAL_BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672/%2F")
     exchange = Env("PORTAL_EXCHANGE", default="portal.events")
@@ -107,6 +131,7 @@ class BaseSettings:
         self.database_url: str = values["database_url"]
         # Base URLs of the other services, for the rare synchronous `/internal/` call (PORTAL_<SERVICE>_URL).
         self.service_urls: dict[str, str] = values["service_urls"]
+        self.passport_signing_key: Ed25519PrivateKey | None = values["passport_signing_key"]
 
     @classmethod
     def declared(cls) -> dict[str, Env]:
@@ -138,6 +163,14 @@ class BaseSettings:
         # Cookies follow the public URL: a portal served over https never sets one without Secure and __Host-.
         if str(values.get("public_url", "")).lower().startswith("https://"):
             values["secure_cookies"] = True
+        # Like the database URL, a service's passport private key is read from `<SERVICE>_PASSPORT_SIGNING_KEY`:
+        # one shell may hold the five keys, and each service's processes are given only their own.
+        key_var = signing_key_variable(cls.service)
+        try:
+            raw_key = environ.get(key_var, "")
+            values["passport_signing_key"] = passport.parse_signing_key(raw_key) if raw_key else None
+        except ValueError as exc:
+            raise SettingsError(f"{key_var} is invalid: {exc}") from None
         url_var = f"{cls.service.upper()}_DATABASE_URL"
         url = environ.get(url_var, "")
         if url and not url.startswith(("sqlite", "postgresql")):
@@ -157,6 +190,28 @@ class BaseSettings:
         except SettingsError as exc:
             print(f"{cls.service}: configuration error: {exc}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
+
+    @property
+    def passport_keys(self) -> passport.PublicKeys:
+        keys: passport.PublicKeys | None = self.passport_public_keys
+        if keys is None:
+            raise SettingsError("PORTAL_PASSPORT_PUBLIC_KEYS is required (passport public keys)")
+        return keys
+
+    @property
+    def passport_signer(self) -> passport.Signer:
+        """This process's signer, named after its service (the only principal it may sign for)."""
+        if self.passport_signing_key is None:
+            raise SettingsError(
+                f"{signing_key_variable(self.service)} is required (this service's passport private key)"
+            )
+        return passport.Signer(self.service, self.passport_signing_key)
+
+    @property
+    def csrf_ring(self) -> KeyRing:
+        """PORTAL_CSRF_KEYS; unset, one key derived from the internal key (tokens live as long as a session)."""
+        ring: KeyRing | None = self.csrf_keys
+        return ring if ring is not None else derived_ring(self.internal_key, "portal|csrf|v1", "d1")
 
     @property
     def is_postgres(self) -> bool:

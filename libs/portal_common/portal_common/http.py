@@ -9,6 +9,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from . import context
+from .passport import HEADER, SERVICE_PREFIX, Principal, Signer
 
 DEFAULT_TIMEOUT = (2.0, 5.0)  # connect, read
 
@@ -34,10 +35,9 @@ def new_session() -> PortalSession:
     return session
 
 
-def service_headers(caller: str, internal_key: str) -> dict[str, str]:
-    """Headers identifying the calling service to another service's `/internal/` routes (rule SERVICE)."""
-    from . import passport
-    from .passport import Principal
-
-    principal = Principal(user_id=f"service:{caller}", display_name=caller, session_ref=f"service:{caller}")
-    return {passport.HEADER: passport.sign(principal, internal_key)}
+def service_headers(signer: Signer) -> dict[str, str]:
+    """Headers identifying the calling service to another service's `/internal/` routes (rule SERVICE), signed
+    with the caller's own key (`settings.passport_signer`)."""
+    caller = signer.name
+    principal = Principal(user_id=f"{SERVICE_PREFIX}{caller}", display_name=caller, session_ref=f"service:{caller}")
+    return {HEADER: signer.sign(principal)}

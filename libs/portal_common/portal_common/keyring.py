@@ -3,6 +3,11 @@
 The first key seals new values; every key of the ring opens values that name its id, so a key is rotated by
 putting a new one first and keeping the old one until nothing is sealed with it. Keys are read in standard or
 URL-safe base64, padded or not: settings written for either earlier parser keep working.
+
+One ring per purpose (CSRF, IBAN, NIR, TOTP secrets, e-mail links: docs/decisions/0024-keys-by-purpose.md). A
+purpose whose ring is unset falls back on the key it was derived from the internal key before rings existed;
+once its ring is set, that key stays as a read-only entry (`with_legacy`) until the rotation command has
+re-sealed every stored value with the ring's current key.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import binascii
 import os
 import re
 from dataclasses import dataclass
+
+from .sealing import derive_key
 
 KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 KEY_BYTES = 32
@@ -75,3 +82,40 @@ def parse_key_ring(raw: str) -> KeyRing:
 def new_key_setting(key_id: str = "k1") -> str:
     """A setting value holding one fresh random key (local runs and tests)."""
     return f"{key_id}:{base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode().rstrip('=')}"
+
+
+def derived_ring(secret: str, purpose: str, key_id: str) -> KeyRing:
+    """The one-key ring derived from a longer secret, as every purpose had before it got its own ring."""
+    return KeyRing({key_id: derive_key(secret, purpose)})
+
+
+def with_legacy(ring: KeyRing | None, legacy: KeyRing) -> KeyRing:
+    """`ring` opening also what `legacy` sealed (it never seals with it: the ring's first key stays current);
+    `legacy` alone when no ring is set. A configured key with a legacy id wins over the legacy key."""
+    if ring is None:
+        return legacy
+    merged = dict(ring.keys)
+    for key_id, key in legacy.keys.items():
+        merged.setdefault(key_id, key)
+    return KeyRing(merged)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """What a ring's rotation command did: values looked at, re-sealed with the current key, and left alone
+    because no key of the ring opens them (never deleted: the command says so and the operator decides)."""
+
+    checked: int = 0
+    rotated: int = 0
+    unreadable: int = 0
+
+    def __add__(self, other: Rotation) -> Rotation:
+        return Rotation(self.checked + other.checked, self.rotated + other.rotated, self.unreadable + other.unreadable)
+
+    def summary(self, what: str, key_id: str) -> str:
+        """The command's French line, e.g. « Valeurs chiffrées (IBAN) : 12 examinée(s), 3 rechiffrée(s) avec la
+        clé k2, 0 illisible(s). »"""
+        return (
+            f"Valeurs chiffrées ({what}) : {self.checked} examinée(s), {self.rotated} rechiffrée(s) avec la clé "
+            f"{key_id}, {self.unreadable} illisible(s)."
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from sqlalchemy import MetaData
 from . import context
 from .access import init_access
 from .api import init_api
-from .config import BaseSettings
+from .config import BaseSettings, SettingsError
 from .db import Database, UnitOfWork
 from .health import init_health
 from .logging import configure_logging
@@ -59,6 +60,17 @@ def _init_request_context(app: Flask) -> None:
             token.var.reset(token)
 
 
+def _require_passport_keys(settings: BaseSettings) -> None:
+    """A web process verifies a passport on every request: without the public keys it stops with one line. Its own
+    private key is only needed to sign (identity's session check, calls to `/internal/` routes): an app built for
+    migrations or demo data runs without it, and signing without it names <SERVICE>_PASSPORT_SIGNING_KEY."""
+    try:
+        settings.passport_keys  # noqa: B018
+    except SettingsError as exc:
+        print(f"{settings.service}: configuration error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 def create_service_app(
     import_name: str,
     settings_class: type[BaseSettings],
@@ -73,6 +85,7 @@ def create_service_app(
     """`api_blueprints` (flask-smorest) go into the OpenAPI document, `page_blueprints` are plain Flask ones;
     `register(app, api)` is an optional hook for anything else a service needs to attach."""
     settings = settings_class.load_or_exit(environ)
+    _require_passport_keys(settings)
     configure_logging(settings.service, settings.log_level)
     app = Flask(import_name)
     app.config.update(MAX_CONTENT_LENGTH=12 * 1024 * 1024, JSON_SORT_KEYS=False)
@@ -80,7 +93,7 @@ def create_service_app(
     db.init_app(app)
     app.extensions["portal"] = Portal(settings=settings, db=db, outbox=Outbox(settings.service, metadata))
     _init_request_context(app)
-    init_access(app, settings.internal_key)
+    init_access(app, settings.passport_keys)
     init_health(app)
     api = init_api(app, service=settings.service, title=title)
     init_web(app, internal_key=settings.internal_key, public_url=settings.public_url, api=api)

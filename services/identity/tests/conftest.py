@@ -81,7 +81,7 @@ class Pages:
     def check(self, client: Any) -> tuple[int, Any]:
         """The gateway's session check: status and the identity it would pass on."""
         response = client.get("/internal/session")
-        identity = passport.verify(response.headers.get(passport.HEADER), self.service.portal.settings.internal_key)
+        identity = passport.verify(response.headers.get(passport.HEADER), self.service.portal.settings.passport_keys)
         return response.status_code, identity
 
     def signed_in(self, client: Any) -> dict[str, str]:

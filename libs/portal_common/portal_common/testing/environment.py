@@ -23,11 +23,19 @@ from flask import Flask
 from sqlalchemy import text
 
 from .. import passport
+from ..config import SERVICE_NAMES, signing_key_variable
+from ..keyring import new_key_setting
 from ..messaging.envelope import Envelope
 from ..migrations import upgrade
-from ..passport import Principal
+from ..passport import Principal, Signer
 
 TEST_INTERNAL_KEY = "test-internal-key-" + "x" * 32
+# Passport keys generated for this test process: identity's signs users, each service's signs its own calls.
+TEST_PASSPORT_KEYS = {name: passport.new_signing_key() for name in SERVICE_NAMES}
+TEST_PASSPORT_PUBLIC_KEYS = ",".join(
+    f"{name}:{passport.public_key_of(key)}" for name, key in TEST_PASSPORT_KEYS.items()
+)
+TEST_CSRF_KEYS = new_key_setting("csrf1")
 DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_AMQP_HOST = "127.0.0.1:5672"
 TEST_RETRY_DELAY_MS = 300  # every process of a test run must declare the retry queues alike
@@ -60,9 +68,16 @@ def make_principal(
     )
 
 
-def act_as_headers(principal: Principal, key: str = TEST_INTERNAL_KEY) -> dict[str, str]:
-    """The headers the gateway would send for this principal."""
-    return {passport.HEADER: passport.sign(principal, key)}
+def signer_of(name: str) -> Signer:
+    """The test run's passport signer of one service (`identity` signs users)."""
+    return Signer(name, passport.parse_signing_key(TEST_PASSPORT_KEYS[name]))
+
+
+def act_as_headers(principal: Principal) -> dict[str, str]:
+    """The headers the gateway would send for this principal (a `service:X` principal is signed by X)."""
+    user_id = principal.user_id
+    signer = user_id.removeprefix(passport.SERVICE_PREFIX) if user_id.startswith(passport.SERVICE_PREFIX) else None
+    return {passport.HEADER: signer_of(signer or passport.USER_SIGNER).sign(principal)}
 
 
 def _pg_reachable(admin_dsn: str) -> bool:
@@ -94,7 +109,7 @@ class ServiceUnderTest:
         return self.app.test_client()
 
     def headers(self, principal: Principal) -> dict[str, str]:
-        return act_as_headers(principal, self.portal.settings.internal_key)
+        return act_as_headers(principal)
 
     def events(self) -> list[Envelope]:
         """Every event this service recorded in its outbox, oldest first."""
@@ -208,6 +223,9 @@ class PortalTestEnvironment:
         env = {
             "PORTAL_ENV": "test",
             "PORTAL_INTERNAL_KEY": self.internal_key,
+            "PORTAL_PASSPORT_PUBLIC_KEYS": TEST_PASSPORT_PUBLIC_KEYS,
+            signing_key_variable(service): TEST_PASSPORT_KEYS[service],
+            "PORTAL_CSRF_KEYS": TEST_CSRF_KEYS,
             f"{service.upper()}_DATABASE_URL": database_url,
             "PORTAL_BROKER_URL": self.broker_url(),
             "PORTAL_RETRY_DELAY_MS": str(TEST_RETRY_DELAY_MS),

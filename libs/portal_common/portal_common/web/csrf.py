@@ -1,7 +1,9 @@
 """CSRF tokens bound to the session (HMAC of the session reference), plus an Origin check.
 
 Before login there is no session, so the login form binds its token to a random pre-session
-cookie instead (signed double submit, OWASP CSRF cheat sheet).
+cookie instead (signed double submit, OWASP CSRF cheat sheet). The HMAC key comes from the CSRF key ring
+(PORTAL_CSRF_KEYS): a token is `<key id>.<hmac>`, so a new key put first signs new forms while the old one,
+kept until the longest session has ended, still accepts forms already open.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, g, request
 
 from ..access import current_principal
+from ..keyring import KeyRing
 
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
@@ -31,8 +34,18 @@ def signed_elsewhere(view):  # type: ignore[no-untyped-def]
     return view
 
 
-def _token(key: str, binding: str) -> str:
-    return hmac.new(key.encode(), f"csrf|{binding}".encode(), hashlib.sha256).hexdigest()
+def _mac(key: bytes, binding: str) -> str:
+    return hmac.new(key, f"csrf|{binding}".encode(), hashlib.sha256).hexdigest()
+
+
+def _token(ring: KeyRing, binding: str) -> str:
+    return f"{ring.current_id}.{_mac(ring.current, binding)}"
+
+
+def _token_is_valid(ring: KeyRing, binding: str, sent: str) -> bool:
+    key_id, _, mac = sent.partition(".")
+    key = ring.key(key_id)
+    return key is not None and hmac.compare_digest(mac.encode(), _mac(key, binding).encode())
 
 
 def presession_cookie_name() -> str:
@@ -59,12 +72,12 @@ def csrf_token() -> str:
     """The token for forms of the current page (creates the pre-session cookie when needed)."""
     from flask import current_app
 
-    key = current_app.extensions["portal"].settings.internal_key
+    ring = current_app.extensions["portal"].settings.csrf_ring
     binding = _binding()
     if binding is None:
         g.new_presession = secrets.token_urlsafe(32)
         binding = f"presession:{g.new_presession}"
-    return _token(key, binding)
+    return _token(ring, binding)
 
 
 def _same_origin(public_url: str) -> bool:
@@ -80,7 +93,7 @@ def _same_origin(public_url: str) -> bool:
     return urlsplit(origin).netloc in {urlsplit(public_url).netloc, request.host}
 
 
-def init_csrf(app: Flask, key: str, public_url: str) -> None:
+def init_csrf(app: Flask, ring: KeyRing, public_url: str) -> None:
     @app.before_request
     def _check_csrf() -> None:
         if request.method in SAFE_METHODS or request.endpoint is None or request.path.startswith("/internal/"):
@@ -96,7 +109,7 @@ def init_csrf(app: Flask, key: str, public_url: str) -> None:
             return
         binding = _binding()
         sent = request.form.get(FIELD) or request.headers.get(HEADER, "")
-        if binding is None or not hmac.compare_digest(sent, _token(key, binding)):
+        if binding is None or not _token_is_valid(ring, binding, sent):
             abort(403)
 
     @app.after_request

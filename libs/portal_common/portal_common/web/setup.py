@@ -69,7 +69,7 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
     app.jinja_env.globals["navigation_for"] = navigation_for
     app.jinja_env.globals["current_principal"] = current_principal
     init_input_guard(app)
-    init_csrf(app, internal_key, public_url)
+    init_csrf(app, app.extensions["portal"].settings.csrf_ring, public_url)
     init_conflicts(app)
 
     @app.after_request

@@ -1,27 +1,104 @@
 """The signed identity from the gateway, and the access rules built on it."""
 
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from portal_common import passport
 from portal_common.access import member, member_or_staff, staff
+from portal_common.roles import EMPLOYEE_KEEPERS, EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE, STAFF_ROLES
 from portal_common.testing import make_principal
 
-KEY = "k" * 40
+# One key pair per signer, as a deployment has: identity and two services.
+PRIVATE = {name: passport.new_signing_key() for name in ("identity", "billing", "members")}
+KEYS = passport.parse_public_keys(",".join(f"{n}:{passport.public_key_of(k)}" for n, k in PRIVATE.items()))
+
+
+def signer(name: str, key_of: str | None = None) -> passport.Signer:
+    return passport.Signer(name, passport.parse_signing_key(PRIVATE[key_of or name]))
+
+
+def service_principal(name: str) -> passport.Principal:
+    return passport.Principal(user_id=f"service:{name}", display_name=name, session_ref=f"service:{name}")
 
 
 def test_a_passport_round_trips_and_a_tampered_or_expired_one_is_worthless():
     principal = make_principal(member_id="m-1", roles=("admin",))
-    token = passport.sign(principal, KEY, now=1000)
-    assert passport.verify(token, KEY, now=1010) == principal
-    payload, signature = token.split(".")
-    assert passport.verify(f"{payload}x.{signature}", KEY, now=1010) is None
-    assert passport.verify(token, "other" + KEY, now=1010) is None
-    assert passport.verify(token, KEY, now=1000 + passport.LIFETIME_SECONDS + 1) is None
-    assert passport.verify("garbage", KEY) is None and passport.verify(None, KEY) is None
+    token = signer("identity").sign(principal, now=1000)
+    assert passport.verify(token, KEYS, now=1010) == principal
+    name, payload, signature = token.split(".")
+    assert passport.verify(f"{name}.{payload}x.{signature}", KEYS, now=1010) is None
+    assert passport.verify(f"{name}.{payload}.{signature[:-2]}AA", KEYS, now=1010) is None
+    assert passport.verify(token, KEYS, now=1000 + passport.LIFETIME_SECONDS + 1) is None
+    assert passport.verify("garbage", KEYS) is None and passport.verify(None, KEYS) is None
+    assert passport.verify("a.b.c", KEYS) is None and passport.verify("identity.e30.!!", KEYS) is None
 
 
 def test_unknown_roles_in_a_passport_are_dropped():
     principal = make_principal(member_id="m-1", roles=("admin", "superuser"), staff_roles=("root",))
-    verified = passport.verify(passport.sign(principal, KEY), KEY)
+    verified = passport.verify(signer("identity").sign(principal), KEYS)
     assert verified.roles == frozenset({"admin"}) and verified.staff_roles == frozenset()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    forger=st.sampled_from(["billing", "members"]),
+    claimed=st.sampled_from(["identity", "billing", "members", "workforce"]),
+    staff_roles=st.lists(st.sampled_from(sorted(STAFF_ROLES)), max_size=2),
+    kind=st.sampled_from(["user", "service"]),
+)
+def test_a_service_holding_only_the_public_keys_and_its_own_key_cannot_forge_a_passport_the_others_accept(
+    forger, claimed, staff_roles, kind
+):
+    """docs/security.md KEY-01, AZ-06: neither a user's passport nor another service's, whatever it names as signer."""
+    principal = (
+        make_principal(member_id="m-1", roles=("admin",), staff_roles=tuple(staff_roles))
+        if kind == "user"
+        else service_principal("members" if forger == "billing" else "billing")
+    )
+    # Signing with its own key while claiming any signer name, bypassing Signer's own refusal.
+    claims = principal.to_claims() | {"exp": 2_000_000_000}
+    payload = passport._b64(json.dumps(claims, separators=(",", ":")).encode())
+    own_key = passport.parse_signing_key(PRIVATE[forger])
+    forged = f"{claimed}.{payload}.{passport._b64(own_key.sign(f'{claimed}.{payload}'.encode()))}"
+    assert passport.verify(forged, KEYS) is None
+    # The honest way refuses too, before anything is sent.
+    with pytest.raises(passport.PassportKeyError):
+        signer(forger).sign(principal)
+    # Only what it may sign for passes: its own service passport.
+    assert passport.verify(signer(forger).sign(service_principal(forger)), KEYS) == service_principal(forger)
+
+
+def test_a_user_passport_opens_only_with_identitys_key_and_a_service_passport_only_with_its_own():
+    user = make_principal(member_id="m-1", roles=("admin",))
+    assert passport.verify(signer("identity").sign(user), KEYS) == user
+    assert passport.verify(signer("identity", key_of="billing").sign(user), KEYS) is None
+    assert passport.verify(signer("billing", key_of="members").sign(service_principal("billing")), KEYS) is None
+    assert passport.verify(signer("identity").sign(service_principal("identity")), KEYS) is not None
+    unknown = passport.Signer("payments", passport.parse_signing_key(passport.new_signing_key()))
+    assert passport.verify(unknown.sign(service_principal("payments")), KEYS) is None
+
+
+def test_a_signer_may_hold_two_public_keys_while_its_key_is_rotated():
+    new_key = passport.new_signing_key()
+    both = passport.parse_public_keys(
+        f"identity:{passport.public_key_of(PRIVATE['identity'])},identity:{passport.public_key_of(new_key)}"
+    )
+    user = make_principal()
+    for key in (PRIVATE["identity"], new_key):
+        assert passport.verify(passport.Signer("identity", passport.parse_signing_key(key)).sign(user), both) == user
+
+
+def test_passport_key_settings_are_checked_without_showing_a_private_key():
+    with pytest.raises(passport.PassportKeyError, match="identity is missing"):
+        passport.parse_public_keys(f"billing:{passport.public_key_of(PRIVATE['billing'])}")
+    with pytest.raises(passport.PassportKeyError, match="name:base64"):
+        passport.parse_public_keys("no-colon-here")
+    with pytest.raises(passport.PassportKeyError) as refused:
+        passport.parse_signing_key("c2hvcnQ")
+    assert "c2hvcnQ" not in str(refused.value)
 
 
 def test_member_rules_need_a_current_company_and_a_matching_role():
@@ -62,7 +139,7 @@ def test_internal_service_routes_only_admit_service_passports():
     from portal_common.access import SERVICE
     from portal_common.http import service_headers
 
-    token = service_headers("billing", KEY)[passport.HEADER]
-    assert SERVICE.check(passport.verify(token, KEY)) is None
+    token = service_headers(signer("billing"))[passport.HEADER]
+    assert SERVICE.check(passport.verify(token, KEYS)) is None
     assert SERVICE.check(make_principal(staff_roles=("administration",))) == 403
     assert SERVICE.check(None) == 401

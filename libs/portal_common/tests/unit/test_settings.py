@@ -55,7 +55,22 @@ def test_a_service_started_without_its_key_stops_with_one_line_naming_the_variab
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "members: configuration error: PORTAL_INTERNAL_KEY is required "
-        "(shared key signing gateway identities and CSRF tokens)"
+        "(shared secret of flash cookies and keyed digests; derives the keys of unset rings)"
+    ]
+
+
+def test_a_service_started_without_its_passport_keys_stops_with_one_line_naming_the_variable():
+    code = "from members.app import create_app; create_app()"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PORTAL_INTERNAL_KEY": KEY},
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "members: configuration error: PORTAL_PASSPORT_PUBLIC_KEYS is required (passport public keys)"
     ]
 
 

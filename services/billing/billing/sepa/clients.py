@@ -31,7 +31,7 @@ def fetch_mandate(settings: Any, member_id: str, *, http: requests.Session | Non
     passport), or None when it has none any more."""
     url = f"{settings.service_urls['members'].rstrip('/')}/internal/sepa-mandates/{member_id}"
     try:
-        answer = (http or new_session()).get(url, headers=service_headers("billing", settings.internal_key))
+        answer = (http or new_session()).get(url, headers=service_headers(settings.passport_signer))
     except requests.RequestException as exc:
         raise MembersUnavailable(type(exc).__name__) from exc
     if answer.status_code == 404:

@@ -89,6 +89,10 @@ def test_compose_gives_billing_web_the_card_settings_from_the_environment():
     environment = compose_services()["billing-web"]["environment"]
     shell = {
         "PORTAL_INTERNAL_KEY": "k" * 40,
+        # The other required keys of billing's containers (their values do not matter here).
+        "PORTAL_PASSPORT_PUBLIC_KEYS": "identity:" + "A" * 43,
+        "PORTAL_CSRF_KEYS": "csrf1:" + "A" * 43,
+        "BILLING_PASSPORT_SIGNING_KEY": "A" * 43,
         KEY: "s" * 48,
         "BILLING_CARD_PROVIDER_URL": "https://pay.example.org/payer",
         "BILLING_CARD_MERCHANT_ID": "spsti-prod",

@@ -20,7 +20,7 @@ class Pending:
 
 def pending(portal: Portal, link_text: str) -> Pending | None:
     """What a still valid link would change, else None."""
-    parts = split_link(portal.settings.internal_key, link_text)
+    parts = split_link(portal.settings.email_link_ring, link_text)
     if parts is None:
         return None
     with portal.db.session_factory() as db:

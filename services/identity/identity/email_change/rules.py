@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from cryptography.exceptions import InvalidTag
 
-from portal_common.sealing import derive_key
+from portal_common.keyring import KeyRing
 from portal_common.sealing import seal as seal_bytes
 from portal_common.sealing import unseal as unseal_bytes
 
@@ -51,27 +51,49 @@ def email_change_errors(current: str, new: str, confirmation: str) -> dict[str, 
     return {}
 
 
-def _key(internal_key: str) -> bytes:
-    return derive_key(internal_key, "identity|email-change|v1")
+# The sealed address names its key inside the base64 (framing byte, id length, id), so the link stays one
+# URL-safe segment the gateway masks in its logs. Links sealed before the ring existed have no framing and opened
+# with the legacy key; they live an hour (LIFETIME), so a new key is put first and the old kept for that hour.
+FRAMED = 1
+LEGACY_KEY_ID = "d1"
 
 
-def seal(internal_key: str, token: str, email: str) -> str:
-    sealed = seal_bytes(_key(internal_key), email.encode(), token_hash(token).encode())
-    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+def seal(ring: KeyRing, token: str, email: str) -> str:
+    key_id = ring.current_id.encode()
+    sealed = seal_bytes(ring.current, email.encode(), token_hash(token).encode())
+    return base64.urlsafe_b64encode(bytes([FRAMED, len(key_id)]) + key_id + sealed).decode().rstrip("=")
 
 
-def unseal(internal_key: str, token: str, sealed: str) -> str | None:
+def _candidates(ring: KeyRing, raw: bytes) -> list[tuple[bytes, bytes]]:
+    """(key, sealed bytes) to try: the framed reading, then the legacy one (AES-GCM's tag tells which is right)."""
+    found = []
+    if len(raw) > 2 and raw[0] == FRAMED:
+        key = ring.key(raw[2 : 2 + raw[1]].decode("ascii", "replace"))
+        if key is not None:
+            found.append((key, raw[2 + raw[1] :]))
+    legacy = ring.key(LEGACY_KEY_ID)
+    if legacy is not None:
+        found.append((legacy, raw))
+    return found
+
+
+def unseal(ring: KeyRing, token: str, sealed: str) -> str | None:
     try:
         raw = base64.urlsafe_b64decode((sealed + "=" * (-len(sealed) % 4)).encode())
-        return unseal_bytes(_key(internal_key), raw, token_hash(token).encode()).decode()
-    except (InvalidTag, ValueError, UnicodeDecodeError):
+    except ValueError:
         return None
+    for key, body in _candidates(ring, raw):
+        try:
+            return unseal_bytes(key, body, token_hash(token).encode()).decode()
+        except (InvalidTag, ValueError, UnicodeDecodeError):
+            continue
+    return None
 
 
-def split_link(internal_key: str, link_text: str) -> tuple[str, str] | None:
+def split_link(ring: KeyRing, link_text: str) -> tuple[str, str] | None:
     """The link's token and the new address it carries, or None when the link is not one of ours."""
     token, sealed = link_text[:TOKEN_LENGTH], link_text[TOKEN_LENGTH:]
     if len(token) != TOKEN_LENGTH or not sealed:
         return None
-    new_email = unseal(internal_key, token, sealed)
+    new_email = unseal(ring, token, sealed)
     return (token, new_email) if new_email is not None else None

@@ -60,7 +60,7 @@ def request_change(portal: Portal, user_id: str, *, new: str, confirmation: str,
         # The same entry either way: the company's administrators read this log, it must not tell them either.
         record(tx.session, LogKind.EMAIL_CHANGE_REQUEST, LogOutcome.SUCCESS, client, user_id=user.id)
         if not taken:
-            sealed = seal(portal.settings.internal_key, token, new.lower())
+            sealed = seal(portal.settings.email_link_ring, token, new.lower())
             link = f"{portal.settings.public_url}{PATH}{token}{sealed}"
             tx.mail(mails.email_change_link(new.lower(), link=link, key=f"email-change:{token_hash(token)}"))
         tx.commit()
@@ -73,7 +73,7 @@ def confirm(portal: Portal, link_text: str, client: Client) -> ChangeOutcome:
     On success the link and every other pending e-mail link die, every session ends (the address is a way in),
     and the old address is told.
     """
-    parts = split_link(portal.settings.internal_key, link_text)
+    parts = split_link(portal.settings.email_link_ring, link_text)
     if parts is None:
         return ChangeOutcome.EXPIRED
     token, new_email = parts

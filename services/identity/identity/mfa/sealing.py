@@ -8,28 +8,39 @@ import hmac
 
 from cryptography.exceptions import InvalidTag
 
-from portal_common.sealing import derive_key
+from portal_common.keyring import KeyRing
 from portal_common.sealing import seal as seal_bytes
 from portal_common.sealing import unseal as unseal_bytes
 
-
-def _sealing_key(internal_key: str) -> bytes:
-    return derive_key(internal_key, "identity|totp-secret|v1")
-
-
-def seal(internal_key: str, user_id: str, secret: str) -> str:
-    """AES-256-GCM, bound to the account: a sealed secret copied onto another row does not open."""
-    return base64.urlsafe_b64encode(
-        seal_bytes(_sealing_key(internal_key), secret.encode(), f"totp|{user_id}".encode())
-    ).decode()
+# Values sealed before the TOTP ring existed carry no key id: they were sealed with the ring's legacy key.
+LEGACY_KEY_ID = "d1"
 
 
-def unseal(internal_key: str, user_id: str, sealed: str) -> str | None:
+def seal(ring: KeyRing, user_id: str, secret: str) -> str:
+    """`<key id>:<base64url>`, AES-256-GCM bound to the account: a sealed secret copied onto another row does not
+    open."""
+    sealed = seal_bytes(ring.current, secret.encode(), f"totp|{user_id}".encode())
+    return f"{ring.current_id}:{base64.urlsafe_b64encode(sealed).decode()}"
+
+
+def key_id_of(sealed: str) -> str:
+    key_id, sep, _ = sealed.rpartition(":")
+    return key_id if sep else LEGACY_KEY_ID
+
+
+def unseal(ring: KeyRing, user_id: str, sealed: str) -> str | None:
+    key = ring.key(key_id_of(sealed))
+    if key is None:
+        return None
     try:
-        raw = base64.urlsafe_b64decode(sealed.encode())
-        return unseal_bytes(_sealing_key(internal_key), raw, f"totp|{user_id}".encode()).decode()
+        raw = base64.urlsafe_b64decode(sealed.rpartition(":")[2].encode())
+        return unseal_bytes(key, raw, f"totp|{user_id}".encode()).decode()
     except (InvalidTag, ValueError):
         return None
+
+
+def needs_rotation(ring: KeyRing, sealed: str) -> bool:
+    return key_id_of(sealed) != ring.current_id
 
 
 def recovery_hash(internal_key: str, user_id: str, code: str) -> str:

@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from portal_common import clock
 from portal_common.db import UnitOfWork
+from portal_common.keyring import KeyRing, Rotation
 from portal_common.service import Portal
 
 from ..login import use_cases as login
@@ -33,7 +34,7 @@ from .rules import (
     provisioning_uri,
     qr_svg,
 )
-from .sealing import recovery_hash, seal, unseal
+from .sealing import needs_rotation, recovery_hash, seal, unseal
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Enrolment:
 
 def begin_enrolment(portal: Portal, user: User) -> Enrolment:
     """A pending secret for the QR code; the factor in use (if any) keeps working until a code confirms the new one."""
-    key = portal.settings.internal_key
+    key = portal.settings.totp_ring
     now = clock.utcnow()
     with portal.uow() as tx:
         row = tx.session.get(TotpFactor, user.id, with_for_update=True)
@@ -67,7 +68,7 @@ def begin_enrolment(portal: Portal, user: User) -> Enrolment:
     return Enrolment(secret=secret, uri=provisioning_uri(secret, user.email))
 
 
-def _pending_secret(key: str, row: TotpFactor, now: datetime) -> str | None:
+def _pending_secret(key: KeyRing, row: TotpFactor, now: datetime) -> str | None:
     if row.pending_secret is None or row.pending_since is None or now - row.pending_since >= ENROLMENT_LIFETIME:
         return None
     return unseal(key, row.user_id, row.pending_secret)
@@ -76,7 +77,7 @@ def _pending_secret(key: str, row: TotpFactor, now: datetime) -> str | None:
 def confirm_enrolment(portal: Portal, user: User, code: str, client: Client) -> list[str] | None:
     """The first code from the app proves the scan: the factor counts from now and 10 new recovery codes are
     returned (to be shown once). None when the code is wrong."""
-    key = portal.settings.internal_key
+    key = portal.settings.totp_ring
     now = clock.utcnow()
     with portal.uow() as tx:
         row = tx.session.get(TotpFactor, user.id, with_for_update=True)
@@ -161,7 +162,7 @@ def check_code(tx: UnitOfWork, portal: Portal, user: User, code: str, client: Cl
     ok = False
     if factor is not None and factor.confirmed_at is not None and factor.sealed_secret and user.is_active:
         if looks_like_totp(code):
-            secret = unseal(portal.settings.internal_key, user.id, factor.sealed_secret)
+            secret = unseal(portal.settings.totp_ring, user.id, factor.sealed_secret)
             step = accepted_step(secret, code, now, factor.last_step) if secret else None
             if step is not None:
                 factor.last_step, ok = step, True
@@ -235,3 +236,34 @@ def step_up(
             )
         tx.commit()
     return SteppedUp(checked, opened)
+
+
+def rotate_totp_secrets(portal: Portal) -> Rotation:
+    """Re-seal every TOTP secret (in use or pending) not sealed with the TOTP ring's current key (IDENTITY_TOTP_KEYS).
+
+    Each value is replaced only if it is still the one read (compare-and-set), so a concurrent enrolment wins; a
+    value no key opens is counted and left as it is. A second run changes nothing.
+    """
+    ring = portal.settings.totp_ring
+    checked = rotated = unreadable = 0
+    with portal.uow() as tx:
+        rows = tx.session.execute(select(TotpFactor.user_id, TotpFactor.sealed_secret, TotpFactor.pending_secret))
+        for user_id, *values in rows.all():
+            for column, value in zip((TotpFactor.sealed_secret, TotpFactor.pending_secret), values, strict=True):
+                if value is None:
+                    continue
+                checked += 1
+                if not needs_rotation(ring, value):
+                    continue
+                secret = unseal(ring, user_id, value)
+                if secret is None:
+                    unreadable += 1
+                    continue
+                tx.session.execute(
+                    update(TotpFactor)
+                    .where(TotpFactor.user_id == user_id, column == value)
+                    .values({column: seal(ring, user_id, secret)})
+                )
+                rotated += 1
+        tx.commit()
+    return Rotation(checked, rotated, unreadable)

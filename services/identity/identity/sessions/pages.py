@@ -52,7 +52,7 @@ def session_check():
     if principal is None:
         return "", 401
     response = make_response("", 204)
-    response.headers[passport.HEADER] = passport.sign(principal, portal().settings.internal_key)
+    response.headers[passport.HEADER] = portal().settings.passport_signer.sign(principal)
     return response
 
 

@@ -44,7 +44,7 @@ def gateway_check(service, token, path, method="GET", cookie_client=None):
 def passport_of(service, response):
     from portal_common import passport
 
-    return passport.verify(response.headers.get(passport.HEADER), service.portal.settings.internal_key)
+    return passport.verify(response.headers.get(passport.HEADER), service.portal.settings.passport_keys)
 
 
 def test_an_administrator_creates_a_token_shown_once_and_stored_hashed(service, pages, owner, smtp):

@@ -69,7 +69,9 @@ def _forged_headers(service) -> dict[str, str]:
         "X-Tenant-Id": str(staff.member_id),
         "X-Forwarded-For": "10.0.0.1",
         "X-Real-IP": "10.0.0.1",
-        passport.HEADER: passport.sign(staff, "une autre clef que la clef interne du portail !"),
+        passport.HEADER: passport.Signer("identity", passport.parse_signing_key(passport.new_signing_key())).sign(
+            staff
+        ),
     }
 
 

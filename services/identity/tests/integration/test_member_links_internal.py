@@ -5,6 +5,7 @@ import pytest
 from identity.accounts import use_cases as accounts
 from portal_common.http import service_headers
 from portal_common.testing import make_principal
+from portal_common.testing.environment import signer_of
 
 pytestmark = pytest.mark.integration
 
@@ -15,7 +16,7 @@ def test_another_service_reads_the_member_links_of_a_user_with_kind_and_roles(se
     accounts.link_member(
         service.portal, user_id=owner.id, member_id=OTHER_MEMBER, roles=("billing", "read"), kind="delegate"
     )
-    headers = service_headers("members", service.portal.settings.internal_key)
+    headers = service_headers(signer_of("members"))
     answer = service.client().get(f"/internal/users/{owner.id}/member-links", headers=headers)
     assert answer.status_code == 200
     assert sorted(answer.json, key=lambda link: link["member_id"]) == [
@@ -25,7 +26,7 @@ def test_another_service_reads_the_member_links_of_a_user_with_kind_and_roles(se
 
 
 def test_a_user_without_links_has_an_empty_list(service, owner):
-    headers = service_headers("members", service.portal.settings.internal_key)
+    headers = service_headers(signer_of("members"))
     answer = service.client().get("/internal/users/no-such-user/member-links", headers=headers)
     assert answer.status_code == 200 and answer.json == []
 

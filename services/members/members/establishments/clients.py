@@ -18,7 +18,7 @@ def member_links(portal: Portal, user_id: str) -> list[dict[str, Any]] | None:
     """[{member_id, kind, roles}], or None when identity cannot answer (the page says so, nothing breaks)."""
     url = f"{portal.settings.service_urls['identity'].rstrip('/')}/internal/users/{user_id}/member-links"
     try:
-        answer = _session.get(url, headers=service_headers("members", portal.settings.internal_key))
+        answer = _session.get(url, headers=service_headers(portal.settings.passport_signer))
         answer.raise_for_status()
         links = answer.json()
     except (requests.RequestException, ValueError) as exc:

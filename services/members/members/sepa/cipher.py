@@ -1,7 +1,9 @@
 """AES-256-GCM encryption of sensitive fields (the IBAN, the n° télédéclarant), with a key id in front for rotation.
 
 Stored values are `<key id>:<standard base64 of nonce+ciphertext>`; the keys come from a `portal_common.keyring`
-setting (MEMBERS_IBAN_KEYS), or are derived from the internal key when it is empty.
+setting (MEMBERS_IBAN_KEYS). The key once derived from the internal key (id `d1`) stays in the ring, read-only,
+so that values sealed before the ring was set still open until `python -m members.keys rotate` re-seals them;
+with no ring set it is the only key (docs/decisions/0024-keys-by-purpose.md).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import base64
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from portal_common.keyring import KeyRing, parse_key_ring
+from portal_common.keyring import KeyRing, parse_key_ring, with_legacy
 from portal_common.sealing import seal, unseal
 
 DERIVED_KEY_ID = "d1"
@@ -41,13 +43,19 @@ class FieldCipher:
             raise KeyError(key_id)
         return unseal(key, base64.b64decode(payload), context.encode()).decode()
 
+    @property
+    def current_id(self) -> str:
+        return self._ring.current_id
+
+    def needs_rotation(self, token: str) -> bool:
+        return token.partition(":")[0] != self._ring.current_id
+
 
 def cipher_from_settings(raw_keys: str, internal_key: str) -> FieldCipher:
-    """The ring of MEMBERS_IBAN_KEYS (`kid:base64key,…`, the first encrypts); without it, a key derived from
-    the internal key."""
-    if raw_keys.strip():
-        return FieldCipher.of(parse_key_ring(raw_keys))
+    """The ring of MEMBERS_IBAN_KEYS (`kid:base64key,…`, the first encrypts) plus the key derived from the
+    internal key as a read-only entry; that derived key alone when the setting is empty."""
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"portal members iban v1").derive(
         internal_key.encode()
     )
-    return FieldCipher({DERIVED_KEY_ID: derived}, DERIVED_KEY_ID)
+    configured = parse_key_ring(raw_keys) if raw_keys.strip() else None
+    return FieldCipher.of(with_legacy(configured, KeyRing({DERIVED_KEY_ID: derived})))

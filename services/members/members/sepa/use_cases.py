@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import binascii
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal_common.clock import today, utcnow
 from portal_common.errors import FieldErrors
+from portal_common.keyring import Rotation
 from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
 
@@ -164,3 +167,44 @@ def revoke_mandate(portal: Portal, member_id: str, actor: Actor) -> SepaMandate:
         record_all(tx, member_id, [mandate_revoked_event(mandate)])
         tx.commit()
         return mandate
+
+
+def rotate_sealed_values(portal: Portal) -> Rotation:
+    """Re-seal with the ring's current key every IBAN and n° télédéclarant sealed with an older one (MEMBERS_IBAN_KEYS).
+
+    Each value is replaced only if it is still the one read (compare-and-set: a mandate signed meanwhile wins) and
+    without touching the row's version (the clear value is unchanged). A value no key opens is counted and kept.
+    A second run changes nothing.
+    """
+    cipher = iban_cipher(portal)
+    checked = rotated = unreadable = 0
+    with portal.uow() as tx:
+        sealed: list[tuple[Any, Any, str, str]] = [
+            (SepaMandate, SepaMandate.iban_encrypted, row_id, value)
+            for row_id, value in tx.session.execute(select(SepaMandate.id, SepaMandate.iban_encrypted)).all()
+        ] + [
+            (Member, Member.declarant_code_encrypted, row_id, value)
+            for row_id, value in tx.session.execute(
+                select(Member.id, Member.declarant_code_encrypted).where(Member.declarant_code_encrypted.is_not(None))
+            ).all()
+        ]
+        contexts = dict(tx.session.execute(select(SepaMandate.id, SepaMandate.member_id)).all())
+        for model, column, row_id, value in sealed:
+            checked += 1
+            if not cipher.needs_rotation(value):
+                continue
+            context = contexts[row_id] if model is SepaMandate else f"declarant:{row_id}"
+            try:
+                clear = cipher.decrypt(value, context=context)
+            except (KeyError, InvalidTag, ValueError, binascii.Error):
+                unreadable += 1
+                continue
+            tx.session.execute(
+                update(model)
+                .where(model.id == row_id, column == value)
+                .values({column: cipher.encrypt(clear, context=context)})
+                .execution_options(synchronize_session=False)
+            )
+            rotated += 1
+        tx.commit()
+    return Rotation(checked, rotated, unreadable)

@@ -92,6 +92,7 @@ def test_company_a_never_reaches_company_b_s_mandate_contacts_or_requests_and_b_
 ):
     from portal_common.http import service_headers
     from portal_common.testing import make_principal
+    from portal_common.testing.environment import signer_of
 
     company_a, company_b = companies
     client = service.client()
@@ -188,7 +189,7 @@ def test_company_a_never_reaches_company_b_s_mandate_contacts_or_requests_and_b_
     assert (
         client.get(
             f"/internal/sepa-mandates/{company_b}",
-            headers=service_headers("billing", service.portal.settings.internal_key),
+            headers=service_headers(signer_of("billing")),
         ).status_code
         == 200
     )

@@ -5,6 +5,7 @@ from sqlalchemy import text
 
 from portal_common.http import service_headers
 from portal_common.messaging import catalogue
+from portal_common.testing.environment import signer_of
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +43,7 @@ def test_a_signed_mandate_is_active_after_staff_validation_and_billing_reads_the
     assert event.data["replaced_reference"] is None
 
     client = service.client()
-    headers = service_headers("billing", service.portal.settings.internal_key)
+    headers = service_headers(signer_of("billing"))
     answer = client.get(f"/internal/sepa-mandates/{company_a}", headers=headers)
     assert answer.status_code == 200
     assert answer.json["iban"] == "FR7630006000011234567890189" and answer.json["status"] == "active"
@@ -97,7 +98,7 @@ def test_revoking_the_mandate_publishes_its_revocation_with_a_higher_version(ser
     catalogue.validate(revoked)
     assert revoked.data["mandate_reference"] == signed.data["mandate_reference"]
     assert revoked.data["version"] > signed.data["version"]
-    headers = service_headers("billing", service.portal.settings.internal_key)
+    headers = service_headers(signer_of("billing"))
     assert client.get(f"/internal/sepa-mandates/{company_a}", headers=headers).status_code == 404
 
 

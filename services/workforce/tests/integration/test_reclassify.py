@@ -112,7 +112,7 @@ def si_listed(app) -> list[str]:
 def service_headers(app) -> dict:
     from portal_common.testing import act_as_headers
 
-    return act_as_headers(ADMIN, app.extensions["portal"].settings.internal_key)
+    return act_as_headers(ADMIN)
 
 
 def test_reclassifying_writes_the_new_categories_with_history_and_the_updated_events(

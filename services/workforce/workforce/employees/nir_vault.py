@@ -73,6 +73,13 @@ class NirVault:
     def needs_rotation(self, stored: str) -> bool:
         return stored.partition(":")[0] != self._current
 
+    def sealed_needs_rotation(self, stored: bytes) -> bool:
+        return bytes(stored).partition(b":")[0] != self._current.encode()
+
+    @property
+    def current_key_id(self) -> str:
+        return self._current
+
     def blind_index(self, nir: str) -> str:
         """A keyed hash: finds the same person twice without keeping the number (no dictionary attack)."""
         return hmac.new(self._hash_key, f"nir|{compact(nir)}".encode(), hashlib.sha256).hexdigest()
