@@ -78,6 +78,30 @@ def displayable(value: str) -> str:
     return _UNDISPLAYABLE.sub("", value) if _UNDISPLAYABLE.search(value) else value
 
 
+def displayable_all(value: Any) -> Any:
+    """`value` with every string inside it (dicts and lists walked, keys included) made displayable."""
+    if isinstance(value, str):
+        return displayable(value)
+    if isinstance(value, list):
+        return [displayable_all(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(displayable_all(item) for item in value)
+    if isinstance(value, dict):
+        return {displayable_all(key): displayable_all(item) for key, item in value.items()}
+    return value
+
+
+def repaired_all(value: Any) -> Any:
+    """`value` with every string inside it (dicts and lists walked, keys included) repaired."""
+    if isinstance(value, str):
+        return repaired(value)
+    if isinstance(value, list):
+        return [repaired_all(item) for item in value]
+    if isinstance(value, dict):
+        return {repaired_all(key): repaired_all(item) for key, item in value.items()}
+    return value
+
+
 def stored_problem(value: str) -> str | None:
     """Why a stored value would be refused today, or None: what `repaired` changes (length is the column's job)."""
     return text_problem(value, multiline=True, max_length=None) or (

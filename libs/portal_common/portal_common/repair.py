@@ -26,7 +26,7 @@ from sqlalchemy import JSON, MetaData, String, Table, and_, create_engine, selec
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from .input_rules import repaired, stored_problem
+from .input_rules import repaired_all, stored_problem
 
 SERVICES = ("identity", "members", "workforce", "scheduling", "billing")
 
@@ -51,16 +51,6 @@ def json_problem(value: Any) -> str | None:
     if isinstance(value, dict):
         return next((p for key, item in value.items() if (p := json_problem(key) or json_problem(item))), None)
     return None
-
-
-def json_repaired(value: Any) -> Any:
-    if isinstance(value, str):
-        return repaired(value)
-    if isinstance(value, list):
-        return [json_repaired(item) for item in value]
-    if isinstance(value, dict):
-        return {json_repaired(key): json_repaired(item) for key, item in value.items()}
-    return value
 
 
 def _text_columns(table: Table) -> list[Any]:
@@ -113,7 +103,7 @@ def repair(engine: Engine, metadata: MetaData) -> tuple[Counter[str], Counter[st
             if column.primary_key:
                 left[name] += 1
                 continue
-            fixed = repaired(value) if isinstance(value, str) else json_repaired(value)
+            fixed = repaired_all(value)
             where = and_(*[table.c[key] == ident for key, ident in ids.items()])
             try:
                 with engine.begin() as conn:

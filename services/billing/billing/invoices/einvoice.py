@@ -14,6 +14,8 @@ from pathlib import Path
 from facturx import generate_from_binary
 from facturx.generate_xml import generate_cii_xml
 
+from portal_common.input_rules import displayable_all
+
 from .pdf import LATE_PAYMENT, InvoiceDocument, Issuer, render_invoice_pdf
 from .rules import ZERO, InvoiceKind
 
@@ -169,7 +171,9 @@ def facturx_data(document: InvoiceDocument, issuer: Issuer) -> dict:
 def facturx_xml(document: InvoiceDocument, issuer: Issuer) -> bytes:
     """The CII XML of the EN 16931 profile, checked against the profile's XSD by the library (the schematron
     check needs a Saxon server, which the service does not run)."""
-    return generate_cii_xml(facturx_data(document, issuer), level=LEVEL, check_xsd=True, check_schematron=False)
+    # XML 1.0 cannot hold control characters: one stored value must not make the invoice unprintable.
+    data = displayable_all(facturx_data(document, issuer))
+    return generate_cii_xml(data, level=LEVEL, check_xsd=True, check_schematron=False)
 
 
 def render_facturx(document: InvoiceDocument, issuer: Issuer, font_dir: Path) -> bytes:

@@ -9,6 +9,8 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from portal_common.input_rules import displayable
+
 from ..employees.pcs import pcs_label
 from ..employees.rules.labels import CONTRACT_LABELS, EXIT_REASON_LABELS
 
@@ -96,6 +98,9 @@ def to_xlsx(rows: list[list]) -> bytes:
 
 
 def _xlsx_text(value):
+    if isinstance(value, str):
+        # openpyxl refuses control characters (one stored value would fail the whole export).
+        value = displayable(value)
     # openpyxl stores a string starting with "=" as a formula: keep it text.
     if isinstance(value, str) and value.startswith("="):
         return "'" + value

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal_common.clock import utcnow
 from portal_common.errors import FieldErrors
+from portal_common.input_rules import repaired_all
 from portal_common.service import Portal
 
 from ...models import ChangeRequest, Member, SepaMandate
@@ -127,6 +128,10 @@ def decide(portal: Portal, request_id: str, actor: Actor, *, approve: bool, reas
             and is_stale(request.before, current_values(tx.session, request))
         ):
             raise DecisionRefused(STALE_REQUEST, 409)
+        if approve:
+            # A value stored before the input boundary existed (a lone surrogate in a contact's name) is applied
+            # as the queue showed it, and the audit trail keeps what was applied.
+            request.after = repaired_all(request.after)
         if approve and request.kind == ChangeKind.RECORD and UNIQUE_FIELDS.keys() & request.after.keys():
             _refuse_taken_identity(tx.session, request.member_id, request.after)
         with _unique_identity(tx), _stale_member(tx):
