@@ -122,7 +122,7 @@ def test_a_file_with_bad_rows_lists_each_rows_errors_and_writes_nothing(service)
 
 
 def test_columns_posted_for_an_abandoned_import_lead_back_to_its_page_in_french(service):
-    """Found by the access matrix (issue 12): a second tab's columns form after « Abandonner » answered 500."""
+    """Found by the access matrix (security.md AZ-01): a second tab's columns form after « Abandonner » answered 500."""
     import_id = import_id_of(upload_page(service, csv_file(DUPONT)))
     client, headers = service.client(), service.headers(ADMIN)
     token = token_of(client.get(f"/salaries/import/{import_id}", headers=headers))
