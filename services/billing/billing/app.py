@@ -15,6 +15,7 @@ from .credit_notes.api import blp as credit_notes_api
 from .credit_notes.pages import credit_note_pages
 from .invoices.api import blp as invoices_api
 from .invoices.pages import pages as invoice_pages
+from .ledger.pages import ledger_pages
 from .models import Base
 from .payments.api import blp as payments_api
 from .payments.pages import payment_pages
@@ -31,7 +32,15 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         Base.metadata,
         title="Billing API",
         api_blueprints=(invoices_api, payments_api, tariffs_api, credit_notes_api, campaign_api),
-        page_blueprints=(invoice_pages, payment_pages, tariff_pages, credit_note_pages, sepa_pages, campaign_pages),
+        page_blueprints=(
+            invoice_pages,
+            payment_pages,
+            tariff_pages,
+            credit_note_pages,
+            sepa_pages,
+            campaign_pages,
+            ledger_pages,
+        ),
         environ=environ,
     )
     expose_enumerations(app)

@@ -14,6 +14,7 @@ from portal_common.access import require_principal
 
 from .invoices import queries as invoices
 from .invoices.rules import KIND_LABELS, STATUS_LABELS, InvoiceKind, InvoiceStatus
+from .ledger.queries import account_of
 from .payments import queries as payments
 from .payments.rules import METHOD_LABELS, STAFF_METHODS, CardPaymentStatus
 
@@ -99,6 +100,7 @@ def staff_invoice_page(invoice: Any, values: dict[str, str], errors: dict[str, s
         credit_notes=invoices.credit_notes_of(invoice.id),
         creditable=invoices.creditable_of(invoice),
         corrected_number=invoices.invoice_number_of(invoice.corrects_invoice_id),
+        account=account_of(invoice.member_id),
         page_title=f"Facture {invoice.number}",
     ), status
 

@@ -1,7 +1,7 @@
 """account ledger and billing invariants in the database
 
 Brings existing data into the ledger without changing any balance a member saw as correct, and prints the
-rows it corrects (docs/decisions/0023-account-ledger.md):
+rows it corrects (docs/decisions/0026-member-account-ledger.md):
 - an invoice marked paid without a payment record (the old demo) gets a payment « Réglé à l'émission »
   of what it shows as paid, so « Mes factures » and « Mon échéancier » agree on what the member saw;
 - credit notes take the status « avoir » (never payable);

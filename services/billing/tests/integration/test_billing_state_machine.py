@@ -8,7 +8,7 @@ staff payment (above what is due: refused), SEPA pre-notification and export, SE
 
 CI runs a bounded number of examples; a long campaign (README « Billing invariants »):
     BILLING_MACHINE_EXAMPLES=500 BILLING_MACHINE_STEPS=60 .venv/bin/python -m pytest \
-        services/billing/tests/integration/test_billing_state_machine.py -q
+        services/billing/tests/integration/test_billing_state_machine.py -q -s --timeout=0
 """
 
 from __future__ import annotations

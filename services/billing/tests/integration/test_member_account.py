@@ -1,0 +1,80 @@
+"""A member's credit (« Solde créditeur »): staff refund it, at most what is held, or set it off against an
+invoice; both are ledger entries and every figure follows."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billing.credit_notes.use_cases import issue_credit_note
+from billing.invoices.rules import IssueCommand, LineInput
+from billing.invoices.use_cases.issue import issue_invoice
+from billing.ledger.queries import account_in, violations
+from billing.payments.rules import PaymentInput
+from billing.payments.use_cases import record_payment
+from portal_common.testing import make_principal
+
+pytestmark = pytest.mark.integration
+
+NBSP, NNBSP = "\u00a0", "\u202f"
+BILLING_STAFF = make_principal(staff_roles=("billing",))
+
+
+def issue(service, member_id, kind="cotisation", unit_price="97.35"):
+    return issue_invoice(
+        service.portal,
+        IssueCommand(
+            member_id=member_id,
+            kind=kind,
+            issued_on=date(2026, 2, 15),
+            period="2026",
+            lines=(LineInput("Cotisation annuelle 2026", Decimal("12"), Decimal(unit_price)),),
+        ),
+    )
+
+
+def csrf_of(page: str) -> str:
+    return page.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_staff_refund_at_most_the_credit_then_set_the_rest_off_against_the_next_invoice(service, customers):
+    member_a, _ = customers
+    invoice = issue(service, member_a)  # 1 401,84 €
+    record_payment(service.portal, invoice.id, PaymentInput("virement", Decimal("1401.84"), date(2026, 3, 1)), by="s")
+    issue_credit_note(
+        service.portal, invoice.id, label="Un salarié en trop", amount_excl_tax=Decimal("97.35"), cancel_all=False
+    )
+    client, staff = service.client(), service.headers(BILLING_STAFF)
+    page = client.get(f"/gestion/factures/{invoice.id}", headers=staff).text
+    assert f"Solde créditeur : <strong>116,82{NBSP}€</strong>" in page
+    too_much = client.post(
+        f"/gestion/factures/{invoice.id}/remboursement",
+        headers=staff,
+        data={"refund_amount": "200", "csrf_token": csrf_of(page)},
+    )
+    assert too_much.status_code == 422
+    assert f"Le montant dépasse le crédit de l&#39;adhérent (116,82{NBSP}€ au plus)." in too_much.text
+    refunded = client.post(
+        f"/gestion/factures/{invoice.id}/remboursement",
+        headers=staff,
+        data={"refund_amount": "100,00", "csrf_token": csrf_of(page)},
+    )
+    assert refunded.status_code == 302
+    next_one = issue(service, member_a, kind="absence", unit_price="5.00")  # 72,00 €
+    page = client.get(f"/gestion/factures/{next_one.id}", headers=staff).text
+    offset = client.post(
+        f"/gestion/factures/{next_one.id}/imputation", headers=staff, data={"csrf_token": csrf_of(page)}
+    )
+    assert offset.status_code == 302
+    with service.portal.db.session_factory() as session:
+        held = account_in(session, member_a)
+        assert (held.balance, held.due, held.credit) == (Decimal("55.18"), Decimal("55.18"), Decimal("0.00"))
+        assert violations(session) == []
+    reader = service.headers(make_principal(member_id=member_a, roles=("billing",)))
+    assert f"Solde restant dû : 55,18{NBSP}€" in client.get("/factures?annee=2026", headers=reader).text
+    statement = client.get("/factures/echeancier", headers=reader).text
+    assert "Remboursement" in statement and f"<strong>55,18{NBSP}€</strong>" in statement
+    nothing_left = client.post(
+        f"/gestion/factures/{next_one.id}/imputation", headers=staff, data={"csrf_token": csrf_of(page)}
+    )
+    assert nothing_left.status_code == 409
