@@ -36,6 +36,26 @@ def test_a_passport_round_trips_and_a_tampered_or_expired_one_is_worthless():
     assert passport.verify("a.b.c", KEYS) is None and passport.verify("identity.e30.!!", KEYS) is None
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    token=st.one_of(
+        st.text(max_size=200),
+        st.lists(st.text(max_size=60), min_size=3, max_size=3).map(".".join),
+        st.tuples(st.sampled_from(["identity", "billing"]), st.text(max_size=80), st.text(max_size=90)).map(".".join),
+    )
+)
+def test_whatever_a_client_puts_in_the_header_is_refused_without_an_error(token):
+    assert passport.verify(token, KEYS) is None
+
+
+@pytest.mark.parametrize("claims", [b"not json", b"[1, 2]", b'"text"', b'{"exp": 2000000000}', b'{"user_id": "u"}'])
+def test_a_well_signed_passport_with_unusable_claims_is_refused(claims):
+    payload = passport._b64(claims)
+    key = passport.parse_signing_key(PRIVATE["identity"])
+    token = f"identity.{payload}.{passport._b64(key.sign(f'identity.{payload}'.encode()))}"
+    assert passport.verify(token, KEYS) is None
+
+
 def test_unknown_roles_in_a_passport_are_dropped():
     principal = make_principal(member_id="m-1", roles=("admin", "superuser"), staff_roles=("root",))
     verified = passport.verify(signer("identity").sign(principal), KEYS)
@@ -133,6 +153,14 @@ def test_an_accounting_firm_reaches_what_its_delegated_roles_reach_and_never_an_
     assert member(*EMPLOYEE_KEEPERS).check(firm) is None
     assert member("admin").check(firm) == 403
     assert staff(*EVERY_STAFF_ROLE).check(firm) == 403
+
+
+def test_staff_who_chose_a_company_read_it_as_lecture_does_and_change_nothing():
+    on_company = make_principal(member_id="m-1", staff_roles=("secretariat",))
+    assert member(*EVERY_MEMBER_ROLE).check(on_company) is None
+    assert member(*EMPLOYEE_KEEPERS).check(on_company) == 403
+    assert member("admin").check(on_company) == 403
+    assert member(*EVERY_MEMBER_ROLE).check(make_principal(staff_roles=("secretariat",))) == 403
 
 
 def test_internal_service_routes_only_admit_service_passports():
