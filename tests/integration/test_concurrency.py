@@ -9,7 +9,9 @@ no 5xx, one event per effect in the outbox. Each test prints the route (or the p
 
 from __future__ import annotations
 
+import html
 import importlib
+import re
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -697,7 +699,7 @@ RACED = {
     ),
 }
 PAGE_TWINS = {
-    "POST /gestion/adherents": "POST /api/members/members",
+    "POST /gestion/adherents": "POST /api/members/members",  # and its own double submission, below
     "POST /gestion/adherents/demandes/<string:request_id>": (
         "POST /api/members/change-requests/<string:request_id>/approve"
     ),
@@ -797,3 +799,44 @@ def test_every_state_changing_route_is_raced_here_or_says_why_not(services, engi
             print(f"  page twin  {route}  (same use case as {PAGE_TWINS[route]})")
         else:
             print(f"  not raced  {route}  ({NOT_RACED[route]})")
+
+
+# --- double submissions of a page form -----------------------------------------------------------------------
+
+PAGE_REGISTRATION = dict(REGISTRATION, adhesion_date="2024-01-01")
+
+
+def page_tokens(client, path: str, headers: dict) -> dict:
+    page = client.get(path, headers=headers).text
+    found = dict(re.findall(r'name="(csrf_token|form_token)" value="([^"]+)"', page))
+    assert set(found) == {"csrf_token", "form_token"}, "the page's form carries both tokens"
+    return found
+
+
+def test_a_new_member_form_posted_twice_at_once_registers_once_and_both_land_on_its_page(services, engine):
+    members = services["members"]
+    headers = members.headers(SECRETARY)
+    client = members.client()
+    tokens = page_tokens(client, "/gestion/adherents", headers)
+    form = dict(PAGE_REGISTRATION, **tokens)
+    answers = at_once([lambda: members.client().post("/gestion/adherents", data=form, headers=headers)] * 2)
+    covered(engine, "2× POST /gestion/adherents (one form, one form_token)", answers)
+    assert [status for status, _ in answers] == [302, 302], answers
+    assert len(events_of(members, "members.member.registered.v1")) == 1
+    again = members.client().post("/gestion/adherents", data=form, headers=headers)
+    assert again.status_code == 302 and again.headers["Idempotent-Replayed"] == "true"
+    assert len(events_of(members, "members.member.registered.v1")) == 1
+
+
+def test_a_new_member_form_sent_again_from_a_fresh_page_gets_the_french_409_by_the_siret(services, engine):
+    members = services["members"]
+    headers = members.headers(SECRETARY)
+    first = dict(PAGE_REGISTRATION, **page_tokens(members.client(), "/gestion/adherents", headers))
+    assert members.client().post("/gestion/adherents", data=first, headers=headers).status_code == 302
+    second = dict(PAGE_REGISTRATION, **page_tokens(members.client(), "/gestion/adherents", headers))
+    refused = members.client().post("/gestion/adherents", data=second, headers=headers)
+    covered(engine, "POST /gestion/adherents from two pages (same SIRET)", [(refused.status_code, None)])
+    assert refused.status_code == 409
+    assert "Un adhérent existe déjà avec ce SIRET." in html.unescape(refused.text)
+    reused = members.client().post("/gestion/adherents", data=dict(first, name="Autre nom"), headers=headers)
+    assert reused.status_code == 422 and "déjà été envoyé" in html.unescape(reused.text)

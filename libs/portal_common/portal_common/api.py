@@ -88,17 +88,7 @@ def init_api(app: Flask, *, service: str, title: str, version: str = "1.0.0") ->
     api = PortalApi(app)
     api.ma_plugin.converter.add_attribute_function(_decimal_bounds_as_numbers)
     app.register_error_handler(FieldErrors, _field_errors_as_422)
-    _init_idempotency_if_declared(app)
     return api
-
-
-def _init_idempotency_if_declared(app: Flask) -> None:
-    """A service whose metadata declares the idempotency table gets `Idempotency-Key` on its API POSTs."""
-    from .idempotency import TABLE, init_idempotency
-
-    table = app.extensions["portal"].outbox.table.metadata.tables.get(TABLE)
-    if table is not None:
-        init_idempotency(app, table)
 
 
 def _field_errors_as_422(exc: FieldErrors) -> Any:

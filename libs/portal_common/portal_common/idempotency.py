@@ -1,13 +1,18 @@
-"""Safe retries for API clients: `Idempotency-Key` on the POSTs of the public API (docs/architecture.md,
-"Concurrency and retries").
+"""Safe retries: `Idempotency-Key` on the POSTs of the public API, one-time form tokens on the pages
+(docs/architecture.md, "Concurrency and retries").
 
-A client that timed out sends the same POST again with the same key: it gets the first answer (status, JSON body,
+A client that timed out sends the same POST again with the same key: it gets the first answer (status, body,
 `Location` and `ETag`) instead of a second effect, marked `Idempotent-Replayed: true`. Keys belong to whoever
 sends them (an API token, else the user) and the company acted for, and are kept 24 hours. The same key with
 another method, path or body is refused (422); a key whose first request is still running answers 409.
 
+Pages get the same through a one-time form token: the shared `csrf()` form macro also writes a random
+`form_token` field, and a form posted twice (a double click, a reload) gets the first answer instead of a second
+effect; while the first one still runs, the second waits for it a few seconds.
+
 A service opts in by declaring the table in its models (`idempotency_table(Base.metadata)`) and migrating it:
-the factory wires the hooks when the table is there. Only answers below 500 are kept; a failure frees the key.
+the page layer wires the hooks when the table is there, after the access, input and CSRF checks (a refused
+request never claims a key). Only answers below 500 are kept; a failure frees the key.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from sqlalchemy import (
     JSON,
     Column,
@@ -44,12 +51,16 @@ from .db import UTCDateTime
 log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
+FORM_FIELD = "form_token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 TABLE = "idempotency_key"
 KEEP_FOR = timedelta(hours=24)
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII without spaces: UUIDs, ULIDs, hashes
 KEPT_HEADERS = ("Location", "ETag")
-# A JSON answer larger than this is not kept: a retry runs again and meets the route's own conflict rules.
+# An answer larger than this is not kept: a retry runs again and meets the route's own conflict rules.
 MAX_KEPT_BODY = 256 * 1024
+# How long a form posted twice waits for its first submission before saying it is still running.
+FORM_WAIT_SECONDS = 5.0
 
 INVALID_KEY = "L'en-tête Idempotency-Key doit compter de 1 à 255 caractères imprimables, sans espace."
 REUSED_KEY = (
@@ -57,6 +68,8 @@ REUSED_KEY = (
     "utilisez une nouvelle clé pour une nouvelle requête."
 )
 IN_PROGRESS = "Une requête avec cette clé d'idempotence est encore en cours : réessayez dans un instant."
+FORM_REUSED = "Ce formulaire a déjà été envoyé avec d'autres valeurs : rechargez la page pour en envoyer un nouveau."
+FORM_IN_PROGRESS = "Votre premier envoi de ce formulaire est encore en cours : rechargez la page dans un instant."
 
 
 def idempotency_table(metadata: MetaData) -> Table:
@@ -76,6 +89,25 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+def form_token() -> str:
+    """A fresh one-time token for a form (the `csrf()` macro writes it beside the CSRF token)."""
+    return secrets.token_urlsafe(18)
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _key() -> str | None:
+    """The API's Idempotency-Key header, or a page form's one-time token (prefixed: never taken for a header)."""
+    if request.method != "POST":
+        return None
+    if _is_api():
+        return request.headers.get(HEADER)
+    token = request.form.get(FORM_FIELD) if request.mimetype in FORM_TYPES else None
+    return f"form:{token}" if token else None
+
+
 def _owner() -> str | None:
     principal = current_principal()
     if principal is None:
@@ -84,18 +116,32 @@ def _owner() -> str | None:
     return f"{who}|{principal.member_id or ''}"[:200]
 
 
+def _submitted() -> list[bytes]:
+    """What the request carries: its raw body, or (a form, already parsed by the CSRF check) its fields and files."""
+    if request.mimetype not in FORM_TYPES:
+        return [request.get_data(cache=True)]
+    parts = [f"{name}={value}".encode() for name, value in sorted(request.form.items(multi=True))]
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        content = upload.stream.read()
+        upload.stream.seek(0)
+        parts.append(f"{name}:{upload.filename}:".encode() + hashlib.sha256(content).digest())
+    return parts
+
+
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.full_path.encode(), request.get_data(cache=True)):
+    for part in (request.method.encode(), request.full_path.encode(), *_submitted()):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
 
 
-def _refused(status: int, reason: str, message: str) -> Response:
-    response = jsonify(
-        error_body(status, "Conflict" if status == 409 else "Unprocessable Entity", message, reason=reason)
-    )
+def _refused(status: int, reason: str, api_message: str, page_message: str) -> Response:
+    if not _is_api():
+        title = "Conflit" if status == 409 else "Formulaire déjà envoyé"
+        return Response(render_template("portal/error.html", code=status, title=title, text=page_message), status)
+    name = "Conflict" if status == 409 else "Bad Request" if status == 400 else "Unprocessable Entity"
+    response = jsonify(error_body(status, name, api_message, reason=reason))
     response.status_code = status
     return response
 
@@ -109,16 +155,28 @@ def _replay(row: Any) -> Response:
 
 
 def init_idempotency(app: Flask, table: Table) -> None:
-    """Wires the hooks on the app's API POSTs (called by the factory when the service has the table)."""
+    """Wires the hooks on the app's POSTs that carry a key (API header or form token)."""
     engine = app.extensions["portal"].db.engine
+    app.jinja_env.globals["form_token"] = form_token
+
+    def _settled(this: Any) -> Any:
+        """A form's first submission still running: its row once answered (None if freed), or None after the wait."""
+        deadline = time.monotonic() + FORM_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            with engine.connect() as conn:
+                row = conn.execute(select(table).where(this)).first()
+            if row is None or row.status is not None:
+                return row
+        return None
 
     @app.before_request
     def _claim_key() -> Response | None:
-        key = request.headers.get(HEADER)
-        if key is None or request.method != "POST" or not request.path.startswith("/api/"):
+        key = _key()
+        if key is None:
             return None
         if not KEY_RE.match(key):
-            return _refused(400, "idempotency_key_invalid", INVALID_KEY)
+            return _refused(400, "idempotency_key_invalid", INVALID_KEY, INVALID_KEY)
         owner = _owner()
         if owner is None:  # a public call: nobody to keep the answer for
             return None
@@ -137,12 +195,12 @@ def init_idempotency(app: Flask, table: Table) -> None:
         else:
             g.idempotency_claim = (owner, key)
             return None
-        if row is None:  # the first request failed and freed the key meanwhile: this one may run it again
-            return _refused(409, "idempotency_key_in_progress", IN_PROGRESS)
-        if row.fingerprint != fingerprint:
-            return _refused(422, "idempotency_key_reused", REUSED_KEY)
-        if row.status is None:
-            return _refused(409, "idempotency_key_in_progress", IN_PROGRESS)
+        if row is not None and row.fingerprint != fingerprint:
+            return _refused(422, "idempotency_key_reused", REUSED_KEY, FORM_REUSED)
+        if row is not None and row.status is None and not _is_api():
+            row = _settled(this)  # a double click: the first answer is worth waiting for
+        if row is None or row.status is None:  # still running, or failed and freed meanwhile
+            return _refused(409, "idempotency_key_in_progress", IN_PROGRESS, FORM_IN_PROGRESS)
         return _replay(row)
 
     @app.after_request
@@ -161,12 +219,7 @@ def init_idempotency(app: Flask, table: Table) -> None:
                 conn.execute(
                     update(table)
                     .where(where)
-                    .values(
-                        status=response.status_code,
-                        content_type=response.content_type,
-                        body=body,
-                        headers=headers,
-                    )
+                    .values(status=response.status_code, content_type=response.content_type, body=body, headers=headers)
                 )
         return response
 
@@ -182,3 +235,11 @@ def init_idempotency(app: Flask, table: Table) -> None:
                 conn.execute(delete(table).where(table.c.owner == owner, table.c.key == key, table.c.status.is_(None)))
         except Exception:  # the key then waits for its 24 hours; the request's own error is what matters
             log.warning("idempotency key left claimed after a failure")
+
+
+def init_idempotency_if_declared(app: Flask) -> None:
+    """A service whose metadata declares the table gets Idempotency-Key on its API POSTs and one-time form
+    tokens on its pages."""
+    table = app.extensions["portal"].outbox.table.metadata.tables.get(TABLE)
+    if table is not None:
+        init_idempotency(app, table)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import formats
 from ..access import current_principal
+from ..idempotency import init_idempotency_if_declared
 from ..redirects import safe_path
 from .conflicts import init_conflicts
 from .csrf import init_csrf
@@ -71,6 +72,7 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
     init_input_guard(app)
     init_csrf(app, app.extensions["portal"].settings.csrf_ring, public_url)
     init_conflicts(app)
+    init_idempotency_if_declared(app)
 
     @app.after_request
     def _security_headers(response):  # type: ignore[no-untyped-def]

@@ -56,6 +56,7 @@ def register():
         )
     except RegistrationRejected as exc:
         errors.update(exc.errors)
+        status = exc.status  # 409 when the SIRET is already a member's (a double submission)
     else:
         flash(
             f"Adhérent {created.name} enregistré sous le n° {created.member_number}. Imprimez sa lettre de "
@@ -64,10 +65,10 @@ def register():
         )
         return redirect(f"/gestion/adherents/{created.id}")
     flash(FORM_ERRORS, "error")
-    return _registry_page(values, errors)
+    return _registry_page(values, errors, status)
 
 
-def _registry_page(values: dict[str, str], errors: dict[str, str]):  # type: ignore[no-untyped-def]
+def _registry_page(values: dict[str, str], errors: dict[str, str], status: int = 422):  # type: ignore[no-untyped-def]
     query = request.args.get("q", "").strip()[:100]
     return render_template(
         "members/registry.html",
@@ -77,7 +78,7 @@ def _registry_page(values: dict[str, str], errors: dict[str, str]):  # type: ign
         values=values,
         pending_count=len(record_queries.pending_requests()),
         page_title="Gestion des adhérents",
-    ), 422 if errors else 200
+    ), status if errors else 200
 
 
 @pages.get("/gestion/adherents/<string:member_id>/lettre-bienvenue")
