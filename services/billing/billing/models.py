@@ -238,6 +238,8 @@ class ReceivedDeclaration(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The annual invoice issued for it; None when it owed nothing.
     invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoice.id"))
+    # Employees it declares, all categories (the members' per-year history shows it).
+    headcount: Mapped[int | None] = mapped_column(Integer)
 
 
 class PendingHire(Base):
@@ -253,6 +255,8 @@ class PendingHire(Base):
     hire_date: Mapped[date] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(3))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Named on the late-hire line once billed.
+    employee_name: Mapped[str | None] = mapped_column(String(120))
 
 
 class ClosedCampaign(Base):

@@ -45,13 +45,22 @@ class Hire:
     member_id: str
     hire_date: date
     category: str
+    # « DUPONT Marie Claire »: the line names whom it bills (None for hires kept before names were).
+    name: str | None = None
 
     @classmethod
     def from_event(cls, data: dict[str, Any]) -> Hire:
         category = data["monitoring_category"]
         if category not in CATEGORIES:
             raise FeeEventInvalid("unknown monitoring category")
-        return cls(data["employee_id"], data["member_id"], date.fromisoformat(data["hire_date"]), category)
+        name = " ".join(str(data.get(part) or "").strip() for part in ("last_name", "first_names")).strip()
+        return cls(
+            data["employee_id"],
+            data["member_id"],
+            date.fromisoformat(data["hire_date"]),
+            category,
+            name[:120] or None,
+        )
 
 
 def no_show_key(appointment_id: str) -> str:
@@ -93,7 +102,7 @@ def late_hire_lines(tariff: Tariff, hire: Hire) -> tuple[LineInput, ...]:
         return ()
     return (
         LineInput(
-            f"Embauche après la déclaration {hire.hire_date.year} : salarié entré le "
+            f"Embauche après la déclaration {hire.hire_date.year} : {hire.name or 'salarié'} entré(e) le "
             f"{date_fr(hire.hire_date)} ({hire.category})",
             Decimal(1),
             tariff.late_hire_fee,

@@ -127,6 +127,7 @@ def invoice_late_hires(session: Session, hires: list[Hire]) -> list[Invoice]:
                     "year": hire.hire_date.year,
                     "hire_date": hire.hire_date,
                     "category": hire.category,
+                    "employee_name": hire.name,
                     "received_at": utcnow(),
                 }
             )
@@ -177,7 +178,7 @@ def bill_pending_hires(session: Session, member_id: str, year: int, numbering: N
         return []
     issued = []
     for row in waiting:
-        hire = Hire(row.employee_id, row.member_id, row.hire_date, row.category)
+        hire = Hire(row.employee_id, row.member_id, row.hire_date, row.category, row.employee_name)
         if not already_issued(session, late_hire_key(hire.employee_id)):
             invoice = _late_hire_invoice(session, hire, year, numbering)
             if invoice is not None:

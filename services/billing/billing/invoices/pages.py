@@ -12,7 +12,7 @@ from portal_common.clock import today
 from portal_common.roles import EVERY_STAFF_ROLE, INVOICE_READERS
 from portal_common.service import portal
 
-from ..ledger.queries import account_of
+from ..ledger.queries import account_of, yearly_history
 from ..web import STATUS_BADGES, chosen_year, staff_invoice_page, visible_invoice
 from . import queries
 from .einvoice import render_facturx
@@ -43,6 +43,7 @@ def invoices():
         paid=paid,
         total_due=queries.total_due(unpaid),
         account=account_of(principal.member_id),
+        history=yearly_history(principal.member_id),
         kinds=KIND_LABELS,
         statuses=STATUS_LABELS,
         badges=STATUS_BADGES,

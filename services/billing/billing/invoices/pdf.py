@@ -221,11 +221,15 @@ def _table(pdf: _Page, headers: tuple[str, ...], widths: tuple[int, ...], rows: 
     pdf.ln()
     pdf.set_font(pdf.family, size=9)
     for row in rows:
-        for rank, (value, width) in enumerate(zip(row, widths)):
-            shown = _text(value)
-            if rank == 0 and pdf.get_string_width(shown) > width - 2:
-                while pdf.get_string_width(shown + "...") > width - 2:
-                    shown = shown[:-1]
-                shown += "..."
-            pdf.cell(width, 6, shown, border=1, align="L" if rank == 0 else "R")
-        pdf.ln()
+        # The label wraps in full (a late hire's line names the employee and the date): never cut.
+        label = _text(row[0])
+        wrapped = pdf.multi_cell(widths[0], 5, label, dry_run=True, output="LINES")
+        height = 5 * max(1, len(wrapped))
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        x, y = pdf.get_x(), pdf.get_y()
+        pdf.multi_cell(widths[0], 5 if len(wrapped) > 1 else height, label, border=1, align="L")
+        pdf.set_xy(x + widths[0], y)
+        for value, width in zip(row[1:], widths[1:]):
+            pdf.cell(width, height, _text(value), border=1, align="R")
+        pdf.ln(height)

@@ -11,7 +11,7 @@ from portal_common.service import portal
 
 from ..invoices.rules import InvoiceKind
 from ..models import Invoice, LedgerEntry
-from .rules import Account, Violation, ViolationKind, account, numbering_gaps
+from .rules import Account, Violation, ViolationKind, YearSummary, account, numbering_gaps
 
 CENTS = Decimal("0.01")
 
@@ -33,6 +33,38 @@ def account_in(session: Session, member_id: str) -> Account:
 def account_of(member_id: str) -> Account:
     """account_in on the request's session."""
     return account_in(portal().db.session, member_id)
+
+
+def yearly_history(member_id: str) -> list[YearSummary]:
+    """Per period, newest first: headcount declared, invoiced (TTC), credited by credit notes, and settled
+    (payments and offsets allocated to that year's invoices, from the ledger)."""
+    session = portal().db.session
+    rows = session.execute(
+        text(
+            """
+            SELECT i.period,
+                   sum(CASE WHEN i.kind <> 'avoir' THEN i.amount_incl_tax ELSE 0 END),
+                   sum(CASE WHEN i.kind = 'avoir' THEN -i.amount_incl_tax ELSE 0 END),
+                   coalesce(sum((SELECT sum(e.applied_amount) FROM ledger_entry e
+                                 WHERE e.settles_invoice_id = i.id AND e.kind <> 'avoir')), 0),
+                   (SELECT sum(d.headcount) FROM received_declaration d
+                    WHERE d.member_id = :member AND CAST(d.year AS text) = i.period)
+            FROM invoice i WHERE i.member_id = :member
+            GROUP BY i.period ORDER BY i.period DESC
+            """
+        ),
+        {"member": member_id},
+    ).all()
+    return [
+        YearSummary(
+            year=period,
+            headcount=None if headcount is None else int(headcount),
+            invoiced=Decimal(invoiced).quantize(CENTS),
+            credited=Decimal(credited).quantize(CENTS),
+            settled=Decimal(settled).quantize(CENTS),
+        )
+        for period, invoiced, credited, settled, headcount in rows
+    ]
 
 
 def entries_of(member_id: str) -> list[LedgerEntry]:

@@ -36,6 +36,17 @@ LEDGER_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class YearSummary:
+    """One year of a member's contributions, as « Historique des cotisations » shows it."""
+
+    year: str
+    headcount: int | None
+    invoiced: Decimal
+    credited: Decimal
+    settled: Decimal
+
+
 class RefundRejected(FieldErrors):
     """A refund or offset the rules refuse, with the amount allowed."""
 

@@ -59,6 +59,8 @@ def upgrade() -> None:
         op.f("fk_invoice_cancelled_by_id_invoice"), "invoice", "invoice", ["cancelled_by_id"], ["id"]
     )
     op.add_column("payment", sa.Column("reversed_on", sa.Date(), nullable=True))
+    op.add_column("pending_hire", sa.Column("employee_name", sa.String(length=120), nullable=True))
+    op.add_column("received_declaration", sa.Column("headcount", sa.Integer(), nullable=True))
     op.add_column("sepa_debit", sa.Column("payment_id", sa.String(length=36), nullable=True))
     op.create_foreign_key(
         op.f("fk_sepa_debit_payment_id_payment"), "sepa_debit", "payment", ["payment_id"], ["id"]
@@ -237,6 +239,8 @@ def downgrade() -> None:
     op.drop_table("ledger_entry")
     op.drop_constraint("fk_sepa_debit_payment_id_payment", "sepa_debit", type_="foreignkey")
     op.drop_column("sepa_debit", "payment_id")
+    op.drop_column("received_declaration", "headcount")
+    op.drop_column("pending_hire", "employee_name")
     op.drop_column("payment", "reversed_on")
     op.drop_constraint("fk_invoice_cancelled_by_id_invoice", "invoice", type_="foreignkey")
     op.drop_column("invoice", "cancelled_by_id")

@@ -155,13 +155,13 @@ def test_a_hire_after_1_january_of_a_declared_year_is_billed_the_late_hire_fee_o
     consumer.process(LATE_HIRES_QUEUE, hired(member_a, "2026-01-10"))
     march, january = invoices_of(service, "embauche")
     assert [(line.label, str(line.quantity), str(line.unit_price)) for line in march.lines] == [
-        ("Embauche après la déclaration 2026 : salarié entré le 02/03/2026 (SIA)", "1.00", "97.35")
+        ("Embauche après la déclaration 2026 : DUPONT Marie entré(e) le 02/03/2026 (SIA)", "1.00", "97.35")
     ]
     assert (march.member_id, str(march.amount_incl_tax)) == (member_a, "116.82")
-    assert january.lines[0].label == "Embauche après la déclaration 2026 : salarié entré le 10/01/2026 (SIA)"
+    assert january.lines[0].label == "Embauche après la déclaration 2026 : DUPONT Marie entré(e) le 10/01/2026 (SIA)"
     assert [e.data["kind"] for e in service.events()] == ["cotisation", "embauche", "embauche"]
-    # No name of the employee in the invoice or its event.
-    assert "DUPONT" not in str(service.events()[-1].data) and "DUPONT" not in march.lines[0].label
+    # The line names whom it bills (issue 13: the company must recognise the hire); its event does not.
+    assert "DUPONT" not in str(service.events()[-1].data)
 
 
 def test_a_hire_arriving_before_the_companys_declaration_is_billed_when_the_declaration_arrives(
@@ -176,7 +176,7 @@ def test_a_hire_arriving_before_the_companys_declaration_is_billed_when_the_decl
     declaration = confirmed(member_a, confirmed_at="2026-01-20T09:30:00Z")
     consumer.process(DECLARATIONS_QUEUE, declaration)
     [late] = invoices_of(service, "embauche")
-    assert late.lines[0].label == "Embauche après la déclaration 2026 : salarié entré le 25/01/2026 (SIA)"
+    assert late.lines[0].label == "Embauche après la déclaration 2026 : DUPONT Marie entré(e) le 25/01/2026 (SIA)"
     # Delivered again, the declaration bills no hire twice.
     again = Envelope.new(
         declaration.type, producer="workforce", subject=declaration.subject, member_id=member_a, data=declaration.data
@@ -199,4 +199,4 @@ def test_a_hire_handled_while_the_declaration_is_being_invoiced_waits_for_it_and
         session.commit()
     worker.join()
     [late] = invoices_of(service, "embauche")
-    assert late.lines[0].label == "Embauche après la déclaration 2026 : salarié entré le 25/01/2026 (SIA)"
+    assert late.lines[0].label == "Embauche après la déclaration 2026 : DUPONT Marie entré(e) le 25/01/2026 (SIA)"

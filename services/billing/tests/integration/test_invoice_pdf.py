@@ -116,3 +116,16 @@ def test_a_credit_note_pdf_names_the_invoice_it_corrects_and_an_estimate_says_wh
     # A credit note is never payable: no due date, no schedule, no payment means, no late-payment penalties.
     for absent in ("Date d'échéance", "Échéancier", "Moyens de paiement", "pénalités", "40,00 €", "Reste à payer"):
         assert absent not in note_text, absent
+
+
+def test_a_long_line_label_wraps_in_full_on_the_pdf(service, customers):
+    member_a, _ = customers
+    label = "Embauche après la déclaration 2026 : DUPONT-MARTINEZ Marie Claire Élodie entré(e) le 03/12/2026 (SIR)"
+    invoice = issue_invoice(
+        service.portal,
+        IssueCommand(member_id=member_a, kind="embauche", lines=(LineInput(label, Decimal("1"), Decimal("97.35")),)),
+    )
+    reader = service.headers(make_principal(member_id=member_a, roles=("billing",)))
+    text = pdf_text(service.client().get(f"/factures/{invoice.id}/pdf", headers=reader).data)
+    flat = " ".join(text.split())
+    assert "DUPONT-MARTINEZ Marie Claire Élodie entré(e) le 03/12/2026 (SIR)" in flat and "..." not in flat

@@ -49,6 +49,9 @@ def test_the_invoices_page_lists_unpaid_invoices_first_in_french_formats(service
     # The account's figure, the same as « Mon échéancier »'s last line.
     assert f"Solde restant dû : 2{NNBSP}401,84{NBSP}€" in html
     assert '<th scope="col">Période</th>' in html
+    # « Historique des cotisations »: one row for 2026, amounts from the ledger (no declaration here).
+    history = html.split('id="historique"')[1]
+    assert f"4{NNBSP}205,52{NBSP}€" in history and f"1{NNBSP}803,68{NBSP}€" in history and "—" in history
     assert "Partiellement payée" in unpaid_part and "Acquittée" in paid_part and "À payer" in unpaid_part
     assert "Embauche après déclaration" in html and "Absence non excusée" in html
     assert foreign.number not in html

@@ -115,5 +115,5 @@ def test_a_late_hire_is_one_after_1_january_of_a_year_the_company_declared():
         }
     )
     assert [(line.label, line.unit_price) for line in late_hire_lines(TARIFF, hire)] == [
-        ("Embauche après la déclaration 2026 : salarié entré le 02/03/2026 (SIR)", D("110.00"))
+        ("Embauche après la déclaration 2026 : DUPONT entré(e) le 02/03/2026 (SIR)", D("110.00"))
     ]

@@ -102,6 +102,7 @@ def invoice_declaration(
         version=declaration.version,
         confirmed_on=confirmed_on or today(),
         received_at=utcnow(),
+        headcount=sum(declaration.headcount.values()),
     )
     estimate = session.scalars(
         select(Invoice)
@@ -238,6 +239,7 @@ def invoice_declarations(
                 "confirmed_on": confirmed,
                 "received_at": utcnow(),
                 "invoice_id": None,
+                "headcount": sum(declaration.headcount.values()),
             }
             lines = annual_lines(
                 tariff,
