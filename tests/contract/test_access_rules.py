@@ -15,10 +15,12 @@ from portal_common.web.navigation import NAVIGATION
 SERVICE_NAMES = ("identity", "members", "workforce", "scheduling", "billing")
 SHARED_RULES = (PUBLIC, INTERNAL, AUTHENTICATED, SERVICE)
 MEMBER_A = "a8d5c0a2-4a1e-4c55-9b7e-1f2e3d4c5b6a"
-# One principal per role held alone: what each route's rule is asked about below.
-ONE_ROLE = {f"member:{role}": make_principal(member_id=MEMBER_A, roles=(role,)) for role in MemberRole} | {
-    f"staff:{role}": make_principal(staff_roles=(role,)) for role in StaffRole
-}
+# One principal per role held alone (and staff who chose a company): what the rules are asked about below.
+ONE_ROLE = (
+    {f"member:{role}": make_principal(member_id=MEMBER_A, roles=(role,)) for role in MemberRole}
+    | {f"staff:{role}": make_principal(staff_roles=(role,)) for role in StaffRole}
+    | {f"staff:{role} on a company": make_principal(member_id=MEMBER_A, staff_roles=(role,)) for role in StaffRole}
+)
 
 
 def declared_routes(app) -> list[tuple[str, str, Rule | None]]:  # type: ignore[no-untyped-def]
@@ -120,7 +122,8 @@ def test_the_navigation_offers_a_page_only_to_whom_its_route_admits(services):
         rule = rules[item.path]
         for who, principal in ONE_ROLE.items():
             offered, admitted = item.offered_to(principal), rule.check(principal) is None
-            if offered and not admitted or item.member_roles and who.startswith("member:") and admitted != offered:
+            member_page = bool(item.rule.member_roles) and who.startswith("member:")
+            if offered and not admitted or member_page and admitted != offered:
                 wrong.append(f"{item.label} ({item.path}) for {who}: offered={offered}, admitted={admitted}")
     assert wrong == []
     billing_only = ONE_ROLE[f"member:{MemberRole.BILLING}"]

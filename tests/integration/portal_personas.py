@@ -105,6 +105,12 @@ def personas() -> list[Persona]:
     for staff_role in StaffRole:
         user = _staff_user(staff_role)
         found.append(Persona(f"personnel:{staff_role}", user["email"], staff_roles=(staff_role,), user=user))
+    # Staff who chose company A (« Changer d'adhérent »); an account of its own, since any persona may end
+    # its account's other sessions.
+    on_a = _staff_user(StaffRole.SECRETARIAT) | dict(
+        id=demo_id("user", "access-matrix", "staff", "on-company"), email="staff-sur-a@spsti-demo.fr"
+    )
+    found.append(Persona("personnel sur A", on_a["email"], COMPANY_A, staff_roles=(StaffRole.SECRETARIAT,), user=on_a))
     found.append(Persona("B:administrateur", "1000003", COMPANY_B, (MemberRole.ADMIN,), other_company=True))
     return found
 
@@ -242,7 +248,8 @@ class Browser:
         )
         assert answer.status_code in (302, 303), f"{self.persona.name} could not log in: {answer.status_code}"
         self.refresh_token()
-        if self.persona.member_id and "/changer-adherent" in answer.headers.get("Location", ""):
+        chooses = "/changer-adherent" in answer.headers.get("Location", "") or self.persona.staff_roles
+        if self.persona.member_id and chooses:
             chosen = self.request(
                 "POST", "/changer-adherent", data={"member_id": self.persona.member_id, "csrf_token": self.token}
             )

@@ -266,6 +266,7 @@ def test_each_persona_is_offered_only_pages_it_may_open(matrix):
     assert (
         "Gestion des adhérents" in offered["personnel:billing"] and "Mes salariés" not in offered["personnel:billing"]
     )
+    assert {"Mon entreprise", "Mes salariés", "Gestion des adhérents"} <= set(offered["personnel sur A"])
 
 
 def test_every_route_answers_every_persona_as_its_declaration_says(matrix):

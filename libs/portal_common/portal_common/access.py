@@ -22,8 +22,9 @@ class Rule:
     """Who may call a route. `check` answers None (allowed), 401 or 403.
 
     `member_roles` are roles on the session's current company (an accounting firm's delegation holds some of
-    them, never administrator); `staff_roles` the service's staff roles. Both name their roles: there is no
-    "any role" shorthand, so a role added later reaches nothing until a route names it.
+    them, never administrator; staff who chose a company count as Lecture); `staff_roles` the service's staff
+    roles. Both name their roles: there is no "any role" shorthand, so a role added later reaches nothing
+    until a route names it.
     """
 
     name: str
@@ -42,6 +43,9 @@ class Rule:
             return None
         # An accounting firm's session holds the member roles its delegation grants (never administrator).
         if self.member_roles and principal.has_member_role(*self.member_roles):
+            return None
+        # Staff who chose a company (« Changer d'adhérent ») read it as its Lecture users do, nothing more.
+        if principal.staff_roles and principal.member_id and MemberRole.READ in (self.member_roles or ()):
             return None
         return 403
 
