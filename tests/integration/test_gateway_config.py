@@ -379,7 +379,11 @@ def test_card_notifications_pass_while_logins_from_the_same_address_are_limited(
         if limited.status != 200:
             break
     assert limited.status == 429
-    assert limited.json()["code"] == 429
+    assert limited.json() == {
+        "code": 429,
+        "status": "Too Many Requests",
+        "message": "Trop de requêtes, réessayez dans une minute.",
+    }
     assert limited.headers["Retry-After"] == "60"
     # Logins are still limited: the notifications neither refilled nor shared their zone. The login zone only
     # refilled at its own 2 a second meanwhile: at most that many posts pass before the next refusal.
