@@ -24,6 +24,7 @@ from typing import Any
 import psycopg
 import requests
 
+from identity.sessions.rules import DELEGATE_GRANT
 from portal_common.passport import Principal
 from portal_common.roles import MemberRole, StaffRole
 from portal_stack.demo_data import DEMO_PASSWORD, demo_id
@@ -31,8 +32,6 @@ from portal_stack.demo_data import DEMO_PASSWORD, demo_id
 SERVICE_NAMES = ("identity", "members", "workforce", "scheduling", "billing")
 COMPANY_A = demo_id("member", "1000001")
 COMPANY_B = demo_id("member", "1000003")
-# The passport grant identity adds to a session opened through an accounting firm's delegation.
-DELEGATE_GRANT = "delegate"
 # A user of company A nobody logs in as: the team pages may remove it or change its roles harmlessly.
 SPARE_USER = demo_id("user", "access-matrix", "spare")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -212,6 +211,7 @@ def add_accounts(stack: Stack, wanted: list[Persona]) -> None:
     app = stack.apps["identity"]
     with app.app_context():
         demo.load(app.extensions["portal"], {"users": [*users, spare]})
+    app.extensions["portal"].db.dispose()  # the stack's own processes need the server's connections
 
 
 class Browser:
