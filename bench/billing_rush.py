@@ -13,8 +13,10 @@ are gapless and unique. Everything it starts is stopped at the end. It measures,
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from sqlalchemy import MetaData, create_engine, insert, text
 from portal_common.messaging.envelope import Envelope
 from portal_common.messaging.outbox import inbox_table, outbox_table
 from portal_common.migrations import upgrade
+from portal_common.passport import new_signing_key, public_key_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -75,6 +78,11 @@ def environment(urls: dict[str, str], broker_url: str) -> dict[str, str]:
         BILLING_DATABASE_URL=urls["billing"],
         WORKFORCE_DATABASE_URL=urls["workforce"],
     )
+    # Keys by purpose (docs/decisions/0024): fresh ones for the run, each service given its own private key.
+    keys = {name: new_signing_key() for name in ("identity", "billing", "workforce")}
+    env["PORTAL_PASSPORT_PUBLIC_KEYS"] = ",".join(f"{name}:{public_key_of(key)}" for name, key in keys.items())
+    env["BILLING_PASSPORT_SIGNING_KEY"], env["WORKFORCE_PASSPORT_SIGNING_KEY"] = keys["billing"], keys["workforce"]
+    env["PORTAL_CSRF_KEYS"] = "csrf1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
     return env
 
 

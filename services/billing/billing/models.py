@@ -199,7 +199,8 @@ class LedgerEntry(Base):
     __tablename__ = "ledger_entry"
     __table_args__ = (
         Index("ix_ledger_entry_member_booked", "member_id", "booked_on"),
-        Index("ix_ledger_entry_settles", "settles_invoice_id"),
+        # Partial: an invoice's own entry settles nothing (the January rush inserts thousands of those).
+        Index("ix_ledger_entry_settles", "settles_invoice_id", postgresql_where=text("settles_invoice_id IS NOT NULL")),
         Index("ix_ledger_entry_document", "document_id"),
         CheckConstraint("settles_invoice_id IS NOT NULL OR applied_amount = 0", name="applied_needs_invoice"),
     )

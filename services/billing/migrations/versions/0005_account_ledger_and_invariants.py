@@ -94,7 +94,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entry")),
     )
     op.create_index("ix_ledger_entry_member_booked", "ledger_entry", ["member_id", "booked_on"])
-    op.create_index("ix_ledger_entry_settles", "ledger_entry", ["settles_invoice_id"])
+    op.create_index(
+        "ix_ledger_entry_settles",
+        "ledger_entry",
+        ["settles_invoice_id"],
+        postgresql_where=sa.text("settles_invoice_id IS NOT NULL"),
+    )
     op.create_index("ix_ledger_entry_document", "ledger_entry", ["document_id"])
 
     # Credit notes are never payable.
@@ -199,9 +204,12 @@ def upgrade() -> None:
     )
     op.execute(REFUSE_CREDIT_NOTE)
     for table, column in SETTLING_TABLES.items():
+        # Only rows that settle something are looked at (an invoice's own ledger entry, the January rush's
+        # bulk, never fires it).
         op.execute(
             f"CREATE TRIGGER trg_{table}_not_on_credit_note BEFORE INSERT OR UPDATE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION billing_refuse_credit_note_settlement('{column}')"
+            f"FOR EACH ROW WHEN (NEW.{column} IS NOT NULL) "
+            f"EXECUTE FUNCTION billing_refuse_credit_note_settlement('{column}')"
         )
     op.create_check_constraint(
         "credit_note_not_payable",
