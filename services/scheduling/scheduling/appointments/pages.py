@@ -16,7 +16,7 @@ from ..directory.queries import company_employees, get_member
 from ..documents.queries import documents_by_appointment
 from ..obligations.queries import list_obligations, obligation_as_dict, planned_visits
 from ..obligations.rules import URGENCY_BADGES
-from ..visit_requests.queries import list_requests
+from ..visit_requests.queries import closed_with_reason, list_requests
 from ..visit_requests.rules import REQUESTABLE_TYPES
 from . import ical, use_cases
 from .queries import STATUS_BADGES, list_appointments
@@ -26,6 +26,8 @@ pages = Blueprint("scheduling_appointments", __name__)
 
 # The employer's page shows what falls due within this horizon (overdue included).
 EMPLOYER_HORIZON_DAYS = 365
+# Requests the service closed stay listed, with their reason, this long after they were made.
+CLOSED_SHOWN_DAYS = 90
 
 
 @pages.get("/rendez-vous")
@@ -45,6 +47,9 @@ def appointments():
     planned = planned_visits(o.employee_id for o, _ in obligation_rows)
     obligations = [obligation_as_dict(o, e, today=day, planned=planned) for o, e in obligation_rows]
     requests = list_requests(member_id=member_id, open_only=True, employee_id=employee_id)
+    closed = closed_with_reason(
+        member_id=member_id, since=now - timedelta(days=CLOSED_SHOWN_DAYS), employee_id=employee_id
+    )
     limits = {a.id: use_cases.visit_cancellation_limit(portal(), a) for a, _ in upcoming}
     documents = documents_by_appointment(a.id for a, _ in upcoming + past)
     can_request = principal.is_staff or principal.has_member_role(*VISIT_ORGANISERS)
@@ -54,6 +59,7 @@ def appointments():
         past=past,
         obligations=obligations,
         requests=requests,
+        closed=closed,
         limits=limits,
         documents=documents,
         today=day,

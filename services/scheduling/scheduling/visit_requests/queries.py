@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from portal_common.service import portal
 from ..appointments.queries import LIST_LIMIT
 from ..appointments.rules import VISIT_TYPES
 from ..models import EmployeeDirectoryEntry, VisitRequest
-from .rules import OPEN_REQUEST_STATUSES, REQUEST_STATUSES
+from .rules import OPEN_REQUEST_STATUSES, REQUEST_STATUSES, RequestStatus
 
 RequestRow = tuple[VisitRequest, EmployeeDirectoryEntry | None]
 
@@ -27,6 +28,24 @@ def list_requests(*, member_id: str | None, open_only: bool, employee_id: str | 
     if open_only:
         stmt = stmt.where(VisitRequest.status.in_(OPEN_REQUEST_STATUSES))
     stmt = stmt.order_by(VisitRequest.due_by.is_(None), VisitRequest.due_by, VisitRequest.created_at).limit(LIST_LIMIT)
+    return [(r, e) for r, e in portal().db.session.execute(stmt)]
+
+
+def closed_with_reason(*, member_id: str, since: datetime, employee_id: str | None = None) -> list[RequestRow]:
+    """The company's requests the service closed with a reason (staff's refusal, an exit…) since `since`."""
+    stmt = (
+        select(VisitRequest, EmployeeDirectoryEntry)
+        .outerjoin(EmployeeDirectoryEntry, EmployeeDirectoryEntry.employee_id == VisitRequest.employee_id)
+        .where(
+            VisitRequest.member_id == member_id,
+            VisitRequest.status == RequestStatus.ANNULEE,
+            VisitRequest.closed_reason.is_not(None),
+            VisitRequest.created_at >= since,
+        )
+    )
+    if employee_id:
+        stmt = stmt.where(VisitRequest.employee_id == employee_id)
+    stmt = stmt.order_by(VisitRequest.created_at.desc()).limit(LIST_LIMIT)
     return [(r, e) for r, e in portal().db.session.execute(stmt)]
 
 

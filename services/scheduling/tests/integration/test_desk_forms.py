@@ -246,3 +246,6 @@ def test_staff_close_a_request_from_the_desk_with_a_reason_and_without_one_are_t
     assert closed.status_code == 302
     [seen] = service.client().get("/api/scheduling/requests?open_only=false", headers=service.headers(employer)).json
     assert (seen["status"], seen["closed_reason"]) == ("annulee", "Visite faite par un autre service")
+    page = service.client().get("/rendez-vous", headers=service.headers(employer)).text
+    closed_part = page.split('id="demandes-closes"')[1]
+    assert "Visite faite par un autre service" in closed_part and "MARTIN" in closed_part
