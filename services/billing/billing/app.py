@@ -15,6 +15,7 @@ from .credit_notes.api import blp as credit_notes_api
 from .credit_notes.pages import credit_note_pages
 from .invoices.api import blp as invoices_api
 from .invoices.pages import pages as invoice_pages
+from .ledger.api import blp as ledger_api
 from .ledger.pages import ledger_pages
 from .models import Base
 from .payments.api import blp as payments_api
@@ -31,7 +32,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         Settings,
         Base.metadata,
         title="Billing API",
-        api_blueprints=(invoices_api, payments_api, tariffs_api, credit_notes_api, campaign_api),
+        api_blueprints=(invoices_api, payments_api, tariffs_api, credit_notes_api, campaign_api, ledger_api),
         page_blueprints=(
             invoice_pages,
             payment_pages,

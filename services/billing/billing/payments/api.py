@@ -32,7 +32,7 @@ class InvoicePayments(MethodView):
     @blp.arguments(PaymentCreateSchema)
     @blp.response(201, PaymentSchema)
     def post(self, data, invoice_id):
-        """Record a transfer or a cheque (billing or administration staff); an overpayment is kept as credit"""
+        """Record a transfer or a cheque (billing or administration staff), never above what is due (422 with the amount allowed)"""
         try:
             payment = record_payment(portal(), invoice_id, PaymentInput(**data), by=require_principal().user_id)
         except InvoiceNotFound:

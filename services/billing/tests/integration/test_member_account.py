@@ -74,6 +74,24 @@ def test_staff_refund_at_most_the_credit_then_set_the_rest_off_against_the_next_
     assert f"Solde restant dû : 55,18{NBSP}€" in client.get("/factures?annee=2026", headers=reader).text
     statement = client.get("/factures/echeancier", headers=reader).text
     assert "Remboursement" in statement and f"<strong>55,18{NBSP}€</strong>" in statement
+    account = client.get(f"/api/billing/members/{member_a}/account", headers=reader).json
+    assert (account["balance"], account["due"], account["credit"], account["label"]) == (
+        "55.18",
+        "55.18",
+        "0.00",
+        "Solde restant dû",
+    )
+    # In booking order: both invoices of 15/02, the payment of 01/03, then today's credit note, refund, offset.
+    assert [e["kind"] for e in account["entries"]] == [
+        "facture",
+        "facture",
+        "reglement",
+        "avoir",
+        "remboursement",
+        "imputation",
+    ]
+    other = service.headers(make_principal(member_id=customers[1], roles=("billing",)))
+    assert client.get(f"/api/billing/members/{member_a}/account", headers=other).status_code == 404
     nothing_left = client.post(
         f"/gestion/factures/{next_one.id}/imputation", headers=staff, data={"csrf_token": csrf_of(page)}
     )
