@@ -1,11 +1,13 @@
 """Every route of the five services, tried through the real gateway by every persona and role
-(docs/security.md AZ-01, AZ-02, AZ-03).
+(docs/security.md AZ-01, AZ-02).
 
 The expectation of each cell is the route's own declaration (`portal_common.access`): the rule beside the view
 is asked about the persona's principal, and the portal must answer accordingly — allowed: neither 401/403 nor
-the login page; refused: 401/403 or the login page. A user of company B given company A's ids gets 403/404 and
-never the data. One stack serves the whole matrix: GETs first, then writes (a valid CSRF token, an empty body),
-then the two routes that end or move the persona's own session.
+the login page; refused: 401/403 or the login page; never 500. A user of company B given company A's ids gets
+403/404 (a write, sent with an empty body, at least a 4xx) and never the data. One stack serves the whole
+matrix: GETs first, then writes (a valid CSRF token, an empty body), then the two routes that end or move the
+persona's own session. Whether a declaration is the right policy is the contract test's business
+(tests/contract/test_access_rules.py); here, that the portal does what each declaration says.
 """
 
 from __future__ import annotations
