@@ -16,6 +16,8 @@ from portal_common.service import Portal
 
 from ..invoices.rules import KIND_LABELS, OPEN_STATUSES, ZERO, InvoiceKind, settlement_status
 from ..models import BillingCustomer, Invoice, LedgerEntry
+from ..sepa.rules import AFTER_OFFSET, NoticeCreditor
+from ..sepa.use_cases.adjustments import fit_pending_debits
 from .queries import account_in
 from .rules import LedgerKind, RefundRejected, check_refund
 
@@ -89,7 +91,7 @@ def hold_account(session: Session, member_id: str) -> BillingCustomer | None:
     ).first()
 
 
-def offset_credit(session: Session, invoice: Invoice, *, by: str) -> Decimal:
+def offset_credit(session: Session, invoice: Invoice, *, by: str, creditor: NoticeCreditor | None) -> Decimal:
     """Set the member's credit off against `invoice` (locked by the caller), in the caller's transaction: an
     « imputation » entry, no change of balance. Returns the amount set off."""
     if invoice.kind == InvoiceKind.CREDIT_NOTE or invoice.status not in OPEN_STATUSES:
@@ -114,6 +116,8 @@ def offset_credit(session: Session, invoice: Invoice, *, by: str) -> Decimal:
     invoice.amount_paid += amount
     invoice.status = settlement_status(invoice.amount_incl_tax, invoice.amount_paid)
     session.flush()
+    # The company now owes less: debits it was told about must not take more.
+    fit_pending_debits(session, invoice, reason=AFTER_OFFSET, creditor=creditor)
     return amount
 
 
@@ -125,7 +129,7 @@ def apply_credit(portal: Portal, invoice_id: str, *, by: str) -> Decimal:
             raise LookupError(invoice_id)
         hold_account(tx.session, invoice.member_id)
         invoice = tx.session.scalars(select(Invoice).where(Invoice.id == invoice_id).with_for_update()).one()
-        amount = offset_credit(tx.session, invoice, by=by)
+        amount = offset_credit(tx.session, invoice, by=by, creditor=NoticeCreditor.from_settings(portal.settings))
         if amount <= ZERO:
             raise RefundRejected({"amount": "L'adhérent n'a pas de crédit à imputer sur cette facture."})
         tx.commit()

@@ -194,6 +194,7 @@ class NoticeCreditor:
 
 # Why a pre-notified debit was lowered, as its corrected notice says it ("À la suite …").
 AFTER_CREDIT_NOTE, AFTER_PAYMENT = "d'un avoir émis sur cette facture", "d'un règlement reçu pour cette facture"
+AFTER_OFFSET = "de l'imputation de votre crédit sur cette facture"
 
 
 @dataclass(frozen=True)
