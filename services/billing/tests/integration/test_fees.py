@@ -160,7 +160,7 @@ def test_a_hire_after_1_january_of_a_declared_year_is_billed_the_late_hire_fee_o
     assert (march.member_id, str(march.amount_incl_tax)) == (member_a, "116.82")
     assert january.lines[0].label == "Embauche après la déclaration 2026 : DUPONT Marie entré(e) le 10/01/2026 (SIA)"
     assert [e.data["kind"] for e in service.events()] == ["cotisation", "embauche", "embauche"]
-    # The line names whom it bills (issue 13: the company must recognise the hire); its event does not.
+    # The line names whom it bills (the company must recognise the hire); its event does not.
     assert "DUPONT" not in str(service.events()[-1].data)
 
 
