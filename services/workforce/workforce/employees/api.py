@@ -102,7 +102,8 @@ class Employees(MethodView):
 
 
 @blp.route("/employees/search")
-@member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)  # also the rule of the OPTIONS request Flask answers for this POST-only resource
+# Also the rule of the OPTIONS request Flask answers for this POST-only resource.
+@member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
 class EmployeeSearch(MethodView):
     @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.arguments(EmployeeSearchSchema)
