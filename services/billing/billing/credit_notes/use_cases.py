@@ -83,19 +83,36 @@ def cancel_estimate(
     session: Session, estimate: Invoice, numbering: Numbering, *, creditor: NoticeCreditor | None
 ) -> Invoice | None:
     """The credit note cancelling an estimated invoice once the real declaration came (once only)."""
-    key = cancellation_key(estimate.id)
+    return _cancel_in_full(
+        session, estimate, numbering, creditor=creditor, label=f"Annulation de la facture d'office {estimate.number}"
+    )
+
+
+def cancel_replaced_annual(
+    session: Session, replaced: Invoice, numbering: Numbering, *, creditor: NoticeCreditor | None
+) -> Invoice | None:
+    """The credit note cancelling an annual fee the member's declaration replaces (one issued by staff or
+    brought from a former system, never one issued from a declaration): the declared headcount is what is owed."""
+    return _cancel_in_full(
+        session,
+        replaced,
+        numbering,
+        creditor=creditor,
+        label=f"Annulation de la facture {replaced.number}, remplacée par la cotisation de votre déclaration",
+    )
+
+
+def _cancel_in_full(
+    session: Session, invoice: Invoice, numbering: Numbering, *, creditor: NoticeCreditor | None, label: str
+) -> Invoice | None:
+    key = cancellation_key(invoice.id)
     if session.scalar(select(Invoice.id).where(Invoice.source_key == key)) is not None:
         return None
     try:
-        lines = credit_note_lines(
-            corrected_view(session, estimate),
-            cancel_all=True,
-            amount_excl_tax=None,
-            label=f"Annulation de la facture d'office {estimate.number}",
-        )
+        lines = credit_note_lines(corrected_view(session, invoice), cancel_all=True, amount_excl_tax=None, label=label)
     except CreditNoteRejected:  # staff already cancelled it by hand
         return None
-    return prepare_credit_note(session, estimate, lines, numbering, creditor=creditor, source_key=key)
+    return prepare_credit_note(session, invoice, lines, numbering, creditor=creditor, source_key=key)
 
 
 def issue_credit_note(

@@ -247,10 +247,11 @@ def test_a_declaration_handled_while_the_closing_is_being_billed_waits_and_then_
     assert [invoice.kind for invoice in invoices_of(service, member_a)] == ["facture_office", "avoir", "cotisation"]
 
 
-def test_a_member_with_its_annual_invoice_gets_no_estimate_and_a_declaration_no_second_invoice(
+def test_a_member_with_its_annual_invoice_gets_no_estimate_and_its_declaration_replaces_that_invoice(
     service, customers, tariff_2026
 ):
-    """Transports Keller in the demo: staff had issued its 2026 fee before the campaign."""
+    """Transports Keller in the demo: staff had issued its 2026 fee before the campaign. The declaration is
+    what is owed: a credit note cancels the staff-issued fee and the declared one is issued, one live at a time."""
     member_a, member_b = customers
     staff_issued = issue_invoice(
         service.portal,
@@ -268,7 +269,16 @@ def test_a_member_with_its_annual_invoice_gets_no_estimate_and_a_declaration_no_
         (member_b, "facture_office"),
     ]
     assert consumer.process(DECLARATIONS_QUEUE, confirmed(member_a)) is True
-    assert [i.id for i in invoices_of(service, member_a)] == [staff_issued.id]
+    invoices = {i.id: i for i in invoices_of(service, member_a)}
+    cancelled = invoices.pop(staff_issued.id)
+    [credit_note] = [i for i in invoices.values() if i.kind == "avoir"]
+    [declared] = [i for i in invoices.values() if i.kind == "cotisation"]
+    assert cancelled.cancelled_by_id == credit_note.id and credit_note.corrects_invoice_id == staff_issued.id
+    assert "remplacée par la cotisation de votre déclaration" in credit_note.lines[0].label
+    assert declared.declaration_id is not None and declared.cancelled_by_id is None
+    # Another declaration of the year changes nothing: an invoice issued from a declaration is never replaced.
+    consumer.process(DECLARATIONS_QUEUE, confirmed(member_a))
+    assert {i.id for i in invoices_of(service, member_a)} == {cancelled.id, credit_note.id, declared.id}
 
 
 def test_the_database_refuses_a_second_live_annual_invoice_even_when_code_skips_the_check(service, customers):

@@ -16,7 +16,7 @@ from portal_common import context
 from portal_common.clock import today, utcnow
 
 from ...campaign.rules import CANCELLATION_PREFIX, estimate_key
-from ...credit_notes.use_cases import cancel_estimate
+from ...credit_notes.use_cases import cancel_estimate, cancel_replaced_annual
 from ...customers.rules import MandateStatus
 from ...fees.use_cases import bill_pending_hires
 from ...models import BillingCustomer, Invoice, PendingHire, ReceivedDeclaration
@@ -111,6 +111,11 @@ def invoice_declaration(
     ).first()
     if estimate is not None:
         cancel_estimate(session, estimate, numbering, creditor=creditor)
+    replaced = live_annual(session, declaration.member_id, str(declaration.year))
+    if replaced is not None and replaced.declaration_id is None:
+        # An annual fee issued without a declaration (by staff, or brought from a former system) gives way to
+        # the declared one: a credit note cancels it in the same transaction, as for an estimate.
+        cancel_replaced_annual(session, replaced, numbering, creditor=creditor)
     lines = annual_lines(
         tariff,
         declaration,
@@ -120,8 +125,8 @@ def invoice_declaration(
     invoice = None
     existing = live_annual(session, declaration.member_id, str(declaration.year))
     if existing is not None:
-        # Never a second annual fee of the year (the database refuses it besides): staff cancel the existing
-        # one with a credit note if this declaration should replace it.
+        # Never a second annual fee of the year (the database refuses it besides): an earlier declaration's
+        # invoice stays; staff cancel it with a credit note if this declaration should replace it.
         log.warning(
             "declaration received while an annual invoice of the year is live, none issued",
             extra={"declaration_id": declaration.declaration_id, "invoice_id": existing.id},
