@@ -72,6 +72,7 @@ class Invoice(Base):
             "period",
             unique=True,
             postgresql_where=text("kind IN ('cotisation', 'facture_office') AND cancelled_by_id IS NULL"),
+            sqlite_where=text("kind IN ('cotisation', 'facture_office') AND cancelled_by_id IS NULL"),
         ),
         CheckConstraint(
             "(kind = 'avoir') = (status = 'avoir')"
