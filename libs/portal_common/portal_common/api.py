@@ -147,3 +147,25 @@ def error_body(
     if errors:
         body["errors"] = errors
     return body
+
+
+def version_etag(version: int) -> str:
+    """A row's version as its ETag. Pages and API clients send it back as is in If-Match; flask-smorest's own
+    ETag support hashes the answer instead, which a hidden form field cannot carry."""
+    return f'"{version}"'
+
+
+def expected_version(*, required: str, stale: str) -> int | None:
+    """The version an If-Match names: 428 (`required`, in French) without the header, 412 (`stale`) when it
+    cannot be a version; None for `*`."""
+    from flask import request
+    from flask_smorest import abort
+
+    if not request.headers.get("If-Match"):
+        abort(428, message=required)
+    if request.if_match.star_tag:
+        return None
+    tags = [tag for tag in request.if_match.as_set() if tag.isdigit() and len(tag) < 10]
+    if len(tags) != 1:
+        abort(412, message=stale)
+    return int(tags[0])

@@ -6,12 +6,11 @@ with that ETag (428 without it, 412 when someone else saved meanwhile).
 
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import abort
 
 from portal_common.access import member, require_principal, staff
-from portal_common.api import Blueprint
+from portal_common.api import Blueprint, expected_version, version_etag
 from portal_common.clock import today
 from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, EVERY_STAFF_ROLE, OFFICE_STAFF
 from portal_common.service import portal
@@ -43,21 +42,13 @@ ETAG_HEADERS = {"ETag": {"schema": {"type": "string"}, "description": "The decla
 
 
 def etag_of(version: int) -> str:
-    return f'"{version}"'
+    return version_etag(version)
 
 
-# The ETag is the row's version itself ("0" before the first save, when there is no row), which clients and pages
-# send back as is: flask-smorest's ETag support hashes the answer instead, so this one helper stays.
 def _expected_version() -> int | None:
-    """The version named by If-Match: 428 without the header, 412 when it cannot be ours; None for `*`."""
-    if not request.headers.get("If-Match"):
-        abort(428, message="En-tête If-Match obligatoire : renvoyez l'ETag de la déclaration lue.")
-    if request.if_match.star_tag:
-        return None
-    tags = [tag for tag in request.if_match.as_set() if tag.isdigit()]
-    if len(tags) != 1:
-        abort(412, message=STALE_DECLARATION)
-    return int(tags[0])
+    return expected_version(
+        required="En-tête If-Match obligatoire : renvoyez l'ETag de la déclaration lue.", stale=STALE_DECLARATION
+    )
 
 
 def _campaign(year: int):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import abort
 
 from portal_common.access import member_or_staff, require_principal
-from portal_common.api import Blueprint
+from portal_common.api import Blueprint, expected_version, version_etag
 from portal_common.clock import today
 from portal_common.errors import FieldErrors
 from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, EVERY_STAFF_ROLE, OFFICE_STAFF
@@ -128,20 +127,11 @@ STALE = "La fiche du salarié a été modifiée depuis que vous l'avez lue : rel
 
 
 def etag_of(employee: Employee) -> dict[str, str]:
-    return {"ETag": f'"{employee.version}"'}
+    return {"ETag": version_etag(employee.version)}
 
 
-# As the declarations API: the ETag is the row's version itself, sent back as is in If-Match.
 def _expected_version() -> int | None:
-    """The version named by If-Match: 428 without the header, 412 when it cannot be one; None for `*`."""
-    if not request.headers.get("If-Match"):
-        abort(428, message=IF_MATCH_REQUIRED)
-    if request.if_match.star_tag:
-        return None
-    tags = [tag for tag in request.if_match.as_set() if tag.isdigit() and len(tag) < 10]
-    if len(tags) != 1:
-        abort(412, message=STALE)
-    return int(tags[0])
+    return expected_version(required=IF_MATCH_REQUIRED, stale=STALE)
 
 
 @blp.route("/employees/<string:employee_id>")
