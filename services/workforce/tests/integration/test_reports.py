@@ -4,7 +4,7 @@ import csv
 import html
 import io
 import re
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from openpyxl import load_workbook
@@ -105,7 +105,8 @@ def test_the_reference_year_is_the_latest_31_january_passed():
     assert reference_year(None, date(2026, 11, 30)) == 2026
     assert reference_year(None, date(2027, 1, 15)) == 2026
     assert reference_year("2024", date(2026, 11, 30)) == 2024
-    assert reference_year("2027", date(2026, 11, 30)) == 2026  # not a list of the future
+    assert reference_year("2027", date(2026, 12, 7)) == 2027  # the next 31 January, prepared in December
+    assert reference_year("2028", date(2026, 12, 7)) == 2026  # not further than the next one
     assert reference_year("1999", date(2026, 11, 30)) == 2026  # before the décret
 
 
@@ -166,3 +167,17 @@ def test_the_reports_are_for_signed_in_member_users_only(service):
         assert client.get(path, headers=service.headers(staff)).status_code == 403
         assert client.get(path).status_code in (302, 401)
         assert client.get(path, headers=service.headers(READER)).status_code == 200
+
+
+def test_in_december_the_list_of_the_next_31_january_is_offered_as_a_forecast(service, monkeypatch):
+    from datetime import datetime
+
+    from portal_common import clock
+
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 12, 7, 9, tzinfo=UTC))
+    headers = service.headers(ADMIN)
+    page = service.client().get("/salaries/multi-employeurs?annee=2027", headers=headers).text
+    assert "Liste prévisionnelle au 31/01/2027" in page and "n'est pas encore passé" in page
+    assert '<option value="2027" selected>' in page
+    refused = service.client().get("/salaries/multi-employeurs?annee=2030", headers=headers).text
+    assert "Aucune liste pour l'année demandée" in refused and "Liste au 31/01/2026" in refused

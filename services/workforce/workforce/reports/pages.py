@@ -25,6 +25,8 @@ from .rules import (
     MULTI_EMPLOYER_REFERENCE,
     RETURN_DEADLINE,
     headcount_bars,
+    is_forecast,
+    latest_reference_year,
     reference_year,
 )
 
@@ -125,14 +127,16 @@ def _multi_employer_rows() -> tuple[int, date, list[dict]]:
 @member(*EMPLOYEE_READERS)
 def multi_employers():
     year, on, rows = _multi_employer_rows()
-    latest = reference_year(None, today())
+    latest = latest_reference_year(today())
     return render_template(
         "workforce/multi_employers.html",
         employees=rows,
         year=year,
+        forecast=is_forecast(year, today()),
+        asked=request.args.get("annee"),
         on=on,
         deadline=date(year, *RETURN_DEADLINE),
-        years=list(range(latest, 2022, -1)),
+        years=list(range(latest + 1, 2022, -1)),
         page_title="Salariés multi-employeurs",
     )
 

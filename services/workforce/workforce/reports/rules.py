@@ -52,9 +52,20 @@ def headcount_bars(counts: dict[str, tuple[int, int]]) -> list[Bar]:
     return bars
 
 
+def latest_reference_year(today: date) -> int:
+    """The year of the latest 31 January already passed."""
+    return today.year if today >= date(today.year, *MULTI_EMPLOYER_REFERENCE) else today.year - 1
+
+
 def reference_year(raw: str | None, today: date) -> int:
-    """The year of the list: the one asked for, else the latest 31 January already passed."""
-    latest = today.year if today >= date(today.year, *MULTI_EMPLOYER_REFERENCE) else today.year - 1
-    if raw and raw.isdigit() and 2023 <= int(raw) <= latest:  # the décret applies from 2023
+    """The year of the list: the one asked for — from 2023 (the décret) to the next 31 January to come, whose
+    list an employer prepares in December —, else the latest 31 January already passed."""
+    latest = latest_reference_year(today)
+    if raw and raw.isdigit() and len(raw) == 4 and 2023 <= int(raw) <= latest + 1:
         return int(raw)
     return latest
+
+
+def is_forecast(year: int, today: date) -> bool:
+    """A list at a 31 January still to come is a forecast from the employees known today."""
+    return year > latest_reference_year(today)
