@@ -105,6 +105,8 @@ def test_a_file_with_bad_rows_lists_each_rows_errors_and_writes_nothing(service)
         "22/03/1970."
     ) in page.text
     assert "<strong>N° de sécurité sociale</strong> : La clé du numéro de sécurité sociale est incorrecte" in page.text
+    # The refused line shows its number masked, so the user can find it in the file; never in clear.
+    assert "2 55 08 ** *** *** 39" in page.text and "255081416802539" not in page.text
     assert "Confirmer l'ajout" not in page.text
     token = token_of(page)
     refused = service.client().post(

@@ -37,3 +37,19 @@ def test_thirteen_characters_get_their_key_and_fifteen_are_checked():
     )
     assert nir_to_find("25508141680253") == (None, NIR_SEARCH_INCOMPLETE)
     assert nir_to_find("1234567890123456") == (None, NIR_SEARCH_INCOMPLETE)
+
+
+@pytest.mark.parametrize(
+    "typed, shown",
+    [
+        ("2 55 08 14 168 025 39", "2 55 08 ** *** *** 39"),
+        ("25508141680", "25508****80"),
+        ("1234", "****"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_number_typed_in_a_file_is_shown_masked_whatever_its_length(typed, shown):
+    from workforce.employees.rules import mask_typed_nir
+
+    assert mask_typed_nir(typed) == shown

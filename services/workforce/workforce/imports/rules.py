@@ -26,6 +26,7 @@ from ..employees.rules import (
     birth_place_warnings,
     check_hire,
     fold,
+    mask_typed_nir,
     nir_warnings,
 )
 from ..employees.rules.labels import CONTRACT_LABELS
@@ -218,6 +219,8 @@ class CheckedRow:
     warnings: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # probable duplicates: flagged, confirmed by the user
     nir_hash: str | None = None
+    # The NIR as typed, masked (right or wrong): what the user needs to find a refused line in the file.
+    nir_shown: str | None = None
 
     @property
     def name(self) -> str:
@@ -584,7 +587,13 @@ def check_row(
     except HireRejected as exc:
         checked = None
         errors = {**exc.errors, **errors}
-    result = CheckedRow(line=line, values=shown, command=None if errors else checked, errors=errors)
+    result = CheckedRow(
+        line=line,
+        values=shown,
+        command=None if errors else checked,
+        errors=errors,
+        nir_shown=mask_typed_nir(values.get("nir")),
+    )
     if checked is not None and not errors:
         result.warnings = nir_warnings(checked.nir, checked.sex, checked.birth_date) + birth_place_warnings(
             checked.nir, checked.birth_commune, checked.birth_country

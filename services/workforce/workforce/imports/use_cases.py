@@ -254,7 +254,8 @@ def _store_rows(tx, staged: EmployeeImport, rows: list[imports.CheckedRow]) -> N
             "import_id": staged.id,
             "line": row.line,
             "name": imports.scrub_nir(row.name)[:300],
-            "nir_masked": mask_nir(row.command.nir) if row.command is not None else None,
+            # A refused line shows the number as typed, masked, so the user finds it in the file.
+            "nir_masked": mask_nir(row.command.nir) if row.command is not None else row.nir_shown,
             "values": {k: imports.scrub_nir(v) for k, v in row.values.items()},
             "errors": row.errors,
             "warnings": row.warnings,

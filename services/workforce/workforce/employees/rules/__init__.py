@@ -24,6 +24,7 @@ from .nir import (
     birth_place_warnings,
     check_nir,
     mask_nir,
+    mask_typed_nir,
     nir_to_find,
     nir_warnings,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "initial_of",
     "is_present",
     "mask_nir",
+    "mask_typed_nir",
     "nir_to_find",
     "nir_warnings",
     "search_text",

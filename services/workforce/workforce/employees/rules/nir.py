@@ -102,3 +102,16 @@ def mask_nir(nir: str) -> str:
     """Sex, birth year and month, and the key stay readable: '2 85 08 ** *** *** 38'."""
     value = compact(nir)
     return f"{value[0]} {value[1:3]} {value[3:5]} ** *** *** {value[13:15]}"
+
+
+def mask_typed_nir(raw: str | None) -> str | None:
+    """A number as typed in a file, right or wrong, masked the same way so the user can find the line: the
+    first five and the last two characters readable, the rest hidden; None when nothing was typed."""
+    value = compact(raw or "")
+    if not value:
+        return None
+    if len(value) == 15:
+        return mask_nir(value)
+    if len(value) < 8:
+        return "*" * len(value)
+    return f"{value[:5]}{'*' * (len(value) - 7)}{value[-2:]}"
