@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request
 
 from portal_common.access import AUTHENTICATED, PUBLIC, require_principal
@@ -113,6 +115,20 @@ def challenge():
     return response
 
 
+def _enrol_page(enrolment: Any, action: str, next_path: str, *, mandatory: bool, wrong_code: bool = False) -> Any:
+    """The enrolment page, at login (mandatory) or from the account; never cached (it shows the secret)."""
+    page = render_template(
+        "identity/mfa_enrol.html",
+        enrolment=enrolment,
+        errors={"code": ENROL_WRONG} if wrong_code else {},
+        action=action,
+        next_path=next_path,
+        mandatory=mandatory,
+        page_title=ENROL_TITLE,
+    )
+    return no_store(make_response(page, 422) if wrong_code else make_response(page))
+
+
 @mfa_pages.route(SECOND_FACTOR_PAGE + "/activation", methods=["GET", "POST"])
 @PUBLIC
 def enrol_at_login():
@@ -125,35 +141,10 @@ def enrol_at_login():
     enrolment = second_factor.begin_enrolment(portal(), user)
     action = SECOND_FACTOR_PAGE + "/activation"
     if request.method == "GET":
-        return no_store(
-            make_response(
-                render_template(
-                    "identity/mfa_enrol.html",
-                    enrolment=enrolment,
-                    errors={},
-                    action=action,
-                    next_path=next_path,
-                    mandatory=True,
-                    page_title=ENROL_TITLE,
-                )
-            )
-        )
+        return _enrol_page(enrolment, action, next_path, mandatory=True)
     codes = second_factor.confirm_enrolment(portal(), user, request.form.get("code", "")[:40], Client.of(request))
     if codes is None:
-        return no_store(
-            make_response(
-                render_template(
-                    "identity/mfa_enrol.html",
-                    enrolment=enrolment,
-                    errors={"code": ENROL_WRONG},
-                    action=action,
-                    next_path=next_path,
-                    mandatory=True,
-                    page_title=ENROL_TITLE,
-                ),
-                422,
-            )
-        )
+        return _enrol_page(enrolment, action, next_path, mandatory=True, wrong_code=True)
     opened = _complete(session, user)
     response = _recovery_codes_page(codes, landing(user, session.current_member_id, next_path))
     set_session_cookie(response, opened.token)
@@ -185,35 +176,10 @@ def account_enrol():
     enrolment = second_factor.begin_enrolment(portal(), user)
     action = "/compte/double-authentification/activation"
     if request.method == "GET":
-        return no_store(
-            make_response(
-                render_template(
-                    "identity/mfa_enrol.html",
-                    enrolment=enrolment,
-                    errors={},
-                    action=action,
-                    next_path="/compte",
-                    mandatory=False,
-                    page_title=ENROL_TITLE,
-                )
-            )
-        )
+        return _enrol_page(enrolment, action, "/compte", mandatory=False)
     codes = second_factor.confirm_enrolment(portal(), user, request.form.get("code", "")[:40], Client.of(request))
     if codes is None:
-        return no_store(
-            make_response(
-                render_template(
-                    "identity/mfa_enrol.html",
-                    enrolment=enrolment,
-                    errors={"code": ENROL_WRONG},
-                    action=action,
-                    next_path="/compte",
-                    mandatory=False,
-                    page_title=ENROL_TITLE,
-                ),
-                422,
-            )
-        )
+        return _enrol_page(enrolment, action, "/compte", mandatory=False, wrong_code=True)
     return _recovery_codes_page(codes, "/compte/double-authentification")
 
 
