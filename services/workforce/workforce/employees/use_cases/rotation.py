@@ -3,6 +3,7 @@ rotate`): the employees' NIRs and the staged import files (which hold NIRs too).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -20,76 +21,65 @@ def rotate_nir_keys(portal: Portal, *, batch_size: int = ROTATION_BATCH) -> Rota
     """One transaction per batch (keyset paging on the id). Each value is replaced only if it is still the one read
     (compare-and-set: an edit meanwhile wins) and without a new version (the NIR itself is unchanged, so nothing is
     published). A value no key opens is counted and kept. A second run changes nothing."""
-    return _rotate_employees(portal, batch_size) + _rotate_staged_imports(portal, batch_size)
-
-
-def _rotate_employees(portal: Portal, batch_size: int) -> Rotation:
     vault = portal.settings.nir_vault
+    employees = _rotate(
+        portal,
+        batch_size,
+        Employee,
+        Employee.nir_encrypted,
+        needs_rotation=vault.needs_rotation,
+        reseal=lambda stored, row_id: vault.encrypt(vault.decrypt(stored, row_id), row_id),
+    )
+    staged = _rotate(
+        portal,
+        batch_size,
+        EmployeeImport,
+        EmployeeImport.content_sealed,
+        needs_rotation=vault.sealed_needs_rotation,
+        reseal=lambda stored, row_id: vault.seal(vault.unseal(stored, row_id), row_id),
+    )
+    return employees + staged
+
+
+def _rotate(
+    portal: Portal,
+    batch_size: int,
+    model: Any,
+    column: Any,
+    *,
+    needs_rotation: Callable[[Any], bool],
+    reseal: Callable[[Any, str], Any],
+) -> Rotation:
+    """Every sealed value of `column`, batch by batch, re-sealed with the current key where it needs it."""
     total = Rotation()
     after = ""
     while True:
         with portal.uow() as tx:
             batch = tx.session.execute(
-                select(Employee.id, Employee.nir_encrypted)
-                .where(Employee.id > after, Employee.nir_encrypted.is_not(None))
-                .order_by(Employee.id)
+                select(model.id, column)
+                .where(model.id > after, column.is_not(None))
+                .order_by(model.id)
                 .limit(batch_size)
             ).all()
             if not batch:
                 return total
             rotated = unreadable = 0
-            for employee_id, stored in batch:
-                if not vault.needs_rotation(stored):
+            for row_id, stored in batch:
+                if not needs_rotation(stored):
                     continue
                 try:
-                    nir = vault.decrypt(stored, employee_id)
+                    fresh = reseal(stored, row_id)
                 except NirVaultError:
                     unreadable += 1
                     continue
-                _compare_and_set(
-                    tx.session, Employee, employee_id, Employee.nir_encrypted, stored, vault.encrypt(nir, employee_id)
+                # Compare-and-set: a value changed since it was read is left to its writer.
+                tx.session.execute(
+                    update(model)
+                    .where(model.id == row_id, column == stored)
+                    .values({column: fresh})
+                    .execution_options(synchronize_session=False)
                 )
                 rotated += 1
             tx.commit()
         total += Rotation(len(batch), rotated, unreadable)
         after = batch[-1][0]
-
-
-def _rotate_staged_imports(portal: Portal, batch_size: int) -> Rotation:
-    vault = portal.settings.nir_vault
-    total = Rotation()
-    after = ""
-    while True:
-        with portal.uow() as tx:
-            batch = tx.session.execute(
-                select(EmployeeImport.id, EmployeeImport.content_sealed)
-                .where(EmployeeImport.id > after)
-                .order_by(EmployeeImport.id)
-                .limit(batch_size)
-            ).all()
-            if not batch:
-                return total
-            rotated = unreadable = 0
-            for import_id, stored in batch:
-                if not vault.sealed_needs_rotation(stored):
-                    continue
-                try:
-                    content = vault.unseal(stored, import_id)
-                except NirVaultError:
-                    unreadable += 1
-                    continue
-                column = EmployeeImport.content_sealed
-                _compare_and_set(tx.session, EmployeeImport, import_id, column, stored, vault.seal(content, import_id))
-                rotated += 1
-            tx.commit()
-        total += Rotation(len(batch), rotated, unreadable)
-        after = batch[-1][0]
-
-
-def _compare_and_set(session: Any, model: Any, row_id: str, column: Any, old: Any, new: Any) -> None:
-    session.execute(
-        update(model)
-        .where(model.id == row_id, column == old)
-        .values({column: new})
-        .execution_options(synchronize_session=False)
-    )
