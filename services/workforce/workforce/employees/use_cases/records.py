@@ -46,25 +46,8 @@ class Saved:
     warnings: list[str] = field(default_factory=list)
 
 
-def hired_event(employee: Employee) -> dict:
-    """The hired event's data: identity and job, never the NIR."""
-    return {
-        "employee_id": employee.id,
-        "member_id": employee.member_id,
-        "last_name": employee.last_name,
-        "birth_name": employee.birth_name,
-        "first_names": employee.first_names,
-        "birth_date": employee.birth_date.isoformat(),
-        "hire_date": employee.hire_date.isoformat(),
-        "post": employee.post,
-        "contract": employee.contract,
-        "determinants": list(employee.determinant_codes),
-        "monitoring_category": employee.monitoring_category,
-        "version": employee.version,
-    }
-
-
 def updated_event(employee: Employee) -> dict:
+    """What scheduling and billing keep of an employee: identity and job, never the NIR."""
     return {
         "employee_id": employee.id,
         "member_id": employee.member_id,
@@ -77,6 +60,11 @@ def updated_event(employee: Employee) -> dict:
         "monitoring_category": employee.monitoring_category,
         "version": employee.version,
     }
+
+
+def hired_event(employee: Employee) -> dict:
+    """The updated event's data and what a hire adds: the date and the contract."""
+    return updated_event(employee) | {"hire_date": employee.hire_date.isoformat(), "contract": employee.contract}
 
 
 def exited_event(employee: Employee, was_reinforced: bool) -> dict:
