@@ -164,20 +164,10 @@ def invite(
         )
         tx.session.add(user)
         tx.session.flush()
-    elif user.is_active is False and user.activated_at is not None:  # a closed account stays closed
-        record(
-            tx.session,
-            LogKind.INVITATION,
-            LogOutcome.REFUSED,
-            client,
-            user_id=user.id,
-            actor_id=invited_by,
-            member_id=member.member_id,
-        )
-        return InviteOutcome.REFUSED
-    if tx.session.get(MemberLink, (user.id, member.member_id)) is not None:
+    closed = user.is_active is False and user.activated_at is not None  # a closed account stays closed
+    if not closed and tx.session.get(MemberLink, (user.id, member.member_id)) is not None:
         return InviteOutcome.ALREADY
-    if _too_many_links(tx.session, user.id):
+    if closed or _too_many_links(tx.session, user.id):
         record(
             tx.session,
             LogKind.INVITATION,
