@@ -14,33 +14,25 @@ from .use_cases import record_produced_document
 
 def on_invoice_issued(session: Session, event: Envelope) -> None:
     """An invoice or credit note in the company's documents space, its PDF served by billing."""
-    data = event.data
-    kind, title = invoice_title(data["number"], data["kind"])
-    record_produced_document(
-        session,
-        source=DocumentSource.BILLING,
-        source_id=data["invoice_id"],
-        member_id=data["member_id"],
-        kind=kind,
-        title=title,
-        issued_on=date.fromisoformat(data["issued_on"]),
-        download_path=data.get("download_path") or f"/factures/{data['invoice_id']}/pdf",
-    )
+    _billing_document(session, event.data, event.data["invoice_id"], event.data["kind"])
 
 
 def on_credit_note_issued(session: Session, event: Envelope) -> None:
     """A credit note (avoir), its PDF served by billing; listed once even if its invoice event came too."""
-    data = event.data
-    kind, title = invoice_title(data["number"], "avoir")
+    _billing_document(session, event.data, event.data["credit_note_id"], "avoir")
+
+
+def _billing_document(session: Session, data: dict, document_id: str, billing_kind: str) -> None:
+    kind, title = invoice_title(data["number"], billing_kind)
     record_produced_document(
         session,
         source=DocumentSource.BILLING,
-        source_id=data["credit_note_id"],
+        source_id=document_id,
         member_id=data["member_id"],
         kind=kind,
         title=title,
         issued_on=date.fromisoformat(data["issued_on"]),
-        download_path=data.get("download_path") or f"/factures/{data['credit_note_id']}/pdf",
+        download_path=data.get("download_path") or f"/factures/{document_id}/pdf",
     )
 
 
