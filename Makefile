@@ -29,3 +29,5 @@ bench: install
 	@.venv/bin/python bench/workforce_list.py
 	@.venv/bin/python bench/scheduling_obligations.py
 	@.venv/bin/python bench/identity_sessions.py
+	@.venv/bin/python bench/home_page.py
+	@.venv/bin/python bench/january_morning.py --steps 25,50 --seconds 20

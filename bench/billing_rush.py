@@ -8,6 +8,11 @@ portal_bench_rush_{billing,workforce} and the vhost recreated, N customers and t
 declarations/s from the first confirmation to the last invoice issued and the 2-worker/1-worker ratio, and
 after each run checks and prints that every declaration produced exactly one invoice and that the numbers
 are gapless and unique. Everything it starts is stopped at the end. It measures, it never asserts on time.
+
+Every company has a billing address (each invoice queues its e-mail in the same transaction) and one in
+CREDIT_EVERY holds a credit, set off against its new invoice as it is issued (« Compensation avoir »). Beside the
+rates it prints the CPU time per declaration of the workers, of their PostgreSQL backends and of the relay (read
+from /proc): unlike the rates, these hardly move when other work shares the machine.
 """
 
 from __future__ import annotations
@@ -27,20 +32,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import MetaData, create_engine, insert, text
+from sqlalchemy import Engine, MetaData, create_engine, insert, text
 
 from portal_common.messaging.envelope import Envelope
 from portal_common.messaging.outbox import inbox_table, outbox_table
 from portal_common.migrations import upgrade
 from portal_common.passport import new_signing_key, public_key_of
+from portal_common.testing.environment import add_vhost
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 PG_ADMIN = os.environ.get("PORTAL_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-VHOST = "portal-bench-rush"
-DATABASES = {"billing": "portal_bench_rush_billing", "workforce": "portal_bench_rush_workforce"}
+# Another name (PORTAL_BENCH_RUSH_NAME=chaos) gives a run databases and a vhost of its own, beside a rush bench.
+NAME = os.environ.get("PORTAL_BENCH_RUSH_NAME", "rush")
+VHOST = f"portal-bench-{NAME}"
+DATABASES = {"billing": f"portal_bench_{NAME}_billing", "workforce": f"portal_bench_{NAME}_workforce"}
 INSERT_BATCH = 2000
 TIMEOUT_S = 3600
+CREDIT_EVERY = 20  # one company in 20 holds a credit from a former overpayment
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def sqlalchemy_url(name: str) -> str:
@@ -57,13 +67,7 @@ def recreate_databases() -> dict[str, str]:
 
 def recreate_vhost() -> str:
     subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, timeout=60)
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", VHOST], check=True, capture_output=True, timeout=60)
-    subprocess.run(
-        ["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    add_vhost(VHOST)
     return f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"
 
 
@@ -87,8 +91,9 @@ def environment(urls: dict[str, str], broker_url: str) -> dict[str, str]:
 
 
 def seed_billing(url: str, count: int) -> list[str]:
-    """N known customers and the 2026 and 2027 tariffs, written directly (setup, not measured)."""
-    from billing.models import BillingCustomer, TariffRow
+    """N known customers (each with a billing address; one in CREDIT_EVERY holding a 50 € credit, an overpayment
+    left unallocated on its account) and the 2026 and 2027 tariffs, written directly (setup, not measured)."""
+    from billing.models import BillingCustomer, LedgerEntry, TariffRow
 
     members = [str(uuid.UUID(int=rank + 1)) for rank in range(count)]
     engine = create_engine(url)
@@ -107,7 +112,7 @@ def seed_billing(url: str, count: int) -> list[str]:
                         "address_line2": None,
                         "postal_code": "68100",
                         "city": "MULHOUSE",
-                        "billing_email": None,
+                        "billing_email": f"compta{rank}@example.fr",
                         "status": "active",
                         "mandate_reference": None,
                         "mandate_status": None,
@@ -115,6 +120,25 @@ def seed_billing(url: str, count: int) -> list[str]:
                         "updated_at": now,
                     }
                     for rank, member_id in enumerate(members[start : start + 5000], start=start)
+                ],
+            )
+        credited = members[::CREDIT_EVERY]
+        for start in range(0, len(credited), 5000):
+            conn.execute(
+                insert(LedgerEntry),
+                [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "member_id": member_id,
+                        "kind": "reglement",
+                        "booked_on": now.date(),
+                        "amount": Decimal("-50.00"),
+                        "applied_amount": Decimal("0.00"),
+                        "label": "Trop-perçu 2025",
+                        "recorded_by": "bench",
+                        "created_at": now,
+                    }
+                    for member_id in credited[start : start + 5000]
                 ],
             )
         for year in (2026, 2027):
@@ -166,12 +190,14 @@ def stop(processes: list[subprocess.Popen]) -> None:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def confirm_declarations(url: str, members: list[str], year: int) -> float:
+def confirm_declarations(url: str, members: list[str], year: int, *, engine: Engine | None = None) -> float:
     """Write the confirmations into the producer's outbox (what workforce's confirmation commits); returns
     the time the first batch was committed. The events are built before (the bench's own work is not
-    measured: in production each confirmation is one user's request, many at once)."""
+    measured: in production each confirmation is one user's request, many at once). A caller feeding small
+    batches at a steady rate passes its own `engine` (kept open)."""
     table = outbox_table(MetaData())
-    engine = create_engine(url)
+    own_engine = engine is None
+    engine = engine or create_engine(url)
     first = 0.0
     envelopes = []
     for member_id in members:
@@ -211,7 +237,8 @@ def confirm_declarations(url: str, members: list[str], year: int) -> float:
             conn.execute(text("SELECT pg_notify('portal_outbox', '')"))
             conn.commit()
             first = first or time.monotonic()
-    engine.dispose()
+    if own_engine:
+        engine.dispose()
     return first
 
 
@@ -222,13 +249,34 @@ def numbers_given(conn: psycopg.Connection) -> int:
     return int(row[0])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (/proc/<pid>/stat, fields 14 and 15)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def backend_pids(conn: psycopg.Connection) -> list[int]:
+    """The billing database's other client backends: the workers' connections."""
+    rows = conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND backend_type = 'client backend'"
+    )
+    return [row[0] for row in rows]
+
+
 def run_phase(
     urls: dict[str, str], env: dict[str, str], members: list[str], year: int, workers: int, log: Path
-) -> float:
+) -> tuple[float, dict[str, float]]:
+    """Declarations per second, and CPU seconds per declaration of the workers, their backends and the relay."""
     processes = [start([PYTHON, "-m", "billing.worker"], env, log) for _ in range(workers)]
     processes.append(start([PYTHON, "-m", "portal_common.messaging.relay", "--service", "workforce"], env, log))
     try:
         time.sleep(3.0)  # workers declare their queues and connect
+        # Their start-up (imports, connections) is not the rush's cost.
+        started = {process.pid: cpu_seconds(process.pid) for process in processes}
         first = confirm_declarations(urls["workforce"], members, year)
         billing = urls["billing"].replace("postgresql+psycopg://", "postgresql://", 1)
         with psycopg.connect(billing, autocommit=True) as conn:
@@ -240,9 +288,16 @@ def run_phase(
                 if any(p.poll() is not None for p in processes):
                     sys.exit(f"a worker or the relay stopped: see {log}")
             last = time.monotonic()
+            backends = sum(cpu_seconds(pid) for pid in backend_pids(conn))
         if done < len(members):
             sys.exit(f"only {done} of {len(members)} invoices after {TIMEOUT_S} s: see {log}")
-        return len(members) / (last - first)
+        spent = {process.pid: cpu_seconds(process.pid) - started[process.pid] for process in processes}
+        cpu = {
+            "workers": sum(spent[process.pid] for process in processes[:-1]),
+            "backends": backends,
+            "relay": spent[processes[-1].pid],
+        }
+        return len(members) / (last - first), {name: seconds / len(members) for name, seconds in cpu.items()}
     finally:
         stop(processes)
 
@@ -284,6 +339,21 @@ def check(urls: dict[str, str], count: int, year: int) -> bool:
     return ok
 
 
+def check_mails_and_offsets(urls: dict[str, str], count: int) -> bool:
+    """Each invoice queued its e-mail; each company holding a credit had it set off against its invoice."""
+    billing = urls["billing"].replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(billing) as conn:
+        mails = conn.execute("SELECT count(*) FROM mail_outbox").fetchone()[0]
+        offsets = conn.execute("SELECT count(*) FROM ledger_entry WHERE kind = 'imputation'").fetchone()[0]
+    expected = len(range(0, count, CREDIT_EVERY))
+    ok = mails == count and offsets == expected
+    print(
+        f"    e-mails queued: {mails} (expected {count}); credits set off: {offsets} (expected {expected})"
+        f"{'' if ok else ' MISMATCH'}"
+    )
+    return ok
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000, help="declarations (and companies) per run")
@@ -301,8 +371,13 @@ def main() -> None:
         create_producer_outbox(urls["workforce"])
         members = seed_billing(urls["billing"], args.count)
         env = environment(urls, recreate_vhost())
-        rates[workers] = run_phase(urls, env, members, 2026, workers, log)
+        rates[workers], cpu = run_phase(urls, env, members, 2026, workers, log)
         print(f"  {workers} worker(s): {rates[workers]:,.0f} declarations/s (confirmation → invoice issued)")
+        print(
+            "    CPU per declaration: workers {workers:.2f} ms, their PostgreSQL backends {backends:.2f} ms,"
+            " relay {relay:.2f} ms".format(**{name: seconds * 1000 for name, seconds in cpu.items()})
+        )
+        ok = check_mails_and_offsets(urls, args.count) and ok
         ok = check(urls, args.count, 2026) and ok
     print(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f}")
     print("All checks passed." if ok else "SOME CHECKS FAILED.")

@@ -33,7 +33,7 @@ from pathlib import Path
 import psycopg
 import requests
 
-from portal_common.validators import is_valid_siret
+from portal_common.validators import is_valid_siren, is_valid_siret
 from portal_stack.__main__ import honcho_command, prepare
 from portal_stack.environment import stack_environment
 from portal_stack.services import SERVICES
@@ -163,7 +163,8 @@ def start_group(command: list[str], env: dict[str, str], log: Path, stack: conte
 # --- the portal ------------------------------------------------------------------------------------
 
 
-def start_portal(stack: contextlib.ExitStack) -> dict[str, str]:
+def start_portal(stack: contextlib.ExitStack, settings: dict[str, str] | None = None) -> dict[str, str]:
+    """The portal started for a bench; `settings` override the bench's PORTAL_* defaults below."""
     reset_databases([f"{DB_PREFIX}_{s.name}" for s in SERVICES])
     reset_vhost()
     (DATA_DIR / "nginx" / "access.log").unlink(missing_ok=True)  # ~1 MB per run otherwise, forever
@@ -180,6 +181,7 @@ def start_portal(stack: contextlib.ExitStack) -> dict[str, str]:
         PORTAL_MAIL_CATCHER="0",
         PORTAL_CARD_PROVIDER="0",
     )  # the bench logs in repeatedly while waiting for the stack
+    environ.update(settings or {})
     env = stack_environment(environ)
     procfile = prepare(env)
     log = DATA_DIR / "portal.log"
@@ -364,8 +366,11 @@ def measure_read(wrk: str, url: str, cookie: str) -> WrkResult:
 
 
 def valid_siret(rng: random.Random) -> str:
-    body = str(rng.randrange(10**12, 10**13))  # 13 digits; the 14th is the Luhn key
-    return next(body + key for key in "0123456789" if is_valid_siret(body + key))
+    # A SIREN with its own Luhn key, then a NIC whose last digit is the key of the 14 digits.
+    body = str(rng.randrange(10**7, 10**8))
+    siren = next(body + key for key in "0123456789" if is_valid_siren(body + key))
+    nic = f"{rng.randrange(1, 10**4):04d}"
+    return next(siren + nic + key for key in "0123456789" if is_valid_siret(siren + nic + key))
 
 
 def measure_events(env: dict[str, str]) -> list[float]:

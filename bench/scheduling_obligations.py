@@ -42,11 +42,17 @@ POLL_S = 0.005
 SAMPLE_TIMEOUT_S = 60
 
 
+# Colmar, Guebwiller, Illzach, Mulhouse, Ribeauvillé, Riedisheim, Saint-Louis, Wittenheim.
+HAUT_RHIN = ("68066", "68112", "68154", "68224", "68269", "68271", "68297", "68376")
+
+
 def random_hire(rng: random.Random, label: str) -> dict:
     """A valid, unique-enough hire: SI, no exposure; the NIR matches the sex and the birth month."""
     sex = rng.choice("FM")
     year, month = rng.randint(1965, 2004), rng.randint(1, 12)
-    first13 = f"{1 if sex == 'M' else 2}{year % 100:02d}{month:02d}68{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
+    # Born in a commune of Haut-Rhin that the INSEE list the hire form checks holds, the birth's order number random.
+    commune = rng.choice(HAUT_RHIN)
+    first13 = f"{1 if sex == 'M' else 2}{year % 100:02d}{month:02d}{commune}{rng.randint(1, 999):03d}"
     return {
         "last_name": f"BANC {label}",
         "first_names": "Camille",

@@ -59,6 +59,9 @@ COMPOSE_PARAMETERS: dict[str, Any] = {
 # factor pass at once (the burst), then 2 a second. Guessing at one account is limited by identity's counters.
 LOGIN_RATE = "120r/m"
 LOGIN_BURST = 100
+# Requests in flight at the gateway beyond which it answers 503 with Retry-After at once (docs/architecture.md
+# « Overload »): on two cores a service clears ~100-200 requests/s, so 256 waiting is already 1-2 s of queue.
+MAX_IN_FLIGHT = 256
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9.\-]+:\d{1,5}$")
 _HOST = re.compile(r"^[A-Za-z0-9.\-:*]+$")
@@ -68,18 +71,26 @@ _UNSAFE_PATH_CHARS = set("\"'$;{}\\\n\r\t ")
 
 
 def load_routes() -> dict[str, dict[str, Any]]:
-    """The routing table: service name -> {"port", "pages", "public_pages"}.
+    """The routing table: service name -> {"port", "pages", "public_pages"} and optionally "home_pages" (pages
+    composed from the services' parts), "fragments" (those parts, exact paths) and "cached_fragments" (path
+    prefixes of parts the same for everyone, which the gateway caches and serves only to its includes).
 
     A page entry is a path prefix, except "/" which means the root path only.
     """
     services: dict[str, dict[str, Any]] = json.loads(ROUTES_FILE.read_text("utf-8"))["services"]
-    pages = [page for service in services.values() for page in service["pages"]]
+    pages = [
+        path
+        for service in services.values()
+        for path in (*service["pages"], *service.get("fragments", ()), *service.get("cached_fragments", ()))
+    ]
     # A page path belongs to exactly one service, and nginx refuses duplicate locations anyway.
     if len(pages) != len(set(pages)):
         raise ValueError(f"{ROUTES_FILE}: a page prefix is listed twice")
     for name, service in services.items():
         if not set(service["public_pages"]) <= set(service["pages"]):
             raise ValueError(f"{ROUTES_FILE}: {name} has public pages that are not among its pages")
+        if not set(service.get("home_pages", ())) <= set(service["pages"]) - set(service["public_pages"]):
+            raise ValueError(f"{ROUTES_FILE}: {name} has home pages that are not among its private pages")
     return services
 
 
@@ -124,6 +135,7 @@ def render(
     error_log: str | None = None,
     login_rate: str = LOGIN_RATE,
     login_burst: int = LOGIN_BURST,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> str:
     """The nginx.conf text; `upstreams` maps every service of routes.json to "host:port"."""
     services = load_routes()
@@ -132,8 +144,8 @@ def render(
     for name, address in upstreams.items():
         if not _ADDRESS.match(address):
             raise ValueError(f"upstream {name}: expected host:port, got {address!r}")
-    if not _RATE.match(login_rate) or login_burst < 0 or worker_processes < 1:
-        raise ValueError("invalid login_rate, login_burst or worker_processes")
+    if not _RATE.match(login_rate) or login_burst < 0 or worker_processes < 1 or max_in_flight < 1:
+        raise ValueError("invalid login_rate, login_burst, worker_processes or max_in_flight")
     prefix_text = _safe_path(prefix, "prefix")
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(GATEWAY_DIR),
@@ -156,6 +168,7 @@ def render(
         error_log=_safe_path(error_log or f"{prefix_text}/error.log", "error_log"),
         login_rate=login_rate,
         login_burst=login_burst,
+        max_in_flight=max_in_flight,
         api_error_bodies=API_ERRORS,
     )
 

@@ -26,8 +26,38 @@ def services(portal_env) -> dict:
     return built
 
 
+def purge_queues(services) -> None:  # type: ignore[no-untyped-def]
+    """Empty every consuming queue of the run's vhost (and its retry queue): events an earlier test published and
+    left unconsumed must not reach this test's consumers (a registration of member number 1000001 under another id,
+    delivered before this test's own, made identity dead-letter the second)."""
+    from pika.exceptions import ChannelClosedByBroker
+
+    from portal_common.messaging import broker
+
+    any_service = next(iter(services.values()))
+    connection = broker.connect(any_service.portal.settings.broker_url, name="test-purge")
+    try:
+        for name, service in services.items():
+            worker = importlib.import_module(f"{name}.worker")
+            for subscription in worker.subscriptions(service.portal.settings):
+                for queue in (subscription.queue, f"{subscription.queue}.retry"):
+                    channel = connection.channel()
+                    try:
+                        channel.queue_purge(queue)
+                        channel.close()
+                    except ChannelClosedByBroker:  # not declared yet in this run: nothing to purge
+                        pass
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def clean_services(services) -> Iterator[dict]:
+    """Every service's tables and queues empty before, tables after: a test on the shared `services` may have
+    left rows or unconsumed events."""
+    for service in services.values():
+        service.truncate()
+    purge_queues(services)
     yield services
     for service in services.values():
         service.truncate()

@@ -48,7 +48,7 @@ def portal_url(portal_env) -> Iterator[str]:
         PORTAL_POSTGRES_URL=portal_env.pg_admin_dsn.rsplit("/", 1)[0].replace(
             "postgresql://", "postgresql+psycopg://", 1
         ),
-        PORTAL_BROKER_URL=portal_env.new_vhost("browser"),
+        PORTAL_BROKER_URL=(broker_url := portal_env.new_vhost("browser")),
         PORTAL_INTERNAL_KEY=portal_env.internal_key,
         PORTAL_LOGIN_RATE="600r/m",
         PORTAL_MAIL_CATCHER="0",
@@ -66,6 +66,7 @@ def portal_url(portal_env) -> Iterator[str]:
         with psycopg.connect(portal_env.pg_admin_dsn, autocommit=True) as conn:
             for service in ("identity", "members", "workforce", "scheduling", "billing"):
                 conn.execute(f'DROP DATABASE IF EXISTS "{prefix}_{service}" WITH (FORCE)')
+        portal_env.drop_vhost(broker_url)
 
 
 @pytest.fixture(scope="session")

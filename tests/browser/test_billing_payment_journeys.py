@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 def test_a_member_pays_an_invoice_by_card_through_the_provider_and_sees_it_settled(page):
     log_in(page, "1000001")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     page.goto("/factures")
     unpaid = page.locator("section", has=page.get_by_role("heading", name="Factures non réglées"))
     number = unpaid.locator("tbody tr").first.locator("td").first.inner_text()

@@ -28,7 +28,7 @@ def log_in(page, identifier: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_member_logs_in_and_sees_a_page_of_each_service_in_one_layout(page):
     log_in(page, "1000001")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     expectations = {
         "/adherent": ("Mon entreprise", "73282932000074"[:3]),
         "/salaries": ("Mes salariés", "salariés"),
@@ -48,7 +48,8 @@ def test_a_member_logs_in_and_sees_a_page_of_each_service_in_one_layout(page):
 
 def test_french_formats_are_used_on_the_pages(page):
     log_in(page, "1000001")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
+    page.goto("/adherent")
     assert "01/03/2015" in page.inner_text("main")  # adhesion date, dd/mm/yyyy
     page.goto("/factures")
     assert "\u00a0€" in page.inner_text("main") and "," in page.inner_text("main")
@@ -59,7 +60,7 @@ def test_an_accounting_firm_switches_between_its_client_companies(page):
     page.wait_for_url("**/changer-adherent")
     assert_accessible(page)
     page.get_by_role("button", name="Choisir Garage du Centre").click()
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     assert "Garage du Centre" in page.inner_text("header")
     page.goto("/changer-adherent")
     assert "Transports Keller" not in page.inner_text("main")  # not a client of this firm
@@ -67,7 +68,8 @@ def test_an_accounting_firm_switches_between_its_client_companies(page):
 
 def test_staff_register_a_member_and_the_other_services_learn_it_through_events(page):
     log_in(page, "secretariat@spsti-demo.fr")
-    page.wait_for_url("**/gestion/adherents")
+    page.wait_for_url("**/gestion/accueil")
+    page.goto("/gestion/adherents")
     assert_accessible(page)
     page.get_by_role("textbox", name="Raison sociale", exact=True).fill("Menuiserie Schneider")
     page.get_by_role("textbox", name="SIRET", exact=True).fill("35600000049837")
@@ -84,13 +86,14 @@ def test_staff_register_a_member_and_the_other_services_learn_it_through_events(
             break
         page.wait_for_timeout(200)
     page.get_by_role("button", name="Choisir Menuiserie Schneider").click()
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     assert "Menuiserie Schneider" in page.inner_text("header")
 
 
 def test_a_form_error_is_shown_in_french_next_to_the_field(page):
     log_in(page, "secretariat@spsti-demo.fr")
-    page.wait_for_url("**/gestion/adherents")
+    page.wait_for_url("**/gestion/accueil")
+    page.goto("/gestion/adherents")
     page.get_by_role("textbox", name="Raison sociale", exact=True).fill("Entreprise sans SIRET valide")
     page.get_by_role("textbox", name="SIRET", exact=True).fill("12345678901234")
     page.get_by_role("button", name="Enregistrer l'adhérent").click()
@@ -100,7 +103,7 @@ def test_a_form_error_is_shown_in_french_next_to_the_field(page):
 
 def test_an_unknown_page_gets_the_french_404_page_and_logout_ends_the_session(page):
     log_in(page, "1000002")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     response = page.goto("/page-qui-n-existe-pas")
     assert response.status == 404 and "introuvable" in page.inner_text("body").lower()
     page.goto("/adherent")

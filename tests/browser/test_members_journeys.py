@@ -16,15 +16,15 @@ NEW_LINE = "8 rue du Rhin"
 
 def log_in_staff(page) -> None:  # type: ignore[no-untyped-def]
     log_in(page, "secretariat@spsti-demo.fr")
-    page.wait_for_url(re.compile(r".*/(gestion/adherents|double-authentification.*)$"))
+    page.wait_for_url(re.compile(r".*/(gestion/accueil|double-authentification.*)$"))
     if "double-authentification" in page.url:
         pass_second_factor(page)
-    page.wait_for_url("**/gestion/adherents")
+    page.wait_for_url("**/gestion/accueil")
 
 
 def test_a_member_edits_an_address_staff_approve_it_and_the_member_sees_it_applied(page):
     log_in(page, "1000003")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     page.goto("/adherent/adresses")
     assert_accessible(page)
     page.get_by_role("link", name="Modifier Adresse principale").click()
@@ -54,7 +54,8 @@ def test_a_member_edits_an_address_staff_approve_it_and_the_member_sees_it_appli
     log_out(page)
 
     log_in(page, "1000003")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
+    page.goto("/adherent")
     main = page.inner_text("main")
     assert NEW_LINE in main and "Modifications en attente" not in main
     page.goto("/adherent/adresses")
@@ -63,7 +64,7 @@ def test_a_member_edits_an_address_staff_approve_it_and_the_member_sees_it_appli
 
 def test_the_documents_space_and_the_establishments_list_are_reachable_and_accessible(page):
     log_in(page, "1000003")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     page.get_by_role("link", name="Mes documents").click()
     page.wait_for_url("**/adherent/documents")
     assert page.get_by_role("heading", level=1).inner_text() == "Mes documents"

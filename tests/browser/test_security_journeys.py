@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 def test_a_member_enrols_an_app_signs_in_with_a_recovery_code_creates_and_revokes_an_api_token(page):
     log_in(page, "1000002")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     page.goto("/compte/double-authentification")
     assert_accessible(page)
     page.get_by_role("link", name="Activer la double authentification").click()
@@ -44,7 +44,7 @@ def test_a_member_enrols_an_app_signs_in_with_a_recovery_code_creates_and_revoke
     assert_accessible(page)
     page.get_by_label("Code de l'application ou code de secours").fill(codes[0])
     page.get_by_role("button", name="Valider").click()
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
 
     page.goto("/compte/jetons-api")
     assert_accessible(page)

@@ -45,7 +45,7 @@ def test_a_member_imports_a_file_checks_the_preview_and_finds_the_employees_in_t
         f"Yamani;;Noé;M;12/12/1990;{nir(1, 1990, 12, 931, 902)};02/09/2024;Magasinier;;CDD;non;75931",
     ]
     log_in(page, "1000001")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     upload(page, "nouveaux.csv", "\r\n".join(lines).encode("cp1252"))
     assert page.get_by_role("heading", level=1).inner_text() == "Importer des salariés : colonnes"
     assert page.get_by_label("N° de sécurité sociale").input_value() == "5"  # guessed from the header
@@ -99,7 +99,7 @@ def test_a_big_file_is_checked_and_written_by_the_worker_while_the_page_shows_it
         )
     confirm = f"Confirmer l'ajout de 1{NARROW_NBSP}500 salariés"
     log_in(page, "1000001")
-    page.wait_for_url("**/adherent")
+    page.wait_for_url("**/accueil")
     upload(page, "gros.csv", "\n".join(lines).encode("utf-8"))
     page.get_by_role("button", name="Vérifier toutes les lignes").click()
     # The progress page (unless the worker was already through, then the preview).

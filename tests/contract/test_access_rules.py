@@ -10,7 +10,8 @@ from collections import Counter
 from portal_common.access import AUTHENTICATED, INTERNAL, PUBLIC, SERVICE, Rule, rule_for
 from portal_common.roles import EMPLOYEE_READERS, MemberRole, StaffRole
 from portal_common.testing import make_principal
-from portal_common.web.navigation import NAVIGATION
+from portal_common.web.home import MEMBER_HOME_PARTS, STAFF_HOME_PARTS
+from portal_common.web.navigation import ACCOUNT_MENU, NAVIGATION
 
 SERVICE_NAMES = ("identity", "members", "workforce", "scheduling", "billing")
 SHARED_RULES = (PUBLIC, INTERNAL, AUTHENTICATED, SERVICE)
@@ -118,7 +119,7 @@ def test_the_navigation_offers_a_page_only_to_whom_its_route_admits(services):
             if not url_rule.arguments and "GET" in (url_rule.methods or ()):
                 rules[url_rule.rule] = rule_for(app, url_rule.endpoint, "GET")
     wrong = []
-    for item in NAVIGATION:
+    for item in NAVIGATION + ACCOUNT_MENU:
         rule = rules[item.path]
         for who, principal in ONE_ROLE.items():
             offered, admitted = item.offered_to(principal), rule.check(principal) is None
@@ -135,3 +136,18 @@ def test_every_service_module_declares_its_rules_with_the_shared_helpers():
     for name in SERVICE_NAMES:
         module = importlib.import_module(f"{name}.app")
         assert hasattr(module, "create_app")
+
+
+def test_a_home_page_includes_a_service_s_part_only_for_whom_the_part_s_route_admits(services):
+    """The frame includes a part by the rule of portal_common.web.home; the service's route declares that same
+    rule, so no home page ever includes a part that would answer 403 (it would show as « indisponible »)."""
+    wrong = []
+    for part in MEMBER_HOME_PARTS + STAFF_HOME_PARTS:
+        app = services[part.service].app
+        endpoint = next((r.endpoint for r in app.url_map.iter_rules() if r.rule == part.path), None)
+        declared = rule_for(app, endpoint, "GET")
+        if declared is None or declared.name != part.rule.name:
+            wrong.append(
+                f"{part.service} {part.path}: declares {declared and declared.name}, the frame {part.rule.name}"
+            )
+    assert wrong == []

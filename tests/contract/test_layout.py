@@ -18,7 +18,7 @@ COMMANDS = {
     "identity": {"maintenance", "keys"},
     "members": {"keys"},
     "workforce": {"reclassify", "keys"},
-    "billing": {"audit"},
+    "billing": {"audit", "keys"},
 }
 # Standard names of modules that may do I/O; any other module of a capability is pure.
 IO_NAMES = {"use_cases", "queries", "api", "pages", "schemas", "handlers", "internal", "clients"}

@@ -64,7 +64,13 @@ def test_the_local_stack_keeps_private_keys_out_of_the_shared_environment_and_th
     env = stack_environment({"PORTAL_DATA_DIR": str(tmp_path), "IDENTITY_PASSPORT_SIGNING_KEY": "from-the-shell"})
     assert not [v for v in env if SIGNING.match(v)]
     keys = passport.parse_public_keys(env["PORTAL_PASSPORT_PUBLIC_KEYS"])
-    for name in ("PORTAL_CSRF_KEYS", "MEMBERS_IBAN_KEYS", "IDENTITY_TOTP_KEYS", "IDENTITY_EMAIL_LINK_KEYS"):
+    for name in (
+        "PORTAL_CSRF_KEYS",
+        "MEMBERS_IBAN_KEYS",
+        "IDENTITY_TOTP_KEYS",
+        "IDENTITY_EMAIL_LINK_KEYS",
+        "BILLING_BANK_FILE_KEYS",
+    ):
         assert env[name] and env[name] == stack_environment({"PORTAL_DATA_DIR": str(tmp_path)})[name]  # reused
     lines = procfile(env, tmp_path / "nginx" / "nginx.conf").read_text().splitlines()
     for service in SERVICE_NAMES:

@@ -14,6 +14,7 @@ import os
 import random
 import re
 import socket
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -148,18 +149,42 @@ class Stack:
     apps: dict[str, Any] = field(default_factory=dict)
 
     def database(self, service: str) -> str:
-        url = self.env[f"{service.upper()}_DATABASE_URL"]
+        """The service's database: a PostgreSQL URL, or (the embedded default) its SQLite file's path."""
+        url = self.env.get(f"{service.upper()}_DATABASE_URL")
+        if url is None:
+            return str(Path(self.env["PORTAL_DATA_DIR"]) / f"{service}.db")
         return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
+    def rows(self, service: str, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        """A query on the service's database (`%s` placeholders, whatever the engine)."""
+        database = self.database(service)
+        if not database.startswith("postgresql://"):
+            with contextlib.closing(sqlite3.connect(database, timeout=30)) as conn:
+                return list(conn.execute(sql.replace("%s", "?"), args).fetchall())
+        with psycopg.connect(database) as conn:
+            return list(conn.execute(sql, args).fetchall())
+
+    def execute(self, service: str, sql: str, *args: object) -> None:
+        """A write on the service's database, committed (a test's arrangement, e.g. time gone by)."""
+        database = self.database(service)
+        if not database.startswith("postgresql://"):
+            with contextlib.closing(sqlite3.connect(database, timeout=30)) as conn, conn:
+                conn.execute(sql.replace("%s", "?"), args)
+            return
+        with psycopg.connect(database) as conn:
+            conn.execute(sql, args)
+
     def first(self, service: str, sql: str, *args: object) -> str | None:
-        with psycopg.connect(self.database(service)) as conn:
-            row = conn.execute(sql, args).fetchone()
-        return None if row is None else str(row[0])
+        found = self.rows(service, sql, *args)
+        return None if not found else str(found[0][0])
 
 
 @contextlib.contextmanager
-def running_portal(portal_env, name: str) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
-    """Every service, relay, worker and nginx, with the demo data; stopped and its databases dropped after."""
+def running_portal(portal_env, name: str, engine: str = "postgresql") -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    """Every service, relay, worker and nginx, with the demo data; stopped and its databases dropped after.
+
+    `engine` "sqlite": the embedded default `make run` starts, one SQLite file per service in the data directory.
+    """
     from portal_stack.background import BackgroundStack
     from portal_stack.environment import service_environment, stack_environment
 
@@ -175,7 +200,7 @@ def running_portal(portal_env, name: str) -> Iterator[Stack]:  # type: ignore[no
         PORTAL_POSTGRES_URL=portal_env.pg_admin_dsn.rsplit("/", 1)[0].replace(
             "postgresql://", "postgresql+psycopg://", 1
         ),
-        PORTAL_BROKER_URL=portal_env.new_vhost(name),
+        PORTAL_BROKER_URL=(broker_url := portal_env.new_vhost(name)),
         PORTAL_INTERNAL_KEY=portal_env.internal_key,
         PORTAL_LOGIN_RATE="6000r/m",
         PORTAL_MAIL_CATCHER="0",
@@ -184,6 +209,10 @@ def running_portal(portal_env, name: str) -> Iterator[Stack]:  # type: ignore[no
         PORTAL_BILLING_WORKERS="1",
         PORTAL_LOG_LEVEL="WARNING",
     )
+    if engine == "sqlite":
+        environ = {k: v for k, v in environ.items() if not k.endswith("_DATABASE_URL")}
+        for setting in ("PORTAL_POSTGRES_URL", "PORTAL_DB_PREFIX"):
+            del environ[setting]
     env = stack_environment(environ)
     stack = BackgroundStack(env, data_dir / "portal.log")
     try:
@@ -198,8 +227,9 @@ def running_portal(portal_env, name: str) -> Iterator[Stack]:  # type: ignore[no
         for app in (handle.apps if "handle" in locals() else {}).values():
             app.extensions["portal"].db.dispose()
         with psycopg.connect(portal_env.pg_admin_dsn, autocommit=True) as conn:
-            for service in SERVICE_NAMES:
+            for service in SERVICE_NAMES if engine != "sqlite" else ():
                 conn.execute(f'DROP DATABASE IF EXISTS "{prefix}_{service}" WITH (FORCE)')
+        portal_env.drop_vhost(broker_url)
 
 
 def add_accounts(stack: Stack, wanted: list[Persona]) -> None:

@@ -190,7 +190,9 @@ def test_authenticated_page_request_reaches_upstream_with_the_gateway_identity_o
 
 def test_session_check_receives_the_original_uri_and_method(gateway: Gateway) -> None:
     gateway.identity.received.clear()
-    gateway.request("POST", "/factures/7/payer?x=1", headers=_logged_in(), body="a=1")
+    # A cookie no earlier test sent: the gateway keeps a positive check a second (docs/security.md SESS-05).
+    fresh = {"Cookie": f"{SESSION_COOKIE}=original-uri"}
+    gateway.request("POST", "/factures/7/payer?x=1", headers=fresh, body="a=1")
     method, path, headers = gateway.identity.received[0]
     sent = {name.lower(): value for name, value in headers}
     assert (method, path) == ("GET", "/internal/session")
@@ -446,3 +448,17 @@ def test_methods_the_portal_never_answers_get_405_with_the_allowed_list(gateway:
         assert gateway.members.received == [] or all(entry[0] != method for entry in gateway.members.received)
     assert gateway.request(method, "/api/members/members").json()["code"] == 405
     assert "Action non autorisée" in gateway.request(method, "/adherent").body.decode("utf-8")
+
+
+def test_the_gateway_starts_the_trace_its_request_id_is_the_trace_id_and_a_client_traceparent_is_dropped(
+    gateway: Gateway,
+) -> None:
+    forged = "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01"
+    response = gateway.request("GET", "/salaries/42", headers=_logged_in({"traceparent": forged, "tracestate": "x=1"}))
+    assert response.status == 200
+    [request_id] = response.upstream_headers("X-Request-Id")
+    [traceparent] = response.upstream_headers("traceparent")
+    version, trace_id, parent_span, flags = traceparent.split("-")
+    assert (version, trace_id, parent_span, flags) == ("00", request_id, request_id[:16], "01")
+    assert len(trace_id) == 32 and int(trace_id, 16) and traceparent != forged
+    assert response.upstream_headers("tracestate") == []

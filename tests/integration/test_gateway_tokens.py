@@ -101,6 +101,38 @@ def test_a_payroll_software_reaches_the_api_with_its_token_and_the_service_gets_
     assert me.status == 200 and me.json()["member_id"] == MEMBER and me.json()["display_name"].startswith("Jeton API")
 
 
+def test_a_payroll_software_token_sends_the_months_dsn_and_follows_its_status_through_the_gateway(
+    stack, company
+) -> None:
+    created = new_token(stack, company, ["employees:write"])
+    boundary = "dsn-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="mars.dsn"\r\n'
+        "Content-Type: text/plain\r\n\r\nS10.G00.00.001,'Logiciel de paie'\r\n"
+        f"--{boundary}--\r\n"
+    )
+    headers = {**bearer(created.token), "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    for method, path, sent in (
+        ("POST", "/api/workforce/dsn-imports", body),
+        ("GET", "/api/workforce/dsn-imports/42", None),
+        ("POST", "/api/workforce/dsn-imports/42/apply", ""),
+    ):
+        answer = stack.request(method, path, headers=headers if sent else bearer(created.token), body=sent)
+        assert answer.status == 200, (path, answer.body)
+        echoed = answer.json()
+        assert (echoed["method"], echoed["path"]) == (method, path)
+        [signed] = [value for name, value in echoed["headers"] if name.lower() == passport.HEADER.lower()]
+        identity = passport.verify(signed, stack.identity.portal.settings.passport_keys)
+        # The role the DSN import's routes ask of a member (EMPLOYEE_KEEPERS), on the token's own company.
+        assert identity.member_id == MEMBER and identity.roles == {"declaration"}
+    # A read-only token may not send one.
+    reader = new_token(stack, company, ["employees:read"])
+    refused = stack.request(
+        "POST", "/api/workforce/dsn-imports", headers={**headers, **bearer(reader.token)}, body=body
+    )
+    assert refused.status == 403
+
+
 def test_a_token_outside_its_scopes_gets_a_json_403(stack, company) -> None:
     created = new_token(stack, company, ["employees:read"])
     for method, path in (("POST", "/api/workforce/employees"), ("GET", "/api/billing/invoices")):
@@ -114,10 +146,26 @@ def test_a_token_outside_its_scopes_gets_a_json_403(stack, company) -> None:
         assert answer.json()["code"] == 403 and answer.headers["Content-Type"].startswith("application/json")
 
 
-def test_a_token_never_opens_a_page(stack, company) -> None:
+def test_a_token_never_opens_a_page_and_its_client_gets_a_french_json_401_not_a_login_redirect(stack, company) -> None:
     created = new_token(stack, company, ["employees:read", "invoices:read"])
-    answer = stack.request("GET", "/salaries", headers=bearer(created.token))
-    assert answer.status == 302 and answer.headers["Location"].startswith("/connexion")
+    for token in (created.token, "spsti_pat_" + "x" * 43, "pas-un-jeton"):
+        for method, path in (("GET", "/salaries"), ("GET", "/"), ("POST", "/adherent")):
+            answer = stack.request(method, path, headers=bearer(token))
+            assert answer.status == 401, (token, path)
+            assert "Location" not in answer.headers
+            assert answer.headers["Content-Type"].startswith("application/json")
+            assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+            body = answer.json()
+            assert body["code"] == 401 and body["reason"] == "authentication_required"
+            assert "jeton d'API" in body["message"] and b"Redirecting" not in answer.body
+    # No page reached the service behind the gateway.
+    assert not [path for _, path, _ in stack.upstream.received if not path.startswith("/api/")]
+
+
+def test_a_browser_without_a_session_still_goes_to_the_login_page_with_a_french_body(stack) -> None:
+    answer = stack.request("GET", "/salaries?lettre=B")
+    assert answer.status == 302 and answer.headers["Location"] == "/connexion?next=/salaries%3Flettre%3DB"
+    assert b"Redirecting" not in answer.body and b"Connexion requise" in answer.body
 
 
 def test_a_revoked_or_unknown_token_gets_a_json_401(stack, company) -> None:

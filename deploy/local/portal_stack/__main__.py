@@ -13,6 +13,7 @@ from pathlib import Path
 from . import demo_data
 from .environment import card_provider_port, data_dir, service_environment, signing_key_path, stack_environment
 from .services import ROOT, SERVICES
+from .supervisor import Program, supervisor_command
 
 sys.path.insert(0, str(ROOT))  # the gateway renderer lives in the repository, not in a package
 
@@ -56,34 +57,81 @@ def render_gateway(env: dict[str, str], *, daemon: bool = False) -> Path:
     )
 
 
-def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
+def programs(env: dict[str, str], nginx_conf: Path) -> list[Program]:
+    """Every process of the local stack, once: the supervisor starts these, the Procfile (honcho) renders them."""
     python = sys.executable
     gunicorn = str(Path(python).with_name("gunicorn"))
-    lines = []
+    found = []
+    # Lean by default (portal_common.embedded): each web process also runs its relay and consumer, except billing's
+    # consumers, which stay processes of their own to scale apart. PORTAL_LOCAL_PROCESSES=separate gives each
+    # relay and worker its own process, as in Kubernetes.
+    separate = env.get("PORTAL_LOCAL_PROCESSES", "lean") == "separate"
     for s in SERVICES:
         service_environment(env, s.name)  # its passport key exists before any process reads it
-        # Its own passport key, read from var/ by the shell honcho starts (never written into this file).
-        own_key = f'{s.name.upper()}_PASSPORT_SIGNING_KEY="$(cat {shlex.quote(str(signing_key_path(env, s.name)))})"'
+        # Its own passport key, read from var/ when the process starts (never written into a command line).
+        own_key = {f"{s.name.upper()}_PASSPORT_SIGNING_KEY": signing_key_path(env, s.name)}
         # Identity answers the gateway's session check on every request: it gets two processes.
         workers = env.get("PORTAL_IDENTITY_WEB_WORKERS", "2") if s.name == "identity" else "1"
-        lines.append(
-            f"{s.name}-web: env {own_key} PORTAL_WEB_BIND=127.0.0.1:{s.port(env)} PORTAL_WEB_WORKERS={workers} "
-            f"PORTAL_WEB_THREADS=8 PORTAL_WEB_GRACEFUL_TIMEOUT=5 PORTAL_WEB_ACCESS_LOG=off "
-            f"{gunicorn} -c python:portal_common.gunicorn_conf '{s.name}.app:create_app()'"
+        web_env = {
+            "PORTAL_WEB_BIND": f"127.0.0.1:{s.port(env)}",
+            "PORTAL_WEB_WORKERS": workers,
+            "PORTAL_WEB_THREADS": "8",
+            "PORTAL_WEB_GRACEFUL_TIMEOUT": "5",
+            "PORTAL_WEB_ACCESS_LOG": "off",
+        }
+        own_consumers = s.name == "billing" or separate
+        if not separate:
+            web_env["PORTAL_WEB_BACKGROUND"] = "relay" if own_consumers or not s.consumes else "relay,worker"
+        found.append(
+            Program(
+                f"{s.name}-web",
+                [gunicorn, "-c", "python:portal_common.gunicorn_conf", f"{s.name}.app:create_app()"],
+                env=web_env,
+                env_files=own_key,
+            )
         )
-        lines.append(f"{s.name}-relay: {python} -m portal_common.messaging.relay --service {s.name}")
-        if s.consumes:
-            lines.append(f"{s.name}-worker: env {own_key} {python} -m {s.name}.worker")
+        if separate:
+            found.append(
+                Program(f"{s.name}-relay", [python, "-m", "portal_common.messaging.relay", "--service", s.name])
+            )
+        if s.consumes and own_consumers:
+            instances = int(env.get("PORTAL_BILLING_WORKERS", "2")) if s.name == "billing" else 1
+            found.append(
+                Program(f"{s.name}-worker", [python, "-m", f"{s.name}.worker"], env_files=own_key, instances=instances)
+            )
     from gateway import render
 
-    lines.append("gateway: " + " ".join(render.nginx_command(nginx_conf.parent)))
+    found.append(Program("gateway", render.nginx_command(nginx_conf.parent)))
     if env.get("PORTAL_CARD_PROVIDER", "1") == "1":  # the local card payment provider (billing's test double)
-        lines.append(f"payment: {python} -m portal_stack.payment_provider --port {card_provider_port(env)}")
-    if env.get("PORTAL_MAIL_CATCHER", "1") == "1":
-        lines.append(
-            f"mail: {python} -m portal_stack.mailcatcher --folder {data_dir(env) / 'mail'} "
-            f"--port {env.get('PORTAL_SMTP_PORT', '1025')}"
+        found.append(
+            Program("payment", [python, "-m", "portal_stack.payment_provider", "--port", str(card_provider_port(env))])
         )
+    if env.get("PORTAL_MAIL_CATCHER", "1") == "1":
+        found.append(
+            Program(
+                "mail",
+                [
+                    python,
+                    "-m",
+                    "portal_stack.mailcatcher",
+                    "--folder",
+                    str(data_dir(env) / "mail"),
+                    "--port",
+                    env.get("PORTAL_SMTP_PORT", "1025"),
+                ],
+            )
+        )
+    return found
+
+
+def procfile(env: dict[str, str], nginx_conf: Path) -> Path:
+    """The same programs for honcho (kept to compare process models: bench/process_memory.py)."""
+    lines = []
+    for program in programs(env, nginx_conf):
+        settings = [f'{name}="$(cat {shlex.quote(str(path))})"' for name, path in program.env_files.items()]
+        settings += [f"{name}={value}" for name, value in program.env.items()]
+        prefix = f"env {' '.join(settings)} " if settings else ""
+        lines.append(f"{program.name}: {prefix}{shlex.join(program.argv)}")
     path = data_dir(env) / "Procfile"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -125,9 +173,9 @@ def honcho_command(env: dict[str, str], procfile_path: Path) -> list[str]:
 
 
 def run(env: dict[str, str]) -> None:
-    path = prepare(env)
+    prepare(env)
     banner(env)
-    command = honcho_command(env, path)
+    command = supervisor_command(env)
     os.execvpe(command[0], command, env)
 
 

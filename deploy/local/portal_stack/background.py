@@ -11,8 +11,9 @@ from typing import IO
 
 import requests
 
-from .__main__ import honcho_command, prepare
+from .__main__ import prepare
 from .services import SERVICES
+from .supervisor import supervisor_command
 
 
 class BackgroundStack:
@@ -24,11 +25,11 @@ class BackgroundStack:
         self._log: IO[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> BackgroundStack:
-        procfile = prepare(self.env)
+        prepare(self.env)
         self._log = self.log_path.open("wb")
-        # Own process group: stopping it stops honcho and every process it started, nothing else.
+        # Own process group: stopping it stops the supervisor and every process it started, nothing else.
         self.process = subprocess.Popen(
-            honcho_command(self.env, procfile),
+            supervisor_command(self.env),
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from portal_common.validators import nir_key
+from scheduling.business_calendar.rules import HolidayCalendar, next_open_day
 
 NAMESPACE = uuid.UUID("9a7c4f3e-2d1b-4c5a-8e6f-0b1c2d3e4f5a")
 DEMO_PASSWORD = "demo-espace-adherent-2026"
@@ -131,12 +132,23 @@ CONTRACTS = ["CDI"] * 7 + ["CDD", "apprentissage", "interim"]
 DEPARTMENTS = ["68", "67", "68", "25", "75", "2A", "90"]
 
 
+# Communes of birth of each department, from the INSEE list the hire form checks the birthplace against.
+COMMUNES = {
+    "68": ("68224", "68066", "68297", "68154"),  # Mulhouse, Colmar, Saint-Louis, Illzach
+    "67": ("67482", "67180", "67447"),  # Strasbourg, Haguenau, Schiltigheim
+    "25": ("25056", "25388"),  # Besançon, Montbéliard
+    "75": ("75111", "75115", "75118"),  # Paris 11e, 15e, 18e
+    "2A": ("2A004", "2A247"),  # Ajaccio, Porto-Vecchio
+    "90": ("90010",),  # Belfort
+}
+
+
 def _nir(rng: random.Random, sex: str, birth: date) -> str:
     department = rng.choice(DEPARTMENTS)
-    first13 = (
-        f"{1 if sex == 'M' else 2}{birth.year % 100:02d}{birth.month:02d}{department}"
-        f"{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
-    )
+    # As many draws as before, so the rest of the demo stays the same: the first picks the commune.
+    communes = COMMUNES[department]
+    commune = communes[rng.randint(1, 999) % len(communes)]
+    first13 = f"{1 if sex == 'M' else 2}{birth.year % 100:02d}{birth.month:02d}{commune}{rng.randint(1, 999):03d}"
     return f"{first13}{nir_key(first13):02d}"
 
 
@@ -177,8 +189,8 @@ def _appointments(
     for index, employee in enumerate(employees[:6]):
         upcoming = index % 2 == 0
         day = today + timedelta(days=rng.randint(3, 40)) if upcoming else today - timedelta(days=rng.randint(10, 200))
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
+        # No visit on a weekend or a public holiday of the demo centre's calendar (Mulhouse: Alsace-Moselle).
+        day = next_open_day(day, HolidayCalendar.ALSACE_MOSELLE)
         starts = datetime.combine(day, time(7 + rng.randint(0, 8), rng.choice([0, 30])), tzinfo=UTC)
         kind = {"SIR": "aptitude", "SIA": "periodique"}.get(employee["monitoring_category"], "periodique")
         visits.append(
@@ -279,6 +291,17 @@ def build(today: date | None = None) -> dict[str, Any]:
             ],
         )
     )
+    # One of the firm's collaborators: the firm gave her one of its two clients only, to declare.
+    users.append(
+        dict(
+            id=demo_id("user", "firm", "collaborator"),
+            email="lea.klein@fiducia-expertise.fr",
+            display_name="Léa Klein",
+            password=DEMO_PASSWORD,
+            collaborator_of=demo_id("user", "firm"),
+            links=[dict(member_id=members[1]["id"], roles=["declaration"], kind="delegate")],
+        )
+    )
     return dict(members=members, employees=employees, appointments=appointments, invoices=invoices, users=users)
 
 
@@ -287,5 +310,6 @@ LOGINS = [
     ("Adhérent (Garage du Centre)", "1000002", DEMO_PASSWORD),
     ("Adhérent (Transports Keller)", "1000003", DEMO_PASSWORD),
     ("Cabinet comptable (2 clients)", "cabinet@fiducia-expertise.fr", DEMO_PASSWORD),
+    ("Collaboratrice du cabinet (1 client)", "lea.klein@fiducia-expertise.fr", DEMO_PASSWORD),
     ("Personnel du service", "secretariat@spsti-demo.fr", DEMO_PASSWORD),
 ]

@@ -108,12 +108,14 @@ def stack_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     for name in [name for name in env if name.endswith("_PASSPORT_SIGNING_KEY")]:
         del env[name]
     env["PORTAL_PASSPORT_PUBLIC_KEYS"] = passport_public_keys(env)
-    # One key ring per purpose (CSRF, IBAN, TOTP secrets, e-mail links), none derived from the internal key.
+    # One key ring per purpose (CSRF, IBAN, TOTP secrets, e-mail links, bank files), none derived from the
+    # internal key.
     for name, filename, key_id in (
         ("PORTAL_CSRF_KEYS", "csrf.keys", "csrf1"),
         ("MEMBERS_IBAN_KEYS", "members-iban.keys", "iban1"),
         ("IDENTITY_TOTP_KEYS", "identity-totp.keys", "totp1"),
         ("IDENTITY_EMAIL_LINK_KEYS", "identity-email-link.keys", "mail1"),
+        ("BILLING_BANK_FILE_KEYS", "billing-bank-file.keys", "bank1"),
     ):
         env[name] = _generated_secret(directory, env, name, filename, _ring_setting(key_id))
     env["WORKFORCE_NIR_ENCRYPTION_KEY"] = _generated_secret(
@@ -129,6 +131,8 @@ def stack_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     env.setdefault("BILLING_CARD_PROVIDER_URL", f"http://127.0.0.1:{card_provider_port(env)}")
     # The demo accounts (staff, accounting firm) sign in without a second factor; production keeps it mandatory.
     env.setdefault("IDENTITY_MFA_MANDATORY", "false")
+    # The demo centre is in Mulhouse: Alsace-Moselle's public holidays apply to its slots and cancellations.
+    env.setdefault("SCHEDULING_HOLIDAY_CALENDAR", "alsace-moselle")
     port = int(env.get("PORTAL_GATEWAY_PORT", "8080"))
     host = env.get("PORTAL_GATEWAY_HOST", "127.0.0.1")
     env.setdefault("PORTAL_PUBLIC_URL", f"http://{host}:{port}")

@@ -149,6 +149,27 @@ def error_body(
     return body
 
 
+# A paged list's one pagination header: how many items match the filters in all, whatever the page. It is always
+# sent, as the decimal integer OpenAPI's `simple` style reads, so it is declared required with its exact schema.
+TOTAL_COUNT = "X-Total-Count"
+
+
+def total_count_declaration(items: str) -> dict[str, Any]:
+    """The `headers=` of a paged list's `@blp.response`, `items` naming what is counted."""
+    return {
+        TOTAL_COUNT: {
+            "description": f"Number of {items} matching the filters, over every page",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
+
+
+def total_count(total: int) -> dict[str, str]:
+    """The header of a paged list's answer, as declared by `total_count_declaration`."""
+    return {TOTAL_COUNT: str(int(total))}
+
+
 def version_etag(version: int) -> str:
     """A row's version as its ETag. Pages and API clients send it back as is in If-Match; flask-smorest's own
     ETag support hashes the answer instead, which a hidden form field cannot carry."""

@@ -124,6 +124,24 @@ class BaseSettings:
     smtp_host = Env("PORTAL_SMTP_HOST", default="127.0.0.1")
     smtp_port = Env("PORTAL_SMTP_PORT", parse=parse_port, default=1025)
     mail_sender = Env("PORTAL_MAIL_SENDER", default="Espace adhérent <ne-pas-repondre@portail.local>")
+    retention_outbox_days = Env(
+        "PORTAL_RETENTION_OUTBOX_DAYS", parse=parse_positive_int, default=7, help="days a published event is kept"
+    )
+    retention_inbox_days = Env(
+        "PORTAL_RETENTION_INBOX_DAYS",
+        parse=parse_positive_int,
+        default=30,
+        help="days a processed event id is kept to refuse its redelivery",
+    )
+    retention_mail_days = Env(
+        "PORTAL_RETENTION_MAIL_DAYS", parse=parse_positive_int, default=7, help="days a sent e-mail is kept"
+    )
+    retention_interval_seconds = Env(
+        "PORTAL_RETENTION_INTERVAL_SECONDS",
+        parse=parse_positive_int,
+        default=600,
+        help="how often a worker purges what is past its retention",
+    )
 
     def __init__(self, values: Mapping[str, Any]):
         for key, value in values.items():

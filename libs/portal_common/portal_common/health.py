@@ -1,57 +1,70 @@
-"""`/healthz` (alive), `/readyz` (database, broker, outbox) and Prometheus `/metrics` per service."""
+"""`/healthz` (alive), `/readyz` (database, broker, outbox) and Prometheus `/metrics` per service.
+
+Under gunicorn (`portal_common.gunicorn_conf` sets `PROMETHEUS_MULTIPROC_DIR`) every worker process writes its
+request counters and durations to files there, and `/metrics` adds up all the workers' files: a scrape sees the
+whole service, whichever worker answers it. Without that variable (tests, `flask run`), one process counts alone.
+"""
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 from .access import INTERNAL
 from .clock import utcnow
 from .messaging.broker import broker_reachable
+from .process_metrics import OutboxCollector
 
 BROKER_CHECK_CACHE_SECONDS = 5.0
 
 health = Blueprint("health", __name__)
 
 
-class OutboxCollector(Collector):
-    """Reads the outbox at scrape time, so every web process reports the same truth."""
-
-    def __init__(self, app: Flask):
-        self.app = app
-
-    def collect(self) -> Iterable[GaugeMetricFamily]:
-        portal = self.app.extensions["portal"]
-        backlog = GaugeMetricFamily("portal_outbox_backlog", "Events written but not yet published", labels=["service"])
-        age = GaugeMetricFamily(
-            "portal_outbox_oldest_age_seconds", "Age of the oldest unpublished event", labels=["service"]
-        )
-        try:
-            with portal.db.session_factory() as session:
-                count, oldest = portal.outbox.backlog(session)
-        except Exception:  # the database being down is reported by /readyz, not by a scrape error
-            return []
-        backlog.add_metric([portal.settings.service], count)
-        age.add_metric([portal.settings.service], (utcnow() - oldest).total_seconds() if oldest else 0.0)
-        return [backlog, age]
-
-
 class Metrics:
     def __init__(self, app: Flask):
+        # The counting registry: in multiprocess mode its metrics only write this process's files.
         self.registry = CollectorRegistry()
+        # Per route (the Flask endpoint, never the raw path: one series per route, not per employee id).
         self.requests = Counter(
-            "portal_http_requests_total", "HTTP requests", ["service", "endpoint", "status"], registry=self.registry
+            "portal_http_requests_total",
+            "HTTP requests",
+            ["service", "endpoint", "method", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "portal_http_request_seconds", "HTTP request duration", ["service", "endpoint"], registry=self.registry
+            "portal_http_request_seconds",
+            "HTTP request duration",
+            ["service", "endpoint", "method"],
+            registry=self.registry,
         )
-        self.registry.register(OutboxCollector(app))
+        portal = app.extensions["portal"]
+
+        def backlog() -> tuple[int, Any]:
+            with portal.db.session_factory() as session:
+                return portal.outbox.backlog(session)  # type: ignore[no-any-return]
+
+        self.outbox = OutboxCollector(portal.settings.service, backlog)
+
+    def exposition(self) -> bytes:
+        """Every worker's counters added up when multiprocess, plus the outbox read now."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            scrape = CollectorRegistry()
+            multiprocess.MultiProcessCollector(scrape)  # type: ignore[no-untyped-call]
+        else:
+            scrape = self.registry
+        return generate_latest(scrape) + generate_latest(_Single(self.outbox))
+
+
+class _Single(CollectorRegistry):
+    """A registry of one collector, built per scrape (registering twice in the same registry is refused)."""
+
+    def __init__(self, collector: Any):
+        super().__init__(auto_describe=False)
+        self.register(collector)
 
 
 def _broker_status(app: Flask) -> tuple[bool, str]:
@@ -101,8 +114,7 @@ def readyz() -> Any:
 @health.get("/metrics")
 @INTERNAL
 def metrics() -> Response:
-    registry = current_app.extensions["portal_metrics"].registry
-    return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")
+    return Response(current_app.extensions["portal_metrics"].exposition(), mimetype="text/plain; version=0.0.4")
 
 
 def init_health(app: Flask) -> None:
@@ -120,6 +132,6 @@ def init_health(app: Flask) -> None:
         endpoint = request.endpoint or "unmatched"
         started = request.environ.get("portal.started")
         if started is not None:
-            metrics_state.latency.labels(service, endpoint).observe(time.perf_counter() - started)
-        metrics_state.requests.labels(service, endpoint, str(response.status_code)).inc()
+            metrics_state.latency.labels(service, endpoint, request.method).observe(time.perf_counter() - started)
+        metrics_state.requests.labels(service, endpoint, request.method, str(response.status_code)).inc()
         return response

@@ -8,11 +8,17 @@ another method, path or body is refused (422); a key whose first request is stil
 
 Pages get the same through a one-time form token: the shared `csrf()` form macro also writes a random
 `form_token` field, and a form posted twice (a double click, a reload) gets the first answer instead of a second
-effect; while the first one still runs, the second waits for it a few seconds.
+effect; while the first one still runs, the second waits for it a few seconds. A public form (first account, a
+sign-in code, a forgotten password) has no session to key it to: its token alone is its key — random, written
+into one rendered page, so only whoever holds that page can send it (an answer that sets a cookie, a sign-in,
+is never kept, as below).
 
 A service opts in by declaring the table in its models (`idempotency_table(Base.metadata)`) and migrating it:
 the page layer wires the hooks when the table is there, after the access, input and CSRF checks (a refused
-request never claims a key). Only answers below 500 are kept; a failure frees the key.
+request never claims a key). Only answers below 500 are kept; a failure frees the key. Two kinds of answer are
+never kept, since storing them would store a secret: one the view marked `Cache-Control: no-store` (a new API
+token, recovery codes, a NIR shown in clear) and one that sets a cookie (a new session). Their key is freed, so a
+second submission runs again and gets its own answer (a form posted twice at once waits for the first, then runs).
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ log = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 FORM_FIELD = "form_token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+PUBLIC_FORMS = "public"  # the owner of a public form's token (no session to key it to)
 TABLE = "idempotency_key"
 KEEP_FOR = timedelta(hours=24)
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII without spaces: UUIDs, ULIDs, hashes
@@ -146,6 +153,11 @@ def _refused(status: int, reason: str, api_message: str, page_message: str) -> R
     return response
 
 
+def _not_kept(response: Response) -> bool:
+    """An answer holding a secret (marked no-store by its view, or setting a cookie) never goes into the table."""
+    return "no-store" in (response.headers.get("Cache-Control") or "") or "Set-Cookie" in response.headers
+
+
 def _replay(row: Any) -> Response:
     response = Response(row.body or b"", status=row.status, content_type=row.content_type or "application/json")
     for name, value in (row.headers or {}).items():
@@ -160,15 +172,16 @@ def init_idempotency(app: Flask, table: Table) -> None:
     app.jinja_env.globals["form_token"] = form_token
 
     def _settled(this: Any) -> Any:
-        """A form's first submission still running: its row once answered (None if freed), or None after the wait."""
-        deadline = time.monotonic() + FORM_WAIT_SECONDS
+        """A form's first submission still running: its row once answered, None if freed, still unanswered after
+        the wait."""
+        deadline, row = time.monotonic() + FORM_WAIT_SECONDS, None
         while time.monotonic() < deadline:
             time.sleep(0.1)
             with engine.connect() as conn:
                 row = conn.execute(select(table).where(this)).first()
             if row is None or row.status is not None:
                 return row
-        return None
+        return row
 
     @app.before_request
     def _claim_key() -> Response | None:
@@ -178,30 +191,38 @@ def init_idempotency(app: Flask, table: Table) -> None:
         if not KEY_RE.match(key):
             return _refused(400, "idempotency_key_invalid", INVALID_KEY, INVALID_KEY)
         owner = _owner()
-        if owner is None:  # a public call: nobody to keep the answer for
-            return None
+        if owner is None:
+            if _is_api():  # a public API call: nobody to keep the answer for
+                return None
+            owner = PUBLIC_FORMS
         fingerprint, now = _fingerprint(), utcnow()
         this = and_(table.c.owner == owner, table.c.key == key)
         with engine.begin() as conn:
             conn.execute(delete(table).where(this, table.c.created_at < now - KEEP_FOR))
-        try:
-            # The primary key decides between simultaneous first uses of a key; committed at once, so the other
-            # requests with the key see it taken.
-            with engine.begin() as conn:
-                conn.execute(insert(table).values(owner=owner, key=key, fingerprint=fingerprint, created_at=now))
-        except IntegrityError:
-            with engine.connect() as conn:
-                row = conn.execute(select(table).where(this)).first()
-        else:
-            g.idempotency_claim = (owner, key)
-            return None
-        if row is not None and row.fingerprint != fingerprint:
-            return _refused(422, "idempotency_key_reused", REUSED_KEY, FORM_REUSED)
-        if row is not None and row.status is None and not _is_api():
-            row = _settled(this)  # a double click: the first answer is worth waiting for
-        if row is None or row.status is None:  # still running, or failed and freed meanwhile
-            return _refused(409, "idempotency_key_in_progress", IN_PROGRESS, FORM_IN_PROGRESS)
-        return _replay(row)
+        # A form may claim twice: its first submission freed the key (a failure, or an answer not kept) while the
+        # second waited, which then runs as the first would have.
+        for _attempt in range(1 if _is_api() else 2):
+            try:
+                # The primary key decides between simultaneous first uses of a key; committed at once, so the other
+                # requests with the key see it taken.
+                with engine.begin() as conn:
+                    conn.execute(insert(table).values(owner=owner, key=key, fingerprint=fingerprint, created_at=now))
+            except IntegrityError:
+                with engine.connect() as conn:
+                    row = conn.execute(select(table).where(this)).first()
+            else:
+                g.idempotency_claim = (owner, key)
+                return None
+            if row is not None and row.fingerprint != fingerprint:
+                return _refused(422, "idempotency_key_reused", REUSED_KEY, FORM_REUSED)
+            if row is not None and row.status is None and not _is_api():
+                row = _settled(this)  # a double click: the first answer is worth waiting for
+                if row is None:
+                    continue
+            if row is None or row.status is None:  # still running, or failed and freed meanwhile
+                return _refused(409, "idempotency_key_in_progress", IN_PROGRESS, FORM_IN_PROGRESS)
+            return _replay(row)
+        return _refused(409, "idempotency_key_in_progress", IN_PROGRESS, FORM_IN_PROGRESS)
 
     @app.after_request
     def _keep_answer(response: Response) -> Response:
@@ -212,7 +233,7 @@ def init_idempotency(app: Flask, table: Table) -> None:
         where = and_(table.c.owner == owner, table.c.key == key, table.c.status.is_(None))
         body = None if response.is_streamed else response.get_data()
         with engine.begin() as conn:
-            if response.status_code >= 500 or body is None or len(body) > MAX_KEPT_BODY:
+            if response.status_code >= 500 or body is None or len(body) > MAX_KEPT_BODY or _not_kept(response):
                 conn.execute(delete(table).where(where))  # nothing kept: the key is free for a retry
             else:
                 headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}

@@ -1,4 +1,4 @@
-"""JSON logs on stderr, each line carrying the request, correlation and event ids."""
+"""JSON logs on stderr, each line carrying the request, correlation, event and trace ids."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from . import context
+from . import context, tracing
 
 _STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
 
@@ -30,6 +30,10 @@ class JsonFormatter(logging.Formatter):
             "correlation_id": context.correlation_id.get(),
             "event_id": context.event_id.get(),
         }
+        # The trace id finds the line's trace in the trace store, and the trace's lines in the logs.
+        trace_id, span_id = tracing.current_ids()
+        if trace_id is not None:
+            entry["trace_id"], entry["span_id"] = trace_id, span_id
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value

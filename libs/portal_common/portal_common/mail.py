@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .clock import utcnow
-from .db import Database, UTCDateTime
+from .db import Database, UTCDateTime, insert_rows
 from .mail_message import Mail
 from .messaging.outbox import wake_relay
 
@@ -79,6 +79,33 @@ def queue_mail(session: Session, table: Table, mail: Mail) -> bool:
         return False
     wake_relay(session)  # the relay sends the service's mail too
     return True
+
+
+def queue_mails(session: Session, table: Table, mails: Sequence[Mail]) -> int:
+    """Queue many mails in the caller's transaction in one statement (a batch of invoices in January);
+    a key already queued is skipped. Returns how many were queued."""
+    if not mails:
+        return 0
+    now = utcnow()
+    rows = {
+        mail.key or str(uuid.uuid4()): {
+            "id": str(uuid.uuid4()),
+            "key": mail.key or "",
+            "recipient": mail.to,
+            "subject": mail.subject,
+            "body": mail.body,
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+        }
+        for mail in mails
+    }
+    for key, row in rows.items():
+        row["key"] = key
+    queued = insert_rows(session, table, list(rows.values()), skip_conflicts_on="key")
+    if queued:
+        wake_relay(session)
+    return queued
 
 
 def build_message(sender: str, recipient: str, subject: str, body: str) -> EmailMessage:

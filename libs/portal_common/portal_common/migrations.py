@@ -103,6 +103,17 @@ def drop_messaging_tables() -> None:
     op.drop_table("inbox")
 
 
+def add_outbox_trace_context() -> None:
+    """The outbox row keeps the trace context of the work that recorded it (portal_common.tracing)."""
+    op.add_column("outbox", sa.Column("trace_context", sa.Text(), nullable=True))
+
+
+def drop_outbox_trace_context() -> None:
+    # SQLite drops a column by copying the table: batch mode does it on both engines.
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("trace_context")
+
+
 def create_mail_table() -> None:
     """The `mail_outbox` of portal_common.mail, for services that send e-mails."""
     op.create_table(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, g, request
 from flask_smorest import Api
 from sqlalchemy import MetaData
 
-from . import context
+from . import context, tracing
 from .access import init_access
 from .api import init_api
 from .config import BaseSettings, SettingsError
@@ -19,6 +19,7 @@ from .db import Database, UnitOfWork
 from .health import init_health
 from .logging import configure_logging
 from .messaging.outbox import Outbox
+from .retention import RetentionRule
 from .web import init_web
 
 
@@ -29,6 +30,8 @@ class Portal:
     settings: BaseSettings
     db: Database
     outbox: Outbox
+    # The service's own retention rules beside the shared tables' (portal_common.retention).
+    retention: list[RetentionRule] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db, self.outbox, self.outbox.table.metadata.tables.get("mail_outbox"))
@@ -87,12 +90,14 @@ def create_service_app(
     settings = settings_class.load_or_exit(environ)
     _require_passport_keys(settings)
     configure_logging(settings.service, settings.log_level)
+    tracing.init_tracing(settings.service)
     app = Flask(import_name)
     app.config.update(MAX_CONTENT_LENGTH=12 * 1024 * 1024, JSON_SORT_KEYS=False)
     db = Database(settings.database_url)
     db.init_app(app)
     app.extensions["portal"] = Portal(settings=settings, db=db, outbox=Outbox(settings.service, metadata))
     _init_request_context(app)
+    tracing.instrument_app(app, settings.service)
     init_access(app, settings.passport_keys)
     init_health(app)
     api = init_api(app, service=settings.service, title=title)

@@ -30,3 +30,11 @@ MEMBER_STATUS_LABELS: dict[MemberStatus, str] = {
     MemberStatus.SUSPENDED: "Suspendu",
     MemberStatus.CLOSED: "Radié",
 }
+
+
+class VisitOutcome(StrEnum):
+    """What staff noted of a held visit, decided by scheduling (its missed and outcome-corrected events)."""
+
+    REALISEE = "realisee"
+    ABSENT_EXCUSE = "absent_excuse"
+    ABSENT_NON_EXCUSE = "absent_non_excuse"

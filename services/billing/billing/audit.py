@@ -2,7 +2,8 @@
 invoice, payable credit note, ledger/balance mismatch, allocation above what is due, numbering gap), one per
 line; exit code 1 if any, 0 if none (docs/domain.md « Invariants de facturation »).
 
-The database is BILLING_DATABASE_URL, or --database-url. It only reads.
+The database is BILLING_DATABASE_URL, or --database-url: PostgreSQL, or the embedded default's SQLite file. It
+only reads.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m billing.audit", description=__doc__)
     parser.add_argument("--database-url", default=os.environ.get("BILLING_DATABASE_URL", ""))
     args = parser.parse_args(argv)
-    if not args.database_url.startswith("postgresql"):
-        parser.error("give --database-url (or BILLING_DATABASE_URL): a postgresql:// URL")
+    if not args.database_url.startswith(("postgresql", "sqlite")):
+        parser.error("give --database-url (or BILLING_DATABASE_URL): a postgresql:// or sqlite:/// URL")
     engine = create_engine(args.database_url)
     try:
         with Session(engine) as session:
-            session.connection().exec_driver_sql("SET TRANSACTION READ ONLY")
+            if engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("PRAGMA query_only = ON")
+            else:
+                session.connection().exec_driver_sql("SET TRANSACTION READ ONLY")
             found = violations(session)
     finally:
         engine.dispose()

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         help="where the provider posts its notifications (default: public URL + /paiement-carte/notification)",
     )
     # SEPA direct debit (billing/sepa/rules.py).
+    bank_file_keys = Env(
+        "BILLING_BANK_FILE_KEYS",
+        default="",
+        secret=True,
+        help="kid:base64 32-byte AES keys, comma-separated, the first seals the stored pain.008 files "
+        "(they carry IBANs); empty derives one from PORTAL_INTERNAL_KEY",
+    )
     sepa_prenotice_days = Env(
         "BILLING_SEPA_PRENOTICE_DAYS",
         parse=parse_positive_int,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_common.db import UTCDateTime, declarative_base
+from portal_common.idempotency import idempotency_table
 from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
@@ -19,6 +20,8 @@ outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 # SEPA pre-notifications leave with the transaction that planned the debit (docs/security.md MSG-07).
 mail_outbox = mail_outbox_table(Base.metadata)
+# Answers kept for retried API POSTs (Idempotency-Key) and page forms posted twice (portal_common.idempotency).
+idempotency = idempotency_table(Base.metadata)
 
 Money = Numeric(12, 2, asdecimal=True)
 Rate = Numeric(5, 4, asdecimal=True)
@@ -291,6 +294,10 @@ class TariffRow(Base):
     estimate_uplift_rate: Mapped[Decimal] = mapped_column(Rate)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(100))
+    # SQLAlchemy's version counter: the API's ETag and the page form's hidden version (a stale save is refused).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class CardPayment(Base):
@@ -314,7 +321,8 @@ class CardPayment(Base):
 
 
 class SepaBatch(Base):
-    """A pain.008 file handed to the bank: the debits it carries point to it (never the IBANs, read at export)."""
+    """A pain.008 file handed to the bank: the debits it carries point to it. The file itself is kept sealed
+    (it carries the IBANs read from members at export) so staff can download the same bytes again."""
 
     __tablename__ = "sepa_batch"
 
@@ -325,13 +333,30 @@ class SepaBatch(Base):
     control_sum: Mapped[Decimal] = mapped_column(Money)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The generated file, sealed (sepa/bank_files.py) with the key `document_key_id` names; None before 0007.
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document_key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class SepaDebit(Base):
-    """One instalment to be debited under the company's mandate, pre-notified at least 14 days ahead."""
+    """One instalment to be debited under the company's mandate, pre-notified at least 14 days ahead.
+
+    Its states (docs/domain.md « Prélèvement SEPA »), held by the database: pre-notified (in no file, no
+    payment), sent (in a file, « en cours », no payment yet), collected (its payment recorded at the collection
+    date), cancelled, or rejected (in a file; its payment, if it was collected, reversed)."""
 
     __tablename__ = "sepa_debit"
-    __table_args__ = (Index("ix_sepa_debit_status_collection", "status", "collection_date"),)
+    __table_args__ = (
+        Index("ix_sepa_debit_status_collection", "status", "collection_date"),
+        CheckConstraint(
+            "(status = 'prenotifie' AND batch_id IS NULL AND payment_id IS NULL AND amount > 0)"
+            " OR (status = 'transmis' AND batch_id IS NOT NULL AND payment_id IS NULL AND amount > 0)"
+            " OR (status = 'encaisse' AND batch_id IS NOT NULL AND payment_id IS NOT NULL AND amount > 0)"
+            " OR (status = 'rejete' AND batch_id IS NOT NULL AND amount > 0)"
+            " OR (status = 'annule' AND payment_id IS NULL AND amount >= 0)",
+            name="debit_state",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instalment_id: Mapped[str] = mapped_column(ForeignKey("instalment.id"), unique=True)
@@ -341,9 +366,80 @@ class SepaDebit(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     collection_date: Mapped[date] = mapped_column(Date)
     sequence_type: Mapped[str | None] = mapped_column(String(4))  # FRST or RCUR, fixed when batched
-    status: Mapped[str] = mapped_column(String(20))  # prenotifie, transmis, annule
+    status: Mapped[str] = mapped_column(String(20))  # sepa.rules.DebitStatus
     prenotified_on: Mapped[date] = mapped_column(Date)
     batch_id: Mapped[str | None] = mapped_column(ForeignKey("sepa_batch.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The payment the debit recorded when sent (reversed if the bank rejects it).
+    # The payment the debit recorded once collected (reversed if the bank rejects it).
     payment_id: Mapped[str | None] = mapped_column(ForeignKey("payment.id"))
+
+
+class AppointmentOutcome(Base):
+    """The latest outcome of an appointment billing has applied (scheduling's missed and outcome-corrected
+    events), with scheduling's version: an older or repeated event changes nothing, and the row is the lock two
+    workers take before deciding on the appointment's no-show fee."""
+
+    __tablename__ = "appointment_outcome"
+
+    appointment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))  # portal_common.vocabulary.VisitOutcome
+    version: Mapped[int] = mapped_column(Integer)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RefundBatch(Base):
+    """A pain.001 file (SEPA credit transfers) refunding members' credit to their mandate's account: the
+    transfers it carries point to it. Kept sealed like the pain.008 files (it carries the IBANs)."""
+
+    __tablename__ = "refund_batch"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(35), unique=True)
+    execution_date: Mapped[date] = mapped_column(Date)
+    transaction_count: Mapped[int] = mapped_column(Integer)
+    control_sum: Mapped[Decimal] = mapped_column(Money)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    document_key_id: Mapped[str] = mapped_column(String(16))
+
+
+class RefundTransfer(Base):
+    """A refund of a member's credit by SEPA credit transfer to its mandate's account, asked by staff.
+
+    Its states (docs/domain.md « Remboursement par virement »), held by the database: to send (no file, no
+    ledger entry: the credit is still the member's), sent (in a pain.001 file with its « remboursement » ledger
+    entry), or cancelled (nothing left to refund, or no mandate any more, when the file was built). At most one
+    waits per member."""
+
+    __tablename__ = "refund_transfer"
+    __table_args__ = (
+        CheckConstraint(
+            "(status = 'a_transmettre' AND batch_id IS NULL AND ledger_entry_id IS NULL AND amount > 0)"
+            " OR (status = 'transmis' AND batch_id IS NOT NULL AND ledger_entry_id IS NOT NULL"
+            " AND end_to_end_id IS NOT NULL AND amount > 0)"
+            " OR (status = 'annule' AND batch_id IS NULL AND ledger_entry_id IS NULL)",
+            name="transfer_state",
+        ),
+        Index(
+            "uq_refund_transfer_one_waiting",
+            "member_id",
+            unique=True,
+            postgresql_where=text("status = 'a_transmettre'"),
+            sqlite_where=text("status = 'a_transmettre'"),
+        ),
+        Index("ix_refund_transfer_status", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("billing_customer.member_id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(20))  # refunds.rules.TransferStatus
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Fixed when the file is built: the mandate it pays to (its reference, never the IBAN) and the file's id.
+    mandate_reference: Mapped[str | None] = mapped_column(String(35))
+    end_to_end_id: Mapped[str | None] = mapped_column(String(35), unique=True)
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("refund_batch.id"), index=True)
+    ledger_entry_id: Mapped[str | None] = mapped_column(ForeignKey("ledger_entry.id"), unique=True)

@@ -1,22 +1,26 @@
 """Page helpers shared by billing's capabilities: French number input ("1 234,56" euros, "1,5" per cent),
-the year asked for, an invoice the caller may see, the staff invoice page, and the enumerations templates
-compare with."""
+the year asked for, an invoice the caller may see, the staff invoice page, the bank files (pain.008, pain.001)
+built or downloaded again, and the enumerations templates compare with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Flask, abort, render_template
+from flask import Flask, Response, abort, flash, render_template
 from flask_smorest import abort as api_abort
 
 from portal_common.access import require_principal
+from portal_common.service import portal
 
 from .invoices import queries as invoices
-from .invoices.rules import KIND_LABELS, STATUS_LABELS, InvoiceKind, InvoiceStatus
-from .ledger.queries import account_of
+from .invoices.rules import KIND_LABELS, STATUS_LABELS, ZERO, InvoiceKind, InvoiceStatus, status_label
+from .ledger.queries import account_of, credit_set_off, debits_in_flight
 from .payments import queries as payments
 from .payments.rules import METHOD_LABELS, STAFF_METHODS, CardPaymentStatus
+from .sepa.bank_files import BankFileUnreadable
+from .sepa.clients import MembersUnavailable
 
 STATUS_BADGES = {
     InvoiceStatus.TO_PAY: "badge-warning",
@@ -101,8 +105,51 @@ def staff_invoice_page(invoice: Any, values: dict[str, str], errors: dict[str, s
         creditable=invoices.creditable_of(invoice),
         corrected_number=invoices.invoice_number_of(invoice.corrects_invoice_id),
         account=account_of(invoice.member_id),
+        in_flight=debits_in_flight([invoice.id]).get(invoice.id, ZERO),
+        compensated=credit_set_off([invoice.id]).get(invoice.id, ZERO),
+        status_label=status_label,
         page_title=f"Facture {invoice.number}",
     ), status
+
+
+def built_bank_file(
+    build: Callable[[], tuple[Any, bytes]], refused: type[Exception], page: Callable[[int], Any]
+) -> Any:
+    """The file `build` makes (its batch, its bytes) as a download; else the staff page again with the reason:
+    422 when the rules refuse (`refused`), 503 when members could not give the IBANs (nothing was recorded)."""
+    try:
+        created, document = build()
+    except refused as exc:
+        flash(str(exc), "error")
+        return page(422)
+    except MembersUnavailable:
+        flash(
+            "Le service des adhérents ne répond pas : réessayez dans quelques minutes (rien n'a été transmis).", "error"
+        )
+        return page(503)
+    return xml_file(created.message_id, document)
+
+
+def kept_bank_file(read: Callable[..., tuple[str, bytes]], batch_id: str, page: Callable[[int], Any]) -> Any:
+    """A batch's file downloaded again: the same bytes as when it was built (kept sealed), `read` logging who
+    downloaded it; 404 for an unknown batch, the staff page (409) when its key was removed from the ring."""
+    try:
+        message_id, document = read(portal(), batch_id, by=require_principal().user_id)
+    except LookupError:
+        abort(404)
+    except BankFileUnreadable:
+        flash("Ce fichier ne peut plus être ouvert : sa clé de chiffrement a été retirée.", "error")
+        return page(409)
+    return xml_file(message_id, document)
+
+
+def xml_file(message_id: str, document: bytes) -> Response:
+    """A bank file as an attachment named after its message id, never cached (it carries IBANs)."""
+    return Response(
+        document,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{message_id}.xml"', "Cache-Control": "no-store"},
+    )
 
 
 def expose_enumerations(app: Flask) -> None:

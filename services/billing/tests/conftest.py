@@ -1,10 +1,12 @@
-"""Fixtures of the billing service tests: a migrated PostgreSQL database and known customers."""
+"""Fixtures of the billing service tests: a migrated PostgreSQL database, known customers, and the real members
+service over HTTP (where billing reads mandates' IBANs)."""
 
 from __future__ import annotations
 
 import socket
 import threading
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +18,10 @@ from billing.customers.rules import CustomerSnapshot
 from billing.customers.use_cases import seed_customer
 from billing.tariffs.rules import Tariff
 from billing.tariffs.use_cases import save_tariff
-from portal_common.testing import service_fixtures
+from billing.worker import subscriptions
+from portal_common.messaging.consumer import Consumer
+from portal_common.messaging.envelope import Envelope
+from portal_common.testing import make_principal, service_fixtures
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 MEMBER_A = "6f1c2f7e-1b7a-4f7e-9a59-2f0c4d1e8a01"
@@ -124,7 +129,13 @@ def members_http(portal_env):
     """The real members service (its own migrated database) over HTTP, where billing reads mandates' IBANs."""
     from members.app import create_app as create_members_app
 
-    members = portal_env.service("members", create_members_app, SERVICE_DIR.parent / "members")
+    # It asks billing (served by billing_http) for the SEPA discount its opt-in page shows.
+    members = portal_env.service(
+        "members",
+        create_members_app,
+        SERVICE_DIR.parent / "members",
+        PORTAL_BILLING_URL=f"http://127.0.0.1:{BILLING_HTTP_PORT}",
+    )
     server, thread = serve(members.app, MEMBERS_HTTP_PORT, "members-http")
     yield members
     server.shutdown()
@@ -136,3 +147,74 @@ def members(members_http):
     """The members service, emptied after each test."""
     yield members_http
     members_http.truncate()
+
+
+@pytest.fixture
+def billing_consumer(service) -> Consumer:
+    """Billing's event consumer, fed by hand with `process(queue, envelope)` (no broker)."""
+    return Consumer(
+        service="billing",
+        db=service.portal.db,
+        outbox=service.portal.outbox,
+        broker_url="amqp://unused",
+        exchange="portal.events",
+        subscriptions=subscriptions(service.portal.settings),
+    )
+
+
+MANDATE_IBAN = "FR76 3000 6000 0112 3456 7890 189"
+
+
+@pytest.fixture
+def register_at_members(members) -> Callable[[str], None]:
+    """Registers the company (Boulangerie Martin) at the real members service under the given id."""
+    from members.registration import use_cases as member_services
+    from members.registration.rules import Registration
+
+    def register(member_id: str) -> None:
+        member_services.register_member(
+            members.portal,
+            Registration(
+                name="Boulangerie Martin",
+                siret="73282932000074",
+                naf_code="10.71C",
+                address_line1="12 rue de la Gare",
+                address_line2=None,
+                postal_code="68100",
+                city="Mulhouse",
+                email="contact@example.fr",
+                phone="03 89 12 34 56",
+                billing_email="compta@boulangerie-martin.fr",
+                adhesion_date=date(2015, 3, 1),
+            ),
+            member_id=member_id,
+            member_number="1000001",
+        )
+
+    return register
+
+
+@pytest.fixture
+def sign_mandate_at_members(members, register_at_members) -> Callable[..., Envelope]:
+    """The company registers at members and signs its mandate (IBAN MANDATE_IBAN, a BIC if given), staff validate
+    it: returns the `members.sepa_mandate.signed.v1` event members published."""
+
+    def sign(member_id: str, *, bic: str | None = None) -> Envelope:
+        register_at_members(member_id)
+        client = members.client()
+        admin = members.headers(make_principal(member_id=member_id, roles=("admin",), grants=("step_up",)))
+        staff = members.headers(make_principal(staff_roles=("secretariat",)))
+        mandate = {"iban": MANDATE_IBAN, "holder": "Boulangerie Martin", "email": "compta@boulangerie-martin.fr"}
+        if bic is not None:
+            mandate["bic"] = bic
+        signed = client.post(
+            f"/api/members/members/{member_id}/sepa-mandate", headers=admin, json={**mandate, "consent": True}
+        )
+        assert signed.status_code == 201, signed.json
+        [request] = client.get("/api/members/change-requests", headers=staff).json
+        approved = client.post(f"/api/members/change-requests/{request['id']}/approve", json={}, headers=staff)
+        assert approved.status_code == 200
+        [event] = [e for e in members.events() if e.type == "members.sepa_mandate.signed.v1"]
+        return event
+
+    return sign

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     idle_minutes = Env("IDENTITY_IDLE_MINUTES", parse=parse_positive_int, default=30)
     staff_idle_minutes = Env("IDENTITY_STAFF_IDLE_MINUTES", parse=parse_positive_int, default=15)
     absolute_hours = Env("IDENTITY_ABSOLUTE_HOURS", parse=parse_positive_int, default=12)
-    # docs/security.md AUTH-08: each argon2 computation takes 64 MiB; beyond this many at once per worker process,
+    # docs/security.md AUTH-08: each argon2 computation takes 19 MiB; beyond this many at once per worker process,
     # a login waits up to the given time for a slot, then is answered 429.
     max_concurrent_hashes = Env(
         "IDENTITY_MAX_CONCURRENT_HASHES",

@@ -8,6 +8,7 @@ from portal_common.service import Portal
 from portal_common.vocabulary import MemberStatus
 
 from .accounts import use_cases as accounts
+from .firms import use_cases as firms
 from .models import MemberDirectoryEntry, User
 from .team.rules import LinkKind
 
@@ -41,6 +42,9 @@ def load(portal: Portal, dataset: dict[str, Any]) -> None:
                 login_member_number=user.get("login_member_number"),
                 staff_roles=tuple(user.get("staff_roles", ())),
             )
+        if user.get("collaborator_of"):
+            # Before its delegations, so that they make the user a collaborator rather than a firm of its own.
+            firms.add_collaborator(portal, admin_id=user["collaborator_of"], user_id=user["id"])
         for link in user.get("links", []):
             accounts.link_member(
                 portal,

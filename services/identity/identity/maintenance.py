@@ -10,15 +10,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
-from collections.abc import Callable
 
+from portal_common.periodic import Periodic
 from portal_common.service import Portal
 
 from .login.use_cases import purge_throttle
 from .recovery.use_cases import purge_spent_captchas
 
 log = logging.getLogger("identity.maintenance")
+
+__all__ = ["Periodic", "housekeeping", "start_housekeeping"]
 
 PURGE_EVERY_SECONDS = 600.0
 
@@ -27,31 +28,6 @@ def housekeeping(portal: Portal) -> None:
     """What the worker runs every 10 minutes."""
     purge_throttle(portal)
     purge_spent_captchas(portal)
-
-
-class Periodic:
-    """Runs `task` every `every` seconds in a daemon thread, beside the consumer; a failure waits for the next
-    round (the database may be down for a while) and never stops the worker."""
-
-    def __init__(self, task: Callable[[], object], every: float = PURGE_EVERY_SECONDS, name: str = "periodic"):
-        self.task, self.every = task, every
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
-
-    def _loop(self) -> None:
-        while not self.stop_event.is_set():
-            try:
-                self.task()
-            except Exception:  # logged, retried next round: housekeeping must not kill event consumption
-                log.exception("periodic task failed", extra={"task": self.thread.name})
-            self.stop_event.wait(self.every)
-
-    def start(self) -> Periodic:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stop_event.set()
 
 
 def start_housekeeping(portal: Portal, every: float = PURGE_EVERY_SECONDS) -> Periodic:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
+from portal_common.idempotency import idempotency_table
 from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 
@@ -15,6 +16,8 @@ Base = declarative_base()
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 mail_outbox = mail_outbox_table(Base.metadata)
+# Answers kept for a page form posted twice (portal_common.idempotency).
+idempotency = idempotency_table(Base.metadata)
 
 
 class User(Base):
@@ -31,6 +34,8 @@ class User(Base):
     job_title: Mapped[str | None] = mapped_column(String(100))
     mobile: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The optional e-mails the user declined (preferences.rules.MailTopic values, comma-separated).
+    mail_opt_outs: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # None while an invited or first-account user has not yet chosen a password (is_active is then False).
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -93,6 +98,16 @@ class MemberDirectoryEntry(Base):
     # Where a password-reset link may also be sent (members.member.updated.v1 contacts).
     manager_email: Mapped[str | None] = mapped_column(String(254))
     hr_email: Mapped[str | None] = mapped_column(String(254))
+
+
+class MemberDeclarationContact(Base):
+    """An address workforce sends a company's campaign opening to (portal_common.declarants), kept from members'
+    snapshots so an administrator who is one of them is not mailed the opening a second time."""
+
+    __tablename__ = "member_declaration_contact"
+
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
 
 
 class LoginThrottle(Base):
@@ -162,6 +177,8 @@ class Invitation(Base):
     roles: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))  # a team.rules.LinkKind
     invited_by: Mapped[str | None] = mapped_column(String(36))
+    # Set when an accounting firm invites a collaborator: accepting also makes the user one of the firm's.
+    firm_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -248,3 +265,26 @@ class ApiToken(Base):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(s for s in self.scopes.split(",") if s)
+
+
+class AccountingFirm(Base):
+    """The organisation behind an accounting firm's account: its clients are the delegations its administrators
+    hold; its collaborators reach the subset of them the administrator chose (firms.rules)."""
+
+    __tablename__ = "accounting_firm"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FirmUser(Base):
+    """A user of an accounting firm: its administrator or one of its collaborators; a user is in one firm at most."""
+
+    __tablename__ = "firm_user"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'collaborator')", name="firm_user_role"),)
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    firm_id: Mapped[str] = mapped_column(ForeignKey("accounting_firm.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # a firms.rules.FirmRole
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,7 +19,9 @@ from .establishments.pages import pages as establishment_pages
 from .establishments.rules import Relation
 from .health_team import api as _health_team_api
 from .health_team.pages import pages as team_pages
+from .home.pages import pages as home_pages
 from .models import Base
+from .portfolio.internal import internal as portfolio_internal
 from .record import api as _record_api
 from .record.fields import phone_fr
 from .record.naf import naf_label
@@ -65,7 +67,9 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
             establishment_pages,
             document_pages,
             team_pages,
+            home_pages,
             internal,
+            portfolio_internal,
         ),
     )
     app.add_template_filter(phone_fr, "phone_fr")

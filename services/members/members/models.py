@@ -10,11 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_common.db import UTCDateTime, declarative_base
 from portal_common.idempotency import idempotency_table
+from portal_common.mail import mail_outbox_table
 from portal_common.messaging.outbox import inbox_table, outbox_table
 from portal_common.vocabulary import MemberStatus
 
 Base = declarative_base()
 outbox = outbox_table(Base.metadata)
+# E-mails queued in the same commit as what they announce (a change request decided).
+mail_outbox = mail_outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 # Answers kept for retried API POSTs (Idempotency-Key, 24 hours).
 idempotency = idempotency_table(Base.metadata)
@@ -70,6 +73,11 @@ class Address(Base):
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # SQLAlchemy's version counter: the ETag of the API and the hidden version of the edit form (a stale save
+    # is refused, docs/architecture.md "Concurrency and retries").
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Contact(Base):
@@ -84,6 +92,10 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     mobile: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The edit form's hidden version (and the API's ETag where there is one), as Address's.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ChangeRequest(Base):
@@ -143,6 +155,10 @@ class Centre(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The edit form's hidden version (and the API's ETag where there is one), as Address's.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class HealthTeam(Base):
@@ -161,6 +177,10 @@ class HealthTeam(Base):
     nurse: Mapped[str | None] = mapped_column(String(200))
     updated_by_name: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The edit form's hidden version (and the API's ETag where there is one), as Address's.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Document(Base):
@@ -185,3 +205,27 @@ class Document(Base):
     uploaded_by: Mapped[str | None] = mapped_column(String(100))
     uploaded_by_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Scheduling's documents: the appointment they belong to (a cancelled one's convocation shows as cancelled).
+    appointment_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class AppointmentCancellation(Base):
+    """An appointment scheduling cancelled, learnt from its event: its convocation in the documents space reads
+    « Annulée ». Kept apart from the documents so that the order the two events arrive in does not matter."""
+
+    __tablename__ = "appointment_cancellation"
+
+    appointment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    cancelled_on: Mapped[date] = mapped_column(Date)
+
+
+class ConvocationReplacement(Base):
+    """A convocation scheduling replaced by a new one when it moved the visit, learnt from its event: it reads
+    « Remplacée ». Keyed by scheduling's document id and kept apart, like cancellations, whatever the order."""
+
+    __tablename__ = "convocation_replacement"
+
+    document_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    replaced_on: Mapped[date] = mapped_column(Date)

@@ -5,7 +5,13 @@ from typing import Any
 from portal_common.messaging.consumer import Subscription, run_worker
 from portal_common.messaging.event_types import EventType
 
-from .documents.handlers import on_credit_note_issued, on_document_published, on_invoice_issued
+from .documents.handlers import (
+    on_appointment_cancelled,
+    on_appointment_rescheduled,
+    on_credit_note_issued,
+    on_document_published,
+    on_invoice_issued,
+)
 from .headcount.handlers import on_employee_exited, on_employee_hired, on_headcount_changes
 
 
@@ -30,6 +36,8 @@ def subscriptions(_settings: Any) -> list[Subscription]:
                 EventType.BILLING_INVOICE_ISSUED: on_invoice_issued,
                 EventType.BILLING_CREDIT_NOTE_ISSUED: on_credit_note_issued,
                 EventType.SCHEDULING_DOCUMENT_PUBLISHED: on_document_published,
+                EventType.SCHEDULING_APPOINTMENT_CANCELLED: on_appointment_cancelled,
+                EventType.SCHEDULING_APPOINTMENT_RESCHEDULED: on_appointment_rescheduled,
             },
         ),
     ]

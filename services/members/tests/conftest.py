@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
 from members.app import create_app
 from portal_common.testing import make_principal, service_fixtures
@@ -71,3 +73,34 @@ def form_token(client, path: str, headers: dict) -> str:
 def token():
     """`token(client, path, headers)`: the CSRF token of a page's forms."""
     return form_token
+
+
+IDENTITY_DIR = Path(__file__).resolve().parents[2] / "identity"
+
+
+@pytest.fixture(scope="module")
+def identity_server(portal_env):
+    """Identity's own app, migrated on its own database, served over HTTP like in production."""
+    from identity.app import create_app as create_identity_app
+
+    identity = portal_env.service("identity", create_identity_app, IDENTITY_DIR)
+    server = make_server("127.0.0.1", 0, identity.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield identity, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def identity(identity_server, service, monkeypatch):
+    identity, url = identity_server
+    monkeypatch.setitem(service.portal.settings.service_urls, "identity", url)
+    yield identity
+    identity.truncate()
+
+
+@pytest.fixture
+def smtp(portal_env):
+    portal_env.smtp.clear()
+    return portal_env.smtp

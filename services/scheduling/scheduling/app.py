@@ -15,8 +15,11 @@ from .appointments.rules import OPEN_STATUSES, AppointmentStatus
 from .config import Settings
 from .documents import api as documents_api
 from .documents import pages as documents_pages
+from .employee_visits import internal as employee_visits_internal
+from .home import pages as home_pages
 from .models import Base
 from .obligations import api as obligations_api
+from .portfolio import internal as portfolio_internal
 from .slots import api as slots_api
 from .slots import pages as slots_pages
 from .visit_requests import api as requests_api
@@ -24,7 +27,15 @@ from .visit_requests import pages as requests_pages
 from .visit_requests.rules import RequestStatus
 
 API_BLUEPRINTS = (appointments_api.blp, obligations_api.blp, requests_api.blp, slots_api.blp, documents_api.blp)
-PAGE_BLUEPRINTS = (appointments_pages.pages, requests_pages.pages, slots_pages.pages, documents_pages.pages)
+PAGE_BLUEPRINTS = (
+    appointments_pages.pages,
+    requests_pages.pages,
+    slots_pages.pages,
+    documents_pages.pages,
+    home_pages.pages,
+    portfolio_internal.internal,
+    employee_visits_internal.internal,
+)
 
 
 def _template_globals(app: Flask, _api: Api) -> None:

@@ -2,6 +2,7 @@
 
 from portal_common.config import BaseSettings, Env, parse_positive_int
 
+from .business_calendar.rules import HolidayCalendar
 from .obligations.rules import Periods
 
 _LEGAL = Periods()
@@ -43,10 +44,11 @@ class Settings(BaseSettings):
         default=3,
         help="jours ouvrés before a visit after which it cannot be cancelled",
     )
-    holiday_subdivision = Env(
-        "SCHEDULING_HOLIDAY_SUBDIVISION",
-        default="",
-        help="holidays library subdivision of France, e.g. 6AE (Alsace) or 57 (Moselle)",
+    holiday_calendar = Env(
+        "SCHEDULING_HOLIDAY_CALENDAR",
+        parse=HolidayCalendar,
+        default=HolidayCalendar.METROPOLE,
+        help="public holidays for slots and jours ouvrés: metropole, or alsace-moselle (adds Good Friday and 26 December)",
     )
 
     @property

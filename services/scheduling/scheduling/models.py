@@ -159,6 +159,13 @@ class Slot(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     booked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A closed slot takes no more visits; the ones it holds stay (staff move or cancel them).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # SQLAlchemy's version counter (see VisitRequest): a move or a closure moves it on, so a move staff read
+    # before another is refused. Taking or freeing a seat (a plain UPDATE of `booked`) leaves it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Document(Base):
@@ -198,6 +205,11 @@ class Appointment(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     slot_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     request_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # Who cancelled (CancelledBy), when and why (CancellationReason and free text): the other side reads it.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    cancelled_by: Mapped[str | None] = mapped_column(String(20), default=None)
+    cancellation_reason_code: Mapped[str | None] = mapped_column(String(30), default=None)
+    cancellation_reason_text: Mapped[str | None] = mapped_column(String(500), default=None)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -213,4 +225,6 @@ class OutcomeCorrection(Base):
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(500))
     corrected_by: Mapped[str] = mapped_column(String(200))
+    # The name the history shows (the user id above is what the audit relies on); none before migration 0008.
+    corrected_by_name: Mapped[str | None] = mapped_column(String(200))
     corrected_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,8 +9,17 @@ from flask import abort, flash, redirect, render_template
 from portal_common.access import member_or_staff, require_principal, staff
 from portal_common.clock import today, utcnow
 from portal_common.roles import OFFICE_STAFF, VISIT_ORGANISERS
+from portal_common.service import portal
 
-from .appointments.queries import visits_to_record
+from .appointments.queries import (
+    STATUS_BADGES,
+    left_employees,
+    recent_cancellations,
+    recorded_visits,
+    upcoming_after_exit,
+    upcoming_convocations,
+    visits_to_record,
+)
 from .appointments.rules import (
     OUTCOME_STATUSES,
     PROFESSIONAL_KINDS,
@@ -18,12 +27,15 @@ from .appointments.rules import (
     VISIT_TYPES,
     CancellationRefused,
     NotFound,
+    cancellation_reason_label,
 )
+from .business_calendar.rules import VISIT_REFUSED, closed_day_reason, local_day
 from .documents.queries import realised_without_document
 from .documents.rules import DOCUMENT_KINDS, PUBLISHABLE_KINDS
 from .obligations.queries import list_obligations, obligation_as_dict, planned_visits
 from .obligations.rules import URGENCY_BADGES
 from .slots.queries import list_slots
+from .slots.rules import MOVE_REASON_MAX
 from .visit_requests.queries import list_requests
 from .visit_requests.rules import PREFERRED_TIMES
 
@@ -33,6 +45,8 @@ REQUESTERS = member_or_staff(member_roles=VISIT_ORGANISERS, staff_roles=OFFICE_S
 SCHEDULERS = staff(*OFFICE_STAFF)
 # Staff's backlog: overdue and due within this many days.
 BACKLOG_HORIZON_DAYS = 90
+# Visits whose outcome was noted this many days back stay listed, to be opened and corrected.
+RECORDED_SHOWN_DAYS = 30
 
 
 def scope(principal, asked_member_id):
@@ -72,6 +86,15 @@ def desk(
     backlog = [b for b in backlog if not b["planned"]]
     requests = list_requests(member_id=None, open_only=True)
     to_record, to_document = visits_to_record(now=now), realised_without_document()
+    after_exit = upcoming_after_exit(now=now)
+    slots = list_slots(now=now)
+    # Slots kept from before their day was closed (a regional calendar set since): listed, never offered.
+    calendar = portal().settings.holiday_calendar
+    closed_days = {
+        slot.id: reason
+        for slot, _ in slots
+        if (reason := closed_day_reason(local_day(slot.starts_at), calendar, VISIT_REFUSED))
+    }
     errors = errors or {}
     if failed_form is not None:
         shown = (
@@ -79,6 +102,7 @@ def desk(
             | {f"o-{b['id']}" for b in backlog}
             | {f"r-{r.id}" for r, _ in requests}
             | {f"close-{r.id}" for r, _ in requests}
+            | {f"move-{slot.id}" for slot, _ in slots}
             | {f"presence-{a.id}" for a, _ in to_record}
             | {f"document-{a.id}" for a, _ in to_document}
         )
@@ -92,9 +116,18 @@ def desk(
         "scheduling/desk.html",
         backlog=backlog,
         requests=requests,
-        slots=list_slots(now=now),
+        slots=slots,
+        closed_days=closed_days,
         to_record=to_record,
         to_document=to_document,
+        after_exit=after_exit,
+        left=left_employees(after_exit),
+        recorded=recorded_visits(now=now, days=RECORDED_SHOWN_DAYS),
+        convocations=upcoming_convocations(now=now),
+        cancellations=recent_cancellations(now=now, days=RECORDED_SHOWN_DAYS),
+        cancellation_label=cancellation_reason_label,
+        statuses=STATUSES,
+        badges=STATUS_BADGES,
         failed_form=failed_form,
         errors=errors,
         values=values or {},
@@ -104,13 +137,15 @@ def desk(
         document_kinds={code: DOCUMENT_KINDS[code] for code in PUBLISHABLE_KINDS},
         urgency_badges=URGENCY_BADGES,
         preferred_times=PREFERRED_TIMES,
+        move_reason_max=MOVE_REASON_MAX,
         page_title="Gestion des rendez-vous",
     ), status
 
 
-def refused(failed_form: str, errors: dict[str, str], values: dict[str, str], summary: str):
-    """A desk form the rules refused: the desk again, 422, the messages by the form's fields."""
-    return desk(failed_form=failed_form, errors=errors, values=values, summary=summary, status=422)
+def refused(failed_form: str, errors: dict[str, str], values: dict[str, str], summary: str, status: int = 422):
+    """A desk form the rules refused: the desk again, 422 (409 for a row changed meanwhile), the messages by the
+    form's fields."""
+    return desk(failed_form=failed_form, errors=errors, values=values, summary=summary, status=status)
 
 
 def onto_fields(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:

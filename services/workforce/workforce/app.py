@@ -14,14 +14,19 @@ from .config import Settings
 from .declarations.api import blp as declarations_blp
 from .declarations.pages import declaration_pages
 from .declarations.rules import DECLARED, CampaignStatus, ShownStatus
+from .dsn.api import dsn_blp
+from .dsn.pages import dsn_pages
 from .employees.api import blp
+from .employees.communes import commune_label
 from .employees.pages import pages
 from .employees.pcs import pcs_label, pcs_reference
 from .employees.rules import ListStatus
+from .home.pages import home_pages
 from .imports.api import imports_blp
 from .imports.pages import imports_pages
 from .imports.rules import ImportStatus
 from .models import Base
+from .portfolio.internal import internal as portfolio_internal
 from .reports.pages import reports
 
 # The enumerations the templates compare with, so that they name no stored value themselves.
@@ -41,8 +46,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         Settings,
         Base.metadata,
         title="Workforce API",
-        api_blueprints=(blp, imports_blp, declarations_blp),
-        page_blueprints=(pages, reports, imports_pages, declaration_pages),
+        api_blueprints=(blp, imports_blp, dsn_blp, declarations_blp),
+        page_blueprints=(pages, reports, imports_pages, dsn_pages, declaration_pages, home_pages, portfolio_internal),
         environ=environ,
     )
     try:
@@ -52,5 +57,6 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         raise SystemExit(2) from None
     app.add_template_filter(pcs_label, "pcs_label")  # the PCS-ESE label of a code, next to it on the pages
     app.add_template_global(pcs_reference, "pcs_reference")
+    app.add_template_filter(commune_label, "commune_label")  # « Caen (14118) » for a commune of birth
     app.jinja_env.globals.update(TEMPLATE_ENUMS)
     return app

@@ -1,17 +1,24 @@
 """Page helpers shared by the capabilities' pages: the employee list's filters from a query string (the list, its
-exports and its print view read the same ones), and file downloads."""
+exports and its print view read the same ones), file downloads, and the steps the CSV and DSN import pages share
+(the preview's page of lines, refusals flashed, abandoning an import)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from flask import Response
+from flask import Response, abort, flash, redirect, render_template, request
 
+from portal_common.access import require_principal
+from portal_common.service import portal
 from portal_common.validators import nir_in
 from portal_common.vocabulary import MonitoringCategory
 
 from .employees.queries import SORTS, EmployeeFilter
 from .employees.rules import CATEGORIES, CONTRACTS, LETTER_RE, STATUSES, ListStatus
+from .imports.rules import ImportRejected
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -72,3 +79,71 @@ def download(body: bytes, mimetype: str, name: str) -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
+
+
+PREVIEW_ROWS_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class PreviewPage:
+    rows: Sequence[Any]
+    total: int
+    page: int
+    pages_count: int
+    narrowed: bool  # only the lines to look at first (the default), not every line
+
+
+def preview_page(fetch: Callable[[bool, int, int], tuple[Sequence[Any], int]]) -> PreviewPage:
+    """The page of an import's preview the query string asks for (`?lignes=toutes` for every line, `?page=` from 1);
+    `fetch(narrowed, offset, limit)` reads its rows and the total."""
+    narrowed = request.args.get("lignes") != "toutes"
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = fetch(narrowed, (page - 1) * PREVIEW_ROWS_PER_PAGE, PREVIEW_ROWS_PER_PAGE)
+    return PreviewPage(rows, total, page, max(1, -(-total // PREVIEW_ROWS_PER_PAGE)), narrowed)
+
+
+def preview(
+    template: str,
+    fetch: Callable[[bool, int, int], tuple[Sequence[Any], int]],
+    errors: dict,
+    status: int,
+    **context: Any,
+) -> tuple[str, int]:
+    """An import's preview page: its page of lines (`preview_page`) with the confirmation form's `errors`."""
+    window = preview_page(fetch)
+    return render_template(
+        template,
+        rows=window.rows,
+        total=window.total,
+        page=window.page,
+        pages_count=window.pages_count,
+        narrowed=window.narrowed,
+        errors=errors,
+        **context,
+    ), status
+
+
+def flash_errors(errors: dict[str, str]) -> None:
+    """A refusal that belongs to no field of the page shown next: its messages on top of that page."""
+    for message in errors.values():
+        flash(message, "error")
+
+
+def own_import(get: Callable[..., Any], missing: type[LookupError], import_id: str) -> Any:
+    """The current company's import read by `get(portal, import_id, member_id)`; 404 when `get` raises `missing`
+    (another company's, another kind's or no import: the same answer)."""
+    try:
+        return get(portal(), import_id, require_principal().member_id)
+    except missing:
+        abort(404)
+
+
+def abandoned_import(cancel: Callable[..., Any], staged: Any, path: str, message: str) -> Any:
+    """Abandons a staged import: to a new upload with `message`, or back to the import with why it cannot be."""
+    try:
+        cancel(portal(), staged.id, staged.member_id)
+    except ImportRejected as exc:
+        flash_errors(exc.errors)
+        return redirect(f"{path}/{staged.id}")
+    flash(message, "info")
+    return redirect(path)

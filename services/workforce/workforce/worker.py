@@ -73,16 +73,22 @@ def run_imports(app, stop: threading.Event) -> None:
                 stop.wait(IMPORT_POLL_SECONDS)
 
 
-def main() -> None:
-    app = create_app()
+def companions(app):
+    """What runs beside the consumer (here or inside the web process, portal_common.embedded); returns its stop."""
     stop = threading.Event()
-    # A daemon thread: SIGTERM stops the consumer, and the process exit ends a job's open transaction.
+    # Daemon threads: SIGTERM stops the consumer, and the process exit ends a job's open transaction.
     threading.Thread(target=run_imports, args=(app, stop), name="employee-imports", daemon=True).start()
     threading.Thread(target=run_campaign_closing, args=(app, stop), name="campaign-closing", daemon=True).start()
+    return stop.set
+
+
+def main() -> None:
+    app = create_app()
+    stop = companions(app)
     try:
         run_worker(app, subscriptions(app.extensions["portal"].settings))
     finally:
-        stop.set()
+        stop()
 
 
 if __name__ == "__main__":

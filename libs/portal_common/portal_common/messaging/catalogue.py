@@ -64,7 +64,8 @@ def _first_error(name: str, instance: Any) -> Any:
 
 
 def validate(envelope: Envelope | dict[str, Any]) -> None:
-    raw = envelope.to_dict() if isinstance(envelope, Envelope) else envelope
+    # Read only: the envelope's own fields, not the deep copy to_dict makes.
+    raw = envelope.__dict__ if isinstance(envelope, Envelope) else envelope
     error = _first_error("envelope", raw)
     if error is not None:
         raise CatalogueError(f"envelope: {error.message}")

@@ -24,6 +24,7 @@ class EventType(StrEnum):
     SCHEDULING_APPOINTMENT_MISSED = "scheduling.appointment.missed.v1"
     SCHEDULING_APPOINTMENT_OUTCOME_CORRECTED = "scheduling.appointment.outcome_corrected.v1"
     SCHEDULING_APPOINTMENT_REQUESTED = "scheduling.appointment.requested.v1"
+    SCHEDULING_APPOINTMENT_RESCHEDULED = "scheduling.appointment.rescheduled.v1"
     SCHEDULING_APPOINTMENT_SCHEDULED = "scheduling.appointment.scheduled.v1"
     SCHEDULING_DOCUMENT_PUBLISHED = "scheduling.document.published.v1"
     WORKFORCE_CAMPAIGN_CLOSED = "workforce.campaign.closed.v1"

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, select, text
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, func, select, text
 from sqlalchemy.orm import Session
 
+from .. import tracing
 from ..clock import utcnow
-from ..db import UTCDateTime
+from ..db import UTCDateTime, insert_rows
 from ..input_rules import displayable_all
 from . import catalogue
 from .envelope import Envelope
@@ -30,6 +31,9 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("next_attempt_at", UTCDateTime(), nullable=False),
         Column("last_error", String(500), nullable=True),
+        # The trace context of the work that recorded the event (W3C `traceparent` as JSON, portal_common.tracing):
+        # the relay's publish span continues that trace. NULL for rows written before it existed.
+        Column("trace_context", Text, nullable=True),
         # The relay only ever scans unpublished rows; keep that scan small.
         Index(
             "ix_outbox_pending",
@@ -58,6 +62,19 @@ def wake_relay(session: Session) -> None:
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
+def outbox_backlog(session: Session, table: Table) -> tuple[int, datetime | None]:
+    """Number of unsent events and the creation time of the oldest one."""
+    row = session.execute(
+        select(func.count(), func.min(table.c.created_at)).where(table.c.published_at.is_(None))
+    ).one()
+    oldest = row[1]
+    if isinstance(oldest, str):  # aggregate over a TypeDecorator column on SQLite
+        oldest = UTCDateTime().process_result_value(datetime.fromisoformat(oldest), None)
+    elif oldest is not None and oldest.tzinfo is None:
+        oldest = UTCDateTime().process_result_value(oldest, None)
+    return int(row[0]), oldest
+
+
 class Outbox:
     """Writes events of one producer into its outbox table, inside the caller's transaction."""
 
@@ -84,6 +101,7 @@ class Outbox:
                 created_at=now,
                 next_attempt_at=now,
                 attempts=0,
+                trace_context=tracing.current_carrier(),
             )
         )
         wake_relay(session)
@@ -110,6 +128,7 @@ class Outbox:
         if not envelopes:
             return []
         now = utcnow()
+        trace_context = tracing.current_carrier()
         rows = [
             {
                 "id": e.id,
@@ -118,27 +137,17 @@ class Outbox:
                 "created_at": now,
                 "next_attempt_at": now,
                 "attempts": 0,
+                "trace_context": trace_context,
             }
             for e in envelopes
         ]
-        for start in range(0, len(rows), 1000):
-            session.execute(self.table.insert(), rows[start : start + 1000])
+        insert_rows(session, self.table, rows)
         wake_relay(session)
         return envelopes
 
     def backlog(self, session: Session) -> tuple[int, datetime | None]:
         """Number of unsent events and the creation time of the oldest one."""
-        from sqlalchemy import func
-
-        row = session.execute(
-            select(func.count(), func.min(self.table.c.created_at)).where(self.table.c.published_at.is_(None))
-        ).one()
-        oldest = row[1]
-        if isinstance(oldest, str):  # aggregate over a TypeDecorator column on SQLite
-            oldest = UTCDateTime().process_result_value(datetime.fromisoformat(oldest), None)
-        elif oldest is not None and oldest.tzinfo is None:
-            oldest = UTCDateTime().process_result_value(oldest, None)
-        return int(row[0]), oldest
+        return outbox_backlog(session, self.table)
 
     def pending(self, session: Session) -> list[Envelope]:
         rows = session.execute(

@@ -19,18 +19,21 @@ from typing import Any
 
 import pika
 import psycopg
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from pika.exceptions import AMQPChannelError, AMQPConnectionError
 from sqlalchemy import MetaData, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import context
+from .. import context, process_metrics, tracing
 from ..clock import utcnow
 from ..config import BaseSettings
-from ..db import Database
+from ..db import Database, is_any_of
+from ..heartbeat import Heartbeat
 from ..logging import configure_logging
 from ..mail import MailSender, mail_outbox_table
 from . import broker, catalogue
-from .outbox import NOTIFY_CHANNEL, outbox_table
+from .outbox import NOTIFY_CHANNEL, outbox_backlog, outbox_table
 from .topology import QueueSpec, declare_exchanges, declare_queue
 
 log = logging.getLogger("portal.relay")
@@ -65,11 +68,18 @@ class Relay:
         self.poll_seconds = poll_seconds
         self.retry_delay_ms = retry_delay_ms
         self.stop_event = threading.Event()
+        self.heartbeat = Heartbeat.from_environment()
         self.published_count = 0
+        self.metrics = process_metrics.RelayMetrics(service, backlog=self._backlog)
+        self._spans: dict[str, Any] = {}
         self.mail_sender: MailSender | None = None
         self._connection: pika.BlockingConnection | None = None
         self._channel: Any = None
         self._listener: psycopg.Connection | None = None
+
+    def _backlog(self) -> tuple[int, Any]:
+        with self.db.session_factory() as session:
+            return outbox_backlog(session, self.table)
 
     # --- broker -------------------------------------------------------------
     def _open_channel(self) -> None:
@@ -178,7 +188,7 @@ class Relay:
         confirmed = 0
         with self.db.session_factory() as session:
             rows = session.execute(
-                select(t.c.id, t.c.event_type, t.c.body, t.c.attempts)
+                select(t.c.id, t.c.event_type, t.c.body, t.c.attempts, t.c.trace_context)
                 .where(t.c.published_at.is_(None), t.c.next_attempt_at <= utcnow())
                 # Along the pending index alone (a fresh row is due when created; equal keys come in insertion
                 # order): the scan stops at the batch size however many rows wait. Sorting them by creation
@@ -188,22 +198,30 @@ class Relay:
                 .with_for_update(skip_locked=True)
             ).all()
             self._outcomes = {}
+            self._spans = {}
+            started = time.perf_counter()
             try:
                 if rows:
+                    self.metrics.batch_size.labels(self.service).observe(len(rows))
                     self._publish_all(rows)
+                    self.metrics.confirm_seconds.labels(self.service).observe(time.perf_counter() - started)
             finally:
                 # Rows confirmed before a connection loss stay marked: fewer duplicates. Unconfirmed ones
                 # stay unpublished and are sent again (consumers skip what they already applied).
                 outcomes, self._outcomes = self._outcomes, {}
                 now = utcnow()
                 published = [row.id for row in rows if row.id in outcomes and outcomes[row.id] is None]
+                self._end_spans(rows, outcomes)
                 if published:
-                    session.execute(update(t).where(t.c.id.in_(published)).values(published_at=now, last_error=None))
+                    session.execute(
+                        update(t).where(is_any_of(session, t.c.id, published)).values(published_at=now, last_error=None)
+                    )
                     confirmed = len(published)
                 for row in rows:
                     error = outcomes.get(row.id)
                     if error is None:
                         continue
+                    self.metrics.unconfirmed.labels(self.service, row.event_type).inc()
                     with context.bound(event_id=row.id):
                         log.warning(
                             "event not confirmed; will retry", extra={"event_type": row.event_type, "reason": error}
@@ -215,8 +233,21 @@ class Relay:
                         .values(attempts=row.attempts + 1, next_attempt_at=now + delay, last_error=error[:500])
                     )
                 session.commit()
+                # Counted once marked: a scrape never sees an event both counted and still in the backlog.
+                for row in rows:
+                    if row.id in outcomes and outcomes[row.id] is None:
+                        self.metrics.published.labels(self.service, row.event_type).inc()
         self.published_count += confirmed
         return confirmed
+
+    def _end_spans(self, rows: Sequence[Any], outcomes: dict[str, str | None]) -> None:
+        spans, self._spans = self._spans, {}
+        for row in rows:
+            span = spans.get(row.id)
+            if span is not None and not (row.id in outcomes and outcomes[row.id] is None):
+                tracing.fail(span, outcomes.get(row.id) or "not confirmed: connection lost")
+            if span is not None:
+                span.end()
 
     def _publish_all(self, rows: Sequence[Any]) -> None:
         """Send every row, then wait until the broker confirmed (or returned, or refused) each one."""
@@ -225,6 +256,23 @@ class Relay:
         self._returned = set()
         for row in rows:
             correlation_id = json.loads(row.body).get("correlation_id")
+            # One span per publish, child of the context stored with the row (the request or event that recorded
+            # it), open until the broker's confirm; the message carries this span's context to the consumers.
+            span = tracing.start_span(
+                f"{row.event_type} publish",
+                kind=SpanKind.PRODUCER,
+                parent=tracing.context_from_stored(row.trace_context),
+                attributes={
+                    tracing.SERVICE_ATTRIBUTE: f"{self.service}-relay",
+                    "messaging.system": "rabbitmq",
+                    "messaging.operation.type": "publish",
+                    "messaging.destination.name": self.exchange,
+                    "messaging.rabbitmq.destination.routing_key": row.event_type,
+                    "messaging.message.id": row.id,
+                },
+            )
+            self._spans[row.id] = span
+            headers = tracing.inject_headers({"x-portal-producer": self.service}, trace.set_span_in_context(span))
             properties = pika.BasicProperties(
                 message_id=row.id,
                 type=row.event_type,
@@ -232,7 +280,7 @@ class Relay:
                 delivery_mode=pika.DeliveryMode.Persistent,
                 correlation_id=correlation_id,
                 app_id=self.service,
-                headers={"x-portal-producer": self.service},
+                headers=headers,
             )
             # An event type nobody subscribes to yet is published without `mandatory`: it has no queue
             # to reach, and the outbox keeps it as history. Subscribed types must reach their queues.
@@ -253,6 +301,7 @@ class Relay:
                     backoff.reset()
                 self._open_listener()
                 while not self.stop_event.is_set():
+                    self.heartbeat.beat(ready=True)
                     published = self.publish_batch()
                     if self.mail_sender is not None:
                         self.mail_sender.send_batch()
@@ -261,10 +310,12 @@ class Relay:
             except (AMQPConnectionError, AMQPChannelError, ConnectionError, OSError) as exc:
                 log.warning("broker unavailable, events wait in the outbox", extra={"error": type(exc).__name__})
                 self._close_broker()
+                self.heartbeat.beat(ready=False)
                 backoff.sleep(self.stop_event)
             except (SQLAlchemyError, psycopg.Error) as exc:
                 log.warning("database unavailable", extra={"error": type(exc).__name__})
                 self._listener = None
+                self.heartbeat.beat(ready=False)
                 backoff.sleep(self.stop_event)
         self._close_broker()
         if self._listener is not None:
@@ -278,19 +329,13 @@ def settings_for(service: str) -> type[BaseSettings]:
     return type(f"{service.title()}RelaySettings", (BaseSettings,), {"service": service})
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Publish a service's outbox to RabbitMQ")
-    parser.add_argument("--service", required=True)
-    args = parser.parse_args(argv)
-    settings = settings_for(args.service).load_or_exit()
-    configure_logging(f"{args.service}-relay", settings.log_level)
+def build_relay(service: str, settings: Any) -> Relay:
+    """The relay of a service from its settings, with its mail sender when the service sends e-mails."""
     # The relay's queries must follow the pending index in order whatever the statistics say: a table that grew
     # by thousands of rows since its last ANALYZE (an import, the January rush; autovacuum late or off) is
     # otherwise read whole by a bitmap scan and sorted on disk for every batch of 100.
     db = Database(settings.database_url, pool_size=2, pg_options="-c enable_bitmapscan=off")
-    relay = Relay(
-        db, settings.broker_url, settings.exchange, service=args.service, retry_delay_ms=settings.retry_delay_ms
-    )
+    relay = Relay(db, settings.broker_url, settings.exchange, service=service, retry_delay_ms=settings.retry_delay_ms)
     if inspect(db.engine).has_table("mail_outbox"):  # this service sends e-mails: deliver them too
         relay.mail_sender = MailSender(
             db,
@@ -299,6 +344,18 @@ def main(argv: list[str] | None = None) -> None:
             port=settings.smtp_port,
             sender=settings.mail_sender,
         )
+    return relay
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Publish a service's outbox to RabbitMQ")
+    parser.add_argument("--service", required=True)
+    args = parser.parse_args(argv)
+    settings = settings_for(args.service).load_or_exit()
+    configure_logging(f"{args.service}-relay", settings.log_level)
+    tracing.init_tracing(f"{args.service}-relay")
+    relay = build_relay(args.service, settings)
+    process_metrics.serve(relay.metrics.registry)
     signal.signal(signal.SIGTERM, lambda *_: relay.stop())
     signal.signal(signal.SIGINT, lambda *_: relay.stop())
     log.info("relay started")

@@ -27,6 +27,8 @@ CHECKS = [
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_schema_conformance,
+    # The headers an answer declares (a paged list's X-Total-Count, an ETag) are sent as declared.
+    checks.response_headers_conformance,
 ]
 
 # Staff with every role: every operation is reachable, so the generated data meets the real code paths.

@@ -6,17 +6,18 @@ service answers and Docker exists, testcontainers starts one instead (a laptop f
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
 import shutil
 import subprocess
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import psycopg
 from flask import Flask
@@ -140,6 +141,17 @@ class ServiceUnderTest:
                     conn.execute(text(f'DELETE FROM "{name}"'))
 
 
+def add_vhost(vhost: str) -> None:
+    """A vhost on the local broker, open to the guest user."""
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 @dataclass
 class PortalTestEnvironment:
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
@@ -208,15 +220,25 @@ class PortalTestEnvironment:
     def new_vhost(self, purpose: str) -> str:
         """An extra vhost of this run (e.g. for a whole stack started beside the in-process tests)."""
         vhost = f"portal-test-{self.run_id}-{purpose}"
-        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
-        subprocess.run(
-            ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        add_vhost(vhost)
         self._vhosts.append(vhost)
         return f"amqp://guest:guest@{DEFAULT_AMQP_HOST}/{quote(vhost, safe='')}"
+
+    def drop_vhost(self, broker_url: str) -> None:
+        """Delete a vhost of this run now: a whole stack's quorum queues must not outlive it until the run ends."""
+        vhost = unquote(broker_url.rsplit("/", 1)[1])
+        if vhost in self._vhosts:
+            self._vhosts.remove(vhost)
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+
+    @contextlib.contextmanager
+    def scratch_vhost(self, purpose: str) -> Iterator[str]:
+        """A vhost for one fixture, deleted when it ends."""
+        url = self.new_vhost(purpose)
+        try:
+            yield url
+        finally:
+            self.drop_vhost(url)
 
     # --- services -----------------------------------------------------------------
     def environ(self, service: str, database_url: str, **extra: str) -> dict[str, str]:

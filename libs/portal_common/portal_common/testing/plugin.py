@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from collections.abc import Iterator
 
 import pytest
 
+from . import leftovers
 from .environment import PortalTestEnvironment
 
 
@@ -19,5 +23,13 @@ def pytest_configure(config: pytest.Config) -> None:
 def portal_env() -> Iterator[PortalTestEnvironment]:
     """Databases and a vhost for this test run; everything is dropped at the end."""
     env = PortalTestEnvironment()
-    yield env
-    env.close()
+    leftovers.register(env.run_id)
+    if shutil.which("rabbitmqctl") and not os.environ.get("PORTAL_TEST_BROKER_URL"):
+        swept = leftovers.sweep(env.pg_admin_dsn, env.run_id)
+        if swept:
+            print(f"\nportal tests: swept {len(swept)} vhosts and databases left by killed runs", file=sys.stderr)
+    try:
+        yield env
+    finally:
+        env.close()
+        leftovers.unregister(env.run_id)

@@ -50,3 +50,33 @@ def init_conflicts(app: Flask) -> None:
     def _stale(_error: StaleDataError) -> Any:
         log.warning("write refused by a version counter")
         return _answer("stale", STALE)
+
+
+# --- a stale save of an edit form ------------------------------------------------------------------------------
+# An edit form carries the version it was read at (a hidden field); the use case compares it under the row
+# lock. When someone saved meanwhile the page comes back with 409: what they saved beside what this user typed
+# (kept in the form, with the new version), so saving again is a choice made knowing both.
+
+STALE_FORM = (
+    "Ces informations ont été modifiées par quelqu'un d'autre depuis que vous avez ouvert la page : rien n'a été "
+    "enregistré. Comparez avec la version actuelle ci-dessous, puis enregistrez à nouveau."
+)
+
+
+def form_version(form: Any) -> int:
+    """The version a form was read at; -1 (matches no saved version) when it is missing or not a number."""
+    raw = str(form.get("version", "") or "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+
+
+def changed_fields(current: dict[str, Any], typed: dict[str, Any], labels: dict[str, str]) -> list[dict[str, str]]:
+    """The fields where the saved record differs from what the user typed: label, current value, typed value."""
+
+    def shown(value: Any) -> str:
+        return "" if value is None else str(value).strip()
+
+    return [
+        {"label": label, "current": shown(current.get(name)) or "—", "typed": shown(typed.get(name)) or "—"}
+        for name, label in labels.items()
+        if shown(current.get(name)) != shown(typed.get(name))
+    ]

@@ -25,6 +25,7 @@ PRESESSION_COOKIE = "portal_presession"
 SECURE_PRESESSION_COOKIE = "__Host-portal_presession"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXEMPT_ATTRIBUTE = "__portal_csrf_exempt__"
+UPLOAD_ATTRIBUTE = "__portal_api_upload__"
 
 
 def signed_elsewhere(view):  # type: ignore[no-untyped-def]
@@ -32,6 +33,27 @@ def signed_elsewhere(view):  # type: ignore[no-untyped-def]
     CSRF token; the view MUST check the request's own signature before acting on it."""
     setattr(view, EXEMPT_ATTRIBUTE, True)
     return view
+
+
+def api_upload(view):  # type: ignore[no-untyped-def]
+    """For an API method that takes files as multipart/form-data (a payroll file). A cross-site form can post
+    multipart without a CORS preflight, so it is taken only from an API token (which no browser sends by
+    itself) or, from a browser session, with the session's token in the X-CSRF-Token header."""
+    setattr(view, UPLOAD_ATTRIBUTE, True)
+    return view
+
+
+def _api_upload_allowed(app: Flask, ring: KeyRing) -> bool:
+    view = app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) if view_class is not None else view
+    principal = current_principal()
+    if request.mimetype != "multipart/form-data" or not getattr(handler, UPLOAD_ATTRIBUTE, False) or principal is None:
+        return False
+    if principal.session_ref.startswith("token:"):
+        return True
+    binding = _binding()
+    return binding is not None and _token_is_valid(ring, binding, request.headers.get(HEADER, ""))
 
 
 def _mac(key: bytes, binding: str) -> str:
@@ -104,7 +126,7 @@ def init_csrf(app: Flask, ring: KeyRing, public_url: str) -> None:
             return
         if request.path.startswith("/api/"):
             # JSON only: a cross-site form cannot send application/json without a CORS preflight.
-            if request.content_length and request.mimetype != "application/json":
+            if request.content_length and request.mimetype != "application/json" and not _api_upload_allowed(app, ring):
                 abort(415)
             return
         binding = _binding()

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Flask, jsonify, redirect, render_template, request
+from flask import Blueprint, Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import formats
 from ..access import current_principal
 from ..idempotency import init_idempotency_if_declared
-from ..redirects import safe_path
 from .conflicts import init_conflicts
 from .csrf import init_csrf
 from .input_guard import init_input_guard
-from .navigation import navigation_for
+from .login import login_required, presents_bearer
+from .navigation import account_menu_for, navigation_for, offers_campaign_entry
 from .printable import printable
 
 CSP = (
@@ -68,11 +67,12 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
     app.jinja_env.finalize = printable
     formats.register_filters(app.jinja_env.filters)
     app.jinja_env.globals["navigation_for"] = navigation_for
+    app.jinja_env.globals["account_menu_for"] = account_menu_for
+    app.jinja_env.globals["offers_campaign_entry"] = offers_campaign_entry
     app.jinja_env.globals["current_principal"] = current_principal
     init_input_guard(app)
     init_csrf(app, app.extensions["portal"].settings.csrf_ring, public_url)
     init_conflicts(app)
-    init_idempotency_if_declared(app)
 
     @app.after_request
     def _security_headers(response):  # type: ignore[no-untyped-def]
@@ -87,6 +87,10 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    # Registered after the headers above, so its answer hook runs before them and sees only the view's own
+    # `Cache-Control: no-store`, the mark of an answer holding a secret, which is never kept.
+    init_idempotency_if_declared(app)
+
     def _handle_http_exception(error: HTTPException):  # type: ignore[no-untyped-def]
         code = error.code or 500
         if is_api_request() or request.path.startswith("/internal/"):
@@ -94,8 +98,7 @@ def init_web(app: Flask, *, internal_key: str, public_url: str, api: Any = None)
                 return api.handle_http_exception(error)
             return jsonify(code=code, status=error.name, message=error.description), code
         if code == 401:
-            back = safe_path(request.full_path.rstrip("?"))
-            return redirect("/connexion" if back == "/" else f"/connexion?next={quote(back, safe='/')}")
+            return login_required(request.full_path.rstrip("?"), api_client=presents_bearer(request))
         title, text = ERROR_TITLES.get(code, (error.name, error.description or ""))
         return render_template("portal/error.html", code=code, title=title, text=text), code
 

@@ -193,3 +193,35 @@ def test_a_trickle_of_deliveries_waits_the_configured_time_and_is_applied_as_one
     connection.close()
     assert transactions == [len(trickle)]  # 9 deliveries over ~0.45 s: one batch, one transaction
     assert len(names(db, applied)) == len(trickle) and left == 0
+
+
+def test_a_worker_beats_ready_once_consuming_and_its_probe_fails_when_the_loop_stops(parts, tmp_path, monkeypatch):
+    from portal_common.heartbeat import check
+
+    db, outbox, _, broker_url = parts
+    beat = tmp_path / "worker.beat"
+    monkeypatch.setenv("PORTAL_HEARTBEAT_FILE", str(beat))
+    consumer = Consumer(
+        service="identity",
+        db=db,
+        outbox=outbox,
+        broker_url=broker_url,
+        exchange=EXCHANGE,
+        subscriptions=[Subscription(QUEUE, {EVENT: lambda session, envelope: None})],
+        prefetch=5,
+        max_attempts=2,
+        retry_delay_ms=TEST_RETRY_DELAY_MS,
+    )
+    thread = threading.Thread(target=consumer.run_forever, daemon=True)
+    thread.start()
+    try:
+        assert consumer.ready.wait(15)
+        deadline = time.monotonic() + 5
+        while not beat.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert check(beat, max_age=60, need_ready=True) is None
+    finally:
+        consumer.stop()
+        thread.join(timeout=15)
+    # A loop that no longer turns stops beating: past the limit the liveness probe fails and the pod restarts.
+    assert "s ago" in check(beat, max_age=60, need_ready=False, now=time.time() + 61)

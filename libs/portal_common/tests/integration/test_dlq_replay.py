@@ -67,6 +67,7 @@ def stack(portal_env, request):
     consumer.stop()
     thread.join(10)
     db.dispose()
+    portal_env.drop_vhost(broker_url)
 
 
 def publish(broker_url):

@@ -168,3 +168,35 @@ def test_in_one_batch_sent_before_any_confirm_only_the_unroutable_event_stays_an
     assert all(row.published_at is not None and row.attempts == 0 for row in rows)
     row = take_row(db, outbox, lost.id)
     assert row.published_at is None and row.attempts == 1 and "unroutable" in row.last_error
+
+
+def wait_for(predicate, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_a_relay_beats_ready_while_connected_and_alive_but_unready_while_the_broker_is_unreachable(
+    database, broker_url, tmp_path, monkeypatch
+):
+    from portal_common.heartbeat import check
+
+    db, _ = database
+    beat = tmp_path / "relay.beat"
+    monkeypatch.setenv("PORTAL_HEARTBEAT_FILE", str(beat))
+    relays = [
+        Relay(db, broker_url, "portal.events", service="members", retry_delay_ms=TEST_RETRY_DELAY_MS),
+        Relay(db, "amqp://guest:guest@127.0.0.1:1/", "portal.events", service="members"),  # nothing listens there
+    ]
+    for relay, ready in zip(relays, (True, False), strict=True):
+        beat.unlink(missing_ok=True)
+        thread = threading.Thread(target=relay.run_forever, daemon=True)
+        thread.start()
+        try:
+            assert wait_for(beat.exists), "the relay writes its heartbeat"
+            assert check(beat, max_age=60, need_ready=False) is None
+            assert (check(beat, max_age=60, need_ready=True) is None) is ready
+        finally:
+            relay.stop()
+            thread.join(timeout=15)

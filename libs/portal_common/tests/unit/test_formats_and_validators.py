@@ -10,6 +10,7 @@ from portal_common.validators import (
     is_valid_nir,
     is_valid_siren,
     is_valid_siret,
+    luhn_ok,
     nir_key,
     vat_number_for,
 )
@@ -41,14 +42,34 @@ def test_the_nir_key_substitutes_corsican_departments():
     assert nir_key("186022A215325") == 23
 
 
-@pytest.mark.parametrize("siret", ["73282932000074", "35600000009075", "35600000000048", "35600000049837"])
-def test_valid_sirets_are_accepted_including_la_poste(siret):
+@pytest.mark.parametrize("siret", ["73282932000074", "55210055400013", "44306184100047", "732 829 320 00074"])
+def test_a_siret_outside_la_poste_is_accepted_by_its_luhn_key(siret):
     assert is_valid_siret(siret)
 
 
-@pytest.mark.parametrize("siret", ["73282932000075", "35600000049838", "7328293200007", "7328293200007A"])
-def test_invalid_sirets_are_refused(siret):
+@pytest.mark.parametrize("siret", ["73282932000075", "73282932000072", "7328293200007", "7328293200007A"])
+def test_a_siret_outside_la_poste_failing_luhn_is_refused_even_with_a_digit_sum_multiple_of_5(siret):
     assert not is_valid_siret(siret)
+
+
+@pytest.mark.parametrize("siret", ["35600000049837", "35600000009075", "35600000000001", "35600000000015"])
+def test_a_la_poste_siret_whose_digit_sum_is_a_multiple_of_5_is_accepted_without_luhn(siret):
+    assert is_valid_siret(siret)
+
+
+@pytest.mark.parametrize("siret", ["35600000000014", "35600000000022", "35600000049838"])
+def test_a_la_poste_siret_is_refused_when_its_digit_sum_is_not_a_multiple_of_5_even_if_luhn_passes(siret):
+    assert not is_valid_siret(siret)
+
+
+def test_la_postes_luhn_valid_35600000000048_is_refused_by_la_postes_digit_sum_rule():
+    # Luhn passes (the head office's number for INSEE and python-stdnum), the digit sum is 26: refused, as asked.
+    assert luhn_ok("35600000000048") and sum(int(c) for c in "35600000000048") % 5 == 1
+    assert not is_valid_siret("35600000000048")
+
+
+def test_a_siret_whose_siren_fails_its_own_luhn_key_is_refused():
+    assert not is_valid_siret("10000000000008")
 
 
 def test_siren_and_vat_number():

@@ -9,7 +9,18 @@ from flask import Flask, jsonify, request
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal_common.input_rules import InputRefused, check_text, event_problem, json_depth_exceeds, load_json
+from portal_common.input_rules import (
+    BIDI,
+    CONTROL,
+    LINE_BREAK,
+    SURROGATE,
+    InputRefused,
+    check_text,
+    event_problem,
+    json_depth_exceeds,
+    load_json,
+    text_problem,
+)
 from portal_common.messaging import catalogue
 from portal_common.web.input_guard import accepts, init_input_guard
 
@@ -107,6 +118,65 @@ def test_any_text_is_either_refused_with_a_french_message_or_returned_in_nfc(tex
         return
     cleaned.encode("utf-8")  # never a lone surrogate
     assert "\x00" not in cleaned and "\n" not in cleaned
+
+
+def _first_refused(text, *, multiline):
+    """The rule as the module states it, one character at a time: the first refused character says why."""
+    for char in text:
+        code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            return SURROGATE
+        if char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+            return BIDI
+        if char in "\t\n\r":
+            if not multiline:
+                return LINE_BREAK
+        elif code < 0x20 or 0x7F <= code <= 0x9F:
+            return CONTROL
+    return None
+
+
+# Text drawn mostly from the characters the rule is about, so that every branch is reached.
+_EDGE_TEXT = st.text(
+    alphabet=st.sampled_from("aé\t\n\r\x00\x07\x0b\x1f\x7f\x85\x9f\xa0\u202a\u202e\u2066\u2069\u2070\ud800\udfff")
+    | st.characters(),
+    max_size=12,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_EDGE_TEXT, st.booleans())
+def test_the_refusal_of_any_text_names_its_first_refused_character(text, multiline):
+    assert text_problem(text, multiline=multiline, max_length=None) == _first_refused(text, multiline=multiline)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.integers() | _EDGE_TEXT,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_EDGE_TEXT, inner, max_size=3),
+        max_leaves=12,
+    )
+)
+def test_an_event_payload_is_refused_exactly_when_one_of_its_texts_or_keys_is(data):
+    texts = list(_texts(data))
+    refused = [text for text in texts if text_problem(text, multiline=True, max_length=None)]
+    problem = event_problem(data)
+    assert (problem is None) == (not refused)
+    if refused:
+        assert problem.split(": ", 1)[1] in {SURROGATE, BIDI, CONTROL}
+
+
+def _texts(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts(item)
 
 
 @settings(max_examples=300, deadline=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from portal_common.clock import today, utcnow
@@ -13,19 +13,20 @@ from portal_common.clock import today, utcnow
 from ..customers.rules import MandateStatus
 from ..invoices.rules import CannotInvoiceYet, InvoiceKind, IssueCommand
 from ..invoices.use_cases.declarations import billed_before
-from ..invoices.use_cases.issue import already_issued, live_annual, prepare_invoice
+from ..invoices.use_cases.issue import prepare_invoice
 from ..invoices.use_cases.locks import hold_campaign_year
 from ..invoices.use_cases.numbering import Numbering
-from ..models import BillingCustomer, ClosedCampaign, Invoice, PendingHire, ReceivedDeclaration
+from ..models import BillingCustomer, ClosedCampaign, Invoice, PendingHire
 from ..tariffs.queries import tariff_for
+from .queries import estimable_members
 from .rules import CampaignClosed, estimate_key, estimate_lines
 
 log = logging.getLogger(__name__)
 
 
 def estimate_undeclared(session: Session, closed: CampaignClosed) -> list[Invoice]:
-    """An estimated invoice for each member workforce lists as undeclared, unless billing already received
-    its declaration or already estimated it. A member billing does not know yet is skipped and logged."""
+    """An estimated invoice for each member workforce lists as undeclared that queries.estimable_members
+    admits (the predicate workforce's confirmation page counted with); the others are skipped and logged."""
     tariff = tariff_for(session, closed.year)
     if tariff is None:
         raise CannotInvoiceYet(f"no tariff for {closed.year}")
@@ -37,34 +38,18 @@ def estimate_undeclared(session: Session, closed: CampaignClosed) -> list[Invoic
     session.add(record)
     # Hires kept for declarations of past years that will never come are dropped.
     session.execute(delete(PendingHire).where(PendingHire.year < today().year - 1))
-    members = [member.member_id for member in closed.undeclared]
-    declared = (
-        set(
-            session.scalars(
-                select(ReceivedDeclaration.member_id).where(
-                    ReceivedDeclaration.year == closed.year, ReceivedDeclaration.member_id.in_(members)
-                )
-            )
-        )
-        if members
-        else set()
-    )
+    estimable = estimable_members(session, closed.year, [member.member_id for member in closed.undeclared])
     numbering = Numbering()
     issued = []
     for member in closed.undeclared:
-        key = estimate_key(member.member_id, closed.year)
-        if member.member_id in declared or already_issued(session, key):
+        if member.member_id not in estimable:
+            # Declared meanwhile, already estimated, billed its annual fee otherwise (by staff: never a facture
+            # d'office beside it), or unknown to billing.
+            log.info("undeclared member gets no estimate", extra={"member_id": member.member_id})
             continue
-        if live_annual(session, member.member_id, str(closed.year)) is not None:
-            # Billed its annual fee otherwise (by staff): never a facture d'office beside it.
-            log.info(
-                "undeclared member already has its annual invoice, no estimate", extra={"member_id": member.member_id}
-            )
-            continue
+        estimable.discard(member.member_id)  # listed twice: estimated once
         customer = session.get(BillingCustomer, member.member_id)
-        if customer is None:
-            log.warning("undeclared member unknown to billing, no estimate", extra={"member_id": member.member_id})
-            continue
+        key = estimate_key(member.member_id, closed.year)
         lines = estimate_lines(
             tariff,
             closed.year,

@@ -43,5 +43,5 @@ class InvoiceCreditNotes(MethodView):
                 cancel_all=data["cancel_all"],
             )
         except InvoiceNotFound:
-            abort(404, message="Invoice not found.")
+            abort(404, message="Facture introuvable.")
         return invoices.invoice_as_dict(invoices.get_invoice(note.id), with_lines=True)

@@ -83,7 +83,7 @@ def cancel_estimate(
     session: Session, estimate: Invoice, numbering: Numbering, *, creditor: NoticeCreditor | None
 ) -> Invoice | None:
     """The credit note cancelling an estimated invoice once the real declaration came (once only)."""
-    return _cancel_in_full(
+    return cancel_in_full(
         session, estimate, numbering, creditor=creditor, label=f"Annulation de la facture d'office {estimate.number}"
     )
 
@@ -93,7 +93,7 @@ def cancel_replaced_annual(
 ) -> Invoice | None:
     """The credit note cancelling an annual fee the member's declaration replaces (one issued by staff or
     brought from a former system, never one issued from a declaration): the declared headcount is what is owed."""
-    return _cancel_in_full(
+    return cancel_in_full(
         session,
         replaced,
         numbering,
@@ -102,10 +102,18 @@ def cancel_replaced_annual(
     )
 
 
-def _cancel_in_full(
-    session: Session, invoice: Invoice, numbering: Numbering, *, creditor: NoticeCreditor | None, label: str
+def cancel_in_full(
+    session: Session,
+    invoice: Invoice,
+    numbering: Numbering,
+    *,
+    creditor: NoticeCreditor | None,
+    label: str,
+    source_key: str | None = None,
 ) -> Invoice | None:
-    key = cancellation_key(invoice.id)
+    """The credit note cancelling what is left of `invoice` (locked by the caller), once per `source_key`
+    (an estimate's cancellation key by default); None when already done or already cancelled by hand."""
+    key = source_key or cancellation_key(invoice.id)
     if session.scalar(select(Invoice.id).where(Invoice.source_key == key)) is not None:
         return None
     try:

@@ -7,19 +7,31 @@ from sqlalchemy.orm import Session
 from portal_common.messaging.consumer import PermanentError
 from portal_common.messaging.envelope import Envelope
 
-from .rules import FeeEventInvalid, Hire, MissedAppointment
-from .use_cases import invoice_late_hire, invoice_late_hires, invoice_no_show
+from ..sepa.rules import NoticeCreditor
+from .rules import FeeEventInvalid, Hire, RecordedOutcome
+from .use_cases import follow_outcome, invoice_late_hire, invoice_late_hires
 
 UNUSABLE = (FeeEventInvalid, KeyError, TypeError, ValueError)
 
 
-def on_appointment_missed(session: Session, event: Envelope) -> None:
-    """The no-show fee, once per appointment."""
+def on_appointment_missed(session: Session, event: Envelope, *, creditor: NoticeCreditor | None = None) -> None:
+    """The no-show fee, once per appointment (unless a later correction already said otherwise)."""
     try:
-        missed = MissedAppointment.from_event(event.data)
+        outcome = RecordedOutcome.from_missed(event.data)
     except UNUSABLE as exc:
         raise PermanentError(f"unusable missed appointment: {type(exc).__name__}") from exc
-    invoice_no_show(session, missed)
+    follow_outcome(session, outcome, creditor=creditor)
+
+
+def on_outcome_corrected(session: Session, event: Envelope, *, creditor: NoticeCreditor | None = None) -> None:
+    """A corrected outcome: the no-show fee cancelled by a credit note when the absence is no longer unexcused,
+    billed when it now is. `creditor` (bound by worker.subscriptions) names the service on the corrected notice
+    of a SEPA debit the credit note lowers."""
+    try:
+        outcome = RecordedOutcome.from_correction(event.data)
+    except UNUSABLE as exc:
+        raise PermanentError(f"unusable outcome correction: {type(exc).__name__}") from exc
+    follow_outcome(session, outcome, creditor=creditor)
 
 
 def on_employee_hired(session: Session, event: Envelope) -> None:

@@ -1,32 +1,39 @@
 """Fees billing issues on its own from other services' facts: no-show fees and late-hire fees. Each runs in
 the consumer's transaction (which commits with the inbox row), is idempotent through the invoice's unique
-source key, and ends by numbering what it issued."""
+source key, and ends by numbering what it issued. A no-show fee follows the appointment's latest outcome:
+a correction cancels it by a credit note, or bills it when the absence is restored."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal_common.clock import today, utcnow
 
+from ..credit_notes.use_cases import cancel_in_full
 from ..invoices.rules import CannotInvoiceYet, InvoiceKind, IssueCommand
 from ..invoices.use_cases.issue import already_issued, prepare_invoice
 from ..invoices.use_cases.locks import hold_member_hires, hold_members_hires
 from ..invoices.use_cases.numbering import Numbering
-from ..models import BillingCustomer, Invoice, PendingHire, ReceivedDeclaration
+from ..models import AppointmentOutcome, BillingCustomer, Invoice, PendingHire, ReceivedDeclaration
+from ..sepa.rules import NoticeCreditor
 from ..tariffs.queries import tariff_for
 from ..tariffs.rules import Tariff
 from .rules import (
     Hire,
-    MissedAppointment,
+    RecordedOutcome,
     declaration_reference_date,
     is_late_hire,
     late_hire_key,
     late_hire_lines,
+    no_show_cancellation_key,
+    no_show_cancellation_label,
     no_show_key,
     no_show_lines,
+    supersedes,
 )
 
 
@@ -57,11 +64,88 @@ def confirmed_declarations(
     return found
 
 
-def invoice_no_show(session: Session, missed: MissedAppointment) -> Invoice | None:
-    """The no-show fee of an unexcused missed appointment, once per appointment."""
+def follow_outcome(session: Session, outcome: RecordedOutcome, *, creditor: NoticeCreditor | None) -> None:
+    """The appointment's no-show fee as its latest outcome wants it: billed for an unexcused absence, cancelled
+    by a credit note otherwise. An outcome older than (or the same as) the one applied changes nothing, so a
+    repeated or late event (a retried missed event after its correction) never bills or cancels twice."""
+    if not _apply(session, outcome):
+        return
+    live = _live_no_show_fees(session, outcome)
+    if outcome.fee_due:
+        if not live:
+            _invoice_no_show(session, outcome)
+        return
+    numbering = Numbering()
+    for fee in live:
+        cancel_in_full(
+            session,
+            fee,
+            numbering,
+            creditor=creditor,
+            label=no_show_cancellation_label(fee.number),
+            source_key=no_show_cancellation_key(fee.id),
+        )
+    numbering.assign(session)
+
+
+def _apply(session: Session, outcome: RecordedOutcome) -> bool:
+    """Record `outcome` as the appointment's applied one if it is newer, holding the appointment's row (the
+    lock two workers with two events of one appointment queue on); False when it is not newer."""
+    applied = session.get(AppointmentOutcome, outcome.appointment_id, with_for_update=True)
+    if applied is None:
+        try:
+            with session.begin_nested():
+                session.add(_outcome_row(outcome))
+            return True
+        except IntegrityError:  # another worker's first event of this appointment, committed meanwhile
+            applied = session.get(
+                AppointmentOutcome, outcome.appointment_id, with_for_update=True, populate_existing=True
+            )
+            if applied is None:
+                raise
+    if not supersedes(outcome, applied.version):
+        return False
+    applied.status, applied.version, applied.applied_at = outcome.status, outcome.version, utcnow()
+    session.flush()
+    return True
+
+
+def _outcome_row(outcome: RecordedOutcome) -> AppointmentOutcome:
+    return AppointmentOutcome(
+        appointment_id=outcome.appointment_id,
+        member_id=outcome.member_id,
+        status=outcome.status,
+        version=outcome.version,
+        applied_at=utcnow(),
+    )
+
+
+def _live_no_show_fees(session: Session, outcome: RecordedOutcome) -> list[Invoice]:
+    """The appointment's no-show fees not cancelled by a credit note, locked (at most one in practice)."""
+    first = no_show_key(outcome.appointment_id)
+    return list(
+        session.scalars(
+            select(Invoice)
+            .where(
+                Invoice.kind == InvoiceKind.NO_SHOW,
+                Invoice.member_id == outcome.member_id,
+                or_(Invoice.source_key == first, Invoice.source_key.like(f"{first}:%")),
+                Invoice.cancelled_by_id.is_(None),
+            )
+            .order_by(Invoice.issued_on, Invoice.number)
+            .with_for_update()
+        )
+    )
+
+
+def _invoice_no_show(session: Session, missed: RecordedOutcome) -> Invoice | None:
+    """The no-show fee of an unexcused absence: the appointment's first under its plain key, a fee billed again
+    after a cancelled one under the version that restored the absence."""
     key = no_show_key(missed.appointment_id)
     if already_issued(session, key):
-        return None
+        key = no_show_key(missed.appointment_id, missed.version)
+        if already_issued(session, key):
+            return None
     tariff = _billable(session, missed.member_id, missed.year)
     lines = no_show_lines(tariff, missed)
     if not lines:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from portal_common.access import member_or_staff, require_principal, staff
-from portal_common.api import Blueprint
+from portal_common.api import Blueprint, total_count, total_count_declaration
 from portal_common.passport import Principal
 from portal_common.roles import BILLING_STAFF, EVERY_STAFF_ROLE, INVOICE_READERS
 from portal_common.service import portal
 
+from ..ledger.queries import debits_in_flight
 from ..web import readable_invoice
 from . import queries
-from .rules import InvoiceKind, InvoiceRejected, IssueCommand, LineInput
+from .rules import ZERO, InvoiceKind, InvoiceRejected, IssueCommand, LineInput
 from .schemas import InvoiceCreateSchema, InvoiceListArgsSchema, InvoiceSchema, InvoiceSummarySchema
 from .use_cases.issue import issue_invoice
 
@@ -33,19 +34,19 @@ def member_scope(principal: Principal, requested: str | None) -> str | None:
 class Invoices(MethodView):
     @READERS
     @blp.arguments(InvoiceListArgsSchema, location="query")
-    @blp.response(200, InvoiceSummarySchema(many=True))
-    @blp.paginate(page_size=100, max_page_size=500)
-    def get(self, args, pagination_parameters):
+    @blp.response(200, InvoiceSummarySchema(many=True), headers=total_count_declaration("invoices"))
+    def get(self, args):
         """Invoices of the current company, newest first (staff: of `member_id`, or all)"""
         scope = member_scope(require_principal(), args["member_id"])
         filters = {"year": args["year"], "status": args["status"]}
-        pagination_parameters.item_count = queries.count_invoices(scope, **filters)
-        if pagination_parameters.first_item >= pagination_parameters.item_count:
-            return []  # past the last page; also keeps absurd page numbers away from the database
-        found = queries.list_invoices(
-            scope, **filters, offset=pagination_parameters.first_item, limit=pagination_parameters.page_size
-        )
-        return [queries.invoice_as_dict(invoice) for invoice in found]
+        total = queries.count_invoices(scope, **filters)
+        offset = (args["page"] - 1) * args["page_size"]
+        if offset >= total:
+            return [], 200, total_count(total)  # past the last page: nothing asked of the database
+        found = queries.list_invoices(scope, **filters, offset=offset, limit=args["page_size"])
+        in_flight = debits_in_flight(invoice.id for invoice in found)
+        shown = [queries.invoice_as_dict(invoice, in_flight=in_flight.get(invoice.id, ZERO)) for invoice in found]
+        return shown, 200, total_count(total)
 
     @staff(*BILLING_STAFF)
     @blp.arguments(InvoiceCreateSchema)

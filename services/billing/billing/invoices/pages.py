@@ -12,12 +12,12 @@ from portal_common.clock import today
 from portal_common.roles import EVERY_STAFF_ROLE, INVOICE_READERS
 from portal_common.service import portal
 
-from ..ledger.queries import account_of, yearly_history
+from ..ledger.queries import account_of, credit_set_off, debits_in_flight, yearly_history
 from ..web import STATUS_BADGES, chosen_year, staff_invoice_page, visible_invoice
 from . import queries
 from .einvoice import render_facturx
 from .pdf import PDFA_FONTS, InvoiceDocument, Issuer, render_invoice_pdf
-from .rules import KIND_LABELS, STATUS_LABELS
+from .rules import KIND_LABELS, STATUS_LABELS, ZERO, status_label
 
 pages = Blueprint("billing_pages", __name__)
 log = logging.getLogger(__name__)
@@ -34,19 +34,33 @@ def invoices():
     year = chosen_year(request.args.get("annee"), years[0] if years else today().year)
     if year not in years:
         years = sorted({*years, year}, reverse=True)
-    unpaid, paid = queries.split_by_settlement(queries.list_invoices(principal.member_id, year=year))
+    history = yearly_history(principal.member_id)
+    # « Historique des cotisations » links each period to its invoices, whatever year they were issued in.
+    period = request.args.get("periode")
+    if period not in {row.year for row in history}:
+        period = None
+    if period is None:
+        listed = queries.list_invoices(principal.member_id, year=year)
+    else:
+        listed = queries.list_invoices(principal.member_id, period=period)
+    unpaid, paid = queries.split_by_settlement(listed)
     return render_template(
         "billing/invoices.html",
         year=year,
+        period=period,
+        scope=f"pour la période {period}" if period else f"en {year}",
         years=years,
         unpaid=unpaid,
         paid=paid,
         total_due=queries.total_due(unpaid),
         account=account_of(principal.member_id),
-        history=yearly_history(principal.member_id),
+        history=history,
         kinds=KIND_LABELS,
         statuses=STATUS_LABELS,
         badges=STATUS_BADGES,
+        in_flight=debits_in_flight(invoice.id for invoice in listed),
+        set_off=credit_set_off(invoice.id for invoice in listed),
+        status_label=status_label,
         staff_view=principal.is_staff,
         page_title="Mes factures",
     )
@@ -58,6 +72,7 @@ def _document(invoice) -> InvoiceDocument:
         customer=queries.get_customer(invoice.member_id),
         schedule=queries.schedule_of(invoice),
         corrected_number=queries.invoice_number_of(invoice.corrects_invoice_id),
+        compensated=credit_set_off([invoice.id]).get(invoice.id, ZERO),
     )
 
 

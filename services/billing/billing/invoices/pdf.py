@@ -56,6 +56,8 @@ class InvoiceDocument:
     customer: Any
     schedule: list[tuple[date, Decimal]]
     corrected_number: str | None = None
+    # The member's credit set off against the invoice (« Compensation avoir »), part of amount_paid.
+    compensated: Decimal = Decimal("0.00")
 
 
 def _text(value: str) -> str:
@@ -135,7 +137,8 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer, *, pdfa_font_d
     if invoice.kind == InvoiceKind.ESTIMATE:
         line(
             "Facture établie d'office, faute de déclaration des effectifs à la clôture de la campagne : "
-            "elle sera annulée par avoir dès réception de votre déclaration.",
+            "elle sera annulée par avoir dès réception de votre déclaration, même tardive (portail adhérent, "
+            f"« Déclarer vos effectifs » {invoice.period}), et remplacée par la cotisation déclarée.",
             size=9,
         )
     line("Catégorie de l'opération : prestation de services")
@@ -164,7 +167,11 @@ def render_invoice_pdf(document: InvoiceDocument, issuer: Issuer, *, pdfa_font_d
         ("Total HT", invoice.amount_excl_tax),
         (f"TVA {vat_percent} %", invoice.vat_amount),
         ("Total TTC", invoice.amount_incl_tax),
-        ("Déjà réglé", invoice.amount_paid),
+    ]
+    if document.compensated > 0:
+        totals.append(("Compensation avoir", -document.compensated))
+    totals += [
+        ("Déjà réglé", invoice.amount_paid - document.compensated),
         ("Reste à payer", invoice.amount_due),
     ]
     for label, amount in totals:

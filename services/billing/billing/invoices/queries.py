@@ -11,11 +11,15 @@ from sqlalchemy.orm import selectinload
 from portal_common.passport import Principal
 from portal_common.service import portal
 
+from ..ledger.queries import debits_in_flight
 from ..models import BillingCustomer, Invoice
-from .rules import KIND_LABELS, STATUS_LABELS, ZERO, InvoiceKind, InvoiceStatus
+from .rules import KIND_LABELS, ZERO, InvoiceKind, InvoiceStatus, status_label
 
 
-def invoice_as_dict(invoice: Invoice, *, with_lines: bool = False) -> dict:
+def invoice_as_dict(invoice: Invoice, *, with_lines: bool = False, in_flight: Decimal | None = None) -> dict:
+    """`in_flight`: its SEPA debits sent and not collected (ledger.queries.debits_in_flight), read when not given."""
+    if in_flight is None:
+        in_flight = debits_in_flight([invoice.id]).get(invoice.id, ZERO)
     shown = {
         "id": invoice.id,
         "member_id": invoice.member_id,
@@ -31,8 +35,9 @@ def invoice_as_dict(invoice: Invoice, *, with_lines: bool = False) -> dict:
         "amount_incl_tax": invoice.amount_incl_tax,
         "amount_paid": invoice.amount_paid,
         "amount_due": invoice.amount_due,
+        "amount_debit_in_flight": in_flight,
         "status": invoice.status,
-        "status_label": STATUS_LABELS[invoice.status],
+        "status_label": status_label(invoice.status, in_flight),
         "version": invoice.version,
     }
     if with_lines:
@@ -77,7 +82,9 @@ def get_invoice(invoice_id: str) -> Invoice | None:
     )
 
 
-def _filtered(stmt: Select, member_id: str | None, year: int | None, status: str | None) -> Select:
+def _filtered(
+    stmt: Select, member_id: str | None, year: int | None, status: str | None, period: str | None = None
+) -> Select:
     if member_id is not None:
         stmt = stmt.where(Invoice.member_id == member_id)
     if year is not None:
@@ -85,6 +92,8 @@ def _filtered(stmt: Select, member_id: str | None, year: int | None, status: str
         stmt = stmt.where(Invoice.issued_on >= date(year, 1, 1), Invoice.issued_on <= date(year, 12, 31))
     if status is not None:
         stmt = stmt.where(Invoice.status == status)
+    if period is not None:
+        stmt = stmt.where(Invoice.period == period)
     return stmt
 
 
@@ -98,11 +107,15 @@ def list_invoices(
     *,
     year: int | None = None,
     status: str | None = None,
+    period: str | None = None,
     offset: int = 0,
     limit: int | None = None,
 ) -> list[Invoice]:
-    """Newest first; `member_id=None` means every member (staff only)."""
-    stmt = _filtered(select(Invoice), member_id, year, status).order_by(Invoice.issued_on.desc(), Invoice.number.desc())
+    """Newest first; `member_id=None` means every member (staff only); `period`: the period billed, whatever
+    the year of issue (a facture d'office of 2027 issued at the campaign's close in January 2028)."""
+    stmt = _filtered(select(Invoice), member_id, year, status, period).order_by(
+        Invoice.issued_on.desc(), Invoice.number.desc()
+    )
     if offset:
         stmt = stmt.offset(offset)
     if limit is not None:

@@ -58,6 +58,16 @@ STATUS_LABELS = {
 }
 # Still owed, and not in litigation: what a card payment or a SEPA debit may settle.
 OPEN_STATUSES = (InvoiceStatus.TO_PAY, InvoiceStatus.PARTLY_PAID)
+# What an open invoice with a SEPA debit sent and not collected yet shows: it is not paid before the
+# collection date (its status stays what its allocations say).
+DEBIT_PENDING_LABEL = "Prélèvement en cours"
+
+
+def status_label(status: str, debit_in_flight: Decimal = ZERO) -> str:
+    """The status every page and the API show: « Prélèvement en cours » while a debit is in flight."""
+    if debit_in_flight > ZERO and status in OPEN_STATUSES:
+        return DEBIT_PENDING_LABEL
+    return STATUS_LABELS[InvoiceStatus(status)]
 
 
 class InvoiceRejected(FieldErrors):

@@ -42,8 +42,17 @@ class InvoiceSummarySchema(Schema):
     amount_incl_tax = money_field(required=True)
     amount_paid = money_field(required=True)
     amount_due = money_field(required=True)
+    amount_debit_in_flight = money_field(
+        required=True,
+        metadata={
+            "description": "SEPA debits sent to the bank and not collected yet: still part of amount_due until "
+            "their collection date"
+        },
+    )
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    status_label = fields.String(required=True)
+    status_label = fields.String(
+        required=True, metadata={"description": "« Prélèvement en cours » while a debit is in flight"}
+    )
     version = fields.Integer(required=True)
 
 
@@ -91,6 +100,11 @@ class InvoiceCreateSchema(Schema):
 
 
 class InvoiceListArgsSchema(Schema):
+    # The same paging as every list of the API: page and page_size, the total in X-Total-Count.
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=100000), metadata={"description": "1-based"}
+    )
+    page_size = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     member_id = fields.String(

@@ -23,13 +23,14 @@ class MemberAccount(MethodView):
         """The company's account: balance, dues, credit held and every ledger entry (staff, or its own users)"""
         principal = require_principal()
         if not principal.is_staff and principal.member_id != member_id:
-            abort(404, message="Account not found.")  # another company's looks like a missing one
+            abort(404, message="Compte introuvable.")  # another company's looks like a missing one
         held = account_of(member_id)
         return {
             "member_id": member_id,
             "balance": held.balance,
             "due": held.due,
             "credit": held.credit,
+            "pending": held.pending,
             "label": held.label,
             "entries": entries_of(member_id),
         }

@@ -58,12 +58,15 @@ class Account:
     balance: sum of the entries (positive: owed by the member; negative: owed to the member);
     due: what open invoices still wait for (sum of their « reste à payer »);
     credit: money held for the member not yet set off (payments beyond their invoice, credit notes beyond
-    what they corrected), never negative.
+    what they corrected), never negative;
+    pending: SEPA debits sent to the bank and not collected yet (« Prélèvement en cours »): still part of the
+    balance and the dues until their collection date, when they become payments.
     """
 
     balance: Decimal
     due: Decimal
     credit: Decimal
+    pending: Decimal = ZERO
 
     @property
     def creditor(self) -> bool:
@@ -75,9 +78,9 @@ class Account:
         return "Solde créditeur" if self.creditor else "Solde restant dû"
 
 
-def account(balance: Decimal, due: Decimal) -> Account:
+def account(balance: Decimal, due: Decimal, pending: Decimal = ZERO) -> Account:
     """The account from the ledger's balance and the open invoices' dues (credit = due - balance)."""
-    return Account(balance=balance, due=due, credit=due - balance)
+    return Account(balance=balance, due=due, credit=due - balance, pending=pending)
 
 
 def check_refund(amount: Decimal, credit: Decimal) -> Decimal:

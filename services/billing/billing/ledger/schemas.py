@@ -14,6 +14,11 @@ class AccountSchema(Schema):
     )
     due = fields.Decimal(required=True, as_string=True, metadata={"description": "open invoices' « reste à payer »"})
     credit = fields.Decimal(required=True, as_string=True, metadata={"description": "held for the member, not set off"})
+    pending = fields.Decimal(
+        required=True,
+        as_string=True,
+        metadata={"description": "SEPA debits sent to the bank, not collected yet (still in balance and due)"},
+    )
     label = fields.String(required=True, metadata={"description": "« Solde restant dû » or « Solde créditeur »"})
 
 

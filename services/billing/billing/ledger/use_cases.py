@@ -3,6 +3,7 @@ payments, SEPA rejects), and the refunds and offsets of a member's credit, which
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -12,14 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal_common.clock import today, utcnow
+from portal_common.db import is_any_of
+from portal_common.mail import queue_mail
 from portal_common.service import Portal
 
 from ..invoices.rules import KIND_LABELS, OPEN_STATUSES, ZERO, InvoiceKind, settlement_status
-from ..models import BillingCustomer, Invoice, LedgerEntry
+from ..invoices.use_cases.mailing import public_url_of
+from ..models import BillingCustomer, Invoice, LedgerEntry, mail_outbox
 from ..sepa.rules import AFTER_OFFSET, NoticeCreditor
 from ..sepa.use_cases.adjustments import fit_pending_debits
+from .mails import Refund, refund_mail
 from .queries import account_in
 from .rules import LedgerKind, RefundRejected, check_refund
+
+log = logging.getLogger(__name__)
 
 
 def entry_row(
@@ -84,6 +91,33 @@ def book(session: Session, row: dict[str, Any]) -> LedgerEntry:
     return entry
 
 
+COMPENSATION_LABEL = "Compensation avoir"
+
+
+def compensation_row(invoice: Any, amount: Decimal) -> dict[str, Any]:
+    """The entry setting the member's credit off against a new invoice as it is issued (no change of balance)."""
+    return entry_row(
+        member_id=invoice.member_id,
+        kind=LedgerKind.OFFSET,
+        booked_on=invoice.issued_on,
+        amount=ZERO,
+        applied=amount,
+        settles_invoice_id=invoice.id,
+        label=COMPENSATION_LABEL,
+        by="facturation",
+    )
+
+
+def hold_accounts(session: Session, member_ids: list[str]) -> None:
+    """hold_account for several members, in a fixed order (two transactions never wait on each other)."""
+    session.execute(
+        select(BillingCustomer.member_id)
+        .where(is_any_of(session, BillingCustomer.member_id, sorted(set(member_ids))))
+        .order_by(BillingCustomer.member_id)
+        .with_for_update()
+    ).all()
+
+
 def hold_account(session: Session, member_id: str) -> BillingCustomer | None:
     """The member's row lock: refunds and offsets of one account queue up (never twice the same credit)."""
     return session.scalars(
@@ -142,17 +176,46 @@ def refund_credit(portal: Portal, member_id: str, amount: Decimal, *, by: str, r
     with portal.uow() as tx:
         if hold_account(tx.session, member_id) is None:
             raise LookupError(member_id)
-        check_refund(amount, account_in(tx.session, member_id).credit)
-        entry = book(
-            tx.session,
-            entry_row(
-                member_id=member_id,
-                kind=LedgerKind.REFUND,
-                booked_on=today(),
-                amount=amount,
-                label=(reference or "Remboursement du crédit")[:200],
-                by=by,
-            ),
-        )
+        entry = book_refund(tx.session, member_id, amount, by=by, reference=reference or "Remboursement du crédit")
         tx.commit()
         return entry.id
+
+
+def book_refund(
+    session: Session, member_id: str, amount: Decimal, *, by: str, reference: str, mandate: str | None = None
+) -> LedgerEntry:
+    """The « remboursement » entry of a refund, in the caller's transaction (the account held by the caller),
+    and its notice to the member. Raises RefundRejected above the credit held."""
+    credit = account_in(session, member_id).credit
+    check_refund(amount, credit)
+    entry = book(
+        session,
+        entry_row(
+            member_id=member_id,
+            kind=LedgerKind.REFUND,
+            booked_on=today(),
+            amount=amount,
+            label=reference[:200],
+            by=by,
+        ),
+    )
+    session.flush()
+    mail_refund(session, entry, credit_left=credit - amount, mandate=mandate)
+    return entry
+
+
+def mail_refund(session: Session, entry: LedgerEntry, *, credit_left: Decimal, mandate: str | None = None) -> None:
+    """The member's notice of a refund entry, sent only if it commits."""
+    customer = session.get(BillingCustomer, entry.member_id)
+    if customer is None or not customer.billing_email:
+        log.warning("refund recorded without a billing e-mail to announce it", extra={"entry_id": entry.id})
+        return
+    refund = Refund(
+        entry_id=entry.id,
+        amount=entry.amount,
+        booked_on=entry.booked_on,
+        reference=entry.label,
+        credit_left=credit_left,
+        by_transfer_to=mandate,
+    )
+    queue_mail(session, mail_outbox, refund_mail(refund, to=customer.billing_email, public_url=public_url_of(session)))

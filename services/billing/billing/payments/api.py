@@ -36,5 +36,5 @@ class InvoicePayments(MethodView):
         try:
             payment = record_payment(portal(), invoice_id, PaymentInput(**data), by=require_principal().user_id)
         except InvoiceNotFound:
-            abort(404, message="Invoice not found.")
+            abort(404, message="Facture introuvable.")
         return queries.payment_as_dict(payment)

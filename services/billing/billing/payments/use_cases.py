@@ -11,18 +11,22 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal_common.clock import today, utcnow
+from portal_common.mail import queue_mail
 from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
 
 from ..invoices.event_data import paid_event
 from ..invoices.rules import ZERO, InvoiceKind, InvoiceNotFound, InvoiceStatus
+from ..invoices.use_cases.mailing import public_url_of
 from ..invoices.use_cases.numbering import EVENTS
+from ..ledger.queries import debits_in_flight_in
 from ..ledger.rules import LedgerKind
 from ..ledger.use_cases import book, entry_row
-from ..models import CardPayment, Invoice, Payment
+from ..models import BillingCustomer, CardPayment, Invoice, Payment, mail_outbox
 from ..sepa.rules import AFTER_PAYMENT, NoticeCreditor
 from ..sepa.use_cases.adjustments import fit_pending_debits
 from .card import PROVIDER, CardPaymentRefused, card_enabled
+from .mails import ReceivedPayment, payment_mail
 from .provider import Notification, NotificationRejected, new_reference
 from .rules import METHOD_LABELS, CardPaymentStatus, PaymentInput, PaymentMethod, check_payment, settle
 
@@ -46,10 +50,19 @@ def record_payment(portal: Portal, invoice_id: str, payment: PaymentInput, *, by
 
 
 def apply_payment(
-    session: Session, invoice: Invoice, payment: PaymentInput, *, by: str, creditor: NoticeCreditor
+    session: Session,
+    invoice: Invoice,
+    payment: PaymentInput,
+    *,
+    by: str,
+    creditor: NoticeCreditor,
+    adjust_debits: bool = True,
 ) -> Payment:
     """Settle `invoice` (locked by the caller) with a checked payment, in the caller's transaction; what
-    exceeds the amount due stays as the company's credit. Publishes billing.invoice.paid.v1."""
+    exceeds the amount due stays as the company's credit. Publishes billing.invoice.paid.v1.
+
+    The invoice's announced SEPA debits are lowered to what is left, unless the caller does it itself
+    (`adjust_debits=False`: a debit being collected lowers them once it is out of flight)."""
     effect = settle(invoice.amount_incl_tax, invoice.amount_paid, invoice.status, payment.amount)
     recorded = Payment(
         id=str(uuid.uuid4()),
@@ -82,7 +95,8 @@ def apply_payment(
             by=by,
         ),
     )
-    fit_pending_debits(session, invoice, reason=AFTER_PAYMENT, creditor=creditor)
+    if adjust_debits:
+        fit_pending_debits(session, invoice, reason=AFTER_PAYMENT, creditor=creditor)
     EVENTS.record(
         session,
         EventType.BILLING_INVOICE_PAID,
@@ -90,7 +104,29 @@ def apply_payment(
         member_id=invoice.member_id,
         data=paid_event(invoice, recorded),
     )
+    _mail_receipt(session, invoice, recorded)
     return recorded
+
+
+def _mail_receipt(session: Session, invoice: Invoice, payment: Payment) -> None:
+    """The member's receipt, sent only if the payment commits."""
+    customer = session.get(BillingCustomer, invoice.member_id)
+    if customer is None or not customer.billing_email:
+        log.warning("payment recorded without a billing e-mail to confirm it", extra={"payment_id": payment.id})
+        return
+    received = ReceivedPayment(
+        payment_id=payment.id,
+        method=payment.method,
+        amount=payment.amount,
+        applied=payment.applied_amount,
+        received_on=payment.received_on,
+        invoice_id=invoice.id,
+        invoice_number=invoice.number,
+        amount_due=invoice.amount_due,
+    )
+    queue_mail(
+        session, mail_outbox, payment_mail(received, to=customer.billing_email, public_url=public_url_of(session))
+    )
 
 
 def start_card_payment(portal: Portal, invoice_id: str, *, member_id: str, by: str) -> CardPayment:
@@ -112,12 +148,18 @@ def start_card_payment(portal: Portal, invoice_id: str, *, member_id: str, by: s
             raise CardPaymentRefused(f"La facture {invoice.number} n'a plus de montant à régler.")
         if invoice.status == InvoiceStatus.LITIGATION:
             raise CardPaymentRefused(f"La facture {invoice.number} est en contentieux : contactez le service.")
+        # A SEPA debit in flight will take its part at its date: the card pays only the rest, never twice.
+        payable = invoice.amount_due - debits_in_flight_in(tx.session, [invoice.id]).get(invoice.id, ZERO)
+        if payable <= ZERO:
+            raise CardPaymentRefused(
+                f"La facture {invoice.number} est en cours de prélèvement : rien d'autre n'est à régler."
+            )
         attempt = CardPayment(
             id=str(uuid.uuid4()),
             reference=new_reference(uuid.uuid4().hex),
             invoice_id=invoice.id,
             member_id=member_id,
-            amount=invoice.amount_due,
+            amount=payable,
             status=CardPaymentStatus.PENDING,
             requested_by=by[:100],
             created_at=utcnow(),

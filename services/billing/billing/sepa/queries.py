@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal_common.service import portal
 
-from ..models import BillingCustomer, Invoice, SepaDebit
+from ..models import BillingCustomer, Invoice, SepaBatch, SepaDebit
 
 
 def latest_debits(limit: int = 500) -> list[Any]:
@@ -24,3 +24,8 @@ def latest_debits(limit: int = 500) -> list[Any]:
         )
         .all()
     )
+
+
+def latest_batches(limit: int = 50) -> list[SepaBatch]:
+    """The pain.008 files generated, latest first (those kept can be downloaded again)."""
+    return list(portal().db.session.scalars(select(SepaBatch).order_by(SepaBatch.created_at.desc()).limit(limit)))

@@ -3,7 +3,7 @@ pre-notification e-mail and the pain.008 file (sepaxml, validated against the XS
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,24 +17,44 @@ from ..invoices.rules import CENT, ZERO
 
 
 class DebitStatus(StrEnum):
-    """A debit's life: pre-notified (amount may still be lowered), sent in a pain.008 file, or cancelled."""
+    """A debit's life: pre-notified (amount may still be lowered), sent in a pain.008 file and « en cours »
+    until its collection date, collected (then only is it the invoice's payment), cancelled, or rejected."""
 
     PRENOTIFIED = "prenotifie"
-    SENT = "transmis"
+    SENT = "transmis"  # in a file handed to the bank, not collected yet: nothing recorded as paid
+    COLLECTED = "encaisse"  # collection date reached: recorded as the invoice's payment (payment_id)
     CANCELLED = "annule"
     REJECTED = "rejete"  # the bank returned it (R-transaction): the invoice is owed again
 
 
 DEBIT_STATUS_LABELS = {
     DebitStatus.PRENOTIFIED: "Pré-notifié",
-    DebitStatus.SENT: "Transmis à la banque",
+    DebitStatus.SENT: "Transmis à la banque (en cours)",
+    DebitStatus.COLLECTED: "Encaissé",
     DebitStatus.CANCELLED: "Annulé",
     DebitStatus.REJECTED: "Rejeté par la banque",
 }
+# The debits the bank may still return: in flight, or collected.
+REJECTABLE = (DebitStatus.SENT, DebitStatus.COLLECTED)
 
 
 class DebitNotRejectable(Exception):
     """Only a debit sent to the bank can come back rejected (French message)."""
+
+
+class DebitNotCollectable(Exception):
+    """A debit is collected only once in a file and at its collection date (French message)."""
+
+
+def check_collectable(status: str, collection_date: date, today: date) -> None:
+    """A debit becomes the invoice's payment only once sent to the bank and on or after its collection date:
+    before that no money has moved."""
+    if status != DebitStatus.SENT:
+        raise DebitNotCollectable("Seul un prélèvement transmis à la banque et non encaissé peut être encaissé.")
+    if collection_date > today:
+        raise DebitNotCollectable(
+            f"Ce prélèvement ne peut être encaissé qu'à partir du {date_fr(collection_date)}, sa date d'échéance."
+        )
 
 
 MIN_PRENOTICE_DAYS = 14  # SEPA rulebook default when the mandate says nothing else (docs/domain.md)
@@ -100,6 +120,68 @@ class Prenotification:
                 "",
                 "Merci de vous assurer que votre compte est approvisionné à cette date. Pour toute question, "
                 "répondez depuis votre espace adhérent, rubrique « Mes factures ».",
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    """One debit a collection run announces."""
+
+    collection_date: date
+    invoice_number: str
+    instalment: str  # "1/2"
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RunPrenotification:
+    """The one pre-notification a company receives for a collection run (« Préparer et pré-notifier »): every
+    debit planned for it, earliest first, and their total, instead of one e-mail per instalment."""
+
+    mandate_reference: str
+    creditor_identifier: str
+    creditor_name: str
+    lines: tuple[NoticeLine, ...]
+
+    @property
+    def ordered(self) -> list[NoticeLine]:
+        return sorted(self.lines, key=lambda line: (line.collection_date, line.invoice_number, line.instalment))
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    def subject(self) -> str:
+        first = self.ordered[0]
+        if len(self.lines) == 1:
+            return f"Prélèvement SEPA du {date_fr(first.collection_date)} : facture {first.invoice_number}"
+        return (
+            f"Prélèvements SEPA à partir du {date_fr(first.collection_date)} : {len(self.lines)} échéances, "
+            f"{money_fr(self.total)} au total"
+        )
+
+    def body(self) -> str:
+        listed = [
+            f"- le {date_fr(line.collection_date)} : {money_fr(line.amount)} "
+            f"(échéance {line.instalment} de la facture {line.invoice_number})"
+            for line in self.ordered
+        ]
+        return "\n".join(
+            [
+                "Bonjour,",
+                "",
+                f"Conformément à votre mandat de prélèvement SEPA, {self.creditor_name} prélèvera sur votre compte :",
+                "",
+                *listed,
+                "",
+                f"Total : {money_fr(self.total)} ({len(self.lines)} prélèvement(s))",
+                "",
+                f"Référence unique du mandat (RUM) : {self.mandate_reference}",
+                f"Identifiant créancier SEPA (ICS) : {self.creditor_identifier}",
+                "",
+                "Merci de vous assurer que votre compte est approvisionné à chacune de ces dates. Pour toute "
+                "question, répondez depuis votre espace adhérent, rubrique « Mes factures ».",
             ]
         )
 
@@ -217,6 +299,30 @@ def to_cents(amount: Decimal) -> int:
     return int(amount.quantize(CENT) * 100)
 
 
+def bank_file_config(name: str, iban: str, bic: str, **more: Any) -> dict[str, Any]:
+    """sepaxml's settings of the service's own account (creditor of debits, debtor of refunds), one batch in euros."""
+    return {"name": name, "IBAN": iban.replace(" ", ""), "BIC": bic, "batch": True, "currency": "EUR", **more}
+
+
+def bank_file_payment(name: str, iban: str, bic: str | None, amount: Decimal, **more: Any) -> dict[str, Any]:
+    """sepaxml's payment to or from a member's account; its BIC only when members knows it (optional in SEPA)."""
+    payment: dict[str, Any] = {"name": name, "IBAN": iban.replace(" ", ""), "amount": to_cents(amount), **more}
+    if bic:
+        payment["BIC"] = bic
+    return payment
+
+
+def bank_file(document: Any, root: str, message_id: str, payments: Iterable[dict[str, Any]]) -> bytes:
+    """The sepaxml `document` (pain.008 or pain.001, its XML root element `root`) with `payments`, validated
+    against the XSD sepaxml ships."""
+    # sepaxml draws a random message id; ours is stored with the batch, so a file can be traced to it.
+    document.msg_id = message_id
+    document._xml.find(f"{root}/GrpHdr/MsgId").text = message_id
+    for payment in payments:
+        document.add_payment(payment)
+    return bytes(document.export(validate=True))
+
+
 def pain008(creditor: Creditor, message_id: str, lines: list[DebitLine]) -> bytes:
     """The pain.008.001.02 file of `lines` (grouped by sequence type and date), validated against the XSD."""
     from sepaxml import SepaDD  # type: ignore[import-untyped]
@@ -224,33 +330,23 @@ def pain008(creditor: Creditor, message_id: str, lines: list[DebitLine]) -> byte
     if not lines:
         raise SepaBatchError("Aucun prélèvement à transmettre.")
     debit = SepaDD(
-        {
-            "name": creditor.name,
-            "IBAN": creditor.iban.replace(" ", ""),
-            "BIC": creditor.bic,
-            "batch": True,
-            "creditor_id": creditor.identifier,
-            "currency": "EUR",
-        },
+        bank_file_config(creditor.name, creditor.iban, creditor.bic, creditor_id=creditor.identifier),
         schema=PAIN_SCHEMA,
         clean=True,
     )
-    # sepaxml draws a random message id; ours is stored with the batch, so a file can be traced to it.
-    debit.msg_id = message_id
-    debit._xml.find("CstmrDrctDbtInitn/GrpHdr/MsgId").text = message_id
-    for line in lines:
-        payment = {
-            "name": line.debtor_name,
-            "IBAN": line.iban.replace(" ", ""),
-            "amount": to_cents(line.amount),
-            "type": line.sequence_type,
-            "collection_date": line.collection_date,
-            "mandate_id": line.mandate_reference,
-            "mandate_date": line.mandate_signed_on,
-            "description": line.description,
-            "endtoend_id": line.end_to_end_id,
-        }
-        if line.bic:
-            payment["BIC"] = line.bic
-        debit.add_payment(payment)
-    return bytes(debit.export(validate=True))
+    payments = (
+        bank_file_payment(
+            line.debtor_name,
+            line.iban,
+            line.bic,
+            line.amount,
+            type=line.sequence_type,
+            collection_date=line.collection_date,
+            mandate_id=line.mandate_reference,
+            mandate_date=line.mandate_signed_on,
+            description=line.description,
+            endtoend_id=line.end_to_end_id,
+        )
+        for line in lines
+    )
+    return bank_file(debit, "CstmrDrctDbtInitn", message_id, payments)

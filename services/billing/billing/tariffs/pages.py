@@ -8,6 +8,7 @@ from portal_common.access import require_principal, staff
 from portal_common.clock import today
 from portal_common.roles import BILLING_STAFF, EVERY_STAFF_ROLE
 from portal_common.service import portal
+from portal_common.web.conflicts import STALE_FORM, changed_fields, form_version
 
 from ..web import amount_text, chosen_year, french_decimal, percent_as_rate, rate_as_percent
 from . import queries
@@ -17,6 +18,7 @@ from .rules import (
     FIELD_LABELS,
     NATIONAL_AVERAGE_COST,
     RATE_FIELDS,
+    StaleTariff,
     Tariff,
     TariffRejected,
     legal_band,
@@ -38,11 +40,27 @@ def _tariff_form(year: int) -> dict[str, str]:
     return {"year": str(year), **values}
 
 
-def _render_tariffs(values: dict[str, str], errors: dict[str, str], status: int = 200):
+def _version_of(year: int) -> int:
+    """The version the form carries: the year's tariff's, 0 when it has none yet."""
+    row = queries.get_tariff(year)
+    return row.version if row is not None else 0
+
+
+def _render_tariffs(
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    *,
+    version: int | None = None,
+    differences: list[dict] | None = None,
+):
     rows = queries.list_tariffs()
+    year = int(values["year"]) if str(values.get("year", "")).isdigit() else 0
     return render_template(
         "billing/tariffs.html",
         tariffs=rows,
+        version=version if version is not None else _version_of(year),
+        differences=differences or [],
         bands={row.year: legal_band(row.national_average_cost) for row in rows},
         values=values,
         errors=errors,
@@ -75,11 +93,22 @@ def save_tariff():
         parsed[name] = value
     year = int(values["year"]) if values["year"].isdigit() else 0
     try:
-        saved = save(portal(), Tariff(year=year, **parsed), by=require_principal().user_id)
+        saved = save(
+            portal(),
+            Tariff(year=year, **parsed),
+            by=require_principal().user_id,
+            expected_version=form_version(request.form),
+        )
+    except StaleTariff:  # saved meanwhile by someone else: theirs beside what was typed, which stays in the form
+        portal().db.session.expire_all()
+        flash(STALE_FORM, "error")
+        labels = {name: FIELD_LABELS[name] for name in (*AMOUNT_FIELDS, *RATE_FIELDS)}
+        differences = changed_fields(_tariff_form(year), values, labels)
+        return _render_tariffs(values, {"version": STALE_FORM}, 409, differences=differences)
     except TariffRejected as exc:
         errors = {**exc.errors, **errors}
     if errors:
         flash("Le tarif n'a pas été enregistré : corrigez les champs signalés.", "error")
-        return _render_tariffs(values, errors, 422)
+        return _render_tariffs(values, errors, 422, version=form_version(request.form))
     flash(f"Tarif {saved.year} enregistré.", "success")
     return redirect(f"{TARIFFS_PATH}?annee={saved.year}")

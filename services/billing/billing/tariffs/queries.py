@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal_common.service import portal
 
-from ..models import TariffRow
-from .rules import Tariff, legal_band
+from ..invoices.rules import ANNUAL_KINDS, OPEN_STATUSES
+from ..models import Instalment, Invoice, TariffRow
+from .rules import Tariff, legal_band, sepa_saving
 
 
 def tariff_of(row: TariffRow) -> Tariff:
@@ -38,4 +41,36 @@ def tariff_as_dict(row: TariffRow) -> dict:
         "legal_band_max": high,
         "updated_at": row.updated_at,
         "updated_by": row.updated_by,
+        "version": row.version,
     }
+
+
+def sepa_discount_preview(member_id: str, on: date) -> dict | None:
+    """The SEPA discount a company opting in gets: the rate of the year's tariff (the latest one before it when
+    the year has none yet) and what it takes off its next open instalment of an annual fee, if any. None
+    without any tariff."""
+    session = portal().db.session
+    row = session.scalars(select(TariffRow).where(TariffRow.year <= on.year).order_by(TariffRow.year.desc())).first()
+    if row is None:
+        return None
+    upcoming = session.execute(
+        select(Instalment.due_on, Instalment.amount)
+        .join(Invoice, Invoice.id == Instalment.invoice_id)
+        .where(
+            Invoice.member_id == member_id,
+            Invoice.kind.in_(ANNUAL_KINDS),
+            Invoice.status.in_(OPEN_STATUSES),
+            Instalment.due_on >= on,
+        )
+        .order_by(Instalment.due_on, Instalment.position)
+        .limit(1)
+    ).first()
+    preview: dict = {"year": row.year, "rate": f"{row.sepa_discount_rate:.4f}", "next_instalment": None}
+    if upcoming is not None:
+        due_on, amount = upcoming
+        preview["next_instalment"] = {
+            "due_on": due_on.isoformat(),
+            "amount": f"{amount:.2f}",
+            "saving": f"{sepa_saving(amount, row.sepa_discount_rate):.2f}",
+        }
+    return preview

@@ -43,6 +43,14 @@ class TariffRejected(FieldErrors):
     """A tariff the rules refuse, with a French message per field."""
 
 
+class StaleTariff(Exception):
+    """A save based on a version of the year's tariff that someone has changed since (0: none existed)."""
+
+    def __init__(self, current_version: int):
+        super().__init__(f"tariff changed since the version read (now {current_version})")
+        self.current_version = current_version
+
+
 @dataclass(frozen=True)
 class Tariff:
     """The fees of one calendar year; amounts HT in euros, rates as fractions (0.015 = 1,5 %)."""
@@ -61,6 +69,12 @@ class Tariff:
 
     def values(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def sepa_saving(instalment: Decimal, rate: Decimal) -> Decimal:
+    """What the SEPA discount takes off an instalment: the rate of the amount, to the cent, as the discount line
+    of an annual fee takes it off the fee (invoices.annual.annual_lines; VAT follows the same share)."""
+    return to_cents(instalment * rate)
 
 
 def legal_band(national_average_cost: Decimal) -> tuple[Decimal, Decimal]:

@@ -27,6 +27,7 @@ class TariffSchema(Schema):
     estimate_uplift_rate = rate_field(required=True, metadata={"example": "0.1000"})
     updated_at = fields.DateTime(required=True)
     updated_by = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Its ETag, for If-Match"})
 
 
 class TariffInputSchema(Schema):

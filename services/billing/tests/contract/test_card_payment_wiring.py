@@ -43,13 +43,14 @@ def k8s_documents(name: str) -> list[dict]:
 
 
 def billing_containers() -> dict[str, dict]:
-    """Every container of billing's workloads (Deployments and Jobs), by workload name."""
+    """Every container of billing's workloads (Deployments and Jobs), by the workload's app name (a migration
+    Job's own name carries its release)."""
     containers = {}
     for name in ("billing.yaml", "billing-worker.yaml"):
         for document in k8s_documents(name):
             if document["kind"] in {"Deployment", "Job"}:
                 [container] = document["spec"]["template"]["spec"]["containers"]
-                containers[document["metadata"]["name"]] = container
+                containers[document["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]] = container
     return containers
 
 
@@ -93,6 +94,7 @@ def test_compose_gives_billing_web_the_card_settings_from_the_environment():
         "PORTAL_PASSPORT_PUBLIC_KEYS": "identity:" + "A" * 43,
         "PORTAL_CSRF_KEYS": "csrf1:" + "A" * 43,
         "BILLING_PASSPORT_SIGNING_KEY": "A" * 43,
+        "BILLING_BANK_FILE_KEYS": "bank1:" + "A" * 43,
         KEY: "s" * 48,
         "BILLING_CARD_PROVIDER_URL": "https://pay.example.org/payer",
         "BILLING_CARD_MERCHANT_ID": "spsti-prod",

@@ -87,3 +87,25 @@ def test_a_duplicate_live_annual_invoice_and_a_payable_credit_note_are_found(ser
         session.rollback()
     assert ("duplicate-live-annual-invoice", f"{member_a} 2026") in found
     assert ("payable-credit-note", note.number) in found
+
+
+def test_the_demo_on_the_embedded_sqlite_default_passes_the_audit_and_a_mismatch_there_is_found(
+    portal_env, tmp_path, capsys
+):
+    from billing.app import create_app
+    from portal_common.migrations import upgrade
+
+    from ..conftest import SERVICE_DIR
+
+    url = f"sqlite:///{tmp_path}/billing.db"
+    upgrade(SERVICE_DIR, url)  # what `make run` does, without PORTAL_POSTGRES_URL
+    app = create_app(environ=portal_env.environ("billing", url))
+    demo.load(app.extensions["portal"], demo_data.build())
+    assert audit.main(["--database-url", url]) == 0
+    assert "no violation" in capsys.readouterr().err
+    with app.extensions["portal"].db.session_factory() as session:
+        # A payment's ledger entry lost (what a hand edit or a bad restore does): the figures no longer agree.
+        session.execute(text("DELETE FROM ledger_entry WHERE payment_id IS NOT NULL"))
+        session.commit()
+    assert audit.main(["--database-url", url]) == 1
+    assert "ledger-balance-mismatch" in capsys.readouterr().out

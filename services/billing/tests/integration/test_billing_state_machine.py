@@ -4,7 +4,8 @@ de facturation »).
 
 Steps: declare, declare late (after the closing), close the campaign, hire after the declaration, no-show,
 partial and full credit note, card payment (accepted, refused, overpaid, replayed or forged notification),
-staff payment (above what is due: refused), SEPA pre-notification and export, SEPA reject, refund, offset.
+staff payment (above what is due: refused), SEPA pre-notification and export, settlement at the collection
+date, SEPA reject (in flight or collected), refund, refund by SEPA transfer and its pain.001 file, offset.
 
 CI runs a bounded number of examples; a long campaign (README « Billing invariants »):
     BILLING_MACHINE_EXAMPLES=500 BILLING_MACHINE_STEPS=60 .venv/bin/python -m pytest \
@@ -16,14 +17,14 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from billing.credit_notes.rules import CreditNoteRejected
 from billing.credit_notes.use_cases import issue_credit_note
@@ -32,13 +33,15 @@ from billing.invoices.rules import InvoiceKind
 from billing.ledger.queries import account_in, violations
 from billing.ledger.rules import RefundRejected
 from billing.ledger.use_cases import apply_credit, refund_credit
-from billing.models import CardPayment, Invoice, LedgerEntry, SepaDebit
+from billing.models import CardPayment, Invoice, LedgerEntry, Payment, RefundBatch, RefundTransfer, SepaDebit
 from billing.payments.card import CardPaymentRefused
 from billing.payments.provider import Notification, NotificationRejected
 from billing.payments.rules import PaymentInput, PaymentRejected
 from billing.payments.use_cases import apply_notification, record_payment, start_card_payment
+from billing.refunds.rules import RefundBatchError, TransferRejected, TransferStatus
+from billing.refunds.use_cases import export_transfers, request_transfer
 from billing.sepa.rules import DebitStatus, SepaBatchError
-from billing.sepa.use_cases.debits import create_batch, plan_debits, reject_debit
+from billing.sepa.use_cases.debits import create_batch, plan_debits, reject_debit, settle_due_debits
 from billing.tariffs.use_cases import save_tariff
 from billing.worker import (
     CAMPAIGNS_QUEUE,
@@ -46,11 +49,9 @@ from billing.worker import (
     LATE_HIRES_QUEUE,
     MEMBER_DIRECTORY_QUEUE,
     NO_SHOWS_QUEUE,
-    subscriptions,
 )
 from portal_common.clock import today
 from portal_common.messaging import catalogue
-from portal_common.messaging.consumer import Consumer
 from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration
@@ -59,57 +60,7 @@ EXAMPLES = int(os.environ.get("BILLING_MACHINE_EXAMPLES", "6"))
 STEPS = int(os.environ.get("BILLING_MACHINE_STEPS", "20"))
 YEAR = 2026
 NBSP, NNBSP = "\u00a0", "\u202f"
-IBAN = "FR76 3000 6000 0112 3456 7890 189"
 BILLING_STAFF = make_principal(staff_roles=("billing",))
-
-
-def consumer_of(service):
-    return Consumer(
-        service="billing",
-        db=service.portal.db,
-        outbox=service.portal.outbox,
-        broker_url="amqp://unused",
-        exchange="portal.events",
-        subscriptions=subscriptions(service.portal.settings),
-    )
-
-
-def signed_mandate_event(members, member_id):
-    """The company's mandate signed at the real members service and validated by staff: members' event."""
-    from members.registration import use_cases as member_services
-    from members.registration.rules import Registration
-
-    member_services.register_member(
-        members.portal,
-        Registration(
-            name="Boulangerie Martin",
-            siret="73282932000074",
-            naf_code="10.71C",
-            address_line1="12 rue de la Gare",
-            address_line2=None,
-            postal_code="68100",
-            city="Mulhouse",
-            email="contact@example.fr",
-            phone="03 89 12 34 56",
-            billing_email="compta@boulangerie-martin.fr",
-            adhesion_date=date(2015, 3, 1),
-        ),
-        member_id=member_id,
-        member_number="1000001",
-    )
-    client = members.client()
-    admin = members.headers(make_principal(member_id=member_id, roles=("admin",), grants=("step_up",)))
-    staff = members.headers(make_principal(staff_roles=("secretariat",)))
-    signed = client.post(
-        f"/api/members/members/{member_id}/sepa-mandate",
-        headers=admin,
-        json={"iban": IBAN, "holder": "Boulangerie Martin", "email": "compta@boulangerie-martin.fr", "consent": True},
-    )
-    assert signed.status_code == 201, signed.json
-    [request] = client.get("/api/members/change-requests", headers=staff).json
-    assert client.post(f"/api/members/change-requests/{request['id']}/approve", json={}, headers=staff).status_code
-    [event] = [e for e in members.events() if e.type == "members.sepa_mandate.signed.v1"]
-    return event
 
 
 def money(text: str) -> Decimal:
@@ -118,10 +69,10 @@ def money(text: str) -> Decimal:
 
 
 def test_random_billing_sequences_keep_every_figure_on_the_ledger_and_every_invariant(
-    service, customers, snapshot, tariff_2026, members
+    service, customers, snapshot, tariff_2026, billing_consumer, sign_mandate_at_members
 ):
     member_a, member_b = customers
-    mandate = signed_mandate_event(members, member_a)
+    mandate = sign_mandate_at_members(member_a)
     companies = (member_a, member_b)
     ran = {"examples": 0, "steps": 0, "invoices": 0}
 
@@ -132,12 +83,14 @@ def test_random_billing_sequences_keep_every_figure_on_the_ledger_and_every_inva
             for member in companies:
                 seed_customer(service.portal, snapshot(member))
             save_tariff(service.portal, tariff_2026, by="test")
-            self.consumer = consumer_of(service)
+            self.consumer = billing_consumer
             # Company A debits by SEPA: the mandate members announced, replayed into the emptied database.
             assert self.consumer.process(MEMBER_DIRECTORY_QUEUE, mandate)
             ran["examples"] += 1
             self.closed = False
             self.notifications: list[Notification] = []
+            # The latest day the settlement ran for: no debit is collected before it reaches its date.
+            self.settled_until = today()
 
         # --- facts arriving from other services ---------------------------------------------------------------
 
@@ -148,9 +101,23 @@ def test_random_billing_sequences_keep_every_figure_on_the_ledger_and_every_inva
         @precondition(lambda self: self.closed)
         @rule(member=st.sampled_from(companies), headcount=st.integers(1, 30))
         def declare_late(self, member, headcount):
-            self._declare(member, headcount)
+            """Confirmed after the closing (workforce says late): the facture d'office promised it, so none of
+            the member's factures d'office of the year is left live, and its fee is the declared one."""
+            self._declare(member, headcount, late=True)
+            with service.portal.db.session_factory() as session:
+                live = list(
+                    session.scalars(
+                        select(Invoice.kind).where(
+                            Invoice.member_id == member,
+                            Invoice.period == str(YEAR),
+                            Invoice.kind.in_((InvoiceKind.ESTIMATE, InvoiceKind.ANNUAL_FEE)),
+                            Invoice.cancelled_by_id.is_(None),
+                        )
+                    )
+                )
+            assert live == [InvoiceKind.ANNUAL_FEE], live
 
-        def _declare(self, member, headcount):
+        def _declare(self, member, headcount, *, late=False):
             event = catalogue.example_envelope(
                 "workforce.declaration.confirmed.v1",
                 declaration_id=str(uuid.uuid4()),
@@ -159,6 +126,7 @@ def test_random_billing_sequences_keep_every_figure_on_the_ledger_and_every_inva
                 headcount={"SI": headcount, "SIA": 0, "SIR": 0},
                 multi_employer={"SI": 0, "SIA": 0, "SIR": 0},
                 total=headcount,
+                late=late,
             )
             self.consumer.process(DECLARATIONS_QUEUE, event)
 
@@ -283,10 +251,22 @@ def test_random_billing_sequences_keep_every_figure_on_the_ledger_and_every_inva
             except SepaBatchError:
                 pass
 
+        @rule(days=st.sampled_from([0, 30, 800]))
+        def sepa_settlement(self, days):
+            """The worker's settlement on some day: only the debits whose collection date has come."""
+            day = today() + timedelta(days=days)
+            settle_due_debits(service.portal, on=day)
+            self.settled_until = max(self.settled_until, day)
+
         @rule(pick=st.integers(0, 50))
         def sepa_reject(self, pick):
+            """The bank returns a debit, in flight or already collected."""
             with service.portal.db.session_factory() as session:
-                sent = list(session.scalars(select(SepaDebit.id).where(SepaDebit.status == DebitStatus.SENT)))
+                sent = list(
+                    session.scalars(
+                        select(SepaDebit.id).where(SepaDebit.status.in_((DebitStatus.SENT, DebitStatus.COLLECTED)))
+                    )
+                )
             if sent:
                 reject_debit(service.portal, sorted(sent)[pick % len(sent)], by="staff")
 
@@ -299,6 +279,26 @@ def test_random_billing_sequences_keep_every_figure_on_the_ledger_and_every_inva
                 refund_credit(service.portal, member, amount, by="staff")
             except RefundRejected as refused:
                 assert amount > credit and "au plus" in refused.errors["amount"]
+
+        @rule(member=st.sampled_from(companies), share=st.sampled_from(["0.5", "1", "2"]))
+        def refund_by_transfer(self, member, share):
+            """Staff ask for a refund by SEPA transfer (company A has a mandate, B none): it waits for the file."""
+            with service.portal.db.session_factory() as session:
+                credit = account_in(session, member).credit
+            amount = max((credit * Decimal(share)).quantize(Decimal("0.01")), Decimal("0.01"))
+            try:
+                request_transfer(service.portal, member, amount, by="staff")
+            except TransferRejected as refused:
+                message = refused.errors["amount"]
+                assert member != member_a or amount > credit or "attend déjà" in message, message
+
+        @rule()
+        def refund_transfer_file(self):
+            """The pain.001 file: each waiting transfer becomes a refund entry, for at most the credit left."""
+            try:
+                export_transfers(service.portal, execution_date=today(), by="staff")
+            except RefundBatchError:
+                pass
 
         @rule(pick=st.integers(0, 50))
         def offset(self, pick):
@@ -343,6 +343,49 @@ def test_random_billing_sequences_keep_every_figure_on_the_ledger_and_every_inva
                     f"/api/billing/invoices?member_id={member}&per_page=100", headers=service.headers(BILLING_STAFF)
                 ).json
                 assert sum(Decimal(i["amount_due"]) for i in listed) == held.due
+                # A debit in flight is pending, never paid: the pages and the API say so, from the same figure.
+                assert sum(Decimal(i["amount_debit_in_flight"]) for i in listed) == held.pending
+                with service.portal.db.session_factory() as session:
+                    in_flight = sum(
+                        session.scalars(
+                            select(SepaDebit.amount).where(
+                                SepaDebit.member_id == member, SepaDebit.status == DebitStatus.SENT
+                            )
+                        ),
+                        Decimal("0.00"),
+                    )
+                    # A collected debit is paid on its collection date, once the settlement has reached it.
+                    early = session.scalar(
+                        select(func.count())
+                        .select_from(SepaDebit)
+                        .join(Payment, Payment.id == SepaDebit.payment_id)
+                        .where(
+                            SepaDebit.member_id == member,
+                            (Payment.received_on != SepaDebit.collection_date)
+                            | (SepaDebit.collection_date > self.settled_until),
+                        )
+                    )
+                assert held.pending == in_flight and early == 0
+                if held.pending > 0:
+                    assert "Prélèvement en cours" in client.get("/factures/echeancier", headers=reader).text
+                # A transfer in a pain.001 file is the member's refund entry, for the same amount; its file's
+                # control sum is the sum of its transfers.
+                with service.portal.db.session_factory() as session:
+                    for transfer, entry in session.execute(
+                        select(RefundTransfer, LedgerEntry)
+                        .join(LedgerEntry, LedgerEntry.id == RefundTransfer.ledger_entry_id)
+                        .where(RefundTransfer.member_id == member)
+                    ):
+                        assert transfer.status == TransferStatus.SENT
+                        assert (entry.kind, entry.amount, entry.member_id) == ("remboursement", transfer.amount, member)
+                    for batch in session.scalars(select(RefundBatch)):
+                        carried = session.scalars(
+                            select(RefundTransfer.amount).where(RefundTransfer.batch_id == batch.id)
+                        ).all()
+                        assert (len(carried), sum(carried, Decimal("0.00"))) == (
+                            batch.transaction_count,
+                            batch.control_sum,
+                        )
                 for document in listed:
                     assert Decimal(document["amount_due"]) >= 0
                     if document["kind"] == InvoiceKind.CREDIT_NOTE:

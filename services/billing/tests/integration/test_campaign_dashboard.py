@@ -113,7 +113,9 @@ def test_the_counts_follow_declarations_estimates_and_late_declarations_as_they_
     page = service.client().get("/gestion/factures/campagne?annee=2026", headers=staff)
     assert page.status_code == 200
     html = page.text
-    assert '<meta http-equiv="refresh" content="15">' in html
+    # It never reloads itself (WCAG 2.2.1): the reader refreshes the figures, whose time is announced.
+    assert 'http-equiv="refresh"' not in html
+    assert '<p role="status">Chiffres au ' in html and "Actualiser les chiffres</button>" in html
     assert "<h1>Campagne de déclaration 2026 : facturation</h1>" in html
     assert 'data-counter="received">2<' in html and 'data-counter="pending">1<' in html
     assert 'data-counter="estimated">2<' in html and 'data-counter="estimates_cancelled">1<' in html

@@ -143,3 +143,21 @@ def test_without_a_tariff_or_a_known_customer_the_declaration_waits_and_a_malfor
     with pytest.raises(PermanentError):
         consumer.process(DECLARATIONS_QUEUE, confirmed(member_a, headcount={"SI": -4}))
     assert invoices_of(service) == [] and service.events() == []
+
+
+def test_a_declaration_redelivered_after_its_inbox_row_was_purged_still_makes_one_invoice(
+    service, customers, tariff_2026
+):
+    from datetime import timedelta
+
+    from portal_common.retention import RetentionPeriods, purge, standard_rules
+
+    member_a, _ = customers
+    consumer, event = consumer_of(service), confirmed(member_a)
+    consumer.inbox_window = timedelta(days=30)
+    assert consumer.process(DECLARATIONS_QUEUE, event) is True
+    # Everything past retention goes, the inbox row included (a zero-day window: every processed row is old).
+    purge(service.portal.db, standard_rules(service.portal.outbox.table.metadata, RetentionPeriods(inbox=timedelta(0))))
+    late = Envelope(**{**event.__dict__, "occurred_at": "2025-01-01T00:00:00Z"})  # older than the window
+    assert consumer.process(DECLARATIONS_QUEUE, late) is True  # the inbox no longer knows it…
+    assert len(invoices_of(service)) == 1  # …the invoice's unique source key does

@@ -211,7 +211,9 @@ def test_a_late_declaration_cancels_the_estimate_by_a_credit_note_then_the_real_
     assert len(invoices_of(service)) == 3 and len(service.events()) == 3
 
 
-def test_a_late_declaration_after_the_estimate_was_paid_leaves_the_credit_owed_back(service, customers, tariff_2026):
+def test_a_late_declaration_after_the_estimate_was_paid_sets_the_credit_off_against_the_real_invoice(
+    service, customers, tariff_2026
+):
     member_a, _ = customers
     consumer = consumer_of(service)
     consumer.process(CAMPAIGNS_QUEUE, closed((member_a, counts(1), counts())))
@@ -230,7 +232,10 @@ def test_a_late_declaration_after_the_estimate_was_paid_leaves_the_credit_owed_b
     with service.portal.db.session_factory() as session:
         held = account_in(session, member_a)
     assert held.balance == annual.amount_incl_tax + cancellation.amount_incl_tax
-    assert held.credit == -cancellation.amount_incl_tax
+    # The credit is set off against the real invoice as it is issued (« Compensation avoir »); the rest is held.
+    compensated = min(annual.amount_incl_tax, -cancellation.amount_incl_tax)
+    assert annual.amount_paid == compensated
+    assert held.credit == -cancellation.amount_incl_tax - compensated
 
 
 def test_a_declaration_handled_while_the_closing_is_being_billed_waits_and_then_cancels_the_estimate(

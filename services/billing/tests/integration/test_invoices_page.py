@@ -14,7 +14,16 @@ pytestmark = pytest.mark.integration
 NNBSP, NBSP = "\u202f", "\u00a0"
 
 
-def issue(service, member_id, *, issued_on=date(2026, 2, 15), paid="0.00", kind="cotisation", unit_price="97.35"):
+def issue(
+    service,
+    member_id,
+    *,
+    issued_on=date(2026, 2, 15),
+    paid="0.00",
+    kind="cotisation",
+    unit_price="97.35",
+    period=None,
+):
     return issue_invoice(
         service.portal,
         IssueCommand(
@@ -24,6 +33,7 @@ def issue(service, member_id, *, issued_on=date(2026, 2, 15), paid="0.00", kind=
             due_on=date(issued_on.year, 3, 17),
             lines=(LineInput("Cotisation annuelle", Decimal("12"), Decimal(unit_price)),),
             amount_paid=Decimal(paid),
+            period=period,
         ),
     )
 
@@ -71,6 +81,25 @@ def test_the_year_selector_shows_one_year_and_defaults_to_the_latest_invoiced(se
     assert old.number in previous and new.number not in previous
     empty = client.get("/factures?annee=2024", headers=headers).text
     assert "Aucune facture." in empty and "Total restant à payer" not in empty
+
+
+def test_the_history_links_each_period_to_its_invoices_whatever_year_they_were_issued_in(service, customers):
+    member_a, _ = customers
+    # Billed for 2027 in January 2028 (a declaration of 2027 confirmed late, after the turn of the year).
+    late = issue(service, member_a, issued_on=date(2028, 1, 20), period="2027")
+    this_year = issue(service, member_a, issued_on=date(2028, 2, 15), period="2028")
+    reader = make_principal(member_id=member_a, roles=("read",))
+    client, headers = service.client(), service.headers(reader)
+    history = client.get("/factures", headers=headers).text.split('id="historique"')[1]
+    assert '<a href="/factures?periode=2027">2027</a>' in history
+    period = client.get("/factures?periode=2027", headers=headers).text
+    assert late.number in period and this_year.number not in period
+    assert (
+        "Factures non réglées pour la période 2027" in period and "Total restant à payer pour la période 2027" in period
+    )
+    # A period the company has no invoice for is no filter: the page shows the latest year as usual.
+    unknown = client.get("/factures?periode=<script>", headers=headers).text
+    assert this_year.number in unknown and "<script>" not in unknown
 
 
 def test_the_invoices_page_is_for_billing_readers_and_staff_with_a_current_company(service, customers):

@@ -19,8 +19,11 @@ BODY = {
 }
 
 
-def put(service, year, body, principal=BILLING_STAFF):
-    return service.client().put(f"/api/billing/tariffs/{year}", json=body, headers=service.headers(principal))
+def put(service, year, body, principal=BILLING_STAFF, if_match=None):
+    headers = service.headers(principal)
+    if if_match is not None:
+        headers["If-Match"] = if_match
+    return service.client().put(f"/api/billing/tariffs/{year}", json=body, headers=headers)
 
 
 def tariff_count(service):
@@ -35,8 +38,14 @@ def test_billing_staff_set_a_years_tariff_with_exact_amounts_and_the_published_n
     assert (body["year"], body["per_capita_fee"], body["national_average_cost"]) == (2026, "110.00", "116.00")
     assert (body["legal_band_min"], body["legal_band_max"]) == ("92.80", "139.20")
     assert (body["sepa_discount_rate"], body["vat_rate"]) == ("0.0150", "0.2000")
-    changed = put(service, 2026, dict(BODY, per_capita_fee="112.50", sepa_discount_rate="0.02")).json
+    assert response.headers["ETag"] == '"1"' and body["version"] == 1
+    replacing = dict(BODY, per_capita_fee="112.50", sepa_discount_rate="0.02")
+    blind = put(service, 2026, replacing)  # replacing an existing tariff needs the ETag read
+    assert blind.status_code == 428 and blind.json["reason"] == "if_match_required"
+    changed = put(service, 2026, replacing, if_match=response.headers["ETag"]).json
     assert (changed["per_capita_fee"], changed["sepa_discount_rate"]) == ("112.50", "0.0200")
+    stale = put(service, 2026, BODY, if_match=response.headers["ETag"])
+    assert stale.status_code == 412 and "modifié depuis que vous l'avez lu" in stale.json["message"]
     listed = service.client().get("/api/billing/tariffs", headers=service.headers(BILLING_STAFF)).json
     assert [(t["year"], t["per_capita_fee"]) for t in listed] == [(2026, "112.50")]
 
@@ -90,6 +99,7 @@ def test_the_tariffs_page_shows_the_band_in_french_and_saves_a_tariff_typed_with
         "multi_employer_share": "50",
         "estimate_uplift_rate": "10",
         "csrf_token": page.text.split('name="csrf_token" value="')[1].split('"')[0],
+        "version": page.text.split('name="version" value="')[1].split('"')[0],  # 0: no tariff yet
     }
     saved = client.post("/gestion/factures/tarifs", data=form, headers=headers)
     assert (saved.status_code, saved.headers["Location"]) == (302, "/gestion/factures/tarifs?annee=2026")

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from billing.campaign.rules import CampaignClosed, Undeclared, estimate_lines
-from billing.fees.rules import Hire, MissedAppointment, is_late_hire, late_hire_lines, no_show_lines
+from billing.fees.rules import Hire, RecordedOutcome, is_late_hire, late_hire_lines, no_show_lines
 from billing.invoices.annual import DeclarationInvalid
 from billing.invoices.rules import price_lines, totals
 from billing.tariffs.rules import Tariff, check_tariff
@@ -82,7 +82,7 @@ def test_the_closing_event_is_read_with_the_declaration_rules_for_headcounts():
 
 
 def test_a_no_show_is_billed_at_the_tariff_fee_dated_in_paris_time_without_naming_the_employee():
-    missed = MissedAppointment.from_event(
+    missed = RecordedOutcome.from_missed(
         {
             "appointment_id": "a" * 36,
             "member_id": MEMBER,

@@ -65,6 +65,11 @@ def link_member(
                     created_at=clock.utcnow(),
                 )
             )
+            if kind == LinkKind.DELEGATE:
+                # Imported here: firms' use cases build on team's, which build on this module.
+                from ..firms.use_cases import ensure_firm
+
+                ensure_firm(tx, tx.session.get(User, user_id))
             tx.commit()
 
 

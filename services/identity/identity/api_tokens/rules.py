@@ -39,8 +39,8 @@ SCOPES: dict[str, Scope] = {
         "Salariés : lecture", ("/api/workforce/employees",), READ_METHODS, frozenset({MemberRole.READ})
     ),
     "employees:write": Scope(
-        "Salariés : lecture et écriture (embauches, changements de poste, sorties)",
-        ("/api/workforce/employees", "/api/workforce/imports"),
+        "Salariés : lecture et écriture (embauches, changements de poste, sorties, imports de fichiers et de la DSN)",
+        ("/api/workforce/employees", "/api/workforce/imports", "/api/workforce/dsn-imports"),
         ALL_METHODS,
         frozenset({MemberRole.DECLARATION}),
     ),

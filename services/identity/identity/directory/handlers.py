@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from portal_common.declarants import declaration_recipients
 from portal_common.messaging.envelope import Envelope
 
-from ..models import MemberDirectoryEntry
+from ..models import MemberDeclarationContact, MemberDirectoryEntry
 from .rules import RESET_CONTACTS
 
 QUEUE = "identity.member-directory"
@@ -29,3 +31,8 @@ def on_member_registered(session: Session, event: Envelope) -> None:
         emails = {c["kind"]: c.get("email") for c in data["contacts"] or []}
         for kind, column in RESET_CONTACTS.items():
             setattr(entry, column, emails.get(kind))
+    # The same recipients as workforce computes from the same snapshot (the newest one wins in both).
+    session.execute(delete(MemberDeclarationContact).where(MemberDeclarationContact.member_id == entry.member_id))
+    session.add_all(
+        MemberDeclarationContact(member_id=entry.member_id, email=email) for email in declaration_recipients(data)
+    )

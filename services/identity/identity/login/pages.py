@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, flash, redirect, render_template, request
 
 from portal_common.access import AUTHENTICATED, INTERNAL, PUBLIC, require_principal
 from portal_common.redirects import safe_path
 from portal_common.service import portal
+from portal_common.web.login import login_required, presents_bearer
 
 from ..security_log.rules import Client
 from ..sessions.use_cases import close_session
@@ -29,9 +28,8 @@ LOGIN_THROTTLED = (
 @pages.get("/internal/login-redirect")
 @INTERNAL
 def login_redirect():
-    target = safe_path(request.headers.get("X-Original-URI"))
-    suffix = "" if target == "/" else f"?next={quote(target, safe='/')}"
-    return redirect(f"/connexion{suffix}", code=302)
+    """A page's 401 at the gateway: the login page for a browser, a French JSON 401 for an API client."""
+    return login_required(request.headers.get("X-Original-URI"), api_client=presents_bearer(request))
 
 
 @pages.route("/connexion", methods=["GET", "POST"])

@@ -27,7 +27,7 @@ from ..web import (
     step_up_missing,
 )
 from . import use_cases as second_factor
-from .queries import confirmed_factor, has_factor, must_use, recovery_codes_left
+from .queries import confirmed_factor, has_factor, just_enrolled_with, must_use, recovery_codes_left
 from .rules import Stage, looks_like_recovery_code, looks_like_totp, normalise_code
 
 mfa_pages = Blueprint("identity_mfa", __name__)
@@ -39,6 +39,10 @@ THROTTLED = (
 )
 ENROL_WRONG = "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code à 6 chiffres affiché."
 CHALLENGE_TITLE = "Double authentification"
+ALREADY_ENROLLED = (
+    "La double authentification est déjà activée avec ce code. Si vous n'avez pas noté vos codes de secours, "
+    "générez-en de nouveaux ci-dessous."
+)
 ENROL_TITLE = "Activer la double authentification"
 
 
@@ -173,6 +177,9 @@ def account_enrol():
     if (needed := step_up_missing()) is not None:
         return needed
     user = current_user()
+    if request.method == "POST" and just_enrolled_with(portal(), user.id, request.form.get("code", "")[:40]):
+        flash(ALREADY_ENROLLED, "info")
+        return redirect("/compte/double-authentification", code=303)
     enrolment = second_factor.begin_enrolment(portal(), user)
     action = "/compte/double-authentification/activation"
     if request.method == "GET":

@@ -22,6 +22,8 @@ RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 # Re-authentication stays valid this long for sensitive changes (SESS-07), then is asked again.
 STEP_UP_WINDOW = timedelta(minutes=5)
+# An activation form sent again this soon with the code that confirmed it is told the factor is already on.
+ENROLMENT_REPLAY_WINDOW = timedelta(minutes=2)
 # An enrolment left unconfirmed this long gets a new secret when the page is opened again.
 ENROLMENT_LIFETIME = timedelta(minutes=15)
 # A login that waits for its second factor (or for a mandatory enrolment) expires quickly.
@@ -82,6 +84,13 @@ def accepted_step(secret: str, code: str, now: datetime, last_step: int) -> int 
         if step > last_step and secrets.compare_digest(totp.at(step * STEP_SECONDS), code):
             return step
     return None
+
+
+def is_code_just_used(secret: str, code: str, now: datetime, last_step: int) -> bool:
+    """The code is the one last accepted (its step is `last_step`, still within the window): a form sent twice."""
+    if not looks_like_totp(code) or abs(step_of(now) - last_step) > VALID_WINDOW:
+        return False
+    return secrets.compare_digest(pyotp.TOTP(secret).at(last_step * STEP_SECONDS), code)
 
 
 # --- recovery codes --------------------------------------------------------------------------------------

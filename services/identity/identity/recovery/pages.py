@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request
 
 from portal_common import clock
 from portal_common.access import PUBLIC
@@ -12,10 +12,10 @@ from portal_common.web.responses import token_in_url
 
 from ..login.rules import looks_like_email, looks_like_member_number
 from ..security_log.rules import Client
-from . import captcha
+from . import captcha, proof_of_work
 from .queries import link_is_valid, reset_choices
 from .rules import LinkPurpose, ResetAddress, address_of, step_is_valid, step_signature
-from .use_cases import reset_password, send_reset_link, solve_captcha
+from .use_cases import reset_password, send_reset_link, solve_captcha, solve_proof_of_work
 
 recovery_pages = Blueprint("identity_recovery", __name__)
 
@@ -52,16 +52,25 @@ def captcha_image():
 @PUBLIC
 def forgotten():
     if request.method == "GET":
-        return render_template("identity/forgotten.html", identifier="", errors={}, page_title=TITLE)
+        return _forgotten_page("", {})
     identifier = request.form.get("identifier", "").strip()[:254]
     errors = {}
     if not (looks_like_member_number(identifier) or looks_like_email(identifier)):
         errors["identifier"] = "Saisissez votre n° adhérent (7 chiffres) ou votre adresse e-mail."
-    token = request.cookies.get(captcha.SECURE_COOKIE if portal().settings.secure_cookies else captcha.COOKIE, "")
-    if not solve_captcha(portal(), _presession(), token, request.form.get("captcha", "")[:20]):
-        errors["captcha"] = "Les chiffres saisis ne correspondent pas à l'image : recopiez ceux de la nouvelle image."
+    if request.form.get("pow_counter"):
+        # The check without sight: the browser's proof of work stands for the image.
+        if not solve_proof_of_work(
+            portal(), _presession(), request.form.get("pow_challenge", ""), request.form.get("pow_counter", "")
+        ):
+            errors["captcha"] = "La vérification automatique a échoué ou a expiré : envoyez de nouveau le formulaire."
+    else:
+        token = request.cookies.get(captcha.SECURE_COOKIE if portal().settings.secure_cookies else captcha.COOKIE, "")
+        if not solve_captcha(portal(), _presession(), token, request.form.get("captcha", "")[:20]):
+            errors["captcha"] = (
+                "Les chiffres saisis ne correspondent pas à l'image : recopiez ceux de la nouvelle image."
+            )
     if errors:
-        return render_template("identity/forgotten.html", identifier=identifier, errors=errors, page_title=TITLE), 422
+        return _forgotten_page(identifier, errors, 422)
     issued = clock.utcnow().isoformat()
     signature = step_signature(portal().settings.internal_key, _presession(), identifier, issued)
     return render_template(
@@ -72,6 +81,24 @@ def forgotten():
         choices=reset_choices(portal(), identifier),
         page_title=TITLE,
     )
+
+
+def _forgotten_page(identifier: str, errors: dict[str, str], status: int = 200):  # type: ignore[no-untyped-def]
+    """The form with a fresh proof-of-work challenge (signed, bound to the pre-session: nothing is stored)."""
+
+    def challenge() -> str:
+        # Called by the template after the form's CSRF token, which gives a first visit its pre-session.
+        bound = _presession() or g.get("new_presession", "")
+        return proof_of_work.issue(portal().settings.internal_key, bound, clock.utcnow())
+
+    return render_template(
+        "identity/forgotten.html",
+        identifier=identifier,
+        errors=errors,
+        pow_challenge=challenge,
+        pow_bits=proof_of_work.BITS,
+        page_title=TITLE,
+    ), status
 
 
 @recovery_pages.post("/connexion/mot-de-passe-oublie/envoi")

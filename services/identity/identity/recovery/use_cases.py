@@ -21,7 +21,7 @@ from ..models import CaptchaSpent, OneTimeLink, User
 from ..security_log.rules import Client, LogKind, LogOutcome
 from ..security_log.use_cases import record
 from ..sessions.use_cases import end_sessions
-from . import captcha, mails
+from . import captcha, mails, proof_of_work
 from .queries import addresses, valid_link
 from .rules import ANSWER_FLOOR_S, MAX_LINKS_PER_HOUR, RESET_LIFETIME, LinkPurpose, ResetAddress, token_hash
 
@@ -33,14 +33,28 @@ def solve_captcha(portal: Portal, presession: str, token: str, answer: str) -> b
     if found is None:
         return False  # forged, another browser's, or expired: nothing to record
     nonce, answer_mac, expires_at = found
+    return _spend(portal, nonce, expires_at) and captcha.answer_matches(key, presession, nonce, answer_mac, answer)
+
+
+def _spend(portal: Portal, nonce: str, expires_at) -> bool:  # type: ignore[no-untyped-def]
+    """Record a challenge's nonce as used; False when it already was (a replay)."""
     with portal.uow() as tx:
         try:
             with tx.session.begin_nested():
                 tx.session.add(CaptchaSpent(nonce=nonce, expires_at=expires_at))
         except IntegrityError:
-            return False  # already submitted once: a replay
+            return False
         tx.commit()
-    return captcha.answer_matches(key, presession, nonce, answer_mac, answer)
+    return True
+
+
+def solve_proof_of_work(portal: Portal, presession: str, challenge: str, counter: str) -> bool:
+    """The check without sight: single use too, a genuine challenge is spent whether or not the proof holds."""
+    found = proof_of_work.genuine(portal.settings.internal_key, presession, challenge[:200], clock.utcnow())
+    if found is None:
+        return False
+    nonce, bits, expires_at = found
+    return _spend(portal, nonce, expires_at) and proof_of_work.solves(challenge[:200], counter[:20], bits)
 
 
 def purge_spent_captchas(portal: Portal) -> int:

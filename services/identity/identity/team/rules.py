@@ -167,7 +167,7 @@ def company_codes_errors(member_number: str, declarant_code: str) -> dict[str, s
         errors["member_number"] = "Le code adhérent comporte 7 chiffres (il figure sur votre courrier d'adhésion)."
     if not DECLARANT_CODE.match(declarant_code):
         errors["declarant_code"] = (
-            "Le n° télédéclarant comporte de 4 à 20 lettres ou chiffres, (il figure sur votre courrier d'adhésion)."
+            "Le n° télédéclarant comporte de 4 à 20 lettres ou chiffres (il figure sur votre courrier d'adhésion)."
         )
     return errors
 

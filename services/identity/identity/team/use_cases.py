@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,10 +24,13 @@ from portal_common.service import Portal
 from portal_common.vocabulary import MemberStatus
 
 from ..accounts.use_cases import password_problem
+from ..firms import use_cases as firms
 from ..login import use_cases as login
 from ..login.passwords import hash_password
 from ..login.rules import throttle_key
-from ..models import Invitation, MemberDirectoryEntry, MemberLink, OneTimeLink, User
+from ..models import AccountingFirm, Invitation, MemberDirectoryEntry, MemberLink, OneTimeLink, User
+from ..preferences.queries import administrators
+from ..preferences.rules import MailTopic, accepts
 from ..recovery.queries import valid_link
 from ..recovery.rules import LinkPurpose, token_hash
 from ..recovery.use_cases import issue_link
@@ -49,6 +53,7 @@ from .rules import (
     normalise_mobile,
     removal_problem,
     role_change_problem,
+    role_labels,
 )
 
 
@@ -137,9 +142,13 @@ def invite(
     kind: LinkKind,
     client: Client,
     invited_by: str | None = None,
+    firm: AccountingFirm | None = None,
+    also: Sequence[tuple[MemberDirectoryEntry, tuple[str, ...]]] = (),
 ) -> InviteOutcome:
     """Mail a single-use link giving `person` access to `member`, creating a pending account if needed.
 
+    An accounting firm inviting a collaborator names itself (`firm`) and may give more clients on the same link
+    (`also`, each with its roles): accepting makes the person one of the firm's collaborators.
     Answers what happened (sent, already, refused) for the caller's logs and the administrator's page;
     public pages show the same message whatever it is.
     """
@@ -180,19 +189,21 @@ def invite(
         return InviteOutcome.REFUSED
     purpose = LinkPurpose.INVITATION if user.activated_at is not None else LinkPurpose.ACTIVATION
     token, link = _issue(tx, portal, user, purpose)
-    tx.session.add(
-        Invitation(
-            id=str(uuid.uuid4()),
-            link_id=link.id,
-            user_id=user.id,
-            member_id=member.member_id,
-            roles=",".join(sorted(roles)),
-            kind=kind,
-            invited_by=invited_by,
-            created_at=clock.utcnow(),
-            accepted_at=None,
+    for entry, entry_roles in ((member, roles), *also):
+        tx.session.add(
+            Invitation(
+                id=str(uuid.uuid4()),
+                link_id=link.id,
+                user_id=user.id,
+                member_id=entry.member_id,
+                roles=",".join(sorted(entry_roles)),
+                kind=kind,
+                invited_by=invited_by,
+                firm_id=firm.id if firm is not None else None,
+                created_at=clock.utcnow(),
+                accepted_at=None,
+            )
         )
-    )
     record(
         tx.session,
         LogKind.INVITATION,
@@ -205,7 +216,19 @@ def invite(
     path = "/connexion/activation/" if purpose == LinkPurpose.ACTIVATION else "/connexion/invitation/"
     url = f"{portal.settings.public_url}{path}{token}"
     key = f"{purpose}:{token_hash(token)}"
-    if purpose == LinkPurpose.ACTIVATION:
+    if firm is not None:
+        clients = [member.name, *(entry.name for entry, _ in also)]
+        tx.mail(
+            mails.collaborator_invitation(
+                user.email,
+                firm=firm.name,
+                clients=clients,
+                link=url,
+                key=key,
+                new_account=purpose == LinkPurpose.ACTIVATION,
+            )
+        )
+    elif purpose == LinkPurpose.ACTIVATION:
         tx.mail(mails.account_activation(user.email, company=member.name, link=url, key=key))
     else:
         tx.mail(mails.company_invitation(user.email, company=member.name, link=url, key=key))
@@ -227,6 +250,8 @@ def _accept(tx: UnitOfWork, portal: Portal, user: User, invitations: list[Invita
     now = clock.utcnow()
     for invitation in invitations:
         invitation.accepted_at = now
+        if invitation.firm_id is not None:
+            firms.join_as_collaborator(tx, user, invitation.firm_id)
         add_link(
             tx,
             portal,
@@ -267,6 +292,10 @@ def add_link(
         actor_id=actor_id or user.id,
         member_id=member_id,
     )
+    if kind == LinkKind.DELEGATE:
+        firms.ensure_firm(tx, user)
+        if actor_id is None or actor_id == user.id:
+            tell_about_firm(tx, portal, member_id, user)  # the firm typed the company's codes itself
     if becomes_admin(None, frozenset(roles), kind):
         tell_about_new_admin(tx, portal, member_id, user)
     return True
@@ -373,8 +402,20 @@ def change_roles(
             actor_id=actor_id,
             member_id=member_id,
         )
+        user = tx.session.get(User, user_id)
         if becomes_admin(before, roles, target.kind):
-            tell_about_new_admin(tx, portal, member_id, tx.session.get(User, user_id))
+            tell_about_new_admin(tx, portal, member_id, user)
+        if before != roles and user.is_active and accepts(user.mail_opt_outs, MailTopic.ACCESS):
+            member = tx.session.get(MemberDirectoryEntry, member_id)
+            tx.mail(
+                mails.roles_changed(
+                    user.email,
+                    company=member.name if member is not None else "votre entreprise",
+                    roles=role_labels(roles),
+                    public_url=portal.settings.public_url,
+                    key=f"roles:{member_id}:{user_id}:{clock.utcnow().isoformat()}",
+                )
+            )
         tx.commit()
     return None
 
@@ -396,6 +437,9 @@ def remove_link(portal: Portal, member_id: str, user_id: str, *, actor_id: str, 
             return problem
         tx.session.delete(target)
         record(tx.session, kind, LogOutcome.SUCCESS, client, user_id=user_id, actor_id=actor_id, member_id=member_id)
+        if target.kind == LinkKind.DELEGATE:
+            # The firm loses the client: so do the collaborators it had given it to.
+            firms.drop_client_from_collaborators(tx, user_id, member_id, actor_id=actor_id, client=client)
         tx.commit()
     return None
 
@@ -433,5 +477,22 @@ def tell_about_new_admin(tx: UnitOfWork, portal: Portal, member_id: str, new_adm
                 admin_name=new_admin.display_name,
                 public_url=portal.settings.public_url,
                 key=f"new-admin:{member_id}:{new_admin.id}:{other.id}:{stamp}",
+            )
+        )
+
+
+def tell_about_firm(tx: UnitOfWork, portal: Portal, member_id: str, firm_user: User) -> None:
+    """A firm attached itself with the company's codes: its administrators are told (a security e-mail, always sent)."""
+    member = tx.session.get(MemberDirectoryEntry, member_id)
+    company = member.name if member is not None else "votre entreprise"
+    for admin in administrators(tx.session, member_id):
+        tx.mail(
+            mails.firm_attached(
+                admin.email,
+                company=company,
+                firm=firm_user.display_name,
+                firm_email=firm_user.email,
+                public_url=portal.settings.public_url,
+                key=f"firm-attached:{member_id}:{firm_user.id}:{admin.id}",
             )
         )

@@ -145,7 +145,15 @@ def test_roles_change_and_the_others_are_told_when_someone_becomes_administrator
     service.deliver_mail()
     smtp.wait_for(lambda m: m["To"] == "chef@boulangerie.fr" and "Nouvel administrateur" in m["Subject"])
     smtp.wait_for(lambda m: m["To"] == "e.durand@cabinet-durand.fr" and "Nouvel administrateur" in m["Subject"])
-    assert not [m for m in smtp.messages if m["To"] in ("compta@boulangerie.fr", "chef@garage.fr")]
+    # The clerk hears of his own new roles, not of a « new administrator »; the garage hears nothing.
+    told = smtp.wait_for(lambda m: m["To"] == "compta@boulangerie.fr")
+    assert told["Subject"] == "Vos rôles pour Boulangerie Martin ont changé"
+    assert "Administrateur, Facturation" in told.get_content()
+    assert not [
+        m
+        for m in smtp.messages
+        if m["To"] == "chef@garage.fr" or "Nouvel administrateur" in m["Subject"] and m["To"] == "compta@boulangerie.fr"
+    ]
     with service.portal.db.session_factory() as db:
         logged = db.scalars(select(SecurityEvent).where(SecurityEvent.kind == "roles_changed")).one()
     assert (logged.user_id, logged.actor_id, logged.member_id) == (clerk, people["owner"].id, member_id)

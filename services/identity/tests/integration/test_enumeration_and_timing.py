@@ -103,7 +103,7 @@ def shorter_floors(monkeypatch):
 def cheaper_argon2(service, owner, monkeypatch):
     """argon2id with smaller parameters for every hash of this test, the account's and the dummy one alike.
 
-    1,000 verifications with the production profile (64 MiB, t=3, p=4) take many minutes on a busy 2-core machine;
+    1,000 verifications with the production profile (19 MiB, t=2, p=1) take minutes on a busy 2-core machine;
     the property measured is that both paths do the same work, which holds for any one profile used on both sides.
     16 MiB and t=2 keep the hash the larger part of the answer's time, as the production profile is, so that the
     5 % ratio weighs the same thing it weighs in production.

@@ -138,4 +138,4 @@ def test_a_weaker_stored_hash_is_upgraded_at_login(service, owner, pages):
     assert pages.login(service.client(), "1000001").status_code == 303
     with service.portal.db.session_factory() as db:
         stored = db.get(User, owner.id).password_hash
-    assert stored != weak and "m=65536,t=3,p=4" in stored
+    assert stored != weak and "m=19456,t=2,p=1" in stored

@@ -188,3 +188,22 @@ def test_the_member_directory_handler_applies_an_event_once_and_ignores_stale_ve
     with service.portal.db.session_factory() as db:
         entries = db.query(MemberDirectoryEntry).all()
     assert [(e.name, e.version) for e in entries] == [("Nouveau nom", 2)]
+
+
+def test_the_login_redirect_answers_an_api_client_with_a_french_json_401_instead_of_redirecting(service):
+    client = service.client()
+    answer = client.get("/internal/login-redirect", headers={"X-Original-URI": "/salaries", "X-Portal-Bearer": "1"})
+    assert answer.status_code == 401 and "Location" not in answer.headers
+    assert answer.is_json and answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.json["reason"] == "authentication_required" and "jeton d'API" in answer.json["message"]
+    assert b"Redirecting" not in answer.data
+
+
+def test_a_page_asked_for_with_a_bearer_token_and_no_session_gets_json_and_a_browser_the_login_page(service):
+    client = service.client()
+    api_client = client.get("/compte", headers={"Authorization": "Bearer spsti_pat_" + "x" * 43})
+    assert api_client.status_code == 401 and api_client.is_json and "Location" not in api_client.headers
+    assert "jeton d'API" in api_client.json["message"]
+    browser = client.get("/compte")
+    assert browser.status_code == 302 and browser.headers["Location"] == "/connexion?next=/compte"
+    assert b"Redirecting" not in browser.data and b"Connexion requise" in browser.data

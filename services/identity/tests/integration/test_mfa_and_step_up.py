@@ -205,6 +205,29 @@ def test_sensitive_pages_ask_for_a_step_up_first(service, pages, owner):
     assert evil.headers["Location"] == "/compte/verification?next=/"
 
 
+def test_an_activation_sent_again_with_the_code_that_confirmed_it_is_told_the_factor_is_on(service, pages, owner):
+    """A double click on « Activer » whose first answer (the recovery codes) the browser dropped: the code was just
+    used, so the second is told in French the factor is on and where to get new codes; no new QR code."""
+    client = service.client()
+    pages.login(client, "1000001")
+    pages.step_up(client)
+    path = "/compte/double-authentification/activation"
+    secret = manual_key(client.get(path, headers=pages.signed_in(client)).text)
+    code = pyotp.TOTP(secret).now()
+    done = pages.post(client, path, {"code": code}, headers=pages.signed_in(client))
+    assert done.status_code == 200
+    again = pages.post(client, path, {"code": code}, headers=pages.signed_in(client))
+    assert again.status_code == 303 and again.headers["Location"] == "/compte/double-authentification"
+    shown = html.unescape(client.get("/compte/double-authentification", headers=pages.signed_in(client)).text)
+    assert "déjà activée avec ce code" in shown and "Codes de secours restants : 10" in shown
+    wrong = "000000" if code != "000000" else "111111"
+    refused = pages.post(client, path, {"code": wrong}, headers=pages.signed_in(client))
+    assert refused.status_code == 422  # any other code is an enrolment of a new app, checked as such
+    with service.portal.db.session_factory() as db:
+        outcomes = db.scalars(select(SecurityEvent.outcome).where(SecurityEvent.kind == "mfa_enrolment")).all()
+        assert sorted(outcomes) == ["failure", "success"] and mfa_queries.has_factor(db, owner.id)
+
+
 def test_a_member_enrols_from_the_account_page_and_may_disable_it_but_staff_may_not(
     service, pages, owner, staff, monkeypatch
 ):

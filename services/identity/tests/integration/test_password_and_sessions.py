@@ -167,4 +167,4 @@ def test_ending_sessions_of_another_companys_user_is_404_and_of_a_non_admin_403(
 def test_passwords_are_stored_as_argon2id_with_the_required_parameters(service, owner):
     with service.portal.db.session_factory() as db:
         stored = db.scalars(select(User.password_hash)).all()
-    assert stored and all(h.startswith("$argon2id$v=19$m=65536,t=3,p=4$") for h in stored)
+    assert stored and all(h.startswith("$argon2id$v=19$m=19456,t=2,p=1$") for h in stored)

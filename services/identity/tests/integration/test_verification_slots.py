@@ -1,4 +1,4 @@
-"""docs/security.md AUTH-08: a capped number of password verifications (64 MiB each) run at once per worker;
+"""docs/security.md AUTH-08: a capped number of password verifications (19 MiB each) run at once per worker;
 the excess is answered 429 with a French page, the same for known and unknown accounts."""
 
 from __future__ import annotations

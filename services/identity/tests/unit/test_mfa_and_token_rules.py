@@ -92,6 +92,12 @@ def test_tokens_carry_256_random_bits_behind_a_recognisable_prefix():
         ({"employees:read"}, "GET", "/api/workforce/employees/42/history", True),
         ({"employees:read"}, "POST", "/api/workforce/employees", False),
         ({"employees:write"}, "POST", "/api/workforce/employees", True),
+        # Payroll software sends the month's DSN and follows it (POST, then the status resource, then apply).
+        ({"employees:write"}, "POST", "/api/workforce/dsn-imports", True),
+        ({"employees:write"}, "GET", "/api/workforce/dsn-imports/42", True),
+        ({"employees:write"}, "POST", "/api/workforce/dsn-imports/42/apply", True),
+        ({"employees:read"}, "POST", "/api/workforce/dsn-imports", False),
+        ({"employees:write"}, "POST", "/api/workforce/dsn-importsX", False),
         ({"employees:read"}, "GET", "/api/workforce/employeesX", False),
         ({"employees:read"}, "GET", "/api/billing/invoices", False),
         ({"invoices:read"}, "GET", "/api/billing/invoices/7", True),

@@ -75,6 +75,14 @@ def test_malformed_company_codes_get_a_message_next_to_their_field(number, code,
     assert set(errors) == fields and all("chiffres" in m or "lettres" in m for m in errors.values())
 
 
+def test_the_company_codes_messages_read_as_plain_french_sentences():
+    errors = company_codes_errors("100001", "AB")
+    assert errors["member_number"] == "Le code adhérent comporte 7 chiffres (il figure sur votre courrier d'adhésion)."
+    assert errors["declarant_code"] == (
+        "Le n° télédéclarant comporte de 4 à 20 lettres ou chiffres (il figure sur votre courrier d'adhésion)."
+    )
+
+
 def test_the_person_form_wants_names_function_the_email_twice_and_an_optional_french_mobile():
     good = {
         "last_name": "Durand",

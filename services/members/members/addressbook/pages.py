@@ -8,17 +8,20 @@ from flask import Blueprint, abort, flash, redirect, render_template, request
 
 from portal_common.access import member
 from portal_common.errors import FieldErrors
+from portal_common.formats import date_fr
 from portal_common.roles import MemberRole
 from portal_common.service import portal
+from portal_common.web.conflicts import STALE_FORM, changed_fields, form_version
 
 from ..models import Address, Contact
 from ..record import queries as record_queries
 from ..record.fields import phone_fr
-from ..record.rules import ChangeAction, ChangeKind, ChangeStatus, NotFound
+from ..record.rules import ChangeAction, ChangeKind, ChangeStatus, NotFound, StaleVersion
 from ..record.use_cases.snapshots import address_values, contact_values
 from ..web import FORM_ERRORS, actor, current_member, with_lines
 from . import queries
 from .rules import ADDRESS_KINDS, CONTACT_KINDS
+from .use_cases import ENTRY_MODELS
 from .use_cases import change_entry as change_entry_use_case
 
 pages = Blueprint("members_entry_pages", __name__)
@@ -87,25 +90,60 @@ def flash_outcome(change) -> None:
         flash("Votre demande a été transmise au service : elle sera appliquée après validation.", "info")
 
 
+def shown_values(section: Section, values: dict) -> dict[str, str]:
+    """An entry's values as the page shows them (type label, French dates and phone numbers)."""
+    _model, check, _values_of = ENTRY_MODELS[ChangeKind(section.kind)]
+    try:
+        values = check(values)  # what was typed, normalised as it would be stored
+    except FieldErrors:
+        pass
+    shown = {"kind": section.kinds.get(values.get("kind") or "", values.get("kind") or "")}
+    for name, _label, kind, _required in section.fields:
+        value = values.get(name) or ""
+        shown[name] = date_fr(value) if kind == "date" and value else phone_fr(value) if kind == "tel" else value
+    return shown
+
+
+def stale_entry(section: Section, entry, typed: dict[str, str]) -> tuple[list[dict], int]:
+    """Someone saved this entry meanwhile: its values beside what the user typed, and its new version."""
+    portal().db.session.refresh(entry)
+    labels = {"kind": "Type", **{name: label for name, label, *_ in section.fields}}
+    current = shown_values(section, section.values_of(entry))
+    return changed_fields(current, shown_values(section, typed), labels), entry.version
+
+
 def change_entry(section_name: str, action: str, *, target_id: str | None = None):
-    """Run one change through a request; (None, errors) when the form must be shown again."""
+    """Run one change through a request; (values, errors, status) when the form must be shown again."""
     section = SECTIONS[section_name]
     record = current_member()
     values = submitted(section) if action != ChangeAction.DELETE else {}
+    expected = form_version(request.form) if action != ChangeAction.CREATE else None
     try:
         change = change_entry_use_case(
-            portal(), record.id, section.kind, action, actor(), target_id=target_id, data=values
+            portal(),
+            record.id,
+            section.kind,
+            action,
+            actor(),
+            target_id=target_id,
+            data=values,
+            expected_version=expected,
         )
     except NotFound:
         abort(404)
+    except StaleVersion:
+        flash(STALE_FORM, "error")
+        return values, {"version": STALE_FORM}, 409
     except FieldErrors as exc:
         flash(FORM_ERRORS, "error")
-        return values, exc.errors
+        return values, exc.errors, exc.status
     flash_outcome(change)
-    return None, {}
+    return None, {}, 200
 
 
-def render_section(section_name: str, *, values=None, errors=None, entry=None, status=200):
+def render_section(
+    section_name: str, *, values=None, errors=None, entry=None, status=200, differences=None, version=None
+):
     section = SECTIONS[section_name]
     record = current_member()
     entries = queries.addresses_of(record.id) if section.kind == ChangeKind.ADDRESS else queries.contacts_of(record.id)
@@ -118,6 +156,8 @@ def render_section(section_name: str, *, values=None, errors=None, entry=None, s
         values=values or {},
         errors=errors or {},
         entry=entry,
+        version=version if version is not None else (entry.version if entry is not None else None),
+        differences=differences or [],
         pending=with_lines(pending),
         labels=record_queries.labels(),
         page_title=section.title,
@@ -128,9 +168,9 @@ def render_section(section_name: str, *, values=None, errors=None, entry=None, s
 @member(MemberRole.ADMIN)
 def entries(section: str):
     if request.method == "POST":
-        values, errors = change_entry(section, ChangeAction.CREATE)
+        values, errors, status = change_entry(section, ChangeAction.CREATE)
         if errors:
-            return render_section(section, values=values, errors=errors, status=422)
+            return render_section(section, values=values, errors=errors, status=status)
         return redirect(f"/adherent/{section}")
     return render_section(section)
 
@@ -143,9 +183,22 @@ def entry(section: str, entry_id: str):
     if found is None:
         abort(404)
     if request.method == "POST":
-        values, errors = change_entry(section, ChangeAction.UPDATE, target_id=entry_id)
+        values, errors, status = change_entry(section, ChangeAction.UPDATE, target_id=entry_id)
+        if "version" in errors:  # what the user typed stays in the form, with the version now saved
+            differences, version = stale_entry(config, found, values)
+            return render_section(
+                section,
+                values=values,
+                errors=errors,
+                entry=found,
+                status=409,
+                differences=differences,
+                version=version,
+            )
         if errors:
-            return render_section(section, values=values, errors=errors, entry=found, status=422)
+            return render_section(
+                section, values=values, errors=errors, entry=found, status=status, version=form_version(request.form)
+            )
         return redirect(f"/adherent/{section}")
     values = {
         name: (phone_fr(value) if name in {"phone", "mobile"} else value or "")
@@ -157,7 +210,8 @@ def entry(section: str, entry_id: str):
 @pages.post(f"/adherent/{SECTION_PATH}/<string:entry_id>/supprimer")
 @member(MemberRole.ADMIN)
 def entry_delete(section: str, entry_id: str):
-    _values, errors = change_entry(section, ChangeAction.DELETE, target_id=entry_id)
-    for message in errors.values():
-        flash(message, "error")
+    _values, errors, _status = change_entry(section, ChangeAction.DELETE, target_id=entry_id)
+    for name, message in errors.items():
+        if name != "version":  # a stale removal was flashed where it was refused
+            flash(message, "error")
     return redirect(f"/adherent/{section}")

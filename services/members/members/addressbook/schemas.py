@@ -21,6 +21,7 @@ class AddressInSchema(Schema):
 
 class AddressOutSchema(AddressInSchema):
     id = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Its ETag, for If-Match"})
 
 
 class ContactInSchema(Schema):
@@ -34,3 +35,4 @@ class ContactInSchema(Schema):
 
 class ContactOutSchema(ContactInSchema):
     id = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Its ETag, for If-Match"})

@@ -10,12 +10,24 @@ from sqlalchemy import func, select
 from portal_common.service import Portal
 
 from ..models import Address, Contact, Member
-from ..record.rules import Actor, ChangeAction, ChangeKind, NotFound, entry_needs_validation
+from ..record.rules import (
+    Actor,
+    AlreadyRecorded,
+    ChangeAction,
+    ChangeKind,
+    NotFound,
+    StaleVersion,
+    entry_needs_validation,
+)
 from ..record.use_cases.applying import apply_change
-from ..record.use_cases.audit import new_request, record_all
+from ..record.use_cases.audit import new_request, record_all, refuse_repeated_request
 from ..record.use_cases.snapshots import address_values, contact_values
 from .rules import AddressKind, EntryRejected, check_address, check_contact
 
+ALREADY_PRESENT = {
+    ChangeKind.ADDRESS: "Cette adresse figure déjà dans la fiche de l'entreprise.",
+    ChangeKind.CONTACT: "Ce contact figure déjà dans la fiche de l'entreprise.",
+}
 ENTRY_MODELS = {
     ChangeKind.ADDRESS: (Address, check_address, address_values),
     ChangeKind.CONTACT: (Contact, check_contact, contact_values),
@@ -31,8 +43,12 @@ def change_entry(
     *,
     target_id: str | None = None,
     data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> Any:
-    """Add, modify or remove an address or a contact, through validation unless configured immediate."""
+    """Add, modify or remove an address or a contact, through validation unless configured immediate.
+
+    `expected_version` is the entry's version the caller read (If-Match, the form's hidden field): StaleVersion
+    when it has another one now, checked under the company's row lock so the check and the write are one step."""
     model, check, values_of = ENTRY_MODELS[ChangeKind(kind)]
     with portal.uow() as tx:
         member = tx.session.get(Member, member_id, with_for_update=True)
@@ -43,6 +59,8 @@ def change_entry(
             target = tx.session.get(model, target_id) if target_id else None
             if target is None or target.member_id != member_id:
                 raise NotFound(target_id)
+            if expected_version is not None and target.version != expected_version:
+                raise StaleVersion(target.version)
             before = values_of(target)
         after = check(data or {}) if action != ChangeAction.DELETE else {}
         if (
@@ -62,7 +80,14 @@ def change_entry(
                         "ajoutez d'abord la nouvelle adresse principale."
                     }
                 )
+        if action == ChangeAction.CREATE:
+            # The same entry sent twice (a double click, a retried call) is added once.
+            for entry in tx.session.scalars(select(model).where(model.member_id == member_id)):
+                if values_of(entry) == after:
+                    raise AlreadyRecorded(entry.id, "kind", ALREADY_PRESENT[ChangeKind(kind)])
         pending = entry_needs_validation(kind, by_staff=actor.is_staff, immediate=portal.settings.immediate_fields)
+        if pending:
+            refuse_repeated_request(tx.session, member_id, kind, action, after, target_id=target_id)
         request = new_request(member_id, kind, action, before, after, actor, target_id=target_id, pending=pending)
         if action == ChangeAction.CREATE:
             request.target_id = str(uuid.uuid4())

@@ -21,4 +21,4 @@ class MemberDocuments(MethodView):
         the files it deposited"""
         visible_member(member_id)
         staff_view = require_principal().is_staff
-        return [queries.document_as_dict(d, staff_view=staff_view) for d in queries.documents_of(member_id)]
+        return queries.documents_listed(member_id, staff_view=staff_view)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from portal_common.clock import PARIS
 from portal_common.messaging.envelope import Envelope
 
 from .rules import DocumentSource, invoice_title
-from .use_cases import record_produced_document
+from .use_cases import record_appointment_cancelled, record_convocations_replaced, record_produced_document
 
 
 def on_invoice_issued(session: Session, event: Envelope) -> None:
@@ -48,4 +49,30 @@ def on_document_published(session: Session, event: Envelope) -> None:
         title=data["title"],
         issued_on=date.fromisoformat(data["issued_on"]),
         download_path=data["download_path"],
+        appointment_id=data.get("appointment_id"),
     )
+
+
+def on_appointment_cancelled(session: Session, event: Envelope) -> None:
+    """A cancelled appointment: its convocation stays in the documents space, marked « Annulée »."""
+    record_appointment_cancelled(
+        session,
+        appointment_id=event.data["appointment_id"],
+        member_id=event.data["member_id"],
+        cancelled_on=_day(event),
+    )
+
+
+def on_appointment_rescheduled(session: Session, event: Envelope) -> None:
+    """A moved appointment: the convocations it replaces stay listed, marked « Remplacée »; the new one comes as
+    its own scheduling.document.published.v1."""
+    record_convocations_replaced(
+        session,
+        document_ids=event.data["replaced_document_ids"],
+        member_id=event.data["member_id"],
+        replaced_on=_day(event),
+    )
+
+
+def _day(event: Envelope) -> date:
+    return datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00")).astimezone(PARIS).date()

@@ -21,11 +21,15 @@ pages = Blueprint("members_document_pages", __name__)
 
 def render_documents(record, *, staff_view: bool, values=None, errors=None, status=200):
     principal = require_principal()
-    rows = [queries.document_as_dict(d, staff_view=staff_view) for d in queries.documents_of(record.id)]
+    listed = queries.documents_listed(record.id, staff_view=staff_view)
+    # A convocation that no longer holds (its visit cancelled or moved) is listed apart.
+    rows = [d for d in listed if d["status_label"] is None]
+    cancelled = [d for d in listed if d["status_label"] is not None]
     return render_template(
         "members/documents.html",
         member=record,
         rows=rows,
+        cancelled=cancelled,
         staff_view=staff_view,
         can_upload=not staff_view and principal.has_member_role(MemberRole.ADMIN),
         upload_kinds=UPLOAD_KINDS,

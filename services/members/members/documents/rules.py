@@ -43,6 +43,20 @@ PRODUCED_KINDS = {
     "convocation": "Convocation",
 }
 KIND_LABELS = {**PRODUCED_KINDS, **UPLOAD_KINDS}
+# A convocation whose appointment was cancelled stays listed (the employee may have printed it) but reads so.
+CANCELLED_LABEL = "Annulée"
+# A convocation whose visit moved: the new convocation holds, this one reads so.
+REPLACED_LABEL = "Remplacée"
+
+
+def status_label(cancelled_on: date | None, replaced_on: date | None = None) -> str | None:
+    """« Annulée » for a cancelled appointment's convocation, « Remplacée » for one a move replaced; None for a
+    document that holds."""
+    if cancelled_on is not None:
+        return CANCELLED_LABEL
+    return REPLACED_LABEL if replaced_on is not None else None
+
+
 SOURCES = {
     DocumentSource.BILLING: "Facturation",
     DocumentSource.SCHEDULING: "Rendez-vous",

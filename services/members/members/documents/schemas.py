@@ -17,3 +17,12 @@ class DocumentSchema(Schema):
     content_type = fields.String(allow_none=True)
     size_bytes = fields.Integer(allow_none=True)
     uploaded_by_name = fields.String(allow_none=True)
+    cancelled_on = fields.Date(
+        allow_none=True, metadata={"description": "a convocation whose appointment was cancelled: the day it was"}
+    )
+    replaced_on = fields.Date(
+        allow_none=True, metadata={"description": "a convocation a new one replaced when the visit moved: that day"}
+    )
+    status_label = fields.String(
+        allow_none=True, metadata={"description": "« Annulée » or « Remplacée » for such a convocation"}
+    )

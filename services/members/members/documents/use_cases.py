@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from portal_common.clock import today, utcnow
 from portal_common.service import Portal
 
-from ..models import Document, Member
+from ..models import AppointmentCancellation, ConvocationReplacement, Document, Member
 from ..record.rules import Actor, ChangeAction, ChangeKind, NotFound
 from ..record.use_cases.audit import new_request
 from .rules import DocumentSource, Upload, check_upload
@@ -132,6 +132,7 @@ def record_produced_document(
     title: str,
     issued_on: date,
     download_path: str,
+    appointment_id: str | None = None,
 ) -> None:
     """A document another service produced for a company, learnt from its event (idempotent, no commit:
     the consumer's transaction)."""
@@ -149,9 +150,30 @@ def record_produced_document(
                 title=title,
                 issued_on=issued_on,
                 download_path=download_path,
+                appointment_id=appointment_id,
                 created_at=utcnow(),
             )
         )
     else:
         existing.kind, existing.title, existing.issued_on = kind, title, issued_on
         existing.download_path = download_path
+        existing.appointment_id = appointment_id or existing.appointment_id
+
+
+def record_appointment_cancelled(session: Session, *, appointment_id: str, member_id: str, cancelled_on: date) -> None:
+    """Scheduling cancelled an appointment: its convocation, listed already or later, reads « Annulée »
+    (idempotent, no commit: the consumer's transaction)."""
+    if session.get(AppointmentCancellation, appointment_id) is None:
+        session.add(
+            AppointmentCancellation(appointment_id=appointment_id, member_id=member_id, cancelled_on=cancelled_on)
+        )
+
+
+def record_convocations_replaced(
+    session: Session, *, document_ids: list[str], member_id: str, replaced_on: date
+) -> None:
+    """Scheduling moved a visit: the convocations it names, listed already or later, read « Remplacée » (idempotent,
+    no commit: the consumer's transaction). The new convocation arrives as a document of its own."""
+    for document_id in dict.fromkeys(document_ids):
+        if session.get(ConvocationReplacement, document_id) is None:
+            session.add(ConvocationReplacement(document_id=document_id, member_id=member_id, replaced_on=replaced_on))

@@ -11,15 +11,23 @@ from portal_common.clock import utcnow
 from portal_common.service import Portal
 
 from ..models import Centre, HealthTeam, Member
-from ..record.rules import Actor, ChangeAction, ChangeKind, NotFound
+from ..record.rules import Actor, ChangeAction, ChangeKind, NotFound, StaleVersion
 from ..record.use_cases.audit import new_request, publish_snapshot
 from ..record.use_cases.snapshots import centre_values
 from .rules import TEAM_FIELDS, check_centre, check_team
 
 
-def save_centre(portal: Portal, centre_id: str | None, data: dict[str, Any], *, new_id: str | None = None) -> Centre:
+def save_centre(
+    portal: Portal,
+    centre_id: str | None,
+    data: dict[str, Any],
+    *,
+    new_id: str | None = None,
+    expected_version: int | None = None,
+) -> Centre:
     """Create (centre_id None) or change a centre; the companies it follows get a new snapshot (scheduling
-    prints it)."""
+    prints it). `expected_version` is the version the form was read at: StaleVersion when someone saved since
+    (checked under the centre's row lock)."""
     values = check_centre(data)
     with portal.uow() as tx:
         if centre_id is None:
@@ -29,6 +37,8 @@ def save_centre(portal: Portal, centre_id: str | None, data: dict[str, Any], *, 
             centre = tx.session.get(Centre, centre_id, with_for_update=True)
             if centre is None:
                 raise NotFound(centre_id)
+            if expected_version is not None and centre.version != expected_version:
+                raise StaleVersion(centre.version)
             changed = centre_values(centre) != values
             for name, value in values.items():
                 setattr(centre, name, value)
@@ -50,8 +60,13 @@ def team_values(team: HealthTeam | None) -> dict[str, Any]:
     return {name: getattr(team, name) if team is not None else None for name in TEAM_FIELDS}
 
 
-def assign_team(portal: Portal, member_id: str, data: dict[str, Any], actor: Actor) -> HealthTeam:
-    """Staff assign the centre and the people following a company: audited; a new centre is published."""
+def assign_team(
+    portal: Portal, member_id: str, data: dict[str, Any], actor: Actor, *, expected_version: int | None = None
+) -> HealthTeam:
+    """Staff assign the centre and the people following a company: audited; a new centre is published.
+
+    `expected_version` is the team's version the form was read at (0: no team yet): StaleVersion when another
+    member of staff saved since (checked under the company's row lock)."""
     with portal.uow() as tx:
         member = tx.session.get(Member, member_id, with_for_update=True)
         if member is None:
@@ -59,6 +74,9 @@ def assign_team(portal: Portal, member_id: str, data: dict[str, Any], actor: Act
         centre_id = str(data.get("centre_id") or "").strip()
         values = check_team(data, centre_exists=bool(centre_id) and tx.session.get(Centre, centre_id) is not None)
         team = tx.session.get(HealthTeam, member_id)
+        current_version = team.version if team is not None else 0
+        if expected_version is not None and current_version != expected_version:
+            raise StaleVersion(current_version)
         before = team_values(team)
         if team is None:
             team = HealthTeam(member_id=member_id)

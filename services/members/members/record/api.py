@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import abort
 
 from portal_common.access import member_or_staff, require_principal, staff
+from portal_common.api import expected_version, version_etag
 from portal_common.roles import EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE
 from portal_common.service import portal
 
 from ..web import EDITORS, actor, blp, visible_member
 from . import queries
-from .rules import DecisionRefused, NotFound, RecordConflict
+from .rules import DecisionRefused, NotFound, RecordConflict, StaleVersion
 from .schemas import ChangeRequestSchema, DecisionSchema, MemberChangeSchema, MemberSchema
 from .use_cases import changes
+
+ETAG_HEADERS = {"ETag": {"schema": {"type": "string"}, "description": "The record's version, for If-Match"}}
+IF_MATCH_REQUIRED = "En-tête If-Match obligatoire : renvoyez l'ETag de la fiche adhérent que vous avez lue."
+STALE = "La fiche adhérent a été modifiée depuis que vous l'avez lue : relisez-la (nouvel ETag) avant de la modifier."
 
 
 @blp.route("/members/current")
@@ -32,18 +38,32 @@ class CurrentMember(MethodView):
 @blp.route("/members/<string:member_id>")
 class MemberById(MethodView):
     @member_or_staff(EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE)
-    @blp.response(200, MemberSchema)
+    @blp.response(200, MemberSchema, headers=ETAG_HEADERS)
     def get(self, member_id):
-        """One member company: staff, or a user of that company"""
-        return queries.member_as_dict(visible_member(member_id))
+        """One member company: staff, or a user of that company; its version as ETag, for If-Match"""
+        member = visible_member(member_id)
+        return queries.member_as_dict(member), 200, {"ETag": version_etag(member.version)}
 
     @EDITORS
     @blp.arguments(MemberChangeSchema)
     @blp.response(200, ChangeRequestSchema(many=True))
+    @blp.alt_response(412, description="The record changed since it was read (If-Match stale)")
+    @blp.alt_response(428, description="If-Match missing on a staff edit")
     def patch(self, data, member_id):
-        """Change the record: a change request per decision (pending for staff validation, or applied)"""
+        """Change the record: a change request per decision (pending for staff validation, or applied). Staff's
+        edits apply at once and need If-Match with the ETag read; a member user's If-Match is checked when sent
+        (its request waits for staff, who see the record as it is then)."""
         visible_member(member_id)
-        created = changes.change_record(portal(), member_id, data, actor())
+        who = actor()
+        expected = (
+            expected_version(required=IF_MATCH_REQUIRED, stale=STALE)
+            if who.is_staff or request.headers.get("If-Match")
+            else None
+        )
+        try:
+            created = changes.change_record(portal(), member_id, data, who, expected_version=expected)
+        except StaleVersion:
+            abort(412, message=STALE)
         return [queries.request_as_dict(r) for r in created]
 
 
@@ -70,7 +90,7 @@ def decide(request_id: str, *, approve: bool, reason: str | None):
     try:
         request = changes.decide(portal(), request_id, actor(), approve=approve, reason=reason)
     except NotFound:
-        abort(404, message="Change request not found.")
+        abort(404, message="Demande de modification introuvable.")
     except DecisionRefused as exc:
         abort(exc.status, message=exc.message)
     except RecordConflict as exc:  # the SIRET or member number went to another company meanwhile

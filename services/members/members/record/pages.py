@@ -7,12 +7,13 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
 
-from portal_common.access import AUTHENTICATED, member, require_principal, staff
+from portal_common.access import member, require_principal, staff
 from portal_common.clock import utcnow
 from portal_common.errors import FieldErrors
 from portal_common.roles import EVERY_MEMBER_ROLE, EVERY_STAFF_ROLE, MemberRole
 from portal_common.service import portal
 from portal_common.validators import siren_of, vat_number_for
+from portal_common.web.conflicts import STALE_FORM, changed_fields, form_version
 
 from ..addressbook import queries as addressbook_queries
 from ..establishments import queries as establishment_queries
@@ -32,6 +33,7 @@ from .rules import (
     NotFound,
     RecordConflict,
     RecordRejected,
+    StaleVersion,
 )
 from .use_cases import changes
 
@@ -65,18 +67,6 @@ def render_record(record: Member, *, staff_view: bool):
     )
 
 
-@pages.get("/")
-@AUTHENTICATED
-def home():
-    """The portal's front door: the company record, staff's registry, or the company chooser."""
-    principal = require_principal()
-    if principal.member_id:
-        return redirect("/adherent")
-    if principal.is_staff:
-        return redirect("/gestion/adherents")
-    return redirect("/changer-adherent")
-
-
 @pages.get("/adherent")
 @member(*EVERY_MEMBER_ROLE)
 def member_record():
@@ -98,6 +88,7 @@ def record_form_values(record: Member, fields: tuple[str, ...]) -> dict[str, str
 def edit_record(record: Member, *, fields: tuple[str, ...], back: str, staff_view: bool):
     errors: dict[str, str] = {}
     values = record_form_values(record, fields)
+    version, differences = record.version, []
     if request.method == "POST":
         values = {name: request.form.get(name, "").strip() for name in fields}
         proposed: dict[str, Any] = dict(values)
@@ -111,7 +102,17 @@ def edit_record(record: Member, *, fields: tuple[str, ...], back: str, staff_vie
             refused = {name: STAFF_ONLY_MESSAGE for name in STAFF_ONLY_FIELDS if name in request.form}
             if refused and not staff_view:
                 raise RecordRejected(refused)
-            created = changes.change_record(portal(), record.id, proposed, actor())
+            # Staff's save applies at once: its hidden version must be the one saved. A member's form sent
+            # without one (an older page) still makes a request staff validate against the record as it is then.
+            expected = form_version(request.form) if staff_view or "version" in request.form else None
+            created = changes.change_record(portal(), record.id, proposed, actor(), expected_version=expected)
+        except StaleVersion:
+            # What the other person saved beside what this user typed (kept in the form), with the new version.
+            portal().db.session.refresh(record)
+            labels = {name: queries.FIELD_LABELS.get(name, name) for name in fields}
+            differences = changed_fields(record_form_values(record, fields), values, labels)
+            version, errors = record.version, {"version": STALE_FORM}
+            flash(STALE_FORM, "error")
         except FieldErrors as exc:
             errors = exc.errors
             flash(FORM_ERRORS, "error")
@@ -138,8 +139,10 @@ def edit_record(record: Member, *, fields: tuple[str, ...], back: str, staff_vie
         staff_only=() if staff_view else STAFF_ONLY_FIELDS,
         back=back,
         staff_view=staff_view,
+        version=version,
+        differences=differences,
         page_title="Modifier la fiche adhérent",
-    ), 422 if errors else 200
+    ), (409 if "version" in errors else 422) if errors else 200
 
 
 @pages.route("/adherent/modifier", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from portal_common.errors import FieldErrors
+from portal_common.errors import Conflict, FieldErrors
 from portal_common.passport import Principal
 from portal_common.validators import compact, is_valid_member_number, is_valid_siret, siren_of
 from portal_common.vocabulary import MEMBER_STATUS_LABELS
@@ -96,12 +96,46 @@ class NotFound(LookupError):
     """The object does not exist for this company (another company's id included)."""
 
 
+class StaleVersion(Exception):
+    """A change based on a version of a row that someone else has changed since it was read (If-Match, the
+    form's hidden version): nothing written; 412 on the API, both versions side by side on the page."""
+
+    def __init__(self, current_version: int):
+        super().__init__(f"changed since the version read (now {current_version})")
+        self.current_version = current_version
+
+
 class RecordRejected(FieldErrors):
     """A record change the rules refuse, with French messages per field."""
 
 
 class RecordConflict(RecordRejected):
     """A SIRET or member number another company holds by the time the change applies (HTTP 409)."""
+
+
+class ChangeAlreadyRequested(Conflict):
+    """The same change, or another one on the same address or contact, already waits for staff (HTTP 409): a
+    form sent twice or a retried call makes one request (docs/architecture.md, "Concurrency and retries")."""
+
+    reason = "change_already_requested"
+    MESSAGE = "Une demande identique attend déjà la validation du service : elle n'a pas été envoyée une seconde fois."
+    SAME_TARGET = (
+        "Une autre demande sur cette fiche attend déjà la validation du service : attendez sa décision avant "
+        "d'en envoyer une nouvelle."
+    )
+
+    def __init__(self, existing_id: str, *, same_target: bool = False, field: str = "kind"):
+        super().__init__({field: self.SAME_TARGET if same_target else self.MESSAGE}, existing_id=existing_id)
+
+
+class AlreadyRecorded(Conflict):
+    """What is asked is already the company's record (an address or contact present, the situation in force):
+    applying it again would change nothing but the history (HTTP 409)."""
+
+    reason = "already_recorded"
+
+    def __init__(self, existing_id: str | None, field: str, message: str):
+        super().__init__({field: message}, existing_id=existing_id)
 
 
 class DecisionRefused(Exception):

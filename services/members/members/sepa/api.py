@@ -25,7 +25,7 @@ class MemberMandate(MethodView):
         visible_member(member_id)
         mandate = queries.current_mandate(member_id)
         if mandate is None:
-            abort(404, message="No mandate.")
+            abort(404, message="Aucun mandat SEPA pour cet adhérent.")
         return queries.mandate_as_dict(mandate)
 
     @member(*INVOICE_PAYERS)
@@ -35,7 +35,10 @@ class MemberMandate(MethodView):
         """Sign a SEPA mandate (company users only); active once validated by staff"""
         visible_member(member_id)
         if not stepup.satisfied(portal().settings, require_principal()):
-            abort(403, message="A recent re-authentication of a user of the company is required.")
+            abort(
+                403,
+                message="Confirmez d'abord votre identité (mot de passe ou code) : la signature d'un mandat SEPA l'exige.",
+            )
         mandate = sign_mandate(portal(), member_id, data, actor())
         return queries.mandate_as_dict(mandate)
 
@@ -47,5 +50,5 @@ class MemberMandate(MethodView):
         try:
             mandate = revoke_mandate(portal(), member_id, actor())
         except NotFound:
-            abort(404, message="No active mandate.")
+            abort(404, message="Aucun mandat actif : il a peut-être déjà été révoqué.")
         return queries.mandate_as_dict(mandate)

@@ -13,6 +13,7 @@ from ..models import Member, SepaMandate
 from ..record.rules import NotFound
 from ..web import FORM_ERRORS, actor, current_member, pdf_response, staff_member
 from . import queries, stepup
+from .clients import sepa_discount
 from .mandate_pdf import MandateDocument, mandate_pdf
 from .rules import STATUS_LABELS
 from .use_cases import revoke_mandate, sign_mandate
@@ -30,6 +31,7 @@ def mandate():
     principal = require_principal()
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
+    status = 200
     stepped_up = stepup.satisfied(portal().settings, principal)
     if request.method == "POST":
         if not stepped_up:
@@ -41,7 +43,7 @@ def mandate():
         try:
             signed = sign_mandate(portal(), record.id, data, actor())
         except FieldErrors as exc:
-            errors = exc.errors
+            errors, status = exc.errors, exc.status
             flash(FORM_ERRORS, "error")
         else:
             flash(f"Mandat {signed.reference} signé : il sera actif après validation par le service.", "success")
@@ -55,8 +57,9 @@ def mandate():
         settings=portal().settings,
         stepped_up=stepped_up,
         step_up_url=STEP_UP_URL,
+        discount=sepa_discount(portal(), record.id),
         page_title="Prélèvement SEPA",
-    ), 422 if errors else 200
+    ), status
 
 
 @pages.post("/adherent/prelevement/revoquer")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal_common.clock import today, utcnow
-from portal_common.errors import FieldErrors
+from portal_common.errors import Conflict
 from portal_common.keyring import Rotation
 from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
@@ -81,12 +81,17 @@ def sign_mandate(portal: Portal, member_id: str, data: dict[str, Any], actor: Ac
         member = tx.session.get(Member, member_id, with_for_update=True)
         if member is None:
             raise NotFound(member_id)
-        if tx.session.scalar(
+        waiting = tx.session.scalar(
             select(SepaMandate.id).where(
                 SepaMandate.member_id == member_id, SepaMandate.status == MandateStatus.PENDING
             )
-        ):
-            raise FieldErrors({"iban": "Un mandat est déjà en attente de validation par le service."})
+        )
+        if waiting:  # a mandate signed twice (a double click, a retried call) is one mandate
+            raise Conflict(
+                {"iban": "Un mandat est déjà en attente de validation par le service."},
+                existing_id=waiting,
+                reason="mandate_already_pending",
+            )
         count = (
             tx.session.scalar(select(func.count()).select_from(SepaMandate).where(SepaMandate.member_id == member_id))
             or 0

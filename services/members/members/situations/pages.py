@@ -25,6 +25,7 @@ def situation():
     record = current_member()
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         values = {name: request.form.get(name, "").strip() for name in ("kind", "effective_date", "comment")}
         sent = request.files.get("document")
@@ -32,7 +33,7 @@ def situation():
         try:
             declare_situation(portal(), record.id, values, actor(), attachment=attachment)
         except FieldErrors as exc:
-            errors = exc.errors
+            errors, status = exc.errors, exc.status
             flash(FORM_ERRORS, "error")
         else:
             flash("Votre déclaration a été transmise au service, qui la traitera.", "info")
@@ -47,4 +48,4 @@ def situation():
         pending=with_lines(pending),
         labels=record_queries.labels(),
         page_title="Changement de situation",
-    ), 422 if errors else 200
+    ), status

@@ -11,10 +11,12 @@ from portal_common.service import Portal
 from ..documents.rules import check_upload
 from ..documents.use_cases import add_upload, commit_with_file
 from ..models import ChangeRequest, Member
-from ..record.rules import Actor, ChangeAction, ChangeKind, NotFound, entry_needs_validation
+from ..record.rules import Actor, AlreadyRecorded, ChangeAction, ChangeKind, NotFound, entry_needs_validation
 from ..record.use_cases.applying import apply_change
-from ..record.use_cases.audit import new_request, record_all
+from ..record.use_cases.audit import new_request, record_all, refuse_repeated_request
 from .rules import check_situation
+
+ALREADY_IN_FORCE = "Cette situation, à cette date d'effet, est déjà celle de l'entreprise."
 
 
 def declare_situation(
@@ -46,6 +48,15 @@ def declare_situation(
         member = tx.session.get(Member, member_id, with_for_update=True)
         if member is None:
             raise NotFound(member_id)
+        pending = entry_needs_validation(ChangeKind.SITUATION, by_staff=actor.is_staff, immediate=())
+        asked = {**after, "document": upload.filename} if upload is not None else after
+        if pending:
+            refuse_repeated_request(tx.session, member_id, ChangeKind.SITUATION, ChangeAction.CREATE, asked)
+        elif (member.situation, member.situation_date and member.situation_date.isoformat()) == (
+            after["kind"],
+            after["effective_date"],
+        ):
+            raise AlreadyRecorded(None, "kind", ALREADY_IN_FORCE)
         path = None
         if upload is not None:
             assert attachment is not None
@@ -55,7 +66,6 @@ def declare_situation(
             "kind": member.situation,
             "effective_date": member.situation_date.isoformat() if member.situation_date else None,
         }
-        pending = entry_needs_validation(ChangeKind.SITUATION, by_staff=actor.is_staff, immediate=())
         request = new_request(
             member_id,
             ChangeKind.SITUATION,

@@ -25,9 +25,10 @@ def test_a_member_edits_an_address_on_the_page_staff_approve_it_and_the_member_s
     [main] = client.get(f"{API}/members/{company_a}/addresses", headers=admin).json
     edit_path = f"/adherent/adresses/{main['id']}"
     csrf = token(client, edit_path, admin)
-    bad = client.post(edit_path, headers=admin, data=dict(ADDRESS, postal_code="2A000", csrf_token=csrf))
+    form = dict(ADDRESS, csrf_token=csrf, version=main["version"])
+    bad = client.post(edit_path, headers=admin, data=dict(form, postal_code="2A000"))
     assert bad.status_code == 422 and "En Corse" in bad.text
-    sent = client.post(edit_path, headers=admin, data=dict(ADDRESS, csrf_token=csrf))
+    sent = client.post(edit_path, headers=admin, data=form)
     assert sent.status_code == 302
     page = client.get("/adherent", headers=admin).text
     assert "Modifications en attente de validation" in page and "12 rue de la Gare" in page
@@ -66,7 +67,9 @@ def test_the_main_address_cannot_be_removed_and_addresses_are_dated_by_type(serv
     client = service.client()
     admin = service.headers(people["admin"])
     [main] = client.get(f"{API}/members/{company_a}/addresses", headers=admin).json
-    refused = client.delete(f"{API}/members/{company_a}/addresses/{main['id']}", headers=admin)
+    refused = client.delete(
+        f"{API}/members/{company_a}/addresses/{main['id']}", headers=dict(admin, **{"If-Match": f'"{main["version"]}"'})
+    )
     assert refused.status_code == 422 and "principale" in refused.json["errors"]["json"]["kind"]
     bad = client.post(
         f"{API}/members/{company_a}/addresses",
@@ -116,7 +119,8 @@ def test_contacts_are_typed_and_the_update_event_carries_them_with_the_convocati
     page = client.get("/adherent/contacts", headers=admin).text
     assert "Contact de convocation" in page and "06 12 34 56 78" in page
 
-    removal = client.delete(f"{API}/members/{company_a}/contacts/{contact['id']}", headers=admin).json
+    if_match = {"If-Match": f'"{contact["version"]}"'}
+    removal = client.delete(f"{API}/members/{company_a}/contacts/{contact['id']}", headers=dict(admin, **if_match)).json
     client.post(f"{API}/change-requests/{removal['id']}/approve", json={}, headers=staff)
     assert client.get(f"{API}/members/{company_a}/contacts", headers=admin).json == []
     added, removed = [e for e in service.events() if e.type == "members.contact.changed.v1"]

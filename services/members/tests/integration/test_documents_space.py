@@ -205,3 +205,95 @@ def test_a_credit_note_is_listed_once_as_an_avoir_even_when_billing_also_announc
         f"Avoir {credit.data['number']}",
         credit.data["download_path"],
     )
+
+
+@pytest.mark.parametrize("cancellation_first", [False, True])
+def test_a_cancelled_appointments_convocation_reads_annulee_and_is_listed_apart_in_mes_documents(
+    service, companies, people, cancellation_first
+):
+    company_a, _ = companies
+    appointment_id = "3d2c1b0a-9f8e-4d7c-b6a5-0f1e2d3c4b5a"
+    convocation = catalogue.example_envelope(
+        "scheduling.document.published.v1",
+        member_id=company_a,
+        kind="convocation",
+        title="Convocation — DUPONT Marie Claire — 15/01/2027",
+        appointment_id=appointment_id,
+    )
+    other = catalogue.example_envelope(
+        "scheduling.document.published.v1",
+        member_id=company_a,
+        document_id="8d7c6b5a-4e3f-4b2c-8d9e-0f1a2b3c4d5e",
+        download_path="/rendez-vous/documents/8d7c6b5a-4e3f-4b2c-8d9e-0f1a2b3c4d5e",
+        kind="convocation",
+        title="Convocation — MARTIN Paul — 20/01/2027",
+        appointment_id="4e3d2c1b-0a9f-4e8d-b7c6-1f2e3d4c5b6a",
+    )
+    cancelled = catalogue.example_envelope(
+        "scheduling.appointment.cancelled.v1", member_id=company_a, appointment_id=appointment_id
+    )
+    worker = consumer(service)
+    order = [cancelled, convocation, other] if cancellation_first else [convocation, other, cancelled]
+    for event in order:
+        assert worker.process("members.documents", event) is True
+    assert worker.process("members.documents", cancelled) is False  # delivered twice: handled once
+
+    client = service.client()
+    listed = client.get(f"{API}/members/{company_a}/documents", headers=service.headers(people["admin"])).json
+    by_title = {d["title"]: d for d in listed}
+    gone = by_title["Convocation — DUPONT Marie Claire — 15/01/2027"]
+    assert gone["status_label"] == "Annulée" and gone["cancelled_on"] is not None
+    still = by_title["Convocation — MARTIN Paul — 20/01/2027"]
+    assert still["status_label"] is None and still["cancelled_on"] is None
+
+    page = client.get("/adherent/documents", headers=service.headers(people["reader"])).text
+    main, _, apart = page.partition("Convocations annulées")
+    assert "MARTIN Paul" in main and "DUPONT Marie Claire" not in main
+    assert "DUPONT Marie Claire" in apart and "Annulée</span> le" in apart and "MARTIN Paul" not in apart
+    assert f'href="{convocation.data["download_path"]}"' in apart  # still readable, marked cancelled
+
+
+@pytest.mark.parametrize("move_first", [False, True])
+def test_a_moved_appointments_old_convocation_reads_remplacee_and_the_new_one_holds_in_mes_documents(
+    service, companies, people, move_first
+):
+    company_a, _ = companies
+    appointment_id = "3d2c1b0a-9f8e-4d7c-b6a5-0f1e2d3c4b5a"
+    old, new = "8d7c6b5a-4e3f-4b2c-8d9e-0f1a2b3c4d5e", "9e8d7c6b-5f4a-4c3d-9e0f-1a2b3c4d5e6f"
+    convocations = [
+        catalogue.example_envelope(
+            "scheduling.document.published.v1",
+            member_id=company_a,
+            document_id=document_id,
+            download_path=f"/rendez-vous/documents/{document_id}",
+            kind="convocation",
+            title=f"Convocation — DUPONT Marie Claire — {day}",
+            appointment_id=appointment_id,
+        )
+        for document_id, day in ((old, "15/01/2027"), (new, "22/01/2027"))
+    ]
+    moved = catalogue.example_envelope(
+        "scheduling.appointment.rescheduled.v1",
+        member_id=company_a,
+        appointment_id=appointment_id,
+        replaced_document_ids=[old],
+    )
+    worker = consumer(service)
+    order = [moved, *convocations] if move_first else [convocations[0], moved, convocations[1]]
+    for event in order:
+        assert worker.process("members.documents", event) is True
+    assert worker.process("members.documents", moved) is False  # delivered twice: handled once
+
+    client = service.client()
+    listed = client.get(f"{API}/members/{company_a}/documents", headers=service.headers(people["admin"])).json
+    by_title = {d["title"]: d for d in listed}
+    replaced = by_title["Convocation — DUPONT Marie Claire — 15/01/2027"]
+    assert replaced["status_label"] == "Remplacée" and replaced["replaced_on"] is not None
+    assert replaced["cancelled_on"] is None
+    holds = by_title["Convocation — DUPONT Marie Claire — 22/01/2027"]
+    assert holds["status_label"] is None and holds["replaced_on"] is None
+
+    page = client.get("/adherent/documents", headers=service.headers(people["reader"])).text
+    main, _, apart = page.partition("Convocations annulées ou remplacées")
+    assert "22/01/2027" in main and "15/01/2027" not in main
+    assert "15/01/2027" in apart and "Remplacée</span> le" in apart and "22/01/2027" not in apart

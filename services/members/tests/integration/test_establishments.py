@@ -1,12 +1,9 @@
 """A head office sees its establishments (same SIREN), an accounting firm its clients, in one list with a switch
 button each; the client list comes from the real identity service over HTTP."""
 
-import threading
 from datetime import date
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from members.registration import use_cases as services
 from members.registration.rules import Registration
@@ -14,31 +11,8 @@ from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration
 
-IDENTITY_DIR = Path(__file__).resolve().parents[3] / "identity"
 HEAD_OFFICE = "11111111-1111-4111-8111-111111111111"
 BRANCH = "22222222-2222-4222-8222-222222222222"
-
-
-@pytest.fixture(scope="module")
-def identity_server(portal_env):
-    """Identity's own app, migrated on its own database, served over HTTP like in production."""
-    from identity.app import create_app as create_identity_app
-
-    identity = portal_env.service("identity", create_identity_app, IDENTITY_DIR)
-    server = make_server("127.0.0.1", 0, identity.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield identity, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def identity(identity_server, service, monkeypatch):
-    identity, url = identity_server
-    monkeypatch.setitem(service.portal.settings.service_urls, "identity", url)
-    yield identity
-    identity.truncate()
 
 
 def register(service, member_id, name, siret, number):

@@ -48,7 +48,7 @@ def test_staff_assign_a_centre_and_a_team_the_member_sees_it_and_the_centre_is_p
     saved = client.post(
         f"/gestion/adherents/{company_a}/equipe",
         headers=staff,
-        data=dict(TEAM, centre_id=centre["id"], csrf_token=csrf),
+        data=dict(TEAM, centre_id=centre["id"], csrf_token=csrf, version=0),  # 0: no team yet
     )
     assert saved.status_code == 302
 
@@ -89,16 +89,18 @@ def test_changing_a_centre_republishes_the_companies_it_follows_and_names_only_c
     [centre] = client.get(f"{API}/centres", headers=staff).json
     csrf = token(client, f"/gestion/adherents/{company_a}/equipe", staff)
     client.post(
-        f"/gestion/adherents/{company_a}/equipe", headers=staff, data={"centre_id": centre["id"], "csrf_token": csrf}
+        f"/gestion/adherents/{company_a}/equipe",
+        headers=staff,
+        data={"centre_id": centre["id"], "csrf_token": csrf, "version": 0},
     )
-    client.post(f"/gestion/adherents/{company_b}/equipe", headers=staff, data=dict(TEAM, csrf_token=csrf))
+    client.post(f"/gestion/adherents/{company_b}/equipe", headers=staff, data=dict(TEAM, csrf_token=csrf, version=0))
     before = len(service.events())
     assert len([e for e in service.events() if e.type == "members.member.updated.v1"]) == 1  # B: no centre
     assert (
         client.post(
             f"/gestion/adherents/centres/{centre['id']}",
             headers=staff,
-            data=dict(CENTRE, phone="03 89 45 99 99", csrf_token=csrf),
+            data=dict(CENTRE, phone="03 89 45 99 99", csrf_token=csrf, version=1),  # as created
         ).status_code
         == 302
     )

@@ -36,7 +36,10 @@ def test_healthz_readyz_and_metrics_report_the_outbox_backlog(service):
     metrics = client.get("/metrics").text
     assert 'portal_outbox_backlog{service="members"} 1.0' in metrics
     assert "portal_outbox_oldest_age_seconds" in metrics
-    assert 'portal_http_requests_total{endpoint="members_api.Members",service="members",status="201"}' in metrics
+    assert (
+        'portal_http_requests_total{endpoint="members_api.Members",method="POST",service="members",status="201"}'
+        in metrics
+    )
 
 
 def test_responses_carry_the_security_headers_and_authenticated_ones_are_not_cached(service):

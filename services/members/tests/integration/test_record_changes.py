@@ -1,5 +1,8 @@
 """Record edits become change requests; staff validate them in a queue; the record page and the audit trail."""
 
+import html
+import re
+
 import pytest
 
 from portal_common.messaging import catalogue
@@ -7,6 +10,11 @@ from portal_common.messaging import catalogue
 pytestmark = pytest.mark.integration
 
 API = "/api/members"
+
+
+def read_at(client, member_id: str, headers: dict) -> dict:
+    """The headers with If-Match naming the record's version as just read (staff's edits apply at once)."""
+    return dict(headers, **{"If-Match": client.get(f"{API}/members/{member_id}", headers=headers).headers["ETag"]})
 
 
 def updated_events(service):
@@ -77,7 +85,9 @@ def test_staff_cannot_validate_their_own_identity_change_and_a_second_person_can
     company_a, _ = companies
     client = service.client()
     staff, staff2 = service.headers(people["staff"]), service.headers(people["staff2"])
-    [request] = client.patch(f"{API}/members/{company_a}", json={"siret": "35600000009075"}, headers=staff).json
+    [request] = client.patch(
+        f"{API}/members/{company_a}", json={"siret": "35600000009075"}, headers=read_at(client, company_a, staff)
+    ).json
     assert request["status"] == "pending"
     own = client.post(f"{API}/change-requests/{request['id']}/approve", json={}, headers=staff)
     assert own.status_code == 403
@@ -111,7 +121,11 @@ def test_the_record_page_shows_the_naf_label_the_vat_number_and_french_phones(se
     company_a, _ = companies
     client = service.client()
     staff = service.headers(people["staff"])
-    client.patch(f"{API}/members/{company_a}", json={"vat_number": "FR44732829320", "fax": "0389000000"}, headers=staff)
+    client.patch(
+        f"{API}/members/{company_a}",
+        json={"vat_number": "FR44732829320", "fax": "0389000000"},
+        headers=read_at(client, company_a, staff),
+    )
     page = client.get("/adherent", headers=service.headers(people["reader"]))
     assert page.status_code == 200
     text = page.text
@@ -169,7 +183,9 @@ def test_the_staff_queue_page_approves_and_rejects_and_hides_the_buttons_on_ones
     company_a, _ = companies
     client = service.client()
     staff = service.headers(people["staff"])
-    [mine] = client.patch(f"{API}/members/{company_a}", json={"name": "Martin & Fils"}, headers=staff).json
+    [mine] = client.patch(
+        f"{API}/members/{company_a}", json={"name": "Martin & Fils"}, headers=read_at(client, company_a, staff)
+    ).json
     [theirs] = client.patch(
         f"{API}/members/{company_a}", json={"activity": "Pains"}, headers=service.headers(people["admin"])
     ).json
@@ -216,6 +232,7 @@ def test_staff_edit_a_record_on_its_page_identity_waiting_for_a_second_person(se
         "email": "contact@example.fr",
         "billing_email": "compta@example.fr",
     }
+    form["version"] = re.search(r'name="version" value="(\d+)"', client.get(path, headers=staff).text)[1]
     taken = client.post(path, headers=staff, data=dict(form, member_number="1000002"))
     assert taken.status_code == 422 and "déjà attribué" in taken.text
     assert client.post(path, headers=staff, data=form).status_code == 302
@@ -223,6 +240,11 @@ def test_staff_edit_a_record_on_its_page_identity_waiting_for_a_second_person(se
     assert (record["name"], record["phone"]) == ("Boulangerie Martin", "+33389999999")
     pending = client.get(f"{API}/change-requests", headers=staff).json
     assert [r["after"] for r in pending] == [{"name": "Boulangerie Martin & Fils"}]
+    # The form read before that save is stale now: nothing written, what was saved shown beside what was typed.
+    stale = client.post(path, headers=staff, data=dict(form, phone="03 89 11 11 11"))
+    text = html.unescape(stale.text)
+    assert stale.status_code == 409 and "rien n'a été enregistré" in text and 'value="03 89 11 11 11"' in text
+    assert client.get(f"{API}/members/{company_a}", headers=staff).json["phone"] == "+33389999999"
 
 
 def test_two_staff_members_approving_the_same_new_address_at_the_same_time_add_it_once(service, companies, people):

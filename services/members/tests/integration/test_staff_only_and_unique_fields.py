@@ -71,6 +71,8 @@ def test_staff_still_change_the_staff_only_fields_from_their_edit_page(service, 
         "phone": "03 89 12 34 56",
         "email": "contact@example.fr",
         "billing_email": "compta@example.fr",
+        # The version the page was read at (a staff save applies at once: a stale one is refused).
+        "version": client.get(f"{API}/members/{company_a}", headers=staff).headers["ETag"].strip('"'),
     }
     assert client.post(path, headers=staff, data=form).status_code == 302
     pending = client.get(f"{API}/change-requests", headers=staff).json
@@ -79,9 +81,9 @@ def test_staff_still_change_the_staff_only_fields_from_their_edit_page(service, 
 
 def ask(service, people, member_id: str, change: dict) -> str:
     """A staff change of identity: it waits for a second person."""
-    response = service.client().patch(
-        f"{API}/members/{member_id}", json=change, headers=service.headers(people["staff"])
-    )
+    staff = service.headers(people["staff"])
+    staff["If-Match"] = service.client().get(f"{API}/members/{member_id}", headers=staff).headers["ETag"]
+    response = service.client().patch(f"{API}/members/{member_id}", json=change, headers=staff)
     assert response.status_code == 200, response.json
     [request] = response.json
     assert request["status"] == "pending"

@@ -20,6 +20,7 @@ def cancellation_mail(
     starts_at: datetime,
     visit_type: str,
     cancelled_by: CancelledBy,
+    reason: str,
     portal_url: str,
 ) -> Mail:
     greeting = f"Bonjour {contact_name}," if contact_name else "Bonjour,"
@@ -28,7 +29,8 @@ def cancellation_mail(
         f"{greeting}\n\n"
         f"La visite de {employee_name} prévue le {date_fr(starts_at)} à {time_fr(starts_at)} "
         f"({VISIT_TYPES[visit_type]}) est annulée {who}. La convocation correspondante n'est plus valable.\n\n"
-        f"Si une visite reste nécessaire, vous pouvez la demander dans votre espace adhérent : "
+        + (f"Motif : {reason}\n\n" if reason else "")
+        + f"Si une visite reste nécessaire, vous pouvez la demander dans votre espace adhérent : "
         f"{portal_url.rstrip('/')}/rendez-vous\n"
     )
     subject = f"Annulation de la visite du {date_fr(starts_at)} — {employee_name}"

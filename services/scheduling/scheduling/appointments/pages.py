@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request
 
-from portal_common.access import member_or_staff, staff
+from portal_common.access import member_or_staff, require_principal, staff
 from portal_common.clock import today, utcnow
-from portal_common.roles import EMPLOYEE_READERS, EVERY_STAFF_ROLE, VISIT_ORGANISERS
+from portal_common.roles import EMPLOYEE_READERS, EVERY_STAFF_ROLE, OFFICE_STAFF, VISIT_ORGANISERS
 from portal_common.service import portal
 
 from .. import web
@@ -16,11 +16,38 @@ from ..directory.queries import company_employees, get_member
 from ..documents.queries import documents_by_appointment
 from ..obligations.queries import list_obligations, obligation_as_dict, planned_visits
 from ..obligations.rules import URGENCY_BADGES
+from ..slots.queries import move_targets
+from ..slots.rules import MOVE_REASON_MAX, PlacementRejected
+from ..slots.use_cases import move_appointment
 from ..visit_requests.queries import closed_with_reason, list_requests
 from ..visit_requests.rules import REQUESTABLE_TYPES
 from . import ical, use_cases
-from .queries import STATUS_BADGES, list_appointments
-from .rules import OPEN_STATUSES, STATUSES, VISIT_TYPES, AppointmentRejected, NotFound, When
+from .queries import (
+    STATUS_BADGES,
+    get_appointment,
+    left_employees,
+    list_appointments,
+    outcome_corrections,
+    visit_day,
+)
+from .rules import (
+    CANCELLATION_REASONS,
+    CANCELLATION_TEXT_MAX,
+    CORRECTION_REASON_MAX,
+    EMPLOYER_CANCELLATION_REASONS,
+    OPEN_STATUSES,
+    OUTCOME_STATUSES,
+    PROFESSIONAL_KINDS,
+    STAFF_CANCELLATION_REASONS,
+    STATUSES,
+    VISIT_TYPES,
+    AppointmentRejected,
+    CancellationRefused,
+    NotFound,
+    When,
+    cancellation_proposed,
+    cancellation_reason_label,
+)
 
 pages = Blueprint("scheduling_appointments", __name__)
 
@@ -51,6 +78,11 @@ def appointments():
         member_id=member_id, since=now - timedelta(days=CLOSED_SHOWN_DAYS), employee_id=employee_id
     )
     limits = {a.id: use_cases.visit_cancellation_limit(portal(), a) for a, _ in upcoming}
+    # Workforce reported the employee out: a cue on the visit, and for the employer a proposal to cancel it.
+    left = left_employees(upcoming)
+    proposals = {
+        a.id for a, _ in upcoming if cancellation_proposed(a.status, a.visit_type, left.get(a.id), visit_day(a))
+    }
     documents = documents_by_appointment(a.id for a, _ in upcoming + past)
     can_request = principal.is_staff or principal.has_member_role(*VISIT_ORGANISERS)
     return render_template(
@@ -61,6 +93,8 @@ def appointments():
         requests=requests,
         closed=closed,
         limits=limits,
+        left=left,
+        proposals=proposals,
         documents=documents,
         today=day,
         horizon=horizon,
@@ -72,19 +106,137 @@ def appointments():
         badges=STATUS_BADGES,
         urgency_badges=URGENCY_BADGES,
         requestable=REQUESTABLE_TYPES,
+        cancellation_label=cancellation_reason_label,
         company=get_member(member_id),
         page_title="Mes rendez-vous",
     )
 
 
+CANCELLATION_FIELDS = ("reason_code", "reason_text")
+
+
+def _cancellation_values() -> dict[str, str]:
+    return {
+        "reason_code": request.form.get("reason_code", "").strip()[:30],
+        "reason_text": request.form.get("reason_text", "")[: CANCELLATION_TEXT_MAX * 2],
+    }
+
+
+def _read_version() -> int:
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        return 0  # never a stored version: answered as "changed meanwhile, reload"
+
+
+@pages.get("/rendez-vous/<string:appointment_id>/annulation")
+@web.REQUESTERS
+def cancel_confirmation(appointment_id: str):
+    """The employer confirms the cancellation and says why (AMSN asks for a reason)."""
+    return _cancel_page(appointment_id)
+
+
 @pages.post("/rendez-vous/<string:appointment_id>/annulation")
 @web.REQUESTERS
 def cancel(appointment_id: str):
-    return web.employer_action(
-        lambda member_id: use_cases.cancel_appointment(portal(), appointment_id, member_id=member_id, today=today()),
-        "appointment_id",
-        "Le rendez-vous est annulé.",
-    )
+    principal, chooser = web.member_id_or_chooser()
+    if chooser:
+        return chooser
+    values = _cancellation_values()
+    try:
+        # Staff acting for a company go through the employer's rules here (the limit applies).
+        use_cases.cancel_appointment(
+            portal(),
+            appointment_id,
+            member_id=principal.member_id,
+            today=today(),
+            reason_code=values["reason_code"],
+            reason_text=values["reason_text"],
+            read_version=_read_version(),
+        )
+    except NotFound:
+        abort(404)
+    except CancellationRefused as exc:
+        return _cancel_page(appointment_id, errors=exc.errors, values=values, status=exc.status)
+    flash("Le rendez-vous est annulé : le motif est transmis au service.", "success")
+    return redirect("/rendez-vous")
+
+
+def _cancel_page(appointment_id: str, *, errors=None, values=None, status=200):
+    principal, chooser = web.member_id_or_chooser()
+    if chooser:
+        return chooser
+    row = get_appointment(appointment_id)
+    if row is None or row[0].member_id != principal.member_id:
+        abort(404)
+    visit, employee = row
+    return render_template(
+        "scheduling/cancel.html",
+        visit=visit,
+        employee=employee,
+        cancellable=visit.status in OPEN_STATUSES and visit.starts_at > utcnow(),
+        limit=use_cases.visit_cancellation_limit(portal(), visit),
+        today=today(),
+        reasons={code: CANCELLATION_REASONS[code] for code in EMPLOYER_CANCELLATION_REASONS},
+        text_max=CANCELLATION_TEXT_MAX,
+        errors=errors or {},
+        values=values or {},
+        visit_types=VISIT_TYPES,
+        page_title="Annuler un rendez-vous",
+    ), status
+
+
+@pages.post("/gestion/rendez-vous/<string:appointment_id>/annulation")
+@web.SCHEDULERS
+def staff_cancel(appointment_id: str):
+    """Staff cancel a visit from the desk, with a reason the employer reads (no limit for them)."""
+    values = _cancellation_values()
+    try:
+        use_cases.cancel_appointment(
+            portal(),
+            appointment_id,
+            member_id=None,
+            today=today(),
+            reason_code=values["reason_code"],
+            reason_text=values["reason_text"],
+            read_version=_read_version(),
+        )
+    except NotFound:
+        abort(404)
+    except CancellationRefused as exc:
+        flash("Le rendez-vous n'a pas été annulé : voyez le message à côté du champ.", "error")
+        errors = web.onto_fields(exc.errors, CANCELLATION_FIELDS)
+        return _appointment_page(appointment_id, cancel_errors=errors, cancel_values=values, status=exc.status)
+    flash("Rendez-vous annulé : l'adhérent en est informé par e-mail avec le motif.", "success")
+    return redirect(f"/gestion/rendez-vous/{appointment_id}")
+
+
+@pages.post("/gestion/rendez-vous/<string:appointment_id>/deplacement")
+@web.SCHEDULERS
+def staff_move(appointment_id: str):
+    """Staff move a visit to another slot with a reason: a new convocation replaces the old one."""
+    values = {
+        "slot_id": request.form.get("slot_id", "").strip()[:36],
+        "reason": request.form.get("reason", "")[: MOVE_REASON_MAX * 2],
+    }
+    try:
+        move_appointment(
+            portal(), appointment_id, values["slot_id"], read_version=_read_version(), reason=values["reason"]
+        )
+    except NotFound:
+        if get_appointment(appointment_id) is None:
+            abort(404)
+        errors = {"slot_id": "Choisissez un créneau de la liste."}
+        return _appointment_page(appointment_id, move_errors=errors, move_values=values, status=422)
+    except PlacementRejected as exc:
+        flash("Le rendez-vous n'a pas été déplacé : voyez le message à côté du champ.", "error")
+        errors = web.onto_fields(exc.errors, MOVE_FIELDS)
+        return _appointment_page(appointment_id, move_errors=errors, move_values=values, status=exc.status)
+    flash("Rendez-vous déplacé : la nouvelle convocation est envoyée à l'adhérent.", "success")
+    return redirect(f"/gestion/rendez-vous/{appointment_id}")
+
+
+MOVE_FIELDS = ("slot_id", "reason")
 
 
 @pages.get("/rendez-vous/agenda.ics")
@@ -142,3 +294,91 @@ def record_outcome(appointment_id: str):
         )
     flash("Présence enregistrée.", "success")
     return redirect("/gestion/rendez-vous")
+
+
+@pages.get("/gestion/rendez-vous/<string:appointment_id>")
+@staff(*EVERY_STAFF_ROLE)
+def appointment(appointment_id: str):
+    """One visit for staff: its recorded outcome, the correction form (schedulers) and its history."""
+    return _appointment_page(appointment_id)
+
+
+@pages.post("/gestion/rendez-vous/<string:appointment_id>/correction-presence")
+@web.SCHEDULERS
+def correct_outcome(appointment_id: str):
+    """Staff correct a recorded outcome with a reason; the version they read refuses a correction made meanwhile."""
+    values = {
+        "status": request.form.get("status", "").strip()[:20],
+        "reason": request.form.get("reason", "")[: CORRECTION_REASON_MAX * 2],
+    }
+    principal = require_principal()
+    try:
+        use_cases.correct_outcome(
+            portal(),
+            appointment_id,
+            values["status"],
+            reason=values["reason"],
+            read_version=_read_version(),
+            actor=principal.user_id,
+            actor_name=principal.display_name,
+        )
+    except NotFound:
+        abort(404)
+    except AppointmentRejected as exc:
+        # A stale version shows the page as it is now (the other correction in the history), what was typed kept.
+        flash("La présence n'a pas été corrigée : voyez le message à côté du champ.", "error")
+        errors = web.onto_fields(exc.errors, ("status", "reason"))
+        return _appointment_page(appointment_id, errors=errors, values=values, status=exc.status)
+    flash("Présence corrigée : la correction figure dans l'historique du rendez-vous.", "success")
+    return redirect(f"/gestion/rendez-vous/{appointment_id}")
+
+
+def _appointment_page(
+    appointment_id: str,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    cancel_errors: dict[str, str] | None = None,
+    cancel_values: dict[str, str] | None = None,
+    move_errors: dict[str, str] | None = None,
+    move_values: dict[str, str] | None = None,
+    status=200,
+):
+    row = get_appointment(appointment_id)
+    if row is None:
+        abort(404)
+    visit, employee = row
+    principal = require_principal()
+    movable = (
+        visit.status in OPEN_STATUSES and visit.starts_at > utcnow() and bool(principal.staff_roles & set(OFFICE_STAFF))
+    )
+    return render_template(
+        "scheduling/appointment.html",
+        visit=visit,
+        employee=employee,
+        left_on=left_employees([row]).get(visit.id),
+        corrections=outcome_corrections(visit.id),
+        correctable=visit.status in OUTCOME_STATUSES and bool(principal.staff_roles & set(OFFICE_STAFF)),
+        outcome_statuses={code: STATUSES[code] for code in sorted(OUTCOME_STATUSES)},
+        errors=errors or {},
+        values=values or {},
+        statuses=STATUSES,
+        badges=STATUS_BADGES,
+        visit_types=VISIT_TYPES,
+        professional_kinds=PROFESSIONAL_KINDS,
+        reason_max=CORRECTION_REASON_MAX,
+        cancellable=visit.status in OPEN_STATUSES
+        and visit.starts_at > utcnow()
+        and bool(principal.staff_roles & set(OFFICE_STAFF)),
+        cancel_reasons={code: CANCELLATION_REASONS[code] for code in STAFF_CANCELLATION_REASONS},
+        cancel_errors=cancel_errors or {},
+        cancel_values=cancel_values or {},
+        cancellation_reason=cancellation_reason_label(visit.cancellation_reason_code, visit.cancellation_reason_text),
+        text_max=CANCELLATION_TEXT_MAX,
+        move_targets=move_targets(visit, now=utcnow()) if movable else [],
+        movable=movable,
+        move_errors=move_errors or {},
+        move_values=move_values or {},
+        move_reason_max=MOVE_REASON_MAX,
+        page_title="Rendez-vous",
+    ), status

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 
+from portal_common.clock import PARIS
 from portal_common.service import portal
 
-from ..models import Appointment, EmployeeDirectoryEntry
-from .rules import OPEN_STATUSES, PROFESSIONAL_KINDS, STATUSES, VISIT_TYPES, AppointmentStatus, When
+from ..models import Appointment, EmployeeDirectoryEntry, OutcomeCorrection
+from .rules import (
+    OPEN_STATUSES,
+    OUTCOME_STATUSES,
+    PROFESSIONAL_KINDS,
+    STATUSES,
+    VISIT_TYPES,
+    AppointmentStatus,
+    When,
+    cancellation_reason_label,
+    left_before_visit,
+)
 
 # No list the pages or the API show is longer.
 LIST_LIMIT = 500
@@ -51,6 +62,21 @@ def appointment_as_dict(appointment: Appointment, employee: EmployeeDirectoryEnt
         "status_label": STATUSES[appointment.status],
         "created_at": appointment.created_at,
         "version": appointment.version,
+        "cancellation": cancellation_as_dict(appointment),
+    }
+
+
+def cancellation_as_dict(appointment: Appointment) -> dict[str, Any] | None:
+    if appointment.status != AppointmentStatus.ANNULEE:
+        return None
+    return {
+        "cancelled_at": appointment.cancelled_at,
+        "cancelled_by": appointment.cancelled_by,
+        "reason_code": appointment.cancellation_reason_code,
+        "reason_label": cancellation_reason_label(
+            appointment.cancellation_reason_code, appointment.cancellation_reason_text
+        ),
+        "reason_text": appointment.cancellation_reason_text,
     }
 
 
@@ -59,6 +85,37 @@ def with_employee() -> Select:
     return select(Appointment, EmployeeDirectoryEntry).outerjoin(
         EmployeeDirectoryEntry, EmployeeDirectoryEntry.employee_id == Appointment.employee_id
     )
+
+
+def visit_day(appointment: Appointment) -> date:
+    """The French calendar day of the visit."""
+    return appointment.starts_at.astimezone(PARIS).date()
+
+
+def left_employees(rows: list[Row]) -> dict[str, date]:
+    """Among these visits, those not yet held whose employee left on or before the visit day: the exit date."""
+    return {
+        a.id: e.exit_date
+        for a, e in rows
+        if e is not None and e.exit_date is not None and left_before_visit(a.status, e.exit_date, visit_day(a))
+    }
+
+
+def upcoming_after_exit(*, now: datetime) -> list[Row]:
+    """Staff's cue: visits to come, still planned or convoked, of employees who left the company meanwhile."""
+    stmt = (
+        with_employee()
+        .where(
+            Appointment.starts_at >= now,
+            Appointment.status.in_(tuple(OPEN_STATUSES)),
+            EmployeeDirectoryEntry.exit_date.is_not(None),
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(LIST_LIMIT)
+    )
+    rows = [(a, e) for a, e in portal().db.session.execute(stmt)]
+    left = left_employees(rows)
+    return [(a, e) for a, e in rows if a.id in left]
 
 
 def get_appointment(appointment_id: str) -> Row | None:
@@ -91,3 +148,51 @@ def visits_to_record(*, now: datetime) -> list[Row]:
         .limit(LIST_LIMIT)
     )
     return [(a, e) for a, e in portal().db.session.execute(stmt)]
+
+
+def recorded_visits(*, now: datetime, days: int) -> list[Row]:
+    """Visits of the last `days` days whose outcome is noted, latest first: the ones staff may still correct."""
+    stmt = (
+        with_employee()
+        .where(
+            Appointment.starts_at <= now,
+            Appointment.starts_at > now - timedelta(days=days),
+            Appointment.status.in_(OUTCOME_STATUSES),
+        )
+        .order_by(Appointment.starts_at.desc(), Appointment.id)
+        .limit(LIST_LIMIT)
+    )
+    return [(a, e) for a, e in portal().db.session.execute(stmt)]
+
+
+def upcoming_convocations(*, now: datetime) -> list[Row]:
+    """Visits to come still to be held, soonest first: staff open one to cancel or move it."""
+    stmt = (
+        with_employee()
+        .where(Appointment.starts_at > now, Appointment.status.in_(OPEN_STATUSES))
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(LIST_LIMIT)
+    )
+    return [(a, e) for a, e in portal().db.session.execute(stmt)]
+
+
+def recent_cancellations(*, now: datetime, days: int) -> list[Row]:
+    """Visits cancelled in the last `days` days, latest first, with who cancelled and why."""
+    stmt = (
+        with_employee()
+        .where(Appointment.status == AppointmentStatus.ANNULEE, Appointment.cancelled_at > now - timedelta(days=days))
+        .order_by(Appointment.cancelled_at.desc(), Appointment.id)
+        .limit(LIST_LIMIT)
+    )
+    return [(a, e) for a, e in portal().db.session.execute(stmt)]
+
+
+def outcome_corrections(appointment_id: str) -> list[OutcomeCorrection]:
+    """The appointment's history of corrected outcomes, oldest first."""
+    return list(
+        portal().db.session.scalars(
+            select(OutcomeCorrection)
+            .where(OutcomeCorrection.appointment_id == appointment_id)
+            .order_by(OutcomeCorrection.corrected_at, OutcomeCorrection.id)
+        )
+    )

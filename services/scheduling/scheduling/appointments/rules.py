@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from portal_common.errors import Conflict, FieldErrors
+
+from ..business_calendar.rules import VISIT_REFUSED, HolidayCalendar, closed_day_reason, local_day
 
 
 class VisitType(StrEnum):
@@ -87,6 +89,18 @@ OUTCOME_STATUSES = frozenset(
     {AppointmentStatus.REALISEE, AppointmentStatus.ABSENT_EXCUSE, AppointmentStatus.ABSENT_NON_EXCUSE}
 )
 
+
+def left_before_visit(status: str, exit_date: date | None, visit_day: date) -> bool:
+    """A visit not yet held whose employee workforce reported out of the company on or before its day."""
+    return status in OPEN_STATUSES and exit_date is not None and exit_date <= visit_day
+
+
+def cancellation_proposed(status: str, visit_type: str, exit_date: date | None, visit_day: date) -> bool:
+    """After an exit, the employer is offered to cancel the visit, never automatically: a visit at departure
+    (fin d'exposition / départ) is the very reason to keep it, and any other may still be wanted."""
+    return left_before_visit(status, exit_date, visit_day) and visit_type != VisitType.POST_EXPOSITION
+
+
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 120
 PLACE_NAME_MAX = 200
@@ -152,7 +166,13 @@ def normalised_place(place: Place, field: str, errors: dict[str, str]) -> Place:
     return normalised
 
 
-def check_schedule(cmd: ScheduleCommand, *, employee_member_id: str | None, now: datetime) -> ScheduleCommand:
+def check_schedule(
+    cmd: ScheduleCommand,
+    *,
+    employee_member_id: str | None,
+    now: datetime,
+    calendar: HolidayCalendar = HolidayCalendar.METROPOLE,
+) -> ScheduleCommand:
     """Normalise and validate; `employee_member_id` is None when the employee is unknown here.
 
     Raises AppointmentRejected with every problem at once.
@@ -171,6 +191,8 @@ def check_schedule(cmd: ScheduleCommand, *, employee_member_id: str | None, now:
         is_past = starts_at <= now
         if is_past and not cmd.allow_past:
             errors["starts_at"] = "Le rendez-vous doit être fixé dans le futur."
+        elif not is_past and (closed := closed_day_reason(local_day(starts_at), calendar, VISIT_REFUSED)):
+            errors["starts_at"] = closed
     check_duration(cmd.duration_minutes, errors)
     if cmd.visit_type not in VISIT_TYPES:
         errors["visit_type"] = "Type de visite inconnu."
@@ -251,3 +273,88 @@ def cancellation_too_late(limit_fr: str, notice_business_days: int) -> Cancellat
             )
         }
     )
+
+
+class CancellationReason(StrEnum):
+    """Why a visit is cancelled (the stored `cancellation_reason_code`); each side chooses from its own list."""
+
+    SALARIE_ABSENT = "salarie_absent"
+    SALARIE_SORTI = "salarie_sorti"
+    CONTRAINTE_SERVICE = "contrainte_service"
+    PROFESSIONNEL_INDISPONIBLE = "professionnel_indisponible"
+    CENTRE_FERME = "centre_ferme"
+    DEMANDE_ADHERENT = "demande_adherent"
+    AUTRE = "autre"
+
+
+CANCELLATION_REASONS = {
+    CancellationReason.SALARIE_ABSENT: "Salarié absent/malade",
+    CancellationReason.SALARIE_SORTI: "Salarié sorti des effectifs",
+    CancellationReason.CONTRAINTE_SERVICE: "Contrainte de service",
+    CancellationReason.PROFESSIONNEL_INDISPONIBLE: "Professionnel de santé indisponible",
+    CancellationReason.CENTRE_FERME: "Centre fermé ce jour-là",
+    CancellationReason.DEMANDE_ADHERENT: "À la demande de l'adhérent",
+    CancellationReason.AUTRE: "Autre (préciser)",
+}
+# The employer's list (as AMSN asks) and staff's; « Autre » needs the free text.
+EMPLOYER_CANCELLATION_REASONS = (
+    CancellationReason.SALARIE_ABSENT,
+    CancellationReason.SALARIE_SORTI,
+    CancellationReason.CONTRAINTE_SERVICE,
+    CancellationReason.AUTRE,
+)
+STAFF_CANCELLATION_REASONS = (
+    CancellationReason.PROFESSIONNEL_INDISPONIBLE,
+    CancellationReason.CENTRE_FERME,
+    CancellationReason.DEMANDE_ADHERENT,
+    CancellationReason.SALARIE_ABSENT,
+    CancellationReason.AUTRE,
+)
+CANCELLATION_TEXT_MAX = 500
+
+
+class CancellationStale(CancellationRefused, Conflict):
+    """The visit changed since the page was read (moved, cancelled by the other side): nothing cancelled (409)."""
+
+    reason = "appointment_changed"
+
+
+@dataclass(frozen=True)
+class CancellationGrounds:
+    code: CancellationReason
+    text: str | None
+
+
+def check_cancellation_reason(
+    code: str, text: str | None, *, cancelled_by: CancelledBy, version: int, read_version: int | None
+) -> CancellationGrounds:
+    """A cancellation names its reason from the side's list, with free text (required for « Autre »), and is
+    made from the visit as it stands (`read_version`, when the client sent one)."""
+    if read_version is not None and read_version != version:
+        raise CancellationStale(
+            {"version": "Ce rendez-vous a été modifié entre-temps : rechargez la page avant de l'annuler."}
+        )
+    allowed = EMPLOYER_CANCELLATION_REASONS if cancelled_by == CancelledBy.EMPLOYER else STAFF_CANCELLATION_REASONS
+    errors: dict[str, str] = {}
+    cleaned = " ".join((text or "").split())
+    if not code:
+        errors["reason_code"] = "Choisissez le motif de l'annulation."
+    elif code not in allowed:
+        errors["reason_code"] = "Motif inconnu : choisissez-en un de la liste."
+    if len(cleaned) > CANCELLATION_TEXT_MAX:
+        errors["reason_text"] = f"{CANCELLATION_TEXT_MAX} caractères au plus."
+    elif code == CancellationReason.AUTRE and not cleaned:
+        errors["reason_text"] = "Précisez le motif de l'annulation."
+    if errors:
+        raise CancellationRefused(errors)
+    return CancellationGrounds(CancellationReason(code), cleaned or None)
+
+
+def cancellation_reason_label(code: str | None, text: str | None) -> str:
+    """The reason as the other side reads it: « Contrainte de service — inventaire annuel »."""
+    if not code:
+        return text or ""
+    label = CANCELLATION_REASONS[CancellationReason(code)]
+    if code == CancellationReason.AUTRE:
+        return text or label
+    return f"{label} — {text}" if text else label

@@ -13,19 +13,21 @@ from portal_common.formats import date_fr
 from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
 
+from ..business_calendar.rules import cancellation_limit
 from ..directory.addressing import convocation_recipient
 from ..models import Appointment, EmployeeDirectoryEntry, MemberDirectoryEntry, OutcomeCorrection, Slot
 from ..obligations.use_cases import refresh_obligations
 from ..visit_requests.use_cases import follow_cancellation
-from .business_days import cancellation_limit
 from .mails import cancellation_mail
 from .rules import (
     AppointmentStatus,
     CancelledBy,
     NotFound,
     ScheduleCommand,
+    cancellation_reason_label,
     cancellation_too_late,
     check_cancellable,
+    check_cancellation_reason,
     check_outcome,
     check_outcome_correction,
     check_schedule,
@@ -59,7 +61,12 @@ def schedule_appointment(portal: Portal, command: ScheduleCommand, *, appointmen
     """Staff schedule a visit for an employee the directory knows; raises AppointmentRejected."""
     with portal.uow() as tx:
         employee = tx.session.get(EmployeeDirectoryEntry, command.employee_id)
-        cmd = check_schedule(command, employee_member_id=employee.member_id if employee else None, now=utcnow())
+        cmd = check_schedule(
+            command,
+            employee_member_id=employee.member_id if employee else None,
+            now=utcnow(),
+            calendar=portal.settings.holiday_calendar,
+        )
         appointment = Appointment(
             id=appointment_id or str(uuid.uuid4()),
             member_id=cmd.member_id,
@@ -90,22 +97,44 @@ def visit_cancellation_limit(portal: Portal, appointment: Appointment) -> date:
     return cancellation_limit(
         appointment.starts_at.astimezone(PARIS).date(),
         settings.cancellation_business_days,
-        settings.holiday_subdivision,
+        settings.holiday_calendar,
     )
 
 
-def cancel_appointment(portal: Portal, appointment_id: str, *, member_id: str | None, today: date) -> Appointment:
-    """The employer cancels up to the limit in jours ouvrés; staff (member_id None) at any time before the visit."""
+def cancel_appointment(
+    portal: Portal,
+    appointment_id: str,
+    *,
+    member_id: str | None,
+    today: date,
+    reason_code: str,
+    reason_text: str | None = None,
+    read_version: int | None = None,
+) -> Appointment:
+    """The employer cancels up to the limit in jours ouvrés; staff (member_id None) at any time before the visit.
+
+    Either side names a reason from its list (free text beside it), kept on the visit for the other side to read;
+    `read_version` (the page's) refuses a cancellation from a page read before the visit moved or was cancelled.
+    """
     with portal.uow() as tx:
         appointment = tx.session.get(Appointment, appointment_id, with_for_update=True)
         if appointment is None or (member_id is not None and appointment.member_id != member_id):
             raise NotFound(appointment_id)
+        cancelled_by = CancelledBy.STAFF if member_id is None else CancelledBy.EMPLOYER
+        grounds = check_cancellation_reason(
+            reason_code,
+            reason_text,
+            cancelled_by=cancelled_by,
+            version=appointment.version,
+            read_version=read_version,
+        )
         check_cancellable(status=appointment.status, starts_at=appointment.starts_at, now=utcnow())
         limit = visit_cancellation_limit(portal, appointment)
         if member_id is not None and today > limit:
             raise cancellation_too_late(date_fr(limit), portal.settings.cancellation_business_days)
-        cancelled_by = CancelledBy.STAFF if member_id is None else CancelledBy.EMPLOYER
         appointment.status = AppointmentStatus.ANNULEE
+        appointment.cancelled_at, appointment.cancelled_by = utcnow(), cancelled_by
+        appointment.cancellation_reason_code, appointment.cancellation_reason_text = grounds.code, grounds.text
         if appointment.slot_id:
             release_seat(tx.session, appointment.slot_id)
         tx.session.flush()  # the version counter moves on flush: the event carries the new version
@@ -145,6 +174,9 @@ def _confirm_cancellation(portal: Portal, tx: Any, appointment: Appointment, can
             starts_at=appointment.starts_at,
             visit_type=appointment.visit_type,
             cancelled_by=cancelled_by,
+            reason=cancellation_reason_label(
+                appointment.cancellation_reason_code, appointment.cancellation_reason_text
+            ),
             portal_url=portal.settings.public_url,
         )
     )
@@ -189,7 +221,14 @@ def record_outcome(portal: Portal, appointment_id: str, status: str) -> Appointm
 
 
 def correct_outcome(
-    portal: Portal, appointment_id: str, new_status: str, *, reason: str, read_version: int, actor: str
+    portal: Portal,
+    appointment_id: str,
+    new_status: str,
+    *,
+    reason: str,
+    read_version: int,
+    actor: str,
+    actor_name: str = "",
 ) -> Appointment:
     """Staff correct a recorded outcome, explicitly: the audit trail keeps who, when, from what and why, and
     scheduling.appointment.outcome_corrected.v1 tells the others to reverse the first outcome's effects (billing
@@ -216,6 +255,7 @@ def correct_outcome(
                 status=new_status,
                 reason=reason,
                 corrected_by=actor[:200],
+                corrected_by_name=actor_name.strip()[:200] or None,
                 corrected_at=utcnow(),
             )
         )

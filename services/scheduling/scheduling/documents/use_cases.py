@@ -41,6 +41,7 @@ def add_document(tx: UnitOfWork, appointment: Appointment, kind: str, content: b
             "document_id": document.id,
             "member_id": document.member_id,
             "employee_id": document.employee_id,
+            "appointment_id": document.appointment_id,
             "kind": kind,
             "title": document.title,
             "issued_on": issued_on.isoformat(),

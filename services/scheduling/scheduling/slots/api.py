@@ -18,7 +18,7 @@ from ..appointments.schemas import AppointmentSchema
 from . import use_cases
 from .queries import list_slots, slot_as_dict
 from .rules import SlotCommand
-from .schemas import PlacementSchema, SlotCreateSchema, SlotSchema
+from .schemas import PlacementSchema, SlotCreateSchema, SlotMovedSchema, SlotMoveSchema, SlotSchema
 
 blp = Blueprint("scheduling_slots_api", __name__, url_prefix="/api/scheduling", description="Slots")
 
@@ -52,5 +52,54 @@ class SlotPlacements(MethodView):
                 portal(), slot_id, request_id=data["request_id"], obligation_id=data["obligation_id"]
             )
         except NotFound:
-            abort(404, message="Slot, request or obligation not found.")
+            abort(404, message="Créneau, demande ou visite due introuvable.")
         return appointment_as_dict(*get_appointment(appointment.id))
+
+
+@blp.route("/slots/<string:slot_id>")
+@web.SCHEDULERS  # class rule: answers OPTIONS, which a DELETE-only view has no method for
+class SlotById(MethodView):
+    @web.SCHEDULERS
+    @blp.response(204)
+    @blp.alt_response(409, description="The slot still holds visits: cancel them first, or close it")
+    def delete(self, slot_id):
+        """Delete a free slot"""
+        try:
+            use_cases.delete_slot(portal(), slot_id)
+        except NotFound:
+            abort(404, message="Créneau introuvable.")
+
+
+@blp.route("/slots/<string:slot_id>/closure")
+@web.SCHEDULERS  # class rule: answers OPTIONS, which a POST-only view has no method for
+class SlotClosure(MethodView):
+    @web.SCHEDULERS
+    @blp.response(200, SlotSchema)
+    @blp.alt_response(409, description="Already closed")
+    def post(self, slot_id):
+        """Close a slot: it takes no more visits, those it holds stay"""
+        try:
+            slot = use_cases.close_slot(portal(), slot_id)
+        except NotFound:
+            abort(404, message="Créneau introuvable.")
+        return slot_as_dict(slot, slot.booked)
+
+
+@blp.route("/slots/<string:slot_id>/move")
+@web.SCHEDULERS  # class rule: answers OPTIONS, which a POST-only view has no method for
+class SlotMove(MethodView):
+    @web.SCHEDULERS
+    @blp.arguments(SlotMoveSchema)
+    @blp.response(200, SlotMovedSchema)
+    @blp.alt_response(409, description="Changed since the version read (moved or closed meanwhile), or already past")
+    def post(self, data, slot_id):
+        """Move a slot to come to a new start with a reason: every visit it holds is convoked again (new PDF and
+        e-mail « Votre convocation est modifiée ») and scheduling.appointment.rescheduled.v1 is published for each;
+        the new start follows the rules of opening a slot and overlaps none of the professional's other slots"""
+        try:
+            slot, reconvoked = use_cases.move_slot(
+                portal(), slot_id, starts_at=data["starts_at"], read_version=data["version"], reason=data["reason"]
+            )
+        except NotFound:
+            abort(404, message="Créneau introuvable.")
+        return slot_as_dict(slot, slot.booked) | {"reconvoked": reconvoked}

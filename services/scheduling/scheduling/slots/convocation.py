@@ -35,13 +35,28 @@ class Convocation:
     company_address: tuple[str, ...] = ()
     # The convocation contact's name when the mail goes to that contact.
     contact_name: str | None = None
+    # A moved visit: the time of the convocation this one replaces, and staff's reason for the move.
+    replaces_starts_at: datetime | None = None
+    change_reason: str | None = None
+
+
+def _replaces(c: Convocation) -> str:
+    if c.replaces_starts_at is None:
+        return ""
+    why = f" Motif : {c.change_reason}" if c.change_reason else ""
+    return (
+        f"Cette convocation remplace celle du {date_fr(c.replaces_starts_at)} à {time_fr(c.replaces_starts_at)}, "
+        f"qui ne vaut plus.{why}"
+    )
 
 
 def mail(convocation: Convocation, to: str, version: int) -> Mail:
     c = convocation
     greeting = f"Bonjour {c.contact_name}," if c.contact_name else "Bonjour,"
+    changed = f"{_replaces(c)}\n\n" if c.replaces_starts_at else ""
     body = (
         f"{greeting}\n\n"
+        f"{changed}"
         f"{c.employee_name} (né(e) le {date_fr(c.birth_date)}), salarié(e) de {c.company_name}, est convoqué(e) "
         f"le {date_fr(c.starts_at)} à {time_fr(c.starts_at)} pour : {VISIT_TYPES[c.visit_type]}.\n\n"
         f"Lieu : {c.place_name}, {c.place_address}\n"
@@ -53,6 +68,8 @@ def mail(convocation: Convocation, to: str, version: int) -> Mail:
         f"Vos rendez-vous : {c.portal_url.rstrip('/')}/rendez-vous\n"
     )
     subject = f"Convocation du {date_fr(c.starts_at)} — {c.employee_name}"
+    if c.replaces_starts_at is not None:
+        subject = f"Votre convocation est modifiée : {date_fr(c.starts_at)} — {c.employee_name}"
     return Mail(to=to, subject=subject, body=body, key=f"convocation:{c.appointment_id}:{version}")
 
 
@@ -83,6 +100,8 @@ def pdf(convocation: Convocation) -> bytes:
         f"Annulation possible dans l'espace adhérent jusqu'au {date_fr(c.cancellation_limit)} inclus.",
         "Une absence non excusée peut être facturée.",
     ]
+    if c.replaces_starts_at is not None:
+        lines = ["Convocation modifiée.", _replaces(c), "", *lines]
     for line in lines:
         doc.multi_cell(0, 7, _latin1(line), new_x="LMARGIN", new_y="NEXT")
     return bytes(doc.output())

@@ -12,7 +12,7 @@ from portal_common.service import portal
 from .. import web
 from ..appointments.rules import PLACE_NAME_MAX, AppointmentRejected, NotFound, Place
 from . import use_cases
-from .rules import PlacementRejected, SlotCommand
+from .rules import MOVE_REASON_MAX, PlacementRejected, SlotChangeRefused, SlotCommand
 
 pages = Blueprint("scheduling_slots", __name__)
 
@@ -122,3 +122,69 @@ def place():
         "success" if mailed else "info",
     )
     return redirect("/gestion/rendez-vous")
+
+
+@pages.post("/gestion/rendez-vous/creneaux/<string:slot_id>/fermeture")
+@web.SCHEDULERS
+def close_slot(slot_id: str):
+    """The slot is offered no more; the visits it holds stay."""
+    return _slot_change(lambda: use_cases.close_slot(portal(), slot_id), "Créneau fermé : il n'est plus proposé.")
+
+
+@pages.post("/gestion/rendez-vous/creneaux/<string:slot_id>/suppression")
+@web.SCHEDULERS
+def delete_slot(slot_id: str):
+    """A free slot removed (one holding visits is refused with what to do)."""
+    return _slot_change(lambda: use_cases.delete_slot(portal(), slot_id), "Créneau supprimé.")
+
+
+SLOT_MOVE_FIELDS = ("day", "time", "reason")
+SLOT_MOVE_REFUSED = "Le créneau n'a pas été déplacé : voyez le message à côté du champ."
+
+
+@pages.post("/gestion/rendez-vous/creneaux/<string:slot_id>/deplacement")
+@web.SCHEDULERS
+def move_slot(slot_id: str):
+    """The slot moves to a new day and time with a reason; every visit it holds is convoked again."""
+    values = {
+        "day": request.form.get("day", "").strip()[:10],
+        "time": request.form.get("time", "").strip()[:8],
+        "reason": request.form.get("reason", "")[: MOVE_REASON_MAX * 2],
+    }
+    failed_form = f"move-{slot_id}"
+    errors: dict[str, str] = {}
+    starts_at = _slot_start(values, errors)
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        version = 0  # never a stored version: answered as "changed meanwhile, reload"
+    if starts_at is None:
+        return web.refused(failed_form, errors, values, SLOT_MOVE_REFUSED)
+    try:
+        _slot, reconvoked = use_cases.move_slot(
+            portal(), slot_id, starts_at=starts_at, read_version=version, reason=values["reason"]
+        )
+    except NotFound:
+        flash("Ce créneau n'existe plus : rechargez la page.", "error")
+        return redirect("/gestion/rendez-vous#creneaux")
+    except (PlacementRejected, SlotChangeRefused) as exc:
+        mapped = dict(exc.errors)
+        if "starts_at" in mapped:  # the new start is typed as a day and a time: its message goes by the day
+            mapped["day"] = mapped.pop("starts_at")
+        return web.refused(
+            failed_form, web.onto_fields(mapped, SLOT_MOVE_FIELDS), values, SLOT_MOVE_REFUSED, status=exc.status
+        )
+    flash(f"Créneau déplacé : {reconvoked} convocation(s) modifiée(s).", "success")
+    return redirect("/gestion/rendez-vous#creneaux")
+
+
+def _slot_change(change, done: str):
+    try:
+        change()
+    except NotFound:
+        flash("Ce créneau n'existe plus : rechargez la page.", "error")
+    except SlotChangeRefused as exc:
+        flash(exc.errors["slot_id"], "error")
+    else:
+        flash(done, "success")
+    return redirect("/gestion/rendez-vous#creneaux")

@@ -43,8 +43,23 @@ def slot_as_dict(slot: Slot, booked: int) -> dict[str, Any]:
         "duration_minutes": slot.duration_minutes,
         "capacity": slot.capacity,
         "booked": booked,
+        "closed": slot.closed_at is not None,
+        "version": slot.version,
     }
 
 
 def get_slot(slot_id: str) -> Slot | None:
     return portal().db.session.get(Slot, slot_id)
+
+
+def move_targets(visit: Appointment, *, now: datetime) -> list[tuple[Slot, int]]:
+    """Where staff may move the visit: open slots to come at its centre, of its professional kind, with room."""
+    return [
+        (slot, booked)
+        for slot, booked in list_slots(now=now)
+        if slot.id != visit.slot_id
+        and slot.closed_at is None
+        and booked < slot.capacity
+        and slot.centre_name == visit.place_name
+        and slot.professional_kind == visit.professional_kind
+    ]

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..appointments.rules import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, PLACE_NAME_MAX, PROFESSIONAL_KINDS
 from ..appointments.schemas import ID, PlaceSchema
-from .rules import MAX_SLOT_CAPACITY
+from .rules import MAX_SLOT_CAPACITY, MOVE_REASON_MAX
 
 
 class SlotSchema(Schema):
@@ -19,6 +19,8 @@ class SlotSchema(Schema):
     duration_minutes = fields.Integer(required=True)
     capacity = fields.Integer(required=True)
     booked = fields.Integer(required=True)
+    closed = fields.Boolean(required=True, metadata={"description": "closed: offered no more, its visits stay"})
+    version = fields.Integer(required=True, metadata={"description": "sent back to move the slot"})
 
 
 class SlotCreateSchema(Schema):
@@ -41,4 +43,19 @@ class PlacementSchema(Schema):
     @validates_schema
     def _one_of(self, data, **_kwargs):
         if bool(data.get("request_id")) == bool(data.get("obligation_id")):
-            raise ValidationError("Give either request_id or obligation_id.", field_name="request_id")
+            raise ValidationError(
+                "Indiquez soit la demande, soit la visite due (pas les deux).", field_name="request_id"
+            )
+
+
+class SlotMoveSchema(Schema):
+    """The slot's new start (it keeps its centre, professional, duration and capacity), why (the companies read it
+    in the new convocations) and the version read: a slot changed since answers 409."""
+
+    starts_at = fields.AwareDateTime(required=True, metadata={"description": "the new start"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MOVE_REASON_MAX))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class SlotMovedSchema(SlotSchema):
+    reconvoked = fields.Integer(required=True, metadata={"description": "visits convoked again at the new time"})

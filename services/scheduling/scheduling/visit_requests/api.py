@@ -60,7 +60,7 @@ class RequestWithdrawal(MethodView):
                 portal(), request_id, member_id=None if principal.is_staff else principal.member_id
             )
         except NotFound:
-            abort(404, message="Request not found.")
+            abort(404, message="Demande introuvable.")
         return request_as_dict(request, get_employee(request.employee_id))
 
 

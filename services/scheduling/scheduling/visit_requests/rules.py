@@ -28,9 +28,13 @@ class PreferredTime(StrEnum):
     APRES_MIDI = "apres_midi"
 
 
-# What an employer may ask for; pré-reprise is the worker's or a physician's initiative, never the employer's.
+# What an employer may ask for: every visit an obligation can fall due for (obligations.rules.RULES), so each
+# one shown as due has its request, plus reprise and à la demande. Never pré-reprise: only the worker, the
+# treating doctor or the medical adviser may ask for it (R4624-29).
 REQUESTABLE_TYPES = (
     VisitType.EMBAUCHE,
+    VisitType.APTITUDE,
+    VisitType.PERIODIQUE,
     VisitType.REPRISE,
     VisitType.DEMANDE,
     VisitType.MI_CARRIERE,
@@ -169,12 +173,18 @@ def _free_text_errors(cmd: RequestCommand, errors: dict[str, str]) -> None:
 def _type_errors(cmd: RequestCommand, employee: EmployeeState, errors: dict[str, str]) -> None:
     if cmd.visit_type == VisitType.PRE_REPRISE:
         errors["visit_type"] = (
-            "La visite de pré-reprise est demandée par le salarié ou par un médecin, pas par l'employeur."
+            "La visite de pré-reprise est demandée par le salarié, son médecin traitant ou le médecin-conseil, "
+            "pas par l'employeur (R4624-29)."
         )
     elif cmd.visit_type not in REQUESTABLE_TYPES:
         errors["visit_type"] = "Ce type de visite ne peut pas être demandé par l'employeur."
     elif cmd.visit_type == VisitType.EMBAUCHE and employee.embauche_planned:
         errors["visit_type"] = "Une visite d'embauche est déjà demandée ou planifiée pour ce salarié."
+    elif cmd.visit_type == VisitType.APTITUDE and employee.category != MonitoringCategory.SIR:
+        errors["visit_type"] = (
+            "L'examen médical d'aptitude concerne les postes en suivi individuel renforcé (R4624-24) : "
+            "demandez la visite d'information et de prévention."
+        )
     elif (
         cmd.visit_type == VisitType.POST_EXPOSITION
         and employee.category != MonitoringCategory.SIR

@@ -1,6 +1,6 @@
 """Scheduling and reading appointments through the API, on PostgreSQL."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -9,6 +9,7 @@ from portal_common.messaging import catalogue
 from portal_common.testing import make_principal
 from scheduling.appointments import use_cases as services
 from scheduling.appointments.rules import Place, ScheduleCommand
+from scheduling.business_calendar.rules import next_open_day
 
 pytestmark = pytest.mark.integration
 
@@ -17,7 +18,7 @@ PLACE = {"name": "Centre médical de Mulhouse", "address": "4 rue des Fabriques,
 
 
 def future(days: int) -> str:
-    return (utcnow() + timedelta(days=days)).replace(microsecond=0).isoformat()
+    return datetime.combine(next_open_day((utcnow() + timedelta(days=days)).date()), time(9), tzinfo=UTC).isoformat()
 
 
 def body(directory, **overrides):

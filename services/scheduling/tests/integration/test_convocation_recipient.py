@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from portal_common.clock import utcnow
 from portal_common.testing import make_principal
+from scheduling.business_calendar.rules import next_open_day
 from scheduling.models import ConvocationAddress, MemberDirectoryEntry
 
 pytestmark = pytest.mark.integration
@@ -21,7 +22,8 @@ ADDRESS_ID = "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d"
 def convoke(service, employee_id, days=30):
     """Staff open a slot and convoke the employee's initial visit into it; returns the appointment."""
     client, headers = service.client(), service.headers(SECRETARY)
-    starts = (utcnow() + timedelta(days=days)).replace(hour=8, minute=30, second=0, microsecond=0)
+    # Visits are held on open days only: the slot moves past a Sunday or a public holiday.
+    starts = next_open_day((utcnow() + timedelta(days=days)).date()).strftime("%Y-%m-%dT08:30:00+00:00")
     slot = client.post(
         "/api/scheduling/slots",
         headers=headers,
@@ -29,7 +31,7 @@ def convoke(service, employee_id, days=30):
             "centre": CENTRE,
             "professional_kind": "infirmier",
             "professional_name": "Marc Roth",
-            "starts_at": starts.isoformat(),
+            "starts_at": starts,
             "duration_minutes": 30,
         },
     ).json

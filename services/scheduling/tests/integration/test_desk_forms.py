@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from portal_common.clock import utcnow
 from portal_common.testing import make_principal
 from scheduling.appointments import use_cases as services
 from scheduling.appointments.rules import Place, ScheduleCommand
+from scheduling.business_calendar.rules import next_open_day
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +48,7 @@ def tied(page, field_id):
 
 
 def slot_form(**overrides):
-    tomorrow = (utcnow() + timedelta(days=10)).date().isoformat()
+    tomorrow = next_open_day((utcnow() + timedelta(days=10)).date()).isoformat()
     values = dict(
         centre_name=CENTRE["name"],
         centre_address=CENTRE["address"],
@@ -124,7 +125,9 @@ def test_a_placement_without_a_slot_or_into_the_wrong_one_is_refused_by_the_slot
             "centre": CENTRE,
             "professional_kind": "infirmier",
             "professional_name": "Marc Rothenbach",
-            "starts_at": (utcnow() + timedelta(days=5)).isoformat(),
+            "starts_at": datetime.combine(
+                next_open_day((utcnow() + timedelta(days=5)).date()), time(9), tzinfo=UTC
+            ).isoformat(),
             "duration_minutes": 30,
         },
     ).json
@@ -157,7 +160,9 @@ def test_a_placement_whose_row_has_left_the_desk_is_told_at_the_top(service, dir
                 "centre": CENTRE,
                 "professional_kind": "medecin",
                 "professional_name": "Dr Claire Weber",
-                "starts_at": (utcnow() + timedelta(days=days)).isoformat(),
+                "starts_at": datetime.combine(
+                    next_open_day((utcnow() + timedelta(days=days)).date()), time(9), tzinfo=UTC
+                ).isoformat(),
                 "duration_minutes": 30,
             },
         ).json

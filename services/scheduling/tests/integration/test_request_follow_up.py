@@ -7,6 +7,7 @@ import pytest
 from portal_common.clock import utcnow
 from portal_common.messaging import catalogue
 from portal_common.testing import make_principal
+from scheduling.business_calendar.rules import next_open_day
 
 pytestmark = pytest.mark.integration
 
@@ -23,8 +24,18 @@ def api(service, principal, path, **body):
     return service.client().post(f"/api/scheduling{path}", json=body, headers=service.headers(principal))
 
 
+def confirmation_form(client, headers, appointment_id):
+    """The hidden fields of the employer's confirmation page: CSRF and form tokens, the version read."""
+    page = client.get(f"/rendez-vous/{appointment_id}/annulation", headers=headers).text
+    form = page.split(f'action="/rendez-vous/{appointment_id}/annulation"')[1].split("</form>")[0]
+    return {
+        name: form.split(f'name="{name}" value="')[1].split('"')[0] for name in ("csrf_token", "form_token", "version")
+    }
+
+
 def open_slot(service, days=30):
-    starts = (utcnow() + timedelta(days=days)).replace(hour=8, minute=30, second=0, microsecond=0)
+    # Visits are held on open days only: the slot moves past a Sunday or a public holiday.
+    starts = next_open_day((utcnow() + timedelta(days=days)).date()).strftime("%Y-%m-%dT08:30:00+00:00")
     return api(
         service,
         SECRETARY,
@@ -32,7 +43,7 @@ def open_slot(service, days=30):
         centre=CENTRE,
         professional_kind="medecin",
         professional_name="Dr Claire Weber",
-        starts_at=starts.isoformat(),
+        starts_at=starts,
         duration_minutes=30,
     ).json["id"]
 
@@ -69,7 +80,7 @@ def last_request_event(service, request_id):
 def test_the_employer_cancelling_a_visit_placed_from_a_request_gives_the_request_up(service, directory, employer):
     request = request_for(service, employer, directory.dupont)
     visit = placed(service, request)
-    cancelled = api(service, employer, f"/appointments/{visit['id']}/cancellation")
+    cancelled = api(service, employer, f"/appointments/{visit['id']}/cancellation", reason_code="salarie_absent")
     assert cancelled.status_code == 200, cancelled.json
     mine = requests_of(service, employer)[request["id"]]
     day = visit["starts_at"][8:10] + "/" + visit["starts_at"][5:7] + "/" + visit["starts_at"][:4]
@@ -86,8 +97,10 @@ def test_the_employer_cancelling_from_the_page_gives_the_request_up_too(service,
     request = request_for(service, employer, directory.dupont)
     visit = placed(service, request)
     client, headers = service.client(), service.headers(employer)
-    token = client.get("/rendez-vous", headers=headers).text.split('name="csrf_token" value="')[1].split('"')[0]
-    done = client.post(f"/rendez-vous/{visit['id']}/annulation", data={"csrf_token": token}, headers=headers)
+    form = confirmation_form(client, headers, visit["id"])
+    done = client.post(
+        f"/rendez-vous/{visit['id']}/annulation", data=form | {"reason_code": "salarie_sorti"}, headers=headers
+    )
     assert done.status_code == 302
     assert requests_of(service, employer)[request["id"]]["status"] == "annulee"
 
@@ -95,7 +108,10 @@ def test_the_employer_cancelling_from_the_page_gives_the_request_up_too(service,
 def test_staff_cancelling_a_visit_put_its_request_back_in_the_backlog_to_place_again(service, directory, employer):
     request = request_for(service, employer, directory.dupont)
     visit = placed(service, request)
-    assert api(service, SECRETARY, f"/appointments/{visit['id']}/cancellation").status_code == 200
+    assert (
+        api(service, SECRETARY, f"/appointments/{visit['id']}/cancellation", reason_code="salarie_absent").status_code
+        == 200
+    )
     back = requests_of(service, SECRETARY, open_only=True)[request["id"]]
     assert (back["status"], back["appointment_id"], back["closed_reason"]) == ("demandee", None, None)
     event = last_request_event(service, request["id"])
@@ -163,7 +179,10 @@ def test_an_exit_leaves_an_upcoming_visit_to_staff_and_closes_its_request_if_the
         == "convoquee"
     )
     # Cancelled by staff after the exit: nothing left to place, the request closes with the exit's reason.
-    assert api(service, SECRETARY, f"/appointments/{visit['id']}/cancellation").status_code == 200
+    assert (
+        api(service, SECRETARY, f"/appointments/{visit['id']}/cancellation", reason_code="salarie_absent").status_code
+        == 200
+    )
     closed = requests_of(service, SECRETARY)[request["id"]]
     assert (closed["status"], closed["closed_reason"]) == ("annulee", "salarié sorti des effectifs le 30/06/2026")
 
@@ -196,3 +215,42 @@ def test_the_desk_shows_a_leaver_as_out_of_the_company(service, directory, emplo
     row = requests.split(f'value="{request["id"]}"')[0].rsplit("<tr>", 1)[1]
     assert "BERNARD Louis" in row and out in row
     assert "Sorti des effectifs" not in backlog.split("KELLER Jean")[1].split("</tr>")[0]
+
+
+def test_after_an_exit_an_upcoming_convocation_is_flagged_to_staff_and_offered_to_the_employer_to_cancel(
+    service, directory, employer, deliver
+):
+    leaver = placed(service, request_for(service, employer, directory.bernard))
+    colleague = placed(service, request_for(service, employer, directory.dupont), days=32)
+    exit_of(deliver, directory, directory.bernard)
+    client, staff_headers, headers = service.client(), service.headers(SECRETARY), service.headers(employer)
+    # Nothing is cancelled by the exit itself.
+    assert (
+        client.get(f"/api/scheduling/appointments/{leaver['id']}", headers=staff_headers).json["status"] == "convoquee"
+    )
+    cue = "Salarié sorti le 30/06/2026"
+
+    page = client.get("/rendez-vous", headers=headers).text
+    upcoming = page.split('<h2 id="a-venir">')[1].split('<h2 id="passes">')[0]
+    assert "1 rendez-vous à venir concerne un salarié sorti des effectifs : rien n'est annulé sans vous." in upcoming
+    leaver_row = upcoming.split(f'href="/rendez-vous/{leaver["id"]}/annulation"')[0].rsplit("<tr>", 1)[1]
+    assert cue in leaver_row and "Convoquée" in leaver_row
+    assert "si la visite n'a plus lieu d'être, annulez ce rendez-vous" in leaver_row
+    colleague_row = upcoming.split(f'href="/rendez-vous/{colleague["id"]}/annulation"')[0].rsplit("<tr>", 1)[1]
+    assert "sorti" not in colleague_row
+
+    desk = client.get("/gestion/rendez-vous", headers=staff_headers).text
+    flagged = desk.split('<h2 id="sortis">')[1].split('<h2 id="presence">')[0]
+    assert f'href="/gestion/rendez-vous/{leaver["id"]}"' in flagged and cue in flagged
+    assert colleague["id"] not in flagged
+    assert cue in client.get(f"/gestion/rendez-vous/{leaver['id']}", headers=staff_headers).text
+
+    # The employer takes the proposal: the visit is cancelled and the cue leaves the desk.
+    form = confirmation_form(client, headers, leaver["id"])
+    done = client.post(
+        f"/rendez-vous/{leaver['id']}/annulation", data=form | {"reason_code": "salarie_sorti"}, headers=headers
+    )
+    assert done.status_code == 302
+    assert client.get(f"/api/scheduling/appointments/{leaver['id']}", headers=staff_headers).json["status"] == "annulee"
+    assert '<h2 id="sortis">' not in client.get("/gestion/rendez-vous", headers=staff_headers).text
+    assert "concerne un salarié sorti" not in client.get("/rendez-vous", headers=headers).text

@@ -2,13 +2,15 @@
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 
 import pytest
 from sqlalchemy import text
 
 from portal_common.clock import utcnow
 from scheduling.appointments.rules import Place
+from scheduling.business_calendar.rules import next_open_day
 from scheduling.directory import use_cases as directory_models
 from scheduling.models import EmployeeDirectoryEntry, VisitRequest
 from scheduling.slots.rules import PlacementRejected, SlotCommand
@@ -73,7 +75,9 @@ def test_a_placement_waiting_for_an_exit_leaves_the_request_free_for_the_exit_to
             centre=Place("Centre médical de Mulhouse", "4 rue des Fabriques, 68100 Mulhouse"),
             professional_kind="medecin",
             professional_name="Dr Claire Weber",
-            starts_at=utcnow() + timedelta(days=30),
+            starts_at=datetime.combine(
+                next_open_day((utcnow() + timedelta(days=30)).date()), clock_time(9), tzinfo=UTC
+            ),
             duration_minutes=30,
         ),
     )

@@ -54,7 +54,7 @@ def test_a_reprise_request_is_due_within_eight_days_of_the_return_and_published(
     "body, field, message",
     [
         (dict(visit_type="pre_reprise"), "visit_type", "pas par l'employeur"),
-        (dict(visit_type="periodique"), "visit_type", "ne peut pas être demandé par l'employeur"),
+        (dict(visit_type="aptitude"), "visit_type", "suivi individuel renforcé"),
         (dict(visit_type="post_exposition"), "visit_type", "suivi individuel renforcé"),
         (dict(visit_type="reprise"), "return_date", "Indiquez la date de reprise"),
         (dict(visit_type="reprise", return_date="2024-01-02"), "return_date", "cette date est passée"),

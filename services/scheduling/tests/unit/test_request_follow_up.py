@@ -38,3 +38,20 @@ def test_a_leavers_request_whose_visit_staff_cancel_is_closed_unless_the_exit_ca
 def test_an_exit_closes_every_requestable_visit_but_the_post_exposure_one():
     assert [t for t in REQUESTABLE_TYPES if not closed_by_exit(t)] == ["post_exposition"]
     assert exit_reason(date(2027, 1, 5)) == "salarié sorti des effectifs le 05/01/2027"
+
+
+def test_a_visit_after_its_employees_exit_is_flagged_and_offered_for_cancellation_except_the_exit_visit():
+    from datetime import date
+
+    from scheduling.appointments.rules import cancellation_proposed, left_before_visit
+
+    visit_day, exit_day = date(2027, 1, 15), date(2026, 12, 31)
+    assert left_before_visit("convoquee", exit_day, visit_day) and left_before_visit("planifiee", visit_day, visit_day)
+    assert cancellation_proposed("convoquee", "periodique", exit_day, visit_day)
+    # The visit at departure is the reason to keep it: flagged, never offered for cancellation.
+    assert not cancellation_proposed("convoquee", "post_exposition", exit_day, visit_day)
+    # Still employed on the visit day, already cancelled or held, or no exit: nothing to say.
+    assert not left_before_visit("convoquee", date(2027, 1, 16), visit_day)
+    assert not left_before_visit("annulee", exit_day, visit_day)
+    assert not left_before_visit("realisee", exit_day, visit_day)
+    assert not cancellation_proposed("convoquee", "periodique", None, visit_day)

@@ -6,8 +6,10 @@ import pytest
 
 from scheduling.appointments.rules import AppointmentRejected, check_outcome
 from scheduling.documents.rules import check_document
+from scheduling.obligations.rules import RULES
 from scheduling.slots.rules import PlacementRejected, check_placement, may_perform
 from scheduling.visit_requests.rules import (
+    REQUESTABLE_TYPES,
     EmployeeState,
     RequestCommand,
     RequestRejected,
@@ -44,9 +46,20 @@ def test_a_reprise_whose_eight_days_are_over_is_refused():
     assert "return_date" in errors_of(request(visit_type="reprise", return_date=date(2025, 6, 1)))
 
 
-def test_the_employer_never_requests_a_pre_reprise_nor_a_periodic_visit():
+def test_the_employer_never_requests_a_pre_reprise():
     assert "pas par l'employeur" in errors_of(request(visit_type="pre_reprise"))["visit_type"]
-    assert "visit_type" in errors_of(request(visit_type="periodique"))
+    assert "pre_reprise" not in REQUESTABLE_TYPES
+
+
+def test_every_visit_an_obligation_can_fall_due_for_is_one_the_employer_may_request():
+    assert {rule.visit_type for rule in RULES} <= set(REQUESTABLE_TYPES)
+
+
+def test_a_periodic_visit_is_requested_and_an_aptitude_exam_only_for_a_sir_post():
+    assert check_request(request(visit_type="periodique"), ACTIVE, today=TODAY)
+    assert "R4624-24" in errors_of(request(visit_type="aptitude"))["visit_type"]
+    sir = EmployeeState(member_id=MEMBER, category="SIR", exited=False, embauche_planned=False)
+    assert check_request(request(visit_type="aptitude"), sir, today=TODAY)
 
 
 def test_an_initial_visit_already_planned_is_not_requested_twice():

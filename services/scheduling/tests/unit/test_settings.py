@@ -3,6 +3,7 @@
 import pytest
 
 from portal_common.config import SettingsError
+from scheduling.business_calendar.rules import HolidayCalendar
 from scheduling.config import Settings
 from scheduling.obligations.rules import Periods
 
@@ -12,7 +13,7 @@ KEY = {"PORTAL_INTERNAL_KEY": "k" * 32}
 def test_without_settings_the_periods_are_the_legal_ones_and_the_notice_is_three_business_days():
     settings = Settings.from_env(KEY)
     assert settings.periods == Periods()
-    assert (settings.cancellation_business_days, settings.holiday_subdivision) == (3, "")
+    assert (settings.cancellation_business_days, settings.holiday_calendar) == (3, HolidayCalendar.METROPOLE)
 
 
 def test_an_spsti_may_shorten_the_periods_through_the_environment():
@@ -37,3 +38,10 @@ def test_an_spsti_may_shorten_the_periods_through_the_environment():
 def test_an_invalid_period_stops_the_start_naming_the_variable(name, raw):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env(KEY | {name: raw})
+
+
+def test_the_holiday_calendar_is_a_setting_and_an_unknown_one_stops_the_start():
+    settings = Settings.from_env(KEY | {"SCHEDULING_HOLIDAY_CALENDAR": "alsace-moselle"})
+    assert settings.holiday_calendar == HolidayCalendar.ALSACE_MOSELLE
+    with pytest.raises(SettingsError, match="SCHEDULING_HOLIDAY_CALENDAR"):
+        Settings.from_env(KEY | {"SCHEDULING_HOLIDAY_CALENDAR": "6AE"})

@@ -41,15 +41,12 @@ ABROAD = dict(
     birth_country="Maroc",
 )
 MISSING = (
-    "Le lieu de naissance est obligatoire : indiquez le code INSEE de la commune de naissance, ou le pays "
-    "de naissance si le salarié est né à l'étranger."
+    "Le lieu de naissance est obligatoire : indiquez la commune de naissance (son nom ou son code INSEE), ou le "
+    "pays de naissance si le salarié est né à l'étranger."
 )
-BAD_COMMUNE = (
-    "Le code INSEE de la commune de naissance comporte 5 caractères, par exemple 14118 (Caen) ou 2A004 (Ajaccio)."
-)
-ABROAD_WARNING = (
-    "Le numéro de sécurité sociale indique une naissance à l'étranger, mais une commune de naissance "
-    "en France est déclarée."
+UNKNOWN_COMMUNE = (
+    "Aucune commune ne s'appelle « {} ». Choisissez la commune dans la liste proposée en tapant le début de son nom, "
+    "ou saisissez son code INSEE (5 caractères)."
 )
 
 
@@ -103,7 +100,7 @@ def test_the_api_keeps_a_commune_or_a_country_of_birth_and_shows_it(service):
     "changes, errors",
     [
         ({"birth_commune": None}, {"birth_commune": MISSING}),
-        ({"birth_commune": "Caen"}, {"birth_commune": BAD_COMMUNE}),
+        ({"birth_commune": "Caan"}, {"birth_commune": UNKNOWN_COMMUNE.format("Caan")}),
         (
             {"birth_country": "Maroc"},
             {
@@ -120,13 +117,14 @@ def test_a_hire_without_one_valid_place_of_birth_is_refused_in_french_and_nothin
     assert stored(service) == [] and service.events() == []
 
 
-def test_a_place_of_birth_the_nir_contradicts_is_saved_with_a_warning(service):
+def test_a_place_of_birth_the_nir_contradicts_is_refused_at_hire_and_nothing_is_saved(service):
     response = api_hire(service, dict(ABROAD, birth_country=None, birth_commune="14118"))
-    assert response.status_code == 201 and response.json["warnings"] == [ABROAD_WARNING]
-    [employee] = stored(service)
-    assert employee.birth_commune == "14118" and employee.nir_consistent is False
-    control = service.client().get("/salaries/controle", headers=service.headers(ADMIN_A))
-    assert "N° de sécurité sociale incohérent avec le sexe, la date ou le lieu de naissance (1)" in control.text
+    assert response.status_code == 422
+    assert response.json["errors"]["json"] == {
+        "birth_commune": "Le numéro de sécurité sociale indique une naissance à l'étranger (99, 6e et 7e "
+        "chiffres) : indiquez le pays de naissance plutôt qu'une commune française."
+    }
+    assert stored(service) == [] and service.events() == []
 
 
 def test_the_hire_form_shows_the_french_error_next_to_the_field_and_saves_nothing(service):
@@ -141,16 +139,16 @@ def test_the_hire_form_shows_the_french_error_next_to_the_field_and_saves_nothin
     assert 'id="f-birth_commune" name="birth_commune" type="text" value=""' in text
     assert stored(service) == []
     wrong = client.post("/salaries/nouveau", data=dict(values, birth_commune="2C004"), headers=headers)
-    assert wrong.status_code == 422 and BAD_COMMUNE in html.unescape(wrong.text)
-    warned = client.post(
-        "/salaries/nouveau", data=dict(values, birth_commune="75056"), headers=headers, follow_redirects=True
-    )
-    assert warned.status_code == 200 and "Salarié Marie DUPONT ajouté." in warned.text
+    assert wrong.status_code == 422 and UNKNOWN_COMMUNE.format("2C004") in html.unescape(wrong.text)
+    contradicted = client.post("/salaries/nouveau", data=dict(values, birth_commune="75056"), headers=headers)
+    assert contradicted.status_code == 422
     assert (
-        "Le département de naissance du numéro de sécurité sociale (14) ne correspond pas à la commune de "
-        "naissance (75056)."
-    ) in html.unescape(warned.text)
-    assert [e.birth_commune for e in stored(service)] == ["75056"]
+        '<p class="field-error" id="f-birth_commune-error">Le numéro de sécurité sociale indique le département 14 '
+        "(à partir du 6e chiffre) : il ne correspond pas à la commune de naissance 75056.</p>"
+    ) in html.unescape(contradicted.text)
+    assert stored(service) == []
+    saved = client.post("/salaries/nouveau", data=dict(values, birth_commune="Caen"), headers=headers)
+    assert saved.status_code == 302 and [e.birth_commune for e in stored(service)] == ["14118"]
 
 
 def test_the_correction_form_is_prefilled_and_requires_the_place_of_birth_of_an_employee_listed_before(service):
@@ -173,9 +171,9 @@ def test_the_correction_form_is_prefilled_and_requires_the_place_of_birth_of_an_
         follow_redirects=True,
     )
     assert saved.status_code == 200 and "La fiche du salarié a été mise à jour." in saved.text
-    assert "Commune 14118 (code INSEE)" in saved.text
+    assert "<dt>Lieu de naissance</dt><dd>Caen (14118)</dd>" in saved.text
     again = client.get(f"/salaries/{employee_id}/modifier", headers=headers)
-    assert 'id="f-birth_commune" name="birth_commune" type="text" value="14118"' in again.text
+    assert 'id="f-birth_commune" name="birth_commune" type="text" value="Caen (14118)"' in again.text
     put = client.put(
         f"/api/workforce/employees/{employee_id}",
         headers={**headers, "If-Match": '"2"'},

@@ -1,16 +1,19 @@
 """The annual headcount declaration through the app: campaign, prefill, statuses, ETag, confirmation, closing."""
 
 import re
+import socket
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from portal_common import clock as portal_clock
 from portal_common.messaging import catalogue
 from portal_common.messaging.consumer import Consumer
 from portal_common.testing import make_principal
+from portal_common.testing.identities import nir_for
 from workforce.declarations import use_cases as campaigns
-from workforce.models import MemberDirectoryEntry
+from workforce.models import MemberDeclarationContact, MemberDirectoryEntry
 from workforce.worker import subscriptions
 
 pytestmark = pytest.mark.integration
@@ -35,8 +38,8 @@ EMPLOYEE = {
     "post": "Vendeuse",
     "contract": "CDI",
     "birth_country": "Maroc",
-}  # the NIRs given (NIRS) say born abroad
-NIRS = iter(f"1{n:02d}0{n % 9 + 1}99123456" for n in range(10, 99))
+}  # the NIRs given (valid_nir) say born in Morocco
+ORDERS = iter(range(1, 1000))  # a new NIR at each hire
 
 
 class FrozenClock:
@@ -88,7 +91,8 @@ def deliver(service):
 
 @pytest.fixture
 def companies(deliver):
-    """A with an HR contact, B with a billing address only, C ceased on 31/12/2026."""
+    """A with two declaration contacts (one of them twice) and a billing one, B with no contact but its general and
+    billing addresses, C ceased on 31/12/2026."""
     deliver("members.member.registered.v1", member_id=COMPANY_A, version=1)
     deliver(
         "members.member.updated.v1",
@@ -98,6 +102,9 @@ def companies(deliver):
         contacts=[
             {"kind": "dirigeant", "name": "Paul Martin", "email": None},
             {"kind": "responsable_rh", "name": "Sophie Martin", "email": "rh@boulangerie.fr"},
+            {"kind": "responsable_etablissement", "name": "Anne Martin", "email": "Anne@Boulangerie.fr"},
+            {"kind": "dirigeant", "name": "Sophie Martin", "email": "RH@boulangerie.fr"},  # the same mailbox
+            {"kind": "responsable_facturation", "name": "Luc Martin", "email": "luc@boulangerie.fr"},
         ],
     )
     deliver(
@@ -106,7 +113,8 @@ def companies(deliver):
         member_number="1000002",
         name="Garage Keller",
         siret="35600000009075",
-        billing_email="contact@garage-keller.fr",
+        email="contact@garage-keller.fr",
+        billing_email="compta@garage-keller.fr",
         version=1,
     )
     deliver(
@@ -128,16 +136,16 @@ def companies(deliver):
 
 
 def hire(service, principal=ADMIN_A, **overrides):
-    body = dict(EMPLOYEE, nir=valid_nir(), **overrides)
+    body = dict(EMPLOYEE, **overrides)
+    body["nir"] = valid_nir(body["sex"], date.fromisoformat(body["birth_date"]))
     response = service.client().post("/api/workforce/employees", json=body, headers=service.headers(principal))
     assert response.status_code == 201, response.json
     return response.json["id"]
 
 
-def valid_nir() -> str:
-    """A NIR with a right key (men born abroad, 99), a new one at each call."""
-    head = next(NIRS)
-    return head + f"{97 - int(head) % 97:02d}"
+def valid_nir(sex: str, birth_date: date) -> str:
+    """A NIR agreeing with the sex and birth date, born in Morocco (99350), a new one at each call."""
+    return nir_for(sex, birth_date, "99350", order=next(ORDERS))
 
 
 def open_campaign(service, **body):
@@ -185,7 +193,9 @@ def the_list_of_company_a(service):
     assert response.status_code == 200
 
 
-def test_staff_open_a_campaign_for_january_and_each_declaration_contact_gets_an_email(service, clock, smtp, companies):
+def test_staff_open_a_campaign_for_january_and_every_declaration_contact_gets_one_email(
+    service, clock, smtp, companies
+):
     clock.set(date(2026, 12, 1))
     body = open_campaign(service)
     assert (body["opens_on"], body["closes_on"], body["deadline"], body["status"]) == (
@@ -203,12 +213,14 @@ def test_staff_open_a_campaign_for_january_and_each_declaration_contact_gets_an_
         "closes_on": "2027-01-31",
         "deadline": "2027-01-31",
     }
-    assert service.deliver_mail() == 2
-    [to_a] = smtp.to("rh@boulangerie.fr")  # the HR contact rather than the billing address
+    assert service.deliver_mail() == 3
+    [to_a] = smtp.to("rh@boulangerie.fr")  # the HR contact rather than the billing address, once
+    assert len(smtp.to("anne@boulangerie.fr")) == 1  # every declaration contact
+    assert smtp.to("luc@boulangerie.fr") == smtp.to("compta@boulangerie.fr") == []  # billing does not declare
     assert to_a["Subject"] == "Déclaration de vos effectifs 2027 : la saisie est ouverte"
     text = to_a.get_content()
     assert "du 01/01/2027 au 31/01/2027" in text and "/salaries/declarations/2027" in text
-    assert len(smtp.to("contact@garage-keller.fr")) == 1
+    assert len(smtp.to("contact@garage-keller.fr")) == 1 and smtp.to("compta@garage-keller.fr") == []
     assert smtp.to("gerant@ancienne.fr") == []  # ceased: nothing to declare
 
 
@@ -292,6 +304,7 @@ def test_a_draft_is_in_progress_and_a_difference_needs_a_justification_to_confir
         "multi_employer": {"SI": 1, "SIA": 0, "SIR": 0},
         "total": 6,
         "version": 2,
+        "late": False,
     }
     assert event.member_id == COMPANY_A and event.subject == confirmed.json["declaration_id"]
 
@@ -483,9 +496,81 @@ def test_closing_the_campaign_tells_billing_who_did_not_declare_with_their_curre
     assert event.data["year"] == 2027 and event.data["closed_at"].startswith("2027-01-15T10:00:00")
     twice = client.post("/api/workforce/campaigns/2027/closure", headers=service.headers(STAFF))
     assert twice.status_code == 409 and twice.json["message"] == "La campagne 2027 est déjà clôturée."
-    late = write(service, '"1"', ADMIN_B)
-    assert late.status_code == 409 and "clôturée" in late.json["message"]
+    assert closed.json["undeclared"] == 1
     assert client.post("/api/workforce/campaigns/2031/closure", headers=service.headers(STAFF)).status_code == 404
+
+
+def test_after_the_closing_a_company_still_declares_late_and_its_event_says_it_is_late(service, clock, companies):
+    open_campaign(service)
+    the_list_of_company_a(service)
+    assert write(service, '"0"', confirm=True).status_code == 200  # A, before the closing: never late
+    client = service.client()
+    assert client.post("/api/workforce/campaigns/2027/closure", headers=service.headers(STAFF)).status_code == 200
+    clock.set(date(2027, 3, 10))
+    before = declaration(service, ADMIN_B).json
+    assert (before["status"], before["editable"], before["late"], before["refusal"]) == ("to_enter", True, True, None)
+    assert "la facture d'office 2027 émise à la clôture est annulée par un avoir" in before["late_explanation"]
+    assert declaration(service).json["late"] is False  # A's, confirmed in time
+    assert declaration(service, ADMIN_C).json["status"] == "not_enterable"  # ceased: nothing to declare, late or not
+    headers = service.headers(ADMIN_B)
+    listing = client.get("/salaries/declarations", headers=headers)
+    assert "Déclaration tardive" in listing.text and "Saisir votre déclaration tardive" in listing.text
+    form = client.get("/salaries/declarations/2027", headers=headers)
+    assert form.status_code == 200 and "Déclaration tardive" in form.text
+    assert "Confirmer la déclaration tardive" in form.text and "annulée par un avoir" in form.text
+    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    values = {
+        "csrf_token": token,
+        "version": "0",
+        "action": "confirm",
+        **{f"{kind}_{c}": "0" for kind in ("headcount", "multi_employer") for c in ("SI", "SIA", "SIR")},
+    }
+    confirmed = client.post("/salaries/declarations/2027", headers=headers, data=values)
+    assert confirmed.status_code == 302, confirmed.text
+    events = [e for e in service.events() if e.type == "workforce.declaration.confirmed.v1"]
+    assert [(e.member_id, e.data["late"]) for e in events] == [(COMPANY_A, False), (COMPANY_B, True)]
+    for event in events:
+        catalogue.validate(event)
+    shown = client.get("/salaries/declarations/2027", headers=headers)
+    assert "Confirmée" in shown.text and "Déclaration tardive" in shown.text and 'name="headcount_SI"' not in shown.text
+    again = write(service, '"1"', ADMIN_B, confirm=True)
+    assert again.status_code == 409 and "déjà confirmée" in again.json["message"]
+
+
+def test_closing_a_campaign_asks_for_confirmation_with_the_companies_it_sends_to_billing(
+    service, clock, companies, monkeypatch
+):
+    open_campaign(service)
+    the_list_of_company_a(service)
+    hire(service, ADMIN_B, last_name="Keller", sex="M")
+    client, headers = service.client(), service.headers(STAFF)
+    detail = client.get("/gestion/salaries/campagnes/2027", headers=headers)
+    assert (
+        'href="/gestion/salaries/campagnes/2027/cloture"' in detail.text
+        and "<form" not in detail.text.split("Clôturer la campagne")[0].split("</section>")[-1]
+    )
+    # Billing cannot be asked here (nothing listens on that port): the page says so and still counts.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setitem(service.portal.settings.service_urls, "billing", f"http://127.0.0.1:{port}")
+    page = client.get("/gestion/salaries/campagnes/2027/cloture", headers=headers)
+    assert page.status_code == 200
+    assert '<strong data-count="undeclared">2</strong>' in page.text  # A and B; C has ceased
+    assert "La facturation n'a pas pu être consultée : au plus 2 facture(s)" in page.text
+    assert "Garage Keller" in page.text and "Ancienne SARL" not in page.text
+    assert (
+        client.get("/gestion/salaries/campagnes/2027/cloture", headers=service.headers(BILLING_STAFF)).status_code
+        == 403
+    )
+    assert not [e for e in service.events() if e.type == "workforce.campaign.closed.v1"]  # reading closes nothing
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    closed = client.post("/gestion/salaries/campagnes/2027/cloture", headers=headers, data={"csrf_token": token})
+    assert closed.status_code == 302
+    [event] = [e for e in service.events() if e.type == "workforce.campaign.closed.v1"]
+    assert len(event.data["undeclared"]) == 2
+    after = client.get("/gestion/salaries/campagnes/2027/cloture", headers=headers)
+    assert after.status_code == 302 and after.headers["Location"].endswith("/gestion/salaries/campagnes/2027")
 
 
 def test_a_campaign_closes_by_itself_once_its_deadline_has_passed(service, clock, companies):
@@ -605,7 +690,7 @@ def test_a_change_of_post_is_published_without_the_nir(service, clock):
     assert not re.search(r"[0-9]{13}", event.to_json())
 
 
-def test_the_directory_keeps_the_newest_contact_and_waits_for_a_registration_before_a_situation(service, deliver):
+def test_the_directory_keeps_the_newest_contacts_and_waits_for_a_registration_before_a_situation(service, deliver):
     deliver("members.member.registered.v1", member_id=COMPANY_A, billing_email="compta@boulangerie.fr", version=1)
     deliver(
         "members.member.updated.v1",
@@ -618,7 +703,16 @@ def test_the_directory_keeps_the_newest_contact_and_waits_for_a_registration_bef
         "members.member.updated.v1", member_id=COMPANY_A, version=2, billing_email="ancien@boulangerie.fr", contacts=[]
     )  # late and older: changes nothing
     with service.portal.db.session_factory() as session:
-        assert session.get(MemberDirectoryEntry, COMPANY_A).declaration_email == "rh@boulangerie.fr"
+        assert session.scalars(select(MemberDeclarationContact.email)).all() == ["rh@boulangerie.fr"]
+    deliver(
+        "members.member.updated.v1",
+        member_id=COMPANY_A,
+        version=4,
+        billing_email="compta@boulangerie.fr",
+        contacts=[{"kind": "dirigeant", "name": "Paul Martin", "email": "paul@boulangerie.fr"}],
+    )  # the HR contact removed from the record: she no longer hears of the campaign
+    with service.portal.db.session_factory() as session:
+        assert session.scalars(select(MemberDeclarationContact.email)).all() == ["paul@boulangerie.fr"]
     consumer = Consumer(
         service="workforce",
         db=service.portal.db,

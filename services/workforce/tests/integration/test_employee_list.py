@@ -4,6 +4,7 @@ import html
 import re
 from datetime import date
 
+import jsonschema
 import pytest
 from sqlalchemy import func, select, update
 
@@ -130,6 +131,32 @@ def test_the_employee_page_filters_by_letter_and_search(service, staffed):
     assert "LEFÈVRE" in searched and "DUPONT" not in searched
 
 
+def initials_of(page: str) -> str:
+    return page.split('aria-label="Filtrer par initiale du nom"')[1].split("</nav>")[0]
+
+
+def test_the_page_counts_what_its_filters_keep_and_links_every_initial_of_its_status(service, staffed):
+    client, headers = service.client(), service.headers(READER)
+    for query, count, shown in (
+        ("letter=D", "1 salarié<", ["DUPONT"]),
+        ("category=SIR", "1 salarié<", ["BERNARD"]),
+        ("contract=CDD&q=luc", "1 salarié<", ["BERNARD"]),
+        ("q=personne", "0 salarié<", []),
+        ("status=left", "0 salarié<", []),
+    ):
+        text = client.get(f"/salaries?{query}", headers=headers).text
+        assert count in text, query
+        assert [n for n in ("BERNARD", "DUPONT", "LEFÈVRE") if n in text.split("<tbody>")[1]] == shown, query
+        letters = re.findall(r"<li>(?:<a [^>]*>|<span aria-current=\"page\">)([A-Z])<", initials_of(text))
+        # The letters of the status (present or left), whatever the other filters keep.
+        assert letters == ([] if query == "status=left" else ["B", "D", "L"]), query
+
+
+def test_a_link_past_the_last_page_shows_the_last_page(service, staffed):
+    text = service.client().get("/salaries?page=7", headers=service.headers(READER)).text
+    assert "3 salariés<" in text and all(name in text for name in ("BERNARD", "DUPONT", "LEFÈVRE"))
+
+
 def test_the_hiring_form_creates_the_employee_and_confirms_in_french(service):
     client, headers = service.client(), service.headers(ADMIN)
     form_page = client.get("/salaries/nouveau", headers=headers)
@@ -243,3 +270,46 @@ def test_the_list_links_each_present_employee_to_a_visit_request_for_users_who_m
     assert "Demander une visite" not in client.get("/salaries", headers=service.headers(READER)).text
     convocation = make_principal(member_id=COMPANY, roles=("convocation",))
     assert "Demander une visite" in client.get("/salaries", headers=service.headers(convocation)).text
+
+
+@pytest.mark.parametrize(
+    "query, total, rows",
+    [
+        ("", 3, 3),
+        ("?page=1&page_size=2", 3, 2),
+        ("?page=2&page_size=2", 3, 1),
+        ("?letter=l&page=1", 1, 1),
+        ("?page=9", 3, 0),
+    ],
+)
+def test_the_employee_list_sends_its_pagination_header_exactly_as_the_served_openapi_declares(
+    service, staffed, query, total, rows
+):
+    client, headers = service.client(), service.headers(READER)
+    document = client.get("/api/workforce/openapi.json").json
+    declared = document["paths"]["/api/workforce/employees"]["get"]["responses"]["200"]["headers"]
+    assert set(declared) == {"X-Total-Count"}
+    answer = client.get(f"/api/workforce/employees{query}", headers=headers)
+    assert answer.status_code == 200
+    for name, declaration in declared.items():
+        # Always sent, so declared required; OpenAPI's `simple` style reads the integer from its decimal digits.
+        assert declaration["required"] is True and name in answer.headers
+        assert re.fullmatch(r"[0-9]+", answer.headers[name])
+        jsonschema.validate(int(answer.headers[name]), declaration["schema"])
+    assert int(answer.headers["X-Total-Count"]) == total and len(answer.json) == rows
+    sent = {name for name, _ in answer.headers.items() if name.lower().startswith(("x-total", "x-pagination", "link"))}
+    assert sent <= set(declared)
+
+
+def test_each_row_offers_sortir_to_whom_may_record_an_exit_and_the_visit_columns_say_when_scheduling_is_away(
+    service, staffed
+):
+    """Scheduling does not run beside this service's tests: its two columns read « indisponible », the list
+    still answers (the dates themselves: scheduling's test_batch_reads and tests/integration/test_portfolio.py)."""
+    admin_page = service.client().get("/salaries", headers=service.headers(ADMIN)).text
+    assert "Dernière visite</th>" in admin_page and "Prochaine visite due</th>" in admin_page
+    assert 'colspan="2" class="muted">indisponible</td>' in admin_page
+    sortir = re.findall(r'<a href="/salaries/([^"/]+)/sortie" aria-label="Sortir ([^"]+)">Sortir</a>', admin_page)
+    assert len(sortir) == 3 and len({employee for employee, _ in sortir}) == 3  # every present employee
+    reader_page = service.client().get("/salaries", headers=service.headers(READER)).text
+    assert "/sortie" not in reader_page  # a read-only user records no exit

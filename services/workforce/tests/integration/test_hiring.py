@@ -117,6 +117,7 @@ def test_a_member_never_sees_another_companys_employees(service):
         sex="M",
         nir="186022A21532523",
         birth_date="1986-02-10",
+        birth_commune="2A215",
     )
     client = service.client()
     listed = client.get("/api/workforce/employees", headers=service.headers(ADMIN_B)).json
@@ -152,7 +153,15 @@ def test_staff_hire_for_a_known_member_and_list_one_company(service):
     assert hire(service, SECRETARY).status_code == 422  # no company named, none current
     created = hire(service, SECRETARY, member_id=COMPANY_B)
     assert created.status_code == 201 and created.json["member_id"] == COMPANY_B
-    hire(service, ADMIN_A, last_name="Durand", nir="295109912611193", birth_date="1995-10-01")
+    hire(
+        service,
+        ADMIN_A,
+        last_name="Durand",
+        nir="295109912611193",
+        birth_date="1995-10-01",
+        birth_commune=None,
+        birth_country="99126",
+    )
     client = service.client()
     only_b = client.get(f"/api/workforce/employees?member_id={COMPANY_B}", headers=service.headers(SECRETARY)).json
     assert [e["member_id"] for e in only_b] == [COMPANY_B]

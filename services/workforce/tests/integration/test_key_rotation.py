@@ -21,7 +21,12 @@ from .test_records import COMPANY_A, hire
 
 pytestmark = pytest.mark.integration
 
-NIRS = ("255081416802538", "186022A21532523", "295109912611193")
+# Three NIRs and the sex, birth date and place of birth each one carries.
+NIRS = {
+    "255081416802538": {},
+    "186022A21532523": {"sex": "M", "birth_date": "1986-02-10", "birth_commune": "2A215"},
+    "295109912611193": {"birth_date": "1995-10-01", "birth_commune": None, "birth_country": "99126"},
+}
 
 
 @pytest.fixture
@@ -38,7 +43,7 @@ def rotated_app(portal_env, service):
 
 def staged_import(service) -> str:
     import_id, now = str(uuid.uuid4()), clock.utcnow()
-    table = Table(header=["NIR"], rows=[[NIRS[0]]], line_numbers=[2])
+    table = Table(header=["NIR"], rows=[["255081416802538"]], line_numbers=[2])
     with service.portal.uow() as tx:
         tx.session.add(
             EmployeeImport(
@@ -70,7 +75,7 @@ def stored(service) -> dict[str, tuple[str, int]]:
 def test_every_nir_and_staged_file_is_resealed_with_the_new_key_in_batches_and_a_second_run_changes_nothing(
     service, rotated_app
 ):
-    hired = {hire(service, nir=nir, last_name=f"Salarié{n}")["id"]: nir for n, nir in enumerate(NIRS)}
+    hired = {hire(service, nir=nir, last_name=f"Salarié{n}", **NIRS[nir])["id"]: nir for n, nir in enumerate(NIRS)}
     import_id = staged_import(service)
     before = stored(service)
     assert all(value.startswith("test1:") for value, _ in before.values())
@@ -88,7 +93,7 @@ def test_every_nir_and_staged_file_is_resealed_with_the_new_key_in_batches_and_a
         for employee in db.scalars(select(Employee)):
             assert portal.settings.nir_vault.decrypt(employee.nir_encrypted, employee.id) == hired[employee.id]
         staged = db.get(EmployeeImport, import_id)
-        assert staged.content_sealed.startswith(b"k2:") and table_of(portal, staged).rows == [[NIRS[0]]]
+        assert staged.content_sealed.startswith(b"k2:") and table_of(portal, staged).rows == [["255081416802538"]]
 
     second = rotate_nir_keys(portal, batch_size=2)
     assert (second.checked, second.rotated) == (4, 0) and stored(service) == after

@@ -104,7 +104,9 @@ def test_a_correction_with_the_nir_left_empty_keeps_the_stored_one_and_a_typed_o
         assert (stored.first_names, vault.decrypt(stored.nir_encrypted, stored.id)) == ("Camille Jeanne", nir_of(1))
     replaced = client.put(
         f"/api/workforce/employees/{employee_id}",
-        json={k: v for k, v in values.items() if k not in ("csrf_token", "version")} | {"nir": nir_of(21)},
+        # nir_of(21) says born in April: the birth date typed beside it agrees.
+        json={k: v for k, v in values.items() if k not in ("csrf_token", "version")}
+        | {"nir": nir_of(21), "birth_date": "1981-04-15"},
         headers={**headers, "If-Match": '"2"'},
     )
     assert (

@@ -107,6 +107,8 @@ def test_no_nir_in_logs_events_employer_pages_exports_or_api_answers(service, lo
             first_names="Élodie",
             birth_date="1995-10-01",
             nir=NIRS[1],
+            birth_commune="",
+            birth_country="99126",  # Greece, as the NIR says
             csrf_token=token_of(form_page),
         ),
     )

@@ -98,11 +98,15 @@ def test_the_forms_offer_the_reference_list_and_show_the_label_of_the_saved_code
     assert f'id="f-pcs_code-label">Libellé PCS-ESE : {CASHIER_LABEL}</p>' in correction
     form_page = client.get(f"/salaries/{cashier['id']}/nouveau-poste", headers=headers)
     token = form_page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    version = form_page.text.split('name="version" value="')[1].split('"')[0]
     form = {"post": "Chef d'équipe", "pcs_code": "621A", "from_date": "2025-01-06", "csrf_token": token}
+    form["version"] = version
     saved = client.post(f"/salaries/{cashier['id']}/nouveau-poste", data=form, headers=headers, follow_redirects=True)
     assert saved.status_code == 200 and saved.request.path == f"/salaries/{cashier['id']}"
     assert "Chef d'équipe (PCS-ESE 621a — Chefs d'équipe du gros œuvre et des travaux publics)" in text_of(saved)
     assert f"(552a — {CASHIER_LABEL})" in text_of(saved)  # the history keeps the former post with its label
+    reopened = client.get(f"/salaries/{cashier['id']}/nouveau-poste", headers=headers).text
+    form["version"] = reopened.split('name="version" value="')[1].split('"')[0]  # the record moved on: read again
     refused = client.post(
         f"/salaries/{cashier['id']}/nouveau-poste", headers=headers, data={**form, "pcs_code": "55D2"}
     )

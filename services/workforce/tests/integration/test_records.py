@@ -1,11 +1,14 @@
 """Correcting, moving and exiting employees through the API: events, history, NIR at rest, isolation."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 
 from portal_common.config import SettingsError
 from portal_common.messaging import catalogue
 from portal_common.testing import make_principal
+from portal_common.testing.identities import identity
 from workforce.config import Settings
 from workforce.models import Employee
 
@@ -27,6 +30,9 @@ VALID = {
     "determinants": ["cmr"],
     "birth_commune": "14118",
 }
+# The places of birth the fixed NIRs below carry (characters 6 to 10): Pianottoli-Caldarello, Greece.
+IN_CORSICA = {"birth_commune": "2A215", "birth_country": None}
+IN_GREECE = {"birth_commune": None, "birth_country": "99126"}
 ADMIN_A = make_principal(member_id=COMPANY_A, roles=("admin",))
 READER_A = make_principal(member_id=COMPANY_A, roles=("read",))
 ADMIN_B = make_principal(member_id=COMPANY_B, roles=("admin",))
@@ -76,11 +82,20 @@ def test_the_nir_is_encrypted_at_rest_and_found_again_for_duplicates(service):
     assert other.status_code == 201
 
 
-def test_a_nir_disagreeing_with_the_sex_is_saved_with_a_warning(service):
-    body = hire(service, sex="M", last_name="Durand", birth_name=None)
-    assert body["warnings"] == ["Le premier chiffre du numéro de sécurité sociale ne correspond pas au sexe déclaré."]
+def test_a_nir_disagreeing_with_the_sex_is_refused_at_hire_and_nothing_is_saved(service):
+    response = service.client().post(
+        "/api/workforce/employees",
+        json=dict(VALID, sex="M", last_name="Durand", birth_name=None),
+        headers=service.headers(ADMIN_A),
+    )
+    assert response.status_code == 422
+    assert response.json["errors"]["json"] == {
+        "sex": "Le numéro de sécurité sociale commence par 2 (1 ou 7 pour un homme, 2 ou 8 pour une femme) : il ne "
+        "correspond pas au sexe déclaré. Corrigez le sexe ou le numéro."
+    }
     with service.portal.db.session_factory() as session:
-        assert session.get(Employee, body["id"]).nir_consistent is False
+        assert session.query(Employee).count() == 0
+    assert service.events() == []
 
 
 def test_correcting_the_record_publishes_the_updated_event_without_the_nir(service):
@@ -239,6 +254,7 @@ def test_another_companys_employee_cannot_be_changed_through_the_page_forms_eith
             birth_date="1986-02-10",
             determinants=[],
             csrf_token=token,
+            birth_commune="2A215",
         ),
         "nouveau-poste": {"post": "Pirate", "from_date": "2025-01-06", "csrf_token": token},
         "sortie": {"exit_date": "2025-06-30", "reason": "retraite", "csrf_token": token},
@@ -268,12 +284,21 @@ def test_readers_cannot_correct_move_or_exit(service):
 
 
 def test_the_list_filters_by_category_and_contract_sorts_and_pages(service):
-    hire(service, last_name="Alpha", nir="186022A21532523", sex="M", birth_date="1986-02-10", determinants=[])
+    hire(
+        service,
+        last_name="Alpha",
+        nir="186022A21532523",
+        sex="M",
+        birth_date="1986-02-10",
+        determinants=[],
+        **IN_CORSICA,
+    )
     hire(
         service,
         last_name="Bravo",
         nir="295109912611193",
         birth_date="1995-10-01",
+        **IN_GREECE,
         determinants=["travail_nuit"],
         contract="CDD",
     )
@@ -281,9 +306,7 @@ def test_the_list_filters_by_category_and_contract_sorts_and_pages(service):
     minor = hire(
         service,
         last_name="Delta",
-        nir="785059912345695",
-        sex="M",
-        birth_date="2009-05-01",
+        **identity("M", date(2009, 5, 1), "99350"),
         hire_date="2025-01-06",
         determinants=[],
         contract="apprentissage",
@@ -367,6 +390,7 @@ def test_the_class_of_the_2025_determinants_is_the_services_configuration(
                 nir="295109912611193",
                 birth_date="1995-10-01",
                 determinants=["habilitation_electrique", "travail_nuit"],
+                **IN_GREECE,
             ),
         ).json
         assert (night["monitoring_category"], night["category_label"]) == ("SIA", "SIA")

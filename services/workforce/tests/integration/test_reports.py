@@ -34,10 +34,13 @@ BASE = {
 
 
 def hire(service, last_name: str, nir: str, **fields) -> str:
+    # The place of birth the NIR carries (characters 6 to 10): a commune, or 99 and a country.
+    place = nir[5:10]
+    born = {"birth_commune": None, "birth_country": place} if place.startswith("99") else {"birth_commune": place}
     response = service.client().post(
         "/api/workforce/employees",
         headers=service.headers(ADMIN),
-        json=dict(BASE, last_name=last_name, first_names="Prénom", nir=nir, **fields),
+        json=dict(BASE, last_name=last_name, first_names="Prénom", nir=nir, **born) | fields,
     )
     assert response.status_code == 201, response.json
     return response.json["id"]
@@ -181,3 +184,10 @@ def test_in_december_the_list_of_the_next_31_january_is_offered_as_a_forecast(se
     assert '<option value="2027" selected>' in page
     refused = service.client().get("/salaries/multi-employeurs?annee=2030", headers=headers).text
     assert "Aucune liste pour l'année demandée" in refused and "Liste au 31/01/2026" in refused
+
+
+def test_one_multi_employer_employee_is_counted_in_the_same_words_as_the_list_and_its_checkbox(service):
+    hire(service, "Double", "255081416802538", multi_employer=True, pcs_code="552a")
+    text = html.unescape(service.client().get("/salaries/multi-employeurs", headers=service.headers(READER)).text)
+    # « multi-employeurs » describes the employee's several employers: it keeps its s for one employee too.
+    assert "1 salarié multi-employeurs" in text and "multi-employeur<" not in text

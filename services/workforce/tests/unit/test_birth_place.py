@@ -8,8 +8,8 @@ from workforce.employees.rules import HireCommand, HireRejected, birth_departmen
 
 TODAY = date(2025, 6, 2)
 MISSING = (
-    "Le lieu de naissance est obligatoire : indiquez le code INSEE de la commune de naissance, ou le pays "
-    "de naissance si le salarié est né à l'étranger."
+    "Le lieu de naissance est obligatoire : indiquez la commune de naissance (son nom ou son code INSEE), ou le "
+    "pays de naissance si le salarié est né à l'étranger."
 )
 BAD_COMMUNE = (
     "Le code INSEE de la commune de naissance comporte 5 caractères, par exemple 14118 (Caen) ou 2A004 (Ajaccio)."

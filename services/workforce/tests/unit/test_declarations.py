@@ -1,6 +1,6 @@
 """Rules of the headcount declaration and its campaign: window, statuses, prefill, justifications."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,9 @@ from workforce.declarations.rules import (
     check_campaign,
     check_declaration,
     is_ceased,
+    is_late,
     is_present_on,
+    late_explanation,
     refusal,
     shown_status,
     tally,
@@ -120,9 +122,23 @@ def test_each_refusal_gives_its_reason_in_french():
     assert "déjà confirmée" in refusal(JANUARY, CONFIRMED, today=date(2027, 1, 15), ceased=False)
     assert "déjà facturée" in refusal(JANUARY, INVOICED, today=date(2027, 1, 15), ceased=False)
     closed = Campaign(2027, date(2027, 1, 1), date(2027, 1, 31), date(2027, 1, 31), CAMPAIGN_CLOSED)
-    assert "clôturée" in refusal(closed, None, today=date(2027, 1, 15), ceased=False)
+    assert refusal(closed, None, today=date(2027, 6, 15), ceased=False) is None  # a late declaration
+    assert "déjà confirmée" in refusal(closed, CONFIRMED, today=date(2027, 6, 15), ceased=False)
+    assert "cessé" in refusal(closed, None, today=date(2027, 6, 15), ceased=True)
     assert "cessé" in refusal(JANUARY, None, today=date(2027, 1, 15), ceased=True)
     assert refusal(JANUARY, DRAFT, today=date(2027, 1, 31), ceased=False) is None
+
+
+def test_a_declaration_entered_or_confirmed_after_the_closing_is_late_and_one_confirmed_before_never():
+    closed_at = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
+    closed = Campaign(2027, date(2027, 1, 1), date(2027, 1, 31), date(2027, 1, 31), CAMPAIGN_CLOSED, closed_at)
+    assert not is_late(JANUARY, None) and not is_late(None, None)
+    assert is_late(closed, None)  # being entered now
+    assert is_late(closed, closed_at + timedelta(days=3))
+    assert not is_late(closed, closed_at - timedelta(minutes=1))
+    assert shown_status(closed, None, today=date(2027, 6, 15), ceased=False) == "to_enter"
+    assert shown_status(closed, DRAFT, today=date(2027, 6, 15), ceased=False) == "in_progress"
+    assert "annulée par un avoir" in late_explanation(2027)
 
 
 def test_a_company_has_ceased_from_the_effective_date_of_a_ceasing_situation_only():
@@ -142,7 +158,7 @@ def test_a_difference_needs_a_justification_to_confirm_but_not_to_save_a_draft()
     with pytest.raises(DeclarationRejected) as refused:
         check_declaration(entry(si=12, multi_sir=2), EXPECTED, confirming=True)
     assert set(refused.value.errors) == {"justification_SI", "justification_SIR"}
-    assert "10 salarié(s) et 0 multi-employeur(s) dans la liste" in refused.value.errors["justification_SI"]
+    assert "10 salarié(s) et 0 salarié(s) multi-employeurs dans la liste" in refused.value.errors["justification_SI"]
     confirmed = check_declaration(entry(si=12, SI="  Deux  embauches le 01/01 "), EXPECTED, confirming=False)
     assert confirmed.justifications["SI"] == "Deux embauches le 01/01"
 

@@ -83,7 +83,8 @@ def test_the_nir_never_appears_in_the_command_or_the_rejection_text():
 def test_a_birth_date_in_the_future_is_refused():
     with pytest.raises(HireRejected) as caught:
         check_hire(command(birth_date=date(2025, 6, 3), hire_date=date(2045, 1, 1)), today=TODAY)
-    assert caught.value.errors == {"birth_date": "La date de naissance ne peut pas être dans le futur."}
+    assert caught.value.errors["birth_date"] == "La date de naissance ne peut pas être dans le futur."
+    assert "à plus de 12 mois" in caught.value.errors["hire_date"]  # 2045: a probable typo too
 
 
 def test_an_employee_must_be_15_at_hiring():

@@ -18,6 +18,7 @@ from portal_common.service import portal
 from . import queries, use_cases
 from .rules import CampaignCommand, DeclarationEntry, DeclarationRefused, StaleDeclaration
 from .schemas import (
+    CampaignClosureSchema,
     CampaignCreateSchema,
     CampaignProgressSchema,
     CampaignSchema,
@@ -174,13 +175,13 @@ class CampaignOfYear(MethodView):
 @CAMPAIGN_STAFF  # also the rule of the OPTIONS request Flask answers for this POST-only resource
 class CampaignClosure(MethodView):
     @CAMPAIGN_STAFF
-    @blp.response(200, CampaignSchema)
+    @blp.response(200, CampaignClosureSchema)
     @blp.alt_response(409, description="Already closed")
     def post(self, year):
         """Close the campaign; publishes workforce.campaign.closed.v1 with the companies that did not declare"""
         _campaign(year)
         try:
-            campaign = use_cases.close_campaign(portal(), year, actor=require_principal().user_id)
+            campaign, undeclared = use_cases.close_campaign(portal(), year, actor=require_principal().user_id)
         except DeclarationRefused as exc:
             abort(409, message=exc.reason)
-        return queries.campaign_as_dict(campaign)
+        return dict(queries.campaign_as_dict(campaign), undeclared=undeclared)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from portal_common.formats import date_fr
@@ -10,9 +11,9 @@ from portal_common.mail_message import Mail
 DECLARATION_PATH = "/salaries/declarations/{year}"
 
 
-def opening_mail(public_url: str, campaign: Any, entry: Any) -> Mail:
-    """The e-mail telling a company's contact that its declaration can be entered (`campaign` and `entry` are the
-    campaign and member directory rows)."""
+def opening_mail(public_url: str, campaign: Any, entry: Any, email: str) -> Mail:
+    """The e-mail telling one declaration contact of a company that its declaration can be entered (`campaign` and
+    `entry` are the campaign and member directory rows)."""
     link = public_url.rstrip("/") + DECLARATION_PATH.format(year=campaign.year)
     body = (
         "Bonjour,\n\n"
@@ -26,8 +27,9 @@ def opening_mail(public_url: str, campaign: Any, entry: Any) -> Mail:
         "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
     )
     return Mail(
-        to=entry.declaration_email,
+        to=email,
         subject=f"Déclaration de vos effectifs {campaign.year} : la saisie est ouverte",
         body=body,
-        key=f"campaign-opened:{campaign.id}:{entry.member_id}",
+        # Per address, under the key column's length whatever the address.
+        key=f"campaign-opened:{campaign.id}:{entry.member_id}:{hashlib.sha256(email.encode()).hexdigest()[:24]}",
     )

@@ -13,12 +13,13 @@ from portal_common.web import accepts
 from ..employees.rules import CATEGORIES
 from ..employees.rules.labels import CATEGORY_LABELS
 from ..web import date_or_none
-from . import queries, use_cases
+from . import clients, queries, use_cases
 from .rules import (
     STATUS_CODES,
     STATUS_LABELS,
     CampaignCommand,
     CampaignRejected,
+    CampaignStatus,
     DeclarationEntry,
     DeclarationRefused,
     DeclarationRejected,
@@ -230,7 +231,9 @@ def campaign_open():
         except CampaignRejected as exc:
             errors = exc.errors
         else:
-            flash(f"Campagne {campaign.year} ouverte : {mailed} adhérent(s) prévenu(s) par e-mail.", "success")
+            flash(
+                f"Campagne {campaign.year} ouverte : {mailed} e-mail(s) envoyé(s) aux contacts déclarants.", "success"
+            )
             return redirect(f"/gestion/salaries/campagnes/{campaign.year}")
     flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
     return _campaigns_page(values, errors, status=422)
@@ -253,17 +256,61 @@ def campaign_detail(year: int):
     )
 
 
-@declaration_pages.post("/gestion/salaries/campagnes/<int(min=2000, max=2100):year>/cloture")
+def _closing_preview(campaign) -> dict:
+    """Who the closing would list as undeclared, and which of them billing would send a facture d'office (its
+    own predicate, asked now: None when billing cannot answer)."""
+    entries = {e.member_id: e for e in queries.directory_entries()}
+    undeclared = queries.undeclared_companies(portal().db.session, campaign, today(), portal().settings.category_policy)
+    preview = clients.estimates_preview(portal(), campaign.year, [c["member_id"] for c in undeclared])
+    companies = [
+        {
+            "member_number": entries[c["member_id"]].member_number if c["member_id"] in entries else "",
+            "name": entries[c["member_id"]].name if c["member_id"] in entries else "Adhérent inconnu de ce service",
+            "total": sum(c["headcount"].values()) + sum(c["multi_employer"].values()),
+            "estimated": preview is not None and c["member_id"] in preview.estimated,
+        }
+        for c in undeclared
+    ]
+    companies.sort(key=lambda c: (not c["estimated"], c["member_number"] or "9999999", c["name"]))
+    return {
+        "undeclared": len(undeclared),
+        "estimates": None if preview is None else sum(c["estimated"] for c in companies),
+        "tariff": None if preview is None else preview.tariff,
+        "companies": companies,
+    }
+
+
+CLOSURE_PATH = "/gestion/salaries/campagnes/<int(min=2000, max=2100):year>/cloture"
+
+
+@declaration_pages.get(CLOSURE_PATH)
+@staff(*OFFICE_STAFF)
+def campaign_close_confirmation(year: int):
+    """Closing asks for confirmation and says how many factures d'office it will issue."""
+    campaign = _campaign_or_404(year)
+    if campaign.status == CampaignStatus.CLOSED:
+        flash(f"La campagne {year} est déjà clôturée.", "error")
+        return redirect(f"/gestion/salaries/campagnes/{year}")
+    return render_template(
+        "workforce/campaign_close.html",
+        c=queries.campaign_as_dict(campaign),
+        preview=_closing_preview(campaign),
+        page_title=f"Clôturer la campagne {year}",
+    )
+
+
+@declaration_pages.post(CLOSURE_PATH)
 @staff(*OFFICE_STAFF)
 def campaign_close(year: int):
     _campaign_or_404(year)
     try:
-        use_cases.close_campaign(portal(), year, actor=require_principal().user_id)
+        _campaign, undeclared = use_cases.close_campaign(portal(), year, actor=require_principal().user_id)
     except DeclarationRefused as exc:
         flash(exc.reason, "error")
     else:
         flash(
-            f"Campagne {year} clôturée : les adhérents sans déclaration confirmée sont transmis à la facturation.",
+            f"Campagne {year} clôturée : {undeclared} adhérent(s) sans déclaration confirmée transmis à la "
+            "facturation pour une facture d'office. Ils peuvent encore déclarer (déclaration tardive).",
             "success",
         )
     return redirect(f"/gestion/salaries/campagnes/{year}")

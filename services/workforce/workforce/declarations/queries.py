@@ -17,13 +17,16 @@ from ..models import DeclarationCampaign, Employee, HeadcountDeclaration, Member
 from .rules import (
     CAMPAIGN_STATUS_LABELS,
     MEMBER_CLOSED,
+    NOT_ENTERABLE,
     STATUS_CODES,
     STATUS_LABELS,
     Campaign,
     Counts,
     DeclarationStatus,
     is_ceased,
+    is_late,
     is_present_on,
+    late_explanation,
     reference_date,
     refusal,
     shown_status,
@@ -33,7 +36,12 @@ from .rules import (
 
 def as_campaign(row: DeclarationCampaign) -> Campaign:
     return Campaign(
-        year=row.year, opens_on=row.opens_on, closes_on=row.closes_on, deadline=row.deadline, status=row.status
+        year=row.year,
+        opens_on=row.opens_on,
+        closes_on=row.closes_on,
+        deadline=row.deadline,
+        status=row.status,
+        closed_at=row.closed_at,
     )
 
 
@@ -77,6 +85,32 @@ def company_ceased(entry: MemberDirectoryEntry | None, year: int, day: date) -> 
         return False
     on = max(day, reference_date(year))
     return entry.status == MEMBER_CLOSED or is_ceased(entry.ceased_kind, entry.ceased_on, on)
+
+
+def undeclared_companies(
+    session: Session, campaign: DeclarationCampaign, day: date, policy: CategoryPolicy
+) -> list[dict]:
+    """Every company known here without a confirmed declaration, with its headcount of today: what the closing
+    publishes (workforce.campaign.closed.v1), and what its confirmation page counts."""
+    declared = set(
+        session.scalars(
+            select(HeadcountDeclaration.member_id).where(
+                HeadcountDeclaration.campaign_id == campaign.id, HeadcountDeclaration.status != DeclarationStatus.DRAFT
+            )
+        )
+    )
+    entries = {e.member_id: e for e in session.scalars(select(MemberDirectoryEntry))}
+    with_employees = set(session.scalars(select(Employee.member_id).distinct()))
+    found = []
+    for member_id in sorted(set(entries) | with_employees):
+        if member_id in declared or company_ceased(entries.get(member_id), campaign.year, day):
+            continue
+        found.append({"member_id": member_id, **counts_on(session, member_id, day, policy).as_dict()})
+    return found
+
+
+def directory_entries() -> list[MemberDirectoryEntry]:
+    return list(portal().db.session.scalars(select(MemberDirectoryEntry)))
 
 
 def campaign_of(year: int) -> DeclarationCampaign | None:
@@ -129,6 +163,7 @@ def declaration_as_dict(
     else:
         expected = expected_counts(session, member_id, campaign.year, portal().settings.category_policy)
     counts = stored_counts(row) if row is not None else expected
+    late = status != NOT_ENTERABLE and is_late(as_campaign(campaign), row.confirmed_at if row is not None else None)
     return {
         "declaration_id": row.id if row is not None else None,
         "member_id": member_id,
@@ -137,6 +172,8 @@ def declaration_as_dict(
         "status_label": STATUS_LABELS[status],
         "editable": reason is None,
         "refusal": reason,
+        "late": late,
+        "late_explanation": late_explanation(campaign.year) if late else None,
         **counts.as_dict(),
         "total": counts.total,
         "expected": {**expected.as_dict(), "total": expected.total},
@@ -155,12 +192,17 @@ def member_declarations(member_id: str, today: date) -> list[dict]:
     found = []
     session = portal().db.session
     entry = session.get(MemberDirectoryEntry, member_id)
-    rows = {
-        r.campaign_id: r
-        for r in session.scalars(select(HeadcountDeclaration).where(HeadcountDeclaration.member_id == member_id))
-    }
-    for campaign in all_campaigns():
-        row = rows.get(campaign.id)
+    # Every campaign beside this company's declaration in it, in one round trip (« Accueil » asks for it too).
+    pairs = session.execute(
+        select(DeclarationCampaign, HeadcountDeclaration)
+        .outerjoin(
+            HeadcountDeclaration,
+            (HeadcountDeclaration.campaign_id == DeclarationCampaign.id)
+            & (HeadcountDeclaration.member_id == member_id),
+        )
+        .order_by(DeclarationCampaign.year.desc())
+    ).all()
+    for campaign, row in pairs:
         status = shown_status(
             as_campaign(campaign),
             row.status if row else None,
@@ -178,6 +220,8 @@ def member_declarations(member_id: str, today: date) -> list[dict]:
                 "total": stored_counts(row).total if row is not None else None,
                 "confirmed_at": row.confirmed_at if row is not None else None,
                 "invoice_number": row.invoice_number if row is not None else None,
+                "late": status != NOT_ENTERABLE
+                and is_late(as_campaign(campaign), row.confirmed_at if row is not None else None),
             }
         )
     return found

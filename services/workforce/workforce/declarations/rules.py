@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from portal_common.errors import FieldErrors
@@ -105,6 +105,7 @@ class Campaign:
     closes_on: date
     deadline: date
     status: CampaignStatus
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ def refusal(campaign: Campaign | None, stored_status: str | None, *, today: date
     if ceased:
         return "L'activité de l'entreprise a cessé : aucune déclaration des effectifs n'est à saisir."
     if campaign.status == CAMPAIGN_CLOSED:
-        return f"La campagne {campaign.year} est clôturée : la déclaration ne peut plus être saisie."
+        return None  # a late declaration: it cancels the facture d'office the closing issued (is_late)
     if today < campaign.opens_on:
         return f"La saisie de la déclaration {campaign.year} ouvrira le {date_fr(campaign.opens_on)}."
     if today > campaign.closes_on:
@@ -216,6 +217,29 @@ def refusal(campaign: Campaign | None, stored_status: str | None, *, today: date
             "elle n'est plus possible."
         )
     return None
+
+
+def is_late(campaign: Campaign | None, confirmed_at: datetime | None) -> bool:
+    """A declaration entered, or confirmed, once its campaign was closed (« Déclaration tardive »).
+
+    The closing billed the company a facture d'office (unless its fee was already billed): confirming the
+    declaration cancels that invoice with a credit note and issues the real one, as the facture d'office
+    says. A declaration confirmed before the closing is never late.
+    """
+    if campaign is None or campaign.status != CAMPAIGN_CLOSED:
+        return False
+    return confirmed_at is None or campaign.closed_at is None or confirmed_at > campaign.closed_at
+
+
+LATE_LABEL = "Déclaration tardive"
+
+
+def late_explanation(year: int) -> str:
+    return (
+        f"La campagne {year} est clôturée : votre déclaration est une déclaration tardive. Une fois confirmée, "
+        f"la facture d'office {year} émise à la clôture est annulée par un avoir et la cotisation calculée sur "
+        "vos effectifs déclarés est facturée à sa place."
+    )
 
 
 def shown_status(campaign: Campaign | None, stored_status: str | None, *, today: date, ceased: bool) -> ShownStatus:
@@ -271,7 +295,7 @@ def check_declaration(entry: DeclarationEntry, expected: Counts, *, confirming: 
             errors[name] = (
                 f"Justifiez l'écart avec la liste des salariés en {category} au 1er janvier "
                 f"({expected.headcount[category]} salarié(s) et {expected.multi_employer[category]} "
-                "multi-employeur(s) dans la liste)."
+                "salarié(s) multi-employeurs dans la liste)."
             )
         justifications[category] = (text or None) if differs else None
     if errors:

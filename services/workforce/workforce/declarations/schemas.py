@@ -54,6 +54,16 @@ class CampaignProgressSchema(CampaignSchema):
     )
 
 
+class CampaignClosureSchema(CampaignSchema):
+    undeclared = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Companies without a confirmed declaration, sent to billing for a facture d'office "
+            "(billing skips one whose annual fee of the year it already billed)"
+        },
+    )
+
+
 class CampaignCreateSchema(Schema):
     """A campaign for a year; the window defaults to 1–31 January and the deadline to the window's end."""
 
@@ -73,6 +83,11 @@ class DeclarationSchema(Schema):
     status_label = fields.String(required=True, metadata={"example": "À saisir"})
     editable = fields.Boolean(required=True)
     refusal = fields.String(allow_none=True, metadata={"description": "Why it cannot be entered now"})
+    late = fields.Boolean(
+        required=True,
+        metadata={"description": "Entered or confirmed after the campaign closed: it cancels the facture d'office"},
+    )
+    late_explanation = fields.String(allow_none=True)
     headcount = fields.Nested(
         CountsSchema, required=True, metadata={"description": "Per category, multi-employer workers excluded"}
     )
@@ -98,6 +113,7 @@ class DeclarationSummarySchema(Schema):
     total = fields.Integer(allow_none=True)
     confirmed_at = fields.DateTime(allow_none=True)
     invoice_number = fields.String(allow_none=True)
+    late = fields.Boolean(required=True, metadata={"description": "A late declaration (« Déclaration tardive »)"})
 
 
 class DeclarationWriteSchema(Schema):

@@ -6,11 +6,9 @@ Each change and the events and e-mails it causes are written in one unit of work
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal_common import clock
@@ -18,10 +16,10 @@ from portal_common.clock import today
 from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
 
-from ..employees.rules import CATEGORIES, CategoryPolicy
-from ..models import DeclarationCampaign, Employee, HeadcountDeclaration, MemberDirectoryEntry
+from ..employees.rules import CATEGORIES
+from ..models import DeclarationCampaign, HeadcountDeclaration, MemberDeclarationContact, MemberDirectoryEntry
 from .mails import opening_mail
-from .queries import as_campaign, company_ceased, counts_on, expected_counts, stored_counts
+from .queries import as_campaign, company_ceased, expected_counts, stored_counts, undeclared_companies
 from .rules import (
     CampaignCommand,
     CampaignRejected,
@@ -34,12 +32,14 @@ from .rules import (
     StaleDeclaration,
     check_campaign,
     check_declaration,
+    is_late,
     refusal,
 )
 
 
-def confirmed_event(row: HeadcountDeclaration) -> dict:
-    """Exactly what billing prices for the annual invoice, plus the total and the time."""
+def confirmed_event(row: HeadcountDeclaration, *, late: bool) -> dict:
+    """Exactly what billing prices for the annual invoice, plus the total, the time, and whether it is late
+    (confirmed after the closing: billing cancels the facture d'office before issuing the real invoice)."""
     counts = stored_counts(row)
     return {
         "declaration_id": row.id,
@@ -49,11 +49,13 @@ def confirmed_event(row: HeadcountDeclaration) -> dict:
         "total": counts.total,
         "confirmed_at": row.confirmed_at.isoformat().replace("+00:00", "Z"),
         "version": row.version,
+        "late": late,
     }
 
 
 def open_campaign(portal: Portal, command: CampaignCommand, *, actor: str) -> tuple[DeclarationCampaign, int]:
-    """Opens the campaign of a year; publishes workforce.campaign.opened.v1 and e-mails each declaration contact.
+    """Opens the campaign of a year; publishes workforce.campaign.opened.v1 and e-mails every declaration contact of
+    each company (each address once; identity mails the administrators who are not among them).
 
     Answers the campaign and how many e-mails were queued.
     """
@@ -91,34 +93,23 @@ def open_campaign(portal: Portal, command: CampaignCommand, *, actor: str) -> tu
             },
         )
         mailed = 0
-        for entry in tx.session.scalars(select(MemberDirectoryEntry).order_by(MemberDirectoryEntry.member_number)):
-            if entry.declaration_email and not company_ceased(entry, campaign.year, day):
-                mailed += bool(tx.mail(opening_mail(portal.settings.public_url, campaign, entry)))
+        recipients = tx.session.execute(
+            select(MemberDirectoryEntry, MemberDeclarationContact.email)
+            .join(MemberDeclarationContact, MemberDeclarationContact.member_id == MemberDirectoryEntry.member_id)
+            .order_by(MemberDirectoryEntry.member_number, MemberDeclarationContact.email)
+        ).all()
+        for entry, email in recipients:
+            if not company_ceased(entry, campaign.year, day):
+                mailed += bool(tx.mail(opening_mail(portal.settings.public_url, campaign, entry, email)))
         tx.commit()
         return campaign, mailed
 
 
-def _undeclared(session: Session, campaign: DeclarationCampaign, day: date, policy: CategoryPolicy) -> list[dict]:
-    """Every company known here without a confirmed declaration, with its headcount of today."""
-    declared = set(
-        session.scalars(
-            select(HeadcountDeclaration.member_id).where(
-                HeadcountDeclaration.campaign_id == campaign.id, HeadcountDeclaration.status != DeclarationStatus.DRAFT
-            )
-        )
-    )
-    entries = {e.member_id: e for e in session.scalars(select(MemberDirectoryEntry))}
-    with_employees = set(session.scalars(select(Employee.member_id).distinct()))
-    found = []
-    for member_id in sorted(set(entries) | with_employees):
-        if member_id in declared or company_ceased(entries.get(member_id), campaign.year, day):
-            continue
-        found.append({"member_id": member_id, **counts_on(session, member_id, day, policy).as_dict()})
-    return found
+def close_campaign(portal: Portal, year: int, *, actor: str) -> tuple[DeclarationCampaign, int]:
+    """Closes the campaign; workforce.campaign.closed.v1 tells billing who did not declare (estimated invoice).
 
-
-def close_campaign(portal: Portal, year: int, *, actor: str) -> DeclarationCampaign:
-    """Closes the campaign; workforce.campaign.closed.v1 tells billing who did not declare (estimated invoice)."""
+    Answers the campaign and how many companies the closing listed as undeclared.
+    """
     day = today()
     with portal.uow() as tx:
         campaign = tx.session.scalars(
@@ -129,7 +120,7 @@ def close_campaign(portal: Portal, year: int, *, actor: str) -> DeclarationCampa
         if campaign.status == CampaignStatus.CLOSED:
             raise DeclarationRefused(f"La campagne {year} est déjà clôturée.")
         campaign.status, campaign.closed_by, campaign.closed_at = CampaignStatus.CLOSED, actor[:200], clock.utcnow()
-        undeclared = _undeclared(tx.session, campaign, day, portal.settings.category_policy)
+        undeclared = undeclared_companies(tx.session, campaign, day, portal.settings.category_policy)
         tx.record(
             EventType.WORKFORCE_CAMPAIGN_CLOSED,
             subject=campaign.id,
@@ -142,7 +133,7 @@ def close_campaign(portal: Portal, year: int, *, actor: str) -> DeclarationCampa
             },
         )
         tx.commit()
-        return campaign
+        return campaign, len(undeclared)
 
 
 def close_due_campaigns(portal: Portal, *, actor: str = "system") -> list[int]:
@@ -237,7 +228,7 @@ def _entered(
                 EventType.WORKFORCE_DECLARATION_CONFIRMED,
                 subject=row.id,
                 member_id=member_id,
-                data=confirmed_event(row),
+                data=confirmed_event(row, late=is_late(as_campaign(campaign), None)),
             )
         tx.commit()
         return row

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from portal_common.declarants import declaration_recipients
 from portal_common.messaging.envelope import Envelope
 
 from ..declarations.rules import CEASING_KINDS
-from ..models import MemberDirectoryEntry
-from .rules import declaration_email
+from ..models import MemberDeclarationContact, MemberDirectoryEntry
 
 
 def on_member_registered(session: Session, event: Envelope) -> None:
@@ -25,9 +26,14 @@ def on_member_registered(session: Session, event: Envelope) -> None:
         return
     entry.member_number = data["member_number"]
     entry.name = data["name"]
+    entry.siret = data.get("siret")
     entry.status = data["status"]
-    entry.declaration_email = declaration_email(data)
     entry.version = data["version"]
+    # Every declaration contact, replaced as a whole: a contact removed from the record no longer hears of it.
+    session.execute(delete(MemberDeclarationContact).where(MemberDeclarationContact.member_id == entry.member_id))
+    session.add_all(
+        MemberDeclarationContact(member_id=entry.member_id, email=email) for email in declaration_recipients(data)
+    )
 
 
 def on_situation_changed(session: Session, event: Envelope) -> None:

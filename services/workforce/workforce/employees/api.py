@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import abort
 
 from portal_common.access import member_or_staff, require_principal
-from portal_common.api import Blueprint, expected_version, version_etag
+from portal_common.api import Blueprint, expected_version, total_count, total_count_declaration, version_etag
 from portal_common.clock import today
 from portal_common.errors import FieldErrors
 from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, EVERY_STAFF_ROLE, OFFICE_STAFF
@@ -56,7 +57,7 @@ def _hiring_company(requested: str | None) -> str:
 def _visible(employee_id: str) -> Employee:
     employee = queries.visible_employee(employee_id, require_principal())
     if employee is None:  # another company's employee answers 404, exactly like a missing one
-        abort(404, message="Employee not found.")
+        abort(404, message="Salarié introuvable.")
     return employee
 
 
@@ -68,7 +69,7 @@ def _shown(saved: use_cases.Saved) -> dict:
 class Employees(MethodView):
     @member_or_staff(EMPLOYEE_READERS, EVERY_STAFF_ROLE)
     @blp.arguments(EmployeeListArgsSchema, location="query")
-    @blp.response(200, EmployeeSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
+    @blp.response(200, EmployeeSchema(many=True), headers=total_count_declaration("employees"))
     def get(self, args):
         """List the employees of the current company (staff: of `member_id`, or of every company)"""
         principal = require_principal()
@@ -88,7 +89,7 @@ class Employees(MethodView):
             offset, limit = (args["page"] - 1) * args["page_size"], args["page_size"]
         rows = queries.list_employees(member_id, filters, day, offset=offset, limit=limit)
         total = queries.count_employees(member_id, filters, day)
-        return [queries.employee_as_dict(e, day) for e in rows], 200, {"X-Total-Count": str(total)}
+        return [queries.employee_as_dict(e, day) for e in rows], 200, total_count(total)
 
     @editors
     @blp.arguments(EmployeeCreateSchema)
@@ -172,11 +173,19 @@ class PostChanges(MethodView):
     @editors
     @blp.arguments(PostChangeSchema)
     @blp.response(201, EmployeeSchema)
+    @blp.alt_response(412, description="If-Match sent and the record changed since it was read")
     def post(self, data, employee_id):
-        """A new post from a date, kept in the history; publishes workforce.employee.updated.v1 and .post_changed"""
+        """A new post from a date, kept in the history; publishes workforce.employee.updated.v1 and .post_changed.
+        If-Match (the ETag read) is checked when sent: two changes based on one reading record one."""
         employee = _visible(employee_id)
-        changed = use_cases.change_post(portal(), employee.id, PostChange(**data), actor=require_principal().user_id)
-        return queries.employee_as_dict(changed, today())
+        expected = _expected_version() if request.headers.get("If-Match") else None
+        try:
+            changed = use_cases.change_post(
+                portal(), employee.id, PostChange(**data), actor=require_principal().user_id, expected_version=expected
+            )
+        except StaleEmployee:
+            abort(412, message=STALE)
+        return queries.employee_as_dict(changed, today()), 201, etag_of(changed)
 
 
 @blp.route("/employees/<string:employee_id>/exit")

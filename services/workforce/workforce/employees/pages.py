@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 
 from portal_common.access import member, require_principal, staff
 from portal_common.clock import today
+from portal_common.formats import date_fr
 from portal_common.roles import EMPLOYEE_KEEPERS, EMPLOYEE_READERS, OFFICE_STAFF, VISIT_ORGANISERS
 from portal_common.service import portal
 from portal_common.validators import nir_in
 from portal_common.web import accepts
+from portal_common.web.conflicts import changed_fields
 
 from ..models import Employee
 from ..web import date_or_none, filter_params, list_filters, search_term
-from . import queries, use_cases
+from . import clients, queries, use_cases
+from .communes import communes
 from .queries import PAGE_SIZE
 from .rules import (
     CONTRACTS,
@@ -89,18 +92,23 @@ def _list_page(
     pages_count: int = 1,
     search_error: str | None = None,
     nir_search: bool = False,
+    letters: list[str] | None = None,
 ):
     principal = require_principal()
     day = today()
+    # Last visit and next visit due come from scheduling, one batch read for the page (None: unavailable).
+    visits = clients.visit_dates(portal(), principal.member_id, [e.id for e in rows])
     return render_template(
         "workforce/list.html",
         employees=[queries.employee_as_dict(e, day) for e in rows],
+        visits=visits,
+        today=day,
         total=total,
         page=page,
         pages_count=pages_count,
         filters=filters,
         params=filter_params(filters),
-        letters=queries.letters_present(principal.member_id, filters.status, day),
+        letters=queries.letters_present(principal.member_id, filters.status, day) if letters is None else letters,
         search_error=search_error,
         nir_search=nir_search,
         can_hire=principal.has_member_role(*EMPLOYEE_KEEPERS),
@@ -117,12 +125,14 @@ def employee_list():
     principal = require_principal()
     filters = list_filters(request.args)
     day = today()
-    total = queries.count_employees(principal.member_id, filters, day)
+    total, letters = queries.count_and_letters(principal.member_id, filters, day)
     pages_count = max(1, -(-total // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages_count)
     rows = queries.list_employees(principal.member_id, filters, day, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     refused = NIR_IN_URL if nir_in(search_term(request.args)) else None
-    return _list_page(filters, rows, total=total, page=page, pages_count=pages_count, search_error=refused)
+    return _list_page(
+        filters, rows, total=total, page=page, pages_count=pages_count, search_error=refused, letters=letters
+    )
 
 
 @pages.post("/salaries/recherche")
@@ -226,6 +236,21 @@ def new_employee():
     )
 
 
+COMMUNE_QUERY_MAX = 60
+
+
+@pages.get("/salaries/communes")
+@member(*EMPLOYEE_KEEPERS)
+def commune_suggestions():
+    """Up to 10 communes for the birthplace being typed (name or code), for the record form's datalist: public
+    reference data (INSEE), asked for by those who may fill the form."""
+    typed = request.args.get("q", "")[:COMMUNE_QUERY_MAX]
+    found = communes().suggest(typed)
+    response = jsonify([{"code": c.code, "name": c.name, "label": c.label} for c in found])
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 def _member_employee(employee_id: str) -> Employee:
     employee = queries.visible_employee(employee_id, require_principal())
     if employee is None:
@@ -265,6 +290,8 @@ def _stored_values(employee: Employee) -> dict:
     )
     if values["birth_name"] == values["last_name"]:
         values["birth_name"] = ""
+    # « Mulhouse (68224) », as the suggestions read; a code the list does not know stays as it is.
+    values["birth_commune"] = communes().label_of(employee.birth_commune) or values["birth_commune"]
     return values
 
 
@@ -396,7 +423,14 @@ def new_post(employee_id: str):
             adapted_undisclosed=values["adapted_undisclosed"],
         )
         try:
-            use_cases.change_post(portal(), employee.id, change, actor=principal.user_id)
+            use_cases.change_post(
+                portal(), employee.id, change, actor=principal.user_id, expected_version=_version_of(request.form)
+            )
+        except StaleEmployee:
+            # Someone changed the record meanwhile: nothing written; the current post beside what was typed.
+            portal().db.session.refresh(employee)
+            errors = {"version": STALE_EMPLOYEE}
+            flash(STALE_EMPLOYEE, "error")
         except HireRejected as exc:
             errors = exc.errors
             flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
@@ -414,9 +448,17 @@ def new_post(employee_id: str):
         e=queries.employee_as_dict(employee, today()),
         values=values,
         errors=errors,
+        version=employee.version,
+        differences=changed_fields(
+            {"post": employee.post, "from_date": date_fr(employee.post_since or employee.hire_date)},
+            {"post": values["post"], "from_date": date_fr(date_or_none(values["from_date"]))},
+            {"post": "Poste", "from_date": "Depuis le"},
+        )
+        if "version" in errors
+        else [],
         page_title="Nouveau poste",
         **_form_options(),
-    ), 422 if errors else 200
+    ), (409 if "version" in errors else 422) if errors else 200
 
 
 @pages.route("/salaries/<employee_id>/sortie", methods=["GET", "POST"])

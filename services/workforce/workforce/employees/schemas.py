@@ -61,7 +61,9 @@ class EmployeeSchema(Schema):
     comment = fields.String(allow_none=True)
     exit_date = fields.Date(allow_none=True)
     exit_reason = fields.String(allow_none=True, validate=validate.OneOf(EXIT_REASONS))
-    status = fields.String(required=True, validate=validate.OneOf((ListStatus.PRESENT, ListStatus.LEFT)))
+    status = fields.String(
+        required=True, validate=validate.OneOf((ListStatus.PRESENT, ListStatus.UPCOMING, ListStatus.LEFT))
+    )
     version = fields.Integer(required=True)
     created_at = fields.DateTime(required=True)
     warnings = fields.List(fields.String(), metadata={"description": "NIR inconsistencies (not refusals)"})
@@ -78,10 +80,11 @@ class EmployeeWriteSchema(Schema):
     birth_commune = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=10),
+        validate=validate.Length(max=80),
         metadata={
-            "description": "INSEE code of the commune of birth (born in France); "
-            "exactly one of birth_commune and birth_country",
+            "description": "The commune of birth (born in France): its INSEE code, its name, or « name (code) » as "
+            "GET /salaries/communes suggests; stored and answered as the INSEE code. A postal code is refused, and "
+            "a name several communes bear asks for the code. Exactly one of birth_commune and birth_country",
             "example": "2A004",
         },
     )

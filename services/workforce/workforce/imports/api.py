@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from portal_common.access import member_or_staff, require_principal
-from portal_common.api import Blueprint
+from portal_common.api import Blueprint, total_count, total_count_declaration
 from portal_common.errors import FieldErrors
 from portal_common.roles import EMPLOYEE_KEEPERS, OFFICE_STAFF
 from portal_common.service import portal
@@ -48,7 +48,7 @@ def _visible(import_id: str):
     try:
         return queries.get_import(portal(), import_id, None if principal.is_staff else principal.member_id)
     except ImportNotFound:
-        abort(404, message="Import not found.")
+        abort(404, message="Import introuvable.")
 
 
 def _answer(import_id: str):
@@ -116,7 +116,7 @@ class ImportMapping(MethodView):
 class ImportRows(MethodView):
     @editors
     @imports_blp.arguments(ImportRowsArgsSchema, location="query")
-    @imports_blp.response(200, ImportRowSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
+    @imports_blp.response(200, ImportRowSchema(many=True), headers=total_count_declaration("checked lines"))
     def get(self, args, import_id):
         """The checked lines: errors per field, probable duplicates, NIR warnings (the NIR only masked)"""
         staged = _visible(import_id)
@@ -127,7 +127,7 @@ class ImportRows(MethodView):
             offset=(args["page"] - 1) * args["page_size"],
             limit=args["page_size"],
         )
-        return rows, 200, {"X-Total-Count": str(total)}
+        return rows, 200, total_count(total)
 
 
 @imports_blp.route("/imports/<string:import_id>/confirm")
@@ -149,7 +149,9 @@ class ImportConfirm(MethodView):
                 duplicates_acknowledged=data["duplicates_acknowledged"],
             )
         except ImportRejected as exc:
-            if "confirm" in exc.errors and staged.status != ImportStatus.READY:
+            # Read again: a confirmation or an abandon that won the race since `staged` was read makes it a 409.
+            portal().db.session.expire_all()
+            if "confirm" in exc.errors and _visible(import_id).status != ImportStatus.READY:
                 abort(409, message=exc.errors["confirm"])
             raise
         return _answer(import_id)

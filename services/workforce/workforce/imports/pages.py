@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request
 
 from portal_common.access import member, require_principal
 from portal_common.roles import EMPLOYEE_KEEPERS
 from portal_common.service import portal
 
+from ..web import abandoned_import, flash_errors, own_import, preview
 from . import queries, use_cases
 from . import rules as imports
 from .queries import ImportNotFound
@@ -16,7 +17,6 @@ from .rules import CHECKABLE, RUNNING, STATUS_LABELS, ImportRejected, ImportStat
 imports_pages = Blueprint("workforce_imports", __name__, template_folder="templates")
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-ROWS_PER_PAGE = 100
 
 
 @imports_pages.app_context_processor
@@ -29,10 +29,7 @@ def _labels() -> dict:
 
 
 def _staged(import_id: str):
-    try:
-        return queries.get_import(portal(), import_id, require_principal().member_id)
-    except ImportNotFound:
-        abort(404)
+    return own_import(queries.get_import, ImportNotFound, import_id)
 
 
 def _upload_page(errors: dict, status: int = 200):
@@ -85,23 +82,16 @@ def _mapping_page(staged, mapping: dict[str, int], errors: dict, status: int = 2
 
 def _preview(staged, errors: dict, status: int = 200):
     """The checked lines (those to look at first, or all), with the confirmation form."""
-    problems_only = request.args.get("lignes") != "toutes"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = queries.checked_rows(
-        portal(), staged.id, problems_only=problems_only, offset=(page - 1) * ROWS_PER_PAGE, limit=ROWS_PER_PAGE
-    )
-    pages_count = max(1, -(-total // ROWS_PER_PAGE))
-    return render_template(
+    return preview(
         "workforce/import_preview.html",
+        lambda problems_only, offset, limit: queries.checked_rows(
+            portal(), staged.id, problems_only=problems_only, offset=offset, limit=limit
+        ),
+        errors,
+        status,
         imp=staged,
-        rows=rows,
-        total=total,
-        page=page,
-        pages_count=pages_count,
-        problems_only=problems_only,
-        errors=errors,
         page_title="Importer des salariés : vérification",
-    ), status
+    )
 
 
 @imports_pages.get("/salaries/import/<import_id>")
@@ -131,8 +121,7 @@ def choose_columns(import_id: str):
     except ImportRejected as exc:
         if staged.status != ImportStatus.MAPPING:
             # Abandoned, confirmed or still being read (a second tab): its file is gone or not read yet.
-            for message in exc.errors.values():
-                flash(message, "error")
+            flash_errors(exc.errors)
             return redirect(f"/salaries/import/{staged.id}")
         flash("Le choix des colonnes contient des erreurs : corrigez les champs signalés.", "error")
         return _mapping_page(staged, mapping, exc.errors, 422)
@@ -165,8 +154,7 @@ def confirm(import_id: str):
         if "duplicates_acknowledged" in exc.errors:  # a field of the form: its message goes next to it
             flash("Le formulaire contient des erreurs : corrigez les champs signalés.", "error")
             return _preview(staged, exc.errors, 422)
-        for message in exc.errors.values():
-            flash(message, "error")
+        flash_errors(exc.errors)
         return redirect(f"/salaries/import/{staged.id}")
     if outcome.status == ImportStatus.DONE:
         flash("Import terminé : les salariés sont ajoutés à la liste.", "success")
@@ -176,12 +164,6 @@ def confirm(import_id: str):
 @imports_pages.post("/salaries/import/<import_id>/abandonner")
 @member(*EMPLOYEE_KEEPERS)
 def cancel(import_id: str):
-    staged = _staged(import_id)
-    try:
-        use_cases.cancel(portal(), staged.id, staged.member_id)
-    except ImportRejected as exc:
-        for message in exc.errors.values():
-            flash(message, "error")
-        return redirect(f"/salaries/import/{staged.id}")
-    flash("Import abandonné : aucun salarié n'a été ajouté.", "info")
-    return redirect("/salaries/import")
+    return abandoned_import(
+        use_cases.cancel, _staged(import_id), "/salaries/import", "Import abandonné : aucun salarié n'a été ajouté."
+    )

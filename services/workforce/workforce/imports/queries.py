@@ -48,7 +48,11 @@ def get_import(portal: Portal, import_id: str, member_id: str | None) -> Employe
     if not ID_RE.match(import_id or ""):
         raise ImportNotFound(import_id)
     staged = portal.db.session.get(EmployeeImport, import_id)
-    if staged is None or (member_id is not None and staged.member_id != member_id):
+    if (
+        staged is None
+        or staged.file_format not in imports.TABLE_FORMATS  # a DSN import has its own steps (dsn/)
+        or (member_id is not None and staged.member_id != member_id)
+    ):
         raise ImportNotFound(import_id)
     return staged
 
@@ -56,7 +60,7 @@ def get_import(portal: Portal, import_id: str, member_id: str | None) -> Employe
 def recent_imports(portal: Portal, member_id: str, limit: int = 10) -> list[EmployeeImport]:
     stmt = (
         select(EmployeeImport)
-        .where(EmployeeImport.member_id == member_id)
+        .where(EmployeeImport.member_id == member_id, EmployeeImport.file_format.in_(imports.TABLE_FORMATS))
         .order_by(EmployeeImport.created_at.desc())
         .limit(limit)
     )

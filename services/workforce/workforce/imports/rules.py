@@ -76,6 +76,7 @@ STATUS_LABELS = {
     ImportStatus.FAILED: "Échec, rien n'a été ajouté",
     ImportStatus.CANCELLED: "Abandonné",
 }
+TABLE_FORMATS = ("csv", "xlsx")  # what this capability reads; a DSN import ("dsn") is the dsn capability's
 FILE_NAME_RE = re.compile(r"[^\w .()\-]+")
 
 # The bounds of a file, checked before parsing (size, the XLSX container: imports/workbook.py) and while
@@ -687,11 +688,11 @@ def status_refusal(status: str) -> str:
         ImportStatus.QUEUED: "Le fichier est en cours de vérification.",
         ImportStatus.CHECKING: "Le fichier est en cours de vérification.",
         ImportStatus.CONFIRMED: "L'import est déjà confirmé.",
-        ImportStatus.IMPORTING: "L'import est en cours.",
+        ImportStatus.IMPORTING: "L'import est déjà en cours : ses salariés sont en train d'être enregistrés.",
         ImportStatus.DONE: "Cet import est terminé.",
         ImportStatus.CANCELLED: "Cet import a été abandonné.",
-        ImportStatus.RECEIVED: "Le fichier est en cours de lecture.",
-        ImportStatus.READING: "Le fichier est en cours de lecture.",
+        ImportStatus.RECEIVED: "Le fichier est en cours de lecture : réessayez dans un instant.",
+        ImportStatus.READING: "Le fichier est en cours de lecture : réessayez dans un instant.",
         ImportStatus.REFUSED: "Ce fichier a été refusé : importez un fichier corrigé.",
     }
     return refusals.get(status, "Cet import ne peut plus être modifié.")

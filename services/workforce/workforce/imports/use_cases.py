@@ -14,8 +14,10 @@ import json
 import logging
 import uuid
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, text, update
 
@@ -62,6 +64,121 @@ class Outcome:
 # --- staging ------------------------------------------------------------------------------------------
 
 
+def new_import(member_id: str, file_name: str, file_format: str, *, actor: str) -> EmployeeImport:
+    """A staged import just received (CSV, XLSX or DSN), nothing read or counted yet; its content is set by the caller."""
+    now = utcnow()
+    return EmployeeImport(
+        id=str(uuid.uuid4()),
+        member_id=member_id,
+        status=ImportStatus.RECEIVED,
+        file_name=file_name,
+        file_format=file_format,
+        content_sealed=b"",
+        header=[],
+        mapping={},
+        total_rows=0,
+        processed_rows=0,
+        error_rows=0,
+        duplicate_rows=0,
+        imported_rows=0,
+        failure=None,
+        created_by=actor[:200],
+        confirmed_by=None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def keep(portal: Portal, staged: EmployeeImport) -> None:
+    with portal.uow() as tx:
+        tx.session.add(staged)
+        tx.commit()
+
+
+def owned_import(
+    tx,
+    import_id: str,
+    member_id: str | None,
+    *,
+    file_format: str | None = None,
+    missing: type[LookupError] = ImportNotFound,
+) -> EmployeeImport:
+    """The import locked for a change, if it belongs to `member_id` (None: staff, any company) and is of
+    `file_format` when one is given; `missing` raised otherwise."""
+    staged = tx.session.get(EmployeeImport, import_id, with_for_update=True)
+    if staged is None or (member_id is not None and staged.member_id != member_id):
+        raise missing(import_id)
+    if file_format is not None and staged.file_format != file_format:
+        raise missing(import_id)
+    return staged
+
+
+def erase_rows(tx, import_id: str) -> None:
+    tx.session.execute(delete(EmployeeImportRow).where(EmployeeImportRow.import_id == import_id))
+
+
+def store_rows(tx, import_id: str, records: list[dict]) -> None:
+    """The preview's rows of an import, in place of the previous ones (batches of 1,000 inserts)."""
+    erase_rows(tx, import_id)
+    for start in range(0, len(records), 1000):
+        tx.session.execute(insert(EmployeeImportRow), records[start : start + 1000])
+
+
+def back_to_preview(tx, staged: EmployeeImport, failure: str) -> None:
+    """Found in error when written (the list changed since the preview): nothing written, the preview shown again
+    with its new rows (stored by the caller) and why."""
+    staged.status, staged.updated_at = ImportStatus.READY, utcnow()
+    staged.failure = failure
+    tx.commit()
+
+
+def abandon(tx, staged: EmployeeImport) -> None:
+    """Cancelled by its user: the file and the preview are erased (they hold NIRs)."""
+    staged.status, staged.content_sealed, staged.updated_at = ImportStatus.CANCELLED, b"", utcnow()
+    erase_rows(tx, staged.id)
+    tx.commit()
+
+
+def run_reading(portal: Portal, import_id: str, read: Callable[[Any, EmployeeImport], object]) -> bool:
+    """The worker reading a received file (CSV, XLSX or DSN) with `read(tx, staged)`; a file that makes it fail
+    is refused, and erased."""
+    return run_job(
+        portal,
+        import_id,
+        ImportStatus.RECEIVED,
+        ImportStatus.READING,
+        read,
+        "Le fichier n'a pas pu être lu : importez-le à nouveau.",
+        ImportStatus.REFUSED,
+    )
+
+
+def run_job(
+    portal: Portal,
+    import_id: str,
+    due: ImportStatus,
+    running: ImportStatus,
+    work: Callable[[Any, EmployeeImport], object],
+    failure: str,
+    failure_status: ImportStatus = ImportStatus.FAILED,
+) -> bool:
+    """One step of the worker on an import in status `due`: claimed (status `running`), done by `work(tx, staged)`
+    under the job's lock in one transaction it commits; on any error the import is marked `failure_status` with the
+    French `failure`, nothing written. False when another process has the job or did it meanwhile."""
+    if not _claim(portal, import_id, (due,), running):
+        return False
+    try:
+        with portal.uow() as tx:
+            staged = _job_lock(portal, tx, import_id)
+            if staged.status != running:  # done meanwhile by the worker this one took over from
+                return False
+            work(tx, staged)
+    except Exception as exc:
+        _fail(portal, import_id, exc, failure, failure_status)
+        raise
+    return True
+
+
 def _seal(portal: Portal, import_id: str, table: Table) -> bytes:
     content = json.dumps(
         {"header": table.header, "rows": table.rows, "lines": table.line_numbers},
@@ -91,35 +208,13 @@ def stage(portal: Portal, member_id: str, file_name: str, raw: bytes, *, actor: 
     sheet). A file whose data pass `import_inline_bytes` is not parsed here: it waits for the worker (status
     received), so a big or costly file never holds a web worker; a small one is read now, within the bounds."""
     kind, size = imports.measure(file_name, raw)
-    now = utcnow()
-    import_id = str(uuid.uuid4())
-    staged = EmployeeImport(
-        id=import_id,
-        member_id=member_id,
-        status=ImportStatus.RECEIVED,
-        file_name=safe_file_name(file_name),
-        file_format=kind,
-        content_sealed=b"",
-        header=[],
-        mapping={},
-        total_rows=0,
-        processed_rows=0,
-        error_rows=0,
-        duplicate_rows=0,
-        imported_rows=0,
-        failure=None,
-        created_by=actor[:200],
-        confirmed_by=None,
-        created_at=now,
-        updated_at=now,
-    )
+    staged = new_import(member_id, safe_file_name(file_name), kind, actor=actor)
+    import_id = staged.id
     if size > portal.settings.import_inline_bytes:
         staged.content_sealed = _seal_upload(portal, import_id, raw)
     else:
         _read_into(portal, staged, *imports.read_table(file_name, raw))
-    with portal.uow() as tx:
-        tx.session.add(staged)
-        tx.commit()
+    keep(portal, staged)
     log.info(
         "employee import staged",
         extra={"import_id": import_id, "rows": staged.total_rows, "format": kind, "status": staged.status},
@@ -130,26 +225,19 @@ def stage(portal: Portal, member_id: str, file_name: str, raw: bytes, *, actor: 
 def run_read(portal: Portal, import_id: str) -> bool:
     """Reads a received file in the worker, within the same bounds as in a request: its columns to choose
     (status mapping), or its French refusal (status refused, the file erased)."""
-    if not _claim(portal, import_id, (ImportStatus.RECEIVED,), ImportStatus.READING):
-        return False
-    try:
-        with portal.uow() as tx:
-            staged = _job_lock(portal, tx, import_id)
-            if staged.status != ImportStatus.READING:  # done meanwhile by the worker this one took over from
-                return False
-            raw = portal.settings.nir_vault.unseal(staged.content_sealed, f"upload|{import_id}")
-            try:
-                _read_into(portal, staged, *imports.read_table(staged.file_name, raw))
-            except ImportRejected as refused:
-                staged.status, staged.content_sealed = ImportStatus.REFUSED, b""
-                staged.failure = " ".join(refused.errors.values())[:300]
-            staged.updated_at = utcnow()
-            tx.commit()
-    except Exception as exc:
-        _fail(portal, import_id, exc, "Le fichier n'a pas pu être lu : importez-le à nouveau.", ImportStatus.REFUSED)
-        raise
-    log.info("employee import read", extra={"import_id": import_id, "status": staged.status})
-    return True
+
+    def read(tx, staged: EmployeeImport) -> None:
+        raw = portal.settings.nir_vault.unseal(staged.content_sealed, f"upload|{import_id}")
+        try:
+            _read_into(portal, staged, *imports.read_table(staged.file_name, raw))
+        except ImportRejected as refused:
+            staged.status, staged.content_sealed = ImportStatus.REFUSED, b""
+            staged.failure = " ".join(refused.errors.values())[:300]
+        staged.updated_at = utcnow()
+        tx.commit()
+        log.info("employee import read", extra={"import_id": import_id, "status": staged.status})
+
+    return run_reading(portal, import_id, read)
 
 
 # --- choosing the columns, checking -------------------------------------------------------------------
@@ -158,9 +246,7 @@ def run_read(portal: Portal, import_id: str) -> bool:
 def choose_mapping(portal: Portal, import_id: str, member_id: str | None, mapping: dict[str, int]) -> Outcome:
     """Keeps the columns chosen and queues the check (done now for a small file)."""
     with portal.uow() as tx:
-        staged = tx.session.get(EmployeeImport, import_id, with_for_update=True)
-        if staged is None or (member_id is not None and staged.member_id != member_id):
-            raise ImportNotFound(import_id)
+        staged = owned_import(tx, import_id, member_id)
         if staged.status not in CHECKABLE:
             raise ImportRejected({"mapping": status_refusal(staged.status)})
         errors = imports.check_mapping(mapping, len(staged.header))
@@ -169,7 +255,7 @@ def choose_mapping(portal: Portal, import_id: str, member_id: str | None, mappin
         staged.mapping = {name: column for name, column in mapping.items() if name in imports.FIELDS}
         staged.status, staged.processed_rows, staged.failure, staged.updated_at = ImportStatus.QUEUED, 0, None, utcnow()
         staged.error_rows = staged.duplicate_rows = 0
-        tx.session.execute(delete(EmployeeImportRow).where(EmployeeImportRow.import_id == import_id))
+        erase_rows(tx, import_id)
         tx.commit()
         total = staged.total_rows
     if total <= portal.settings.import_inline_rows:
@@ -248,7 +334,6 @@ def _check(portal: Portal, tx, staged: EmployeeImport, *, report: bool) -> list[
 
 
 def _store_rows(tx, staged: EmployeeImport, rows: list[imports.CheckedRow]) -> None:
-    tx.session.execute(delete(EmployeeImportRow).where(EmployeeImportRow.import_id == staged.id))
     records = [
         {
             "import_id": staged.id,
@@ -264,8 +349,7 @@ def _store_rows(tx, staged: EmployeeImport, rows: list[imports.CheckedRow]) -> N
         }
         for row in rows
     ]
-    for start in range(0, len(records), 1000):
-        tx.session.execute(insert(EmployeeImportRow), records[start : start + 1000])
+    store_rows(tx, staged.id, records)
     staged.error_rows = sum(1 for row in rows if row.errors)
     staged.duplicate_rows = sum(1 for row in rows if row.duplicates)
     staged.processed_rows = len(rows)
@@ -295,30 +379,30 @@ def _fail(
 
 def run_check(portal: Portal, import_id: str) -> bool:
     """Checks every line of a queued import and keeps the results for the preview (status ready)."""
-    if not _claim(portal, import_id, (ImportStatus.QUEUED,), ImportStatus.CHECKING):
-        return False
-    try:
-        with portal.uow() as tx:
-            staged = _job_lock(portal, tx, import_id)
-            if staged.status != ImportStatus.CHECKING:  # done meanwhile by the worker this one took over from
-                return False
-            rows = _check(portal, tx, staged, report=True)
-            _store_rows(tx, staged, rows)
-            staged.status, staged.updated_at = ImportStatus.READY, utcnow()
-            tx.commit()
-    except Exception as exc:
-        _fail(portal, import_id, exc, "Le fichier n'a pas pu être vérifié : importez-le à nouveau.")
-        raise
-    log.info(
-        "employee import checked",
-        extra={
-            "import_id": import_id,
-            "rows": len(rows),
-            "errors": staged.error_rows,
-            "duplicates": staged.duplicate_rows,
-        },
+
+    def check(tx, staged: EmployeeImport) -> None:
+        rows = _check(portal, tx, staged, report=True)
+        _store_rows(tx, staged, rows)
+        staged.status, staged.updated_at = ImportStatus.READY, utcnow()
+        tx.commit()
+        log.info(
+            "employee import checked",
+            extra={
+                "import_id": import_id,
+                "rows": len(rows),
+                "errors": staged.error_rows,
+                "duplicates": staged.duplicate_rows,
+            },
+        )
+
+    return run_job(
+        portal,
+        import_id,
+        ImportStatus.QUEUED,
+        ImportStatus.CHECKING,
+        check,
+        "Le fichier n'a pas pu être vérifié : importez-le à nouveau.",
     )
-    return True
 
 
 # --- confirming, writing ----------------------------------------------------------------------------
@@ -330,9 +414,7 @@ def confirm(
     """The user's go: refused while a line has an error or duplicates are not acknowledged; written now for a
     small file, by the worker otherwise."""
     with portal.uow() as tx:
-        staged = tx.session.get(EmployeeImport, import_id, with_for_update=True)
-        if staged is None or (member_id is not None and staged.member_id != member_id):
-            raise ImportNotFound(import_id)
+        staged = owned_import(tx, import_id, member_id)
         if staged.status != ImportStatus.READY:
             raise ImportRejected({"confirm": status_refusal(staged.status)})
         if staged.error_rows:
@@ -364,70 +446,61 @@ def run_import(portal: Portal, import_id: str) -> bool:
     The lines are checked again first (the list may have changed since the preview): any error now sends
     the import back to its preview with the errors, and nothing is written.
     """
-    if not _claim(portal, import_id, (ImportStatus.CONFIRMED,), ImportStatus.IMPORTING):
-        return False
-    try:
-        with portal.uow() as tx:
-            staged = _job_lock(portal, tx, import_id)
-            if staged.status != ImportStatus.IMPORTING:  # written meanwhile by the worker this one took over from
-                return False
-            rows = _check(portal, tx, staged, report=False)
-            if any(row.errors for row in rows):
-                _store_rows(tx, staged, rows)
-                staged.status, staged.updated_at = ImportStatus.READY, utcnow()
-                staged.failure = (
-                    "La liste des salariés a changé depuis la vérification : des lignes sont "
-                    "maintenant en erreur. Aucun salarié n'a été ajouté."
-                )
-                tx.commit()
-                return True
-            day = today()
-            hired = []
-            for index, row in enumerate(rows, start=1):
-                hired.append(
-                    employees.add_hire(
-                        tx,
-                        portal,
-                        staged.member_id,
-                        row.command,
-                        day,
-                        batch=True,
-                        actor=staged.confirmed_by or staged.created_by,
-                    ).employee
-                )
-                if index % PROGRESS_EVERY == 0:
-                    _progress(portal, import_id, index)
-            tx.session.flush()  # batched inserts of the employees and their history
-            tx.record_many(
-                EventType.WORKFORCE_EMPLOYEE_HIRED, [(e.id, e.member_id, employees.hired_event(e)) for e in hired]
+
+    def write(tx, staged: EmployeeImport) -> None:
+        rows = _check(portal, tx, staged, report=False)
+        if any(row.errors for row in rows):
+            _store_rows(tx, staged, rows)
+            back_to_preview(
+                tx,
+                staged,
+                "La liste des salariés a changé depuis la vérification : des lignes sont "
+                "maintenant en erreur. Aucun salarié n'a été ajouté.",
             )
-            tx.session.execute(delete(EmployeeImportRow).where(EmployeeImportRow.import_id == import_id))
-            # Written: the file and its NIRs are of no more use.
-            staged.content_sealed, staged.status, staged.imported_rows = b"", ImportStatus.DONE, len(rows)
-            staged.processed_rows, staged.updated_at = len(rows), utcnow()
-            tx.commit()
-    except Exception as exc:
-        _fail(
-            portal,
-            import_id,
-            exc,
-            "L'import n'a pas pu être enregistré : aucun salarié n'a été ajouté. Importez le fichier à nouveau.",
+            return
+        day = today()
+        hired = []
+        for index, row in enumerate(rows, start=1):
+            hired.append(
+                employees.add_hire(
+                    tx,
+                    portal,
+                    staged.member_id,
+                    row.command,
+                    day,
+                    batch=True,
+                    actor=staged.confirmed_by or staged.created_by,
+                ).employee
+            )
+            if index % PROGRESS_EVERY == 0:
+                _progress(portal, import_id, index)
+        tx.session.flush()  # batched inserts of the employees and their history
+        tx.record_many(
+            EventType.WORKFORCE_EMPLOYEE_HIRED, [(e.id, e.member_id, employees.hired_event(e)) for e in hired]
         )
-        raise
-    log.info("employee import written", extra={"import_id": import_id, "rows": len(rows)})
-    return True
+        erase_rows(tx, import_id)
+        # Written: the file and its NIRs are of no more use.
+        staged.content_sealed, staged.status, staged.imported_rows = b"", ImportStatus.DONE, len(rows)
+        staged.processed_rows, staged.updated_at = len(rows), utcnow()
+        tx.commit()
+        log.info("employee import written", extra={"import_id": import_id, "rows": len(rows)})
+
+    return run_job(
+        portal,
+        import_id,
+        ImportStatus.CONFIRMED,
+        ImportStatus.IMPORTING,
+        write,
+        "L'import n'a pas pu être enregistré : aucun salarié n'a été ajouté. Importez le fichier à nouveau.",
+    )
 
 
 def cancel(portal: Portal, import_id: str, member_id: str | None) -> None:
     with portal.uow() as tx:
-        staged = tx.session.get(EmployeeImport, import_id, with_for_update=True)
-        if staged is None or (member_id is not None and staged.member_id != member_id):
-            raise ImportNotFound(import_id)
+        staged = owned_import(tx, import_id, member_id)
         if staged.status not in CHECKABLE:
             raise ImportRejected({"cancel": status_refusal(staged.status)})
-        staged.status, staged.content_sealed, staged.updated_at = ImportStatus.CANCELLED, b"", utcnow()
-        tx.session.execute(delete(EmployeeImportRow).where(EmployeeImportRow.import_id == import_id))
-        tx.commit()
+        abandon(tx, staged)
 
 
 # --- the worker's side --------------------------------------------------------------------------------
@@ -438,7 +511,7 @@ def process_pending(portal: Portal) -> bool:
     stale = utcnow() - STALE_AFTER
     with portal.db.session_factory() as session:
         job = session.execute(
-            select(EmployeeImport.id, EmployeeImport.status)
+            select(EmployeeImport.id, EmployeeImport.status, EmployeeImport.file_format)
             .where(
                 or_(
                     EmployeeImport.status.in_((ImportStatus.RECEIVED, ImportStatus.QUEUED, ImportStatus.CONFIRMED)),
@@ -452,6 +525,10 @@ def process_pending(portal: Portal) -> bool:
     if job is None:
         return False
     try:
+        if job.file_format not in imports.TABLE_FORMATS:
+            from ..dsn.use_cases import process  # the DSN import rides on the same queue (no import cycle)
+
+            return process(portal, job.id, job.status)
         if job.status in (ImportStatus.RECEIVED, ImportStatus.READING):
             return run_read(portal, job.id)
         if job.status in (ImportStatus.QUEUED, ImportStatus.CHECKING):

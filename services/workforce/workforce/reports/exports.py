@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import io
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from portal_common.french_csv import to_french_csv
 from portal_common.input_rules import displayable
 
 from ..employees.pcs import pcs_label
+from ..employees.rules import CategoryPolicy, classify
+from ..employees.rules.categories import is_minor
 from ..employees.rules.labels import CONTRACT_LABELS, EXIT_REASON_LABELS
 
 COLUMNS = (
@@ -33,8 +36,6 @@ COLUMNS = (
     "Date de sortie",
     "Motif de sortie",
 )
-# A cell starting with one of these is a formula for a spreadsheet: CSV injection.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def row_of(employee: dict) -> list:
@@ -60,38 +61,96 @@ def row_of(employee: dict) -> list:
     ]
 
 
-def _csv_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+# What `lines_of` reads of each employee, in this order (`employees.queries.list_columns`).
+EXPORT_FIELDS = (
+    "last_name",
+    "birth_name",
+    "first_names",
+    "sex",
+    "birth_date",
+    "birth_commune",
+    "birth_country",
+    "nir_masked",
+    "hire_date",
+    "post",
+    "pcs_code",
+    "contract",
+    "multi_employer",
+    "exit_date",
+    "exit_reason",
+    "determinants",
+    "adapted_undisclosed",
+)
 
 
-def to_csv(rows: list[list]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+def lines_of(rows: Iterable[Sequence], today: date, policy: CategoryPolicy) -> Iterator[list]:
+    """The export's lines (as `row_of`) from plain rows of EXPORT_FIELDS. The category depends on the determinants,
+    the undisclosed adaptation and whether the person is a minor today only, so it is classified once per such kind
+    rather than once per employee; labels are looked up once each."""
+    labels: dict[tuple[str, bool, bool], str] = {}
+    pcs: dict[str | None, str] = {}
     for row in rows:
-        writer.writerow([_csv_text(value) for value in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        (last, birth_name, first, sex, born, commune, country, nir, hired, post, pcs_code, contract, multi, left,
+         reason, determinants, undisclosed) = row  # fmt: skip
+        kind = (determinants, undisclosed, is_minor(born, today))
+        label = labels.get(kind)
+        if label is None:
+            codes = tuple(code for code in determinants.split(",") if code)
+            label = classify(codes, birth_date=born, on=today, adapted_undisclosed=undisclosed, policy=policy).label
+            labels[kind] = label
+        pcs_text = pcs.get(pcs_code)
+        if pcs_text is None:
+            pcs_text = pcs[pcs_code] = pcs_label(pcs_code) or ""
+        yield [
+            last,
+            birth_name,
+            first,
+            sex,
+            born,
+            commune or "",
+            country or "",
+            nir,
+            hired,
+            post,
+            pcs_code or "",
+            pcs_text,
+            CONTRACT_LABELS.get(contract, contract),
+            label,
+            "Oui" if multi else "Non",
+            left,
+            EXIT_REASON_LABELS.get(reason or "", ""),
+        ]
 
 
-def to_xlsx(rows: list[list]) -> bytes:
+def to_csv(rows: Iterable[list]) -> bytes:
+    return to_french_csv(COLUMNS, rows)
+
+
+def to_xlsx(rows: Iterable[list]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Salariés")
     sheet.append(COLUMNS)
+    # One formatted cell per date column, used again on every line: a write-only sheet writes each line out as it is
+    # appended, so only the value changes. Every other value goes in plain and openpyxl makes its cell itself; an
+    # empty value (a quarter of a line: no birth name, no exit…) is no cell at all, blank in Excel as an empty text
+    # is, and writing cells is most of what an export of 10,000 lines costs.
+    date_cells: dict[int, WriteOnlyCell] = {}
     for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "DD/MM/YYYY"
-                cells.append(cell)
-            else:
-                cells.append(WriteOnlyCell(sheet, value=_xlsx_text(value)))
-        sheet.append(cells)
+        line = list(row)
+        for index, value in enumerate(line):
+            if isinstance(value, str):
+                if not value:
+                    line[index] = None
+                elif value[0] == "=" or displayable(value) is not value:
+                    line[index] = _xlsx_text(value) or None
+            elif isinstance(value, date):
+                cell = date_cells.get(index)
+                if cell is None:
+                    cell = date_cells[index] = WriteOnlyCell(sheet)
+                    cell.number_format = "DD/MM/YYYY"
+                cell.value = value
+                line[index] = cell
+        sheet.append(line)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

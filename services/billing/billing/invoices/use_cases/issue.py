@@ -55,14 +55,16 @@ def prepare_invoice(
     *,
     invoice_id: str | None = None,
     unsaved: bool = False,
+    customer_known: bool | None = None,
 ) -> Invoice | UnsavedInvoice:
     """Validate and store an invoice with its schedule under a placeholder number, pending in `numbering`
     (whose `assign` numbers it and records its event just before the transaction commits).
 
     `unsaved` (a consumer's batch): the invoice is kept as plain values and inserted by `numbering` with the
-    other invoices of the batch, one statement per table, instead of now.
+    other invoices of the batch, one statement per table, instead of now. `customer_known`: the caller has read
+    the member's customer already (else it is looked up).
     """
-    known = session.get(BillingCustomer, command.member_id) is not None
+    known = customer_known or session.get(BillingCustomer, command.member_id) is not None
     checked = check_issue(command, today=today(), customer_known=known)
     if not unsaved and checked.kind in ANNUAL_KINDS:
         # The database refuses it anyway (LIVE_ANNUAL_INDEX); this says it in French.

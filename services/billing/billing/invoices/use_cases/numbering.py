@@ -11,23 +11,27 @@ notes share the sequence.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal_common import context
 from portal_common.clock import utcnow
+from portal_common.db import insert_rows
 from portal_common.messaging.envelope import Envelope
 from portal_common.messaging.event_types import EventType
 from portal_common.messaging.outbox import Outbox
 
 from ... import events
-from ...models import Base, Instalment, Invoice, InvoiceLine, InvoiceSequence
+from ...ledger.queries import credits_of
+from ...ledger.use_cases import book, compensation_row, hold_accounts
+from ...models import Base, Instalment, Invoice, InvoiceLine, InvoiceSequence, LedgerEntry
 from .. import event_data
-from ..rules import InvoiceKind, invoice_number
+from ..rules import OPEN_STATUSES, ZERO, InvoiceKind, invoice_number, settlement_status
+from .mailing import queue_issued_mails
 
 # Events are recorded in the caller's session: a request's unit of work or a consumer's transaction.
 EVENTS = Outbox(events.PRODUCER, Base.metadata)
@@ -54,6 +58,8 @@ class Numbering:
         self.pending: list[tuple[Invoice | UnsavedInvoice, str | None, str | None]] = []
         # Rows referring to unsaved invoices, inserted right after them: (model, row).
         self.referring: list[tuple[type[Base], dict[str, Any]]] = []
+        # The members' names and billing addresses a batch has read already, by member id (the e-mails' recipients).
+        self.recipients: dict[str, Any] = {}
 
     def add(self, invoice: Invoice | UnsavedInvoice) -> None:
         self.pending.append((invoice, context.event_id.get(), context.correlation_id.get()))
@@ -86,6 +92,7 @@ class Numbering:
             return
         session.flush()
         invoices = [invoice for invoice, _, _ in pending]
+        compensated = self._offset_credits(session, invoices)
         by_year: dict[int, list[Any]] = {}
         for invoice in invoices:
             by_year.setdefault(invoice.issued_on.year, []).append(invoice)
@@ -124,6 +131,53 @@ class Numbering:
             with context.bound(event_id=event_id, correlation_id=correlation_id):
                 envelopes.append(_issued_envelope(session, invoice))
         EVENTS.record_envelopes(session, envelopes)
+        queue_issued_mails(session, invoices, compensated, self.recipients)
+
+    def _offset_credits(self, session: Session, invoices: list[Any]) -> dict[str, Any]:
+        """Set each member's credit off against its new invoices, in this transaction (« Compensation avoir »,
+        docs/domain.md): one query finds which members of the batch hold a credit, only those are locked and
+        read again. Returns the amount set off per invoice id."""
+        payable = [
+            invoice
+            for invoice in invoices
+            if invoice.kind != InvoiceKind.CREDIT_NOTE
+            and invoice.status in OPEN_STATUSES
+            and invoice.amount_incl_tax > invoice.amount_paid
+        ]
+        if not payable or not credits_of(session, sorted({invoice.member_id for invoice in payable})):
+            return {}
+        holders = sorted({invoice.member_id for invoice in payable})
+        # The account's lock, as a staff refund or offset takes it: never the same credit spent twice.
+        hold_accounts(session, holders)
+        credits = credits_of(session, holders)
+        compensated: dict[str, Any] = {}
+        for invoice in payable:
+            amount = min(credits.get(invoice.member_id, ZERO), invoice.amount_incl_tax - invoice.amount_paid)
+            if amount <= ZERO:
+                continue
+            credits[invoice.member_id] -= amount
+            compensated[invoice.id] = amount
+            paid = invoice.amount_paid + amount
+            status = settlement_status(invoice.amount_incl_tax, paid)
+            row = compensation_row(invoice, amount)
+            if not isinstance(invoice, UnsavedInvoice):
+                invoice.amount_paid, invoice.status = paid, status
+                session.flush()
+                book(session, row)
+            elif not invoice.stored:  # inserted with its new figures, its entry right after it
+                invoice.amount_paid, invoice.status = paid, status
+                self.add_referring_row(LedgerEntry, row)
+            else:
+                table = Invoice.__table__
+                session.execute(
+                    table.update()
+                    .where(table.c.id == invoice.id)
+                    .values(amount_paid=paid, status=status, version=table.c.version + 1)
+                )
+                invoice.amount_paid, invoice.status, invoice.version = paid, status, invoice.version + 1
+                _insert_rows(session, LedgerEntry, [row])
+        session.flush()
+        return compensated
 
 
 def _take_numbers(session: Session, year: int, count: int) -> int:
@@ -149,9 +203,8 @@ def _take_numbers(session: Session, year: int, count: int) -> int:
 
 
 def _insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Rows without ORM bookkeeping, in one executemany (pipelined by psycopg: one round trip)."""
-    if rows:
-        session.execute(model.__table__.insert(), rows)
+    """Rows without ORM bookkeeping, in one statement per table."""
+    insert_rows(session, cast(Table, model.__table__), rows)
 
 
 def _issued_envelope(session: Session, invoice: Any) -> Envelope:

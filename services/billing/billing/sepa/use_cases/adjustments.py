@@ -2,8 +2,8 @@
 
 A credit note or a payment lowers what is due; the debits already announced but not yet in a pain.008 file
 are lowered with it (latest instalments first), each change announced by a corrected pre-notification, and a
-debit left at zero is cancelled. Debits already in a file are the bank's now: what they took beyond the new
-amount due stays the company's credit (payments.rules.settle, credit_notes.rules.set_off).
+debit left at zero is cancelled. Debits already in a file are the bank's now: they count first, and what they
+collect beyond the new amount due stays the company's credit (payments.rules.settle, credit_notes.rules.set_off).
 
 Runs in the caller's transaction (the invoice locked by the caller), so the debits, the invoice and the
 mails commit together or not at all.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal_common.mail import Mail, queue_mail
@@ -56,7 +56,14 @@ def fit_pending_debits(
             .order_by(SepaDebit.collection_date, Instalment.position)
         ).all()
     )
-    if sum((amount for _, amount in pending), ZERO) <= max(invoice.amount_due, ZERO):
+    # Debits in flight (in a file, not collected) are not in amount_paid yet but will be: they count first.
+    in_flight = session.scalar(
+        select(func.coalesce(func.sum(SepaDebit.amount), 0)).where(
+            SepaDebit.invoice_id == invoice.id, SepaDebit.status == DebitStatus.SENT
+        )
+    )
+    ceiling = invoice.amount_due - Decimal(in_flight or 0)
+    if sum((amount for _, amount in pending), ZERO) <= max(ceiling, ZERO):
         return []
     lockable = {
         debit.id: debit
@@ -72,7 +79,7 @@ def fit_pending_debits(
     }
     fixed = sum((amount for debit_id, amount in pending if debit_id not in lockable), ZERO)
     movable = [lockable[debit_id] for debit_id, _ in pending if debit_id in lockable]
-    targets = lowered_amounts([debit.amount for debit in movable], invoice.amount_due - fixed)
+    targets = lowered_amounts([debit.amount for debit in movable], ceiling - fixed)
     changed = []
     for debit, target in zip(movable, targets):
         if target == debit.amount:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal_common.clock import utcnow
 from portal_common.messaging.event_types import EventType
 
 from ...models import ChangeRequest, Member
-from ..rules import Actor, ChangeStatus
+from ..rules import Actor, ChangeAction, ChangeAlreadyRequested, ChangeStatus
 from .snapshots import member_snapshot
 
 Event = tuple[str, dict[str, Any]]
@@ -45,6 +46,32 @@ def new_request(
         requested_at=now,
         decided_at=None if pending else now,
     )
+
+
+def refuse_repeated_request(
+    session: Any,
+    member_id: str,
+    kind: str,
+    action: str,
+    after: dict,
+    *,
+    target_id: str | None = None,
+    field: str = "kind",
+) -> None:
+    """A form sent twice or a call retried makes one change request: the same pending change, or any pending
+    change of the same address or contact, is a 409 naming it. The caller holds the member's row lock (and the
+    SQLite write lock), so two requests at once see each other's."""
+    pending = select(ChangeRequest).where(
+        ChangeRequest.member_id == member_id,
+        ChangeRequest.kind == kind,
+        ChangeRequest.status == ChangeStatus.PENDING,
+    )
+    for existing in session.scalars(pending):
+        if target_id is not None and action != ChangeAction.CREATE and existing.target_id == target_id:
+            same = existing.action == action and existing.after == after
+            raise ChangeAlreadyRequested(existing.id, same_target=not same, field=field)
+        if existing.action == action and existing.after == after:
+            raise ChangeAlreadyRequested(existing.id, field=field)
 
 
 def record_all(tx: Any, member_id: str, found: list[Event]) -> None:

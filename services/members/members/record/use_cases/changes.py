@@ -12,14 +12,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal_common.clock import utcnow
+from portal_common.db import UnitOfWork
 from portal_common.errors import FieldErrors
 from portal_common.input_rules import repaired_all
 from portal_common.service import Portal
 
 from ...models import ChangeRequest, Member, SepaMandate
 from ...sepa.rules import MandateStatus
+from ..clients import CHANGE_REQUESTS, mail_recipients
+from ..mails import change_decided
 from ..rules import (
+    ACTIONS,
     ALREADY_DECIDED,
+    KINDS,
     UNIQUE_FIELDS,
     Actor,
     ChangeAction,
@@ -28,13 +33,14 @@ from ..rules import (
     DecisionRefused,
     NotFound,
     RecordConflict,
+    StaleVersion,
     check_decision,
     check_record_change,
     is_stale,
     split_record_change,
 )
 from .applying import apply_change, current_values
-from .audit import new_request, record_all
+from .audit import new_request, record_all, refuse_repeated_request
 from .snapshots import record_values
 
 # Registrations are serialised (a transaction-scoped PostgreSQL advisory lock): the next free member number and
@@ -51,12 +57,23 @@ def hold_registrations(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRATION_LOCK})
 
 
-def change_record(portal: Portal, member_id: str, proposed: dict[str, Any], actor: Actor) -> list[ChangeRequest]:
-    """A record edit: fields configured immediate (or edited by staff) apply now, the others wait."""
+def change_record(
+    portal: Portal,
+    member_id: str,
+    proposed: dict[str, Any],
+    actor: Actor,
+    *,
+    expected_version: int | None = None,
+) -> list[ChangeRequest]:
+    """A record edit: fields configured immediate (or edited by staff) apply now, the others wait.
+    `expected_version` (If-Match, the form's hidden version) is compared under the row lock: StaleVersion when
+    someone saved the record since it was read, nothing written."""
     with portal.uow() as tx:
         member = tx.session.get(Member, member_id, with_for_update=True)
         if member is None:
             raise NotFound(member_id)
+        if expected_version is not None and member.version != expected_version:
+            raise StaleVersion(member.version)
         current = record_values(member)
         siret_taken = (
             "siret" in proposed
@@ -81,6 +98,10 @@ def change_record(portal: Portal, member_id: str, proposed: dict[str, Any], acto
         at_once, waiting = split_record_change(
             changed, by_staff=actor.is_staff, immediate=portal.settings.immediate_fields
         )
+        if waiting:  # the same edit sent twice waits once
+            refuse_repeated_request(
+                tx.session, member_id, ChangeKind.RECORD, ChangeAction.UPDATE, waiting, field=min(waiting)
+            )
         created = []
         if at_once:
             request = new_request(
@@ -112,6 +133,8 @@ def decide(portal: Portal, request_id: str, actor: Actor, *, approve: bool, reas
         raise FieldErrors({"reason": "Indiquez le motif du refus : il sera affiché au demandeur."})
     if reason and len(reason) > 500:
         raise FieldErrors({"reason": "Le motif ne doit pas dépasser 500 caractères."})
+    # Who to tell is asked of identity before the row is locked (never a network call under a lock).
+    recipients = _requester_mail(portal, request_id)
     with portal.uow() as tx:
         # The row lock makes a second, concurrent approval wait, then find the request decided.
         request = tx.session.get(ChangeRequest, request_id, with_for_update=True)
@@ -148,8 +171,37 @@ def decide(portal: Portal, request_id: str, actor: Actor, *, approve: bool, reas
                 mandate = tx.session.get(SepaMandate, request.target_id)
                 if mandate is not None and mandate.status == MandateStatus.PENDING:
                     mandate.status = MandateStatus.REJECTED
+            _tell_requester(tx, portal, request, recipients)
             tx.commit()
         return request
+
+
+def _requester_mail(portal: Portal, request_id: str) -> dict[str, str]:
+    """The requester's address if he accepts news of his requests (a member's user; staff see the queue)."""
+    with portal.db.session_factory() as db:
+        request = db.get(ChangeRequest, request_id)
+        if request is None or request.requested_by_staff or request.status != ChangeStatus.PENDING:
+            return {}
+        requester = request.requested_by
+    return mail_recipients(portal, [requester], CHANGE_REQUESTS)
+
+
+def _tell_requester(tx: UnitOfWork, portal: Portal, request: ChangeRequest, recipients: dict[str, str]) -> None:
+    email = recipients.get(request.requested_by)
+    if email is None:
+        return
+    member = tx.session.get(Member, request.member_id)
+    tx.mail(
+        change_decided(
+            email,
+            company=member.name if member is not None else "votre entreprise",
+            what=f"{ACTIONS.get(request.action, '')} — {KINDS.get(request.kind, '')}".strip(" —"),
+            approved=request.status == ChangeStatus.APPROVED,
+            reason=request.reason,
+            public_url=portal.settings.public_url,
+            key=f"change-decided:{request.id}",
+        )
+    )
 
 
 def _claim_pending(session: Session, request_id: str, *, approve: bool) -> ChangeStatus:

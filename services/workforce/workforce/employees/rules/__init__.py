@@ -25,6 +25,7 @@ from .nir import (
     check_nir,
     mask_nir,
     mask_typed_nir,
+    nir_contradictions,
     nir_to_find,
     nir_warnings,
 )
@@ -44,8 +45,10 @@ from .records import (
     check_correction,
     check_exit,
     check_hire,
+    check_nir_agreement,
     check_post_change,
     is_present,
+    list_status,
 )
 
 __all__ = [
@@ -84,12 +87,15 @@ __all__ = [
     "check_exit",
     "check_hire",
     "check_nir",
+    "check_nir_agreement",
+    "nir_contradictions",
     "check_post_change",
     "classify",
     "display_name",
     "fold",
     "initial_of",
     "is_present",
+    "list_status",
     "mask_nir",
     "mask_typed_nir",
     "nir_to_find",

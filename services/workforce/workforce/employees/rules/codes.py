@@ -11,9 +11,11 @@ class Sex(StrEnum):
 
 
 class ListStatus(StrEnum):
-    """Who a list shows: those still employed today, those who left, or both. An employee is PRESENT or LEFT."""
+    """Who a list shows: those employed today, those hired from a later date, those who left, or all. An employee
+    is PRESENT, UPCOMING (« à venir »: hired from a date after today, counted from that date) or LEFT."""
 
     PRESENT = "present"
+    UPCOMING = "upcoming"
     LEFT = "left"
     ALL = "all"
 

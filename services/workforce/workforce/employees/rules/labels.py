@@ -20,7 +20,12 @@ CATEGORY_LABELS: dict[str, str] = {
     MonitoringCategory.SIA: "Suivi individuel adapté",
     MonitoringCategory.SIR: "Suivi individuel renforcé",
 }
-STATUS_LABELS = {ListStatus.PRESENT: "Présents", ListStatus.LEFT: "Sortis", ListStatus.ALL: "Tous"}
+STATUS_LABELS = {
+    ListStatus.PRESENT: "Présents",
+    ListStatus.UPCOMING: "À venir",
+    ListStatus.LEFT: "Sortis",
+    ListStatus.ALL: "Tous",
+}
 SORT_LABELS = {
     "name": "Nom (A → Z)",
     "-name": "Nom (Z → A)",

@@ -52,6 +52,82 @@ def birth_place_warnings(nir: str, birth_commune: str | None, birth_country: str
     return []
 
 
+# INSEE's months for a civil record whose month is unknown: 20 to 42, or 99; they agree with any birth date.
+UNKNOWN_MONTHS = frozenset({*range(20, 43), 99})
+# Born in Algeria (91-94), Morocco (95) or Tunisia (96) before independence: the NIR kept those departments.
+FORMER_DEPARTMENTS = {"91": "99352", "92": "99352", "93": "99352", "94": "99352", "95": "99350", "96": "99351"}
+SEX_DIGITS = "1 ou 7 pour un homme, 2 ou 8 pour une femme"
+
+
+def nir_contradictions(
+    nir: str, sex: str, birth_date: date | None, birth_commune: str | None, birth_country: str | None
+) -> dict[str, str]:
+    """What a well-formed NIR contradicts among the civil status typed beside it: {field: French message}.
+
+    For a refusal at entry (`records.check_nir_agreement`), the message next to the field that disagrees;
+    imports list the same facts as warnings (`nir_warnings`, `birth_place_warnings`).
+    """
+    value = compact(nir)
+    errors: dict[str, str] = {}
+    if NIR_SEX.get(value[:1], sex) != sex:
+        errors["sex"] = (
+            f"Le numéro de sécurité sociale commence par {value[0]} ({SEX_DIGITS}) : il ne correspond pas au sexe "
+            "déclaré. Corrigez le sexe ou le numéro."
+        )
+    month = int(value[3:5])
+    if birth_date is not None:
+        if value[1:3] != f"{birth_date.year % 100:02d}":
+            errors["birth_date"] = (
+                f"Le numéro de sécurité sociale indique une naissance en {value[1:3]} (2e et 3e chiffres) : "
+                "il ne correspond pas à l'année de naissance. Corrigez la date ou le numéro."
+            )
+        elif 1 <= month <= 12 and month != birth_date.month:
+            errors["birth_date"] = (
+                f"Le numéro de sécurité sociale indique le mois {value[3:5]} (4e et 5e chiffres) : il ne "
+                "correspond pas au mois de naissance. Corrigez la date ou le numéro."
+            )
+    if not 1 <= month <= 12 and month not in UNKNOWN_MONTHS:
+        errors["nir"] = (
+            f"Le mois de naissance du numéro de sécurité sociale ({value[3:5]}) n'existe pas : vérifiez le numéro."
+        )
+    errors.update(_birth_place_contradiction(value, birth_commune, birth_country))
+    return errors
+
+
+def _birth_place_contradiction(value: str, commune: str | None, country: str | None) -> dict[str, str]:
+    department = value[5:7]
+    if department == ABROAD:
+        if commune:
+            return {
+                "birth_commune": "Le numéro de sécurité sociale indique une naissance à l'étranger (99, 6e et 7e "
+                "chiffres) : indiquez le pays de naissance plutôt qu'une commune française."
+            }
+        if country and country[:2] == ABROAD and country[2:] != value[7:10]:
+            return {
+                "birth_country": f"Le numéro de sécurité sociale indique le pays {ABROAD}{value[7:10]} (8e à 10e "
+                f"chiffres) : il ne correspond pas au pays de naissance {country}."
+            }
+        return {}
+    if commune:
+        expected = birth_department(commune)
+        corsica = expected in ("2A", "2B") and department == "20"
+        in_nir = value[5 : 5 + len(expected)]
+        if in_nir != expected and not corsica:
+            return {
+                "birth_commune": f"Le numéro de sécurité sociale indique le département {in_nir} (à partir du 6e "
+                f"chiffre) : il ne correspond pas à la commune de naissance {commune}."
+            }
+        return {}
+    former = FORMER_DEPARTMENTS.get(department)
+    # A country typed by name is not matched against a code: only its INSEE code (99xxx) is compared.
+    if country and (former is None or (country[:2] == ABROAD and country != former)):
+        return {
+            "birth_country": f"Le numéro de sécurité sociale indique une naissance en France (département "
+            f"{value[5:7]}) : indiquez la commune de naissance plutôt qu'un pays étranger."
+        }
+    return {}
+
+
 def check_nir(nir: str) -> str | None:
     """The French message for a NIR (or NIA) that cannot be right; None when its shape and key are good."""
     if not NIR_SHAPE_RE.match(nir):

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Protocol
 
 from portal_common.errors import Conflict, FieldErrors
 from portal_common.validators import compact
 
 from .categories import SIR_BY_EMPLOYER, check_determinants, ordered
-from .codes import CONTRACTS, EXIT_REASONS, SEXES
+from .codes import CONTRACTS, EXIT_REASONS, SEXES, ListStatus
 from .names import fold
-from .nir import check_nir
+from .nir import check_nir, nir_contradictions
 
 ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # uuid4 as str() writes it
 ID_RE = re.compile(ID_PATTERN)
 MINIMUM_HIRING_AGE = 15
+# A hire dated further ahead is refused as a probable typo (2030 for 2025): contracts are signed months ahead,
+# not years.
+MAX_HIRE_AHEAD_MONTHS = 12
 NAME_MAX, FIRST_NAMES_MAX, POST_MAX, NOTE_MAX = 100, 150, 200, 500  # the column sizes
 PCS_CODE_RE = re.compile(r"^[0-9]{3}[a-z]$")
 # The INSEE code of the commune of birth: 5 characters, Corsica 2A/2B, overseas 97x/98x are digits.
@@ -25,6 +30,15 @@ COMMUNE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 COUNTRY_CODE_RE = re.compile(r"^99\d{3}$")
 FRANCE_CODE = "99100"
 COUNTRY_MAX = 100
+
+
+class Communes(Protocol):
+    """The commune list (`employees.communes.CommuneDirectory`): a birthplace typed by name or code → its INSEE
+    code, or the French message (a postal code, an ambiguous name, an unknown code)."""
+
+    def resolve(
+        self, typed: str, *, nir_place: str | None = None, keep: str | None = None
+    ) -> tuple[str | None, str | None]: ...
 
 
 class HireRejected(FieldErrors):
@@ -115,6 +129,13 @@ def _clean(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (31 January + 1 month = end of February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def add_years(day: date, years: int) -> date:
     """The same day `years` later; someone born on 29 February has a birthday on 1 March otherwise."""
     try:
@@ -137,8 +158,14 @@ def _check_note(name: str, text: str, what: str, errors: dict[str, str]) -> None
         errors[name] = f"{what} ne doit pas dépasser {NOTE_MAX} caractères."
 
 
-def check_hire(command: HireCommand, *, today: date) -> HireCommand:
-    """Normalise and validate a hire; raises HireRejected with every problem at once."""
+def check_hire(
+    command: HireCommand, *, today: date, communes: Communes | None = None, stored_commune: str | None = None
+) -> HireCommand:
+    """Normalise and validate a hire; raises HireRejected with every problem at once.
+
+    With `communes` (the forms and the API), the commune of birth may be typed by name, « Name (code) » or
+    code, and is looked up in the list; `stored_commune` is the record's own code, kept though not in the list.
+    Imports give INSEE codes and go without it."""
     errors: dict[str, str] = {}
     last_name = _clean(command.last_name).upper()
     birth_name = _clean(command.birth_name).upper() or last_name
@@ -168,11 +195,23 @@ def check_hire(command: HireCommand, *, today: date) -> HireCommand:
     nir_error = check_nir(nir)
     if nir_error:
         errors["nir"] = nir_error
-    birth_commune, birth_country = _check_birth_place(command.birth_commune, command.birth_country, errors)
+    typed_commune = command.birth_commune
+    if communes is not None and _clean(typed_commune) and not command.birth_country:
+        # The NIR's characters 6 to 10 name the commune of birth: they tell a postal code from an INSEE code.
+        nir_place = nir[5:10] if nir_error is None and nir[5:7] != "99" else None
+        typed_commune, problem = communes.resolve(_clean(typed_commune), nir_place=nir_place, keep=stored_commune)
+        if problem:
+            errors["birth_commune"] = problem
+    birth_commune, birth_country = _check_birth_place(typed_commune, command.birth_country, errors)
     if command.hire_date is None:
         errors["hire_date"] = "La date d'embauche est obligatoire (jj/mm/aaaa)."
     elif command.birth_date is not None and command.hire_date < add_years(command.birth_date, MINIMUM_HIRING_AGE):
         errors["hire_date"] = "Le salarié doit avoir au moins 15 ans à l'embauche."
+    elif command.hire_date > add_months(today, MAX_HIRE_AHEAD_MONTHS):
+        errors["hire_date"] = (
+            f"La date d'embauche ({command.hire_date:%d/%m/%Y}) est à plus de {MAX_HIRE_AHEAD_MONTHS} mois : "
+            "vérifiez l'année. Une embauche future se déclare au plus 12 mois à l'avance."
+        )
     _check_post(post, pcs_code, errors)
     if command.contract not in CONTRACTS:
         errors["contract"] = "Type de contrat inconnu."
@@ -200,6 +239,15 @@ def check_hire(command: HireCommand, *, today: date) -> HireCommand:
     )
 
 
+def check_nir_agreement(hire: HireCommand) -> HireCommand:
+    """Refuses a hire or a correction whose NIR disagrees with the sex, the birth year and month or the place
+    of birth typed beside it. `hire` has been through `check_hire`, so the NIR is well formed."""
+    errors = nir_contradictions(hire.nir, hire.sex, hire.birth_date, hire.birth_commune, hire.birth_country)
+    if errors:
+        raise HireRejected(errors)
+    return hire
+
+
 def _check_birth_place(
     commune: str | None, country: str | None, errors: dict[str, str]
 ) -> tuple[str | None, str | None]:
@@ -209,16 +257,17 @@ def _check_birth_place(
     if country_text and COUNTRY_CODE_RE.match(country_text.replace(" ", "")):
         country_text = country_text.replace(" ", "")
     if commune_code is None and country_text is None:
-        errors["birth_commune"] = (
-            "Le lieu de naissance est obligatoire : indiquez le code INSEE de la commune "
-            "de naissance, ou le pays de naissance si le salarié est né à l'étranger."
+        errors.setdefault(
+            "birth_commune",
+            "Le lieu de naissance est obligatoire : indiquez la commune de naissance (son nom ou son code "
+            "INSEE), ou le pays de naissance si le salarié est né à l'étranger.",
         )
     elif commune_code is not None and country_text is not None:
         errors["birth_country"] = (
             "Indiquez soit la commune de naissance (né en France), soit le pays de "
             "naissance (né à l'étranger), pas les deux."
         )
-    elif commune_code is not None and not COMMUNE_RE.match(commune_code):
+    elif commune_code is not None and not COMMUNE_RE.match(commune_code) and "birth_commune" not in errors:
         errors["birth_commune"] = (
             "Le code INSEE de la commune de naissance comporte 5 caractères, par exemple "
             "14118 (Caen) ou 2A004 (Ajaccio)."
@@ -293,6 +342,13 @@ def check_correction(hire: HireCommand, *, exit_date: date | None) -> HireComman
             {"hire_date": f"La date d'embauche ne peut pas suivre la date de sortie ({exit_date:%d/%m/%Y})."}
         )
     return hire
+
+
+def list_status(hire_date: date, exit_date: date | None, today: date) -> ListStatus:
+    """À venir before the hire date, present from it up to and including the exit date, left after."""
+    if exit_date is not None and exit_date < today:
+        return ListStatus.LEFT
+    return ListStatus.UPCOMING if hire_date > today else ListStatus.PRESENT
 
 
 def is_present(exit_date: date | None, today: date) -> bool:

@@ -12,6 +12,9 @@ from .records import (
     exit_employee,
     hire_employee,
     hired_event,
+    record_correction,
+    record_exit,
+    record_post_change,
     updated_event,
 )
 from .reveals import reveal_nir
@@ -28,6 +31,9 @@ __all__ = [
     "hire_employee",
     "hired_event",
     "reclassify_employees",
+    "record_correction",
+    "record_exit",
+    "record_post_change",
     "reveal_nir",
     "updated_event",
 ]

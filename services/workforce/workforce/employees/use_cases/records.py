@@ -15,6 +15,7 @@ from portal_common.messaging.event_types import EventType
 from portal_common.service import Portal
 
 from ...models import Employee, EmployeeHistory
+from ..communes import communes
 from ..rules import (
     DuplicateEmployee,
     ExitCommand,
@@ -29,6 +30,7 @@ from ..rules import (
     check_correction,
     check_exit,
     check_hire,
+    check_nir_agreement,
     check_post_change,
     classify,
     initial_of,
@@ -184,7 +186,9 @@ def hire_employee(
     `employee_id` lets the demo loader and imports keep stable ids; a new uuid otherwise.
     """
     day = today()
-    hire = check_hire(command, today=day)
+    # Typed by hand: a NIR contradicting the sex, birth date or place beside it is refused there and then; imports
+    # list the same facts as warnings instead (a payroll file is not corrected line by line).
+    hire = check_nir_agreement(check_hire(command, today=day, communes=communes()))
     with portal.uow() as tx:
         try:
             saved = add_hire(tx, portal, member_id, hire, day, employee_id=employee_id, actor=actor)
@@ -261,74 +265,100 @@ def correct_employee(
             raise StaleEmployee(employee.version)
         if not command.nir.strip():
             command = replace(command, nir=_stored_nir(portal, employee))
-        hire = check_hire(command, today=day)
-        check_correction(hire, exit_date=employee.exit_date)
-        warnings = _apply(portal, employee, hire)
-        _refuse_duplicate(tx.session, employee.member_id, employee.nir_hash, employee.id, day)
-        if employee.post_since is None or employee.post_since < hire.hire_date:
-            employee.post_since = hire.hire_date
-        _classify(portal, employee, day)
-        tx.session.add(history_line(employee, HistoryKind.CORRECTED, day, actor))
-        tx.session.flush()  # the new version, which the event carries
-        tx.record(
-            EventType.WORKFORCE_EMPLOYEE_UPDATED,
-            subject=employee.id,
-            member_id=employee.member_id,
-            data=updated_event(employee),
-        )
+        checked = check_hire(command, today=day, communes=communes(), stored_commune=employee.birth_commune)
+        hire = check_nir_agreement(checked)
+        saved = record_correction(tx, portal, employee, hire, day, actor=actor)
         tx.commit()
-        return Saved(employee, warnings)
+        return saved
 
 
-def change_post(portal: Portal, employee_id: str, change: PostChange, *, actor: str) -> Employee:
-    """A new post from a date, kept in the history with its determinants and category."""
+def record_correction(tx, portal: Portal, employee: Employee, hire: HireCommand, day: date, *, actor: str) -> Saved:
+    """A correction already through `check_hire`, written in the caller's transaction with its updated event
+    (the record form, and a DSN import with its other changes)."""
+    check_correction(hire, exit_date=employee.exit_date)
+    warnings = _apply(portal, employee, hire)
+    _refuse_duplicate(tx.session, employee.member_id, employee.nir_hash, employee.id, day)
+    if employee.post_since is None or employee.post_since < hire.hire_date:
+        employee.post_since = hire.hire_date
+    _classify(portal, employee, day)
+    tx.session.add(history_line(employee, HistoryKind.CORRECTED, day, actor))
+    tx.session.flush()  # the new version, which the event carries
+    tx.record(
+        EventType.WORKFORCE_EMPLOYEE_UPDATED,
+        subject=employee.id,
+        member_id=employee.member_id,
+        data=updated_event(employee),
+    )
+    return Saved(employee, warnings)
+
+
+def change_post(
+    portal: Portal, employee_id: str, change: PostChange, *, actor: str, expected_version: int | None = None
+) -> Employee:
+    """A new post from a date, kept in the history with its determinants and category. `expected_version` (the
+    form's hidden field, an If-Match): StaleEmployee when the record changed since, checked under the row lock."""
     day = today()
     with portal.uow() as tx:
         employee = _locked(tx, employee_id)
-        checked = check_post_change(
-            change,
-            current_from=employee.post_since or employee.hire_date,
-            hire_date=employee.hire_date,
-            exit_date=employee.exit_date,
-            today=day,
-        )
-        previous_post, previous_category = employee.post, employee.monitoring_category
-        employee.post, employee.pcs_code, employee.post_since = checked.post, checked.pcs_code, checked.from_date
-        employee.determinants = ",".join(checked.determinants)
-        employee.sir_justification = checked.sir_justification
-        employee.adapted_undisclosed = checked.adapted_undisclosed
-        _classify(portal, employee, day)
-        tx.session.add(history_line(employee, HistoryKind.POST_CHANGED, checked.from_date, actor))
-        tx.session.flush()  # the new version, which the events carry
-        tx.record(
-            EventType.WORKFORCE_EMPLOYEE_UPDATED,
-            subject=employee.id,
-            member_id=employee.member_id,
-            data=updated_event(employee),
-        )
-        tx.record(
-            EventType.WORKFORCE_EMPLOYEE_POST_CHANGED,
-            subject=employee.id,
-            member_id=employee.member_id,
-            data=post_changed_event(employee, previous_post, previous_category),
-        )
+        if expected_version is not None and employee.version != expected_version:
+            raise StaleEmployee(employee.version)
+        employee = record_post_change(tx, portal, employee, change, day, actor=actor)
         tx.commit()
         return employee
+
+
+def record_post_change(
+    tx, portal: Portal, employee: Employee, change: PostChange, day: date, *, actor: str
+) -> Employee:
+    """A new post checked and written in the caller's transaction, with its updated and post-changed events."""
+    checked = check_post_change(
+        change,
+        current_from=employee.post_since or employee.hire_date,
+        hire_date=employee.hire_date,
+        exit_date=employee.exit_date,
+        today=day,
+    )
+    previous_post, previous_category = employee.post, employee.monitoring_category
+    employee.post, employee.pcs_code, employee.post_since = checked.post, checked.pcs_code, checked.from_date
+    employee.determinants = ",".join(checked.determinants)
+    employee.sir_justification = checked.sir_justification
+    employee.adapted_undisclosed = checked.adapted_undisclosed
+    _classify(portal, employee, day)
+    tx.session.add(history_line(employee, HistoryKind.POST_CHANGED, checked.from_date, actor))
+    tx.session.flush()  # the new version, which the events carry
+    tx.record(
+        EventType.WORKFORCE_EMPLOYEE_UPDATED,
+        subject=employee.id,
+        member_id=employee.member_id,
+        data=updated_event(employee),
+    )
+    tx.record(
+        EventType.WORKFORCE_EMPLOYEE_POST_CHANGED,
+        subject=employee.id,
+        member_id=employee.member_id,
+        data=post_changed_event(employee, previous_post, previous_category),
+    )
+    return employee
 
 
 def exit_employee(portal: Portal, employee_id: str, command: ExitCommand, *, actor: str) -> Employee:
     """The employee leaves; `was_reinforced` tells scheduling a post-exposure visit is due (R4624-28-2)."""
     with portal.uow() as tx:
-        employee = _locked(tx, employee_id)
-        check_exit(command, hire_date=employee.hire_date, already_left=employee.exit_date, employee_id=employee.id)
-        employee.exit_date, employee.exit_reason = command.exit_date, command.reason
-        tx.session.add(history_line(employee, HistoryKind.EXITED, command.exit_date, actor))
-        tx.session.flush()  # the new version, which the event carries
-        tx.record(
-            EventType.WORKFORCE_EMPLOYEE_EXITED,
-            subject=employee.id,
-            member_id=employee.member_id,
-            data=exited_event(employee, was_reinforced=employee.monitoring_category == MonitoringCategory.SIR),
-        )
+        employee = record_exit(tx, _locked(tx, employee_id), command, actor=actor)
         tx.commit()
         return employee
+
+
+def record_exit(tx, employee: Employee, command: ExitCommand, *, actor: str) -> Employee:
+    """An exit checked and written in the caller's transaction, with its exited event."""
+    check_exit(command, hire_date=employee.hire_date, already_left=employee.exit_date, employee_id=employee.id)
+    employee.exit_date, employee.exit_reason = command.exit_date, command.reason
+    tx.session.add(history_line(employee, HistoryKind.EXITED, command.exit_date, actor))
+    tx.session.flush()  # the new version, which the event carries
+    tx.record(
+        EventType.WORKFORCE_EMPLOYEE_EXITED,
+        subject=employee.id,
+        member_id=employee.member_id,
+        data=exited_event(employee, was_reinforced=employee.monitoring_category == MonitoringCategory.SIR),
+    )
+    return employee
