@@ -8,10 +8,9 @@ opened by whichever journey of this stack comes first."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
+from portal_common import clock
 from tests.browser.test_journeys import assert_accessible, log_in
 from tests.browser.test_workforce_journeys import open_campaign_as_staff
 
@@ -60,7 +59,7 @@ def confirmation(page) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_an_employer_declares_its_headcount_from_accueil_with_the_keyboard_only(page):
-    year = date.today().year
+    year = clock.today().year
     open_campaign_as_staff(page, year)
     log_in(page, EMPLOYER)
     page.wait_for_url("**/accueil")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
 
 import pytest
+
+from portal_common import clock
 
 from .test_journeys import assert_accessible, log_in
 
@@ -38,7 +39,7 @@ def open_campaign_as_staff(page, year: int) -> None:  # type: ignore[no-untyped-
 
 
 def test_a_member_hires_checks_the_list_exports_it_and_confirms_its_headcount_declaration(page):
-    year = date.today().year
+    year = clock.today().year
     open_campaign_as_staff(page, year)
 
     log_in(page, "1000001")

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 
 import pytest
 from pypdf import PdfReader
+
+from portal_common import clock
 
 from .test_journeys import assert_accessible, log_in
 from .test_workforce_journeys import open_campaign_as_staff
@@ -60,7 +61,7 @@ def staff_set_the_tariff(page, year: int) -> None:  # type: ignore[no-untyped-de
 
 
 def test_a_member_billed_a_facture_d_office_declares_late_pays_the_real_invoice_and_every_page_agrees(page):
-    issued = date.today().year
+    issued = clock.today().year
     year = issued + 1
     open_campaign_as_staff(page, year)
 

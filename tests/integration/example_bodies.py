@@ -17,12 +17,14 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal_common import clock
+
 # A working day five to six weeks ahead (a Tuesday: never a weekend, a holiday in France is never on every Tuesday
 # of those weeks, and the slots of the demo stay free around it).
-_AHEAD = datetime.date.today() + datetime.timedelta(days=40)
+_AHEAD = clock.today() + datetime.timedelta(days=40)
 FUTURE_DAY = _AHEAD + datetime.timedelta(days=(1 - _AHEAD.weekday()) % 7)
 FUTURE_START = f"{FUTURE_DAY.isoformat()}T09:00:00+00:00"
-TODAY = datetime.date.today().isoformat()
+TODAY = clock.today().isoformat()
 
 # Values a rule checks beyond the schema, by property name (the same on the API and in page forms).
 BY_NAME: dict[str, Any] = {

@@ -26,6 +26,7 @@ import psycopg
 import requests
 
 from identity.sessions.rules import DELEGATE_GRANT
+from portal_common import clock
 from portal_common.passport import Principal
 from portal_common.roles import MemberRole, StaffRole
 from portal_stack.demo_data import DEMO_PASSWORD, demo_id
@@ -322,7 +323,7 @@ def seed_company_a(admin: Browser, office: Browser, stack: Stack) -> None:
                 "centre": {"name": "Centre de Mulhouse", "address": "5 avenue Kennedy, 68100 Mulhouse"},
                 "professional_kind": "infirmier",
                 "professional_name": "Claire Weber",
-                "starts_at": f"{datetime.date.today() + datetime.timedelta(days=30)}T08:00:00+00:00",
+                "starts_at": f"{clock.today() + datetime.timedelta(days=30)}T08:00:00+00:00",
                 "duration_minutes": 30,
             },
         ),
@@ -351,7 +352,7 @@ def seed_company_a(admin: Browser, office: Browser, stack: Stack) -> None:
         "change request": admin.request(
             "POST",
             f"/api/members/members/{COMPANY_A}/situation-changes",
-            json={"kind": "redressement_judiciaire", "effective_date": datetime.date.today().isoformat()},
+            json={"kind": "redressement_judiciaire", "effective_date": clock.today().isoformat()},
         ),
     }
     for entry in ("address", "contact"):  # each waits for staff's validation (a change request): approve it

@@ -12,7 +12,6 @@ persona's own session. Whether a declaration is the right policy is the contract
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from portal_common import clock
 from portal_common.access import INTERNAL, Rule, ServiceRule, rule_for
 from tests.integration.portal_personas import (
     COMPANY_A,
@@ -119,7 +119,7 @@ def path_values(stack: Stack, service: str, url_rule: Any) -> tuple[dict[str, An
         elif name == "section":
             found = "contacts" if "contacts" in url_rule.rule else "adresses"
         elif name == "year":
-            found = datetime.date.today().year
+            found = clock.today().year
         elif name == "user_id":
             found = SPARE_USER  # company A's spare user: the team pages may change it harmlessly
             company_ids = True

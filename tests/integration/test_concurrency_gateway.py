@@ -41,6 +41,7 @@ import requests
 from flask.json.tag import TaggedJSONSerializer
 from itsdangerous import base64_decode
 
+from portal_common import clock
 from portal_common.roles import MemberRole
 from portal_common.testing.identities import identity
 from portal_common.validators import luhn_ok
@@ -197,7 +198,7 @@ class Shot:
 
 
 def tomorrow_plus(days: int) -> str:
-    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+    return (clock.today() + datetime.timedelta(days=days)).isoformat()
 
 
 def employee_of_a(stack: Stack) -> str | None:
@@ -524,7 +525,7 @@ def new_appointment(world: World, past: bool = False) -> str:
 def move_to_yesterday(stack: Stack, appointment_id: str, day: datetime.date) -> None:
     """Time gone by: the visit was yesterday (the API refuses an outcome for a visit to come)."""
     [(starts_at,)] = stack.rows("scheduling", "SELECT starts_at FROM appointment WHERE id = %s", appointment_id)
-    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    yesterday = clock.today() - datetime.timedelta(days=1)
     if isinstance(starts_at, str):  # SQLite keeps the text SQLAlchemy wrote
         starts_at = starts_at.replace(day.isoformat(), yesterday.isoformat())
     else:
@@ -610,7 +611,7 @@ def dsn_file(world: World) -> tuple[str, bytes, str]:
     from bench.dsn_factory import dsn_bytes, people
 
     n = world.next("dsn")
-    month = datetime.date.today().replace(day=1)
+    month = clock.today().replace(day=1)
     staff = people(1, first=5000 + 10 * n + int(uuid.uuid4().int % 400) * 100)
     return (f"dsn_{month:%Y_%m}_{n}.txt", dsn_bytes("732829320", "00074", month, staff), "text/plain")
 
@@ -648,7 +649,7 @@ def free_year(stack: Stack, route: Route | None = None) -> int:
     """The first year a campaign may be opened for (last year to two years ahead, workforce's rule) that has none:
     a year whose 1 January has come first (its declaration is a count of that day, and the company's sale the
     suite records comes in a year)."""
-    this_year = datetime.date.today().year
+    this_year = clock.today().year
     taken = campaigns(stack)
     free = [y for y in range(this_year - 1, this_year + 3) if y not in taken]
     assert free, f"every year a campaign may be opened for has one: {sorted(taken)}"
@@ -1700,7 +1701,7 @@ def two_late_confirmations(
     stack: Stack, browsers: dict[str, Browser], pool: ThreadPoolExecutor
 ) -> tuple[Pair, list[str]]:
     staff, admin = sender(browsers["personnel:administration"]), sender(browsers["A:administrateur"])
-    this_year = datetime.date.today().year
+    this_year = clock.today().year
     taken = {int(y) for (y,) in stack.rows("workforce", "SELECT year FROM declaration_campaign")}
     year = next(y for y in range(this_year - 1, this_year + 3) if y not in taken)
     assert staff("POST", "/api/workforce/campaigns", json={"year": year}).status_code == 201

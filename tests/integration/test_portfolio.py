@@ -12,6 +12,7 @@ from html import unescape
 
 import pytest
 
+from portal_common import clock
 from portal_stack.demo_data import demo_id
 from tests.integration.portal_personas import COMPANY_A, Browser, Stack, add_accounts, personas, running_portal
 
@@ -28,7 +29,7 @@ def portfolio(portal_env) -> Iterator[tuple[Stack, Browser]]:
         add_accounts(stack, [office])
         staff = Browser(stack, office)
         staff.log_in()
-        year = date.today().year
+        year = clock.today().year
         opened = staff.request(
             "POST",
             "/gestion/salaries/campagnes",
@@ -107,7 +108,7 @@ def test_one_click_opens_a_client_on_the_right_page(portfolio):
 
 def test_declaring_for_clients_opens_the_next_undeclared_client_s_declaration(portfolio):
     _, firm = portfolio
-    year = date.today().year
+    year = clock.today().year
     page = unescape(firm.request("GET", "/portefeuille?afficher=a-declarer").text)
     assert _numbers(page) == ["1000001", "1000002"] and "Déclarer pour mes clients (2 à faire)" in page
     first = firm.request("POST", "/portefeuille/declarer", data={"csrf_token": firm.token})

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from portal_common import clock
 from portal_common.validators import nir_key
 from scheduling.business_calendar.rules import HolidayCalendar, next_open_day
 
@@ -243,7 +244,7 @@ def _invoices(member: dict[str, Any], member_id: str, headcount: int) -> list[di
 
 
 def build(today: date | None = None) -> dict[str, Any]:
-    today = today or date.today()
+    today = today or clock.today()  # a French day: the services compare with the Paris date
     rng = random.Random(20260122)
     members, employees, appointments, invoices, users = [], [], [], [], []
     centre = "Centre de santé au travail de Mulhouse — 5 avenue Kennedy, 68100 Mulhouse"

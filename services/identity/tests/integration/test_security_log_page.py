@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from identity.accounts import use_cases as accounts
 from identity.models import SecurityEvent
+from portal_common.clock import PARIS
 from portal_common.testing import make_principal
 
 pytestmark = pytest.mark.integration
@@ -100,7 +101,7 @@ def test_filters_and_pages(service, owner, member_id, clock):
     assert "Événements (30)" in failures
     locks = html.unescape(client.get(f"{PAGE}?type=lockout", headers=service.headers(headers)).text)
     assert "Événements (1)" in locks and "Verrouillage du compte" in locks
-    day = (clock.now - timedelta(days=40)).date().isoformat()
+    day = (clock.now - timedelta(days=40)).astimezone(PARIS).date().isoformat()  # the page's days are Paris days
     dated = html.unescape(client.get(f"{PAGE}?du={day}&au={day}", headers=service.headers(headers)).text)
     assert "Événements (1)" in dated
     bad = client.get(f"{PAGE}?du=31-02-2026", headers=service.headers(headers))

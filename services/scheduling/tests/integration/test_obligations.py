@@ -1,9 +1,8 @@
 """Obligations fed by workforce's events, seen by the employer and by staff across members, on PostgreSQL."""
 
-from datetime import date
-
 import pytest
 
+from portal_common import clock
 from portal_common.messaging import catalogue
 from portal_common.testing import make_principal
 
@@ -100,7 +99,7 @@ def test_staff_see_the_backlog_across_members_and_a_member_only_its_own(service,
     assert directory.keller not in {o["employee_id"] for o in asked_for_b}
     assert obligations(service, user_a, f"?employee_id={directory.keller}") == []
     overdue_only = obligations(service, SECRETARY, "?within_days=0")
-    assert overdue_only and all(o["due_on"] <= date.today().isoformat() for o in overdue_only)
+    assert overdue_only and all(o["due_on"] <= clock.today().isoformat() for o in overdue_only)
 
 
 def test_the_employer_page_and_the_staff_desk_show_what_is_due(service, directory):
