@@ -11,7 +11,7 @@ from portal_common.service import portal
 from .. import web
 from ..appointments.rules import AppointmentRejected, NotFound
 from . import use_cases
-from .queries import get_document
+from .queries import get_document, served_content
 from .rules import MAX_DOCUMENT_BYTES
 
 pages = Blueprint("scheduling_documents", __name__)
@@ -26,7 +26,7 @@ def document(document_id: str):
     if found is None or (not principal.is_staff and found.member_id != principal.member_id):
         abort(404)
     return Response(
-        found.content,
+        served_content(found),
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="{found.kind}-{found.issued_on.isoformat()}.pdf"',

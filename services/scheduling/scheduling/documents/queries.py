@@ -13,7 +13,8 @@ from portal_common.service import portal
 from ..appointments.queries import LIST_LIMIT, Row, with_employee
 from ..appointments.rules import AppointmentStatus
 from ..models import Appointment, Document
-from .rules import DOCUMENT_KINDS, PUBLISHABLE_KINDS, document_path
+from ..slots.use_cases import cancelled_convocation_pdf
+from .rules import DOCUMENT_KINDS, PUBLISHABLE_KINDS, DocumentKind, document_path, served_as_cancelled
 
 
 def realised_without_document(*, limit: int = 100) -> list[Row]:
@@ -71,3 +72,15 @@ def document_as_dict(document: Document) -> dict[str, Any]:
 
 def get_document(document_id: str) -> Document | None:
     return portal().db.session.get(Document, document_id)
+
+
+def served_content(document: Document) -> bytes:
+    """The PDF as downloaded: as stored, except a cancelled visit's convocation, printed again from the visit's
+    stored state under a cancellation banner (the visit alone records the cancellation, whenever it happened)."""
+    if document.kind != DocumentKind.CONVOCATION:
+        return document.content  # an attestation or avis: no visit to read
+    session = portal().db.session
+    appointment = session.get(Appointment, document.appointment_id)
+    if appointment is None or not served_as_cancelled(document.kind, appointment.status):
+        return document.content
+    return cancelled_convocation_pdf(portal(), session, appointment, document.issued_on)

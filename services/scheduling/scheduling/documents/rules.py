@@ -33,6 +33,14 @@ def document_path(document_id: str) -> str:
     return f"/rendez-vous/documents/{document_id}"
 
 
+def served_as_cancelled(kind: str, appointment_status: str | None) -> bool:
+    """A convocation whose visit is cancelled (by the employer or by staff) is served under a cancellation banner.
+
+    Only the visit's status decides: a move keeps the visit open and its earlier convocations merely replaced (the
+    new one says they no longer hold), so they are served as issued; once the visit is cancelled, all are."""
+    return kind == DocumentKind.CONVOCATION and appointment_status == AppointmentStatus.ANNULEE
+
+
 def document_title(kind: str, employee_name: str, visit_day_fr: str) -> str:
     return f"{DOCUMENT_KINDS[kind]} — {employee_name} — {visit_day_fr}"[:TITLE_MAX]
 

@@ -1,6 +1,7 @@
 """The convocation sent to the company: an e-mail to its convocation contact and a PDF (fpdf2).
 
-Administrative content only: who, when, where, which visit, until when it can be cancelled.
+Administrative content only: who, when, where, which visit, until when it can be cancelled. A cancelled visit's
+convocation is printed again with a banner saying so (see `documents.queries.served_content`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class Convocation:
     appointment_id: str
     company_name: str
     employee_name: str
-    birth_date: date
+    birth_date: date | None
     starts_at: datetime
     duration_minutes: int
     visit_type: str
@@ -38,6 +39,15 @@ class Convocation:
     # A moved visit: the time of the convocation this one replaces, and staff's reason for the move.
     replaces_starts_at: datetime | None = None
     change_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """The visit's cancellation as the convocation prints it: when, and the reason as the company reads it."""
+
+    # None only for a visit stored already cancelled (the demo data), never after a cancellation.
+    at: datetime | None
+    reason: str = ""
 
 
 def _replaces(c: Convocation) -> str:
@@ -78,11 +88,41 @@ def _latin1(text: str) -> str:
     return pdf_text(text, "latin-1")
 
 
-def pdf(convocation: Convocation) -> bytes:
+def _cancelled_banner(doc: FPDF, cancelled: Cancelled) -> None:
+    # Above everything else, in red: a printed copy must not pass for a summons still in force.
+    doc.set_text_color(180, 0, 0)
+    doc.set_font("Helvetica", "B", 20)
+    doc.cell(0, 12, _latin1("CONVOCATION ANNULÉE"), new_x="LMARGIN", new_y="NEXT", align="C", border=1)
+    doc.set_font("Helvetica", "B", 11)
+    lines = [f"Rendez-vous annulé le {date_fr(cancelled.at)}." if cancelled.at else "Rendez-vous annulé."]
+    if cancelled.reason:
+        lines.append(f"Motif : {cancelled.reason}")
+    lines.append("Cette convocation ne vaut plus : le salarié n'a pas à se présenter à cette visite.")
+    for line in lines:
+        doc.multi_cell(0, 7, _latin1(line), new_x="LMARGIN", new_y="NEXT", align="C")
+    doc.set_text_color(0, 0, 0)
+    doc.ln(4)
+
+
+def _closing_lines(c: Convocation, cancelled: Cancelled | None) -> list[str]:
+    """What the company may still do: nothing once the visit is cancelled (no cancellation to offer, no fee)."""
+    if cancelled is not None:
+        return []
+    return [
+        "",
+        f"Annulation possible dans l'espace adhérent jusqu'au {date_fr(c.cancellation_limit)} inclus.",
+        "Une absence non excusée peut être facturée.",
+    ]
+
+
+def pdf(convocation: Convocation, cancelled: Cancelled | None = None) -> bytes:
     c = convocation
     doc = FPDF(format="A4")
-    doc.set_title(_latin1(f"Convocation {c.employee_name}"))
+    title = "Convocation annulée" if cancelled else "Convocation"
+    doc.set_title(_latin1(f"{title} {c.employee_name}"))
     doc.add_page()
+    if cancelled is not None:
+        _cancelled_banner(doc, cancelled)
     doc.set_font("Helvetica", "B", 16)
     doc.cell(0, 12, _latin1("Convocation à une visite de santé au travail"), new_x="LMARGIN", new_y="NEXT")
     doc.set_font("Helvetica", "", 11)
@@ -96,9 +136,7 @@ def pdf(convocation: Convocation) -> bytes:
         f"Date : {date_fr(c.starts_at)} à {time_fr(c.starts_at)} ({c.duration_minutes} minutes)",
         f"Lieu : {c.place_name}, {c.place_address}",
         f"Professionnel de santé : {c.professional}",
-        "",
-        f"Annulation possible dans l'espace adhérent jusqu'au {date_fr(c.cancellation_limit)} inclus.",
-        "Une absence non excusée peut être facturée.",
+        *_closing_lines(c, cancelled),
     ]
     if c.replaces_starts_at is not None:
         lines = ["Convocation modifiée.", _replaces(c), "", *lines]

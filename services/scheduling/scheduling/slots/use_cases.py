@@ -21,6 +21,7 @@ from ..appointments.rules import (
     AppointmentStatus,
     NotFound,
     Place,
+    cancellation_reason_label,
 )
 from ..appointments.use_cases import release_seat, scheduled_event, visit_cancellation_limit
 from ..directory import addressing
@@ -467,11 +468,44 @@ def _convoke(
         else None
     )
     day = today()
-    details = convocation.Convocation(
+    details = _details(
+        portal,
+        tx.session,
+        appointment,
+        employee,
+        slot,
+        company,
+        day=day,
+        contact_name=recipient.name if recipient else None,
+        previous_starts_at=previous_starts_at,
+        reason=reason,
+    )
+    add_document(tx, appointment, DocumentKind.CONVOCATION, convocation.pdf(details), issued_on=day)
+    if recipient is None:
+        return False
+    return tx.mail(convocation.mail(details, recipient.email, appointment.version))
+
+
+def _details(
+    portal: Portal,
+    session: Session,
+    appointment: Appointment,
+    employee: EmployeeDirectoryEntry | None,
+    slot: Slot | None,
+    company: MemberDirectoryEntry | None,
+    *,
+    day: date,
+    contact_name: str | None = None,
+    previous_starts_at: datetime | None = None,
+    reason: str | None = None,
+) -> convocation.Convocation:
+    """What a convocation of the visit says, with the company's convocation address in force on `day`."""
+    return convocation.Convocation(
         appointment_id=appointment.id,
         company_name=company.name if company else "",
-        employee_name=f"{employee.last_name} {employee.first_names}",
-        birth_date=employee.birth_date,
+        # No entry only when the directory lost the employee: the cancelled convocation still prints.
+        employee_name=f"{employee.last_name} {employee.first_names}" if employee else "",
+        birth_date=employee.birth_date if employee else None,
         starts_at=appointment.starts_at,
         duration_minutes=appointment.duration_minutes,
         visit_type=appointment.visit_type,
@@ -482,12 +516,26 @@ def _convoke(
         else PROFESSIONAL_KINDS[appointment.professional_kind],
         cancellation_limit=visit_cancellation_limit(portal, appointment),
         portal_url=portal.settings.public_url,
-        company_address=_company_address(tx.session, company, day),
-        contact_name=recipient.name if recipient else None,
+        company_address=_company_address(session, company, day),
+        contact_name=contact_name,
         replaces_starts_at=previous_starts_at,
         change_reason=reason,
     )
-    add_document(tx, appointment, DocumentKind.CONVOCATION, convocation.pdf(details), issued_on=day)
-    if recipient is None:
-        return False
-    return tx.mail(convocation.mail(details, recipient.email, appointment.version))
+
+
+def cancelled_convocation_pdf(portal: Portal, session: Session, appointment: Appointment, issued_on: date) -> bytes:
+    """A cancelled visit's convocation as served now, from the visit as stored: the stored PDF was issued while the
+    visit held and the cancellation lives on the visit alone, so it is printed again under a « CONVOCATION ANNULÉE »
+    banner rather than stamped and stored (which would leave the convocations of visits cancelled earlier as they
+    were). The visit's last time and place are printed: a convocation replaced by a move before the cancellation
+    is printed as the visit stood when cancelled, which no longer holds either."""
+    employee = session.get(EmployeeDirectoryEntry, appointment.employee_id)
+    # The slot's professional when the slot still exists (a slot emptied by cancellations may have been deleted).
+    slot = session.get(Slot, appointment.slot_id) if appointment.slot_id else None
+    company = session.get(MemberDirectoryEntry, appointment.member_id)
+    details = _details(portal, session, appointment, employee, slot, company, day=issued_on)
+    cancelled = convocation.Cancelled(
+        at=appointment.cancelled_at,
+        reason=cancellation_reason_label(appointment.cancellation_reason_code, appointment.cancellation_reason_text),
+    )
+    return convocation.pdf(details, cancelled)
