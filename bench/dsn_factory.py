@@ -76,6 +76,7 @@ class Person:
     end: date | None = None
     end_reason: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    workplace: str = ""  # S21.G00.40.019; empty: the establishment's SIRET
 
     def but(self, **changes) -> Person:  # type: ignore[no-untyped-def]
         return replace(self, **changes)
@@ -213,7 +214,7 @@ def dsn_text(
                 ("S21.G00.40.014", "10"),
                 ("S21.G00.40.016", "01"),
                 ("S21.G00.40.017", "1747"),
-                ("S21.G00.40.019", f"{siren}{establishment.nic}"),
+                ("S21.G00.40.019", person.workplace or f"{siren}{establishment.nic}"),
             ]
             if person.end is not None:
                 lines += [("S21.G00.62.001", _day(person.end)), ("S21.G00.62.002", person.end_reason or "031")]

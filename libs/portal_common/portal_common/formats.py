@@ -1,4 +1,4 @@
-"""French display formats: 22/03/1970, 1 458,22 €, +33 1 23 45 67 89."""
+"""French display formats: 22/03/1970, 1 458,22 €, +33 1 23 45 67 89, SIRET 732 829 320 00074."""
 
 from __future__ import annotations
 
@@ -55,7 +55,22 @@ def money_fr(value: Decimal | int | str | None) -> str:
     return f"{number_fr(value)}{NBSP}€"
 
 
+def siret_fr(value: str | None) -> str:
+    """A SIRET as the portal shows it: the SIREN by threes, then the NIC (732 829 320 00074); any other text as is."""
+    if not value:
+        return ""
+    digits = "".join(value.split())
+    if len(digits) != 14 or not digits.isdigit():
+        return value
+    return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
+
+
 def register_filters(env_filters: dict[str, Any]) -> None:
     env_filters.update(
-        date_fr=date_fr, datetime_fr=datetime_fr, time_fr=time_fr, money_fr=money_fr, number_fr=number_fr
+        date_fr=date_fr,
+        datetime_fr=datetime_fr,
+        time_fr=time_fr,
+        money_fr=money_fr,
+        number_fr=number_fr,
+        siret_fr=siret_fr,
     )

@@ -95,6 +95,9 @@ class Employee(Base):
     category_reviewed_on: Mapped[date | None] = mapped_column(Date)
     convocation_constraints: Mapped[str | None] = mapped_column(String(500))
     comment: Mapped[str | None] = mapped_column(String(500))
+    # The SIRET of the establishment where the employee works (DSN S21.G00.40.019), 14 digits; NULL when not known
+    # (employees/rules/workplace.py).
+    workplace_siret: Mapped[str | None] = mapped_column(String(14))
     exit_date: Mapped[date | None] = mapped_column(Date)
     exit_reason: Mapped[str | None] = mapped_column(String(30))
     # Derived from the names by the domain, so filtering works the same on PostgreSQL and SQLite.

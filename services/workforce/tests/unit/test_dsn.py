@@ -190,6 +190,7 @@ def listed_from(person, **changes) -> Listed:
         convocation_constraints=None,
         comment=None,
         exit_date=None,
+        workplace_siret=SIREN + NIC,  # listed by an earlier DSN of the same establishment
     )
     return Listed(**(values | changes))
 

@@ -2,9 +2,10 @@
 
 The files are read by `neodes.read_dsn`; here each declared employee is matched with the list by the blind
 index of the NIR (never by name), the latest month declared winning, and becomes one preview row: a hire, an
-exit, a new post, an identity correction, nothing to change, or an error. Each change goes through the rules
-of the manual forms (`check_hire`, `check_post_change`, `check_exit`), so an import writes exactly what a user
-could have typed. Whatever cannot be read or matched is an error row with its file and line, never guessed.
+exit, a new post, a new workplace, an identity correction, nothing to change, or an error. Each change goes
+through the rules of the manual forms (`check_hire`, `check_post_change`, `check_exit`, `check_workplace`), so an
+import writes exactly what a user could have typed. Whatever cannot be read or matched is an error row with its
+file and line, never guessed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+
+from portal_common.formats import siret_fr
 
 from ..employees.pcs import pcs_label
 from ..employees.rules import (
@@ -24,6 +27,7 @@ from ..employees.rules import (
     check_exit,
     check_hire,
     check_post_change,
+    check_workplace,
     fold,
     is_present,
     mask_nir,
@@ -80,6 +84,7 @@ class Action(StrEnum):
     HIRE = "hire"
     EXIT = "exit"
     POST_CHANGE = "post_change"
+    WORKPLACE = "workplace"
     IDENTITY = "identity"
     UNCHANGED = "unchanged"
     IGNORED = "ignored"
@@ -91,13 +96,20 @@ ACTION_LABELS = {
     Action.HIRE: "Embauche",
     Action.EXIT: "Sortie",
     Action.POST_CHANGE: "Nouveau poste",
+    Action.WORKPLACE: "Nouveau lieu de travail",
     Action.IDENTITY: "Correction d'identité",
     Action.UNCHANGED: "Inchangé",
     Action.IGNORED: "Non importé",
     Action.ABSENT: "Absent de la DSN",
     Action.ERROR: "Erreur",
 }
-CHANGING = (Action.HIRE, Action.EXIT, Action.POST_CHANGE, Action.IDENTITY)
+CHANGING = (Action.HIRE, Action.EXIT, Action.POST_CHANGE, Action.WORKPLACE, Action.IDENTITY)
+# The preview's line of the workplace: only SIRETs checked by `check_workplace` are written there, so it is shown
+# as it is (a SIRET is not a NIR, though 14 digits look like one to `imports.rules.scrub_nir`).
+WORKPLACE_LABEL = "Lieu de travail"
+WORKPLACE_UNREADABLE = (
+    "Le lieu de travail déclaré (S21.G00.40.019) n'est pas un SIRET valide : il n'est pas repris sur la fiche."
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,7 @@ class Listed:
     convocation_constraints: str | None
     comment: str | None
     exit_date: date | None
+    workplace_siret: str | None = None
 
 
 @dataclass
@@ -145,6 +158,7 @@ class Row:
     post: PostChange | None = None
     exit: ExitCommand | None = None
     nir_hash: str | None = None
+    workplace: str | None = None  # the SIRET a hire or a new workplace writes
 
     @property
     def changes(self) -> bool:
@@ -289,6 +303,16 @@ def _post_changed(listed: Listed, contract: Contract) -> bool:
     return bool(contract.job_label) and fold(contract.job_label) != fold(listed.post)
 
 
+def declared_workplace(row: Row, contract: Contract) -> str | None:
+    """The SIRET of the workplace the contract declares (S21.G00.40.019), or None: not declared, or another kind
+    of identifier, which the row then warns of (never quoted: the preview shows nothing it has not checked)."""
+    try:
+        return check_workplace(contract.workplace)
+    except HireRejected:
+        row.warnings.append(WORKPLACE_UNREADABLE)
+        return None
+
+
 def _exit_details(row: Row, contract: Contract) -> None:
     if contract.end is not None:
         reason = exit_reason(contract.end_reason)
@@ -340,6 +364,12 @@ def _reconcile_known(row: Row, listed: Listed, person: Individual, hire: HireCom
                 + " ".join(exc.errors.values())
                 + ") : déclarez-le sur la fiche."
             )
+    workplace = declared_workplace(row, contract)
+    # A DSN that declares no workplace leaves the record's as it is; only another SIRET changes it.
+    if workplace is not None and workplace != listed.workplace_siret:
+        row.workplace = workplace
+        row.actions.append(Action.WORKPLACE)
+        row.details[WORKPLACE_LABEL] = f"{siret_fr(listed.workplace_siret) or 'non renseigné'} → {siret_fr(workplace)}"
     if contract.end is not None:
         _exit_details(row, contract)
         try:
@@ -391,6 +421,9 @@ def _reconcile_person(person: Individual, listed: list[Listed], today: date, bli
         row.details["Embauche"] = (
             f"le {hire.hire_date:%d/%m/%Y}, {hire.post} ({CONTRACT_LABELS.get(hire.contract, hire.contract)})"
         )
+        row.workplace = declared_workplace(row, contract)
+        if row.workplace is not None:
+            row.details[WORKPLACE_LABEL] = siret_fr(row.workplace)
         if left is not None:
             row.details["Réembauche"] = f"déjà salarié, sorti le {left.exit_date:%d/%m/%Y}"
         if contract.end is not None:

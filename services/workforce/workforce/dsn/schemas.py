@@ -48,7 +48,7 @@ class DsnImportSchema(Schema):
         values=fields.Integer(),
         required=True,
         attribute="mapping",
-        metadata={"description": "Rows per action (hire, exit, post_change, identity, unchanged, …)"},
+        metadata={"description": "Rows per action (hire, exit, post_change, workplace, identity, unchanged, …)"},
     )
     failure = fields.String(allow_none=True)
 

@@ -1,5 +1,6 @@
 """Use cases of the DSN import: stage the files, read and reconcile them in the worker (the preview), then one
-all-or-nothing apply that writes hires, exits, new posts and corrections with the events of the manual forms.
+all-or-nothing apply that writes hires, exits, new posts, workplaces and corrections with the events of the manual
+forms.
 
 It rides on the employee import's machinery (`imports`: the staged import row with file_format 'dsn', its
 statuses, claims, progress, job lock, abandonment and expiry). The files are sealed with the NIR key ring from
@@ -115,6 +116,7 @@ def _listed(employee: Employee) -> dsn.Listed:
         convocation_constraints=employee.convocation_constraints,
         comment=employee.comment,
         exit_date=employee.exit_date,
+        workplace_siret=employee.workplace_siret,
     )
 
 
@@ -163,7 +165,9 @@ def _store_rows(tx, staged: EmployeeImport, plan: dsn.Plan) -> None:
             "line": rank,
             "name": scrub_nir(row.name)[:300],
             "nir_masked": row.nir_masked,
-            "values": {label: scrub_nir(text) for label, text in row.details.items()},
+            "values": {
+                label: text if label == dsn.WORKPLACE_LABEL else scrub_nir(text) for label, text in row.details.items()
+            },
             "errors": row.errors,
             "warnings": row.warnings,
             "duplicates": [],
@@ -234,12 +238,14 @@ def confirm(portal: Portal, import_id: str, member_id: str | None, *, actor: str
 
 def _write(tx, portal: Portal, staged: EmployeeImport, plan: dsn.Plan, found: dict[str, Employee]) -> int:
     """Every change of the plan in the job's transaction, with the manual forms' events: hires first (in one
-    batch), then corrections, new posts and exits."""
+    batch), then corrections, new posts, new workplaces and exits."""
     day, actor = today(), staged.confirmed_by or staged.created_by
     hired: list[tuple[dsn.Row, Employee]] = []
     for index, row in enumerate(plan.rows, start=1):
         if row.hire is not None:
-            saved = employees.add_hire(tx, portal, staged.member_id, row.hire, day, batch=True, actor=actor)
+            saved = employees.add_hire(
+                tx, portal, staged.member_id, row.hire, day, batch=True, actor=actor, workplace_siret=row.workplace
+            )
             hired.append((row, saved.employee))
         if index % 500 == 0:
             _progress(portal, staged.id, index)
@@ -253,9 +259,16 @@ def _write(tx, portal: Portal, staged: EmployeeImport, plan: dsn.Plan, found: di
         employee = new.get(id(row)) or (found.get(row.employee_id) if row.employee_id else None)
         if employee is None or not row.changes:
             continue
+        posted = row.post is not None and dsn.Action.POST_CHANGE in row.actions
+        if row.workplace is not None and dsn.Action.WORKPLACE in row.actions:
+            if row.correction is not None or posted:
+                # Written with the correction or the new post below, in their history line and updated event.
+                employee.workplace_siret = row.workplace
+            else:
+                employees.record_workplace(tx, employee, row.workplace, day, actor=actor)
         if row.correction is not None:
             employees.record_correction(tx, portal, employee, row.correction, day, actor=actor)
-        if row.post is not None and dsn.Action.POST_CHANGE in row.actions:
+        if row.post is not None and posted:
             employees.record_post_change(tx, portal, employee, row.post, day, actor=actor)
         if row.exit is not None and dsn.Action.EXIT in row.actions:
             employees.record_exit(tx, employee, row.exit, actor=actor)

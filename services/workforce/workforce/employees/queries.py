@@ -204,6 +204,7 @@ def employee_as_dict(employee: Employee, today: date) -> dict:
         "post_since": employee.post_since or employee.hire_date,
         "pcs_code": employee.pcs_code,
         "pcs_label": pcs_label(employee.pcs_code),
+        "workplace_siret": employee.workplace_siret,
         "contract": employee.contract,
         "multi_employer": employee.multi_employer,
         "monitoring_category": classification.category,

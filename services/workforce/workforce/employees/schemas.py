@@ -45,6 +45,15 @@ class EmployeeSchema(Schema):
             "example": "Caissiers de magasin",
         },
     )
+    workplace_siret = fields.String(
+        allow_none=True,
+        dump_only=True,
+        metadata={
+            "description": "SIRET of the establishment where the employee works, as the DSN declares it "
+            "(S21.G00.40.019); null when not known. Read-only: set by DSN imports.",
+            "example": "73282932000074",
+        },
+    )
     contract = fields.String(required=True, validate=validate.OneOf(CONTRACTS))
     multi_employer = fields.Boolean(required=True)
     monitoring_category = fields.String(

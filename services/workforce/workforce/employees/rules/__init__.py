@@ -1,5 +1,5 @@
 """The rules of the employee record, in one namespace: records (the commands and their checks), categories
-(determinants → SI/SIA/SIR), nir, names, codes and labels."""
+(determinants → SI/SIA/SIR), nir, names, codes, labels and workplace."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ from .records import (
     is_present,
     list_status,
 )
+from .workplace import check_workplace
 
 __all__ = [
     "ADULT_AGE",
@@ -90,6 +91,7 @@ __all__ = [
     "check_nir_agreement",
     "nir_contradictions",
     "check_post_change",
+    "check_workplace",
     "classify",
     "display_name",
     "fold",

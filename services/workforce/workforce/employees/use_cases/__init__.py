@@ -15,6 +15,7 @@ from .records import (
     record_correction,
     record_exit,
     record_post_change,
+    record_workplace,
     updated_event,
 )
 from .reveals import reveal_nir
@@ -34,6 +35,7 @@ __all__ = [
     "record_correction",
     "record_exit",
     "record_post_change",
+    "record_workplace",
     "reveal_nir",
     "updated_event",
 ]

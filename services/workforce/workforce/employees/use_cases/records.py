@@ -32,6 +32,7 @@ from ..rules import (
     check_hire,
     check_nir_agreement,
     check_post_change,
+    check_workplace,
     classify,
     initial_of,
     mask_nir,
@@ -215,14 +216,17 @@ def add_hire(
     employee_id: str | None = None,
     actor: str,
     batch: bool = False,
+    workplace_siret: str | None = None,
 ) -> Saved:
     """Adds a hire already through `check_hire` to the transaction, with its history and hired event.
 
     `batch` is for an import: it has checked duplicates for all its lines at once, and records the hired
     events of all of them in one go (`hired_event` of each saved employee), so nothing is flushed here.
+    `workplace_siret` is the SIRET of the establishment where the employee works (a DSN declares it).
     """
     employee = Employee(id=employee_id or str(uuid.uuid4()), member_id=member_id, exit_date=None, created_at=utcnow())
     warnings = _apply(portal, employee, hire)
+    employee.workplace_siret = check_workplace(workplace_siret)
     if not batch:
         _refuse_duplicate(tx.session, member_id, employee.nir_hash, employee.id, day)
     employee.post_since = hire.hire_date
@@ -337,6 +341,21 @@ def record_post_change(
         subject=employee.id,
         member_id=employee.member_id,
         data=post_changed_event(employee, previous_post, previous_category),
+    )
+    return employee
+
+
+def record_workplace(tx, employee: Employee, siret: str | None, day: date, *, actor: str) -> Employee:
+    """A new workplace (the SIRET of the establishment where the employee works, or None), written in the caller's
+    transaction as a correction of the record, with its updated event (the new version)."""
+    employee.workplace_siret = check_workplace(siret)
+    tx.session.add(history_line(employee, HistoryKind.CORRECTED, day, actor))
+    tx.session.flush()  # the new version, which the event carries
+    tx.record(
+        EventType.WORKFORCE_EMPLOYEE_UPDATED,
+        subject=employee.id,
+        member_id=employee.member_id,
+        data=updated_event(employee),
     )
     return employee
 
