@@ -285,14 +285,7 @@ def record_correction(tx, portal: Portal, employee: Employee, hire: HireCommand,
     if employee.post_since is None or employee.post_since < hire.hire_date:
         employee.post_since = hire.hire_date
     _classify(portal, employee, day)
-    tx.session.add(history_line(employee, HistoryKind.CORRECTED, day, actor))
-    tx.session.flush()  # the new version, which the event carries
-    tx.record(
-        EventType.WORKFORCE_EMPLOYEE_UPDATED,
-        subject=employee.id,
-        member_id=employee.member_id,
-        data=updated_event(employee),
-    )
+    _record_corrected(tx, employee, day, actor)
     return Saved(employee, warnings)
 
 
@@ -345,10 +338,8 @@ def record_post_change(
     return employee
 
 
-def record_workplace(tx, employee: Employee, siret: str | None, day: date, *, actor: str) -> Employee:
-    """A new workplace (the SIRET of the establishment where the employee works, or None), written in the caller's
-    transaction as a correction of the record, with its updated event (the new version)."""
-    employee.workplace_siret = check_workplace(siret)
+def _record_corrected(tx, employee: Employee, day: date, actor: str) -> None:
+    """The history line of a correction and its updated event, which carries the new version."""
     tx.session.add(history_line(employee, HistoryKind.CORRECTED, day, actor))
     tx.session.flush()  # the new version, which the event carries
     tx.record(
@@ -357,6 +348,13 @@ def record_workplace(tx, employee: Employee, siret: str | None, day: date, *, ac
         member_id=employee.member_id,
         data=updated_event(employee),
     )
+
+
+def record_workplace(tx, employee: Employee, siret: str | None, day: date, *, actor: str) -> Employee:
+    """A new workplace (the SIRET of the establishment where the employee works, or None), written in the caller's
+    transaction as a correction of the record, with its updated event (the new version)."""
+    employee.workplace_siret = check_workplace(siret)
+    _record_corrected(tx, employee, day, actor)
     return employee
 
 
