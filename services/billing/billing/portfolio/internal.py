@@ -3,20 +3,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
-
-from portal_common.access import SERVICE
-from portal_common.portfolio import PORTFOLIO_PATH, client_ids
+from portal_common.web.portfolio import columns_blueprint
 
 from . import queries
 
-internal = Blueprint("billing_portfolio_internal", __name__)
-
-
-@internal.post(PORTFOLIO_PATH)
-@SERVICE
-def portfolio_columns():
-    member_ids = client_ids(request.get_json(silent=True))
-    if member_ids is None:
-        abort(400)
-    return jsonify({"rows": queries.portfolio_columns(member_ids)})
+internal = columns_blueprint("billing", queries.portfolio_columns)
