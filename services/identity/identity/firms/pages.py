@@ -87,13 +87,18 @@ def invite():
     return redirect(COLLABORATORS, code=303)
 
 
-@pages.get(f"{COLLABORATORS}/<user_id>")
-@AUTHENTICATED
-def collaborator(user_id: str):
+def _collaborator_or_404(user_id: str):  # type: ignore[no-untyped-def]
+    """The firm's view and one of its collaborators; 404 for anyone who is not the signed-in firm's."""
     found = collaborator_of(portal(), require_principal().user_id, user_id[:36])
     if found is None:
         abort(404)
-    view, person = found
+    return found
+
+
+@pages.get(f"{COLLABORATORS}/<user_id>")
+@AUTHENTICATED
+def collaborator(user_id: str):
+    view, person = _collaborator_or_404(user_id)
     return _edit(view, person, person.grants)
 
 
@@ -112,10 +117,7 @@ def _edit(view, person, grants, errors=None, status=200):  # type: ignore[no-unt
 @pages.post(f"{COLLABORATORS}/<user_id>")
 @AUTHENTICATED
 def save_collaborator(user_id: str):
-    found = collaborator_of(portal(), require_principal().user_id, user_id[:36])
-    if found is None:
-        abort(404)
-    view, person = found
+    view, person = _collaborator_or_404(user_id)
     grants = _grants(view)
     try:
         errors = firms.set_grants(
