@@ -1,6 +1,6 @@
 """Page helpers shared by the capabilities' pages: the employee list's filters from a query string (the list, its
 exports and its print view read the same ones), file downloads, and the steps the CSV and DSN import pages share
-(the preview's page of lines, refusals flashed, abandoning an import)."""
+(an upload refused or staged, the preview's page of lines, refusals flashed, abandoning an import)."""
 
 from __future__ import annotations
 
@@ -136,6 +136,17 @@ def own_import(get: Callable[..., Any], missing: type[LookupError], import_id: s
         return get(portal(), import_id, require_principal().member_id)
     except missing:
         abort(404)
+
+
+def uploaded_import(stage: Callable[[], Any], refused: str, upload_page: Callable[[dict, int], Any], path: str) -> Any:
+    """An upload staged by `stage()`: on to its import's page, or the upload page again (422) with `refused` on top
+    and why under the field."""
+    try:
+        staged = stage()
+    except ImportRejected as exc:
+        flash(refused, "error")
+        return upload_page(exc.errors, 422)
+    return redirect(f"{path}/{staged.id}")
 
 
 def abandoned_import(cancel: Callable[..., Any], staged: Any, path: str, message: str) -> Any:

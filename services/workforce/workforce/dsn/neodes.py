@@ -41,6 +41,17 @@ LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
 
 INDIVIDUAL, CONTRACT, CONTRACT_END = "S21.G00.30", "S21.G00.40", "S21.G00.62"
 COMPANY, ESTABLISHMENT, DECLARATION, CLOSING = "S21.G00.06", "S21.G00.11", "S20.G00.05", "S90.G00.90"
+# The rubrics kept as declared, by the field they fill: one branch reads them all (see _Reader.text_rubric).
+INDIVIDUAL_TEXT = {"002": "family_name", "003": "usage_name", "004": "first_names", "007": "birth_place"}
+CONTRACT_TEXT = {
+    "002": "status",
+    "006": "job_label",
+    "007": "nature",
+    "008": "scheme",
+    "009": "number",
+    "019": "workplace",
+}
+CONTRACT_END_TEXT = {"002": "end_reason"}
 
 
 class DsnRefused(Exception):
@@ -314,31 +325,38 @@ class _Reader:
         elif block in (COMPANY, ESTABLISHMENT) or block < INDIVIDUAL:
             self.individual = self.contract = None
 
+    @staticmethod
+    def text_rubric(target: Individual | Contract, fields: dict[str, str], rubric: str, value: str) -> bool:
+        """Whether `rubric` is one of `fields`, the rubrics kept as declared (then set on `target`)."""
+        name = fields.get(rubric)
+        if name is not None:
+            setattr(target, name, value)
+        return name is not None
+
+    def date_rubric(self, line: int, value: str, what: str) -> date | None:
+        """A JJMMAAAA date of the individual's blocks; an unreadable one is the individual's problem."""
+        read = dsn_date(value)
+        if read is None:
+            self.individual_problem(line, f"{what} illisible (JJMMAAAA attendu).")
+        return read
+
     def individual_rubric(self, line: int, rubric: str, value: str) -> None:
         person = self.individual
         assert person is not None
+        if self.text_rubric(person, INDIVIDUAL_TEXT, rubric, value):
+            return
         if rubric == "001":
             nir, problem = full_nir(value)
             if problem:
                 self.individual_problem(line, problem[:1].upper() + problem[1:])
             person.nir = nir or ""
-        elif rubric == "002":
-            person.family_name = value
-        elif rubric == "003":
-            person.usage_name = value
-        elif rubric == "004":
-            person.first_names = value
         elif rubric == "005":
             sex = {"01": "M", "02": "F"}.get(value)
             if sex is None:
                 self.individual_problem(line, "sexe illisible (01 masculin ou 02 féminin attendu).")
             person.sex = sex or ""
         elif rubric == "006":
-            person.birth_date = dsn_date(value)
-            if person.birth_date is None:
-                self.individual_problem(line, "date de naissance illisible (JJMMAAAA attendu).")
-        elif rubric == "007":
-            person.birth_place = value
+            person.birth_date = self.date_rubric(line, value, "date de naissance")
         elif rubric == "014":
             if not DEPARTMENT_RE.match(value.upper()):
                 self.individual_problem(line, "code département de naissance illisible.")
@@ -351,42 +369,28 @@ class _Reader:
     def contract_rubric(self, line: int, rubric: str, value: str) -> None:
         contract = self.contract
         assert contract is not None
+        if self.text_rubric(contract, CONTRACT_TEXT, rubric, value):
+            return
         if rubric == "001":
-            contract.start = dsn_date(value)
-            if contract.start is None:
-                self.individual_problem(line, "date de début du contrat illisible (JJMMAAAA attendu).")
-        elif rubric == "002":
-            contract.status = value
+            contract.start = self.date_rubric(line, value, "date de début du contrat")
         elif rubric == "004":
             contract.pcs_code = value.lower()
             if not PCS_RE.match(contract.pcs_code):
                 self.individual_problem(line, "code PCS-ESE mal formé (3 chiffres et une lettre, par exemple 552a).")
-        elif rubric == "006":
-            contract.job_label = value
-        elif rubric == "007":
-            contract.nature = value
-        elif rubric == "008":
-            contract.scheme = value
-        elif rubric == "009":
-            contract.number = value
-        elif rubric == "019":
-            contract.workplace = value
 
     def end_rubric(self, line: int, rubric: str, value: str) -> None:
         contract = self.contract
         assert contract is not None
+        if self.text_rubric(contract, CONTRACT_END_TEXT, rubric, value):
+            return
         if rubric == "001":
-            contract.end, contract.end_line = dsn_date(value), line
-            if contract.end is None:
-                self.individual_problem(line, "date de fin du contrat illisible (JJMMAAAA attendu).")
-            elif contract.start is not None and contract.end < contract.start:
+            contract.end, contract.end_line = self.date_rubric(line, value, "date de fin du contrat"), line
+            if contract.end is not None and contract.start is not None and contract.end < contract.start:
                 self.individual_problem(
                     line,
                     f"la fin du contrat ({contract.end:%d/%m/%Y}) précède son début "
                     f"({contract.start:%d/%m/%Y}, ligne {contract.line}).",
                 )
-        elif rubric == "002":
-            contract.end_reason = value
 
     def close(self) -> None:
         self.reading.lines += self.count

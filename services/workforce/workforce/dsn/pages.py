@@ -3,14 +3,14 @@ preview, apply, result."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request
 
 from portal_common.access import member, require_principal
 from portal_common.roles import EMPLOYEE_KEEPERS
 from portal_common.service import portal
 
 from ..imports.rules import RUNNING, STATUS_LABELS, ImportRejected, ImportStatus
-from ..web import abandoned_import, flash_errors, own_import, preview
+from ..web import abandoned_import, flash_errors, own_import, preview, uploaded_import
 from . import queries, use_cases
 from .neodes import SPECIFICATION
 from .queries import DsnImportNotFound
@@ -64,12 +64,12 @@ def upload():
     principal = require_principal()
     sent = [upload for upload in request.files.getlist("files") if upload.filename]
     files = [(upload.filename or "dsn.txt", upload.read(use_cases.MAX_TOTAL_BYTES + 1)) for upload in sent]
-    try:
-        staged = use_cases.stage(portal(), principal.member_id, files, actor=principal.user_id)
-    except ImportRejected as exc:
-        flash("Les fichiers n'ont pas pu être déposés : voyez le message sous le champ.", "error")
-        return _upload_page(exc.errors, 422)
-    return redirect(f"/salaries/dsn/{staged.id}")
+    return uploaded_import(
+        lambda: use_cases.stage(portal(), principal.member_id, files, actor=principal.user_id),
+        "Les fichiers n'ont pas pu être déposés : voyez le message sous le champ.",
+        _upload_page,
+        "/salaries/dsn",
+    )
 
 
 def _preview(staged, errors: dict, status: int = 200):

@@ -28,13 +28,14 @@ from ..imports.use_cases import (
     _status,
     abandon,
     back_to_preview,
-    erase_rows,
     keep,
     new_import,
     owned_import,
+    refuse,
     run_job,
     run_reading,
     store_rows,
+    written,
 )
 from ..models import Employee, EmployeeImport, MemberDirectoryEntry
 from . import neodes
@@ -197,8 +198,7 @@ def run_read(portal: Portal, import_id: str) -> bool:
         try:
             plan, _ = _plan(portal, tx, staged, lock=False, report=True)
         except DsnRefused as refused:
-            staged.status, staged.content_sealed = ImportStatus.REFUSED, b""
-            staged.failure = refused.message[:300]
+            refuse(staged, refused.message)
         else:
             _store_rows(tx, staged, plan)
             staged.status = ImportStatus.READY
@@ -293,12 +293,8 @@ def run_apply(portal: Portal, import_id: str) -> bool:
             )
             return
         changed = _write(tx, portal, staged, plan, found)
-        erase_rows(tx, import_id)
-        # Applied: the files and their NIRs are of no more use.
         staged.mapping = summary(plan)
-        staged.content_sealed, staged.status, staged.imported_rows = b"", ImportStatus.DONE, changed
-        staged.processed_rows, staged.updated_at = staged.total_rows, utcnow()
-        tx.commit()
+        written(tx, staged, changed, staged.total_rows)
         log.info("dsn import applied", extra={"import_id": import_id, "changes": changed})
 
     return run_job(
@@ -314,10 +310,7 @@ def run_apply(portal: Portal, import_id: str) -> bool:
 def cancel(portal: Portal, import_id: str, member_id: str | None) -> None:
     """Drops an import not applied: its files and preview are erased."""
     with portal.uow() as tx:
-        staged = _owned(tx, import_id, member_id)
-        if staged.status not in (ImportStatus.READY, ImportStatus.FAILED, ImportStatus.REFUSED):
-            raise ImportRejected({"cancel": status_refusal(staged.status)})
-        abandon(tx, staged)
+        abandon(tx, _owned(tx, import_id, member_id), (ImportStatus.READY, ImportStatus.FAILED, ImportStatus.REFUSED))
 
 
 def process(portal: Portal, import_id: str, status: str) -> bool:

@@ -8,7 +8,7 @@ from portal_common.access import member, require_principal
 from portal_common.roles import EMPLOYEE_KEEPERS
 from portal_common.service import portal
 
-from ..web import abandoned_import, flash_errors, own_import, preview
+from ..web import abandoned_import, flash_errors, own_import, preview, uploaded_import
 from . import queries, use_cases
 from . import rules as imports
 from .queries import ImportNotFound
@@ -54,16 +54,17 @@ def upload():
     principal = require_principal()
     sent = request.files.get("file")
     raw = sent.read(MAX_UPLOAD_BYTES + 1) if sent else b""
-    try:
+
+    def stage():
         if not sent or not sent.filename:
             raise ImportRejected({"file": "Choisissez le fichier à importer (.csv ou .xlsx)."})
         if len(raw) > MAX_UPLOAD_BYTES:
             raise ImportRejected({"file": "Le fichier dépasse 10 Mo : découpez-le en plusieurs fichiers."})
-        staged = use_cases.stage(portal(), principal.member_id, sent.filename, raw, actor=principal.user_id)
-    except ImportRejected as exc:
-        flash("Le fichier n'a pas pu être lu : voyez le message sous le champ.", "error")
-        return _upload_page(exc.errors, 422)
-    return redirect(f"/salaries/import/{staged.id}")
+        return use_cases.stage(portal(), principal.member_id, sent.filename, raw, actor=principal.user_id)
+
+    return uploaded_import(
+        stage, "Le fichier n'a pas pu être lu : voyez le message sous le champ.", _upload_page, "/salaries/import"
+    )
 
 
 def _mapping_page(staged, mapping: dict[str, int], errors: dict, status: int = 200):

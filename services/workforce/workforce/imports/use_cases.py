@@ -132,10 +132,27 @@ def back_to_preview(tx, staged: EmployeeImport, failure: str) -> None:
     tx.commit()
 
 
-def abandon(tx, staged: EmployeeImport) -> None:
-    """Cancelled by its user: the file and the preview are erased (they hold NIRs)."""
+def abandon(tx, staged: EmployeeImport, cancellable: tuple[str, ...]) -> None:
+    """Cancelled by its user, refused unless its status is `cancellable`: the file and the preview are erased
+    (they hold NIRs)."""
+    if staged.status not in cancellable:
+        raise ImportRejected({"cancel": status_refusal(staged.status)})
     staged.status, staged.content_sealed, staged.updated_at = ImportStatus.CANCELLED, b"", utcnow()
     erase_rows(tx, staged.id)
+    tx.commit()
+
+
+def refuse(staged: EmployeeImport, failure: str) -> None:
+    """A file the worker cannot read: refused with why, and erased (it holds NIRs); committed by the caller."""
+    staged.status, staged.content_sealed = ImportStatus.REFUSED, b""
+    staged.failure = failure[:300]
+
+
+def written(tx, staged: EmployeeImport, imported: int, processed: int) -> None:
+    """Done: the file, the preview and their NIRs are of no more use once written."""
+    erase_rows(tx, staged.id)
+    staged.content_sealed, staged.status, staged.imported_rows = b"", ImportStatus.DONE, imported
+    staged.processed_rows, staged.updated_at = processed, utcnow()
     tx.commit()
 
 
@@ -231,8 +248,7 @@ def run_read(portal: Portal, import_id: str) -> bool:
         try:
             _read_into(portal, staged, *imports.read_table(staged.file_name, raw))
         except ImportRejected as refused:
-            staged.status, staged.content_sealed = ImportStatus.REFUSED, b""
-            staged.failure = " ".join(refused.errors.values())[:300]
+            refuse(staged, " ".join(refused.errors.values()))
         staged.updated_at = utcnow()
         tx.commit()
         log.info("employee import read", extra={"import_id": import_id, "status": staged.status})
@@ -478,11 +494,7 @@ def run_import(portal: Portal, import_id: str) -> bool:
         tx.record_many(
             EventType.WORKFORCE_EMPLOYEE_HIRED, [(e.id, e.member_id, employees.hired_event(e)) for e in hired]
         )
-        erase_rows(tx, import_id)
-        # Written: the file and its NIRs are of no more use.
-        staged.content_sealed, staged.status, staged.imported_rows = b"", ImportStatus.DONE, len(rows)
-        staged.processed_rows, staged.updated_at = len(rows), utcnow()
-        tx.commit()
+        written(tx, staged, len(rows), len(rows))
         log.info("employee import written", extra={"import_id": import_id, "rows": len(rows)})
 
     return run_job(
@@ -497,10 +509,7 @@ def run_import(portal: Portal, import_id: str) -> bool:
 
 def cancel(portal: Portal, import_id: str, member_id: str | None) -> None:
     with portal.uow() as tx:
-        staged = owned_import(tx, import_id, member_id)
-        if staged.status not in CHECKABLE:
-            raise ImportRejected({"cancel": status_refusal(staged.status)})
-        abandon(tx, staged)
+        abandon(tx, owned_import(tx, import_id, member_id), CHECKABLE)
 
 
 # --- the worker's side --------------------------------------------------------------------------------

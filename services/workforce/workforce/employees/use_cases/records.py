@@ -285,7 +285,7 @@ def record_correction(tx, portal: Portal, employee: Employee, hire: HireCommand,
     if employee.post_since is None or employee.post_since < hire.hire_date:
         employee.post_since = hire.hire_date
     _classify(portal, employee, day)
-    _record_corrected(tx, employee, day, actor)
+    _record_updated(tx, employee, HistoryKind.CORRECTED, day, actor)
     return Saved(employee, warnings)
 
 
@@ -321,14 +321,7 @@ def record_post_change(
     employee.sir_justification = checked.sir_justification
     employee.adapted_undisclosed = checked.adapted_undisclosed
     _classify(portal, employee, day)
-    tx.session.add(history_line(employee, HistoryKind.POST_CHANGED, checked.from_date, actor))
-    tx.session.flush()  # the new version, which the events carry
-    tx.record(
-        EventType.WORKFORCE_EMPLOYEE_UPDATED,
-        subject=employee.id,
-        member_id=employee.member_id,
-        data=updated_event(employee),
-    )
+    _record_updated(tx, employee, HistoryKind.POST_CHANGED, checked.from_date, actor)
     tx.record(
         EventType.WORKFORCE_EMPLOYEE_POST_CHANGED,
         subject=employee.id,
@@ -338,9 +331,10 @@ def record_post_change(
     return employee
 
 
-def _record_corrected(tx, employee: Employee, day: date, actor: str) -> None:
-    """The history line of a correction and its updated event, which carries the new version."""
-    tx.session.add(history_line(employee, HistoryKind.CORRECTED, day, actor))
+def _record_updated(tx, employee: Employee, kind: HistoryKind, day: date, actor: str) -> None:
+    """The history line of a change (a correction, a new post) and its updated event, which carries the new
+    version."""
+    tx.session.add(history_line(employee, kind, day, actor))
     tx.session.flush()  # the new version, which the event carries
     tx.record(
         EventType.WORKFORCE_EMPLOYEE_UPDATED,
@@ -354,7 +348,7 @@ def record_workplace(tx, employee: Employee, siret: str | None, day: date, *, ac
     """A new workplace (the SIRET of the establishment where the employee works, or None), written in the caller's
     transaction as a correction of the record, with its updated event (the new version)."""
     employee.workplace_siret = check_workplace(siret)
-    _record_corrected(tx, employee, day, actor)
+    _record_updated(tx, employee, HistoryKind.CORRECTED, day, actor)
     return employee
 
 
