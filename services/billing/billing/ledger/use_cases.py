@@ -18,7 +18,7 @@ from portal_common.mail import queue_mail
 from portal_common.service import Portal
 
 from ..invoices.rules import KIND_LABELS, OPEN_STATUSES, ZERO, InvoiceKind, settlement_status
-from ..invoices.use_cases.mailing import public_url_of
+from ..invoices.use_cases.mailing import billing_address, public_url_of
 from ..models import BillingCustomer, Invoice, LedgerEntry, mail_outbox
 from ..sepa.rules import AFTER_OFFSET, NoticeCreditor
 from ..sepa.use_cases.adjustments import fit_pending_debits
@@ -206,9 +206,13 @@ def book_refund(
 
 def mail_refund(session: Session, entry: LedgerEntry, *, credit_left: Decimal, mandate: str | None = None) -> None:
     """The member's notice of a refund entry, sent only if it commits."""
-    customer = session.get(BillingCustomer, entry.member_id)
-    if customer is None or not customer.billing_email:
-        log.warning("refund recorded without a billing e-mail to announce it", extra={"entry_id": entry.id})
+    to = billing_address(
+        session.get(BillingCustomer, entry.member_id),
+        log=log,
+        missing="refund recorded without a billing e-mail to announce it",
+        entry_id=entry.id,
+    )
+    if to is None:
         return
     refund = Refund(
         entry_id=entry.id,
@@ -218,4 +222,4 @@ def mail_refund(session: Session, entry: LedgerEntry, *, credit_left: Decimal, m
         credit_left=credit_left,
         by_transfer_to=mandate,
     )
-    queue_mail(session, mail_outbox, refund_mail(refund, to=customer.billing_email, public_url=public_url_of(session)))
+    queue_mail(session, mail_outbox, refund_mail(refund, to=to, public_url=public_url_of(session)))

@@ -17,7 +17,7 @@ from portal_common.service import Portal
 
 from ..invoices.event_data import paid_event
 from ..invoices.rules import ZERO, InvoiceKind, InvoiceNotFound, InvoiceStatus
-from ..invoices.use_cases.mailing import public_url_of
+from ..invoices.use_cases.mailing import billing_address, public_url_of
 from ..invoices.use_cases.numbering import EVENTS
 from ..ledger.queries import debits_in_flight_in
 from ..ledger.rules import LedgerKind
@@ -110,9 +110,13 @@ def apply_payment(
 
 def _mail_receipt(session: Session, invoice: Invoice, payment: Payment) -> None:
     """The member's receipt, sent only if the payment commits."""
-    customer = session.get(BillingCustomer, invoice.member_id)
-    if customer is None or not customer.billing_email:
-        log.warning("payment recorded without a billing e-mail to confirm it", extra={"payment_id": payment.id})
+    to = billing_address(
+        session.get(BillingCustomer, invoice.member_id),
+        log=log,
+        missing="payment recorded without a billing e-mail to confirm it",
+        payment_id=payment.id,
+    )
+    if to is None:
         return
     received = ReceivedPayment(
         payment_id=payment.id,
@@ -124,9 +128,7 @@ def _mail_receipt(session: Session, invoice: Invoice, payment: Payment) -> None:
         invoice_number=invoice.number,
         amount_due=invoice.amount_due,
     )
-    queue_mail(
-        session, mail_outbox, payment_mail(received, to=customer.billing_email, public_url=public_url_of(session))
-    )
+    queue_mail(session, mail_outbox, payment_mail(received, to=to, public_url=public_url_of(session)))
 
 
 def start_card_payment(portal: Portal, invoice_id: str, *, member_id: str, by: str) -> CardPayment:

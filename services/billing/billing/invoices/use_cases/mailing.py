@@ -29,6 +29,16 @@ def public_url_of(session: Session) -> str:
     return str(url)
 
 
+def billing_address(member: Any, *, log: logging.Logger, missing: str, **extra: Any) -> str | None:
+    """The member's billing e-mail, or None after a warning: every billing mail skips a member without one.
+
+    `log`: the caller's logger, so the warning keeps naming the use case that dropped the mail."""
+    if member is None or not member.billing_email:
+        log.warning(missing, extra=extra)
+        return None
+    return str(member.billing_email)
+
+
 def _schedule(invoice: Any) -> tuple[tuple[Any, Decimal], ...]:
     """What remains to pay per due date (the latest instalments give way to what is already paid, as SEPA
     debits do)."""
@@ -65,8 +75,10 @@ def queue_issued_mails(
     mails = []
     for invoice in invoices:
         member = members.get(invoice.member_id)
-        if member is None or not member.billing_email:
-            log.warning("document issued without a billing e-mail to send it to", extra={"invoice_id": invoice.id})
+        to = billing_address(
+            member, log=log, missing="document issued without a billing e-mail to send it to", invoice_id=invoice.id
+        )
+        if member is None or to is None:  # `to` is None without a member: repeated for the type checker
             continue
         document = IssuedDocument(
             id=invoice.id,
@@ -82,5 +94,5 @@ def queue_issued_mails(
             member_name=member.name,
             corrects_number=numbers.get(invoice.corrects_invoice_id),
         )
-        mails.append(issued_mail(document, to=member.billing_email, public_url=public_url))
+        mails.append(issued_mail(document, to=to, public_url=public_url))
     return queue_mails(session, mail_outbox, mails)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from portal_common.mail import Mail, queue_mail
 
 from ...invoices.rules import ZERO
+from ...invoices.use_cases.mailing import billing_address
 from ...models import BillingCustomer, Instalment, Invoice, SepaDebit, mail_outbox
 from ..rules import CorrectedPrenotification, DebitStatus, NoticeCreditor, Prenotification, lowered_amounts
 
@@ -107,9 +108,13 @@ def _announce(
     """Queue the corrected pre-notification (sent only if the transaction commits)."""
     if creditor is None:
         raise RuntimeError("a lowered SEPA debit is announced in the creditor's name: pass the settings' creditor")
-    customer = session.get(BillingCustomer, debit.member_id)
-    if customer is None or not customer.billing_email:
-        log.warning("sepa debit lowered without a billing e-mail to announce it", extra={"debit_id": debit.id})
+    to = billing_address(
+        session.get(BillingCustomer, debit.member_id),
+        log=log,
+        missing="sepa debit lowered without a billing e-mail to announce it",
+        debit_id=debit.id,
+    )
+    if to is None:
         return
     instalment = session.get(Instalment, debit.instalment_id)
     notice = CorrectedPrenotification(
@@ -130,7 +135,7 @@ def _announce(
         session,
         mail_outbox,
         Mail(
-            to=customer.billing_email,
+            to=to,
             subject=notice.subject(),
             body=notice.body(),
             key=f"sepa-prenotification:{debit.id}:{debit.amount:.2f}",
