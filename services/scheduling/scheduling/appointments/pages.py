@@ -129,6 +129,23 @@ def _read_version() -> int:
         return 0  # never a stored version: answered as "changed meanwhile, reload"
 
 
+def _cancel(appointment_id: str, values: dict[str, str], *, member_id: str | None) -> None:
+    """The cancellation the employer's and staff's forms ask for (member_id None: staff's rules); 404 for a visit
+    not found, CancellationRefused left to the page that shows it."""
+    try:
+        use_cases.cancel_appointment(
+            portal(),
+            appointment_id,
+            member_id=member_id,
+            today=today(),
+            reason_code=values["reason_code"],
+            reason_text=values["reason_text"],
+            read_version=_read_version(),
+        )
+    except NotFound:
+        abort(404)
+
+
 @pages.get("/rendez-vous/<string:appointment_id>/annulation")
 @web.REQUESTERS
 def cancel_confirmation(appointment_id: str):
@@ -145,17 +162,7 @@ def cancel(appointment_id: str):
     values = _cancellation_values()
     try:
         # Staff acting for a company go through the employer's rules here (the limit applies).
-        use_cases.cancel_appointment(
-            portal(),
-            appointment_id,
-            member_id=principal.member_id,
-            today=today(),
-            reason_code=values["reason_code"],
-            reason_text=values["reason_text"],
-            read_version=_read_version(),
-        )
-    except NotFound:
-        abort(404)
+        _cancel(appointment_id, values, member_id=principal.member_id)
     except CancellationRefused as exc:
         return _cancel_page(appointment_id, errors=exc.errors, values=values, status=exc.status)
     flash("Le rendez-vous est annulé : le motif est transmis au service.", "success")
@@ -192,21 +199,10 @@ def staff_cancel(appointment_id: str):
     """Staff cancel a visit from the desk, with a reason the employer reads (no limit for them)."""
     values = _cancellation_values()
     try:
-        use_cases.cancel_appointment(
-            portal(),
-            appointment_id,
-            member_id=None,
-            today=today(),
-            reason_code=values["reason_code"],
-            reason_text=values["reason_text"],
-            read_version=_read_version(),
-        )
-    except NotFound:
-        abort(404)
+        _cancel(appointment_id, values, member_id=None)
     except CancellationRefused as exc:
-        flash("Le rendez-vous n'a pas été annulé : voyez le message à côté du champ.", "error")
-        errors = web.onto_fields(exc.errors, CANCELLATION_FIELDS)
-        return _appointment_page(appointment_id, cancel_errors=errors, cancel_values=values, status=exc.status)
+        summary = "Le rendez-vous n'a pas été annulé : voyez le message à côté du champ."
+        return _refused(appointment_id, "cancel", exc, CANCELLATION_FIELDS, values, summary)
     flash("Rendez-vous annulé : l'adhérent en est informé par e-mail avec le motif.", "success")
     return redirect(f"/gestion/rendez-vous/{appointment_id}")
 
@@ -227,11 +223,10 @@ def staff_move(appointment_id: str):
         if get_appointment(appointment_id) is None:
             abort(404)
         errors = {"slot_id": "Choisissez un créneau de la liste."}
-        return _appointment_page(appointment_id, move_errors=errors, move_values=values, status=422)
+        return _appointment_page(appointment_id, failed_form="move", errors=errors, values=values, status=422)
     except PlacementRejected as exc:
-        flash("Le rendez-vous n'a pas été déplacé : voyez le message à côté du champ.", "error")
-        errors = web.onto_fields(exc.errors, MOVE_FIELDS)
-        return _appointment_page(appointment_id, move_errors=errors, move_values=values, status=exc.status)
+        summary = "Le rendez-vous n'a pas été déplacé : voyez le message à côté du champ."
+        return _refused(appointment_id, "move", exc, MOVE_FIELDS, values, summary)
     flash("Rendez-vous déplacé : la nouvelle convocation est envoyée à l'adhérent.", "success")
     return redirect(f"/gestion/rendez-vous/{appointment_id}")
 
@@ -326,29 +321,46 @@ def correct_outcome(appointment_id: str):
         abort(404)
     except AppointmentRejected as exc:
         # A stale version shows the page as it is now (the other correction in the history), what was typed kept.
-        flash("La présence n'a pas été corrigée : voyez le message à côté du champ.", "error")
-        errors = web.onto_fields(exc.errors, ("status", "reason"))
-        return _appointment_page(appointment_id, errors=errors, values=values, status=exc.status)
+        summary = "La présence n'a pas été corrigée : voyez le message à côté du champ."
+        return _refused(appointment_id, "correction", exc, ("status", "reason"), values, summary)
     flash("Présence corrigée : la correction figure dans l'historique du rendez-vous.", "success")
     return redirect(f"/gestion/rendez-vous/{appointment_id}")
+
+
+def _refused(
+    appointment_id: str,
+    failed_form: str,
+    exc: AppointmentRejected | CancellationRefused | PlacementRejected,
+    fields: tuple[str, ...],
+    values: dict[str, str],
+    summary: str,
+):
+    """A form of the visit's page the rules refused: the page again with the refusal's status, the messages by
+    the form's fields and what was typed kept."""
+    flash(summary, "error")
+    errors = web.onto_fields(exc.errors, fields)
+    return _appointment_page(appointment_id, failed_form=failed_form, errors=errors, values=values, status=exc.status)
 
 
 def _appointment_page(
     appointment_id: str,
     *,
+    failed_form: str = "",
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
-    cancel_errors: dict[str, str] | None = None,
-    cancel_values: dict[str, str] | None = None,
-    move_errors: dict[str, str] | None = None,
-    move_values: dict[str, str] | None = None,
     status=200,
 ):
+    """The visit's page; `failed_form` ("correction", "cancel" or "move") is the form shown with `errors` and the
+    `values` typed."""
     row = get_appointment(appointment_id)
     if row is None:
         abort(404)
     visit, employee = row
     principal = require_principal()
+
+    def for_form(form: str, given: dict[str, str] | None) -> dict[str, str]:
+        return (given or {}) if form == failed_form else {}
+
     movable = (
         visit.status in OPEN_STATUSES and visit.starts_at > utcnow() and bool(principal.staff_roles & set(OFFICE_STAFF))
     )
@@ -360,8 +372,8 @@ def _appointment_page(
         corrections=outcome_corrections(visit.id),
         correctable=visit.status in OUTCOME_STATUSES and bool(principal.staff_roles & set(OFFICE_STAFF)),
         outcome_statuses={code: STATUSES[code] for code in sorted(OUTCOME_STATUSES)},
-        errors=errors or {},
-        values=values or {},
+        errors=for_form("correction", errors),
+        values=for_form("correction", values),
         statuses=STATUSES,
         badges=STATUS_BADGES,
         visit_types=VISIT_TYPES,
@@ -371,14 +383,14 @@ def _appointment_page(
         and visit.starts_at > utcnow()
         and bool(principal.staff_roles & set(OFFICE_STAFF)),
         cancel_reasons={code: CANCELLATION_REASONS[code] for code in STAFF_CANCELLATION_REASONS},
-        cancel_errors=cancel_errors or {},
-        cancel_values=cancel_values or {},
+        cancel_errors=for_form("cancel", errors),
+        cancel_values=for_form("cancel", values),
         cancellation_reason=cancellation_reason_label(visit.cancellation_reason_code, visit.cancellation_reason_text),
         text_max=CANCELLATION_TEXT_MAX,
         move_targets=move_targets(visit, now=utcnow()) if movable else [],
         movable=movable,
-        move_errors=move_errors or {},
-        move_values=move_values or {},
+        move_errors=for_form("move", errors),
+        move_values=for_form("move", values),
         move_reason_max=MOVE_REASON_MAX,
         page_title="Rendez-vous",
     ), status

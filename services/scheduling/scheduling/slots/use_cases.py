@@ -58,6 +58,15 @@ from .rules import (
 )
 
 
+def _locked_slot(session: Session, slot_id: str) -> Slot:
+    """The slot, locked until the transaction ends (its changes and placements then queue one behind another);
+    NotFound when there is none."""
+    slot = session.get(Slot, slot_id, with_for_update=True)
+    if slot is None:
+        raise NotFound(slot_id)
+    return slot
+
+
 def create_slot(portal: Portal, command: SlotCommand) -> Slot:
     with portal.uow() as tx:
         cmd = check_slot(command, now=utcnow(), calendar=portal.settings.holiday_calendar)
@@ -80,9 +89,7 @@ def create_slot(portal: Portal, command: SlotCommand) -> Slot:
 def close_slot(portal: Portal, slot_id: str) -> Slot:
     """The slot takes no more visits; those it holds stay convoked."""
     with portal.uow() as tx:
-        slot = tx.session.get(Slot, slot_id, with_for_update=True)
-        if slot is None:
-            raise NotFound(slot_id)
+        slot = _locked_slot(tx.session, slot_id)
         check_closable(closed=slot.closed_at is not None)
         slot.closed_at = utcnow()
         tx.commit()
@@ -93,9 +100,7 @@ def delete_slot(portal: Portal, slot_id: str) -> None:
     """A free slot removed; the visits once cancelled in it keep their own time and place."""
     with portal.uow() as tx:
         # Locked as placements lock it: no visit slips in between the count and the delete.
-        slot = tx.session.get(Slot, slot_id, with_for_update=True)
-        if slot is None:
-            raise NotFound(slot_id)
+        slot = _locked_slot(tx.session, slot_id)
         check_deletable(booked=booked(tx.session, slot.id))
         tx.session.execute(
             update(Appointment)
@@ -169,9 +174,7 @@ def place_in_slot(
     with portal.uow() as tx:
         session = tx.session
         # Locking the slot serialises placements into it, so its capacity holds under concurrency.
-        slot = session.get(Slot, slot_id, with_for_update=True)
-        if slot is None:
-            raise NotFound(slot_id)
+        slot = _locked_slot(session, slot_id)
         employee_id, visit_type, rule, request = _what_to_place(
             session, request_id=request_id, obligation_id=obligation_id
         )
@@ -333,9 +336,7 @@ def move_slot(portal: Portal, slot_id: str, *, starts_at: datetime, read_version
         # The visits first, then the slot: the order in which a cancellation or a move of one of them locks its
         # visit then its slot, so a slot move beside them waits, never deadlocks.
         _held_visits(session, slot_id)
-        slot = session.get(Slot, slot_id, with_for_update=True)
-        if slot is None:
-            raise NotFound(slot_id)
+        slot = _locked_slot(session, slot_id)
         current = SlotCommand(
             centre=Place(slot.centre_name, slot.centre_address),
             professional_kind=slot.professional_kind,
