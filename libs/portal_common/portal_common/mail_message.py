@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The end of every e-mail the portal sends to a person.
+SIGNATURE = "\n\n-- \nEspace adhérent — message automatique, merci de ne pas y répondre."
+# Under each e-mail a user may turn off (identity's « Préférences de courriel »).
+CHOOSE_MAILS = "Vous pouvez choisir les e-mails que vous recevez dans « Mon compte », « Préférences de courriel »."
+
 
 @dataclass(frozen=True)
 class Mail:

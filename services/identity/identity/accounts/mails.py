@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from portal_common.mail_message import Mail
-
-SIGNATURE = "\n\n-- \nEspace adhérent — message automatique, merci de ne pas y répondre."
+from portal_common.mail_message import SIGNATURE, Mail
 
 
 def password_changed(email: str, *, public_url: str, key: str) -> Mail:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal_common.mail_message import Mail
+from portal_common.mail_message import CHOOSE_MAILS, Mail
 
 from ..accounts.mails import SIGNATURE
 
@@ -16,8 +16,6 @@ def access_changed(email: str, *, firm: str, clients: list[str], public_url: str
         body=(
             f"Bonjour,\n\nL'administrateur de {firm} a modifié les clients et les rôles qui vous sont confiés. "
             f"Vous avez désormais accès à :\n{listed}\n\n"
-            f"Votre portefeuille : {public_url}/portefeuille\n\n"
-            "Vous pouvez choisir les e-mails que vous recevez dans « Mon compte », « Préférences de courriel »."
-            + SIGNATURE
+            f"Votre portefeuille : {public_url}/portefeuille\n\n" + CHOOSE_MAILS + SIGNATURE
         ),
     )

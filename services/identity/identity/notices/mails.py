@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal_common.formats import date_fr
-from portal_common.mail_message import Mail
+from portal_common.mail_message import CHOOSE_MAILS, Mail
 
 from ..accounts.mails import SIGNATURE
 
@@ -19,8 +19,6 @@ def campaign_opened(email: str, *, company: str, year: int, deadline: date, publ
             f"Bonjour,\n\nLa campagne de déclaration des effectifs {year} est ouverte. Vous administrez {company} "
             f"dans l'espace adhérent : la déclaration est à faire avant le {date_fr(deadline)}, par vous ou par "
             "la personne qui déclare pour l'entreprise (elle reçoit aussi ce message).\n\n"
-            f"Déclarer : {public_url}/salaries/declarations/{year}\n\n"
-            "Vous pouvez choisir les e-mails que vous recevez dans « Mon compte », « Préférences de courriel »."
-            + SIGNATURE
+            f"Déclarer : {public_url}/salaries/declarations/{year}\n\n" + CHOOSE_MAILS + SIGNATURE
         ),
     )

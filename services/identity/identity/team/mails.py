@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal_common.mail_message import Mail
+from portal_common.mail_message import CHOOSE_MAILS, Mail
 
 from ..accounts.mails import SIGNATURE
 
@@ -73,9 +73,7 @@ def roles_changed(email: str, *, company: str, roles: list[str], public_url: str
         subject=f"Vos rôles pour {company} ont changé",
         body=(
             f"Bonjour,\n\nVos rôles pour {company} dans l'espace adhérent sont désormais : {', '.join(roles)}.\n\n"
-            f"Votre compte : {public_url}/compte\n\n"
-            "Vous pouvez choisir les e-mails que vous recevez dans « Mon compte », « Préférences de courriel »."
-            + SIGNATURE
+            f"Votre compte : {public_url}/compte\n\n" + CHOOSE_MAILS + SIGNATURE
         ),
     )
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from portal_common.mail_message import Mail
-
-SIGNATURE = "\n\n-- \nEspace adhérent — message automatique, merci de ne pas y répondre."
+from portal_common.mail_message import CHOOSE_MAILS, SIGNATURE, Mail
 
 
 def change_decided(
@@ -18,8 +16,6 @@ def change_decided(
         subject=f"Votre demande de modification a été {outcome} ({company})",
         body=(
             f"Bonjour,\n\nVotre demande « {what} » pour {company} a été {outcome} par le service.{because}\n\n"
-            f"Vos demandes et la fiche de l'entreprise : {public_url}/adherent\n\n"
-            "Vous pouvez choisir les e-mails que vous recevez dans « Mon compte », « Préférences de courriel »."
-            + SIGNATURE
+            f"Vos demandes et la fiche de l'entreprise : {public_url}/adherent\n\n" + CHOOSE_MAILS + SIGNATURE
         ),
     )
