@@ -1421,7 +1421,8 @@ def refusal_note(answers: list[requests.Response]) -> str:
         error = answer.json() if answer.content else {}
         fields = error.get("errors", {}).get("json", error.get("errors", {})) if isinstance(error, dict) else {}
         return f"{error.get('reason', '')} {error.get('message', '')[:120]} {str(fields)[:160]}".strip()
-    found = FIELD_ERROR.findall(answer.text)
+    # A page: the field errors of the first refused page that has some (a 409's differences table has none).
+    found = next((f for a in refused if (f := FIELD_ERROR.findall(a.text))), [])
     return "; ".join(f"{name}: {text.strip()}" for name, text in found[:3])[:200]
 
 
